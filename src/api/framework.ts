@@ -1,0 +1,110 @@
+import type { ClusterSnapshot, NodeInfo } from './node.js';
+import type { PodInfo } from './pod.js';
+
+/**
+ * Scheduling framework types, mirroring pkg/scheduler/framework/interface.go.
+ * A plugin is one object implementing any subset of the extension points below; the profile
+ * decides which plugins run and with what score weight.
+ */
+
+/** MinNodeScore and MaxNodeScore (framework/interface.go). */
+export const MIN_NODE_SCORE = 0;
+export const MAX_NODE_SCORE = 100;
+
+export type StatusCode =
+  /** The pod does not fit now; preemption or a cluster change may help. */
+  | 'Unschedulable'
+  /** The pod cannot fit on this node whatever happens to other pods (e.g. a selector mismatch). */
+  | 'UnschedulableAndUnresolvable'
+  /** From PreFilter/PreScore: the plugin has nothing to do for this pod; skip its Filter/Score. */
+  | 'Skip'
+  /** Something went wrong inside the plugin. */
+  | 'Error';
+
+/** A non-success result. Success is `null`, so the hot path allocates nothing. */
+export interface Status {
+  readonly code: StatusCode;
+  readonly reason: string;
+}
+
+export function unschedulable(reason: string): Status {
+  return Object.freeze({ code: 'Unschedulable', reason });
+}
+export function unresolvable(reason: string): Status {
+  return Object.freeze({ code: 'UnschedulableAndUnresolvable', reason });
+}
+export const SKIP: Status = Object.freeze({ code: 'Skip', reason: 'skip' });
+
+/** Per-cycle scratch space shared between a plugin's extension points (framework.CycleState). */
+export type CycleState = Map<string, unknown>;
+
+export interface Plugin {
+  readonly name: string;
+}
+
+export interface PreFilterPlugin extends Plugin {
+  /** Runs once per cycle before Filter. Return SKIP to skip this plugin's Filter, or a failure to reject the pod everywhere. */
+  preFilter(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): Status | null;
+}
+
+export interface FilterPlugin extends Plugin {
+  /** null when the pod fits on the node. Must not allocate on success: it runs for every node. */
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): Status | null;
+}
+
+export interface PreScorePlugin extends Plugin {
+  /** Runs once per cycle over the feasible nodes. Return SKIP to skip this plugin's Score. */
+  preScore(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot): Status | null;
+}
+
+export interface ScorePlugin extends Plugin {
+  /** Raw score of one feasible node; after NormalizeScore it must lie in 0..100. */
+  score(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): number;
+  /** Rewrites scores[0..count) in place into 0..100 (ScoreExtensions.NormalizeScore). */
+  normalizeScore?(state: CycleState, pod: PodInfo, scores: Float64Array, count: number): void;
+}
+
+export function isPreFilter(p: Plugin): p is PreFilterPlugin {
+  return typeof (p as Partial<PreFilterPlugin>).preFilter === 'function';
+}
+export function isFilter(p: Plugin): p is FilterPlugin {
+  return typeof (p as Partial<FilterPlugin>).filter === 'function';
+}
+export function isPreScore(p: Plugin): p is PreScorePlugin {
+  return typeof (p as Partial<PreScorePlugin>).preScore === 'function';
+}
+export function isScore(p: Plugin): p is ScorePlugin {
+  return typeof (p as Partial<ScorePlugin>).score === 'function';
+}
+
+/** A plugin factory: the registry maps a plugin name to one of these. */
+export type PluginFactory = (args: unknown) => Plugin;
+
+/** One plugin in a profile: its name, its score weight (0 disables its Score) and its arguments. */
+export interface PluginConfig {
+  readonly name: string;
+  readonly weight?: number | undefined;
+  readonly args?: unknown;
+}
+
+/**
+ * How the winner is chosen among nodes with the top total score:
+ * - `random`: uniformly at random from a seeded stream (Kubernetes selectHost, reservoir sampling);
+ * - `first`: the first such node in scan order (deterministic without any random draw).
+ */
+export type TieBreak = 'random' | 'first';
+
+/** A scheduler profile is data (KubeSchedulerProfile): plugins with weights and arguments. */
+export interface ProfileConfig {
+  readonly name: string;
+  readonly description?: string | undefined;
+  readonly plugins: readonly PluginConfig[];
+  /** 0 (default) = adaptive (50 - nodes/125, floor 5); 1..100 = that percentage. */
+  readonly percentageOfNodesToScore?: number | undefined;
+  readonly tieBreak?: TieBreak | undefined;
+}
+
+/** A uniform random source in [0, 1). Policies get one handed in; they never make their own. */
+export interface RandomSource {
+  next(): number;
+}

@@ -1,0 +1,7 @@
+/** The policy API: everything a scheduling plugin or profile is written against. */
+export * from './units.js';
+export * from './resources.js';
+export * from './labels.js';
+export * from './pod.js';
+export * from './node.js';
+export * from './framework.js';

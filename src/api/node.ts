@@ -1,0 +1,57 @@
+import type { Labels } from './labels.js';
+import type { PodInfo, TaintEffect } from './pod.js';
+import type { Resources } from './resources.js';
+
+export interface Taint {
+  readonly key: string;
+  readonly value?: string | undefined;
+  readonly effect: TaintEffect;
+}
+
+/** Well-known labels (kubernetes.io docs, "Well-Known Labels, Annotations and Taints"). */
+export const WellKnownLabel = {
+  hostname: 'kubernetes.io/hostname',
+  zone: 'topology.kubernetes.io/zone',
+  region: 'topology.kubernetes.io/region',
+  instanceType: 'node.kubernetes.io/instance-type',
+} as const;
+
+/**
+ * What a plugin sees of a node: its identity, labels, taints and allocatable, plus live
+ * aggregates of the pods bound to it. The simulator and the production runtime both implement
+ * this; a plugin must treat it as read-only and must not keep it past the call.
+ */
+export interface NodeInfo {
+  /** Dense index of the node in its snapshot (0..nodeCount-1). */
+  readonly index: number;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  /** spec.unschedulable (cordoned). */
+  readonly unschedulable: boolean;
+  readonly allocatable: Resources;
+  /** allocatable.pods: how many pods the node accepts (default 110). */
+  readonly allowedPodNumber: number;
+  /** Sum of the effective requests of the pods bound to the node. */
+  readonly requested: Resources;
+  /**
+   * Like `requested`, but a pod with no cpu or memory request counts as 100m / 200Mi
+   * (DefaultMilliCPURequest, DefaultMemoryRequest in pkg/scheduler/util) - used by scoring only.
+   */
+  readonly nonZeroRequested: Resources;
+  readonly podCount: number;
+  /** Pods bound to the node. */
+  readonly pods: readonly PodInfo[];
+}
+
+/** A consistent view of the cluster for one scheduling cycle. */
+export interface ClusterSnapshot {
+  readonly nodes: readonly NodeInfo[];
+  nodeByName(name: string): NodeInfo | undefined;
+}
+
+/** Defaults for pods without a cpu/memory request when scoring (pkg/scheduler/util/pod_resources.go). */
+export const DEFAULT_MILLI_CPU_REQUEST = 100;
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
+/** Default allocatable pods per node (kubelet --max-pods). */
+export const DEFAULT_MAX_PODS = 110;

@@ -1,0 +1,97 @@
+import type { LabelSelector, Labels, NodeSelectorTerm } from './labels.js';
+import type { Resources } from './resources.js';
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+
+export interface Toleration {
+  /** Empty key with operator Exists tolerates every taint. */
+  readonly key?: string | undefined;
+  readonly operator?: 'Exists' | 'Equal' | undefined;
+  readonly value?: string | undefined;
+  /** Empty effect tolerates every effect. */
+  readonly effect?: TaintEffect | undefined;
+  readonly tolerationSeconds?: number | undefined;
+}
+
+export interface PreferredSchedulingTerm {
+  readonly weight: number;
+  readonly preference: NodeSelectorTerm;
+}
+
+export interface NodeAffinity {
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: { readonly nodeSelectorTerms: readonly NodeSelectorTerm[] } | undefined;
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly PreferredSchedulingTerm[] | undefined;
+}
+
+export interface PodAffinityTerm {
+  readonly labelSelector?: LabelSelector | undefined;
+  /** Namespaces the selector applies to; empty means the pod's own namespace. */
+  readonly namespaces?: readonly string[] | undefined;
+  readonly topologyKey: string;
+}
+
+export interface WeightedPodAffinityTerm {
+  readonly weight: number;
+  readonly podAffinityTerm: PodAffinityTerm;
+}
+
+export interface PodAffinity {
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly PodAffinityTerm[] | undefined;
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly WeightedPodAffinityTerm[] | undefined;
+}
+
+export interface Affinity {
+  readonly nodeAffinity?: NodeAffinity | undefined;
+  readonly podAffinity?: PodAffinity | undefined;
+  readonly podAntiAffinity?: PodAffinity | undefined;
+}
+
+export interface TopologySpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  readonly labelSelector?: LabelSelector | undefined;
+  readonly minDomains?: number | undefined;
+}
+
+/**
+ * What the scheduler sees of a pod. Pods created by the same workload share one spec object,
+ * so per-pod memory is a few numbers; compare specs by identity where that is enough.
+ */
+export interface PodSpec {
+  readonly namespace: string;
+  readonly labels: Labels;
+  /** Effective request: max(max over init containers, sum over containers) + overhead. */
+  readonly requests: Resources;
+  readonly priority: number;
+  readonly nodeSelector?: Labels | undefined;
+  readonly affinity?: Affinity | undefined;
+  readonly tolerations?: readonly Toleration[] | undefined;
+  readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[] | undefined;
+  /** Pre-set spec.nodeName: the pod is only feasible on that node (NodeName plugin). */
+  readonly nodeName?: string | undefined;
+  /**
+   * Selector of the controller that owns the pod (a Deployment's ReplicaSet, a Job). Kubernetes
+   * derives the system-default topology spread constraints from it; a pod without one gets none.
+   */
+  readonly ownerSelector?: LabelSelector | undefined;
+}
+
+/** A pod instance: an id, a name and a (shared) spec. */
+export interface PodInfo {
+  /** Dense id, unique within one cluster snapshot or simulation. */
+  readonly id: number;
+  readonly name: string;
+  readonly spec: PodSpec;
+}
+
+/** Kubernetes pod phases, plus Bound (assigned to a node, not yet started) as the simulator tracks it. */
+export const PodPhase = {
+  Pending: 0,
+  Bound: 1,
+  Running: 2,
+  Succeeded: 3,
+  Failed: 4,
+} as const;
+export type PodPhase = (typeof PodPhase)[keyof typeof PodPhase];
+export const POD_PHASE_NAMES: readonly string[] = ['Pending', 'Bound', 'Running', 'Succeeded', 'Failed'];

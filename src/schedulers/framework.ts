@@ -1,0 +1,320 @@
+import {
+  isFilter, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
+  type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
+  type ProfileConfig, type RandomSource, type ScorePlugin, type Status, type TieBreak,
+} from '../api/framework.js';
+import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../api/node.js';
+import type { PodInfo } from '../api/pod.js';
+import type { PluginHandle, PluginRegistry } from './registry.js';
+
+/** minFeasibleNodesToFind and the adaptive rule (pkg/scheduler/schedule_one.go). */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+
+/**
+ * How many feasible nodes the scheduler looks for before it stops filtering
+ * (numFeasibleNodesToFind): all nodes below 100 or at 100%; adaptive 50 - nodes/125 (floor 5%)
+ * when the percentage is 0; never fewer than 100.
+ */
+export function numFeasibleNodesToFind(percentageOfNodesToScore: number, numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND || percentageOfNodesToScore >= 100) return numAllNodes;
+  let pct = percentageOfNodesToScore;
+  if (pct <= 0) {
+    pct = 50 - Math.trunc(numAllNodes / 125);
+    if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
+  }
+  const n = Math.trunc((numAllNodes * pct) / 100);
+  return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
+}
+
+/**
+ * Node scan order of the scheduler's NodeTree: zones interleaved (first node of each zone, then
+ * the second of each, ...), zones in order of first appearance, nodes in index order within a zone.
+ */
+export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
+  const zones = new Map<string, number[]>();
+  for (const n of nodes) {
+    const zone = n.labels[WellKnownLabel.zone] ?? '';
+    let list = zones.get(zone);
+    if (!list) zones.set(zone, (list = []));
+    list.push(n.index);
+  }
+  const lists = [...zones.values()];
+  const order = new Int32Array(nodes.length);
+  let k = 0;
+  for (let round = 0; k < nodes.length; round++) {
+    for (const list of lists) if (round < list.length) order[k++] = list[round]!;
+  }
+  return order;
+}
+
+/** Why a pod did not fit: the count of nodes per rejection reason, in first-seen order. */
+export interface FitError {
+  readonly pod: string;
+  readonly numAllNodes: number;
+  readonly reasons: ReadonlyMap<string, number>;
+}
+
+export function formatFitError(e: FitError): string {
+  const parts = [...e.reasons].map(([reason, n]) => `${n} ${reason}`).sort();
+  return `0/${e.numAllNodes} nodes are available${parts.length ? ': ' + parts.join(', ') : ''}.`;
+}
+
+/** A plugin threw: reported with the plugin, the pod and the node it was handling. */
+export class PluginError extends Error {
+  constructor(readonly plugin: string, readonly point: string, readonly pod: string, readonly node: string | undefined, override readonly cause: unknown) {
+    super(`plugin ${plugin} ${point} failed for pod ${pod}${node !== undefined ? ` on node ${node}` : ''}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'PluginError';
+  }
+}
+
+interface WeightedScore {
+  readonly plugin: ScorePlugin;
+  readonly weight: number;
+  readonly preScore: boolean;
+}
+
+const NO_NODE = -1;
+
+/**
+ * One scheduler profile instantiated: runs a scheduling cycle for a pod against a snapshot,
+ * with the semantics of kube-scheduler's schedulePod (filter with percentageOfNodesToScore and
+ * round-robin start, score, normalize, weighted sum, top-score tie-break).
+ * The same object is driven by the simulator and by the production runtime.
+ */
+export class Framework {
+  readonly name: string;
+  readonly profile: ProfileConfig;
+  readonly plugins: readonly Plugin[];
+  private readonly preFilters: PreFilterPlugin[] = [];
+  private readonly filters: FilterPlugin[] = [];
+  private readonly preScores: PreScorePlugin[] = [];
+  private readonly scores: WeightedScore[] = [];
+  private readonly percentage: number;
+  private readonly tieBreak: TieBreak;
+
+  private nextStartNodeIndex = 0;
+  private order: Int32Array = new Int32Array(0);
+  private orderFor: readonly NodeInfo[] | undefined;
+  private orderLength = -1;
+  /** Filter skip flags per filter plugin for the current cycle (set by PreFilter SKIP). */
+  private readonly skipFilter: Uint8Array;
+  private readonly skipScore: Uint8Array;
+  private readonly feasible: NodeInfo[] = [];
+  private failStatus: (Status | null)[] = [];
+  private scoreBuf = new Float64Array(64);
+  private totalBuf = new Float64Array(64);
+  /** Number of nodes whose filters ran in the last cycle. */
+  lastEvaluated = 0;
+  /** The rejection summary of the last failed cycle. */
+  lastFitError: FitError | undefined;
+
+  constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle) {
+    this.name = profile.name;
+    this.profile = profile;
+    this.percentage = profile.percentageOfNodesToScore ?? 0;
+    this.tieBreak = profile.tieBreak ?? 'random';
+    const plugins: Plugin[] = [];
+    for (const cfg of profile.plugins) {
+      const entry = registry.get(cfg.name);
+      if (!entry) throw new Error(`profile "${profile.name}": unknown plugin "${cfg.name}"`);
+      const plugin = entry.factory(cfg.args, handle);
+      plugins.push(plugin);
+      if (isPreFilter(plugin)) this.preFilters.push(plugin);
+      if (isFilter(plugin)) this.filters.push(plugin);
+      const weight = cfg.weight ?? 1;
+      if (isScore(plugin) && weight > 0) {
+        if (isPreScore(plugin)) this.preScores.push(plugin);
+        this.scores.push({ plugin, weight, preScore: isPreScore(plugin) });
+      }
+    }
+    this.plugins = plugins;
+    this.skipFilter = new Uint8Array(this.filters.length);
+    this.skipScore = new Uint8Array(this.scores.length);
+  }
+
+  /**
+   * Runs one scheduling cycle. Returns the chosen node's index, or -1 when no node fits (then
+   * `lastFitError` says why). `random` supplies the tie-break among top-scoring nodes.
+   */
+  schedule(pod: PodInfo, snapshot: ClusterSnapshot, random: RandomSource): number {
+    const nodes = snapshot.nodes;
+    const numAllNodes = nodes.length;
+    this.lastFitError = undefined;
+    this.lastEvaluated = 0;
+    if (numAllNodes === 0) {
+      this.lastFitError = { pod: pod.name, numAllNodes: 0, reasons: new Map() };
+      return NO_NODE;
+    }
+    const state: CycleState = new Map();
+    let plugin = '';
+    let point = '';
+    let current: NodeInfo | undefined;
+    try {
+      // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
+      point = 'PreFilter';
+      const skipFilter = this.skipFilter;
+      skipFilter.fill(0);
+      for (const p of this.preFilters) {
+        plugin = p.name;
+        const s = p.preFilter(state, pod, snapshot);
+        if (s === null) continue;
+        if (s.code === 'Skip') {
+          const i = this.filters.indexOf(p as unknown as FilterPlugin);
+          if (i >= 0) skipFilter[i] = 1;
+          continue;
+        }
+        this.lastFitError = { pod: pod.name, numAllNodes, reasons: new Map([[s.reason, numAllNodes]]) };
+        return NO_NODE;
+      }
+
+      // Filter, scanning round-robin from where the last cycle stopped, until enough feasible
+      // nodes are found.
+      point = 'Filter';
+      const feasible = this.feasible;
+      feasible.length = 0;
+      if (this.failStatus.length < numAllNodes) this.failStatus = new Array<Status | null>(numAllNodes).fill(null);
+      const failStatus = this.failStatus;
+      const filters = this.filters;
+      const nf = filters.length;
+      let processed = 0;
+      const pinned = pod.spec.nodeName;
+      if (pinned !== undefined) {
+        // NodeName set: only that node is considered (PreFilterResult with one node name).
+        const node = snapshot.nodeByName(pinned);
+        if (node) {
+          current = node;
+          let status: Status | null = null;
+          for (let f = 0; f < nf && status === null; f++) {
+            if (skipFilter[f] === 1) continue;
+            plugin = filters[f]!.name;
+            status = filters[f]!.filter(state, pod, node, snapshot);
+          }
+          if (status === null) feasible.push(node);
+          else failStatus[0] = status;
+          processed = 1;
+        }
+        this.lastEvaluated = processed;
+        if (feasible.length === 0) {
+          const reason = node ? failStatus[0]!.reason : `node "${pinned}" not found`;
+          this.lastFitError = { pod: pod.name, numAllNodes, reasons: new Map([[reason, 1]]) };
+          return NO_NODE;
+        }
+      } else {
+        const order = this.scanOrder(nodes);
+        const toFind = numFeasibleNodesToFind(this.percentage, numAllNodes);
+        let idx = this.nextStartNodeIndex % numAllNodes;
+        for (; processed < numAllNodes && feasible.length < toFind; processed++) {
+          const node = nodes[order[idx]!]!;
+          current = node;
+          let status: Status | null = null;
+          for (let f = 0; f < nf; f++) {
+            if (skipFilter[f] === 1) continue;
+            plugin = filters[f]!.name;
+            status = filters[f]!.filter(state, pod, node, snapshot);
+            if (status !== null) break;
+          }
+          if (status === null) feasible.push(node);
+          else failStatus[processed] = status;
+          if (++idx === numAllNodes) idx = 0;
+        }
+        this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % numAllNodes;
+        this.lastEvaluated = processed;
+        if (feasible.length === 0) {
+          const reasons = new Map<string, number>();
+          for (let i = 0; i < processed; i++) {
+            const r = failStatus[i]!.reason;
+            reasons.set(r, (reasons.get(r) ?? 0) + 1);
+            failStatus[i] = null;
+          }
+          this.lastFitError = { pod: pod.name, numAllNodes, reasons };
+          return NO_NODE;
+        }
+        for (let i = 0; i < processed; i++) failStatus[i] = null;
+      }
+      current = undefined;
+
+      // One feasible node: no need to score (schedule_one.go does the same).
+      const count = feasible.length;
+      if (count === 1 || this.scores.length === 0) {
+        if (count === 1 || this.tieBreak === 'first') return feasible[0]!.index;
+        return feasible[random.next() * count >>> 0]!.index;
+      }
+
+      // PreScore, Score, NormalizeScore, weighted sum.
+      point = 'PreScore';
+      const skipScore = this.skipScore;
+      skipScore.fill(0);
+      const weighted = this.scores;
+      for (let s = 0; s < weighted.length; s++) {
+        const w = weighted[s]!;
+        if (!w.preScore) continue;
+        plugin = w.plugin.name;
+        const st = (w.plugin as unknown as PreScorePlugin).preScore(state, pod, feasible, snapshot);
+        if (st !== null && st.code === 'Skip') skipScore[s] = 1;
+      }
+      if (this.scoreBuf.length < count) {
+        this.scoreBuf = new Float64Array(Math.max(count, this.scoreBuf.length * 2));
+        this.totalBuf = new Float64Array(this.scoreBuf.length);
+      }
+      const buf = this.scoreBuf;
+      const total = this.totalBuf;
+      total.fill(0, 0, count);
+      for (let s = 0; s < weighted.length; s++) {
+        if (skipScore[s] === 1) continue;
+        const w = weighted[s]!;
+        const p = w.plugin;
+        plugin = p.name;
+        point = 'Score';
+        for (let i = 0; i < count; i++) {
+          current = feasible[i]!;
+          buf[i] = p.score(state, pod, current, snapshot);
+        }
+        current = undefined;
+        if (p.normalizeScore) {
+          point = 'NormalizeScore';
+          p.normalizeScore(state, pod, buf, count);
+        }
+        const weight = w.weight;
+        for (let i = 0; i < count; i++) {
+          const v = buf[i]!;
+          if (!(v >= 0 && v <= MAX_NODE_SCORE)) {
+            throw new RangeError(`score ${v} of node ${feasible[i]!.name} is outside 0..${MAX_NODE_SCORE}`);
+          }
+          total[i] = total[i]! + weight * v;
+        }
+      }
+
+      // selectHost: reservoir sampling over the nodes with the top total score.
+      point = 'selectHost';
+      let best = 0;
+      let maxScore = total[0]!;
+      let ties = 1;
+      const randomTies = this.tieBreak === 'random';
+      for (let i = 1; i < count; i++) {
+        const t = total[i]!;
+        if (t > maxScore) {
+          maxScore = t;
+          best = i;
+          ties = 1;
+        } else if (t === maxScore && randomTies) {
+          ties++;
+          if (random.next() * ties < 1) best = i;
+        }
+      }
+      return feasible[best]!.index;
+    } catch (e) {
+      if (e instanceof PluginError) throw e;
+      throw new PluginError(plugin, point, pod.name, current?.name, e);
+    }
+  }
+
+  private scanOrder(nodes: readonly NodeInfo[]): Int32Array {
+    if (this.orderFor !== nodes || this.orderLength !== nodes.length) {
+      this.order = zoneInterleavedOrder(nodes);
+      this.orderFor = nodes;
+      this.orderLength = nodes.length;
+    }
+    return this.order;
+  }
+}

@@ -1,0 +1,60 @@
+import { MAX_NODE_SCORE, type ScorePlugin } from '../../api/framework.js';
+import type { NodeInfo } from '../../api/node.js';
+import type { PodInfo } from '../../api/pod.js';
+import { PluginArgsError } from '../registry.js';
+import { argsObject, rejectUnknownKeys } from './args.js';
+import { allocatableAndRequested, DEFAULT_SCORING_RESOURCES, type ResourceSpec } from './node-resources-fit.js';
+
+export const NAME = 'NodeResourcesBalancedAllocation';
+
+/**
+ * balancedResourceScorer (noderesources/balanced_allocation.go, v1.26-v1.34): fractions
+ * f_r = min(requested_r / allocatable_r, 1) with the pod's actual requests added; with two
+ * resources std = |f1 - f2| / 2, otherwise the population std; score = (1 - std) * 100,
+ * truncated. Resources with zero allocatable (or an extended resource the pod does not
+ * request) are left out.
+ */
+export function balancedAllocationScore(pod: PodInfo, node: NodeInfo, resources: readonly ResourceSpec[]): number {
+  let n = 0;
+  let total = 0;
+  let f0 = 0;
+  let f1 = 0;
+  const fractions: number[] = [];
+  for (const r of resources) {
+    const [alloc, requested] = allocatableAndRequested(pod, node, r.name, true);
+    if (alloc === 0) continue;
+    const f = Math.min(requested / alloc, 1);
+    if (n === 0) f0 = f;
+    else if (n === 1) f1 = f;
+    if (resources.length > 2) fractions.push(f);
+    total += f;
+    n++;
+  }
+  let std = 0;
+  if (n === 2) std = Math.abs((f0 - f1) / 2);
+  else if (n > 2) {
+    const mean = total / n;
+    let sum = 0;
+    for (const f of fractions) sum += (f - mean) * (f - mean);
+    std = Math.sqrt(sum / n);
+  }
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+}
+
+export function nodeResourcesBalancedAllocation(rawArgs?: unknown): ScorePlugin {
+  const obj = argsObject(NAME, rawArgs);
+  rejectUnknownKeys(NAME, obj, ['resources']);
+  let resources = DEFAULT_SCORING_RESOURCES;
+  if (obj.resources !== undefined) {
+    if (!Array.isArray(obj.resources) || obj.resources.length === 0) throw new PluginArgsError(NAME, ['resources'], 'expected a non-empty list of {name, weight}');
+    resources = obj.resources.map((r: unknown, i: number) => {
+      const o = argsObject(NAME, r);
+      if (typeof o.name !== 'string') throw new PluginArgsError(NAME, ['resources', i, 'name'], 'expected a resource name');
+      return { name: o.name, weight: typeof o.weight === 'number' ? o.weight : 1 };
+    });
+  }
+  return {
+    name: NAME,
+    score: (_state, pod, node) => balancedAllocationScore(pod, node, resources),
+  };
+}

@@ -1,0 +1,209 @@
+import { MAX_NODE_SCORE, unschedulable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, type NodeInfo } from '../../api/node.js';
+import type { PodInfo } from '../../api/pod.js';
+import { ResourceName, resourceValue, type Resources } from '../../api/resources.js';
+import { PluginArgsError } from '../registry.js';
+import { argsObject, rejectUnknownKeys } from './args.js';
+
+export const NAME = 'NodeResourcesFit';
+
+/** Reasons as kube-scheduler words them (noderesources/fit.go). */
+export const REASON_TOO_MANY_PODS = unschedulable('Too many pods');
+export const REASON_INSUFFICIENT_CPU = unschedulable('Insufficient cpu');
+export const REASON_INSUFFICIENT_MEMORY = unschedulable('Insufficient memory');
+export const REASON_INSUFFICIENT_GPU = unschedulable('Insufficient nvidia.com/gpu');
+export const REASON_INSUFFICIENT_EPHEMERAL = unschedulable('Insufficient ephemeral-storage');
+const scalarReasons = new Map<string, Status>();
+function insufficientScalar(name: string): Status {
+  let s = scalarReasons.get(name);
+  if (!s) scalarReasons.set(name, (s = unschedulable(`Insufficient ${name}`)));
+  return s;
+}
+
+export type ScoringStrategyType = 'LeastAllocated' | 'MostAllocated' | 'RequestedToCapacityRatio';
+export interface ResourceSpec { readonly name: string; readonly weight: number }
+export interface UtilizationShapePoint { readonly utilization: number; readonly score: number }
+
+export interface NodeResourcesFitArgs {
+  readonly scoringStrategy: {
+    readonly type: ScoringStrategyType;
+    readonly resources: readonly ResourceSpec[];
+    readonly requestedToCapacityRatio?: { readonly shape: readonly UtilizationShapePoint[] };
+  };
+}
+
+/** Default resources and weights of the scoring strategy (apis/config/v1/defaults.go). */
+export const DEFAULT_SCORING_RESOURCES: readonly ResourceSpec[] = [
+  { name: ResourceName.cpu, weight: 1 },
+  { name: ResourceName.memory, weight: 1 },
+];
+
+/**
+ * The Fit filter: the pod count and every requested resource must fit in allocatable minus
+ * what is already requested. Returns the first shortfall (kube-scheduler lists all of them).
+ */
+export function fitsRequest(pod: PodInfo, node: NodeInfo): Status | null {
+  if (node.podCount + 1 > node.allowedPodNumber) return REASON_TOO_MANY_PODS;
+  const req = pod.spec.requests;
+  const alloc = node.allocatable;
+  const used = node.requested;
+  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) return REASON_INSUFFICIENT_CPU;
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory) return REASON_INSUFFICIENT_MEMORY;
+  if (req.milliGPU > 0 && req.milliGPU > alloc.milliGPU - used.milliGPU) return REASON_INSUFFICIENT_GPU;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) return REASON_INSUFFICIENT_EPHEMERAL;
+  if (req.scalar) {
+    for (const name in req.scalar) {
+      const q = req.scalar[name]!;
+      if (q > 0 && q > (alloc.scalar?.[name] ?? 0) - (used.scalar?.[name] ?? 0)) return insufficientScalar(name);
+    }
+  }
+  return null;
+}
+
+/** leastRequestedScore: (capacity - requested) * 100 / capacity, integer division; 0 if over. */
+export function leastRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0 || requested > capacity) return 0;
+  return Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+}
+
+/** mostRequestedScore: requested * 100 / capacity; requested is capped at capacity. */
+export function mostRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0) return 0;
+  if (requested > capacity) requested = capacity;
+  return Math.trunc((requested * MAX_NODE_SCORE) / capacity);
+}
+
+/** helper.BuildBrokenLinearFunction over integer points (scores already scaled to 0..100). */
+export function brokenLinear(shape: readonly UtilizationShapePoint[], p: number): number {
+  for (let i = 0; i < shape.length; i++) {
+    const cur = shape[i]!;
+    if (p <= cur.utilization) {
+      if (i === 0) return cur.score;
+      const prev = shape[i - 1]!;
+      return prev.score + Math.trunc(((cur.score - prev.score) * (p - prev.utilization)) / (cur.utilization - prev.utilization));
+    }
+  }
+  return shape[shape.length - 1]!.score;
+}
+
+/**
+ * Requested (with the incoming pod) and allocatable of one resource, as
+ * resourceAllocationScorer.calculateResourceAllocatableRequest: cpu and memory use the
+ * non-zero requests (a pod without a request counts as 100m / 200Mi) unless `useRequested`;
+ * an extended resource the pod does not request is left out (0, 0).
+ */
+export function allocatableAndRequested(pod: PodInfo, node: NodeInfo, resource: string, useRequested: boolean): [allocatable: number, requested: number] {
+  const req = pod.spec.requests;
+  switch (resource) {
+    case ResourceName.cpu: {
+      const podReq = !useRequested && req.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : req.milliCPU;
+      const onNode = useRequested ? node.requested.milliCPU : node.nonZeroRequested.milliCPU;
+      return [node.allocatable.milliCPU, onNode + podReq];
+    }
+    case ResourceName.memory: {
+      const podReq = !useRequested && req.memory === 0 ? DEFAULT_MEMORY_REQUEST : req.memory;
+      const onNode = useRequested ? node.requested.memory : node.nonZeroRequested.memory;
+      return [node.allocatable.memory, onNode + podReq];
+    }
+    case ResourceName.ephemeralStorage:
+      return [node.allocatable.ephemeralStorage, node.requested.ephemeralStorage + req.ephemeralStorage];
+    default: {
+      const podReq = resourceValue(req, resource);
+      if (podReq === 0) return [0, 0];
+      return [resourceValue(node.allocatable, resource), resourceValue(node.requested, resource) + podReq];
+    }
+  }
+}
+
+type Scorer = (requested: number, capacity: number) => number;
+
+/** Weighted mean of per-resource scores; resources with zero allocatable are left out. */
+export function weightedResourceScore(pod: PodInfo, node: NodeInfo, resources: readonly ResourceSpec[], scorer: Scorer): number {
+  let nodeScore = 0;
+  let weightSum = 0;
+  for (const r of resources) {
+    const [alloc, requested] = allocatableAndRequested(pod, node, r.name, false);
+    if (alloc === 0) continue;
+    nodeScore += scorer(requested, alloc) * r.weight;
+    weightSum += r.weight;
+  }
+  return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
+}
+
+/** RequestedToCapacityRatio: only resources with a positive score count; the mean is rounded. */
+export function requestedToCapacityRatioScore(pod: PodInfo, node: NodeInfo, resources: readonly ResourceSpec[], shape: readonly UtilizationShapePoint[]): number {
+  let nodeScore = 0;
+  let weightSum = 0;
+  for (const r of resources) {
+    const [alloc, requested] = allocatableAndRequested(pod, node, r.name, false);
+    if (alloc === 0) continue;
+    const utilization = requested > alloc ? 100 : Math.trunc((requested * 100) / alloc);
+    const s = brokenLinear(shape, utilization);
+    if (s > 0) {
+      nodeScore += s * r.weight;
+      weightSum += r.weight;
+    }
+  }
+  return weightSum === 0 ? 0 : Math.round(nodeScore / weightSum);
+}
+
+export function parseNodeResourcesFitArgs(raw: unknown): NodeResourcesFitArgs {
+  const obj = argsObject(NAME, raw);
+  rejectUnknownKeys(NAME, obj, ['scoringStrategy']);
+  const ss = argsObject(NAME, obj.scoringStrategy ?? {});
+  rejectUnknownKeys(NAME, ss, ['type', 'resources', 'requestedToCapacityRatio'], ['scoringStrategy']);
+  const type = (ss.type ?? 'LeastAllocated') as ScoringStrategyType;
+  if (!['LeastAllocated', 'MostAllocated', 'RequestedToCapacityRatio'].includes(type)) {
+    throw new PluginArgsError(NAME, ['scoringStrategy', 'type'], `expected LeastAllocated, MostAllocated or RequestedToCapacityRatio, got ${JSON.stringify(ss.type)}`);
+  }
+  let resources = DEFAULT_SCORING_RESOURCES;
+  if (ss.resources !== undefined) {
+    if (!Array.isArray(ss.resources) || ss.resources.length === 0) throw new PluginArgsError(NAME, ['scoringStrategy', 'resources'], 'expected a non-empty list of {name, weight}');
+    resources = ss.resources.map((r: unknown, i: number) => {
+      const o = argsObject(NAME, r);
+      rejectUnknownKeys(NAME, o, ['name', 'weight'], ['scoringStrategy', 'resources', i]);
+      if (typeof o.name !== 'string' || o.name === '') throw new PluginArgsError(NAME, ['scoringStrategy', 'resources', i, 'name'], 'expected a resource name');
+      const weight = o.weight ?? 1;
+      if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > 100) throw new PluginArgsError(NAME, ['scoringStrategy', 'resources', i, 'weight'], 'expected an integer in 1..100');
+      return { name: o.name, weight };
+    });
+  }
+  let shape: UtilizationShapePoint[] | undefined;
+  if (type === 'RequestedToCapacityRatio') {
+    const rtc = argsObject(NAME, ss.requestedToCapacityRatio);
+    const raw = rtc.shape;
+    if (!Array.isArray(raw) || raw.length === 0) throw new PluginArgsError(NAME, ['scoringStrategy', 'requestedToCapacityRatio', 'shape'], 'expected a non-empty list of {utilization, score}');
+    let last = -1;
+    shape = raw.map((p: unknown, i: number) => {
+      const o = argsObject(NAME, p);
+      const path = ['scoringStrategy', 'requestedToCapacityRatio', 'shape', i];
+      if (typeof o.utilization !== 'number' || !Number.isInteger(o.utilization) || o.utilization < 0 || o.utilization > 100 || o.utilization <= last) {
+        throw new PluginArgsError(NAME, [...path, 'utilization'], 'expected an integer in 0..100, increasing');
+      }
+      if (typeof o.score !== 'number' || !Number.isInteger(o.score) || o.score < 0 || o.score > 10) throw new PluginArgsError(NAME, [...path, 'score'], 'expected an integer in 0..10');
+      last = o.utilization;
+      // Shape scores are 0..10 (MaxCustomPriorityScore); scaled x10 to the 0..100 node score range.
+      return { utilization: o.utilization, score: o.score * (MAX_NODE_SCORE / 10) };
+    });
+  }
+  return { scoringStrategy: { type, resources, ...(shape ? { requestedToCapacityRatio: { shape } } : {}) } };
+}
+
+export function nodeResourcesFit(rawArgs?: unknown): FilterPlugin & ScorePlugin {
+  const args = parseNodeResourcesFitArgs(rawArgs);
+  const { type, resources } = args.scoringStrategy;
+  let score: (pod: PodInfo, node: NodeInfo) => number;
+  if (type === 'LeastAllocated') score = (pod, node) => weightedResourceScore(pod, node, resources, leastRequestedScore);
+  else if (type === 'MostAllocated') score = (pod, node) => weightedResourceScore(pod, node, resources, mostRequestedScore);
+  else {
+    const shape = args.scoringStrategy.requestedToCapacityRatio!.shape;
+    score = (pod, node) => requestedToCapacityRatioScore(pod, node, resources, shape);
+  }
+  return {
+    name: NAME,
+    filter: (_state, pod, node) => fitsRequest(pod, node),
+    score: (_state, pod, node) => score(pod, node),
+  };
+}
+
+export type { Resources };

@@ -1,0 +1,24 @@
+import { unresolvable, type FilterPlugin } from '../../api/framework.js';
+import type { NodeInfo } from '../../api/node.js';
+import type { PodInfo } from '../../api/pod.js';
+import { tolerates } from './taint-toleration.js';
+
+export const NAME = 'NodeUnschedulable';
+/** ErrReasonUnschedulable in nodeunschedulable.go. */
+export const REASON_UNSCHEDULABLE = unresolvable("node(s) were unschedulable");
+/** The taint the node lifecycle controller puts on cordoned nodes. */
+export const TAINT_UNSCHEDULABLE = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' } as const;
+
+/** A cordoned node takes a pod only if the pod tolerates node.kubernetes.io/unschedulable:NoSchedule. */
+export function fitsUnschedulable(pod: PodInfo, node: NodeInfo): boolean {
+  if (!node.unschedulable) return true;
+  const tolerations = pod.spec.tolerations;
+  return tolerations !== undefined && tolerates(tolerations, TAINT_UNSCHEDULABLE);
+}
+
+export function nodeUnschedulable(): FilterPlugin {
+  return {
+    name: NAME,
+    filter: (_state, pod, node) => (fitsUnschedulable(pod, node) ? null : REASON_UNSCHEDULABLE),
+  };
+}

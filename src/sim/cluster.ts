@@ -1,0 +1,186 @@
+import type { Labels } from '../api/labels.js';
+import { DEFAULT_MAX_PODS, type ClusterSnapshot, type NodeInfo, type Taint } from '../api/node.js';
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from '../api/node.js';
+import type { PodInfo } from '../api/pod.js';
+import type { Resources } from '../api/resources.js';
+import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
+
+/** A node as declared by a scenario or a Node manifest. */
+export interface NodeSpec {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  readonly unschedulable: boolean;
+  readonly allocatable: Resources;
+  readonly allowedPodNumber?: number | undefined;
+  /** Name of the node pool it came from, for reports. */
+  readonly pool?: string | undefined;
+}
+
+/**
+ * Per-node totals live in typed arrays indexed by node id (struct of arrays); a NodeInfo object
+ * per node exposes them through getters, so plugins read live values with no copying and a
+ * scheduling cycle allocates nothing per node.
+ */
+export class ClusterState implements ClusterSnapshot {
+  readonly nodes: SimNode[] = [];
+  private readonly byName = new Map<string, SimNode>();
+  private capacity: number;
+  // Requested totals (sum of bound pods' effective requests).
+  reqCPU: Float64Array;
+  reqMem: Float64Array;
+  reqGPU: Float64Array;
+  reqEph: Float64Array;
+  // Non-zero requested (scoring defaults for pods without cpu/memory requests).
+  nzCPU: Float64Array;
+  nzMem: Float64Array;
+  podCounts: Int32Array;
+  /** Cluster-wide sums, kept incrementally for utilization metrics. */
+  totalAllocCPU = 0;
+  totalAllocMem = 0;
+  totalAllocGPU = 0;
+  totalReqCPU = 0;
+  totalReqMem = 0;
+  totalReqGPU = 0;
+
+  constructor(initialCapacity = 64) {
+    this.capacity = Math.max(1, initialCapacity);
+    this.reqCPU = new Float64Array(this.capacity);
+    this.reqMem = new Float64Array(this.capacity);
+    this.reqGPU = new Float64Array(this.capacity);
+    this.reqEph = new Float64Array(this.capacity);
+    this.nzCPU = new Float64Array(this.capacity);
+    this.nzMem = new Float64Array(this.capacity);
+    this.podCounts = new Int32Array(this.capacity);
+  }
+
+  nodeByName(name: string): SimNode | undefined {
+    return this.byName.get(name);
+  }
+
+  addNode(spec: NodeSpec): SimNode {
+    if (this.byName.has(spec.name)) throw new Error(`duplicate node name "${spec.name}"`);
+    const index = this.nodes.length;
+    if (index === this.capacity) this.grow();
+    const node = new SimNode(this, index, spec);
+    this.nodes.push(node);
+    this.byName.set(spec.name, node);
+    this.totalAllocCPU += spec.allocatable.milliCPU;
+    this.totalAllocMem += spec.allocatable.memory;
+    this.totalAllocGPU += spec.allocatable.milliGPU;
+    return node;
+  }
+
+  /** Adds the pod's requests to the node. The caller has checked that it fits. */
+  bind(pod: PodInfo, nodeIndex: number): void {
+    this.account(pod, nodeIndex, 1);
+    this.nodes[nodeIndex]!.addPod(pod);
+  }
+
+  unbind(pod: PodInfo, nodeIndex: number): void {
+    this.account(pod, nodeIndex, -1);
+    this.nodes[nodeIndex]!.removePod(pod);
+  }
+
+  private account(pod: PodInfo, i: number, sign: 1 | -1): void {
+    const r = pod.spec.requests;
+    this.reqCPU[i] = this.reqCPU[i]! + sign * r.milliCPU;
+    this.reqMem[i] = this.reqMem[i]! + sign * r.memory;
+    this.reqGPU[i] = this.reqGPU[i]! + sign * r.milliGPU;
+    this.reqEph[i] = this.reqEph[i]! + sign * r.ephemeralStorage;
+    this.nzCPU[i] = this.nzCPU[i]! + sign * (r.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : r.milliCPU);
+    this.nzMem[i] = this.nzMem[i]! + sign * (r.memory === 0 ? DEFAULT_MEMORY_REQUEST : r.memory);
+    this.podCounts[i] = this.podCounts[i]! + sign;
+    this.totalReqCPU += sign * r.milliCPU;
+    this.totalReqMem += sign * r.memory;
+    this.totalReqGPU += sign * r.milliGPU;
+    if (r.scalar) this.nodes[i]!.addScalar(r.scalar, sign);
+  }
+
+  private grow(): void {
+    const c = this.capacity * 2;
+    const f = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
+    this.reqCPU = f(this.reqCPU);
+    this.reqMem = f(this.reqMem);
+    this.reqGPU = f(this.reqGPU);
+    this.reqEph = f(this.reqEph);
+    this.nzCPU = f(this.nzCPU);
+    this.nzMem = f(this.nzMem);
+    const p = new Int32Array(c);
+    p.set(this.podCounts);
+    this.podCounts = p;
+    this.capacity = c;
+  }
+}
+
+/** Live view of a node's requested resources, read from the cluster's typed arrays. */
+class RequestedView implements Resources {
+  constructor(private readonly c: ClusterState, private readonly i: number, private readonly node: SimNode) {}
+  get milliCPU(): MilliCPU { return this.c.reqCPU[this.i]! as MilliCPU; }
+  get memory(): Bytes { return this.c.reqMem[this.i]! as Bytes; }
+  get milliGPU(): MilliGPU { return this.c.reqGPU[this.i]! as MilliGPU; }
+  get ephemeralStorage(): Bytes { return this.c.reqEph[this.i]! as Bytes; }
+  get scalar(): Readonly<Record<string, number>> | undefined { return this.node.scalarRequested; }
+}
+
+class NonZeroRequestedView implements Resources {
+  constructor(private readonly c: ClusterState, private readonly i: number, private readonly node: SimNode) {}
+  get milliCPU(): MilliCPU { return this.c.nzCPU[this.i]! as MilliCPU; }
+  get memory(): Bytes { return this.c.nzMem[this.i]! as Bytes; }
+  get milliGPU(): MilliGPU { return this.c.reqGPU[this.i]! as MilliGPU; }
+  get ephemeralStorage(): Bytes { return this.c.reqEph[this.i]! as Bytes; }
+  get scalar(): Readonly<Record<string, number>> | undefined { return this.node.scalarRequested; }
+}
+
+export class SimNode implements NodeInfo {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  unschedulable: boolean;
+  readonly allocatable: Resources;
+  readonly allowedPodNumber: number;
+  readonly requested: Resources;
+  readonly nonZeroRequested: Resources;
+  readonly pool: string | undefined;
+  /** Pods bound here; removal swaps with the last entry, positions kept in `slots`. */
+  readonly pods: PodInfo[] = [];
+  private readonly slots = new Map<number, number>();
+  scalarRequested: Record<string, number> | undefined;
+
+  constructor(private readonly cluster: ClusterState, readonly index: number, spec: NodeSpec) {
+    this.name = spec.name;
+    this.labels = spec.labels;
+    this.taints = spec.taints;
+    this.unschedulable = spec.unschedulable;
+    this.allocatable = spec.allocatable;
+    this.allowedPodNumber = spec.allowedPodNumber ?? DEFAULT_MAX_PODS;
+    this.pool = spec.pool;
+    this.requested = new RequestedView(cluster, index, this);
+    this.nonZeroRequested = new NonZeroRequestedView(cluster, index, this);
+  }
+
+  get podCount(): number {
+    return this.cluster.podCounts[this.index]!;
+  }
+
+  addPod(pod: PodInfo): void {
+    this.slots.set(pod.id, this.pods.length);
+    this.pods.push(pod);
+  }
+
+  removePod(pod: PodInfo): void {
+    const slot = this.slots.get(pod.id);
+    if (slot === undefined) throw new Error(`pod ${pod.name} is not bound to node ${this.name}`);
+    const last = this.pods.pop()!;
+    if (last !== pod) {
+      this.pods[slot] = last;
+      this.slots.set(last.id, slot);
+    }
+    this.slots.delete(pod.id);
+  }
+
+  addScalar(scalar: Readonly<Record<string, number>>, sign: 1 | -1): void {
+    const s = (this.scalarRequested ??= {});
+    for (const k in scalar) s[k] = (s[k] ?? 0) + sign * scalar[k]!;
+  }
+}

@@ -1,0 +1,70 @@
+import { EventQueue } from './event-queue.js';
+
+/** A handler receives the event's subject id; the engine's clock is already at the event time. */
+export type EventHandler = (subject: number) => void;
+
+/**
+ * The discrete-event core: a clock, the future event list and a table of handlers indexed by
+ * event kind. Nothing here knows about pods or nodes; the cluster simulation registers kinds.
+ */
+export class Engine {
+  readonly queue: EventQueue;
+  private readonly handlers: EventHandler[] = [];
+  private readonly kindNames: string[] = [];
+  private clock = 0;
+  private eventsProcessed = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.queue = new EventQueue(initialCapacity);
+  }
+
+  /** Current simulated time in seconds. */
+  get now(): number {
+    return this.clock;
+  }
+
+  get processed(): number {
+    return this.eventsProcessed;
+  }
+
+  /** Registers a handler and returns its event kind. At most 256 kinds. */
+  defineEvent(name: string, handler: EventHandler): number {
+    if (this.handlers.length >= 256) throw new RangeError('too many event kinds (max 256)');
+    if (this.kindNames.includes(name)) throw new Error(`event kind "${name}" is already defined`);
+    this.handlers.push(handler);
+    this.kindNames.push(name);
+    return this.handlers.length - 1;
+  }
+
+  /** Schedules `kind` for `subject` after `delay` seconds (>= 0). */
+  schedule(delay: number, kind: number, subject: number): void {
+    if (!(delay >= 0)) throw new RangeError(`negative or NaN delay ${delay} for event "${this.kindNames[kind] ?? kind}"`);
+    this.queue.push(this.clock + delay, kind, subject);
+  }
+
+  /** Schedules `kind` at absolute time `time` (not before now). */
+  scheduleAt(time: number, kind: number, subject: number): void {
+    if (!(time >= this.clock)) throw new RangeError(`event "${this.kindNames[kind] ?? kind}" at ${time} is before now (${this.clock})`);
+    this.queue.push(time, kind, subject);
+  }
+
+  /**
+   * Runs events with time <= until, in (time, sequence) order, then sets the clock to `until`.
+   * Events at exactly `until` are processed.
+   */
+  run(until: number): void {
+    const q = this.queue;
+    const handlers = this.handlers;
+    while (q.size > 0 && q.peekTime() <= until) {
+      q.pop();
+      this.clock = q.time;
+      this.eventsProcessed++;
+      handlers[q.kind]!(q.subject);
+    }
+    if (until > this.clock && Number.isFinite(until)) this.clock = until;
+  }
+
+  kindName(kind: number): string {
+    return this.kindNames[kind] ?? `#${kind}`;
+  }
+}

@@ -1,0 +1,65 @@
+import type { PodSpec } from '../api/pod.js';
+import type { Distribution } from '../util/distributions.js';
+import type { RandomStream } from '../util/random.js';
+
+/**
+ * Workloads as the engine consumes them. The generators and readers in src/workloads build
+ * these; the engine never knows where a workload came from.
+ */
+
+/** Produces batch arrival times. Implementations live in src/workloads/arrivals.ts. */
+export interface ArrivalProcess {
+  /** Absolute time of the first arrival at or after `start`... then of each next one after `previous`; Infinity when done. */
+  next(previous: number, rng: RandomStream): number;
+}
+
+/** Produces the spec of each new batch pod (sizes may be drawn; equal sizes share one spec object). */
+export interface PodSpecSource {
+  next(rng: RandomStream): PodSpec;
+}
+
+/** Deployment-like: `replicas` pods kept running by a controller from `startAt` on. */
+export interface ServiceWorkload {
+  readonly kind: 'service';
+  readonly name: string;
+  readonly spec: PodSpec;
+  readonly replicas: number;
+  readonly startAt: number;
+  /** Delay from bind to Running (image pull + start). */
+  readonly startup: Distribution;
+}
+
+/** Job-like: `completions` pods must succeed, at most `parallelism` at a time. */
+export interface JobWorkload {
+  readonly kind: 'job';
+  readonly name: string;
+  readonly spec: PodSpec;
+  readonly completions: number;
+  readonly parallelism: number;
+  readonly startAt: number;
+  readonly duration: Distribution;
+  readonly startup: Distribution;
+}
+
+/** An open stream of independent batch pods. */
+export interface BatchWorkload {
+  readonly kind: 'batch';
+  readonly name: string;
+  readonly arrivals: ArrivalProcess;
+  readonly pods: PodSpecSource;
+  /** Run time once Running. */
+  readonly duration: Distribution;
+  readonly startup: Distribution;
+  /** Stop after this many pods (Infinity: until the horizon or the arrival process ends). */
+  readonly maxPods: number;
+}
+
+/** Explicit pods at given times (bare Pod manifests, trace replay). duration Infinity = runs until the horizon. */
+export interface PodListWorkload {
+  readonly kind: 'pods';
+  readonly name: string;
+  readonly pods: readonly { readonly at: number; readonly name?: string | undefined; readonly spec: PodSpec; readonly duration: number }[];
+  readonly startup: Distribution;
+}
+
+export type Workload = ServiceWorkload | JobWorkload | BatchWorkload | PodListWorkload;
