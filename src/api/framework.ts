@@ -108,3 +108,13 @@ export interface ProfileConfig {
 export interface RandomSource {
   next(): number;
 }
+
+/**
+ * What the engine drives: anything that picks a node for a pod from a snapshot. The framework
+ * (src/schedulers/framework.ts) implements it; so can a user's own scheduler.
+ */
+export interface Scheduler {
+  readonly name: string;
+  /** Index of the chosen node in snapshot.nodes, or -1 when the pod fits nowhere. */
+  schedule(pod: import('./pod.js').PodInfo, snapshot: import('./node.js').ClusterSnapshot, random: RandomSource): number;
+}

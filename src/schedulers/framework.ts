@@ -1,7 +1,7 @@
 import {
   isFilter, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
   type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
-  type ProfileConfig, type RandomSource, type ScorePlugin, type Status, type TieBreak,
+  type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
 } from '../api/framework.js';
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
@@ -82,7 +82,7 @@ const NO_NODE = -1;
  * round-robin start, score, normalize, weighted sum, top-score tie-break).
  * The same object is driven by the simulator and by the production runtime.
  */
-export class Framework {
+export class Framework implements Scheduler {
   readonly name: string;
   readonly profile: ProfileConfig;
   readonly plugins: readonly Plugin[];

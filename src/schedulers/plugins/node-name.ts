@@ -1,4 +1,4 @@
-import { unresolvable, type FilterPlugin } from '../../api/framework.js';
+import { SKIP, unresolvable, type FilterPlugin, type PreFilterPlugin } from '../../api/framework.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 
@@ -10,9 +10,11 @@ export function fitsNodeName(pod: PodInfo, node: NodeInfo): boolean {
   return pod.spec.nodeName === undefined || pod.spec.nodeName === node.name;
 }
 
-export function nodeName(): FilterPlugin {
+export function nodeName(): PreFilterPlugin & FilterPlugin {
   return {
     name: NAME,
+    // Nothing to check for pods without spec.nodeName: skip the per-node filter entirely.
+    preFilter: (_state, pod) => (pod.spec.nodeName === undefined ? SKIP : null),
     filter: (_state, pod, node) => (fitsNodeName(pod, node) ? null : REASON_NODE_NAME),
   };
 }

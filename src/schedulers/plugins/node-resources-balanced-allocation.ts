@@ -7,6 +7,9 @@ import { allocatableAndRequested, DEFAULT_SCORING_RESOURCES, type ResourceSpec }
 
 export const NAME = 'NodeResourcesBalancedAllocation';
 
+/** Scratch for allocatableAndRequested (single-threaded, not re-entrant). */
+const scratch = new Float64Array(2);
+
 /**
  * balancedResourceScorer (noderesources/balanced_allocation.go, v1.26-v1.34): fractions
  * f_r = min(requested_r / allocatable_r, 1) with the pod's actual requests added; with two
@@ -19,14 +22,15 @@ export function balancedAllocationScore(pod: PodInfo, node: NodeInfo, resources:
   let total = 0;
   let f0 = 0;
   let f1 = 0;
-  const fractions: number[] = [];
-  for (const r of resources) {
-    const [alloc, requested] = allocatableAndRequested(pod, node, r.name, true);
+  const fractions = resources.length > 2 ? new Float64Array(resources.length) : undefined;
+  for (let i = 0; i < resources.length; i++) {
+    allocatableAndRequested(pod, node, resources[i]!.name, true, scratch);
+    const alloc = scratch[0]!;
     if (alloc === 0) continue;
-    const f = Math.min(requested / alloc, 1);
+    const f = Math.min(scratch[1]! / alloc, 1);
     if (n === 0) f0 = f;
     else if (n === 1) f1 = f;
-    if (resources.length > 2) fractions.push(f);
+    if (fractions) fractions[n] = f;
     total += f;
     n++;
   }
@@ -35,7 +39,7 @@ export function balancedAllocationScore(pod: PodInfo, node: NodeInfo, resources:
   else if (n > 2) {
     const mean = total / n;
     let sum = 0;
-    for (const f of fractions) sum += (f - mean) * (f - mean);
+    for (let i = 0; i < n; i++) sum += (fractions![i]! - mean) * (fractions![i]! - mean);
     std = Math.sqrt(sum / n);
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);

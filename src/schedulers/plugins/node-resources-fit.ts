@@ -91,40 +91,55 @@ export function brokenLinear(shape: readonly UtilizationShapePoint[], p: number)
  * resourceAllocationScorer.calculateResourceAllocatableRequest: cpu and memory use the
  * non-zero requests (a pod without a request counts as 100m / 200Mi) unless `useRequested`;
  * an extended resource the pod does not request is left out (0, 0).
+ * Hot path: results go into `out` (allocatable, requested) so nothing is allocated per node.
  */
-export function allocatableAndRequested(pod: PodInfo, node: NodeInfo, resource: string, useRequested: boolean): [allocatable: number, requested: number] {
+export function allocatableAndRequested(pod: PodInfo, node: NodeInfo, resource: string, useRequested: boolean, out: Float64Array): void {
   const req = pod.spec.requests;
   switch (resource) {
     case ResourceName.cpu: {
       const podReq = !useRequested && req.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : req.milliCPU;
-      const onNode = useRequested ? node.requested.milliCPU : node.nonZeroRequested.milliCPU;
-      return [node.allocatable.milliCPU, onNode + podReq];
+      out[0] = node.allocatable.milliCPU;
+      out[1] = (useRequested ? node.requested.milliCPU : node.nonZeroRequested.milliCPU) + podReq;
+      return;
     }
     case ResourceName.memory: {
       const podReq = !useRequested && req.memory === 0 ? DEFAULT_MEMORY_REQUEST : req.memory;
-      const onNode = useRequested ? node.requested.memory : node.nonZeroRequested.memory;
-      return [node.allocatable.memory, onNode + podReq];
+      out[0] = node.allocatable.memory;
+      out[1] = (useRequested ? node.requested.memory : node.nonZeroRequested.memory) + podReq;
+      return;
     }
     case ResourceName.ephemeralStorage:
-      return [node.allocatable.ephemeralStorage, node.requested.ephemeralStorage + req.ephemeralStorage];
+      out[0] = node.allocatable.ephemeralStorage;
+      out[1] = node.requested.ephemeralStorage + req.ephemeralStorage;
+      return;
     default: {
       const podReq = resourceValue(req, resource);
-      if (podReq === 0) return [0, 0];
-      return [resourceValue(node.allocatable, resource), resourceValue(node.requested, resource) + podReq];
+      if (podReq === 0) {
+        out[0] = 0;
+        out[1] = 0;
+        return;
+      }
+      out[0] = resourceValue(node.allocatable, resource);
+      out[1] = resourceValue(node.requested, resource) + podReq;
     }
   }
 }
 
 type Scorer = (requested: number, capacity: number) => number;
 
+/** Scratch for allocatableAndRequested; scoring is single-threaded and not re-entrant. */
+const scratch = new Float64Array(2);
+
 /** Weighted mean of per-resource scores; resources with zero allocatable are left out. */
 export function weightedResourceScore(pod: PodInfo, node: NodeInfo, resources: readonly ResourceSpec[], scorer: Scorer): number {
   let nodeScore = 0;
   let weightSum = 0;
-  for (const r of resources) {
-    const [alloc, requested] = allocatableAndRequested(pod, node, r.name, false);
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i]!;
+    allocatableAndRequested(pod, node, r.name, false, scratch);
+    const alloc = scratch[0]!;
     if (alloc === 0) continue;
-    nodeScore += scorer(requested, alloc) * r.weight;
+    nodeScore += scorer(scratch[1]!, alloc) * r.weight;
     weightSum += r.weight;
   }
   return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
@@ -135,7 +150,9 @@ export function requestedToCapacityRatioScore(pod: PodInfo, node: NodeInfo, reso
   let nodeScore = 0;
   let weightSum = 0;
   for (const r of resources) {
-    const [alloc, requested] = allocatableAndRequested(pod, node, r.name, false);
+    allocatableAndRequested(pod, node, r.name, false, scratch);
+    const alloc = scratch[0]!;
+    const requested = scratch[1]!;
     if (alloc === 0) continue;
     const utilization = requested > alloc ? 100 : Math.trunc((requested * 100) / alloc);
     const s = brokenLinear(shape, utilization);

@@ -22,13 +22,13 @@ export function tolerates(tolerations: readonly Toleration[], taint: Taint): boo
   return false;
 }
 
-const statusCache = new Map<string, Status>();
+/** One Status per taint object, so rejecting a node allocates nothing. */
+const statusCache = new WeakMap<Taint, Status>();
 function untolerated(taint: Taint): Status {
-  const key = `${taint.key}=${taint.value ?? ''}:${taint.effect}`;
-  let s = statusCache.get(key);
+  let s = statusCache.get(taint);
   if (!s) {
-    s = unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`);
-    statusCache.set(key, s);
+    s = unresolvable(`${REASON_UNTOLERATED} {${taint.key}: ${taint.value ?? ''}}`);
+    statusCache.set(taint, s);
   }
   return s;
 }

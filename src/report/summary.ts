@@ -1,0 +1,33 @@
+import type { RunOutput, RunResult } from '../scenario/runner.js';
+import { formatDuration } from '../util/quantity.js';
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const secs = (x: number) => (x < 60 ? `${x.toFixed(x < 10 ? 2 : 1)}s` : formatDuration(x));
+
+/** A readable summary of one run, for the terminal. */
+export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}): string {
+  const m = r.metrics;
+  const a = r.cluster.allocatable;
+  const lines = [
+    `orchsim run: ${r.scenario} (seed ${r.seed}, profile ${r.profile}, queue ${r.queue}, horizon ${formatDuration(r.horizonSeconds)})`,
+    `cluster      ${r.cluster.nodes} nodes, ${a.cpu} cpu, ${(a.memoryBytes / 2 ** 30).toFixed(0)}Gi memory, ${a.gpu} gpu`,
+    `utilization  cpu ${pct(m.utilization.cpu)}  memory ${pct(m.utilization.memory)}  gpu ${a.gpu > 0 ? pct(m.utilization.gpu) : 'n/a'}   (requested / allocatable, time-weighted)`,
+    `pods         ${m.pods.submitted} submitted, ${m.pods.scheduled} scheduled, ${m.pods.completed} completed, ${m.pods.running + m.pods.bound} running at end, ${m.pods.pending} pending at end (${m.pods.unschedulable} unschedulable)`,
+    `pending time mean ${secs(m.pendingSeconds.mean)}  p50 ${secs(m.pendingSeconds.p50)}  p95 ${secs(m.pendingSeconds.p95)}  p99 ${secs(m.pendingSeconds.p99)}  max ${secs(m.pendingSeconds.max)}  (${m.pendingSeconds.count} scheduled pods)`,
+    `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
+    `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** Stable JSON: keys in insertion order, 2-space indent, trailing newline. */
+export function resultJSON(r: RunResult): string {
+  return JSON.stringify(r, null, 2) + '\n';
+}
+
+/** The time series as CSV with a header row. Numbers are written in full precision. */
+export function timeseriesCSV(ts: RunOutput['timeseries']): string {
+  const out = [ts.columns.join(',')];
+  for (const row of ts.rows) out.push(row.join(','));
+  return out.join('\n') + '\n';
+}

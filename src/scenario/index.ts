@@ -1,0 +1,45 @@
+import { builtinProfiles } from '../schedulers/builtins.js';
+import type { ProfileRegistry } from '../schedulers/registry.js';
+import { BUILTIN_SCENARIO, defaultScenarioText } from './default.js';
+import { loadScenarioFile, parseYaml, validateScenario, type LoadedScenario } from './load.js';
+import { resolveScenario, type ResolvedScenario } from './resolve.js';
+import { buildFramework, runScenario, type RunOptions, type RunOutput } from './runner.js';
+import { RandomStreams } from '../util/random.js';
+
+export { BUILTIN_SCENARIO } from './default.js';
+export type { ResolvedScenario } from './resolve.js';
+export type { RunOutput, RunResult } from './runner.js';
+
+/** Loads a scenario file, or the built-in default when `file` is undefined. */
+export function loadScenario(file?: string): LoadedScenario {
+  if (file === undefined) {
+    const { value, locate } = parseYaml(defaultScenarioText(), BUILTIN_SCENARIO);
+    return { file: BUILTIN_SCENARIO, doc: validateScenario(value, BUILTIN_SCENARIO, locate), locate };
+  }
+  return loadScenarioFile(file);
+}
+
+export interface PrepareOptions {
+  readonly seed?: number | undefined;
+  readonly profile?: string | undefined;
+  readonly profiles?: ProfileRegistry | undefined;
+}
+
+/**
+ * Loads, validates and resolves a scenario, and instantiates its profile once so that bad
+ * plugin names or arguments are reported before anything runs.
+ */
+export function prepareScenario(file: string | undefined, options: PrepareOptions = {}): { loaded: LoadedScenario; resolved: ResolvedScenario; runOptions: RunOptions } {
+  const loaded = loadScenario(file);
+  const resolved = resolveScenario(loaded.doc, loaded.file, loaded.locate, options.profiles ?? builtinProfiles(), options);
+  const inline = options.profile === undefined && typeof loaded.doc.scheduler.profile !== 'string';
+  const localIndex = (loaded.doc.scheduler.profiles ?? []).findIndex((p) => p.name === resolved.profile.name);
+  const path = inline ? ['scheduler', 'profile'] : localIndex >= 0 ? ['scheduler', 'profiles', localIndex] : undefined;
+  const runOptions: RunOptions = { profileSource: { file: loaded.file, locate: loaded.locate, path } };
+  buildFramework(resolved.profile, new RandomStreams(resolved.seed), undefined, runOptions.profileSource);
+  return { loaded, resolved, runOptions };
+}
+
+export function runPrepared(p: { resolved: ResolvedScenario; runOptions: RunOptions }): RunOutput {
+  return runScenario(p.resolved, p.runOptions);
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type * as z from 'zod';
+import { InputError, type InputIssue } from '../util/errors.js';
+import { scenarioSchema, type ScenarioDoc } from './schema.js';
+
+/** Maps a path inside a parsed YAML document to its 1-based line and column. */
+export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
+
+export interface ParsedYaml {
+  readonly value: unknown;
+  readonly locate: Locator;
+}
+
+/** Files larger than this are refused before parsing (a scenario is a few KB). */
+export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
+
+/** Parses one YAML (or JSON) document, keeping positions; syntax errors become InputErrors. */
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(doc.errors.map((e) => ({
+      file,
+      line: e.linePos?.[0].line,
+      column: e.linePos?.[0].col,
+      path: [],
+      message: `invalid YAML: ${e.message.split('\n')[0]}`,
+    })));
+  }
+  let value: unknown;
+  try {
+    // maxAliasCount guards against alias ("billion laughs") bombs.
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    throw new InputError({ file, path: [], message: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  return { value, locate: locator(doc, lineCounter) };
+}
+
+function locator(doc: Document, lc: LineCounter): Locator {
+  return (path) => {
+    for (let k = path.length; k >= 0; k--) {
+      const node = k === 0 ? doc.contents : doc.getIn(path.slice(0, k), true);
+      if (isNode(node) && node.range) {
+        const pos = lc.linePos(node.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return undefined;
+  };
+}
+
+/** Zod issues to positioned input issues; an unknown key points at the key itself. */
+export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, locate: Locator, prefix: readonly (string | number)[] = []): InputIssue[] {
+  return issues.map((i) => {
+    const keys = i.code === 'unrecognized_keys' ? i.keys : [];
+    const path = [...prefix, ...(i.path as (string | number)[]), ...keys.slice(0, 1)];
+    const pos = locate(path);
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = `missing required field (expected ${i.expected})`;
+    return { file, line: pos?.line, column: pos?.column, path, message };
+  });
+}
+
+export interface LoadedScenario {
+  readonly file: string;
+  readonly doc: ScenarioDoc;
+  readonly locate: Locator;
+}
+
+/** Validates an already-parsed scenario value. */
+export function validateScenario(value: unknown, file: string, locate: Locator): ScenarioDoc {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError({ file, line: 1, path: [], message: 'expected a scenario: a mapping with at least `cluster:`' });
+  }
+  const r = scenarioSchema.safeParse(value);
+  if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate));
+  return r.data;
+}
+
+/** Reads, parses and validates a scenario file. */
+export function loadScenarioFile(file: string): LoadedScenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError({ file, path: [], message: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a scenario file' : `cannot read: ${code ?? String(e)}` });
+  }
+  if (text.length > MAX_SCENARIO_BYTES) throw new InputError({ file, path: [], message: `file is larger than ${MAX_SCENARIO_BYTES} bytes` });
+  const { value, locate } = parseYaml(text, file);
+  return { file, doc: validateScenario(value, file, locate), locate };
+}

@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { ProfileConfig } from '../api/framework.js';
+import { WellKnownLabel, type Taint } from '../api/node.js';
+import type { PodSpec } from '../api/pod.js';
+import { resources } from '../api/resources.js';
+import type { ProfileRegistry } from '../schedulers/registry.js';
+import type { NodeSpec } from '../sim/cluster.js';
+import type { Workload } from '../sim/workload.js';
+import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
+import { sizedPodSpecs } from '../workloads/batch.js';
+import { readManifests } from '../workloads/manifests.js';
+import type { Distribution } from '../util/distributions.js';
+import { InputError, type InputIssue } from '../util/errors.js';
+import type { Locator } from './load.js';
+import type { PoolDoc, ScenarioDoc, WorkloadDoc } from './schema.js';
+
+/** Label carrying a node's rack (orchsim convention; Kubernetes has no well-known rack label). */
+export const RACK_LABEL = 'orchsim.io/rack';
+/** GPU model label as set by NVIDIA GPU feature discovery. */
+export const GPU_MODEL_LABEL = 'nvidia.com/gpu.product';
+export const POOL_LABEL = 'orchsim.io/pool';
+
+const NO_DELAY: Distribution = { kind: 'fixed', value: 0 };
+
+/** Everything the engine needs, resolved from a scenario document. */
+export interface ResolvedScenario {
+  readonly name: string;
+  readonly file: string;
+  readonly seed: number;
+  readonly horizon: number;
+  readonly sampleInterval: number;
+  readonly nodes: NodeSpec[];
+  readonly workloads: Workload[];
+  readonly profile: ProfileConfig;
+  readonly queue: 'kubernetes' | 'fifo';
+}
+
+/** Nodes of a pool: zones round-robin, racks round-robin within a zone. */
+export function poolNodes(pool: PoolDoc): NodeSpec[] {
+  const out: NodeSpec[] = [];
+  const zones = pool.zones ?? [];
+  const perZone = new Map<string, number>();
+  const width = String(Math.max(0, pool.count - 1)).length;
+  const taints: Taint[] = (pool.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
+  const allocatable = resources({
+    milliCPU: pool.resources.cpu,
+    memory: pool.resources.memory,
+    milliGPU: pool.resources['nvidia.com/gpu'] ?? pool.resources.gpu ?? 0,
+    ephemeralStorage: pool.resources['ephemeral-storage'] ?? 0,
+  });
+  for (let i = 0; i < pool.count; i++) {
+    const name = `${pool.name}-${String(i).padStart(width, '0')}`;
+    const labels: Record<string, string> = { [WellKnownLabel.hostname]: name, [POOL_LABEL]: pool.name, ...pool.labels };
+    if (zones.length > 0) {
+      const zone = zones[i % zones.length]!;
+      labels[WellKnownLabel.zone] = zone;
+      const k = perZone.get(zone) ?? 0;
+      perZone.set(zone, k + 1);
+      if (pool.racksPerZone) labels[RACK_LABEL] = `${zone}-rack-${k % pool.racksPerZone}`;
+    }
+    if (pool.gpuModel) labels[GPU_MODEL_LABEL] = pool.gpuModel;
+    if (pool.instanceType) labels[WellKnownLabel.instanceType] = pool.instanceType;
+    out.push({ name, labels, taints, unschedulable: pool.unschedulable ?? false, allocatable, allowedPodNumber: pool.resources.pods, pool: pool.name });
+  }
+  return out;
+}
+
+type PodWorkloadDoc = Exclude<WorkloadDoc, { manifests: string }>;
+
+function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
+  const req = w.requests ?? {};
+  const fixed = (v: unknown): number => (typeof v === 'number' ? v : 0);
+  const labels = w.labels ?? { app: w.name };
+  return {
+    namespace: w.namespace ?? 'default',
+    labels,
+    priority: w.priority ?? 0,
+    requests: resources({
+      milliCPU: fixed(req.cpu),
+      memory: fixed(req.memory),
+      milliGPU: fixed(req['nvidia.com/gpu'] ?? req.gpu),
+      ephemeralStorage: fixed(req['ephemeral-storage']),
+    }),
+    nodeSelector: w.nodeSelector,
+    affinity: w.affinity,
+    tolerations: w.tolerations,
+    topologySpreadConstraints: w.topologySpreadConstraints,
+    // A Deployment's ReplicaSet selects its pods by their labels; system-default spreading uses it.
+    ownerSelector: ownerSelector ? { matchLabels: labels } : undefined,
+  };
+}
+
+function readText(file: string, issuePath: (string | number)[], scenarioFile: string, locate: Locator): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const pos = locate(issuePath);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError({ file: scenarioFile, line: pos?.line, column: pos?.column, path: issuePath, message: `cannot read manifest file ${file}: ${code === 'ENOENT' ? 'file not found' : code ?? String(e)}` });
+  }
+}
+
+/**
+ * Turns a validated scenario into engine inputs: expands pools into nodes, reads referenced
+ * manifests (relative to the scenario file), builds workload generators, picks the profile.
+ */
+export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined } = {}): ResolvedScenario {
+  const base = file === '<built-in>' ? process.cwd() : dirname(resolvePath(file));
+  const issues: InputIssue[] = [];
+  const nodes: NodeSpec[] = [];
+  const workloads: Workload[] = [];
+  for (const pool of doc.cluster.pools) nodes.push(...poolNodes(pool));
+  const startup = (d: Distribution | undefined) => d ?? NO_DELAY;
+
+  const manifestFiles: [string, (string | number)[]][] = doc.cluster.manifests.map((m, i) => [m, ['cluster', 'manifests', i]]);
+  doc.workloads.forEach((w, i) => {
+    if ('manifests' in w) {
+      manifestFiles.push([w.manifests, ['workloads', i, 'manifests']]);
+      return;
+    }
+    const path = ['workloads', i];
+    switch (w.type) {
+      case 'service':
+        workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup) });
+        break;
+      case 'job':
+        workloads.push({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup) });
+        break;
+      case 'batch': {
+        const start = w.start ?? 0;
+        const end = Math.min(w.end ?? doc.horizon, doc.horizon);
+        if (end < start) {
+          const pos = locate([...path, 'end']);
+          issues.push({ file, line: pos?.line, column: pos?.column, path: [...path, 'end'], message: `end (${end}s) is before start (${start}s)` });
+          break;
+        }
+        const arrivals = 'poisson' in w.arrival
+          ? poissonArrivals(w.arrival.poisson.rate, start, end)
+          : fixedIntervalArrivals(w.arrival.interval, start, end);
+        if ('poisson' in w.arrival && !(w.arrival.poisson.rate > 0)) {
+          const pos = locate([...path, 'arrival', 'poisson', 'rate']);
+          issues.push({ file, line: pos?.line, column: pos?.column, path: [...path, 'arrival', 'poisson', 'rate'], message: 'rate must be > 0' });
+          break;
+        }
+        const req = w.requests ?? {};
+        const template = templateSpec({ ...w, requests: undefined }, false);
+        const pods = sizedPodSpecs(template, { milliCPU: req.cpu, memory: req.memory, milliGPU: req['nvidia.com/gpu'] ?? req.gpu });
+        workloads.push({ kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity });
+        break;
+      }
+    }
+  });
+  if (issues.length > 0) throw new InputError(issues);
+
+  for (const [m, path] of manifestFiles) {
+    const abs = resolvePath(base, m);
+    const text = readText(abs, path, file, locate);
+    const read = readManifests(text, m.startsWith('/') ? m : abs);
+    nodes.push(...read.nodes);
+    workloads.push(...read.workloads);
+  }
+
+  // Names must be unique: they key the random streams and the reports.
+  const seenNodes = new Set<string>();
+  for (const n of nodes) {
+    if (seenNodes.has(n.name)) issues.push({ file, path: ['cluster'], message: `duplicate node name "${n.name}"` });
+    seenNodes.add(n.name);
+  }
+  const seenWorkloads = new Set<string>();
+  for (const w of workloads) {
+    if (seenWorkloads.has(w.name)) issues.push({ file, path: ['workloads'], message: `duplicate workload name "${w.name}"` });
+    seenWorkloads.add(w.name);
+  }
+
+  // The profile: --profile overrides; a name refers to a built-in or to scheduler.profiles.
+  const local = new Map((doc.scheduler.profiles ?? []).map((p) => [p.name, p as ProfileConfig]));
+  let profile: ProfileConfig | undefined;
+  const wanted = overrides.profile ?? doc.scheduler.profile;
+  if (typeof wanted === 'string') {
+    profile = local.get(wanted) ?? profiles.get(wanted);
+    if (!profile) {
+      const where = overrides.profile !== undefined ? undefined : locate(['scheduler', 'profile']);
+      const known = [...new Set([...local.keys(), ...profiles.names()])].join(', ');
+      issues.push({ file: overrides.profile !== undefined ? '--profile' : file, line: where?.line, column: where?.column, path: overrides.profile !== undefined ? [] : ['scheduler', 'profile'], message: `unknown profile "${wanted}" (known: ${known})` });
+    }
+  } else {
+    profile = wanted as ProfileConfig;
+  }
+  if (issues.length > 0) throw new InputError(issues);
+
+  return {
+    name: doc.name ?? (file === '<built-in>' ? 'default' : file.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/, '')),
+    file,
+    seed: overrides.seed ?? doc.seed,
+    horizon: doc.horizon,
+    sampleInterval: doc.sampleInterval,
+    nodes,
+    workloads,
+    profile: profile!,
+    queue: doc.scheduler.queue,
+  };
+}

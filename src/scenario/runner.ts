@@ -1,0 +1,114 @@
+import type { PodInfo } from '../api/pod.js';
+import type { ProfileConfig } from '../api/framework.js';
+import { builtinPlugins } from '../schedulers/builtins.js';
+import { Framework } from '../schedulers/framework.js';
+import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../schedulers/registry.js';
+import type { ClusterState } from '../sim/cluster.js';
+import { Simulation, TIMESERIES_COLUMNS, type SimulationResult } from '../sim/simulation.js';
+import { InputError, type InputIssue } from '../util/errors.js';
+import { RandomStreams } from '../util/random.js';
+import type { Locator } from './load.js';
+import type { ResolvedScenario } from './resolve.js';
+
+/** Version of the result format; bump when a field changes meaning. */
+export const RESULT_FORMAT = 1;
+
+/** The result of one run: data only (the report layer formats it). See docs in the README. */
+export interface RunResult {
+  readonly format: number;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly profile: string;
+  readonly queue: 'kubernetes' | 'fifo';
+  readonly horizonSeconds: number;
+  readonly cluster: {
+    readonly nodes: number;
+    readonly allocatable: { readonly cpu: number; readonly memoryBytes: number; readonly gpu: number };
+  };
+  readonly metrics: {
+    readonly utilization: SimulationResult['utilization'];
+    readonly pods: SimulationResult['pods'];
+    readonly pendingSeconds: SimulationResult['pendingSeconds'];
+    readonly scheduling: SimulationResult['scheduling'];
+  };
+  readonly engine: { readonly events: number };
+}
+
+export interface RunOutput {
+  readonly result: RunResult;
+  readonly timeseries: { readonly columns: readonly string[]; readonly rows: readonly (readonly number[])[] };
+}
+
+/** Where the profile sits in the scenario file, for error positions. */
+export interface ProfileSource {
+  readonly file: string;
+  readonly locate?: Locator | undefined;
+  /** Path of the profile object in the file, e.g. ["scheduler", "profile"]; undefined for a built-in. */
+  readonly path?: readonly (string | number)[] | undefined;
+}
+
+/** Instantiates a profile, turning unknown plugins and bad args into positioned input errors. */
+export function buildFramework(profile: ProfileConfig, streams: RandomStreams, registry: PluginRegistry = builtinPlugins(), source?: ProfileSource): Framework {
+  const issues: InputIssue[] = [];
+  const at = (path: (string | number)[], message: string) => {
+    const full = source?.path ? [...source.path, ...path] : path;
+    const pos = source?.path ? source.locate?.(full) : undefined;
+    issues.push({ file: source?.file ?? `profile ${profile.name}`, line: pos?.line, column: pos?.column, path: full, message });
+  };
+  const handle: PluginHandle = { random: (name) => streams.get(name) };
+  profile.plugins.forEach((p, i) => {
+    const entry = registry.get(p.name);
+    if (!entry) {
+      at(['plugins', i, 'name'], `unknown plugin "${p.name}" (known: ${registry.list().map((e) => e.name).join(', ')})`);
+      return;
+    }
+    try {
+      entry.factory(p.args, { random: () => ({ next: () => 0 }) });
+    } catch (e) {
+      if (e instanceof PluginArgsError) at(['plugins', i, 'args', ...e.path], e.message);
+      else throw e;
+    }
+  });
+  if (issues.length > 0) throw new InputError(issues);
+  return new Framework(profile, registry, handle);
+}
+
+export interface RunOptions {
+  readonly registry?: PluginRegistry | undefined;
+  readonly profileSource?: ProfileSource | undefined;
+  readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
+}
+
+/** Runs a resolved scenario once. Deterministic: same scenario and seed, same result. */
+export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunOutput {
+  const streams = new RandomStreams(s.seed);
+  const scheduler = buildFramework(s.profile, streams, options.registry, options.profileSource);
+  const sim = new Simulation({
+    horizon: s.horizon,
+    sampleInterval: s.sampleInterval,
+    nodes: s.nodes,
+    workloads: s.workloads,
+    scheduler,
+    queue: s.queue,
+    streams,
+    onBind: options.onBind,
+  });
+  const r = sim.run();
+  return {
+    result: {
+      format: RESULT_FORMAT,
+      scenario: s.name,
+      seed: s.seed,
+      profile: s.profile.name,
+      queue: s.queue,
+      horizonSeconds: s.horizon,
+      cluster: {
+        nodes: r.nodes,
+        allocatable: { cpu: r.allocatable.milliCPU / 1000, memoryBytes: r.allocatable.memory, gpu: r.allocatable.milliGPU / 1000 },
+      },
+      metrics: { utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling },
+      engine: { events: r.events },
+    },
+    timeseries: { columns: TIMESERIES_COLUMNS, rows: r.timeseries },
+  };
+}

@@ -1,0 +1,228 @@
+import * as z from 'zod';
+import { bytesSchema, distributionSchema, durationSchema, gpuSchema, milliCPUSchema, rateSchema } from './units.js';
+
+/**
+ * The scenario file, validated as a whole before anything runs. Unknown keys are errors
+ * (a typo must not silently become a default). Units are parsed here; everything after this
+ * layer works in base units (seconds, milli-CPU, bytes, milli-GPU).
+ */
+
+const labelKey = z.string().min(1).max(316);
+const labels = z.record(labelKey, z.string());
+
+const selectorOperator = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+const nodeSelectorOperator = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']);
+
+const labelSelector = z.strictObject({
+  matchLabels: labels.optional(),
+  matchExpressions: z.array(z.strictObject({ key: labelKey, operator: selectorOperator, values: z.array(z.string()).optional() })).optional(),
+});
+
+const nodeSelectorRequirement = z.strictObject({ key: z.string().min(1), operator: nodeSelectorOperator, values: z.array(z.string()).optional() })
+  .refine((r) => !['In', 'NotIn'].includes(r.operator) || (r.values?.length ?? 0) > 0, { message: 'In and NotIn need at least one value', path: ['values'] })
+  .refine((r) => !['Exists', 'DoesNotExist'].includes(r.operator) || (r.values?.length ?? 0) === 0, { message: 'Exists and DoesNotExist take no values', path: ['values'] })
+  .refine((r) => !['Gt', 'Lt'].includes(r.operator) || (r.values?.length === 1 && /^-?\d+$/.test(r.values[0]!)), { message: 'Gt and Lt need exactly one integer value', path: ['values'] });
+
+const nodeSelectorTerm = z.strictObject({
+  matchExpressions: z.array(nodeSelectorRequirement).optional(),
+  matchFields: z.array(nodeSelectorRequirement).optional(),
+});
+
+const podAffinityTerm = z.strictObject({
+  labelSelector: labelSelector.optional(),
+  namespaces: z.array(z.string()).optional(),
+  topologyKey: z.string().min(1),
+});
+
+const podAffinity = z.strictObject({
+  requiredDuringSchedulingIgnoredDuringExecution: z.array(podAffinityTerm).optional(),
+  preferredDuringSchedulingIgnoredDuringExecution: z.array(z.strictObject({ weight: z.number().int().min(1).max(100), podAffinityTerm })).optional(),
+});
+
+const affinity = z.strictObject({
+  nodeAffinity: z.strictObject({
+    requiredDuringSchedulingIgnoredDuringExecution: z.strictObject({ nodeSelectorTerms: z.array(nodeSelectorTerm).min(1) }).optional(),
+    preferredDuringSchedulingIgnoredDuringExecution: z.array(z.strictObject({ weight: z.number().int().min(1).max(100), preference: nodeSelectorTerm })).optional(),
+  }).optional(),
+  podAffinity: podAffinity.optional(),
+  podAntiAffinity: podAffinity.optional(),
+});
+
+const taintEffect = z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+const taint = z.strictObject({ key: z.string().min(1), value: z.string().optional(), effect: taintEffect });
+const toleration = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: taintEffect.optional(),
+  tolerationSeconds: z.number().int().min(0).optional(),
+});
+const topologySpreadConstraint = z.strictObject({
+  maxSkew: z.number().int().min(1),
+  topologyKey: z.string().min(1),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+  labelSelector: labelSelector.optional(),
+  minDomains: z.number().int().min(1).optional(),
+});
+
+/** Pod template fields shared by every workload type (Kubernetes field names). */
+const podFields = {
+  namespace: z.string().min(1).optional(),
+  labels: labels.optional(),
+  priority: z.number().int().optional(),
+  nodeSelector: labels.optional(),
+  affinity: affinity.optional(),
+  tolerations: z.array(toleration).optional(),
+  topologySpreadConstraints: z.array(topologySpreadConstraint).optional(),
+  /** Delay from bind to Running: image pull and start-up. */
+  startup: distributionSchema(durationSchema).optional(),
+};
+
+const fixedRequests = z.strictObject({
+  cpu: milliCPUSchema.optional(),
+  memory: bytesSchema.optional(),
+  'nvidia.com/gpu': gpuSchema.optional(),
+  gpu: gpuSchema.optional(),
+  'ephemeral-storage': bytesSchema.optional(),
+});
+
+const drawnRequests = z.strictObject({
+  cpu: distributionSchema(milliCPUSchema).optional(),
+  memory: distributionSchema(bytesSchema).optional(),
+  'nvidia.com/gpu': distributionSchema(gpuSchema).optional(),
+  gpu: distributionSchema(gpuSchema).optional(),
+  'ephemeral-storage': bytesSchema.optional(),
+});
+
+const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a lowercase name (letters, digits, "-" and ".")');
+
+const service = z.strictObject({
+  type: z.literal('service'),
+  name,
+  replicas: z.number().int().min(0),
+  startAt: durationSchema.optional(),
+  requests: fixedRequests.optional(),
+  ...podFields,
+});
+
+const job = z.strictObject({
+  type: z.literal('job'),
+  name,
+  completions: z.number().int().min(1).default(1),
+  parallelism: z.number().int().min(1).default(1),
+  startAt: durationSchema.optional(),
+  duration: distributionSchema(durationSchema),
+  requests: fixedRequests.optional(),
+  ...podFields,
+});
+
+const arrivalForms = {
+  poisson: z.strictObject({ poisson: z.strictObject({ rate: rateSchema }) }),
+  interval: z.strictObject({ interval: durationSchema }),
+};
+type Arrival = z.output<typeof arrivalForms.poisson> | z.output<typeof arrivalForms.interval>;
+/** {poisson: {rate}} or {interval}, dispatched on the key so errors point inside the chosen form. */
+const arrival = z.unknown().transform((v, ctx): Arrival => {
+  const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const schema = 'poisson' in o ? arrivalForms.poisson : 'interval' in o ? arrivalForms.interval : undefined;
+  if (!schema) {
+    ctx.addIssue({ code: 'custom', message: `expected {poisson: {rate: "120/h"}} or {interval: "30s"}, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  const r = (schema as z.ZodType<Arrival>).safeParse(v);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path as (string | number)[] });
+  return z.NEVER;
+});
+
+const batch = z.strictObject({
+  type: z.literal('batch'),
+  name,
+  arrival,
+  start: durationSchema.optional(),
+  end: durationSchema.optional(),
+  count: z.number().int().min(0).optional(),
+  duration: distributionSchema(durationSchema),
+  requests: drawnRequests.optional(),
+  ...podFields,
+});
+
+const manifests = z.strictObject({ manifests: z.string().min(1) });
+
+const workload = z.unknown().transform((v, ctx) => {
+  // Dispatch on `type` (or `manifests`) so the errors are those of the intended kind.
+  const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const schema = o && 'manifests' in o ? manifests : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : undefined;
+  if (!schema) {
+    ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch or job (or {manifests: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
+    return z.NEVER;
+  }
+  const r = (schema as z.ZodType).safeParse(v);
+  if (!r.success) {
+    for (const i of r.error.issues) {
+      const keys = i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
+      const message = keys.length > 0 ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message;
+      ctx.addIssue({ code: 'custom', message, path: [...(i.path as (string | number)[]), ...keys.slice(0, 1)] });
+    }
+    return z.NEVER;
+  }
+  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof manifests>;
+});
+
+const pool = z.strictObject({
+  name,
+  count: z.number().int().min(0),
+  zones: z.array(z.string().min(1)).min(1).optional(),
+  racksPerZone: z.number().int().min(1).optional(),
+  resources: z.strictObject({
+    cpu: milliCPUSchema,
+    memory: bytesSchema,
+    'nvidia.com/gpu': gpuSchema.optional(),
+    gpu: gpuSchema.optional(),
+    'ephemeral-storage': bytesSchema.optional(),
+    pods: z.number().int().min(1).optional(),
+  }),
+  gpuModel: z.string().min(1).optional(),
+  instanceType: z.string().min(1).optional(),
+  labels: labels.optional(),
+  taints: z.array(taint).optional(),
+  unschedulable: z.boolean().optional(),
+});
+
+const pluginConfig = z.strictObject({
+  name: z.string().min(1),
+  weight: z.number().int().min(0).max(100).optional(),
+  args: z.unknown().optional(),
+});
+
+export const profileSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  plugins: z.array(pluginConfig).min(1),
+  percentageOfNodesToScore: z.number().int().min(0).max(100).optional(),
+  tieBreak: z.enum(['random', 'first']).optional(),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  horizon: durationSchema.refine((v) => v > 0, 'horizon must be > 0').default(86400),
+  sampleInterval: durationSchema.default(300),
+  scheduler: z.strictObject({
+    profile: z.union([z.string().min(1), profileSchema]).default('default'),
+    queue: z.enum(['kubernetes', 'fifo']).default('kubernetes'),
+    profiles: z.array(profileSchema).optional(),
+  }).default({ profile: 'default', queue: 'kubernetes' }),
+  cluster: z.strictObject({
+    pools: z.array(pool).default([]),
+    manifests: z.array(z.string().min(1)).default([]),
+  }),
+  workloads: z.array(workload).default([]),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioDoc = z.output<typeof scenarioSchema>;
+export type PoolDoc = z.output<typeof pool>;
+export type WorkloadDoc = z.output<typeof workload>;
+export type ProfileDoc = z.output<typeof profileSchema>;

@@ -1,0 +1,86 @@
+import * as z from 'zod';
+import type { Distribution } from '../util/distributions.js';
+import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util/quantity.js';
+
+/**
+ * Zod schemas for the units people write in scenario files. Each reports what it expected and
+ * what it got, so the message stands on its own next to the file position.
+ */
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+}
+
+function unitSchema(parse: (v: string | number) => number | undefined, expected: string, min = 0) {
+  return z.unknown().transform((v, ctx) => {
+    const n = typeof v === 'string' || typeof v === 'number' ? parse(v) : undefined;
+    if (n === undefined || Number.isNaN(n)) {
+      ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${show(v)}` });
+      return z.NEVER;
+    }
+    if (n < min) {
+      ctx.addIssue({ code: 'custom', message: `expected ${expected} of at least ${min}, got ${show(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+export const milliCPUSchema = unitSchema(parseMilliCPU, 'a CPU quantity such as "500m" or 2');
+export const bytesSchema = unitSchema(parseBytes, 'a memory quantity such as "512Mi" or "4Gi"');
+export const durationSchema = unitSchema(parseDuration, 'a duration such as "90s", "5m", "2h" or "7d"');
+/** Whole GPUs as written; stored as milli-GPU. */
+export const gpuSchema = unitSchema((v) => {
+  const n = parseQuantity(v);
+  return n !== undefined && Number.isInteger(n) ? n * 1000 : undefined;
+}, 'a whole number of GPUs');
+
+const RATE_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400 };
+/** A rate "120/h", "2/m", "0.5/s" or a number per second, to events per second. */
+export function parseRate(v: string | number): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*\/\s*(s|m|min|h|d)\s*$/.exec(v);
+  if (!m) return parseQuantity(v);
+  return Number(m[1]) / RATE_UNITS[m[2]!]!;
+}
+export const rateSchema = unitSchema(parseRate, 'a rate such as "120/h", "2/m" or "0.5/s"');
+
+type UnitSchema = ReturnType<typeof unitSchema>;
+
+/**
+ * A distribution of values in one unit: a plain value (fixed), or one of
+ * {fixed: v}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}},
+ * {choice: [v, ...], weights?: [w, ...]}.
+ */
+export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
+  const forms: Record<string, z.ZodType<Distribution>> = {
+    fixed: z.strictObject({ fixed: unit }).transform((o): Distribution => ({ kind: 'fixed', value: o.fixed })),
+    exponential: z.strictObject({ exponential: z.strictObject({ mean: unit }) }).transform((o): Distribution => ({ kind: 'exponential', mean: o.exponential.mean })),
+    lognormal: z.strictObject({ lognormal: z.strictObject({ median: unit, sigma: z.number().min(0) }) })
+      .refine((o) => o.lognormal.median > 0, { message: 'lognormal median must be > 0', path: ['lognormal', 'median'] })
+      .transform((o): Distribution => ({ kind: 'lognormal', mu: Math.log(o.lognormal.median), sigma: o.lognormal.sigma })),
+    uniform: z.strictObject({ uniform: z.strictObject({ min: unit, max: unit }) })
+      .refine((o) => o.uniform.max >= o.uniform.min, { message: 'uniform max must be >= min', path: ['uniform', 'max'] })
+      .transform((o): Distribution => ({ kind: 'uniform', min: o.uniform.min, max: o.uniform.max })),
+    choice: z.strictObject({ choice: z.array(unit).min(1), weights: z.array(z.number().min(0)).optional() })
+      .refine((o) => !o.weights || o.weights.length === o.choice.length, { message: 'weights must have one entry per choice', path: ['weights'] })
+      .transform((o): Distribution => ({ kind: 'choice', values: o.choice, weights: o.weights })),
+  };
+  const fixed = unit.transform((value): Distribution => ({ kind: 'fixed', value }));
+  return z.unknown().transform((v, ctx): Distribution => {
+    let schema: z.ZodType<Distribution> = fixed;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      const kind = keys.find((k) => k in forms);
+      if (!kind) {
+        ctx.addIssue({ code: 'custom', message: `expected a value or one of {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {choice: [...]}, got keys ${keys.join(', ') || '(none)'}` });
+        return z.NEVER;
+      }
+      schema = forms[kind]!;
+    }
+    const r = schema.safeParse(v);
+    if (r.success) return r.data;
+    for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path as (string | number)[] });
+    return z.NEVER;
+  });
+}

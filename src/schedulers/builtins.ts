@@ -1,0 +1,100 @@
+import type { PluginConfig, ProfileConfig } from '../api/framework.js';
+import { PluginRegistry, ProfileRegistry, type PluginEntry } from './registry.js';
+import { firstFit } from './plugins/first-fit.js';
+import { interPodAffinity } from './plugins/inter-pod-affinity.js';
+import { nodeAffinity } from './plugins/node-affinity.js';
+import { nodeName } from './plugins/node-name.js';
+import { nodeResourcesBalancedAllocation } from './plugins/node-resources-balanced-allocation.js';
+import { nodeResourcesFit } from './plugins/node-resources-fit.js';
+import { nodeUnschedulable } from './plugins/node-unschedulable.js';
+import { podTopologySpread } from './plugins/pod-topology-spread.js';
+import { randomPlugin } from './plugins/random.js';
+import { taintToleration } from './plugins/taint-toleration.js';
+
+/** Every built-in plugin, in one table. */
+export const BUILTIN_PLUGINS: readonly PluginEntry[] = [
+  { name: 'NodeUnschedulable', extensionPoints: ['Filter'], description: 'Rejects cordoned nodes unless the pod tolerates node.kubernetes.io/unschedulable.', factory: () => nodeUnschedulable() },
+  { name: 'NodeName', extensionPoints: ['PreFilter', 'Filter'], description: 'Honours spec.nodeName.', factory: () => nodeName() },
+  { name: 'TaintToleration', extensionPoints: ['Filter', 'Score'], description: 'NoSchedule/NoExecute taints must be tolerated; fewer untolerated PreferNoSchedule taints score higher.', factory: () => taintToleration() },
+  { name: 'NodeAffinity', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'nodeSelector and required node affinity; preferred terms scored by weight.', factory: () => nodeAffinity() },
+  { name: 'NodeResourcesFit', extensionPoints: ['Filter', 'Score'], description: 'Requests must fit in allocatable; scoring LeastAllocated (default), MostAllocated or RequestedToCapacityRatio.', factory: (args) => nodeResourcesFit(args) },
+  { name: 'NodeResourcesBalancedAllocation', extensionPoints: ['Score'], description: 'Favours nodes whose cpu and memory fractions stay balanced: (1 - std) * 100.', factory: (args) => nodeResourcesBalancedAllocation(args) },
+  { name: 'PodTopologySpread', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'topologySpreadConstraints (DoNotSchedule as a filter, ScheduleAnyway as a score) with the system defaults.', factory: (args) => podTopologySpread(args) },
+  { name: 'InterPodAffinity', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'Required and preferred pod affinity and anti-affinity per topology domain.', factory: (args) => interPodAffinity(args) },
+  { name: 'Random', extensionPoints: ['Score'], description: 'Baseline: a uniformly random feasible node (seeded).', factory: (args, handle) => randomPlugin(args, handle) },
+  { name: 'FirstFit', extensionPoints: ['Score'], description: 'Baseline: the feasible node declared first.', factory: () => firstFit() },
+];
+
+export function builtinPlugins(): PluginRegistry {
+  const r = new PluginRegistry();
+  for (const p of BUILTIN_PLUGINS) r.register(p);
+  return r;
+}
+
+/**
+ * The default profile's plugins and score weights (KUBERNETES.md section 1; ImageLocality and
+ * volume plugins are out of scope: images and volumes are not modelled). Filter-only plugins
+ * carry no weight.
+ */
+const FILTERS_AND_SCORES = (overrides: Record<string, Partial<PluginConfig>> = {}): PluginConfig[] =>
+  [
+    { name: 'NodeUnschedulable' },
+    { name: 'NodeName' },
+    { name: 'TaintToleration', weight: 3 },
+    { name: 'NodeAffinity', weight: 2 },
+    { name: 'NodeResourcesFit', weight: 1 },
+    { name: 'PodTopologySpread', weight: 2 },
+    { name: 'InterPodAffinity', weight: 2 },
+    { name: 'NodeResourcesBalancedAllocation', weight: 1 },
+  ].map((p) => ({ ...p, ...overrides[p.name] }));
+
+/** Weight 0 keeps a plugin's filter and turns off its score. */
+const NO_SCORES = {
+  TaintToleration: { weight: 0 },
+  NodeAffinity: { weight: 0 },
+  NodeResourcesFit: { weight: 0 },
+  PodTopologySpread: { weight: 0 },
+  InterPodAffinity: { weight: 0 },
+  NodeResourcesBalancedAllocation: { weight: 0 },
+};
+
+export const BUILTIN_PROFILES: readonly ProfileConfig[] = [
+  {
+    name: 'default',
+    description: 'kube-scheduler defaults: LeastAllocated, balanced allocation, spreading, adaptive percentageOfNodesToScore.',
+    plugins: FILTERS_AND_SCORES(),
+  },
+  {
+    name: 'binpack',
+    description: 'Kubernetes bin packing: NodeResourcesFit MostAllocated, balanced allocation off; other defaults kept.',
+    plugins: FILTERS_AND_SCORES({
+      NodeResourcesFit: { weight: 1, args: { scoringStrategy: { type: 'MostAllocated' } } },
+      NodeResourcesBalancedAllocation: { weight: 0 },
+    }),
+  },
+  {
+    name: 'spread',
+    description: 'Spread hard: LeastAllocated at weight 2 and topology spreading at weight 3, scoring every feasible node.',
+    percentageOfNodesToScore: 100,
+    plugins: FILTERS_AND_SCORES({ NodeResourcesFit: { weight: 2 }, PodTopologySpread: { weight: 3 } }),
+  },
+  {
+    name: 'random',
+    description: 'Baseline: all Kubernetes filters, then a uniformly random feasible node.',
+    percentageOfNodesToScore: 100,
+    plugins: [...FILTERS_AND_SCORES(NO_SCORES), { name: 'Random', weight: 1 }],
+  },
+  {
+    name: 'first-fit',
+    description: 'Baseline: all Kubernetes filters, then the first feasible node in declaration order.',
+    percentageOfNodesToScore: 100,
+    tieBreak: 'first',
+    plugins: [...FILTERS_AND_SCORES(NO_SCORES), { name: 'FirstFit', weight: 1 }],
+  },
+];
+
+export function builtinProfiles(): ProfileRegistry {
+  const r = new ProfileRegistry();
+  for (const p of BUILTIN_PROFILES) r.register(p);
+  return r;
+}

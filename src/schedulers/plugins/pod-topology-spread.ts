@@ -1,0 +1,457 @@
+import {
+  MAX_NODE_SCORE, SKIP, unresolvable, unschedulable,
+  type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
+} from '../../api/framework.js';
+import { matchesLabelSelector, type LabelSelector, type Labels } from '../../api/labels.js';
+import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
+import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.js';
+import { PluginArgsError } from '../registry.js';
+import { argsObject, rejectUnknownKeys } from './args.js';
+import { fitsNodeAffinity } from './node-affinity.js';
+
+/**
+ * PodTopologySpread (kube-scheduler pkg/scheduler/framework/plugins/podtopologyspread, v1.30):
+ * DoNotSchedule constraints are a filter on skew, ScheduleAnyway constraints a score that
+ * prefers domains with fewer matching pods.
+ */
+
+export const NAME = 'PodTopologySpread';
+
+/** ErrReasonConstraintsNotMatch (podtopologyspread/filtering.go): the skew would exceed maxSkew. */
+export const REASON_CONSTRAINTS_NOT_MATCH = unschedulable("node(s) didn't match pod topology spread constraints");
+/** ErrReasonNodeLabelNotMatch: the node lacks a constraint's topologyKey; no eviction can fix that. */
+export const REASON_NODE_LABEL_NOT_MATCH = unresolvable("node(s) didn't match pod topology spread constraints (missing required label)");
+
+/** CycleState keys, as upstream ("PreFilter" + Name, "PreScore" + Name). */
+export const PRE_FILTER_STATE_KEY = 'PreFilter' + NAME;
+export const PRE_SCORE_STATE_KEY = 'PreScore' + NAME;
+
+export type DefaultingType = 'System' | 'List';
+
+export interface PodTopologySpreadArgs {
+  readonly defaultingType: DefaultingType;
+  /** Only with defaultingType List; they carry no labelSelector (it is the pod's owner selector). */
+  readonly defaultConstraints: readonly TopologySpreadConstraint[];
+}
+
+/** systemDefaultConstraints (podtopologyspread/plugin.go): hostname maxSkew 3, zone maxSkew 5. */
+export const SYSTEM_DEFAULT_CONSTRAINTS: readonly TopologySpreadConstraint[] = Object.freeze([
+  { topologyKey: WellKnownLabel.hostname, whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 3 },
+  { topologyKey: WellKnownLabel.zone, whenUnsatisfiable: 'ScheduleAnyway', maxSkew: 5 },
+]);
+
+export type UnsatisfiableAction = TopologySpreadConstraint['whenUnsatisfiable'];
+
+/**
+ * A constraint after defaulting (topologySpreadConstraint in common.go). `selector` undefined is
+ * Kubernetes' nil selector, which matches nothing. NodeAffinityPolicy is always Honor and
+ * NodeTaintsPolicy always Ignore (the API defaults; the simulator's PodSpec has no such fields).
+ */
+export interface SpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly selector: LabelSelector | undefined;
+  /** 1 when unset (common.go: "If MinDomains is nil, we treat MinDomains as 1"). */
+  readonly minDomains: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments (validation_pluginargs.go ValidatePodTopologySpreadArgs)
+
+const CONSTRAINT_KEYS = ['maxSkew', 'topologyKey', 'whenUnsatisfiable', 'minDomains', 'labelSelector'] as const;
+
+export function parsePodTopologySpreadArgs(raw: unknown): PodTopologySpreadArgs {
+  const obj = argsObject(NAME, raw);
+  rejectUnknownKeys(NAME, obj, ['defaultingType', 'defaultConstraints']);
+  const defaultingType = obj.defaultingType ?? 'System';
+  if (defaultingType !== 'System' && defaultingType !== 'List') {
+    throw new PluginArgsError(NAME, ['defaultingType'], `expected System or List, got ${JSON.stringify(obj.defaultingType)}`);
+  }
+  const rawList = obj.defaultConstraints ?? [];
+  if (!Array.isArray(rawList)) throw new PluginArgsError(NAME, ['defaultConstraints'], 'expected a list of constraints');
+  if (defaultingType === 'System' && rawList.length > 0) {
+    throw new PluginArgsError(NAME, ['defaultConstraints'], 'must be empty when defaultingType is "System"');
+  }
+  const seen = new Set<string>();
+  const defaultConstraints = rawList.map((item: unknown, i: number): TopologySpreadConstraint => {
+    const path = ['defaultConstraints', i];
+    const c = argsObject(NAME, item);
+    rejectUnknownKeys(NAME, c, CONSTRAINT_KEYS, path);
+    if (typeof c.maxSkew !== 'number' || !Number.isInteger(c.maxSkew) || c.maxSkew <= 0) {
+      throw new PluginArgsError(NAME, [...path, 'maxSkew'], `expected an integer > 0, got ${JSON.stringify(c.maxSkew)}`);
+    }
+    if (typeof c.topologyKey !== 'string' || c.topologyKey === '') {
+      throw new PluginArgsError(NAME, [...path, 'topologyKey'], 'expected a non-empty label key');
+    }
+    const when = c.whenUnsatisfiable;
+    if (when !== 'DoNotSchedule' && when !== 'ScheduleAnyway') {
+      throw new PluginArgsError(NAME, [...path, 'whenUnsatisfiable'], `expected DoNotSchedule or ScheduleAnyway, got ${JSON.stringify(when)}`);
+    }
+    if (c.labelSelector !== undefined) {
+      // Upstream wording: the selector is deduced for each pod from its owner.
+      throw new PluginArgsError(NAME, [...path, 'labelSelector'], 'constraint must not define a selector, as they deduced for each pod');
+    }
+    if (c.minDomains !== undefined) {
+      if (typeof c.minDomains !== 'number' || !Number.isInteger(c.minDomains) || c.minDomains <= 0) {
+        throw new PluginArgsError(NAME, [...path, 'minDomains'], `expected an integer > 0, got ${JSON.stringify(c.minDomains)}`);
+      }
+      // Pod API validation: minDomains only means something for a hard constraint.
+      if (when !== 'DoNotSchedule') throw new PluginArgsError(NAME, [...path, 'minDomains'], 'can only be set when whenUnsatisfiable is DoNotSchedule');
+    }
+    const pair = `${c.topologyKey}\u0000${when}`;
+    if (seen.has(pair)) throw new PluginArgsError(NAME, path, `duplicate {topologyKey: ${c.topologyKey}, whenUnsatisfiable: ${when}}`);
+    seen.add(pair);
+    return { maxSkew: c.maxSkew, topologyKey: c.topologyKey, whenUnsatisfiable: when, ...(c.minDomains !== undefined ? { minDomains: c.minDomains as number } : {}) };
+  });
+  return { defaultingType, defaultConstraints };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers
+
+/** A label value, or undefined when the key is absent (own keys only: "constructor" is a valid key). */
+function labelValue(labels: Labels, key: string): string | undefined {
+  return Object.hasOwn(labels, key) ? labels[key] : undefined;
+}
+
+/** labels.Selector.Empty(): no matchLabels and no matchExpressions. */
+export function isEmptySelector(selector: LabelSelector): boolean {
+  if (selector.matchExpressions !== undefined && selector.matchExpressions.length > 0) return false;
+  for (const _ in selector.matchLabels) return false;
+  return true;
+}
+
+/**
+ * The constraints of one kind (`action`) that apply to the pod (getConstraints /
+ * initPreScoreState): the pod's own when it has any, else the cluster defaults with the pod's
+ * owner selector. A pod without an owner selector (or with an empty one) gets no defaults, as
+ * upstream where helper.DefaultSelector comes back empty.
+ */
+export function effectiveConstraints(spec: PodSpec, action: UnsatisfiableAction, defaults: readonly TopologySpreadConstraint[]): SpreadConstraint[] {
+  const own = spec.topologySpreadConstraints;
+  const out: SpreadConstraint[] = [];
+  if (own !== undefined && own.length > 0) {
+    for (const c of own) {
+      if (c.whenUnsatisfiable !== action) continue;
+      out.push({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector: c.labelSelector, minDomains: c.minDomains ?? 1 });
+    }
+    return out;
+  }
+  const owner = spec.ownerSelector;
+  if (owner === undefined || isEmptySelector(owner)) return out;
+  for (const c of defaults) {
+    if (c.whenUnsatisfiable !== action) continue;
+    out.push({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, selector: owner, minDomains: c.minDomains ?? 1 });
+  }
+  return out;
+}
+
+/**
+ * countPodsMatchSelector (common.go): pods in `namespace` whose labels match. A nil selector
+ * matches nothing, and upstream also returns 0 for an empty selector (`selector.Empty()`), so
+ * `{}` counts no pods even though it would match the incoming pod's own labels.
+ */
+export function countMatchingPods(pods: readonly PodInfo[], selector: LabelSelector | undefined, namespace: string): number {
+  if (selector === undefined || isEmptySelector(selector)) return 0;
+  let count = 0;
+  // Pods of one workload share a spec object: remember the last verdict (a cheap memo, no allocation).
+  let lastSpec: PodSpec | undefined;
+  let lastMatch = false;
+  for (let i = 0; i < pods.length; i++) {
+    const spec = pods[i]!.spec;
+    if (spec !== lastSpec) {
+      lastSpec = spec;
+      lastMatch = spec.namespace === namespace && matchesLabelSelector(selector, spec.labels);
+    }
+    if (lastMatch) count++;
+  }
+  return count;
+}
+
+/** nodeLabelsMatchSpreadConstraints: the node has every constraint's topologyKey. */
+export function nodeHasTopologyKeys(labels: Labels, constraints: readonly SpreadConstraint[]): boolean {
+  for (let i = 0; i < constraints.length; i++) {
+    if (!Object.hasOwn(labels, constraints[i]!.topologyKey)) return false;
+  }
+  return true;
+}
+
+/** Whether the incoming pod counts towards its own constraint (selfMatchNum in Filter). */
+export function selfMatches(c: SpreadConstraint, podLabels: Labels): boolean {
+  return c.selector !== undefined && matchesLabelSelector(c.selector, podLabels);
+}
+
+/**
+ * The global minimum of matching pods over eligible domains (preFilterState.minMatchNum): 0 when
+ * there are fewer eligible domains than minDomains (or none at all).
+ */
+export function minMatchNum(domainCounts: ReadonlyMap<string, number>, minDomains: number): number {
+  if (domainCounts.size === 0 || domainCounts.size < minDomains) return 0;
+  let min = Infinity;
+  for (const n of domainCounts.values()) if (n < min) min = n;
+  return min;
+}
+
+/** The skew if the pod lands in a domain holding `matchNum` matching pods. */
+export function skew(matchNum: number, selfMatch: boolean, globalMin: number): number {
+  return matchNum + (selfMatch ? 1 : 0) - globalMin;
+}
+
+/**
+ * topologyNormalizingWeight (scoring.go): log(size + 2), so counts in a topology with few domains
+ * are not watered down by one with many.
+ */
+export function topologyNormalizingWeight(size: number): number {
+  return Math.log(size + 2);
+}
+
+/** scoreForCount: `maxSkew - 1` is added so that small skews matter less. */
+export function scoreForCount(count: number, maxSkew: number, weight: number): number {
+  return count * weight + (maxSkew - 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filter
+
+/** What PreFilter computes for Filter (preFilterState), indexed by constraint. */
+export interface SpreadPreFilterState {
+  readonly constraints: readonly SpreadConstraint[];
+  /** TpValueToMatchNum: matching pods per topology value, over the eligible nodes. */
+  readonly matchNum: readonly ReadonlyMap<string, number>[];
+  /** The global minimum, with the minDomains rule applied. */
+  readonly minMatchNum: Float64Array;
+  /** 1 when the incoming pod matches the constraint's selector. */
+  readonly selfMatch: Uint8Array;
+}
+
+const EMPTY_PRE_FILTER_STATE: SpreadPreFilterState = Object.freeze({
+  constraints: [], matchNum: [], minMatchNum: new Float64Array(0), selfMatch: new Uint8Array(0),
+});
+
+/**
+ * calPreFilterState: counts matching pods per domain over every node of the snapshot that
+ * passes the pod's nodeSelector / required node affinity (NodeAffinityPolicy Honor; taints are
+ * ignored, NodeTaintsPolicy Ignore) and has all the constraints' topology keys.
+ * O(total pods x constraints).
+ */
+export function computeSpreadPreFilterState(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[]): SpreadPreFilterState {
+  const n = constraints.length;
+  const matchNum: Map<string, number>[] = [];
+  const selfMatch = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    matchNum.push(new Map());
+    selfMatch[i] = selfMatches(constraints[i]!, pod.spec.labels) ? 1 : 0;
+  }
+  const ns = pod.spec.namespace;
+  const nodes = snapshot.nodes;
+  for (let k = 0; k < nodes.length; k++) {
+    const node = nodes[k]!;
+    if (!fitsNodeAffinity(pod, node)) continue;
+    if (!nodeHasTopologyKeys(node.labels, constraints)) continue;
+    let lastSelector: LabelSelector | undefined;
+    let lastCount = 0;
+    for (let i = 0; i < n; i++) {
+      const c = constraints[i]!;
+      // System/List defaults share one selector object: count each node's pods once for all of them.
+      const count = i > 0 && c.selector === lastSelector ? lastCount : countMatchingPods(node.pods, c.selector, ns);
+      lastSelector = c.selector;
+      lastCount = count;
+      const value = node.labels[c.topologyKey]!;
+      const m = matchNum[i]!;
+      m.set(value, (m.get(value) ?? 0) + count);
+    }
+  }
+  const min = new Float64Array(n);
+  for (let i = 0; i < n; i++) min[i] = minMatchNum(matchNum[i]!, constraints[i]!.minDomains);
+  return { constraints, matchNum, minMatchNum: min, selfMatch };
+}
+
+/**
+ * Filter: for every DoNotSchedule constraint, the node must carry the topology key, and
+ * `matchNum(node's domain) + selfMatch - globalMin <= maxSkew`. O(constraints), no allocation.
+ */
+export function filterSpread(s: SpreadPreFilterState, node: NodeInfo): Status | null {
+  const constraints = s.constraints;
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i]!;
+    const value = labelValue(node.labels, c.topologyKey);
+    if (value === undefined) return REASON_NODE_LABEL_NOT_MATCH;
+    const matchNum = s.matchNum[i]!.get(value) ?? 0;
+    if (matchNum + s.selfMatch[i]! - s.minMatchNum[i]! > c.maxSkew) return REASON_CONSTRAINTS_NOT_MATCH;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Score
+
+/** What PreScore computes for Score and NormalizeScore (preScoreState), indexed by constraint. */
+export interface SpreadPreScoreState {
+  readonly constraints: readonly SpreadConstraint[];
+  readonly isHostname: Uint8Array;
+  /** TopologyNormalizingWeight per constraint. */
+  readonly weights: Float64Array;
+  /** TopologyValueToPodCounts (not used for hostname constraints). */
+  readonly counts: readonly ReadonlyMap<string, number>[];
+  /** For hostname constraints: matching pods on each feasible node, by node index. */
+  readonly hostCounts: readonly (Int32Array | undefined)[];
+  /** IgnoredNodes by node index: feasible nodes missing a topology key (when all keys are required). */
+  readonly ignoredNode: Uint8Array;
+  /** The same, by position in the `feasible` array (NormalizeScore sees scores in that order). */
+  readonly ignoredAt: Uint8Array;
+}
+
+/**
+ * initPreScoreState + PreScore. Domains are those of the feasible nodes; counts are summed over
+ * every node of the snapshot that passes the pod's required node affinity. `requireAllTopologies`
+ * is false only for system-default constraints, so that nodes without a zone label still get
+ * hostname spreading; then a node without a key lands in the "" domain for the weight (as
+ * upstream, whose map lookup yields "" for a missing label).
+ */
+export function computeSpreadPreScoreState(
+  pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot,
+  constraints: readonly SpreadConstraint[], requireAllTopologies: boolean,
+): SpreadPreScoreState {
+  const n = constraints.length;
+  const nodeCount = snapshot.nodes.length;
+  const ns = pod.spec.namespace;
+  const isHostname = new Uint8Array(n);
+  const counts: Map<string, number>[] = [];
+  const hostCounts: (Int32Array | undefined)[] = [];
+  let anyDomainConstraint = false;
+  for (let i = 0; i < n; i++) {
+    const host = constraints[i]!.topologyKey === WellKnownLabel.hostname;
+    isHostname[i] = host ? 1 : 0;
+    counts.push(new Map());
+    hostCounts.push(host ? new Int32Array(nodeCount) : undefined);
+    if (!host) anyDomainConstraint = true;
+  }
+  const ignoredNode = new Uint8Array(nodeCount);
+  const ignoredAt = new Uint8Array(feasible.length);
+  const topoSize = new Int32Array(n);
+  let ignored = 0;
+  for (let p = 0; p < feasible.length; p++) {
+    const node = feasible[p]!;
+    if (requireAllTopologies && !nodeHasTopologyKeys(node.labels, constraints)) {
+      ignoredNode[node.index] = 1;
+      ignoredAt[p] = 1;
+      ignored++;
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = constraints[i]!;
+      if (isHostname[i] === 1) {
+        // Upstream counts a node's own pods in Score; done here so Score is O(constraints).
+        hostCounts[i]![node.index] = countMatchingPods(node.pods, c.selector, ns);
+        continue;
+      }
+      const value = labelValue(node.labels, c.topologyKey) ?? '';
+      const m = counts[i]!;
+      if (!m.has(value)) {
+        m.set(value, 0);
+        topoSize[i]!++;
+      }
+    }
+  }
+  const weights = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    weights[i] = topologyNormalizingWeight(isHostname[i] === 1 ? feasible.length - ignored : topoSize[i]!);
+  }
+  if (anyDomainConstraint) {
+    const nodes = snapshot.nodes;
+    for (let k = 0; k < nodes.length; k++) {
+      const node = nodes[k]!;
+      if (!fitsNodeAffinity(pod, node)) continue;
+      if (requireAllTopologies && !nodeHasTopologyKeys(node.labels, constraints)) continue;
+      for (let i = 0; i < n; i++) {
+        if (isHostname[i] === 1) continue;
+        const c = constraints[i]!;
+        const m = counts[i]!;
+        const value = labelValue(node.labels, c.topologyKey) ?? '';
+        const current = m.get(value);
+        // A domain with no feasible node is never scored: skip the counting.
+        if (current === undefined) continue;
+        m.set(value, current + countMatchingPods(node.pods, c.selector, ns));
+      }
+    }
+  }
+  return { constraints, isHostname, weights, counts, hostCounts, ignoredNode, ignoredAt };
+}
+
+/** Score: sum over constraints of count * weight + (maxSkew - 1), rounded; 0 for ignored nodes. */
+export function scoreSpread(s: SpreadPreScoreState, node: NodeInfo): number {
+  if (s.ignoredNode[node.index] === 1) return 0;
+  const constraints = s.constraints;
+  let score = 0;
+  for (let i = 0; i < constraints.length; i++) {
+    const c = constraints[i]!;
+    const value = labelValue(node.labels, c.topologyKey);
+    if (value === undefined) continue;
+    const count = s.isHostname[i] === 1 ? (s.hostCounts[i]![node.index] ?? 0) : (s.counts[i]!.get(value) ?? 0);
+    score += scoreForCount(count, c.maxSkew, s.weights[i]!);
+  }
+  // int64(math.Round(score)); scores are non-negative, where Math.round agrees with Go's Round.
+  return Math.round(score);
+}
+
+/**
+ * NormalizeScore: fewer matching pods is better. `100 * (max + min - s) / max` (integer division)
+ * over non-ignored nodes; all 100 when max is 0; ignored nodes get 0.
+ */
+export function normalizeSpreadScores(scores: Float64Array, count: number, ignoredAt: Uint8Array): void {
+  let min = Infinity;
+  let max = 0;
+  for (let i = 0; i < count; i++) {
+    if (ignoredAt[i] === 1) continue;
+    const s = scores[i]!;
+    if (s < min) min = s;
+    if (s > max) max = s;
+  }
+  for (let i = 0; i < count; i++) {
+    if (ignoredAt[i] === 1) scores[i] = 0;
+    else if (max === 0) scores[i] = MAX_NODE_SCORE;
+    else scores[i] = Math.trunc((MAX_NODE_SCORE * (max + min - scores[i]!)) / max);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plugin
+
+function readState<T>(state: CycleState, key: string): T {
+  const s = state.get(key);
+  if (s === undefined) throw new Error(`${NAME}: no "${key}" in the cycle state (did ${key.startsWith('PreFilter') ? 'PreFilter' : 'PreScore'} run?)`);
+  return s as T;
+}
+
+export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
+  const args = parsePodTopologySpreadArgs(rawArgs);
+  const systemDefaulted = args.defaultingType === 'System';
+  const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints;
+  return {
+    name: NAME,
+    preFilter(state, pod, snapshot) {
+      const constraints = effectiveConstraints(pod.spec, 'DoNotSchedule', defaults);
+      if (constraints.length === 0) {
+        // Upstream writes an empty state too, so a Filter that runs anyway lets every node pass.
+        state.set(PRE_FILTER_STATE_KEY, EMPTY_PRE_FILTER_STATE);
+        return SKIP;
+      }
+      state.set(PRE_FILTER_STATE_KEY, computeSpreadPreFilterState(pod, snapshot, constraints));
+      return null;
+    },
+    filter: (state, _pod, node) => filterSpread(readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY), node),
+    preScore(state, pod, feasible, snapshot) {
+      if (snapshot.nodes.length === 0) return SKIP;
+      const constraints = effectiveConstraints(pod.spec, 'ScheduleAnyway', defaults);
+      if (constraints.length === 0) return SKIP;
+      // Only system-default spreading lets nodes without every topology label be scored.
+      const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;
+      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies));
+      return null;
+    },
+    score: (state, _pod, node) => scoreSpread(readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
+    normalizeScore(state, _pod, scores, count) {
+      normalizeSpreadScores(scores, count, readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY).ignoredAt);
+    },
+  };
+}

@@ -1,0 +1,291 @@
+/**
+ * Scheduling queues over pod ids. The engine asks `pop(now)` for the next pod to try, reports
+ * a failed attempt with `failed`, and a cluster change that may have made room with
+ * `clusterChanged`. `nextWakeup()` says when a backing-off pod becomes ready again.
+ */
+export interface SchedulingQueue {
+  readonly discipline: 'kubernetes' | 'fifo';
+  add(pod: number, priority: number, now: number): void;
+  /** Next pod to try now, or -1. */
+  pop(now: number): number;
+  failed(pod: number, now: number): void;
+  clusterChanged(now: number): void;
+  /** Earliest time a waiting pod becomes ready by itself (backoff expiry, periodic flush); Infinity if none. */
+  nextWakeup(now: number): number;
+  /** Pods waiting in the queue (any sub-queue). */
+  readonly size: number;
+  /** Failed attempts so far of a pod. */
+  attempts(pod: number): number;
+}
+
+/** podInitialBackoffSeconds and podMaxBackoffSeconds (KubeSchedulerConfiguration defaults). */
+export const POD_INITIAL_BACKOFF_SECONDS = 1;
+export const POD_MAX_BACKOFF_SECONDS = 10;
+/** podMaxInUnschedulablePodsDuration: unschedulable pods are retried at least this often. */
+export const POD_MAX_IN_UNSCHEDULABLE_SECONDS = 300;
+/** The scheduler's unschedulable-pods flush runs every 30 s (flushUnschedulablePodsLeftover). */
+export const UNSCHEDULABLE_FLUSH_PERIOD_SECONDS = 30;
+
+/** Backoff after `attempts` failures: initial * 2^(attempts-1), capped (calculateBackoffDuration). */
+export function backoffSeconds(attempts: number, initial = POD_INITIAL_BACKOFF_SECONDS, max = POD_MAX_BACKOFF_SECONDS): number {
+  let d = initial;
+  for (let i = 1; i < attempts; i++) {
+    d *= 2;
+    if (d >= max) return max;
+  }
+  return Math.min(d, max);
+}
+
+const WHERE_NONE = 0;
+const WHERE_ACTIVE = 1;
+const WHERE_BACKOFF = 2;
+const WHERE_UNSCHEDULABLE = 3;
+
+/** Growable per-pod arrays. */
+class PodArrays {
+  priority = new Float64Array(1024);
+  timestamp = new Float64Array(1024);
+  seq = new Float64Array(1024);
+  backoffExpiry = new Float64Array(1024);
+  attempts = new Int32Array(1024);
+  where = new Uint8Array(1024);
+  ensure(pod: number): void {
+    if (pod < this.priority.length) return;
+    let c = this.priority.length;
+    while (c <= pod) c *= 2;
+    const f = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
+    this.priority = f(this.priority);
+    this.timestamp = f(this.timestamp);
+    this.seq = f(this.seq);
+    this.backoffExpiry = f(this.backoffExpiry);
+    const a = new Int32Array(c); a.set(this.attempts); this.attempts = a;
+    const w = new Uint8Array(c); w.set(this.where); this.where = w;
+  }
+}
+
+/** A binary heap of pod ids with an external "less" comparator. */
+class IdHeap {
+  private ids = new Int32Array(64);
+  length = 0;
+  constructor(private readonly less: (a: number, b: number) => boolean) {}
+  push(id: number): void {
+    if (this.length === this.ids.length) { const b = new Int32Array(this.length * 2); b.set(this.ids); this.ids = b; }
+    const ids = this.ids;
+    let pos = this.length++;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      if (!this.less(id, ids[parent]!)) break;
+      ids[pos] = ids[parent]!;
+      pos = parent;
+    }
+    ids[pos] = id;
+  }
+  peek(): number {
+    return this.length > 0 ? this.ids[0]! : -1;
+  }
+  pop(): number {
+    if (this.length === 0) return -1;
+    const ids = this.ids;
+    const top = ids[0]!;
+    const n = --this.length;
+    if (n > 0) {
+      const last = ids[n]!;
+      let pos = 0;
+      const half = n >> 1;
+      while (pos < half) {
+        let child = 2 * pos + 1;
+        const right = child + 1;
+        if (right < n && this.less(ids[right]!, ids[child]!)) child = right;
+        if (!this.less(ids[child]!, last)) break;
+        ids[pos] = ids[child]!;
+        pos = child;
+      }
+      ids[pos] = last;
+    }
+    return top;
+  }
+}
+
+/**
+ * kube-scheduler's PriorityQueue: activeQ ordered by priority (higher first) then by the time
+ * the pod entered the queue (PrioritySort); backoffQ ordered by backoff expiry; and the
+ * unschedulable pool, emptied into activeQ/backoffQ on a cluster event that may make room and
+ * by the periodic flush of pods that waited longer than 5 minutes.
+ */
+export class KubernetesSchedulingQueue implements SchedulingQueue {
+  readonly discipline = 'kubernetes' as const;
+  private readonly p = new PodArrays();
+  private nextSeq = 0;
+  private readonly active: IdHeap;
+  private readonly backoff: IdHeap;
+  private unschedulable: number[] = [];
+  private count = 0;
+
+  constructor(private readonly initialBackoff = POD_INITIAL_BACKOFF_SECONDS, private readonly maxBackoff = POD_MAX_BACKOFF_SECONDS) {
+    const p = this.p;
+    this.active = new IdHeap((a, b) => {
+      const pa = p.priority[a]!, pb = p.priority[b]!;
+      if (pa !== pb) return pa > pb;
+      const ta = p.timestamp[a]!, tb = p.timestamp[b]!;
+      if (ta !== tb) return ta < tb;
+      return p.seq[a]! < p.seq[b]!;
+    });
+    this.backoff = new IdHeap((a, b) => {
+      const ea = p.backoffExpiry[a]!, eb = p.backoffExpiry[b]!;
+      return ea !== eb ? ea < eb : p.seq[a]! < p.seq[b]!;
+    });
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  attempts(pod: number): number {
+    return pod < this.p.attempts.length ? this.p.attempts[pod]! : 0;
+  }
+
+  add(pod: number, priority: number, now: number): void {
+    this.p.ensure(pod);
+    if (this.p.where[pod] !== WHERE_NONE) throw new Error(`pod ${pod} is already queued`);
+    this.p.priority[pod] = priority;
+    this.p.attempts[pod] = 0;
+    this.toActive(pod, now);
+    this.count++;
+  }
+
+  pop(now: number): number {
+    this.flushBackoffCompleted(now);
+    const pod = this.active.pop();
+    if (pod >= 0) {
+      this.p.where[pod] = WHERE_NONE;
+      this.count--;
+    }
+    return pod;
+  }
+
+  failed(pod: number, now: number): void {
+    const p = this.p;
+    if (p.where[pod] !== WHERE_NONE) throw new Error(`pod ${pod} failed while still queued`);
+    p.attempts[pod] = p.attempts[pod]! + 1;
+    p.timestamp[pod] = now;
+    p.backoffExpiry[pod] = now + backoffSeconds(p.attempts[pod]!, this.initialBackoff, this.maxBackoff);
+    p.where[pod] = WHERE_UNSCHEDULABLE;
+    this.unschedulable.push(pod);
+    this.count++;
+  }
+
+  /** MoveAllToActiveOrBackoffQueue: every unschedulable pod goes to backoffQ if still backing off, else activeQ. */
+  clusterChanged(now: number): void {
+    if (this.unschedulable.length === 0) return;
+    const list = this.unschedulable;
+    this.unschedulable = [];
+    for (const pod of list) this.requeue(pod, now);
+  }
+
+  nextWakeup(now: number): number {
+    let t = Infinity;
+    const b = this.backoff.peek();
+    if (b >= 0) t = this.p.backoffExpiry[b]!;
+    if (this.unschedulable.length > 0) {
+      // The periodic flush: the oldest unschedulable pod is due 5 minutes after it entered the pool.
+      // The pool is in failure order and `now` never decreases, so the first pod is the oldest.
+      const due = this.p.timestamp[this.unschedulable[0]!]! + POD_MAX_IN_UNSCHEDULABLE_SECONDS;
+      // The flush runs on a 30 s period; wake at the first period tick at or after `due`.
+      const tick = Math.ceil(due / UNSCHEDULABLE_FLUSH_PERIOD_SECONDS) * UNSCHEDULABLE_FLUSH_PERIOD_SECONDS;
+      t = Math.min(t, Math.max(tick, now));
+    }
+    return t;
+  }
+
+  /** Moves backoff-expired pods to activeQ and flushes pods unschedulable for too long. */
+  private flushBackoffCompleted(now: number): void {
+    const p = this.p;
+    for (let pod = this.backoff.peek(); pod >= 0 && p.backoffExpiry[pod]! <= now; pod = this.backoff.peek()) {
+      this.backoff.pop();
+      this.toActive(pod, now);
+    }
+    if (this.unschedulable.length > 0 && now - p.timestamp[this.unschedulable[0]!]! >= POD_MAX_IN_UNSCHEDULABLE_SECONDS) {
+      let keep: number[] | undefined;
+      for (let i = 0; i < this.unschedulable.length; i++) {
+        const pod = this.unschedulable[i]!;
+        if (now - p.timestamp[pod]! >= POD_MAX_IN_UNSCHEDULABLE_SECONDS) {
+          keep ??= this.unschedulable.slice(0, i);
+          this.requeue(pod, now);
+        } else if (keep) keep.push(pod);
+      }
+      if (keep) this.unschedulable = keep;
+    }
+  }
+
+  private requeue(pod: number, now: number): void {
+    const p = this.p;
+    if (now < p.backoffExpiry[pod]!) {
+      p.where[pod] = WHERE_BACKOFF;
+      this.backoff.push(pod);
+    } else {
+      this.toActive(pod, now);
+    }
+  }
+
+  private toActive(pod: number, now: number): void {
+    const p = this.p;
+    p.where[pod] = WHERE_ACTIVE;
+    p.timestamp[pod] = now;
+    p.seq[pod] = this.nextSeq++;
+    this.active.push(pod);
+  }
+}
+
+/**
+ * Plain FIFO without back-off: pods are tried strictly in arrival order; when the head does not
+ * fit, nothing behind it is tried until the cluster changes (head-of-line blocking, as in
+ * simple batch schedulers).
+ */
+export class FifoSchedulingQueue implements SchedulingQueue {
+  readonly discipline = 'fifo' as const;
+  private ids = new Int32Array(1024);
+  private head = 0;
+  private tail = 0;
+  private blocked = false;
+  private readonly attemptCounts = new Map<number, number>();
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  attempts(pod: number): number {
+    return this.attemptCounts.get(pod) ?? 0;
+  }
+
+  add(pod: number): void {
+    if (this.tail === this.ids.length) {
+      const live = this.tail - this.head;
+      const b = new Int32Array(Math.max(1024, live * 2));
+      b.set(this.ids.subarray(this.head, this.tail));
+      this.ids = b;
+      this.head = 0;
+      this.tail = live;
+    }
+    this.ids[this.tail++] = pod;
+  }
+
+  pop(): number {
+    if (this.blocked || this.head === this.tail) return -1;
+    return this.ids[this.head++]!;
+  }
+
+  failed(pod: number): void {
+    this.attemptCounts.set(pod, (this.attemptCounts.get(pod) ?? 0) + 1);
+    // Put it back at the head and stop until the cluster changes.
+    this.ids[--this.head] = pod;
+    this.blocked = true;
+  }
+
+  clusterChanged(): void {
+    this.blocked = false;
+  }
+
+  nextWakeup(): number {
+    return Infinity;
+  }
+}

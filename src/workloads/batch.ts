@@ -1,0 +1,58 @@
+import type { PodSpec } from '../api/pod.js';
+import { resources } from '../api/resources.js';
+import type { PodSpecSource } from '../sim/workload.js';
+import { sample, type Distribution } from '../util/distributions.js';
+import type { RandomStream } from '../util/random.js';
+
+/** Per-pod request sizes drawn from distributions (cpu in milli-CPU, memory in bytes, gpu in milli-GPU). */
+export interface RequestSizes {
+  readonly milliCPU?: Distribution | undefined;
+  readonly memory?: Distribution | undefined;
+  readonly milliGPU?: Distribution | undefined;
+}
+
+function isFixed(d: Distribution | undefined): boolean {
+  return d === undefined || d.kind === 'fixed';
+}
+
+/**
+ * Specs for batch pods. With fixed sizes every pod shares one spec object; with drawn sizes,
+ * values are rounded to whole milli-CPU, MiB and whole GPUs (as people request them) and pods
+ * of equal size share a cached spec. Always draws cpu, memory, gpu in that order so the size
+ * stream stays aligned.
+ */
+export function sizedPodSpecs(template: PodSpec, sizes: RequestSizes): PodSpecSource {
+  if (isFixed(sizes.milliCPU) && isFixed(sizes.memory) && isFixed(sizes.milliGPU)) {
+    const spec = withSizes(template, sizes, undefined);
+    return { next: () => spec };
+  }
+  const cache = new Map<string, PodSpec>();
+  return {
+    next(rng: RandomStream): PodSpec {
+      const cpu = Math.max(0, Math.round(sizes.milliCPU ? sample(sizes.milliCPU, rng) : template.requests.milliCPU));
+      const mib = 2 ** 20;
+      const memory = Math.max(0, Math.round((sizes.memory ? sample(sizes.memory, rng) : template.requests.memory) / mib) * mib);
+      const gpu = Math.max(0, Math.round((sizes.milliGPU ? sample(sizes.milliGPU, rng) : template.requests.milliGPU) / 1000) * 1000);
+      const key = `${cpu}/${memory}/${gpu}`;
+      let spec = cache.get(key);
+      if (!spec) {
+        spec = { ...template, requests: resources({ ...template.requests, milliCPU: cpu, memory, milliGPU: gpu }) };
+        cache.set(key, spec);
+      }
+      return spec;
+    },
+  };
+}
+
+function withSizes(template: PodSpec, sizes: RequestSizes, _rng: undefined): PodSpec {
+  const fixed = (d: Distribution | undefined, fallback: number) => (d && d.kind === 'fixed' ? d.value : fallback);
+  return {
+    ...template,
+    requests: resources({
+      ...template.requests,
+      milliCPU: fixed(sizes.milliCPU, template.requests.milliCPU),
+      memory: fixed(sizes.memory, template.requests.memory),
+      milliGPU: fixed(sizes.milliGPU, template.requests.milliGPU),
+    }),
+  };
+}
