@@ -1,5 +1,5 @@
 import type { Labels } from './labels.js';
-import type { PodInfo, TaintEffect } from './pod.js';
+import type { PodInfo, PodSpec, TaintEffect } from './pod.js';
 import type { Resources } from './resources.js';
 
 export interface Taint {
@@ -42,11 +42,19 @@ export interface NodeInfo {
   readonly podCount: number;
   /** Pods bound to the node. */
   readonly pods: readonly PodInfo[];
+  /** The bound pods that have pod affinity or anti-affinity terms (NodeInfo.PodsWithAffinity). */
+  readonly podsWithAffinity: readonly PodInfo[];
+  /** The bound pods with required anti-affinity terms (NodeInfo.PodsWithRequiredAntiAffinity). */
+  readonly podsWithRequiredAntiAffinity: readonly PodInfo[];
 }
 
 /** A consistent view of the cluster for one scheduling cycle. */
 export interface ClusterSnapshot {
   readonly nodes: readonly NodeInfo[];
+  /** Nodes with at least one pod with affinity terms (Snapshot.HavePodsWithAffinityList); any order. */
+  readonly havePodsWithAffinity: readonly NodeInfo[];
+  /** Nodes with at least one pod with required anti-affinity (HavePodsWithRequiredAntiAffinityList); any order. */
+  readonly havePodsWithRequiredAntiAffinity: readonly NodeInfo[];
   nodeByName(name: string): NodeInfo | undefined;
 }
 
@@ -55,3 +63,14 @@ export const DEFAULT_MILLI_CPU_REQUEST = 100;
 export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
 /** Default allocatable pods per node (kubelet --max-pods). */
 export const DEFAULT_MAX_PODS = 110;
+
+/** A pod counts as "with affinity" when it has any pod affinity or anti-affinity (upstream podWithAffinity). */
+export function hasPodAffinityTerms(spec: PodSpec): boolean {
+  const a = spec.affinity;
+  return a !== undefined && (a.podAffinity !== undefined || a.podAntiAffinity !== undefined);
+}
+
+export function hasRequiredPodAntiAffinity(spec: PodSpec): boolean {
+  const req = spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return req !== undefined && req.length > 0;
+}

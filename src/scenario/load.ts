@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { scenarioSchema, type ScenarioDoc } from './schema.js';
 
 /** Maps a path inside a parsed YAML document to its 1-based line and column. */
-export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
+export type Locator = (path: readonly (string | number)[], options?: { key?: boolean }) => { line: number; column: number } | undefined;
 
 export interface ParsedYaml {
   readonly value: unknown;
@@ -39,7 +39,18 @@ export function parseYaml(text: string, file: string): ParsedYaml {
 }
 
 function locator(doc: Document, lc: LineCounter): Locator {
-  return (path) => {
+  return (path, options) => {
+    // An unknown key is best shown at the key itself, not at its value.
+    if (options?.key && path.length > 0) {
+      const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+        if (pair && isNode(pair.key) && pair.key.range) {
+          const pos = lc.linePos(pair.key.range[0]);
+          return { line: pos.line, column: pos.col };
+        }
+      }
+    }
     for (let k = path.length; k >= 0; k--) {
       const node = k === 0 ? doc.contents : doc.getIn(path.slice(0, k), true);
       if (isNode(node) && node.range) {
@@ -56,7 +67,8 @@ export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, loc
   return issues.map((i) => {
     const keys = i.code === 'unrecognized_keys' ? i.keys : [];
     const path = [...prefix, ...(i.path as (string | number)[]), ...keys.slice(0, 1)];
-    const pos = locate(path);
+    const unknownKey = i.code === 'unrecognized_keys' || (i.code === 'custom' && /^unknown keys? /.test(i.message));
+    const pos = locate(path, { key: unknownKey });
     let message = i.message;
     if (i.code === 'unrecognized_keys') message = `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
     else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = `missing required field (expected ${i.expected})`;

@@ -1,5 +1,5 @@
 import type { Labels } from '../api/labels.js';
-import { DEFAULT_MAX_PODS, type ClusterSnapshot, type NodeInfo, type Taint } from '../api/node.js';
+import { DEFAULT_MAX_PODS, hasPodAffinityTerms, hasRequiredPodAntiAffinity, type ClusterSnapshot, type NodeInfo, type Taint } from '../api/node.js';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
@@ -24,6 +24,8 @@ export interface NodeSpec {
  */
 export class ClusterState implements ClusterSnapshot {
   readonly nodes: SimNode[] = [];
+  readonly havePodsWithAffinity: SimNode[] = [];
+  readonly havePodsWithRequiredAntiAffinity: SimNode[] = [];
   private readonly byName = new Map<string, SimNode>();
   private capacity: number;
   // Requested totals (sum of bound pods' effective requests).
@@ -74,12 +76,30 @@ export class ClusterState implements ClusterSnapshot {
   /** Adds the pod's requests to the node. The caller has checked that it fits. */
   bind(pod: PodInfo, nodeIndex: number): void {
     this.account(pod, nodeIndex, 1);
-    this.nodes[nodeIndex]!.addPod(pod);
+    const node = this.nodes[nodeIndex]!;
+    node.addPod(pod);
+    if (hasPodAffinityTerms(pod.spec)) {
+      if (node.podsWithAffinity.length === 0) this.havePodsWithAffinity.push(node);
+      node.podsWithAffinity.push(pod);
+      if (hasRequiredPodAntiAffinity(pod.spec)) {
+        if (node.podsWithRequiredAntiAffinity.length === 0) this.havePodsWithRequiredAntiAffinity.push(node);
+        node.podsWithRequiredAntiAffinity.push(pod);
+      }
+    }
   }
 
   unbind(pod: PodInfo, nodeIndex: number): void {
     this.account(pod, nodeIndex, -1);
-    this.nodes[nodeIndex]!.removePod(pod);
+    const node = this.nodes[nodeIndex]!;
+    node.removePod(pod);
+    if (hasPodAffinityTerms(pod.spec)) {
+      removeItem(node.podsWithAffinity, pod);
+      if (node.podsWithAffinity.length === 0) removeItem(this.havePodsWithAffinity, node);
+      if (hasRequiredPodAntiAffinity(pod.spec)) {
+        removeItem(node.podsWithRequiredAntiAffinity, pod);
+        if (node.podsWithRequiredAntiAffinity.length === 0) removeItem(this.havePodsWithRequiredAntiAffinity, node);
+      }
+    }
   }
 
   private account(pod: PodInfo, i: number, sign: 1 | -1): void {
@@ -113,6 +133,14 @@ export class ClusterState implements ClusterSnapshot {
   }
 }
 
+/** Removes one item by swapping in the last (order is not meaningful in these lists). Lists stay short. */
+function removeItem<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i < 0) throw new Error('internal: item not in list');
+  const last = list.pop()!;
+  if (i < list.length) list[i] = last;
+}
+
 /** Live view of a node's requested resources, read from the cluster's typed arrays. */
 class RequestedView implements Resources {
   constructor(private readonly c: ClusterState, private readonly i: number, private readonly node: SimNode) {}
@@ -144,6 +172,8 @@ export class SimNode implements NodeInfo {
   readonly pool: string | undefined;
   /** Pods bound here; removal swaps with the last entry, positions kept in `slots`. */
   readonly pods: PodInfo[] = [];
+  readonly podsWithAffinity: PodInfo[] = [];
+  readonly podsWithRequiredAntiAffinity: PodInfo[] = [];
   private readonly slots = new Map<number, number>();
   scalarRequested: Record<string, number> | undefined;
 

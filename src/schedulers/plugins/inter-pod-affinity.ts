@@ -180,11 +180,13 @@ export function computeAffinityPreFilterState(pod: PodInfo, snapshot: ClusterSna
   const existingAnti: TopologyCounts = new Map();
   const affinityCounts: TopologyCounts = new Map();
   const antiAffinityCounts: TopologyCounts = new Map();
-  const nodes = snapshot.nodes;
+  // Without terms of its own, only pods with required anti-affinity can matter (as upstream,
+  // which walks HavePodsWithRequiredAntiAffinityList); otherwise every pod must be seen.
+  const nodes = checkIncoming ? snapshot.nodes : snapshot.havePodsWithRequiredAntiAffinity;
   for (let k = 0; k < nodes.length; k++) {
     const node = nodes[k]!;
     const labels = node.labels;
-    const pods = node.pods;
+    const pods = checkIncoming ? node.pods : node.podsWithRequiredAntiAffinity;
     for (let j = 0; j < pods.length; j++) {
       const spec = pods[j]!.spec;
       // (a) existing pods' required anti-affinity against the incoming pod.
@@ -298,11 +300,12 @@ export function computeAffinityPreScoreState(pod: PodInfo, snapshot: ClusterSnap
   if (args.ignorePreferredTermsOfExistingPods && !hasConstraints) return undefined;
   const hardWeight = args.hardPodAffinityWeight;
   const m: TopologyCounts = new Map();
-  const nodes = snapshot.nodes;
+  // Without preferred terms of its own, only pods with affinity terms contribute: walk just those.
+  const nodes = hasConstraints ? snapshot.nodes : snapshot.havePodsWithAffinity;
   for (let k = 0; k < nodes.length; k++) {
     const node = nodes[k]!;
     const labels = node.labels;
-    const pods = node.pods;
+    const pods = hasConstraints ? node.pods : node.podsWithAffinity;
     for (let j = 0; j < pods.length; j++) {
       const spec = pods[j]!.spec;
       const withAffinity = hasPodAffinity(spec);

@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** Runs the built CLI as a user would (global-setup builds dist/ first). */
+function orchsim(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, ORCHSIM_DEBUG: '' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-cli-'));
+const SMALL = join(dir, 'small.yaml');
+writeFileSync(SMALL, `
+name: small
+seed: 3
+horizon: 2h
+sampleInterval: 10m
+cluster:
+  pools:
+    - { name: n, count: 6, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - { type: service, name: web, replicas: 4, requests: { cpu: 1, memory: 1Gi } }
+  - type: batch
+    name: jobs
+    arrival: { poisson: { rate: 60/h } }
+    duration: { exponential: { mean: 10m } }
+    requests: { cpu: { choice: [1, 2] }, memory: 2Gi }
+`);
+
+function expectNoStack(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+}
+
+describe('orchsim run', () => {
+  it('runs the built-in default scenario and prints a summary', () => {
+    const r = orchsim('run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^orchsim run: default \(seed 42, profile default/);
+    expect(r.stdout).toMatch(/cluster\s+300 nodes/);
+    expect(r.stdout).toMatch(/utilization\s+cpu \d+\.\d%/);
+    expect(r.stdout).toMatch(/pending time mean/);
+  });
+
+  it('--json prints the documented result fields; --out writes result.json and timeseries.csv', () => {
+    const out = join(dir, 'out');
+    const r = orchsim('run', SMALL, '--json', '--out', out);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ scenario: 'small', seed: 3, profile: 'default' });
+    for (const k of ['cpu', 'memory', 'gpu']) expect(result.metrics.utilization[k]).toBeGreaterThanOrEqual(0);
+    for (const k of ['submitted', 'scheduled', 'unschedulable', 'completed']) expect(typeof result.metrics.pods[k]).toBe('number');
+    for (const k of ['mean', 'p50', 'p95', 'p99']) expect(typeof result.metrics.pendingSeconds[k]).toBe('number');
+    expect(readFileSync(join(out, 'result.json'), 'utf8')).toBe(r.stdout);
+    const csv = readFileSync(join(out, 'timeseries.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('time,cpu,memory,gpu,pending,running,completed');
+    expect(csv).toHaveLength(1 + 13); // samples at 0, 10m, ..., 2h
+  });
+
+  it('--seed and --profile override the scenario, and the same seed gives byte-identical JSON', () => {
+    const a = orchsim('run', SMALL, '--json', '--seed', '9', '--profile', 'binpack');
+    const b = orchsim('run', SMALL, '--json', '--seed', '9', '--profile', 'binpack');
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout)).toMatchObject({ seed: 9, profile: 'binpack' });
+    expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe('bad input: exit 2, the position, never a stack trace', () => {
+  const cases: [string, string, RegExp][] = [
+    ['unknown key', 'cluster:\n  pools: []\n  nodez: 3\n', /bad\.yaml:3:3: unknown key "nodez" \(at cluster\.nodez\)/],
+    ['wrong unit', 'cluster:\n  pools:\n    - { name: p, count: 1, resources: { cpu: 2, memory: 4GB } }\n', /bad\.yaml:3:\d+: expected a memory quantity such as "512Mi" or "4Gi", got "4GB" \(at cluster\.pools\[0\]\.resources\.memory\)/],
+    ['negative count', 'cluster:\n  pools:\n    - { name: p, count: -2, resources: { cpu: 2, memory: 4Gi } }\n', /bad\.yaml:3:\d+: .*>=0.* \(at cluster\.pools\[0\]\.count\)/],
+    ['bad YAML', 'cluster: {\n  pools: [\n', /bad\.yaml:\d+:\d+: invalid YAML/],
+    ['not a mapping', '- just\n- a list\n', /bad\.yaml:1: expected a scenario/],
+  ];
+  it.each(cases)('%s', (_name, text, message) => {
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, text);
+    const r = orchsim('run', f);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expectNoStack(r.stderr);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a missing file, an unknown profile, a bad seed and an unknown option', () => {
+    for (const args of [['run', join(dir, 'nope.yaml')], ['run', SMALL, '--profile', 'fastest'], ['run', '--seed', 'abc'], ['run', '--frobnicate'], ['validate']]) {
+      const r = orchsim(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expectNoStack(r.stderr);
+    }
+  });
+
+  it('does not touch an existing --out directory when the input is bad', () => {
+    const out = join(dir, 'keep');
+    expect(orchsim('run', SMALL, '--out', out).code).toBe(0);
+    const before = readFileSync(join(out, 'result.json'), 'utf8');
+    writeFileSync(join(dir, 'broken.yaml'), 'cluster: 3\n');
+    expect(orchsim('run', join(dir, 'broken.yaml'), '--out', out).code).toBe(2);
+    expect(readFileSync(join(out, 'result.json'), 'utf8')).toBe(before);
+    expect(existsSync(join(out, '.result.json.tmp'))).toBe(false);
+  });
+});
+
+describe('orchsim validate and profiles', () => {
+  it('validate reports a valid scenario', () => {
+    const r = orchsim('validate', SMALL);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid \(6 nodes, 2 workloads, profile default\)/);
+  });
+  it('profiles lists the built-in profiles and plugins', () => {
+    const r = orchsim('profiles');
+    expect(r.code).toBe(0);
+    for (const name of ['default', 'binpack', 'spread', 'random', 'first-fit', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']) expect(r.stdout).toContain(name);
+    expect(JSON.parse(orchsim('profiles', '--json').stdout).profiles).toHaveLength(5);
+  });
+  it('--help shows examples', () => {
+    const r = orchsim('run', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+  });
+});
