@@ -30,6 +30,7 @@ export interface RunResult {
     readonly pods: SimulationResult['pods'];
     readonly pendingSeconds: SimulationResult['pendingSeconds'];
     readonly scheduling: SimulationResult['scheduling'];
+    readonly workloads: SimulationResult['workloads'];
   };
   readonly engine: { readonly events: number };
 }
@@ -106,7 +107,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         nodes: r.nodes,
         allocatable: { cpu: r.allocatable.milliCPU / 1000, memoryBytes: r.allocatable.memory, gpu: r.allocatable.milliGPU / 1000 },
       },
-      metrics: { utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling },
+      metrics: { utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads },
       engine: { events: r.events },
     },
     timeseries: { columns: TIMESERIES_COLUMNS, rows: r.timeseries },

@@ -42,6 +42,17 @@ export interface PodCounts {
   readonly failed: number;
 }
 
+/** Per-workload counts and pending times. */
+export interface WorkloadMetrics {
+  readonly name: string;
+  readonly kind: Workload['kind'];
+  readonly submitted: number;
+  readonly scheduled: number;
+  readonly completed: number;
+  readonly pending: number;
+  readonly pendingSeconds: DistributionSummary;
+}
+
 export const TIMESERIES_COLUMNS = ['time', 'cpu', 'memory', 'gpu', 'pending', 'running', 'completed'] as const;
 
 export interface SimulationResult {
@@ -52,12 +63,30 @@ export interface SimulationResult {
   readonly pods: PodCounts;
   readonly pendingSeconds: DistributionSummary;
   readonly scheduling: { readonly attempts: number; readonly failedAttempts: number; readonly nodesEvaluated: number };
+  readonly workloads: readonly WorkloadMetrics[];
   readonly events: number;
   /** Rows of TIMESERIES_COLUMNS. */
   readonly timeseries: readonly (readonly number[])[];
 }
 
 const NO_NODE = -1;
+
+/** Mean and quantiles of pending times; all 0 when there are no samples. */
+function summarize(samples: SampleBuffer): DistributionSummary {
+  const sorted = samples.sorted();
+  const n = sorted.length;
+  if (n === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i]!;
+  return {
+    count: n,
+    mean: sum / n,
+    p50: quantileSorted(sorted, 0.5),
+    p95: quantileSorted(sorted, 0.95),
+    p99: quantileSorted(sorted, 0.99),
+    max: sorted[n - 1]!,
+  };
+}
 
 /** Per-pod state in typed arrays (struct of arrays), indexed by pod id. */
 class PodTable {
@@ -106,6 +135,9 @@ interface WorkloadState {
   readonly durations: RandomStream;
   readonly startup: RandomStream;
   created: number;
+  scheduled: number;
+  completed: number;
+  readonly pending: SampleBuffer;
   /** Job: pods that succeeded / are active. */
   succeeded: number;
   active: number;
@@ -170,6 +202,9 @@ export class Simulation {
       durations: cfg.streams.get(`durations/${w.name}`),
       startup: cfg.streams.get(`startup/${w.name}`),
       created: 0,
+      scheduled: 0,
+      completed: 0,
+      pending: new SampleBuffer(),
       succeeded: 0,
       active: 0,
       nextArrival: Infinity,
@@ -305,10 +340,13 @@ export class Simulation {
     pods.phase[id] = PodPhase.Bound;
     pods.node[id] = node;
     pods.boundAt[id] = now;
-    this.pending.push(now - pods.createdAt[id]!);
+    const waited = now - pods.createdAt[id]!;
+    this.pending.push(waited);
     this.counts.scheduled++;
     this.counts.bound++;
     const ws = this.workloads[pods.workload[id]!]!;
+    ws.scheduled++;
+    ws.pending.push(waited);
     this.engine.schedule(sample(ws.w.startup, ws.startup), this.evStart, id);
   }
 
@@ -333,6 +371,7 @@ export class Simulation {
     this.counts.completed++;
     const wi = pods.workload[id]!;
     const ws = this.workloads[wi]!;
+    ws.completed++;
     if (ws.w.kind === 'job') {
       ws.active--;
       ws.succeeded++;
@@ -379,10 +418,6 @@ export class Simulation {
   private result(): SimulationResult {
     const c = this.cluster;
     const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, Math.max(0, a / b)) : 0);
-    const sorted = this.pending.sorted();
-    let sum = 0;
-    for (const v of sorted) sum += v;
-    const n = sorted.length;
     const pendingNow = this.counts.submitted - this.counts.scheduled;
     let unschedulable = 0;
     for (let id = 0; id < this.pods.length; id++) {
@@ -407,15 +442,17 @@ export class Simulation {
         running: this.counts.running,
         failed: this.counts.failed,
       },
-      pendingSeconds: {
-        count: n,
-        mean: n > 0 ? sum / n : 0,
-        p50: n > 0 ? quantileSorted(sorted, 0.5) : 0,
-        p95: n > 0 ? quantileSorted(sorted, 0.95) : 0,
-        p99: n > 0 ? quantileSorted(sorted, 0.99) : 0,
-        max: n > 0 ? sorted[n - 1]! : 0,
-      },
+      pendingSeconds: summarize(this.pending),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
+      workloads: this.workloads.map((ws) => ({
+        name: ws.w.name,
+        kind: ws.w.kind,
+        submitted: ws.created,
+        scheduled: ws.scheduled,
+        completed: ws.completed,
+        pending: ws.created - ws.scheduled,
+        pendingSeconds: summarize(ws.pending),
+      })),
       events: this.engine.processed,
       timeseries: this.rows,
     };

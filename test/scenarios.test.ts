@@ -1,0 +1,60 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { prepareScenario, runPrepared, type RunResult } from '../src/scenario/index.js';
+
+/**
+ * Every example scenario runs, and shows the story its comment tells. A new scenario without a
+ * story check here fails the suite, so examples cannot rot unnoticed.
+ */
+const workload = (r: RunResult, name: string) => {
+  const w = r.metrics.workloads.find((x) => x.name === name);
+  if (!w) throw new Error(`no workload ${name}`);
+  return w;
+};
+
+const stories: Record<string, (r: RunResult) => void> = {
+  'default.yaml': (r) => {
+    expect(r.cluster.nodes).toBe(300);
+    expect(r.metrics.pods.submitted).toBeGreaterThan(10_000);
+    // All services are placed; GPU training jobs are the ones that wait.
+    for (const s of ['web', 'api', 'cache']) expect(workload(r, s).pending).toBe(0);
+    expect(workload(r, 'training').pendingSeconds.mean).toBeGreaterThan(workload(r, 'etl').pendingSeconds.mean);
+  },
+  'zone-spread.yaml': (r) => {
+    // zone-c fits 8 replicas; with maxSkew 1 zones a and b stop at 9: 26 of 30 placed.
+    expect(workload(r, 'web-strict').scheduled).toBe(26);
+    expect(workload(r, 'web-soft').pending).toBe(0);
+  },
+  'priority.yaml': (r) => {
+    const urgent = workload(r, 'urgent').pendingSeconds;
+    const rest = workload(r, 'best-effort').pendingSeconds;
+    expect(urgent.mean).toBeLessThan(rest.mean / 2);
+    expect(r.metrics.utilization.cpu).toBeGreaterThan(0.8);
+  },
+  'gpu-training.yaml': (r) => {
+    expect(r.metrics.utilization.gpu).toBeGreaterThan(0.3);
+    expect(workload(r, 'cpu-batch').pendingSeconds.p99).toBe(0);
+    expect(workload(r, 'training').pendingSeconds.max).toBeGreaterThan(3600);
+  },
+  'from-manifests.yaml': (r) => {
+    expect(r.cluster.nodes).toBe(3);
+    expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });
+    expect(workload(r, 'ml/train').completed).toBe(4);
+  },
+};
+
+const dir = 'scenarios';
+const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
+
+describe('example scenarios', () => {
+  it('each has a story check', () => {
+    expect(files.filter((f) => !(f in stories))).toEqual([]);
+  });
+  it.each(files)('%s runs and tells its story', (f) => {
+    const out = runPrepared(prepareScenario(join(dir, f)));
+    const m = out.result.metrics;
+    expect(m.pods.submitted).toBe(m.pods.pending + m.pods.bound + m.pods.running + m.pods.completed + m.pods.failed);
+    stories[f]!(out.result);
+  });
+});
