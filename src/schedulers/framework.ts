@@ -97,8 +97,9 @@ export class Framework implements Scheduler {
   private order: Int32Array = new Int32Array(0);
   private orderFor: readonly NodeInfo[] | undefined;
   private orderLength = -1;
-  /** Filter skip flags per filter plugin for the current cycle (set by PreFilter SKIP). */
-  private readonly skipFilter: Uint8Array;
+  /** Plugins whose PreFilter returned SKIP this cycle, and the filters left to run. */
+  private readonly skippedFilters = new Set<Plugin>();
+  private readonly activeFilters: FilterPlugin[] = [];
   private readonly skipScore: Uint8Array;
   private readonly feasible: NodeInfo[] = [];
   private failStatus: (Status | null)[] = [];
@@ -129,7 +130,6 @@ export class Framework implements Scheduler {
       }
     }
     this.plugins = plugins;
-    this.skipFilter = new Uint8Array(this.filters.length);
     this.skipScore = new Uint8Array(this.scores.length);
   }
 
@@ -153,20 +153,23 @@ export class Framework implements Scheduler {
     try {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
-      const skipFilter = this.skipFilter;
-      skipFilter.fill(0);
+      const skipped = this.skippedFilters;
+      skipped.clear();
       for (const p of this.preFilters) {
         plugin = p.name;
         const s = p.preFilter(state, pod, snapshot);
         if (s === null) continue;
         if (s.code === 'Skip') {
-          const i = this.filters.indexOf(p as unknown as FilterPlugin);
-          if (i >= 0) skipFilter[i] = 1;
+          skipped.add(p);
           continue;
         }
         this.lastFitError = { pod: pod.name, numAllNodes, reasons: new Map([[s.reason, numAllNodes]]) };
         return NO_NODE;
       }
+      // The filters that run this cycle, so the per-node loop has no skip test.
+      const filters = this.activeFilters;
+      filters.length = 0;
+      for (const f of this.filters) if (!skipped.has(f)) filters.push(f);
 
       // Filter, scanning round-robin from where the last cycle stopped, until enough feasible
       // nodes are found.
@@ -175,29 +178,27 @@ export class Framework implements Scheduler {
       feasible.length = 0;
       if (this.failStatus.length < numAllNodes) this.failStatus = new Array<Status | null>(numAllNodes).fill(null);
       const failStatus = this.failStatus;
-      const filters = this.filters;
       const nf = filters.length;
       let processed = 0;
       const pinned = pod.spec.nodeName;
       if (pinned !== undefined) {
         // NodeName set: only that node is considered (PreFilterResult with one node name).
         const node = snapshot.nodeByName(pinned);
+        let rejection = `node "${pinned}" not found`;
         if (node) {
           current = node;
           let status: Status | null = null;
           for (let f = 0; f < nf && status === null; f++) {
-            if (skipFilter[f] === 1) continue;
             plugin = filters[f]!.name;
             status = filters[f]!.filter(state, pod, node, snapshot);
           }
           if (status === null) feasible.push(node);
-          else failStatus[0] = status;
+          else rejection = status.reason;
           processed = 1;
         }
         this.lastEvaluated = processed;
         if (feasible.length === 0) {
-          const reason = node ? failStatus[0]!.reason : `node "${pinned}" not found`;
-          this.lastFitError = { pod: pod.name, numAllNodes, reasons: new Map([[reason, 1]]) };
+          this.lastFitError = { pod: pod.name, numAllNodes, reasons: new Map([[rejection, 1]]) };
           return NO_NODE;
         }
       } else {
@@ -209,7 +210,6 @@ export class Framework implements Scheduler {
           current = node;
           let status: Status | null = null;
           for (let f = 0; f < nf; f++) {
-            if (skipFilter[f] === 1) continue;
             plugin = filters[f]!.name;
             status = filters[f]!.filter(state, pod, node, snapshot);
             if (status !== null) break;

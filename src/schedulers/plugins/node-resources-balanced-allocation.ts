@@ -3,7 +3,7 @@ import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 import { PluginArgsError } from '../registry.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
-import { allocatableAndRequested, DEFAULT_SCORING_RESOURCES, type ResourceSpec } from './node-resources-fit.js';
+import { allocatableAndRequested, cpuMemoryWeights, DEFAULT_SCORING_RESOURCES, type ResourceSpec } from './node-resources-fit.js';
 
 export const NAME = 'NodeResourcesBalancedAllocation';
 
@@ -45,6 +45,18 @@ export function balancedAllocationScore(pod: PodInfo, node: NodeInfo, resources:
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
 
+/** balancedAllocationScore for exactly cpu and memory (the default), without name dispatch. */
+export function cpuMemoryBalancedScore(pod: PodInfo, node: NodeInfo): number {
+  const req = pod.spec.requests;
+  const allocCPU = node.allocatable.milliCPU;
+  const allocMem = node.allocatable.memory;
+  // With one resource (or none) the std is 0.
+  if (allocCPU === 0 || allocMem === 0) return MAX_NODE_SCORE;
+  const fCPU = Math.min((node.requested.milliCPU + req.milliCPU) / allocCPU, 1);
+  const fMem = Math.min((node.requested.memory + req.memory) / allocMem, 1);
+  return Math.trunc((1 - Math.abs((fCPU - fMem) / 2)) * MAX_NODE_SCORE);
+}
+
 export function nodeResourcesBalancedAllocation(rawArgs?: unknown): ScorePlugin {
   const obj = argsObject(NAME, rawArgs);
   rejectUnknownKeys(NAME, obj, ['resources']);
@@ -57,8 +69,9 @@ export function nodeResourcesBalancedAllocation(rawArgs?: unknown): ScorePlugin 
       return { name: o.name, weight: typeof o.weight === 'number' ? o.weight : 1 };
     });
   }
+  const fast = cpuMemoryWeights(resources) !== undefined;
   return {
     name: NAME,
-    score: (_state, pod, node) => balancedAllocationScore(pod, node, resources),
+    score: fast ? (_state, pod, node) => cpuMemoryBalancedScore(pod, node) : (_state, pod, node) => balancedAllocationScore(pod, node, resources),
   };
 }

@@ -145,6 +145,37 @@ export function weightedResourceScore(pod: PodInfo, node: NodeInfo, resources: r
   return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
 }
 
+/**
+ * The same arithmetic as weightedResourceScore for the resources cpu and memory only (the
+ * default), without the per-resource name dispatch: this runs for every scored node.
+ */
+export function cpuMemoryScore(pod: PodInfo, node: NodeInfo, cpuWeight: number, memoryWeight: number, scorer: Scorer): number {
+  const req = pod.spec.requests;
+  let nodeScore = 0;
+  let weightSum = 0;
+  const allocCPU = node.allocatable.milliCPU;
+  if (allocCPU !== 0) {
+    const podCPU = req.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : req.milliCPU;
+    nodeScore += scorer(node.nonZeroRequested.milliCPU + podCPU, allocCPU) * cpuWeight;
+    weightSum += cpuWeight;
+  }
+  const allocMem = node.allocatable.memory;
+  if (allocMem !== 0) {
+    const podMem = req.memory === 0 ? DEFAULT_MEMORY_REQUEST : req.memory;
+    nodeScore += scorer(node.nonZeroRequested.memory + podMem, allocMem) * memoryWeight;
+    weightSum += memoryWeight;
+  }
+  return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
+}
+
+/** The weights of cpu and memory when they are the only two resources scored, else undefined. */
+export function cpuMemoryWeights(resources: readonly ResourceSpec[]): [cpu: number, memory: number] | undefined {
+  if (resources.length !== 2) return undefined;
+  const cpu = resources.find((r) => r.name === ResourceName.cpu);
+  const memory = resources.find((r) => r.name === ResourceName.memory);
+  return cpu && memory ? [cpu.weight, memory.weight] : undefined;
+}
+
 /** RequestedToCapacityRatio: only resources with a positive score count; the mean is rounded. */
 export function requestedToCapacityRatioScore(pod: PodInfo, node: NodeInfo, resources: readonly ResourceSpec[], shape: readonly UtilizationShapePoint[]): number {
   let nodeScore = 0;
@@ -210,9 +241,16 @@ export function nodeResourcesFit(rawArgs?: unknown): FilterPlugin & ScorePlugin 
   const args = parseNodeResourcesFitArgs(rawArgs);
   const { type, resources } = args.scoringStrategy;
   let score: (pod: PodInfo, node: NodeInfo) => number;
-  if (type === 'LeastAllocated') score = (pod, node) => weightedResourceScore(pod, node, resources, leastRequestedScore);
-  else if (type === 'MostAllocated') score = (pod, node) => weightedResourceScore(pod, node, resources, mostRequestedScore);
-  else {
+  const cm = cpuMemoryWeights(resources);
+  if (type === 'LeastAllocated' || type === 'MostAllocated') {
+    const scorer = type === 'LeastAllocated' ? leastRequestedScore : mostRequestedScore;
+    if (cm) {
+      const [wCPU, wMem] = cm;
+      score = (pod, node) => cpuMemoryScore(pod, node, wCPU, wMem, scorer);
+    } else {
+      score = (pod, node) => weightedResourceScore(pod, node, resources, scorer);
+    }
+  } else {
     const shape = args.scoringStrategy.requestedToCapacityRatio!.shape;
     score = (pod, node) => requestedToCapacityRatioScore(pod, node, resources, shape);
   }

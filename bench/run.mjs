@@ -1,0 +1,15 @@
+// All benchmarks in sequence, then one summary table. `npm run bench` builds first.
+// Figures are printed, never asserted: the exit code does not depend on any timing.
+import { run as eventCore } from './event-core.mjs';
+import { run as scheduling } from './scheduling.mjs';
+import { run as wholeRun } from './whole-run.mjs';
+import { machineLine, printSummary } from './lib.mjs';
+
+const started = performance.now();
+const summary = [];
+for (const suite of [eventCore, scheduling, wholeRun]) {
+  const { summary: rows } = await suite();
+  summary.push(...rows);
+}
+printSummary(summary, `Summary (${machineLine()}; total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+console.log('Peers: simjs 2.0.3 (npm), the bare heap is an inline Float64Array loop in bench/event-core.mjs; see bench/README.md. Figures are noisy on a shared machine.');
