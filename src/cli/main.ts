@@ -7,6 +7,7 @@ import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
 import { prepareScenario, runPrepared } from '../scenario/index.js';
 import { formatIssue, InputError } from '../util/errors.js';
+import { formatDuration } from '../util/quantity.js';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
 const EXIT_RUN_FAILED = 1;
@@ -35,6 +36,16 @@ function fail(e: unknown): never {
   process.exit(EXIT_RUN_FAILED);
 }
 
+/** Progress on stderr, only when it is a terminal (never in pipes, CI logs or --json output). */
+function progressBar(horizon: number): ((fraction: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (f) => {
+    const width = 30;
+    const done = Math.round(Math.min(1, f) * width);
+    process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${(f * 100).toFixed(0)}% of ${formatDuration(horizon)} simulated`);
+  };
+}
+
 const program = new Command();
 program
   .name('orchsim')
@@ -60,7 +71,8 @@ Examples:
   .action((scenario: string | undefined, opts: { seed?: number; profile?: string; json?: boolean; out?: string }) => {
     const prepared = prepareScenario(scenario, { seed: opts.seed, profile: opts.profile });
     const t0 = performance.now();
-    const out = runPrepared(prepared);
+    const out = runPrepared(prepared, { onProgress: progressBar(prepared.resolved.horizon) });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
     if (opts.out) {
       const written = writeFilesAtomically(opts.out, { 'result.json': resultJSON(out.result), 'timeseries.csv': timeseriesCSV(out.timeseries) });

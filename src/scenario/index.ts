@@ -40,6 +40,6 @@ export function prepareScenario(file: string | undefined, options: PrepareOption
   return { loaded, resolved, runOptions };
 }
 
-export function runPrepared(p: { resolved: ResolvedScenario; runOptions: RunOptions }): RunOutput {
-  return runScenario(p.resolved, p.runOptions);
+export function runPrepared(p: { resolved: ResolvedScenario; runOptions: RunOptions }, extra: Pick<RunOptions, 'onProgress'> = {}): RunOutput {
+  return runScenario(p.resolved, { ...p.runOptions, ...extra });
 }

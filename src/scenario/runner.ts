@@ -78,6 +78,7 @@ export interface RunOptions {
   readonly registry?: PluginRegistry | undefined;
   readonly profileSource?: ProfileSource | undefined;
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
+  readonly onProgress?: ((fraction: number) => void) | undefined;
 }
 
 /** Runs a resolved scenario once. Deterministic: same scenario and seed, same result. */
@@ -93,6 +94,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
     queue: s.queue,
     streams,
     onBind: options.onBind,
+    onProgress: options.onProgress,
   });
   const r = sim.run();
   return {

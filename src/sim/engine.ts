@@ -13,6 +13,11 @@ export class Engine {
   private readonly kindNames: string[] = [];
   private clock = 0;
   private eventsProcessed = 0;
+  /**
+   * Called every 65,536 events with the current time (for progress displays). It cannot
+   * schedule events, so it never changes a result.
+   */
+  onProgress: ((now: number) => void) | undefined;
 
   constructor(initialCapacity = 1024) {
     this.queue = new EventQueue(initialCapacity);
@@ -58,8 +63,8 @@ export class Engine {
     while (q.size > 0 && q.peekTime() <= until) {
       q.pop();
       this.clock = q.time;
-      this.eventsProcessed++;
       handlers[q.kind]!(q.subject);
+      if ((++this.eventsProcessed & 0xffff) === 0 && this.onProgress) this.onProgress(this.clock);
     }
     if (until > this.clock && Number.isFinite(until)) this.clock = until;
   }

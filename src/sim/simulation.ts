@@ -18,6 +18,8 @@ export interface SimulationConfig {
   readonly queue: 'kubernetes' | 'fifo';
   /** The run's random streams (seeded by the scenario seed). */
   readonly streams: RandomStreams;
+  /** Called now and then with the fraction of the horizon simulated (progress displays only). */
+  readonly onProgress?: ((fraction: number) => void) | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
 }
@@ -238,6 +240,8 @@ export class Simulation {
       }
     });
     if (sampleInterval > 0) e.scheduleAt(0, this.evSample, 0);
+    const progress = this.cfg.onProgress;
+    if (progress) e.onProgress = (now) => progress(now / horizon);
     e.run(horizon);
     this.advance(horizon);
     return this.result();
