@@ -38,8 +38,27 @@ export const SKIP: Status = Object.freeze({ code: 'Skip', reason: 'skip' });
 /** Per-cycle scratch space shared between a plugin's extension points (framework.CycleState). */
 export type CycleState = Map<string, unknown>;
 
+/**
+ * Cluster events that can make an unschedulable pod schedulable (framework.ClusterEvent), as a
+ * bit mask. A plugin lists the events that can resolve its own rejections
+ * (EnqueueExtensions.EventsToRegister); the queue retries a pod only on those events.
+ */
+export const ClusterEvent = {
+  /** A pod was bound to a node. */
+  AssignedPodAdd: 1,
+  /** A pod left a node (finished, deleted, evicted). */
+  AssignedPodDelete: 2,
+  NodeAdd: 4,
+  /** Node labels, taints, allocatable or schedulability changed. */
+  NodeUpdate: 8,
+} as const;
+/** Every event: what a plugin that registers nothing is retried on. */
+export const ALL_CLUSTER_EVENTS = 15;
+
 export interface Plugin {
   readonly name: string;
+  /** Bit mask of ClusterEvent that can resolve this plugin's rejections; absent means all. */
+  readonly events?: number | undefined;
 }
 
 export interface PreFilterPlugin extends Plugin {
@@ -109,6 +128,17 @@ export interface RandomSource {
   next(): number;
 }
 
+/** Why a pod fits nowhere: nodes per rejection reason, and the plugins that rejected it. */
+export interface FitError {
+  readonly pod: string;
+  readonly numAllNodes: number;
+  readonly reasons: ReadonlyMap<string, number>;
+  /** Names of the plugins that rejected at least one node (UnschedulablePlugins). */
+  readonly unschedulablePlugins: ReadonlySet<string>;
+  /** Union of ClusterEvent bits those plugins registered: the events worth a retry. */
+  readonly events: number;
+}
+
 /**
  * What the engine drives: anything that picks a node for a pod from a snapshot. The framework
  * (src/schedulers/framework.ts) implements it; so can a user's own scheduler.
@@ -117,4 +147,8 @@ export interface Scheduler {
   readonly name: string;
   /** Index of the chosen node in snapshot.nodes, or -1 when the pod fits nowhere. */
   schedule(pod: import('./pod.js').PodInfo, snapshot: import('./node.js').ClusterSnapshot, random: RandomSource): number;
+  /** After a failed schedule(): why, and which cluster events could help (all events if absent). */
+  readonly lastFitError?: FitError | undefined;
+  /** Nodes whose filters ran in the last cycle (for metrics), if the scheduler counts them. */
+  readonly lastEvaluated?: number | undefined;
 }

@@ -1,5 +1,6 @@
 import {
-  isFilter, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
+  ALL_CLUSTER_EVENTS, isFilter, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
+  type FitError,
   type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
   type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
 } from '../api/framework.js';
@@ -48,11 +49,12 @@ export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
   return order;
 }
 
-/** Why a pod did not fit: the count of nodes per rejection reason, in first-seen order. */
-export interface FitError {
-  readonly pod: string;
-  readonly numAllNodes: number;
-  readonly reasons: ReadonlyMap<string, number>;
+
+/** Builds a FitError; the retry events are the union of the rejecting plugins' registrations. */
+function fitError(pod: string, numAllNodes: number, reasons: Map<string, number>, plugins: readonly Plugin[], extraEvents = 0): FitError {
+  let events = extraEvents;
+  for (const p of plugins) events |= p.events ?? ALL_CLUSTER_EVENTS;
+  return { pod, numAllNodes, reasons, unschedulablePlugins: new Set(plugins.map((p) => p.name)), events };
 }
 
 export function formatFitError(e: FitError): string {
@@ -103,6 +105,7 @@ export class Framework implements Scheduler {
   private readonly skipScore: Uint8Array;
   private readonly feasible: NodeInfo[] = [];
   private failStatus: (Status | null)[] = [];
+  private failPlugin: (Plugin | null)[] = [];
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   /** Number of nodes whose filters ran in the last cycle. */
@@ -143,7 +146,7 @@ export class Framework implements Scheduler {
     this.lastFitError = undefined;
     this.lastEvaluated = 0;
     if (numAllNodes === 0) {
-      this.lastFitError = { pod: pod.name, numAllNodes: 0, reasons: new Map() };
+      this.lastFitError = fitError(pod.name, 0, new Map(), [], ALL_CLUSTER_EVENTS);
       return NO_NODE;
     }
     const state: CycleState = new Map();
@@ -163,7 +166,7 @@ export class Framework implements Scheduler {
           skipped.add(p);
           continue;
         }
-        this.lastFitError = { pod: pod.name, numAllNodes, reasons: new Map([[s.reason, numAllNodes]]) };
+        this.lastFitError = fitError(pod.name, numAllNodes, new Map([[s.reason, numAllNodes]]), [p]);
         return NO_NODE;
       }
       // The filters that run this cycle, so the per-node loop has no skip test.
@@ -176,8 +179,12 @@ export class Framework implements Scheduler {
       point = 'Filter';
       const feasible = this.feasible;
       feasible.length = 0;
-      if (this.failStatus.length < numAllNodes) this.failStatus = new Array<Status | null>(numAllNodes).fill(null);
+      if (this.failStatus.length < numAllNodes) {
+        this.failStatus = new Array<Status | null>(numAllNodes).fill(null);
+        this.failPlugin = new Array<Plugin | null>(numAllNodes).fill(null);
+      }
       const failStatus = this.failStatus;
+      const failPlugin = this.failPlugin;
       const nf = filters.length;
       let processed = 0;
       const pinned = pod.spec.nodeName;
@@ -185,12 +192,14 @@ export class Framework implements Scheduler {
         // NodeName set: only that node is considered (PreFilterResult with one node name).
         const node = snapshot.nodeByName(pinned);
         let rejection = `node "${pinned}" not found`;
+        let rejecter: Plugin | undefined;
         if (node) {
           current = node;
           let status: Status | null = null;
           for (let f = 0; f < nf && status === null; f++) {
             plugin = filters[f]!.name;
             status = filters[f]!.filter(state, pod, node, snapshot);
+            if (status !== null) rejecter = filters[f]!;
           }
           if (status === null) feasible.push(node);
           else rejection = status.reason;
@@ -198,7 +207,8 @@ export class Framework implements Scheduler {
         }
         this.lastEvaluated = processed;
         if (feasible.length === 0) {
-          this.lastFitError = { pod: pod.name, numAllNodes, reasons: new Map([[rejection, 1]]) };
+          // A missing node can only appear: retry on node events (NodeName registers NodeAdd).
+          this.lastFitError = fitError(pod.name, numAllNodes, new Map([[rejection, 1]]), rejecter ? [rejecter] : [], rejecter ? 0 : ALL_CLUSTER_EVENTS);
           return NO_NODE;
         }
       } else {
@@ -212,7 +222,10 @@ export class Framework implements Scheduler {
           for (let f = 0; f < nf; f++) {
             plugin = filters[f]!.name;
             status = filters[f]!.filter(state, pod, node, snapshot);
-            if (status !== null) break;
+            if (status !== null) {
+              failPlugin[processed] = filters[f]!;
+              break;
+            }
           }
           if (status === null) feasible.push(node);
           else failStatus[processed] = status;
@@ -222,15 +235,21 @@ export class Framework implements Scheduler {
         this.lastEvaluated = processed;
         if (feasible.length === 0) {
           const reasons = new Map<string, number>();
+          const rejecters = new Set<Plugin>();
           for (let i = 0; i < processed; i++) {
             const r = failStatus[i]!.reason;
             reasons.set(r, (reasons.get(r) ?? 0) + 1);
+            rejecters.add(failPlugin[i]!);
             failStatus[i] = null;
+            failPlugin[i] = null;
           }
-          this.lastFitError = { pod: pod.name, numAllNodes, reasons };
+          this.lastFitError = fitError(pod.name, numAllNodes, reasons, [...rejecters]);
           return NO_NODE;
         }
-        for (let i = 0; i < processed; i++) failStatus[i] = null;
+        for (let i = 0; i < processed; i++) {
+          failStatus[i] = null;
+          failPlugin[i] = null;
+        }
       }
       current = undefined;
 

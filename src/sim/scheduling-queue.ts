@@ -8,8 +8,10 @@ export interface SchedulingQueue {
   add(pod: number, priority: number, now: number): void;
   /** Next pod to try now, or -1. */
   pop(now: number): number;
-  failed(pod: number, now: number): void;
-  clusterChanged(now: number): void;
+  /** An attempt failed; `events` (ClusterEvent bits) are the cluster events that could help. */
+  failed(pod: number, now: number, events: number): void;
+  /** A cluster event (one ClusterEvent bit) happened: retry the pods it could help. */
+  clusterChanged(now: number, event: number): void;
   /** Earliest time a waiting pod becomes ready by itself (backoff expiry, periodic flush); Infinity if none. */
   nextWakeup(now: number): number;
   /** Pods waiting in the queue (any sub-queue). */
@@ -118,7 +120,12 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
   private nextSeq = 0;
   private readonly active: IdHeap;
   private readonly backoff: IdHeap;
-  private unschedulable: number[] = [];
+  /**
+   * The unschedulable pool, bucketed by the events that could help each pod (at most 16
+   * masks), so an event visits only the pods it can help. Each bucket is in failure order.
+   */
+  private readonly buckets = new Map<number, number[]>();
+  private unschedulableCount = 0;
   private count = 0;
 
   constructor(private readonly initialBackoff = POD_INITIAL_BACKOFF_SECONDS, private readonly maxBackoff = POD_MAX_BACKOFF_SECONDS) {
@@ -163,33 +170,44 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
     return pod;
   }
 
-  failed(pod: number, now: number): void {
+  failed(pod: number, now: number, events: number): void {
     const p = this.p;
     if (p.where[pod] !== WHERE_NONE) throw new Error(`pod ${pod} failed while still queued`);
     p.attempts[pod] = p.attempts[pod]! + 1;
     p.timestamp[pod] = now;
     p.backoffExpiry[pod] = now + backoffSeconds(p.attempts[pod]!, this.initialBackoff, this.maxBackoff);
     p.where[pod] = WHERE_UNSCHEDULABLE;
-    this.unschedulable.push(pod);
+    let bucket = this.buckets.get(events);
+    if (!bucket) this.buckets.set(events, (bucket = []));
+    bucket.push(pod);
+    this.unschedulableCount++;
     this.count++;
   }
 
-  /** MoveAllToActiveOrBackoffQueue: every unschedulable pod goes to backoffQ if still backing off, else activeQ. */
-  clusterChanged(now: number): void {
-    if (this.unschedulable.length === 0) return;
-    const list = this.unschedulable;
-    this.unschedulable = [];
-    for (const pod of list) this.requeue(pod, now);
+  /**
+   * MoveAllToActiveOrBackoffQueue(event): the unschedulable pods that event could help go to
+   * backoffQ if still backing off, else to activeQ; the others stay.
+   */
+  clusterChanged(now: number, event: number): void {
+    if (this.unschedulableCount === 0) return;
+    for (const [mask, bucket] of this.buckets) {
+      if ((mask & event) === 0 || bucket.length === 0) continue;
+      this.buckets.set(mask, []);
+      this.unschedulableCount -= bucket.length;
+      for (const pod of bucket) this.requeue(pod, now);
+    }
   }
 
   nextWakeup(now: number): number {
     let t = Infinity;
     const b = this.backoff.peek();
     if (b >= 0) t = this.p.backoffExpiry[b]!;
-    if (this.unschedulable.length > 0) {
+    if (this.unschedulableCount > 0) {
       // The periodic flush: the oldest unschedulable pod is due 5 minutes after it entered the pool.
-      // The pool is in failure order and `now` never decreases, so the first pod is the oldest.
-      const due = this.p.timestamp[this.unschedulable[0]!]! + POD_MAX_IN_UNSCHEDULABLE_SECONDS;
+      // Each bucket is in failure order and `now` never decreases, so its first pod is its oldest.
+      let oldest = Infinity;
+      for (const bucket of this.buckets.values()) if (bucket.length > 0) oldest = Math.min(oldest, this.p.timestamp[bucket[0]!]!);
+      const due = oldest + POD_MAX_IN_UNSCHEDULABLE_SECONDS;
       // The flush runs on a 30 s period; wake at the first period tick at or after `due`.
       const tick = Math.ceil(due / UNSCHEDULABLE_FLUSH_PERIOD_SECONDS) * UNSCHEDULABLE_FLUSH_PERIOD_SECONDS;
       t = Math.min(t, Math.max(tick, now));
@@ -204,16 +222,13 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
       this.backoff.pop();
       this.toActive(pod, now);
     }
-    if (this.unschedulable.length > 0 && now - p.timestamp[this.unschedulable[0]!]! >= POD_MAX_IN_UNSCHEDULABLE_SECONDS) {
-      let keep: number[] | undefined;
-      for (let i = 0; i < this.unschedulable.length; i++) {
-        const pod = this.unschedulable[i]!;
-        if (now - p.timestamp[pod]! >= POD_MAX_IN_UNSCHEDULABLE_SECONDS) {
-          keep ??= this.unschedulable.slice(0, i);
-          this.requeue(pod, now);
-        } else if (keep) keep.push(pod);
-      }
-      if (keep) this.unschedulable = keep;
+    if (this.unschedulableCount === 0) return;
+    for (const [mask, bucket] of this.buckets) {
+      if (bucket.length === 0 || now - p.timestamp[bucket[0]!]! < POD_MAX_IN_UNSCHEDULABLE_SECONDS) continue;
+      let k = 0;
+      while (k < bucket.length && now - p.timestamp[bucket[k]!]! >= POD_MAX_IN_UNSCHEDULABLE_SECONDS) this.requeue(bucket[k++]!, now);
+      this.buckets.set(mask, bucket.slice(k));
+      this.unschedulableCount -= k;
     }
   }
 
@@ -246,7 +261,8 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   private ids = new Int32Array(1024);
   private head = 0;
   private tail = 0;
-  private blocked = false;
+  /** Events that could unblock the head; 0 when not blocked. */
+  private blockedOn = 0;
   private readonly attemptCounts = new Map<number, number>();
 
   get size(): number {
@@ -270,19 +286,19 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   }
 
   pop(): number {
-    if (this.blocked || this.head === this.tail) return -1;
+    if (this.blockedOn !== 0 || this.head === this.tail) return -1;
     return this.ids[this.head++]!;
   }
 
-  failed(pod: number): void {
+  failed(pod: number, _now: number, events: number): void {
     this.attemptCounts.set(pod, (this.attemptCounts.get(pod) ?? 0) + 1);
-    // Put it back at the head and stop until the cluster changes.
+    // Put it back at the head and stop until an event that could help it.
     this.ids[--this.head] = pod;
-    this.blocked = true;
+    this.blockedOn = events;
   }
 
-  clusterChanged(): void {
-    this.blocked = false;
+  clusterChanged(_now: number, event: number): void {
+    if ((this.blockedOn & event) !== 0) this.blockedOn = 0;
   }
 
   nextWakeup(): number {

@@ -1,4 +1,4 @@
-import type { Scheduler } from '../api/framework.js';
+import { ALL_CLUSTER_EVENTS, ClusterEvent, type Scheduler } from '../api/framework.js';
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
 import { sample, type Distribution } from '../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../util/random.js';
@@ -318,18 +318,19 @@ export class Simulation {
     const scheduler = this.cfg.scheduler;
     const cluster = this.cluster;
     const pods = this.pods;
-    const fw = scheduler as { lastEvaluated?: number };
     for (let id = queue.pop(now); id >= 0; id = queue.pop(now)) {
       this.attempts++;
       const info = pods.infos[id]!;
       const node = scheduler.schedule(info, cluster, this.tieBreak);
-      if (fw.lastEvaluated !== undefined) this.nodesEvaluated += fw.lastEvaluated;
+      this.nodesEvaluated += scheduler.lastEvaluated ?? 0;
       if (node === NO_NODE) {
         this.failedAttempts++;
-        queue.failed(id, now);
+        queue.failed(id, now, scheduler.lastFitError?.events ?? ALL_CLUSTER_EVENTS);
         continue;
       }
       this.bind(id, node, now);
+      // A bound pod can satisfy affinity or spread constraints of waiting pods (AssignedPodAdd).
+      queue.clusterChanged(now, ClusterEvent.AssignedPodAdd);
     }
     const wake = queue.nextWakeup(now);
     if (wake <= this.cfg.horizon) this.requestSchedule(Math.max(wake, now));
@@ -382,7 +383,7 @@ export class Simulation {
       if (ws.succeeded + ws.active < ws.w.completions) this.createJobPod(wi);
     }
     // A pod left: room may have been made for unschedulable pods.
-    this.queue.clusterChanged(now);
+    this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
     if (this.queue.size > 0) this.requestSchedule(now);
   }
 

@@ -1,4 +1,4 @@
-import {
+import { ClusterEvent,
   MAX_NODE_SCORE, SKIP, unresolvable, unschedulable,
   type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
 } from '../../api/framework.js';
@@ -368,6 +368,8 @@ export function interPodAffinity(rawArgs?: unknown): PreFilterPlugin & FilterPlu
   };
   return {
     name: NAME,
+    // A matching pod appearing or leaving, or node labels, can satisfy the terms (interpodaffinity EventsToRegister).
+    events: ClusterEvent.AssignedPodAdd | ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     preFilter(state, pod, snapshot) {
       const s = computeAffinityPreFilterState(pod, snapshot);
       if (s === undefined) return SKIP;

@@ -1,4 +1,4 @@
-import { SKIP, unresolvable, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../api/framework.js';
+import { ClusterEvent, SKIP, unresolvable, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from '../../api/framework.js';
 import { matchesNodeSelectorTerm, matchesNodeSelectorTerms } from '../../api/labels.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
@@ -33,6 +33,8 @@ export function preferredNodeAffinityScore(pod: PodInfo, node: NodeInfo): number
 export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   return {
     name: NAME,
+    // Only node labels can help (nodeaffinity EventsToRegister).
+    events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     preFilter(_state, pod) {
       const hasRequired = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
       const hasSelector = pod.spec.nodeSelector !== undefined && Object.keys(pod.spec.nodeSelector).length > 0;

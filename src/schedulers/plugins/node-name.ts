@@ -1,4 +1,4 @@
-import { SKIP, unresolvable, type FilterPlugin, type PreFilterPlugin } from '../../api/framework.js';
+import { ClusterEvent, SKIP, unresolvable, type FilterPlugin, type PreFilterPlugin } from '../../api/framework.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 
@@ -13,6 +13,8 @@ export function fitsNodeName(pod: PodInfo, node: NodeInfo): boolean {
 export function nodeName(): PreFilterPlugin & FilterPlugin {
   return {
     name: NAME,
+    // Only the named node appearing can help.
+    events: ClusterEvent.NodeAdd,
     // Nothing to check for pods without spec.nodeName: skip the per-node filter entirely.
     preFilter: (_state, pod) => (pod.spec.nodeName === undefined ? SKIP : null),
     filter: (_state, pod, node) => (fitsNodeName(pod, node) ? null : REASON_NODE_NAME),

@@ -1,4 +1,4 @@
-import { MAX_NODE_SCORE, unschedulable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
+import { ClusterEvent, MAX_NODE_SCORE, unschedulable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, type NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 import { ResourceName, resourceValue, type Resources } from '../../api/resources.js';
@@ -256,6 +256,8 @@ export function nodeResourcesFit(rawArgs?: unknown): FilterPlugin & ScorePlugin 
   }
   return {
     name: NAME,
+    // Freed requests or a new or larger node can make room (fit.go EventsToRegister).
+    events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter: (_state, pod, node) => fitsRequest(pod, node),
     score: (_state, pod, node) => score(pod, node),
   };

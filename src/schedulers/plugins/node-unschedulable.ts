@@ -1,4 +1,4 @@
-import { unresolvable, type FilterPlugin } from '../../api/framework.js';
+import { ClusterEvent, unresolvable, type FilterPlugin } from '../../api/framework.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 import { tolerates } from './taint-toleration.js';
@@ -19,6 +19,8 @@ export function fitsUnschedulable(pod: PodInfo, node: NodeInfo): boolean {
 export function nodeUnschedulable(): FilterPlugin {
   return {
     name: NAME,
+    // Only an uncordoned or new node can help.
+    events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter: (_state, pod, node) => (fitsUnschedulable(pod, node) ? null : REASON_UNSCHEDULABLE),
   };
 }

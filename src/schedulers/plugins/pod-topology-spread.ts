@@ -1,4 +1,4 @@
-import {
+import { ClusterEvent,
   MAX_NODE_SCORE, SKIP, unresolvable, unschedulable,
   type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
 } from '../../api/framework.js';
@@ -429,6 +429,8 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints;
   return {
     name: NAME,
+    // Pods added or removed change domain counts; nodes change the domains (podtopologyspread EventsToRegister).
+    events: ClusterEvent.AssignedPodAdd | ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     preFilter(state, pod, snapshot) {
       const constraints = effectiveConstraints(pod.spec, 'DoNotSchedule', defaults);
       if (constraints.length === 0) {

@@ -1,4 +1,4 @@
-import { unresolvable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
+import { ClusterEvent, unresolvable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
 import type { NodeInfo, Taint } from '../../api/node.js';
 import type { PodInfo, Toleration } from '../../api/pod.js';
 import { defaultNormalizeScore } from './args.js';
@@ -56,6 +56,8 @@ export function countIntolerablePreferNoSchedule(pod: PodInfo, node: NodeInfo): 
 export function taintToleration(): FilterPlugin & ScorePlugin {
   return {
     name: NAME,
+    // Only a node without the taint can help (tainttoleration EventsToRegister).
+    events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter(_state, pod, node) {
       if (node.taints.length === 0) return null;
       const taint = firstUntoleratedTaint(pod, node);
