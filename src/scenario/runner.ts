@@ -1,5 +1,5 @@
 import type { PodInfo } from '../api/pod.js';
-import type { ProfileConfig } from '../api/framework.js';
+import type { ProfileConfig, Scheduler } from '../api/framework.js';
 import { builtinPlugins } from '../schedulers/builtins.js';
 import { Framework } from '../schedulers/framework.js';
 import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../schedulers/registry.js';
@@ -81,22 +81,29 @@ export interface RunOptions {
   readonly onProgress?: ((fraction: number) => void) | undefined;
 }
 
-/** Runs a resolved scenario once. Deterministic: same scenario and seed, same result. */
-export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunOutput {
+/**
+ * Wires a resolved scenario into a Simulation: the run's streams, the profile's framework
+ * (optionally wrapped, e.g. by a test that observes every cycle), the nodes and workloads.
+ */
+export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined } = {}): Simulation {
   const streams = new RandomStreams(s.seed);
-  const scheduler = buildFramework(s.profile, streams, options.registry, options.profileSource);
-  const sim = new Simulation({
+  const framework = buildFramework(s.profile, streams, options.registry, options.profileSource);
+  return new Simulation({
     horizon: s.horizon,
     sampleInterval: s.sampleInterval,
     nodes: s.nodes,
     workloads: s.workloads,
-    scheduler,
+    scheduler: options.wrapScheduler ? options.wrapScheduler(framework) : framework,
     queue: s.queue,
     streams,
     onBind: options.onBind,
     onProgress: options.onProgress,
   });
-  const r = sim.run();
+}
+
+/** Runs a resolved scenario once. Deterministic: same scenario and seed, same result. */
+export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunOutput {
+  const r = createSimulation(s, options).run();
   return {
     result: {
       format: RESULT_FORMAT,

@@ -4,6 +4,7 @@ import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from '../api/node.j
 import type { PodInfo } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
+import { grown } from '../util/typed-arrays.js';
 
 /** A node as declared by a scenario or a Node manifest. */
 export interface NodeSpec {
@@ -119,16 +120,13 @@ export class ClusterState implements ClusterSnapshot {
 
   private grow(): void {
     const c = this.capacity * 2;
-    const f = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
-    this.reqCPU = f(this.reqCPU);
-    this.reqMem = f(this.reqMem);
-    this.reqGPU = f(this.reqGPU);
-    this.reqEph = f(this.reqEph);
-    this.nzCPU = f(this.nzCPU);
-    this.nzMem = f(this.nzMem);
-    const p = new Int32Array(c);
-    p.set(this.podCounts);
-    this.podCounts = p;
+    this.reqCPU = grown(this.reqCPU, c);
+    this.reqMem = grown(this.reqMem, c);
+    this.reqGPU = grown(this.reqGPU, c);
+    this.reqEph = grown(this.reqEph, c);
+    this.nzCPU = grown(this.nzCPU, c);
+    this.nzMem = grown(this.nzMem, c);
+    this.podCounts = grown(this.podCounts, c);
     this.capacity = c;
   }
 }

@@ -1,3 +1,4 @@
+import { grown } from '../util/typed-arrays.js';
 /**
  * The future event list: a binary min-heap ordered by (time, insertion sequence), stored as
  * parallel typed arrays (time, sequence, kind, subject) - no object per event. Simultaneous
@@ -113,14 +114,9 @@ export class EventQueue {
 
   private grow(): void {
     const c = this.times.length * 2;
-    const grow = <T extends Float64Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(c);
-      b.set(a);
-      return b;
-    };
-    this.times = grow(this.times, (n) => new Float64Array(n));
-    this.seqs = grow(this.seqs, (n) => new Float64Array(n));
-    this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
-    this.subjects = grow(this.subjects, (n) => new Int32Array(n));
+    this.times = grown(this.times, c);
+    this.seqs = grown(this.seqs, c);
+    this.kinds = grown(this.kinds, c);
+    this.subjects = grown(this.subjects, c);
   }
 }

@@ -1,3 +1,4 @@
+import { capacityFor, grown } from '../util/typed-arrays.js';
 /**
  * Scheduling queues over pod ids. The engine asks `pop(now)` for the next pod to try, reports
  * a failed attempt with `failed`, and a cluster change that may have made room with
@@ -53,15 +54,13 @@ class PodArrays {
   where = new Uint8Array(1024);
   ensure(pod: number): void {
     if (pod < this.priority.length) return;
-    let c = this.priority.length;
-    while (c <= pod) c *= 2;
-    const f = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
-    this.priority = f(this.priority);
-    this.timestamp = f(this.timestamp);
-    this.seq = f(this.seq);
-    this.backoffExpiry = f(this.backoffExpiry);
-    const a = new Int32Array(c); a.set(this.attempts); this.attempts = a;
-    const w = new Uint8Array(c); w.set(this.where); this.where = w;
+    const c = capacityFor(this.priority.length, pod);
+    this.priority = grown(this.priority, c);
+    this.timestamp = grown(this.timestamp, c);
+    this.seq = grown(this.seq, c);
+    this.backoffExpiry = grown(this.backoffExpiry, c);
+    this.attempts = grown(this.attempts, c);
+    this.where = grown(this.where, c);
   }
 }
 
@@ -71,7 +70,7 @@ class IdHeap {
   length = 0;
   constructor(private readonly less: (a: number, b: number) => boolean) {}
   push(id: number): void {
-    if (this.length === this.ids.length) { const b = new Int32Array(this.length * 2); b.set(this.ids); this.ids = b; }
+    if (this.length === this.ids.length) this.ids = grown(this.ids, this.length * 2);
     const ids = this.ids;
     let pos = this.length++;
     while (pos > 0) {

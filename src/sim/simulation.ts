@@ -7,6 +7,7 @@ import { ClusterState, type NodeSpec } from './cluster.js';
 import { Engine } from './engine.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from './scheduling-queue.js';
 import type { Workload } from './workload.js';
+import { grown } from '../util/typed-arrays.js';
 
 export interface SimulationConfig {
   readonly horizon: number;
@@ -119,14 +120,12 @@ class PodTable {
 
   private grow(): void {
     const c = this.phase.length * 2;
-    const f = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
-    const i = (a: Int32Array) => { const b = new Int32Array(c); b.set(a); return b; };
-    const p = new Uint8Array(c); p.set(this.phase); this.phase = p;
-    this.node = i(this.node);
-    this.workload = i(this.workload);
-    this.createdAt = f(this.createdAt);
-    this.boundAt = f(this.boundAt);
-    this.duration = f(this.duration);
+    this.phase = grown(this.phase, c);
+    this.node = grown(this.node, c);
+    this.workload = grown(this.workload, c);
+    this.createdAt = grown(this.createdAt, c);
+    this.boundAt = grown(this.boundAt, c);
+    this.duration = grown(this.duration, c);
   }
 }
 

@@ -1,3 +1,4 @@
+import { grown } from './typed-arrays.js';
 /** Small pure statistics used by metric summaries. */
 
 /** Quantile of sorted values by linear interpolation between closest ranks (type 7, numpy's default). */
@@ -22,11 +23,7 @@ export class SampleBuffer {
   private data = new Float64Array(1024);
   length = 0;
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const b = new Float64Array(this.data.length * 2);
-      b.set(this.data);
-      this.data = b;
-    }
+    if (this.length === this.data.length) this.data = grown(this.data, this.data.length * 2);
     this.data[this.length++] = v;
   }
   /** A sorted copy of the samples. */

@@ -7,12 +7,11 @@ import type { LabelSelector, Labels } from '../../src/api/labels.js';
 import type { ClusterSnapshot, NodeInfo, Taint } from '../../src/api/node.js';
 import { PodPhase, type PodInfo, type Toleration } from '../../src/api/pod.js';
 import type { ResolvedScenario } from '../../src/scenario/resolve.js';
-import { buildFramework } from '../../src/scenario/runner.js';
+import { createSimulation } from '../../src/scenario/runner.js';
 import { builtinPlugins } from '../../src/schedulers/builtins.js';
 import type { PluginRegistry } from '../../src/schedulers/registry.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { Simulation, type SimulationResult } from '../../src/sim/simulation.js';
-import { RandomStreams } from '../../src/util/random.js';
 
 /**
  * Invariant checkers for property tests: each returns the violations it found as readable
@@ -32,19 +31,7 @@ export interface SimulateOptions {
 
 /** Runs a resolved scenario as runScenario does, with the Simulation exposed so tests can read its pod table. */
 export function simulate(s: ResolvedScenario, options: SimulateOptions = {}): { sim: Simulation; result: SimulationResult } {
-  const streams = new RandomStreams(s.seed);
-  const framework = buildFramework(s.profile, streams);
-  const scheduler = options.wrapScheduler ? options.wrapScheduler(framework) : framework;
-  const sim = new Simulation({
-    horizon: s.horizon,
-    sampleInterval: s.sampleInterval,
-    nodes: s.nodes,
-    workloads: s.workloads,
-    scheduler,
-    queue: s.queue,
-    streams,
-    onBind: options.onBind,
-  });
+  const sim = createSimulation(s, { onBind: options.onBind, wrapScheduler: options.wrapScheduler });
   options.beforeRun?.(sim);
   return { sim, result: sim.run() };
 }
