@@ -12,6 +12,7 @@ import { nodeResourcesFit } from '../../src/schedulers/plugins/node-resources-fi
 import { PluginArgsError, PluginRegistry } from '../../src/schedulers/registry.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { makeCluster, makePod, makeSpec, place, type TestNode } from '../helpers/cluster.js';
+import { runScorePlugin } from '../helpers/plugins.js';
 
 const ZONE = WellKnownLabel.zone;
 const HOST = WellKnownLabel.hostname;
@@ -40,17 +41,7 @@ function runFilter(c: ClusterState, spec: PodSpec) {
 }
 
 function runScore(c: ClusterState, spec: PodSpec, args?: unknown) {
-  const plugin = interPodAffinity(args);
-  const pod = makePod(spec);
-  const state: CycleState = new Map();
-  const feasible = c.nodes;
-  const pre = plugin.preScore(state, pod, feasible, c);
-  if (pre !== null) return { pre, raw: [] as number[], normalized: [] as number[] };
-  const buf = new Float64Array(feasible.length);
-  feasible.forEach((n, i) => (buf[i] = plugin.score(state, pod, n, c)));
-  const raw = [...buf];
-  plugin.normalizeScore!(state, pod, buf, feasible.length);
-  return { pre, raw, normalized: [...buf] };
+  return runScorePlugin(interPodAffinity(args), makePod(spec), c.nodes, c);
 }
 
 describe('InterPodAffinity terms', () => {

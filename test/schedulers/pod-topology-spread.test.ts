@@ -14,6 +14,7 @@ import {
 import { PluginArgsError, PluginRegistry } from '../../src/schedulers/registry.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { makeCluster, makePod, makeSpec, place, type TestNode } from '../helpers/cluster.js';
+import { runScorePlugin } from '../helpers/plugins.js';
 
 const ZONE = WellKnownLabel.zone;
 const HOST = WellKnownLabel.hostname;
@@ -44,17 +45,7 @@ function runFilter(c: ClusterState, spec: PodSpec, args?: unknown) {
 
 /** Runs PreScore, Score and NormalizeScore over the named feasible nodes (in that order). */
 function runScore(c: ClusterState, spec: PodSpec, feasibleNames: string[], args?: unknown) {
-  const plugin = podTopologySpread(args);
-  const pod = makePod(spec);
-  const state: CycleState = new Map();
-  const feasible = feasibleNames.map((n) => c.nodeByName(n)!);
-  const pre = plugin.preScore(state, pod, feasible, c);
-  if (pre !== null) return { pre, raw: [] as number[], normalized: [] as number[] };
-  const buf = new Float64Array(feasible.length);
-  feasible.forEach((n, i) => (buf[i] = plugin.score(state, pod, n, c)));
-  const raw = [...buf];
-  plugin.normalizeScore!(state, pod, buf, feasible.length);
-  return { pre, raw, normalized: [...buf] };
+  return runScorePlugin(podTopologySpread(args), makePod(spec), feasibleNames.map((n) => c.nodeByName(n)!), c);
 }
 
 /** Zones a, b, c with two nodes each; web pods: a1 1, a2 1, b1 1, none in c. */

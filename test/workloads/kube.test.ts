@@ -1,6 +1,6 @@
+import { inputError } from '../helpers/plugins.js';
 import { describe, expect, it } from 'vitest';
 import { resources } from '../../src/api/resources.js';
-import { InputError } from '../../src/util/errors.js';
 import { labelSelectorFromKube, nodeSpecFromNode, podSpecFromPod, podSpecFromPodSpec, type KubeContext } from '../../src/workloads/kube.js';
 
 const Mi = 2 ** 20;
@@ -15,16 +15,6 @@ function container(requests?: Record<string, unknown>, limits?: Record<string, u
   return { name: 'c', image: 'busybox', ...extra, resources: { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) } };
 }
 
-/** The InputError thrown by `f`, failing the test if there is none. */
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('effective pod request', () => {
   it('is max(largest init container, sum of containers) + overhead, per resource', () => {

@@ -1,23 +1,14 @@
+import { inputError } from '../helpers/plugins.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resources } from '../../src/api/resources.js';
 import type { JobWorkload, PodListWorkload, ServiceWorkload } from '../../src/sim/workload.js';
-import { InputError } from '../../src/util/errors.js';
 import { readManifests } from '../../src/workloads/manifests.js';
 
 const Mi = 2 ** 20;
 const Gi = 2 ** 30;
 
-function inputError(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 // Lines are numbered in comments where tests assert on them.
 const MULTI = `apiVersion: v1
