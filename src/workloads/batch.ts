@@ -18,12 +18,12 @@ function isFixed(d: Distribution | undefined): boolean {
 /**
  * Specs for batch pods. With fixed sizes every pod shares one spec object; with drawn sizes,
  * values are rounded to whole milli-CPU, MiB and whole GPUs (as people request them) and pods
- * of equal size share a cached spec. Always draws cpu, memory, gpu in that order so the size
- * stream stays aligned.
+ * of equal size share a cached spec. Each pod draws the same number of values, in the order
+ * cpu, memory, gpu, so the size stream stays aligned whatever the scheduler does.
  */
 export function sizedPodSpecs(template: PodSpec, sizes: RequestSizes): PodSpecSource {
   if (isFixed(sizes.milliCPU) && isFixed(sizes.memory) && isFixed(sizes.milliGPU)) {
-    const spec = withSizes(template, sizes, undefined);
+    const spec = withFixedSizes(template, sizes);
     return { next: () => spec };
   }
   const cache = new Map<string, PodSpec>();
@@ -44,7 +44,8 @@ export function sizedPodSpecs(template: PodSpec, sizes: RequestSizes): PodSpecSo
   };
 }
 
-function withSizes(template: PodSpec, sizes: RequestSizes, _rng: undefined): PodSpec {
+/** The template with the fixed sizes applied (used when nothing is drawn). */
+function withFixedSizes(template: PodSpec, sizes: RequestSizes): PodSpec {
   const fixed = (d: Distribution | undefined, fallback: number) => (d && d.kind === 'fixed' ? d.value : fallback);
   return {
     ...template,
