@@ -269,7 +269,7 @@ export const CONTENDERS = [
   { id: 'simjs', label: 'simjs Sim + Entity.setTimer().done()', run: simjsEntityHold },
   { id: 'simjsQueue', label: 'simjs PQueue (direct, Request reused)', run: simjsQueueHold },
   { id: 'bare', label: 'bare Float64Array heap (inline)', run: bareHeapHold },
-  { id: 'bareLayout', label: 'diag: bare heap, orchsim layout (inline)', run: bareLayoutHold },
+  { id: 'bareLayout', label: 'diag: heap with orchsim ordering (inline)', run: bareLayoutHold },
 ];
 
 /** Runs the suite, prints its tables and returns summary rows. */

@@ -1,18 +1,46 @@
 import { grown } from '../util/typed-arrays.js';
+
 /**
- * The future event list: a binary min-heap ordered by (time, insertion sequence), stored as
- * parallel typed arrays (time, sequence, kind, subject) - no object per event. Simultaneous
- * events therefore pop in the order they were pushed, always (SimPy's rule).
- * Layout after mourner/flatqueue: length separate from capacity, a hole moved instead of swaps.
+ * The future event list, ordered by (time, insertion sequence): simultaneous events pop in the
+ * order they were pushed, always (SimPy's rule).
+ *
+ * A calendar queue (R. Brown, "Calendar queues: a fast O(1) priority queue implementation for
+ * the simulation event set problem", CACM 31(10), 1988): time is cut into buckets of `width`
+ * seconds laid round a "year" of `nb` buckets; each bucket holds a list sorted by time, and an
+ * event equal in time to a bucket's last goes after it, which keeps ties first-in first-out.
+ * Push and pop are O(1) on average when the width suits the spacing of upcoming events; the
+ * width is re-estimated when the queue doubles or halves, and also when pops start scanning
+ * many empty buckets or pushes walk long lists (a skewed mix of near and far events), at most
+ * once per `size` operations so the re-estimation stays amortized.
+ *
+ * Entries live in slots of parallel typed arrays (time, kind, subject, next) with a free list:
+ * no object per event.
  */
 export class EventQueue {
   private times: Float64Array;
-  /** Sequence numbers as doubles: exact up to 2^53 events, far beyond any run. */
-  private seqs: Float64Array;
   private kinds: Uint8Array;
   private subjects: Int32Array;
+  /** Next slot in the same bucket list, -1 at the end. */
+  private nexts: Int32Array;
+  private freeSlots: Int32Array;
+  private freeCount = 0;
+  private usedSlots = 0;
+
+  private nb = MIN_BUCKETS;
+  private heads = new Int32Array(MIN_BUCKETS).fill(-1);
+  private tails = new Int32Array(MIN_BUCKETS).fill(-1);
+  private width = 1;
   private length = 0;
-  private nextSeq = 0;
+  /** Virtual bucket number (floor(time / width)) where the next pop starts looking. */
+  private vb = 0;
+  /** The earliest entry, found by peekTime(), while still valid; -1 otherwise. */
+  private peeked = -1;
+  private peekedVb = 0;
+
+  // Cost accounting for re-tuning the width.
+  private work = 0;
+  private ops = 0;
+  private opsSinceResize = 0;
 
   /** Fields of the last popped event (read after pop(); avoids allocating a tuple). */
   time = 0;
@@ -22,9 +50,10 @@ export class EventQueue {
   constructor(initialCapacity = 1024) {
     const c = Math.max(16, initialCapacity);
     this.times = new Float64Array(c);
-    this.seqs = new Float64Array(c);
     this.kinds = new Uint8Array(c);
     this.subjects = new Int32Array(c);
+    this.nexts = new Int32Array(c);
+    this.freeSlots = new Int32Array(c);
   }
 
   get size(): number {
@@ -33,90 +62,192 @@ export class EventQueue {
 
   /** Time of the next event, or +Infinity when empty. */
   peekTime(): number {
-    return this.length > 0 ? this.times[0]! : Infinity;
+    if (this.length === 0) return Infinity;
+    if (this.peeked < 0) this.findEarliest();
+    return this.times[this.peeked]!;
   }
 
   push(time: number, kind: number, subject: number): void {
-    if (!(time === time)) throw new RangeError(`event time is NaN (kind ${kind}, subject ${subject})`);
-    if (this.length === this.times.length) this.grow();
-    const times = this.times;
-    const seqs = this.seqs;
-    const kinds = this.kinds;
-    const subjects = this.subjects;
-    const seq = this.nextSeq++;
-    let pos = this.length++;
-    // Sift the hole up.
-    while (pos > 0) {
-      const parent = (pos - 1) >> 1;
-      const pt = times[parent]!;
-      if (pt < time || (pt === time && seqs[parent]! < seq)) break;
-      times[pos] = pt;
-      seqs[pos] = seqs[parent]!;
-      kinds[pos] = kinds[parent]!;
-      subjects[pos] = subjects[parent]!;
-      pos = parent;
+    if (!Number.isFinite(time)) throw new RangeError(`event time must be finite, got ${time} (kind ${kind}, subject ${subject})`);
+    let slot: number;
+    if (this.freeCount > 0) slot = this.freeSlots[--this.freeCount]!;
+    else {
+      if (this.usedSlots === this.times.length) this.growSlots();
+      slot = this.usedSlots++;
     }
-    times[pos] = time;
-    seqs[pos] = seq;
-    kinds[pos] = kind;
-    subjects[pos] = subject;
+    this.times[slot] = time;
+    this.kinds[slot] = kind;
+    this.subjects[slot] = subject;
+    // An earlier event invalidates the cached earliest one; an equal one goes after it (FIFO).
+    if (this.peeked >= 0 && time < this.times[this.peeked]!) this.peeked = -1;
+    // Never before the current position: keep vb at or below every event's bucket.
+    const b = Math.floor(time / this.width);
+    if (b < this.vb) this.vb = b;
+    this.insert(slot);
+    this.length++;
+    this.ops++;
+    this.opsSinceResize++;
+    if (this.length > 2 * this.nb) this.resize(this.nb * 2);
+    else this.maybeRetune();
   }
 
   /** Removes the earliest event into (time, kind, subject). Returns false when empty. */
   pop(): boolean {
     if (this.length === 0) return false;
-    const times = this.times;
-    const seqs = this.seqs;
-    const kinds = this.kinds;
-    const subjects = this.subjects;
-    this.time = times[0]!;
-    this.kind = kinds[0]!;
-    this.subject = subjects[0]!;
-    const n = --this.length;
-    if (n === 0) return true;
-    // Move the last entry into the root's hole and sift it down.
-    const t = times[n]!;
-    const s = seqs[n]!;
-    const k = kinds[n]!;
-    const j = subjects[n]!;
-    const half = n >> 1;
-    let pos = 0;
-    while (pos < half) {
-      let child = 2 * pos + 1;
-      let ct = times[child]!;
-      let cs = seqs[child]!;
-      const right = child + 1;
-      if (right < n) {
-        const rt = times[right]!;
-        if (rt < ct || (rt === ct && seqs[right]! < cs)) {
-          child = right;
-          ct = rt;
-          cs = seqs[right]!;
-        }
-      }
-      if (t < ct || (t === ct && s < cs)) break;
-      times[pos] = ct;
-      seqs[pos] = cs;
-      kinds[pos] = kinds[child]!;
-      subjects[pos] = subjects[child]!;
-      pos = child;
-    }
-    times[pos] = t;
-    seqs[pos] = s;
-    kinds[pos] = k;
-    subjects[pos] = j;
+    if (this.peeked < 0) this.findEarliest();
+    const slot = this.peeked;
+    const b = this.peekedVb % this.nb;
+    // The earliest entry is always the head of its bucket.
+    const next = this.nexts[slot]!;
+    this.heads[b] = next;
+    if (next === -1) this.tails[b] = -1;
+    this.vb = this.peekedVb;
+    this.peeked = -1;
+    this.time = this.times[slot]!;
+    this.kind = this.kinds[slot]!;
+    this.subject = this.subjects[slot]!;
+    this.freeSlots[this.freeCount++] = slot;
+    this.length--;
+    this.ops++;
+    this.opsSinceResize++;
+    if (this.length < this.nb / 2 && this.nb > MIN_BUCKETS) this.resize(this.nb / 2);
+    else this.maybeRetune();
     return true;
   }
 
   clear(): void {
+    this.heads.fill(-1);
+    this.tails.fill(-1);
     this.length = 0;
+    this.freeCount = 0;
+    this.usedSlots = 0;
+    this.peeked = -1;
+    this.vb = 0;
   }
 
-  private grow(): void {
+  /** Finds the earliest entry from the current position: this year's buckets, then a direct search. */
+  private findEarliest(): void {
+    const times = this.times;
+    const heads = this.heads;
+    const width = this.width;
+    const nb = this.nb;
+    let vb = this.vb;
+    for (let scanned = 0; scanned < nb; scanned++, vb++) {
+      const h = heads[vb % nb]!;
+      // Bucket heads hold their list's earliest time; it is due if it falls in this year.
+      if (h !== -1 && Math.floor(times[h]! / width) <= vb) {
+        this.work += scanned;
+        this.peeked = h;
+        this.peekedVb = vb;
+        return;
+      }
+    }
+    // A whole year without a due event: the earliest head overall is the next event.
+    this.work += nb;
+    let best = -1;
+    for (let i = 0; i < nb; i++) {
+      const h = heads[i]!;
+      if (h !== -1 && (best === -1 || times[h]! < times[best]!)) best = h;
+    }
+    this.peeked = best;
+    this.peekedVb = Math.floor(times[best]! / width);
+  }
+
+  /** Inserts a slot into its bucket's list, after every entry with time <= its time. */
+  private insert(slot: number): void {
+    const times = this.times;
+    const nexts = this.nexts;
+    const t = times[slot]!;
+    const b = Math.floor(t / this.width) % this.nb;
+    const tail = this.tails[b]!;
+    if (tail === -1) {
+      this.heads[b] = slot;
+      this.tails[b] = slot;
+      nexts[slot] = -1;
+      return;
+    }
+    if (t >= times[tail]!) {
+      nexts[tail] = slot;
+      this.tails[b] = slot;
+      nexts[slot] = -1;
+      return;
+    }
+    let prev = -1;
+    let cur = this.heads[b]!;
+    let steps = 0;
+    while (times[cur]! <= t) {
+      prev = cur;
+      cur = nexts[cur]!;
+      steps++;
+    }
+    this.work += steps;
+    nexts[slot] = cur;
+    if (prev === -1) this.heads[b] = slot;
+    else nexts[prev] = slot;
+    if (this.peeked === cur && prev === -1) this.peeked = -1;
+  }
+
+  /**
+   * Re-estimates the width when the average work per operation (empty buckets scanned plus
+   * list steps) has grown, but only after `size` operations since the last re-estimate.
+   */
+  private maybeRetune(): void {
+    if (this.ops < RETUNE_WINDOW) return;
+    const costly = this.work > RETUNE_WORK_PER_OP * this.ops;
+    this.ops = 0;
+    this.work = 0;
+    if (costly && this.opsSinceResize >= this.length) this.resize(this.nb);
+  }
+
+  /**
+   * Rebuilds with `nb` buckets and a width of 3x the mean gap between the distinct times of the
+   * earliest events (Brown's rule). Equal times share a bucket and a stable sort keeps their
+   * order, so ties stay first-in first-out.
+   */
+  private resize(nb: number): void {
+    const times = this.times;
+    const slots = new Int32Array(this.length);
+    let k = 0;
+    // Equal times sit in one list in push order; the stable sort below keeps that order.
+    for (let i = 0; i < this.nb; i++) {
+      for (let s = this.heads[i]!; s !== -1; s = this.nexts[s]!) slots[k++] = s;
+    }
+    const sorted = Array.from(slots).sort((a, b) => times[a]! - times[b]!);
+    let gaps = 0;
+    let count = 0;
+    for (let i = 1; i < sorted.length && count < WIDTH_SAMPLE; i++) {
+      const gap = times[sorted[i]!]! - times[sorted[i - 1]!]!;
+      if (gap > 0) {
+        gaps += gap;
+        count++;
+      }
+    }
+    if (count > 0) this.width = (3 * gaps) / count;
+    this.nb = nb;
+    this.heads = new Int32Array(nb).fill(-1);
+    this.tails = new Int32Array(nb).fill(-1);
+    for (const s of sorted) this.insert(s);
+    this.vb = sorted.length > 0 ? Math.floor(times[sorted[0]!]! / this.width) : 0;
+    this.peeked = -1;
+    this.opsSinceResize = 0;
+    this.ops = 0;
+    this.work = 0;
+  }
+
+  private growSlots(): void {
     const c = this.times.length * 2;
     this.times = grown(this.times, c);
-    this.seqs = grown(this.seqs, c);
     this.kinds = grown(this.kinds, c);
     this.subjects = grown(this.subjects, c);
+    this.nexts = grown(this.nexts, c);
+    this.freeSlots = grown(this.freeSlots, c);
   }
 }
+
+const MIN_BUCKETS = 16;
+/** Operations between checks of the cost per operation. */
+const RETUNE_WINDOW = 1024;
+/** Average buckets scanned plus list steps per operation above which the width is re-estimated. */
+const RETUNE_WORK_PER_OP = 8;
+/** How many gaps between the earliest distinct times set the width. */
+const WIDTH_SAMPLE = 256;

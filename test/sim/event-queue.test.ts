@@ -15,6 +15,53 @@ describe('EventQueue', () => {
     }));
   });
 
+  /** Reference: a sorted list of (time, push order). */
+  function checkAgainstReference(ops: readonly { push: boolean; delay: number }[]): void {
+    const q = new EventQueue(16);
+    let ref: { t: number; i: number }[] = [];
+    let dirty = false;
+    let now = 0;
+    let pushed = 0;
+    for (const op of ops) {
+      if (op.push || ref.length === 0) {
+        // Never before the last popped time, as in a simulation.
+        q.push(now + op.delay, 0, pushed);
+        ref.push({ t: now + op.delay, i: pushed++ });
+        dirty = true;
+      } else {
+        // Sorted descending so the earliest is at the end (pop is O(1)); re-sorted only after pushes.
+        if (dirty) ref = ref.sort((a, b) => b.t - a.t || b.i - a.i);
+        dirty = false;
+        const want = ref.pop()!;
+        expect(q.peekTime()).toBe(want.t);
+        expect(q.pop()).toBe(true);
+        expect([q.time, q.subject]).toEqual([want.t, want.i]);
+        now = q.time;
+      }
+      expect(q.size).toBe(ref.length);
+    }
+  }
+
+  it('interleaved pushes and pops match a sorted reference, with ties, skew and resizes (property)', () => {
+    const delay = fc.oneof(
+      fc.constant(0), // simultaneous events
+      fc.integer({ min: 0, max: 5 }), // dense, many ties
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 1e4, max: 1e7, noNaN: true }), // far future (completions days away)
+      fc.double({ min: 1e-9, max: 1e-6, noNaN: true }), // tiny gaps
+    );
+    fc.assert(fc.property(fc.array(fc.record({ push: fc.boolean(), delay }), { maxLength: 3000 }), (ops) => checkAgainstReference(ops)), { numRuns: 150 });
+  });
+
+  it('survives growing to many thousands of events and shrinking back (resizes both ways)', () => {
+    const ops: { push: boolean; delay: number }[] = [];
+    let x = 1;
+    const next = () => (x = (x * 48271) % 2147483647) / 2147483647;
+    for (let i = 0; i < 20000; i++) ops.push({ push: true, delay: next() < 0.1 ? 1e6 * next() : Math.floor(next() * 100) });
+    for (let i = 0; i < 20000; i++) ops.push({ push: false, delay: 0 });
+    checkAgainstReference(ops);
+  });
+
   it('keeps FIFO order among simultaneous events across interleaved pushes and pops', () => {
     const q = new EventQueue();
     q.push(5, 0, 1);
@@ -26,8 +73,9 @@ describe('EventQueue', () => {
     expect(order).toEqual([1, 2, 3]);
   });
 
-  it('rejects NaN times', () => {
-    expect(() => new EventQueue().push(NaN, 0, 0)).toThrow(/NaN/);
+  it('rejects times that are not finite', () => {
+    expect(() => new EventQueue().push(NaN, 0, 0)).toThrow(/finite, got NaN/);
+    expect(() => new EventQueue().push(Infinity, 0, 0)).toThrow(/finite/);
   });
 });
 
