@@ -6,22 +6,27 @@ import { grown } from '../util/typed-arrays.js';
  *
  * A calendar queue (R. Brown, "Calendar queues: a fast O(1) priority queue implementation for
  * the simulation event set problem", CACM 31(10), 1988): time is cut into buckets of `width`
- * seconds laid round a "year" of `nb` buckets; each bucket holds a list sorted by time, and an
- * event equal in time to a bucket's last goes after it, which keeps ties first-in first-out.
+ * seconds laid round a "year" of `nb` buckets. Each bucket holds its distinct times in order
+ * (time groups), and each group its events in push order, so ties are first-in first-out and a
+ * push walks distinct times, never a run of simultaneous events.
  * Push and pop are O(1) on average when the width suits the spacing of upcoming events; the
  * width is re-estimated when the queue doubles or halves, and also when pops start scanning
  * many empty buckets or pushes walk long lists (a skewed mix of near and far events), at most
  * once per `size` operations so the re-estimation stays amortized.
  *
- * Entries live in slots of parallel typed arrays (time, kind, subject, next) with a free list:
- * no object per event.
+ * Entries live in slots of parallel typed arrays with a free list: no object per event. The
+ * first event of a group stands for the group (its next group and its last event).
  */
 export class EventQueue {
   private times: Float64Array;
   private kinds: Uint8Array;
   private subjects: Int32Array;
-  /** Next slot in the same bucket list, -1 at the end. */
+  /** Next event of the same time group, -1 at the end. */
   private nexts: Int32Array;
+  /** For a group's first event: the first event of the next group in the bucket, or -1. */
+  private groupNexts: Int32Array;
+  /** For a group's first event: the group's last event. */
+  private groupTails: Int32Array;
   private freeSlots: Int32Array;
   private freeCount = 0;
   private usedSlots = 0;
@@ -53,6 +58,8 @@ export class EventQueue {
     this.kinds = new Uint8Array(c);
     this.subjects = new Int32Array(c);
     this.nexts = new Int32Array(c);
+    this.groupNexts = new Int32Array(c);
+    this.groupTails = new Int32Array(c);
     this.freeSlots = new Int32Array(c);
   }
 
@@ -97,10 +104,19 @@ export class EventQueue {
     if (this.peeked < 0) this.findEarliest();
     const slot = this.peeked;
     const b = this.peekedVb % this.nb;
-    // The earliest entry is always the head of its bucket.
+    // The earliest entry is the first event of its bucket's first group.
     const next = this.nexts[slot]!;
-    this.heads[b] = next;
-    if (next === -1) this.tails[b] = -1;
+    if (next !== -1) {
+      // The group's next event now stands for the group.
+      this.groupNexts[next] = this.groupNexts[slot]!;
+      this.groupTails[next] = this.groupTails[slot]!;
+      this.heads[b] = next;
+      if (this.tails[b] === slot) this.tails[b] = next;
+    } else {
+      const g = this.groupNexts[slot]!;
+      this.heads[b] = g;
+      if (g === -1) this.tails[b] = -1;
+    }
     this.vb = this.peekedVb;
     this.peeked = -1;
     this.time = this.times[slot]!;
@@ -153,38 +169,61 @@ export class EventQueue {
     this.peekedVb = Math.floor(times[best]! / width);
   }
 
-  /** Inserts a slot into its bucket's list, after every entry with time <= its time. */
+  /** Inserts a slot into its bucket: at the end of its time group, or as a new group in order. */
   private insert(slot: number): void {
     const times = this.times;
     const nexts = this.nexts;
+    const groupNexts = this.groupNexts;
+    const groupTails = this.groupTails;
     const t = times[slot]!;
     const b = Math.floor(t / this.width) % this.nb;
-    const tail = this.tails[b]!;
-    if (tail === -1) {
+    nexts[slot] = -1;
+    const last = this.tails[b]!;
+    if (last === -1) {
+      // Empty bucket: a new group.
+      groupNexts[slot] = -1;
+      groupTails[slot] = slot;
       this.heads[b] = slot;
       this.tails[b] = slot;
-      nexts[slot] = -1;
       return;
     }
-    if (t >= times[tail]!) {
-      nexts[tail] = slot;
+    const lastTime = times[last]!;
+    if (t === lastTime) {
+      nexts[groupTails[last]!] = slot;
+      groupTails[last] = slot;
+      return;
+    }
+    if (t > lastTime) {
+      groupNexts[last] = slot;
+      groupNexts[slot] = -1;
+      groupTails[slot] = slot;
       this.tails[b] = slot;
-      nexts[slot] = -1;
       return;
     }
+    // Walk the groups (distinct times) to the first one not earlier than t.
     let prev = -1;
-    let cur = this.heads[b]!;
+    let g = this.heads[b]!;
     let steps = 0;
-    while (times[cur]! <= t) {
-      prev = cur;
-      cur = nexts[cur]!;
+    while (times[g]! < t) {
+      prev = g;
+      g = groupNexts[g]!;
       steps++;
     }
     this.work += steps;
-    nexts[slot] = cur;
-    if (prev === -1) this.heads[b] = slot;
-    else nexts[prev] = slot;
-    if (this.peeked === cur && prev === -1) this.peeked = -1;
+    if (times[g] === t) {
+      nexts[groupTails[g]!] = slot;
+      groupTails[g] = slot;
+      return;
+    }
+    groupNexts[slot] = g;
+    groupTails[slot] = slot;
+    if (prev === -1) {
+      this.heads[b] = slot;
+      // A new earliest entry of this bucket replaces a cached earliest entry that was its head.
+      if (this.peeked === g) this.peeked = -1;
+    } else {
+      groupNexts[prev] = slot;
+    }
   }
 
   /**
@@ -208,9 +247,11 @@ export class EventQueue {
     const times = this.times;
     const slots = new Int32Array(this.length);
     let k = 0;
-    // Equal times sit in one list in push order; the stable sort below keeps that order.
+    // Equal times sit in one group in push order; the stable sort below keeps that order.
     for (let i = 0; i < this.nb; i++) {
-      for (let s = this.heads[i]!; s !== -1; s = this.nexts[s]!) slots[k++] = s;
+      for (let g = this.heads[i]!; g !== -1; g = this.groupNexts[g]!) {
+        for (let s = g; s !== -1; s = this.nexts[s]!) slots[k++] = s;
+      }
     }
     const sorted = Array.from(slots).sort((a, b) => times[a]! - times[b]!);
     let gaps = 0;
@@ -240,6 +281,8 @@ export class EventQueue {
     this.kinds = grown(this.kinds, c);
     this.subjects = grown(this.subjects, c);
     this.nexts = grown(this.nexts, c);
+    this.groupNexts = grown(this.groupNexts, c);
+    this.groupTails = grown(this.groupTails, c);
     this.freeSlots = grown(this.freeSlots, c);
   }
 }
@@ -247,7 +290,7 @@ export class EventQueue {
 const MIN_BUCKETS = 16;
 /** Operations between checks of the cost per operation. */
 const RETUNE_WINDOW = 1024;
-/** Average buckets scanned plus list steps per operation above which the width is re-estimated. */
+/** Average buckets scanned plus groups walked per operation above which the width is re-estimated. */
 const RETUNE_WORK_PER_OP = 8;
 /** How many gaps between the earliest distinct times set the width. */
 const WIDTH_SAMPLE = 256;

@@ -16,14 +16,22 @@ describe('EventQueue', () => {
   });
 
   /** Reference: a sorted list of (time, push order). */
-  function checkAgainstReference(ops: readonly { push: boolean; delay: number }[]): void {
+  function checkAgainstReference(ops: readonly { push: boolean; delay: number; peek?: boolean }[]): void {
     const q = new EventQueue(16);
     let ref: { t: number; i: number }[] = [];
     let dirty = false;
     let now = 0;
     let pushed = 0;
+    const earliest = () => {
+      if (dirty) ref = ref.sort((a, b) => b.t - a.t || b.i - a.i);
+      dirty = false;
+      return ref[ref.length - 1]!;
+    };
     for (const op of ops) {
-      if (op.push || ref.length === 0) {
+      if (op.peek && ref.length > 0) {
+        // A peek caches the earliest entry; later pushes (maybe earlier than it) must invalidate it.
+        expect(q.peekTime()).toBe(earliest().t);
+      } else if (op.push || ref.length === 0) {
         // Never before the last popped time, as in a simulation.
         q.push(now + op.delay, 0, pushed);
         ref.push({ t: now + op.delay, i: pushed++ });
@@ -50,7 +58,7 @@ describe('EventQueue', () => {
       fc.double({ min: 1e4, max: 1e7, noNaN: true }), // far future (completions days away)
       fc.double({ min: 1e-9, max: 1e-6, noNaN: true }), // tiny gaps
     );
-    fc.assert(fc.property(fc.array(fc.record({ push: fc.boolean(), delay }), { maxLength: 3000 }), (ops) => checkAgainstReference(ops)), { numRuns: 150 });
+    fc.assert(fc.property(fc.array(fc.record({ push: fc.boolean(), delay, peek: fc.boolean() }), { maxLength: 3000 }), (ops) => checkAgainstReference(ops)), { numRuns: 150 });
   });
 
   it('survives growing to many thousands of events and shrinking back (resizes both ways)', () => {
