@@ -52,6 +52,14 @@ program
   .description('Discrete-event simulator of a container orchestrator with Kubernetes semantics.')
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', `
+Examples:
+  $ orchsim run                                   # simulate the built-in 300-node cluster for a day
+  $ orchsim run scenarios/priority.yaml --json    # the result as JSON
+  $ orchsim validate my-cluster.yaml              # check a scenario without running it
+  $ orchsim profiles                              # scheduler profiles and plugins
+
+Scenario format and result fields: see README.md.`)
   .exitOverride();
 
 program
