@@ -83,6 +83,19 @@ export interface ScorePlugin extends Plugin {
   normalizeScore?(state: CycleState, pod: PodInfo, scores: Float64Array, count: number): void;
 }
 
+/**
+ * Reserve-time device choice: which GPUs of the chosen node a GPU pod gets. The first plugin of
+ * the profile that returns indexes decides; if none does, the default is best fit
+ * (selectGpusBestFit). The indexes must be devices that fit the request.
+ */
+export interface GpuSelectPlugin extends Plugin {
+  selectGPUs(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): readonly number[] | undefined;
+}
+
+export function isGpuSelect(p: Plugin): p is GpuSelectPlugin {
+  return typeof (p as Partial<GpuSelectPlugin>).selectGPUs === 'function';
+}
+
 export function isPreFilter(p: Plugin): p is PreFilterPlugin {
   return typeof (p as Partial<PreFilterPlugin>).preFilter === 'function';
 }
@@ -109,9 +122,11 @@ export interface PluginConfig {
 /**
  * How the winner is chosen among nodes with the top total score:
  * - `random`: uniformly at random from a seeded stream (Kubernetes selectHost, reservoir sampling);
- * - `first`: the first such node in scan order (deterministic without any random draw).
+ * - `first`: the first such node in scan order (deterministic without any random draw);
+ * - `rank`: the node with the smallest rank in a random permutation of the nodes (sorted by
+ *   name) drawn once per run: the FGD simulator's rule, which favours the same nodes all run.
  */
-export type TieBreak = 'random' | 'first';
+export type TieBreak = 'random' | 'first' | 'rank';
 
 /** A scheduler profile is data (KubeSchedulerProfile): plugins with weights and arguments. */
 export interface ProfileConfig {
@@ -151,4 +166,6 @@ export interface Scheduler {
   readonly lastFitError?: FitError | undefined;
   /** Nodes whose filters ran in the last cycle (for metrics), if the scheduler counts them. */
   readonly lastEvaluated?: number | undefined;
+  /** After a successful schedule() of a GPU pod: the device indexes chosen at Reserve. */
+  readonly lastGPUs?: readonly number[] | undefined;
 }

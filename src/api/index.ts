@@ -5,3 +5,4 @@ export * from './labels.js';
 export * from './pod.js';
 export * from './node.js';
 export * from './framework.js';
+export * from './gpu.js';

@@ -42,6 +42,12 @@ export interface NodeInfo {
   readonly podCount: number;
   /** Pods bound to the node. */
   readonly pods: readonly PodInfo[];
+  /** GPU model of the node's devices (label nvidia.com/gpu.product), if it has GPUs. */
+  readonly gpuModel: string | undefined;
+  /** Number of GPU devices (allocatable nvidia.com/gpu). */
+  readonly gpuCount: number;
+  /** Free milli-GPU of device i, 0..1000 (devices can be shared by several pods). */
+  gpuFree(i: number): number;
   /** The bound pods that have pod affinity or anti-affinity terms (NodeInfo.PodsWithAffinity). */
   readonly podsWithAffinity: readonly PodInfo[];
   /** The bound pods with required anti-affinity terms (NodeInfo.PodsWithRequiredAntiAffinity). */

@@ -68,6 +68,8 @@ export interface PodSpec {
   readonly affinity?: Affinity | undefined;
   readonly tolerations?: readonly Toleration[] | undefined;
   readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[] | undefined;
+  /** GPU models the pod accepts (matched against the node's GPU model); undefined = any. */
+  readonly gpuModels?: readonly string[] | undefined;
   /** Pre-set spec.nodeName: the pod is only feasible on that node (NodeName plugin). */
   readonly nodeName?: string | undefined;
   /**

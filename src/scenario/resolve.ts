@@ -61,7 +61,7 @@ export function poolNodes(pool: PoolDoc): NodeSpec[] {
     }
     if (pool.gpuModel) labels[GPU_MODEL_LABEL] = pool.gpuModel;
     if (pool.instanceType) labels[WellKnownLabel.instanceType] = pool.instanceType;
-    out.push({ name, labels, taints, unschedulable: pool.unschedulable ?? false, allocatable, allowedPodNumber: pool.resources.pods, pool: pool.name });
+    out.push({ name, labels, taints, unschedulable: pool.unschedulable ?? false, allocatable, allowedPodNumber: pool.resources.pods, pool: pool.name, gpuModel: pool.gpuModel });
   }
   return out;
 }
@@ -86,6 +86,7 @@ function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
     affinity: w.affinity,
     tolerations: w.tolerations,
     topologySpreadConstraints: w.topologySpreadConstraints,
+    gpuModels: w.gpuModels,
     // A Deployment's ReplicaSet selects its pods by their labels; system-default spreading uses it.
     ownerSelector: ownerSelector ? { matchLabels: labels } : undefined,
   };

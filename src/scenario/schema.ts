@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { bytesSchema, distributionSchema, durationSchema, gpuSchema, milliCPUSchema, rateSchema } from './units.js';
+import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, rateSchema } from './units.js';
 
 /**
  * The scenario file, validated as a whole before anything runs. Unknown keys are errors
@@ -74,6 +74,8 @@ const podFields = {
   affinity: affinity.optional(),
   tolerations: z.array(toleration).optional(),
   topologySpreadConstraints: z.array(topologySpreadConstraint).optional(),
+  /** GPU models the pod accepts (node label nvidia.com/gpu.product); any when absent. */
+  gpuModels: z.array(z.string().min(1)).min(1).optional(),
   /** Delay from bind to Running: image pull and start-up. */
   startup: distributionSchema(durationSchema).optional(),
 };
@@ -81,16 +83,16 @@ const podFields = {
 const fixedRequests = z.strictObject({
   cpu: milliCPUSchema.optional(),
   memory: bytesSchema.optional(),
-  'nvidia.com/gpu': gpuSchema.optional(),
-  gpu: gpuSchema.optional(),
+  'nvidia.com/gpu': gpuRequestSchema.optional(),
+  gpu: gpuRequestSchema.optional(),
   'ephemeral-storage': bytesSchema.optional(),
 });
 
 const drawnRequests = z.strictObject({
   cpu: distributionSchema(milliCPUSchema).optional(),
   memory: distributionSchema(bytesSchema).optional(),
-  'nvidia.com/gpu': distributionSchema(gpuSchema).optional(),
-  gpu: distributionSchema(gpuSchema).optional(),
+  'nvidia.com/gpu': distributionSchema(gpuRequestSchema).optional(),
+  gpu: distributionSchema(gpuRequestSchema).optional(),
   'ephemeral-storage': bytesSchema.optional(),
 });
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isValidGpuRequest } from '../api/gpu.js';
 import type { Distribution } from '../util/distributions.js';
 import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 
@@ -29,11 +30,22 @@ function unitSchema(parse: (v: string | number) => number | undefined, expected:
 export const milliCPUSchema = unitSchema(parseMilliCPU, 'a CPU quantity such as "500m" or 2');
 export const bytesSchema = unitSchema(parseBytes, 'a memory quantity such as "512Mi" or "4Gi"');
 export const durationSchema = unitSchema(parseDuration, 'a duration such as "90s", "5m", "2h" or "7d"');
-/** Whole GPUs as written; stored as milli-GPU. */
+/** Whole GPU devices (a node's nvidia.com/gpu); stored as milli-GPU. */
 export const gpuSchema = unitSchema((v) => {
   const n = parseQuantity(v);
   return n !== undefined && Number.isInteger(n) ? n * 1000 : undefined;
 }, 'a whole number of GPUs');
+
+/**
+ * A pod's GPU request: whole GPUs (1, 2, 8) or a share of one device (0.5, "250m"); stored as
+ * milli-GPU. 1.5 is refused: a pod takes either part of one device or whole devices.
+ */
+export const gpuRequestSchema = unitSchema((v) => {
+  const n = parseQuantity(v);
+  if (n === undefined) return undefined;
+  const milli = Math.round(n * 1000);
+  return Math.abs(milli - n * 1000) < 1e-6 && isValidGpuRequest(milli) ? milli : undefined;
+}, 'GPUs: a whole number (1, 2, 8) or a share of one GPU below 1 ("0.5", "250m")');
 
 const RATE_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400 };
 /** A rate "120/h", "2/m", "0.5/s" or a number per second, to events per second. */

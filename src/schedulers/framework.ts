@@ -1,9 +1,10 @@
 import {
-  ALL_CLUSTER_EVENTS, isFilter, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
-  type FitError,
+  ALL_CLUSTER_EVENTS, isFilter, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
+  type FitError, type GpuSelectPlugin,
   type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
   type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
 } from '../api/framework.js';
+import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
@@ -108,8 +109,12 @@ export class Framework implements Scheduler {
   private failPlugin: (Plugin | null)[] = [];
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
+  private readonly gpuSelectors: GpuSelectPlugin[] = [];
+  private ranks: Int32Array = new Int32Array(0);
   /** Number of nodes whose filters ran in the last cycle. */
   lastEvaluated = 0;
+  /** Devices chosen for the last scheduled GPU pod. */
+  lastGPUs: readonly number[] | undefined;
   /** The rejection summary of the last failed cycle. */
   lastFitError: FitError | undefined;
 
@@ -125,6 +130,7 @@ export class Framework implements Scheduler {
       const plugin = entry.factory(cfg.args, handle);
       plugins.push(plugin);
       if (isPreFilter(plugin)) this.preFilters.push(plugin);
+      if (isGpuSelect(plugin)) this.gpuSelectors.push(plugin);
       if (isFilter(plugin)) this.filters.push(plugin);
       const weight = cfg.weight ?? 1;
       if (isScore(plugin) && weight > 0) {
@@ -256,8 +262,12 @@ export class Framework implements Scheduler {
       // One feasible node: no need to score (schedule_one.go does the same).
       const count = feasible.length;
       if (count === 1 || this.scores.length === 0) {
-        if (count === 1 || this.tieBreak === 'first') return feasible[0]!.index;
-        return feasible[random.next() * count >>> 0]!.index;
+        let chosen: NodeInfo;
+        if (count === 1 || this.tieBreak === 'first') chosen = feasible[0]!;
+        else if (this.tieBreak === 'rank') chosen = this.lowestRank(feasible, null, 0, snapshot, random);
+        else chosen = feasible[random.next() * count >>> 0]!;
+        point = 'Reserve';
+        return this.reserve(state, pod, chosen, snapshot);
       }
 
       // PreScore, Score, NormalizeScore, weighted sum.
@@ -304,7 +314,8 @@ export class Framework implements Scheduler {
         }
       }
 
-      // selectHost: reservoir sampling over the nodes with the top total score.
+      // selectHost: the top total score. Ties: reservoir sampling as kube-scheduler's selectHost
+      // (random), scan order (first), or the run's fixed node rank (rank).
       point = 'selectHost';
       let best = 0;
       let maxScore = total[0]!;
@@ -321,11 +332,66 @@ export class Framework implements Scheduler {
           if (random.next() * ties < 1) best = i;
         }
       }
-      return feasible[best]!.index;
+      const chosen = this.tieBreak === 'rank' ? this.lowestRank(feasible, total, maxScore, snapshot, random) : feasible[best]!;
+      point = 'Reserve';
+      return this.reserve(state, pod, chosen, snapshot);
     } catch (e) {
       if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
     }
+  }
+
+  /**
+   * Reserve: a GPU pod gets devices from the first plugin that picks them, else best fit.
+   * Returns the node index; `lastGPUs` holds the devices.
+   */
+  private reserve(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): number {
+    this.lastGPUs = undefined;
+    const req = gpuRequest(pod.spec.requests);
+    if (req) {
+      let gpus: readonly number[] | undefined;
+      for (const p of this.gpuSelectors) {
+        gpus = p.selectGPUs(state, pod, node, snapshot);
+        if (gpus !== undefined) break;
+      }
+      this.lastGPUs = gpus ?? selectGpusBestFit(node, req);
+    }
+    return node.index;
+  }
+
+  /**
+   * Among the candidates with the top score (all when `total` is null), the one with the
+   * smallest rank. Ranks are a random permutation of the nodes sorted by name, drawn from the
+   * tie-break stream at the first use; nodes added later rank after the first ones.
+   */
+  private lowestRank(feasible: readonly NodeInfo[], total: Float64Array | null, maxScore: number, snapshot: ClusterSnapshot, random: RandomSource): NodeInfo {
+    const nodes = snapshot.nodes;
+    if (this.ranks.length < nodes.length) {
+      const byName = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((n) => n.index);
+      const ranks = new Int32Array(nodes.length);
+      if (this.ranks.length === 0) {
+        // A uniform permutation (Fisher-Yates); node i of the name order gets rank perm[i].
+        const perm = Int32Array.from({ length: nodes.length }, (_, i) => i);
+        for (let i = perm.length - 1; i > 0; i--) {
+          const j = Math.floor(random.next() * (i + 1));
+          const t = perm[i]!;
+          perm[i] = perm[j]!;
+          perm[j] = t;
+        }
+        byName.forEach((nodeIndex, i) => (ranks[nodeIndex] = perm[i]!));
+      } else {
+        ranks.set(this.ranks);
+        for (let i = this.ranks.length; i < nodes.length; i++) ranks[i] = i;
+      }
+      this.ranks = ranks;
+    }
+    let best: NodeInfo | undefined;
+    for (let i = 0; i < feasible.length; i++) {
+      if (total !== null && total[i] !== maxScore) continue;
+      const n = feasible[i]!;
+      if (best === undefined || this.ranks[n.index]! < this.ranks[best.index]!) best = n;
+    }
+    return best!;
   }
 
   private scanOrder(nodes: readonly NodeInfo[]): Int32Array {

@@ -1,10 +1,11 @@
 import type { Labels } from '../api/labels.js';
+import { GPU_MODEL_LABEL, gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import { DEFAULT_MAX_PODS, hasPodAffinityTerms, hasRequiredPodAntiAffinity, type ClusterSnapshot, type NodeInfo, type Taint } from '../api/node.js';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
-import { grown } from '../util/typed-arrays.js';
+import { capacityFor, grown } from '../util/typed-arrays.js';
 
 /** A node as declared by a scenario or a Node manifest. */
 export interface NodeSpec {
@@ -16,6 +17,8 @@ export interface NodeSpec {
   readonly allowedPodNumber?: number | undefined;
   /** Name of the node pool it came from, for reports. */
   readonly pool?: string | undefined;
+  /** GPU model of its devices; defaults to the label nvidia.com/gpu.product. */
+  readonly gpuModel?: string | undefined;
 }
 
 /**
@@ -38,6 +41,12 @@ export class ClusterState implements ClusterSnapshot {
   nzCPU: Float64Array;
   nzMem: Float64Array;
   podCounts: Int32Array;
+  /** Free milli-GPU of every device, flat: node i's devices start at gpuOffset[i]. */
+  gpuFree: Float64Array = new Float64Array(64);
+  gpuOffset: Int32Array;
+  private gpuDevices = 0;
+  /** Devices held by each GPU pod (pod id -> device indexes on its node). */
+  private readonly gpuAssignments = new Map<number, readonly number[]>();
   /** Cluster-wide sums, kept incrementally for utilization metrics. */
   totalAllocCPU = 0;
   totalAllocMem = 0;
@@ -55,6 +64,7 @@ export class ClusterState implements ClusterSnapshot {
     this.nzCPU = new Float64Array(this.capacity);
     this.nzMem = new Float64Array(this.capacity);
     this.podCounts = new Int32Array(this.capacity);
+    this.gpuOffset = new Int32Array(this.capacity);
   }
 
   nodeByName(name: string): SimNode | undefined {
@@ -65,7 +75,13 @@ export class ClusterState implements ClusterSnapshot {
     if (this.byName.has(spec.name)) throw new Error(`duplicate node name "${spec.name}"`);
     const index = this.nodes.length;
     if (index === this.capacity) this.grow();
-    const node = new SimNode(this, index, spec);
+    // Devices: allocatable nvidia.com/gpu whole devices, each 1000 milli and fully free.
+    const devices = Math.floor(spec.allocatable.milliGPU / 1000);
+    this.gpuOffset[index] = this.gpuDevices;
+    if (this.gpuDevices + devices > this.gpuFree.length) this.gpuFree = grown(this.gpuFree, capacityFor(this.gpuFree.length, this.gpuDevices + devices));
+    this.gpuFree.fill(1000, this.gpuDevices, this.gpuDevices + devices);
+    this.gpuDevices += devices;
+    const node = new SimNode(this, index, spec, devices);
     this.nodes.push(node);
     this.byName.set(spec.name, node);
     this.totalAllocCPU += spec.allocatable.milliCPU;
@@ -74,10 +90,29 @@ export class ClusterState implements ClusterSnapshot {
     return node;
   }
 
-  /** Adds the pod's requests to the node. The caller has checked that it fits. */
-  bind(pod: PodInfo, nodeIndex: number): void {
-    this.account(pod, nodeIndex, 1);
+  /**
+   * Adds the pod's requests to the node; a GPU pod takes `gpus` (device indexes chosen at
+   * Reserve; best fit when not given). The caller has checked that it fits; devices that do not
+   * fit are an error, never an over-commit.
+   */
+  bind(pod: PodInfo, nodeIndex: number, gpus?: readonly number[]): void {
     const node = this.nodes[nodeIndex]!;
+    const req = gpuRequest(pod.spec.requests);
+    if (req) {
+      const chosen = gpus ?? selectGpusBestFit(node, req);
+      if (!chosen || chosen.length !== req.count || new Set(chosen).size !== chosen.length) {
+        throw new Error(`pod ${pod.name}: cannot assign ${req.count} GPU(s) of ${req.milliPerGpu}m on node ${node.name}`);
+      }
+      const base = this.gpuOffset[nodeIndex]!;
+      for (const g of chosen) {
+        if (!(g >= 0 && g < node.gpuCount) || this.gpuFree[base + g]! < req.milliPerGpu) {
+          throw new Error(`pod ${pod.name}: GPU ${g} of node ${node.name} cannot take ${req.milliPerGpu}m`);
+        }
+      }
+      for (const g of chosen) this.gpuFree[base + g] = this.gpuFree[base + g]! - req.milliPerGpu;
+      this.gpuAssignments.set(pod.id, [...chosen]);
+    }
+    this.account(pod, nodeIndex, 1);
     node.addPod(pod);
     if (hasPodAffinityTerms(pod.spec)) {
       if (node.podsWithAffinity.length === 0) this.havePodsWithAffinity.push(node);
@@ -92,6 +127,13 @@ export class ClusterState implements ClusterSnapshot {
   unbind(pod: PodInfo, nodeIndex: number): void {
     this.account(pod, nodeIndex, -1);
     const node = this.nodes[nodeIndex]!;
+    const gpus = this.gpuAssignments.get(pod.id);
+    if (gpus) {
+      const m = gpuRequest(pod.spec.requests)!.milliPerGpu;
+      const base = this.gpuOffset[nodeIndex]!;
+      for (const g of gpus) this.gpuFree[base + g] = this.gpuFree[base + g]! + m;
+      this.gpuAssignments.delete(pod.id);
+    }
     node.removePod(pod);
     if (hasPodAffinityTerms(pod.spec)) {
       removeItem(node.podsWithAffinity, pod);
@@ -101,6 +143,11 @@ export class ClusterState implements ClusterSnapshot {
         if (node.podsWithRequiredAntiAffinity.length === 0) removeItem(this.havePodsWithRequiredAntiAffinity, node);
       }
     }
+  }
+
+  /** The devices a bound GPU pod holds, or undefined. */
+  gpusOf(pod: PodInfo): readonly number[] | undefined {
+    return this.gpuAssignments.get(pod.id);
   }
 
   private account(pod: PodInfo, i: number, sign: 1 | -1): void {
@@ -127,6 +174,7 @@ export class ClusterState implements ClusterSnapshot {
     this.nzCPU = grown(this.nzCPU, c);
     this.nzMem = grown(this.nzMem, c);
     this.podCounts = grown(this.podCounts, c);
+    this.gpuOffset = grown(this.gpuOffset, c);
     this.capacity = c;
   }
 }
@@ -168,6 +216,8 @@ export class SimNode implements NodeInfo {
   readonly requested: Resources;
   readonly nonZeroRequested: Resources;
   readonly pool: string | undefined;
+  readonly gpuModel: string | undefined;
+  readonly gpuCount: number;
   /** Pods bound here; removal swaps with the last entry, positions kept in `slots`. */
   readonly pods: PodInfo[] = [];
   readonly podsWithAffinity: PodInfo[] = [];
@@ -175,7 +225,7 @@ export class SimNode implements NodeInfo {
   private readonly slots = new Map<number, number>();
   scalarRequested: Record<string, number> | undefined;
 
-  constructor(private readonly cluster: ClusterState, readonly index: number, spec: NodeSpec) {
+  constructor(private readonly cluster: ClusterState, readonly index: number, spec: NodeSpec, gpuCount: number) {
     this.name = spec.name;
     this.labels = spec.labels;
     this.taints = spec.taints;
@@ -183,12 +233,18 @@ export class SimNode implements NodeInfo {
     this.allocatable = spec.allocatable;
     this.allowedPodNumber = spec.allowedPodNumber ?? DEFAULT_MAX_PODS;
     this.pool = spec.pool;
+    this.gpuCount = gpuCount;
+    this.gpuModel = gpuCount > 0 ? spec.gpuModel ?? spec.labels[GPU_MODEL_LABEL] : undefined;
     this.requested = new RequestedView(cluster, index, this);
     this.nonZeroRequested = new NonZeroRequestedView(cluster, index, this);
   }
 
   get podCount(): number {
     return this.cluster.podCounts[this.index]!;
+  }
+
+  gpuFree(i: number): number {
+    return this.cluster.gpuFree[this.cluster.gpuOffset[this.index]! + i]!;
   }
 
   addPod(pod: PodInfo): void {

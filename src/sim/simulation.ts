@@ -340,7 +340,7 @@ export class Simulation {
     const info = pods.infos[id]!;
     this.advance(now);
     this.cfg.onBind?.(info, node, this.cluster, now);
-    this.cluster.bind(info, node);
+    this.cluster.bind(info, node, this.cfg.scheduler.lastGPUs);
     pods.phase[id] = PodPhase.Bound;
     pods.node[id] = node;
     pods.boundAt[id] = now;

@@ -17,7 +17,8 @@ function isFixed(d: Distribution | undefined): boolean {
 
 /**
  * Specs for batch pods. With fixed sizes every pod shares one spec object; with drawn sizes,
- * values are rounded to whole milli-CPU, MiB and whole GPUs (as people request them) and pods
+ * values are rounded to whole milli-CPU, MiB and GPUs (a share below one GPU is rounded to
+ * whole milli-GPU, more than one to whole devices), as people request them, and pods
  * of equal size share a cached spec. Each pod draws the same number of values, in the order
  * cpu, memory, gpu, so the size stream stays aligned whatever the scheduler does.
  */
@@ -32,7 +33,7 @@ export function sizedPodSpecs(template: PodSpec, sizes: RequestSizes): PodSpecSo
       const cpu = Math.max(0, Math.round(sizes.milliCPU ? sample(sizes.milliCPU, rng) : template.requests.milliCPU));
       const mib = 2 ** 20;
       const memory = Math.max(0, Math.round((sizes.memory ? sample(sizes.memory, rng) : template.requests.memory) / mib) * mib);
-      const gpu = Math.max(0, Math.round((sizes.milliGPU ? sample(sizes.milliGPU, rng) : template.requests.milliGPU) / 1000) * 1000);
+      const gpu = gpuMilli(sizes.milliGPU ? sample(sizes.milliGPU, rng) : template.requests.milliGPU);
       const key = `${cpu}/${memory}/${gpu}`;
       let spec = cache.get(key);
       if (!spec) {
@@ -42,6 +43,12 @@ export function sizedPodSpecs(template: PodSpec, sizes: RequestSizes): PodSpecSo
       return spec;
     },
   };
+}
+
+/** A drawn GPU amount as a valid request: a share below one GPU, else whole devices. */
+function gpuMilli(v: number): number {
+  if (!(v > 0)) return 0;
+  return v < 1000 ? Math.max(1, Math.round(v)) : Math.round(v / 1000) * 1000;
 }
 
 /** The template with the fixed sizes applied (used when nothing is drawn). */

@@ -1,4 +1,5 @@
-import { ClusterEvent, MAX_NODE_SCORE, unschedulable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
+import { ClusterEvent, MAX_NODE_SCORE, unresolvable, unschedulable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
+import { gpuRequest } from '../../api/gpu.js';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, type NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 import { ResourceName, resourceValue, type Resources } from '../../api/resources.js';
@@ -13,6 +14,8 @@ export const REASON_INSUFFICIENT_CPU = unschedulable('Insufficient cpu');
 export const REASON_INSUFFICIENT_MEMORY = unschedulable('Insufficient memory');
 export const REASON_INSUFFICIENT_GPU = unschedulable('Insufficient nvidia.com/gpu');
 export const REASON_INSUFFICIENT_EPHEMERAL = unschedulable('Insufficient ephemeral-storage');
+/** The pod lists GPU models and the node's is not one of them (open-gpu-share's model check). */
+export const REASON_GPU_MODEL = unresolvable("node(s) didn't match the pod's GPU model");
 const scalarReasons = new Map<string, Status>();
 function insufficientScalar(name: string): Status {
   let s = scalarReasons.get(name);
@@ -41,6 +44,8 @@ export const DEFAULT_SCORING_RESOURCES: readonly ResourceSpec[] = [
 /**
  * The Fit filter: the pod count and every requested resource must fit in allocatable minus
  * what is already requested. Returns the first shortfall (kube-scheduler lists all of them).
+ * GPUs are devices: a pod needs `count` devices with `milliPerGpu` free each (a share fits on
+ * one partly used device; whole GPUs need fully free ones), and an allowed model if it lists any.
  */
 export function fitsRequest(pod: PodInfo, node: NodeInfo): Status | null {
   if (node.podCount + 1 > node.allowedPodNumber) return REASON_TOO_MANY_PODS;
@@ -49,7 +54,14 @@ export function fitsRequest(pod: PodInfo, node: NodeInfo): Status | null {
   const used = node.requested;
   if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) return REASON_INSUFFICIENT_CPU;
   if (req.memory > 0 && req.memory > alloc.memory - used.memory) return REASON_INSUFFICIENT_MEMORY;
-  if (req.milliGPU > 0 && req.milliGPU > alloc.milliGPU - used.milliGPU) return REASON_INSUFFICIENT_GPU;
+  if (req.milliGPU > 0) {
+    const models = pod.spec.gpuModels;
+    if (models !== undefined && models.length > 0 && (node.gpuModel === undefined || !models.includes(node.gpuModel))) return REASON_GPU_MODEL;
+    const g = gpuRequest(req)!;
+    let fitting = 0;
+    for (let i = 0; i < node.gpuCount && fitting < g.count; i++) if (node.gpuFree(i) >= g.milliPerGpu) fitting++;
+    if (fitting < g.count) return REASON_INSUFFICIENT_GPU;
+  }
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) return REASON_INSUFFICIENT_EPHEMERAL;
   if (req.scalar) {
     for (const name in req.scalar) {
