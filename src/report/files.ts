@@ -4,8 +4,9 @@ import { join } from 'node:path';
 /**
  * Writes files into a directory so that a reader never sees a half-written file and a failed
  * write never clobbers a previous good one: each goes to a temporary name, then is renamed.
+ * Content is text (written as UTF-8) or bytes (written as is, e.g. a PNG).
  */
-export function writeFilesAtomically(dir: string, files: Record<string, string>): string[] {
+export function writeFilesAtomically(dir: string, files: Record<string, string | Uint8Array>): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   const temps: string[] = [];
