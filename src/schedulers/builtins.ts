@@ -1,6 +1,11 @@
 import type { PluginConfig, ProfileConfig } from '../api/framework.js';
 import { PluginRegistry, ProfileRegistry, type PluginEntry } from './registry.js';
+import { bestFit } from './plugins/best-fit.js';
+import { dotProd } from './plugins/dot-prod.js';
+import { fgd } from './plugins/fgd.js';
 import { firstFit } from './plugins/first-fit.js';
+import { gpuClustering } from './plugins/gpu-clustering.js';
+import { gpuPacking } from './plugins/gpu-packing.js';
 import { interPodAffinity } from './plugins/inter-pod-affinity.js';
 import { nodeAffinity } from './plugins/node-affinity.js';
 import { nodeName } from './plugins/node-name.js';
@@ -21,8 +26,14 @@ export const BUILTIN_PLUGINS: readonly PluginEntry[] = [
   { name: 'NodeResourcesBalancedAllocation', extensionPoints: ['Score'], description: 'Favours nodes whose cpu and memory fractions stay balanced: (1 - std) * 100.', factory: (args) => nodeResourcesBalancedAllocation(args) },
   { name: 'PodTopologySpread', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'topologySpreadConstraints (DoNotSchedule as a filter, ScheduleAnyway as a score) with the system defaults.', factory: (args) => podTopologySpread(args) },
   { name: 'InterPodAffinity', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'Required and preferred pod affinity and anti-affinity per topology domain.', factory: (args) => interPodAffinity(args) },
-  { name: 'Random', extensionPoints: ['Score'], description: 'Baseline: a uniformly random feasible node (seeded).', factory: (args, handle) => randomPlugin(args, handle) },
+  { name: 'Random', extensionPoints: ['Score', 'Reserve'], description: 'Baseline: a uniformly random feasible node (seeded).', factory: (args, handle) => randomPlugin(args, handle) },
   { name: 'FirstFit', extensionPoints: ['Score'], description: 'Baseline: the feasible node declared first.', factory: () => firstFit() },
+  // GPU-sharing policies of the FGD paper (USENIX ATC'23), ../shared/docs/FGD.md section 6.
+  { name: 'DotProd', extensionPoints: ['Score'], description: 'GPU sharing: smallest dot product of free (cpu, GPU) and demand.', factory: () => dotProd() },
+  { name: 'BestFit', extensionPoints: ['Score'], description: 'GPU sharing: least cpu and GPU left after placement.', factory: () => bestFit() },
+  { name: 'GpuPacking', extensionPoints: ['Score'], description: 'GPU sharing: prefer partly used GPUs, then nodes with fewest free GPUs.', factory: () => gpuPacking() },
+  { name: 'GpuClustering', extensionPoints: ['Score'], description: 'GPU sharing: keep pods of the same GPU shape on the same nodes.', factory: () => gpuClustering() },
+  { name: 'FGD', extensionPoints: ['Score', 'Reserve'], description: 'Fragmentation Gradient Descent: least growth of expected GPU fragmentation (args: typicalPods).', factory: (args) => fgd(args) },
 ];
 
 export function builtinPlugins(): PluginRegistry {
