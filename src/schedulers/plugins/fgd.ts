@@ -182,18 +182,18 @@ export function evaluateFgd(model: FragmentationModel, pod: PodInfo, node: NodeI
   const cpuAfter = cpuLeft - pod.spec.requests.milliCPU;
   const req = gpuRequest(pod.spec.requests);
   if (!req) return { score: fgdScore(f0, model.fragmentation(cpuAfter, scratch, n, node.gpuModel)), gpu: -1 };
-  if (req.milliPerGpu < MILLI_PER_GPU) {
+  const m = req.milliPerGpu;
+  if (m < MILLI_PER_GPU) {
     let best = -1;
     let bestScore = -1;
-    // Devices with equal free give the same node after placement: evaluate each value once.
-    const seen = new Float64Array(n);
+    // Devices with equal free give the same node after placement: evaluate each value once
+    // (the values already seen are kept in scratch[n..]).
     let nSeen = 0;
-    const m = req.milliPerGpu;
     outer: for (let i = 0; i < n; i++) {
       const g = scratch[i]!;
       if (g < m) continue;
-      for (let s = 0; s < nSeen; s++) if (seen[s] === g) continue outer;
-      seen[nSeen++] = g;
+      for (let s = 0; s < nSeen; s++) if (scratch[n + s] === g) continue outer;
+      scratch[n + nSeen++] = g;
       scratch[i] = g - m;
       const sc = fgdScore(f0, model.fragmentation(cpuAfter, scratch, n, node.gpuModel));
       scratch[i] = g;
@@ -204,15 +204,21 @@ export function evaluateFgd(model: FragmentationModel, pod: PodInfo, node: NodeI
     }
     return { score: Math.max(0, bestScore), gpu: best };
   }
-  // Whole GPUs: the k fitting devices of least free, stable by index.
-  const order = Array.from({ length: n }, (_, i) => i).filter((i) => scratch[i]! >= req.milliPerGpu).sort((a, b) => scratch[a]! - scratch[b]! || a - b);
-  for (let j = 0; j < req.count && j < order.length; j++) scratch[order[j]!] = scratch[order[j]!]! - req.milliPerGpu;
+  // Whole GPUs: the k fitting devices of least free, stable by index. Fitting means fully free,
+  // so all have the same free and the order is the index order.
+  let taken = 0;
+  for (let i = 0; i < n && taken < req.count; i++) {
+    if (scratch[i]! >= m) {
+      scratch[i] = scratch[i]! - m;
+      taken++;
+    }
+  }
   return { score: fgdScore(f0, model.fragmentation(cpuAfter, scratch, n, node.gpuModel)), gpu: -1 };
 }
 
 export function parseTypicalPods(plugin: string, raw: unknown): TypicalPod[] {
   const obj = argsObject(plugin, raw);
-  rejectUnknownKeys(plugin, obj, ['typicalPods']);
+  rejectUnknownKeys(plugin, obj, ['typicalPods', 'memoize']);
   const list = obj.typicalPods;
   if (!Array.isArray(list) || list.length === 0) {
     throw new PluginArgsError(plugin, ['typicalPods'], 'expected a non-empty list of {cpu, gpuMilli, gpuCount, models?, weight} (the workload FGD measures fragmentation against)');
@@ -237,14 +243,17 @@ export function parseTypicalPods(plugin: string, raw: unknown): TypicalPod[] {
  */
 export function fgd(rawArgs: unknown): ScorePlugin & GpuSelectPlugin {
   const model = new FragmentationModel(parseTypicalPods(NAME, rawArgs));
-  const scratch = new Float64Array(64);
+  // args.memoize: false turns the per-node cache of F(n) off (for measuring what it saves).
+  const memoize = (argsObject(NAME, rawArgs).memoize ?? true) !== false;
+  // Device frees, then (for shares) the distinct frees already tried: 2 x the most devices.
+  const scratch = new Float64Array(256);
   // Per-node cache of F(n): the state it was computed for (cpu left, device frees) and the value.
   const cacheKey: number[][] = [];
   const cacheValue: number[] = [];
   const current = (node: NodeInfo): number => {
     const cpuLeft = node.allocatable.milliCPU - node.requested.milliCPU;
     const key = cacheKey[node.index];
-    let same = key !== undefined && key[0] === cpuLeft;
+    let same = memoize && key !== undefined && key[0] === cpuLeft;
     if (same) for (let i = 0; i < node.gpuCount; i++) if (key![i + 1] !== node.gpuFree(i)) { same = false; break; }
     if (same) return cacheValue[node.index]!;
     const k = [cpuLeft];

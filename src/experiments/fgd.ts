@@ -1,0 +1,247 @@
+import type { ProfileConfig } from '../api/framework.js';
+import { gpuRequest } from '../api/gpu.js';
+import type { PodInfo } from '../api/pod.js';
+import { builtinPlugins } from '../schedulers/builtins.js';
+import { Framework } from '../schedulers/framework.js';
+import { computeTypicalPods, FragmentationModel, type TypicalPod } from '../schedulers/plugins/fgd.js';
+import { ClusterState, type NodeSpec } from '../sim/cluster.js';
+import { RandomStreams, type RandomStream } from '../util/random.js';
+import { openbPodSpec, type OpenbPod } from '../workloads/openb.js';
+
+/**
+ * The FGD paper's experiment (../shared/docs/FGD.md sections 2 and 7): a GPU cluster, a pod
+ * list shuffled and tuned to a multiple of GPU capacity, each pod scheduled once in order with
+ * one policy, GPU allocation and fragmentation recorded after every attempt and bucketed by
+ * arrived demand. No clock: pods never leave.
+ */
+
+/** Policy names as in FGD.md (and as the plugins are registered). */
+export const FGD_POLICIES = ['Random', 'DotProd', 'GpuClustering', 'GpuPacking', 'BestFit', 'FGD'] as const;
+export type FgdPolicy = (typeof FGD_POLICIES)[number];
+
+/** Published means on the default trace, seeds 42..51, tune 1.3 (FGD.md section 8). */
+export const PUBLISHED_DEFAULT: Readonly<Record<FgdPolicy, { allocation100: number; allocation130: number; fragmentation100: number }>> = {
+  Random: { allocation100: 86.3, allocation130: 87.47, fragmentation100: 13.49 },
+  DotProd: { allocation100: 90.62, allocation130: 90.85, fragmentation100: 9.3 },
+  GpuClustering: { allocation100: 91.65, allocation130: 91.88, fragmentation100: 8.21 },
+  GpuPacking: { allocation100: 91.78, allocation130: 92.0, fragmentation100: 8.13 },
+  BestFit: { allocation100: 92.86, allocation130: 93.08, fragmentation100: 7.05 },
+  FGD: { allocation100: 95.23, allocation130: 95.39, fragmentation100: 4.73 },
+};
+
+/** Curves cover arrived demand 0..130 % (FGD.md section 7). */
+export const CURVE_MAX = 130;
+
+export interface PreparedExperiment {
+  readonly nodes: readonly NodeSpec[];
+  /** The pod list sorted by name (`orig`). */
+  readonly orig: readonly PodInfo[];
+  /** Typical pods of `orig`, before tuning (FGD.md section 5). */
+  readonly typicalPods: readonly TypicalPod[];
+  /** Total GPU capacity in milli-GPU (TOT). */
+  readonly totalGpuMilli: number;
+}
+
+/** Sorts by name, builds specs (shared between equal pods) and computes the typical pods. */
+export function prepareExperiment(nodes: readonly NodeSpec[], pods: readonly OpenbPod[]): PreparedExperiment {
+  const sorted = [...pods].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const orig = sorted.map((p, id) => ({ id, name: p.name, spec: openbPodSpec(p) }));
+  const typicalPods = computeTypicalPods(sorted.map((p) => ({
+    cpu: p.cpuMilli,
+    gpuMilli: p.numGpu > 0 ? p.gpuMilli : 0,
+    gpuCount: p.numGpu,
+    spec: p.numGpu > 0 ? p.gpuSpec : '',
+  })));
+  const totalGpuMilli = nodes.reduce((s, n) => s + Math.floor(n.allocatable.milliGPU / 1000) * 1000, 0);
+  return { nodes, orig, typicalPods, totalGpuMilli };
+}
+
+/** Total GPU demand D = m * k of a pod, and its per-GPU share m. */
+function demand(p: PodInfo): number {
+  return p.spec.requests.milliGPU;
+}
+function perGpuShare(p: PodInfo): number {
+  return gpuRequest(p.spec.requests)?.milliPerGpu ?? 0;
+}
+
+/**
+ * The pod order of one run (FGD.md section 2, steps 4-5): `orig` shuffled (Fisher-Yates), then
+ * tuned to `tune` x capacity: while short, append pods drawn with replacement from `orig`,
+ * stopping at the first whose per-GPU share m would overshoot; while over, remove random pods.
+ */
+export function tunedOrder(e: PreparedExperiment, tune: number, shuffle: RandomStream, draw: RandomStream): PodInfo[] {
+  const list = [...e.orig];
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(shuffle.next() * (i + 1));
+    const t = list[i]!;
+    list[i] = list[j]!;
+    list[j] = t;
+  }
+  const target = tune * e.totalGpuMilli;
+  let total = list.reduce((s, p) => s + demand(p), 0);
+  if (total < target) {
+    // The stop test uses m, not D: CPU-only pods (m = 0) never stop the loop (a quirk that matters).
+    for (;;) {
+      const p = e.orig[Math.floor(draw.next() * e.orig.length)]!;
+      if (total + perGpuShare(p) > target) break;
+      list.push(p);
+      total += demand(p);
+    }
+  } else {
+    while (total > target) {
+      const [p] = list.splice(Math.floor(draw.next() * list.length), 1);
+      total -= demand(p!);
+    }
+  }
+  return list;
+}
+
+/** Round half to even, as Python's round() (FGD.md section 7's bucketing). */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v - Math.trunc(v)) === 0.5 ? 2 * Math.round(v / 2) : r;
+}
+const round2 = (v: number) => roundHalfEven(v * 100) / 100;
+
+export interface FgdRun {
+  readonly policy: FgdPolicy;
+  readonly seed: number;
+  readonly attempted: number;
+  readonly placed: number;
+  /** GPU allocation (% of capacity) per arrived-demand bucket 0..130; NaN where no row fell. */
+  readonly allocation: number[];
+  /** Fragmentation (% of capacity) per bucket, measured with FGD's typical pods whatever the policy. */
+  readonly fragmentation: number[];
+  /** Final state: allocated cpu, memory and GPU as fractions of the cluster's. */
+  readonly final: { readonly cpu: number; readonly memory: number; readonly gpu: number };
+}
+
+export function policyProfile(policy: FgdPolicy, typicalPods: readonly TypicalPod[]): ProfileConfig {
+  // FGD.md section 4: the fit filters, only the policy's score, every node scored, ties to the
+  // smallest node rank. NodeResourcesFit checks cpu, memory and GPU devices and models.
+  return {
+    name: policy,
+    percentageOfNodesToScore: 100,
+    tieBreak: 'rank',
+    plugins: [
+      { name: 'NodeResourcesFit', weight: 0 },
+      { name: policy, weight: 1, args: policy === 'FGD' ? { typicalPods } : undefined },
+    ],
+  };
+}
+
+/** One run = (policy, seed). Deterministic for a given input, policy, seed and tune. */
+export function runFgdExperiment(e: PreparedExperiment, policy: FgdPolicy, seed: number, tune: number): FgdRun {
+  const streams = new RandomStreams(seed);
+  const order = tunedOrder(e, tune, streams.get('experiment/shuffle'), streams.get('experiment/tune'));
+  const cluster = new ClusterState(e.nodes.length);
+  for (const n of e.nodes) cluster.addNode(n);
+  const framework = new Framework(policyProfile(policy, e.typicalPods), builtinPlugins(), { random: (name) => streams.get(name) });
+  const tieBreak = streams.get('scheduler/tie-break');
+
+  // Fragmentation of the whole cluster, kept up to date node by node.
+  const model = new FragmentationModel(e.typicalPods);
+  const nodeFrag = new Float64Array(cluster.nodes.length);
+  const free = new Float64Array(64);
+  const fragOf = (i: number) => {
+    const n = cluster.nodes[i]!;
+    for (let g = 0; g < n.gpuCount; g++) free[g] = n.gpuFree(g);
+    return model.fragmentation(n.allocatable.milliCPU - n.requested.milliCPU, free, n.gpuCount, n.gpuModel);
+  };
+  let frag = 0;
+  for (let i = 0; i < nodeFrag.length; i++) frag += nodeFrag[i] = fragOf(i);
+
+  // Per-bucket sums of the rows (FGD.md section 7).
+  const TOT = e.totalGpuMilli;
+  const buckets = CURVE_MAX + 2;
+  const ySum = new Float64Array(buckets);
+  const fragSum = new Float64Array(buckets);
+  const count = new Float64Array(buckets);
+  let arrived = 0;
+  let placed = 0;
+  for (const pod of order) {
+    arrived += demand(pod);
+    const node = framework.schedule(pod, cluster, tieBreak);
+    if (node >= 0) {
+      cluster.bind(pod, node, framework.lastGPUs);
+      placed++;
+      const f = fragOf(node);
+      frag += f - nodeFrag[node]!;
+      nodeFrag[node] = f;
+    }
+    const x = roundHalfEven((100 * arrived) / TOT);
+    if (x >= 0 && x < buckets) {
+      ySum[x] = ySum[x]! + round2((100 * cluster.totalReqGPU) / TOT);
+      fragSum[x] = fragSum[x]! + frag;
+      count[x] = count[x]! + 1;
+    }
+  }
+  const allocation: number[] = [];
+  const fragmentation: number[] = [];
+  for (let X = 0; X <= CURVE_MAX; X++) {
+    let n = count[X]!;
+    let y = ySum[X]!;
+    let fr = fragSum[X]!;
+    if (n === 0) {
+      // No row in this bucket: fall back to the rows of the neighbouring buckets.
+      for (const k of [X - 1, X + 1]) {
+        if (k < 0 || k >= buckets) continue;
+        n += count[k]!;
+        y += ySum[k]!;
+        fr += fragSum[k]!;
+      }
+    }
+    allocation.push(n > 0 ? round2(y / n) : NaN);
+    fragmentation.push(n > 0 ? round2((100 * (fr / n)) / TOT) : NaN);
+  }
+  return {
+    policy,
+    seed,
+    attempted: order.length,
+    placed,
+    allocation,
+    fragmentation,
+    final: {
+      cpu: cluster.totalReqCPU / cluster.totalAllocCPU,
+      memory: cluster.totalReqMem / cluster.totalAllocMem,
+      gpu: cluster.totalReqGPU / cluster.totalAllocGPU,
+    },
+  };
+}
+
+export interface PolicySummary {
+  readonly allocation: { readonly '100': number; readonly '130': number };
+  readonly fragmentation: { readonly '100': number; readonly '130': number };
+  readonly seeds: readonly number[];
+  /** Per-seed values at 100 % and 130 %, in seed order. */
+  readonly perSeed: readonly { readonly seed: number; readonly allocation100: number; readonly allocation130: number; readonly fragmentation100: number; readonly fragmentation130: number }[];
+  /** Mean curves over seeds, buckets 0..130. */
+  readonly meanAllocation: readonly number[];
+  readonly meanFragmentation: readonly number[];
+}
+
+function meanOver(values: readonly number[]): number {
+  const ok = values.filter((v) => !Number.isNaN(v));
+  return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
+}
+
+/** Mean over seeds per policy, in FGD_POLICIES order; runs may come in any order. */
+export function summarize(runs: readonly FgdRun[]): Record<string, PolicySummary> {
+  const out: Record<string, PolicySummary> = {};
+  for (const policy of FGD_POLICIES) {
+    const mine = runs.filter((r) => r.policy === policy).sort((a, b) => a.seed - b.seed);
+    if (mine.length === 0) continue;
+    const curve = (pick: (r: FgdRun) => number[]) => Array.from({ length: CURVE_MAX + 1 }, (_, X) => round2(meanOver(mine.map((r) => pick(r)[X]!))));
+    const meanAllocation = curve((r) => r.allocation);
+    const meanFragmentation = curve((r) => r.fragmentation);
+    out[policy] = {
+      allocation: { '100': meanAllocation[100]!, '130': meanAllocation[130]! },
+      fragmentation: { '100': meanFragmentation[100]!, '130': meanFragmentation[130]! },
+      seeds: mine.map((r) => r.seed),
+      perSeed: mine.map((r) => ({ seed: r.seed, allocation100: r.allocation[100]!, allocation130: r.allocation[130]!, fragmentation100: r.fragmentation[100]!, fragmentation130: r.fragmentation[130]! })),
+      meanAllocation,
+      meanFragmentation,
+    };
+  }
+  return out;
+}
