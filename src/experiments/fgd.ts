@@ -103,6 +103,27 @@ export function roundHalfEven(v: number): number {
 }
 const round2 = (v: number) => roundHalfEven(v * 100) / 100;
 
+/**
+ * The curve of FGD.md section 7 from per-bucket sums: for X = 0..130 the mean of the rows with
+ * x == X; with none, the rows of X-1..X+1; with none either, NaN; `scale` maps the mean, and the
+ * result is rounded to 2 decimals.
+ */
+export function bucketCurve(sum: ArrayLike<number>, count: ArrayLike<number>, scale: (mean: number) => number): number[] {
+  const out: number[] = [];
+  for (let X = 0; X <= CURVE_MAX; X++) {
+    let n = count[X] ?? 0;
+    let s = sum[X] ?? 0;
+    if (n === 0) {
+      for (const k of [X - 1, X + 1]) {
+        n += count[k] ?? 0;
+        s += sum[k] ?? 0;
+      }
+    }
+    out.push(n > 0 ? round2(scale(s / n)) : NaN);
+  }
+  return out;
+}
+
 export interface FgdRun {
   readonly policy: FgdPolicy;
   readonly seed: number;
@@ -176,24 +197,8 @@ export function runFgdExperiment(e: PreparedExperiment, policy: FgdPolicy, seed:
       count[x] = count[x]! + 1;
     }
   }
-  const allocation: number[] = [];
-  const fragmentation: number[] = [];
-  for (let X = 0; X <= CURVE_MAX; X++) {
-    let n = count[X]!;
-    let y = ySum[X]!;
-    let fr = fragSum[X]!;
-    if (n === 0) {
-      // No row in this bucket: fall back to the rows of the neighbouring buckets.
-      for (const k of [X - 1, X + 1]) {
-        if (k < 0 || k >= buckets) continue;
-        n += count[k]!;
-        y += ySum[k]!;
-        fr += fragSum[k]!;
-      }
-    }
-    allocation.push(n > 0 ? round2(y / n) : NaN);
-    fragmentation.push(n > 0 ? round2((100 * (fr / n)) / TOT) : NaN);
-  }
+  const allocation = bucketCurve(ySum, count, (y) => y);
+  const fragmentation = bucketCurve(fragSum, count, (f) => (100 * f) / TOT);
   return {
     policy,
     seed,

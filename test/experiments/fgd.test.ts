@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prepareExperiment, roundHalfEven, runFgdExperiment, summarize, tunedOrder } from '../../src/experiments/fgd.js';
+import { bucketCurve, prepareExperiment, roundHalfEven, runFgdExperiment, summarize, tunedOrder } from '../../src/experiments/fgd.js';
 import type { RandomStream } from '../../src/util/random.js';
 import { readOpenbNodes, readOpenbPods } from '../../src/workloads/openb.js';
 
@@ -53,6 +53,19 @@ describe('FGD protocol (FGD.md section 2)', () => {
 
   it('rounds half to even like Python', () => {
     expect([0.5, 1.5, 2.5, 2.4, 2.6, 99.5, 100.5].map(roundHalfEven)).toEqual([0, 2, 2, 2, 3, 100, 100]);
+  });
+
+  it('buckets: the mean of a bucket, else of its neighbours, else NaN; rounded to 2 decimals', () => {
+    const sum = new Float64Array(132);
+    const count = new Float64Array(132);
+    sum[5] = 10 + 11; count[5] = 2; // bucket 5: rows 10 and 11 -> 10.5
+    sum[7] = 3.333; count[7] = 1; // bucket 6 is empty: rows of 5..7 -> (21 + 3.333) / 3 = 8.111
+    const curve = bucketCurve(sum, count, (m) => m);
+    expect(curve[5]).toBe(10.5);
+    expect(curve[6]).toBe(8.11);
+    expect(curve[4]).toBe(10.5); // empty: neighbour 5 only
+    expect(curve[0]).toBeNaN();
+    expect(curve).toHaveLength(131);
   });
 
   it('a run places pods, fills buckets up to the tune target, and is deterministic', () => {

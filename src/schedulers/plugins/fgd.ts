@@ -41,6 +41,11 @@ export interface TypicalPodKey {
  * of the kept prefix).
  */
 export function computeTypicalPods(pods: readonly TypicalPodKey[], coverage = 0.95): TypicalPod[] {
+  return typicalPodGroups(pods, coverage).kept;
+}
+
+/** The grouping behind computeTypicalPods, with its counts (FGD.md's check values). */
+export function typicalPodGroups(pods: readonly TypicalPodKey[], coverage = 0.95): { groups: number; covered: number; kept: TypicalPod[] } {
   const groups = new Map<string, { key: TypicalPodKey; count: number }>();
   for (const p of pods) {
     const k = `${p.cpu}\u0000${p.gpuMilli}\u0000${p.gpuCount}\u0000${p.spec}`;
@@ -65,13 +70,17 @@ export function computeTypicalPods(pods: readonly TypicalPodKey[], coverage = 0.
     kept.push(g);
     covered += g.count;
   }
-  return kept.map(({ key, count }) => ({
-    cpu: key.cpu,
-    gpuMilli: key.gpuMilli,
-    gpuCount: key.gpuCount,
-    models: key.spec === '' ? [] : key.spec.split('|'),
-    weight: count / covered,
-  }));
+  return {
+    groups: sorted.length,
+    covered,
+    kept: kept.map(({ key, count }) => ({
+      cpu: key.cpu,
+      gpuMilli: key.gpuMilli,
+      gpuCount: key.gpuCount,
+      models: key.spec === '' ? [] : key.spec.split('|'),
+      weight: count / covered,
+    })),
+  };
 }
 
 /**
