@@ -10,6 +10,8 @@ import type { Workload } from '../sim/workload.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
 import { sizedPodSpecs } from '../workloads/batch.js';
 import { readManifests } from '../workloads/manifests.js';
+import { openbPodList, readOpenbNodes, readOpenbPods } from '../workloads/openb.js';
+import { readSwf, swfWorkload } from '../workloads/swf.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import type { Locator } from './load.js';
@@ -66,7 +68,7 @@ export function poolNodes(pool: PoolDoc): NodeSpec[] {
   return out;
 }
 
-type PodWorkloadDoc = Exclude<WorkloadDoc, { manifests: string }>;
+type PodWorkloadDoc = Exclude<WorkloadDoc, { manifests: string } | { type: 'trace' }>;
 
 function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
   const req = w.requests ?? {};
@@ -115,6 +117,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const startup = (d: Distribution | undefined) => d ?? NO_DELAY;
 
   const manifestFiles: [string, (string | number)[]][] = doc.cluster.manifests.map((m, i) => [m, ['cluster', 'manifests', i]]);
+  const traceDocs: { w: Extract<WorkloadDoc, { type: 'trace' }>; path: (string | number)[] }[] = [];
   doc.workloads.forEach((w, i) => {
     if ('manifests' in w) {
       manifestFiles.push([w.manifests, ['workloads', i, 'manifests']]);
@@ -128,6 +131,11 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
       case 'job':
         workloads.push({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup) });
         break;
+      case 'trace': {
+        // Trace files are read below with the manifests, relative to the scenario file.
+        traceDocs.push({ w, path });
+        break;
+      }
       case 'batch': {
         const start = w.start ?? 0;
         const end = Math.min(w.end ?? doc.horizon, doc.horizon);
@@ -160,6 +168,28 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     const read = readManifests(text, m.startsWith('/') ? m : abs);
     nodes.push(...read.nodes);
     workloads.push(...read.workloads);
+  }
+
+  doc.cluster.openbNodes.forEach((f, i) => {
+    const abs = resolvePath(base, f);
+    nodes.push(...readOpenbNodes(readText(abs, ['cluster', 'openbNodes', i], file, locate), abs));
+  });
+  for (const { w, path } of traceDocs) {
+    const abs = resolvePath(base, w.file);
+    const text = readText(abs, [...path, 'file'], file, locate);
+    if (w.format === 'openb') {
+      const pods = readOpenbPods(text, abs);
+      try {
+        workloads.push(openbPodList(pods, w.name, { useTimes: w.useTimes ?? true, startup: w.startup }));
+      } catch (e) {
+        // E.g. the multigpu lists have no time columns: replaying their times is a user mistake.
+        const pos = locate([...path, 'useTimes']);
+        throw new InputError({ file, line: pos?.line, column: pos?.column, path: [...path, 'useTimes'], message: `${e instanceof Error ? e.message : String(e)}; set useTimes: false to place every pod at time 0` });
+      }
+    } else {
+      const jobs = readSwf(text, abs);
+      workloads.push(swfWorkload(jobs, w.name, { milliCpuPerProcessor: w.cpuPerProcessor, memoryPerProcessor: w.memoryPerProcessor, startAtZero: w.startAtZero ?? true, startup: w.startup }).workload);
+    }
   }
 
   // Names must be unique: they key the random streams and the reports.

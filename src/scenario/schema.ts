@@ -151,12 +151,28 @@ const batch = z.strictObject({
 
 const manifests = z.strictObject({ manifests: z.string().min(1) });
 
+/** Pods replayed from a trace file (path relative to the scenario). */
+const trace = z.strictObject({
+  type: z.literal('trace'),
+  name,
+  format: z.enum(['openb', 'swf']),
+  file: z.string().min(1),
+  /** openb: arrive at creation_time and leave at deletion_time (default true); false = all at 0, forever. */
+  useTimes: z.boolean().optional(),
+  /** swf: the CPU and memory of one processor (default 1 core, no memory). */
+  cpuPerProcessor: milliCPUSchema.optional(),
+  memoryPerProcessor: bytesSchema.optional(),
+  /** swf: shift arrivals so the first job arrives at 0 (default true). */
+  startAtZero: z.boolean().optional(),
+  startup: distributionSchema(durationSchema).optional(),
+});
+
 const workload = z.unknown().transform((v, ctx) => {
   // Dispatch on `type` (or `manifests`) so the errors are those of the intended kind.
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  const schema = o && 'manifests' in o ? manifests : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : undefined;
+  const schema = o && 'manifests' in o ? manifests : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : undefined;
   if (!schema) {
-    ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch or job (or {manifests: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
+    ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch, job or trace (or {manifests: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
     return z.NEVER;
   }
   const r = (schema as z.ZodType).safeParse(v);
@@ -168,7 +184,7 @@ const workload = z.unknown().transform((v, ctx) => {
     }
     return z.NEVER;
   }
-  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof manifests>;
+  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof manifests>;
 });
 
 const pool = z.strictObject({
@@ -219,6 +235,8 @@ export const scenarioSchema = z.strictObject({
   cluster: z.strictObject({
     pools: z.array(pool).default([]),
     manifests: z.array(z.string().min(1)).default([]),
+    /** Alibaba openb node lists (sn,cpu_milli,memory_mib,gpu,model). */
+    openbNodes: z.array(z.string().min(1)).default([]),
   }),
   workloads: z.array(workload).default([]),
 });

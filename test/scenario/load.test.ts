@@ -98,3 +98,32 @@ describe('scenario files: bad input names the line, the path and what was expect
     expect(issues(VALID.replace('  pools:', '  manifests: [missing.yaml]\n  pools:'))[0]).toMatchObject({ line: 4, path: 'cluster.manifests.0' });
   });
 });
+
+describe('scenario files: traces', () => {
+  const nodes = write('sn,cpu_milli,memory_mib,gpu,model\nn-1,32000,65536,2,A10\nn-2,32000,65536,0,\n', 'csv');
+  const pods = write('name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\np-1,1000,1024,1,500,,LS,Running,10,70,10\np-2,2000,2048,0,0,,LS,Running,20,,20\n', 'csv');
+  const swf = write('; MaxProcs: 4\n1 0 5 60 2 -1 -1 2 100 -1 1 1 1 -1 1 -1 -1 -1\n2 30 -1 -1 1 -1 -1 1 100 -1 5 1 1 -1 1 -1 -1 -1\n', 'swf');
+  const scenario = (extra = '') => `
+horizon: 1h
+cluster:
+  openbNodes: [${nodes}]
+workloads:
+  - { type: trace, name: gpu-pods, format: openb, file: ${pods}${extra} }
+  - { type: trace, name: hpc, format: swf, file: ${swf}, cpuPerProcessor: 500m }
+`;
+  it('reads openb nodes and replays openb and SWF traces with their times', () => {
+    const { resolved } = prepareScenario(write(scenario()));
+    expect(resolved.nodes.map((n) => [n.name, n.allocatable.milliGPU, n.gpuModel])).toEqual([['n-1', 2000, 'A10'], ['n-2', 0, undefined]]);
+    const [gpu, hpc] = resolved.workloads;
+    expect(gpu?.kind === 'pods' && gpu.pods.map((p) => [p.at, p.duration, p.spec.requests.milliGPU])).toEqual([[10, 60, 500], [20, Infinity, 0]]);
+    // SWF: job 2 has no run time (cancelled): skipped; job 1 uses 2 processors x 500m.
+    expect(hpc?.kind === 'pods' && hpc.pods.map((p) => [p.at, p.duration, p.spec.requests.milliCPU])).toEqual([[0, 60, 1000]]);
+  });
+  it('a bad trace row is reported in the trace file, at its line', () => {
+    const bad = write('name,cpu_milli,memory_mib,num_gpu,gpu_milli\np-1,1000,1024,1,500\np-2,x,1,0,0\n', 'csv');
+    expect(() => prepareScenario(write(scenario().replace(pods, bad)))).toThrow(new RegExp(`${bad.replace(/[.]/g, '\\.')}:3`));
+    // The 5-column (multigpu) lists have no times to replay.
+    const noTimes = write('name,cpu_milli,memory_mib,num_gpu,gpu_milli\np-1,1000,1024,1,500\n', 'csv');
+    expect(issues(scenario().replace(pods, noTimes))[0]).toMatchObject({ path: 'workloads.0.useTimes' });
+  });
+});

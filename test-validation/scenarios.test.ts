@@ -1,0 +1,38 @@
+/**
+ * The example scenarios that replay real traces (scenarios/traces/), each with its story.
+ * Skipped, with a message, when ../shared/data is absent.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { prepareScenario, runPrepared, type RunResult } from '../src/scenario/index.js';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const DATA = resolve(ROOT, '../shared/data');
+const have = existsSync(join(DATA, 'openb')) && existsSync(join(DATA, 'swf'));
+if (!have) console.warn(`test-validation: ${DATA} not found, skipping the trace scenarios`);
+
+const run = (file: string, profile?: string): RunResult => runPrepared(prepareScenario(join(ROOT, 'scenarios/traces', file), { profile })).result;
+
+describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
+  it('each file has a story check here', () => {
+    expect(readdirSync(join(ROOT, 'scenarios/traces')).sort()).toEqual(['openb-replay.yaml', 'sdsc-sp2.yaml']);
+  });
+
+  it('openb-replay: every pod of the default trace is placed on its own cluster, with its own times', () => {
+    const r = run('openb-replay.yaml');
+    expect(r.cluster.nodes).toBe(1213);
+    expect(r.cluster.allocatable.gpu).toBe(6212);
+    expect(r.metrics.pods.submitted).toBe(8152);
+    expect(r.metrics.pods.scheduled).toBe(8152);
+  });
+
+  it('sdsc-sp2: the Kubernetes queue cuts the mean wait but lets the widest jobs starve longer than FIFO', () => {
+    const kube = prepareScenario(join(ROOT, 'scenarios/traces/sdsc-sp2.yaml'));
+    const k = runPrepared(kube).result.metrics.pendingSeconds;
+    const f = runPrepared({ ...kube, resolved: { ...kube.resolved, queue: 'fifo' } }).result.metrics.pendingSeconds;
+    expect(k.mean).toBeLessThan(f.mean / 2);
+    expect(k.max).toBeGreaterThan(f.max);
+  });
+});
