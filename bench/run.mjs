@@ -3,13 +3,14 @@
 import { run as eventCore } from './event-core.mjs';
 import { run as scheduling } from './scheduling.mjs';
 import { run as wholeRun } from './whole-run.mjs';
+import { run as fgd } from './fgd.mjs';
 import { machineLine, printSummary } from './lib.mjs';
 
 const started = performance.now();
 const summary = [];
-for (const suite of [eventCore, scheduling, wholeRun]) {
+for (const suite of [eventCore, scheduling, wholeRun, fgd]) {
   const { summary: rows } = await suite();
   summary.push(...rows);
 }
 printSummary(summary, `Summary (${machineLine()}; total ${((performance.now() - started) / 1000).toFixed(0)} s)`);
-console.log('Peers: simjs 2.0.3 (npm), the bare heap is an inline Float64Array loop in bench/event-core.mjs; see bench/README.md. Figures are noisy on a shared machine.');
+console.log('Peers: simjs 2.0.3 (npm); the bare heap is an inline Float64Array loop in bench/event-core.mjs; the FGD simulator\'s 600 s/run is its published figure (FGD.md). See bench/README.md. Figures are noisy on a shared machine.');

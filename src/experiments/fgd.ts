@@ -137,7 +137,7 @@ export interface FgdRun {
   readonly final: { readonly cpu: number; readonly memory: number; readonly gpu: number };
 }
 
-export function policyProfile(policy: FgdPolicy, typicalPods: readonly TypicalPod[]): ProfileConfig {
+export function policyProfile(policy: FgdPolicy, typicalPods: readonly TypicalPod[], memoize = true): ProfileConfig {
   // FGD.md section 4: the fit filters, only the policy's score, every node scored, ties to the
   // smallest node rank. NodeResourcesFit checks cpu, memory and GPU devices and models.
   return {
@@ -146,18 +146,18 @@ export function policyProfile(policy: FgdPolicy, typicalPods: readonly TypicalPo
     tieBreak: 'rank',
     plugins: [
       { name: 'NodeResourcesFit', weight: 0 },
-      { name: policy, weight: 1, args: policy === 'FGD' ? { typicalPods } : undefined },
+      { name: policy, weight: 1, args: policy === 'FGD' ? { typicalPods, memoize } : undefined },
     ],
   };
 }
 
 /** One run = (policy, seed). Deterministic for a given input, policy, seed and tune. */
-export function runFgdExperiment(e: PreparedExperiment, policy: FgdPolicy, seed: number, tune: number): FgdRun {
+export function runFgdExperiment(e: PreparedExperiment, policy: FgdPolicy, seed: number, tune: number, options: { memoize?: boolean } = {}): FgdRun {
   const streams = new RandomStreams(seed);
   const order = tunedOrder(e, tune, streams.get('experiment/shuffle'), streams.get('experiment/tune'));
   const cluster = new ClusterState(e.nodes.length);
   for (const n of e.nodes) cluster.addNode(n);
-  const framework = new Framework(policyProfile(policy, e.typicalPods), builtinPlugins(), { random: (name) => streams.get(name) });
+  const framework = new Framework(policyProfile(policy, e.typicalPods, options.memoize ?? true), builtinPlugins(), { random: (name) => streams.get(name) });
   const tieBreak = streams.get('scheduler/tie-break');
 
   // Fragmentation of the whole cluster, kept up to date node by node.
