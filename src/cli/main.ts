@@ -217,6 +217,7 @@ Examples:
         'curves-mean.csv': meanCurvesCSV(report.summary),
       });
       written.push(...(await writeChart(opts.out, 'allocation', allocationChart(report.summary))));
+      written.push(...(await writeChart(opts.out, 'allocation-zoom', allocationChart(report.summary, true))));
       if (!opts.json) process.stderr.write(`wrote ${written.join(', ')}\n`);
     }
     if (opts.json) process.stdout.write(fgdJSON(report));

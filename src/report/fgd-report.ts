@@ -79,17 +79,21 @@ export function meanCurvesCSV(summary: Record<string, PolicySummary>): string {
   return out.join('\n') + '\n';
 }
 
-/** GPU allocation vs arrived demand, one line per policy (the paper's Figure 7 shape). */
-export function allocationChart(summary: Record<string, PolicySummary>): VegaLiteSpec {
+/**
+ * GPU allocation vs arrived demand, one line per policy (the paper's Figure 7 shape); with
+ * `zoom`, only arrived demand from 80 % and allocation from 80 %, where the policies part.
+ */
+export function allocationChart(summary: Record<string, PolicySummary>, zoom = false): VegaLiteSpec {
   const data: Record<string, number | string | null>[] = [];
   for (const [policy, s] of Object.entries(summary)) {
-    for (let x = 0; x <= CURVE_MAX; x++) data.push({ policy, arrived: x, allocation: Number.isNaN(s.meanAllocation[x]!) ? null : s.meanAllocation[x]! });
+    for (let x = zoom ? 80 : 0; x <= CURVE_MAX; x++) data.push({ policy, arrived: x, allocation: Number.isNaN(s.meanAllocation[x]!) ? null : s.meanAllocation[x]! });
   }
   return lineChart({
-    title: 'GPU allocation vs arrived GPU demand (mean over seeds)',
+    title: zoom ? 'GPU allocation vs arrived GPU demand, 80-130 % (mean over seeds)' : 'GPU allocation vs arrived GPU demand (mean over seeds)',
     x: { field: 'arrived', title: 'Arrived GPU demand (% of capacity)' },
     y: { field: 'allocation', title: 'GPU allocated (% of capacity)' },
     series: { field: 'policy', title: 'Policy' },
     data,
+    ...(zoom ? { yDomain: [80, 100] as [number, number] } : {}),
   });
 }
