@@ -74,6 +74,14 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
     uniform: z.strictObject({ uniform: z.strictObject({ min: unit, max: unit }) })
       .refine((o) => o.uniform.max >= o.uniform.min, { message: 'uniform max must be >= min', path: ['uniform', 'max'] })
       .transform((o): Distribution => ({ kind: 'uniform', min: o.uniform.min, max: o.uniform.max })),
+    weibull: z.strictObject({ weibull: z.strictObject({ shape: z.number().positive(), scale: unit }) })
+      .refine((o) => o.weibull.scale > 0, { message: 'weibull scale must be > 0', path: ['weibull', 'scale'] })
+      .transform((o): Distribution => ({ kind: 'weibull', shape: o.weibull.shape, scale: o.weibull.scale })),
+    gamma: z.strictObject({ gamma: z.strictObject({ shape: z.number().positive(), scale: unit }) })
+      .refine((o) => o.gamma.scale > 0, { message: 'gamma scale must be > 0', path: ['gamma', 'scale'] })
+      .transform((o): Distribution => ({ kind: 'gamma', shape: o.gamma.shape, scale: o.gamma.scale })),
+    empirical: z.strictObject({ empirical: z.array(unit).min(1) })
+      .transform((o): Distribution => ({ kind: 'empirical', values: o.empirical })),
     choice: z.strictObject({ choice: z.array(unit).min(1), weights: z.array(z.number().min(0)).optional() })
       .refine((o) => !o.weights || o.weights.length === o.choice.length, { message: 'weights must have one entry per choice', path: ['weights'] })
       .transform((o): Distribution => ({ kind: 'choice', values: o.choice, weights: o.weights })),
@@ -85,7 +93,7 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
       const keys = Object.keys(v);
       const kind = keys.find((k) => k in forms);
       if (!kind) {
-        ctx.addIssue({ code: 'custom', message: `expected a value or one of {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {choice: [...]}, got keys ${keys.join(', ') || '(none)'}` });
+        ctx.addIssue({ code: 'custom', message: `expected a value or one of {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...]}, got keys ${keys.join(', ') || '(none)'}` });
         return z.NEVER;
       }
       schema = forms[kind]!;
