@@ -209,7 +209,10 @@ class NonZeroRequestedView implements Resources {
 export class SimNode implements NodeInfo {
   readonly name: string;
   readonly labels: Labels;
-  readonly taints: readonly Taint[];
+  /** Replaced (never mutated) when the node lifecycle controller taints or untaints the node. */
+  taints: readonly Taint[];
+  /** The taints the node was declared with. */
+  readonly specTaints: readonly Taint[];
   unschedulable: boolean;
   readonly allocatable: Resources;
   readonly allowedPodNumber: number;
@@ -229,6 +232,7 @@ export class SimNode implements NodeInfo {
     this.name = spec.name;
     this.labels = spec.labels;
     this.taints = spec.taints;
+    this.specTaints = spec.taints;
     this.unschedulable = spec.unschedulable;
     this.allocatable = spec.allocatable;
     this.allowedPodNumber = spec.allowedPodNumber ?? DEFAULT_MAX_PODS;

@@ -6,6 +6,10 @@ import { quantileSorted, SampleBuffer } from '../util/stats.js';
 import { ClusterState, type NodeSpec } from './cluster.js';
 import { Engine } from './engine.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from './scheduling-queue.js';
+import {
+  incidentMetrics, NO_FAILURES, TAINT_UNREACHABLE_NO_EXECUTE, TAINT_UNREACHABLE_NO_SCHEDULE,
+  type FailureConfig, type FailureDomain, type Incident, type IncidentMetrics, type RandomFailureProcess, type ScheduledOutage,
+} from './failures.js';
 import type { Workload } from './workload.js';
 import { grown } from '../util/typed-arrays.js';
 
@@ -19,6 +23,8 @@ export interface SimulationConfig {
   readonly queue: 'kubernetes' | 'fifo';
   /** The run's random streams (seeded by the scenario seed). */
   readonly streams: RandomStreams;
+  /** Node, rack and zone failures and the detection timings; none when absent. */
+  readonly failures?: FailureConfig | undefined;
   /** Called now and then with the fraction of the horizon simulated (progress displays only). */
   readonly onProgress?: ((fraction: number) => void) | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
@@ -56,6 +62,22 @@ export interface WorkloadMetrics {
   readonly pendingSeconds: DistributionSummary;
 }
 
+/** Per-service availability over its window (from the first time all replicas were ready). */
+export interface ServiceAvailability {
+  readonly name: string;
+  readonly desired: number;
+  readonly minAvailable: number;
+  /** Fraction of the window with ready replicas >= desired. */
+  readonly availability: number;
+  /** Fraction of the window with ready replicas >= minAvailable. */
+  readonly availabilityMin: number;
+  readonly downtimeMinutes: number;
+  readonly downtimeMinutesMin: number;
+  /** Seconds from the service's start to the first time all replicas were ready (NaN if never). */
+  readonly rolloutSeconds: number;
+  readonly windowSeconds: number;
+}
+
 export const TIMESERIES_COLUMNS = ['time', 'cpu', 'memory', 'gpu', 'pending', 'running', 'completed'] as const;
 
 export interface SimulationResult {
@@ -67,6 +89,9 @@ export interface SimulationResult {
   readonly pendingSeconds: DistributionSummary;
   readonly scheduling: { readonly attempts: number; readonly failedAttempts: number; readonly nodesEvaluated: number };
   readonly workloads: readonly WorkloadMetrics[];
+  readonly incidents: IncidentMetrics;
+  readonly incidentList: readonly Incident[];
+  readonly availability: readonly ServiceAvailability[];
   readonly events: number;
   /** Rows of TIMESERIES_COLUMNS. */
   readonly timeseries: readonly (readonly number[])[];
@@ -99,6 +124,12 @@ class PodTable {
   createdAt = new Float64Array(1024);
   boundAt = new Float64Array(1024);
   duration = new Float64Array(1024);
+  /** When the pending start / finish event is due (NaN: none); stale events are ignored. */
+  startDue = new Float64Array(1024);
+  finishDue = new Float64Array(1024);
+  startedAt = new Float64Array(1024);
+  /** The incident whose replica this pod is (or replaces); -1 for none. */
+  incident = new Int32Array(1024);
   readonly infos: PodInfo[] = [];
 
   get length(): number {
@@ -115,6 +146,10 @@ class PodTable {
     this.createdAt[id] = now;
     this.boundAt[id] = NaN;
     this.duration[id] = duration;
+    this.startDue[id] = NaN;
+    this.finishDue[id] = NaN;
+    this.startedAt[id] = NaN;
+    this.incident[id] = -1;
     return id;
   }
 
@@ -126,6 +161,10 @@ class PodTable {
     this.createdAt = grown(this.createdAt, c);
     this.boundAt = grown(this.boundAt, c);
     this.duration = grown(this.duration, c);
+    this.startDue = grown(this.startDue, c);
+    this.finishDue = grown(this.finishDue, c);
+    this.startedAt = grown(this.startedAt, c);
+    this.incident = grown(this.incident, c);
   }
 }
 
@@ -139,10 +178,29 @@ interface WorkloadState {
   scheduled: number;
   completed: number;
   readonly pending: SampleBuffer;
-  /** Job: pods that succeeded / are active. */
+  /** Job: pods that succeeded / are active / failed. */
   succeeded: number;
   active: number;
+  failedPods: number;
   nextArrival: number;
+  /** Service availability: ready replicas now, and time integrals since the window opened. */
+  ready: number;
+  windowStart: number;
+  lastChange: number;
+  timeAll: number;
+  timeMin: number;
+}
+
+/** One source of failures: a domain of a random process, or a scheduled outage. */
+interface FailureSlot {
+  readonly name: string;
+  readonly domain: FailureDomain;
+  readonly process?: RandomFailureProcess | undefined;
+  readonly outage?: ScheduledOutage | undefined;
+  readonly stream: RandomStream;
+  /** Nodes this slot took down in its current failure. */
+  down: number[];
+  incident: number;
 }
 
 /**
@@ -182,6 +240,29 @@ export class Simulation {
   private nodesEvaluated = 0;
   private readonly rows: number[][] = [];
 
+  // Failures.
+  private readonly failures: FailureConfig;
+  private readonly nodeDown: Int32Array;
+  private readonly nodeNotReady: Uint8Array;
+  private readonly nodeDownSince: Float64Array;
+  private readonly evFail: number;
+  private readonly evRepair: number;
+  private readonly evDetect: number;
+  private readonly evEvict: number;
+  private readonly evJobRetry: number;
+  private readonly slots: FailureSlot[] = [];
+  /** The incident that took each down node down (for its detection time). */
+  private readonly nodeIncident = new Map<number, number>();
+  /** When each pending eviction is due, by pod (stale evictions are ignored). */
+  private readonly evictDue = new Map<number, number>();
+  /** The incidents of each job's pending retries, in retry order. */
+  private readonly jobRetryIncidents = new Map<number, number[]>();
+  private readonly incidents: Incident[] = [];
+  private nodeDowntime = 0;
+  private nodeFailures = 0;
+  private lostGpuHours = 0;
+  private lostCpuHours = 0;
+
   constructor(cfg: SimulationConfig) {
     this.cfg = cfg;
     this.cluster = new ClusterState(Math.max(16, cfg.nodes.length));
@@ -208,8 +289,33 @@ export class Simulation {
       pending: new SampleBuffer(),
       succeeded: 0,
       active: 0,
+      failedPods: 0,
       nextArrival: Infinity,
+      ready: 0,
+      windowStart: NaN,
+      lastChange: 0,
+      timeAll: 0,
+      timeMin: 0,
     }));
+    // Failures: per node down counts (domains overlap), the NotReady state and its epoch.
+    this.failures = cfg.failures ?? NO_FAILURES;
+    const n = cfg.nodes.length;
+    this.nodeDown = new Int32Array(n);
+    this.nodeNotReady = new Uint8Array(n);
+    this.nodeDownSince = new Float64Array(n);
+    this.evFail = e.defineEvent('failure', (slot) => this.onFailure(slot));
+    this.evRepair = e.defineEvent('repair', (slot) => this.onRepair(slot));
+    this.evDetect = e.defineEvent('node-not-ready', (node) => this.onDetect(node));
+    this.evEvict = e.defineEvent('pod-eviction', (pod) => this.onEvict(pod));
+    this.evJobRetry = e.defineEvent('job-retry', (wi) => {
+      this.createJobPod(wi, this.jobRetryIncidents.get(wi)?.shift() ?? -1);
+    });
+    for (const p of this.failures.processes) {
+      for (const d of p.domains) this.slots.push({ name: p.name, domain: d, process: p, stream: cfg.streams.get(`failures/${p.name}/${d.kind}/${d.name}`), down: [], incident: -1 });
+    }
+    for (const o of this.failures.outages) {
+      this.slots.push({ name: o.name, domain: o.domain, outage: o, stream: cfg.streams.get(`failures/${o.name}`), down: [], incident: -1 });
+    }
   }
 
   run(): SimulationResult {
@@ -238,11 +344,17 @@ export class Simulation {
           break;
       }
     });
+    this.slots.forEach((slot, i) => {
+      const t = slot.outage ? slot.outage.at : sample(slot.process!.timeBetweenFailures, slot.stream);
+      if (t <= horizon) e.scheduleAt(t, this.evFail, i);
+    });
     if (sampleInterval > 0) e.scheduleAt(0, this.evSample, 0);
     const progress = this.cfg.onProgress;
     if (progress) e.onProgress = (now) => progress(now / horizon);
     e.run(horizon);
     this.advance(horizon);
+    for (const ws of this.workloads) this.advanceAvailability(ws, horizon);
+    for (let i = 0; i < this.nodeDown.length; i++) if (this.nodeDown[i]! > 0) this.nodeDowntime += horizon - this.nodeDownSince[i]!;
     return this.result();
   }
 
@@ -284,21 +396,23 @@ export class Simulation {
     this.createPod(wi, entry.name ?? `${w.name}-${j}`, entry.spec, entry.duration);
   }
 
-  private createJobPod(wi: number): void {
+  private createJobPod(wi: number, incident = -1): void {
     const ws = this.workloads[wi]!;
     const w = ws.w;
     if (w.kind !== 'job') return;
     ws.active++;
-    this.createPod(wi, `${w.name}-${ws.created}`, w.spec, sample(w.duration, ws.durations));
+    const id = this.createPod(wi, `${w.name}-${ws.created}`, w.spec, sample(w.duration, ws.durations));
+    this.pods.incident[id] = incident;
   }
 
-  private createPod(wi: number, name: string, spec: PodSpec, duration: number): void {
+  private createPod(wi: number, name: string, spec: PodSpec, duration: number): number {
     const ws = this.workloads[wi]!;
     ws.created++;
     const id = this.pods.add(name, spec, wi, this.engine.now, duration);
     this.counts.submitted++;
     this.queue.add(id, spec.priority, this.engine.now);
     this.requestSchedule(this.engine.now);
+    return id;
   }
 
   // ---- scheduling -----------------------------------------------------------------------
@@ -351,22 +465,47 @@ export class Simulation {
     const ws = this.workloads[pods.workload[id]!]!;
     ws.scheduled++;
     ws.pending.push(waited);
-    this.engine.schedule(sample(ws.w.startup, ws.startup), this.evStart, id);
+    const inc = pods.incident[id]!;
+    if (inc >= 0) {
+      const incident = this.incidents[inc]!;
+      if (!(incident.lastBound >= now)) incident.lastBound = now;
+    }
+    this.scheduleStart(id);
+  }
+
+  /** The kubelet starts the containers after the workload's start-up delay. */
+  private scheduleStart(id: number): void {
+    const ws = this.workloads[this.pods.workload[id]!]!;
+    const due = this.engine.now + sample(ws.w.startup, ws.startup);
+    this.pods.startDue[id] = due;
+    this.engine.scheduleAt(due, this.evStart, id);
   }
 
   private onPodStart(id: number): void {
     const pods = this.pods;
-    if (pods.phase[id] !== PodPhase.Bound) throw new Error(`pod ${pods.infos[id]!.name} started in phase ${pods.phase[id]}`);
+    // Stale: the pod was evicted, or its node failed and the start was called off.
+    if (pods.phase[id] !== PodPhase.Bound || pods.startDue[id] !== this.engine.now) return;
+    pods.startDue[id] = NaN;
+    // A node that failed but is not yet known to be down cannot start anything; the pod waits
+    // for the node to come back or for its eviction.
+    if (this.nodeDown[pods.node[id]!]! > 0) return;
+    const now = this.engine.now;
     pods.phase[id] = PodPhase.Running;
+    pods.startedAt[id] = now;
     this.counts.bound--;
     this.counts.running++;
+    this.replicaReady(id, now, 'rescheduled');
     const d = pods.duration[id]!;
-    if (Number.isFinite(d)) this.engine.schedule(Math.max(0, d), this.evFinish, id);
+    if (Number.isFinite(d)) {
+      pods.finishDue[id] = now + Math.max(0, d);
+      this.engine.scheduleAt(pods.finishDue[id]!, this.evFinish, id);
+    }
   }
 
   private onPodFinish(id: number): void {
     const pods = this.pods;
-    if (pods.phase[id] !== PodPhase.Running) throw new Error(`pod ${pods.infos[id]!.name} finished in phase ${pods.phase[id]}`);
+    if (pods.phase[id] !== PodPhase.Running || pods.finishDue[id] !== this.engine.now) return;
+    pods.finishDue[id] = NaN;
     const now = this.engine.now;
     this.advance(now);
     this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
@@ -376,6 +515,7 @@ export class Simulation {
     const wi = pods.workload[id]!;
     const ws = this.workloads[wi]!;
     ws.completed++;
+    this.readyChange(ws, -1, now);
     if (ws.w.kind === 'job') {
       ws.active--;
       ws.succeeded++;
@@ -384,6 +524,244 @@ export class Simulation {
     // A pod left: room may have been made for unschedulable pods.
     this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
     if (this.queue.size > 0) this.requestSchedule(now);
+  }
+
+  // ---- replicas and availability ---------------------------------------------------------
+
+  /** A pod is ready: count it for its service, and for the incident it belongs to. */
+  private replicaReady(id: number, now: number, path: 'resumed' | 'rescheduled'): void {
+    const ws = this.workloads[this.pods.workload[id]!]!;
+    this.readyChange(ws, 1, now);
+    const inc = this.pods.incident[id]!;
+    if (inc < 0) return;
+    this.pods.incident[id] = -1;
+    const incident = this.incidents[inc]!;
+    if (--incident.outstanding === 0) {
+      incident.recovered = now;
+      incident.path = path;
+    }
+  }
+
+  /** Service availability: integrate the time with enough ready replicas, per service. */
+  private readyChange(ws: WorkloadState, delta: number, now: number): void {
+    if (ws.w.kind !== 'service') return;
+    this.advanceAvailability(ws, now);
+    ws.ready += delta;
+    // The window opens when the rollout first reaches every desired replica.
+    if (Number.isNaN(ws.windowStart) && ws.ready >= ws.w.replicas) {
+      ws.windowStart = now;
+      ws.lastChange = now;
+    }
+  }
+
+  private advanceAvailability(ws: WorkloadState, now: number): void {
+    if (ws.w.kind !== 'service' || Number.isNaN(ws.windowStart)) return;
+    const dt = now - ws.lastChange;
+    if (dt > 0) {
+      if (ws.ready >= ws.w.replicas) ws.timeAll += dt;
+      if (ws.ready >= (ws.w.minAvailable ?? 1)) ws.timeMin += dt;
+    }
+    ws.lastChange = now;
+  }
+
+  // ---- failures, detection, eviction, repair ---------------------------------------------
+
+  private onFailure(si: number): void {
+    const slot = this.slots[si]!;
+    const now = this.engine.now;
+    const nodes = slot.domain.nodes;
+    // A fraction of the domain's nodes, drawn without replacement (correlated failures).
+    let chosen = [...nodes];
+    const fraction = slot.process?.fraction ?? 1;
+    if (fraction < 1) {
+      const k = Math.max(1, Math.round(fraction * nodes.length));
+      for (let i = 0; i < k; i++) {
+        const j = i + Math.floor(slot.stream.next() * (chosen.length - i));
+        const t = chosen[i]!;
+        chosen[i] = chosen[j]!;
+        chosen[j] = t;
+      }
+      chosen = chosen.slice(0, k);
+    }
+    const incident: Incident = {
+      id: this.incidents.length,
+      source: slot.name,
+      domainKind: slot.domain.kind,
+      domain: slot.domain.name,
+      nodes: chosen.length,
+      onset: now,
+      detected: NaN,
+      evicted: NaN,
+      lastBound: NaN,
+      recovered: NaN,
+      hostsBack: NaN,
+      affectedReplicas: 0,
+      outstanding: 0,
+      path: '',
+    };
+    this.incidents.push(incident);
+    slot.incident = incident.id;
+    slot.down = chosen;
+    this.advance(now);
+    for (const node of chosen) this.nodeGoesDown(node, incident, now);
+    const repair = slot.outage ? slot.outage.duration : sample(slot.process!.repairTime, slot.stream);
+    if (now + repair <= this.cfg.horizon) this.engine.scheduleAt(now + repair, this.evRepair, si);
+  }
+
+  private nodeGoesDown(node: number, incident: Incident, now: number): void {
+    if (this.nodeDown[node]!++ > 0) return; // already down through another domain
+    this.nodeFailures++;
+    this.nodeDownSince[node] = now;
+    this.engine.scheduleAt(now + this.failures.nodeMonitorGracePeriod, this.evDetect, node);
+    this.nodeIncident.set(node, incident.id);
+    const pods = this.pods;
+    for (const info of this.cluster.nodes[node]!.pods) {
+      const id = info.id;
+      const ws = this.workloads[pods.workload[id]!]!;
+      const running = pods.phase[id] === PodPhase.Running;
+      // Replicas of services and jobs are what an incident must bring back.
+      if (ws.w.kind === 'service' || ws.w.kind === 'job') {
+        if (pods.incident[id]! < 0) {
+          pods.incident[id] = incident.id;
+          incident.affectedReplicas++;
+          incident.outstanding++;
+        }
+      }
+      if (running) {
+        this.readyChange(ws, -1, now);
+        if (Number.isFinite(pods.duration[id]!)) {
+          // The containers died with the node: the work done so far is lost.
+          const hours = (now - pods.startedAt[id]!) / 3600;
+          this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
+          this.lostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
+          pods.finishDue[id] = NaN;
+        }
+      } else {
+        pods.startDue[id] = NaN;
+      }
+    }
+  }
+
+  /** NotReady after the grace period: taint the node, and plan each pod's eviction. */
+  private onDetect(node: number): void {
+    const now = this.engine.now;
+    if (this.nodeDown[node]! === 0 || this.nodeNotReady[node] === 1 || now !== this.nodeDownSince[node]! + this.failures.nodeMonitorGracePeriod) return;
+    this.nodeNotReady[node] = 1;
+    const n = this.cluster.nodes[node]!;
+    n.taints = [...n.specTaints, TAINT_UNREACHABLE_NO_SCHEDULE, TAINT_UNREACHABLE_NO_EXECUTE];
+    const inc = this.incidents[this.nodeIncident.get(node)!]!;
+    if (Number.isNaN(inc.detected)) inc.detected = now;
+    for (const info of n.pods) {
+      const seconds = this.tolerationSeconds(info.spec.tolerations);
+      if (seconds === Infinity) continue;
+      this.evictDue.set(info.id, now + seconds);
+      this.engine.scheduleAt(now + seconds, this.evEvict, info.id);
+    }
+  }
+
+  /** How long a pod stays on an unreachable node: its own NoExecute toleration, else the default 300 s. */
+  private tolerationSeconds(tolerations: PodSpec['tolerations']): number {
+    for (const t of tolerations ?? []) {
+      const matchesKey = t.key === undefined || t.key === '' || t.key === TAINT_UNREACHABLE_NO_EXECUTE.key;
+      const matchesEffect = t.effect === undefined || t.effect === 'NoExecute';
+      if (matchesKey && matchesEffect && (t.operator === 'Exists' || t.key === TAINT_UNREACHABLE_NO_EXECUTE.key)) return t.tolerationSeconds ?? Infinity;
+    }
+    return this.failures.defaultTolerationSeconds;
+  }
+
+  /** The taint manager deletes a pod left on an unreachable node; its controller replaces it. */
+  private onEvict(id: number): void {
+    const pods = this.pods;
+    const now = this.engine.now;
+    if (this.evictDue.get(id) !== now) return;
+    this.evictDue.delete(id);
+    const node = pods.node[id]!;
+    if ((pods.phase[id] !== PodPhase.Bound && pods.phase[id] !== PodPhase.Running) || this.nodeNotReady[node] !== 1) return;
+    const inc = pods.incident[id]!;
+    if (inc >= 0 && Number.isNaN(this.incidents[inc]!.evicted)) this.incidents[inc]!.evicted = now;
+    this.removePod(id, now);
+    this.replace(id, inc);
+    this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
+    if (this.queue.size > 0) this.requestSchedule(now);
+  }
+
+  /** Deletes a pod from its node: Failed, resources released. */
+  private removePod(id: number, now: number): void {
+    const pods = this.pods;
+    this.advance(now);
+    this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
+    if (pods.phase[id] === PodPhase.Running) this.counts.running--;
+    else this.counts.bound--;
+    pods.phase[id] = PodPhase.Failed;
+    pods.startDue[id] = NaN;
+    pods.finishDue[id] = NaN;
+    this.counts.failed++;
+  }
+
+  /** Controllers: a Deployment recreates the replica; a Job retries within its back-off limit. */
+  private replace(id: number, incident: number): void {
+    const wi = this.pods.workload[id]!;
+    const ws = this.workloads[wi]!;
+    const w = ws.w;
+    if (w.kind === 'service') {
+      const nid = this.createPod(wi, `${w.name}-${ws.created}`, w.spec, Infinity);
+      this.pods.incident[nid] = incident;
+    } else if (w.kind === 'job') {
+      ws.active--;
+      ws.failedPods++;
+      if (ws.failedPods <= (w.backoffLimit ?? 6)) {
+        // Job controller back-off: 10 s doubling per failure, capped at 6 minutes.
+        const delay = Math.min(360, 10 * 2 ** (ws.failedPods - 1));
+        const queued = this.jobRetryIncidents.get(wi) ?? [];
+        queued.push(incident);
+        this.jobRetryIncidents.set(wi, queued);
+        this.engine.schedule(delay, this.evJobRetry, wi);
+      }
+      // Past the limit the job gives up: that replica never comes back and its incident stays open.
+    }
+  }
+
+  private onRepair(si: number): void {
+    const slot = this.slots[si]!;
+    const now = this.engine.now;
+    this.advance(now);
+    const incident = this.incidents[slot.incident]!;
+    for (const node of slot.down) this.nodeComesBack(node, now);
+    incident.hostsBack = now;
+    slot.down = [];
+    // Renewal: the domain is up again until its next failure.
+    if (slot.process) {
+      const next = now + sample(slot.process.timeBetweenFailures, slot.stream);
+      if (next <= this.cfg.horizon) this.engine.scheduleAt(next, this.evFail, si);
+    }
+    this.queue.clusterChanged(now, ClusterEvent.NodeUpdate);
+    if (this.queue.size > 0) this.requestSchedule(now);
+  }
+
+  private nodeComesBack(node: number, now: number): void {
+    if (--this.nodeDown[node]! > 0) return; // still down through another domain
+    this.nodeDowntime += now - this.nodeDownSince[node]!;
+    this.nodeNotReady[node] = 0;
+    const n = this.cluster.nodes[node]!;
+    n.taints = n.specTaints;
+    const pods = this.pods;
+    // Pods not yet evicted: service replicas resume; batch and job containers died with the
+    // node (restartPolicy Never/OnFailure: the pod failed) and their controllers react.
+    for (const info of [...n.pods]) {
+      const id = info.id;
+      this.evictDue.delete(id);
+      const ws = this.workloads[pods.workload[id]!]!;
+      if (pods.phase[id] === PodPhase.Bound) {
+        this.scheduleStart(id);
+      } else if (!Number.isFinite(pods.duration[id]!)) {
+        this.replicaReady(id, now, 'resumed');
+      } else {
+        const inc = pods.incident[id]!;
+        this.removePod(id, now);
+        if (ws.w.kind === 'job') this.replace(id, inc);
+        this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
+      }
+    }
   }
 
   // ---- metrics --------------------------------------------------------------------------
@@ -448,6 +826,24 @@ export class Simulation {
       },
       pendingSeconds: summarize(this.pending),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
+      incidents: incidentMetrics(this.incidents, this.cfg.nodes.length * this.cfg.horizon - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
+      incidentList: this.incidents,
+      availability: this.workloads.filter((ws) => ws.w.kind === 'service').map((ws) => {
+        const w = ws.w as Extract<Workload, { kind: 'service' }>;
+        const window = Number.isNaN(ws.windowStart) ? Math.max(0, this.cfg.horizon - w.startAt) : this.cfg.horizon - ws.windowStart;
+        const frac = (t: number) => (window > 0 ? Math.min(1, t / window) : 0);
+        return {
+          name: w.name,
+          desired: w.replicas,
+          minAvailable: w.minAvailable ?? 1,
+          availability: frac(ws.timeAll),
+          availabilityMin: frac(ws.timeMin),
+          downtimeMinutes: (window - ws.timeAll) / 60,
+          downtimeMinutesMin: (window - ws.timeMin) / 60,
+          rolloutSeconds: ws.windowStart - w.startAt,
+          windowSeconds: window,
+        };
+      }),
       workloads: this.workloads.map((ws) => ({
         name: ws.w.name,
         kind: ws.w.kind,

@@ -27,6 +27,8 @@ export interface ServiceWorkload {
   readonly startAt: number;
   /** Delay from bind to Running (image pull + start). */
   readonly startup: Distribution;
+  /** Ready replicas the service needs at least (a PodDisruptionBudget's minAvailable); default 1. */
+  readonly minAvailable?: number | undefined;
 }
 
 /** Job-like: `completions` pods must succeed, at most `parallelism` at a time. */
@@ -39,6 +41,8 @@ export interface JobWorkload {
   readonly startAt: number;
   readonly duration: Distribution;
   readonly startup: Distribution;
+  /** Failed pods retried at most this many times (Job spec.backoffLimit, default 6). */
+  readonly backoffLimit?: number | undefined;
 }
 
 /** An open stream of independent batch pods. */
