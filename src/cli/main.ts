@@ -8,6 +8,7 @@ import { runPool } from '../experiments/pool.js';
 import { writeChart } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
 import { formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
+import { incidentsCSV } from '../sim/failures.js';
 import { writeFilesAtomically } from '../report/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
@@ -75,7 +76,7 @@ program
   .option('--seed <n>', 'override the scenario seed', parseSeed)
   .option('--profile <name>', 'override the scheduler profile (see `orchsim profiles`)')
   .option('--json', 'print the result as JSON on stdout instead of the summary')
-  .option('--out <dir>', 'write result.json and timeseries.csv into this directory')
+  .option('--out <dir>', 'write result.json, timeseries.csv and incidents.csv into this directory')
   .addHelpText('after', `
 Examples:
   $ orchsim run                                   # the built-in 300-node default scenario
@@ -89,7 +90,7 @@ Examples:
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
     if (opts.out) {
-      const written = writeFilesAtomically(opts.out, { 'result.json': resultJSON(out.result), 'timeseries.csv': timeseriesCSV(out.timeseries) });
+      const written = writeFilesAtomically(opts.out, { 'result.json': resultJSON(out.result), 'timeseries.csv': timeseriesCSV(out.timeseries), 'incidents.csv': incidentsCSV(out.incidents) });
       if (!opts.json) process.stderr.write(`wrote ${written.join(', ')}\n`);
     }
     process.stdout.write(opts.json ? resultJSON(out.result) : formatSummary(out.result, { wallSeconds }));

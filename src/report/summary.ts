@@ -17,6 +17,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
     `workloads    ${'name'.padEnd(14)} ${'kind'.padEnd(8)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
+    ...incidentLines(r),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
@@ -32,4 +33,27 @@ export function timeseriesCSV(ts: RunOutput['timeseries']): string {
   const out = [ts.columns.join(',')];
   for (const row of ts.rows) out.push(row.join(','));
   return out.join('\n') + '\n';
+}
+
+/** Availability and incidents, when the run had services or failures. */
+function incidentLines(r: RunResult): string[] {
+  const m = r.metrics;
+  const lines: string[] = [];
+  const inc = m.incidents;
+  if (inc.count > 0) {
+    const t = (x: { count: number; mean: number; p50: number; p95: number }) => (x.count ? `mean ${secs(x.mean)} p50 ${secs(x.p50)} p95 ${secs(x.p95)}` : 'n/a');
+    lines.push(`incidents    ${inc.count} (${inc.open} open at the horizon, not counted as recovered; ${inc.withoutReplicas} hit no replica), ${inc.nodeFailures} node failures, MTBF ${inc.mtbfSeconds ? secs(inc.mtbfSeconds) : 'n/a'}`);
+    lines.push(`MTTD         ${t(inc.mttdSeconds)}   (${inc.mttdSeconds.count} detected)`);
+    const p = inc.mttrSeconds.parts;
+    lines.push(`MTTR         ${t(inc.mttrSeconds)}   parts: detection ${secs(p.detection)} + eviction wait ${secs(p.evictionWait)} + pending ${secs(p.pending)} + startup ${secs(p.startup)}`);
+    lines.push(`host repair  ${t(inc.hostRepairSeconds)}; lost work ${inc.lostGpuHours.toFixed(1)} GPU-hours, ${inc.lostCpuHours.toFixed(1)} CPU-core-hours`);
+  }
+  if (m.availability.length > 0 && (inc.count > 0 || m.availability.some((a) => a.availability < 1))) {
+    lines.push(`availability ${'service'.padEnd(14)} ${'all ready'.padStart(10)} ${'down min'.padStart(9)} ${'>= min'.padStart(10)} ${'down min'.padStart(9)}`);
+    for (const a of m.availability) {
+      const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
+      lines.push(`             ${a.name.padEnd(14)} ${pct(a.availability).padStart(10)} ${a.downtimeMinutes.toFixed(1).padStart(9)} ${pct(a.availabilityMin).padStart(10)} ${a.downtimeMinutesMin.toFixed(1).padStart(9)}   (min ${a.minAvailable} of ${a.desired})`);
+    }
+  }
+  return lines;
 }

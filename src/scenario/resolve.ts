@@ -15,7 +15,8 @@ import { readSwf, swfWorkload } from '../workloads/swf.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import type { Locator } from './load.js';
-import type { PoolDoc, ScenarioDoc, WorkloadDoc } from './schema.js';
+import type { FailuresDoc, PoolDoc, ScenarioDoc, WorkloadDoc } from './schema.js';
+import { NO_FAILURES, type FailureConfig, type FailureDomain } from '../sim/failures.js';
 
 /** Label carrying a node's rack (orchsim convention; Kubernetes has no well-known rack label). */
 export const RACK_LABEL = 'orchsim.io/rack';
@@ -36,6 +37,7 @@ export interface ResolvedScenario {
   readonly workloads: Workload[];
   readonly profile: ProfileConfig;
   readonly queue: 'kubernetes' | 'fifo';
+  readonly failures?: FailureConfig | undefined;
 }
 
 /** Nodes of a pool: zones round-robin, racks round-robin within a zone. */
@@ -86,7 +88,9 @@ function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
     }),
     nodeSelector: w.nodeSelector,
     affinity: w.affinity,
-    tolerations: w.tolerations,
+    tolerations: 'tolerationSeconds' in w && w.tolerationSeconds !== undefined
+      ? [...(w.tolerations ?? []), { key: 'node.kubernetes.io/unreachable', operator: 'Exists' as const, effect: 'NoExecute' as const, tolerationSeconds: w.tolerationSeconds }]
+      : w.tolerations,
     topologySpreadConstraints: w.topologySpreadConstraints,
     gpuModels: w.gpuModels,
     // A Deployment's ReplicaSet selects its pods by their labels; system-default spreading uses it.
@@ -126,10 +130,10 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     const path = ['workloads', i];
     switch (w.type) {
       case 'service':
-        workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup) });
+        workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable });
         break;
       case 'job':
-        workloads.push({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup) });
+        workloads.push({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit });
         break;
       case 'trace': {
         // Trace files are read below with the manifests, relative to the scenario file.
@@ -220,7 +224,10 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   }
   if (issues.length > 0) throw new InputError(issues);
 
+  const failures = doc.failures ? resolveFailures(doc.failures, nodes, file, locate) : NO_FAILURES;
+
   return {
+    failures,
     name: doc.name ?? (file === '<built-in>' ? 'default' : file.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/, '')),
     file,
     seed: overrides.seed ?? doc.seed,
@@ -230,5 +237,52 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     workloads,
     profile: profile!,
     queue: doc.scheduler.queue,
+  };
+}
+
+/** Failure domains from node labels, and the processes and outages over them. */
+function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: string, locate: Locator): FailureConfig {
+  const issues: InputIssue[] = [];
+  const at = (path: (string | number)[], message: string) => {
+    const pos = locate(path);
+    issues.push({ file, line: pos?.line, column: pos?.column, path, message });
+  };
+  const zoneLabel = f.zoneLabel ?? WellKnownLabel.zone;
+  const rackLabel = f.rackLabel ?? RACK_LABEL;
+  const domains = (kind: FailureDomain['kind'], pools?: readonly string[]): FailureDomain[] => {
+    const out = new Map<string, number[]>();
+    nodes.forEach((n, i) => {
+      if (pools && !pools.includes(n.pool ?? n.labels[POOL_LABEL] ?? '')) return;
+      const key = kind === 'node' ? n.name : n.labels[kind === 'zone' ? zoneLabel : rackLabel];
+      if (key === undefined) return;
+      const list = out.get(key) ?? [];
+      list.push(i);
+      out.set(key, list);
+    });
+    return [...out].map(([name, list]) => ({ kind, name, nodes: list }));
+  };
+  const processes = f.processes.map((p, i) => {
+    const d = domains(p.domain, p.pools);
+    if (d.length === 0) at(['failures', 'processes', i, p.pools ? 'pools' : 'domain'], `no node has a ${p.domain === 'node' ? 'matching pool' : `${p.domain === 'zone' ? zoneLabel : rackLabel} label`}${p.pools ? ` in pools ${p.pools.join(', ')}` : ''}`);
+    return { name: p.name, domains: d, timeBetweenFailures: p.timeBetweenFailures, repairTime: p.repairTime, fraction: p.fraction ?? 1 };
+  });
+  const outages = f.outages.map((o, i) => {
+    const kind: FailureDomain['kind'] = o.zone !== undefined ? 'zone' : o.rack !== undefined ? 'rack' : 'node';
+    const wanted = (o.zone ?? o.rack ?? o.node)!;
+    const d = domains(kind).find((x) => x.name === wanted);
+    if (!d) {
+      const known = domains(kind).map((x) => x.name);
+      at(['failures', 'outages', i, kind], `unknown ${kind} "${wanted}"${known.length ? ` (known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''})` : ''}`);
+    }
+    return { name: o.name ?? `outage-${i}-${kind}-${wanted}`, domain: d ?? { kind, name: wanted, nodes: [] }, at: o.at, duration: o.duration };
+  });
+  if (issues.length > 0) throw new InputError(issues);
+  const minor = f.kubernetesVersion ? Number(f.kubernetesVersion.split('.')[1]) : 32;
+  return {
+    // node-monitor-grace-period: 40 s up to v1.31, 50 s from v1.32 (KUBERNETES.md section 3).
+    nodeMonitorGracePeriod: f.nodeMonitorGracePeriod ?? (minor < 32 ? 40 : 50),
+    defaultTolerationSeconds: f.tolerationSeconds ?? 300,
+    processes,
+    outages,
   };
 }

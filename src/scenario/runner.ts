@@ -31,12 +31,15 @@ export interface RunResult {
     readonly pendingSeconds: SimulationResult['pendingSeconds'];
     readonly scheduling: SimulationResult['scheduling'];
     readonly workloads: SimulationResult['workloads'];
+    readonly incidents: SimulationResult['incidents'];
+    readonly availability: SimulationResult['availability'];
   };
   readonly engine: { readonly events: number };
 }
 
 export interface RunOutput {
   readonly result: RunResult;
+  readonly incidents: SimulationResult['incidentList'];
   readonly timeseries: { readonly columns: readonly string[]; readonly rows: readonly (readonly number[])[] };
 }
 
@@ -98,6 +101,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     streams,
     onBind: options.onBind,
     onProgress: options.onProgress,
+    failures: s.failures,
   });
 }
 
@@ -116,9 +120,10 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         nodes: r.nodes,
         allocatable: { cpu: r.allocatable.milliCPU / 1000, memoryBytes: r.allocatable.memory, gpu: r.allocatable.milliGPU / 1000 },
       },
-      metrics: { utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads },
+      metrics: { utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability },
       engine: { events: r.events },
     },
     timeseries: { columns: TIMESERIES_COLUMNS, rows: r.timeseries },
+    incidents: r.incidentList,
   };
 }

@@ -102,6 +102,10 @@ const service = z.strictObject({
   type: z.literal('service'),
   name,
   replicas: z.number().int().min(0),
+  /** Ready replicas the service needs at least (like a PodDisruptionBudget's minAvailable); default 1. */
+  minAvailable: z.number().int().min(0).optional(),
+  /** How long pods stay on an unreachable node before eviction (default 300s). */
+  tolerationSeconds: durationSchema.optional(),
   startAt: durationSchema.optional(),
   requests: fixedRequests.optional(),
   ...podFields,
@@ -112,6 +116,8 @@ const job = z.strictObject({
   name,
   completions: z.number().int().min(1).default(1),
   parallelism: z.number().int().min(1).default(1),
+  backoffLimit: z.number().int().min(0).optional(),
+  tolerationSeconds: durationSchema.optional(),
   startAt: durationSchema.optional(),
   duration: distributionSchema(durationSchema),
   requests: fixedRequests.optional(),
@@ -221,6 +227,37 @@ export const profileSchema = z.strictObject({
   tieBreak: z.enum(['random', 'first']).optional(),
 });
 
+const failureProcess = z.strictObject({
+  name,
+  domain: z.enum(['node', 'rack', 'zone']),
+  /** Only nodes of these pools (e.g. GPU nodes fail more often). */
+  pools: z.array(z.string().min(1)).min(1).optional(),
+  timeBetweenFailures: distributionSchema(durationSchema),
+  repairTime: distributionSchema(durationSchema),
+  /** Fraction of the domain's nodes each failure takes down (correlated failures); default 1. */
+  fraction: z.number().gt(0).max(1).optional(),
+});
+
+const outage = z.strictObject({
+  name: name.optional(),
+  at: durationSchema,
+  duration: durationSchema.refine((v) => v > 0, 'duration must be > 0'),
+  node: z.string().min(1).optional(),
+  rack: z.string().min(1).optional(),
+  zone: z.string().min(1).optional(),
+}).refine((o) => [o.node, o.rack, o.zone].filter((x) => x !== undefined).length === 1, { message: 'name exactly one domain: node, rack or zone' });
+
+const failures = z.strictObject({
+  /** Sets the node monitor grace period: 40s before Kubernetes 1.32, 50s from 1.32. */
+  kubernetesVersion: z.string().regex(/^1\.\d+$/, 'expected a version like "1.31"').optional(),
+  nodeMonitorGracePeriod: durationSchema.optional(),
+  tolerationSeconds: durationSchema.optional(),
+  zoneLabel: z.string().min(1).optional(),
+  rackLabel: z.string().min(1).optional(),
+  processes: z.array(failureProcess).default([]),
+  outages: z.array(outage).default([]),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
@@ -239,6 +276,7 @@ export const scenarioSchema = z.strictObject({
     openbNodes: z.array(z.string().min(1)).default([]),
   }),
   workloads: z.array(workload).default([]),
+  failures: failures.optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -246,3 +284,4 @@ export type ScenarioDoc = z.output<typeof scenarioSchema>;
 export type PoolDoc = z.output<typeof pool>;
 export type WorkloadDoc = z.output<typeof workload>;
 export type ProfileDoc = z.output<typeof profileSchema>;
+export type FailuresDoc = z.output<typeof failures>;
