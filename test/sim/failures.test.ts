@@ -1,0 +1,156 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { prepareScenario, runPrepared, type RunResult } from '../../src/scenario/index.js';
+import { InputError } from '../../src/util/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-failures-'));
+let n = 0;
+function run(yaml: string, seed?: number): { result: RunResult; incidents: ReturnType<typeof runPrepared>['incidents'] } {
+  const f = join(dir, `f${n++}.yaml`);
+  writeFileSync(f, yaml);
+  const out = runPrepared(prepareScenario(f, { seed }));
+  return { result: out.result, incidents: out.incidents };
+}
+
+/** Two nodes in two zones; one web replica per node (hostname anti-affinity), 10 s start-up. */
+const TWO_NODES = (failures: string, extra = '') => `
+horizon: 1d
+cluster:
+  pools:
+    - { name: n, count: 3, zones: [a, b, c], resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - type: service
+    name: web
+    replicas: 2
+    requests: { cpu: 1, memory: 1Gi }
+    startup: 10s
+    nodeSelector: { topology.kubernetes.io/zone: a }
+${extra}
+failures:
+${failures}
+`;
+
+describe('detection and recovery with Kubernetes timings (KUBERNETES.md section 3)', () => {
+  const zoneA = (extra = '', failuresExtra = '') => `
+horizon: 1d
+cluster:
+  pools:
+    - { name: n, count: 6, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - type: service
+    name: web
+    replicas: 3
+    requests: { cpu: 1, memory: 1Gi }
+    startup: 10s
+    nodeSelector: { topology.kubernetes.io/zone: a }
+${extra}
+failures:
+${failuresExtra}
+  outages:
+    - { at: 6h, node: n-0, duration: 2h }
+`;
+  it('a node failure recovers a stateless replica in grace period + 300 s + scheduling + startup, to the second', () => {
+    const { result, incidents } = run(zoneA());
+    const i = incidents[0]!;
+    // 50 s (v1.32+) + 300 s (default toleration) + 0 s scheduling (room on n-2/n-4) + 10 s start-up
+    expect(i.affectedReplicas).toBeGreaterThan(0);
+    expect([i.detected - i.onset, i.evicted - i.detected, i.lastBound - i.evicted, i.recovered - i.lastBound]).toEqual([50, 300, 0, 10]);
+    expect(i.recovered - i.onset).toBe(360);
+    expect(i.path).toBe('rescheduled');
+    expect(i.hostsBack - i.onset).toBe(7200);
+    expect(result.metrics.incidents.mttrSeconds.mean).toBe(360);
+    expect(result.metrics.incidents.mttdSeconds.mean).toBe(50);
+  });
+  it('the grace period follows the Kubernetes version, and a workload may tolerate less', () => {
+    expect(run(zoneA('', '  kubernetesVersion: "1.31"')).incidents[0]!.recovered - 21600).toBe(40 + 300 + 10);
+    expect(run(zoneA('    tolerationSeconds: 60s')).incidents[0]!.recovered - 21600).toBe(50 + 60 + 10);
+  });
+  it('a node back before detection: pods resume, nothing is detected or evicted', () => {
+    const { incidents, result } = run(zoneA().replace('duration: 2h', 'duration: 30s'));
+    const i = incidents[0]!;
+    expect(Number.isNaN(i.detected)).toBe(true);
+    expect(Number.isNaN(i.evicted)).toBe(true);
+    expect(i.recovered - i.onset).toBe(30);
+    expect(i.path).toBe('resumed');
+    expect(result.metrics.pods.failed).toBe(0);
+  });
+  it('a node back after detection but before eviction: detected, pods resume', () => {
+    const i = run(zoneA().replace('duration: 2h', 'duration: 120s')).incidents[0]!;
+    expect(i.detected - i.onset).toBe(50);
+    expect(Number.isNaN(i.evicted)).toBe(true);
+    expect(i.recovered - i.onset).toBe(120);
+  });
+  it('an outage still going at the horizon leaves an open incident, never counted as recovered', () => {
+    const { result, incidents } = run(zoneA().replace('duration: 2h', 'duration: 30d').replace('nodeSelector: { topology.kubernetes.io/zone: a }', 'nodeSelector: { kubernetes.io/hostname: n-0 }'));
+    expect(Number.isNaN(incidents[0]!.recovered)).toBe(true);
+    expect(result.metrics.incidents.open).toBe(1);
+    expect(result.metrics.incidents.mttrSeconds.count).toBe(0);
+  });
+});
+
+describe('availability against analytic values (FAILURES.md)', () => {
+  // One host, exponential failures (mean 10 h) and repairs (mean 1 h): A = MTBF / (MTBF + MTTR) = 10/11.
+  // n = 3 hosts, one replica on each, at least 2 needed: P = A^3 + 3 A^2 (1 - A).
+  const A = 10 / 11;
+  const scenario = (hosts: number) => `
+horizon: 2000h
+sampleInterval: 0
+cluster:
+  pools:
+    - { name: h, count: ${hosts}, resources: { cpu: 4, memory: 8Gi } }
+workloads:
+  - type: service
+    name: app
+    replicas: ${hosts}
+    minAvailable: ${hosts === 1 ? 1 : 2}
+    requests: { cpu: 1, memory: 1Gi }
+    affinity:
+      podAntiAffinity:
+        requiredDuringSchedulingIgnoredDuringExecution:
+          - { labelSelector: { matchLabels: { app: app } }, topologyKey: kubernetes.io/hostname }
+failures:
+  processes:
+    - { name: hosts, domain: node, timeBetweenFailures: { exponential: { mean: 10h } }, repairTime: { exponential: { mean: 1h } } }
+`;
+  /** Mean and 95 % half-width (t quantile for 11 degrees of freedom: 2.201) over 12 seeds. */
+  function estimate(hosts: number, pick: (r: RunResult) => number): { mean: number; half: number } {
+    const xs = Array.from({ length: 12 }, (_, s) => pick(run(scenario(hosts), s + 1).result));
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+    return { mean, half: (2.201 * sd) / Math.sqrt(xs.length) };
+  }
+  it('a single repairable host converges to MTBF / (MTBF + MTTR)', () => {
+    const e = estimate(1, (r) => r.metrics.availability[0]!.availability);
+    expect(e.half).toBeLessThan(0.01);
+    expect(Math.abs(e.mean - A)).toBeLessThanOrEqual(e.half);
+  });
+  it('2 of 3 hosts follow the binomial formula', () => {
+    const P = A ** 3 + 3 * A ** 2 * (1 - A);
+    const e = estimate(3, (r) => r.metrics.availability[0]!.availabilityMin);
+    expect(e.half).toBeLessThan(0.01);
+    expect(Math.abs(e.mean - P)).toBeLessThanOrEqual(e.half);
+  });
+});
+
+describe('bad failure specs: clear errors with positions', () => {
+  const bad = (failures: string) => {
+    const f = join(dir, `bad${n++}.yaml`);
+    writeFileSync(f, TWO_NODES(failures));
+    try {
+      prepareScenario(f);
+    } catch (e) {
+      if (e instanceof InputError) return e.issues.map((i) => `${i.line}:${i.path.join('.')}: ${i.message}`);
+      throw e;
+    }
+    throw new Error('expected an InputError');
+  };
+  it('unknown domain, negative duration, bad distribution parameters, two domains at once', () => {
+    expect(bad('  outages:\n    - { at: 1h, zone: mars, duration: 1h }')[0]).toMatch(/failures\.outages\.0\.zone: unknown zone "mars" \(known: a, b, c\)/);
+    expect(bad('  outages:\n    - { at: 1h, zone: a, duration: -5m }')[0]).toMatch(/duration/);
+    expect(bad('  processes:\n    - { name: p, domain: node, timeBetweenFailures: { weibull: { shape: 0, scale: 1d } }, repairTime: 1h }')[0]).toMatch(/timeBetweenFailures\.weibull\.shape/);
+    expect(bad('  processes:\n    - { name: p, domain: galaxy, timeBetweenFailures: 1d, repairTime: 1h }')[0]).toMatch(/domain/);
+    expect(bad('  outages:\n    - { at: 1h, zone: a, node: n-0, duration: 1h }')[0]).toMatch(/exactly one domain/);
+  });
+});
