@@ -570,11 +570,12 @@ export class Simulation {
     const slot = this.slots[si]!;
     const now = this.engine.now;
     const nodes = slot.domain.nodes;
+    const repair = slot.outage ? slot.outage.duration : sample(slot.process!.repairTime, slot.stream);
     // A fraction of the domain's nodes, drawn without replacement (correlated failures).
     let chosen = [...nodes];
     const fraction = slot.process?.fraction ?? 1;
-    if (fraction < 1) {
-      const k = Math.max(1, Math.round(fraction * nodes.length));
+    if (fraction < 1 && nodes.length > 0) {
+      const k = Math.min(nodes.length, Math.max(1, Math.round(fraction * nodes.length)));
       for (let i = 0; i < k; i++) {
         const j = i + Math.floor(slot.stream.next() * (chosen.length - i));
         const t = chosen[i]!;
@@ -582,6 +583,13 @@ export class Simulation {
         chosen[j] = t;
       }
       chosen = chosen.slice(0, k);
+    }
+    if (chosen.length === 0) {
+      // A domain without nodes (possible when built by hand): nothing fails, the process goes on.
+      if (now + repair <= this.cfg.horizon) this.engine.scheduleAt(now + repair, this.evRepair, si);
+      slot.incident = -1;
+      slot.down = [];
+      return;
     }
     const incident: Incident = {
       id: this.incidents.length,
@@ -604,7 +612,6 @@ export class Simulation {
     slot.down = chosen;
     this.advance(now);
     for (const node of chosen) this.nodeGoesDown(node, incident, now);
-    const repair = slot.outage ? slot.outage.duration : sample(slot.process!.repairTime, slot.stream);
     if (now + repair <= this.cfg.horizon) this.engine.scheduleAt(now + repair, this.evRepair, si);
   }
 
@@ -725,9 +732,8 @@ export class Simulation {
     const slot = this.slots[si]!;
     const now = this.engine.now;
     this.advance(now);
-    const incident = this.incidents[slot.incident]!;
     for (const node of slot.down) this.nodeComesBack(node, now);
-    incident.hostsBack = now;
+    if (slot.incident >= 0) this.incidents[slot.incident]!.hostsBack = now;
     slot.down = [];
     // Renewal: the domain is up again until its next failure.
     if (slot.process) {

@@ -10,6 +10,9 @@ import { fixedIntervalArrivals, poissonArrivals } from '../../src/workloads/arri
 import { sizedPodSpecs } from '../../src/workloads/batch.js';
 import { Gi, makeSpec } from '../helpers/cluster.js';
 
+/** ORCHSIM_PROPERTY_SCALE=20 multiplies every numRuns, for a longer hunt than CI affords. */
+const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
+
 /** Random clusters in 1-3 zones with services, a batch stream and a job, under random failures. */
 const scenarioArb = fc.record({
   nodes: fc.integer({ min: 2, max: 12 }),
@@ -74,6 +77,13 @@ function build(a: ScenarioArgs, withFailures = true): ResolvedScenario {
 }
 
 describe('failure invariants (properties)', () => {
+  it('regression: a failure domain without nodes fails nothing (found by the property below)', () => {
+    const a: ScenarioArgs = { nodes: 2, zones: 3, replicas: 1, batchRate: 1 / 600, mtbfHours: 0.5, repairMinutes: 0.2, domain: 'zone', weibull: false, fraction: 0.5, outageAt: undefined, grace: 40, profile: 'default', queue: 'kubernetes', seed: 0 };
+    const r = createSimulation(build(a)).run();
+    expect(r.incidentList.every((i) => i.domain !== 'z2')).toBe(true);
+    expect(r.incidentList.length).toBeGreaterThan(0);
+  });
+
   it('the scheduler never binds to a NotReady node; incidents are recovered or open; metrics in bounds; pods accounted for', () => {
     fc.assert(fc.property(scenarioArb, (a) => {
       const s = build(a);
@@ -106,7 +116,7 @@ describe('failure invariants (properties)', () => {
       }
       const p = r.pods;
       expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed);
-    }), { numRuns: 25 });
+    }), { numRuns: 25 * SCALE });
   });
 
   it('the same seed reproduces the same incident list, and failures do not change the arrival stream', () => {
@@ -126,6 +136,6 @@ describe('failure invariants (properties)', () => {
         return out;
       };
       expect(arrivals(true)).toEqual(arrivals(false));
-    }), { numRuns: 10 });
+    }), { numRuns: 10 * SCALE });
   });
 });
