@@ -37,6 +37,25 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(workload(r, 'cpu-batch').pendingSeconds.p99).toBe(0);
     expect(workload(r, 'training').pendingSeconds.max).toBeGreaterThan(3600);
   },
+  'zone-outage.yaml': (r) => {
+    const spread = r.metrics.availability.find((a) => a.name === 'web-spread')!;
+    const zonal = r.metrics.availability.find((a) => a.name === 'web-zonal')!;
+    expect(spread.availabilityMin).toBe(1); // never below 4 of 6
+    expect(zonal.availabilityMin).toBeLessThan(1); // all 6 were in zone-a
+    expect(spread.downtimeMinutes).toBeGreaterThan(100); // replacements blocked by maxSkew for ~2 h
+    expect(zonal.downtimeMinutes).toBeLessThan(10); // back after 50 s + 300 s + start-up
+    const p = r.metrics.incidents.mttrSeconds.parts;
+    expect([p.detection, p.evictionWait]).toEqual([50, 300]);
+  },
+  'rack-failures.yaml': (r) => {
+    const inc = r.metrics.incidents;
+    expect(inc.count).toBeGreaterThan(20);
+    expect(inc.mttdSeconds.mean).toBe(50);
+    expect(inc.mttrSeconds.p50).toBeGreaterThan(350);
+    expect(r.metrics.availability.find((a) => a.name === 'api')!.availabilityMin).toBe(1);
+    expect(r.metrics.availability.find((a) => a.name === 'singleton')!.availability).toBeLessThan(1);
+    expect(inc.lostCpuHours).toBeGreaterThan(0);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });
