@@ -187,8 +187,9 @@ interface WorkloadState {
   ready: number;
   windowStart: number;
   lastChange: number;
-  timeAll: number;
-  timeMin: number;
+  /** Time in the window with fewer ready replicas than desired / than minAvailable. */
+  belowAll: number;
+  belowMin: number;
 }
 
 /** One source of failures: a domain of a random process, or a scheduled outage. */
@@ -294,8 +295,8 @@ export class Simulation {
       ready: 0,
       windowStart: NaN,
       lastChange: 0,
-      timeAll: 0,
-      timeMin: 0,
+      belowAll: 0,
+      belowMin: 0,
     }));
     // Failures: per node down counts (domains overlap), the NotReady state and its epoch.
     this.failures = cfg.failures ?? NO_FAILURES;
@@ -558,8 +559,9 @@ export class Simulation {
     if (ws.w.kind !== 'service' || Number.isNaN(ws.windowStart)) return;
     const dt = now - ws.lastChange;
     if (dt > 0) {
-      if (ws.ready >= ws.w.replicas) ws.timeAll += dt;
-      if (ws.ready >= (ws.w.minAvailable ?? 1)) ws.timeMin += dt;
+      // Downtime is accumulated (not uptime), so a service never down is exactly 100 %.
+      if (ws.ready < ws.w.replicas) ws.belowAll += dt;
+      if (ws.ready < (ws.w.minAvailable ?? 1)) ws.belowMin += dt;
     }
     ws.lastChange = now;
   }
@@ -837,15 +839,17 @@ export class Simulation {
       availability: this.workloads.filter((ws) => ws.w.kind === 'service').map((ws) => {
         const w = ws.w as Extract<Workload, { kind: 'service' }>;
         const window = Number.isNaN(ws.windowStart) ? Math.max(0, this.cfg.horizon - w.startAt) : this.cfg.horizon - ws.windowStart;
-        const frac = (t: number) => (window > 0 ? Math.min(1, t / window) : 0);
+        // Never fully rolled out: unavailable over its whole window.
+        const below = (t: number) => (Number.isNaN(ws.windowStart) ? window : t);
+        const frac = (t: number) => (window > 0 ? Math.max(0, 1 - below(t) / window) : 0);
         return {
           name: w.name,
           desired: w.replicas,
           minAvailable: w.minAvailable ?? 1,
-          availability: frac(ws.timeAll),
-          availabilityMin: frac(ws.timeMin),
-          downtimeMinutes: (window - ws.timeAll) / 60,
-          downtimeMinutesMin: (window - ws.timeMin) / 60,
+          availability: frac(ws.belowAll),
+          availabilityMin: frac(ws.belowMin),
+          downtimeMinutes: below(ws.belowAll) / 60,
+          downtimeMinutesMin: below(ws.belowMin) / 60,
           rolloutSeconds: ws.windowStart - w.startAt,
           windowSeconds: window,
         };
