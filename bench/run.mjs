@@ -4,11 +4,12 @@ import { run as eventCore } from './event-core.mjs';
 import { run as scheduling } from './scheduling.mjs';
 import { run as wholeRun } from './whole-run.mjs';
 import { run as fgd } from './fgd.mjs';
+import { run as failures } from './failures.mjs';
 import { machineLine, printSummary } from './lib.mjs';
 
 const started = performance.now();
 const summary = [];
-for (const suite of [eventCore, scheduling, wholeRun, fgd]) {
+for (const suite of [eventCore, scheduling, wholeRun, failures, fgd]) {
   const { summary: rows } = await suite();
   summary.push(...rows);
 }
