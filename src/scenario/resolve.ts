@@ -6,7 +6,7 @@ import type { PodSpec } from '../api/pod.js';
 import { resources } from '../api/resources.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
 import type { NodeSpec } from '../sim/cluster.js';
-import type { Workload } from '../sim/workload.js';
+import type { CrashModel, Workload } from '../sim/workload.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
 import { sizedPodSpecs } from '../workloads/batch.js';
 import { readManifests } from '../workloads/manifests.js';
@@ -25,6 +25,12 @@ export const GPU_MODEL_LABEL = 'nvidia.com/gpu.product';
 export const POOL_LABEL = 'orchsim.io/pool';
 
 const NO_DELAY: Distribution = { kind: 'fixed', value: 0 };
+
+/** Liveness probe defaults: periodSeconds 10, failureThreshold 3 (KUBERNETES.md section 3). */
+function crashModel(c: PodWorkloadDoc['crashes']): CrashModel | undefined {
+  if (!c) return undefined;
+  return { timeBetweenCrashes: c.every, hangFraction: c.hangFraction ?? 0, livenessPeriod: c.livenessPeriod ?? 10, livenessFailureThreshold: c.livenessFailureThreshold ?? 3 };
+}
 
 /** Everything the engine needs, resolved from a scenario document. */
 export interface ResolvedScenario {
@@ -130,10 +136,10 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     const path = ['workloads', i];
     switch (w.type) {
       case 'service':
-        workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable });
+        workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes) });
         break;
       case 'job':
-        workloads.push({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit });
+        workloads.push({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes) });
         break;
       case 'trace': {
         // Trace files are read below with the manifests, relative to the scenario file.
@@ -159,7 +165,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
         const req = w.requests ?? {};
         const template = templateSpec({ ...w, requests: undefined }, false);
         const pods = sizedPodSpecs(template, { milliCPU: req.cpu, memory: req.memory, milliGPU: req['nvidia.com/gpu'] ?? req.gpu });
-        workloads.push({ kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity });
+        workloads.push({ kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes) });
         break;
       }
     }

@@ -78,6 +78,13 @@ const podFields = {
   gpuModels: z.array(z.string().min(1)).min(1).optional(),
   /** Delay from bind to Running: image pull and start-up. */
   startup: distributionSchema(durationSchema).optional(),
+  /** Container crashes: time between crashes of a running container, the share that are hangs. */
+  crashes: z.strictObject({
+    every: distributionSchema(durationSchema),
+    hangFraction: z.number().min(0).max(1).optional(),
+    livenessPeriod: durationSchema.refine((v) => v > 0, 'must be > 0').optional(),
+    livenessFailureThreshold: z.number().int().min(1).optional(),
+  }).optional(),
 };
 
 const fixedRequests = z.strictObject({

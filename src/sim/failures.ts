@@ -14,6 +14,16 @@ export interface FailureDomain {
   readonly nodes: readonly number[];
 }
 
+/** Kubelet container restart back-off: 10 s, doubling, capped at 300 s; reset after 10 min running. */
+export const CRASH_BACKOFF_INITIAL = 10;
+export const CRASH_BACKOFF_MAX = 300;
+export const CRASH_BACKOFF_RESET = 600;
+
+/** Delay before the n-th consecutive restart (n >= 1). */
+export function crashBackoff(n: number): number {
+  return Math.min(CRASH_BACKOFF_MAX, CRASH_BACKOFF_INITIAL * 2 ** (n - 1));
+}
+
 /**
  * Each domain fails and is repaired again and again (an alternating renewal process): up for a
  * time drawn from `timeBetweenFailures`, then down for `repairTime`. An event takes down a
@@ -57,7 +67,7 @@ export const TAINT_UNREACHABLE_NO_EXECUTE: Taint = Object.freeze({ key: 'node.ku
 export interface Incident {
   readonly id: number;
   readonly source: string;
-  readonly domainKind: FailureDomain['kind'];
+  readonly domainKind: FailureDomain['kind'] | 'container';
   readonly domain: string;
   readonly nodes: number;
   readonly onset: number;
@@ -75,8 +85,8 @@ export interface Incident {
   affectedReplicas: number;
   /** Affected replicas not yet running again. */
   outstanding: number;
-  /** How the last replicas came back: 'resumed' (node back before eviction) or 'rescheduled'. */
-  path: 'resumed' | 'rescheduled' | '';
+  /** How the last replicas came back: resumed (node back before eviction), rescheduled, or restarted (container). */
+  path: 'resumed' | 'rescheduled' | 'restarted' | '';
 }
 
 export interface TimeSummary {
@@ -102,9 +112,12 @@ export interface IncidentMetrics {
   readonly withoutReplicas: number;
   readonly mttdSeconds: TimeSummary;
   readonly mttrSeconds: TimeSummary & {
-    readonly parts: { readonly detection: number; readonly evictionWait: number; readonly pending: number; readonly startup: number };
+    /** Means over the `incidents` recovered by rescheduling (the full detect-evict-reschedule path). */
+    readonly parts: { readonly incidents: number; readonly detection: number; readonly evictionWait: number; readonly pending: number; readonly startup: number };
   };
   readonly hostRepairSeconds: TimeSummary;
+  /** Incidents that were container crashes or hangs. */
+  readonly containerCrashes: number;
   /** Node uptime / node failures (FAILURES.md: MTBF); 0 when no node failed. */
   readonly mtbfSeconds: number;
   readonly nodeFailures: number;
@@ -117,6 +130,7 @@ export function incidentMetrics(incidents: readonly Incident[], nodeUptime: numb
   const withReplicas = incidents.filter((i) => i.affectedReplicas > 0);
   const closed = withReplicas.filter((i) => Number.isFinite(i.recovered));
   const rescheduled = closed.filter((i) => i.path === 'rescheduled');
+  const nodeIncidents = incidents.filter((i) => i.domainKind !== 'container');
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   return {
     count: incidents.length,
@@ -127,13 +141,15 @@ export function incidentMetrics(incidents: readonly Incident[], nodeUptime: numb
       ...summarizeTimes(closed.map((i) => i.recovered - i.onset)),
       // The parts, over incidents recovered by rescheduling (the full Kubernetes path).
       parts: {
+        incidents: rescheduled.length,
         detection: mean(rescheduled.map((i) => i.detected - i.onset)),
         evictionWait: mean(rescheduled.map((i) => i.evicted - i.detected)),
         pending: mean(rescheduled.map((i) => i.lastBound - i.evicted)),
         startup: mean(rescheduled.map((i) => i.recovered - i.lastBound)),
       },
     },
-    hostRepairSeconds: summarizeTimes(incidents.map((i) => i.hostsBack - i.onset)),
+    hostRepairSeconds: summarizeTimes(nodeIncidents.map((i) => i.hostsBack - i.onset)),
+    containerCrashes: incidents.length - nodeIncidents.length,
     mtbfSeconds: nodeFailures > 0 ? nodeUptime / nodeFailures : 0,
     nodeFailures,
     lostGpuHours,

@@ -7,7 +7,7 @@ import { ClusterState, type NodeSpec } from './cluster.js';
 import { Engine } from './engine.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from './scheduling-queue.js';
 import {
-  incidentMetrics, NO_FAILURES, TAINT_UNREACHABLE_NO_EXECUTE, TAINT_UNREACHABLE_NO_SCHEDULE,
+  CRASH_BACKOFF_RESET, crashBackoff, incidentMetrics, NO_FAILURES, TAINT_UNREACHABLE_NO_EXECUTE, TAINT_UNREACHABLE_NO_SCHEDULE,
   type FailureConfig, type FailureDomain, type Incident, type IncidentMetrics, type RandomFailureProcess, type ScheduledOutage,
 } from './failures.js';
 import type { Workload } from './workload.js';
@@ -130,6 +130,10 @@ class PodTable {
   startedAt = new Float64Array(1024);
   /** The incident whose replica this pod is (or replaces); -1 for none. */
   incident = new Int32Array(1024);
+  /** Container crashes: when the next one is due (NaN: none), consecutive restarts, restart due. */
+  crashDue = new Float64Array(1024);
+  restarts = new Int32Array(1024);
+  restartDue = new Float64Array(1024);
   readonly infos: PodInfo[] = [];
 
   get length(): number {
@@ -150,6 +154,9 @@ class PodTable {
     this.finishDue[id] = NaN;
     this.startedAt[id] = NaN;
     this.incident[id] = -1;
+    this.crashDue[id] = NaN;
+    this.restarts[id] = 0;
+    this.restartDue[id] = NaN;
     return id;
   }
 
@@ -165,6 +172,9 @@ class PodTable {
     this.finishDue = grown(this.finishDue, c);
     this.startedAt = grown(this.startedAt, c);
     this.incident = grown(this.incident, c);
+    this.crashDue = grown(this.crashDue, c);
+    this.restarts = grown(this.restarts, c);
+    this.restartDue = grown(this.restartDue, c);
   }
 }
 
@@ -174,6 +184,7 @@ interface WorkloadState {
   readonly sizes: RandomStream;
   readonly durations: RandomStream;
   readonly startup: RandomStream;
+  readonly crashes: RandomStream;
   created: number;
   scheduled: number;
   completed: number;
@@ -251,6 +262,8 @@ export class Simulation {
   private readonly evDetect: number;
   private readonly evEvict: number;
   private readonly evJobRetry: number;
+  private readonly evCrash: number;
+  private readonly evRestart: number;
   private readonly slots: FailureSlot[] = [];
   /** The incident that took each down node down (for its detection time). */
   private readonly nodeIncident = new Map<number, number>();
@@ -284,6 +297,7 @@ export class Simulation {
       sizes: cfg.streams.get(`sizes/${w.name}`),
       durations: cfg.streams.get(`durations/${w.name}`),
       startup: cfg.streams.get(`startup/${w.name}`),
+      crashes: cfg.streams.get(`crashes/${w.name}`),
       created: 0,
       scheduled: 0,
       completed: 0,
@@ -308,6 +322,8 @@ export class Simulation {
     this.evRepair = e.defineEvent('repair', (slot) => this.onRepair(slot));
     this.evDetect = e.defineEvent('node-not-ready', (node) => this.onDetect(node));
     this.evEvict = e.defineEvent('pod-eviction', (pod) => this.onEvict(pod));
+    this.evCrash = e.defineEvent('container-crash', (pod) => this.onCrash(pod));
+    this.evRestart = e.defineEvent('container-restart', (pod) => this.onRestart(pod));
     this.evJobRetry = e.defineEvent('job-retry', (wi) => {
       this.createJobPod(wi, this.jobRetryIncidents.get(wi)?.shift() ?? -1);
     });
@@ -495,11 +511,20 @@ export class Simulation {
     pods.startedAt[id] = now;
     this.counts.bound--;
     this.counts.running++;
-    this.replicaReady(id, now, 'rescheduled');
+    this.replicaReady(id, now, pods.restarts[id]! > 0 ? 'restarted' : 'rescheduled');
     const d = pods.duration[id]!;
     if (Number.isFinite(d)) {
       pods.finishDue[id] = now + Math.max(0, d);
       this.engine.scheduleAt(pods.finishDue[id]!, this.evFinish, id);
+    }
+    const crashes = this.workloads[pods.workload[id]!]!.w.crashes;
+    if (crashes) {
+      const ws = this.workloads[pods.workload[id]!]!;
+      const at = now + sample(crashes.timeBetweenCrashes, ws.crashes);
+      if (at <= this.cfg.horizon && !(at >= pods.finishDue[id]!)) {
+        pods.crashDue[id] = at;
+        this.engine.scheduleAt(at, this.evCrash, id);
+      }
     }
   }
 
@@ -530,7 +555,7 @@ export class Simulation {
   // ---- replicas and availability ---------------------------------------------------------
 
   /** A pod is ready: count it for its service, and for the incident it belongs to. */
-  private replicaReady(id: number, now: number, path: 'resumed' | 'rescheduled'): void {
+  private replicaReady(id: number, now: number, path: Incident['path']): void {
     const ws = this.workloads[this.pods.workload[id]!]!;
     this.readyChange(ws, 1, now);
     const inc = this.pods.incident[id]!;
@@ -564,6 +589,72 @@ export class Simulation {
       if (ws.ready < (ws.w.minAvailable ?? 1)) ws.belowMin += dt;
     }
     ws.lastChange = now;
+  }
+
+  // ---- container crashes and restarts ----------------------------------------------------
+
+  /** A container exits (seen at once) or hangs (seen by the liveness probe); the kubelet restarts it after its back-off. */
+  private onCrash(id: number): void {
+    const pods = this.pods;
+    const now = this.engine.now;
+    if (pods.phase[id] !== PodPhase.Running || pods.crashDue[id] !== now || this.nodeDown[pods.node[id]!]! > 0) return;
+    pods.crashDue[id] = NaN;
+    const ws = this.workloads[pods.workload[id]!]!;
+    const crashes = ws.w.crashes!;
+    const hang = ws.crashes.next() < crashes.hangFraction;
+    const detected = hang ? now + crashes.livenessPeriod * crashes.livenessFailureThreshold : now;
+    const info = pods.infos[id]!;
+    const replica = ws.w.kind === 'service' || ws.w.kind === 'job';
+    const incident: Incident = {
+      id: this.incidents.length,
+      source: `crash/${ws.w.name}`,
+      domainKind: 'container',
+      domain: info.name,
+      nodes: 0,
+      onset: now,
+      detected,
+      evicted: NaN,
+      lastBound: NaN,
+      recovered: NaN,
+      hostsBack: NaN,
+      affectedReplicas: replica ? 1 : 0,
+      outstanding: replica ? 1 : 0,
+      path: '',
+    };
+    this.incidents.push(incident);
+    if (replica && pods.incident[id]! < 0) pods.incident[id] = incident.id;
+    else if (replica) {
+      // Already counted for an earlier incident: this crash has no replica of its own to bring back.
+      incident.affectedReplicas = 0;
+      incident.outstanding = 0;
+    }
+    this.readyChange(ws, -1, now);
+    if (Number.isFinite(pods.duration[id]!)) {
+      // The run restarts from the beginning: what it did so far is lost.
+      const hours = (now - pods.startedAt[id]!) / 3600;
+      this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
+      this.lostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
+      pods.finishDue[id] = NaN;
+    }
+    // CrashLoopBackOff: consecutive restarts double the delay; 10 minutes of clean running resets it.
+    const consecutive = now - pods.startedAt[id]! >= CRASH_BACKOFF_RESET ? 1 : pods.restarts[id]! + 1;
+    pods.restarts[id] = consecutive;
+    // The container is down: the pod is Running in Kubernetes terms but not ready; modelled as
+    // Bound until the kubelet starts it again.
+    pods.phase[id] = PodPhase.Bound;
+    this.counts.running--;
+    this.counts.bound++;
+    const due = detected + crashBackoff(consecutive);
+    pods.restartDue[id] = due;
+    if (due <= this.cfg.horizon) this.engine.scheduleAt(due, this.evRestart, id);
+  }
+
+  private onRestart(id: number): void {
+    const pods = this.pods;
+    if (pods.phase[id] !== PodPhase.Bound || pods.restartDue[id] !== this.engine.now) return;
+    pods.restartDue[id] = NaN;
+    if (this.nodeDown[pods.node[id]!]! > 0) return; // the node's return or the eviction takes over
+    this.scheduleStart(id);
   }
 
   // ---- failures, detection, eviction, repair ---------------------------------------------
@@ -636,6 +727,8 @@ export class Simulation {
           incident.outstanding++;
         }
       }
+      pods.crashDue[id] = NaN;
+      pods.restartDue[id] = NaN;
       if (running) {
         this.readyChange(ws, -1, now);
         if (Number.isFinite(pods.duration[id]!)) {
@@ -704,6 +797,8 @@ export class Simulation {
     pods.phase[id] = PodPhase.Failed;
     pods.startDue[id] = NaN;
     pods.finishDue[id] = NaN;
+    pods.crashDue[id] = NaN;
+    pods.restartDue[id] = NaN;
     this.counts.failed++;
   }
 

@@ -7,6 +7,18 @@ import type { RandomStream } from '../util/random.js';
  * these; the engine never knows where a workload came from.
  */
 
+/**
+ * Containers crash while running: after a time drawn from `timeBetweenCrashes` (from each start),
+ * a process exit (seen at once) or, with probability `hangFraction`, a hang found by the liveness
+ * probe after `livenessPeriod` x `livenessFailureThreshold` (10 s x 3 by default).
+ */
+export interface CrashModel {
+  readonly timeBetweenCrashes: Distribution;
+  readonly hangFraction: number;
+  readonly livenessPeriod: number;
+  readonly livenessFailureThreshold: number;
+}
+
 /** Produces batch arrival times. Implementations live in src/workloads/arrivals.ts. */
 export interface ArrivalProcess {
   /** Absolute time of the first arrival at or after `start`... then of each next one after `previous`; Infinity when done. */
@@ -29,6 +41,7 @@ export interface ServiceWorkload {
   readonly startup: Distribution;
   /** Ready replicas the service needs at least (a PodDisruptionBudget's minAvailable); default 1. */
   readonly minAvailable?: number | undefined;
+  readonly crashes?: CrashModel | undefined;
 }
 
 /** Job-like: `completions` pods must succeed, at most `parallelism` at a time. */
@@ -43,6 +56,7 @@ export interface JobWorkload {
   readonly startup: Distribution;
   /** Failed pods retried at most this many times (Job spec.backoffLimit, default 6). */
   readonly backoffLimit?: number | undefined;
+  readonly crashes?: CrashModel | undefined;
 }
 
 /** An open stream of independent batch pods. */
@@ -56,6 +70,7 @@ export interface BatchWorkload {
   readonly startup: Distribution;
   /** Stop after this many pods (Infinity: until the horizon or the arrival process ends). */
   readonly maxPods: number;
+  readonly crashes?: CrashModel | undefined;
 }
 
 /** Explicit pods at given times (bare Pod manifests, trace replay). duration Infinity = runs until the horizon. */
@@ -64,6 +79,7 @@ export interface PodListWorkload {
   readonly name: string;
   readonly pods: readonly { readonly at: number; readonly name?: string | undefined; readonly spec: PodSpec; readonly duration: number }[];
   readonly startup: Distribution;
+  readonly crashes?: CrashModel | undefined;
 }
 
 export type Workload = ServiceWorkload | JobWorkload | BatchWorkload | PodListWorkload;

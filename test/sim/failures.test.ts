@@ -154,3 +154,32 @@ describe('bad failure specs: clear errors with positions', () => {
     expect(bad('  outages:\n    - { at: 1h, zone: a, node: n-0, duration: 1h }')[0]).toMatch(/exactly one domain/);
   });
 });
+
+describe('container crashes: kubelet restart back-off and liveness probes (KUBERNETES.md section 3)', () => {
+  const crash = (every: string, hangFraction: number) => `
+horizon: 2h
+cluster:
+  pools:
+    - { name: n, count: 2, resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - type: service
+    name: app
+    replicas: 1
+    requests: { cpu: 1, memory: 1Gi }
+    startup: 5s
+    crashes: { every: ${every}, hangFraction: ${hangFraction} }
+`;
+  it('a hang is found after 3 x 10 s; restarts back off 10 s doubling to 5 min while crashes come within 10 min', () => {
+    const inc = run(crash('120s', 1)).incidents;
+    // onset = previous ready + 120 s; ready = onset + 30 s (liveness) + back-off + 5 s (start-up)
+    expect(inc.slice(0, 7).map((i) => [i.detected - i.onset, i.recovered - i.onset])).toEqual([
+      [30, 45], [30, 55], [30, 75], [30, 115], [30, 195], [30, 335], [30, 335],
+    ]);
+    expect(inc.every((i) => i.path === 'restarted' || Number.isNaN(i.recovered))).toBe(true);
+  });
+  it('an exit is seen at once, and 10 minutes of clean running resets the back-off', () => {
+    const { incidents, result } = run(crash('1h', 0));
+    expect(incidents.map((i) => [i.detected - i.onset, i.recovered - i.onset])).toEqual([[0, 15]]);
+    expect(result.metrics.incidents.containerCrashes).toBe(1);
+  });
+});
