@@ -56,6 +56,14 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(r.metrics.availability.find((a) => a.name === 'singleton')!.availability).toBeLessThan(1);
     expect(inc.lostCpuHours).toBeGreaterThan(0);
   },
+  'gpu-faults.yaml': (r) => {
+    const inc = r.metrics.incidents;
+    expect(inc.gpuFaults).toBeGreaterThan(5);
+    expect(inc.lostGpuHours).toBeGreaterThan(100); // training work killed by faults
+    expect(workload(r, 'pretrain').completed).toBe(400); // the Job still finishes by retrying
+    expect(inc.mttrSeconds.parts.pending).toBeGreaterThan(inc.mttrSeconds.parts.startup); // waiting for 8 free GPUs dominates
+    expect(r.metrics.availability.find((a) => a.name === 'inference')!.availabilityMin).toBe(1);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

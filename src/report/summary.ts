@@ -45,7 +45,7 @@ function incidentLines(r: RunResult): string[] {
     lines.push(`incidents    ${inc.count} (${inc.open} open at the horizon, not counted as recovered; ${inc.withoutReplicas} hit no replica), ${inc.nodeFailures} node failures, MTBF ${inc.mtbfSeconds ? secs(inc.mtbfSeconds) : 'n/a'}`);
     lines.push(`MTTD         ${t(inc.mttdSeconds)}   (${inc.mttdSeconds.count} detected)`);
     const p = inc.mttrSeconds.parts;
-    lines.push(`MTTR         ${t(inc.mttrSeconds)}${p.incidents > 0 ? `   parts (${p.incidents} rescheduled): detection ${secs(p.detection)} + eviction wait ${secs(p.evictionWait)} + pending ${secs(p.pending)} + startup ${secs(p.startup)}` : ''}${inc.containerCrashes > 0 ? `; ${inc.containerCrashes} container crashes` : ''}`);
+    lines.push(`MTTR         ${t(inc.mttrSeconds)}${p.incidents > 0 ? `   parts (${p.incidents} rescheduled): detection ${secs(p.detection)} + eviction wait ${secs(p.evictionWait)} + pending ${secs(p.pending)} + startup ${secs(p.startup)}` : ''}${inc.containerCrashes > 0 ? `; ${inc.containerCrashes} container crashes` : ''}${inc.gpuFaults > 0 ? `; ${inc.gpuFaults} GPU faults` : ''}`);
     lines.push(`host repair  ${t(inc.hostRepairSeconds)}; lost work ${inc.lostGpuHours.toFixed(1)} GPU-hours, ${inc.lostCpuHours.toFixed(1)} CPU-core-hours`);
   }
   if (m.availability.length > 0 && (inc.count > 0 || m.availability.some((a) => a.availability < 1))) {

@@ -256,6 +256,14 @@ function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: strin
   const zoneLabel = f.zoneLabel ?? WellKnownLabel.zone;
   const rackLabel = f.rackLabel ?? RACK_LABEL;
   const domains = (kind: FailureDomain['kind'], pools?: readonly string[]): FailureDomain[] => {
+    if (kind === 'gpu') {
+      // Every device of every selected GPU node is its own domain.
+      return nodes.flatMap((n, i) => {
+        if (pools && !pools.includes(n.pool ?? n.labels[POOL_LABEL] ?? '')) return [];
+        const devices = Math.floor(n.allocatable.milliGPU / 1000);
+        return Array.from({ length: devices }, (_, d) => ({ kind, name: `${n.name}/gpu${d}`, nodes: [i], device: d }));
+      });
+    }
     const out = new Map<string, number[]>();
     nodes.forEach((n, i) => {
       if (pools && !pools.includes(n.pool ?? n.labels[POOL_LABEL] ?? '')) return;
@@ -269,11 +277,11 @@ function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: strin
   };
   const processes = f.processes.map((p, i) => {
     const d = domains(p.domain, p.pools);
-    if (d.length === 0) at(['failures', 'processes', i, p.pools ? 'pools' : 'domain'], `no node has a ${p.domain === 'node' ? 'matching pool' : `${p.domain === 'zone' ? zoneLabel : rackLabel} label`}${p.pools ? ` in pools ${p.pools.join(', ')}` : ''}`);
+    if (d.length === 0) at(['failures', 'processes', i, p.pools ? 'pools' : 'domain'], `no ${p.domain === 'gpu' ? 'GPU device' : `node with a ${p.domain === 'node' ? 'matching pool' : `${p.domain === 'zone' ? zoneLabel : rackLabel} label`}`}${p.pools ? ` in pools ${p.pools.join(', ')}` : ''}`);
     return { name: p.name, domains: d, timeBetweenFailures: p.timeBetweenFailures, repairTime: p.repairTime, fraction: p.fraction ?? 1 };
   });
   const outages = f.outages.map((o, i) => {
-    const kind: FailureDomain['kind'] = o.zone !== undefined ? 'zone' : o.rack !== undefined ? 'rack' : 'node';
+    const kind: 'node' | 'rack' | 'zone' = o.zone !== undefined ? 'zone' : o.rack !== undefined ? 'rack' : 'node';
     const wanted = (o.zone ?? o.rack ?? o.node)!;
     const d = domains(kind).find((x) => x.name === wanted);
     if (!d) {

@@ -236,7 +236,8 @@ export const profileSchema = z.strictObject({
 
 const failureProcess = z.strictObject({
   name,
-  domain: z.enum(['node', 'rack', 'zone']),
+  /** gpu: every GPU device of the (selected) nodes fails on its own. */
+  domain: z.enum(['node', 'rack', 'zone', 'gpu']),
   /** Only nodes of these pools (e.g. GPU nodes fail more often). */
   pools: z.array(z.string().min(1)).min(1).optional(),
   timeBetweenFailures: distributionSchema(durationSchema),

@@ -145,6 +145,18 @@ export class ClusterState implements ClusterSnapshot {
     }
   }
 
+  /**
+   * A device fault: the device gives no capacity until repaired. Returns the pods holding it
+   * (the caller removes them first; their release must not give the device capacity back).
+   */
+  podsOnGpu(nodeIndex: number, device: number): PodInfo[] {
+    return this.nodes[nodeIndex]!.pods.filter((p) => this.gpuAssignments.get(p.id)?.includes(device));
+  }
+
+  setGpuFailed(nodeIndex: number, device: number, failed: boolean): void {
+    this.gpuFree[this.gpuOffset[nodeIndex]! + device] = failed ? 0 : 1000;
+  }
+
   /** The devices a bound GPU pod holds, or undefined. */
   gpusOf(pod: PodInfo): readonly number[] | undefined {
     return this.gpuAssignments.get(pod.id);

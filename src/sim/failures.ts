@@ -9,9 +9,11 @@ import { quantileSorted } from '../util/stats.js';
 
 /** A failure domain resolved to node indexes: one node, a rack or a zone. */
 export interface FailureDomain {
-  readonly kind: 'node' | 'rack' | 'zone';
+  readonly kind: 'node' | 'rack' | 'zone' | 'gpu';
   readonly name: string;
   readonly nodes: readonly number[];
+  /** For kind 'gpu': the device index on its (single) node. */
+  readonly device?: number | undefined;
 }
 
 /** Kubelet container restart back-off: 10 s, doubling, capped at 300 s; reset after 10 min running. */
@@ -118,6 +120,8 @@ export interface IncidentMetrics {
   readonly hostRepairSeconds: TimeSummary;
   /** Incidents that were container crashes or hangs. */
   readonly containerCrashes: number;
+  /** Incidents that were GPU device faults. */
+  readonly gpuFaults: number;
   /** Node uptime / node failures (FAILURES.md: MTBF); 0 when no node failed. */
   readonly mtbfSeconds: number;
   readonly nodeFailures: number;
@@ -130,7 +134,7 @@ export function incidentMetrics(incidents: readonly Incident[], nodeUptime: numb
   const withReplicas = incidents.filter((i) => i.affectedReplicas > 0);
   const closed = withReplicas.filter((i) => Number.isFinite(i.recovered));
   const rescheduled = closed.filter((i) => i.path === 'rescheduled');
-  const nodeIncidents = incidents.filter((i) => i.domainKind !== 'container');
+  const nodeIncidents = incidents.filter((i) => i.domainKind !== 'container' && i.domainKind !== 'gpu');
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   return {
     count: incidents.length,
@@ -149,7 +153,8 @@ export function incidentMetrics(incidents: readonly Incident[], nodeUptime: numb
       },
     },
     hostRepairSeconds: summarizeTimes(nodeIncidents.map((i) => i.hostsBack - i.onset)),
-    containerCrashes: incidents.length - nodeIncidents.length,
+    containerCrashes: incidents.filter((i) => i.domainKind === 'container').length,
+    gpuFaults: incidents.filter((i) => i.domainKind === 'gpu').length,
     mtbfSeconds: nodeFailures > 0 ? nodeUptime / nodeFailures : 0,
     nodeFailures,
     lostGpuHours,

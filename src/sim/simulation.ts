@@ -704,7 +704,8 @@ export class Simulation {
     slot.incident = incident.id;
     slot.down = chosen;
     this.advance(now);
-    for (const node of chosen) this.nodeGoesDown(node, incident, now);
+    if (slot.domain.kind === 'gpu') this.gpuFault(chosen[0]!, slot.domain.device!, incident, now);
+    else for (const node of chosen) this.nodeGoesDown(node, incident, now);
     if (now + repair <= this.cfg.horizon) this.engine.scheduleAt(now + repair, this.evRepair, si);
   }
 
@@ -742,6 +743,40 @@ export class Simulation {
         pods.startDue[id] = NaN;
       }
     }
+  }
+
+  /**
+   * A GPU device fault: the device plugin reports it unhealthy at once; the containers using it
+   * die, so their pods fail and their controllers replace them (jobs retry, batch work is lost).
+   */
+  private gpuFault(node: number, device: number, incident: Incident, now: number): void {
+    const pods = this.pods;
+    incident.detected = now;
+    for (const info of this.cluster.podsOnGpu(node, device)) {
+      const id = info.id;
+      const ws = this.workloads[pods.workload[id]!]!;
+      const replica = ws.w.kind === 'service' || ws.w.kind === 'job';
+      let inc = pods.incident[id]!;
+      if (replica && inc < 0) {
+        inc = incident.id;
+        incident.affectedReplicas++;
+        incident.outstanding++;
+      }
+      if (pods.phase[id] === PodPhase.Running) {
+        this.readyChange(ws, -1, now);
+        if (Number.isFinite(pods.duration[id]!)) {
+          const hours = (now - pods.startedAt[id]!) / 3600;
+          this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
+          this.lostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
+        }
+      }
+      if (Number.isNaN(incident.evicted)) incident.evicted = now;
+      this.removePod(id, now);
+      if (replica) this.replace(id, inc);
+    }
+    this.cluster.setGpuFailed(node, device, true);
+    this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
+    if (this.queue.size > 0) this.requestSchedule(now);
   }
 
   /** NotReady after the grace period: taint the node, and plan each pod's eviction. */
@@ -829,7 +864,11 @@ export class Simulation {
     const slot = this.slots[si]!;
     const now = this.engine.now;
     this.advance(now);
-    for (const node of slot.down) this.nodeComesBack(node, now);
+    if (slot.domain.kind === 'gpu') {
+      for (const node of slot.down) this.cluster.setGpuFailed(node, slot.domain.device!, false);
+    } else {
+      for (const node of slot.down) this.nodeComesBack(node, now);
+    }
     if (slot.incident >= 0) this.incidents[slot.incident]!.hostsBack = now;
     slot.down = [];
     // Renewal: the domain is up again until its next failure.
