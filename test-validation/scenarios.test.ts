@@ -17,7 +17,7 @@ const run = (file: string, profile?: string): RunResult => runPrepared(prepareSc
 
 describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
   it('each file has a story check here', () => {
-    expect(readdirSync(join(ROOT, 'scenarios/traces')).sort()).toEqual(['openb-replay.yaml', 'sdsc-sp2.yaml']);
+    expect(readdirSync(join(ROOT, 'scenarios/traces')).sort()).toEqual(['lanl-replay.yaml', 'openb-replay.yaml', 'sdsc-sp2.yaml', 'uptime-replay.yaml']);
   });
 
   it('openb-replay: every pod of the default trace is placed on its own cluster, with its own times', () => {
@@ -26,6 +26,22 @@ describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
     expect(r.cluster.allocatable.gpu).toBe(6212);
     expect(r.metrics.pods.submitted).toBe(8152);
     expect(r.metrics.pods.scheduled).toBe(8152);
+  });
+
+  it('lanl-replay: a year of system 20 failures, detected and recovered with Kubernetes timings', () => {
+    const r = run('lanl-replay.yaml');
+    const inc = r.metrics.incidents;
+    expect(inc.nodeFailures).toBeGreaterThan(500);
+    expect(inc.open).toBe(0);
+    expect(inc.mttdSeconds.mean).toBe(50);
+    expect(r.metrics.availability.find((a) => a.name === 'api')!.availabilityMin).toBe(1);
+    expect(inc.lostCpuHours).toBeGreaterThan(0);
+  });
+
+  it('uptime-replay: user-reported outages take fractions of the hosts down', () => {
+    const r = run('uptime-replay.yaml');
+    expect(r.metrics.incidents.count).toBeGreaterThan(10);
+    expect(r.metrics.availability[0]!.availability).toBeLessThan(1);
   });
 
   it('sdsc-sp2: the Kubernetes queue cuts the mean wait but lets the widest jobs starve longer than FIFO', () => {

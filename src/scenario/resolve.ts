@@ -12,6 +12,7 @@ import { sizedPodSpecs } from '../workloads/batch.js';
 import { readManifests } from '../workloads/manifests.js';
 import { openbPodList, readOpenbNodes, readOpenbPods } from '../workloads/openb.js';
 import { readSwf, swfWorkload } from '../workloads/swf.js';
+import { lanlFailures, readLanl, readUptime, uptimeFailures } from '../workloads/failure-traces.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import type { Locator } from './load.js';
@@ -230,7 +231,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   }
   if (issues.length > 0) throw new InputError(issues);
 
-  const failures = doc.failures ? resolveFailures(doc.failures, nodes, file, locate) : NO_FAILURES;
+  const failures = doc.failures ? resolveFailures(doc.failures, nodes, file, locate, base) : NO_FAILURES;
 
   return {
     failures,
@@ -247,7 +248,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
 }
 
 /** Failure domains from node labels, and the processes and outages over them. */
-function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: string, locate: Locator): FailureConfig {
+function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: string, locate: Locator, base: string): FailureConfig {
   const issues: InputIssue[] = [];
   const at = (path: (string | number)[], message: string) => {
     const pos = locate(path);
@@ -280,7 +281,7 @@ function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: strin
     if (d.length === 0) at(['failures', 'processes', i, p.pools ? 'pools' : 'domain'], `no ${p.domain === 'gpu' ? 'GPU device' : `node with a ${p.domain === 'node' ? 'matching pool' : `${p.domain === 'zone' ? zoneLabel : rackLabel} label`}`}${p.pools ? ` in pools ${p.pools.join(', ')}` : ''}`);
     return { name: p.name, domains: d, timeBetweenFailures: p.timeBetweenFailures, repairTime: p.repairTime, fraction: p.fraction ?? 1 };
   });
-  const outages = f.outages.map((o, i) => {
+  const outages: FailureConfig['outages'][number][] = f.outages.map((o, i) => {
     const kind: 'node' | 'rack' | 'zone' = o.zone !== undefined ? 'zone' : o.rack !== undefined ? 'rack' : 'node';
     const wanted = (o.zone ?? o.rack ?? o.node)!;
     const d = domains(kind).find((x) => x.name === wanted);
@@ -289,6 +290,25 @@ function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: strin
       at(['failures', 'outages', i, kind], `unknown ${kind} "${wanted}"${known.length ? ` (known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''})` : ''}`);
     }
     return { name: o.name ?? `outage-${i}-${kind}-${wanted}`, domain: d ?? { kind, name: wanted, nodes: [] }, at: o.at, duration: o.duration };
+  });
+  // Trace replay: every record becomes a scheduled outage of the nodes it maps to.
+  f.traces.forEach((t, i) => {
+    const path = ['failures', 'traces', i];
+    const abs = resolvePath(base, t.file);
+    const text = readText(abs, [...path, 'file'], file, locate);
+    const traceName = t.name ?? (t.format === 'lanl' ? `lanl-${t.system}` : `uptime-${t.file.replace(/^.*\//, '').replace(/\.csv$/, '')}`);
+    try {
+      const events = t.format === 'lanl'
+        ? lanlFailures(readLanl(text, abs), { system: t.system!, nodes: nodes.length, mapping: t.mapping }).map((e) => ({ at: e.at, duration: e.duration, nodes: [e.node] }))
+        : uptimeFailures(readUptime(text, abs), { nodes: nodes.length });
+      events.forEach((e, k) => {
+        if (!(e.duration > 0)) return; // a zero-length record takes nothing down
+        outages.push({ name: `${traceName}#${k}`, domain: { kind: 'trace', name: e.nodes.length === 1 ? nodes[e.nodes[0]!]!.name : `${e.nodes.length} nodes`, nodes: e.nodes }, at: e.at, duration: e.duration });
+      });
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      at([...path, t.format === 'lanl' ? 'system' : 'file'], e instanceof Error ? e.message : String(e));
+    }
   });
   if (issues.length > 0) throw new InputError(issues);
   const minor = f.kubernetesVersion ? Number(f.kubernetesVersion.split('.')[1]) : 32;

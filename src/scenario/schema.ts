@@ -255,6 +255,17 @@ const outage = z.strictObject({
   zone: z.string().min(1).optional(),
 }).refine((o) => [o.node, o.rack, o.zone].filter((x) => x !== undefined).length === 1, { message: 'name exactly one domain: node, rack or zone' });
 
+/** Failures replayed from a trace file (path relative to the scenario). */
+const failureTrace = z.strictObject({
+  name: name.optional(),
+  format: z.enum(['lanl', 'uptime']),
+  file: z.string().min(1),
+  /** lanl: which system's records to replay. */
+  system: z.number().int().min(0).optional(),
+  /** lanl: how the system's node numbers map onto cluster nodes (default modulo). */
+  mapping: z.enum(['modulo', 'sequential']).optional(),
+}).refine((t) => t.format !== 'lanl' || t.system !== undefined, { message: 'a lanl trace needs `system` (which LANL system to replay)', path: ['system'] });
+
 const failures = z.strictObject({
   /** Sets the node monitor grace period: 40s before Kubernetes 1.32, 50s from 1.32. */
   kubernetesVersion: z.string().regex(/^1\.\d+$/, 'expected a version like "1.31"').optional(),
@@ -264,6 +275,7 @@ const failures = z.strictObject({
   rackLabel: z.string().min(1).optional(),
   processes: z.array(failureProcess).default([]),
   outages: z.array(outage).default([]),
+  traces: z.array(failureTrace).default([]),
 });
 
 export const scenarioSchema = z.strictObject({

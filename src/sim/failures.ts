@@ -9,7 +9,8 @@ import { quantileSorted } from '../util/stats.js';
 
 /** A failure domain resolved to node indexes: one node, a rack or a zone. */
 export interface FailureDomain {
-  readonly kind: 'node' | 'rack' | 'zone' | 'gpu';
+  /** 'trace': the nodes one replayed trace record took down. */
+  readonly kind: 'node' | 'rack' | 'zone' | 'gpu' | 'trace';
   readonly name: string;
   readonly nodes: readonly number[];
   /** For kind 'gpu': the device index on its (single) node. */

@@ -183,3 +183,44 @@ workloads:
     expect(result.metrics.incidents.containerCrashes).toBe(1);
   });
 });
+
+describe('failure traces in scenarios', () => {
+  const lanl = join(dir, 'lanl.csv');
+  const header = 'System,machine type,nodes,procstot,procsinnode,nodenum,nodenumz,node install,node prod,node decom,fru type,mem,cputype,memtype,num intercon,purpose,Prob Started,Prob Fixed,Down Time,Facilities,Hardware,Human Error,Network,Undetermined,Software,Same Event';
+  const row = (node: number, start: string, fixed: string, minutes: number) => `20,cluster,4,16,4,${node},${node},,,,part,4,1,1,0,compute,${start},${fixed},${minutes},,Memory,,,,,No`;
+  writeFileSync(lanl, [header, row(1, '1/1/2004 0:00', '1/1/2004 2:00', 120), row(6, '1/2/2004 0:00', '1/2/2004 0:30', 30)].join('\n') + '\n');
+  const uptime = join(dir, 'uptime.csv');
+  writeFileSync(uptime, '"failure_interval","failure_duration","failure_intensity"\n3600000,1200000,0.5\n0,600000,1\n');
+  const scenario = (traces: string) => `
+horizon: 3d
+cluster:
+  pools:
+    - { name: n, count: 4, resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - { type: service, name: web, replicas: 2, requests: { cpu: 1, memory: 1Gi } }
+failures:
+  traces:
+${traces}
+`;
+  it('LANL records become node outages (node number mod cluster size), times from the first record', () => {
+    const { incidents } = run(scenario(`    - { format: lanl, file: ${lanl}, system: 20 }`));
+    // node 1 -> n-1 at 0 for 2 h; node 6 -> 6 mod 4 = n-2 at 24 h for 30 min
+    expect(incidents.map((i) => [i.domain, i.onset, i.hostsBack - i.onset])).toEqual([['n-1', 0, 7200], ['n-2', 86400, 1800]]);
+  });
+  it('uptime rows take a fraction of the hosts down, each next one an interval after the previous ends', () => {
+    const { incidents } = run(scenario(`    - { format: uptime, file: ${uptime} }`));
+    // 1 h, then 20 min down (half of 4 hosts); the next starts 0 ms after that ends, all 4 hosts, 10 min
+    expect(incidents.map((i) => [i.onset, i.nodes, i.hostsBack - i.onset])).toEqual([[3600, 2, 1200], [4800, 4, 600]]);
+  });
+  it('a malformed trace row is bad input with the trace file and line; a lanl trace needs a system', () => {
+    const bad = join(dir, 'bad-lanl.csv');
+    writeFileSync(bad, [header, row(1, '13/45/2004 0:00', '1/1/2004 2:00', 120)].join('\n') + '\n');
+    const f = join(dir, `t${n++}.yaml`);
+    writeFileSync(f, scenario(`    - { format: lanl, file: ${bad}, system: 20 }`));
+    expect(() => prepareScenario(f)).toThrow(/bad-lanl\.csv:2/);
+    writeFileSync(f, scenario(`    - { format: lanl, file: ${lanl} }`));
+    expect(() => prepareScenario(f)).toThrow(/needs `system`/);
+    writeFileSync(f, scenario(`    - { format: lanl, file: ${lanl}, system: 99 }`));
+    expect(() => prepareScenario(f)).toThrow(/no records of system 99/);
+  });
+});
