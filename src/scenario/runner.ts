@@ -88,7 +88,7 @@ export interface RunOptions {
  * Wires a resolved scenario into a Simulation: the run's streams, the profile's framework
  * (optionally wrapped, e.g. by a test that observes every cycle), the nodes and workloads.
  */
-export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined } = {}): Simulation {
+export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined } = {}): Simulation {
   const streams = new RandomStreams(s.seed);
   const framework = buildFramework(s.profile, streams, options.registry, options.profileSource);
   return new Simulation({
@@ -102,6 +102,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     onBind: options.onBind,
     onProgress: options.onProgress,
     failures: s.failures,
+    onSample: options.onSample,
   });
 }
 

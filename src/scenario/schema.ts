@@ -253,6 +253,8 @@ const outage = z.strictObject({
   node: z.string().min(1).optional(),
   rack: z.string().min(1).optional(),
   zone: z.string().min(1).optional(),
+  /** A planned drain (cordon and evict at once) instead of a failure. */
+  drain: z.boolean().optional(),
 }).refine((o) => [o.node, o.rack, o.zone].filter((x) => x !== undefined).length === 1, { message: 'name exactly one domain: node, rack or zone' });
 
 /** Failures replayed from a trace file (path relative to the scenario). */

@@ -46,6 +46,11 @@ export interface ScheduledOutage {
   readonly domain: FailureDomain;
   readonly at: number;
   readonly duration: number;
+  /**
+   * A planned drain rather than a failure: the nodes stay up but are cordoned, and their pods are
+   * evicted at once (kubectl drain); after `duration` they are uncordoned.
+   */
+  readonly drain?: boolean | undefined;
 }
 
 export interface FailureConfig {

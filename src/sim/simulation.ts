@@ -25,6 +25,8 @@ export interface SimulationConfig {
   readonly streams: RandomStreams;
   /** Node, rack and zone failures and the detection timings; none when absent. */
   readonly failures?: FailureConfig | undefined;
+  /** Called at every time-series sample (tests use it to check invariants during a run). */
+  readonly onSample?: ((sim: Simulation, now: number) => void) | undefined;
   /** Called now and then with the fraction of the horizon simulated (progress displays only). */
   readonly onProgress?: ((fraction: number) => void) | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
@@ -375,6 +377,16 @@ export class Simulation {
     return this.result();
   }
 
+  /** Whether a node is up (not failed); a drained node is up. */
+  isNodeUp(node: number): boolean {
+    return this.nodeDown[node] === 0;
+  }
+
+  /** Ready replicas the availability accounting counts for a service, now. */
+  readyReplicas(workload: string): number {
+    return this.workloads.find((ws) => ws.w.name === workload)?.ready ?? 0;
+  }
+
   // ---- workload controllers -------------------------------------------------------------
 
   private onArrival(wi: number): void {
@@ -704,7 +716,8 @@ export class Simulation {
     slot.incident = incident.id;
     slot.down = chosen;
     this.advance(now);
-    if (slot.domain.kind === 'gpu') this.gpuFault(chosen[0]!, slot.domain.device!, incident, now);
+    if (slot.outage?.drain) this.drain(chosen, incident, now);
+    else if (slot.domain.kind === 'gpu') this.gpuFault(chosen[0]!, slot.domain.device!, incident, now);
     else for (const node of chosen) this.nodeGoesDown(node, incident, now);
     if (now + repair <= this.cfg.horizon) this.engine.scheduleAt(now + repair, this.evRepair, si);
   }
@@ -743,6 +756,33 @@ export class Simulation {
         pods.startDue[id] = NaN;
       }
     }
+  }
+
+  /** kubectl drain: cordon the nodes, evict their pods now; controllers recreate them elsewhere. */
+  private drain(nodes: readonly number[], incident: Incident, now: number): void {
+    const pods = this.pods;
+    incident.detected = now;
+    for (const node of nodes) {
+      const n = this.cluster.nodes[node]!;
+      n.unschedulable = true;
+      for (const info of [...n.pods]) {
+        const id = info.id;
+        const ws = this.workloads[pods.workload[id]!]!;
+        const replica = ws.w.kind === 'service' || ws.w.kind === 'job';
+        let inc = pods.incident[id]!;
+        if (replica && inc < 0) {
+          inc = incident.id;
+          incident.affectedReplicas++;
+          incident.outstanding++;
+        }
+        if (pods.phase[id] === PodPhase.Running) this.readyChange(ws, -1, now);
+        if (Number.isNaN(incident.evicted)) incident.evicted = now;
+        this.removePod(id, now);
+        if (replica) this.replace(id, inc);
+      }
+    }
+    this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
+    if (this.queue.size > 0) this.requestSchedule(now);
   }
 
   /**
@@ -864,7 +904,9 @@ export class Simulation {
     const slot = this.slots[si]!;
     const now = this.engine.now;
     this.advance(now);
-    if (slot.domain.kind === 'gpu') {
+    if (slot.outage?.drain) {
+      for (const node of slot.down) this.cluster.nodes[node]!.unschedulable = false;
+    } else if (slot.domain.kind === 'gpu') {
       for (const node of slot.down) this.cluster.setGpuFailed(node, slot.domain.device!, false);
     } else {
       for (const node of slot.down) this.nodeComesBack(node, now);
@@ -924,6 +966,7 @@ export class Simulation {
 
   private onSample(): void {
     const now = this.engine.now;
+    this.cfg.onSample?.(this, now);
     const c = this.cluster;
     const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
     this.rows.push([

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { PodPhase } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import type { ResolvedScenario } from '../../src/scenario/resolve.js';
 import { createSimulation, runScenario } from '../../src/scenario/runner.js';
@@ -87,10 +88,19 @@ describe('failure invariants (properties)', () => {
   it('the scheduler never binds to a NotReady node; incidents are recovered or open; metrics in bounds; pods accounted for', () => {
     fc.assert(fc.property(scenarioArb, (a) => {
       const s = build(a);
-      const sim = createSimulation(s, {
+      const sim = createSimulation({ ...s, sampleInterval: 300 }, {
         onBind: (_pod, node, cluster) => {
           // The unreachable taint marks a node known to be down; no built-in profile tolerates it.
           expect(cluster.nodes[node]!.taints).not.toContain(TAINT_UNREACHABLE_NO_SCHEDULE);
+        },
+        // No pod serves from a down node, at any sample: a service's ready replicas are exactly
+        // its running pods on nodes that are up.
+        onSample: (sim) => {
+          let serving = 0;
+          for (let id = 0; id < sim.pods.length; id++) {
+            if (sim.pods.infos[id]!.name.startsWith('web-') && sim.pods.phase[id] === PodPhase.Running && sim.isNodeUp(sim.pods.node[id]!)) serving++;
+          }
+          expect(sim.readyReplicas('web')).toBe(serving);
         },
       });
       const r = sim.run();

@@ -82,6 +82,10 @@ ${failuresExtra}
     expect(Number.isNaN(i.evicted)).toBe(true);
     expect(i.recovered - i.onset).toBe(120);
   });
+  it('a drain cordons the node and evicts at once: no detection, no toleration wait', () => {
+    const i = run(zoneA().replace('duration: 2h }', 'duration: 2h, drain: true }')).incidents[0]!;
+    expect([i.detected - i.onset, i.evicted - i.onset, i.recovered - i.onset]).toEqual([0, 0, 10]);
+  });
   it('an outage still going at the horizon leaves an open incident, never counted as recovered', () => {
     const { result, incidents } = run(zoneA().replace('duration: 2h', 'duration: 30d').replace('nodeSelector: { topology.kubernetes.io/zone: a }', 'nodeSelector: { kubernetes.io/hostname: n-0 }'));
     expect(Number.isNaN(incidents[0]!.recovered)).toBe(true);
