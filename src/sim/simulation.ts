@@ -641,13 +641,9 @@ export class Simulation {
       incident.outstanding = 0;
     }
     this.readyChange(ws, -1, now);
-    if (Number.isFinite(pods.duration[id]!)) {
-      // The run restarts from the beginning: what it did so far is lost.
-      const hours = (now - pods.startedAt[id]!) / 3600;
-      this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
-      this.lostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
-      pods.finishDue[id] = NaN;
-    }
+    // The run restarts from the beginning: what it did so far is lost.
+    this.loseWork(id, now);
+    pods.finishDue[id] = NaN;
     // CrashLoopBackOff: consecutive restarts double the delay; 10 minutes of clean running resets it.
     const consecutive = now - pods.startedAt[id]! >= CRASH_BACKOFF_RESET ? 1 : pods.restarts[id]! + 1;
     pods.restarts[id] = consecutive;
@@ -745,13 +741,9 @@ export class Simulation {
       pods.restartDue[id] = NaN;
       if (running) {
         this.readyChange(ws, -1, now);
-        if (Number.isFinite(pods.duration[id]!)) {
-          // The containers died with the node: the work done so far is lost.
-          const hours = (now - pods.startedAt[id]!) / 3600;
-          this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
-          this.lostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
-          pods.finishDue[id] = NaN;
-        }
+        // The containers died with the node: the work done so far is lost.
+        this.loseWork(id, now);
+        pods.finishDue[id] = NaN;
       } else {
         pods.startDue[id] = NaN;
       }
@@ -760,26 +752,11 @@ export class Simulation {
 
   /** kubectl drain: cordon the nodes, evict their pods now; controllers recreate them elsewhere. */
   private drain(nodes: readonly number[], incident: Incident, now: number): void {
-    const pods = this.pods;
     incident.detected = now;
     for (const node of nodes) {
       const n = this.cluster.nodes[node]!;
       n.unschedulable = true;
-      for (const info of [...n.pods]) {
-        const id = info.id;
-        const ws = this.workloads[pods.workload[id]!]!;
-        const replica = ws.w.kind === 'service' || ws.w.kind === 'job';
-        let inc = pods.incident[id]!;
-        if (replica && inc < 0) {
-          inc = incident.id;
-          incident.affectedReplicas++;
-          incident.outstanding++;
-        }
-        if (pods.phase[id] === PodPhase.Running) this.readyChange(ws, -1, now);
-        if (Number.isNaN(incident.evicted)) incident.evicted = now;
-        this.removePod(id, now);
-        if (replica) this.replace(id, inc);
-      }
+      for (const info of [...n.pods]) this.killForIncident(info.id, incident, now);
     }
     this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
     if (this.queue.size > 0) this.requestSchedule(now);
@@ -790,33 +767,44 @@ export class Simulation {
    * die, so their pods fail and their controllers replace them (jobs retry, batch work is lost).
    */
   private gpuFault(node: number, device: number, incident: Incident, now: number): void {
-    const pods = this.pods;
     incident.detected = now;
-    for (const info of this.cluster.podsOnGpu(node, device)) {
-      const id = info.id;
-      const ws = this.workloads[pods.workload[id]!]!;
-      const replica = ws.w.kind === 'service' || ws.w.kind === 'job';
-      let inc = pods.incident[id]!;
-      if (replica && inc < 0) {
-        inc = incident.id;
-        incident.affectedReplicas++;
-        incident.outstanding++;
-      }
-      if (pods.phase[id] === PodPhase.Running) {
-        this.readyChange(ws, -1, now);
-        if (Number.isFinite(pods.duration[id]!)) {
-          const hours = (now - pods.startedAt[id]!) / 3600;
-          this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
-          this.lostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
-        }
-      }
-      if (Number.isNaN(incident.evicted)) incident.evicted = now;
-      this.removePod(id, now);
-      if (replica) this.replace(id, inc);
-    }
+    for (const info of this.cluster.podsOnGpu(node, device)) this.killForIncident(info.id, incident, now);
     this.cluster.setGpuFailed(node, device, true);
     this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
     if (this.queue.size > 0) this.requestSchedule(now);
+  }
+
+  /**
+   * Removes a pod at once because of an incident (a drain's eviction, a GPU fault): a replica is
+   * counted for the incident, a batch run loses its work, and the controller replaces the pod.
+   */
+  private killForIncident(id: number, incident: Incident, now: number): void {
+    const pods = this.pods;
+    const ws = this.workloads[pods.workload[id]!]!;
+    const replica = ws.w.kind === 'service' || ws.w.kind === 'job';
+    let inc = pods.incident[id]!;
+    if (replica && inc < 0) {
+      inc = incident.id;
+      incident.affectedReplicas++;
+      incident.outstanding++;
+    }
+    if (pods.phase[id] === PodPhase.Running) {
+      this.readyChange(ws, -1, now);
+      this.loseWork(id, now);
+    }
+    if (Number.isNaN(incident.evicted)) incident.evicted = now;
+    this.removePod(id, now);
+    if (replica) this.replace(id, inc);
+  }
+
+  /** A running batch or job pod killed now loses what it did since it started. */
+  private loseWork(id: number, now: number): void {
+    const pods = this.pods;
+    if (!Number.isFinite(pods.duration[id]!)) return;
+    const info = pods.infos[id]!;
+    const hours = (now - pods.startedAt[id]!) / 3600;
+    this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
+    this.lostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
   }
 
   /** NotReady after the grace period: taint the node, and plan each pod's eviction. */
