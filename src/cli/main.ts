@@ -108,7 +108,10 @@ Examples:
   .action((scenario: string, opts: { json?: boolean }) => {
     const { resolved } = prepareScenario(scenario);
     const summary = { valid: true, scenario: resolved.name, nodes: resolved.nodes.length, workloads: resolved.workloads.length, profile: resolved.profile.name, horizonSeconds: resolved.horizon };
-    process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : `${scenario}: valid (${summary.nodes} nodes, ${summary.workloads} workloads, profile ${summary.profile})\n`);
+    const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
+    const f = resolved.failures;
+    const failures = f && (f.processes.length > 0 || f.outages.length > 0) ? `; ${plural(f.processes.length, 'random failure process', 'random failure processes')}, ${plural(f.outages.length, 'scheduled outage')}` : '';
+    process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${failures})\n`);
   });
 
 program
