@@ -45,6 +45,8 @@ export class ClusterState implements ClusterSnapshot {
   gpuFree: Float64Array = new Float64Array(64);
   gpuOffset: Int32Array;
   private gpuDevices = 0;
+  /** Active faults per failed device (flat device index). */
+  private readonly gpuFaults = new Map<number, number>();
   /** Devices held by each GPU pod (pod id -> device indexes on its node). */
   private readonly gpuAssignments = new Map<number, readonly number[]>();
   /** Cluster-wide sums, kept incrementally for utilization metrics. */
@@ -153,8 +155,18 @@ export class ClusterState implements ClusterSnapshot {
     return this.nodes[nodeIndex]!.pods.filter((p) => this.gpuAssignments.get(p.id)?.includes(device));
   }
 
+  /**
+   * Faults on a device are counted: it gives capacity back only when the last overlapping fault
+   * is repaired. No pod can hold a failed device (its free capacity is 0 while failed).
+   */
   setGpuFailed(nodeIndex: number, device: number, failed: boolean): void {
-    this.gpuFree[this.gpuOffset[nodeIndex]! + device] = failed ? 0 : 1000;
+    const d = this.gpuOffset[nodeIndex]! + device;
+    const faults = (this.gpuFaults.get(d) ?? 0) + (failed ? 1 : -1);
+    if (faults < 0) throw new Error(`GPU ${device} of node ${this.nodes[nodeIndex]!.name} repaired more often than it failed`);
+    if (faults === 0) this.gpuFaults.delete(d);
+    else this.gpuFaults.set(d, faults);
+    if (failed && faults === 1) this.gpuFree[d] = 0;
+    if (!failed && faults === 0) this.gpuFree[d] = 1000;
   }
 
   /** The devices a bound GPU pod holds, or undefined. */
@@ -225,6 +237,10 @@ export class SimNode implements NodeInfo {
   taints: readonly Taint[];
   /** The taints the node was declared with. */
   readonly specTaints: readonly Taint[];
+  /** spec.unschedulable as declared (a drain's end restores it). */
+  readonly specUnschedulable: boolean;
+  /** Drains in progress (overlapping drains keep the node cordoned until the last ends). */
+  drains = 0;
   unschedulable: boolean;
   readonly allocatable: Resources;
   readonly allowedPodNumber: number;
@@ -245,6 +261,7 @@ export class SimNode implements NodeInfo {
     this.labels = spec.labels;
     this.taints = spec.taints;
     this.specTaints = spec.taints;
+    this.specUnschedulable = spec.unschedulable;
     this.unschedulable = spec.unschedulable;
     this.allocatable = spec.allocatable;
     this.allowedPodNumber = spec.allowedPodNumber ?? DEFAULT_MAX_PODS;

@@ -260,7 +260,8 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   private ids = new Int32Array(1024);
   private head = 0;
   private tail = 0;
-  /** Events that could unblock the head; 0 when not blocked. */
+  private blocked = false;
+  /** Events that could unblock the head. */
   private blockedOn = 0;
   private readonly attemptCounts = new Map<number, number>();
 
@@ -285,7 +286,7 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   }
 
   pop(): number {
-    if (this.blockedOn !== 0 || this.head === this.tail) return -1;
+    if (this.blocked || this.head === this.tail) return -1;
     return this.ids[this.head++]!;
   }
 
@@ -293,11 +294,12 @@ export class FifoSchedulingQueue implements SchedulingQueue {
     this.attemptCounts.set(pod, (this.attemptCounts.get(pod) ?? 0) + 1);
     // Put it back at the head and stop until an event that could help it.
     this.ids[--this.head] = pod;
+    this.blocked = true;
     this.blockedOn = events;
   }
 
   clusterChanged(_now: number, event: number): void {
-    if ((this.blockedOn & event) !== 0) this.blockedOn = 0;
+    if (this.blocked && (this.blockedOn & event) !== 0) this.blocked = false;
   }
 
   nextWakeup(): number {

@@ -136,6 +136,8 @@ class PodTable {
   crashDue = new Float64Array(1024);
   restarts = new Int32Array(1024);
   restartDue = new Float64Array(1024);
+  /** 1 while the pod's containers run and it is counted ready (so stopping is counted once). */
+  live = new Uint8Array(1024);
   readonly infos: PodInfo[] = [];
 
   get length(): number {
@@ -159,6 +161,7 @@ class PodTable {
     this.crashDue[id] = NaN;
     this.restarts[id] = 0;
     this.restartDue[id] = NaN;
+    this.live[id] = 0;
     return id;
   }
 
@@ -177,6 +180,7 @@ class PodTable {
     this.crashDue = grown(this.crashDue, c);
     this.restarts = grown(this.restarts, c);
     this.restartDue = grown(this.restartDue, c);
+    this.live = grown(this.live, c);
   }
 }
 
@@ -195,6 +199,8 @@ interface WorkloadState {
   succeeded: number;
   active: number;
   failedPods: number;
+  /** A Job past its backoffLimit: failed, it creates no more pods. */
+  jobFailed: boolean;
   nextArrival: number;
   /** Service availability: ready replicas now, and time integrals since the window opened. */
   ready: number;
@@ -248,7 +254,7 @@ export class Simulation {
   private areaAllocMem = 0;
   private areaAllocGPU = 0;
   private readonly pending = new SampleBuffer();
-  private counts = { submitted: 0, scheduled: 0, completed: 0, running: 0, bound: 0, failed: 0 };
+  private counts = { submitted: 0, scheduled: 0, completed: 0, running: 0, bound: 0, failed: 0, failedPending: 0 };
   private attempts = 0;
   private failedAttempts = 0;
   private nodesEvaluated = 0;
@@ -307,6 +313,7 @@ export class Simulation {
       succeeded: 0,
       active: 0,
       failedPods: 0,
+      jobFailed: false,
       nextArrival: Infinity,
       ready: 0,
       windowStart: NaN,
@@ -327,7 +334,7 @@ export class Simulation {
     this.evCrash = e.defineEvent('container-crash', (pod) => this.onCrash(pod));
     this.evRestart = e.defineEvent('container-restart', (pod) => this.onRestart(pod));
     this.evJobRetry = e.defineEvent('job-retry', (wi) => {
-      this.createJobPod(wi, this.jobRetryIncidents.get(wi)?.shift() ?? -1);
+      this.createJobPod(wi, this.jobRetryIncidents.get(wi)?.shift() ?? -1, true);
     });
     for (const p of this.failures.processes) {
       for (const d of p.domains) this.slots.push({ name: p.name, domain: d, process: p, stream: cfg.streams.get(`failures/${p.name}/${d.kind}/${d.name}`), down: [], incident: -1 });
@@ -375,6 +382,12 @@ export class Simulation {
     for (const ws of this.workloads) this.advanceAvailability(ws, horizon);
     for (let i = 0; i < this.nodeDown.length; i++) if (this.nodeDown[i]! > 0) this.nodeDowntime += horizon - this.nodeDownSince[i]!;
     return this.result();
+  }
+
+  /** Whether a pod is still bound (Bound or Running) to this node. */
+  private isBoundTo(id: number, node: number): boolean {
+    const phase = this.pods.phase[id];
+    return this.pods.node[id] === node && (phase === PodPhase.Bound || phase === PodPhase.Running);
   }
 
   /** Whether a node is up (not failed); a drained node is up. */
@@ -425,11 +438,12 @@ export class Simulation {
     this.createPod(wi, entry.name ?? `${w.name}-${j}`, entry.spec, entry.duration);
   }
 
-  private createJobPod(wi: number, incident = -1): void {
+  /** A new Job pod; a retry reuses the active slot its failed pod kept (so nothing is over-created). */
+  private createJobPod(wi: number, incident = -1, retry = false): void {
     const ws = this.workloads[wi]!;
     const w = ws.w;
-    if (w.kind !== 'job') return;
-    ws.active++;
+    if (w.kind !== 'job' || ws.jobFailed) return;
+    if (!retry) ws.active++;
     const id = this.createPod(wi, `${w.name}-${ws.created}`, w.spec, sample(w.duration, ws.durations));
     this.pods.incident[id] = incident;
   }
@@ -461,6 +475,8 @@ export class Simulation {
     const cluster = this.cluster;
     const pods = this.pods;
     for (let id = queue.pop(now); id >= 0; id = queue.pop(now)) {
+      // A pod deleted while it waited (its Job failed) leaves the queue here.
+      if (pods.phase[id] !== PodPhase.Pending) continue;
       this.attempts++;
       const info = pods.infos[id]!;
       const node = scheduler.schedule(info, cluster, this.tieBreak);
@@ -499,6 +515,9 @@ export class Simulation {
       const incident = this.incidents[inc]!;
       if (!(incident.lastBound >= now)) incident.lastBound = now;
     }
+    // A pod that tolerates the unreachable NoSchedule taint can land on a NotReady node; the
+    // taint manager evicts it after its NoExecute toleration like the pods already there.
+    if (this.nodeNotReady[node] === 1) this.planEviction(info, now);
     this.scheduleStart(id);
   }
 
@@ -523,21 +542,39 @@ export class Simulation {
     pods.startedAt[id] = now;
     this.counts.bound--;
     this.counts.running++;
+    pods.live[id] = 1;
     this.replicaReady(id, now, pods.restarts[id]! > 0 ? 'restarted' : 'rescheduled');
     const d = pods.duration[id]!;
     if (Number.isFinite(d)) {
       pods.finishDue[id] = now + Math.max(0, d);
       this.engine.scheduleAt(pods.finishDue[id]!, this.evFinish, id);
     }
-    const crashes = this.workloads[pods.workload[id]!]!.w.crashes;
-    if (crashes) {
-      const ws = this.workloads[pods.workload[id]!]!;
-      const at = now + sample(crashes.timeBetweenCrashes, ws.crashes);
-      if (at <= this.cfg.horizon && !(at >= pods.finishDue[id]!)) {
-        pods.crashDue[id] = at;
-        this.engine.scheduleAt(at, this.evCrash, id);
-      }
+    this.scheduleCrash(id, now);
+  }
+
+  /** The next crash of a running container, if its workload crashes (before it would finish). */
+  private scheduleCrash(id: number, now: number): void {
+    const pods = this.pods;
+    const ws = this.workloads[pods.workload[id]!]!;
+    const crashes = ws.w.crashes;
+    if (!crashes) return;
+    const at = now + sample(crashes.timeBetweenCrashes, ws.crashes);
+    if (at <= this.cfg.horizon && !(at >= pods.finishDue[id]!)) {
+      pods.crashDue[id] = at;
+      this.engine.scheduleAt(at, this.evCrash, id);
     }
+  }
+
+  /**
+   * The pod's containers stop serving now (node down, crash, kill): counted once, however many
+   * causes stack up. A batch or job run loses its work.
+   */
+  private stopContainers(id: number, now: number): void {
+    const pods = this.pods;
+    if (pods.live[id] !== 1) return;
+    pods.live[id] = 0;
+    this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
+    this.loseWork(id, now);
   }
 
   private onPodFinish(id: number): void {
@@ -553,11 +590,12 @@ export class Simulation {
     const wi = pods.workload[id]!;
     const ws = this.workloads[wi]!;
     ws.completed++;
+    pods.live[id] = 0;
     this.readyChange(ws, -1, now);
     if (ws.w.kind === 'job') {
       ws.active--;
       ws.succeeded++;
-      if (ws.succeeded + ws.active < ws.w.completions) this.createJobPod(wi);
+      if (!ws.jobFailed && ws.succeeded + ws.active < ws.w.completions) this.createJobPod(wi);
     }
     // A pod left: room may have been made for unschedulable pods.
     this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
@@ -640,9 +678,8 @@ export class Simulation {
       incident.affectedReplicas = 0;
       incident.outstanding = 0;
     }
-    this.readyChange(ws, -1, now);
     // The run restarts from the beginning: what it did so far is lost.
-    this.loseWork(id, now);
+    this.stopContainers(id, now);
     pods.finishDue[id] = NaN;
     // CrashLoopBackOff: consecutive restarts double the delay; 10 minutes of clean running resets it.
     const consecutive = now - pods.startedAt[id]! >= CRASH_BACKOFF_RESET ? 1 : pods.restarts[id]! + 1;
@@ -740,9 +777,8 @@ export class Simulation {
       pods.crashDue[id] = NaN;
       pods.restartDue[id] = NaN;
       if (running) {
-        this.readyChange(ws, -1, now);
         // The containers died with the node: the work done so far is lost.
-        this.loseWork(id, now);
+        this.stopContainers(id, now);
         pods.finishDue[id] = NaN;
       } else {
         pods.startDue[id] = NaN;
@@ -755,6 +791,7 @@ export class Simulation {
     incident.detected = now;
     for (const node of nodes) {
       const n = this.cluster.nodes[node]!;
+      n.drains++;
       n.unschedulable = true;
       for (const info of [...n.pods]) this.killForIncident(info.id, incident, now);
     }
@@ -780,6 +817,8 @@ export class Simulation {
    */
   private killForIncident(id: number, incident: Incident, now: number): void {
     const pods = this.pods;
+    // Already gone (a failed Job removes its other pods while a caller still iterates them).
+    if (pods.phase[id] !== PodPhase.Bound && pods.phase[id] !== PodPhase.Running) return;
     const ws = this.workloads[pods.workload[id]!]!;
     const replica = ws.w.kind === 'service' || ws.w.kind === 'job';
     let inc = pods.incident[id]!;
@@ -788,10 +827,7 @@ export class Simulation {
       incident.affectedReplicas++;
       incident.outstanding++;
     }
-    if (pods.phase[id] === PodPhase.Running) {
-      this.readyChange(ws, -1, now);
-      this.loseWork(id, now);
-    }
+    this.stopContainers(id, now);
     if (Number.isNaN(incident.evicted)) incident.evicted = now;
     this.removePod(id, now);
     if (replica) this.replace(id, inc);
@@ -816,12 +852,15 @@ export class Simulation {
     n.taints = [...n.specTaints, TAINT_UNREACHABLE_NO_SCHEDULE, TAINT_UNREACHABLE_NO_EXECUTE];
     const inc = this.incidents[this.nodeIncident.get(node)!]!;
     if (Number.isNaN(inc.detected)) inc.detected = now;
-    for (const info of n.pods) {
-      const seconds = this.tolerationSeconds(info.spec.tolerations);
-      if (seconds === Infinity) continue;
-      this.evictDue.set(info.id, now + seconds);
-      this.engine.scheduleAt(now + seconds, this.evEvict, info.id);
-    }
+    for (const info of n.pods) this.planEviction(info, now);
+  }
+
+  /** The taint manager deletes a pod on a NotReady node after its NoExecute toleration. */
+  private planEviction(info: PodInfo, now: number): void {
+    const seconds = this.tolerationSeconds(info.spec.tolerations);
+    if (seconds === Infinity) return;
+    this.evictDue.set(info.id, now + seconds);
+    this.engine.scheduleAt(now + seconds, this.evEvict, info.id);
   }
 
   /** How long a pod stays on an unreachable node: its own NoExecute toleration, else the default 300 s. */
@@ -874,9 +913,14 @@ export class Simulation {
       const nid = this.createPod(wi, `${w.name}-${ws.created}`, w.spec, Infinity);
       this.pods.incident[nid] = incident;
     } else if (w.kind === 'job') {
-      ws.active--;
       ws.failedPods++;
-      if (ws.failedPods <= (w.backoffLimit ?? 6)) {
+      if (ws.jobFailed) {
+        ws.active--;
+      } else if (ws.failedPods > (w.backoffLimit ?? 6)) {
+        // Past backoffLimit the Job fails: no new pods, and its active pods are terminated.
+        ws.active--;
+        this.failJob(wi);
+      } else {
         // Job controller back-off: 10 s doubling per failure, capped at 6 minutes.
         const delay = Math.min(360, 10 * 2 ** (ws.failedPods - 1));
         const queued = this.jobRetryIncidents.get(wi) ?? [];
@@ -884,8 +928,33 @@ export class Simulation {
         this.jobRetryIncidents.set(wi, queued);
         this.engine.schedule(delay, this.evJobRetry, wi);
       }
-      // Past the limit the job gives up: that replica never comes back and its incident stays open.
     }
+  }
+
+  /** A failed Job: terminate its pods (running, bound or still queued); pending retries are dropped. */
+  private failJob(wi: number): void {
+    const ws = this.workloads[wi]!;
+    ws.jobFailed = true;
+    const pods = this.pods;
+    const now = this.engine.now;
+    for (let id = 0; id < pods.length; id++) {
+      if (pods.workload[id] !== wi) continue;
+      const phase = pods.phase[id];
+      if (phase === PodPhase.Pending) {
+        // Still queued: deleted; the scheduling loop drops it when it comes up.
+        pods.phase[id] = PodPhase.Failed;
+        this.counts.failed++;
+        this.counts.failedPending++;
+      } else if (phase === PodPhase.Bound || phase === PodPhase.Running) {
+        this.stopContainers(id, now);
+        this.removePod(id, now);
+      } else {
+        continue;
+      }
+    }
+    // Pending retries are dropped too: nothing of this Job is active any more.
+    ws.active = 0;
+    this.jobRetryIncidents.delete(wi);
   }
 
   private onRepair(si: number): void {
@@ -893,7 +962,11 @@ export class Simulation {
     const now = this.engine.now;
     this.advance(now);
     if (slot.outage?.drain) {
-      for (const node of slot.down) this.cluster.nodes[node]!.unschedulable = false;
+      for (const node of slot.down) {
+        // Uncordon when the last overlapping drain ends, back to the node's declared state.
+        const n = this.cluster.nodes[node]!;
+        if (--n.drains === 0) n.unschedulable = n.specUnschedulable;
+      }
     } else if (slot.domain.kind === 'gpu') {
       for (const node of slot.down) this.cluster.setGpuFailed(node, slot.domain.device!, false);
     } else {
@@ -921,12 +994,16 @@ export class Simulation {
     // node (restartPolicy Never/OnFailure: the pod failed) and their controllers react.
     for (const info of [...n.pods]) {
       const id = info.id;
+      // An earlier pod of this loop can fail its Job, which removes the Job's other pods.
+      if (!this.isBoundTo(id, node)) continue;
       this.evictDue.delete(id);
       const ws = this.workloads[pods.workload[id]!]!;
       if (pods.phase[id] === PodPhase.Bound) {
         this.scheduleStart(id);
       } else if (!Number.isFinite(pods.duration[id]!)) {
+        pods.live[id] = 1;
         this.replicaReady(id, now, 'resumed');
+        this.scheduleCrash(id, now);
       } else {
         const inc = pods.incident[id]!;
         this.removePod(id, now);
@@ -962,7 +1039,7 @@ export class Simulation {
       ratio(c.totalReqCPU, c.totalAllocCPU),
       ratio(c.totalReqMem, c.totalAllocMem),
       ratio(c.totalReqGPU, c.totalAllocGPU),
-      this.counts.submitted - this.counts.scheduled,
+      this.counts.submitted - this.counts.scheduled - this.counts.failedPending,
       this.counts.running + this.counts.bound,
       this.counts.completed,
     ]);
@@ -973,7 +1050,7 @@ export class Simulation {
   private result(): SimulationResult {
     const c = this.cluster;
     const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, Math.max(0, a / b)) : 0);
-    const pendingNow = this.counts.submitted - this.counts.scheduled;
+    const pendingNow = this.counts.submitted - this.counts.scheduled - this.counts.failedPending;
     let unschedulable = 0;
     for (let id = 0; id < this.pods.length; id++) {
       if (this.pods.phase[id] === PodPhase.Pending && this.queue.attempts(id) > 0) unschedulable++;

@@ -78,6 +78,13 @@ function build(a: ScenarioArgs, withFailures = true): ResolvedScenario {
 }
 
 describe('failure invariants (properties)', () => {
+  it('regression: a Job failing while its node comes back does not remove its other pods twice (found by the property below)', () => {
+    const a: ScenarioArgs = { nodes: 2, zones: 1, replicas: 1, batchRate: 0.004934056331711932, mtbfHours: 0.533776955736761, repairMinutes: 11.136330783996417, domain: 'node', weibull: false, fraction: 0.5, outageAt: undefined, grace: 50, profile: 'binpack', queue: 'kubernetes', seed: 46 };
+    const r = createSimulation(build(a)).run();
+    const p = r.pods;
+    expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed);
+  });
+
   it('regression: a failure domain without nodes fails nothing (found by the property below)', () => {
     const a: ScenarioArgs = { nodes: 2, zones: 3, replicas: 1, batchRate: 1 / 600, mtbfHours: 0.5, repairMinutes: 0.2, domain: 'zone', weibull: false, fraction: 0.5, outageAt: undefined, grace: 40, profile: 'default', queue: 'kubernetes', seed: 0 };
     const r = createSimulation(build(a)).run();
