@@ -775,7 +775,7 @@ export class Simulation {
         }
       }
       pods.crashDue[id] = NaN;
-      pods.restartDue[id] = NaN;
+      // A pending restart (CrashLoopBackOff) keeps its due time: the back-off runs on.
       if (running) {
         // The containers died with the node: the work done so far is lost.
         this.stopContainers(id, now);
@@ -999,7 +999,8 @@ export class Simulation {
       this.evictDue.delete(id);
       const ws = this.workloads[pods.workload[id]!]!;
       if (pods.phase[id] === PodPhase.Bound) {
-        this.scheduleStart(id);
+        // A container still in its restart back-off waits for it; otherwise the kubelet starts it now.
+        if (!(pods.restartDue[id]! > now)) this.scheduleStart(id);
       } else if (!Number.isFinite(pods.duration[id]!)) {
         pods.live[id] = 1;
         this.replicaReady(id, now, 'resumed');

@@ -301,6 +301,17 @@ failures:
   outages: [{ name: maint, at: 100, node: c-0, duration: 100, drain: true }]`));
     expect(result.metrics.pods.running).toBe(1); // the second replica never lands on c-0
   });
+  it('a container in its restart back-off waits it out even if its node blinks meanwhile', () => {
+    const { incidents } = run(base(`cluster:
+  pools: [{ name: n, count: 1, resources: { cpu: 4, memory: 8Gi } }]
+workloads:
+  - { type: service, name: web, replicas: 1, requests: { cpu: 1, memory: 1Gi }, startup: 5s, crashes: { every: 100s } }
+failures:
+  outages: [{ name: blip, at: 108, node: n-0, duration: 2 }]`, 130));
+    // Ready at 5, exits at 105, back-off 10 s -> restart at 115 (not at the node's return, 110), ready at 120.
+    const crash = incidents.find((i) => i.domainKind === 'container')!;
+    expect([crash.onset, crash.recovered]).toEqual([105, 120]);
+  });
   it('a pod bound to a NotReady node is evicted after its toleration too', () => {
     const { result } = run(base(`cluster:
   pools: [{ name: n, count: 1, resources: { cpu: 4, memory: 8Gi } }]
