@@ -14,8 +14,8 @@ function run(yaml: string, seed?: number): { result: RunResult; incidents: Retur
   return { result: out.result, incidents: out.incidents };
 }
 
-/** Two nodes in two zones; one web replica per node (hostname anti-affinity), 10 s start-up. */
-const TWO_NODES = (failures: string, extra = '') => `
+/** Three nodes in zones a, b, c with a small service: the base for the bad failure specs. */
+const BAD_SPEC_BASE = (failures: string) => `
 horizon: 1d
 cluster:
   pools:
@@ -27,7 +27,6 @@ workloads:
     requests: { cpu: 1, memory: 1Gi }
     startup: 10s
     nodeSelector: { topology.kubernetes.io/zone: a }
-${extra}
 failures:
 ${failures}
 `;
@@ -141,7 +140,7 @@ failures:
 describe('bad failure specs: clear errors with positions', () => {
   const bad = (failures: string) => {
     const f = join(dir, `bad${n++}.yaml`);
-    writeFileSync(f, TWO_NODES(failures));
+    writeFileSync(f, BAD_SPEC_BASE(failures));
     try {
       prepareScenario(f);
     } catch (e) {

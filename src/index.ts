@@ -1,0 +1,36 @@
+/**
+ * orchsim's public API: one explicit export list. Everything else is internal.
+ * The policy API (types, plugin interfaces) is what scheduler plugins are written against.
+ */
+export * from './api/index.js';
+
+// Scheduling framework, registries and the built-in plugins and profiles.
+export { Framework, formatFitError, numFeasibleNodesToFind, PluginError, zoneInterleavedOrder } from './schedulers/framework.js';
+export { PluginArgsError, PluginRegistry, ProfileRegistry, type PluginEntry, type PluginFactoryWithHandle, type PluginHandle } from './schedulers/registry.js';
+export { BUILTIN_PLUGINS, BUILTIN_PROFILES, builtinPlugins, builtinProfiles } from './schedulers/builtins.js';
+
+// The engine.
+export { ClusterState, SimNode, type NodeSpec } from './sim/cluster.js';
+export { Engine } from './sim/engine.js';
+export { EventQueue } from './sim/event-queue.js';
+export { Simulation, type SimulationConfig, type SimulationResult } from './sim/simulation.js';
+export type { Workload, ServiceWorkload, JobWorkload, BatchWorkload, PodListWorkload, CrashModel } from './sim/workload.js';
+export type { FailureConfig, Incident, IncidentMetrics } from './sim/failures.js';
+
+// Scenarios: load, validate, resolve and run.
+export { loadScenario, prepareScenario, runPrepared, BUILTIN_SCENARIO, type ResolvedScenario, type RunOutput, type RunResult } from './scenario/index.js';
+export { buildFramework, createSimulation, runScenario } from './scenario/runner.js';
+
+// Workload readers.
+export { readManifests } from './workloads/manifests.js';
+export { readOpenbNodes, readOpenbPods, openbPodList, openbPodSpec } from './workloads/openb.js';
+export { readSwf, readSwfHeader, swfWorkload } from './workloads/swf.js';
+export { readLanl, readUptime, lanlFailures, uptimeFailures } from './workloads/failure-traces.js';
+
+// Experiments.
+export { FGD_POLICIES, prepareExperiment, runFgdExperiment, summarize as summarizeFgd } from './experiments/fgd.js';
+
+// Utilities users need to build inputs.
+export { RandomStream, RandomStreams } from './util/random.js';
+export { InputError, formatIssue, type InputIssue } from './util/errors.js';
+export { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from './util/quantity.js';
