@@ -64,6 +64,25 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(inc.mttrSeconds.parts.pending).toBeGreaterThan(inc.mttrSeconds.parts.startup); // waiting for 8 free GPUs dominates
     expect(r.metrics.availability.find((a) => a.name === 'inference')!.availabilityMin).toBe(1);
   },
+  'flash-crowd.yaml': (r) => {
+    const a = r.metrics.autoscaling!;
+    const web = a.services.find((s) => s.name === 'web')!;
+    // The HPA reaches 50 replicas (3000 rps / 100 per replica / 60 %) and comes back to 10.
+    expect(web.replicas.max).toBe(50);
+    expect(web.replicas.final).toBe(10);
+    // The cluster autoscaler adds nodes during the spike and removes them afterwards.
+    const pool = a.pools.find((p) => p.name === 'web')!;
+    expect(pool.nodes.max).toBeGreaterThan(10);
+    expect(pool.nodes.final).toBeLessThan(pool.nodes.max);
+    // New replicas wait for nodes: minutes to capacity, requests dropped meanwhile.
+    const spike = web.loadEvents[0]!;
+    expect(spike.timeToCapacitySeconds).toBeGreaterThan(180);
+    expect(spike.timeToCapacitySeconds).toBeLessThan(900);
+    expect(web.requests!.dropped).toBeGreaterThan(0);
+    expect(web.slo!.violationMinutes).toBeGreaterThan(1);
+    // Cost is node-hours x price.
+    expect(a.cost).toBeCloseTo(pool.nodeHours * 0.384, 9);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });
@@ -81,7 +100,7 @@ describe('example scenarios', () => {
   it.each(files)('%s runs and tells its story', (f) => {
     const out = runPrepared(prepareScenario(join(dir, f)));
     const m = out.result.metrics;
-    expect(m.pods.submitted).toBe(m.pods.pending + m.pods.bound + m.pods.running + m.pods.completed + m.pods.failed);
+    expect(m.pods.submitted).toBe(m.pods.pending + m.pods.bound + m.pods.running + m.pods.completed + m.pods.failed + m.pods.deleted);
     stories[f]!(out.result);
   });
 });

@@ -168,4 +168,10 @@ export interface Scheduler {
   readonly lastEvaluated?: number | undefined;
   /** After a successful schedule() of a GPU pod: the device indexes chosen at Reserve. */
   readonly lastGPUs?: readonly number[] | undefined;
+  /**
+   * The scheduler's own PreFilter and Filter plugins, without scoring: the nodes of `candidates`
+   * (in order) where the pod fits, at most `limit` of them. Cluster autoscalers use it to ask
+   * "would this pod fit on that (template) node?" (cluster-autoscaler's PredicateChecker).
+   */
+  findFeasible?(pod: import('./pod.js').PodInfo, snapshot: import('./node.js').ClusterSnapshot, candidates: readonly import('./node.js').NodeInfo[], limit: number): import('./node.js').NodeInfo[];
 }

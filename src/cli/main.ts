@@ -7,7 +7,7 @@ import { loadExperiment, runTask, type FgdTask } from '../experiments/fgd-runner
 import { runPool } from '../experiments/pool.js';
 import { writeChart } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
-import { formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
+import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
 import { incidentsCSV } from '../sim/failures.js';
 import { writeFilesAtomically } from '../report/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
@@ -76,7 +76,7 @@ program
   .option('--seed <n>', 'override the scenario seed', parseSeed)
   .option('--profile <name>', 'override the scheduler profile (see `orchsim profiles`)')
   .option('--json', 'print the result as JSON on stdout instead of the summary')
-  .option('--out <dir>', 'write result.json, timeseries.csv and incidents.csv into this directory')
+  .option('--out <dir>', 'write result.json, timeseries.csv and incidents.csv (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
   .addHelpText('after', `
 Examples:
   $ orchsim run                                   # the built-in 300-node default scenario
@@ -90,7 +90,12 @@ Examples:
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
     if (opts.out) {
-      const written = writeFilesAtomically(opts.out, { 'result.json': resultJSON(out.result), 'timeseries.csv': timeseriesCSV(out.timeseries), 'incidents.csv': incidentsCSV(out.incidents) });
+      const written = writeFilesAtomically(opts.out, {
+        'result.json': resultJSON(out.result),
+        'timeseries.csv': timeseriesCSV(out.timeseries),
+        'incidents.csv': incidentsCSV(out.incidents),
+        ...(out.autoscaling ? { 'autoscaling.csv': timeseriesCSV(out.autoscaling.timeseries), 'scaling-actions.csv': actionsCSV(out.autoscaling.actions) } : {}),
+      });
       if (!opts.json) process.stderr.write(`wrote ${written.join(', ')}\n`);
     }
     process.stdout.write(opts.json ? resultJSON(out.result) : formatSummary(out.result, { wallSeconds }));

@@ -18,6 +18,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `workloads    ${'name'.padEnd(14)} ${'kind'.padEnd(8)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
+    ...autoscalingLines(r),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
@@ -33,6 +34,41 @@ export function timeseriesCSV(ts: RunOutput['timeseries']): string {
   const out = [ts.columns.join(',')];
   for (const row of ts.rows) out.push(row.join(','));
   return out.join('\n') + '\n';
+}
+
+/** The scaling actions as CSV (one row per action). */
+export function actionsCSV(actions: NonNullable<RunOutput['autoscaling']>['actions']): string {
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const out = ['time,scaler,action,target,from,to,reason'];
+  for (const a of actions) out.push([a.time, quote(a.scaler), a.action, quote(a.target), a.from, a.to, quote(a.reason)].join(','));
+  return out.join('\n') + '\n';
+}
+
+/** Services under load, autoscaling actions, node-hours and cost. */
+function autoscalingLines(r: RunResult): string[] {
+  const a = r.metrics.autoscaling;
+  if (!a) return [];
+  const lines: string[] = [];
+  const count = (scaler: string, kind: string) => a.actions[scaler]?.[kind] ?? 0;
+  const scalers = Object.keys(a.actions).filter((k) => k !== 'hpa' && k !== 'cloud');
+  const hpa = a.actions.hpa ? `HPA ${count('hpa', 'scale-up')} scale-ups, ${count('hpa', 'scale-down')} scale-downs` : '';
+  const nodes = scalers.map((k) => `${k} ${count(k, 'scale-up')} scale-ups, ${count(k, 'node-removed')} nodes removed`).join('; ');
+  const cloud = a.actions.cloud ? `${count('cloud', 'node-ready')} nodes added${count('cloud', 'scale-up-failed') ? `, ${count('cloud', 'scale-up-failed')} failed` : ''}` : '';
+  const acts = [hpa, nodes, cloud].filter((x) => x).join('; ');
+  if (acts) lines.push(`autoscaling  ${acts}`);
+  if (a.services.length > 0) {
+    lines.push(`services     ${'name'.padEnd(14)} ${'replicas min/mean/max'.padStart(21)} ${'served'.padStart(9)} ${'dropped'.padStart(10)} ${'SLO min'.padStart(8)}  time to capacity`);
+    for (const s of a.services) {
+      const reps = `${s.replicas.min}/${s.replicas.mean.toFixed(1)}/${s.replicas.max}`;
+      const served = s.requests ? pct(s.requests.servedFraction) : 'n/a';
+      const dropped = s.requests ? s.requests.dropped.toFixed(0) : 'n/a';
+      const slo = s.slo ? s.slo.violationMinutes.toFixed(1) : 'n/a';
+      const events = s.loadEvents.slice(0, 4).map((e) => `${e.kind}@${formatDuration(e.at)} ${e.timeToCapacitySeconds === null ? 'never' : secs(e.timeToCapacitySeconds)}`).join(', ');
+      lines.push(`             ${s.name.padEnd(14)} ${reps.padStart(21)} ${served.padStart(9)} ${dropped.padStart(10)} ${slo.padStart(8)}  ${events}${s.loadEvents.length > 4 ? `, ... (${s.loadEvents.length} events)` : ''}`);
+    }
+  }
+  lines.push(`cost         ${a.cost.toFixed(2)} for ${a.nodeHours.toFixed(1)} node-hours: ${a.pools.map((p) => `${p.name} ${p.nodeHours.toFixed(1)}h x ${p.pricePerHour} = ${p.cost.toFixed(2)} (nodes ${p.nodes.min}..${p.nodes.max}, ${p.nodes.final} at end)`).join('; ')}`);
+  return lines;
 }
 
 /** Availability and incidents, when the run had services or failures. */

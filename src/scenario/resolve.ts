@@ -6,6 +6,7 @@ import type { PodSpec } from '../api/pod.js';
 import { resources } from '../api/resources.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
 import type { NodeSpec } from '../sim/cluster.js';
+import type { SimNodeGroup } from '../sim/simulation.js';
 import type { CrashModel, Workload } from '../sim/workload.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
 import { sizedPodSpecs } from '../workloads/batch.js';
@@ -16,7 +17,13 @@ import { lanlFailures, readLanl, readUptime, uptimeFailures } from '../workloads
 import type { Distribution } from '../util/distributions.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import type { Locator } from './load.js';
-import type { FailuresDoc, PoolDoc, ScenarioDoc, WorkloadDoc } from './schema.js';
+import type { FailuresDoc, HpaDoc, LoadDoc, PoolDoc, ScenarioDoc, WorkloadDoc } from './schema.js';
+import type { HorizontalPodAutoscalerSpec, MetricSpec } from '../api/autoscaling.js';
+import { hpaSpec, validateHpaSpec } from '../autoscalers/hpa.js';
+import { CLUSTER_AUTOSCALERS } from '../autoscalers/registry.js';
+import { parseDuration } from '../util/quantity.js';
+import { loadCurveIssues, type LoadCurveSpec, type RateBins } from '../workloads/load.js';
+import { rateBins, readAzureLlmTrace } from '../workloads/azure-llm.js';
 import { NO_FAILURES, type FailureConfig, type FailureDomain } from '../sim/failures.js';
 
 /** Label carrying a node's rack (orchsim convention; Kubernetes has no well-known rack label). */
@@ -45,6 +52,126 @@ export interface ResolvedScenario {
   readonly profile: ProfileConfig;
   readonly queue: 'kubernetes' | 'fifo';
   readonly failures?: FailureConfig | undefined;
+  /** Autoscaled node groups (pools with `autoscaling`, one group per zone). */
+  readonly nodeGroups?: readonly SimNodeGroup[] | undefined;
+  /** Load models and HPAs of services, by service name (policies and curves are built per run). */
+  readonly serviceModels?: ReadonlyMap<string, ServiceModel> | undefined;
+  /** The cluster autoscaler policy and its options, instantiated per run. */
+  readonly clusterAutoscaler?: { readonly policy: string; readonly options: Record<string, unknown> } | undefined;
+}
+
+/** A service's load model and HPA as data; runner.ts builds the run's curve and policy from it. */
+export interface ServiceModel {
+  readonly load?: {
+    readonly curve: LoadCurveSpec;
+    readonly trace?: RateBins | undefined;
+    readonly capacityPerReplica: number;
+    readonly utilizationAtCapacity: number;
+    readonly maxUtilization: number;
+    readonly memoryUtilization: number;
+    readonly slo: number;
+    readonly step: number;
+  } | undefined;
+  readonly hpa?: { readonly spec: HorizontalPodAutoscalerSpec; readonly syncPeriod: number } | undefined;
+}
+
+/** The load model of a service document, validated (trace files are read here). */
+function resolveLoad(l: LoadDoc, path: (string | number)[], horizon: number, base: string, file: string, locate: Locator): NonNullable<ServiceModel['load']> {
+  let trace: RateBins | undefined;
+  let curveBase: LoadCurveSpec['base'];
+  if (l.trace) {
+    const abs = resolvePath(base, l.trace.file);
+    readText(abs, [...path, 'trace', 'file'], file, locate);
+    trace = rateBins(readAzureLlmTrace(abs).arrivals, l.trace.binSeconds ?? 60);
+    curveBase = { trace: { timeScale: l.trace.timeScale, rateScale: l.trace.rateScale, loop: l.trace.loop } };
+  } else if (l.diurnal) {
+    curveBase = { diurnal: l.diurnal };
+  } else {
+    curveBase = { constant: l.constant! };
+  }
+  const curve: LoadCurveSpec = {
+    base: curveBase,
+    steps: l.steps,
+    spikes: l.spikes,
+    bursts: l.bursts ? { rate: 1 / l.bursts.every, factor: l.bursts.factor, duration: l.bursts.duration, ramp: l.bursts.ramp } : undefined,
+  };
+  const issues = loadCurveIssues(curve, { horizon, trace });
+  if (issues.length > 0) {
+    throw new InputError(issues.map((i) => {
+      // The curve's paths (base.diurnal.amplitude) map onto the file's (load.diurnal.amplitude).
+      const p = [...path, ...(i.path[0] === 'base' ? i.path.slice(1) : i.path)];
+      const pos = locate(p) ?? locate(path);
+      return { file, line: pos?.line, column: pos?.column, path: p, message: i.message };
+    }));
+  }
+  return {
+    curve,
+    trace,
+    capacityPerReplica: l.capacityPerReplica,
+    utilizationAtCapacity: l.utilizationAtCapacity ?? 1,
+    maxUtilization: l.maxUtilization ?? 1,
+    memoryUtilization: l.memoryUtilization ?? 0.5,
+    slo: l.slo ?? 0.99,
+    step: l.step ?? 10,
+  };
+}
+
+/** autoscaling/v2 metrics and behavior as written in the file, to a full spec with Kubernetes defaults. */
+function resolveHpa(h: HpaDoc, path: (string | number)[], file: string, locate: Locator): NonNullable<ServiceModel['hpa']> {
+  const metrics: MetricSpec[] = (h.metrics ?? []).map((m) => m.type === 'Resource'
+    ? { type: 'Resource', name: m.resource.name, target: m.resource.target }
+    : m.type === 'Pods'
+      ? { type: 'Pods', name: m.pods.metric.name, target: m.pods.target }
+      : { type: 'External', name: m.external.metric.name, target: m.external.target });
+  try {
+    const spec = hpaSpec({
+      minReplicas: h.minReplicas,
+      maxReplicas: h.maxReplicas,
+      metrics,
+      behavior: h.behavior,
+      tolerance: h.tolerance,
+      cpuInitializationPeriod: h.cpuInitializationPeriod,
+      initialReadinessDelay: h.initialReadinessDelay,
+    });
+    validateHpaSpec(spec);
+    return { spec, syncPeriod: h.syncPeriod ?? 15 };
+  } catch (e) {
+    const pos = locate(path);
+    throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+/** Cloud VMs take about 3-4 minutes from request to a ready node (KUBERNETES.md section 5). */
+const DEFAULT_PROVISIONING: Distribution = { kind: 'uniform', min: 180, max: 240 };
+
+/**
+ * The node groups of an autoscaled pool: one per zone (like one cloud node group per zone),
+ * named <pool>-<zone>, or the pool itself without zones. min and max apply to each group.
+ * The pool's initial nodes are assigned to the group of their zone.
+ */
+export function poolGroups(pool: PoolDoc, nodes: NodeSpec[]): SimNodeGroup[] {
+  const a = pool.autoscaling;
+  if (!a) return [];
+  const zones = pool.zones ?? [];
+  const proto = poolNodes({ ...pool, count: 1, racksPerZone: undefined });
+  const template = (zone: string | undefined) => {
+    const labels: Record<string, string> = { ...proto[0]!.labels };
+    delete labels[WellKnownLabel.hostname];
+    if (zone !== undefined) labels[WellKnownLabel.zone] = zone;
+    return { labels, taints: proto[0]!.taints, allocatable: proto[0]!.allocatable, allowedPodNumber: proto[0]!.allowedPodNumber ?? 110, gpuModel: pool.gpuModel };
+  };
+  const groupName = (zone: string | undefined) => (zone === undefined || zones.length === 1 ? pool.name : `${pool.name}-${zone}`);
+  const groups = (zones.length > 0 ? zones : [undefined]).map((zone): SimNodeGroup => ({
+    pool: pool.name,
+    spec: { name: groupName(zone), min: a.min, max: a.max, template: template(zone), pricePerHour: pool.pricePerHour ?? 0, priority: a.priority ?? 0 },
+    provisioningDelay: a.provisioningDelay ?? DEFAULT_PROVISIONING,
+    maxProvisionTime: a.maxProvisionTime ?? 900,
+  }));
+  for (let i = 0; i < nodes.length; i++) {
+    const zone = nodes[i]!.labels[WellKnownLabel.zone];
+    nodes[i] = { ...nodes[i]!, group: groupName(zones.length > 0 ? zone : undefined) };
+  }
+  return groups;
 }
 
 /** Nodes of a pool: zones round-robin, racks round-robin within a zone. */
@@ -124,7 +251,25 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const issues: InputIssue[] = [];
   const nodes: NodeSpec[] = [];
   const workloads: Workload[] = [];
-  for (const pool of doc.cluster.pools) nodes.push(...poolNodes(pool));
+  const nodeGroups: SimNodeGroup[] = [];
+  const serviceModels = new Map<string, ServiceModel>();
+  doc.cluster.pools.forEach((pool, i) => {
+    const list = poolNodes(pool).map((n) => ({ ...n, pricePerHour: pool.pricePerHour }));
+    const groups = poolGroups(pool, list);
+    for (const g of groups) {
+      const count = list.filter((n) => n.group === g.spec.name).length;
+      if (count < g.spec.min || count > g.spec.max) {
+        const pos = locate(['cluster', 'pools', i, 'count']);
+        issues.push({ file, line: pos?.line, column: pos?.column, path: ['cluster', 'pools', i, 'count'], message: `node group ${g.spec.name} starts with ${count} node(s), outside its autoscaling range [${g.spec.min}, ${g.spec.max}]${groups.length > 1 ? ' (min and max apply to each zone\'s group)' : ''}` });
+      }
+    }
+    nodeGroups.push(...groups);
+    nodes.push(...list);
+  });
+  if (doc.clusterAutoscaler && nodeGroups.length === 0) {
+    const pos = locate(['clusterAutoscaler']);
+    issues.push({ file, line: pos?.line, column: pos?.column, path: ['clusterAutoscaler'], message: 'a cluster autoscaler needs at least one pool with `autoscaling: {min, max}`' });
+  }
   const startup = (d: Distribution | undefined) => d ?? NO_DELAY;
 
   const manifestFiles: [string, (string | number)[]][] = doc.cluster.manifests.map((m, i) => [m, ['cluster', 'manifests', i]]);
@@ -137,6 +282,17 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     const path = ['workloads', i];
     switch (w.type) {
       case 'service':
+        if (w.load || w.autoscaling) {
+          serviceModels.set(w.name, {
+            load: w.load ? resolveLoad(w.load, [...path, 'load'], doc.horizon, base, file, locate) : undefined,
+            hpa: w.autoscaling ? resolveHpa(w.autoscaling, [...path, 'autoscaling'], file, locate) : undefined,
+          });
+          const hpa = w.autoscaling;
+          if (hpa && (w.replicas < (hpa.minReplicas ?? 1) || w.replicas > hpa.maxReplicas)) {
+            const pos = locate([...path, 'replicas']);
+            issues.push({ file, line: pos?.line, column: pos?.column, path: [...path, 'replicas'], message: `replicas ${w.replicas} is outside the autoscaling range [${hpa.minReplicas ?? 1}, ${hpa.maxReplicas}]` });
+          }
+        }
         workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes) });
         break;
       case 'job':
@@ -233,6 +389,19 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
 
   const failures = doc.failures ? resolveFailures(doc.failures, nodes, file, locate, base) : NO_FAILURES;
 
+  // Cluster autoscaler options: durations may be written "10m"; the policy checks the rest.
+  const clusterAutoscalerOptions: Record<string, unknown> = {};
+  if (doc.clusterAutoscaler) {
+    for (const [k, v] of Object.entries(doc.clusterAutoscaler.options ?? {})) clusterAutoscalerOptions[k] = typeof v === 'string' ? parseDuration(v) ?? v : v;
+    try {
+      CLUSTER_AUTOSCALERS.get(doc.clusterAutoscaler.policy)!(nodeGroups.map((g) => g.spec), clusterAutoscalerOptions);
+    } catch (e) {
+      const path = ['clusterAutoscaler', doc.clusterAutoscaler.options ? 'options' : 'policy'];
+      const pos = locate(path);
+      throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
   return {
     failures,
     name: doc.name ?? (file === '<built-in>' ? 'default' : file.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/, '')),
@@ -244,6 +413,9 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     workloads,
     profile: profile!,
     queue: doc.scheduler.queue,
+    nodeGroups,
+    serviceModels,
+    clusterAutoscaler: doc.clusterAutoscaler ? { policy: doc.clusterAutoscaler.policy, options: clusterAutoscalerOptions } : undefined,
   };
 }
 
@@ -274,7 +446,8 @@ function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: strin
       list.push(i);
       out.set(key, list);
     });
-    return [...out].map(([name, list]) => ({ kind, name, nodes: list }));
+    const labelKey = kind === 'zone' ? zoneLabel : kind === 'rack' ? rackLabel : undefined;
+    return [...out].map(([name, list]) => ({ kind, name, nodes: list, ...(labelKey ? { label: { key: labelKey, value: name } } : {}) }));
   };
   const processes = f.processes.map((p, i) => {
     const d = domains(p.domain, p.pools);

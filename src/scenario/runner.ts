@@ -4,8 +4,11 @@ import { builtinPlugins } from '../schedulers/builtins.js';
 import { Framework } from '../schedulers/framework.js';
 import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../schedulers/registry.js';
 import type { ClusterState } from '../sim/cluster.js';
-import { Simulation, TIMESERIES_COLUMNS, type SimulationResult } from '../sim/simulation.js';
+import { Simulation, TIMESERIES_COLUMNS, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
 import { InputError, type InputIssue } from '../util/errors.js';
+import type { ServiceLoad, Workload } from '../sim/workload.js';
+import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/registry.js';
+import { loadCurve } from '../workloads/load.js';
 import { RandomStreams } from '../util/random.js';
 import type { Locator } from './load.js';
 import type { ResolvedScenario } from './resolve.js';
@@ -33,12 +36,25 @@ export interface RunResult {
     readonly workloads: SimulationResult['workloads'];
     readonly incidents: SimulationResult['incidents'];
     readonly availability: SimulationResult['availability'];
+    /** Replicas, requests, nodes and cost, when the scenario has load models, autoscalers or prices. */
+    readonly autoscaling?: AutoscalingSummary | undefined;
   };
   readonly engine: { readonly events: number };
 }
 
+/** The autoscaling part of a result (the action log and the time series go to their own files). */
+export interface AutoscalingSummary {
+  readonly services: AutoscalingResult['services'];
+  readonly pools: AutoscalingResult['pools'];
+  readonly nodeHours: number;
+  readonly cost: number;
+  /** Actions by kind (scale-up, scale-down, node-ready, node-removed, scale-up-failed), by scaler. */
+  readonly actions: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
 export interface RunOutput {
   readonly result: RunResult;
+  readonly autoscaling?: { readonly actions: AutoscalingResult['actions']; readonly timeseries: AutoscalingResult['timeseries'] } | undefined;
   readonly incidents: SimulationResult['incidentList'];
   readonly timeseries: { readonly columns: readonly string[]; readonly rows: readonly (readonly number[])[] };
 }
@@ -91,11 +107,33 @@ export interface RunOptions {
 export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined } = {}): Simulation {
   const streams = new RandomStreams(s.seed);
   const framework = buildFramework(s.profile, streams, options.registry, options.profileSource);
+  // Policies keep state and curves draw bursts from the run's seed: fresh ones for every run.
+  const workloads = s.workloads.map((w): Workload => {
+    const model = w.kind === 'service' ? s.serviceModels?.get(w.name) : undefined;
+    if (!model || w.kind !== 'service') return w;
+    const l = model.load;
+    const load: ServiceLoad | undefined = l && {
+      curve: loadCurve(l.curve, { horizon: s.horizon, stream: streams.get(`load/${w.name}`), trace: l.trace }),
+      capacityPerReplica: l.capacityPerReplica,
+      utilizationAtCapacity: l.utilizationAtCapacity,
+      maxUtilization: l.maxUtilization,
+      memoryUtilization: l.memoryUtilization,
+      slo: l.slo,
+      step: l.step,
+    };
+    const autoscaler = model.hpa ? HORIZONTAL_AUTOSCALERS.get('hpa')!(model.hpa.spec) : undefined;
+    return { ...w, load, autoscaler, hpaSyncPeriod: model.hpa?.syncPeriod };
+  });
+  const groups = s.nodeGroups ?? [];
+  const ca = s.clusterAutoscaler;
+  const clusterAutoscaler = ca ? CLUSTER_AUTOSCALERS.get(ca.policy)!(groups.map((g) => g.spec), ca.options) : undefined;
   return new Simulation({
     horizon: s.horizon,
     sampleInterval: s.sampleInterval,
     nodes: s.nodes,
-    workloads: s.workloads,
+    workloads,
+    nodeGroups: groups,
+    clusterAutoscaler,
     scheduler: options.wrapScheduler ? options.wrapScheduler(framework) : framework,
     queue: s.queue,
     streams,
@@ -121,10 +159,24 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         nodes: r.nodes,
         allocatable: { cpu: r.allocatable.milliCPU / 1000, memoryBytes: r.allocatable.memory, gpu: r.allocatable.milliGPU / 1000 },
       },
-      metrics: { utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability },
+      metrics: {
+        utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability,
+        ...(r.autoscaling ? { autoscaling: autoscalingSummary(r.autoscaling) } : {}),
+      },
       engine: { events: r.events },
     },
     timeseries: { columns: TIMESERIES_COLUMNS, rows: r.timeseries },
     incidents: r.incidentList,
+    ...(r.autoscaling ? { autoscaling: { actions: r.autoscaling.actions, timeseries: r.autoscaling.timeseries } } : {}),
   };
+}
+
+function autoscalingSummary(a: AutoscalingResult): AutoscalingSummary {
+  const actions: Record<string, Record<string, number>> = {};
+  for (const x of a.actions) {
+    const scaler = x.scaler.startsWith('hpa/') ? 'hpa' : x.scaler;
+    const byKind = (actions[scaler] ??= {});
+    byKind[x.action] = (byKind[x.action] ?? 0) + 1;
+  }
+  return { services: a.services, pools: a.pools, nodeHours: a.nodeHours, cost: a.cost, actions };
 }

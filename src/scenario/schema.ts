@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, rateSchema } from './units.js';
+import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
 
 /**
  * The scenario file, validated as a whole before anything runs. Unknown keys are errors
@@ -105,6 +105,83 @@ const drawnRequests = z.strictObject({
 
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'expected a lowercase name (letters, digits, "-" and ".")');
 
+const positiveDuration = durationSchema.refine((v) => v > 0, 'must be > 0');
+/**
+ * A service's offered traffic: one base (constant, diurnal or a replayed trace) times steps,
+ * spikes and random bursts; requests per second unless a unit is given ("120/m").
+ */
+const load = z.strictObject({
+  constant: rateSchema.optional(),
+  diurnal: z.strictObject({
+    mean: rateSchema,
+    amplitude: z.number().min(0).max(1),
+    period: positiveDuration.optional(),
+    /** Time of the daily maximum (default: a quarter period, i.e. the mean and rising at 0). */
+    peakAt: durationSchema.optional(),
+  }).optional(),
+  trace: z.strictObject({
+    format: z.literal('azure-llm'),
+    file: z.string().min(1),
+    /** Width of the bins the arrivals are counted in (default 60s). */
+    binSeconds: positiveDuration.optional(),
+    /** Simulated seconds per trace second (24 plays one hour as a day). */
+    timeScale: z.number().gt(0).optional(),
+    rateScale: z.number().gt(0).optional(),
+    loop: z.boolean().optional(),
+  }).optional(),
+  steps: z.array(z.strictObject({ at: durationSchema, factor: z.number().min(0), ramp: durationSchema.optional() })).optional(),
+  spikes: z.array(z.strictObject({ at: durationSchema, factor: z.number().min(0), duration: durationSchema, ramp: durationSchema.optional() })).optional(),
+  bursts: z.strictObject({
+    /** Mean time between burst onsets. */
+    every: positiveDuration,
+    factor: distributionSchema(numberSchema),
+    duration: distributionSchema(durationSchema),
+    ramp: durationSchema.optional(),
+  }).optional(),
+  /** Requests per second one ready replica serves; the excess is dropped. */
+  capacityPerReplica: rateSchema.refine((v) => v > 0, 'must be > 0'),
+  /** CPU use (fraction of the request) of a replica serving at capacity; default 1. */
+  utilizationAtCapacity: z.number().gt(0).optional(),
+  /** Cap on CPU use as a fraction of the request (the CPU limit / request); default 1. */
+  maxUtilization: z.number().gt(0).optional(),
+  /** Memory use as a fraction of the request; default 0.5. */
+  memoryUtilization: z.number().min(0).optional(),
+  /** Served-fraction objective; time below it is SLO violation (default 0.99). */
+  slo: z.number().gt(0).max(1).optional(),
+  /** Integration step of the request accounting (default 10s). */
+  step: positiveDuration.optional(),
+}).refine((l) => [l.constant, l.diurnal, l.trace].filter((x) => x !== undefined).length === 1, { message: 'give exactly one base load: constant, diurnal or trace' });
+
+/** autoscaling/v2 MetricTarget: Utilization (percent of request), AverageValue (per pod) or Value (total). */
+const metricTarget = z.union([
+  z.strictObject({ type: z.literal('Utilization'), averageUtilization: z.number().int().min(1) }),
+  z.strictObject({ type: z.literal('AverageValue'), averageValue: z.number().gt(0) }),
+  z.strictObject({ type: z.literal('Value'), value: z.number().gt(0) }),
+]);
+/** autoscaling/v2 MetricSpec, as in a HorizontalPodAutoscaler manifest. */
+const metricSpec = z.union([
+  z.strictObject({ type: z.literal('Resource'), resource: z.strictObject({ name: z.enum(['cpu', 'memory']), target: metricTarget }) }),
+  z.strictObject({ type: z.literal('Pods'), pods: z.strictObject({ metric: z.strictObject({ name: z.literal('requests_per_second') }), target: metricTarget }) }),
+  z.strictObject({ type: z.literal('External'), external: z.strictObject({ metric: z.strictObject({ name: z.literal('requests_per_second') }), target: metricTarget }) }),
+]);
+const scalingRules = z.strictObject({
+  stabilizationWindowSeconds: z.number().int().min(0).max(3600).optional(),
+  selectPolicy: z.enum(['Max', 'Min', 'Disabled']).optional(),
+  policies: z.array(z.strictObject({ type: z.enum(['Pods', 'Percent']), value: z.number().int().min(1), periodSeconds: z.number().int().min(1).max(1800) })).min(1).optional(),
+});
+/** A HorizontalPodAutoscaler on the service (autoscaling/v2 spec fields, Kubernetes defaults). */
+const hpa = z.strictObject({
+  minReplicas: z.number().int().min(1).optional(),
+  maxReplicas: z.number().int().min(1),
+  metrics: z.array(metricSpec).min(1).optional(),
+  behavior: z.strictObject({ scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional() }).optional(),
+  /** kube-controller-manager flags. */
+  syncPeriod: durationSchema.refine((v) => v > 0, 'must be > 0').optional(),
+  tolerance: z.number().min(0).max(1).optional(),
+  cpuInitializationPeriod: durationSchema.optional(),
+  initialReadinessDelay: durationSchema.optional(),
+}).refine((h) => (h.minReplicas ?? 1) <= h.maxReplicas, { message: 'minReplicas must be <= maxReplicas', path: ['minReplicas'] });
+
 const service = z.strictObject({
   type: z.literal('service'),
   name,
@@ -115,8 +192,11 @@ const service = z.strictObject({
   tolerationSeconds: durationSchema.optional(),
   startAt: durationSchema.optional(),
   requests: fixedRequests.optional(),
+  /** Offered traffic and per-replica capacity (the HPA's metrics come from it). */
+  load: load.optional(),
+  autoscaling: hpa.optional(),
   ...podFields,
-});
+}).refine((s) => s.autoscaling === undefined || s.load !== undefined, { message: 'an autoscaled service needs a `load` model (its metrics come from the load)', path: ['autoscaling'] });
 
 const job = z.strictObject({
   type: z.literal('job'),
@@ -218,6 +298,19 @@ const pool = z.strictObject({
   labels: labels.optional(),
   taints: z.array(taint).optional(),
   unschedulable: z.boolean().optional(),
+  /** What one node costs per hour (any currency); node-hours x price is reported. */
+  pricePerHour: z.number().min(0).optional(),
+  /** A node group the cluster autoscaler sizes: one group per zone when the pool has zones. */
+  autoscaling: z.strictObject({
+    min: z.number().int().min(0),
+    max: z.number().int().min(0),
+    /** Scale-up request to ready node (default: uniform 3-4 minutes, cloud VMs). */
+    provisioningDelay: distributionSchema(durationSchema).optional(),
+    /** max-node-provision-time: slower nodes count as a failed scale-up (default 15m). */
+    maxProvisionTime: durationSchema.optional(),
+    /** For the priority expander (higher first). */
+    priority: z.number().int().optional(),
+  }).refine((a) => a.min <= a.max, { message: 'min must be <= max', path: ['min'] }).optional(),
 });
 
 const pluginConfig = z.strictObject({
@@ -299,6 +392,11 @@ export const scenarioSchema = z.strictObject({
   }),
   workloads: z.array(workload).default([]),
   failures: failures.optional(),
+  /** The cluster autoscaler over the pools with `autoscaling` (options as the policy defines them). */
+  clusterAutoscaler: z.strictObject({
+    policy: z.enum(['cluster-autoscaler', 'karpenter']).default('cluster-autoscaler'),
+    options: z.record(z.string(), z.unknown()).optional(),
+  }).optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
@@ -307,3 +405,6 @@ export type PoolDoc = z.output<typeof pool>;
 export type WorkloadDoc = z.output<typeof workload>;
 export type ProfileDoc = z.output<typeof profileSchema>;
 export type FailuresDoc = z.output<typeof failures>;
+export type HpaDoc = z.output<typeof hpa>;
+export type LoadDoc = z.output<typeof load>;
+export type ServiceDoc = z.output<typeof service>;

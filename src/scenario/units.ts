@@ -56,6 +56,8 @@ export function parseRate(v: string | number): number | undefined {
   return Number(m[1]) / RATE_UNITS[m[2]!]!;
 }
 export const rateSchema = unitSchema(parseRate, 'a rate such as "120/h", "2/m" or "0.5/s"');
+/** A plain non-negative number (a factor, a ratio). */
+export const numberSchema = unitSchema((v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined), 'a number');
 
 type UnitSchema = ReturnType<typeof unitSchema>;
 

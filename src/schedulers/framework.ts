@@ -342,6 +342,49 @@ export class Framework implements Scheduler {
   }
 
   /**
+   * PreFilter once, then Filter on each candidate in order, until `limit` nodes pass. The
+   * candidates must belong to `snapshot` (their index is their position in snapshot.nodes).
+   */
+  findFeasible(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], limit: number): NodeInfo[] {
+    const out: NodeInfo[] = [];
+    if (limit <= 0 || candidates.length === 0) return out;
+    const state: CycleState = new Map();
+    let plugin = '';
+    let point = 'PreFilter';
+    let current: NodeInfo | undefined;
+    try {
+      const skipped = new Set<Plugin>();
+      for (const p of this.preFilters) {
+        plugin = p.name;
+        const s = p.preFilter(state, pod, snapshot);
+        if (s === null) continue;
+        if (s.code === 'Skip') skipped.add(p);
+        else return out;
+      }
+      const filters = this.filters.filter((f) => !skipped.has(f));
+      point = 'Filter';
+      const pinned = pod.spec.nodeName;
+      for (const node of candidates) {
+        if (pinned !== undefined && node.name !== pinned) continue;
+        current = node;
+        let ok = true;
+        for (const f of filters) {
+          plugin = f.name;
+          if (f.filter(state, pod, node, snapshot) !== null) {
+            ok = false;
+            break;
+          }
+        }
+        if (ok && out.push(node) >= limit) break;
+      }
+      return out;
+    } catch (e) {
+      if (e instanceof PluginError) throw e;
+      throw new PluginError(plugin, point, pod.name, current?.name, e);
+    }
+  }
+
+  /**
    * Reserve: a GPU pod gets devices from the first plugin that picks them, else best fit.
    * Returns the node index; `lastGPUs` holds the devices.
    */

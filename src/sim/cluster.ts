@@ -15,11 +15,19 @@ export interface NodeSpec {
   readonly unschedulable: boolean;
   readonly allocatable: Resources;
   readonly allowedPodNumber?: number | undefined;
-  /** Name of the node pool it came from, for reports. */
+  /** Name of the node pool it came from, for reports and billing. */
   readonly pool?: string | undefined;
+  /** The autoscaled node group it belongs to, if any. */
+  readonly group?: string | undefined;
   /** GPU model of its devices; defaults to the label nvidia.com/gpu.product. */
   readonly gpuModel?: string | undefined;
+  /** What one node of its pool costs per hour (for cost metrics); 0 when unknown. */
+  readonly pricePerHour?: number | undefined;
 }
+
+/** The taint of a removed node's empty slot (cluster-autoscaler's deletion taint, kept for ever). */
+export const TAINT_NODE_REMOVED: Taint = Object.freeze({ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' });
+const NO_RESOURCES: Resources = Object.freeze({ milliCPU: 0 as MilliCPU, memory: 0 as Bytes, milliGPU: 0 as MilliGPU, ephemeralStorage: 0 as Bytes });
 
 /**
  * Per-node totals live in typed arrays indexed by node id (struct of arrays); a NodeInfo object
@@ -27,10 +35,15 @@ export interface NodeSpec {
  * scheduling cycle allocates nothing per node.
  */
 export class ClusterState implements ClusterSnapshot {
-  readonly nodes: SimNode[] = [];
+  /** Every node slot by index (removed nodes stay as empty slots; see removeNode). */
+  nodes: SimNode[] = [];
   readonly havePodsWithAffinity: SimNode[] = [];
   readonly havePodsWithRequiredAntiAffinity: SimNode[] = [];
   private readonly byName = new Map<string, SimNode>();
+  /** Slots of removed nodes, by GPU device count, ready for reuse (indexes stay dense and stable). */
+  private readonly freeSlots = new Map<number, number[]>();
+  /** Nodes present (not removed). */
+  liveNodes = 0;
   private capacity: number;
   // Requested totals (sum of bound pods' effective requests).
   reqCPU: Float64Array;
@@ -73,23 +86,64 @@ export class ClusterState implements ClusterSnapshot {
     return this.byName.get(name);
   }
 
+  /**
+   * Adds a node. A removed node's slot with the same number of GPU devices is reused, so node
+   * indexes stay dense (0..n-1) however many nodes come and go. The node list is replaced, not
+   * mutated, so a scheduler's cached scan order sees the change.
+   */
   addNode(spec: NodeSpec): SimNode {
     if (this.byName.has(spec.name)) throw new Error(`duplicate node name "${spec.name}"`);
-    const index = this.nodes.length;
-    if (index === this.capacity) this.grow();
-    // Devices: allocatable nvidia.com/gpu whole devices, each 1000 milli and fully free.
     const devices = Math.floor(spec.allocatable.milliGPU / 1000);
-    this.gpuOffset[index] = this.gpuDevices;
-    if (this.gpuDevices + devices > this.gpuFree.length) this.gpuFree = grown(this.gpuFree, capacityFor(this.gpuFree.length, this.gpuDevices + devices));
-    this.gpuFree.fill(1000, this.gpuDevices, this.gpuDevices + devices);
-    this.gpuDevices += devices;
-    const node = new SimNode(this, index, spec, devices);
-    this.nodes.push(node);
+    const reuse = this.freeSlots.get(devices)?.pop();
+    let node: SimNode;
+    if (reuse !== undefined) {
+      node = this.nodes[reuse]!;
+      node.reset(spec);
+      this.gpuFree.fill(1000, this.gpuOffset[reuse]!, this.gpuOffset[reuse]! + devices);
+      this.nodes = this.nodes.slice();
+    } else {
+      const index = this.nodes.length;
+      if (index === this.capacity) this.grow();
+      // Devices: allocatable nvidia.com/gpu whole devices, each 1000 milli and fully free.
+      this.gpuOffset[index] = this.gpuDevices;
+      if (this.gpuDevices + devices > this.gpuFree.length) this.gpuFree = grown(this.gpuFree, capacityFor(this.gpuFree.length, this.gpuDevices + devices));
+      this.gpuFree.fill(1000, this.gpuDevices, this.gpuDevices + devices);
+      this.gpuDevices += devices;
+      node = new SimNode(this, index, spec, devices);
+      this.nodes.push(node);
+    }
     this.byName.set(spec.name, node);
+    this.liveNodes++;
     this.totalAllocCPU += spec.allocatable.milliCPU;
     this.totalAllocMem += spec.allocatable.memory;
     this.totalAllocGPU += spec.allocatable.milliGPU;
     return node;
+  }
+
+  /**
+   * Removes an empty node (drain it first). Its slot stays as a node nothing can use - no
+   * labels, zero allocatable, room for no pod, cordoned and tainted - until a later addNode
+   * reuses it.
+   */
+  removeNode(index: number): void {
+    const node = this.nodes[index]!;
+    if (node.removed) throw new Error(`node ${node.name} is already removed`);
+    if (node.pods.length > 0) throw new Error(`node ${node.name} still has ${node.pods.length} pod(s)`);
+    this.byName.delete(node.name);
+    this.liveNodes--;
+    this.totalAllocCPU -= node.allocatable.milliCPU;
+    this.totalAllocMem -= node.allocatable.memory;
+    this.totalAllocGPU -= node.allocatable.milliGPU;
+    const base = this.gpuOffset[index]!;
+    this.gpuFree.fill(0, base, base + node.gpuCount);
+    for (let g = 0; g < node.gpuCount; g++) this.gpuFaults.delete(base + g);
+    node.markRemoved();
+    const list = this.freeSlots.get(node.gpuCount) ?? [];
+    list.push(index);
+    // Reuse the lowest slot first, so the layout does not depend on removal order.
+    list.sort((a, b) => b - a);
+    this.freeSlots.set(node.gpuCount, list);
+    this.nodes = this.nodes.slice();
   }
 
   /**
@@ -231,24 +285,28 @@ class NonZeroRequestedView implements Resources {
 }
 
 export class SimNode implements NodeInfo {
-  readonly name: string;
-  readonly labels: Labels;
+  // Identity fields change only when a removed node's slot is reused (reset) or on removal.
+  name: string;
+  labels: Labels;
   /** Replaced (never mutated) when the node lifecycle controller taints or untaints the node. */
   taints: readonly Taint[];
   /** The taints the node was declared with. */
-  readonly specTaints: readonly Taint[];
+  specTaints: readonly Taint[];
   /** spec.unschedulable as declared (a drain's end restores it). */
-  readonly specUnschedulable: boolean;
+  specUnschedulable: boolean;
   /** Drains in progress (overlapping drains keep the node cordoned until the last ends). */
   drains = 0;
   unschedulable: boolean;
-  readonly allocatable: Resources;
-  readonly allowedPodNumber: number;
+  allocatable: Resources;
+  allowedPodNumber: number;
   readonly requested: Resources;
   readonly nonZeroRequested: Resources;
-  readonly pool: string | undefined;
-  readonly gpuModel: string | undefined;
+  pool: string | undefined;
+  pricePerHour: number;
+  gpuModel: string | undefined;
   readonly gpuCount: number;
+  /** A removed node's empty slot (see ClusterState.removeNode). */
+  removed = false;
   /** Pods bound here; removal swaps with the last entry, positions kept in `slots`. */
   readonly pods: PodInfo[] = [];
   readonly podsWithAffinity: PodInfo[] = [];
@@ -257,6 +315,7 @@ export class SimNode implements NodeInfo {
   scalarRequested: Record<string, number> | undefined;
 
   constructor(private readonly cluster: ClusterState, readonly index: number, spec: NodeSpec, gpuCount: number) {
+    this.gpuCount = gpuCount;
     this.name = spec.name;
     this.labels = spec.labels;
     this.taints = spec.taints;
@@ -266,10 +325,39 @@ export class SimNode implements NodeInfo {
     this.allocatable = spec.allocatable;
     this.allowedPodNumber = spec.allowedPodNumber ?? DEFAULT_MAX_PODS;
     this.pool = spec.pool;
-    this.gpuCount = gpuCount;
+    this.pricePerHour = spec.pricePerHour ?? 0;
     this.gpuModel = gpuCount > 0 ? spec.gpuModel ?? spec.labels[GPU_MODEL_LABEL] : undefined;
     this.requested = new RequestedView(cluster, index, this);
     this.nonZeroRequested = new NonZeroRequestedView(cluster, index, this);
+  }
+
+  /** A new node in this (removed) slot; same device count. */
+  reset(spec: NodeSpec): void {
+    this.name = spec.name;
+    this.labels = spec.labels;
+    this.taints = spec.taints;
+    this.specTaints = spec.taints;
+    this.specUnschedulable = spec.unschedulable;
+    this.unschedulable = spec.unschedulable;
+    this.drains = 0;
+    this.allocatable = spec.allocatable;
+    this.allowedPodNumber = spec.allowedPodNumber ?? DEFAULT_MAX_PODS;
+    this.pool = spec.pool;
+    this.pricePerHour = spec.pricePerHour ?? 0;
+    this.gpuModel = this.gpuCount > 0 ? spec.gpuModel ?? spec.labels[GPU_MODEL_LABEL] : undefined;
+    this.removed = false;
+  }
+
+  markRemoved(): void {
+    this.removed = true;
+    this.labels = {};
+    this.taints = [TAINT_NODE_REMOVED];
+    this.specTaints = this.taints;
+    this.unschedulable = true;
+    this.specUnschedulable = true;
+    this.allocatable = NO_RESOURCES;
+    this.allowedPodNumber = 0;
+    this.scalarRequested = undefined;
   }
 
   get podCount(): number {

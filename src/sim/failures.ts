@@ -15,6 +15,8 @@ export interface FailureDomain {
   readonly nodes: readonly number[];
   /** For kind 'gpu': the device index on its (single) node. */
   readonly device?: number | undefined;
+  /** For zones and racks: the node label that defines the domain; nodes added later join it. */
+  readonly label?: { readonly key: string; readonly value: string } | undefined;
 }
 
 /** Kubelet container restart back-off: 10 s, doubling, capped at 300 s; reset after 10 min running. */

@@ -1,16 +1,22 @@
+import type {
+  ClusterAutoscaler, ClusterAutoscalerContext, NodeGroupSpec, NodeGroupStatus, PodController, PodMetricSample, ScalableNode, ScaledPod, ScaleTargetStatus,
+} from '../api/autoscaling.js';
 import { ALL_CLUSTER_EVENTS, ClusterEvent, type Scheduler } from '../api/framework.js';
+import { WellKnownLabel } from '../api/node.js';
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
 import { sample, type Distribution } from '../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../util/random.js';
 import { quantileSorted, SampleBuffer } from '../util/stats.js';
-import { ClusterState, type NodeSpec } from './cluster.js';
+import { ClusterState, type NodeSpec, type SimNode } from './cluster.js';
 import { Engine } from './engine.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from './scheduling-queue.js';
 import {
   CRASH_BACKOFF_RESET, crashBackoff, incidentMetrics, NO_FAILURES, TAINT_UNREACHABLE_NO_EXECUTE, TAINT_UNREACHABLE_NO_SCHEDULE,
   type FailureConfig, type FailureDomain, type Incident, type IncidentMetrics, type RandomFailureProcess, type ScheduledOutage,
 } from './failures.js';
-import type { Workload } from './workload.js';
+import type { ServiceWorkload, Workload } from './workload.js';
+import { ServiceTraffic, type LoadEventOutcome } from './service-traffic.js';
+import { WhatIfCluster } from './what-if.js';
 import { grown } from '../util/typed-arrays.js';
 
 export interface SimulationConfig {
@@ -29,8 +35,64 @@ export interface SimulationConfig {
   readonly onSample?: ((sim: Simulation, now: number) => void) | undefined;
   /** Called now and then with the fraction of the horizon simulated (progress displays only). */
   readonly onProgress?: ((fraction: number) => void) | undefined;
+  /** Node groups a cluster autoscaler grows and shrinks (their initial nodes are in `nodes`, pool = group name). */
+  readonly nodeGroups?: readonly SimNodeGroup[] | undefined;
+  readonly clusterAutoscaler?: ClusterAutoscaler | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
+}
+
+/** An autoscaled node group as the engine runs it. */
+export interface SimNodeGroup {
+  readonly spec: NodeGroupSpec;
+  /** The pool its nodes are billed and reported under (several groups can share one: a pool's zones). */
+  readonly pool: string;
+  /** Time from a scale-up request to a ready node (cloud VMs: about 3-4 min). */
+  readonly provisioningDelay: Distribution;
+  /** max-node-provision-time: a node not ready by then counts as a failed scale-up (900 s). */
+  readonly maxProvisionTime: number;
+}
+
+/** One scaling action, for the result's action log. */
+export interface ScalingAction {
+  readonly time: number;
+  /** `hpa/<service>` or the cluster autoscaler's name. */
+  readonly scaler: string;
+  readonly action: 'scale-up' | 'scale-down' | 'node-ready' | 'scale-up-failed' | 'node-removed';
+  /** The service, node group or node acted on. */
+  readonly target: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+}
+
+export interface ServiceScaling {
+  readonly name: string;
+  readonly replicas: { readonly initial: number; readonly min: number; readonly max: number; readonly mean: number; readonly final: number };
+  readonly hpa: { readonly minReplicas: number; readonly maxReplicas: number } | null;
+  readonly requests: { readonly offered: number; readonly served: number; readonly dropped: number; readonly servedFraction: number } | null;
+  readonly slo: { readonly servedFraction: number; readonly violationMinutes: number } | null;
+  readonly loadEvents: readonly LoadEventOutcome[];
+}
+
+export interface PoolCost {
+  readonly name: string;
+  readonly autoscaled: boolean;
+  readonly pricePerHour: number;
+  /** Billed from the scale-up request (the VM is launched) to the node's removal. */
+  readonly nodeHours: number;
+  readonly cost: number;
+  readonly nodes: { readonly min: number; readonly max: number; readonly final: number };
+}
+
+export interface AutoscalingResult {
+  readonly actions: readonly ScalingAction[];
+  readonly services: readonly ServiceScaling[];
+  readonly pools: readonly PoolCost[];
+  readonly nodeHours: number;
+  readonly cost: number;
+  /** Sampled every sampleInterval: time, nodes, provisioning, then per scaled service replicas, ready, rps, served fraction. */
+  readonly timeseries: { readonly columns: readonly string[]; readonly rows: readonly (readonly number[])[] };
 }
 
 export interface DistributionSummary {
@@ -51,6 +113,8 @@ export interface PodCounts {
   readonly bound: number;
   readonly running: number;
   readonly failed: number;
+  /** Deleted on purpose: a scale-down removed them. */
+  readonly deleted: number;
 }
 
 /** Per-workload counts and pending times. */
@@ -97,6 +161,8 @@ export interface SimulationResult {
   readonly events: number;
   /** Rows of TIMESERIES_COLUMNS. */
   readonly timeseries: readonly (readonly number[])[];
+  /** Replicas, nodes, requests and cost, when the run has load models, autoscalers or prices. */
+  readonly autoscaling?: AutoscalingResult | undefined;
 }
 
 const NO_NODE = -1;
@@ -209,6 +275,65 @@ interface WorkloadState {
   /** Time in the window with fewer ready replicas than desired / than minAvailable. */
   belowAll: number;
   belowMin: number;
+  /** Services: spec.replicas now (the HPA changes it), the live pods, and the request accounting. */
+  desired: number;
+  readonly podIds: Set<number>;
+  readonly traffic: ServiceTraffic | undefined;
+  replicaArea: number;
+  replicaMin: number;
+  replicaMax: number;
+  lastReplicaT: number;
+  /** The HPA's view of each pod, kept between syncs (no allocation per sync). */
+  readonly podViews: Map<number, PodView>;
+  readonly viewList: PodView[];
+  /** Metric values of this sync, shared by the pod views. */
+  metricNow: number;
+  cpuUtilization: number;
+  rpsPerPod: number;
+}
+
+/** Metrics-server resolution: a pod has a sample once it has run this long (and a sample covers this window). */
+const METRIC_RESOLUTION = 15;
+
+/** What the HPA sees of one pod (a live view of the engine's pod table). */
+class PodView implements ScaledPod {
+  constructor(private readonly sim: Simulation, private readonly ws: WorkloadState, readonly id: number) {}
+  get name(): string { return this.sim.pods.infos[this.id]!.name; }
+  get phase(): ScaledPod['phase'] {
+    const p = this.sim.pods;
+    const phase = p.phase[this.id];
+    if (phase === PodPhase.Running || (phase === PodPhase.Bound && p.restarts[this.id]! > 0)) return 'Running';
+    return phase === PodPhase.Pending || phase === PodPhase.Bound ? 'Pending' : 'Failed';
+  }
+  get deleting(): boolean { return false; }
+  get ready(): boolean { return this.sim.pods.live[this.id] === 1; }
+  get startTime(): number { return this.sim.pods.boundAt[this.id]!; }
+  get readyTransitionTime(): number { return this.sim.pods.startedAt[this.id]!; }
+  get requests() { return this.sim.pods.infos[this.id]!.spec.requests; }
+  metric(name: string): PodMetricSample | undefined {
+    const p = this.sim.pods;
+    const ws = this.ws;
+    const now = ws.metricNow;
+    if (p.live[this.id] !== 1 || now - p.startedAt[this.id]! < METRIC_RESOLUTION) return undefined;
+    const load = (ws.w as ServiceWorkload).load;
+    let value: number;
+    if (name === 'cpu') value = ws.cpuUtilization * this.requests.milliCPU;
+    else if (name === 'memory') value = (load?.memoryUtilization ?? 0) * this.requests.memory;
+    else if (name === 'requests_per_second' && load) value = ws.rpsPerPod;
+    else return undefined;
+    if (!Number.isFinite(value)) return undefined;
+    return { value, timestamp: now, window: METRIC_RESOLUTION };
+  }
+}
+
+/** A node group's run-time state. */
+interface GroupState {
+  readonly g: SimNodeGroup;
+  readonly stream: RandomStream;
+  readonly nodes: Set<number>;
+  provisioning: number;
+  lastScaleUpFailure: number;
+  seq: number;
 }
 
 /** One source of failures: a domain of a random process, or a scheduled outage. */
@@ -253,8 +378,10 @@ export class Simulation {
   private areaAllocCPU = 0;
   private areaAllocMem = 0;
   private areaAllocGPU = 0;
+  /** Node-seconds of present nodes (nodes come and go under autoscaling). */
+  private areaNodes = 0;
   private readonly pending = new SampleBuffer();
-  private counts = { submitted: 0, scheduled: 0, completed: 0, running: 0, bound: 0, failed: 0, failedPending: 0 };
+  private counts = { submitted: 0, scheduled: 0, completed: 0, running: 0, bound: 0, failed: 0, failedPending: 0, deleted: 0 };
   private attempts = 0;
   private failedAttempts = 0;
   private nodesEvaluated = 0;
@@ -262,9 +389,9 @@ export class Simulation {
 
   // Failures.
   private readonly failures: FailureConfig;
-  private readonly nodeDown: Int32Array;
-  private readonly nodeNotReady: Uint8Array;
-  private readonly nodeDownSince: Float64Array;
+  private nodeDown: Int32Array;
+  private nodeNotReady: Uint8Array;
+  private nodeDownSince: Float64Array;
   private readonly evFail: number;
   private readonly evRepair: number;
   private readonly evDetect: number;
@@ -284,6 +411,34 @@ export class Simulation {
   private nodeFailures = 0;
   private lostGpuHours = 0;
   private lostCpuHours = 0;
+
+  // Autoscaling.
+  private readonly groups: GroupState[] = [];
+  private readonly groupByName = new Map<string, number>();
+  /** Each node's group (-1: none) and when it became ready. */
+  private nodeGroup: Int32Array;
+  private readySince: Float64Array;
+  /** Pods waiting for a node, in creation order (the autoscaler's unschedulable pods are among them). */
+  private readonly pendingIds = new Set<number>();
+  private readonly actions: ScalingAction[] = [];
+  private readonly evHpaSync: number;
+  private readonly evCaScan: number;
+  private readonly evNodeReady: number;
+  private readonly evProvisionFail: number;
+  private scalableNodes: ScalableNode[] | undefined;
+  private readonly caRandom: RandomStream;
+  /** Billing per pool: nodes billed now (present + provisioning), node-seconds, price, node count range. */
+  private readonly poolNames: string[] = [];
+  private readonly poolIndex = new Map<string, number>();
+  private poolBilled: number[] = [];
+  private poolNodeSeconds: number[] = [];
+  private poolPrice: number[] = [];
+  private poolPresent: number[] = [];
+  private poolMin: number[] = [];
+  private poolMax: number[] = [];
+  private readonly poolAutoscaled: boolean[] = [];
+  private readonly scalingRows: number[][] = [];
+  private readonly reportScaling: boolean;
 
   constructor(cfg: SimulationConfig) {
     this.cfg = cfg;
@@ -320,27 +475,68 @@ export class Simulation {
       lastChange: 0,
       belowAll: 0,
       belowMin: 0,
+      desired: w.kind === 'service' ? w.replicas : 0,
+      podIds: new Set<number>(),
+      traffic: w.kind === 'service' && w.load ? new ServiceTraffic(w.load, w.startAt) : undefined,
+      replicaArea: 0,
+      replicaMin: w.kind === 'service' ? w.replicas : 0,
+      replicaMax: w.kind === 'service' ? w.replicas : 0,
+      lastReplicaT: w.kind === 'service' ? w.startAt : 0,
+      podViews: new Map<number, PodView>(),
+      viewList: [],
+      metricNow: 0,
+      cpuUtilization: NaN,
+      rpsPerPod: NaN,
     }));
     // Failures: per node down counts (domains overlap), the NotReady state and its epoch.
     this.failures = cfg.failures ?? NO_FAILURES;
     const n = cfg.nodes.length;
-    this.nodeDown = new Int32Array(n);
-    this.nodeNotReady = new Uint8Array(n);
-    this.nodeDownSince = new Float64Array(n);
+    this.nodeDown = new Int32Array(Math.max(16, n));
+    this.nodeNotReady = new Uint8Array(Math.max(16, n));
+    this.nodeDownSince = new Float64Array(Math.max(16, n));
     this.evFail = e.defineEvent('failure', (slot) => this.onFailure(slot));
     this.evRepair = e.defineEvent('repair', (slot) => this.onRepair(slot));
     this.evDetect = e.defineEvent('node-not-ready', (node) => this.onDetect(node));
     this.evEvict = e.defineEvent('pod-eviction', (pod) => this.onEvict(pod));
     this.evCrash = e.defineEvent('container-crash', (pod) => this.onCrash(pod));
     this.evRestart = e.defineEvent('container-restart', (pod) => this.onRestart(pod));
+    this.evHpaSync = e.defineEvent('hpa-sync', (wi) => this.onHpaSync(wi));
+    this.evCaScan = e.defineEvent('cluster-autoscaler-scan', () => this.onClusterAutoscalerScan());
+    this.evNodeReady = e.defineEvent('node-ready', (gi) => this.onNodeReady(gi));
+    this.evProvisionFail = e.defineEvent('node-provisioning-failed', (gi) => this.onProvisionFailed(gi));
+    this.caRandom = cfg.streams.get('autoscaler/cluster');
+    this.nodeGroup = new Int32Array(Math.max(16, n)).fill(-1);
+    this.readySince = new Float64Array(Math.max(16, n));
+    for (const g of cfg.nodeGroups ?? []) {
+      if (this.groupByName.has(g.spec.name)) throw new Error(`duplicate node group "${g.spec.name}"`);
+      this.groupByName.set(g.spec.name, this.groups.length);
+      this.groups.push({ g, stream: cfg.streams.get(`autoscaler/provisioning/${g.spec.name}`), nodes: new Set(), provisioning: 0, lastScaleUpFailure: NaN, seq: 0 });
+      this.pool(g.pool, g.spec.pricePerHour, true);
+    }
+    cfg.nodes.forEach((spec, index) => {
+      const pi = this.pool(spec.pool ?? 'default', spec.pricePerHour ?? 0, false);
+      this.poolBilled[pi]!++;
+      this.poolPresent[pi]!++;
+      if (spec.group === undefined) return;
+      const gi = this.groupByName.get(spec.group);
+      if (gi === undefined) throw new Error(`node ${spec.name}: unknown node group "${spec.group}"`);
+      this.nodeGroup[index] = gi;
+      this.groups[gi]!.nodes.add(index);
+      this.groups[gi]!.seq++;
+    });
+    this.poolMin = [...this.poolPresent];
+    this.poolMax = [...this.poolPresent];
+    this.reportScaling = this.groups.length > 0 || cfg.clusterAutoscaler !== undefined || this.poolPrice.some((p) => p > 0)
+      || this.workloads.some((ws) => ws.w.kind === 'service' && (ws.w.load !== undefined || ws.w.autoscaler !== undefined));
     this.evJobRetry = e.defineEvent('job-retry', (wi) => {
       this.createJobPod(wi, this.jobRetryIncidents.get(wi)?.shift() ?? -1, true);
     });
     for (const p of this.failures.processes) {
-      for (const d of p.domains) this.slots.push({ name: p.name, domain: d, process: p, stream: cfg.streams.get(`failures/${p.name}/${d.kind}/${d.name}`), down: [], incident: -1 });
+      // Domains are copied: nodes added or removed later change this run's lists only.
+      for (const d of p.domains) this.slots.push({ name: p.name, domain: { ...d, nodes: [...d.nodes] }, process: p, stream: cfg.streams.get(`failures/${p.name}/${d.kind}/${d.name}`), down: [], incident: -1 });
     }
     for (const o of this.failures.outages) {
-      this.slots.push({ name: o.name, domain: o.domain, outage: o, stream: cfg.streams.get(`failures/${o.name}`), down: [], incident: -1 });
+      this.slots.push({ name: o.name, domain: { ...o.domain, nodes: [...o.domain.nodes] }, outage: o, stream: cfg.streams.get(`failures/${o.name}`), down: [], incident: -1 });
     }
   }
 
@@ -374,12 +570,27 @@ export class Simulation {
       const t = slot.outage ? slot.outage.at : sample(slot.process!.timeBetweenFailures, slot.stream);
       if (t <= horizon) e.scheduleAt(t, this.evFail, i);
     });
+    this.workloads.forEach((ws, i) => {
+      if (ws.w.kind === 'service' && ws.w.autoscaler) {
+        const t = ws.w.startAt + (ws.w.hpaSyncPeriod ?? 15);
+        if (t <= horizon) e.scheduleAt(t, this.evHpaSync, i);
+      }
+    });
+    const ca = this.cfg.clusterAutoscaler;
+    if (ca) {
+      if (!(ca.scanInterval > 0)) throw new Error(`cluster autoscaler ${ca.name}: scan interval must be > 0`);
+      if (ca.scanInterval <= horizon) e.scheduleAt(ca.scanInterval, this.evCaScan, 0);
+    }
     if (sampleInterval > 0) e.scheduleAt(0, this.evSample, 0);
     const progress = this.cfg.onProgress;
     if (progress) e.onProgress = (now) => progress(now / horizon);
     e.run(horizon);
     this.advance(horizon);
-    for (const ws of this.workloads) this.advanceAvailability(ws, horizon);
+    for (const ws of this.workloads) {
+      this.advanceAvailability(ws, horizon);
+      ws.traffic?.advance(horizon, ws.ready);
+      this.advanceReplicas(ws, horizon);
+    }
     for (let i = 0; i < this.nodeDown.length; i++) if (this.nodeDown[i]! > 0) this.nodeDowntime += horizon - this.nodeDownSince[i]!;
     return this.result();
   }
@@ -452,6 +663,8 @@ export class Simulation {
     const ws = this.workloads[wi]!;
     ws.created++;
     const id = this.pods.add(name, spec, wi, this.engine.now, duration);
+    if (ws.w.kind === 'service') ws.podIds.add(id);
+    this.pendingIds.add(id);
     this.counts.submitted++;
     this.queue.add(id, spec.priority, this.engine.now);
     this.requestSchedule(this.engine.now);
@@ -503,6 +716,7 @@ export class Simulation {
     pods.phase[id] = PodPhase.Bound;
     pods.node[id] = node;
     pods.boundAt[id] = now;
+    this.pendingIds.delete(id);
     const waited = now - pods.createdAt[id]!;
     this.pending.push(waited);
     this.counts.scheduled++;
@@ -622,9 +836,10 @@ export class Simulation {
   private readyChange(ws: WorkloadState, delta: number, now: number): void {
     if (ws.w.kind !== 'service') return;
     this.advanceAvailability(ws, now);
+    ws.traffic?.advance(now, ws.ready);
     ws.ready += delta;
     // The window opens when the rollout first reaches every desired replica.
-    if (Number.isNaN(ws.windowStart) && ws.ready >= ws.w.replicas) {
+    if (Number.isNaN(ws.windowStart) && ws.ready >= ws.desired) {
       ws.windowStart = now;
       ws.lastChange = now;
     }
@@ -635,7 +850,7 @@ export class Simulation {
     const dt = now - ws.lastChange;
     if (dt > 0) {
       // Downtime is accumulated (not uptime), so a service never down is exactly 100 %.
-      if (ws.ready < ws.w.replicas) ws.belowAll += dt;
+      if (ws.ready < ws.desired) ws.belowAll += dt;
       if (ws.ready < (ws.w.minAvailable ?? 1)) ws.belowMin += dt;
     }
     ws.lastChange = now;
@@ -902,6 +1117,15 @@ export class Simulation {
     pods.crashDue[id] = NaN;
     pods.restartDue[id] = NaN;
     this.counts.failed++;
+    this.forgetServicePod(id);
+  }
+
+  /** A service pod is gone: no longer one of its replicas nor in the HPA's view. */
+  private forgetServicePod(id: number): void {
+    const ws = this.workloads[this.pods.workload[id]!]!;
+    if (ws.w.kind !== 'service') return;
+    ws.podIds.delete(id);
+    ws.podViews.delete(id);
   }
 
   /** Controllers: a Deployment recreates the replica; a Job retries within its back-off limit. */
@@ -943,6 +1167,7 @@ export class Simulation {
       if (phase === PodPhase.Pending) {
         // Still queued: deleted; the scheduling loop drops it when it comes up.
         pods.phase[id] = PodPhase.Failed;
+        this.pendingIds.delete(id);
         this.counts.failed++;
         this.counts.failedPending++;
       } else if (phase === PodPhase.Bound || phase === PodPhase.Running) {
@@ -1014,6 +1239,370 @@ export class Simulation {
     }
   }
 
+  // ---- horizontal pod autoscaling ---------------------------------------------------------
+
+  /** Integrates the service's replica count (spec.replicas) for its mean. */
+  private advanceReplicas(ws: WorkloadState, now: number): void {
+    if (ws.w.kind !== 'service' || now <= ws.lastReplicaT) return;
+    ws.replicaArea += ws.desired * (now - ws.lastReplicaT);
+    ws.lastReplicaT = now;
+  }
+
+  /** One HPA sync: metrics from the load model, the policy's decision, the Deployment scaled. */
+  private onHpaSync(wi: number): void {
+    const ws = this.workloads[wi]!;
+    const w = ws.w as ServiceWorkload;
+    const now = this.engine.now;
+    const hpa = w.autoscaler!;
+    const traffic = ws.traffic;
+    if (traffic) traffic.advance(now, ws.ready);
+    ws.metricNow = now;
+    const rate = traffic ? traffic.rate(now) : NaN;
+    ws.cpuUtilization = traffic ? traffic.cpuUtilization(now, ws.ready) : 0;
+    ws.rpsPerPod = ws.ready > 0 ? rate / ws.ready : NaN;
+    const views = ws.viewList;
+    views.length = 0;
+    for (const id of ws.podIds) {
+      let v = ws.podViews.get(id);
+      if (!v) ws.podViews.set(id, (v = new PodView(this, ws, id)));
+      views.push(v);
+    }
+    const target: ScaleTargetStatus = {
+      currentReplicas: ws.desired,
+      pods: views,
+      external: (name) => (name === 'requests_per_second' && traffic ? rate : undefined),
+    };
+    const decision = hpa.sync(target, now);
+    const desired = decision.desiredReplicas;
+    if (!Number.isInteger(desired) || desired < 0) throw new Error(`HPA of ${w.name}: desired replicas ${desired} is not a count`);
+    if (desired !== ws.desired) this.scaleService(wi, desired, `hpa/${w.name}`, decision.reason);
+    const next = now + (w.hpaSyncPeriod ?? 15);
+    if (next <= this.cfg.horizon) this.engine.scheduleAt(next, this.evHpaSync, wi);
+  }
+
+  /** Sets a Deployment's replicas: new pods are created, surplus pods deleted in ReplicaSet order. */
+  private scaleService(wi: number, desired: number, scaler: string, reason: string): void {
+    const ws = this.workloads[wi]!;
+    const w = ws.w as ServiceWorkload;
+    const now = this.engine.now;
+    const from = ws.desired;
+    this.advanceReplicas(ws, now);
+    ws.desired = desired;
+    ws.replicaMin = Math.min(ws.replicaMin, desired);
+    ws.replicaMax = Math.max(ws.replicaMax, desired);
+    this.actions.push({ time: now, scaler, action: desired > from ? 'scale-up' : 'scale-down', target: w.name, from, to: desired, reason });
+    const live = ws.podIds.size;
+    if (desired > live) {
+      for (let k = live; k < desired; k++) this.createPod(wi, `${w.name}-${ws.created}`, w.spec, Infinity);
+    } else if (desired < live) {
+      for (const id of this.podsToDelete(ws, live - desired)) this.deletePod(id, now);
+      this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
+      if (this.queue.size > 0) this.requestSchedule(now);
+    }
+    // The availability window's "all desired replicas ready" follows spec.replicas.
+    this.advanceAvailability(ws, now);
+    if (Number.isNaN(ws.windowStart) && ws.ready >= ws.desired && ws.desired > 0) {
+      ws.windowStart = now;
+      ws.lastChange = now;
+    }
+  }
+
+  /**
+   * The ReplicaSet controller's choice of pods to delete (getPodsToDelete, ActivePodsWithRanks):
+   * unscheduled before scheduled, not started before started, not ready before ready, pods on
+   * nodes with more replicas of the set first, then the most recently ready, then the newest.
+   */
+  private podsToDelete(ws: WorkloadState, count: number): number[] {
+    const p = this.pods;
+    const perNode = new Map<number, number>();
+    for (const id of ws.podIds) if (p.node[id]! >= 0 && p.phase[id] !== PodPhase.Pending) perNode.set(p.node[id]!, (perNode.get(p.node[id]!) ?? 0) + 1);
+    const rank = (id: number): number => (p.phase[id] === PodPhase.Pending ? 0 : p.phase[id] === PodPhase.Bound && p.restarts[id] === 0 ? 1 : p.live[id] !== 1 ? 2 : 3);
+    const ids = [...ws.podIds];
+    ids.sort((a, b) => rank(a) - rank(b)
+      || (perNode.get(p.node[b]!) ?? 0) - (perNode.get(p.node[a]!) ?? 0)
+      || (p.startedAt[b]! || 0) - (p.startedAt[a]! || 0)
+      || b - a);
+    return ids.slice(0, count);
+  }
+
+  /** Deletes a pod on purpose (scale-down): not a failure; resources are released at once. */
+  private deletePod(id: number, now: number): void {
+    const pods = this.pods;
+    const phase = pods.phase[id];
+    if (phase === PodPhase.Pending) {
+      // Still queued: the scheduling loop drops it when it comes up.
+      pods.phase[id] = PodPhase.Failed;
+      this.pendingIds.delete(id);
+      this.counts.failedPending++;
+    } else if (phase === PodPhase.Bound || phase === PodPhase.Running) {
+      this.stopContainers(id, now);
+      this.advance(now);
+      this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
+      if (phase === PodPhase.Running) this.counts.running--;
+      else this.counts.bound--;
+      pods.phase[id] = PodPhase.Failed;
+      pods.startDue[id] = NaN;
+      pods.finishDue[id] = NaN;
+      pods.crashDue[id] = NaN;
+      pods.restartDue[id] = NaN;
+      this.evictDue.delete(id);
+    } else {
+      return;
+    }
+    this.counts.deleted++;
+    this.forgetServicePod(id);
+  }
+
+  // ---- cluster autoscaling ----------------------------------------------------------------
+
+  /** The billing slot of a pool, created on first use. */
+  private pool(name: string, price: number, autoscaled: boolean): number {
+    let i = this.poolIndex.get(name);
+    if (i === undefined) {
+      i = this.poolNames.length;
+      this.poolIndex.set(name, i);
+      this.poolNames.push(name);
+      this.poolBilled.push(0);
+      this.poolNodeSeconds.push(0);
+      this.poolPrice.push(price);
+      this.poolPresent.push(0);
+      this.poolMin.push(0);
+      this.poolMax.push(0);
+      this.poolAutoscaled.push(autoscaled);
+    }
+    if (autoscaled) this.poolAutoscaled[i] = true;
+    if (!(this.poolPrice[i]! > 0)) this.poolPrice[i] = price;
+    return i;
+  }
+
+  private billed(pool: number, delta: number, present: number): void {
+    this.advance(this.engine.now);
+    this.poolBilled[pool]! += delta;
+    this.poolPresent[pool]! += present;
+    this.poolMin[pool] = Math.min(this.poolMin[pool]!, this.poolPresent[pool]!);
+    this.poolMax[pool] = Math.max(this.poolMax[pool]!, this.poolPresent[pool]!);
+  }
+
+  private groupStatus(gs: GroupState): NodeGroupStatus {
+    return { spec: gs.g.spec, targetSize: gs.nodes.size + gs.provisioning, provisioning: gs.provisioning, lastScaleUpFailure: gs.lastScaleUpFailure };
+  }
+
+  /** A group's template as a node spec (the hostname label follows the name). */
+  private groupNodeSpec(gi: number, name: string): NodeSpec {
+    const spec = this.groups[gi]!.g.spec;
+    const t = spec.template;
+    return {
+      name,
+      labels: { ...t.labels, [WellKnownLabel.hostname]: name },
+      taints: t.taints,
+      unschedulable: false,
+      allocatable: t.allocatable,
+      allowedPodNumber: t.allowedPodNumber,
+      pool: this.groups[gi]!.g.pool,
+      group: spec.name,
+      gpuModel: t.gpuModel,
+      pricePerHour: spec.pricePerHour,
+    };
+  }
+
+  private onClusterAutoscalerScan(): void {
+    const ca = this.cfg.clusterAutoscaler!;
+    const now = this.engine.now;
+    const unschedulable: PodInfo[] = [];
+    for (const id of this.pendingIds) if (this.queue.attempts(id) > 0) unschedulable.push(this.pods.infos[id]!);
+    const ctx: ClusterAutoscalerContext = {
+      now,
+      groups: this.groups.map((gs) => this.groupStatus(gs)),
+      nodes: this.scalableNodeList(),
+      unschedulablePods: unschedulable,
+      controllerOf: (pod) => this.controllerOf(pod),
+      disruptionsAllowed: (pod) => {
+        const ws = this.workloads[this.pods.workload[pod.id]!]!;
+        if (ws.w.kind !== 'service' || ws.w.minAvailable === undefined) return Infinity;
+        return Math.max(0, ws.ready - ws.w.minAvailable);
+      },
+      simulate: (fn) => {
+        const whatIf = new WhatIfCluster(this.cluster, this.cfg.scheduler, (group, name) => this.groupNodeSpec(this.groupIndexOf(group), name));
+        try {
+          return fn(whatIf);
+        } finally {
+          whatIf.rollback();
+        }
+      },
+    };
+    const decision = ca.reconcile(ctx, this.caRandom);
+    this.applyClusterDecision(ca, decision.scaleUps, decision.deletions);
+    const next = now + ca.scanInterval;
+    if (next <= this.cfg.horizon) this.engine.scheduleAt(next, this.evCaScan, 0);
+  }
+
+  private groupIndexOf(group: string): number {
+    const gi = this.groupByName.get(group);
+    if (gi === undefined) throw new Error(`unknown node group "${group}"`);
+    return gi;
+  }
+
+  private controllerOf(pod: PodInfo): PodController {
+    const w = this.workloads[this.pods.workload[pod.id]!]!.w;
+    return w.kind === 'service' ? { kind: 'Deployment', name: w.name } : w.kind === 'job' ? { kind: 'Job', name: w.name } : { kind: 'None', name: pod.name };
+  }
+
+  /** The autoscaler's view of the nodes: one object per node, rebuilt only when nodes come or go. */
+  private scalableNodeList(): ScalableNode[] {
+    if (!this.scalableNodes) {
+      const list: ScalableNode[] = [];
+      for (const n of this.cluster.nodes) {
+        if (n.removed) continue;
+        const i = n.index;
+        const gi = this.nodeGroup[i]!;
+        const sim = this;
+        list.push({
+          node: n,
+          group: gi >= 0 ? this.groups[gi]!.g.spec.name : undefined,
+          get ready() { return sim.nodeNotReady[i] === 0; },
+          readySince: this.readySince[i]!,
+        });
+      }
+      this.scalableNodes = list;
+    }
+    return this.scalableNodes;
+  }
+
+  /** Applies a cluster autoscaler's decision; one outside a group's [min, max] is a policy bug. */
+  private applyClusterDecision(ca: ClusterAutoscaler, scaleUps: readonly { group: string; count: number; reason: string }[], deletions: readonly { node: string; reason: string }[]): void {
+    const now = this.engine.now;
+    const removing = new Map<number, number>();
+    const victims: { index: number; reason: string }[] = [];
+    for (const d of deletions) {
+      const node = this.cluster.nodeByName(d.node) as SimNode | undefined;
+      if (!node) throw new Error(`cluster autoscaler ${ca.name}: cannot delete unknown node "${d.node}"`);
+      const gi = this.nodeGroup[node.index]!;
+      if (gi < 0) throw new Error(`cluster autoscaler ${ca.name}: node ${d.node} belongs to no node group`);
+      if (victims.some((v) => v.index === node.index)) throw new Error(`cluster autoscaler ${ca.name}: node ${d.node} deleted twice`);
+      removing.set(gi, (removing.get(gi) ?? 0) + 1);
+      victims.push({ index: node.index, reason: d.reason });
+    }
+    for (const [gi, k] of removing) {
+      const gs = this.groups[gi]!;
+      const size = gs.nodes.size + gs.provisioning;
+      if (size - k < gs.g.spec.min) throw new Error(`cluster autoscaler ${ca.name}: deleting ${k} node(s) takes group ${gs.g.spec.name} from ${size} below its min ${gs.g.spec.min}`);
+    }
+    for (const up of scaleUps) {
+      const gi = this.groupIndexOf(up.group);
+      const gs = this.groups[gi]!;
+      const size = gs.nodes.size + gs.provisioning;
+      if (!Number.isInteger(up.count) || up.count < 1) throw new Error(`cluster autoscaler ${ca.name}: scale-up of ${up.group} by ${up.count}`);
+      if (size + up.count > gs.g.spec.max) throw new Error(`cluster autoscaler ${ca.name}: scale-up takes group ${up.group} from ${size} above its max ${gs.g.spec.max}`);
+      this.actions.push({ time: now, scaler: ca.name, action: 'scale-up', target: up.group, from: size, to: size + up.count, reason: up.reason });
+      const pi = this.poolIndex.get(gs.g.pool)!;
+      for (let k = 0; k < up.count; k++) {
+        gs.provisioning++;
+        this.billed(pi, 1, 0);
+        const delay = sample(gs.g.provisioningDelay, gs.stream);
+        if (delay > gs.g.maxProvisionTime) {
+          const at = now + gs.g.maxProvisionTime;
+          if (at <= this.cfg.horizon) this.engine.scheduleAt(at, this.evProvisionFail, gi);
+        } else if (now + delay <= this.cfg.horizon) {
+          this.engine.scheduleAt(now + delay, this.evNodeReady, gi);
+        }
+      }
+    }
+    for (const v of victims) this.removeNodeForScaleDown(ca.name, v.index, v.reason, now);
+  }
+
+  private onNodeReady(gi: number): void {
+    const gs = this.groups[gi]!;
+    const now = this.engine.now;
+    gs.provisioning--;
+    const node = this.cluster.addNode(this.groupNodeSpec(gi, `${gs.g.spec.name}-${gs.seq++}`));
+    this.ensureNodeArrays(node.index + 1);
+    this.nodeGroup[node.index] = gi;
+    this.readySince[node.index] = now;
+    this.nodeDown[node.index] = 0;
+    this.nodeNotReady[node.index] = 0;
+    gs.nodes.add(node.index);
+    this.scalableNodes = undefined;
+    this.billed(this.poolIndex.get(gs.g.pool)!, 0, 1);
+    this.joinFailureDomains(node);
+    // from/to: the group's ready nodes.
+    this.actions.push({ time: now, scaler: 'cloud', action: 'node-ready', target: node.name, from: gs.nodes.size - 1, to: gs.nodes.size, reason: `group ${gs.g.spec.name}` });
+    this.queue.clusterChanged(now, ClusterEvent.NodeAdd);
+    if (this.queue.size > 0) this.requestSchedule(now);
+  }
+
+  private onProvisionFailed(gi: number): void {
+    const gs = this.groups[gi]!;
+    const now = this.engine.now;
+    gs.provisioning--;
+    gs.lastScaleUpFailure = now;
+    this.billed(this.poolIndex.get(gs.g.pool)!, -1, 0);
+    const size = gs.nodes.size + gs.provisioning;
+    this.actions.push({ time: now, scaler: 'cloud', action: 'scale-up-failed', target: gs.g.spec.name, from: size + 1, to: size, reason: `node not ready within ${gs.g.maxProvisionTime}s` });
+  }
+
+  /** Cordon, drain (controllers recreate the pods elsewhere) and delete a node. */
+  private removeNodeForScaleDown(scaler: string, index: number, reason: string, now: number): void {
+    const node = this.cluster.nodes[index]!;
+    const gi = this.nodeGroup[index]!;
+    const gs = this.groups[gi]!;
+    node.unschedulable = true;
+    const name = node.name;
+    for (const info of [...node.pods]) {
+      const id = info.id;
+      if (!this.isBoundTo(id, index)) continue;
+      const inc = this.pods.incident[id]!;
+      this.stopContainers(id, now);
+      this.removePod(id, now);
+      this.replace(id, inc);
+    }
+    this.forgetFailedNode(index, now);
+    this.advance(now);
+    this.cluster.removeNode(index);
+    gs.nodes.delete(index);
+    this.nodeGroup[index] = -1;
+    this.scalableNodes = undefined;
+    this.billed(this.poolIndex.get(gs.g.pool)!, -1, -1);
+    const size = gs.nodes.size + gs.provisioning;
+    this.actions.push({ time: now, scaler, action: 'node-removed', target: name, from: size + 1, to: size, reason });
+    this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
+    if (this.queue.size > 0) this.requestSchedule(now);
+  }
+
+  private ensureNodeArrays(n: number): void {
+    if (n <= this.nodeDown.length) return;
+    const c = Math.max(n, this.nodeDown.length * 2);
+    const old = this.nodeGroup.length;
+    this.nodeDown = grown(this.nodeDown, c);
+    this.nodeNotReady = grown(this.nodeNotReady, c);
+    this.nodeDownSince = grown(this.nodeDownSince, c);
+    this.nodeGroup = grown(this.nodeGroup, c);
+    this.nodeGroup.fill(-1, old);
+    this.readySince = grown(this.readySince, c);
+  }
+
+  /** A node added later joins the zone and rack domains its labels name (so a zone outage hits it). */
+  private joinFailureDomains(node: SimNode): void {
+    for (const slot of this.slots) {
+      const d = slot.domain;
+      if (d.label && node.labels[d.label.key] === d.label.value && !d.nodes.includes(node.index)) (d.nodes as number[]).push(node.index);
+    }
+  }
+
+  /** A node leaves: out of every failure domain; if it is down, its downtime ends here. */
+  private forgetFailedNode(index: number, now: number): void {
+    for (const slot of this.slots) {
+      const list = slot.domain.nodes as number[];
+      const at = list.indexOf(index);
+      if (at >= 0) list.splice(at, 1);
+      const down = slot.down.indexOf(index);
+      if (down >= 0) slot.down.splice(down, 1);
+    }
+    if (this.nodeDown[index]! > 0) this.nodeDowntime += now - this.nodeDownSince[index]!;
+    this.nodeDown[index] = 0;
+    this.nodeNotReady[index] = 0;
+    this.nodeIncident.delete(index);
+  }
+
   // ---- metrics --------------------------------------------------------------------------
 
   /** Integrates requested and allocatable totals up to `now` (time-weighted utilization). */
@@ -1027,6 +1616,8 @@ export class Simulation {
     this.areaAllocCPU += c.totalAllocCPU * dt;
     this.areaAllocMem += c.totalAllocMem * dt;
     this.areaAllocGPU += c.totalAllocGPU * dt;
+    this.areaNodes += c.liveNodes * dt;
+    for (let i = 0; i < this.poolBilled.length; i++) this.poolNodeSeconds[i]! += this.poolBilled[i]! * dt;
     this.lastT = now;
   }
 
@@ -1044,8 +1635,66 @@ export class Simulation {
       this.counts.running + this.counts.bound,
       this.counts.completed,
     ]);
+    if (this.reportScaling) {
+      let provisioning = 0;
+      for (const gs of this.groups) provisioning += gs.provisioning;
+      const row = [now, c.liveNodes, provisioning];
+      for (const ws of this.workloads) {
+        if (!this.scaledService(ws)) continue;
+        ws.traffic?.advance(now, ws.ready);
+        const rate = ws.traffic ? ws.traffic.rate(now) : 0;
+        const capacity = ws.traffic ? ws.ready * ws.traffic.load.capacityPerReplica : 0;
+        row.push(ws.desired, ws.ready, rate, rate > 0 ? Math.min(1, capacity / rate) : 1);
+      }
+      this.scalingRows.push(row);
+    }
     const next = now + this.cfg.sampleInterval;
     if (next <= this.cfg.horizon) this.engine.scheduleAt(next, this.evSample, 0);
+  }
+
+  /** Services reported in the autoscaling result: with a load model or an HPA. */
+  private scaledService(ws: WorkloadState): boolean {
+    return ws.w.kind === 'service' && (ws.w.load !== undefined || ws.w.autoscaler !== undefined);
+  }
+
+  private autoscalingResult(): AutoscalingResult {
+    const horizon = this.cfg.horizon;
+    const columns = ['time', 'nodes', 'provisioning'];
+    const services: ServiceScaling[] = [];
+    for (const ws of this.workloads) {
+      if (!this.scaledService(ws)) continue;
+      const w = ws.w as ServiceWorkload;
+      columns.push(`${w.name}.replicas`, `${w.name}.ready`, `${w.name}.rps`, `${w.name}.served`);
+      const span = horizon - w.startAt;
+      const t = ws.traffic;
+      services.push({
+        name: w.name,
+        replicas: { initial: w.replicas, min: ws.replicaMin, max: ws.replicaMax, mean: span > 0 ? ws.replicaArea / span : w.replicas, final: ws.desired },
+        hpa: w.autoscaler ? { minReplicas: w.autoscaler.spec.minReplicas, maxReplicas: w.autoscaler.spec.maxReplicas } : null,
+        requests: t ? { offered: t.offered, served: t.served, dropped: t.offered - t.served, servedFraction: t.offered > 0 ? t.served / t.offered : 1 } : null,
+        slo: t ? { servedFraction: t.load.slo, violationMinutes: t.belowSlo / 60 } : null,
+        loadEvents: t ? t.outcomes(horizon) : [],
+      });
+    }
+    const pools: PoolCost[] = this.poolNames.map((name, i) => {
+      const nodeHours = this.poolNodeSeconds[i]! / 3600;
+      return {
+        name,
+        autoscaled: this.poolAutoscaled[i]!,
+        pricePerHour: this.poolPrice[i]!,
+        nodeHours,
+        cost: nodeHours * this.poolPrice[i]!,
+        nodes: { min: this.poolMin[i]!, max: this.poolMax[i]!, final: this.poolPresent[i]! },
+      };
+    });
+    return {
+      actions: this.actions,
+      services,
+      pools,
+      nodeHours: pools.reduce((a, p) => a + p.nodeHours, 0),
+      cost: pools.reduce((a, p) => a + p.cost, 0),
+      timeseries: { columns, rows: this.scalingRows },
+    };
   }
 
   private result(): SimulationResult {
@@ -1058,7 +1707,7 @@ export class Simulation {
     }
     return {
       horizon: this.cfg.horizon,
-      nodes: c.nodes.length,
+      nodes: c.liveNodes,
       allocatable: { milliCPU: c.totalAllocCPU, memory: c.totalAllocMem, milliGPU: c.totalAllocGPU },
       utilization: {
         cpu: ratio(this.areaReqCPU, this.areaAllocCPU),
@@ -1074,10 +1723,11 @@ export class Simulation {
         bound: this.counts.bound,
         running: this.counts.running,
         failed: this.counts.failed,
+        deleted: this.counts.deleted,
       },
       pendingSeconds: summarize(this.pending),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
-      incidents: incidentMetrics(this.incidents, this.cfg.nodes.length * this.cfg.horizon - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
+      incidents: incidentMetrics(this.incidents, this.areaNodes - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
       incidentList: this.incidents,
       availability: this.workloads.filter((ws) => ws.w.kind === 'service').map((ws) => {
         const w = ws.w as Extract<Workload, { kind: 'service' }>;
@@ -1087,7 +1737,7 @@ export class Simulation {
         const frac = (t: number) => (window > 0 ? Math.max(0, 1 - below(t) / window) : 0);
         return {
           name: w.name,
-          desired: w.replicas,
+          desired: ws.desired,
           minAvailable: w.minAvailable ?? 1,
           availability: frac(ws.belowAll),
           availabilityMin: frac(ws.belowMin),
@@ -1108,6 +1758,7 @@ export class Simulation {
       })),
       events: this.engine.processed,
       timeseries: this.rows,
+      ...(this.reportScaling ? { autoscaling: this.autoscalingResult() } : {}),
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { HorizontalAutoscaler } from '../api/autoscaling.js';
 import type { PodSpec } from '../api/pod.js';
 import type { Distribution } from '../util/distributions.js';
 import type { RandomStream } from '../util/random.js';
@@ -30,6 +31,40 @@ export interface PodSpecSource {
   next(rng: RandomStream): PodSpec;
 }
 
+/** A change of a service's request rate worth measuring the reaction to (a spike, a step, a burst). */
+export interface LoadEvent {
+  readonly kind: 'spike' | 'step' | 'burst';
+  /** Onset, the end of the ramp (full height), and the end of the event. */
+  readonly at: number;
+  readonly peakAt: number;
+  readonly end: number;
+  readonly factor: number;
+}
+
+/** Requests per second offered to a service over simulated time (src/workloads/load.ts builds them). */
+export interface RequestRate {
+  rate(t: number): number;
+  readonly events: readonly LoadEvent[];
+}
+
+/**
+ * A service's traffic: requests are spread over the ready replicas; each serves at most
+ * `capacityPerReplica` per second (the excess is dropped). CPU use follows the load: a replica
+ * serving at capacity uses `utilizationAtCapacity` of its CPU request, at most `maxUtilization`.
+ */
+export interface ServiceLoad {
+  readonly curve: RequestRate;
+  readonly capacityPerReplica: number;
+  readonly utilizationAtCapacity: number;
+  readonly maxUtilization: number;
+  /** Memory use as a fraction of the request (constant). */
+  readonly memoryUtilization: number;
+  /** The served-fraction objective: time below it counts as SLO violation. */
+  readonly slo: number;
+  /** Integration step of the load accounting (seconds). */
+  readonly step: number;
+}
+
 /** Deployment-like: `replicas` pods kept running by a controller from `startAt` on. */
 export interface ServiceWorkload {
   readonly kind: 'service';
@@ -42,6 +77,10 @@ export interface ServiceWorkload {
   /** Ready replicas the service needs at least (a PodDisruptionBudget's minAvailable); default 1. */
   readonly minAvailable?: number | undefined;
   readonly crashes?: CrashModel | undefined;
+  readonly load?: ServiceLoad | undefined;
+  /** A HorizontalPodAutoscaler on this Deployment, synced every `hpaSyncPeriod` seconds (15 s). */
+  readonly autoscaler?: HorizontalAutoscaler | undefined;
+  readonly hpaSyncPeriod?: number | undefined;
 }
 
 /** Job-like: `completions` pods must succeed, at most `parallelism` at a time. */

@@ -82,7 +82,7 @@ describe('failure invariants (properties)', () => {
     const a: ScenarioArgs = { nodes: 2, zones: 1, replicas: 1, batchRate: 0.004934056331711932, mtbfHours: 0.533776955736761, repairMinutes: 11.136330783996417, domain: 'node', weibull: false, fraction: 0.5, outageAt: undefined, grace: 50, profile: 'binpack', queue: 'kubernetes', seed: 46 };
     const r = createSimulation(build(a)).run();
     const p = r.pods;
-    expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed);
+    expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed + p.deleted);
   });
 
   it('regression: a failure domain without nodes fails nothing (found by the property below)', () => {
@@ -132,7 +132,7 @@ describe('failure invariants (properties)', () => {
         expect(av.availabilityMin).toBeGreaterThanOrEqual(av.availability);
       }
       const p = r.pods;
-      expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed);
+      expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed + p.deleted);
     }), { numRuns: 25 * SCALE });
   });
 

@@ -266,7 +266,7 @@ failures:
   outages: [{ name: blip, at: 50, node: n-0, duration: 1 }]`));
     expect(result.metrics.workloads[0]).toMatchObject({ submitted: 2, completed: 0 });
     const p = result.metrics.pods;
-    expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed);
+    expect(p.submitted).toBe(p.pending + p.bound + p.running + p.completed + p.failed + p.deleted);
   });
   it('a resumed container keeps crashing on schedule after a short node outage', () => {
     const yaml = (outage: string) => base(`cluster:

@@ -1,0 +1,245 @@
+import type { RandomSource } from './framework.js';
+import type { Labels } from './labels.js';
+import type { NodeInfo, Taint } from './node.js';
+import type { PodInfo } from './pod.js';
+import type { Resources } from './resources.js';
+
+/**
+ * The autoscaler policy API. Like scheduler plugins, autoscalers see plain views and return
+ * decisions; the simulator drives them in simulated time and a production controller loop could
+ * drive them against a real cluster. They never read a clock or a random source other than the
+ * ones handed in. Shapes and defaults follow autoscaling/v2 and the cluster-autoscaler FAQ
+ * (../shared/docs/KUBERNETES.md sections 4 and 5).
+ */
+
+// ---- Horizontal Pod Autoscaler (autoscaling/v2) -------------------------------------------
+
+/**
+ * A metric target: Utilization is a percentage of the pods' requests (Resource metrics only);
+ * AverageValue is per pod; Value is the metric's total (External metrics only).
+ */
+export type MetricTarget =
+  | { readonly type: 'Utilization'; readonly averageUtilization: number }
+  | { readonly type: 'AverageValue'; readonly averageValue: number }
+  | { readonly type: 'Value'; readonly value: number };
+
+/**
+ * One metric of an HPA: Resource (name `cpu` or `memory`, read per pod), Pods (a per-pod custom
+ * metric such as `requests_per_second`) or External (one value for the whole target).
+ */
+export interface MetricSpec {
+  readonly type: 'Resource' | 'Pods' | 'External';
+  readonly name: string;
+  readonly target: MetricTarget;
+}
+
+export interface HPAScalingPolicy {
+  readonly type: 'Pods' | 'Percent';
+  readonly value: number;
+  readonly periodSeconds: number;
+}
+
+export interface HPAScalingRules {
+  readonly stabilizationWindowSeconds: number;
+  readonly selectPolicy: 'Max' | 'Min' | 'Disabled';
+  readonly policies: readonly HPAScalingPolicy[];
+}
+
+export interface HorizontalPodAutoscalerSpec {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly metrics: readonly MetricSpec[];
+  readonly behavior: { readonly scaleUp: HPAScalingRules; readonly scaleDown: HPAScalingRules };
+  /** --horizontal-pod-autoscaler-tolerance: no change while |ratio - 1| <= tolerance. */
+  readonly tolerance: number;
+  /** --horizontal-pod-autoscaler-cpu-initialization-period (seconds). */
+  readonly cpuInitializationPeriod: number;
+  /** --horizontal-pod-autoscaler-initial-readiness-delay (seconds). */
+  readonly initialReadinessDelay: number;
+}
+
+/** Kubernetes defaults (autoscaling/v2 HorizontalPodAutoscalerBehavior, kube-controller-manager flags). */
+export const DEFAULT_SCALE_UP_RULES: HPAScalingRules = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+  ],
+};
+export const DEFAULT_SCALE_DOWN_RULES: HPAScalingRules = {
+  stabilizationWindowSeconds: 300,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+};
+export const HPA_DEFAULTS = {
+  syncPeriod: 15,
+  tolerance: 0.1,
+  cpuInitializationPeriod: 300,
+  initialReadinessDelay: 30,
+} as const;
+
+/** A metric sample of one pod, as the metrics API returns it. */
+export interface PodMetricSample {
+  readonly value: number;
+  /** When the sample was taken, and the window it averages over (seconds). */
+  readonly timestamp: number;
+  readonly window: number;
+}
+
+/** What the HPA sees of one pod of its scale target (pod lister + metrics client). */
+export interface ScaledPod {
+  readonly name: string;
+  /** Kubernetes phase: Pending until the containers run (unscheduled or starting). */
+  readonly phase: 'Pending' | 'Running' | 'Failed';
+  /** Has a deletionTimestamp. */
+  readonly deleting: boolean;
+  /** The Ready condition. */
+  readonly ready: boolean;
+  /** status.startTime (when the kubelet took the pod); NaN while unscheduled. */
+  readonly startTime: number;
+  /** lastTransitionTime of the Ready condition; NaN when it never changed. */
+  readonly readyTransitionTime: number;
+  /** Effective requests (Utilization targets divide by them). */
+  readonly requests: Resources;
+  /** The sample of a metric (cpu in milli-CPU, memory in bytes, Pods metrics as named); undefined = missing. */
+  metric(name: string): PodMetricSample | undefined;
+}
+
+/** The scale target (a Deployment) at one sync. */
+export interface ScaleTargetStatus {
+  /** spec.replicas now. */
+  readonly currentReplicas: number;
+  readonly pods: readonly ScaledPod[];
+  /** An External metric's value; undefined = missing. */
+  external(name: string): number | undefined;
+}
+
+export interface HorizontalScaleDecision {
+  readonly desiredReplicas: number;
+  /** Why this count (e.g. "cpu above target", "ScaleUpLimit", "DesiredWithinRange", "TooFewReplicas"). */
+  readonly reason: string;
+}
+
+/** One HPA object: keeps its own recommendation history and scale events between syncs. */
+export interface HorizontalAutoscaler {
+  readonly spec: HorizontalPodAutoscalerSpec;
+  /** One reconcile at simulated time `now`; the caller applies `desiredReplicas`. */
+  sync(target: ScaleTargetStatus, now: number): HorizontalScaleDecision;
+}
+
+export type HorizontalAutoscalerFactory = (spec: HorizontalPodAutoscalerSpec) => HorizontalAutoscaler;
+
+// ---- Cluster autoscaling (node groups) -----------------------------------------------------
+
+/** The node a group adds: what a template NodeInfo is built from. */
+export interface NodeTemplate {
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  readonly allocatable: Resources;
+  readonly allowedPodNumber: number;
+  readonly gpuModel?: string | undefined;
+}
+
+export interface NodeGroupSpec {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly template: NodeTemplate;
+  /** Price of one node per hour (any currency). */
+  readonly pricePerHour: number;
+  /** For the priority expander: higher is preferred. */
+  readonly priority: number;
+}
+
+export interface NodeGroupStatus {
+  readonly spec: NodeGroupSpec;
+  /** Registered nodes plus nodes still provisioning (the cloud's target size). */
+  readonly targetSize: number;
+  /** Nodes requested but not yet ready. */
+  readonly provisioning: number;
+  /** Time of the group's last failed scale-up (a node not ready within max-node-provision-time); NaN if none. */
+  readonly lastScaleUpFailure: number;
+}
+
+export interface ScalableNode {
+  /** Live view of the node (requested, pods...). */
+  readonly node: NodeInfo;
+  /** Its node group; undefined for nodes no autoscaler owns. */
+  readonly group: string | undefined;
+  readonly ready: boolean;
+  /** When it became ready (registered). */
+  readonly readySince: number;
+}
+
+/** Who owns a pod: bare pods (no controller) cannot be moved by a drain. */
+export interface PodController {
+  readonly kind: 'Deployment' | 'Job' | 'None';
+  readonly name: string;
+}
+
+/**
+ * A what-if copy of the cluster for one scan: speculative binds, node additions from templates
+ * and removals, all rolled back when `ClusterAutoscalerContext.simulate` returns.
+ */
+export interface ClusterSimulation {
+  /** The what-if nodes: real ones (minus removed) and added ones. */
+  readonly nodes: readonly NodeInfo[];
+  /** Adds a node built from a group's template. */
+  addNode(group: string): NodeInfo;
+  /** Removes a node; returns its pods, now unbound (place them elsewhere or drop them). */
+  removeNode(node: NodeInfo): readonly PodInfo[];
+  /** Runs the scheduler's own PreFilter and Filter plugins for the pod on this node. */
+  fits(pod: PodInfo, node: NodeInfo): boolean;
+  /** The first of `candidates` (default: all what-if nodes, in order) where the pod fits. */
+  findNode(pod: PodInfo, candidates?: readonly NodeInfo[]): NodeInfo | undefined;
+  /** Binds the pod to the node in the what-if cluster (the caller checked `fits`). */
+  place(pod: PodInfo, node: NodeInfo): void;
+}
+
+/** What a cluster autoscaler sees at one scan. */
+export interface ClusterAutoscalerContext {
+  readonly now: number;
+  readonly groups: readonly NodeGroupStatus[];
+  /** Every node of the cluster, ready or not (provisioning nodes are not nodes yet). */
+  readonly nodes: readonly ScalableNode[];
+  /** Pods the scheduler tried and could not place (PodScheduled=False, reason Unschedulable). */
+  readonly unschedulablePods: readonly PodInfo[];
+  controllerOf(pod: PodInfo): PodController;
+  /**
+   * How many more pods of this pod's PodDisruptionBudget may be evicted now (Infinity when no
+   * budget covers it). Evicting counts against it only once done, so a policy planning several
+   * evictions of one budget keeps its own tally.
+   */
+  disruptionsAllowed(pod: PodInfo): number;
+  /** Runs `fn` against a what-if cluster; every change is undone afterwards. */
+  simulate<T>(fn: (sim: ClusterSimulation) => T): T;
+}
+
+export interface ScaleUp {
+  readonly group: string;
+  readonly count: number;
+  readonly reason: string;
+}
+
+export interface NodeDeletion {
+  readonly node: string;
+  readonly reason: string;
+}
+
+export interface ClusterScaleDecision {
+  readonly scaleUps: readonly ScaleUp[];
+  /** Nodes to cordon, drain (pods evicted and recreated by their controllers) and delete. */
+  readonly deletions: readonly NodeDeletion[];
+}
+
+export const NO_CLUSTER_SCALING: ClusterScaleDecision = { scaleUps: [], deletions: [] };
+
+export interface ClusterAutoscaler {
+  readonly name: string;
+  /** Seconds between scans (cluster-autoscaler --scan-interval, default 10 s). */
+  readonly scanInterval: number;
+  reconcile(ctx: ClusterAutoscalerContext, random: RandomSource): ClusterScaleDecision;
+}
+
+export type ClusterAutoscalerFactory = (groups: readonly NodeGroupSpec[], options: unknown) => ClusterAutoscaler;

@@ -1,0 +1,104 @@
+import type { LoadEvent, ServiceLoad } from './workload.js';
+
+/** How one load event went: how long until ready capacity covered the offered rate again. */
+export interface LoadEventOutcome {
+  readonly kind: LoadEvent['kind'];
+  readonly at: number;
+  readonly factor: number;
+  /**
+   * Seconds from the event's onset until ready replicas x capacity covered the offered rate
+   * again for good: the start of the stretch of enough capacity that reaches the event's peak.
+   * 0 when capacity never fell short; null when it was still short when the event ended (or at
+   * the horizon).
+   */
+  readonly timeToCapacitySeconds: number | null;
+}
+
+/**
+ * The request accounting of one service: offered and served requests and the time below the
+ * served-fraction objective, integrated over time with the number of ready replicas as a step
+ * function (the caller advances it before every change of that number). Within a step the rate
+ * is integrated by the midpoint rule on sub-steps of at most `load.step` seconds.
+ */
+export class ServiceTraffic {
+  offered = 0;
+  served = 0;
+  /** Seconds with served / offered below the objective. */
+  belowSlo = 0;
+  private lastT: number;
+  private nextEvent = 0;
+  private readonly events: readonly LoadEvent[];
+  private readonly open: number[] = [];
+  private readonly outcome: (number | null | undefined)[];
+  /** Per event: capacity fell short since its onset; start of the current stretch of enough capacity (NaN while short). */
+  private readonly short: boolean[];
+  private readonly enoughSince: number[];
+
+  constructor(readonly load: ServiceLoad, start: number) {
+    this.lastT = start;
+    this.events = [...load.curve.events].sort((a, b) => a.at - b.at || a.peakAt - b.peakAt);
+    this.outcome = this.events.map(() => undefined);
+    this.short = this.events.map(() => false);
+    this.enoughSince = this.events.map((e) => e.at);
+  }
+
+  /** Offered requests per second now. */
+  rate(t: number): number {
+    return this.load.curve.rate(t);
+  }
+
+  /** CPU use of each ready replica as a fraction of its request (NaN with no ready replica). */
+  cpuUtilization(t: number, ready: number): number {
+    if (ready <= 0) return NaN;
+    const l = this.load;
+    return Math.min(l.maxUtilization, (this.rate(t) / (ready * l.capacityPerReplica)) * l.utilizationAtCapacity);
+  }
+
+  /** Accounts for [last advance, now) with `ready` replicas serving. */
+  advance(now: number, ready: number): void {
+    const t0 = this.lastT;
+    if (!(now > t0)) return;
+    const { curve, step, slo } = this.load;
+    const capacity = ready * this.load.capacityPerReplica;
+    const n = Math.ceil((now - t0) / step);
+    const h = (now - t0) / n;
+    for (let k = 0; k < n; k++) {
+      const a = t0 + k * h;
+      if (this.nextEvent < this.events.length || this.open.length > 0) this.checkEvents(a, capacity);
+      const r = curve.rate(a + h / 2);
+      const s = r < capacity ? r : capacity;
+      this.offered += r * h;
+      this.served += s * h;
+      if (r > 0 && s < slo * r) this.belowSlo += h;
+    }
+    this.lastT = now;
+  }
+
+  /** Final outcomes; call after the last advance. */
+  outcomes(horizon: number): LoadEventOutcome[] {
+    return this.events.filter((e) => e.at <= horizon).map((e, i) => {
+      const o = this.outcome[i];
+      return { kind: e.kind, at: e.at, factor: e.factor, timeToCapacitySeconds: o === undefined ? null : o };
+    });
+  }
+
+  private checkEvents(t: number, capacity: number): void {
+    while (this.nextEvent < this.events.length && this.events[this.nextEvent]!.at <= t) this.open.push(this.nextEvent++);
+    if (this.open.length === 0) return;
+    const enough = capacity >= this.load.curve.rate(t);
+    for (let i = this.open.length - 1; i >= 0; i--) {
+      const k = this.open[i]!;
+      const e = this.events[k]!;
+      if (!enough) {
+        this.short[k] = true;
+        this.enoughSince[k] = NaN;
+      } else if (Number.isNaN(this.enoughSince[k]!)) {
+        this.enoughSince[k] = t;
+      }
+      if (enough && t >= e.peakAt) this.outcome[k] = this.short[k] ? this.enoughSince[k]! - e.at : 0;
+      else if (t >= e.end) this.outcome[k] = null;
+      else continue;
+      this.open.splice(i, 1);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { ClusterSimulation } from '../api/autoscaling.js';
+import type { Scheduler } from '../api/framework.js';
+import type { NodeInfo } from '../api/node.js';
+import type { PodInfo } from '../api/pod.js';
+import type { ClusterState, NodeSpec } from './cluster.js';
+
+/**
+ * A what-if cluster for an autoscaler's scan (cluster-autoscaler's ClusterSnapshot fork):
+ * speculative binds, template nodes and removals are applied to the real cluster state and
+ * undone in reverse order by `rollback`, so the scheduler's own filters see exactly what the
+ * scheduler would see, with no copy of the cluster. Nothing else runs while a what-if is open.
+ */
+export class WhatIfCluster implements ClusterSimulation {
+  private readonly undo: (() => void)[] = [];
+  private readonly removedNodes = new Set<number>();
+  private readonly added: NodeInfo[] = [];
+  private cachedNodes: NodeInfo[] | undefined;
+  private seq = 0;
+
+  constructor(
+    private readonly cluster: ClusterState,
+    private readonly scheduler: Scheduler,
+    private readonly template: (group: string, name: string) => NodeSpec,
+  ) {
+    if (!scheduler.findFeasible) throw new Error(`scheduler ${scheduler.name} does not expose its filters (findFeasible), which cluster autoscaling needs`);
+  }
+
+  get nodes(): readonly NodeInfo[] {
+    if (!this.cachedNodes) {
+      const out: NodeInfo[] = [];
+      for (const n of this.cluster.nodes) if (!n.removed && !this.removedNodes.has(n.index)) out.push(n);
+      this.cachedNodes = out;
+    }
+    return this.cachedNodes;
+  }
+
+  addNode(group: string): NodeInfo {
+    const node = this.cluster.addNode(this.template(group, `what-if-${group}-${this.seq++}`));
+    this.added.push(node);
+    this.cachedNodes = undefined;
+    this.undo.push(() => this.cluster.removeNode(node.index));
+    return node;
+  }
+
+  removeNode(node: NodeInfo): readonly PodInfo[] {
+    const n = this.cluster.nodes[node.index]!;
+    if (n !== node || n.removed || this.removedNodes.has(n.index)) throw new Error(`what-if: node ${node.name} is not in the cluster`);
+    const pods = [...n.pods];
+    for (const pod of pods) this.unbind(pod, n.index);
+    this.removedNodes.add(n.index);
+    this.cachedNodes = undefined;
+    this.undo.push(() => {
+      this.removedNodes.delete(n.index);
+      this.cachedNodes = undefined;
+    });
+    return pods;
+  }
+
+  fits(pod: PodInfo, node: NodeInfo): boolean {
+    if (!this.usable(node)) return false;
+    return this.scheduler.findFeasible!(pod, this.cluster, [node], 1).length === 1;
+  }
+
+  findNode(pod: PodInfo, candidates?: readonly NodeInfo[]): NodeInfo | undefined {
+    const list = candidates ? candidates.filter((n) => this.usable(n)) : this.nodes;
+    return this.scheduler.findFeasible!(pod, this.cluster, list, 1)[0];
+  }
+
+  place(pod: PodInfo, node: NodeInfo): void {
+    if (!this.usable(node)) throw new Error(`what-if: cannot place ${pod.name} on removed node ${node.name}`);
+    this.cluster.bind(pod, node.index);
+    this.undo.push(() => this.cluster.unbind(pod, node.index));
+  }
+
+  /** Undoes every change, newest first. */
+  rollback(): void {
+    for (let op = this.undo.pop(); op; op = this.undo.pop()) op();
+    this.removedNodes.clear();
+    this.added.length = 0;
+    this.cachedNodes = undefined;
+  }
+
+  private usable(node: NodeInfo): boolean {
+    const n = this.cluster.nodes[node.index];
+    return n === node && !n.removed && !this.removedNodes.has(node.index);
+  }
+
+  private unbind(pod: PodInfo, index: number): void {
+    const gpus = this.cluster.gpusOf(pod);
+    this.cluster.unbind(pod, index);
+    this.undo.push(() => this.cluster.bind(pod, index, gpus));
+  }
+}
