@@ -17,7 +17,20 @@ const run = (file: string, profile?: string): RunResult => runPrepared(prepareSc
 
 describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
   it('each file has a story check here', () => {
-    expect(readdirSync(join(ROOT, 'scenarios/traces')).sort()).toEqual(['lanl-replay.yaml', 'openb-replay.yaml', 'sdsc-sp2.yaml', 'uptime-replay.yaml']);
+    expect(readdirSync(join(ROOT, 'scenarios/traces')).sort()).toEqual(['azure-inference.yaml', 'lanl-replay.yaml', 'openb-replay.yaml', 'sdsc-sp2.yaml', 'uptime-replay.yaml']);
+  });
+
+  it('azure-inference: the bursty LLM trace drives the HPA and the GPU pool, and bursts cost dropped requests', () => {
+    const r = run('azure-inference.yaml');
+    const a = r.metrics.autoscaling!;
+    const chat = a.services[0]!;
+    // 19,366 requests an hour x 4 x 6 hours, within the integration's rounding.
+    expect(chat.requests!.offered).toBeGreaterThan(0.99 * 19366 * 4 * 6 * 3600 / 3501.72);
+    expect(chat.requests!.offered).toBeLessThan(1.01 * 19366 * 4 * 6 * 3600 / 3501.72);
+    expect(chat.requests!.servedFraction).toBeLessThan(1);
+    expect(chat.requests!.servedFraction).toBeGreaterThan(0.95);
+    expect(chat.replicas.max).toBeGreaterThan(chat.replicas.min);
+    expect(a.pools[0]!.nodes.max).toBeGreaterThan(2);
   });
 
   it('openb-replay: every pod of the default trace is placed on its own cluster, with its own times', () => {

@@ -83,6 +83,25 @@ const stories: Record<string, (r: RunResult) => void> = {
     // Cost is node-hours x price.
     expect(a.cost).toBeCloseTo(pool.nodeHours * 0.384, 9);
   },
+  'stabilization.yaml': (r) => {
+    const [steady, jumpy] = ['steady', 'jumpy'].map((n) => r.metrics.autoscaling!.services.find((s) => s.name === n)!);
+    // With the 300 s window the replicas survive the 3-minute gaps: spikes 2-5 find capacity at once.
+    expect(steady!.loadEvents.slice(1).map((e) => e.timeToCapacitySeconds)).toEqual([0, 0, 0, 0]);
+    // Without it every spike starts from the minimum again.
+    for (const e of jumpy!.loadEvents) expect(e.timeToCapacitySeconds).toBeGreaterThan(30);
+    expect(jumpy!.requests!.dropped).toBeGreaterThan(2 * steady!.requests!.dropped);
+    expect(jumpy!.replicas.mean).toBeLessThan(steady!.replicas.mean);
+  },
+  'diurnal-week.yaml': (r) => {
+    const a = r.metrics.autoscaling!;
+    const pool = a.pools[0]!;
+    // Nodes come every morning and go every evening.
+    expect(a.actions['cluster-autoscaler']!['node-removed']).toBeGreaterThan(14);
+    // The week costs well under a cluster sized for the peak all week.
+    const peakCost = pool.nodes.max * 168 * pool.pricePerHour;
+    expect(a.cost).toBeLessThan(0.8 * peakCost);
+    for (const s of a.services) expect(s.requests!.servedFraction).toBeGreaterThan(0.995);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

@@ -603,7 +603,12 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       const listed = new Set(ctx.nodes.map((n) => n.node.name));
       for (const [name, at] of deleting) if (!listed.has(name) || now - at >= DELETION_GRACE) deleting.delete(name);
 
-      if (!isClusterHealthy(ctx.nodes, opts.okTotalUnreadyCount, opts.maxTotalUnreadyPercentage)) return NO_CLUSTER_SCALING;
+      if (!isClusterHealthy(ctx.nodes, opts.okTotalUnreadyCount, opts.maxTotalUnreadyPercentage)) {
+        // Upstream CleanUpUnneededNodes: unneeded time starts over once the cluster is healthy.
+        unneededSince.clear();
+        lastUnneeded = [];
+        return NO_CLUSTER_SCALING;
+      }
 
       const sizes = effectiveSizes(ctx);
       const up = scaleUp(ctx, sizes, random);

@@ -18,7 +18,8 @@ export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
 /** Parses one YAML (or JSON) document, keeping positions; syntax errors become InputErrors. */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *base`), common in Kubernetes configuration.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     throw new InputError(doc.errors.map((e) => ({
       file,

@@ -1286,7 +1286,10 @@ export class Simulation {
     const w = ws.w as ServiceWorkload;
     const now = this.engine.now;
     const from = ws.desired;
+    // Account the time so far against the old spec.replicas before it changes.
     this.advanceReplicas(ws, now);
+    this.advanceAvailability(ws, now);
+    ws.traffic?.advance(now, ws.ready);
     ws.desired = desired;
     ws.replicaMin = Math.min(ws.replicaMin, desired);
     ws.replicaMax = Math.max(ws.replicaMax, desired);
@@ -1300,7 +1303,6 @@ export class Simulation {
       if (this.queue.size > 0) this.requestSchedule(now);
     }
     // The availability window's "all desired replicas ready" follows spec.replicas.
-    this.advanceAvailability(ws, now);
     if (Number.isNaN(ws.windowStart) && ws.ready >= ws.desired && ws.desired > 0) {
       ws.windowStart = now;
       ws.lastChange = now;

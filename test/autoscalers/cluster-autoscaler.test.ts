@@ -6,7 +6,7 @@ import {
   CLUSTER_AUTOSCALER_DEFAULTS, clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy, NodeGroupBackoff, nodeUtilization,
 } from '../../src/autoscalers/cluster-autoscaler.js';
 import {
-  chooseOption, EXPANDER_NAMES, EXPANDERS, pricePerPod, wastedScore, type ScaleUpOption,
+  chooseOption, EXPANDER_NAMES, EXPANDERS, pricePerPod, wastedScore, type ExpanderName, type ScaleUpOption,
 } from '../../src/autoscalers/expanders.js';
 import { karpenter } from '../../src/autoscalers/karpenter.js';
 import {
@@ -95,9 +95,9 @@ describe('cluster-autoscaler scale-up', () => {
 
   it('a pod that fits no node but fits templates triggers one scale-up of the expander\'s group', () => {
     // 3000m fits medium (4 cpu) and large (8 cpu), not small (2 cpu).
-    const cases: [string, string][] = [['least-waste', 'medium'], ['price', 'large'], ['priority', 'large'], ['most-pods', 'medium'], ['least-nodes', 'medium']];
+    const cases: [ExpanderName, string][] = [['least-waste', 'medium'], ['price', 'large'], ['priority', 'large'], ['most-pods', 'medium'], ['least-nodes', 'medium']];
     for (const [expander, want] of cases) {
-      const ca = clusterAutoscaler(groups, { expander: expander as 'price' });
+      const ca = clusterAutoscaler(groups, { expander });
       // least-nodes and most-pods tie (1 node, 1 pod each): fixedRandom(0) takes the first in group order.
       const d = decide(ca, onePod(), fixedRandom(0));
       expect(d.deletions).toEqual([]);
@@ -306,6 +306,15 @@ describe('cluster-autoscaler scale-down', () => {
     expect(decide(ca2, { now: 610, groups: [g0], nodes: light.slice(1).concat(big) }).deletions).toEqual([expect.objectContaining({ node: 'l2' })]);
   });
 
+  it('simulates at most scaleDownNonEmptyCandidatesCount non-empty nodes per scan', () => {
+    const g0 = { ...g, min: 0 };
+    const light: FakeNodeInit[] = ['l1', 'l2', 'l3'].map((name) => ({ name, group: 'g', pods: [testPod({ cpu: 500 })] }));
+    const nodes = [...light, { name: 'e', group: 'g' }, { name: 'big', group: 'g', cpu: 16000, pods: [testPod({ cpu: 12000 })] }];
+    const ca = clusterAutoscaler([g0], { scaleDownNonEmptyCandidatesCount: 1 });
+    decide(ca, { now: 0, groups: [g0], nodes });
+    expect(ca.unneeded().map((u) => u.node)).toEqual(['e', 'l1']);
+  });
+
   it('never takes a group below min', () => {
     const min2 = { ...g, min: 2 };
     const nodes: FakeNodeInit[] = ['e1', 'e2', 'e3'].map((name) => ({ name, group: 'g' }));
@@ -342,7 +351,7 @@ describe('cluster-autoscaler options', () => {
     expect(ca.options).toEqual(CLUSTER_AUTOSCALER_DEFAULTS);
     expect(CLUSTER_AUTOSCALER_DEFAULTS).toMatchObject({
       expander: 'least-waste', scaleDownUtilizationThreshold: 0.5, scaleDownUnneededTime: 600, scaleDownDelayAfterAdd: 600,
-      scaleDownDelayAfterDelete: 0, scaleDownDelayAfterFailure: 180, maxEmptyBulkDelete: 10, maxNodeProvisionTime: 900,
+      scaleDownDelayAfterDelete: 0, scaleDownDelayAfterFailure: 180, maxEmptyBulkDelete: 10, scaleDownNonEmptyCandidatesCount: 30, maxNodeProvisionTime: 900,
       maxTotalUnreadyPercentage: 45, okTotalUnreadyCount: 3,
     });
   });

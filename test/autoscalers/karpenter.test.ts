@@ -75,9 +75,10 @@ describe('karpenter consolidation', () => {
 
   it('deletes an under-used node whose pods fit elsewhere, after consolidateAfter', () => {
     const k = karpenter(offerings);
-    expect(decide(k, { now: 0, nodes: nodes() })).toBe(NO_CLUSTER_SCALING);
-    expect(decide(k, { now: 29, nodes: nodes() })).toBe(NO_CLUSTER_SCALING);
-    const d = decide(k, { now: 30, nodes: nodes() });
+    const ns = nodes();
+    expect(decide(k, { now: 0, nodes: ns })).toBe(NO_CLUSTER_SCALING);
+    expect(decide(k, { now: 29, nodes: ns })).toBe(NO_CLUSTER_SCALING);
+    const d = decide(k, { now: 30, nodes: ns });
     expect(d).toEqual({ scaleUps: [], deletions: [{ node: 'n1', reason: 'consolidation: 1 pod(s) fit on other nodes (utilization 0.25)' }] });
   });
 
@@ -92,11 +93,20 @@ describe('karpenter consolidation', () => {
 
   it('restarts consolidateAfter when a node\'s pods change', () => {
     const k = karpenter(offerings);
+    const [n1, n2] = nodes();
+    decide(k, { now: 0, nodes: [n1!, n2!] });
+    // Another pod of the same size replaces n1's pod at 20: its pods changed.
+    const n1b: FakeNodeInit = { name: 'n1', group: 'medium', pods: [testPod({ cpu: 1000 })] };
+    decide(k, { now: 20, nodes: [n1b, n2!] });
+    // At 30 only n2 qualifies, and its 2 cpu fit on n1.
+    expect(decide(k, { now: 30, nodes: [n1b, n2!] }).deletions.map((x) => x.node)).toEqual(['n2']);
+  });
+
+  it('tracks pods, not a fresh pod list per scan (test double check)', () => {
+    const k = karpenter(offerings);
     decide(k, { now: 0, nodes: nodes() });
-    decide(k, { now: 20, nodes: [{ name: 'n1', group: 'medium', pods: [testPod({ cpu: 500 })] }, nodes()[1]!] });
-    // n1 changed at 20: at 30 only n2 qualifies, and its 2 cpu fit on n1.
-    const d = decide(k, { now: 30, nodes: [{ name: 'n1', group: 'medium', pods: [testPod({ cpu: 500 })] }, nodes()[1]!] });
-    expect(d.deletions.map((x) => x.node)).toEqual(['n2']);
+    // New pod objects on every scan look like churn: nothing is consolidated.
+    expect(decide(k, { now: 30, nodes: nodes() })).toBe(NO_CLUSTER_SCALING);
   });
 
   it('prefers the node with fewest pods, and respects PDBs and bare pods', () => {
@@ -145,18 +155,26 @@ describe('karpenter consolidation', () => {
 
   it('WhenEmpty only deletes empty nodes; consolidation can be turned off', () => {
     const k = karpenter(offerings, { consolidationPolicy: 'WhenEmpty' });
-    decide(k, { now: 0, nodes: nodes() });
-    expect(decide(k, { now: 30, nodes: nodes() })).toBe(NO_CLUSTER_SCALING);
+    const ns = nodes([{ name: 'e', group: 'small' }]);
+    decide(k, { now: 0, nodes: ns });
+    expect(decide(k, { now: 30, nodes: ns }).deletions.map((x) => x.node)).toEqual(['e']);
+    expect(decide(k, { now: 40, nodes: ns.slice(0, 2) })).toBe(NO_CLUSTER_SCALING);
     const off = karpenter(offerings, { consolidation: false });
-    decide(off, { now: 0, nodes: nodes([{ name: 'e', group: 'small' }]) });
-    expect(decide(off, { now: 30, nodes: nodes([{ name: 'e', group: 'small' }]) })).toBe(NO_CLUSTER_SCALING);
+    decide(off, { now: 0, nodes: ns });
+    expect(decide(off, { now: 30, nodes: ns })).toBe(NO_CLUSTER_SCALING);
   });
 
   it('never deletes below an offering\'s min', () => {
     const min2 = [small, { ...medium, min: 2 }, large];
     const k = karpenter(min2);
-    decide(k, { now: 0, groups: min2, nodes: nodes() });
-    expect(decide(k, { now: 30, groups: min2, nodes: nodes() })).toBe(NO_CLUSTER_SCALING);
+    const ns = nodes();
+    decide(k, { now: 0, groups: min2, nodes: ns });
+    expect(decide(k, { now: 30, groups: min2, nodes: ns })).toBe(NO_CLUSTER_SCALING);
+    // With min 1, one of the two may go.
+    const min1 = [small, { ...medium, min: 1 }, large];
+    const k1 = karpenter(min1);
+    decide(k1, { now: 0, groups: min1, nodes: ns });
+    expect(decide(k1, { now: 30, groups: min1, nodes: ns }).deletions).toHaveLength(1);
   });
 });
 
