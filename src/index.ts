@@ -9,12 +9,19 @@ export { Framework, formatFitError, numFeasibleNodesToFind, PluginError, zoneInt
 export { PluginArgsError, PluginRegistry, ProfileRegistry, type PluginEntry, type PluginFactoryWithHandle, type PluginHandle } from './schedulers/registry.js';
 export { BUILTIN_PLUGINS, BUILTIN_PROFILES, builtinPlugins, builtinProfiles } from './schedulers/builtins.js';
 
+// Autoscalers: the HPA, the cluster autoscaler and its expanders, Karpenter-style consolidation.
+export { horizontalPodAutoscaler, hpaSpec, validateHpaSpec } from './autoscalers/hpa.js';
+export { clusterAutoscaler, CLUSTER_AUTOSCALER_DEFAULTS, type ClusterAutoscalerOptions } from './autoscalers/cluster-autoscaler.js';
+export { karpenter, KARPENTER_DEFAULTS, type KarpenterOptions } from './autoscalers/karpenter.js';
+export { EXPANDER_NAMES, EXPANDERS, type ExpanderName } from './autoscalers/expanders.js';
+export { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from './autoscalers/registry.js';
+
 // The engine.
 export { ClusterState, SimNode, type NodeSpec } from './sim/cluster.js';
 export { Engine } from './sim/engine.js';
 export { EventQueue } from './sim/event-queue.js';
-export { Simulation, type SimulationConfig, type SimulationResult } from './sim/simulation.js';
-export type { Workload, ServiceWorkload, JobWorkload, BatchWorkload, PodListWorkload, CrashModel } from './sim/workload.js';
+export { Simulation, type SimulationConfig, type SimulationResult, type SimNodeGroup, type ScalingAction, type AutoscalingResult } from './sim/simulation.js';
+export type { Workload, ServiceWorkload, JobWorkload, BatchWorkload, PodListWorkload, CrashModel, ServiceLoad, RequestRate, LoadEvent } from './sim/workload.js';
 export type { FailureConfig, Incident, IncidentMetrics } from './sim/failures.js';
 
 // Scenarios: load, validate, resolve and run.
@@ -26,6 +33,8 @@ export { readManifests } from './workloads/manifests.js';
 export { readOpenbNodes, readOpenbPods, openbPodList, openbPodSpec } from './workloads/openb.js';
 export { readSwf, readSwfHeader, swfWorkload } from './workloads/swf.js';
 export { readLanl, readUptime, lanlFailures, uptimeFailures } from './workloads/failure-traces.js';
+export { loadCurve, loadCurveIssues, integrate as integrateLoad, type LoadCurve, type LoadCurveSpec, type RateBins } from './workloads/load.js';
+export { readAzureLlmTrace, parseAzureLlmTrace, rateBins, summarizeArrivals } from './workloads/azure-llm.js';
 
 // Experiments.
 export { FGD_POLICIES, prepareExperiment, runFgdExperiment, summarize as summarizeFgd } from './experiments/fgd.js';

@@ -1,4 +1,4 @@
-/** The policy API: everything a scheduling plugin or profile is written against. */
+/** The policy API: everything a scheduling plugin, profile or autoscaler is written against. */
 export * from './units.js';
 export * from './resources.js';
 export * from './labels.js';
@@ -6,3 +6,4 @@ export * from './pod.js';
 export * from './node.js';
 export * from './framework.js';
 export * from './gpu.js';
+export * from './autoscaling.js';

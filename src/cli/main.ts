@@ -116,7 +116,12 @@ Examples:
     const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
     const f = resolved.failures;
     const failures = f && (f.processes.length > 0 || f.outages.length > 0) ? `; ${plural(f.processes.length, 'random failure process', 'random failure processes')}, ${plural(f.outages.length, 'scheduled outage')}` : '';
-    process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${failures})\n`);
+    const groups = resolved.nodeGroups ?? [];
+    const hpas = [...(resolved.serviceModels?.values() ?? [])].filter((m) => m.hpa).length;
+    const scaling = groups.length > 0 || hpas > 0
+      ? `; ${plural(hpas, 'HPA')}${groups.length > 0 ? `, ${plural(groups.length, 'node group')} under ${resolved.clusterAutoscaler?.policy ?? 'no autoscaler'}` : ''}`
+      : '';
+    process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${failures}${scaling})\n`);
   });
 
 program
