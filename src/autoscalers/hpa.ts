@@ -1,7 +1,7 @@
 import {
   DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES, HPA_DEFAULTS,
   type HPAScalingPolicy, type HPAScalingRules, type HorizontalAutoscaler, type HorizontalPodAutoscalerSpec,
-  type HorizontalScaleDecision, type MetricSpec, type ScaledPod, type ScaleTargetStatus,
+  type HorizontalScaleDecision, type MetricSpec, type PodMetricSample, type ScaledPod, type ScaleTargetStatus,
 } from '../api/autoscaling.js';
 import { ResourceName, resourceValue } from '../api/resources.js';
 
@@ -216,13 +216,47 @@ export interface PodGroups {
   readonly ignored: readonly string[];
 }
 
+/** The four groups of groupPods, as numbers. */
+const IGNORED = 0;
+const UNREADY = 1;
+const MISSING = 2;
+const COUNTED = 3;
+
 /**
- * groupPods. `cpuReadiness` turns on the cpu-only rules: during the cpu initialization period a
- * sample counts only once the pod is ready and a whole sample window has passed since the Ready
- * transition (start-up cpu bursts are not load); afterwards only a pod that is unready and has
- * never been ready (its Ready condition last changed within the initial readiness delay of its
- * start) is set aside. A Ready condition that never changed is taken to date from the pod's start,
- * which is when the kubelet creates it.
+ * groupPods' rule for one pod: ignored (being deleted or failed), unready (Pending; for cpu also
+ * still initializing or never ready), missing (no sample), or counted, with its sample in
+ * `out.sample`. One rule for the grouping the tests inspect and the tallies the syncs use.
+ */
+function classifyPod(
+  pod: ScaledPod, metricName: string, cpuReadiness: boolean, now: number,
+  calc: Pick<ReplicaCalculatorOptions, 'cpuInitializationPeriod' | 'initialReadinessDelay'>,
+  out: { sample: PodMetricSample | undefined },
+): number {
+  if (pod.deleting || pod.phase === 'Failed') return IGNORED;
+  if (pod.phase === 'Pending') return UNREADY;
+  const sample = pod.metric(metricName);
+  if (sample === undefined) return MISSING;
+  if (cpuReadiness) {
+    let isUnready: boolean;
+    if (Number.isNaN(pod.startTime)) {
+      isUnready = true; // no status.startTime
+    } else {
+      const transition = Number.isNaN(pod.readyTransitionTime) ? pod.startTime : pod.readyTransitionTime;
+      if (pod.startTime + calc.cpuInitializationPeriod > now) {
+        isUnready = !pod.ready || sample.timestamp < transition + sample.window;
+      } else {
+        isUnready = !pod.ready && pod.startTime + calc.initialReadinessDelay > transition;
+      }
+    }
+    if (isUnready) return UNREADY;
+  }
+  out.sample = sample;
+  return COUNTED;
+}
+
+/**
+ * groupPods (replica_calculator.go): ignored, unready, missing and counted pods; the counted
+ * pods' samples in milli-units by pod name.
  */
 export function groupPods(
   pods: readonly ScaledPod[], metricName: string, cpuReadiness: boolean, scale: number, now: number,
@@ -232,42 +266,71 @@ export function groupPods(
   const unready: string[] = [];
   const missing: string[] = [];
   const ignored: string[] = [];
+  const out: { sample: PodMetricSample | undefined } = { sample: undefined };
   let readyPodCount = 0;
   for (const pod of pods) {
-    if (pod.deleting || pod.phase === 'Failed') {
-      ignored.push(pod.name);
-      continue;
+    const c = classifyPod(pod, metricName, cpuReadiness, now, calc, out);
+    if (c === IGNORED) ignored.push(pod.name);
+    else if (c === UNREADY) unready.push(pod.name);
+    else if (c === MISSING) missing.push(pod.name);
+    else {
+      samples.set(pod.name, milliValue(out.sample!.value, scale));
+      readyPodCount++;
     }
-    if (pod.phase === 'Pending') {
-      unready.push(pod.name);
-      continue;
-    }
-    const sample = pod.metric(metricName);
-    if (sample === undefined) {
-      missing.push(pod.name);
-      continue;
-    }
-    if (cpuReadiness) {
-      let isUnready: boolean;
-      if (Number.isNaN(pod.startTime)) {
-        isUnready = true; // no status.startTime
-      } else {
-        const transition = Number.isNaN(pod.readyTransitionTime) ? pod.startTime : pod.readyTransitionTime;
-        if (pod.startTime + calc.cpuInitializationPeriod > now) {
-          isUnready = !pod.ready || sample.timestamp < transition + sample.window;
-        } else {
-          isUnready = !pod.ready && pod.startTime + calc.initialReadinessDelay > transition;
-        }
-      }
-      if (isUnready) {
-        unready.push(pod.name);
-        continue;
-      }
-    }
-    samples.set(pod.name, milliValue(sample.value, scale));
-    readyPodCount++;
   }
   return { readyPodCount, samples, unready, missing, ignored };
+}
+
+/**
+ * The same grouping as sums (a sync runs every 15 s for every HPA, so no per-pod maps): counts,
+ * summed samples and requests per group, and the summed scale-down fallback of the missing pods
+ * (each truncated, as upstream's per-pod int64 arithmetic).
+ */
+interface PodTally {
+  counted: number;
+  usage: number;
+  requests: number;
+  unready: number;
+  unreadyRequests: number;
+  missing: number;
+  missingRequests: number;
+  missingFallback: number;
+  /** A pod without a request for the resource (the metric is then invalid). */
+  missingRequest: boolean;
+}
+
+function tallyPods(
+  pods: readonly ScaledPod[], metricName: string, resource: string | undefined, cpuReadiness: boolean, scale: number,
+  fallbackUtilization: number, now: number, calc: ReplicaCalculatorOptions,
+): PodTally {
+  const t: PodTally = { counted: 0, usage: 0, requests: 0, unready: 0, unreadyRequests: 0, missing: 0, missingRequests: 0, missingFallback: 0, missingRequest: false };
+  const out: { sample: PodMetricSample | undefined } = { sample: undefined };
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i]!;
+    let request = 0;
+    if (resource !== undefined) {
+      // calculatePodRequests: every pod of the target must request the resource.
+      request = milliValue(resourceValue(pod.requests, resource), scale);
+      if (!(request > 0)) {
+        t.missingRequest = true;
+        return t;
+      }
+    }
+    const c = classifyPod(pod, metricName, cpuReadiness, now, calc, out);
+    if (c === UNREADY) {
+      t.unready++;
+      t.unreadyRequests += request;
+    } else if (c === MISSING) {
+      t.missing++;
+      t.missingRequests += request;
+      t.missingFallback += Math.trunc((request * fallbackUtilization) / 100);
+    } else if (c === COUNTED) {
+      t.counted++;
+      t.usage += milliValue(out.sample!.value, scale);
+      t.requests += request;
+    }
+  }
+  return t;
 }
 
 /**
@@ -313,49 +376,45 @@ export function resourceUtilizationReplicas(
 ): MetricProposal {
   if (pods.length === 0) return invalid(NO_PODS);
   const scale = milliScale('Resource', resource);
-  const groups = groupPods(pods, resource, resource === ResourceName.cpu, scale, now, calc);
-  // calculatePodRequests: every pod of the target must request the resource.
-  const requests = new Map<string, number>();
-  for (const pod of pods) {
-    const request = milliValue(resourceValue(pod.requests, resource), scale);
-    if (!(request > 0)) return invalid(`missing request for ${resource}`);
-    requests.set(pod.name, request);
-  }
-  const metrics = new Map(groups.samples);
-  if (metrics.size === 0) return invalid(NO_READY_METRICS);
-  const first = resourceUtilizationRatio(metrics, requests, targetUtilization);
-  if (first === undefined) return invalid('no metrics returned matched known pods');
-  const usageRatio = first.ratio;
+  // A pod without a sample may be the busiest one: on a scale-down assume it uses all of its
+  // request (or the target, when the target is above 100%), so a scale-down is never larger
+  // than the data shows.
+  const fallbackUtilization = Math.max(100, targetUtilization);
+  const t = tallyPods(pods, resource, resource, resource === ResourceName.cpu, scale, fallbackUtilization, now, calc);
+  if (t.missingRequest) return invalid(`missing request for ${resource}`);
+  if (t.counted === 0) return invalid(NO_READY_METRICS);
+  // GetResourceUtilizationRatio: an integer percentage of the summed requests.
+  const utilization = Math.trunc((t.usage * 100) / t.requests);
+  const usageRatio = utilization / targetUtilization;
 
-  const scaleUpWithUnready = groups.unready.length > 0 && usageRatio > 1;
-  if (!scaleUpWithUnready && groups.missing.length === 0) {
-    if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, first.utilization);
-    return proposal(Math.ceil(usageRatio * groups.readyPodCount), first.utilization);
+  const scaleUpWithUnready = t.unready > 0 && usageRatio > 1;
+  if (!scaleUpWithUnready && t.missing === 0) {
+    if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, utilization);
+    return proposal(Math.ceil(usageRatio * t.counted), utilization);
   }
-  if (groups.missing.length > 0) {
-    if (usageRatio < 1) {
-      // A pod without a sample may be the busiest one: assume it uses all of its request (or the
-      // target, when the target is above 100%), so a scale-down is never larger than the data shows.
-      const fallbackUtilization = Math.max(100, targetUtilization);
-      for (const pod of groups.missing) metrics.set(pod, Math.trunc((requests.get(pod)! * fallbackUtilization) / 100));
-    } else if (usageRatio > 1) {
-      for (const pod of groups.missing) metrics.set(pod, 0);
-    }
+  // Re-average: missing pods at the fallback (scale-down) or 0 (scale-up; at exactly 1 they stay
+  // out), unready pods at 0 on a scale-up.
+  let usage = t.usage;
+  let requests = t.requests;
+  let size = t.counted;
+  if (t.missing > 0 && usageRatio !== 1) {
+    if (usageRatio < 1) usage += t.missingFallback;
+    requests += t.missingRequests;
+    size += t.missing;
   }
   if (scaleUpWithUnready) {
-    for (const pod of groups.unready) metrics.set(pod, 0);
+    requests += t.unreadyRequests;
+    size += t.unready;
   }
-  const second = resourceUtilizationRatio(metrics, requests, targetUtilization);
-  if (second === undefined) return invalid('no metrics returned matched known pods');
-  const newUsageRatio = second.ratio;
+  const newUsageRatio = Math.trunc((usage * 100) / requests) / targetUtilization;
   if (Math.abs(1 - newUsageRatio) <= calc.tolerance || (usageRatio < 1 && newUsageRatio > 1) || (usageRatio > 1 && newUsageRatio < 1)) {
-    return proposal(currentReplicas, first.utilization);
+    return proposal(currentReplicas, utilization);
   }
-  const newReplicas = Math.ceil(newUsageRatio * metrics.size);
+  const newReplicas = Math.ceil(newUsageRatio * size);
   if ((newUsageRatio < 1 && newReplicas > currentReplicas) || (newUsageRatio > 1 && newReplicas < currentReplicas)) {
-    return proposal(currentReplicas, first.utilization);
+    return proposal(currentReplicas, utilization);
   }
-  return proposal(newReplicas, first.utilization);
+  return proposal(newReplicas, utilization);
 }
 
 /**
@@ -370,31 +429,31 @@ export function plainMetricReplicas(
   if (pods.length === 0) return invalid(NO_PODS);
   const scale = milliScale(source, name);
   const targetMilli = milliValue(targetAverageValue, scale);
-  const groups = groupPods(pods, name, source === 'Resource' && name === ResourceName.cpu, scale, now, calc);
-  const metrics = new Map(groups.samples);
-  if (metrics.size === 0) return invalid(NO_READY_METRICS);
-  const first = metricUsageRatio(metrics, targetMilli);
-  const usageRatio = first.ratio;
-  const usage = first.usageMilli / scale;
+  const t = tallyPods(pods, name, undefined, source === 'Resource' && name === ResourceName.cpu, scale, 0, now, calc);
+  if (t.counted === 0) return invalid(NO_READY_METRICS);
+  // GetMetricUsageRatio: the integer (milli) average of the samples against the target.
+  const usageMilli = Math.trunc(t.usage / t.counted);
+  const usageRatio = usageMilli / targetMilli;
+  const usage = usageMilli / scale;
 
-  const scaleUpWithUnready = groups.unready.length > 0 && usageRatio > 1;
-  if (!scaleUpWithUnready && groups.missing.length === 0) {
+  const scaleUpWithUnready = t.unready > 0 && usageRatio > 1;
+  if (!scaleUpWithUnready && t.missing === 0) {
     if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, usage);
-    return proposal(Math.ceil(usageRatio * groups.readyPodCount), usage);
+    return proposal(Math.ceil(usageRatio * t.counted), usage);
   }
-  if (groups.missing.length > 0) {
+  let total = t.usage;
+  let size = t.counted;
+  if (t.missing > 0) {
     // Upstream's `else` (not `else if > 1`): at a ratio of exactly 1 missing pods count as 0.
-    const fill = usageRatio < 1 ? targetMilli : 0;
-    for (const pod of groups.missing) metrics.set(pod, fill);
+    if (usageRatio < 1) total += targetMilli * t.missing;
+    size += t.missing;
   }
-  if (scaleUpWithUnready) {
-    for (const pod of groups.unready) metrics.set(pod, 0);
-  }
-  const newUsageRatio = metricUsageRatio(metrics, targetMilli).ratio;
+  if (scaleUpWithUnready) size += t.unready;
+  const newUsageRatio = Math.trunc(total / size) / targetMilli;
   if (Math.abs(1 - newUsageRatio) <= calc.tolerance || (usageRatio < 1 && newUsageRatio > 1) || (usageRatio > 1 && newUsageRatio < 1)) {
     return proposal(currentReplicas, usage);
   }
-  const newReplicas = Math.ceil(newUsageRatio * metrics.size);
+  const newReplicas = Math.ceil(newUsageRatio * size);
   if ((newUsageRatio < 1 && newReplicas > currentReplicas) || (newUsageRatio > 1 && newReplicas < currentReplicas)) {
     return proposal(currentReplicas, usage);
   }
@@ -544,27 +603,33 @@ export interface StabilizeArgs {
 export function stabilize(
   history: readonly TimestampedRecommendation[], args: StabilizeArgs,
 ): { readonly replicas: number; readonly reason: string; readonly history: TimestampedRecommendation[] } {
+  const next = history.slice();
+  const replicas = stabilizeInPlace(next, args);
+  const reason = args.desiredReplicas >= args.currentReplicas ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
+  return { replicas, reason, history: next };
+}
+
+/** stabilize() recording into `history` itself (a sync runs every 15 s: no copy per sync). */
+function stabilizeInPlace(history: TimestampedRecommendation[], args: StabilizeArgs): number {
   const upCutoff = args.now - args.scaleUpWindowSeconds;
   const downCutoff = args.now - args.scaleDownWindowSeconds;
   let upRecommendation = args.desiredReplicas;
   let downRecommendation = args.desiredReplicas;
   let oldSampleIndex = -1;
-  history.forEach((rec, i) => {
+  for (let i = 0; i < history.length; i++) {
+    const rec = history[i]!;
     // time.After / time.Before are strict: a sample exactly at the cutoff is in neither.
-    if (rec.timestamp > upCutoff) upRecommendation = Math.min(rec.replicas, upRecommendation);
-    if (rec.timestamp > downCutoff) downRecommendation = Math.max(rec.replicas, downRecommendation);
+    if (rec.timestamp > upCutoff && rec.replicas < upRecommendation) upRecommendation = rec.replicas;
+    if (rec.timestamp > downCutoff && rec.replicas > downRecommendation) downRecommendation = rec.replicas;
     if (rec.timestamp < upCutoff && rec.timestamp < downCutoff) oldSampleIndex = i;
-  });
+  }
   let replicas = args.currentReplicas;
   if (replicas < upRecommendation) replicas = upRecommendation;
   if (replicas > downRecommendation) replicas = downRecommendation;
-
-  const next = history.slice();
   const sample = { replicas: args.desiredReplicas, timestamp: args.now };
-  if (oldSampleIndex >= 0) next[oldSampleIndex] = sample;
-  else next.push(sample);
-  const reason = args.desiredReplicas >= args.currentReplicas ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
-  return { replicas, reason, history: next };
+  if (oldSampleIndex >= 0) history[oldSampleIndex] = sample;
+  else history.push(sample);
+  return replicas;
 }
 
 // ---- scaling rate limits (convertDesiredReplicasWithBehaviorRate) --------------------------
@@ -709,7 +774,7 @@ export interface HpaDecision extends HorizontalScaleDecision {
  * for the next sync.
  */
 export function reconcile(
-  spec: HorizontalPodAutoscalerSpec, state: HpaState, target: ScaleTargetStatus, now: number,
+  spec: HorizontalPodAutoscalerSpec, state: HpaState, target: ScaleTargetStatus, now: number, owned = false,
 ): { readonly decision: HpaDecision; readonly state: HpaState } {
   const current = target.currentReplicas;
   let recommendations = state.recommendations ?? [{ replicas: current, timestamp: now }];
@@ -751,19 +816,20 @@ export function reconcile(
       rescaleReason = REASON_ALL_METRICS_BELOW_TARGET;
     }
     // normalizeDesiredReplicasWithBehaviors
-    const stabilized = stabilize(recommendations, {
+    // The history is this reconcile's own copy from here (copied once when handed in by a caller
+    // of the pure form; the HPA object hands over the one it owns).
+    if (!owned) recommendations = recommendations.slice();
+    stabilizedReplicas = stabilizeInPlace(recommendations as TimestampedRecommendation[], {
       currentReplicas: current,
       desiredReplicas: metricReplicasProposal,
       scaleUpWindowSeconds: spec.behavior.scaleUp.stabilizationWindowSeconds,
       scaleDownWindowSeconds: spec.behavior.scaleDown.stabilizationWindowSeconds,
       now,
     });
-    recommendations = stabilized.history;
-    stabilizedReplicas = stabilized.replicas;
-    if (stabilized.replicas !== metricReplicasProposal) parts.push(stabilized.reason);
+    if (stabilizedReplicas !== metricReplicasProposal) parts.push(metricReplicasProposal >= current ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED);
     const limited = limitScaleRate({
       currentReplicas: current,
-      desiredReplicas: stabilized.replicas,
+      desiredReplicas: stabilizedReplicas,
       minReplicas: spec.minReplicas,
       maxReplicas: spec.maxReplicas,
       scaleUp: spec.behavior.scaleUp,
@@ -808,7 +874,8 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec): HpaA
       const current = target.currentReplicas;
       if (!Number.isInteger(current) || current < 0) throw new RangeError(`currentReplicas must be an integer >= 0 (got ${current})`);
       lastSync = now;
-      const result = reconcile(spec, state, target, now);
+      // The object owns its state: the recommendation history is updated in place.
+      const result = reconcile(spec, state, target, now, state !== INITIAL_HPA_STATE);
       state = result.state;
       return result.decision;
     },

@@ -12,7 +12,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `orchsim run: ${r.scenario} (seed ${r.seed}, profile ${r.profile}, queue ${r.queue}, horizon ${formatDuration(r.horizonSeconds)})`,
     `cluster      ${r.cluster.nodes} nodes, ${a.cpu} cpu, ${(a.memoryBytes / 2 ** 30).toFixed(0)}Gi memory, ${a.gpu} gpu`,
     `utilization  cpu ${pct(m.utilization.cpu)}  memory ${pct(m.utilization.memory)}  gpu ${a.gpu > 0 ? pct(m.utilization.gpu) : 'n/a'}   (requested / allocatable, time-weighted)`,
-    `pods         ${m.pods.submitted} submitted, ${m.pods.scheduled} scheduled, ${m.pods.completed} completed, ${m.pods.running + m.pods.bound} running at end, ${m.pods.pending} pending at end (${m.pods.unschedulable} unschedulable)`,
+    `pods         ${m.pods.submitted} submitted, ${m.pods.scheduled} scheduled, ${m.pods.completed} completed, ${m.pods.running + m.pods.bound} running at end, ${m.pods.pending} pending at end (${m.pods.unschedulable} unschedulable)${m.pods.deleted ? `, ${m.pods.deleted} deleted by scale-downs` : ''}`,
     `pending time mean ${secs(m.pendingSeconds.mean)}  p50 ${secs(m.pendingSeconds.p50)}  p95 ${secs(m.pendingSeconds.p95)}  p99 ${secs(m.pendingSeconds.p99)}  max ${secs(m.pendingSeconds.max)}  (${m.pendingSeconds.count} scheduled pods)`,
     `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
     `workloads    ${'name'.padEnd(14)} ${'kind'.padEnd(8)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,

@@ -4,6 +4,7 @@ import type {
 import { ALL_CLUSTER_EVENTS, ClusterEvent, type Scheduler } from '../api/framework.js';
 import { WellKnownLabel } from '../api/node.js';
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
+import type { Resources } from '../api/resources.js';
 import { sample, type Distribution } from '../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../util/random.js';
 import { quantileSorted, SampleBuffer } from '../util/stats.js';
@@ -113,7 +114,7 @@ export interface PodCounts {
   readonly bound: number;
   readonly running: number;
   readonly failed: number;
-  /** Deleted on purpose: a scale-down removed them. */
+  /** Deleted on purpose: removed by a scale-down, or evicted from a node the autoscaler drained. */
   readonly deleted: number;
 }
 
@@ -283,9 +284,10 @@ interface WorkloadState {
   replicaMin: number;
   replicaMax: number;
   lastReplicaT: number;
-  /** The HPA's view of each pod, kept between syncs (no allocation per sync). */
-  readonly podViews: Map<number, PodView>;
-  readonly viewList: PodView[];
+  /** The HPA's view of each live pod, kept between syncs (no allocation per sync); HPA services only. */
+  readonly podViews: PodView[];
+  /** The HPA's view of the Deployment, reused every sync. */
+  target?: ScaleTargetStatus & { currentReplicas: number; rate: number } | undefined;
   /** Metric values of this sync, shared by the pod views. */
   metricNow: number;
   cpuUtilization: number;
@@ -297,7 +299,13 @@ const METRIC_RESOLUTION = 15;
 
 /** What the HPA sees of one pod (a live view of the engine's pod table). */
 class PodView implements ScaledPod {
-  constructor(private readonly sim: Simulation, private readonly ws: WorkloadState, readonly id: number) {}
+  /** Reused for every sample (the HPA reads it at once and keeps only numbers). */
+  private readonly sample = { value: 0, timestamp: 0, window: METRIC_RESOLUTION };
+  /** A pod's spec never changes: its requests are read once. */
+  readonly requests: Resources;
+  constructor(private readonly sim: Simulation, private readonly ws: WorkloadState, readonly id: number) {
+    this.requests = sim.pods.infos[id]!.spec.requests;
+  }
   get name(): string { return this.sim.pods.infos[this.id]!.name; }
   get phase(): ScaledPod['phase'] {
     const p = this.sim.pods;
@@ -309,7 +317,6 @@ class PodView implements ScaledPod {
   get ready(): boolean { return this.sim.pods.live[this.id] === 1; }
   get startTime(): number { return this.sim.pods.boundAt[this.id]!; }
   get readyTransitionTime(): number { return this.sim.pods.startedAt[this.id]!; }
-  get requests() { return this.sim.pods.infos[this.id]!.spec.requests; }
   metric(name: string): PodMetricSample | undefined {
     const p = this.sim.pods;
     const ws = this.ws;
@@ -322,7 +329,9 @@ class PodView implements ScaledPod {
     else if (name === 'requests_per_second' && load) value = ws.rpsPerPod;
     else return undefined;
     if (!Number.isFinite(value)) return undefined;
-    return { value, timestamp: now, window: METRIC_RESOLUTION };
+    this.sample.value = value;
+    this.sample.timestamp = now;
+    return this.sample;
   }
 }
 
@@ -420,6 +429,8 @@ export class Simulation {
   private readySince: Float64Array;
   /** Pods waiting for a node, in creation order (the autoscaler's unschedulable pods are among them). */
   private readonly pendingIds = new Set<number>();
+  /** Position of each HPA-watched pod's view in its service's podViews. */
+  private readonly viewSlot = new Map<number, number>();
   private readonly actions: ScalingAction[] = [];
   private readonly evHpaSync: number;
   private readonly evCaScan: number;
@@ -482,8 +493,7 @@ export class Simulation {
       replicaMin: w.kind === 'service' ? w.replicas : 0,
       replicaMax: w.kind === 'service' ? w.replicas : 0,
       lastReplicaT: w.kind === 'service' ? w.startAt : 0,
-      podViews: new Map<number, PodView>(),
-      viewList: [],
+      podViews: [],
       metricNow: 0,
       cpuUtilization: NaN,
       rpsPerPod: NaN,
@@ -663,7 +673,13 @@ export class Simulation {
     const ws = this.workloads[wi]!;
     ws.created++;
     const id = this.pods.add(name, spec, wi, this.engine.now, duration);
-    if (ws.w.kind === 'service') ws.podIds.add(id);
+    if (ws.w.kind === 'service') {
+      ws.podIds.add(id);
+      if (ws.w.autoscaler) {
+        this.viewSlot.set(id, ws.podViews.length);
+        ws.podViews.push(new PodView(this, ws, id));
+      }
+    }
     this.pendingIds.add(id);
     this.counts.submitted++;
     this.queue.add(id, spec.priority, this.engine.now);
@@ -1125,7 +1141,17 @@ export class Simulation {
     const ws = this.workloads[this.pods.workload[id]!]!;
     if (ws.w.kind !== 'service') return;
     ws.podIds.delete(id);
-    ws.podViews.delete(id);
+    const views = ws.podViews;
+    const at = this.viewSlot.get(id);
+    if (at !== undefined) {
+      // Swap-remove; the order of the views does not matter to the HPA.
+      const last = views.pop()!;
+      if (last.id !== id) {
+        views[at] = last;
+        this.viewSlot.set(last.id, at);
+      }
+      this.viewSlot.delete(id);
+    }
   }
 
   /** Controllers: a Deployment recreates the replica; a Job retries within its back-off limit. */
@@ -1260,18 +1286,10 @@ export class Simulation {
     const rate = traffic ? traffic.rate(now) : NaN;
     ws.cpuUtilization = traffic ? traffic.cpuUtilization(now, ws.ready) : 0;
     ws.rpsPerPod = ws.ready > 0 ? rate / ws.ready : NaN;
-    const views = ws.viewList;
-    views.length = 0;
-    for (const id of ws.podIds) {
-      let v = ws.podViews.get(id);
-      if (!v) ws.podViews.set(id, (v = new PodView(this, ws, id)));
-      views.push(v);
-    }
-    const target: ScaleTargetStatus = {
-      currentReplicas: ws.desired,
-      pods: views,
-      external: (name) => (name === 'requests_per_second' && traffic ? rate : undefined),
-    };
+    const views = ws.podViews;
+    const target = (ws.target ??= { currentReplicas: 0, pods: views, rate: NaN, external(name: string) { return name === 'requests_per_second' && !Number.isNaN(this.rate) ? this.rate : undefined; } });
+    target.currentReplicas = ws.desired;
+    target.rate = traffic ? rate : NaN;
     const decision = hpa.sync(target, now);
     const desired = decision.desiredReplicas;
     if (!Number.isInteger(desired) || desired < 0) throw new Error(`HPA of ${w.name}: desired replicas ${desired} is not a count`);
@@ -1552,9 +1570,9 @@ export class Simulation {
     for (const info of [...node.pods]) {
       const id = info.id;
       if (!this.isBoundTo(id, index)) continue;
+      // Evicted through the eviction API: deleted (not failed); the controller recreates it.
       const inc = this.pods.incident[id]!;
-      this.stopContainers(id, now);
-      this.removePod(id, now);
+      this.deletePod(id, now);
       this.replace(id, inc);
     }
     this.forgetFailedNode(index, now);

@@ -7,7 +7,7 @@ import {
 import { resources } from '../../src/api/resources.js';
 import {
   DEFAULT_METRIC, externalAverageValueReplicas, externalValueReplicas, groupPods, horizontalPodAutoscaler, hpaSpec,
-  limitScaleRate, plainMetricReplicas, REASON_DESIRED_WITHIN_RANGE, REASON_FAILED_COMPUTE, REASON_SCALE_DOWN_LIMIT,
+  limitScaleRate, milliValue, plainMetricReplicas, REASON_DESIRED_WITHIN_RANGE, REASON_FAILED_COMPUTE, REASON_SCALE_DOWN_LIMIT,
   REASON_SCALE_UP_LIMIT, REASON_SCALING_DISABLED, REASON_TOO_FEW_REPLICAS, REASON_TOO_MANY_REPLICAS,
   replicasChangePerPeriod, resourceUtilizationReplicas, scaleDownLimit, scaleUpLimit, stabilize, storeScaleEvent,
   type HpaDecision,
@@ -604,5 +604,100 @@ describe('properties', () => {
     fc.assert(fc.property(scenario, (s) => {
       expect(run(s)).toEqual(run(s));
     }), { numRuns: 100 });
+  });
+});
+
+/*
+ * The replica calculations run as single-pass sums (a sync every 15 s for every HPA); here they
+ * are checked against the map-based form of replica_calculator.go built on groupPods.
+ */
+describe('replica calculation: the sums equal the per-pod maps of upstream', () => {
+  const calc = { tolerance: 0.1, cpuInitializationPeriod: 300, initialReadinessDelay: 30 };
+  const ratio = (m: Map<string, number>, req: Map<string, number>) => {
+    let u = 0;
+    let r = 0;
+    for (const [k, v] of m) {
+      u += v;
+      r += req.get(k)!;
+    }
+    return Math.trunc((u * 100) / r);
+  };
+  /** GetResourceReplicas as upstream writes it, over maps keyed by pod name. */
+  function referenceResource(current: number, resource: 'cpu' | 'memory', target: number, pods: ScaledPod[], now: number): number | string {
+    const scale = resource === 'cpu' ? 1 : 1000;
+    const g = groupPods(pods, resource, resource === 'cpu', scale, now, calc);
+    const requests = new Map<string, number>();
+    for (const p of pods) {
+      const v = resource === 'cpu' ? p.requests.milliCPU : p.requests.memory * 1000;
+      if (!(v > 0)) return 'invalid';
+      requests.set(p.name, v);
+    }
+    const metrics = new Map(g.samples);
+    if (metrics.size === 0) return 'invalid';
+    const utilization = ratio(metrics, requests);
+    const usageRatio = utilization / target;
+    const upWithUnready = g.unready.length > 0 && usageRatio > 1;
+    if (!upWithUnready && g.missing.length === 0) return Math.abs(1 - usageRatio) <= 0.1 ? current : Math.ceil(usageRatio * g.readyPodCount);
+    if (g.missing.length > 0) {
+      if (usageRatio < 1) for (const p of g.missing) metrics.set(p, Math.trunc((requests.get(p)! * Math.max(100, target)) / 100));
+      else if (usageRatio > 1) for (const p of g.missing) metrics.set(p, 0);
+    }
+    if (upWithUnready) for (const p of g.unready) metrics.set(p, 0);
+    const newRatio = ratio(metrics, requests) / target;
+    if (Math.abs(1 - newRatio) <= 0.1 || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) return current;
+    const n = Math.ceil(newRatio * metrics.size);
+    if ((newRatio < 1 && n > current) || (newRatio > 1 && n < current)) return current;
+    return n;
+  }
+  /** calcPlainMetricReplicas as upstream writes it. */
+  function referencePlain(current: number, target: number, pods: ScaledPod[], now: number): number | string {
+    const targetMilli = milliValue(target, 1000);
+    const g = groupPods(pods, 'requests_per_second', false, 1000, now, calc);
+    const metrics = new Map(g.samples);
+    if (metrics.size === 0) return 'invalid';
+    const avg = (m: Map<string, number>) => Math.trunc([...m.values()].reduce((a, b) => a + b, 0) / m.size);
+    const usageRatio = avg(metrics) / targetMilli;
+    const upWithUnready = g.unready.length > 0 && usageRatio > 1;
+    if (!upWithUnready && g.missing.length === 0) return Math.abs(1 - usageRatio) <= 0.1 ? current : Math.ceil(usageRatio * g.readyPodCount);
+    if (g.missing.length > 0) for (const p of g.missing) metrics.set(p, usageRatio < 1 ? targetMilli : 0);
+    if (upWithUnready) for (const p of g.unready) metrics.set(p, 0);
+    const newRatio = avg(metrics) / targetMilli;
+    if (Math.abs(1 - newRatio) <= 0.1 || (usageRatio < 1 && newRatio > 1) || (usageRatio > 1 && newRatio < 1)) return current;
+    const n = Math.ceil(newRatio * metrics.size);
+    if ((newRatio < 1 && n > current) || (newRatio > 1 && n < current)) return current;
+    return n;
+  }
+  const podArb = fc.record({
+    phase: fc.constantFrom<ScaledPod['phase']>('Running', 'Running', 'Running', 'Pending', 'Failed'),
+    deleting: fc.boolean(),
+    ready: fc.boolean(),
+    startTime: fc.oneof(fc.constant(NaN), fc.integer({ min: -2000, max: 0 })),
+    readyAfter: fc.oneof(fc.constant(NaN), fc.integer({ min: 0, max: 400 })),
+    cpu: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4000 })),
+    memory: fc.integer({ min: 1, max: 8 * 2 ** 20 }),
+    cpuSample: fc.option(fc.integer({ min: 0, max: 8000 })),
+    memSample: fc.option(fc.integer({ min: 0, max: 8 * 2 ** 20 })),
+    rps: fc.option(fc.double({ min: 0, max: 500, noNaN: true })),
+  });
+  it('for random pods, metrics and targets', () => {
+    fc.assert(fc.property(fc.array(podArb, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 10, max: 200 }), fc.double({ min: 0.5, max: 200, noNaN: true }), (specs, current, target, rpsTarget) => {
+      const pods = specs.map((s, i) => pod(`p${i}`, {
+        phase: s.phase,
+        deleting: s.deleting,
+        ready: s.ready,
+        startTime: s.startTime,
+        readyTransitionTime: s.startTime + s.readyAfter,
+        cpu: s.cpu,
+        memory: s.memory,
+        samples: { ...(s.cpuSample !== null ? { cpu: s.cpuSample } : {}), ...(s.memSample !== null ? { memory: s.memSample } : {}), ...(s.rps !== null ? { requests_per_second: s.rps } : {}) },
+        sampleTime: 0,
+        window: 30,
+      }));
+      const now = 0;
+      const got = (p: ReturnType<typeof resourceUtilizationReplicas>) => (p.ok ? p.replicas : 'invalid');
+      expect(got(resourceUtilizationReplicas(current, 'cpu', target, pods, now, calc))).toBe(referenceResource(current, 'cpu', target, pods, now));
+      expect(got(resourceUtilizationReplicas(current, 'memory', target, pods, now, calc))).toBe(referenceResource(current, 'memory', target, pods, now));
+      expect(got(plainMetricReplicas(current, 'Pods', 'requests_per_second', rpsTarget, pods, now, calc))).toBe(referencePlain(current, rpsTarget, pods, now));
+    }), { numRuns: 300 * Number(process.env.ORCHSIM_PROPERTY_SCALE ?? 1) });
   });
 });
