@@ -322,10 +322,13 @@ export function karpenter(groups: readonly NodeGroupSpec[], options: Partial<Kar
     for (const [name, at] of deleting) if (!seen.has(name) || ctx.now - at >= DELETION_GRACE) deleting.delete(name);
   }
 
-  /** Nodes each group can still lose: targetSize minus our deletions in flight, minus min. */
+  /**
+   * Nodes each group can still lose: its registered nodes (a node still provisioning may never
+   * arrive, so it does not count toward min) minus our deletions in flight, minus min.
+   */
   function removable(ctx: ClusterAutoscalerContext): Map<string, number> {
     const left = new Map<string, number>();
-    for (const g of ctx.groups) if (specs.has(g.spec.name)) left.set(g.spec.name, g.targetSize - specs.get(g.spec.name)!.min);
+    for (const g of ctx.groups) if (specs.has(g.spec.name)) left.set(g.spec.name, g.targetSize - g.provisioning - specs.get(g.spec.name)!.min);
     for (const sn of ctx.nodes) {
       if (sn.group !== undefined && left.has(sn.group) && deleting.has(sn.node.name)) left.set(sn.group, left.get(sn.group)! - 1);
     }

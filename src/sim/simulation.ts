@@ -5,6 +5,7 @@ import { ALL_CLUSTER_EVENTS, ClusterEvent, type Scheduler } from '../api/framewo
 import { WellKnownLabel } from '../api/node.js';
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
+import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
 import { sample, type Distribution } from '../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../util/random.js';
 import { quantileSorted, SampleBuffer } from '../util/stats.js';
@@ -286,52 +287,86 @@ interface WorkloadState {
   lastReplicaT: number;
   /** The HPA's view of each live pod, kept between syncs (no allocation per sync); HPA services only. */
   readonly podViews: PodView[];
+  /** Detached views for reuse. */
+  readonly freeViews: PodView[];
   /** The HPA's view of the Deployment, reused every sync. */
   target?: ScaleTargetStatus & { currentReplicas: number; rate: number } | undefined;
   /** Metric values of this sync, shared by the pod views. */
   metricNow: number;
   cpuUtilization: number;
+  memoryUtilization: number;
+  readonly sample: { value: number; timestamp: number; window: number };
   rpsPerPod: number;
 }
 
 /** Metrics-server resolution: a pod has a sample once it has run this long (and a sample covers this window). */
 const METRIC_RESOLUTION = 15;
 
-/** What the HPA sees of one pod (a live view of the engine's pod table). */
+/**
+ * What the HPA sees of one pod. Its fields are copied from the engine's pod table whenever the
+ * pod changes state (refresh), so a sync - every 15 s for every pod of every HPA - reads one
+ * small object per pod instead of six scattered arrays.
+ */
 class PodView implements ScaledPod {
-  /** Reused for every sample (the HPA reads it at once and keeps only numbers). */
-  private readonly sample = { value: 0, timestamp: 0, window: METRIC_RESOLUTION };
-  /** A pod's spec never changes: its requests are read once. */
-  readonly requests: Resources;
-  constructor(private readonly sim: Simulation, private readonly ws: WorkloadState, readonly id: number) {
-    this.requests = sim.pods.infos[id]!.spec.requests;
+  name = '';
+  /** The pod's requests (a spec never changes, and the pods of a workload share one). */
+  requests: Resources = NO_REQUESTS;
+  phase: ScaledPod['phase'] = 'Pending';
+  ready = false;
+  startTime = NaN;
+  readyTransitionTime = NaN;
+  id = -1;
+  constructor(private readonly ws: WorkloadState) {}
+
+  /** Views are pooled per service (allocated together, so a sync reads adjacent memory). */
+  attach(pods: PodTable, id: number): void {
+    const info = pods.infos[id]!;
+    this.id = id;
+    this.name = info.name;
+    this.requests = info.spec.requests;
+    this.refresh(pods);
   }
-  get name(): string { return this.sim.pods.infos[this.id]!.name; }
-  get phase(): ScaledPod['phase'] {
-    const p = this.sim.pods;
-    const phase = p.phase[this.id];
-    if (phase === PodPhase.Running || (phase === PodPhase.Bound && p.restarts[this.id]! > 0)) return 'Running';
-    return phase === PodPhase.Pending || phase === PodPhase.Bound ? 'Pending' : 'Failed';
+
+  get deleting(): boolean {
+    return false;
   }
-  get deleting(): boolean { return false; }
-  get ready(): boolean { return this.sim.pods.live[this.id] === 1; }
-  get startTime(): number { return this.sim.pods.boundAt[this.id]!; }
-  get readyTransitionTime(): number { return this.sim.pods.startedAt[this.id]!; }
+
+  /** Copies the pod's state from the pod table (called on every change of it). */
+  refresh(p: PodTable): void {
+    const id = this.id;
+    const phase = p.phase[id];
+    // A container in its restart back-off: the pod is Running but not ready.
+    this.phase = phase === PodPhase.Running || (phase === PodPhase.Bound && p.restarts[id]! > 0) ? 'Running' : phase === PodPhase.Pending || phase === PodPhase.Bound ? 'Pending' : 'Failed';
+    this.ready = p.live[id] === 1;
+    this.startTime = p.boundAt[id]!;
+    this.readyTransitionTime = p.startedAt[id]!;
+  }
+
   metric(name: string): PodMetricSample | undefined {
-    const p = this.sim.pods;
     const ws = this.ws;
     const now = ws.metricNow;
-    if (p.live[this.id] !== 1 || now - p.startedAt[this.id]! < METRIC_RESOLUTION) return undefined;
-    const load = (ws.w as ServiceWorkload).load;
+    if (!this.ready || now - this.readyTransitionTime < METRIC_RESOLUTION) return undefined;
     let value: number;
     if (name === 'cpu') value = ws.cpuUtilization * this.requests.milliCPU;
-    else if (name === 'memory') value = (load?.memoryUtilization ?? 0) * this.requests.memory;
-    else if (name === 'requests_per_second' && load) value = ws.rpsPerPod;
+    else if (name === 'memory') value = ws.memoryUtilization * this.requests.memory;
+    else if (name === 'requests_per_second' && ws.traffic) value = ws.rpsPerPod;
     else return undefined;
     if (!Number.isFinite(value)) return undefined;
-    this.sample.value = value;
-    this.sample.timestamp = now;
-    return this.sample;
+    // One sample object per service, reused: the HPA reads it at once and keeps only numbers.
+    const sample = ws.sample;
+    sample.value = value;
+    sample.timestamp = now;
+    return sample;
+  }
+}
+
+const NO_REQUESTS: Resources = Object.freeze({ milliCPU: 0 as MilliCPU, memory: 0 as Bytes, milliGPU: 0 as MilliGPU, ephemeralStorage: 0 as Bytes });
+
+/** The autoscaler's view of one node (its readiness read live). */
+class ScalableNodeView implements ScalableNode {
+  constructor(private readonly sim: Simulation, readonly node: SimNode, readonly group: string | undefined, readonly readySince: number) {}
+  get ready(): boolean {
+    return this.sim.isNodeReady(this.node.index);
   }
 }
 
@@ -494,10 +529,19 @@ export class Simulation {
       replicaMax: w.kind === 'service' ? w.replicas : 0,
       lastReplicaT: w.kind === 'service' ? w.startAt : 0,
       podViews: [],
+      freeViews: [],
       metricNow: 0,
       cpuUtilization: NaN,
+      memoryUtilization: w.kind === 'service' ? w.load?.memoryUtilization ?? 0 : 0,
+      sample: { value: 0, timestamp: 0, window: METRIC_RESOLUTION },
       rpsPerPod: NaN,
     }));
+    // The HPA's pod views, allocated together up front (a sync reads them all every 15 s).
+    for (const ws of this.workloads) {
+      if (ws.w.kind !== 'service' || !ws.w.autoscaler) continue;
+      const n = Math.min(ws.w.autoscaler.spec.maxReplicas, 4096) + 4;
+      for (let k = 0; k < n; k++) ws.freeViews.push(new PodView(ws));
+    }
     // Failures: per node down counts (domains overlap), the NotReady state and its epoch.
     this.failures = cfg.failures ?? NO_FAILURES;
     const n = cfg.nodes.length;
@@ -611,6 +655,11 @@ export class Simulation {
     return this.pods.node[id] === node && (phase === PodPhase.Bound || phase === PodPhase.Running);
   }
 
+  /** Whether the node lifecycle controller sees the node Ready (a failure is seen after the grace period). */
+  isNodeReady(node: number): boolean {
+    return this.nodeNotReady[node] === 0;
+  }
+
   /** Whether a node is up (not failed); a drained node is up. */
   isNodeUp(node: number): boolean {
     return this.nodeDown[node] === 0;
@@ -676,8 +725,10 @@ export class Simulation {
     if (ws.w.kind === 'service') {
       ws.podIds.add(id);
       if (ws.w.autoscaler) {
+        const view = ws.freeViews.pop() ?? new PodView(ws);
+        view.attach(this.pods, id);
         this.viewSlot.set(id, ws.podViews.length);
-        ws.podViews.push(new PodView(this, ws, id));
+        ws.podViews.push(view);
       }
     }
     this.pendingIds.add(id);
@@ -733,6 +784,7 @@ export class Simulation {
     pods.node[id] = node;
     pods.boundAt[id] = now;
     this.pendingIds.delete(id);
+    this.refreshView(id);
     const waited = now - pods.createdAt[id]!;
     this.pending.push(waited);
     this.counts.scheduled++;
@@ -774,6 +826,7 @@ export class Simulation {
     this.counts.running++;
     pods.live[id] = 1;
     this.replicaReady(id, now, pods.restarts[id]! > 0 ? 'restarted' : 'rescheduled');
+    this.refreshView(id);
     const d = pods.duration[id]!;
     if (Number.isFinite(d)) {
       pods.finishDue[id] = now + Math.max(0, d);
@@ -803,6 +856,7 @@ export class Simulation {
     const pods = this.pods;
     if (pods.live[id] !== 1) return;
     pods.live[id] = 0;
+    this.refreshView(id);
     this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
     this.loseWork(id, now);
   }
@@ -920,6 +974,7 @@ export class Simulation {
     pods.phase[id] = PodPhase.Bound;
     this.counts.running--;
     this.counts.bound++;
+    this.refreshView(id);
     const due = detected + crashBackoff(consecutive);
     pods.restartDue[id] = due;
     if (due <= this.cfg.horizon) this.engine.scheduleAt(due, this.evRestart, id);
@@ -1136,6 +1191,12 @@ export class Simulation {
     this.forgetServicePod(id);
   }
 
+  /** The HPA's view of a pod follows its state. */
+  private refreshView(id: number): void {
+    const slot = this.viewSlot.get(id);
+    if (slot !== undefined) this.workloads[this.pods.workload[id]!]!.podViews[slot]!.refresh(this.pods);
+  }
+
   /** A service pod is gone: no longer one of its replicas nor in the HPA's view. */
   private forgetServicePod(id: number): void {
     const ws = this.workloads[this.pods.workload[id]!]!;
@@ -1145,12 +1206,14 @@ export class Simulation {
     const at = this.viewSlot.get(id);
     if (at !== undefined) {
       // Swap-remove; the order of the views does not matter to the HPA.
+      const view = views[at]!;
       const last = views.pop()!;
       if (last.id !== id) {
         views[at] = last;
         this.viewSlot.set(last.id, at);
       }
       this.viewSlot.delete(id);
+      ws.freeViews.push(view);
     }
   }
 
@@ -1254,6 +1317,7 @@ export class Simulation {
         if (!(pods.restartDue[id]! > now)) this.scheduleStart(id);
       } else if (!Number.isFinite(pods.duration[id]!)) {
         pods.live[id] = 1;
+        this.refreshView(id);
         this.replicaReady(id, now, 'resumed');
         this.scheduleCrash(id, now);
       } else {
@@ -1475,13 +1539,7 @@ export class Simulation {
         if (n.removed) continue;
         const i = n.index;
         const gi = this.nodeGroup[i]!;
-        const sim = this;
-        list.push({
-          node: n,
-          group: gi >= 0 ? this.groups[gi]!.g.spec.name : undefined,
-          get ready() { return sim.nodeNotReady[i] === 0; },
-          readySince: this.readySince[i]!,
-        });
+        list.push(new ScalableNodeView(this, n, gi >= 0 ? this.groups[gi]!.g.spec.name : undefined, this.readySince[i]!));
       }
       this.scalableNodes = list;
     }
@@ -1503,9 +1561,10 @@ export class Simulation {
       victims.push({ index: node.index, reason: d.reason });
     }
     for (const [gi, k] of removing) {
+      // Only registered nodes count toward min: a node still provisioning may never arrive.
       const gs = this.groups[gi]!;
-      const size = gs.nodes.size + gs.provisioning;
-      if (size - k < gs.g.spec.min) throw new Error(`cluster autoscaler ${ca.name}: deleting ${k} node(s) takes group ${gs.g.spec.name} from ${size} below its min ${gs.g.spec.min}`);
+      const size = gs.nodes.size;
+      if (size - k < gs.g.spec.min) throw new Error(`cluster autoscaler ${ca.name}: deleting ${k} node(s) takes group ${gs.g.spec.name} from ${size} registered node(s) below its min ${gs.g.spec.min}`);
     }
     for (const up of scaleUps) {
       const gi = this.groupIndexOf(up.group);

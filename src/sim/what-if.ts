@@ -4,6 +4,17 @@ import type { NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import type { ClusterState, NodeSpec } from './cluster.js';
 
+/** The present nodes of a cluster, cached per node list (ClusterState replaces the list when nodes come or go). */
+const present = new WeakMap<readonly NodeInfo[], NodeInfo[]>();
+function presentNodes(cluster: ClusterState): NodeInfo[] {
+  let list = present.get(cluster.nodes);
+  if (!list) {
+    list = cluster.nodes.filter((n) => !n.removed);
+    present.set(cluster.nodes, list);
+  }
+  return list;
+}
+
 /**
  * A what-if cluster for an autoscaler's scan (cluster-autoscaler's ClusterSnapshot fork):
  * speculative binds, template nodes and removals are applied to the real cluster state and
@@ -27,9 +38,14 @@ export class WhatIfCluster implements ClusterSimulation {
 
   get nodes(): readonly NodeInfo[] {
     if (!this.cachedNodes) {
-      const out: NodeInfo[] = [];
-      for (const n of this.cluster.nodes) if (!n.removed && !this.removedNodes.has(n.index)) out.push(n);
-      this.cachedNodes = out;
+      if (this.removedNodes.size === 0 && this.added.length === 0) {
+        // Unchanged cluster: the present nodes, shared by every what-if until nodes come or go.
+        this.cachedNodes = presentNodes(this.cluster);
+      } else {
+        const out: NodeInfo[] = [];
+        for (const n of this.cluster.nodes) if (!n.removed && !this.removedNodes.has(n.index)) out.push(n);
+        this.cachedNodes = out;
+      }
     }
     return this.cachedNodes;
   }
@@ -46,7 +62,8 @@ export class WhatIfCluster implements ClusterSimulation {
     const n = this.cluster.nodes[node.index]!;
     if (n !== node || n.removed || this.removedNodes.has(n.index)) throw new Error(`what-if: node ${node.name} is not in the cluster`);
     const pods = [...n.pods];
-    for (const pod of pods) this.unbind(pod, n.index);
+    // Last to first, so that the rollback (newest first) binds them back in their order.
+    for (let i = pods.length - 1; i >= 0; i--) this.unbind(pods[i]!, n.index);
     this.removedNodes.add(n.index);
     this.cachedNodes = undefined;
     this.undo.push(() => {

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { NO_CLUSTER_SCALING, type ClusterAutoscaler, type ClusterScaleDecision, type NodeGroupSpec } from '../../src/api/autoscaling.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import {
-  CLUSTER_AUTOSCALER_DEFAULTS, clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy, NodeGroupBackoff, nodeUtilization,
+  CLUSTER_AUTOSCALER_DEFAULTS, clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy, NodeGroupBackoff, nodeUtilization, type Drain,
 } from '../../src/autoscalers/cluster-autoscaler.js';
 import {
   chooseOption, EXPANDER_NAMES, EXPANDERS, pricePerPod, wastedScore, type ExpanderName, type ScaleUpOption,
 } from '../../src/autoscalers/expanders.js';
 import { karpenter } from '../../src/autoscalers/karpenter.js';
 import {
-  fakeContext, fixedRandom, Gi, seededRandom, testGroup, testPod, type FakeContextInit, type FakeGroupInit, type FakeNodeInit,
+  FakeCluster, fakeContext, fixedRandom, Gi, seededRandom, testGroup, testPod, type FakeContextInit, type FakeGroupInit, type FakeNodeInit,
 } from '../helpers/autoscaler-context.js';
 
 const rnd = () => seededRandom(42);
@@ -323,11 +323,11 @@ describe('cluster-autoscaler scale-down', () => {
     expect(decide(ca, { now: 600, groups: [min2], nodes }).deletions).toHaveLength(1);
     // The deleted node is still listed (draining): nothing more may go.
     expect(decide(ca, { now: 610, groups: [min2], nodes })).toBe(NO_CLUSTER_SCALING);
-    // A provisioning node counts in targetSize.
+    // A node still provisioning does not count toward min (it may never arrive).
     const ca2 = clusterAutoscaler([min2]);
     const two = nodes.slice(0, 2);
     decide(ca2, { now: 0, groups: [{ spec: min2, provisioning: 1 }], nodes: two });
-    expect(decide(ca2, { now: 600, groups: [{ spec: min2, provisioning: 1 }], nodes: two }).deletions).toHaveLength(1);
+    expect(decide(ca2, { now: 600, groups: [{ spec: min2, provisioning: 1 }], nodes: two }).deletions).toHaveLength(0);
     const ca3 = clusterAutoscaler([min2]);
     decide(ca3, { now: 0, groups: [min2], nodes: two });
     expect(decide(ca3, { now: 600, groups: [min2], nodes: two })).toBe(NO_CLUSTER_SCALING);
@@ -500,5 +500,257 @@ describe('bounds (property-based)', () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+// ---- Property: the drain cache changes nothing ---------------------------------------------
+
+const OWNERS = ['a', 'b', 'c'];
+/** Mixed sizes, so the order pods are placed in matters on a tight cluster. */
+const podArb = fc.record({ cpu: fc.constantFrom(100, 300, 700, 1000, 1300, 1900), owner: fc.integer({ min: 0, max: 3 }) });
+const changeArb = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('bind' as const), node: fc.nat(), pod: podArb }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('unbind' as const), node: fc.nat(), pod: fc.nat() }) },
+  // A pod replaced by another as big, or moved: pod counts and requested totals stay the same.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('swap' as const), node: fc.nat(), pod: fc.nat(), owner: fc.integer({ min: 0, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), node: fc.nat(), pod: fc.nat(), to: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('ready' as const), node: fc.nat(), ready: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('cordon' as const), node: fc.nat(), on: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('taint' as const), node: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('add' as const), group: fc.nat(), pods: fc.array(podArb, { maxLength: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('arrive' as const), group: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('budget' as const), owner: fc.integer({ min: 0, max: 2 }), allowed: fc.integer({ min: 0, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('fail' as const), group: fc.nat() }) },
+);
+/** Most scans change nothing (so cached what-ifs are reused), some change a few things. */
+const noChanges: ArbValue<typeof changeArb>[] = [];
+const noPending: number[] = [];
+const scanArb = fc.record({
+  dt: fc.constantFrom(10, 10, 10, 30, 300),
+  changes: fc.oneof({ weight: 4, arbitrary: fc.constant(noChanges) }, { weight: 1, arbitrary: fc.array(changeArb, { minLength: 1, maxLength: 2 }) }),
+  pending: fc.oneof({ weight: 4, arbitrary: fc.constant(noPending) }, { weight: 1, arbitrary: fc.array(fc.integer({ min: 1, max: 40 }).map((k) => 100 * k), { minLength: 1, maxLength: 3 }) }),
+});
+const drainClusterArb = fc.record({
+  groups: fc.array(fc.record({ min: fc.integer({ min: 0, max: 1 }), cpu: fc.constantFrom(4000, 8000) }), { minLength: 1, maxLength: 2 }),
+  nodes: fc.array(fc.record({ group: fc.nat(), pods: fc.array(podArb, { maxLength: 5 }) }), { minLength: 2, maxLength: 9 }),
+});
+
+describe('drain cache (property-based)', () => {
+  /**
+   * Two copies of one cluster go through the same scans, one with a cached policy and one with
+   * an uncached one; each applies its own decisions. Returns the findNode calls of each.
+   */
+  function compare(
+    world: ArbValue<typeof drainClusterArb>, scans: ArbValue<typeof scanArb>[], rollback: 'restore' | 'undo',
+    options: Partial<typeof CLUSTER_AUTOSCALER_DEFAULTS>,
+  ): { cached: number; uncached: number } {
+    const specs = world.groups.map((g, i) => testGroup(`g${i}`, { min: g.min, max: 12, cpu: g.cpu, memory: (g.cpu / 1000) * 4 * Gi }));
+    const mkPod = (p: { cpu: number; owner: number }) => testPod({ cpu: p.cpu, memory: p.cpu * 2 ** 20, owner: p.owner === 3 ? 'bare' : { kind: 'Deployment', name: OWNERS[p.owner]! } });
+    const pods = world.nodes.map((n) => n.pods.map(mkPod));
+    const make = () => new FakeCluster({
+      rollback,
+      recordOps: true,
+      groups: specs.map((spec) => ({ spec })),
+      nodes: world.nodes.map((n, i) => ({ name: `n${i}`, group: specs[n.group % specs.length]!.name, pods: [...pods[i]!] })),
+    });
+    const plans = ['', ''];
+    const observe = (k: number) => (drains: readonly Drain[]) => {
+      plans[k] = drains.map((d) => `${d.node}>${d.placements.map((p) => `${p.pod.id}:${p.node}`).join(',')}`).join(' ');
+    };
+    const runs = [
+      { cluster: make(), ca: clusterAutoscaler(specs, options, { observePlan: observe(0) }) },
+      { cluster: make(), ca: clusterAutoscaler(specs, options, { drainCache: false, observePlan: observe(1) }) },
+    ];
+    const budgets: Record<string, number> = {};
+    let now = 0;
+    let seq = 0;
+    for (const scan of scans) {
+      now += scan.dt;
+      // The same changes to both copies (indexes taken modulo what is there).
+      const made = scan.changes.map((c) => (c.kind === 'bind' ? mkPod(c.pod) : c.kind === 'add' ? c.pods.map(mkPod) : undefined));
+      const swapped = new Map<number, PodInfo>();
+      const names = new Map<number, string>();
+      for (const { cluster } of runs) {
+        scan.changes.forEach((c, k) => {
+          const nodes = cluster.fakeNodes;
+          const at = (i: number) => nodes[i % nodes.length]!;
+          if (nodes.length === 0 && c.kind !== 'add' && c.kind !== 'arrive' && c.kind !== 'budget' && c.kind !== 'fail') return;
+          switch (c.kind) {
+            case 'bind': at(c.node).bind(made[k] as PodInfo); break;
+            case 'unbind': { const n = at(c.node); if (n.pods.length > 0) n.unbind(n.pods[c.pod % n.pods.length]!); break; }
+            case 'swap': {
+              const n = at(c.node);
+              if (n.pods.length === 0) break;
+              const p = n.pods[c.pod % n.pods.length]!;
+              if (!swapped.has(k)) swapped.set(k, mkPod({ cpu: p.spec.requests.milliCPU, owner: c.owner }));
+              n.unbind(p);
+              n.bind(swapped.get(k)!);
+              break;
+            }
+            case 'move': {
+              const n = at(c.node);
+              const to = at(c.to);
+              if (n.pods.length === 0 || n === to) break;
+              const p = n.pods[c.pod % n.pods.length]!;
+              n.unbind(p);
+              to.bind(p);
+              break;
+            }
+            case 'ready': cluster.setReady(at(c.node).name, c.ready); break;
+            case 'cordon': at(c.node).unschedulable = c.on; break;
+            case 'taint': { const n = at(c.node); n.taints = n.taints.length > 0 ? [] : [{ key: 'dedicated', effect: 'NoSchedule' }]; break; }
+            case 'add': {
+              const spec = specs[c.group % specs.length]!;
+              if (!names.has(k)) names.set(k, `x${seq++}`);
+              cluster.addNode({ name: names.get(k)!, group: spec.name, pods: [...(made[k] as PodInfo[])] });
+              break;
+            }
+            case 'arrive': {
+              const g = cluster.group(specs[c.group % specs.length]!.name);
+              if ((g.provisioning ?? 0) === 0) break;
+              g.provisioning = g.provisioning! - 1;
+              if (!names.has(k)) names.set(k, `x${seq++}`);
+              cluster.addNode({ name: names.get(k)!, group: g.spec.name });
+              break;
+            }
+            case 'budget': budgets[OWNERS[c.owner]!] = c.allowed; break;
+            case 'fail': cluster.group(specs[c.group % specs.length]!.name).lastScaleUpFailure = now; break;
+          }
+        });
+      }
+      const pending = scan.pending.map((cpu) => testPod({ cpu }));
+      const out = runs.map(({ cluster, ca }, k) => {
+        plans[k] = '';
+        const d = ca.reconcile(cluster.context(now, pending, { ...budgets }), seededRandom(now));
+        for (const del of d.deletions) cluster.removeNode(del.node);
+        for (const up of d.scaleUps) {
+          const g = cluster.group(up.group);
+          g.provisioning = (g.provisioning ?? 0) + up.count;
+        }
+        const ops = cluster.ops!.splice(0);
+        return {
+          decision: d,
+          unneeded: ca.unneeded(),
+          // Where the unneeded nodes' pods would go.
+          plan: plans[k],
+          // Pod order included: a cached scan must leave the cluster exactly as an uncached one.
+          pods: cluster.fakeNodes.map((n) => `${n.name}:${n.pods.map((p) => p.id).join(',')}`),
+          // While what-ifs leave pods reversed, cached drains run the same what-ifs (minus the
+          // scheduler calls); else they may skip them, but what they do they do alike.
+          ops: rollback === 'undo' ? ops : [],
+        };
+      });
+      expect(out[0], `scan at ${now}`).toEqual(out[1]);
+    }
+    return { cached: runs[0]!.cluster.findNodeCalls, uncached: runs[1]!.cluster.findNodeCalls };
+  }
+
+  it('cached scans make the same decisions, timers and what-if side effects as uncached ones', () => {
+    const calls = { cached: 0, uncached: 0 };
+    fc.assert(
+      fc.property(
+        drainClusterArb, fc.array(scanArb, { minLength: 1, maxLength: 30 }), fc.constantFrom('restore' as const, 'undo' as const),
+        fc.constantFrom(0, 20, 600), fc.constantFrom(1, 2, 30),
+        (world, scans, rollback, unneededTime, nonEmpty) => {
+          const c = compare(world, scans, rollback, { scaleDownUnneededTime: unneededTime, scaleDownDelayAfterAdd: unneededTime, scaleDownNonEmptyCandidatesCount: nonEmpty });
+          calls.cached += c.cached;
+          calls.uncached += c.uncached;
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // The cache was used (most scans change nothing, but each change invalidates it).
+    expect(calls.cached, JSON.stringify(calls)).toBeLessThan(0.8 * calls.uncached);
+  });
+
+  it('when what-ifs leave no trace, cached drains skip them and the others share one what-if, with the same plans', () => {
+    // Busier clusters and more changes: drains of a running what-if that fail, empty nodes after
+    // a what-if started, pods received from earlier drains.
+    const oneGroup: ArbValue<typeof drainClusterArb>['groups'] = [{ min: 0, cpu: 4000 }];
+    const busyArb = fc.record({
+      groups: fc.constant(oneGroup),
+      nodes: fc.array(fc.record({ group: fc.constant(0), pods: fc.array(podArb, { maxLength: 4 }) }), { minLength: 6, maxLength: 14 }),
+    });
+    const busyScanArb = fc.record({
+      dt: fc.constantFrom(10, 10, 30),
+      changes: fc.oneof({ weight: 3, arbitrary: fc.constant(noChanges) }, { weight: 2, arbitrary: fc.array(changeArb, { minLength: 1, maxLength: 2 }) }),
+      pending: fc.constant(noPending),
+    });
+    fc.assert(
+      fc.property(busyArb, fc.array(busyScanArb, { minLength: 10, maxLength: 50 }), fc.constantFrom(20, 600), (world, scans, unneededTime) => {
+        compare(world, scans, 'restore', { scaleDownUnneededTime: unneededTime, scaleDownDelayAfterAdd: 0 });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('does not carry what-ifs over from a drain whose pods, taken in another order, went elsewhere', () => {
+    // x's pods in order 1900, 300 go to d1, d2 and leave no room for y's 1650 (which only d1
+    // and d2 take); in order 300, 1900 they go to d1, d2 the other way round and y's pod fits
+    // d1. Three what-ifs per scan leave x's pods reversed: the order alternates between scans.
+    const g = testGroup('g', { cpu: 4000, memory: 16 * Gi, min: 0, max: 10 });
+    const pods = {
+      x: [testPod({ cpu: 1900 }), testPod({ cpu: 300 })],
+      d1: [testPod({ cpu: 2000, owner: 'bare' })],
+      d2: [testPod({ cpu: 2100, owner: 'bare' })],
+      y: [testPod({ cpu: 1650, nodeSelector: { pool: 'd' } })],
+      // Fits nowhere else: its what-if only flips x's pod order.
+      w: [testPod({ cpu: 1900, nodeSelector: { pool: 'none' } })],
+    };
+    const make = () => new FakeCluster({
+      rollback: 'undo',
+      groups: [g],
+      nodes: [
+        { name: 'x', group: 'g', cpu: 8000, pods: [...pods.x] },
+        { name: 'd1', group: 'g', labels: { pool: 'd' }, pods: [...pods.d1] },
+        { name: 'd2', group: 'g', labels: { pool: 'd' }, pods: [...pods.d2] },
+        { name: 'y', group: 'g', pods: [...pods.y] },
+        { name: 'w', group: 'g', pods: [...pods.w] },
+      ],
+    });
+    const cached = { cluster: make(), ca: clusterAutoscaler([g]) };
+    const plain = { cluster: make(), ca: clusterAutoscaler([g], {}, { drainCache: false }) };
+    const seen = new Set<string>();
+    for (let now = 0; now <= 60; now += 10) {
+      const out = [cached, plain].map(({ cluster, ca }) => {
+        ca.reconcile(cluster.context(now), rnd());
+        return ca.unneeded().map((u) => u.node).join(',');
+      });
+      expect(out[0], `scan at ${now}`).toBe(out[1]);
+      seen.add(out[1]!);
+    }
+    // Both plans occurred.
+    expect(seen.size).toBe(2);
+  });
+
+  it('reuses what-ifs while the cluster is unchanged, and only then', () => {
+    const g = testGroup('g', { cpu: 4000, memory: 16 * Gi, min: 0, max: 10 });
+    for (const rollback of ['restore', 'undo'] as const) {
+      const cluster = new FakeCluster({
+        rollback,
+        groups: [g],
+        nodes: [
+          { name: 'a', group: 'g', pods: [testPod({ cpu: 500 }), testPod({ cpu: 700 })] },
+          { name: 'b', group: 'g', pods: [testPod({ cpu: 600 })] },
+          { name: 'c', group: 'g', cpu: 16000, pods: [testPod({ cpu: 9000 })] },
+        ],
+      });
+      const ca = clusterAutoscaler([g]);
+      const scan = (now: number) => {
+        const before = cluster.findNodeCalls;
+        ca.reconcile(cluster.context(now), rnd());
+        return cluster.findNodeCalls - before;
+      };
+      expect(scan(0), rollback).toBeGreaterThan(0);
+      expect(ca.unneeded().map((u) => u.node)).toEqual(['b', 'a']);
+      // Same cluster: no scheduler calls once both pod orders a what-if can leave are known.
+      scan(10);
+      scan(20);
+      expect(scan(30), rollback).toBe(0);
+      expect(ca.unneeded().map((u) => u.node)).toEqual(['b', 'a']);
+      // A pod more on c: what-ifs run again.
+      cluster.node('c').bind(testPod({ cpu: 100 }));
+      expect(scan(40), rollback).toBeGreaterThan(0);
+    }
   });
 });

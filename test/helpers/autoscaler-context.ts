@@ -17,6 +17,12 @@ import { tolerates } from '../../src/schedulers/plugins/taint-toleration.js';
  * every change when `simulate` returns (it is not re-entrant). Integration tests use the real
  * simulator.
  *
+ * `fakeContext` builds a cluster for one scan; a `FakeCluster` keeps its node objects from scan to
+ * scan (as the simulator does while no node comes or goes) and can be changed between scans.
+ * Its rollback either restores each node's pod list as it was ('restore', the default) or undoes
+ * the what-if's binds and unbinds newest first on pod lists that remove by swapping in the last
+ * pod ('undo'), which - like the simulator's what-if - leaves a removed node's pods reversed.
+ *
  * Units as the API: cpu in milli-CPU, memory in bytes, GPU in milli-GPU.
  */
 
@@ -120,10 +126,10 @@ export class FakeNode implements NodeInfo {
     public index: number,
     readonly name: string,
     readonly labels: Labels,
-    readonly taints: readonly Taint[],
+    public taints: readonly Taint[],
     readonly allocatable: Resources,
     readonly allowedPodNumber: number,
-    readonly unschedulable: boolean,
+    public unschedulable: boolean,
     readonly gpuModel: string | undefined,
   ) {}
   get nonZeroRequested(): Resources {
@@ -145,6 +151,14 @@ export class FakeNode implements NodeInfo {
   bind(pod: PodInfo): void {
     this.pods.push(pod);
     this.requested = add(this.requested, pod.spec.requests, 1);
+  }
+  /** Removes one pod, moving the last pod into its slot (as the simulator's nodes do). */
+  unbind(pod: PodInfo): void {
+    const at = this.pods.indexOf(pod);
+    if (at < 0) throw new Error(`FakeNode: ${pod.name} is not on ${this.name}`);
+    const last = this.pods.pop()!;
+    if (last !== pod) this.pods[at] = last;
+    this.requested = add(this.requested, pod.spec.requests, -1);
   }
   unbindAll(): PodInfo[] {
     const pods = this.pods;
@@ -206,29 +220,70 @@ export interface FakeContextInit {
 export interface FakeContext extends ClusterAutoscalerContext {
   /** How many times `simulate` ran. */
   readonly simulations: number;
+  /** How many times a what-if's `findNode` ran. */
+  readonly findNodeCalls: number;
   /** The live nodes, to check nothing leaked out of a what-if. */
   readonly fakeNodes: readonly FakeNode[];
 }
 
 export function fakeContext(init: FakeContextInit): FakeContext {
-  const groupInits: FakeGroupInit[] = (init.groups ?? []).map((g) => ('spec' in g ? g : { spec: g }));
-  const specs = new Map(groupInits.map((g) => [g.spec.name, g.spec]));
-  let templateSeq = 0;
+  return new FakeCluster(init).context(init.now, init.pending, init.budgets);
+}
 
-  function nodeFromTemplate(index: number, name: string, spec: NodeGroupSpec): FakeNode {
-    const t = spec.template;
-    return new FakeNode(index, name, { 'kubernetes.io/hostname': name, ...t.labels }, t.taints, t.allocatable, t.allowedPodNumber, false, t.gpuModel);
+/** A ScalableNode whose readiness can change between scans. */
+interface FakeScalable {
+  readonly node: FakeNode;
+  readonly group: string | undefined;
+  ready: boolean;
+  readonly readySince: number;
+}
+
+export interface FakeClusterInit {
+  groups?: (FakeGroupInit | NodeGroupSpec)[];
+  nodes?: FakeNodeInit[];
+  /** How `simulate` undoes a what-if (see the file comment). Default 'restore'. */
+  rollback?: 'restore' | 'undo';
+  /** Log what-if changes (addNode, removeNode, place) to `ops`. */
+  recordOps?: boolean;
+}
+
+/**
+ * A test cluster that outlives scans: its FakeNode and ScalableNode objects stay the same, and
+ * `nodes` (the list contexts hand out) is replaced only when a node is added or removed, as in
+ * the simulator. Counters add up over all its contexts.
+ */
+export class FakeCluster {
+  readonly groups: FakeGroupInit[];
+  private readonly specs: Map<string, NodeGroupSpec>;
+  readonly fakeNodes: FakeNode[] = [];
+  nodes: readonly ScalableNode[] = [];
+  private scalable: FakeScalable[] = [];
+  readonly rollback: 'restore' | 'undo';
+  simulations = 0;
+  findNodeCalls = 0;
+  /** The what-if changes so far, when recorded (one string each; clear it at will). */
+  readonly ops: string[] | undefined;
+  private templateSeq = 0;
+  private nextIndex = 0;
+  private open = false;
+
+  constructor(init: FakeClusterInit = {}) {
+    this.groups = (init.groups ?? []).map((g) => ('spec' in g ? { ...g } : { spec: g }));
+    this.specs = new Map(this.groups.map((g) => [g.spec.name, g.spec]));
+    this.rollback = init.rollback ?? 'restore';
+    this.ops = init.recordOps ? [] : undefined;
+    for (const n of init.nodes ?? []) this.addNode(n);
   }
 
-  const fakeNodes: FakeNode[] = [];
-  const scalable: ScalableNode[] = [];
-  for (const n of init.nodes ?? []) {
-    const spec = n.group !== undefined ? specs.get(n.group) : undefined;
+  /** Adds a node (a new node list). */
+  addNode(n: FakeNodeInit): FakeNode {
+    const spec = n.group !== undefined ? this.specs.get(n.group) : undefined;
     if (n.group !== undefined && !spec) throw new Error(`fakeContext: node ${n.name} names unknown group ${n.group}`);
+    if (this.fakeNodes.some((x) => x.name === n.name)) throw new Error(`fakeContext: duplicate node ${n.name}`);
     const t = spec?.template;
     const alloc = t?.allocatable;
     const node = new FakeNode(
-      fakeNodes.length,
+      this.nextIndex++,
       n.name,
       { 'kubernetes.io/hostname': n.name, ...t?.labels, ...n.labels },
       n.taints ?? t?.taints ?? [],
@@ -238,76 +293,129 @@ export function fakeContext(init: FakeContextInit): FakeContext {
       t?.gpuModel,
     );
     for (const p of n.pods ?? []) node.bind(p);
-    fakeNodes.push(node);
-    scalable.push({ node, group: n.group, ready: n.ready ?? true, readySince: n.readySince ?? 0 });
+    this.fakeNodes.push(node);
+    this.scalable = [...this.scalable, { node, group: n.group, ready: n.ready ?? true, readySince: n.readySince ?? 0 }];
+    this.nodes = this.scalable;
+    return node;
   }
 
-  const groups: NodeGroupStatus[] = groupInits.map((g) => {
-    const provisioning = g.provisioning ?? 0;
-    const registered = (init.nodes ?? []).filter((n) => n.group === g.spec.name).length;
-    return { spec: g.spec, provisioning, targetSize: g.targetSize ?? registered + provisioning, lastScaleUpFailure: g.lastScaleUpFailure ?? NaN };
-  });
+  /** Removes a node and its pods (a new node list). */
+  removeNode(name: string): void {
+    const node = this.node(name);
+    this.fakeNodes.splice(this.fakeNodes.indexOf(node), 1);
+    this.scalable = this.scalable.filter((sn) => sn.node !== node);
+    this.nodes = this.scalable;
+  }
 
-  let simulations = 0;
-  let open = false;
+  node(name: string): FakeNode {
+    const n = this.fakeNodes.find((x) => x.name === name);
+    if (!n) throw new Error(`fakeContext: no node ${name}`);
+    return n;
+  }
 
-  function simulate<T>(fn: (sim: ClusterSimulation) => T): T {
-    if (open) throw new Error('fakeContext: simulate is not re-entrant');
-    open = true;
-    simulations++;
-    const saved = fakeNodes.map((n) => ({ n, pods: [...n.pods], requested: n.requested }));
-    let current: FakeNode[] = [...fakeNodes];
+  /** Readiness changes in place (same node list). */
+  setReady(name: string, ready: boolean): void {
+    this.scalable.find((sn) => sn.node.name === name)!.ready = ready;
+  }
+
+  group(name: string): FakeGroupInit {
+    const g = this.groups.find((x) => x.spec.name === name);
+    if (!g) throw new Error(`fakeContext: no group ${name}`);
+    return g;
+  }
+
+  /** The context of one scan at `now`. */
+  context(now: number, pending: readonly PodInfo[] = [], budgets?: Record<string, number>): FakeContext {
+    const groups: NodeGroupStatus[] = this.groups.map((g) => {
+      const provisioning = g.provisioning ?? 0;
+      const registered = this.scalable.filter((sn) => sn.group === g.spec.name).length;
+      return { spec: g.spec, provisioning, targetSize: g.targetSize ?? registered + provisioning, lastScaleUpFailure: g.lastScaleUpFailure ?? NaN };
+    });
+    const cluster = this;
+    return {
+      now,
+      groups,
+      nodes: this.nodes,
+      unschedulablePods: pending,
+      controllerOf,
+      disruptionsAllowed: (pod) => budgets?.[controllerOf(pod).name] ?? Infinity,
+      simulate: (fn) => this.simulate(fn),
+      get simulations() {
+        return cluster.simulations;
+      },
+      get findNodeCalls() {
+        return cluster.findNodeCalls;
+      },
+      get fakeNodes() {
+        return cluster.fakeNodes;
+      },
+    };
+  }
+
+  private nodeFromTemplate(name: string, spec: NodeGroupSpec): FakeNode {
+    const t = spec.template;
+    return new FakeNode(this.nextIndex + this.templateSeq, name, { 'kubernetes.io/hostname': name, ...t.labels }, t.taints, t.allocatable, t.allowedPodNumber, false, t.gpuModel);
+  }
+
+  simulate<T>(fn: (sim: ClusterSimulation) => T): T {
+    if (this.open) throw new Error('fakeContext: simulate is not re-entrant');
+    this.open = true;
+    this.simulations++;
+    const undoLog = this.rollback === 'undo';
+    const saved = undoLog ? [] : this.fakeNodes.map((n) => ({ n, pods: [...n.pods], requested: n.requested }));
+    const undo: (() => void)[] = [];
+    const ops = this.ops;
+    ops?.push('simulate');
+    let current: FakeNode[] = [...this.fakeNodes];
     const inSim = (node: NodeInfo): node is FakeNode => current.includes(node as FakeNode);
     const sim: ClusterSimulation = {
       get nodes() {
         return current;
       },
-      addNode(group: string): NodeInfo {
-        const spec = specs.get(group);
+      addNode: (group: string): NodeInfo => {
+        const spec = this.specs.get(group);
         if (!spec) throw new Error(`fakeContext: unknown group ${group}`);
-        const node = nodeFromTemplate(fakeNodes.length + templateSeq, `template-${group}-${templateSeq++}`, spec);
+        const node = this.nodeFromTemplate(`template-${group}-${this.templateSeq++}`, spec);
+        ops?.push(`add ${group}`);
         current = [...current, node];
         return node;
       },
       removeNode(node: NodeInfo): readonly PodInfo[] {
         if (!inSim(node)) throw new Error(`fakeContext: node ${node.name} is not in the what-if`);
+        ops?.push(`remove ${node.name}`);
         current = current.filter((n) => n !== node);
-        return node.unbindAll();
+        if (!undoLog) return node.unbindAll();
+        const pods = [...node.pods];
+        for (const pod of pods) {
+          node.unbind(pod);
+          undo.push(() => node.bind(pod));
+        }
+        return pods;
       },
       fits: (pod, node) => inSim(node) && fakeFits(pod, node),
-      findNode(pod, candidates) {
+      findNode: (pod, candidates) => {
+        this.findNodeCalls++;
         for (const n of candidates ?? current) if (inSim(n) && fakeFits(pod, n)) return n;
         return undefined;
       },
       place(pod, node) {
         if (!inSim(node)) throw new Error(`fakeContext: cannot place ${pod.name} on ${node.name}: not in the what-if`);
+        ops?.push(`place ${pod.id} ${node.name}`);
         node.bind(pod);
+        if (undoLog) undo.push(() => node.unbind(pod));
       },
     };
     try {
       return fn(sim);
     } finally {
+      for (let op = undo.pop(); op; op = undo.pop()) op();
       for (const s of saved) {
         s.n.pods = s.pods;
         s.n.requested = s.requested;
       }
-      open = false;
+      this.open = false;
     }
   }
-
-  return {
-    now: init.now,
-    groups,
-    nodes: scalable,
-    unschedulablePods: init.pending ?? [],
-    controllerOf,
-    disruptionsAllowed: (pod) => init.budgets?.[controllerOf(pod).name] ?? Infinity,
-    simulate,
-    get simulations() {
-      return simulations;
-    },
-    fakeNodes,
-  };
 }
 
 /** A seeded RandomSource for tests (mulberry32). */
