@@ -286,24 +286,24 @@ class NonZeroRequestedView implements Resources {
 
 export class SimNode implements NodeInfo {
   // Identity fields change only when a removed node's slot is reused (reset) or on removal.
-  name: string;
-  labels: Labels;
+  name!: string;
+  labels!: Labels;
   /** Replaced (never mutated) when the node lifecycle controller taints or untaints the node. */
-  taints: readonly Taint[];
+  taints!: readonly Taint[];
   /** The taints the node was declared with. */
-  specTaints: readonly Taint[];
+  specTaints!: readonly Taint[];
   /** spec.unschedulable as declared (a drain's end restores it). */
-  specUnschedulable: boolean;
+  specUnschedulable!: boolean;
   /** Drains in progress (overlapping drains keep the node cordoned until the last ends). */
   drains = 0;
-  unschedulable: boolean;
-  allocatable: Resources;
-  allowedPodNumber: number;
+  unschedulable!: boolean;
+  allocatable!: Resources;
+  allowedPodNumber!: number;
   readonly requested: Resources;
   readonly nonZeroRequested: Resources;
-  pool: string | undefined;
-  pricePerHour: number;
-  gpuModel: string | undefined;
+  pool!: string | undefined;
+  pricePerHour!: number;
+  gpuModel!: string | undefined;
   readonly gpuCount: number;
   /** A removed node's empty slot (see ClusterState.removeNode). */
   removed = false;
@@ -316,22 +316,12 @@ export class SimNode implements NodeInfo {
 
   constructor(private readonly cluster: ClusterState, readonly index: number, spec: NodeSpec, gpuCount: number) {
     this.gpuCount = gpuCount;
-    this.name = spec.name;
-    this.labels = spec.labels;
-    this.taints = spec.taints;
-    this.specTaints = spec.taints;
-    this.specUnschedulable = spec.unschedulable;
-    this.unschedulable = spec.unschedulable;
-    this.allocatable = spec.allocatable;
-    this.allowedPodNumber = spec.allowedPodNumber ?? DEFAULT_MAX_PODS;
-    this.pool = spec.pool;
-    this.pricePerHour = spec.pricePerHour ?? 0;
-    this.gpuModel = gpuCount > 0 ? spec.gpuModel ?? spec.labels[GPU_MODEL_LABEL] : undefined;
     this.requested = new RequestedView(cluster, index, this);
     this.nonZeroRequested = new NonZeroRequestedView(cluster, index, this);
+    this.reset(spec);
   }
 
-  /** A new node in this (removed) slot; same device count. */
+  /** Takes on a node spec: at creation, and when a removed node's slot is reused (same device count). */
   reset(spec: NodeSpec): void {
     this.name = spec.name;
     this.labels = spec.labels;

@@ -13,6 +13,7 @@ import { InputError } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import type { RateBins } from './load.js';
 import { textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
+import { daysFromCivil, daysInMonth } from '../util/dates.js';
 
 export const AZURE_LLM_COLUMNS = ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'] as const;
 
@@ -37,21 +38,6 @@ export interface AzureLlmTrace {
 const TICKS_PER_SECOND = 10_000_000;
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/;
 const TIMESTAMP_FORMAT = 'YYYY-MM-DD hh:mm:ss with up to 7 fractional digits';
-
-/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
 
 /**
  * A timestamp as whole seconds since 1970 (UTC) and 100 ns ticks within the second, kept apart

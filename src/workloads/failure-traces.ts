@@ -28,6 +28,7 @@
  */
 import { InputError } from '../util/errors.js';
 import { textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
+import { daysFromCivil, daysInMonth } from '../util/dates.js';
 
 // ---------------------------------------------------------------------------------------------
 // CSV rows with quoting.
@@ -161,21 +162,6 @@ function numField(row: Row, index: number, name: string, issues: TraceIssues, o:
   else if (n < o.min) add(`expected ${name} to be ${kind}, got ${v}`);
   else return n;
   return undefined;
-}
-
-/** Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 const LANL_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2})$/;
