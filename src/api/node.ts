@@ -42,6 +42,13 @@ export interface NodeInfo {
   readonly podCount: number;
   /** Pods bound to the node. */
   readonly pods: readonly PodInfo[];
+  /**
+   * NodeInfo.Generation: changes whenever the node's pods (or the node itself) change; two equal
+   * generations of a node slot mean the same node with the same pods in the same order (a
+   * what-if that is rolled back restores it). So a plugin may cache per-node figures computed
+   * from `pods` keyed by it. Optional: without it, plugins recompute every time.
+   */
+  readonly generation?: number;
   /** GPU model of the node's devices (label nvidia.com/gpu.product), if it has GPUs. */
   readonly gpuModel: string | undefined;
   /** Number of GPU devices (allocatable nvidia.com/gpu). */

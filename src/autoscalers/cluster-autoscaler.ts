@@ -462,6 +462,8 @@ class NodeTable {
 class ClusterFingerprint {
   private table: NodeTable | undefined;
   private pods: PodInfo[][] = [];
+  /** Each node's generation when its pods were recorded (NaN: none, or the node has no generation). */
+  private generations = new Float64Array(0);
   private flags = new Uint8Array(0);
   private refs: unknown[] = [];
   private gpuOffset = new Int32Array(1);
@@ -478,10 +480,15 @@ class ClusterFingerprint {
     const nodes = table.nodes;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
-      const was = this.pods[i]!;
-      if (!samePods(was, n.pods)) {
-        if (same && !sameSet(was, n.pods)) same = false;
-        copyInto(was, n.pods);
+      // An unchanged generation means the same pods in the same order (NodeInfo.generation).
+      const generation = n.generation ?? NaN;
+      if (generation !== this.generations[i]) {
+        const was = this.pods[i]!;
+        if (!samePods(was, n.pods)) {
+          if (same && !sameSet(was, n.pods)) same = false;
+          copyInto(was, n.pods);
+        }
+        this.generations[i] = generation;
       }
       const f = destination[i]! | (n.unschedulable ? 2 : 0);
       if (flags[i] !== f) {
@@ -514,6 +521,7 @@ class ClusterFingerprint {
     const n = nodes.length;
     this.table = table;
     this.pods = Array.from({ length: n }, () => []);
+    this.generations = new Float64Array(n).fill(NaN);
     this.flags = new Uint8Array(n).fill(255);
     this.refs = new Array<unknown>(4 * n);
     this.gpuOffset = new Int32Array(n + 1);

@@ -3,7 +3,7 @@ import {
   type HPAScalingPolicy, type HPAScalingRules, type HorizontalAutoscaler, type HorizontalPodAutoscalerSpec,
   type HorizontalScaleDecision, type MetricSpec, type PodMetricSample, type ScaledPod, type ScaleTargetStatus,
 } from '../api/autoscaling.js';
-import { ResourceName, resourceValue } from '../api/resources.js';
+import { ResourceName, resourceValue, type Resources } from '../api/resources.js';
 
 /**
  * The Horizontal Pod Autoscaler, after kubernetes pkg/controller/podautoscaler: horizontal.go
@@ -299,37 +299,101 @@ interface PodTally {
   missingRequest: boolean;
 }
 
+/** tallyPods' result, reused (a sync reads it at once and keeps only numbers). */
+const TALLY: PodTally = { counted: 0, usage: 0, requests: 0, unready: 0, unreadyRequests: 0, missing: 0, missingRequests: 0, missingFallback: 0, missingRequest: false };
+
+/**
+ * classifyPod's rule applied inline, pod by pod (this loop runs for every pod of every HPA every
+ * 15 s). The pods of a Deployment share one requests object and mostly one sample value, so the
+ * milli-unit conversions are remembered from the previous pod.
+ */
 function tallyPods(
   pods: readonly ScaledPod[], metricName: string, resource: string | undefined, cpuReadiness: boolean, scale: number,
   fallbackUtilization: number, now: number, calc: ReplicaCalculatorOptions,
 ): PodTally {
-  const t: PodTally = { counted: 0, usage: 0, requests: 0, unready: 0, unreadyRequests: 0, missing: 0, missingRequests: 0, missingFallback: 0, missingRequest: false };
-  const out: { sample: PodMetricSample | undefined } = { sample: undefined };
+  const t = TALLY;
+  // Sums in locals, stored once at the end.
+  let counted = 0;
+  let usageSum = 0;
+  let requestSum = 0;
+  let unready = 0;
+  let unreadyRequests = 0;
+  let missing = 0;
+  let missingRequests = 0;
+  let missingFallback = 0;
+  t.missingRequest = false;
+  const initializationPeriod = calc.cpuInitializationPeriod;
+  const readinessDelay = calc.initialReadinessDelay;
+  let lastRequests: Resources | undefined;
+  let request = 0;
+  let lastValue = NaN;
+  let usage = 0;
   for (let i = 0; i < pods.length; i++) {
     const pod = pods[i]!;
-    let request = 0;
     if (resource !== undefined) {
       // calculatePodRequests: every pod of the target must request the resource.
-      request = milliValue(resourceValue(pod.requests, resource), scale);
+      const requests = pod.requests;
+      if (requests !== lastRequests) {
+        lastRequests = requests;
+        request = milliValue(resourceValue(requests, resource), scale);
+      }
       if (!(request > 0)) {
         t.missingRequest = true;
-        return t;
+        break;
       }
     }
-    const c = classifyPod(pod, metricName, cpuReadiness, now, calc, out);
-    if (c === UNREADY) {
-      t.unready++;
-      t.unreadyRequests += request;
-    } else if (c === MISSING) {
-      t.missing++;
-      t.missingRequests += request;
-      t.missingFallback += Math.trunc((request * fallbackUtilization) / 100);
-    } else if (c === COUNTED) {
-      t.counted++;
-      t.usage += milliValue(out.sample!.value, scale);
-      t.requests += request;
+    // classifyPod, inline.
+    const phase = pod.phase;
+    if (phase === 'Failed' || pod.deleting) continue;
+    if (phase === 'Pending') {
+      unready++;
+      unreadyRequests += request;
+      continue;
     }
+    const sample = pod.metric(metricName);
+    if (sample === undefined) {
+      missing++;
+      missingRequests += request;
+      missingFallback += Math.trunc((request * fallbackUtilization) / 100);
+      continue;
+    }
+    if (cpuReadiness) {
+      const startTime = pod.startTime;
+      let isUnready: boolean;
+      if (Number.isNaN(startTime)) {
+        isUnready = true; // no status.startTime
+      } else {
+        const readyTransition = pod.readyTransitionTime;
+        const transition = Number.isNaN(readyTransition) ? startTime : readyTransition;
+        if (startTime + initializationPeriod > now) {
+          isUnready = !pod.ready || sample.timestamp < transition + sample.window;
+        } else {
+          isUnready = !pod.ready && startTime + readinessDelay > transition;
+        }
+      }
+      if (isUnready) {
+        unready++;
+        unreadyRequests += request;
+        continue;
+      }
+    }
+    const value = sample.value;
+    if (value !== lastValue) {
+      lastValue = value;
+      usage = milliValue(value, scale);
+    }
+    counted++;
+    usageSum += usage;
+    requestSum += request;
   }
+  t.counted = counted;
+  t.usage = usageSum;
+  t.requests = requestSum;
+  t.unready = unready;
+  t.unreadyRequests = unreadyRequests;
+  t.missing = missing;
+  t.missingRequests = missingRequests;
+  t.missingFallback = missingFallback;
   return t;
 }
 
@@ -603,14 +667,24 @@ export interface StabilizeArgs {
 export function stabilize(
   history: readonly TimestampedRecommendation[], args: StabilizeArgs,
 ): { readonly replicas: number; readonly reason: string; readonly history: TimestampedRecommendation[] } {
-  const next = history.slice();
+  const next = history.map((r) => ({ replicas: r.replicas, timestamp: r.timestamp }));
   const replicas = stabilizeInPlace(next, args);
   const reason = args.desiredReplicas >= args.currentReplicas ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
   return { replicas, reason, history: next };
 }
 
-/** stabilize() recording into `history` itself (a sync runs every 15 s: no copy per sync). */
-function stabilizeInPlace(history: TimestampedRecommendation[], args: StabilizeArgs): number {
+/** A recommendation the history owns (stabilizeInPlace overwrites outdated ones). */
+interface OwnedRecommendation {
+  replicas: number;
+  timestamp: number;
+}
+
+/**
+ * stabilize() recording into `history` itself, overwriting the outdated entry in place (a sync
+ * runs every 15 s: no copy and no new entry per sync once the windows are full). The entries
+ * must be the caller's own.
+ */
+function stabilizeInPlace(history: OwnedRecommendation[], args: StabilizeArgs): number {
   const upCutoff = args.now - args.scaleUpWindowSeconds;
   const downCutoff = args.now - args.scaleDownWindowSeconds;
   let upRecommendation = args.desiredReplicas;
@@ -626,9 +700,13 @@ function stabilizeInPlace(history: TimestampedRecommendation[], args: StabilizeA
   let replicas = args.currentReplicas;
   if (replicas < upRecommendation) replicas = upRecommendation;
   if (replicas > downRecommendation) replicas = downRecommendation;
-  const sample = { replicas: args.desiredReplicas, timestamp: args.now };
-  if (oldSampleIndex >= 0) history[oldSampleIndex] = sample;
-  else history.push(sample);
+  if (oldSampleIndex >= 0) {
+    const old = history[oldSampleIndex]!;
+    old.replicas = args.desiredReplicas;
+    old.timestamp = args.now;
+  } else {
+    history.push({ replicas: args.desiredReplicas, timestamp: args.now });
+  }
   return replicas;
 }
 
@@ -714,12 +792,14 @@ export function limitScaleRate(
   if (args.desiredReplicas > args.currentReplicas) {
     // Past events may allow less than the current count: never shrink on a scale-up.
     const limit = Math.max(args.currentReplicas, scaleUpLimit(args.currentReplicas, upEvents, downEvents, args.scaleUp, now));
-    const [maximum, reason] = args.maxReplicas > limit ? [limit, REASON_SCALE_UP_LIMIT] : [args.maxReplicas, REASON_TOO_MANY_REPLICAS];
-    if (args.desiredReplicas > maximum) return { replicas: maximum, reason };
+    const capped = args.maxReplicas > limit;
+    const maximum = capped ? limit : args.maxReplicas;
+    if (args.desiredReplicas > maximum) return { replicas: maximum, reason: capped ? REASON_SCALE_UP_LIMIT : REASON_TOO_MANY_REPLICAS };
   } else if (args.desiredReplicas < args.currentReplicas) {
     const limit = Math.min(args.currentReplicas, scaleDownLimit(args.currentReplicas, upEvents, downEvents, args.scaleDown, now));
-    const [minimum, reason] = args.minReplicas < limit ? [limit, REASON_SCALE_DOWN_LIMIT] : [args.minReplicas, REASON_TOO_FEW_REPLICAS];
-    if (args.desiredReplicas < minimum) return { replicas: minimum, reason };
+    const capped = args.minReplicas < limit;
+    const minimum = capped ? limit : args.minReplicas;
+    if (args.desiredReplicas < minimum) return { replicas: minimum, reason: capped ? REASON_SCALE_DOWN_LIMIT : REASON_TOO_FEW_REPLICAS };
   }
   return { replicas: args.desiredReplicas, reason: REASON_DESIRED_WITHIN_RANGE };
 }
@@ -806,27 +886,32 @@ export function reconcile(
       return { decision, state: { ...state, recommendations } };
     }
     metricReplicasProposal = Math.max(0, proposed.replicas);
-    const parts: string[] = [];
-    rescaleReason = '';
+    // The reason's parts joined by "; " (concatenated as they come: a sync runs every 15 s).
+    reason = '';
     if (metricReplicasProposal > current) {
-      parts.push(`${proposed.metric?.name ?? ''} above target`);
+      reason = `${proposed.metric?.name ?? ''} above target`;
       rescaleReason = `${proposed.metric ? metricDescription(proposed.metric) : ''} above target`;
     } else if (metricReplicasProposal < current) {
-      parts.push(REASON_ALL_METRICS_BELOW_TARGET);
+      reason = REASON_ALL_METRICS_BELOW_TARGET;
       rescaleReason = REASON_ALL_METRICS_BELOW_TARGET;
+    } else {
+      rescaleReason = '';
     }
     // normalizeDesiredReplicasWithBehaviors
     // The history is this reconcile's own copy from here (copied once when handed in by a caller
     // of the pure form; the HPA object hands over the one it owns).
-    if (!owned) recommendations = recommendations.slice();
-    stabilizedReplicas = stabilizeInPlace(recommendations as TimestampedRecommendation[], {
+    if (!owned) recommendations = recommendations.map((r) => ({ replicas: r.replicas, timestamp: r.timestamp }));
+    stabilizedReplicas = stabilizeInPlace(recommendations as OwnedRecommendation[], {
       currentReplicas: current,
       desiredReplicas: metricReplicasProposal,
       scaleUpWindowSeconds: spec.behavior.scaleUp.stabilizationWindowSeconds,
       scaleDownWindowSeconds: spec.behavior.scaleDown.stabilizationWindowSeconds,
       now,
     });
-    if (stabilizedReplicas !== metricReplicasProposal) parts.push(metricReplicasProposal >= current ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED);
+    if (stabilizedReplicas !== metricReplicasProposal) {
+      const stabilized = metricReplicasProposal >= current ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
+      reason = reason === '' ? stabilized : `${reason}; ${stabilized}`;
+    }
     const limited = limitScaleRate({
       currentReplicas: current,
       desiredReplicas: stabilizedReplicas,
@@ -835,9 +920,8 @@ export function reconcile(
       scaleUp: spec.behavior.scaleUp,
       scaleDown: spec.behavior.scaleDown,
     }, state.scaleUpEvents, state.scaleDownEvents, now);
-    parts.push(limited.reason);
+    reason = reason === '' ? limited.reason : `${reason}; ${limited.reason}`;
     desired = limited.replicas;
-    reason = parts.join('; ');
   }
 
   let { scaleUpEvents, scaleDownEvents } = state;

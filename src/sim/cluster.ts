@@ -284,6 +284,10 @@ class NonZeroRequestedView implements Resources {
   get scalar(): Readonly<Record<string, number>> | undefined { return this.node.scalarRequested; }
 }
 
+/** Upstream's nextGeneration(): one counter for every node of the process, so a generation is never reused. */
+let lastGeneration = 0;
+const nextGeneration = (): number => ++lastGeneration;
+
 export class SimNode implements NodeInfo {
   // Identity fields change only when a removed node's slot is reused (reset) or on removal.
   name!: string;
@@ -307,6 +311,8 @@ export class SimNode implements NodeInfo {
   readonly gpuCount: number;
   /** A removed node's empty slot (see ClusterState.removeNode). */
   removed = false;
+  /** Bumped on every change of the node's pods and on reset/removal (NodeInfo.generation). */
+  generation = 0;
   /** Pods bound here; removal swaps with the last entry, positions kept in `slots`. */
   readonly pods: PodInfo[] = [];
   readonly podsWithAffinity: PodInfo[] = [];
@@ -336,6 +342,7 @@ export class SimNode implements NodeInfo {
     this.pricePerHour = spec.pricePerHour ?? 0;
     this.gpuModel = this.gpuCount > 0 ? spec.gpuModel ?? spec.labels[GPU_MODEL_LABEL] : undefined;
     this.removed = false;
+    this.generation = nextGeneration();
   }
 
   markRemoved(): void {
@@ -348,6 +355,7 @@ export class SimNode implements NodeInfo {
     this.allocatable = NO_RESOURCES;
     this.allowedPodNumber = 0;
     this.scalarRequested = undefined;
+    this.generation = nextGeneration();
   }
 
   get podCount(): number {
@@ -361,6 +369,7 @@ export class SimNode implements NodeInfo {
   addPod(pod: PodInfo): void {
     this.slots.set(pod.id, this.pods.length);
     this.pods.push(pod);
+    this.generation = nextGeneration();
   }
 
   removePod(pod: PodInfo): void {
@@ -372,6 +381,7 @@ export class SimNode implements NodeInfo {
       this.slots.set(last.id, slot);
     }
     this.slots.delete(pod.id);
+    this.generation = nextGeneration();
   }
 
   addScalar(scalar: Readonly<Record<string, number>>, sign: 1 | -1): void {

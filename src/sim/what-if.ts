@@ -25,6 +25,12 @@ export class WhatIfCluster implements ClusterSimulation {
   private readonly undo: (() => void)[] = [];
   private readonly removedNodes = new Set<number>();
   private readonly added: NodeInfo[] = [];
+  /**
+   * Each touched node's generation before the what-if. The rollback restores the node exactly
+   * (its pods in their order), so it restores the generation too: figures cached per generation
+   * (PodTopologySpread's counts, the cluster autoscaler's fingerprint) stay valid across a scan.
+   */
+  private readonly generations = new Map<number, number>();
   private cachedNodes: NodeInfo[] | undefined;
   private seq = 0;
 
@@ -53,6 +59,8 @@ export class WhatIfCluster implements ClusterSimulation {
   addNode(group: string): NodeInfo {
     const node = this.cluster.addNode(this.template(group, `what-if-${group}-${this.seq++}`));
     this.added.push(node);
+    // Not restored: the slot ends as a removed node, not as it was (NaN marks it).
+    this.generations.set(node.index, NaN);
     this.cachedNodes = undefined;
     this.undo.push(() => this.cluster.removeNode(node.index));
     return node;
@@ -85,6 +93,7 @@ export class WhatIfCluster implements ClusterSimulation {
 
   place(pod: PodInfo, node: NodeInfo): void {
     if (!this.usable(node)) throw new Error(`what-if: cannot place ${pod.name} on removed node ${node.name}`);
+    this.touch(node.index);
     this.cluster.bind(pod, node.index);
     this.undo.push(() => this.cluster.unbind(pod, node.index));
   }
@@ -92,6 +101,8 @@ export class WhatIfCluster implements ClusterSimulation {
   /** Undoes every change, newest first. */
   rollback(): void {
     for (let op = this.undo.pop(); op; op = this.undo.pop()) op();
+    for (const [index, generation] of this.generations) if (!Number.isNaN(generation)) this.cluster.nodes[index]!.generation = generation;
+    this.generations.clear();
     this.removedNodes.clear();
     this.added.length = 0;
     this.cachedNodes = undefined;
@@ -102,7 +113,13 @@ export class WhatIfCluster implements ClusterSimulation {
     return n === node && !n.removed && !this.removedNodes.has(node.index);
   }
 
+  /** Records a node's generation before the what-if first changes it. */
+  private touch(index: number): void {
+    if (!this.generations.has(index)) this.generations.set(index, this.cluster.nodes[index]!.generation);
+  }
+
   private unbind(pod: PodInfo, index: number): void {
+    this.touch(index);
     const gpus = this.cluster.gpusOf(pod);
     this.cluster.unbind(pod, index);
     this.undo.push(() => this.cluster.bind(pod, index, gpus));

@@ -168,6 +168,65 @@ export function countMatchingPods(pods: readonly PodInfo[], selector: LabelSelec
   return count;
 }
 
+/** How many of a node's pods a selector matches in a namespace (countMatchingPods, or a cache of it). */
+export type NodePodCounter = (node: NodeInfo, selector: LabelSelector | undefined, namespace: string) => number;
+
+const countOnNode: NodePodCounter = (node, selector, namespace) => countMatchingPods(node.pods, selector, namespace);
+
+/** One selector's counts by node index, each valid for the node generation it was counted at. */
+interface SelectorCounts {
+  readonly namespace: string;
+  generation: Float64Array;
+  count: Int32Array;
+}
+
+/**
+ * countMatchingPods per node, remembered per (selector, namespace) and node generation. PreFilter
+ * and PreScore count every node's pods for every attempt (O(total pods)); between two attempts
+ * only the nodes whose pods changed have a new generation, so only those are counted again.
+ * Selectors are keyed by object: a workload's pods share their spec's selector objects. Nodes
+ * without a generation are always counted.
+ */
+export function cachedNodePodCounter(): NodePodCounter {
+  const bySelector = new WeakMap<LabelSelector, SelectorCounts[]>();
+  const lookUp = (selector: LabelSelector, namespace: string): SelectorCounts => {
+    let list = bySelector.get(selector);
+    if (list === undefined) bySelector.set(selector, (list = []));
+    for (let i = 0; i < list.length; i++) if (list[i]!.namespace === namespace) return list[i]!;
+    const entry: SelectorCounts = { namespace, generation: new Float64Array(0), count: new Int32Array(0) };
+    list.push(entry);
+    return entry;
+  };
+  let lastSelector: LabelSelector | undefined;
+  let lastNamespace = '';
+  let last: SelectorCounts | undefined;
+  return (node, selector, namespace) => {
+    const generation = node.generation;
+    if (generation === undefined || selector === undefined) return countMatchingPods(node.pods, selector, namespace);
+    let e = last;
+    if (e === undefined || selector !== lastSelector || namespace !== lastNamespace) {
+      e = last = lookUp(selector, namespace);
+      lastSelector = selector;
+      lastNamespace = namespace;
+    }
+    const i = node.index;
+    if (i >= e.generation.length) {
+      const size = Math.max(i + 1, 2 * e.generation.length, 64);
+      const generations = new Float64Array(size).fill(-1);
+      generations.set(e.generation);
+      const counts = new Int32Array(size);
+      counts.set(e.count);
+      e.generation = generations;
+      e.count = counts;
+    }
+    if (e.generation[i] === generation) return e.count[i]!;
+    const count = countMatchingPods(node.pods, selector, namespace);
+    e.generation[i] = generation;
+    e.count[i] = count;
+    return count;
+  };
+}
+
 /** nodeLabelsMatchSpreadConstraints: the node has every constraint's topologyKey. */
 export function nodeHasTopologyKeys(labels: Labels, constraints: readonly SpreadConstraint[]): boolean {
   for (let i = 0; i < constraints.length; i++) {
@@ -234,7 +293,9 @@ const EMPTY_PRE_FILTER_STATE: SpreadPreFilterState = Object.freeze({
  * ignored, NodeTaintsPolicy Ignore) and has all the constraints' topology keys.
  * O(total pods x constraints).
  */
-export function computeSpreadPreFilterState(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[]): SpreadPreFilterState {
+export function computeSpreadPreFilterState(
+  pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter = countOnNode,
+): SpreadPreFilterState {
   const n = constraints.length;
   const matchNum: Map<string, number>[] = [];
   const selfMatch = new Uint8Array(n);
@@ -253,7 +314,7 @@ export function computeSpreadPreFilterState(pod: PodInfo, snapshot: ClusterSnaps
     for (let i = 0; i < n; i++) {
       const c = constraints[i]!;
       // System/List defaults share one selector object: count each node's pods once for all of them.
-      const count = i > 0 && c.selector === lastSelector ? lastCount : countMatchingPods(node.pods, c.selector, ns);
+      const count = i > 0 && c.selector === lastSelector ? lastCount : countPods(node, c.selector, ns);
       lastSelector = c.selector;
       lastCount = count;
       const value = node.labels[c.topologyKey]!;
@@ -310,7 +371,7 @@ export interface SpreadPreScoreState {
  */
 export function computeSpreadPreScoreState(
   pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot,
-  constraints: readonly SpreadConstraint[], requireAllTopologies: boolean,
+  constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, countPods: NodePodCounter = countOnNode,
 ): SpreadPreScoreState {
   const n = constraints.length;
   const nodeCount = snapshot.nodes.length;
@@ -342,7 +403,7 @@ export function computeSpreadPreScoreState(
       const c = constraints[i]!;
       if (isHostname[i] === 1) {
         // Upstream counts a node's own pods in Score; done here so Score is O(constraints).
-        hostCounts[i]![node.index] = countMatchingPods(node.pods, c.selector, ns);
+        hostCounts[i]![node.index] = countPods(node, c.selector, ns);
         continue;
       }
       const value = labelValue(node.labels, c.topologyKey) ?? '';
@@ -371,7 +432,7 @@ export function computeSpreadPreScoreState(
         const current = m.get(value);
         // A domain with no feasible node is never scored: skip the counting.
         if (current === undefined) continue;
-        m.set(value, current + countMatchingPods(node.pods, c.selector, ns));
+        m.set(value, current + countPods(node, c.selector, ns));
       }
     }
   }
@@ -427,6 +488,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const args = parsePodTopologySpreadArgs(rawArgs);
   const systemDefaulted = args.defaultingType === 'System';
   const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints;
+  const countPods = cachedNodePodCounter();
   return {
     name: NAME,
     // Pods added or removed change domain counts; nodes change the domains (podtopologyspread EventsToRegister).
@@ -438,7 +500,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
         state.set(PRE_FILTER_STATE_KEY, EMPTY_PRE_FILTER_STATE);
         return SKIP;
       }
-      state.set(PRE_FILTER_STATE_KEY, computeSpreadPreFilterState(pod, snapshot, constraints));
+      state.set(PRE_FILTER_STATE_KEY, computeSpreadPreFilterState(pod, snapshot, constraints, countPods));
       return null;
     },
     filter: (state, _pod, node) => filterSpread(readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY), node),
@@ -448,7 +510,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
       if (constraints.length === 0) return SKIP;
       // Only system-default spreading lets nodes without every topology label be scored.
       const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;
-      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies));
+      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods));
       return null;
     },
     score: (state, _pod, node) => scoreSpread(readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
