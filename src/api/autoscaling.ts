@@ -191,7 +191,10 @@ export interface ClusterSimulation {
   removeNode(node: NodeInfo): readonly PodInfo[];
   /** Runs the scheduler's own PreFilter and Filter plugins for the pod on this node. */
   fits(pod: PodInfo, node: NodeInfo): boolean;
-  /** The first of `candidates` (default: all what-if nodes, in order) where the pod fits. */
+  /**
+   * The first of `candidates` (default: all what-if nodes, in order) where the pod fits. Within
+   * one what-if, a candidate array passed again is taken to be unchanged (do not mutate it).
+   */
   findNode(pod: PodInfo, candidates?: readonly NodeInfo[]): NodeInfo | undefined;
   /** Binds the pod to the node in the what-if cluster (the caller checked `fits`). */
   place(pod: PodInfo, node: NodeInfo): void;

@@ -77,6 +77,16 @@ function defaultRules(given: HPAScalingRulesInput | undefined, defaults: HPAScal
 }
 
 /**
+ * A well-known resource name as the library's own string constant. Names read from a file are
+ * separate string objects, which every comparison with a constant then checks character by
+ * character: a sync compares the metric name for every pod.
+ */
+function canonicalName(name: string): string {
+  for (const known of Object.values(ResourceName)) if (name === known) return known;
+  return name;
+}
+
+/**
  * A full spec with Kubernetes defaults (autoscaling/v2 defaults.go: minReplicas 1, cpu 80% when
  * no metric is given, GenerateHPAScaleUpRules / GenerateHPAScaleDownRules field by field; the
  * kube-controller-manager flags for tolerance and the cpu readiness periods). Throws RangeError
@@ -87,7 +97,7 @@ export function hpaSpec(input: HorizontalPodAutoscalerSpecInput): HorizontalPodA
   const spec: HorizontalPodAutoscalerSpec = {
     minReplicas: input.minReplicas ?? 1,
     maxReplicas: input.maxReplicas,
-    metrics: input.metrics !== undefined && input.metrics.length > 0 ? input.metrics.map((m) => ({ ...m })) : [DEFAULT_METRIC],
+    metrics: input.metrics !== undefined && input.metrics.length > 0 ? input.metrics.map((m) => ({ ...m, name: canonicalName(m.name) })) : [DEFAULT_METRIC],
     behavior: {
       scaleUp: defaultRules(input.behavior?.scaleUp, DEFAULT_SCALE_UP_RULES),
       scaleDown: defaultRules(input.behavior?.scaleDown, DEFAULT_SCALE_DOWN_RULES),
@@ -363,12 +373,19 @@ function tallyPods(
       if (Number.isNaN(startTime)) {
         isUnready = true; // no status.startTime
       } else {
-        const readyTransition = pod.readyTransitionTime;
-        const transition = Number.isNaN(readyTransition) ? startTime : readyTransition;
+        // The Ready transition (startTime when it never changed) is read only where it decides.
         if (startTime + initializationPeriod > now) {
-          isUnready = !pod.ready || sample.timestamp < transition + sample.window;
+          if (!pod.ready) {
+            isUnready = true;
+          } else {
+            const readyTransition = pod.readyTransitionTime;
+            isUnready = sample.timestamp < (Number.isNaN(readyTransition) ? startTime : readyTransition) + sample.window;
+          }
+        } else if (pod.ready) {
+          isUnready = false;
         } else {
-          isUnready = !pod.ready && startTime + readinessDelay > transition;
+          const readyTransition = pod.readyTransitionTime;
+          isUnready = startTime + readinessDelay > (Number.isNaN(readyTransition) ? startTime : readyTransition);
         }
       }
       if (isUnready) {
@@ -931,9 +948,10 @@ export function reconcile(
     if (desired > current) scaleUpEvents = storeScaleEvent(scaleUpEvents, desired - current, spec.behavior.scaleUp, now);
     else scaleDownEvents = storeScaleEvent(scaleDownEvents, current - desired, spec.behavior.scaleDown, now);
   }
+  const unchanged = recommendations === state.recommendations && scaleUpEvents === state.scaleUpEvents && scaleDownEvents === state.scaleDownEvents;
   return {
     decision: { desiredReplicas: desired, reason, metricReplicas: metricReplicasProposal, stabilizedReplicas, event },
-    state: { recommendations, scaleUpEvents, scaleDownEvents },
+    state: unchanged ? state : { recommendations, scaleUpEvents, scaleDownEvents },
   };
 }
 

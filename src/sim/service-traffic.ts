@@ -49,9 +49,14 @@ export class ServiceTraffic {
 
   /** CPU use of each ready replica as a fraction of its request (NaN with no ready replica). */
   cpuUtilization(t: number, ready: number): number {
+    return this.utilizationAt(this.rate(t), ready);
+  }
+
+  /** cpuUtilization at a rate already read (a sync reads the rate once). */
+  utilizationAt(rate: number, ready: number): number {
     if (ready <= 0) return NaN;
     const l = this.load;
-    return Math.min(l.maxUtilization, (this.rate(t) / (ready * l.capacityPerReplica)) * l.utilizationAtCapacity);
+    return Math.min(l.maxUtilization, (rate / (ready * l.capacityPerReplica)) * l.utilizationAtCapacity);
   }
 
   /** Accounts for [last advance, now) with `ready` replicas serving. */

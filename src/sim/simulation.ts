@@ -303,7 +303,16 @@ interface WorkloadState {
   memoryUtilization: number;
   readonly sample: { value: number; timestamp: number; window: number };
   rpsPerPod: number;
+  /** The metric name last asked of the views, and which metric it is (METRIC_*). */
+  metricName: string;
+  metricKind: number;
 }
+
+/** The metrics a pod view serves (WorkloadState.metricKind). */
+const METRIC_NONE = 0;
+const METRIC_CPU = 1;
+const METRIC_MEMORY = 2;
+const METRIC_RPS = 3;
 
 /** Metrics-server resolution: a pod has a sample once it has run this long (and a sample covers this window). */
 const METRIC_RESOLUTION = 15;
@@ -314,14 +323,15 @@ const METRIC_RESOLUTION = 15;
  * small object per pod instead of six scattered arrays.
  */
 class PodView implements ScaledPod {
-  name = '';
+  // What a sync reads first, so that it shares the object's first cache line.
   /** The pod's requests (a spec never changes, and the pods of a workload share one). */
   requests: Resources = NO_REQUESTS;
   phase: ScaledPod['phase'] = 'Pending';
   ready = false;
-  id = -1;
   /** This view's cells in ws.viewTimes: startTime at 2 x cell, readyTransitionTime after it. */
-  private readonly cell: number;
+  readonly cell: number;
+  name = '';
+  id = -1;
   constructor(private readonly ws: WorkloadState) {
     this.cell = ws.viewCount++;
     if (2 * ws.viewCount > ws.viewTimes.length) {
@@ -368,10 +378,17 @@ class PodView implements ScaledPod {
     const ws = this.ws;
     const now = ws.metricNow;
     if (!this.ready || now - ws.viewTimes[2 * this.cell + 1]! < METRIC_RESOLUTION) return undefined;
+    // Which metric, decided once per name object (comparing a name read from a file with a
+    // constant compares characters; the same object again is one pointer comparison).
+    if (name !== ws.metricName) {
+      ws.metricName = name;
+      ws.metricKind = name === 'cpu' ? METRIC_CPU : name === 'memory' ? METRIC_MEMORY : name === 'requests_per_second' ? METRIC_RPS : METRIC_NONE;
+    }
+    const kind = ws.metricKind;
     let value: number;
-    if (name === 'cpu') value = ws.cpuUtilization * this.requests.milliCPU;
-    else if (name === 'memory') value = ws.memoryUtilization * this.requests.memory;
-    else if (name === 'requests_per_second' && ws.traffic) value = ws.rpsPerPod;
+    if (kind === METRIC_CPU) value = ws.cpuUtilization * this.requests.milliCPU;
+    else if (kind === METRIC_MEMORY) value = ws.memoryUtilization * this.requests.memory;
+    else if (kind === METRIC_RPS && ws.traffic) value = ws.rpsPerPod;
     else return undefined;
     if (!Number.isFinite(value)) return undefined;
     // One sample object per service, reused: the HPA reads it at once and keeps only numbers.
@@ -380,6 +397,18 @@ class PodView implements ScaledPod {
     sample.timestamp = now;
     return sample;
   }
+}
+
+/** Returns a view to its pool, kept by descending cell (the lowest free cell is taken first). */
+function releaseView(free: PodView[], view: PodView): void {
+  let lo = 0;
+  let hi = free.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (free[mid]!.cell > view.cell) lo = mid + 1;
+    else hi = mid;
+  }
+  free.splice(lo, 0, view);
 }
 
 const NO_REQUESTS: Resources = Object.freeze({ milliCPU: 0 as MilliCPU, memory: 0 as Bytes, milliGPU: 0 as MilliGPU, ephemeralStorage: 0 as Bytes });
@@ -565,12 +594,17 @@ export class Simulation {
       memoryUtilization: w.kind === 'service' ? w.load?.memoryUtilization ?? 0 : 0,
       sample: { value: 0, timestamp: 0, window: METRIC_RESOLUTION },
       rpsPerPod: NaN,
+      metricName: '',
+      metricKind: METRIC_NONE,
     }));
     // The HPA's pod views, allocated together up front (a sync reads them all every 15 s).
     for (const ws of this.workloads) {
       if (ws.w.kind !== 'service' || !ws.w.autoscaler) continue;
       const n = Math.min(ws.w.autoscaler.spec.maxReplicas, 4096) + 4;
-      for (let k = 0; k < n; k++) ws.freeViews.push(new PodView(ws));
+      const views = Array.from({ length: n }, () => new PodView(ws));
+      // Free views are kept by descending cell, so a new pod takes the lowest free one: the
+      // views in use stay packed at the start of the pool (adjacent memory for the syncs).
+      for (let k = n - 1; k >= 0; k--) ws.freeViews.push(views[k]!);
     }
     // Failures: per node down counts (domains overlap), the NotReady state and its epoch.
     this.failures = cfg.failures ?? NO_FAILURES;
@@ -1253,7 +1287,7 @@ export class Simulation {
         this.viewSlot.set(last.id, at);
       }
       this.viewSlot.delete(id);
-      ws.freeViews.push(view);
+      releaseView(ws.freeViews, view);
     }
   }
 
@@ -1395,7 +1429,7 @@ export class Simulation {
     if (traffic) traffic.advance(now, ws.ready);
     ws.metricNow = now;
     const rate = traffic ? traffic.rate(now) : NaN;
-    ws.cpuUtilization = traffic ? traffic.cpuUtilization(now, ws.ready) : 0;
+    ws.cpuUtilization = traffic ? traffic.utilizationAt(rate, ws.ready) : 0;
     ws.rpsPerPod = ws.ready > 0 ? rate / ws.ready : NaN;
     const views = ws.podViews;
     const target = (ws.target ??= { currentReplicas: 0, pods: views, rate: NaN, external(name: string) { return name === 'requests_per_second' && !Number.isNaN(this.rate) ? this.rate : undefined; } });

@@ -32,6 +32,7 @@ export class WhatIfCluster implements ClusterSimulation {
    */
   private readonly generations = new Map<number, number>();
   private cachedNodes: NodeInfo[] | undefined;
+  private usableMemo: { candidates: readonly NodeInfo[]; nodes: readonly NodeInfo[]; usable: readonly NodeInfo[] } | undefined;
   private seq = 0;
 
   constructor(
@@ -87,8 +88,19 @@ export class WhatIfCluster implements ClusterSimulation {
   }
 
   findNode(pod: PodInfo, candidates?: readonly NodeInfo[]): NodeInfo | undefined {
-    const list = candidates ? candidates.filter((n) => this.usable(n)) : this.nodes;
-    return this.scheduler.findFeasible!(pod, this.cluster, list, 1)[0];
+    return this.scheduler.findFeasible!(pod, this.cluster, candidates ? this.usableOf(candidates) : this.nodes, 1)[0];
+  }
+
+  /**
+   * The usable nodes of a candidate list, remembered while the list and the what-if's nodes
+   * stay the same (a drain asks for every pod with the same destinations).
+   */
+  private usableOf(candidates: readonly NodeInfo[]): readonly NodeInfo[] {
+    const memo = this.usableMemo;
+    if (memo !== undefined && memo.candidates === candidates && memo.nodes === this.nodes) return memo.usable;
+    const usable = candidates.filter((n) => this.usable(n));
+    this.usableMemo = { candidates, nodes: this.nodes, usable };
+    return usable;
   }
 
   place(pod: PodInfo, node: NodeInfo): void {
@@ -106,6 +118,7 @@ export class WhatIfCluster implements ClusterSimulation {
     this.removedNodes.clear();
     this.added.length = 0;
     this.cachedNodes = undefined;
+    this.usableMemo = undefined;
   }
 
   private usable(node: NodeInfo): boolean {

@@ -5,11 +5,12 @@ import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { Framework } from '../../src/schedulers/framework.js';
 import { nodeResourcesFit } from '../../src/schedulers/plugins/node-resources-fit.js';
-import { cachedNodePodCounter, countMatchingPods } from '../../src/schedulers/plugins/pod-topology-spread.js';
+import { cachedNodePodCounter, countMatchingPods, podTopologySpread } from '../../src/schedulers/plugins/pod-topology-spread.js';
 import { PluginRegistry } from '../../src/schedulers/registry.js';
 import type { NodeSpec } from '../../src/sim/cluster.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { runScorePlugin } from '../helpers/plugins.js';
 
 // PodTopologySpread counts every node's matching pods for every attempt; the cached counter
 // recounts only nodes whose generation changed. It must always agree with a plain count, also
@@ -61,6 +62,8 @@ describe('the cached per-node pod counts of PodTopologySpread', () => {
       const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({ name: `n${i}`, labels: { [WellKnownLabel.zone]: `z${i % 2}` } })));
       const fw = new Framework({ name: 'p', plugins: [{ name: 'NodeResourcesFit' }] }, registry, handle);
       const count = cachedNodePodCounter();
+      // One plugin instance for the whole run (its caches live across cycles), against a new one per check.
+      const spreading = podTopologySpread();
       const bound: { pod: PodInfo; node: number }[] = [];
       let added = 0;
       const live = () => c.nodes.filter((n) => !n.removed);
@@ -83,8 +86,15 @@ describe('the cached per-node pod counts of PodTopologySpread', () => {
           c.unbind(b!.pod, b!.node);
         } else if (o.kind === 'check') {
           checkAll(o.selector, o.ns);
+          // System-default spreading of a pod owned by this selector scores as a fresh plugin would.
+          const spec = makeSpec({ namespace: NAMESPACES[o.ns]!, labels: SELECTORS[o.selector]!.matchLabels, ownerSelector: SELECTORS[o.selector] });
+          const pod = makePod(spec);
+          const feasible = live();
+          expect(runScorePlugin(spreading, pod, feasible, c)).toEqual(runScorePlugin(podTopologySpread(), pod, feasible, c));
         } else if (o.kind === 'add-node') {
-          c.addNode(template('z9', `extra-${added++}`));
+          // New zones now and then (a slot may be reused with other labels).
+          c.addNode(template(`z${added % 4}`, `extra-${added}`));
+          added++;
         } else if (o.kind === 'remove-node') {
           const empty = nodes.filter((n) => n.pods.length === 0);
           if (empty.length > 0) c.removeNode(empty[o.node % empty.length]!.index);

@@ -346,14 +346,74 @@ export function filterSpread(s: SpreadPreFilterState, node: NodeInfo): Status | 
 // ---------------------------------------------------------------------------------------------
 // Score
 
+/**
+ * The domains of one topology key as small integers, per node: a node's value of the key
+ * (absent: -1), remembered per node slot while its labels object is the same one (labels are
+ * never mutated in place). PreScore runs over every node for every attempt; this spares it a
+ * label lookup and a string-keyed map per node.
+ */
+export class TopologyDomains {
+  private readonly ids = new Map<string, number>();
+  private labels: (Labels | undefined)[] = [];
+  private domain = new Int32Array(0);
+
+  constructor(readonly key: string) {}
+
+  /** Domains numbered so far (ids are 0..size-1). */
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The id of a value of the key (numbered on first sight). */
+  idOf(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+
+  /** The node's domain, -1 when it has no such label. */
+  of(node: NodeInfo): number {
+    const i = node.index;
+    const labels = node.labels;
+    if (i < this.domain.length && this.labels[i] === labels) return this.domain[i]!;
+    if (i >= this.domain.length) {
+      const grown = new Int32Array(Math.max(i + 1, 2 * this.domain.length, 64));
+      grown.set(this.domain);
+      this.domain = grown;
+    }
+    const value = labelValue(labels, this.key);
+    const id = value === undefined ? -1 : this.idOf(value);
+    this.labels[i] = labels;
+    this.domain[i] = id;
+    return id;
+  }
+}
+
+/** TopologyDomains by topology key, kept by a plugin instance across cycles. */
+export type TopologyDomainsByKey = Map<string, TopologyDomains>;
+
+function domainsOf(byKey: TopologyDomainsByKey, key: string): TopologyDomains {
+  let d = byKey.get(key);
+  if (d === undefined) byKey.set(key, (d = new TopologyDomains(key)));
+  return d;
+}
+
 /** What PreScore computes for Score and NormalizeScore (preScoreState), indexed by constraint. */
 export interface SpreadPreScoreState {
   readonly constraints: readonly SpreadConstraint[];
   readonly isHostname: Uint8Array;
   /** TopologyNormalizingWeight per constraint. */
   readonly weights: Float64Array;
-  /** TopologyValueToPodCounts (not used for hostname constraints). */
-  readonly counts: readonly ReadonlyMap<string, number>[];
+  /** The domains of each constraint's key (undefined for hostname constraints). */
+  readonly domains: readonly (TopologyDomains | undefined)[];
+  /**
+   * TopologyValueToPodCounts by domain id (not used for hostname constraints); NaN for a domain
+   * with no feasible node, which is never scored.
+   */
+  readonly counts: readonly (Float64Array | undefined)[];
   /** For hostname constraints: matching pods on each feasible node, by node index. */
   readonly hostCounts: readonly (Int32Array | undefined)[];
   /** IgnoredNodes by node index: feasible nodes missing a topology key (when all keys are required). */
@@ -372,24 +432,31 @@ export interface SpreadPreScoreState {
 export function computeSpreadPreScoreState(
   pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot,
   constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, countPods: NodePodCounter = countOnNode,
+  domainsByKey: TopologyDomainsByKey = new Map(),
 ): SpreadPreScoreState {
   const n = constraints.length;
   const nodeCount = snapshot.nodes.length;
   const ns = pod.spec.namespace;
   const isHostname = new Uint8Array(n);
-  const counts: Map<string, number>[] = [];
+  const domains: (TopologyDomains | undefined)[] = [];
+  /** Per constraint, the id of the "" domain (where a node without the key counts). */
+  const emptyDomain = new Int32Array(n);
   const hostCounts: (Int32Array | undefined)[] = [];
   let anyDomainConstraint = false;
   for (let i = 0; i < n; i++) {
     const host = constraints[i]!.topologyKey === WellKnownLabel.hostname;
     isHostname[i] = host ? 1 : 0;
-    counts.push(new Map());
+    const d = host ? undefined : domainsOf(domainsByKey, constraints[i]!.topologyKey);
+    domains.push(d);
+    emptyDomain[i] = d === undefined || requireAllTopologies ? -1 : d.idOf('');
     hostCounts.push(host ? new Int32Array(nodeCount) : undefined);
     if (!host) anyDomainConstraint = true;
   }
   const ignoredNode = new Uint8Array(nodeCount);
   const ignoredAt = new Uint8Array(feasible.length);
   const topoSize = new Int32Array(n);
+  const counts: (Float64Array | undefined)[] = [];
+  for (let i = 0; i < n; i++) counts.push(domains[i] === undefined ? undefined : new Float64Array(domains[i]!.size).fill(NaN));
   let ignored = 0;
   for (let p = 0; p < feasible.length; p++) {
     const node = feasible[p]!;
@@ -400,16 +467,22 @@ export function computeSpreadPreScoreState(
       continue;
     }
     for (let i = 0; i < n; i++) {
-      const c = constraints[i]!;
       if (isHostname[i] === 1) {
         // Upstream counts a node's own pods in Score; done here so Score is O(constraints).
-        hostCounts[i]![node.index] = countPods(node, c.selector, ns);
+        hostCounts[i]![node.index] = countPods(node, constraints[i]!.selector, ns);
         continue;
       }
-      const value = labelValue(node.labels, c.topologyKey) ?? '';
-      const m = counts[i]!;
-      if (!m.has(value)) {
-        m.set(value, 0);
+      let id = domains[i]!.of(node);
+      if (id < 0) id = emptyDomain[i]!;
+      let m = counts[i]!;
+      if (id >= m.length) {
+        // A value first seen now.
+        const grown = new Float64Array(domains[i]!.size).fill(NaN);
+        grown.set(m);
+        counts[i] = m = grown;
+      }
+      if (Number.isNaN(m[id]!)) {
+        m[id] = 0;
         topoSize[i]!++;
       }
     }
@@ -426,17 +499,16 @@ export function computeSpreadPreScoreState(
       if (requireAllTopologies && !nodeHasTopologyKeys(node.labels, constraints)) continue;
       for (let i = 0; i < n; i++) {
         if (isHostname[i] === 1) continue;
-        const c = constraints[i]!;
+        let id = domains[i]!.of(node);
+        if (id < 0) id = emptyDomain[i]!;
         const m = counts[i]!;
-        const value = labelValue(node.labels, c.topologyKey) ?? '';
-        const current = m.get(value);
         // A domain with no feasible node is never scored: skip the counting.
-        if (current === undefined) continue;
-        m.set(value, current + countPods(node, c.selector, ns));
+        if (!(id < m.length) || Number.isNaN(m[id]!)) continue;
+        m[id] = m[id]! + countPods(node, constraints[i]!.selector, ns);
       }
     }
   }
-  return { constraints, isHostname, weights, counts, hostCounts, ignoredNode, ignoredAt };
+  return { constraints, isHostname, weights, domains, counts, hostCounts, ignoredNode, ignoredAt };
 }
 
 /** Score: sum over constraints of count * weight + (maxSkew - 1), rounded; 0 for ignored nodes. */
@@ -446,9 +518,16 @@ export function scoreSpread(s: SpreadPreScoreState, node: NodeInfo): number {
   let score = 0;
   for (let i = 0; i < constraints.length; i++) {
     const c = constraints[i]!;
-    const value = labelValue(node.labels, c.topologyKey);
-    if (value === undefined) continue;
-    const count = s.isHostname[i] === 1 ? (s.hostCounts[i]![node.index] ?? 0) : (s.counts[i]!.get(value) ?? 0);
+    let count: number;
+    if (s.isHostname[i] === 1) {
+      if (!Object.hasOwn(node.labels, c.topologyKey)) continue;
+      count = s.hostCounts[i]![node.index] ?? 0;
+    } else {
+      const id = s.domains[i]!.of(node);
+      if (id < 0) continue;
+      const m = s.counts[i]!;
+      count = id < m.length && !Number.isNaN(m[id]!) ? m[id]! : 0;
+    }
     score += scoreForCount(count, c.maxSkew, s.weights[i]!);
   }
   // int64(math.Round(score)); scores are non-negative, where Math.round agrees with Go's Round.
@@ -489,6 +568,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const systemDefaulted = args.defaultingType === 'System';
   const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints;
   const countPods = cachedNodePodCounter();
+  const domains: TopologyDomainsByKey = new Map();
   return {
     name: NAME,
     // Pods added or removed change domain counts; nodes change the domains (podtopologyspread EventsToRegister).
@@ -510,7 +590,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
       if (constraints.length === 0) return SKIP;
       // Only system-default spreading lets nodes without every topology label be scored.
       const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;
-      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods));
+      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains));
       return null;
     },
     score: (state, _pod, node) => scoreSpread(readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
