@@ -684,47 +684,85 @@ export interface StabilizeArgs {
 export function stabilize(
   history: readonly TimestampedRecommendation[], args: StabilizeArgs,
 ): { readonly replicas: number; readonly reason: string; readonly history: TimestampedRecommendation[] } {
-  const next = history.map((r) => ({ replicas: r.replicas, timestamp: r.timestamp }));
-  const replicas = stabilizeInPlace(next, args);
+  const next = new RecommendationHistory(history);
+  const replicas = next.stabilize(args);
   const reason = args.desiredReplicas >= args.currentReplicas ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
-  return { replicas, reason, history: next };
-}
-
-/** A recommendation the history owns (stabilizeInPlace overwrites outdated ones). */
-interface OwnedRecommendation {
-  replicas: number;
-  timestamp: number;
+  return { replicas, reason, history: next.toArray() };
 }
 
 /**
- * stabilize() recording into `history` itself, overwriting the outdated entry in place (a sync
- * runs every 15 s: no copy and no new entry per sync once the windows are full). The entries
- * must be the caller's own.
+ * A recommendation history as two parallel arrays, overwritten in place. The HPA object keeps one
+ * for its whole life, so a sync (every 15 s for every HPA) reads a few adjacent cache lines, not
+ * one object per entry wherever it was allocated.
  */
-function stabilizeInPlace(history: OwnedRecommendation[], args: StabilizeArgs): number {
-  const upCutoff = args.now - args.scaleUpWindowSeconds;
-  const downCutoff = args.now - args.scaleDownWindowSeconds;
-  let upRecommendation = args.desiredReplicas;
-  let downRecommendation = args.desiredReplicas;
-  let oldSampleIndex = -1;
-  for (let i = 0; i < history.length; i++) {
-    const rec = history[i]!;
-    // time.After / time.Before are strict: a sample exactly at the cutoff is in neither.
-    if (rec.timestamp > upCutoff && rec.replicas < upRecommendation) upRecommendation = rec.replicas;
-    if (rec.timestamp > downCutoff && rec.replicas > downRecommendation) downRecommendation = rec.replicas;
-    if (rec.timestamp < upCutoff && rec.timestamp < downCutoff) oldSampleIndex = i;
+export class RecommendationHistory {
+  private replicas: Float64Array;
+  private timestamps: Float64Array;
+  private size: number;
+
+  constructor(from: readonly TimestampedRecommendation[] = []) {
+    this.size = from.length;
+    this.replicas = new Float64Array(Math.max(8, from.length));
+    this.timestamps = new Float64Array(Math.max(8, from.length));
+    from.forEach((r, i) => {
+      this.replicas[i] = r.replicas;
+      this.timestamps[i] = r.timestamp;
+    });
   }
-  let replicas = args.currentReplicas;
-  if (replicas < upRecommendation) replicas = upRecommendation;
-  if (replicas > downRecommendation) replicas = downRecommendation;
-  if (oldSampleIndex >= 0) {
-    const old = history[oldSampleIndex]!;
-    old.replicas = args.desiredReplicas;
-    old.timestamp = args.now;
-  } else {
-    history.push({ replicas: args.desiredReplicas, timestamp: args.now });
+
+  get length(): number {
+    return this.size;
   }
-  return replicas;
+
+  toArray(): TimestampedRecommendation[] {
+    return Array.from({ length: this.size }, (_, i) => ({ replicas: this.replicas[i]!, timestamp: this.timestamps[i]! }));
+  }
+
+  push(replicas: number, timestamp: number): void {
+    if (this.size === this.replicas.length) {
+      const r = new Float64Array(2 * this.size);
+      const t = new Float64Array(2 * this.size);
+      r.set(this.replicas);
+      t.set(this.timestamps);
+      this.replicas = r;
+      this.timestamps = t;
+    }
+    this.replicas[this.size] = replicas;
+    this.timestamps[this.size] = timestamp;
+    this.size++;
+  }
+
+  /**
+   * stabilize() on this history: records the unstabilized recommendation over the last sample
+   * older than both windows (or appends it), and returns the stabilized count.
+   */
+  stabilize(args: StabilizeArgs): number {
+    const upCutoff = args.now - args.scaleUpWindowSeconds;
+    const downCutoff = args.now - args.scaleDownWindowSeconds;
+    let upRecommendation = args.desiredReplicas;
+    let downRecommendation = args.desiredReplicas;
+    let oldSampleIndex = -1;
+    const replicas = this.replicas;
+    const timestamps = this.timestamps;
+    for (let i = 0; i < this.size; i++) {
+      const t = timestamps[i]!;
+      const r = replicas[i]!;
+      // time.After / time.Before are strict: a sample exactly at the cutoff is in neither.
+      if (t > upCutoff && r < upRecommendation) upRecommendation = r;
+      if (t > downCutoff && r > downRecommendation) downRecommendation = r;
+      if (t < upCutoff && t < downCutoff) oldSampleIndex = i;
+    }
+    let stabilized = args.currentReplicas;
+    if (stabilized < upRecommendation) stabilized = upRecommendation;
+    if (stabilized > downRecommendation) stabilized = downRecommendation;
+    if (oldSampleIndex >= 0) {
+      replicas[oldSampleIndex] = args.desiredReplicas;
+      timestamps[oldSampleIndex] = args.now;
+    } else {
+      this.push(args.desiredReplicas, args.now);
+    }
+    return stabilized;
+  }
 }
 
 // ---- scaling rate limits (convertDesiredReplicasWithBehaviorRate) --------------------------
@@ -871,10 +909,21 @@ export interface HpaDecision extends HorizontalScaleDecision {
  * for the next sync.
  */
 export function reconcile(
-  spec: HorizontalPodAutoscalerSpec, state: HpaState, target: ScaleTargetStatus, now: number, owned = false,
+  spec: HorizontalPodAutoscalerSpec, state: HpaState, target: ScaleTargetStatus, now: number,
+): { readonly decision: HpaDecision; readonly state: HpaState } {
+  const history = new RecommendationHistory(state.recommendations ?? [{ replicas: target.currentReplicas, timestamp: now }]);
+  const result = reconcileWith(spec, state, history, target, now);
+  return { decision: result.decision, state: { ...result.state, recommendations: history.toArray() } };
+}
+
+/**
+ * reconcile() with the recommendation history apart: `state.recommendations` is not read (nor
+ * kept up to date); `history` is, in place, and must already hold the initial recommendation.
+ */
+function reconcileWith(
+  spec: HorizontalPodAutoscalerSpec, state: HpaState, history: RecommendationHistory, target: ScaleTargetStatus, now: number,
 ): { readonly decision: HpaDecision; readonly state: HpaState } {
   const current = target.currentReplicas;
-  let recommendations = state.recommendations ?? [{ replicas: current, timestamp: now }];
   let desired: number;
   let reason: string;
   let rescaleReason: string;
@@ -884,7 +933,7 @@ export function reconcile(
   if (current === 0 && spec.minReplicas !== 0) {
     // A target scaled to zero by hand is left alone.
     const decision: HpaDecision = { desiredReplicas: 0, reason: REASON_SCALING_DISABLED, metricReplicas: undefined, stabilizedReplicas: undefined, event: undefined };
-    return { decision, state: { ...state, recommendations } };
+    return { decision, state };
   } else if (current > spec.maxReplicas) {
     desired = spec.maxReplicas;
     reason = REASON_TOO_MANY_REPLICAS;
@@ -900,7 +949,7 @@ export function reconcile(
         desiredReplicas: current, reason: `${REASON_FAILED_COMPUTE}: ${proposed.error}`,
         metricReplicas: undefined, stabilizedReplicas: undefined, event: undefined,
       };
-      return { decision, state: { ...state, recommendations } };
+      return { decision, state };
     }
     metricReplicasProposal = Math.max(0, proposed.replicas);
     // The reason's parts joined by "; " (concatenated as they come: a sync runs every 15 s).
@@ -915,10 +964,7 @@ export function reconcile(
       rescaleReason = '';
     }
     // normalizeDesiredReplicasWithBehaviors
-    // The history is this reconcile's own copy from here (copied once when handed in by a caller
-    // of the pure form; the HPA object hands over the one it owns).
-    if (!owned) recommendations = recommendations.map((r) => ({ replicas: r.replicas, timestamp: r.timestamp }));
-    stabilizedReplicas = stabilizeInPlace(recommendations as OwnedRecommendation[], {
+    stabilizedReplicas = history.stabilize({
       currentReplicas: current,
       desiredReplicas: metricReplicasProposal,
       scaleUpWindowSeconds: spec.behavior.scaleUp.stabilizationWindowSeconds,
@@ -948,10 +994,10 @@ export function reconcile(
     if (desired > current) scaleUpEvents = storeScaleEvent(scaleUpEvents, desired - current, spec.behavior.scaleUp, now);
     else scaleDownEvents = storeScaleEvent(scaleDownEvents, current - desired, spec.behavior.scaleDown, now);
   }
-  const unchanged = recommendations === state.recommendations && scaleUpEvents === state.scaleUpEvents && scaleDownEvents === state.scaleDownEvents;
+  const unchanged = scaleUpEvents === state.scaleUpEvents && scaleDownEvents === state.scaleDownEvents;
   return {
     decision: { desiredReplicas: desired, reason, metricReplicas: metricReplicasProposal, stabilizedReplicas, event },
-    state: unchanged ? state : { recommendations, scaleUpEvents, scaleDownEvents },
+    state: unchanged ? state : { recommendations: state.recommendations, scaleUpEvents, scaleDownEvents },
   };
 }
 
@@ -966,7 +1012,9 @@ export interface HpaAutoscaler extends HorizontalAutoscaler {
  */
 export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec): HpaAutoscaler {
   validateHpaSpec(spec);
+  // The scale events in an HpaState; the recommendations in a history of the object's own.
   let state: HpaState = INITIAL_HPA_STATE;
+  const history = new RecommendationHistory();
   let lastSync = Number.NEGATIVE_INFINITY;
   return {
     spec,
@@ -976,8 +1024,9 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec): HpaA
       const current = target.currentReplicas;
       if (!Number.isInteger(current) || current < 0) throw new RangeError(`currentReplicas must be an integer >= 0 (got ${current})`);
       lastSync = now;
-      // The object owns its state: the recommendation history is updated in place.
-      const result = reconcile(spec, state, target, now, state !== INITIAL_HPA_STATE);
+      // recordInitialRecommendation at the first sync.
+      if (history.length === 0) history.push(current, now);
+      const result = reconcileWith(spec, state, history, target, now);
       state = result.state;
       return result.decision;
     },

@@ -6,7 +6,7 @@ import {
 } from '../../src/api/autoscaling.js';
 import { resources } from '../../src/api/resources.js';
 import {
-  DEFAULT_METRIC, externalAverageValueReplicas, externalValueReplicas, groupPods, horizontalPodAutoscaler, hpaSpec,
+  DEFAULT_METRIC, INITIAL_HPA_STATE, reconcile, externalAverageValueReplicas, externalValueReplicas, groupPods, horizontalPodAutoscaler, hpaSpec,
   limitScaleRate, milliValue, plainMetricReplicas, REASON_DESIRED_WITHIN_RANGE, REASON_FAILED_COMPUTE, REASON_SCALE_DOWN_LIMIT,
   REASON_SCALE_UP_LIMIT, REASON_SCALING_DISABLED, REASON_TOO_FEW_REPLICAS, REASON_TOO_MANY_REPLICAS,
   replicasChangePerPeriod, resourceUtilizationReplicas, scaleDownLimit, scaleUpLimit, stabilize, storeScaleEvent,
@@ -699,5 +699,28 @@ describe('replica calculation: the sums equal the per-pod maps of upstream', () 
       expect(got(resourceUtilizationReplicas(current, 'memory', target, pods, now, calc))).toBe(referenceResource(current, 'memory', target, pods, now));
       expect(got(plainMetricReplicas(current, 'Pods', 'requests_per_second', rpsTarget, pods, now, calc))).toBe(referencePlain(current, rpsTarget, pods, now));
     }), { numRuns: 300 * Number(process.env.ORCHSIM_PROPERTY_SCALE ?? 1) });
+  });
+});
+
+describe('the HPA object and the pure reconcile', () => {
+  it('make the same decisions over any sequence of syncs (the object keeps its history in place) (property)', () => {
+    const syncs = fc.array(fc.record({ current: fc.integer({ min: 0, max: 30 }), usage: fc.integer({ min: 0, max: 3000 }), gap: fc.integer({ min: 1, max: 120 }) }), { minLength: 1, maxLength: 60 });
+    const windows = fc.record({ up: fc.integer({ min: 0, max: 300 }), down: fc.integer({ min: 0, max: 600 }) });
+    fc.assert(fc.property(windows, syncs, (w, list) => {
+      const spec = hpaSpec({
+        minReplicas: 1, maxReplicas: 25, metrics: [cpuAt(60)],
+        behavior: { scaleUp: { stabilizationWindowSeconds: w.up }, scaleDown: { stabilizationWindowSeconds: w.down } },
+      });
+      const hpa = horizontalPodAutoscaler(spec);
+      let state = INITIAL_HPA_STATE;
+      let now = 0;
+      for (const x of list) {
+        now += x.gap;
+        const t = target(x.current, cpuPods(x.current, x.usage));
+        const pure = reconcile(spec, state, t, now);
+        state = pure.state;
+        expect(hpa.sync(t, now)).toEqual(pure.decision);
+      }
+    }), { numRuns: 200 * Number(process.env.ORCHSIM_PROPERTY_SCALE ?? 1) });
   });
 });
