@@ -14,6 +14,12 @@ import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
 import { prepareScenario, runPrepared } from '../scenario/index.js';
 import { formatIssue, InputError } from '../util/errors.js';
+import { join } from 'node:path';
+import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
+import { mergeShards } from '../experiments/merge.js';
+import { comparePlan, sweepPlan } from '../experiments/plans.js';
+import type { RunRecord } from '../experiments/records.js';
+import { formatComparison, resultsJSON, summarizeComparison, type ComparisonResults } from '../report/comparison.js';
 import { formatDuration } from '../util/quantity.js';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
@@ -176,6 +182,161 @@ function parseWorkers(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
   return Number(v);
 }
+
+/** "I/N" or I with --shards: 0-based shard index. */
+function parseShardIndex(v: string): number {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number (0-based shard index)');
+  return Number(v);
+}
+
+function parseConfidence(v: string): number {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a number between 0 and 1, e.g. 0.95');
+  return n;
+}
+
+function parseCount(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 100_000) throw new InvalidArgumentError('expected a whole number from 1 to 100000');
+  return Number(v);
+}
+
+const defaultWorkers = Math.max(1, Math.min(2, availableParallelism()));
+
+/** Runs done / total with an ETA from the pace so far, on stderr when it is a terminal. */
+function runProgress(enabled: boolean): { onRun: ((done: number, total: number) => void) | undefined; clear: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { onRun: undefined, clear: () => {} };
+  const t0 = performance.now();
+  let first: number | undefined;
+  return {
+    onRun: (done, total) => {
+      // Pace from the runs done in this session (finished runs found on resume cost nothing).
+      first ??= done - 1;
+      const elapsed = (performance.now() - t0) / 1000;
+      const rate = (done - first) / Math.max(elapsed, 1e-9);
+      const eta = rate > 0 ? (total - done) / rate : NaN;
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs${Number.isFinite(eta) && done < total ? `, ETA ${formatDuration(Math.round(eta))}` : ''}`);
+    },
+    clear: () => process.stderr.write('\r\x1b[K'),
+  };
+}
+
+/** Writes report.md, report.html and the charts for finished results (after results.json). */
+async function writeReport(dir: string, results: ComparisonResults, records: readonly RunRecord[]): Promise<string[]> {
+  // TEMPORARY until src/report/compare-report.ts lands.
+  const module = new URL('../report/compare-report.js', import.meta.url).href;
+  const m = (await import(module).catch(() => undefined)) as { writeComparisonReport?: (d: string, r: ComparisonResults, x: readonly RunRecord[]) => Promise<string[]> } | undefined;
+  return m?.writeComparisonReport ? m.writeComparisonReport(dir, results, records) : [];
+}
+
+program
+  .command('compare')
+  .description('Run scheduler profiles (or the arms of the scenario\'s `compare:` block) over the same seeds and compare them: mean and confidence interval per arm, and paired differences against a baseline.')
+  .argument('[scenario]', 'scenario file (YAML or JSON); the built-in default scenario when omitted')
+  .option('--profiles <list>', 'comma-separated scheduler profiles to compare (see `orchsim profiles`); default: the scenario\'s compare: block')
+  .option('--seeds <n>', 'seeds per arm: the scenario seed and the next ones (default: compare.seeds, else 10)', parseCount)
+  .option('--baseline <arm>', 'the arm the others are compared with (default: the first)')
+  .option('--confidence <p>', 'confidence level of the intervals', parseConfidence)
+  .option('--workers <n>', 'worker threads (one run per task)', parseWorkers, defaultWorkers)
+  .option('--out <dir>', 'write plan.json, runs.jsonl, results.json, report.md, report.html and charts/ here (a rerun resumes)')
+  .option('--json', 'print results.json on stdout instead of the tables')
+  .addHelpText('after', `
+Examples:
+  $ orchsim compare --profiles default,binpack,spread --seeds 10          # on the built-in default scenario
+  $ orchsim compare scenarios/flash-crowd.yaml --out reports/flash-crowd-compare
+  $ orchsim compare my-cluster.yaml --profiles default,binpack --baseline default --workers 2 --json
+
+Arms run with the same seeds, so with the same arrivals and failures (common random numbers);
+a difference is marked * when its confidence interval excludes 0.`)
+  .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean }) => {
+    const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
+    const plan = comparePlan(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence });
+    const progress = runProgress(!opts.json);
+    const t0 = performance.now();
+    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, onRun: progress.onRun });
+    progress.clear();
+    const results = outcome.results!;
+    if (opts.out) {
+      const written = await writeReport(opts.out, results, outcome.records);
+      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RESULTS_FILE)}, ${join(opts.out, RUNS_FILE)} and ${written.length} report files in ${opts.out}\n`);
+    }
+    if (opts.json) process.stdout.write(resultsJSON(results));
+    else {
+      process.stdout.write(formatComparison(results));
+      process.stdout.write(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${Math.min(opts.workers, Math.max(1, outcome.ran))} worker(s)${outcome.skipped > 0 ? `; ${outcome.skipped} finished runs found in ${opts.out}` : ''}\n`);
+    }
+  });
+
+program
+  .command('sweep')
+  .description('Run a parameter sweep: every combination of the grid x arms x seeds, one run per task on worker threads, each finished run appended to runs.jsonl (a rerun resumes).')
+  .argument('<sweep>', 'sweep file (YAML): scenario, profiles or arms, seeds, grid of dotted scenario paths')
+  .requiredOption('--out <dir>', 'results directory: plan.json, runs.jsonl, results.json, report.md, report.html, charts/')
+  .option('--workers <n>', 'worker threads (one run per task)', parseWorkers, defaultWorkers)
+  .option('--shard <i>', 'run only shard i (0-based) of --shards: every N-th task from position i', parseShardIndex)
+  .option('--shards <n>', 'number of shards (merge their --out directories with `orchsim merge`)', parseCount)
+  .option('--json', 'print results.json on stdout (unsharded only)')
+  .addHelpText('after', `
+Example sweep file:
+  scenario: ../scenarios/default.yaml      # relative to this file; omit for the built-in default
+  profiles: [default, binpack]
+  seeds: 5
+  grid:
+    cluster.pools.0.count: [200, 300]      # dotted paths into the scenario; list items by index
+    workloads.0.replicas: [40, 80]
+
+Examples:
+  $ orchsim sweep sweeps/size.yaml --out reports/size --workers 2
+  $ orchsim sweep sweeps/size.yaml --out reports/size-0 --shard 0 --shards 4   # one machine's part
+  $ orchsim merge --out reports/size reports/size-0 reports/size-1 reports/size-2 reports/size-3`)
+  .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean }) => {
+    if ((opts.shard === undefined) !== (opts.shards === undefined)) throw new InputError({ file: sweepFile, path: [], message: '--shard and --shards go together' });
+    if (opts.shard !== undefined && opts.shard >= opts.shards!) throw new InputError({ file: sweepFile, path: [], message: `--shard ${opts.shard} is out of range: shards are numbered 0..${opts.shards! - 1}` });
+    const plan = sweepPlan(sweepFile);
+    const shard = opts.shard !== undefined ? { index: opts.shard, count: opts.shards! } : undefined;
+    const progress = runProgress(!opts.json);
+    const t0 = performance.now();
+    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun });
+    progress.clear();
+    if (outcome.results) {
+      const written = await writeReport(opts.out, outcome.results, outcome.records);
+      if (opts.json) process.stdout.write(resultsJSON(outcome.results));
+      else process.stdout.write(formatComparison(outcome.results));
+      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RESULTS_FILE)}, ${join(opts.out, RUNS_FILE)} and ${written.length} report files\n`);
+    }
+    process.stderr.write(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s${outcome.skipped > 0 ? `, ${outcome.skipped} already done` : ''}${shard ? ` (shard ${shard.index} of ${shard.count}: ${outcome.records.length} runs in ${opts.out}; join the shards with \`orchsim merge\`)` : ''}\n`);
+  });
+
+program
+  .command('merge')
+  .description('Join the --out directories of sweep shards into one results directory, identical to a single-machine run.')
+  .argument('<dirs...>', 'shard result directories (each with plan.json and runs.jsonl)')
+  .requiredOption('--out <dir>', 'the merged results directory')
+  .option('--json', 'print results.json on stdout')
+  .action(async (dirs: string[], opts: { out: string; json?: boolean }) => {
+    const merged = mergeShards(dirs);
+    writeFilesAtomically(opts.out, { [PLAN_FILE]: planJSON(merged.plan), [RUNS_FILE]: runsJSONL(merged.records), [RESULTS_FILE]: resultsJSON(merged.results) });
+    const written = await writeReport(opts.out, merged.results, merged.records);
+    if (opts.json) process.stdout.write(resultsJSON(merged.results));
+    else {
+      process.stdout.write(formatComparison(merged.results));
+      process.stderr.write(`merged ${merged.records.length} runs from ${dirs.length} directories into ${opts.out} (${written.length} report files)\n`);
+    }
+  });
+
+program
+  .command('report')
+  .description('Rebuild report.md, report.html and the charts of a compare or sweep results directory from its plan.json and runs.jsonl.')
+  .argument('<dir>', 'results directory (the --out of compare, sweep or merge)')
+  .action(async (dir: string) => {
+    const plan = readPlan(dir);
+    const records = orderRecords(plan, readRuns(join(dir, RUNS_FILE)).records);
+    const results = summarizeComparison(plan, records);
+    writeFilesAtomically(dir, { [RESULTS_FILE]: resultsJSON(results) });
+    const written = await writeReport(dir, results, records);
+    process.stderr.write(`rebuilt ${join(dir, RESULTS_FILE)} and ${written.length} report files from ${records.length} runs\n`);
+  });
 
 const experiment = program.command('experiment').description('Run a published experiment protocol.');
 experiment

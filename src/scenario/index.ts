@@ -1,7 +1,8 @@
 import { builtinProfiles } from '../schedulers/builtins.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
 import { BUILTIN_SCENARIO, defaultScenarioText } from './default.js';
-import { loadScenarioFile, parseYaml, validateScenario, type LoadedScenario } from './load.js';
+import { readFileSync } from 'node:fs';
+import { loadScenarioFile, parseYaml, validateScenario, type LoadedScenario, type Locator } from './load.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
 import { buildFramework, runScenario, type RunOptions, type RunOutput } from './runner.js';
 import { RandomStreams } from '../util/random.js';
@@ -19,6 +20,17 @@ export function loadScenario(file?: string): LoadedScenario {
   return loadScenarioFile(file);
 }
 
+/**
+ * A scenario parsed but not yet validated (the built-in default when `file` is undefined), for
+ * callers that change it first (comparison arms, sweep grids); validate with prepareScenarioValue.
+ */
+export function parseScenario(file?: string): { file: string; value: unknown; locate: Locator } {
+  if (file === undefined) return { file: BUILTIN_SCENARIO, ...parseYaml(defaultScenarioText(), BUILTIN_SCENARIO) };
+  const { file: f, locate } = loadScenarioFile(file);
+  // loadScenarioFile validated the file as written; the raw value is parsed again for changes.
+  return { file: f, value: parseYaml(readFileSync(file, 'utf8'), file).value, locate };
+}
+
 export interface PrepareOptions {
   readonly seed?: number | undefined;
   readonly profile?: string | undefined;
@@ -30,7 +42,15 @@ export interface PrepareOptions {
  * plugin names or arguments are reported before anything runs.
  */
 export function prepareScenario(file: string | undefined, options: PrepareOptions = {}): { loaded: LoadedScenario; resolved: ResolvedScenario; runOptions: RunOptions } {
-  const loaded = loadScenario(file);
+  return prepareLoaded(loadScenario(file), options);
+}
+
+/** prepareScenario for a parsed scenario value (validated here). */
+export function prepareScenarioValue(value: unknown, file: string, locate: Locator, options: PrepareOptions = {}): { loaded: LoadedScenario; resolved: ResolvedScenario; runOptions: RunOptions } {
+  return prepareLoaded({ file, doc: validateScenario(value, file, locate), locate }, options);
+}
+
+function prepareLoaded(loaded: LoadedScenario, options: PrepareOptions): { loaded: LoadedScenario; resolved: ResolvedScenario; runOptions: RunOptions } {
   const resolved = resolveScenario(loaded.doc, loaded.file, loaded.locate, options.profiles ?? builtinProfiles(), options);
   const inline = options.profile === undefined && typeof loaded.doc.scheduler.profile !== 'string';
   const localIndex = (loaded.doc.scheduler.profiles ?? []).findIndex((p) => p.name === resolved.profile.name);

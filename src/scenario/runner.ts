@@ -57,6 +57,8 @@ export interface RunOutput {
   readonly autoscaling?: { readonly actions: AutoscalingResult['actions']; readonly timeseries: AutoscalingResult['timeseries'] } | undefined;
   readonly incidents: SimulationResult['incidentList'];
   readonly timeseries: { readonly columns: readonly string[]; readonly rows: readonly (readonly number[])[] };
+  /** Pending-time quantiles at 0..100 % (seconds); empty when no pod waited. */
+  readonly pendingCdf: readonly number[];
 }
 
 /** Where the profile sits in the scenario file, for error positions. */
@@ -166,6 +168,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
       engine: { events: r.events },
     },
     timeseries: { columns: TIMESERIES_COLUMNS, rows: r.timeseries },
+    pendingCdf: r.pendingCdf,
     incidents: r.incidentList,
     ...(r.autoscaling ? { autoscaling: { actions: r.autoscaling.actions, timeseries: r.autoscaling.timeseries } } : {}),
   };

@@ -397,6 +397,26 @@ export const scenarioSchema = z.strictObject({
     policy: z.enum(['cluster-autoscaler', 'karpenter']).default('cluster-autoscaler'),
     options: z.record(z.string(), z.unknown()).optional(),
   }).optional(),
+  /**
+   * What `orchsim compare` compares when no --profiles are given: arms (a scheduler profile,
+   * and/or changes merged into this scenario, e.g. another autoscaler), over common seeds.
+   */
+  compare: z.strictObject({
+    /** Seeds per arm: the scenario seed and the ones after it. */
+    seeds: z.number().int().min(1).max(100_000).default(10),
+    /** The arm the others are compared with; the first arm by default. */
+    baseline: z.string().min(1).optional(),
+    confidence: z.number().gt(0).lt(1).default(0.95),
+    /** Shorthand: one arm per scheduler profile, named after it. */
+    profiles: z.array(z.string().min(1)).optional(),
+    arms: z.array(z.strictObject({
+      name: z.string().min(1).regex(/^[^|]+$/, 'must not contain "|"'),
+      /** Scheduler profile of this arm (built-in or from scheduler.profiles). */
+      profile: z.string().min(1).optional(),
+      /** Merged into the scenario for this arm (mappings merge key by key; lists and values replace). */
+      set: z.record(z.string(), z.unknown()).optional(),
+    })).optional(),
+  }).optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -155,6 +155,8 @@ export interface SimulationResult {
   readonly utilization: { readonly cpu: number; readonly memory: number; readonly gpu: number };
   readonly pods: PodCounts;
   readonly pendingSeconds: DistributionSummary;
+  /** Pending-time quantiles at 0, 1, ..., 100 % (type 7), for distribution charts; empty with no samples. */
+  readonly pendingCdf: readonly number[];
   readonly scheduling: { readonly attempts: number; readonly failedAttempts: number; readonly nodesEvaluated: number };
   readonly workloads: readonly WorkloadMetrics[];
   readonly incidents: IncidentMetrics;
@@ -168,6 +170,13 @@ export interface SimulationResult {
 }
 
 const NO_NODE = -1;
+
+/** Quantiles at every whole percent (101 values), or none without samples. */
+function percentiles(samples: SampleBuffer): number[] {
+  const sorted = samples.sorted();
+  if (sorted.length === 0) return [];
+  return Array.from({ length: 101 }, (_, k) => quantileSorted(sorted, k / 100));
+}
 
 /** Mean and quantiles of pending times; all 0 when there are no samples. */
 function summarize(samples: SampleBuffer): DistributionSummary {
@@ -1884,6 +1893,7 @@ export class Simulation {
         deleted: this.counts.deleted,
       },
       pendingSeconds: summarize(this.pending),
+      pendingCdf: percentiles(this.pending),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
       incidents: incidentMetrics(this.incidents, this.areaNodes - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
       incidentList: this.incidents,

@@ -1,0 +1,294 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resultsJSON as resultsJSONText, summarizeComparison, type ComparisonPlan, type ComparisonResults } from '../report/comparison.js';
+import { writeFilesAtomically } from '../report/files.js';
+import { parseScenario, prepareScenarioValue } from '../scenario/index.js';
+import type { Locator } from '../scenario/load.js';
+import { runScenario } from '../scenario/runner.js';
+import { InputError } from '../util/errors.js';
+import { runPool } from './pool.js';
+import { RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
+
+/**
+ * Comparisons and sweeps: every arm (a scheduler profile, or changes merged into the scenario
+ * such as another autoscaler) runs with the same seeds, so with the same arrivals and failures
+ * (common random numbers), for every variant (a sweep grid point). One run per task, on worker
+ * threads; each finished run is appended to `runs.jsonl`, so an interrupted experiment resumes
+ * where it stopped; a shard runs the tasks whose position in the full task list is its index
+ * modulo the shard count.
+ */
+
+export interface Arm {
+  readonly name: string;
+  /** Scheduler profile (built-in or from the scenario's scheduler.profiles). */
+  readonly profile?: string | undefined;
+  /** Merged into the scenario: mappings key by key, lists and values replaced. */
+  readonly set?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface Variant {
+  readonly name: string;
+  /** Dotted scenario paths ("cluster.pools.0.count") to the values this variant sets. */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+export interface ExperimentPlan extends ComparisonPlan {
+  /** The scenario file; undefined for the built-in default scenario. */
+  readonly scenarioFile: string | undefined;
+  readonly armSpecs: readonly Arm[];
+  /** Where the variants came from (a sweep file), for error messages. */
+  readonly source?: string | undefined;
+}
+
+/** One run: everything a worker needs (plain data, so it can be posted to a worker thread). */
+export interface RunTask {
+  readonly scenarioFile: string | undefined;
+  readonly variant: Variant;
+  readonly arm: Arm;
+  readonly seed: number;
+  readonly source?: string | undefined;
+}
+
+/** The tasks of a plan in their canonical order: variant, then arm, then seed. */
+export function planTasks(plan: ExperimentPlan): RunTask[] {
+  const tasks: RunTask[] = [];
+  const variants = plan.variants as readonly Variant[];
+  for (const variant of variants) {
+    for (const arm of plan.armSpecs) {
+      for (const seed of plan.seeds) tasks.push({ scenarioFile: plan.scenarioFile, variant, arm, seed, source: plan.source });
+    }
+  }
+  return tasks;
+}
+
+/** The tasks of shard `index` (0-based) of `count`: every count-th task from position index. */
+export function shardTasks<T>(tasks: readonly T[], index: number, count: number): T[] {
+  if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
+    throw new RangeError(`shard ${index} of ${count}: expected 0 <= shard < shards`);
+  }
+  return tasks.filter((_, i) => i % count === index);
+}
+
+// ---- building a task's scenario ----------------------------------------------------------------
+
+const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `base` with `set` merged in: mappings key by key, anything else replaced. Copies what it changes. */
+export function mergeInto(base: unknown, set: Readonly<Record<string, unknown>>): unknown {
+  if (!isMapping(base)) return structuredClone(set);
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(set)) out[k] = isMapping(v) && isMapping(out[k]) ? mergeInto(out[k], v) : structuredClone(v);
+  return out;
+}
+
+/**
+ * `value` with each dotted path set ("cluster.pools.0.count": segments that are whole numbers
+ * index lists). Mappings on the way are created when missing; a list index must exist.
+ */
+export function setPaths(value: unknown, params: Readonly<Record<string, unknown>>, source: string): unknown {
+  const root = structuredClone(value) as Record<string, unknown>;
+  for (const [path, v] of Object.entries(params)) {
+    const keys = path.split('.');
+    let node: unknown = root;
+    keys.forEach((key, i) => {
+      const last = i === keys.length - 1;
+      const where = keys.slice(0, i + 1).join('.');
+      if (Array.isArray(node)) {
+        const index = /^\d+$/.test(key) ? Number(key) : NaN;
+        if (!(index < node.length)) throw new InputError({ file: source, path: [path], message: `${where}: no list item ${key} (the list has ${node.length})` });
+        if (last) node[index] = structuredClone(v);
+        else node = node[index];
+      } else if (isMapping(node)) {
+        if (last) node[key] = structuredClone(v);
+        else {
+          if (node[key] === undefined) node[key] = {};
+          node = node[key];
+        }
+      } else {
+        throw new InputError({ file: source, path: [path], message: `${keys.slice(0, i).join('.')} is a ${node === null ? 'null' : typeof node}, not a mapping or list` });
+      }
+    });
+  }
+  return root;
+}
+
+/** Parsed scenarios per file, once per process (each worker keeps its own). */
+const parsed = new Map<string, { file: string; value: unknown; locate: Locator }>();
+function parsedScenario(file: string | undefined): { file: string; value: unknown; locate: Locator } {
+  const key = file ?? '';
+  let p = parsed.get(key);
+  if (!p) parsed.set(key, (p = parseScenario(file)));
+  return p;
+}
+
+/** A task's scenario, validated and resolved (throws InputError on a bad variant or arm). */
+export function prepareTask(task: RunTask): ReturnType<typeof prepareScenarioValue> {
+  const p = parsedScenario(task.scenarioFile);
+  let value = p.value;
+  if (Object.keys(task.variant.params).length > 0) value = setPaths(value, task.variant.params, task.source ?? p.file);
+  if (task.arm.set) value = mergeInto(value, task.arm.set);
+  // A variant or arm changes the document, so positions are of the original file only.
+  const changed = value !== p.value;
+  try {
+    return prepareScenarioValue(value, p.file, p.locate, { seed: task.seed, profile: task.arm.profile });
+  } catch (e) {
+    if (e instanceof InputError && changed) {
+      const what = [Object.keys(task.variant.params).length > 0 ? `variant ${task.variant.name}` : '', task.arm.set ? `arm ${task.arm.name}` : ''].filter(Boolean).join(', ');
+      throw new InputError(e.issues.map((i) => ({ ...i, message: `${i.message} (in ${what})` })));
+    }
+    throw e;
+  }
+}
+
+export function runTask(task: RunTask): RunRecord {
+  const prepared = prepareTask(task);
+  const out = runScenario(prepared.resolved, prepared.runOptions);
+  return toRunRecord({ variant: task.variant.name, params: task.variant.params, arm: task.arm.name, seed: task.seed }, out);
+}
+
+// ---- the results directory -----------------------------------------------------------------
+
+export const RUNS_FILE = 'runs.jsonl';
+export const PLAN_FILE = 'plan.json';
+export const RESULTS_FILE = 'results.json';
+
+/** The plan as stored in plan.json (what identifies an experiment's runs). */
+export function planJSON(plan: ExperimentPlan): string {
+  const { kind, scenario, scenarioFile, arms, armSpecs, baseline, variants, seeds, confidence } = plan;
+  return JSON.stringify({ format: RECORD_FORMAT, kind, scenario, scenarioFile: scenarioFile ?? null, arms, armSpecs, baseline, variants, seeds, confidence }, null, 2) + '\n';
+}
+
+/** Reads a plan.json back. */
+export function readPlan(dir: string): ExperimentPlan {
+  const file = join(dir, PLAN_FILE);
+  if (!existsSync(file)) throw new InputError({ file, path: [], message: `not found: ${dir} holds no ${PLAN_FILE} (is it the --out directory of a compare or sweep?)` });
+  let p: Record<string, unknown>;
+  try {
+    p = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError({ file, path: [], message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  if (p.format !== RECORD_FORMAT || !Array.isArray(p.arms) || !Array.isArray(p.armSpecs) || !Array.isArray(p.variants) || !Array.isArray(p.seeds)) {
+    throw new InputError({ file, path: [], message: `expected a plan of format ${RECORD_FORMAT} with arms, variants and seeds` });
+  }
+  return { ...(p as unknown as ExperimentPlan), scenarioFile: (p.scenarioFile as string | null) ?? undefined };
+}
+
+/**
+ * The records in a runs.jsonl. A last line cut short (a run killed while writing) is dropped;
+ * any other unreadable line is an error naming the file and line.
+ */
+export function readRuns(file: string): { records: RunRecord[]; truncated: boolean } {
+  if (!existsSync(file)) return { records: [], truncated: false };
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const records: RunRecord[] = [];
+  let truncated = false;
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const isLast = i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === '');
+    let r: RunRecord;
+    try {
+      r = JSON.parse(line) as RunRecord;
+    } catch {
+      if (isLast && !text.endsWith('\n')) {
+        truncated = true;
+        return;
+      }
+      throw new InputError({ file, line: i + 1, path: [], message: 'not a JSON run record (the file is damaged; remove the line to rerun that run)' });
+    }
+    if (r.format !== RECORD_FORMAT || typeof r.id !== 'string') throw new InputError({ file, line: i + 1, path: [], message: `expected a run record of format ${RECORD_FORMAT} with an id` });
+    records.push(r);
+  });
+  return { records, truncated };
+}
+
+/** Records in the plan's task order, one per task id (the first kept), only those of the plan. */
+export function orderRecords(plan: ExperimentPlan, records: readonly RunRecord[]): RunRecord[] {
+  const byId = new Map<string, RunRecord>();
+  for (const r of records) if (!byId.has(r.id)) byId.set(r.id, r);
+  const out: RunRecord[] = [];
+  for (const t of planTasks(plan)) {
+    const r = byId.get(`${t.variant.name}|${t.arm.name}|${t.seed}`);
+    if (r) out.push(r);
+  }
+  return out;
+}
+
+export const runsJSONL = (records: readonly RunRecord[]): string => records.map((r) => JSON.stringify(r) + '\n').join('');
+
+export interface ExperimentOptions {
+  readonly workers: number;
+  /** Results directory: plan.json, runs.jsonl (appended as runs finish), results.json. */
+  readonly outDir?: string | undefined;
+  readonly shard?: { readonly index: number; readonly count: number } | undefined;
+  /** After each finished run: runs done (this session and before) and the total for this shard. */
+  readonly onRun?: ((done: number, total: number) => void) | undefined;
+}
+
+export interface ExperimentOutcome {
+  /** This shard's records (all of them when not sharded), in plan order. */
+  readonly records: RunRecord[];
+  /** The summary over all the plan's records; undefined for a shard (merge the shards). */
+  readonly results: ComparisonResults | undefined;
+  /** Runs done now and runs found finished in the directory. */
+  readonly ran: number;
+  readonly skipped: number;
+}
+
+const workerUrl = new URL('./compare-worker.js', import.meta.url);
+
+/**
+ * Runs a plan (or one shard of it): checks every (variant, arm) scenario first, so bad input
+ * stops everything before a run; resumes from the directory's runs.jsonl; appends each finished
+ * run; at the end rewrites runs.jsonl in plan order and writes results.json (unsharded).
+ */
+export async function runExperiment(plan: ExperimentPlan, options: ExperimentOptions): Promise<ExperimentOutcome> {
+  const all = planTasks(plan);
+  const mine = options.shard ? shardTasks(all, options.shard.index, options.shard.count) : all;
+  // Bad input before any run: each (variant, arm) once.
+  const checked = new Set<string>();
+  for (const t of mine) {
+    const key = `${t.variant.name}|${t.arm.name}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
+    prepareTask(t);
+  }
+  let previous: RunRecord[] = [];
+  const dir = options.outDir;
+  const runsFile = dir ? join(dir, RUNS_FILE) : undefined;
+  if (dir) {
+    const planText = planJSON(plan);
+    const planFile = join(dir, PLAN_FILE);
+    if (existsSync(planFile) && readFileSync(planFile, 'utf8') !== planText) {
+      throw new InputError({ file: planFile, path: [], message: `${dir} holds the runs of another experiment (its plan differs); use another --out directory, or remove this one` });
+    }
+    const found = readRuns(runsFile!);
+    previous = found.records;
+    mkdirSync(dir, { recursive: true });
+    // Start from a clean file: the finished runs (a cut-off last line dropped), then append.
+    writeFilesAtomically(dir, { [PLAN_FILE]: planText, [RUNS_FILE]: runsJSONL(orderRecords(plan, previous)) });
+  }
+  const done = new Set(previous.map((r) => r.id));
+  const todo = mine.filter((t) => !done.has(`${t.variant.name}|${t.arm.name}|${t.seed}`));
+  const skipped = mine.length - todo.length;
+  const fresh = await runPool(todo, {
+    workers: options.workers,
+    workerUrl,
+    inline: runTask,
+    onResult: (n, _total, record) => {
+      if (runsFile) appendFileSync(runsFile, JSON.stringify(record) + '\n');
+      options.onRun?.(skipped + n, mine.length);
+    },
+  });
+  const mineIds = new Set(mine.map((t) => `${t.variant.name}|${t.arm.name}|${t.seed}`));
+  const records = orderRecords(plan, [...previous, ...fresh]).filter((r) => mineIds.has(r.id));
+  const results = options.shard && options.shard.count > 1 ? undefined : summarizeComparison(plan, records);
+  if (dir) {
+    writeFilesAtomically(dir, {
+      [RUNS_FILE]: runsJSONL(orderRecords(plan, [...previous, ...fresh])),
+      ...(results ? { [RESULTS_FILE]: resultsJSONText(results) } : {}),
+    });
+  }
+  return { records, results, ran: fresh.length, skipped };
+}

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadScenario } from '../scenario/index.js';
+import { parseYaml, zodIssues } from '../scenario/load.js';
+import { InputError } from '../util/errors.js';
+import type { Arm, ExperimentPlan, Variant } from './compare.js';
+
+/** Seeds of an experiment: the scenario's seed and the ones after it (so seed 1 of N is `orchsim run`'s). */
+export function seedsFrom(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => (first + i) % 2 ** 32);
+}
+
+const DEFAULT_SEEDS = 10;
+const DEFAULT_CONFIDENCE = 0.95;
+/** Grid points a sweep may have (each runs arms x seeds times). */
+export const MAX_VARIANTS = 10_000;
+
+function checkArms(arms: readonly Arm[], baseline: string | undefined, file: string, path: (string | number)[]): string {
+  const seen = new Set<string>();
+  for (const a of arms) {
+    if (seen.has(a.name)) throw new InputError({ file, path, message: `two arms are named "${a.name}": arm names must be unique` });
+    if (a.name.includes('|')) throw new InputError({ file, path, message: `arm name "${a.name}" must not contain "|"` });
+    seen.add(a.name);
+  }
+  const base = baseline ?? arms[0]!.name;
+  if (!seen.has(base)) throw new InputError({ file, path, message: `baseline "${base}" is not one of the arms (${[...seen].join(', ')})` });
+  return base;
+}
+
+export interface CompareOptions {
+  readonly profiles?: readonly string[] | undefined;
+  readonly seeds?: number | undefined;
+  readonly baseline?: string | undefined;
+  readonly confidence?: number | undefined;
+}
+
+/**
+ * The plan of `orchsim compare`: the arms from --profiles, else from the scenario's `compare:`
+ * block; one variant (the scenario as written).
+ */
+export function comparePlan(scenarioFile: string | undefined, options: CompareOptions = {}): ExperimentPlan {
+  const loaded = loadScenario(scenarioFile);
+  const doc = loaded.doc;
+  const block = doc.compare;
+  let arms: Arm[];
+  if (options.profiles && options.profiles.length > 0) {
+    arms = options.profiles.map((p) => ({ name: p, profile: p }));
+  } else if (block && ((block.arms?.length ?? 0) > 0 || (block.profiles?.length ?? 0) > 0)) {
+    arms = [...(block.profiles ?? []).map((p) => ({ name: p, profile: p })), ...(block.arms ?? []).map((a) => ({ name: a.name, ...(a.profile ? { profile: a.profile } : {}), ...(a.set ? { set: a.set } : {}) }))];
+  } else {
+    throw new InputError({ file: loaded.file, path: ['compare'], message: 'nothing to compare: give --profiles a,b (scheduler profiles) or a `compare:` block with `profiles` or `arms`' });
+  }
+  const baseline = checkArms(arms, options.baseline ?? block?.baseline, loaded.file, options.profiles ? [] : ['compare']);
+  const count = options.seeds ?? block?.seeds ?? DEFAULT_SEEDS;
+  return {
+    kind: 'compare',
+    scenario: doc.name ?? loaded.file,
+    scenarioFile,
+    arms: arms.map((a) => a.name),
+    armSpecs: arms,
+    baseline,
+    variants: [{ name: 'base', params: {} }],
+    seeds: seedsFrom(doc.seed, count),
+    confidence: options.confidence ?? block?.confidence ?? DEFAULT_CONFIDENCE,
+  };
+}
+
+const armSchema = z.strictObject({
+  name: z.string().min(1),
+  profile: z.string().min(1).optional(),
+  set: z.record(z.string(), z.unknown()).optional(),
+});
+
+const sweepSchema = z.strictObject({
+  /** The scenario to vary, relative to the sweep file; the built-in default when absent. */
+  scenario: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  profiles: z.array(z.string().min(1)).optional(),
+  arms: z.array(armSchema).optional(),
+  baseline: z.string().min(1).optional(),
+  seeds: z.number().int().min(1).max(100_000).default(DEFAULT_SEEDS),
+  confidence: z.number().gt(0).lt(1).default(DEFAULT_CONFIDENCE),
+  /** Dotted scenario paths to the values to try; the variants are every combination. */
+  grid: z.record(z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'expected a dotted path like cluster.pools.0.count'), z.array(z.unknown()).min(1)).default({}),
+});
+
+/** The plan of `orchsim sweep SWEEP.yaml`: the grid's combinations x arms x seeds. */
+export function sweepPlan(file: string): ExperimentPlan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError({ file, path: [], message: code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(e)}` });
+  }
+  const { value, locate } = parseYaml(text, file);
+  const r = sweepSchema.safeParse(value ?? {});
+  if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate));
+  const s = r.data;
+  const scenarioFile = s.scenario === undefined ? undefined : resolve(dirname(file), s.scenario);
+  if (scenarioFile !== undefined && !existsSync(scenarioFile)) {
+    const pos = locate(['scenario']);
+    throw new InputError({ file, line: pos?.line, column: pos?.column, path: ['scenario'], message: `scenario file not found: ${scenarioFile}` });
+  }
+  const doc = loadScenario(scenarioFile).doc;
+  const arms: Arm[] = [...(s.profiles ?? []).map((p) => ({ name: p, profile: p })), ...(s.arms ?? []).map((a) => ({ name: a.name, ...(a.profile ? { profile: a.profile } : {}), ...(a.set ? { set: a.set } : {}) }))];
+  if (arms.length === 0) arms.push({ name: 'scenario' });
+  const baseline = checkArms(arms, s.baseline, file, ['arms']);
+  const keys = Object.keys(s.grid);
+  let total = 1;
+  for (const k of keys) total *= s.grid[k]!.length;
+  if (total > MAX_VARIANTS) throw new InputError({ file, path: ['grid'], message: `the grid has ${total} combinations; at most ${MAX_VARIANTS}` });
+  const variants: Variant[] = [];
+  const combine = (i: number, params: Record<string, unknown>) => {
+    if (i === keys.length) {
+      variants.push({ name: keys.length === 0 ? 'base' : `v${variants.length + 1}`, params });
+      return;
+    }
+    for (const v of s.grid[keys[i]!]!) combine(i + 1, { ...params, [keys[i]!]: v });
+  };
+  combine(0, {});
+  return {
+    kind: 'sweep',
+    scenario: s.name ?? doc.name ?? scenarioFile ?? 'built-in default',
+    scenarioFile,
+    arms: arms.map((a) => a.name),
+    armSpecs: arms,
+    baseline,
+    variants,
+    seeds: seedsFrom(doc.seed, s.seeds),
+    confidence: s.confidence,
+    source: file,
+  };
+}

@@ -1,0 +1,156 @@
+import type { RunOutput } from '../scenario/runner.js';
+
+/**
+ * One finished run of a comparison or sweep: what `runs.jsonl` holds, a line each. Data only,
+ * and a function of (scenario, variant, arm, seed) alone - no wall time - so the same task list
+ * gives byte-identical files whatever the number of workers or shards.
+ */
+export interface RunRecord {
+  readonly format: typeof RECORD_FORMAT;
+  /** `${variant}|${arm}|${seed}`: unique within a comparison or sweep. */
+  readonly id: string;
+  /** The scenario variant (a sweep grid point; "base" without a grid). */
+  readonly variant: string;
+  /** The variant's parameters (dotted scenario paths to values); empty without a grid. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The compared alternative: a scheduler profile or a named variant of the scenario. */
+  readonly arm: string;
+  readonly seed: number;
+  /** Scalar metrics by name (METRICS); null where a run has no value (e.g. MTTR without incidents). */
+  readonly metrics: Readonly<Record<string, number | null>>;
+  /**
+   * Time series for charts, at most MAX_SERIES_POINTS points (evenly strided samples). `time` in
+   * seconds; cpu/memory/gpu are requested / allocatable (0..1); pending is the pending pod count;
+   * nodes and replicas are present only with autoscaling (nodes present, replicas summed over
+   * the scaled services).
+   */
+  readonly series: {
+    readonly time: readonly number[];
+    readonly cpu: readonly (number | null)[];
+    readonly memory: readonly (number | null)[];
+    readonly gpu: readonly (number | null)[];
+    readonly pending: readonly (number | null)[];
+    readonly nodes?: readonly (number | null)[] | undefined;
+    readonly replicas?: readonly (number | null)[] | undefined;
+  };
+  /** Pending-time quantiles at 0, 1, ..., 100 % in seconds (empty when no pod waited). */
+  readonly pendingCdf: readonly number[];
+}
+
+export const RECORD_FORMAT = 1;
+export const MAX_SERIES_POINTS = 500;
+
+/** A metric of the comparison tables: its key in RunRecord.metrics, a label, and which way is better. */
+export interface MetricInfo {
+  readonly key: string;
+  readonly label: string;
+  readonly unit: string;
+  /** Whether a larger value is better (for marking improvements); undefined when neutral. */
+  readonly higherIsBetter?: boolean | undefined;
+}
+
+/** The metrics every record carries (null where a run has none), in table order. */
+export const METRICS: readonly MetricInfo[] = [
+  { key: 'utilization.cpu', label: 'cpu requested / allocatable (time-averaged)', unit: 'fraction', higherIsBetter: true },
+  { key: 'utilization.memory', label: 'memory requested / allocatable (time-averaged)', unit: 'fraction', higherIsBetter: true },
+  { key: 'utilization.gpu', label: 'gpu requested / allocatable (time-averaged)', unit: 'fraction', higherIsBetter: true },
+  { key: 'pending.mean', label: 'pending time, mean', unit: 's', higherIsBetter: false },
+  { key: 'pending.p95', label: 'pending time, p95', unit: 's', higherIsBetter: false },
+  { key: 'pending.p99', label: 'pending time, p99', unit: 's', higherIsBetter: false },
+  { key: 'pods.unschedulable', label: 'pods never scheduled', unit: 'pods', higherIsBetter: false },
+  { key: 'pods.failed', label: 'pods failed', unit: 'pods', higherIsBetter: false },
+  { key: 'availability.mean', label: 'service availability (mean over services)', unit: 'fraction', higherIsBetter: true },
+  { key: 'availability.min', label: 'service availability (worst service)', unit: 'fraction', higherIsBetter: true },
+  { key: 'incidents.count', label: 'incidents', unit: 'incidents' },
+  { key: 'mttd', label: 'MTTD', unit: 's', higherIsBetter: false },
+  { key: 'mttr', label: 'MTTR', unit: 's', higherIsBetter: false },
+  { key: 'requests.served', label: 'requests served / offered', unit: 'fraction', higherIsBetter: true },
+  { key: 'slo.violationMinutes', label: 'SLO-violation minutes (sum over services)', unit: 'min', higherIsBetter: false },
+  { key: 'nodeHours', label: 'node-hours', unit: 'h', higherIsBetter: false },
+  { key: 'cost', label: 'cost', unit: 'price', higherIsBetter: false },
+];
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** Indexes of at most `max` rows, evenly strided, always with the first and the last. */
+function strided(n: number, max: number): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  const out: number[] = [];
+  for (let k = 0; k < max; k++) out.push(Math.round((k * (n - 1)) / (max - 1)));
+  return out;
+}
+
+/** The record of one run. */
+export function toRunRecord(
+  task: { readonly variant: string; readonly params: Readonly<Record<string, unknown>>; readonly arm: string; readonly seed: number },
+  out: RunOutput,
+): RunRecord {
+  const m = out.result.metrics;
+  const services = m.availability;
+  const scaled = m.autoscaling?.services ?? [];
+  const withTraffic = scaled.filter((s) => s.requests !== null);
+  const offered = withTraffic.reduce((a, s) => a + s.requests!.offered, 0);
+  const served = withTraffic.reduce((a, s) => a + s.requests!.served, 0);
+  const incidents = m.incidents;
+  const metrics: Record<string, number | null> = {
+    'utilization.cpu': finite(m.utilization.cpu),
+    'utilization.memory': finite(m.utilization.memory),
+    'utilization.gpu': out.result.cluster.allocatable.gpu > 0 ? finite(m.utilization.gpu) : null,
+    'pending.mean': m.pendingSeconds.count > 0 ? m.pendingSeconds.mean : null,
+    'pending.p95': m.pendingSeconds.count > 0 ? m.pendingSeconds.p95 : null,
+    'pending.p99': m.pendingSeconds.count > 0 ? m.pendingSeconds.p99 : null,
+    'pods.unschedulable': m.pods.unschedulable,
+    'pods.failed': m.pods.failed,
+    'availability.mean': services.length > 0 ? finite(services.reduce((a, s) => a + s.availability, 0) / services.length) : null,
+    'availability.min': services.length > 0 ? finite(Math.min(...services.map((s) => s.availability))) : null,
+    'incidents.count': incidents.count,
+    mttd: incidents.mttdSeconds.count > 0 ? finite(incidents.mttdSeconds.mean) : null,
+    mttr: incidents.mttrSeconds.count > 0 ? finite(incidents.mttrSeconds.mean) : null,
+    'requests.served': offered > 0 ? served / offered : null,
+    'slo.violationMinutes': withTraffic.length > 0 ? scaled.reduce((a, s) => a + (s.slo?.violationMinutes ?? 0), 0) : null,
+    nodeHours: m.autoscaling ? m.autoscaling.nodeHours : null,
+    cost: m.autoscaling && m.autoscaling.cost > 0 ? m.autoscaling.cost : null,
+  };
+  const ts = out.timeseries;
+  const col = (name: string) => ts.columns.indexOf(name);
+  const rows = strided(ts.rows.length, MAX_SERIES_POINTS).map((i) => ts.rows[i]!);
+  const pick = (c: number) => rows.map((r) => finite(r[c]!));
+  let nodes: (number | null)[] | undefined;
+  let replicas: (number | null)[] | undefined;
+  const a = out.autoscaling?.timeseries;
+  if (a && a.rows.length > 0) {
+    // The autoscaling series has its own sample times: take its value at or before each sample.
+    const at = a.columns.indexOf('time');
+    const nodeCol = a.columns.indexOf('nodes');
+    const replicaCols = a.columns.map((c, i) => (c.endsWith('.replicas') ? i : -1)).filter((i) => i >= 0);
+    nodes = [];
+    replicas = [];
+    let j = 0;
+    for (const r of rows) {
+      const t = r[col('time')]!;
+      while (j + 1 < a.rows.length && a.rows[j + 1]![at]! <= t) j++;
+      const row = a.rows[j]!;
+      const before = row[at]! <= t;
+      nodes.push(before ? finite(row[nodeCol]!) : null);
+      replicas.push(before && replicaCols.length > 0 ? replicaCols.reduce((s, c) => s + row[c]!, 0) : null);
+    }
+  }
+  return {
+    format: RECORD_FORMAT,
+    id: `${task.variant}|${task.arm}|${task.seed}`,
+    variant: task.variant,
+    params: task.params,
+    arm: task.arm,
+    seed: task.seed,
+    metrics,
+    series: {
+      time: rows.map((r) => r[col('time')]!),
+      cpu: pick(col('cpu')),
+      memory: pick(col('memory')),
+      gpu: pick(col('gpu')),
+      pending: pick(col('pending')),
+      ...(nodes ? { nodes, replicas } : {}),
+    },
+    pendingCdf: out.pendingCdf,
+  };
+}

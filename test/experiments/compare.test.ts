@@ -1,0 +1,190 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mergeInto, planTasks, setPaths, shardTasks } from '../../src/experiments/compare.js';
+import { comparePlan, sweepPlan } from '../../src/experiments/plans.js';
+import { InputError } from '../../src/util/errors.js';
+
+/** Runs the built CLI as a user would (global-setup builds dist/ first). */
+function orchsim(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, ORCHSIM_DEBUG: '' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-compare-'));
+const SMALL = join(dir, 'small.yaml');
+writeFileSync(SMALL, `
+name: small
+seed: 3
+horizon: 2h
+sampleInterval: 10m
+cluster:
+  pools:
+    - { name: n, count: 6, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - { type: service, name: web, replicas: 4, requests: { cpu: 1, memory: 1Gi } }
+  - type: batch
+    name: jobs
+    arrival: { poisson: { rate: 120/h } }
+    duration: { exponential: { mean: 20m } }
+    requests: { cpu: { choice: [1, 2, 4] }, memory: 2Gi }
+compare:
+  seeds: 3
+  arms:
+    - { name: spread, profile: spread }
+    - { name: binpack, profile: binpack }
+    - name: small-nodes
+      profile: spread
+      set: { cluster: { pools: [{ name: n, count: 4, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }] } }
+`);
+const SWEEP = join(dir, 'sweep.yaml');
+writeFileSync(SWEEP, `
+scenario: small.yaml
+profiles: [default, binpack]
+seeds: 3
+grid:
+  cluster.pools.0.count: [5, 7]
+`);
+
+const read = (f: string) => readFileSync(f, 'utf8');
+const ids = (f: string) => read(f).trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+
+describe('experiment plans', () => {
+  it('compare: arms from --profiles or the compare: block, seeds from the scenario seed', () => {
+    const p = comparePlan(SMALL);
+    expect(p.arms).toEqual(['spread', 'binpack', 'small-nodes']);
+    expect(p.baseline).toBe('spread');
+    expect(p.seeds).toEqual([3, 4, 5]);
+    expect(comparePlan(SMALL, { profiles: ['default', 'random'], seeds: 2, baseline: 'random' })).toMatchObject({ arms: ['default', 'random'], baseline: 'random', seeds: [3, 4] });
+    expect(() => comparePlan(SMALL, { profiles: ['default'], baseline: 'nope' })).toThrow(/baseline "nope" is not one of the arms/);
+    expect(() => comparePlan(SMALL, { profiles: ['default', 'default'] })).toThrow(/unique/);
+    expect(() => comparePlan(undefined)).toThrow(InputError);
+  });
+
+  it('sweep: every grid combination x arms x seeds, in a fixed order; shards partition it', () => {
+    const p = sweepPlan(SWEEP);
+    expect(p.variants).toEqual([{ name: 'v1', params: { 'cluster.pools.0.count': 5 } }, { name: 'v2', params: { 'cluster.pools.0.count': 7 } }]);
+    const tasks = planTasks(p);
+    expect(tasks).toHaveLength(2 * 2 * 3);
+    const shards = [0, 1, 2].map((i) => shardTasks(tasks, i, 3));
+    expect(shards.flat().length).toBe(tasks.length);
+    expect(new Set(shards.flat()).size).toBe(tasks.length);
+    expect(() => shardTasks(tasks, 3, 3)).toThrow(/shard/);
+  });
+
+  it('set paths and merges without touching the original', () => {
+    const doc = { a: { b: [{ c: 1 }, { c: 2 }] }, d: 1 };
+    expect(setPaths(doc, { 'a.b.1.c': 5, 'e.f': 'x' }, 's.yaml')).toEqual({ a: { b: [{ c: 1 }, { c: 5 }] }, d: 1, e: { f: 'x' } });
+    expect(doc.a.b[1]!.c).toBe(2);
+    expect(() => setPaths(doc, { 'a.b.7.c': 1 }, 's.yaml')).toThrow(/no list item 7/);
+    expect(() => setPaths(doc, { 'd.x': 1 }, 's.yaml')).toThrow(/not a mapping or list/);
+    expect(mergeInto(doc, { a: { z: 1 }, d: 2 })).toEqual({ a: { b: [{ c: 1 }, { c: 2 }], z: 1 }, d: 2 });
+  });
+});
+
+describe('orchsim compare', () => {
+  it('gives byte-identical results.json and runs.jsonl with 1 and 2 workers; a rerun resumes without running', () => {
+    const one = join(dir, 'c1');
+    const two = join(dir, 'c2');
+    const a = orchsim('compare', SMALL, '--workers', '1', '--out', one);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/spread - binpack|binpack - spread/);
+    const b = orchsim('compare', SMALL, '--workers', '2', '--out', two, '--json');
+    expect(b.code).toBe(0);
+    expect(read(join(one, 'results.json'))).toBe(read(join(two, 'results.json')));
+    expect(read(join(one, 'runs.jsonl'))).toBe(read(join(two, 'runs.jsonl')));
+    expect(b.stdout).toBe(read(join(two, 'results.json')));
+    const results = JSON.parse(b.stdout);
+    expect(results.arms).toEqual(['spread', 'binpack', 'small-nodes']);
+    expect(results.runs).toBe(9);
+    const cpu = results.groups[0].metrics.find((m: { key: string }) => m.key === 'utilization.cpu');
+    expect(cpu.arms.map((x: { n: number }) => x.n)).toEqual([3, 3, 3]);
+    // Fewer nodes, the same pods: more of the cluster requested, on every seed.
+    const fewer = cpu.differences.find((d: { arm: string }) => d.arm === 'small-nodes');
+    expect(fewer.mean).toBeGreaterThan(0);
+    expect(fewer.significant).toBe(true);
+    const again = orchsim('compare', SMALL, '--workers', '2', '--out', one);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/0 runs in .*; 9 finished runs found/);
+    expect(read(join(one, 'results.json'))).toBe(read(join(two, 'results.json')));
+  });
+
+  it('refuses an --out directory holding another experiment, and bad input, with exit 2 and no stack', () => {
+    const out = join(dir, 'c3');
+    expect(orchsim('compare', SMALL, '--profiles', 'default,binpack', '--seeds', '2', '--out', out).code).toBe(0);
+    const before = read(join(out, 'runs.jsonl'));
+    const other = orchsim('compare', SMALL, '--profiles', 'default,random', '--seeds', '2', '--out', out);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds the runs of another experiment/);
+    expect(read(join(out, 'runs.jsonl'))).toBe(before);
+    const unknown = orchsim('compare', SMALL, '--profiles', 'default,nosuch');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/nosuch/);
+    expect(unknown.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+});
+
+describe('orchsim sweep and merge', () => {
+  it('merged shards are byte-identical to an unsharded run', () => {
+    const whole = join(dir, 'whole');
+    expect(orchsim('sweep', SWEEP, '--out', whole, '--workers', '2').code).toBe(0);
+    const shardDirs = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+    shardDirs.forEach((d, i) => {
+      const r = orchsim('sweep', SWEEP, '--out', d, '--shard', String(i), '--shards', '3', '--workers', '1');
+      expect(r.code).toBe(0);
+      expect(existsSync(join(d, 'results.json'))).toBe(false);
+    });
+    const merged = join(dir, 'merged');
+    const m = orchsim('merge', '--out', merged, ...shardDirs);
+    expect(m.code).toBe(0);
+    for (const f of ['plan.json', 'runs.jsonl', 'results.json']) expect(read(join(merged, f))).toBe(read(join(whole, f)));
+    // A missing shard is an error naming what is missing.
+    const partial = orchsim('merge', '--out', join(dir, 'partial'), shardDirs[0]!, shardDirs[1]!);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toMatch(/run\(s\) of the plan are in no shard/);
+  });
+
+  it('a sweep cut off mid-write and rerun ends with each run exactly once, as an uninterrupted one', () => {
+    const whole = join(dir, 'whole-2');
+    expect(orchsim('sweep', SWEEP, '--out', whole, '--workers', '1').code).toBe(0);
+    const cut = join(dir, 'cut');
+    expect(orchsim('sweep', SWEEP, '--out', cut, '--workers', '1').code).toBe(0);
+    // As if killed while appending the 6th line: 5 whole lines and half of the next.
+    const lines = read(join(cut, 'runs.jsonl')).split('\n');
+    writeFileSync(join(cut, 'runs.jsonl'), lines.slice(0, 5).join('\n') + '\n' + lines[5]!.slice(0, 40));
+    const r = orchsim('sweep', SWEEP, '--out', cut, '--workers', '2');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/7 runs in .*, 5 already done/);
+    const got = ids(join(cut, 'runs.jsonl'));
+    expect(new Set(got).size).toBe(12);
+    expect(got).toHaveLength(12);
+    expect(read(join(cut, 'runs.jsonl'))).toBe(read(join(whole, 'runs.jsonl')));
+    expect(read(join(cut, 'results.json'))).toBe(read(join(whole, 'results.json')));
+  });
+
+  it('a sweep killed (SIGKILL) mid-way and restarted ends with each run exactly once', async () => {
+    const out = join(dir, 'killed');
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'sweep', SWEEP, '--out', out, '--workers', '1'], { stdio: 'ignore' });
+    const runs = join(out, 'runs.jsonl');
+    // Kill it once some runs (not all) are written.
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        const n = existsSync(runs) ? read(runs).split('\n').filter(Boolean).length : 0;
+        if (n >= 2 || child.exitCode !== null) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 5);
+    });
+    await new Promise((resolve) => child.once('exit', resolve));
+    const r = orchsim('sweep', SWEEP, '--out', out, '--workers', '2');
+    expect(r.code).toBe(0);
+    const got = ids(runs);
+    expect(got).toHaveLength(12);
+    expect(new Set(got).size).toBe(12);
+    expect(read(join(out, 'results.json'))).toBe(read(join(dir, 'whole', 'results.json')));
+  });
+});
