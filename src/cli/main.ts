@@ -20,6 +20,7 @@ import { mergeShards } from '../experiments/merge.js';
 import { comparePlan, sweepPlan } from '../experiments/plans.js';
 import type { RunRecord } from '../experiments/records.js';
 import { formatComparison, resultsJSON, summarizeComparison, type ComparisonResults } from '../report/comparison.js';
+import { writeComparisonReport } from '../report/compare-report.js';
 import { formatDuration } from '../util/quantity.js';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
@@ -224,10 +225,7 @@ function runProgress(enabled: boolean): { onRun: ((done: number, total: number) 
 
 /** Writes report.md, report.html and the charts for finished results (after results.json). */
 async function writeReport(dir: string, results: ComparisonResults, records: readonly RunRecord[]): Promise<string[]> {
-  // TEMPORARY until src/report/compare-report.ts lands.
-  const module = new URL('../report/compare-report.js', import.meta.url).href;
-  const m = (await import(module).catch(() => undefined)) as { writeComparisonReport?: (d: string, r: ComparisonResults, x: readonly RunRecord[]) => Promise<string[]> } | undefined;
-  return m?.writeComparisonReport ? m.writeComparisonReport(dir, results, records) : [];
+  return writeComparisonReport(dir, results, records);
 }
 
 program

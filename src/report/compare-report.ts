@@ -1,0 +1,598 @@
+import { join } from 'node:path';
+import type { RunRecord } from '../experiments/records.js';
+import { renderChart, type VegaLiteSpec } from './charts.js';
+import type { ComparisonResults, MetricComparison } from './comparison.js';
+import { writeFilesAtomically } from './files.js';
+import { escapeHtml, scriptJson, vegaScripts } from './html.js';
+import type { MeanInterval } from './stats.js';
+
+/**
+ * The report of a comparison or sweep: charts drawn from the run records, tables from the
+ * summary (results.json), as Markdown with PNG pictures and as one self-contained HTML page
+ * with interactive charts. Everything here is a function of its input - no clock, no random
+ * source - so the same runs give the same report, byte for byte.
+ */
+
+/** One chart of a report. */
+export interface ComparisonChart {
+  /** File name without extension (`charts/<name>.png`): short, filesystem-safe, unique in a report. */
+  readonly name: string;
+  readonly title: string;
+  /** The static chart: what `.vl.json`, `.svg` and `.png` hold. */
+  readonly spec: VegaLiteSpec;
+  /**
+   * What report.html draws instead, when it differs: the static chart plus hover layers. Kept
+   * out of the pictures because hover targets (a Voronoi cell per sample) would multiply the
+   * size of an SVG without showing anything.
+   */
+  readonly interactive?: VegaLiteSpec | undefined;
+}
+
+// Over-time charts of a sweep are drawn for this many variants only: each variant repeats the
+// same five or six charts, and past a few the report is a wall of pictures. The per-variant
+// numbers are all in the tables and in the metric-against-variant charts.
+const MAX_VARIANT_CHARTS = 4;
+
+/** The metrics charted against the variant in a sweep: packing, waiting, staying up. */
+const HEADLINE_METRICS = ['utilization.cpu', 'pending.p99', 'availability.mean'] as const;
+
+// Same plot size as lineChart (charts.ts): fits a Markdown/HTML report column.
+const WIDTH = 600;
+const HEIGHT = 300;
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+type Row = Record<string, number | string | null>;
+
+/**
+ * Six significant digits: far finer than a chart shows, and a mean over seeds such as
+ * 0.30000000000000004 does not bloat the inline data of every spec.
+ */
+const round = (x: number | null | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? Number(x.toPrecision(6)) : null);
+
+/** A file-name part: letters, digits, `_` and `-` only (`pending.p99` -> `pending-p99`). */
+function sanitize(text: string): string {
+  const s = text.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
+  return s === '' ? 'chart' : s;
+}
+
+/** `k=v, ...` of a variant's parameters, as the text report writes them. */
+function paramsText(params: Readonly<Record<string, unknown>>): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+}
+
+/** The time unit of a chart's x axis: seconds for short runs, minutes or hours for long ones. */
+function timeUnit(maxSeconds: number): { readonly seconds: number; readonly label: string } {
+  if (maxSeconds >= 2 * 3600) return { seconds: 3600, label: 'h' };
+  if (maxSeconds >= 2 * 60) return { seconds: 60, label: 'min' };
+  return { seconds: 1, label: 's' };
+}
+
+/**
+ * The same colour for an arm in every chart of a report (the plan's arm order fixes the
+ * palette), also in a chart where some arm has no data.
+ */
+function armColor(arms: readonly string[], legend = true) {
+  return {
+    field: 'arm',
+    type: 'nominal' as const,
+    title: 'Arm',
+    scale: { domain: [...arms] },
+    ...(legend ? {} : { legend: null }),
+  };
+}
+
+/**
+ * The mean over seeds at each sample time of one series; a time where no seed has a value is
+ * kept with null, so the line breaks there instead of joining across the gap. Seeds are summed
+ * in plan order, so the floating-point result does not depend on the order of the records.
+ */
+function meanOverSeeds(
+  runs: readonly RunRecord[],
+  pick: (r: RunRecord) => readonly (number | null)[] | undefined,
+): { time: number; value: number | null }[] {
+  const acc = new Map<number, { sum: number; n: number }>();
+  for (const r of runs) {
+    const values = pick(r);
+    if (!values) continue;
+    r.series.time.forEach((t, i) => {
+      const a = acc.get(t) ?? { sum: 0, n: 0 };
+      const v = values[i];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        a.sum += v;
+        a.n++;
+      }
+      acc.set(t, a);
+    });
+  }
+  return [...acc.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([time, a]) => ({ time, value: a.n > 0 ? a.sum / a.n : null }));
+}
+
+const hasValue = (values: readonly (number | null)[] | undefined): boolean =>
+  values !== undefined && values.some((v) => typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * A point layer that shows the sample nearest the pointer, with its values as a tooltip.
+ * `nearest` picks through a Voronoi diagram, so the pointer need not hit the point itself.
+ */
+function hoverLayer(tooltip: readonly { field: string; type: 'quantitative' | 'nominal'; title: string; format?: string }[]) {
+  return {
+    params: [{ name: 'hover', select: { type: 'point' as const, nearest: true, on: 'pointerover', clear: 'pointerout' } }],
+    mark: { type: 'point' as const, filled: true, size: 60, clip: true },
+    encoding: {
+      opacity: { condition: { param: 'hover', empty: false, value: 1 }, value: 0 },
+      tooltip: tooltip.map((t) => ({ ...t })),
+    },
+  };
+}
+
+interface LinesOptions {
+  readonly title: string;
+  readonly arms: readonly string[];
+  /** `symlog`: a log-like axis that still has 0 (pending times: most pods wait 0 s, a few hours). */
+  readonly x: { readonly field: string; readonly title: string; readonly format: string; readonly scale?: 'symlog' | undefined };
+  readonly y: { readonly field: string; readonly title: string; readonly format: string; readonly domain?: readonly [number, number] };
+  readonly rows: readonly Row[];
+  /** Several quantities per arm (e.g. nodes and replicas): told apart by dash, listed in this order. */
+  readonly quantities?: readonly string[];
+  /** Counts that change in steps (nodes, replicas) hold their value until the next sample. */
+  readonly steps?: boolean;
+}
+
+/** A line per arm (and quantity) over a continuous x, with its hover variant for the HTML page. */
+function linesChart(o: LinesOptions): { spec: VegaLiteSpec; interactive: VegaLiteSpec } {
+  const line = {
+    // Explicit because the default has changed across Vega-Lite versions (see lineChart).
+    mark: {
+      type: 'line' as const,
+      invalid: 'break-paths-show-path-domains' as const,
+      strokeWidth: 2,
+      clip: true,
+      ...(o.steps ? { interpolate: 'step-after' as const } : {}),
+    },
+    ...(o.quantities
+      ? { encoding: { strokeDash: { field: 'quantity', type: 'nominal' as const, title: 'Quantity', scale: { domain: [...o.quantities] } } } }
+      : {}),
+  };
+  const base = {
+    $schema: SCHEMA,
+    title: { text: o.title, anchor: 'start' as const },
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: o.rows.map((r) => ({ ...r })) },
+    encoding: {
+      // zero: false - time need not start at 0, nor pending times at 0 s.
+      x: { field: o.x.field, type: 'quantitative' as const, title: o.x.title, scale: o.x.scale === 'symlog' ? { type: 'symlog' as const } : { zero: false } },
+      y: { field: o.y.field, type: 'quantitative' as const, title: o.y.title, ...(o.y.domain ? { scale: { domain: [...o.y.domain] } } : {}) },
+      // Line symbols in the legend, also when the hover points (circles) are layered on top.
+      color: { ...armColor(o.arms), legend: { symbolType: 'stroke' } },
+    },
+  };
+  const tooltip = [
+    { field: 'arm', type: 'nominal' as const, title: 'Arm' },
+    ...(o.quantities ? [{ field: 'quantity', type: 'nominal' as const, title: 'Quantity' }] : []),
+    { field: o.x.field, type: 'quantitative' as const, title: o.x.title, format: o.x.format },
+    { field: o.y.field, type: 'quantitative' as const, title: o.y.title, format: o.y.format },
+  ];
+  return {
+    spec: { ...base, layer: [line] },
+    interactive: { ...structuredClone(base), layer: [structuredClone(line), hoverLayer(tooltip)] },
+  };
+}
+
+/** A summary row per arm (or per arm and variant): the mean and its interval. */
+function intervalRow(m: MeanInterval): Row {
+  return { mean: round(m.mean), low: round(m.low), high: round(m.high), n: m.n };
+}
+
+/** The layers that draw a mean as a point with its confidence interval as a vertical rule. */
+function intervalLayers(yTitle: string, colorLegend: boolean, arms: readonly string[], extraTooltip: readonly { field: string; title: string }[]) {
+  const y = { type: 'quantitative' as const, title: yTitle, scale: { zero: false } };
+  return [
+    {
+      // One seed gives no interval (low and high are null): the point alone is drawn.
+      transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }],
+      mark: { type: 'rule' as const, strokeWidth: 2 },
+      encoding: { y: { field: 'low', ...y }, y2: { field: 'high' }, color: armColor(arms, colorLegend) },
+    },
+    {
+      mark: { type: 'point' as const, filled: true, size: 70, opacity: 1 },
+      encoding: {
+        y: { field: 'mean', ...y },
+        color: armColor(arms, colorLegend),
+        tooltip: [
+          { field: 'arm', type: 'nominal' as const, title: 'Arm' },
+          ...extraTooltip.map((t) => ({ field: t.field, type: 'nominal' as const, title: t.title })),
+          { field: 'mean', type: 'quantitative' as const, title: 'mean', format: '.4~g' },
+          { field: 'low', type: 'quantitative' as const, title: 'CI low', format: '.4~g' },
+          { field: 'high', type: 'quantitative' as const, title: 'CI high', format: '.4~g' },
+          { field: 'n', type: 'quantitative' as const, title: 'seeds' },
+        ],
+      },
+    },
+  ];
+}
+
+const metricTitle = (m: { readonly label: string; readonly unit: string }): string => (m.unit === 'fraction' ? m.label : `${m.label} (${m.unit})`);
+
+/**
+ * The charts of a comparison or sweep, built from the records (time series, pending-time
+ * quantiles) and the summary (means and intervals), with the data inline. Per variant, for at
+ * most the first four: cpu and memory utilization over time, the pending-time CDF,
+ * availability and MTTR with their intervals, GPU allocation (when the cluster has GPUs),
+ * nodes and replicas (under autoscaling). With several variants, each headline metric against
+ * the variant comes first. A chart with no data is left out, never drawn empty.
+ */
+export function comparisonCharts(results: ComparisonResults, records: readonly RunRecord[]): ComparisonChart[] {
+  const charts: ComparisonChart[] = [];
+  const used = new Set<string>();
+  const add = (base: string, title: string, spec: VegaLiteSpec, interactive?: VegaLiteSpec) => {
+    let name = sanitize(base);
+    for (let k = 2; used.has(name); k++) name = `${sanitize(base)}-${k}`;
+    used.add(name);
+    charts.push({ name, title, spec, ...(interactive ? { interactive } : {}) });
+  };
+  const arms = results.arms;
+  const pct = Math.round(results.confidence * 100);
+  const sweep = results.variants.length > 1;
+
+  const byId = new Map<string, RunRecord>();
+  for (const r of records) byId.set(r.id, r);
+
+  if (sweep) {
+    const variantNames = results.variants.map((v) => v.name);
+    for (const key of HEADLINE_METRICS) {
+      const rows: Row[] = [];
+      let info: MetricComparison | undefined;
+      results.variants.forEach((v, i) => {
+        const m = results.groups[i]?.metrics.find((x) => x.key === key);
+        if (!m) return;
+        info ??= m;
+        for (const a of m.arms) {
+          if (a.n > 0) rows.push({ variant: v.name, params: paramsText(v.params), arm: a.arm, ...intervalRow(a) });
+        }
+      });
+      if (!info || rows.length === 0) continue;
+      const title = `${metricTitle(info)} by variant: mean with ${pct}% CI over ${results.seeds.length} seeds`;
+      const [rule, point] = intervalLayers(metricTitle(info), true, arms, [{ field: 'variant', title: 'Variant' }, { field: 'params', title: 'Parameters' }]);
+      add(`metric-${key}`, title, {
+        $schema: SCHEMA,
+        title: { text: title, anchor: 'start' },
+        width: WIDTH,
+        height: HEIGHT,
+        data: { values: rows },
+        // Variants in plan order: a grid's order usually follows its parameter.
+        encoding: { x: { field: 'variant', type: 'ordinal', title: 'Variant', sort: variantNames, axis: { labelAngle: 0 } } },
+        layer: [
+          { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'mean', type: 'quantitative', title: metricTitle(info), scale: { zero: false } }, color: armColor(arms) } },
+          rule!,
+          point!,
+        ],
+      });
+    }
+  }
+
+  results.variants.slice(0, MAX_VARIANT_CHARTS).forEach((variant, vi) => {
+    const suffix = sweep ? `-${variant.name}` : '';
+    const params = paramsText(variant.params);
+    const about = sweep ? ` - variant ${variant.name}${params ? ` (${params})` : ''}` : '';
+    // runs[arm] in plan seed order.
+    const runs = new Map(arms.map((arm) => [arm, results.seeds.map((seed) => byId.get(`${variant.name}|${arm}|${seed}`)).filter((r): r is RunRecord => r !== undefined)]));
+    const all = [...runs.values()].flat();
+    if (all.length === 0) return;
+    const maxTime = Math.max(0, ...all.map((r) => r.series.time[r.series.time.length - 1] ?? 0));
+    const unit = timeUnit(maxTime);
+    const seedsText = `mean over ${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'}`;
+
+    const overTime = (
+      base: string,
+      title: string,
+      yTitle: string,
+      fraction: boolean,
+      series: readonly { quantity: string; pick: (r: RunRecord) => readonly (number | null)[] | undefined }[],
+    ) => {
+      const rows: Row[] = [];
+      const present: string[] = [];
+      for (const s of series) {
+        const before = rows.length;
+        for (const arm of arms) {
+          const points = meanOverSeeds(runs.get(arm)!, s.pick);
+          if (!points.some((p) => p.value !== null)) continue;
+          for (const p of points) {
+            rows.push({ arm, ...(series.length > 1 ? { quantity: s.quantity } : {}), time: round(p.time / unit.seconds), value: round(p.value) });
+          }
+        }
+        if (rows.length > before) present.push(s.quantity);
+      }
+      if (rows.length === 0) return;
+      const full = `${title} (${seedsText})${about}`;
+      const { spec, interactive } = linesChart({
+        title: full,
+        arms,
+        x: { field: 'time', title: `Time (${unit.label})`, format: ',.4~g' },
+        y: { field: 'value', title: yTitle, format: fraction ? '.3f' : ',.4~g', ...(fraction ? { domain: [0, 1] as const } : {}) },
+        rows,
+        ...(series.length > 1 ? { quantities: present } : {}),
+        steps: !fraction,
+      });
+      add(base + suffix, full, spec, interactive);
+    };
+
+    overTime('utilization', 'CPU requested / allocatable over time', 'cpu requested / allocatable', true, [{ quantity: 'cpu', pick: (r) => r.series.cpu }]);
+    overTime('memory', 'Memory requested / allocatable over time', 'memory requested / allocatable', true, [{ quantity: 'memory', pick: (r) => r.series.memory }]);
+
+    // The pending-time CDF: each quantile (0..100 %) averaged over the seeds where pods waited.
+    const cdfRows: Row[] = [];
+    for (const arm of arms) {
+      const cdfs = runs.get(arm)!.map((r) => r.pendingCdf).filter((q) => q.length > 0);
+      if (cdfs.length === 0) continue;
+      const points = Math.min(...cdfs.map((q) => q.length));
+      for (let i = 0; i < points; i++) {
+        let sum = 0;
+        for (const q of cdfs) sum += q[i]!;
+        cdfRows.push({ arm, seconds: round(sum / cdfs.length), fraction: round(points > 1 ? i / (points - 1) : 1) });
+      }
+    }
+    if (cdfRows.length > 0) {
+      const title = `Pending time CDF (each quantile averaged over the seeds where pods waited)${about}`;
+      const { spec, interactive } = linesChart({
+        title,
+        arms,
+        x: { field: 'seconds', title: 'Pending time (s, symmetric log scale)', format: ',.4~g', scale: 'symlog' },
+        y: { field: 'fraction', title: 'Fraction of pods', format: '.0%', domain: [0, 1] },
+        rows: cdfRows,
+      });
+      add('pending-cdf' + suffix, title, spec, interactive);
+    }
+
+    // Availability and MTTR: a point per arm with its confidence interval from results.json.
+    for (const [key, base] of [['availability.mean', 'availability'], ['mttr', 'mttr']] as const) {
+      const m = results.groups[vi]?.metrics.find((x) => x.key === key);
+      if (!m) continue;
+      const rows = m.arms.filter((a) => a.n > 0).map((a) => ({ arm: a.arm, ...intervalRow(a) }));
+      if (rows.length === 0) continue;
+      const title = `${metricTitle(m)}: mean with ${pct}% CI over ${results.seeds.length} seeds${about}`;
+      add(base + suffix, title, {
+        $schema: SCHEMA,
+        title: { text: title, anchor: 'start' },
+        // A step per arm: a few points do not need a 600-pixel-wide plot.
+        width: { step: 90 },
+        height: HEIGHT,
+        data: { values: rows },
+        encoding: { x: { field: 'arm', type: 'nominal', title: 'Arm', sort: [...arms], axis: { labelAngle: 0 } } },
+        layer: intervalLayers(metricTitle(m), false, arms, []),
+      });
+    }
+
+    if (all.some((r) => hasValue(r.series.gpu))) {
+      overTime('gpu', 'GPU requested / allocatable over time', 'gpu requested / allocatable', true, [{ quantity: 'gpu', pick: (r) => r.series.gpu }]);
+    }
+    if (all.some((r) => hasValue(r.series.nodes) || hasValue(r.series.replicas))) {
+      overTime('autoscaling', 'Nodes and replicas over time under autoscaling', 'count', false, [
+        { quantity: 'nodes', pick: (r) => r.series.nodes },
+        { quantity: 'replicas', pick: (r) => r.series.replicas },
+      ]);
+    }
+  });
+  return charts;
+}
+
+/** A number for a table, with the precision formatComparison uses (comparison.ts). */
+function formatNumber(x: number, signed = false): string {
+  if (!Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  const s = a !== 0 && (a < 0.001 || a >= 1e6) ? x.toExponential(2) : a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toFixed(4);
+  return signed && x > 0 ? `+${s}` : s;
+}
+
+function formatInterval(m: MeanInterval, signed = false): string {
+  if (m.n === 0) return '-';
+  if (m.n < 2) return formatNumber(m.mean, signed);
+  return `${formatNumber(m.mean, signed)} [${formatNumber(m.low, signed)}, ${formatNumber(m.high, signed)}]`;
+}
+
+/** Whether a significant difference is an improvement, by the metric's direction; undefined when neutral. */
+function direction(m: MetricComparison, difference: number): 'better' | 'worse' | undefined {
+  if (m.higherIsBetter === undefined || difference === 0) return undefined;
+  return (difference > 0) === m.higherIsBetter ? 'better' : 'worse';
+}
+
+/** The rows of one variant's table, as data both the Markdown and the HTML render. */
+interface TableCell {
+  readonly text: string;
+  readonly significant?: boolean;
+  readonly direction?: 'better' | 'worse' | undefined;
+}
+
+function variantTables(results: ComparisonResults) {
+  const others = results.arms.filter((a) => a !== results.baseline);
+  const header = ['Metric', ...results.arms, ...others.map((a) => `${a} - ${results.baseline}`)];
+  return results.groups.map((g) => ({
+    heading: results.groups.length > 1 || Object.keys(g.params).length > 0
+      ? `Variant ${g.variant}${Object.keys(g.params).length > 0 ? ` (${paramsText(g.params)})` : ''}`
+      : undefined,
+    header,
+    rows: g.metrics.map((m): TableCell[] => [
+      { text: metricTitle(m) },
+      ...m.arms.map((a) => ({ text: formatInterval(a) })),
+      ...m.differences.map((d) => ({
+        text: formatInterval(d, true),
+        significant: d.n > 0 && d.significant,
+        direction: d.n > 0 && d.significant ? direction(m, d.mean) : undefined,
+      })),
+    ]),
+  }));
+}
+
+function seedsText(seeds: readonly number[]): string {
+  const consecutive = seeds.length > 2 && seeds.every((s, i) => i === 0 || s === seeds[i - 1]! + 1);
+  return consecutive ? `${seeds[0]}..${seeds[seeds.length - 1]}` : seeds.join(', ');
+}
+
+/** What was compared, in one paragraph (Markdown and HTML share the words). */
+function introduction(results: ComparisonResults): { title: string; lines: string[] } {
+  const pct = Math.round(results.confidence * 100);
+  const expected = results.arms.length * results.variants.length * results.seeds.length;
+  const what = results.kind === 'sweep' ? 'Sweep' : 'Comparison';
+  return {
+    title: `${what}: ${results.scenario}`,
+    lines: [
+      `Scenario ${results.scenario}; arms ${results.arms.join(', ')} (baseline ${results.baseline}); ` +
+        `${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'} (${seedsText(results.seeds)}); ` +
+        `${results.variants.length} variant${results.variants.length === 1 ? '' : 's'}; ${results.runs} of ${expected} runs.`,
+      `Each arm's cell is the mean over seeds with its ${pct}% confidence interval [low, high] (Student t). ` +
+        `A difference is arm - ${results.baseline}, paired by seed: runs with the same seed see the same arrivals and failures ` +
+        '(common random numbers), so the paired interval is the sharp one.',
+    ],
+  };
+}
+
+const mdCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const mdAlt = (text: string): string => text.replace(/[[\]\\]/g, (c) => `\\${c}`);
+
+/**
+ * `report.md`: what was compared, a table per variant (means with intervals; paired
+ * differences against the baseline, significant ones in bold), and the charts as PNGs under
+ * `charts/` next to the report.
+ */
+export function comparisonMarkdown(results: ComparisonResults, charts: readonly ComparisonChart[]): string {
+  const pct = Math.round(results.confidence * 100);
+  const intro = introduction(results);
+  const out: string[] = [`# ${intro.title}`, '', ...intro.lines.flatMap((l) => [l, '']), '## Results', ''];
+  out.push(
+    `**Bold** with \\*: the difference's ${pct}% interval excludes 0 (significant); ` +
+      '(better) or (worse) by the direction of the metric. A `-` is a metric with no value in any run of that arm.',
+    '',
+  );
+  for (const t of variantTables(results)) {
+    if (t.heading) out.push(`### ${t.heading}`, '');
+    out.push(`| ${t.header.map(mdCell).join(' | ')} |`, `| ${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
+    for (const row of t.rows) {
+      const cells = row.map((c) => {
+        const text = mdCell(c.text);
+        if (!c.significant) return text;
+        return `**${text}**\\*${c.direction ? ` (${c.direction})` : ''}`;
+      });
+      out.push(`| ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  if (charts.length > 0) {
+    out.push('## Charts', '', 'report.html has the same charts, interactive (tooltips), in one file that works offline.', '');
+    for (const c of charts) {
+      out.push(`![${mdAlt(c.title)}](charts/${c.name}.png)`, '', `[Vega-Lite spec](charts/${c.name}.vl.json) · [SVG](charts/${c.name}.svg)`, '');
+    }
+  }
+  return out.join('\n');
+}
+
+const STYLE = `
+body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 0; color: #1f2328; }
+main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; }
+th { background: #f6f8fa; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.significant { font-weight: 600; }
+td.better { background: #e6f4ea; }
+td.worse { background: #fce8e6; }
+figure { margin: 1.5rem 0; }
+.chart { min-height: 120px; }
+.chart-error { color: #b3261e; }
+`;
+
+/**
+ * `report.html`: the same content as report.md in one file that needs no network and no other
+ * file: the tables as HTML, and every chart drawn in the browser by vega-embed from its spec
+ * (inlined as JSON) with tooltips, using vega, vega-lite and vega-embed inlined from
+ * node_modules. The export action (PNG/SVG) is kept; the ones that open the online editor or
+ * show the source are off.
+ */
+export function comparisonHtml(results: ComparisonResults, charts: readonly ComparisonChart[]): string {
+  const pct = Math.round(results.confidence * 100);
+  const intro = introduction(results);
+  const body: string[] = [`<h1>${escapeHtml(intro.title)}</h1>`, ...intro.lines.map((l) => `<p>${escapeHtml(l)}</p>`), '<h2>Results</h2>'];
+  body.push(
+    `<p><strong>Bold</strong> with *: the difference's ${pct}% interval excludes 0 (significant); ` +
+      'green is better and red worse by the direction of the metric. A - is a metric with no value in any run of that arm.</p>',
+  );
+  for (const t of variantTables(results)) {
+    if (t.heading) body.push(`<h3>${escapeHtml(t.heading)}</h3>`);
+    body.push('<table>', `<thead><tr>${t.header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>`, '<tbody>');
+    for (const row of t.rows) {
+      const cells = row.map((c, i) => {
+        if (i === 0) return `<th scope="row">${escapeHtml(c.text)}</th>`;
+        const classes = ['number', ...(c.significant ? ['significant'] : []), ...(c.direction ? [c.direction] : [])];
+        const title = c.significant ? ` title="significant${c.direction ? `, ${c.direction}` : ''}"` : '';
+        return `<td class="${classes.join(' ')}"${title}>${escapeHtml(c.text)}${c.significant ? '*' : ''}</td>`;
+      });
+      body.push(`<tr>${cells.join('')}</tr>`);
+    }
+    body.push('</tbody>', '</table>');
+  }
+  if (charts.length > 0) {
+    body.push('<h2>Charts</h2>');
+    for (const c of charts) {
+      body.push(`<figure><div class="chart" id="chart-${c.name}" data-chart="${c.name}" role="img" aria-label="${escapeHtml(c.title)}"></div></figure>`);
+    }
+  }
+  const specs = charts.map((c) => ({ name: c.name, spec: c.interactive ?? c.spec }));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(intro.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body.join('\n')}
+</main>
+<script type="application/json" id="chart-specs">${scriptJson(specs)}</script>
+${vegaScripts()}
+<script>
+(function () {
+  var charts = JSON.parse(document.getElementById('chart-specs').textContent);
+  charts.forEach(function (chart) {
+    var element = document.getElementById('chart-' + chart.name);
+    vegaEmbed(element, chart.spec, {
+      renderer: 'svg',
+      downloadFileName: chart.name,
+      actions: { export: true, source: false, compiled: false, editor: false },
+    }).catch(function (error) {
+      element.className = 'chart chart-error';
+      element.textContent = 'This chart could not be drawn: ' + error.message;
+      console.error(error);
+    });
+  });
+})();
+</script>
+</body>
+</html>
+`;
+}
+
+/**
+ * Writes the report into dir: `charts/<name>.vl.json|.svg|.png`, `report.md` and
+ * `report.html`, and returns their paths. Every chart is drawn and both pages are composed
+ * before the first file is written, so a chart Vega rejects leaves a previous report as it
+ * was. results.json and runs.jsonl are the caller's.
+ */
+export async function writeComparisonReport(dir: string, results: ComparisonResults, records: readonly RunRecord[]): Promise<string[]> {
+  const charts = comparisonCharts(results, records);
+  const drawn = await Promise.all(charts.map((c) => renderChart(c.spec)));
+  const chartFiles: Record<string, string | Uint8Array> = {};
+  charts.forEach((c, i) => {
+    chartFiles[`${c.name}.vl.json`] = JSON.stringify(c.spec, null, 2) + '\n';
+    chartFiles[`${c.name}.svg`] = drawn[i]!.svg;
+    chartFiles[`${c.name}.png`] = drawn[i]!.png;
+  });
+  const markdown = comparisonMarkdown(results, charts);
+  const html = comparisonHtml(results, charts);
+  return [
+    ...writeFilesAtomically(join(dir, 'charts'), chartFiles),
+    ...writeFilesAtomically(dir, { 'report.md': markdown, 'report.html': html }),
+  ];
+}

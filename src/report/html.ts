@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/**
+ * Building blocks of self-contained HTML reports: one file that opens from disk, offline, with
+ * its charts drawn and interactive - so a report can be mailed, attached to a ticket or opened
+ * on an air-gapped machine. Nothing is fetched: the Vega libraries are inlined from
+ * node_modules, the chart specs are inlined as JSON.
+ */
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/**
+ * JSON for a `<script type="application/json">` element. Every `<` becomes `\u003c`, which
+ * JSON.parse reads back as `<`: a string in the data (a scenario or arm name, a title) can then
+ * neither close the script element (`</script`) nor open an HTML comment (`<!--`).
+ */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * Library code for an inline `<script>` element. The HTML parser ends a script at `</script`
+ * (any case) and enters an escaped state at `<!--`, wherever they occur in the code. Minified
+ * libraries have them only inside string, template or regular-expression literals, where the
+ * escape `\x3c` means the same `<` (also in a `u`-flag regular expression, where `<\!--` would
+ * be an error).
+ * Not every `</` can be rewritten: a regular expression `/</g` would become `/<\/g` and never
+ * end, so only the two sequences the parser reacts to are.
+ */
+export function scriptText(code: string): string {
+  return code.replace(/<(\/script|!--)/gi, '\\x3c$1');
+}
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The directory of an installed package. Resolved from this module, not from the working
+ * directory, so a report can be written from anywhere; found from the package's main entry,
+ * because vega and vega-lite do not export their package.json or build files.
+ */
+function packageDir(name: string): string {
+  let dir = dirname(require.resolve(name));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === name) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the directory of package ${name} (resolved ${require.resolve(name)})`);
+    dir = parent;
+  }
+}
+
+/** The browser builds a report inlines, in load order: vega-lite needs vega, vega-embed both. */
+const BROWSER_BUILDS = [
+  { name: 'vega', file: 'build/vega.min.js' },
+  { name: 'vega-lite', file: 'build/vega-lite.min.js' },
+  { name: 'vega-embed', file: 'build/vega-embed.min.js' },
+] as const;
+
+let libraries: string | undefined;
+
+/**
+ * `<script>` elements with vega, vega-lite and vega-embed (about 0.8 MB), which define the
+ * globals `vega`, `vegaLite` and `vegaEmbed`. Read once per process: the files do not change
+ * while it runs.
+ */
+export function vegaScripts(): string {
+  libraries ??= BROWSER_BUILDS.map(({ name, file }) => {
+    const code = readFileSync(join(packageDir(name), file), 'utf8');
+    return `<script data-library="${name}">${scriptText(code)}</script>`;
+  }).join('\n');
+  return libraries;
+}

@@ -1,0 +1,194 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { METRICS, RECORD_FORMAT, type RunRecord } from '../../src/experiments/records.js';
+import { comparisonCharts, comparisonHtml } from '../../src/report/compare-report.js';
+import { summarizeComparison } from '../../src/report/comparison.js';
+import { scriptJson, scriptText } from '../../src/report/html.js';
+
+// An arm whose name tries to end the script element that holds the specs and run its own.
+const HOSTILE = '</script><script>window.pwned = 1</script><!--';
+const ARMS = ['default', HOSTILE, 'gpu-aware'];
+const SEEDS = [1, 2, 3];
+const VARIANTS = [1, 2, 3].map((i) => ({ name: `v${i}`, params: { 'cluster.nodes': 4 * i } }));
+
+/** A sweep whose runs have everything a chart is drawn for: gpus, autoscaling, pending pods, incidents. */
+function sweep() {
+  const records: RunRecord[] = [];
+  VARIANTS.forEach((v, vi) => {
+    ARMS.forEach((arm, a) => {
+      for (const seed of SEEDS) {
+        const noise = ((seed * 7 + a * 3) % 5) / 1000;
+        const time = Array.from({ length: 61 }, (_, i) => i * 120);
+        const metrics: Record<string, number | null> = Object.fromEntries(METRICS.map((m) => [m.key, 0]));
+        Object.assign(metrics, {
+          'utilization.cpu': 0.3 + 0.1 * a + 0.05 * vi + noise,
+          'pending.p99': 30 * (a + 1) / (vi + 1) + seed,
+          'availability.mean': 0.99 + 0.002 * a + noise,
+          mttr: 60 + 10 * a + seed,
+        });
+        records.push({
+          format: RECORD_FORMAT,
+          id: `${v.name}|${arm}|${seed}`,
+          variant: v.name,
+          params: v.params,
+          arm,
+          seed,
+          metrics,
+          series: {
+            time,
+            cpu: time.map((t) => 0.3 + 0.1 * a + 0.2 * Math.sin(t / 1800 + seed) ** 2),
+            memory: time.map(() => 0.25 + 0.05 * a + noise),
+            gpu: time.map((_, i) => (i === 30 ? null : 0.5 + 0.1 * a + noise)),
+            pending: time.map((_, i) => i % 4),
+            nodes: time.map((_, i) => 3 + Math.floor(i / 20) + a),
+            replicas: time.map((_, i) => 4 + (i % 7) + seed),
+          },
+          pendingCdf: Array.from({ length: 101 }, (_, q) => (q / 100) ** 3 * 100 * (a + 1) + seed),
+        });
+      }
+    });
+  });
+  const results = summarizeComparison(
+    { kind: 'sweep', scenario: 'web-tier <zone outage>', arms: ARMS, baseline: 'default', variants: VARIANTS, seeds: SEEDS, confidence: 0.95 },
+    records,
+  );
+  return { results, records };
+}
+
+const { results, records } = sweep();
+const charts = comparisonCharts(results, records);
+const html = comparisonHtml(results, charts);
+
+/** The script elements' opening tags, and the markup with every script's content removed. */
+function splitScripts(page: string): { openings: string[]; markup: string } {
+  const openings: string[] = [];
+  const markup = page.replace(/(<script\b[^>]*>)[\s\S]*?<\/script>/gi, (_m, open: string) => (openings.push(open), `${open}</script>`));
+  return { openings, markup };
+}
+
+describe('comparisonHtml', () => {
+  it('needs no network: no script, stylesheet or image is loaded from anywhere', () => {
+    const { openings, markup } = splitScripts(html);
+    // The specs, the three libraries and the code that draws the charts.
+    expect(openings).toHaveLength(5);
+    for (const open of openings) expect(open).not.toMatch(/\ssrc=/i);
+    expect(markup).not.toMatch(/<link\b/i);
+    expect(markup).not.toMatch(/https?:\/\//i);
+    expect(markup).not.toMatch(/\s(src|href)=/i);
+    expect(html.match(/data-library="[^"]*"/g)).toEqual(['data-library="vega"', 'data-library="vega-lite"', 'data-library="vega-embed"']);
+  });
+
+  it('ends each script element where it should, whatever the specs and libraries contain', () => {
+    // Exactly one `</script` per script element: no name, title or library code closes one early.
+    expect(html.match(/<\/script/gi)).toHaveLength(5);
+    expect(html).not.toContain('<!--');
+    const specs = /<script type="application\/json" id="chart-specs">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const parsed = JSON.parse(specs) as { name: string; spec: unknown }[];
+    expect(parsed.map((c) => c.name)).toEqual(charts.map((c) => c.name));
+    expect(JSON.stringify(parsed[0]!.spec)).toContain(JSON.stringify(HOSTILE));
+  });
+
+  it('has a container per chart and the tables, with names escaped', () => {
+    for (const c of charts) expect(html).toContain(`<div class="chart" id="chart-${c.name}" data-chart="${c.name}"`);
+    // Counted outside the scripts: vega-embed's tooltip code has a <table> of its own.
+    expect(splitScripts(html).markup.match(/<table>/g)).toHaveLength(VARIANTS.length);
+    expect(html).toContain('<h3>Variant v2 (cluster.nodes=8)</h3>');
+    expect(html).toContain('<title>Sweep: web-tier &lt;zone outage&gt;</title>');
+    expect(html).toContain('<th scope="col">&lt;/script&gt;&lt;script&gt;window.pwned = 1&lt;/script&gt;&lt;!--</th>');
+    expect(html).toMatch(/<td class="number significant better" title="significant, better">\+0\.\d{4} \[\+0\.\d{4}, \+0\.\d{4}\]\*<\/td>/);
+  });
+
+  it('is the same page every time', () => {
+    expect(comparisonHtml(results, comparisonCharts(results, [...records].reverse()))).toBe(html);
+  });
+});
+
+describe('inline script escaping', () => {
+  it('scriptJson parses back to the value and has no `<` at all', () => {
+    const value = { a: '</script><!-- x', b: [1, '\u2028'] };
+    const text = scriptJson(value);
+    expect(text).not.toContain('<');
+    expect(JSON.parse(text)).toEqual(value);
+  });
+
+  it('scriptText escapes `</script` and `<!--` so the code means the same, and leaves other `</` alone', () => {
+    const code = 'return ["</script>", `<!--${1}`, /<\\/SCRIPT>/.test("</SCRIPT>"), /<!--/u.test("a<!--"), "a</b".replace(/</g, "&lt;")];';
+    const escaped = scriptText(code);
+    expect(escaped).not.toMatch(/<\/script|<!--/i);
+    expect(escaped).toContain('/</g');
+    expect(new Function(escaped)()).toEqual(new Function(code)());
+  });
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`report.html browser test skipped: ${CHROMIUM} is missing (Debian: apt-get install chromium)`);
+}
+
+describe('report.html in a browser', () => {
+  it.skipIf(!haveChromium)(`draws every chart offline with no console or page error (needs ${CHROMIUM})`, async () => {
+    const { chromium } = await import('playwright-core');
+    const dir = mkdtempSync(join(tmpdir(), 'orchsim-report-html-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, html);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      // Anything but the file itself would be a network access: refuse it, and remember it.
+      const requested: string[] = [];
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url === pathToFileURL(file).href) return route.continue();
+        requested.push(url);
+        return route.abort();
+      });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      // Browser code as strings: the project compiles without the DOM types.
+      await page.waitForFunction(
+        `[...document.querySelectorAll('.chart')].every((e) => e.querySelector('svg, canvas') !== null || e.classList.contains('chart-error'))`,
+        undefined,
+        { timeout: 10_000 },
+      );
+      const drawn = await page.evaluate<{ name: string; error: string | null; marks: number }[]>(
+        `[...document.querySelectorAll('.chart')].map((e) => ({
+          name: e.dataset.chart,
+          error: e.classList.contains('chart-error') ? e.textContent : null,
+          marks: e.querySelectorAll('svg.marks g.role-mark').length,
+        }))`,
+      );
+      expect(drawn.map((d) => d.name)).toEqual(charts.map((c) => c.name));
+      for (const d of drawn) {
+        expect(d.error, d.name).toBeNull();
+        expect(d.marks, d.name).toBeGreaterThan(0);
+      }
+      expect(await page.evaluate('typeof window.pwned')).toBe('undefined');
+
+      // A tooltip for the sample nearest the pointer on an over-time chart.
+      const plot = page.locator('#chart-utilization-v1 svg.marks');
+      // The pointer reaches only what is on screen.
+      await plot.scrollIntoViewIfNeeded();
+      const box = (await plot.boundingBox())!;
+      // Several moves: the hover selection starts at the first pointer event inside the chart.
+      for (const f of [0.3, 0.35, 0.4]) await page.mouse.move(box.x + box.width * f, box.y + box.height * 0.5, { steps: 5 });
+      await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5_000 });
+      // 2 h of samples: hours on the time axis.
+      expect(await page.textContent('#vg-tooltip-element')).toMatch(/^Arm.+Time \(h\)[\d.]+cpu requested \/ allocatable[\d.]+$/);
+
+      expect(problems).toEqual([]);
+      expect(requested).toEqual([]);
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
