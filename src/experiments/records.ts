@@ -147,7 +147,8 @@ export function toRunRecord(
       time: rows.map((r) => r[col('time')]!),
       cpu: pick(col('cpu')),
       memory: pick(col('memory')),
-      gpu: pick(col('gpu')),
+      // No GPUs: no GPU series (rather than a line at 0), as for the metric.
+      gpu: out.result.cluster.allocatable.gpu > 0 ? pick(col('gpu')) : rows.map(() => null),
       pending: pick(col('pending')),
       ...(nodes ? { nodes, replicas } : {}),
     },
