@@ -60,7 +60,12 @@ describe('experiment plans', () => {
     expect(comparePlan(SMALL, { profiles: ['default', 'random'], seeds: 2, baseline: 'random' })).toMatchObject({ arms: ['default', 'random'], baseline: 'random', seeds: [3, 4] });
     expect(() => comparePlan(SMALL, { profiles: ['default'], baseline: 'nope' })).toThrow(/baseline "nope" is not one of the arms/);
     expect(() => comparePlan(SMALL, { profiles: ['default', 'default'] })).toThrow(/unique/);
-    expect(() => comparePlan(undefined)).toThrow(InputError);
+    // The built-in default scenario has a compare: block; a scenario without one needs --profiles.
+    expect(comparePlan(undefined).arms).toEqual(['default', 'binpack', 'spread']);
+    const bare = join(dir, 'bare.yaml');
+    writeFileSync(bare, read(SMALL).replace(/\ncompare:[\s\S]*$/, '\n'));
+    expect(() => comparePlan(bare)).toThrow(InputError);
+    expect(() => comparePlan(bare)).toThrow(/nothing to compare/);
   });
 
   it('sweep: every grid combination x arms x seeds, in a fixed order; shards partition it', () => {
