@@ -39,6 +39,15 @@ export { readAzureLlmTrace, parseAzureLlmTrace, rateBins, summarizeArrivals } fr
 // Experiments.
 export { FGD_POLICIES, prepareExperiment, runFgdExperiment, summarize as summarizeFgd } from './experiments/fgd.js';
 
+// Comparisons and sweeps: plans, runs (resumable, shardable), merge, statistics and reports.
+export { planTasks, runExperiment, runTask, shardTasks, type Arm, type ExperimentPlan, type RunTask, type Variant } from './experiments/compare.js';
+export { comparePlan, sweepPlan } from './experiments/plans.js';
+export { mergeShards } from './experiments/merge.js';
+export { METRICS, toRunRecord, type RunRecord } from './experiments/records.js';
+export { meanInterval, pairedDifference, tCritical, type MeanInterval, type PairedDifference } from './report/stats.js';
+export { formatComparison, resultsJSON, summarizeComparison, type ComparisonResults } from './report/comparison.js';
+export { comparisonCharts, writeComparisonReport } from './report/compare-report.js';
+
 // Utilities users need to build inputs.
 export { RandomStream, RandomStreams } from './util/random.js';
 export { InputError, formatIssue, type InputIssue } from './util/errors.js';

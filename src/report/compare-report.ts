@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RunRecord } from '../experiments/records.js';
 import { renderChart, type VegaLiteSpec } from './charts.js';
-import type { ComparisonResults, MetricComparison } from './comparison.js';
+import { formatNumber, type ComparisonResults, type MetricComparison } from './comparison.js';
 import { writeFilesAtomically } from './files.js';
 import { escapeHtml, scriptJson, vegaScripts } from './html.js';
 import type { MeanInterval } from './stats.js';
@@ -379,12 +379,6 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
 }
 
 /** A number for a table, with the precision formatComparison uses (comparison.ts). */
-function formatNumber(x: number, signed = false): string {
-  if (!Number.isFinite(x)) return '-';
-  const a = Math.abs(x);
-  const s = a !== 0 && (a < 0.001 || a >= 1e6) ? x.toExponential(2) : a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toFixed(4);
-  return signed && x > 0 ? `+${s}` : s;
-}
 
 function formatInterval(m: MeanInterval, signed = false): string {
   if (m.n === 0) return '-';

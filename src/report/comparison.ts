@@ -87,16 +87,22 @@ export function resultsJSON(results: ComparisonResults): string {
   return JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
 }
 
+/**
+ * A metric value for tables: 4 significant-ish digits for fractions, fewer decimals for large
+ * values, exponent form for very small or large ones; "-" when missing. `signed` adds "+".
+ */
+export function formatNumber(x: number, signed = false): string {
+  if (!Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  const s = a !== 0 && (a < 0.001 || a >= 1e6) ? x.toExponential(2) : a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toFixed(4);
+  return signed && x > 0 ? `+${s}` : s;
+}
+
 /** Fixed-width text tables, one per variant: mean [low, high] per arm, and the paired differences. */
 export function formatComparison(results: ComparisonResults): string {
   const pct = Math.round(results.confidence * 100);
   const lines: string[] = [];
-  const fmt = (x: number): string => {
-    if (!Number.isFinite(x)) return '-';
-    const a = Math.abs(x);
-    if (a !== 0 && (a < 0.001 || a >= 1e6)) return x.toExponential(2);
-    return a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toFixed(4);
-  };
+  const fmt = (x: number) => formatNumber(x);
   const interval = (m: MeanInterval) => (m.n === 0 ? '-' : m.n < 2 ? `${fmt(m.mean)}` : `${fmt(m.mean)} [${fmt(m.low)}, ${fmt(m.high)}]`);
   for (const g of results.groups) {
     const head = results.groups.length > 1 || Object.keys(g.params).length > 0
