@@ -1,28 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-/** Runs the built CLI as a user would (global-setup builds dist/ first). */
-function orchsim(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, ORCHSIM_DEBUG: '' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { orchsim, SMALL_SCENARIO } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-cli-'));
 const SMALL = join(dir, 'small.yaml');
-writeFileSync(SMALL, `
-name: small
-seed: 3
-horizon: 2h
-sampleInterval: 10m
-cluster:
-  pools:
-    - { name: n, count: 6, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }
-workloads:
-  - { type: service, name: web, replicas: 4, requests: { cpu: 1, memory: 1Gi } }
-  - type: batch
+writeFileSync(SMALL, `${SMALL_SCENARIO}  - type: batch
     name: jobs
     arrival: { poisson: { rate: 60/h } }
     duration: { exponential: { mean: 10m } }

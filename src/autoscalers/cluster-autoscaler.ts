@@ -311,7 +311,11 @@ export function simulateDrain(sim: ClusterSimulation, node: string, isDestinatio
 /** Re-applies drains found in earlier what-ifs (same cluster, so the same moves fit again). */
 export function replayDrains(sim: ClusterSimulation, drains: readonly Drain[]): void {
   if (drains.length === 0) return;
-  const byName = nodesByName(sim.nodes);
+  applyDrains(sim, drains, nodesByName(sim.nodes));
+}
+
+/** Removes each drained node and places its pods where the drain put them (nodes looked up by name). */
+function applyDrains(sim: ClusterSimulation, drains: readonly Drain[], byName: ReadonlyMap<string, NodeInfo>): void {
   for (const d of drains) {
     const n = byName.get(d.node);
     if (!n) continue;
@@ -761,16 +765,7 @@ class DrainPlanner {
 
   /** Removes the drained nodes and places their pods as they were placed. */
   private replay(sim: ClusterSimulation): void {
-    const byName = this.byName;
-    for (const d of this.drains) {
-      const n = byName.get(d.node);
-      if (!n) continue;
-      sim.removeNode(n);
-      for (const p of d.placements) {
-        const to = byName.get(p.node);
-        if (to) sim.place(p.pod, to);
-      }
-    }
+    applyDrains(sim, this.drains, this.byName);
   }
 
   /** A node with no pods is unneeded: later what-ifs remove it too. */

@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { comparePlan, sweepPlan } from '../experiments/plans.js';
-import type { RunRecord } from '../experiments/records.js';
-import { formatComparison, resultsJSON, summarizeComparison, type ComparisonResults } from '../report/comparison.js';
+import { formatComparison, resultsJSON, summarizeComparison } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
 import { formatDuration } from '../util/quantity.js';
 
@@ -223,11 +222,6 @@ function runProgress(enabled: boolean): { onRun: ((done: number, total: number) 
   };
 }
 
-/** Writes report.md, report.html and the charts for finished results (after results.json). */
-async function writeReport(dir: string, results: ComparisonResults, records: readonly RunRecord[]): Promise<string[]> {
-  return writeComparisonReport(dir, results, records);
-}
-
 program
   .command('compare')
   .description('Run scheduler profiles (or the arms of the scenario\'s `compare:` block) over the same seeds and compare them: mean and confidence interval per arm, and paired differences against a baseline.')
@@ -241,6 +235,7 @@ program
   .option('--json', 'print results.json on stdout instead of the tables')
   .addHelpText('after', `
 Examples:
+  $ orchsim compare                                                        # the default scenario's compare: block
   $ orchsim compare --profiles default,binpack,spread --seeds 10          # on the built-in default scenario
   $ orchsim compare scenarios/flash-crowd.yaml --out reports/flash-crowd-compare
   $ orchsim compare my-cluster.yaml --profiles default,binpack --baseline default --workers 2 --json
@@ -256,7 +251,7 @@ a difference is marked * when its confidence interval excludes 0.`)
     progress.clear();
     const results = outcome.results!;
     if (opts.out) {
-      const written = await writeReport(opts.out, results, outcome.records);
+      const written = await writeComparisonReport(opts.out, results, outcome.records);
       if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RESULTS_FILE)}, ${join(opts.out, RUNS_FILE)} and ${written.length} report files in ${opts.out}\n`);
     }
     if (opts.json) process.stdout.write(resultsJSON(results));
@@ -298,7 +293,7 @@ Examples:
     const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun });
     progress.clear();
     if (outcome.results) {
-      const written = await writeReport(opts.out, outcome.results, outcome.records);
+      const written = await writeComparisonReport(opts.out, outcome.results, outcome.records);
       if (opts.json) process.stdout.write(resultsJSON(outcome.results));
       else process.stdout.write(formatComparison(outcome.results));
       if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RESULTS_FILE)}, ${join(opts.out, RUNS_FILE)} and ${written.length} report files\n`);
@@ -315,7 +310,7 @@ program
   .action(async (dirs: string[], opts: { out: string; json?: boolean }) => {
     const merged = mergeShards(dirs);
     writeFilesAtomically(opts.out, { [PLAN_FILE]: planJSON(merged.plan), [RUNS_FILE]: runsJSONL(merged.records), [RESULTS_FILE]: resultsJSON(merged.results) });
-    const written = await writeReport(opts.out, merged.results, merged.records);
+    const written = await writeComparisonReport(opts.out, merged.results, merged.records);
     if (opts.json) process.stdout.write(resultsJSON(merged.results));
     else {
       process.stdout.write(formatComparison(merged.results));
@@ -332,7 +327,7 @@ program
     const records = orderRecords(plan, readRuns(join(dir, RUNS_FILE)).records);
     const results = summarizeComparison(plan, records);
     writeFilesAtomically(dir, { [RESULTS_FILE]: resultsJSON(results) });
-    const written = await writeReport(dir, results, records);
+    const written = await writeComparisonReport(dir, results, records);
     process.stderr.write(`rebuilt ${join(dir, RESULTS_FILE)} and ${written.length} report files from ${records.length} runs\n`);
   });
 

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadScenario } from '../scenario/index.js';
-import { parseYaml, zodIssues } from '../scenario/load.js';
+import { readYamlFile, zodIssues } from '../scenario/load.js';
 import { InputError } from '../util/errors.js';
 import type { Arm, ExperimentPlan, Variant } from './compare.js';
 
@@ -87,14 +87,7 @@ const sweepSchema = z.strictObject({
 
 /** The plan of `orchsim sweep SWEEP.yaml`: the grid's combinations x arms x seeds. */
 export function sweepPlan(file: string): ExperimentPlan {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ file, path: [], message: code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(e)}` });
-  }
-  const { value, locate } = parseYaml(text, file);
+  const { value, locate } = readYamlFile(file);
   const r = sweepSchema.safeParse(value ?? {});
   if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate));
   const s = r.data;

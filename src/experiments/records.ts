@@ -113,6 +113,7 @@ export function toRunRecord(
   };
   const ts = out.timeseries;
   const col = (name: string) => ts.columns.indexOf(name);
+  const timeCol = col('time');
   const rows = strided(ts.rows.length, MAX_SERIES_POINTS).map((i) => ts.rows[i]!);
   const pick = (c: number) => rows.map((r) => finite(r[c]!));
   let nodes: (number | null)[] | undefined;
@@ -127,7 +128,7 @@ export function toRunRecord(
     replicas = [];
     let j = 0;
     for (const r of rows) {
-      const t = r[col('time')]!;
+      const t = r[timeCol]!;
       while (j + 1 < a.rows.length && a.rows[j + 1]![at]! <= t) j++;
       const row = a.rows[j]!;
       const before = row[at]! <= t;
@@ -144,7 +145,7 @@ export function toRunRecord(
     seed: task.seed,
     metrics,
     series: {
-      time: rows.map((r) => r[col('time')]!),
+      time: rows.map((r) => r[timeCol]!),
       cpu: pick(col('cpu')),
       memory: pick(col('memory')),
       // No GPUs: no GPU series (rather than a line at 0), as for the metric.

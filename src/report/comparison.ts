@@ -102,8 +102,7 @@ export function formatNumber(x: number, signed = false): string {
 export function formatComparison(results: ComparisonResults): string {
   const pct = Math.round(results.confidence * 100);
   const lines: string[] = [];
-  const fmt = (x: number) => formatNumber(x);
-  const interval = (m: MeanInterval) => (m.n === 0 ? '-' : m.n < 2 ? `${fmt(m.mean)}` : `${fmt(m.mean)} [${fmt(m.low)}, ${fmt(m.high)}]`);
+  const interval = (m: MeanInterval) => (m.n === 0 ? '-' : m.n < 2 ? `${formatNumber(m.mean)}` : `${formatNumber(m.mean)} [${formatNumber(m.low)}, ${formatNumber(m.high)}]`);
   for (const g of results.groups) {
     const head = results.groups.length > 1 || Object.keys(g.params).length > 0
       ? `Variant ${g.variant}${Object.keys(g.params).length > 0 ? ` (${Object.entries(g.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})` : ''}`

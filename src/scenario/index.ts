@@ -1,8 +1,7 @@
 import { builtinProfiles } from '../schedulers/builtins.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
 import { BUILTIN_SCENARIO, defaultScenarioText } from './default.js';
-import { readFileSync } from 'node:fs';
-import { loadScenarioFile, parseYaml, validateScenario, type LoadedScenario, type Locator } from './load.js';
+import { loadScenarioFile, parseYaml, readYamlFile, validateScenario, type LoadedScenario, type Locator } from './load.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
 import { buildFramework, runScenario, type RunOptions, type RunOutput } from './runner.js';
 import { RandomStreams } from '../util/random.js';
@@ -26,9 +25,10 @@ export function loadScenario(file?: string): LoadedScenario {
  */
 export function parseScenario(file?: string): { file: string; value: unknown; locate: Locator } {
   if (file === undefined) return { file: BUILTIN_SCENARIO, ...parseYaml(defaultScenarioText(), BUILTIN_SCENARIO) };
-  const { file: f, locate } = loadScenarioFile(file);
-  // loadScenarioFile validated the file as written; the raw value is parsed again for changes.
-  return { file: f, value: parseYaml(readFileSync(file, 'utf8'), file).value, locate };
+  const { value, locate } = readYamlFile(file);
+  // Checked as written first, so a mistake in the file itself is reported at its position.
+  validateScenario(value, file, locate);
+  return { file, value, locate };
 }
 
 export interface PrepareOptions {

@@ -95,6 +95,12 @@ export function validateScenario(value: unknown, file: string, locate: Locator):
 
 /** Reads, parses and validates a scenario file. */
 export function loadScenarioFile(file: string): LoadedScenario {
+  const { value, locate } = readYamlFile(file);
+  return { file, doc: validateScenario(value, file, locate), locate };
+}
+
+/** Reads and parses a YAML file (scenario or sweep): a missing, unreadable or oversized file is an InputError. */
+export function readYamlFile(file: string): ParsedYaml {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -103,6 +109,5 @@ export function loadScenarioFile(file: string): LoadedScenario {
     throw new InputError({ file, path: [], message: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a scenario file' : `cannot read: ${code ?? String(e)}` });
   }
   if (text.length > MAX_SCENARIO_BYTES) throw new InputError({ file, path: [], message: `file is larger than ${MAX_SCENARIO_BYTES} bytes` });
-  const { value, locate } = parseYaml(text, file);
-  return { file, doc: validateScenario(value, file, locate), locate };
+  return parseYaml(text, file);
 }

@@ -7,7 +7,7 @@ import { resources } from '../api/resources.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
 import type { NodeSpec } from '../sim/cluster.js';
 import type { SimNodeGroup } from '../sim/simulation.js';
-import type { CrashModel, Workload } from '../sim/workload.js';
+import type { CrashModel, ServiceLoad, Workload } from '../sim/workload.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
 import { sizedPodSpecs } from '../workloads/batch.js';
 import { readManifests } from '../workloads/manifests.js';
@@ -62,16 +62,8 @@ export interface ResolvedScenario {
 
 /** A service's load model and HPA as data; runner.ts builds the run's curve and policy from it. */
 export interface ServiceModel {
-  readonly load?: {
-    readonly curve: LoadCurveSpec;
-    readonly trace?: RateBins | undefined;
-    readonly capacityPerReplica: number;
-    readonly utilizationAtCapacity: number;
-    readonly maxUtilization: number;
-    readonly memoryUtilization: number;
-    readonly slo: number;
-    readonly step: number;
-  } | undefined;
+  /** ServiceLoad with the curve as its spec (and trace bins), before a run builds it. */
+  readonly load?: Omit<ServiceLoad, 'curve'> & { readonly curve: LoadCurveSpec; readonly trace?: RateBins | undefined } | undefined;
   readonly hpa?: { readonly spec: HorizontalPodAutoscalerSpec; readonly syncPeriod: number } | undefined;
 }
 

@@ -171,16 +171,14 @@ export interface SimulationResult {
 
 const NO_NODE = -1;
 
-/** Quantiles at every whole percent (101 values), or none without samples. */
-function percentiles(samples: SampleBuffer): number[] {
-  const sorted = samples.sorted();
+/** Quantiles at every whole percent (101 values) of sorted samples, or none without samples. */
+function percentiles(sorted: Float64Array): number[] {
   if (sorted.length === 0) return [];
   return Array.from({ length: 101 }, (_, k) => quantileSorted(sorted, k / 100));
 }
 
-/** Mean and quantiles of pending times; all 0 when there are no samples. */
-function summarize(samples: SampleBuffer): DistributionSummary {
-  const sorted = samples.sorted();
+/** Mean and quantiles of sorted pending times; all 0 when there are no samples. */
+function summarize(sorted: Float64Array): DistributionSummary {
   const n = sorted.length;
   if (n === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
   let sum = 0;
@@ -1872,6 +1870,8 @@ export class Simulation {
     for (let id = 0; id < this.pods.length; id++) {
       if (this.pods.phase[id] === PodPhase.Pending && this.queue.attempts(id) > 0) unschedulable++;
     }
+    // Sorted once for the summary and the percentiles.
+    const pendingSorted = this.pending.sorted();
     return {
       horizon: this.cfg.horizon,
       nodes: c.liveNodes,
@@ -1892,8 +1892,8 @@ export class Simulation {
         failed: this.counts.failed,
         deleted: this.counts.deleted,
       },
-      pendingSeconds: summarize(this.pending),
-      pendingCdf: percentiles(this.pending),
+      pendingSeconds: summarize(pendingSorted),
+      pendingCdf: percentiles(pendingSorted),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
       incidents: incidentMetrics(this.incidents, this.areaNodes - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
       incidentList: this.incidents,
@@ -1922,7 +1922,7 @@ export class Simulation {
         scheduled: ws.scheduled,
         completed: ws.completed,
         pending: ws.created - ws.scheduled,
-        pendingSeconds: summarize(ws.pending),
+        pendingSeconds: summarize(ws.pending.sorted()),
       })),
       events: this.engine.processed,
       timeseries: this.rows,

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,26 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { mergeInto, planTasks, setPaths, shardTasks } from '../../src/experiments/compare.js';
 import { comparePlan, sweepPlan } from '../../src/experiments/plans.js';
 import { InputError } from '../../src/util/errors.js';
+import { orchsim, SMALL_SCENARIO } from '../helpers/cli.js';
 
-/** Runs the built CLI as a user would (global-setup builds dist/ first). */
-function orchsim(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, ORCHSIM_DEBUG: '' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-compare-'));
 const SMALL = join(dir, 'small.yaml');
-writeFileSync(SMALL, `
-name: small
-seed: 3
-horizon: 2h
-sampleInterval: 10m
-cluster:
-  pools:
-    - { name: n, count: 6, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }
-workloads:
-  - { type: service, name: web, replicas: 4, requests: { cpu: 1, memory: 1Gi } }
-  - type: batch
+writeFileSync(SMALL, `${SMALL_SCENARIO}  - type: batch
     name: jobs
     arrival: { poisson: { rate: 120/h } }
     duration: { exponential: { mean: 20m } }

@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+
+/** Runs the built CLI as a user would (global-setup builds dist/ first); no debug stack traces. */
+export function orchsim(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { encoding: 'utf8', env: { ...process.env, ORCHSIM_DEBUG: '' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The small scenario the CLI tests share: 6 nodes in 2 zones, a service and a batch stream, 2 hours. */
+export const SMALL_SCENARIO = `
+name: small
+seed: 3
+horizon: 2h
+sampleInterval: 10m
+cluster:
+  pools:
+    - { name: n, count: 6, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - { type: service, name: web, replicas: 4, requests: { cpu: 1, memory: 1Gi } }
+`;
