@@ -52,3 +52,13 @@ export { comparisonCharts, writeComparisonReport } from './report/compare-report
 export { RandomStream, RandomStreams } from './util/random.js';
 export { InputError, formatIssue, type InputIssue } from './util/errors.js';
 export { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from './util/quantity.js';
+
+// Production runtime: the kube-scheduler extender over any profile.
+export { Extender, REASON_NOT_IN_CACHE, type RequestView } from './runtime/extender.js';
+export { startExtenderServer, DEFAULT_HOST, DEFAULT_PORT, type ExtenderServer, type ServeOptions } from './runtime/server.js';
+export { decodeBindingArgs, decodeExtenderArgs, extenderPriority, MAX_EXTENDER_PRIORITY, type ExtenderArgs, type ExtenderFilterResult, type HostPriority } from './runtime/messages.js';
+export { RuntimeNode, RuntimeSnapshot } from './runtime/snapshot.js';
+export { KubeCache, type KubeCacheOptions } from './runtime/kube-cache.js';
+export { NO_CLUSTER_SOURCE, type ClusterSource } from './runtime/source.js';
+export { loadPluginModule, type PluginModule } from './runtime/plugin-module.js';
+export { nodeSpecFromNode, podSpecFromPod, podSpecFromPodSpec } from './workloads/kube.js';

@@ -21,6 +21,8 @@ import { comparePlan, sweepPlan } from '../experiments/plans.js';
 import { formatComparison, resultsJSON, summarizeComparison } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
 import { formatDuration } from '../util/quantity.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/server.js';
+import { SERVE_HELP, startServe, type ServeCliOptions } from './serve.js';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
 const EXIT_RUN_FAILED = 1;
@@ -329,6 +331,38 @@ program
     writeFilesAtomically(dir, { [RESULTS_FILE]: resultsJSON(results) });
     const written = await writeComparisonReport(dir, results, records);
     process.stderr.write(`rebuilt ${join(dir, RESULTS_FILE)} and ${written.length} report files from ${records.length} runs\n`);
+  });
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0..65535');
+  return n;
+}
+
+program
+  .command('serve')
+  .description('Serve a scheduler profile as a kube-scheduler extender (filter, prioritize, bind) over HTTP(S).')
+  .option('--profile <name>', 'profile to serve: a built-in one (see `orchsim profiles`) or one from --plugin (default: default)')
+  .option('--plugin <module>', 'a JavaScript module exporting your plugins (and optionally profiles)')
+  .option('--host <address>', 'address to listen on; loopback unless told otherwise', DEFAULT_HOST)
+  .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
+  .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (with --tls-key)')
+  .option('--tls-key <file>', 'PEM private key for --tls-cert')
+  .option('--kubeconfig <file>', 'watch pods and nodes through this cluster\'s API server (see below)')
+  .option('--seed <n>', 'seed of the random streams plugins draw from', parseSeed, 0)
+  .option('--max-body-bytes <n>', 'largest request body accepted', parseCount, DEFAULT_MAX_BODY_BYTES)
+  .option('--request-timeout <seconds>', 'time a client has to send a whole request', parsePositive, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
+  .addHelpText('after', SERVE_HELP)
+  .action(async (opts: ServeCliOptions) => {
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const { server, cache, profile } = await startServe(opts, log);
+    log(`orchsim serve: profile ${profile} on ${server.url} (${cache ? `pods and nodes from ${opts.kubeconfig}` : 'no --kubeconfig: nodes look empty, see --help'})`);
+    const stop = () => {
+      cache?.stop();
+      void server.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
 
 const experiment = program.command('experiment').description('Run a published experiment protocol.');

@@ -7,6 +7,7 @@ import {
 import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
+import { REASON_NODE_NAME } from './plugins/node-name.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 
 /** minFeasibleNodesToFind and the adaptive rule (pkg/scheduler/schedule_one.go). */
@@ -271,7 +272,45 @@ export class Framework implements Scheduler {
       }
 
       // PreScore, Score, NormalizeScore, weighted sum.
-      point = 'PreScore';
+      const total = this.scoreInto(state, pod, feasible, snapshot);
+
+      // selectHost: the top total score. Ties: reservoir sampling as kube-scheduler's selectHost
+      // (random), scan order (first), or the run's fixed node rank (rank).
+      point = 'selectHost';
+      let best = 0;
+      let maxScore = total[0]!;
+      let ties = 1;
+      const randomTies = this.tieBreak === 'random';
+      for (let i = 1; i < count; i++) {
+        const t = total[i]!;
+        if (t > maxScore) {
+          maxScore = t;
+          best = i;
+          ties = 1;
+        } else if (t === maxScore && randomTies) {
+          ties++;
+          if (random.next() * ties < 1) best = i;
+        }
+      }
+      const chosen = this.tieBreak === 'rank' ? this.lowestRank(feasible, total, maxScore, snapshot, random) : feasible[best]!;
+      point = 'Reserve';
+      return this.reserve(state, pod, chosen, snapshot);
+    } catch (e) {
+      if (e instanceof PluginError) throw e;
+      throw new PluginError(plugin, point, pod.name, current?.name, e);
+    }
+  }
+
+  /**
+   * PreScore, Score, NormalizeScore and the weighted sum over `feasible`: the totals, in a
+   * buffer reused by the next call (entries 0..feasible.length-1).
+   */
+  private scoreInto(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot): Float64Array {
+    const count = feasible.length;
+    let plugin = '';
+    let point = 'PreScore';
+    let current: NodeInfo | undefined;
+    try {
       const skipScore = this.skipScore;
       skipScore.fill(0);
       const weighted = this.scores;
@@ -313,32 +352,45 @@ export class Framework implements Scheduler {
           total[i] = total[i]! + weight * v;
         }
       }
-
-      // selectHost: the top total score. Ties: reservoir sampling as kube-scheduler's selectHost
-      // (random), scan order (first), or the run's fixed node rank (rank).
-      point = 'selectHost';
-      let best = 0;
-      let maxScore = total[0]!;
-      let ties = 1;
-      const randomTies = this.tieBreak === 'random';
-      for (let i = 1; i < count; i++) {
-        const t = total[i]!;
-        if (t > maxScore) {
-          maxScore = t;
-          best = i;
-          ties = 1;
-        } else if (t === maxScore && randomTies) {
-          ties++;
-          if (random.next() * ties < 1) best = i;
-        }
-      }
-      const chosen = this.tieBreak === 'rank' ? this.lowestRank(feasible, total, maxScore, snapshot, random) : feasible[best]!;
-      point = 'Reserve';
-      return this.reserve(state, pod, chosen, snapshot);
+      return total;
     } catch (e) {
-      if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
     }
+  }
+
+  /**
+   * The extender's filter: PreFilter once, then every Filter on every candidate, with no
+   * percentageOfNodesToScore (kube-scheduler has already chosen the candidates it sends).
+   * Returns the nodes that pass, in order; `rejected` hears each other node with its status (a
+   * PreFilter rejection applies to every candidate).
+   */
+  filterNodes(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], rejected: (node: NodeInfo, status: Status) => void): NodeInfo[] {
+    return this.runFilters(pod, snapshot, candidates, Infinity, rejected);
+  }
+
+  /**
+   * The extender's prioritize: the weighted total score of each of `nodes`, which kube-scheduler
+   * has already filtered, and the sum of the weights of the Score plugins that ran (a plugin
+   * whose PreScore returned Skip has nothing to say about this pod): each total lies in 0..100
+   * times that weight. PreFilter runs first, its verdict ignored, so a plugin's Score may read
+   * what its PreFilter stored, as in one upstream cycle.
+   */
+  scoreNodes(pod: PodInfo, snapshot: ClusterSnapshot, nodes: readonly NodeInfo[]): { totals: Float64Array; weight: number } {
+    const state: CycleState = new Map();
+    let plugin = '';
+    try {
+      for (const p of this.preFilters) {
+        plugin = p.name;
+        p.preFilter(state, pod, snapshot);
+      }
+    } catch (e) {
+      throw new PluginError(plugin, 'PreFilter', pod.name, undefined, e);
+    }
+    if (nodes.length === 0) return { totals: new Float64Array(0), weight: 0 };
+    const totals = this.scoreInto(state, pod, nodes, snapshot).slice(0, nodes.length);
+    let weight = 0;
+    for (let s = 0; s < this.scores.length; s++) if (this.skipScore[s] === 0) weight += this.scores[s]!.weight;
+    return { totals, weight };
   }
 
   /**
@@ -346,6 +398,10 @@ export class Framework implements Scheduler {
    * candidates must belong to `snapshot` (their index is their position in snapshot.nodes).
    */
   findFeasible(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], limit: number): NodeInfo[] {
+    return this.runFilters(pod, snapshot, candidates, limit, undefined);
+  }
+
+  private runFilters(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], limit: number, rejected: ((node: NodeInfo, status: Status) => void) | undefined): NodeInfo[] {
     const out: NodeInfo[] = [];
     if (limit <= 0 || candidates.length === 0) return out;
     const state: CycleState = new Map();
@@ -358,24 +414,30 @@ export class Framework implements Scheduler {
         plugin = p.name;
         const s = p.preFilter(state, pod, snapshot);
         if (s === null) continue;
-        if (s.code === 'Skip') skipped.add(p);
-        else return out;
+        if (s.code === 'Skip') {
+          skipped.add(p);
+          continue;
+        }
+        if (rejected) for (const node of candidates) rejected(node, s);
+        return out;
       }
       const filters = this.filters.filter((f) => !skipped.has(f));
       point = 'Filter';
       const pinned = pod.spec.nodeName;
       for (const node of candidates) {
-        if (pinned !== undefined && node.name !== pinned) continue;
+        if (pinned !== undefined && node.name !== pinned) {
+          rejected?.(node, REASON_NODE_NAME);
+          continue;
+        }
         current = node;
-        let ok = true;
+        let status: Status | null = null;
         for (const f of filters) {
           plugin = f.name;
-          if (f.filter(state, pod, node, snapshot) !== null) {
-            ok = false;
-            break;
-          }
+          status = f.filter(state, pod, node, snapshot);
+          if (status !== null) break;
         }
-        if (ok && out.push(node) >= limit) break;
+        if (status !== null) rejected?.(node, status);
+        else if (out.push(node) >= limit) break;
       }
       return out;
     } catch (e) {

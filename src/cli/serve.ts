@@ -1,0 +1,103 @@
+/**
+ * `orchsim serve`: composes a profile (built-in, or from a user's plugin module), the framework
+ * the simulator would run, an optional API-server cache, and the extender HTTP server.
+ */
+import { readFileSync } from 'node:fs';
+import type { ProfileConfig } from '../api/framework.js';
+import { Extender } from '../runtime/extender.js';
+import { KubeCache } from '../runtime/kube-cache.js';
+import { loadPluginModule, profileWithPlugins } from '../runtime/plugin-module.js';
+import { startExtenderServer, type ExtenderServer } from '../runtime/server.js';
+import type { ClusterSource } from '../runtime/source.js';
+import { buildFramework } from '../scenario/runner.js';
+import { BUILTIN_PROFILES, builtinPlugins } from '../schedulers/builtins.js';
+import { InputError } from '../util/errors.js';
+import { RandomStreams } from '../util/random.js';
+
+export interface ServeCliOptions {
+  readonly profile?: string | undefined;
+  readonly plugin?: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly tlsCert?: string | undefined;
+  readonly tlsKey?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+  readonly seed: number;
+  readonly maxBodyBytes: number;
+  readonly requestTimeout: number;
+}
+
+export const SERVE_HELP = `
+What the extender knows:
+  Without --kubeconfig it knows only what each request carries. kube-scheduler sends a plain
+  extender (nodeCacheCapable: false) whole Node objects but never the pods running on them, so
+  every node looks empty: resource fit and scores, pod counts, spreading and pod (anti-)affinity
+  see no existing pods. Requests with NodeNames (nodeCacheCapable: true) and the bind verb
+  are refused.
+  With --kubeconfig it watches pods and nodes through the API server (client-go style informers
+  from @kubernetes/client-node) and counts every bound, unfinished pod on its node; it then also
+  answers NodeNames requests from its node cache and binds pods (bindVerb) by creating a Binding.
+
+Endpoints:
+  POST <prefix>/filter       ExtenderArgs -> ExtenderFilterResult
+  POST <prefix>/prioritize   ExtenderArgs -> HostPriorityList (framework score 0..100 mapped to 0..10)
+  POST <prefix>/bind         ExtenderBindingArgs -> ExtenderBindingResult (needs --kubeconfig)
+  GET  /healthz, /metrics    liveness; Prometheus text (requests, latency, filter rejections by reason)
+
+Examples:
+  $ orchsim serve --profile binpack
+  $ orchsim serve --plugin ./my-plugin.js --port 9000
+  $ orchsim serve --profile default --kubeconfig ~/.kube/config --host 0.0.0.0 \\
+      --tls-cert tls.crt --tls-key tls.key
+  See deploy/kubernetes/ for a KubeSchedulerConfiguration and a Deployment.`;
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new InputError({ file, path: [], message: `cannot read the TLS ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+  }
+}
+
+/** The profile to serve and the registry holding its plugins. */
+async function resolveProfile(opts: ServeCliOptions): Promise<{ profile: ProfileConfig; registry: ReturnType<typeof builtinPlugins> }> {
+  const registry = builtinPlugins();
+  const profiles = new Map(BUILTIN_PROFILES.map((p) => [p.name, p]));
+  let fallback: ProfileConfig = BUILTIN_PROFILES[0]!;
+  if (opts.plugin) {
+    const mod = await loadPluginModule(opts.plugin);
+    for (const [i, p] of mod.plugins.entries()) {
+      if (registry.has(p.name)) throw new InputError({ file: opts.plugin, path: ['plugins', i, 'name'], message: `plugin "${p.name}" is already a built-in plugin; give yours another name` });
+      registry.register(p);
+    }
+    for (const p of mod.profiles) profiles.set(p.name, p);
+    fallback = mod.profiles[0] ?? profileWithPlugins(BUILTIN_PROFILES[0]!, mod, `${BUILTIN_PROFILES[0]!.name}+${mod.plugins.map((p) => p.name).join('+')}`);
+  }
+  if (opts.profile === undefined) return { profile: fallback, registry };
+  const profile = profiles.get(opts.profile);
+  if (!profile) throw new InputError({ file: '--profile', path: [], message: `unknown profile "${opts.profile}" (known: ${[...profiles.keys()].join(', ')})` });
+  return { profile, registry };
+}
+
+export async function startServe(opts: ServeCliOptions, log: (line: string) => void): Promise<{ server: ExtenderServer; cache: KubeCache | undefined; profile: string }> {
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    throw new InputError({ file: opts.tlsCert ? '--tls-key' : '--tls-cert', path: [], message: 'TLS needs both --tls-cert and --tls-key' });
+  }
+  const tls = opts.tlsCert && opts.tlsKey ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'key') } : undefined;
+  const { profile, registry } = await resolveProfile(opts);
+  const framework = buildFramework(profile, new RandomStreams(opts.seed), registry, { file: opts.plugin ?? `profile ${profile.name}` });
+  const cache = opts.kubeconfig ? await KubeCache.start({ kubeconfig: opts.kubeconfig, log }) : undefined;
+  const source: ClusterSource | undefined = cache;
+  const extender = new Extender(framework, source);
+  try {
+    const server = await startExtenderServer(extender, { host: opts.host, port: opts.port, tls, maxBodyBytes: opts.maxBodyBytes, requestTimeoutMs: opts.requestTimeout * 1000, log });
+    return { server, cache, profile: profile.name };
+  } catch (e) {
+    cache?.stop();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new InputError({ file: '--port', path: [], message: `cannot listen on ${opts.host}:${opts.port}: ${code}` });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * `orchsim serve`: the extender verbs over HTTP(S), plus /healthz and /metrics.
+ *
+ * kube-scheduler POSTs JSON to `<urlPrefix>/<verb>`; any path whose last segment is a verb is
+ * accepted, so urlPrefix may carry a path ("http://host:8888/scheduler"). Every failure is an
+ * HTTP status with a JSON body `{"Error": "..."}`: 400 for a body that is not a valid message,
+ * 413 for an oversized one, 408 for a client too slow to send it, 500 naming the plugin when a
+ * plugin throws. One bad request never affects the others.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { PluginError } from '../schedulers/framework.js';
+import { InputError } from '../util/errors.js';
+import type { Extender } from './extender.js';
+import { decodeBindingArgs, decodeExtenderArgs } from './messages.js';
+
+export interface ServeOptions {
+  /** Default 127.0.0.1: loopback unless told otherwise. */
+  readonly host?: string | undefined;
+  /** Default 8888; 0 picks a free port. */
+  readonly port?: number | undefined;
+  /** PEM certificate and key: serve HTTPS. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
+  /** Largest request body accepted (default 64 MiB: a 1,500-node NodeList of full Node objects fits). */
+  readonly maxBodyBytes?: number | undefined;
+  /** Time a client has to send a whole request (default 10 s; kube-scheduler's own timeout is 5 s). */
+  readonly requestTimeoutMs?: number | undefined;
+  /** Where one line per server error goes (default: nowhere). */
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+export const DEFAULT_PORT = 8888;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+export const VERBS = ['filter', 'prioritize', 'bind'] as const;
+type Verb = (typeof VERBS)[number];
+
+export interface ExtenderServer {
+  readonly url: string;
+  readonly server: Server;
+  readonly metrics: Registry;
+  close(): Promise<void>;
+}
+
+/** A request that gets a 4xx: the status and the message. */
+class RequestError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function metricsFor(registry: Registry) {
+  collectDefaultMetrics({ register: registry, prefix: 'orchsim_' });
+  return {
+    requests: new Counter({ name: 'orchsim_extender_requests_total', help: 'Extender requests by verb and HTTP status code.', labelNames: ['verb', 'code'], registers: [registry] }),
+    duration: new Histogram({
+      name: 'orchsim_extender_request_duration_seconds',
+      help: 'Time from the end of the request body to the response, by verb.',
+      labelNames: ['verb'],
+      // kube-scheduler gives an extender 5 s by default (httpTimeout).
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    rejections: new Counter({ name: 'orchsim_extender_filter_rejections_total', help: 'Nodes rejected by filter, by reason.', labelNames: ['reason'], registers: [registry] }),
+    filtered: new Counter({ name: 'orchsim_extender_filter_nodes_total', help: 'Nodes examined by filter.', registers: [registry] }),
+  };
+}
+
+/** Reads the body up to `limit` bytes; a larger one is refused with 413 as soon as it is known. */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new RequestError(413, `request body of ${declared} bytes is larger than the limit of ${limit} bytes (--max-body-bytes)`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new RequestError(413, `request body is larger than the limit of ${limit} bytes (--max-body-bytes)`));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')));
+    req.on('error', (e) => reject(new RequestError(400, `cannot read the request body: ${e.message}`)));
+    req.on('aborted', () => reject(new RequestError(400, 'the client aborted the request')));
+  });
+}
+
+function parseJson(text: string, what: string): unknown {
+  if (text.trim() === '') throw new RequestError(400, `${what}: empty body, expected a JSON object`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RequestError(400, `${what}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function verbOf(path: string): Verb | undefined {
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return (VERBS as readonly string[]).includes(last) ? (last as Verb) : undefined;
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startExtenderServer(extender: Extender, options: ServeOptions = {}): Promise<ExtenderServer> {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const log = options.log ?? (() => {});
+  const registry = new Registry();
+  const m = metricsFor(registry);
+
+  async function handleVerb(verb: Verb, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const what = `POST ${req.url ?? ''}`;
+    const body = parseJson(await readBody(req, limit), what);
+    const start = process.hrtime.bigint();
+    let status = 200;
+    let out: string;
+    try {
+      if (verb === 'bind') {
+        const error = await extender.bind(decodeBindingArgs(body, what));
+        out = JSON.stringify({ Error: error });
+        if (error !== '') status = extender.source.bind ? 500 : 404;
+      } else {
+        const args = decodeExtenderArgs(body, what);
+        if (verb === 'filter') {
+          const result = extender.filter(args, args.nodeObjects);
+          m.filtered.inc(args.nodes?.length ?? args.nodeNames?.length ?? 0);
+          for (const reason of Object.values(result.FailedNodes)) m.rejections.inc({ reason });
+          for (const reason of Object.values(result.FailedAndUnresolvableNodes)) m.rejections.inc({ reason });
+          out = JSON.stringify(result);
+        } else {
+          out = JSON.stringify(extender.prioritize(args));
+        }
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw new RequestError(400, e.message);
+      if (e instanceof PluginError) {
+        status = 500;
+        out = JSON.stringify({ Error: `profile ${extender.profile}: ${e.message}` });
+        log(`orchsim serve: ${what}: ${e.message}`);
+      } else {
+        throw e;
+      }
+    }
+    send(res, status, out);
+    m.duration.observe({ verb }, Number(process.hrtime.bigint() - start) / 1e9);
+    m.requests.inc({ verb, code: String(status) });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'GET' && path === '/healthz') {
+      send(res, 200, 'ok', 'text/plain');
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      send(res, 200, await registry.metrics(), registry.contentType);
+      return;
+    }
+    const verb = verbOf(path);
+    if (!verb) {
+      req.resume();
+      send(res, 404, JSON.stringify({ Error: `no such endpoint: ${req.method} ${path} (POST .../filter, .../prioritize, .../bind; GET /healthz, /metrics)` }));
+      return;
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      res.setHeader('allow', 'POST');
+      send(res, 405, JSON.stringify({ Error: `${verb} takes POST, not ${req.method}` }));
+      m.requests.inc({ verb, code: '405' });
+      return;
+    }
+    try {
+      await handleVerb(verb, req, res);
+    } catch (e) {
+      const status = e instanceof RequestError ? e.status : 500;
+      const message = e instanceof Error ? e.message : String(e);
+      if (status >= 500) log(`orchsim serve: ${req.method} ${path}: ${e instanceof Error ? e.stack : message}`);
+      if (status === 413) res.setHeader('connection', 'close');
+      send(res, status, JSON.stringify({ Error: message }));
+      m.requests.inc({ verb, code: String(status) });
+    }
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((e: unknown) => {
+      log(`orchsim serve: ${String(e)}`);
+      send(res, 500, JSON.stringify({ Error: 'internal error' }));
+    });
+  };
+  const serverOptions = {
+    requestTimeout,
+    headersTimeout: Math.min(requestTimeout, 60_000),
+    // How often Node checks requestTimeout/headersTimeout; its default of 30 s would let a slow
+    // client hold a connection for that long.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)),
+    keepAliveTimeout: 5_000,
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener)
+    : createHttpServer(serverOptions, listener);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP or a timeout: answer if the socket still can, never throw.
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+  });
+
+  const host = options.host ?? DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `${options.tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
+    server,
+    metrics: registry,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,155 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { gpuRequest, selectGpusBestFit } from '../../src/api/gpu.js';
+import type { PodInfo } from '../../src/api/pod.js';
+import { Extender } from '../../src/runtime/extender.js';
+import { decodeExtenderArgs, extenderPriority } from '../../src/runtime/messages.js';
+import { buildFramework } from '../../src/scenario/runner.js';
+import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
+import { ClusterState } from '../../src/sim/cluster.js';
+import { RandomStreams } from '../../src/util/random.js';
+import { nodeSpecFromNode, podSpecFromPod } from '../../src/workloads/kube.js';
+import { clusterCaseArb, nodeList, StaticSource, v1Node, v1Pod, type ClusterCase, type Json } from '../helpers/extender.js';
+
+/** ORCHSIM_PROPERTY_SCALE=20 multiplies numRuns, for a longer hunt than CI affords. */
+const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
+
+const profile = (name: string) => BUILTIN_PROFILES.find((p) => p.name === name)!;
+const framework = (name: string) => buildFramework(profile(name), new RandomStreams(7));
+
+/**
+ * The simulator's side of a case: a ClusterState with the same nodes and the same pods bound in
+ * the same order (GPU devices by best fit, as the runtime replays them). Existing GPU pods that
+ * cannot get devices are dropped from the case, for both sides.
+ */
+function simulatorSide(c: ClusterCase): { cluster: ClusterState; pods: Json[] } {
+  const cluster = new ClusterState(c.nodes.length);
+  for (const n of c.nodes) cluster.addNode(nodeSpecFromNode(n, { file: 'node' }));
+  const kept: Json[] = [];
+  c.pods.forEach((p, i) => {
+    const spec = podSpecFromPod(p, { file: 'pod' });
+    const node = cluster.nodeByName(spec.nodeName!)!;
+    const req = gpuRequest(spec.requests);
+    const gpus = req ? selectGpusBestFit(node, req) : undefined;
+    if (req && !gpus) return;
+    const meta = p['metadata'] as { name: string };
+    const pod: PodInfo = { id: kept.length, name: `default/${meta.name}`, spec };
+    cluster.bind(pod, node.index, gpus);
+    kept.push(p);
+    void i;
+  });
+  return { cluster, pods: kept };
+}
+
+describe('extender parity with the simulator framework', () => {
+  for (const name of ['default', 'binpack', 'spread']) {
+    it(`${name}: filter equals the framework's filters and prioritize ranks as the framework scores`, () => {
+      fc.assert(
+        fc.property(clusterCaseArb, (c) => {
+          const { cluster, pods } = simulatorSide(c);
+          const sim = framework(name);
+          // The extender runs as deployed: with a cache of the cluster's pods and nodes.
+          const extender = new Extender(framework(name), new StaticSource(pods, c.nodes));
+          const args = decodeExtenderArgs({ Pod: c.pod, Nodes: nodeList(c.nodes) }, 'test');
+
+          // Filter: the same nodes pass, the same reasons for the others.
+          const simReasons = new Map<string, string>();
+          const simFeasible = sim.filterNodes(args.pod, cluster, cluster.nodes, (n, s) => simReasons.set(n.name, s.reason));
+          const filtered = extender.filter(args, args.nodeObjects);
+          expect(filtered.NodeNames).toEqual(simFeasible.map((n) => n.name));
+          expect(new Map(Object.entries({ ...filtered.FailedNodes, ...filtered.FailedAndUnresolvableNodes }))).toEqual(simReasons);
+          expect((filtered.Nodes!.items as Json[]).map((n) => (n['metadata'] as { name: string }).name)).toEqual(filtered.NodeNames);
+          if (simFeasible.length === 0) return;
+
+          // Prioritize over what kube-scheduler would send: the nodes that passed.
+          const prioArgs = decodeExtenderArgs({ Pod: c.pod, Nodes: nodeList(filtered.Nodes!.items as Json[]) }, 'test');
+          const priorities = extender.prioritize(prioArgs);
+          expect(priorities.map((p) => p.Host)).toEqual(filtered.NodeNames);
+          const { totals, weight } = sim.scoreNodes(args.pod, cluster, simFeasible);
+          priorities.forEach((p, i) => {
+            expect(p.Score).toBe(extenderPriority(totals[i]!, weight));
+            expect(Number.isInteger(p.Score) && p.Score >= 0 && p.Score <= 10).toBe(true);
+          });
+          // Ranking: a node the framework scores higher never gets a lower priority.
+          for (let a = 0; a < totals.length; a++) {
+            for (let b = 0; b < totals.length; b++) {
+              if (totals[a]! > totals[b]!) expect(priorities[a]!.Score).toBeGreaterThanOrEqual(priorities[b]!.Score);
+            }
+          }
+          // The framework's own decision on the same snapshot gets the top priority.
+          const chosen = sim.schedule(args.pod, cluster, new RandomStreams(1).get('tie'));
+          expect(chosen).toBeGreaterThanOrEqual(0);
+          const top = Math.max(...priorities.map((p) => p.Score));
+          expect(priorities.find((p) => p.Host === cluster.nodes[chosen]!.name)!.Score).toBe(top);
+        }),
+        { numRuns: 150 * SCALE },
+      );
+    });
+  }
+});
+
+describe('extender without a pod cache', () => {
+  it('sees only the request: existing pods are unknown, so a full node looks empty', () => {
+    const nodes = [v1Node('n1', { cpu: '2' })];
+    const pod = v1Pod('p', { cpu: '1500m' });
+    const withCache = new Extender(framework('default'), new StaticSource([v1Pod('busy', { cpu: '1', nodeName: 'n1' })]));
+    const without = new Extender(framework('default'));
+    const args = decodeExtenderArgs({ Pod: pod, Nodes: nodeList(nodes) }, 'test');
+    expect(without.filter(args).NodeNames).toEqual(['n1']);
+    expect(withCache.filter(args).FailedNodes).toEqual({ n1: 'Insufficient cpu' });
+  });
+
+  it('reports NodeNames it has no node for as failed, and refuses bind', async () => {
+    const e = new Extender(framework('default'));
+    const args = decodeExtenderArgs({ Pod: v1Pod('p'), NodeNames: ['a', 'b'] }, 'test');
+    const r = e.filter(args);
+    expect(r.NodeNames).toEqual([]);
+    expect(Object.keys(r.FailedNodes)).toEqual(['a', 'b']);
+    expect(r.Nodes).toBeNull();
+    expect(await e.bind({ podName: 'p', podNamespace: 'default', podUID: 'u', node: 'a' })).toMatch(/--kubeconfig/);
+  });
+
+  it('answers NodeNames from the source and reuses node views while nothing changed', () => {
+    const nodes = [v1Node('n1'), v1Node('n2', { cpu: '1' })];
+    const e = new Extender(framework('default'), new StaticSource([], nodes));
+    const args = decodeExtenderArgs({ pod: v1Pod('p', { cpu: '2' }), nodenames: ['n1', 'n2'] }, 'test');
+    const first = e.view(args).snapshot.nodes;
+    expect(e.filter(args)).toMatchObject({ NodeNames: ['n1'], FailedNodes: { n2: 'Insufficient cpu' } });
+    expect(e.view(args).snapshot.nodes[0]).toBe(first[0]);
+  });
+});
+
+describe('extender messages', () => {
+  it('accepts the Go field names in any case, as encoding/json does', () => {
+    for (const [pod, nodes] of [['Pod', 'Nodes'], ['pod', 'nodes'], ['POD', 'nOdEs']] as const) {
+      const args = decodeExtenderArgs({ [pod]: v1Pod('x', { cpu: '250m' }), [nodes]: nodeList([v1Node('n1')]) }, 'test');
+      expect(args.pod.spec.requests.milliCPU).toBe(250);
+      expect(args.nodes!.map((n) => n.name)).toEqual(['n1']);
+    }
+  });
+
+  it('converts init containers and overhead with the shared converter (effective request)', () => {
+    const args = decodeExtenderArgs({ Pod: v1Pod('x', { cpu: '250m', initCpu: '2' }), NodeNames: [] }, 'test');
+    expect(args.pod.spec.requests.milliCPU).toBe(2000);
+  });
+
+  it('names the path of every problem', () => {
+    let message = '';
+    try {
+      decodeExtenderArgs({ Pod: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', resources: { requests: { cpu: 'lots' } } }] } }, Nodes: { items: [{ metadata: { name: 'n' }, status: { allocatable: { memory: 'x' } } }] } }, 'POST /filter');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('POST /filter');
+    expect(message).toContain('Pod.spec.containers[0].resources.requests.cpu');
+    expect(message).toContain('Nodes.items[0].status.allocatable.memory');
+  });
+
+  it('maps 0..100 per unit of weight onto 0..10, monotonically', () => {
+    expect(extenderPriority(0, 3)).toBe(0);
+    expect(extenderPriority(300, 3)).toBe(10);
+    expect(extenderPriority(150, 3)).toBe(5);
+    expect(extenderPriority(50, 0)).toBe(0);
+    fc.assert(fc.property(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (a, b) => (a <= b ? extenderPriority(a, 1) <= extenderPriority(b, 1) : true)));
+  });
+});
