@@ -90,8 +90,8 @@ function pod(name, app, nodeName) {
 const APPS = ['web', 'cart', 'search', 'payments', 'catalog'];
 const nodes = Array.from({ length: NODES }, (_, i) => node(i));
 const incoming = pod('web-7c9f8d-abcde', 'web');
-const nodeListBody = JSON.stringify({ Pod: incoming, Nodes: { apiVersion: 'v1', kind: 'NodeList', metadata: {}, items: nodes } });
-const nodeNamesBody = JSON.stringify({ Pod: incoming, NodeNames: nodes.map((n) => n.metadata.name) });
+export const nodeListBody = JSON.stringify({ Pod: incoming, Nodes: { apiVersion: 'v1', kind: 'NodeList', metadata: {}, items: nodes } });
+export const nodeNamesBody = JSON.stringify({ Pod: incoming, NodeNames: nodes.map((n) => n.metadata.name) });
 
 // ---- the server processes --------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ async function serveChild(mode) {
     }
     pods.set(s.name, list);
   }
-  const source = { podsOn: (n) => pods.get(n) ?? [], node: (n) => byName.get(n), nodes: () => specs };
+  const source = { podsOn: (n) => pods.get(n) ?? [], node: (n) => byName.get(n), nodes: () => specs, generation: 0 };
   const framework = buildFramework(BUILTIN_PROFILES.find((p) => p.name === 'default'), new RandomStreams(0));
   const server = await startExtenderServer(new Extender(framework, source), { port: 0 });
   console.log(`listening ${server.url}`);
@@ -203,7 +203,11 @@ export async function run({ duration = 10 } = {}) {
 
 if (isMain(import.meta.url)) {
   const i = process.argv.indexOf('--server');
-  if (i > 0) await serveChild(process.argv[i + 1]);
+  if (i > 0) {
+    // Exit cleanly on a signal, so --cpu-prof can write its profile.
+    for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(0));
+    await serveChild(process.argv[i + 1]);
+  }
   else {
     const d = process.argv.indexOf('--duration');
     await run({ duration: d > 0 ? Number(process.argv[d + 1]) : 10 });

@@ -4,6 +4,7 @@
  * pods the ClusterSource knows. No HTTP here: server.ts decodes requests and calls these.
  */
 import type { NodeInfo } from '../api/node.js';
+import type { PodInfo, PodSpec } from '../api/pod.js';
 import type { Framework } from '../schedulers/framework.js';
 import type { NodeSpec } from '../sim/cluster.js';
 import {
@@ -18,6 +19,8 @@ export const REASON_NOT_IN_CACHE = 'node is not in the extender\'s node cache';
 /** Error from the bind verb when there is no API server to bind through. */
 export const BIND_NEEDS_KUBECONFIG = 'bind needs --kubeconfig: this extender has no API server to create the Binding with';
 
+const NO_NODES: readonly NodeSpec[] = [];
+
 /** The cluster one request is decided against. */
 export interface RequestView {
   readonly snapshot: RuntimeSnapshot;
@@ -27,9 +30,25 @@ export interface RequestView {
   readonly missing: readonly string[];
 }
 
+/** How many distinct pod specs and node views the extender remembers before it starts afresh. */
+const MAX_INTERNED_SPECS = 10_000;
+const MAX_VIEWS = 100_000;
+
+/** The cache's nodes as a snapshot, kept from request to request while they do not change. */
+interface BaseView {
+  readonly generation: number | undefined;
+  readonly cached: readonly NodeSpec[];
+  readonly pods: (readonly PodInfo[])[];
+  readonly snapshot: RuntimeSnapshot;
+  readonly byName: ReadonlyMap<string, RuntimeNode>;
+}
+
 export class Extender {
   /** Per cached node: the last view built, reused while its index, spec and pods are the same. */
   private readonly views = new Map<string, RuntimeNode>();
+  private base: BaseView | undefined;
+  /** Equal pod specs as one object, so plugins' per-selector caches hit across requests. */
+  private readonly specs = new Map<string, PodSpec>();
 
   constructor(readonly framework: Framework, readonly source: ClusterSource = NO_CLUSTER_SOURCE) {}
 
@@ -45,40 +64,78 @@ export class Extender {
    * added from the request. Without a cache it is the request's nodes alone.
    */
   view(args: ExtenderArgs): RequestView {
-    const cached = this.source.nodes?.() ?? [];
-    const nodes: RuntimeNode[] = [];
-    for (const spec of cached) nodes.push(this.cachedView(nodes.length, spec));
-    const byName = new Map<string, RuntimeNode>();
-    if (cached.length > 0) for (const n of nodes) byName.set(n.name, n);
+    const base = this.baseView();
     const candidates: NodeInfo[] = [];
     const missing: string[] = [];
+    let extra: RuntimeNode[] | undefined;
     if (args.nodes) {
+      const offset = base.snapshot.nodes.length;
       for (const spec of args.nodes) {
-        let node = byName.get(spec.name);
+        let node = base.byName.get(spec.name);
         if (!node) {
-          // Specs decoded from this request are new objects: nothing to reuse.
-          node = new RuntimeNode(nodes.length, spec, this.source.podsOn(spec.name));
-          nodes.push(node);
+          node = this.cachedView(offset + (extra ??= []).length, spec);
+          extra.push(node);
         }
         candidates.push(node);
       }
     } else {
       for (const name of args.nodeNames ?? []) {
-        const node = byName.get(name);
+        const node = base.byName.get(name);
         if (node) candidates.push(node);
         else missing.push(name);
       }
     }
-    return { snapshot: new RuntimeSnapshot(nodes), candidates, missing };
+    const snapshot = extra ? new RuntimeSnapshot([...base.snapshot.nodes, ...extra]) : base.snapshot;
+    return { snapshot, candidates, missing };
   }
 
+  /** The cache's nodes, rebuilt only where a node or its pods changed. */
+  private baseView(): BaseView {
+    const cached = this.source.nodes?.() ?? NO_NODES;
+    const last = this.base;
+    const generation = this.source.generation;
+    if (last && generation !== undefined && generation === last.generation) return last;
+    if (last && last.cached === cached) {
+      let same = true;
+      for (let i = 0; i < cached.length && same; i++) same = this.source.podsOn(cached[i]!.name) === last.pods[i];
+      if (same) return last;
+    }
+    const nodes: RuntimeNode[] = [];
+    const pods: (readonly PodInfo[])[] = [];
+    const byName = new Map<string, RuntimeNode>();
+    for (const spec of cached) {
+      const node = this.cachedView(nodes.length, spec);
+      nodes.push(node);
+      pods.push(node.pods);
+      byName.set(node.name, node);
+    }
+    this.base = { generation, cached, pods, snapshot: new RuntimeSnapshot(nodes), byName };
+    return this.base;
+  }
+
+  /**
+   * The view of a node, reused while its index, spec object and pods array are the same (specs
+   * from the cache, or from the decoder's cache of Node objects by uid and resourceVersion).
+   */
   private cachedView(index: number, spec: NodeSpec): RuntimeNode {
     const pods = this.source.podsOn(spec.name);
     const last = this.views.get(spec.name);
     if (last && last.index === index && last.spec === spec && last.pods === pods) return last;
     const node = new RuntimeNode(index, spec, pods);
+    // Request nodes can bring any names; start afresh rather than grow without bound.
+    if (this.views.size >= MAX_VIEWS) this.views.clear();
     this.views.set(spec.name, node);
     return node;
+  }
+
+  /** The pod with its spec replaced by an equal one seen before, if any. */
+  private intern(pod: PodInfo): PodInfo {
+    const key = JSON.stringify(pod.spec);
+    const seen = this.specs.get(key);
+    if (seen) return { ...pod, spec: seen };
+    if (this.specs.size >= MAX_INTERNED_SPECS) this.specs.clear();
+    this.specs.set(key, pod.spec);
+    return pod;
   }
 
   /**
@@ -91,7 +148,7 @@ export class Extender {
     const failed: Record<string, string> = {};
     const unresolvable: Record<string, string> = {};
     for (const name of missing) failed[name] = REASON_NOT_IN_CACHE;
-    const feasible = this.framework.filterNodes(args.pod, snapshot, candidates, (node, status) => {
+    const feasible = this.framework.filterNodes(this.intern(args.pod), snapshot, candidates, (node, status) => {
       if (status.code === 'UnschedulableAndUnresolvable') unresolvable[node.name] = status.reason;
       else failed[node.name] = status.reason;
     });
@@ -113,7 +170,7 @@ export class Extender {
    */
   prioritize(args: ExtenderArgs): HostPriority[] {
     const { snapshot, candidates, missing } = this.view(args);
-    const { totals, weight } = this.framework.scoreNodes(args.pod, snapshot, candidates);
+    const { totals, weight } = this.framework.scoreNodes(this.intern(args.pod), snapshot, candidates);
     const result = candidates.map((n, i) => ({ Host: n.name, Score: extenderPriority(totals[i]!, weight) }));
     for (const name of missing) result.push({ Host: name, Score: 0 });
     return result;

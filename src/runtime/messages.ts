@@ -69,7 +69,7 @@ const INCOMING_POD_ID = -1;
  * The v1 objects in it are the parsed JSON, never mutated; the node objects are returned too,
  * for the filter result's Nodes list.
  */
-export function decodeExtenderArgs(body: unknown, request: string): ExtenderArgs & { readonly nodeObjects?: readonly unknown[] | undefined } {
+export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: NodeSpecCache): ExtenderArgs & { readonly nodeObjects?: readonly unknown[] | undefined } {
   const out = new IssueList(request);
   const m = readObject(body, [], out, 'ExtenderArgs: a JSON object with Pod and Nodes or NodeNames');
   if (!m) throw new InputError(out.issues);
@@ -101,7 +101,9 @@ export function decodeExtenderArgs(body: unknown, request: string): ExtenderArgs
       nodes = [];
       const seen = new Set<string>();
       nodeObjects.forEach((item, i) => {
-        const spec = convertNode(item, [...itemsPath, i], out);
+        const key = nodeSpecs?.key(item);
+        const spec = (key !== undefined ? nodeSpecs!.get(key) : undefined) ?? convertNode(item, [...itemsPath, i], out);
+        if (key !== undefined && spec) nodeSpecs!.set(key, spec);
         if (!spec) return;
         if (seen.has(spec.name)) out.add([...itemsPath, i, 'metadata', 'name'], `duplicate node "${spec.name}"`);
         seen.add(spec.name);
@@ -120,6 +122,35 @@ export function decodeExtenderArgs(body: unknown, request: string): ExtenderArgs
   }
   out.throwIfAny();
   return { pod: pod!, podKey, nodes, nodeNames, nodeObjects };
+}
+
+/**
+ * Converted Node objects by uid and resourceVersion. kube-scheduler sends the same Node objects
+ * request after request; an object with the same uid and resourceVersion is the same object (the
+ * API server's contract), so it is converted once, and the same NodeSpec lets the extender reuse
+ * its view of the node. Objects without both fields are converted every time.
+ */
+export class NodeSpecCache {
+  private readonly specs = new Map<string, NodeSpec>();
+  constructor(private readonly capacity = 100_000) {}
+
+  key(item: unknown): string | undefined {
+    if (typeof item !== 'object' || item === null) return undefined;
+    const meta = (item as Obj)['metadata'];
+    if (typeof meta !== 'object' || meta === null) return undefined;
+    const { uid, resourceVersion, name } = meta as Obj;
+    if (typeof uid !== 'string' || uid === '' || typeof resourceVersion !== 'string' || resourceVersion === '' || typeof name !== 'string') return undefined;
+    return `${uid}\u0000${resourceVersion}\u0000${name}`;
+  }
+
+  get(key: string): NodeSpec | undefined {
+    return this.specs.get(key);
+  }
+
+  set(key: string, spec: NodeSpec): void {
+    if (this.specs.size >= this.capacity) this.specs.clear();
+    this.specs.set(key, spec);
+  }
 }
 
 /** Decodes ExtenderBindingArgs {PodName, PodNamespace, PodUID, Node}. */

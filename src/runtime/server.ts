@@ -14,7 +14,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { PluginError } from '../schedulers/framework.js';
 import { InputError } from '../util/errors.js';
 import type { Extender } from './extender.js';
-import { decodeBindingArgs, decodeExtenderArgs } from './messages.js';
+import { decodeBindingArgs, decodeExtenderArgs, NodeSpecCache } from './messages.js';
 
 export interface ServeOptions {
   /** Default 127.0.0.1: loopback unless told otherwise. */
@@ -123,6 +123,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
   const log = options.log ?? (() => {});
   const registry = new Registry();
   const m = metricsFor(registry);
+  const nodeSpecs = new NodeSpecCache();
 
   async function handleVerb(verb: Verb, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const what = `POST ${req.url ?? ''}`;
@@ -136,12 +137,15 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
         out = JSON.stringify({ Error: error });
         if (error !== '') status = extender.source.bind ? 500 : 404;
       } else {
-        const args = decodeExtenderArgs(body, what);
+        const args = decodeExtenderArgs(body, what, nodeSpecs);
         if (verb === 'filter') {
           const result = extender.filter(args, args.nodeObjects);
           m.filtered.inc(args.nodes?.length ?? args.nodeNames?.length ?? 0);
-          for (const reason of Object.values(result.FailedNodes)) m.rejections.inc({ reason });
-          for (const reason of Object.values(result.FailedAndUnresolvableNodes)) m.rejections.inc({ reason });
+          const byReason = new Map<string, number>();
+          for (const failed of [result.FailedNodes, result.FailedAndUnresolvableNodes]) {
+            for (const reason of Object.values(failed)) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+          }
+          for (const [reason, n] of byReason) m.rejections.inc({ reason }, n);
           out = JSON.stringify(result);
         } else {
           out = JSON.stringify(extender.prioritize(args));

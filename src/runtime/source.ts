@@ -23,6 +23,11 @@ export interface ClusterSource {
    */
   nodes?(): readonly NodeSpec[];
   /**
+   * A number that changes whenever any node or any pod of the cache changes, so a caller can
+   * tell in O(1) that nothing did. Optional: without it, callers compare per node.
+   */
+  readonly generation?: number;
+  /**
    * Binds a pod (the extender's bind verb): creates the v1 Binding through the API server.
    * Rejects with an Error whose message says why.
    */
@@ -30,8 +35,10 @@ export interface ClusterSource {
 }
 
 /** The source of an extender with no cache: nodes have no pods, NodeNames are unknown. */
+const NO_PODS: readonly PodInfo[] = Object.freeze([]);
+
 export const NO_CLUSTER_SOURCE: ClusterSource = {
-  podsOn: () => [],
+  podsOn: () => NO_PODS,
   node: () => undefined,
   nodes: () => [],
 };

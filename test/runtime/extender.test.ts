@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { gpuRequest, selectGpusBestFit } from '../../src/api/gpu.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { Extender } from '../../src/runtime/extender.js';
-import { decodeExtenderArgs, extenderPriority } from '../../src/runtime/messages.js';
+import { decodeExtenderArgs, extenderPriority, NodeSpecCache } from '../../src/runtime/messages.js';
 import { buildFramework } from '../../src/scenario/runner.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { ClusterState } from '../../src/sim/cluster.js';
@@ -119,7 +119,76 @@ describe('extender without a pod cache', () => {
   });
 });
 
+describe('extender snapshot reuse', () => {
+  /** A source whose pods can change, with or without a generation counter. */
+  function mutableSource(withGeneration: boolean) {
+    const nodes = [v1Node('n1', { cpu: '4' }), v1Node('n2', { cpu: '4' })];
+    const base = new StaticSource([], nodes);
+    let pods: readonly PodInfo[] = [];
+    let generation = 0;
+    const source = {
+      podsOn: (name: string) => (name === 'n1' ? pods : base.podsOn(name)),
+      node: (name: string) => base.node(name),
+      nodes: () => base.nodes(),
+      get generation() {
+        return withGeneration ? generation : undefined;
+      },
+      bindBusyPod() {
+        pods = [{ id: 1, name: 'default/busy', spec: podSpecFromPod(v1Pod('busy', { cpu: '3500m', nodeName: 'n1' }), { file: 'pod' }) }];
+        generation++;
+      },
+    };
+    return source;
+  }
+
+  for (const withGeneration of [true, false]) {
+    it(`reuses the snapshot while nothing changed and sees a change at once (${withGeneration ? 'with' : 'without'} a generation)`, () => {
+      const source = mutableSource(withGeneration);
+      const e = new Extender(framework('default'), source);
+      const args = decodeExtenderArgs({ Pod: v1Pod('p', { cpu: '1' }), NodeNames: ['n1', 'n2'] }, 'test');
+      const first = e.view(args).snapshot;
+      expect(e.view(args).snapshot).toBe(first);
+      expect(e.filter(args).NodeNames).toEqual(['n1', 'n2']);
+      source.bindBusyPod();
+      const second = e.view(args).snapshot;
+      expect(second).not.toBe(first);
+      // The unchanged node keeps its view (and so its generation, for the plugins' caches).
+      expect(second.nodes[1]).toBe(first.nodes[1]);
+      expect(e.filter(args)).toMatchObject({ NodeNames: ['n2'], FailedNodes: { n1: 'Insufficient cpu' } });
+    });
+  }
+
+  it('interns equal pod specs, so per-selector caches hit across requests', () => {
+    const seen: PodInfo[] = [];
+    const e = new Extender(framework('default'), new StaticSource([], [v1Node('n1')]));
+    const spy = e.framework.filterNodes.bind(e.framework);
+    e.framework.filterNodes = (pod, snapshot, candidates, rejected) => {
+      seen.push(pod);
+      return spy(pod, snapshot, candidates, rejected);
+    };
+    const spread = [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }];
+    for (const name of ['web-1', 'web-2']) e.filter(decodeExtenderArgs({ Pod: v1Pod(name, { labels: { app: 'web' }, topologySpreadConstraints: spread }), NodeNames: ['n1'] }, 'test'));
+    e.filter(decodeExtenderArgs({ Pod: v1Pod('db-1', { labels: { app: 'db' } }), NodeNames: ['n1'] }, 'test'));
+    expect(seen.map((p) => p.name)).toEqual(['default/web-1', 'default/web-2', 'default/db-1']);
+    expect(seen[1]!.spec).toBe(seen[0]!.spec);
+    expect(seen[2]!.spec).not.toBe(seen[0]!.spec);
+  });
+});
+
 describe('extender messages', () => {
+  it('converts a Node object once per uid and resourceVersion', () => {
+    const cache = new NodeSpecCache();
+    const node = (rv: string, cpu: string) => ({ ...v1Node('n1', { cpu }), metadata: { name: 'n1', uid: 'u-1', resourceVersion: rv } });
+    const decode = (n: Json) => decodeExtenderArgs({ Pod: v1Pod('p'), Nodes: nodeList([n]) }, 'test', cache).nodes![0]!;
+    const first = decode(node('1', '4'));
+    expect(decode(node('1', '4'))).toBe(first);
+    const changed = decode(node('2', '8'));
+    expect(changed).not.toBe(first);
+    expect(changed.allocatable.milliCPU).toBe(8000);
+    // Without uid and resourceVersion, every request is converted afresh.
+    expect(decode(v1Node('n1'))).not.toBe(decode(v1Node('n1')));
+  });
+
   it('accepts the Go field names in any case, as encoding/json does', () => {
     for (const [pod, nodes] of [['Pod', 'Nodes'], ['pod', 'nodes'], ['POD', 'nOdEs']] as const) {
       const args = decodeExtenderArgs({ [pod]: v1Pod('x', { cpu: '250m' }), [nodes]: nodeList([v1Node('n1')]) }, 'test');
