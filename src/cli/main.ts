@@ -349,6 +349,7 @@ program
   .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (with --tls-key)')
   .option('--tls-key <file>', 'PEM private key for --tls-cert')
   .option('--kubeconfig <file>', 'watch pods and nodes through this cluster\'s API server (see below)')
+  .option('--in-cluster', 'the same, with the pod\'s service account (when orchsim runs in the cluster)')
   .option('--seed <n>', 'seed of the random streams plugins draw from', parseSeed, 0)
   .option('--max-body-bytes <n>', 'largest request body accepted', parseCount, DEFAULT_MAX_BODY_BYTES)
   .option('--request-timeout <seconds>', 'time a client has to send a whole request', parsePositive, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
@@ -356,7 +357,7 @@ program
   .action(async (opts: ServeCliOptions) => {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const { server, cache, profile } = await startServe(opts, log);
-    log(`orchsim serve: profile ${profile} on ${server.url} (${cache ? `pods and nodes from ${opts.kubeconfig}` : 'no --kubeconfig: nodes look empty, see --help'})`);
+    log(`orchsim serve: profile ${profile} on ${server.url} (${cache ? `pods and nodes from ${cache.server}` : 'no --kubeconfig: nodes look empty, see --help'})`);
     const stop = () => {
       cache?.stop();
       void server.close().then(() => process.exit(0));

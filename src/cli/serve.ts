@@ -22,6 +22,7 @@ export interface ServeCliOptions {
   readonly tlsCert?: string | undefined;
   readonly tlsKey?: string | undefined;
   readonly kubeconfig?: string | undefined;
+  readonly inCluster?: boolean | undefined;
   readonly seed: number;
   readonly maxBodyBytes: number;
   readonly requestTimeout: number;
@@ -29,19 +30,20 @@ export interface ServeCliOptions {
 
 export const SERVE_HELP = `
 What the extender knows:
-  Without --kubeconfig it knows only what each request carries. kube-scheduler sends a plain
+  Without --kubeconfig (or --in-cluster) it knows only what each request carries. kube-scheduler sends a plain
   extender (nodeCacheCapable: false) whole Node objects but never the pods running on them, so
   every node looks empty: resource fit and scores, pod counts, spreading and pod (anti-)affinity
   see no existing pods. Requests with NodeNames (nodeCacheCapable: true) and the bind verb
   are refused.
-  With --kubeconfig it watches pods and nodes through the API server (client-go style informers
-  from @kubernetes/client-node) and counts every bound, unfinished pod on its node; it then also
-  answers NodeNames requests from its node cache and binds pods (bindVerb) by creating a Binding.
+  With --kubeconfig FILE, or --in-cluster inside a pod (service-account token), it watches pods
+  and nodes through the API server (informers from @kubernetes/client-node), counts every bound,
+  unfinished pod on its node and decides against the whole cluster; it then also answers
+  NodeNames requests from its node cache and binds pods (bindVerb) by creating a Binding.
 
 Endpoints:
   POST <prefix>/filter       ExtenderArgs -> ExtenderFilterResult
   POST <prefix>/prioritize   ExtenderArgs -> HostPriorityList (framework score 0..100 mapped to 0..10)
-  POST <prefix>/bind         ExtenderBindingArgs -> ExtenderBindingResult (needs --kubeconfig)
+  POST <prefix>/bind         ExtenderBindingArgs -> ExtenderBindingResult (needs --kubeconfig or --in-cluster)
   GET  /healthz, /metrics    liveness; Prometheus text (requests, latency, filter rejections by reason)
 
 Examples:
@@ -86,7 +88,8 @@ export async function startServe(opts: ServeCliOptions, log: (line: string) => v
   const tls = opts.tlsCert && opts.tlsKey ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'key') } : undefined;
   const { profile, registry } = await resolveProfile(opts);
   const framework = buildFramework(profile, new RandomStreams(opts.seed), registry, { file: opts.plugin ?? `profile ${profile.name}` });
-  const cache = opts.kubeconfig ? await KubeCache.start({ kubeconfig: opts.kubeconfig, log }) : undefined;
+  if (opts.kubeconfig !== undefined && opts.inCluster) throw new InputError({ file: '--in-cluster', path: [], message: 'give either --kubeconfig or --in-cluster, not both' });
+  const cache = opts.kubeconfig !== undefined ? await KubeCache.start({ kubeconfig: opts.kubeconfig, log }) : opts.inCluster ? await KubeCache.start({ inCluster: true, log }) : undefined;
   const source: ClusterSource | undefined = cache;
   const extender = new Extender(framework, source);
   try {

@@ -17,7 +17,7 @@ import { NO_CLUSTER_SOURCE, type ClusterSource } from './source.js';
 export const REASON_NOT_IN_CACHE = 'node is not in the extender\'s node cache';
 
 /** Error from the bind verb when there is no API server to bind through. */
-export const BIND_NEEDS_KUBECONFIG = 'bind needs --kubeconfig: this extender has no API server to create the Binding with';
+export const BIND_NEEDS_KUBECONFIG = 'bind needs --kubeconfig or --in-cluster: this extender has no API server to create the Binding with';
 
 const NO_NODES: readonly NodeSpec[] = [];
 

@@ -3,6 +3,7 @@
  * official client's informers (list, then watch from the list's resourceVersion), converted to
  * the policy types by src/workloads/kube.ts. The ClusterSource of `orchsim serve`.
  */
+import { existsSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { PodInfo } from '../api/pod.js';
 import type { NodeSpec } from '../sim/cluster.js';
@@ -10,10 +11,19 @@ import { InputError } from '../util/errors.js';
 import { nodeSpecFromNode, podSpecFromPod } from '../workloads/kube.js';
 import type { ClusterSource } from './source.js';
 
+/**
+ * Where the API server and credentials come from: exactly one of `kubeconfig` and `inCluster`.
+ */
 export interface KubeCacheOptions {
   /** Path of a kubeconfig file. */
-  readonly kubeconfig: string;
-  /** Context to use instead of the file's current-context. */
+  readonly kubeconfig?: string | undefined;
+  /**
+   * Running in a pod: the API server from KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT, the
+   * pod's service-account token and CA from /var/run/secrets/kubernetes.io/serviceaccount (the
+   * token file is re-read every minute, so projected tokens that rotate keep working).
+   */
+  readonly inCluster?: boolean | undefined;
+  /** Context to use instead of the file's current-context (only with kubeconfig). */
   readonly context?: string | undefined;
   /** How long start() waits for the initial list of pods and nodes (default 30000 ms). */
   readonly syncTimeoutMs?: number | undefined;
@@ -124,6 +134,8 @@ export class KubeCache implements ClusterSource {
   private isSynced = false;
   private nodeList: readonly NodeSpec[] = Object.freeze([]);
   private nodesDirty = false;
+  /** Bumped on every change that can alter podsOn() or nodes() (ClusterSource.generation). */
+  private changes = 0;
   private readonly loops: Loop[];
   private readonly log: (line: string) => void;
   private readonly api: CoreV1Api;
@@ -155,12 +167,20 @@ export class KubeCache implements ClusterSource {
   }
 
   /**
-   * Loads the kubeconfig (InputError naming the file when it cannot), starts the informers and
-   * resolves once both have listed; rejects naming the server when they do not within
-   * syncTimeoutMs (the informers keep retrying until then).
+   * Loads the kubeconfig or the in-cluster configuration (InputError naming the file, or
+   * `--in-cluster` when not running in a pod), starts the informers and resolves once both have
+   * listed; rejects naming the server when they do not within syncTimeoutMs (the informers keep
+   * retrying until then). Rejects with a plain Error unless exactly one of kubeconfig and
+   * inCluster is given.
    */
   static async start(options: KubeCacheOptions): Promise<KubeCache> {
-    const kc = loadKubeConfig(options.kubeconfig, options.context);
+    const hasFile = options.kubeconfig !== undefined && options.kubeconfig !== '';
+    const inCluster = options.inCluster === true;
+    if (hasFile === inCluster) {
+      throw new Error(`KubeCache: give exactly one of kubeconfig and inCluster (got ${hasFile ? 'both' : 'neither'})`);
+    }
+    if (inCluster && options.context !== undefined) throw new Error('KubeCache: context applies only with kubeconfig, not with inCluster');
+    const kc = inCluster ? loadInClusterConfig() : loadKubeConfig(options.kubeconfig!, options.context);
     const server = kc.getCurrentCluster()!.server;
     const cache = new KubeCache(kc, server, options);
     const timeoutMs = options.syncTimeoutMs ?? 30_000;
@@ -183,6 +203,11 @@ export class KubeCache implements ClusterSource {
     }
     cache.isSynced = true;
     return cache;
+  }
+
+  /** Changes whenever a node or the pods of a node may have changed. */
+  get generation(): number {
+    return this.changes;
   }
 
   /** True once the initial lists have arrived. */
@@ -362,6 +387,7 @@ export class KubeCache implements ClusterSource {
     if (!n) this.nodePods.set(nodeName, (n = { pods: new Set(), view: undefined }));
     n.pods.add(e);
     n.view = undefined;
+    this.changes++;
   }
 
   private onPodDeleted(pod: V1Pod): void {
@@ -384,6 +410,7 @@ export class KubeCache implements ClusterSource {
     if (n) {
       n.pods.delete(e);
       n.view = undefined;
+      this.changes++;
       // An empty node reads as the shared EMPTY array, which is never anything but empty.
       if (n.pods.size === 0) this.nodePods.delete(e.node);
     }
@@ -401,6 +428,7 @@ export class KubeCache implements ClusterSource {
     if (!name) return;
     this.nodeObjs.set(name, node);
     this.nodesDirty = true;
+    this.changes++;
   }
 
   private onNodeDeleted(node: V1Node): void {
@@ -409,10 +437,37 @@ export class KubeCache implements ClusterSource {
     this.nodeObjs.delete(name);
     this.nodeSpecs.delete(name);
     this.nodesDirty = true;
+    this.changes++;
   }
 }
 
 /** A KubeConfig from a file, with an InputError naming the file for every way it can be unusable. */
+/** Where kubelet mounts a pod's service-account credentials (fixed; the client reads it too). */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The configuration of a pod: what KubeConfig.loadFromCluster reads, checked first, because
+ * loadFromCluster itself never fails (outside a pod it yields a server "https://undefined:undefined"
+ * and a token file that is missing at the first request).
+ */
+function loadInClusterConfig(): KubeConfig {
+  const missing: string[] = [];
+  for (const v of ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT']) {
+    if (!process.env[v]) missing.push(`${v} is not set`);
+  }
+  for (const f of ['token', 'ca.crt']) {
+    const path = `${SERVICE_ACCOUNT_DIR}/${f}`;
+    if (!existsSync(path)) missing.push(`${path} is missing`);
+  }
+  if (missing.length > 0) {
+    const hint = 'run inside a pod with a service account token mounted (automountServiceAccountToken), or use --kubeconfig';
+    throw new InputError({ file: '--in-cluster', path: [], message: `not running in a pod: ${missing.join(', ')} (${hint})` });
+  }
+  const kc = new KubeConfig();
+  kc.loadFromCluster();
+  return kc;
+}
+
 function loadKubeConfig(file: string, context: string | undefined): KubeConfig {
   const fail = (message: string): never => {
     throw new InputError({ file, path: [], message });

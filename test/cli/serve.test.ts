@@ -56,6 +56,9 @@ describe('orchsim serve', () => {
       [['--tls-cert', join(dir, 'cert.pem')], /TLS needs both --tls-cert and --tls-key/],
       [['--kubeconfig', join(dir, 'no-kubeconfig')], /no-kubeconfig/],
       [['--port', '99999'], /port number/],
+      [['--kubeconfig', join(dir, 'k'), '--in-cluster'], /either --kubeconfig or --in-cluster, not both/],
+      // Outside a pod (where the tests run), --in-cluster names what is missing.
+      ...(process.env['KUBERNETES_SERVICE_HOST'] ? [] : [[['--in-cluster'], /not running in a pod/] as const]),
     ] as const) {
       const r = orchsim('serve', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PodInfo } from '../../src/api/pod.js';
 import { KubeCache } from '../../src/runtime/kube-cache.js';
 import { InputError } from '../../src/util/errors.js';
@@ -161,8 +161,11 @@ describe('KubeCache watch', () => {
     await until(() => c.podsOn('z').length === 1, 'marker');
     expect(c.podsOn('a')).toBe(first);
 
+    const generation = c.generation;
     server.updatePod(pod('p', { node: 'a', labels: { v: '2' } }));
     await until(() => c.podsOn('a') !== first, 'label change');
+    // Whatever changes podsOn() changes the generation the extender checks first.
+    expect(c.generation).not.toBe(generation);
     expect(c.podsOn('a')[0]!.spec.labels).toEqual({ v: '2' });
     expect(c.podsOn('a')[0]!.id).toBe(first[0]!.id);
 
@@ -297,6 +300,56 @@ describe('KubeCache start failures', () => {
     expect((err as Error).message).toContain(`http://127.0.0.1:${port}`);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
     expect(logs.length).toBeGreaterThan(0);
+  });
+});
+
+describe('KubeCache in-cluster configuration', () => {
+  const SA = '/var/run/secrets/kubernetes.io/serviceaccount';
+  // On a machine that is itself a pod the "not in a pod" cases cannot be produced.
+  const inPod = existsSync(`${SA}/token`);
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.skipIf(inPod)('outside a pod it rejects with an InputError for --in-cluster naming what is missing', async () => {
+    vi.stubEnv('KUBERNETES_SERVICE_HOST', undefined);
+    vi.stubEnv('KUBERNETES_SERVICE_PORT', undefined);
+    const err = await KubeCache.start({ inCluster: true, syncTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    const issue = (err as InputError).issues[0]!;
+    expect(issue.file).toBe('--in-cluster');
+    expect(issue.message).toMatch(/^not running in a pod: /);
+    expect(issue.message).toContain('KUBERNETES_SERVICE_HOST is not set');
+    expect(issue.message).toContain('KUBERNETES_SERVICE_PORT is not set');
+    expect(issue.message).toContain(`${SA}/token is missing`);
+    expect(server.requests).toEqual([]);
+  });
+
+  it.skipIf(inPod)('with the service env vars set but no token mounted it still rejects, naming the token file only', async () => {
+    // Pointed at the fake API server: the check must fail before any request is made.
+    const url = new URL(server.url);
+    vi.stubEnv('KUBERNETES_SERVICE_HOST', url.hostname);
+    vi.stubEnv('KUBERNETES_SERVICE_PORT', url.port);
+    const err = await KubeCache.start({ inCluster: true, syncTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).issues[0]!.file).toBe('--in-cluster');
+    expect((err as Error).message).toContain(`${SA}/token is missing`);
+    expect((err as Error).message).not.toContain('KUBERNETES_SERVICE_HOST');
+    expect(server.requests).toEqual([]);
+  });
+
+  it('requires exactly one of kubeconfig and inCluster, and no context with inCluster', async () => {
+    const file = server.kubeconfigFile(dir);
+    const neither = await KubeCache.start({}).catch((e: unknown) => e);
+    expect(neither).toBeInstanceOf(Error);
+    expect(neither).not.toBeInstanceOf(InputError);
+    expect((neither as Error).message).toMatch(/exactly one of kubeconfig and inCluster \(got neither\)/);
+    await expect(KubeCache.start({ kubeconfig: file, inCluster: true })).rejects.toThrow(/exactly one of kubeconfig and inCluster \(got both\)/);
+    await expect(KubeCache.start({ inCluster: true, context: 'x' })).rejects.toThrow(/context applies only with kubeconfig/);
+    // inCluster: false is "not given": the kubeconfig alone still works.
+    cache = await KubeCache.start({ kubeconfig: file, inCluster: false, syncTimeoutMs: 5000 });
+    expect(cache.synced).toBe(true);
   });
 });
 
