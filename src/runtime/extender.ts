@@ -3,7 +3,6 @@
  * Framework object the simulator drives, fed from v1 Node objects (or the cache's nodes) and the
  * pods the ClusterSource knows. No HTTP here: server.ts decodes requests and calls these.
  */
-import type { NodeInfo } from '../api/node.js';
 import type { PodInfo, PodSpec } from '../api/pod.js';
 import type { Framework } from '../schedulers/framework.js';
 import type { NodeSpec } from '../sim/cluster.js';
@@ -20,12 +19,19 @@ export const REASON_NOT_IN_CACHE = 'node is not in the extender\'s node cache';
 export const BIND_NEEDS_KUBECONFIG = 'bind needs --kubeconfig or --in-cluster: this extender has no API server to create the Binding with';
 
 const NO_NODES: readonly NodeSpec[] = [];
+const NO_NAMES: readonly string[] = [];
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** The cluster one request is decided against. */
 export interface RequestView {
   readonly snapshot: RuntimeSnapshot;
   /** The request's nodes that the extender knows, in request order. */
-  readonly candidates: readonly NodeInfo[];
+  readonly candidates: readonly RuntimeNode[];
   /** NodeNames the cache does not hold. */
   readonly missing: readonly string[];
 }
@@ -47,6 +53,8 @@ export class Extender {
   /** Per cached node: the last view built, reused while its index, spec and pods are the same. */
   private readonly views = new Map<string, RuntimeNode>();
   private base: BaseView | undefined;
+  /** The last NodeNames request's view, reused for an equal list against the same base. */
+  private lastNames: { readonly base: BaseView; readonly names: readonly string[]; readonly view: RequestView } | undefined;
   /** Equal pod specs as one object, so plugins' per-selector caches hit across requests. */
   private readonly specs = new Map<string, PodSpec>();
 
@@ -65,7 +73,7 @@ export class Extender {
    */
   view(args: ExtenderArgs): RequestView {
     const base = this.baseView();
-    const candidates: NodeInfo[] = [];
+    const candidates: RuntimeNode[] = [];
     const missing: string[] = [];
     let extra: RuntimeNode[] | undefined;
     if (args.nodes) {
@@ -79,11 +87,19 @@ export class Extender {
         candidates.push(node);
       }
     } else {
-      for (const name of args.nodeNames ?? []) {
+      const names = args.nodeNames ?? NO_NAMES;
+      const last = this.lastNames;
+      // kube-scheduler sends much the same NodeNames pod after pod: comparing strings is
+      // cheaper than looking each one up.
+      if (last && last.base === base && sameStrings(last.names, names)) return last.view;
+      for (const name of names) {
         const node = base.byName.get(name);
         if (node) candidates.push(node);
         else missing.push(name);
       }
+      const view = { snapshot: base.snapshot, candidates, missing };
+      this.lastNames = { base, names, view };
+      return view;
     }
     const snapshot = extra ? new RuntimeSnapshot([...base.snapshot.nodes, ...extra]) : base.snapshot;
     return { snapshot, candidates, missing };
@@ -138,12 +154,8 @@ export class Extender {
     return pod;
   }
 
-  /**
-   * filter: the candidates where every Filter plugin passes. Rejections whose status is
-   * UnschedulableAndUnresolvable go to FailedAndUnresolvableNodes (preemption cannot help there).
-   * `nodeObjects` are the request's Node objects, echoed back in Nodes for a plain extender.
-   */
-  filter(args: ExtenderArgs, nodeObjects?: readonly unknown[]): ExtenderFilterResult {
+  /** Filter over the request's candidates: the nodes that pass, and the reason for the others. */
+  private runFilter(args: ExtenderArgs): { feasible: RuntimeNode[]; failed: Record<string, string>; unresolvable: Record<string, string> } {
     const { snapshot, candidates, missing } = this.view(args);
     const failed: Record<string, string> = {};
     const unresolvable: Record<string, string> = {};
@@ -151,29 +163,67 @@ export class Extender {
     const feasible = this.framework.filterNodes(this.intern(args.pod), snapshot, candidates, (node, status) => {
       if (status.code === 'UnschedulableAndUnresolvable') unresolvable[node.name] = status.reason;
       else failed[node.name] = status.reason;
-    });
-    const names = feasible.map((n) => n.name);
-    const result: ExtenderFilterResult = { NodeNames: names, FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable, Error: '' };
-    if (args.nodes) {
-      const passed = new Set(names);
-      const items = nodeObjects ? nodeObjects.filter((_, i) => passed.has(args.nodes![i]!.name)) : [];
-      result.Nodes = { apiVersion: 'v1', kind: 'NodeList', metadata: {}, items };
-    } else {
-      result.Nodes = null;
-    }
+    }) as RuntimeNode[];
+    return { feasible, failed, unresolvable };
+  }
+
+  /** The request's Node objects of the nodes that passed, for a plain extender's Nodes. */
+  private passedObjects(args: ExtenderArgs, feasible: readonly RuntimeNode[], nodeObjects: readonly unknown[] | undefined): unknown[] {
+    if (!nodeObjects || !args.nodes) return [];
+    const passed = new Set(feasible.map((n) => n.name));
+    return nodeObjects.filter((_, i) => passed.has(args.nodes![i]!.name));
+  }
+
+  /**
+   * filter: the candidates where every Filter plugin passes. Rejections whose status is
+   * UnschedulableAndUnresolvable go to FailedAndUnresolvableNodes (preemption cannot help there).
+   * `nodeObjects` are the request's Node objects, echoed back in Nodes for a plain extender.
+   */
+  filter(args: ExtenderArgs, nodeObjects?: readonly unknown[]): ExtenderFilterResult {
+    const { feasible, failed, unresolvable } = this.runFilter(args);
+    const result: ExtenderFilterResult = { NodeNames: feasible.map((n) => n.name), FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable, Error: '' };
+    result.Nodes = args.nodes ? { apiVersion: 'v1', kind: 'NodeList', metadata: {}, items: this.passedObjects(args, feasible, nodeObjects) } : null;
     return result;
+  }
+
+  /** filter's result as JSON, built from the nodes' pre-quoted names (JSON.stringify of the object is several times slower). */
+  filterJSON(args: ExtenderArgs, nodeObjects?: readonly unknown[]): { json: string; result: Pick<ExtenderFilterResult, 'FailedNodes' | 'FailedAndUnresolvableNodes'> } {
+    const { feasible, failed, unresolvable } = this.runFilter(args);
+    let names = '';
+    for (let i = 0; i < feasible.length; i++) names += (i === 0 ? '' : ',') + feasible[i]!.quotedName;
+    const nodes = args.nodes ? JSON.stringify({ apiVersion: 'v1', kind: 'NodeList', metadata: {}, items: this.passedObjects(args, feasible, nodeObjects) }) : 'null';
+    const json = `{"NodeNames":[${names}],"FailedNodes":${JSON.stringify(failed)},"FailedAndUnresolvableNodes":${JSON.stringify(unresolvable)},"Error":"","Nodes":${nodes}}`;
+    return { json, result: { FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable } };
+  }
+
+  /** Scores 0..10 of the candidates, in request order, and the NodeNames the cache lacks. */
+  private runPrioritize(args: ExtenderArgs): { nodes: readonly RuntimeNode[]; scores: Int32Array; missing: readonly string[] } {
+    const { snapshot, candidates, missing } = this.view(args);
+    const { totals, weight } = this.framework.scoreNodes(this.intern(args.pod), snapshot, candidates);
+    const scores = new Int32Array(candidates.length);
+    for (let i = 0; i < scores.length; i++) scores[i] = extenderPriority(totals[i]!, weight);
+    return { nodes: candidates, scores, missing };
   }
 
   /**
    * prioritize: every candidate's framework score - the weighted mean, 0..100, of the Score
-   * plugins that scored this pod - mapped to 0..10, in request order. NodeNames the cache does not know score 0.
+   * plugins that scored this pod - mapped to 0..10, in request order. NodeNames the cache does
+   * not know score 0.
    */
   prioritize(args: ExtenderArgs): HostPriority[] {
-    const { snapshot, candidates, missing } = this.view(args);
-    const { totals, weight } = this.framework.scoreNodes(this.intern(args.pod), snapshot, candidates);
-    const result = candidates.map((n, i) => ({ Host: n.name, Score: extenderPriority(totals[i]!, weight) }));
+    const { nodes, scores, missing } = this.runPrioritize(args);
+    const result = nodes.map((n, i) => ({ Host: n.name, Score: scores[i]! }));
     for (const name of missing) result.push({ Host: name, Score: 0 });
     return result;
+  }
+
+  /** prioritize's result as JSON (see filterJSON). */
+  prioritizeJSON(args: ExtenderArgs): string {
+    const { nodes, scores, missing } = this.runPrioritize(args);
+    let json = '[';
+    for (let i = 0; i < nodes.length; i++) json += `${i === 0 ? '' : ','}{"Host":${nodes[i]!.quotedName},"Score":${scores[i]!}}`;
+    for (const name of missing) json += `${json.length > 1 ? ',' : ''}{"Host":${JSON.stringify(name)},"Score":0}`;
+    return json + ']';
   }
 
   /** bind: creates the Binding through the source (the API server); '' on success. */

@@ -112,11 +112,15 @@ export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: N
     }
   } else if (namesField.value !== undefined && namesField.value !== null) {
     const list = readList(namesField.value, [namesField.key], out);
-    nodeNames = [];
-    list.forEach((v, i) => {
-      const s = readString(v, [namesField.key, i], out);
-      if (s !== undefined) nodeNames!.push(s);
-    });
+    // The usual case, a list of strings, is taken as it is (kube-scheduler sends thousands).
+    if (list.every((v) => typeof v === 'string')) nodeNames = list as string[];
+    else {
+      nodeNames = [];
+      list.forEach((v, i) => {
+        const s = readString(v, [namesField.key, i], out);
+        if (s !== undefined) nodeNames!.push(s);
+      });
+    }
   } else {
     out.add([], 'expected Nodes (a v1 NodeList) or NodeNames (a list of node names)');
   }

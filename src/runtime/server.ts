@@ -107,8 +107,9 @@ function parseJson(text: string, what: string): unknown {
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  const bytes = Buffer.from(body, 'utf8');
+  res.writeHead(status, { 'content-type': contentType, 'content-length': bytes.length });
+  res.end(bytes);
 }
 
 function verbOf(path: string): Verb | undefined {
@@ -139,16 +140,16 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
       } else {
         const args = decodeExtenderArgs(body, what, nodeSpecs);
         if (verb === 'filter') {
-          const result = extender.filter(args, args.nodeObjects);
+          const { json, result } = extender.filterJSON(args, args.nodeObjects);
           m.filtered.inc(args.nodes?.length ?? args.nodeNames?.length ?? 0);
           const byReason = new Map<string, number>();
           for (const failed of [result.FailedNodes, result.FailedAndUnresolvableNodes]) {
             for (const reason of Object.values(failed)) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
           }
           for (const [reason, n] of byReason) m.rejections.inc({ reason }, n);
-          out = JSON.stringify(result);
+          out = json;
         } else {
-          out = JSON.stringify(extender.prioritize(args));
+          out = extender.prioritizeJSON(args);
         }
       }
     } catch (e) {

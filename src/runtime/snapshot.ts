@@ -36,6 +36,7 @@ export class RuntimeNode implements NodeInfo {
   readonly podsWithAffinity: readonly PodInfo[];
   readonly podsWithRequiredAntiAffinity: readonly PodInfo[];
   private readonly free: Float64Array;
+  private quoted: string | undefined;
 
   constructor(readonly index: number, readonly spec: NodeSpec, readonly pods: readonly PodInfo[]) {
     this.name = spec.name;
@@ -82,6 +83,11 @@ export class RuntimeNode implements NodeInfo {
 
   gpuFree(i: number): number {
     return this.free[i]!;
+  }
+
+  /** The name as a JSON string, for responses (computed once per view). */
+  get quotedName(): string {
+    return (this.quoted ??= JSON.stringify(this.name));
   }
 }
 
