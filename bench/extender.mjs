@@ -9,8 +9,10 @@
 //   nodelist+cache       full NodeList requests to an extender that also holds the cluster's
 //                        1,500 nodes and 15,000 pods (what --kubeconfig gives; here a static cache)
 //   nodenames+cache      nodeCacheCapable: true: requests carry NodeNames only
-//   peers: parse-only    a bare node:http server that reads the same bodies (full, lean, names),
-//                        JSON.parses them and answers a constant: transport and JSON alone
+//   peers: parse+echo    a bare node:http server that reads the same bodies (full, lean, names),
+//                        JSON.parses them and answers as much as the extender does without
+//                        deciding anything (every node passes, echoed; every node scores 5):
+//                        the floor that transport and JSON set for a correct extender
 //
 // Run: node bench/extender.mjs [--duration 10]   (after npm run build)
 import { spawn } from 'node:child_process';
@@ -100,13 +102,19 @@ export const nodeNamesBody = JSON.stringify({ Pod: incoming, NodeNames: nodes.ma
 // ---- the server processes --------------------------------------------------------------------
 
 async function serveChild(mode) {
-  if (mode === 'parse-only') {
+  if (mode === 'parse-echo') {
+    // The floor for a correct extender: reads and JSON.parses the request, and answers as much
+    // as the extender does without deciding anything - filter passes every node (echoing the
+    // Node objects of a NodeList, as a plain extender must), prioritize gives every node 5.
     const server = createServer((req, res) => {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
         const args = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        const body = JSON.stringify({ NodeNames: [], FailedNodes: {}, Error: '', n: args.Nodes?.items?.length ?? 0 });
+        const names = args.NodeNames ?? args.Nodes.items.map((n) => n.metadata.name);
+        const body = req.url.endsWith('/filter')
+          ? JSON.stringify({ NodeNames: names, FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: '', Nodes: args.Nodes ?? null })
+          : JSON.stringify(names.map((Host) => ({ Host, Score: 5 })));
         res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       });
     });
@@ -176,9 +184,9 @@ export async function run({ duration = 10 } = {}) {
     { name: 'nodelist, lean nodes', args: [CLI, 'serve', '--profile', 'default', '--port', '0'], body: leanNodeListBody },
     { name: 'nodelist+cache', args: [SELF, '--server', 'cache'], body: nodeListBody },
     { name: 'nodenames+cache', args: [SELF, '--server', 'cache'], body: nodeNamesBody },
-    { name: 'peer: parse-only', args: [SELF, '--server', 'parse-only'], body: nodeListBody },
-    { name: 'peer: parse-only, lean', args: [SELF, '--server', 'parse-only'], body: leanNodeListBody },
-    { name: 'peer: parse-only, names', args: [SELF, '--server', 'parse-only'], body: nodeNamesBody },
+    { name: 'peer: parse+echo', args: [SELF, '--server', 'parse-echo'], body: nodeListBody },
+    { name: 'peer: parse+echo, lean', args: [SELF, '--server', 'parse-echo'], body: leanNodeListBody },
+    { name: 'peer: parse+echo, names', args: [SELF, '--server', 'parse-echo'], body: nodeNamesBody },
   ];
   const results = [];
   for (const m of modes) {
@@ -201,9 +209,9 @@ export async function run({ duration = 10 } = {}) {
     { metric: `extender, ${label}: p99`, orchsim: `${mine.p99} ms`, peer: `${peer.p99} ms`, ratio: fmtRatio(mine.p99 / peer.p99), target: verdict('< 50 ms, 0 errors', mine.p99 < 50 && mine.errors === 0) },
   ];
   const summary = [
-    ...row('1,500-node NodeList', byName['nodelist'], byName['peer: parse-only']),
-    ...row('NodeList, lean nodes', byName['nodelist, lean nodes'], byName['peer: parse-only, lean']),
-    ...row('NodeNames + cache', byName['nodenames+cache'], byName['peer: parse-only, names']),
+    ...row('1,500-node NodeList', byName['nodelist'], byName['peer: parse+echo']),
+    ...row('NodeList, lean nodes', byName['nodelist, lean nodes'], byName['peer: parse+echo, lean']),
+    ...row('NodeNames + cache', byName['nodenames+cache'], byName['peer: parse+echo, names']),
   ];
   printSummary(summary);
   return { summary, results };
