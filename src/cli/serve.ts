@@ -98,6 +98,9 @@ export async function startServe(opts: ServeCliOptions, log: (line: string) => v
   } catch (e) {
     cache?.stop();
     const code = (e as NodeJS.ErrnoException).code;
+    if (tls && typeof code === 'string' && code.startsWith('ERR_OSSL')) {
+      throw new InputError({ file: `${opts.tlsCert} / ${opts.tlsKey}`, path: [], message: `not a usable PEM certificate and private key: ${(e as Error).message}` });
+    }
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
       throw new InputError({ file: '--port', path: [], message: `cannot listen on ${opts.host}:${opts.port}: ${code}` });
     }

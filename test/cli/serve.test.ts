@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,7 @@ describe('orchsim serve', () => {
       [['--kubeconfig', join(dir, 'no-kubeconfig')], /no-kubeconfig/],
       [['--port', '99999'], /port number/],
       [['--kubeconfig', join(dir, 'k'), '--in-cluster'], /either --kubeconfig or --in-cluster, not both/],
+      [['--tls-cert', 'package.json', '--tls-key', 'package.json'], /package\.json.*not a usable PEM certificate/],
       // Outside a pod (where the tests run), --in-cluster names what is missing.
       ...(process.env['KUBERNETES_SERVICE_HOST'] ? [] : [[['--in-cluster'], /not running in a pod/] as const]),
     ] as const) {
@@ -79,6 +81,29 @@ describe('orchsim serve', () => {
       expect(p.body).toEqual([{ Host: 'a', Score: 9 }, { Host: 'b', Score: 8 }]);
     } finally {
       expect(await stop(child)).toBe(0);
+    }
+  });
+
+  it('serves HTTPS with --tls-cert and --tls-key', async () => {
+    const tls = join(import.meta.dirname, '..', 'fixtures', 'tls');
+    const { url, child } = await serve('--tls-cert', join(tls, 'cert.pem'), '--tls-key', join(tls, 'key.pem'));
+    try {
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const body = JSON.stringify({ Pod: v1Pod('p', { cpu: '3' }), Nodes: nodeList([v1Node('a', { cpu: '2' }), v1Node('b')]) });
+      const reply = await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(`${url}/filter`, { method: 'POST', ca: readFileSync(join(tls, 'cert.pem')) }, (res) => {
+          let data = '';
+          res.on('data', (d: Buffer) => (data += d.toString()));
+          res.on('end', () => resolve(data));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(JSON.parse(reply).NodeNames).toEqual(['b']);
+      // Plain HTTP to the TLS port is not answered as a request.
+      await expect(fetch(url.replace('https:', 'http:') + '/healthz')).rejects.toThrow();
+    } finally {
+      await stop(child);
     }
   });
 
