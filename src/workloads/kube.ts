@@ -686,8 +686,18 @@ export function convertPodSpec(spec: unknown, meta: unknown, path: Path, ctx: Ku
   if (spread && spread.length > 0) result.topologySpreadConstraints = spread;
   const nodeName = readString(sp['nodeName'], [...specPath, 'nodeName'], out);
   if (nodeName) result.nodeName = nodeName;
+  const owners = readList(m['ownerReferences'], [...metaPath, 'ownerReferences'], out);
+  if (Object.keys(labels).length > 0 && owners.some((r) => isObj(r) && r['controller'] === true && typeof r['kind'] === 'string' && SPREAD_OWNER_KINDS.has(r['kind']))) {
+    // A pod of a ReplicaSet, StatefulSet or ReplicationController gets the system-default spread
+    // constraints over its owner's selector (helper.DefaultSelector). The owner object is not at
+    // hand here; its pods share one template, so their own labels select the same pods.
+    result.ownerSelector = { matchLabels: labels };
+  }
   return result;
 }
+
+/** Controllers whose selector DefaultSelector uses (Services too, which are not modelled). */
+const SPREAD_OWNER_KINDS: ReadonlySet<string> = new Set(['ReplicaSet', 'StatefulSet', 'ReplicationController']);
 
 /**
  * A PodSpec from a pod's `spec` and `metadata`. Issue paths are those of a Pod (or pod template)

@@ -202,6 +202,17 @@ describe('scheduling constraints', () => {
     expect(spec).toEqual({ namespace: 'default', labels: {}, requests: resources({}), priority: 0 });
   });
 
+  it('gives a pod of a ReplicaSet, StatefulSet or ReplicationController its labels as owner selector (default spreading)', () => {
+    const owned = (kind: string, controller = true) =>
+      podSpecFromPod(pod({ containers: [container()] }, { name: 'web-1', labels: { app: 'web', 'pod-template-hash': 'h' }, ownerReferences: [{ apiVersion: 'apps/v1', kind, name: 'web-h', uid: 'u', controller }] }), ctx);
+    for (const kind of ['ReplicaSet', 'StatefulSet', 'ReplicationController']) expect(owned(kind).ownerSelector).toEqual({ matchLabels: { app: 'web', 'pod-template-hash': 'h' } });
+    // Jobs and DaemonSets get no system-default constraints upstream; nor does a non-controller owner.
+    expect(owned('Job').ownerSelector).toBeUndefined();
+    expect(owned('DaemonSet').ownerSelector).toBeUndefined();
+    expect(owned('ReplicaSet', false).ownerSelector).toBeUndefined();
+    expect(inputError(() => podSpecFromPod(pod({ containers: [container()] }, { name: 'p', ownerReferences: 'rs' }), ctx)).message).toMatch(/metadata\.ownerReferences/);
+  });
+
   it('rejects a bad operator and bad operator values', () => {
     const e = inputError(() => podSpecFromPod(pod({
       affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [
