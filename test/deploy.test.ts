@@ -214,7 +214,9 @@ describe('deploy/kubernetes orchsim-scheduler', () => {
     for (const resource of ['pods', 'nodes']) {
       for (const verb of ['list', 'watch']) expect(allows(resource, verb), `${verb} ${resource}`).toBe(true);
     }
-    expect(allows('pods/binding', 'create'), 'create pods/binding').toBe(true);
+    // orchsim binds only with --enable-bind; without it, it gets no right to bind either.
+    const args: string[] = deployment().spec.template.spec.containers.find((c: any) => c.name === 'orchsim').args;
+    expect(allows('pods/binding', 'create'), 'create pods/binding').toBe(args.includes('--enable-bind'));
     // system:kube-scheduler grants get/update only on the Lease named kube-scheduler.
     const lease = schedulerConfig().leaderElection.resourceName;
     for (const verb of ['get', 'update']) expect(allows('leases', verb, lease), `${verb} lease ${lease}`).toBe(true);

@@ -350,6 +350,7 @@ program
   .option('--tls-key <file>', 'PEM private key for --tls-cert')
   .option('--kubeconfig <file>', 'watch pods and nodes through this cluster\'s API server (see below)')
   .option('--in-cluster', 'the same, with the pod\'s service account (when orchsim runs in the cluster)')
+  .option('--enable-bind', 'serve the bind verb: create Bindings through the API server (needs --kubeconfig or --in-cluster)')
   .option('--seed <n>', 'seed of the random streams plugins draw from', parseSeed, 0)
   .option('--max-body-bytes <n>', 'largest request body accepted', parseCount, DEFAULT_MAX_BODY_BYTES)
   .option('--request-timeout <seconds>', 'time a client has to send a whole request', parsePositive, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
@@ -359,8 +360,7 @@ program
     const { server, cache, profile } = await startServe(opts, log);
     log(`orchsim serve: profile ${profile} on ${server.url} (${cache ? `pods and nodes from ${cache.server}` : 'no --kubeconfig: nodes look empty, see --help'})`);
     const stop = () => {
-      cache?.stop();
-      void server.close().then(() => process.exit(0));
+      void Promise.all([cache?.stop().catch(() => {}), server.close()]).then(() => process.exit(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -23,6 +23,7 @@ export interface ServeCliOptions {
   readonly tlsKey?: string | undefined;
   readonly kubeconfig?: string | undefined;
   readonly inCluster?: boolean | undefined;
+  readonly enableBind?: boolean | undefined;
   readonly seed: number;
   readonly maxBodyBytes: number;
   readonly requestTimeout: number;
@@ -33,23 +34,24 @@ What the extender knows:
   Without --kubeconfig (or --in-cluster) it knows only what each request carries. kube-scheduler sends a plain
   extender (nodeCacheCapable: false) whole Node objects but never the pods running on them, so
   every node looks empty: resource fit and scores, pod counts, spreading and pod (anti-)affinity
-  see no existing pods. Requests with NodeNames (nodeCacheCapable: true) and the bind verb
-  are refused.
+  see no existing pods. Requests with NodeNames (nodeCacheCapable: true) get 400, and there
+  is no bind.
   With --kubeconfig FILE, or --in-cluster inside a pod (service-account token), it watches pods
   and nodes through the API server (informers from @kubernetes/client-node), counts every bound,
   unfinished pod on its node and decides against the whole cluster; it then also answers
-  NodeNames requests from its node cache and binds pods (bindVerb) by creating a Binding.
+  NodeNames requests from its node cache; with --enable-bind it also binds pods (bindVerb) by
+  creating a Binding. Bind is off by default: anyone who can reach the port could bind pods.
 
 Endpoints:
   POST <prefix>/filter       ExtenderArgs -> ExtenderFilterResult
   POST <prefix>/prioritize   ExtenderArgs -> HostPriorityList (framework score 0..100 mapped to 0..10)
-  POST <prefix>/bind         ExtenderBindingArgs -> ExtenderBindingResult (needs --kubeconfig or --in-cluster)
+  POST <prefix>/bind         ExtenderBindingArgs -> ExtenderBindingResult (with --enable-bind)
   GET  /healthz, /metrics    liveness; Prometheus text (requests, latency, filter rejections by reason)
 
 Examples:
   $ orchsim serve --profile binpack
   $ orchsim serve --plugin ./my-plugin.js --port 9000
-  $ orchsim serve --profile default --kubeconfig ~/.kube/config --host 0.0.0.0 \\
+  $ orchsim serve --profile default --kubeconfig ~/.kube/config --enable-bind --host 0.0.0.0 \\
       --tls-cert tls.crt --tls-key tls.key
   See deploy/kubernetes/ for a KubeSchedulerConfiguration and a Deployment.`;
 
@@ -88,15 +90,18 @@ export async function startServe(opts: ServeCliOptions, log: (line: string) => v
   const tls = opts.tlsCert && opts.tlsKey ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'key') } : undefined;
   const { profile, registry } = await resolveProfile(opts);
   const framework = buildFramework(profile, new RandomStreams(opts.seed), registry, { file: opts.plugin ?? `profile ${profile.name}` });
+  if (opts.enableBind && opts.kubeconfig === undefined && !opts.inCluster) {
+    throw new InputError({ file: '--enable-bind', path: [], message: 'bind needs --kubeconfig or --in-cluster: there is no API server to create the Binding with' });
+  }
   if (opts.kubeconfig !== undefined && opts.inCluster) throw new InputError({ file: '--in-cluster', path: [], message: 'give either --kubeconfig or --in-cluster, not both' });
   const cache = opts.kubeconfig !== undefined ? await KubeCache.start({ kubeconfig: opts.kubeconfig, log }) : opts.inCluster ? await KubeCache.start({ inCluster: true, log }) : undefined;
   const source: ClusterSource | undefined = cache;
-  const extender = new Extender(framework, source);
+  const extender = new Extender(framework, source, { bind: opts.enableBind === true });
   try {
     const server = await startExtenderServer(extender, { host: opts.host, port: opts.port, tls, maxBodyBytes: opts.maxBodyBytes, requestTimeoutMs: opts.requestTimeout * 1000, log });
     return { server, cache, profile: profile.name };
   } catch (e) {
-    cache?.stop();
+    await cache?.stop().catch(() => {});
     const code = (e as NodeJS.ErrnoException).code;
     if (tls && typeof code === 'string' && code.startsWith('ERR_OSSL')) {
       throw new InputError({ file: `${opts.tlsCert} / ${opts.tlsKey}`, path: [], message: `not a usable PEM certificate and private key: ${(e as Error).message}` });

@@ -4,8 +4,9 @@
  * pods the ClusterSource knows. No HTTP here: server.ts decodes requests and calls these.
  */
 import type { PodInfo, PodSpec } from '../api/pod.js';
-import type { Framework } from '../schedulers/framework.js';
+import { PluginError, type Framework } from '../schedulers/framework.js';
 import type { NodeSpec } from '../sim/cluster.js';
+import { InputError } from '../util/errors.js';
 import {
   extenderPriority, type BindingArgs, type ExtenderArgs, type ExtenderFilterResult, type HostPriority,
 } from './messages.js';
@@ -15,8 +16,13 @@ import { NO_CLUSTER_SOURCE, type ClusterSource } from './source.js';
 /** Reason given for a NodeNames entry the cache does not hold. */
 export const REASON_NOT_IN_CACHE = 'node is not in the extender\'s node cache';
 
-/** Error from the bind verb when there is no API server to bind through. */
-export const BIND_NEEDS_KUBECONFIG = 'bind needs --kubeconfig or --in-cluster: this extender has no API server to create the Binding with';
+/** Error from the bind verb when binding is off or there is no API server to bind through. */
+export const BIND_OFF = 'bind is off: start orchsim serve with --enable-bind and --kubeconfig or --in-cluster to let it create Bindings';
+
+export interface ExtenderOptions {
+  /** Serve the bind verb (it needs a source that can bind). Off by default: a bind acts on the cluster. */
+  readonly bind?: boolean | undefined;
+}
 
 const NO_NODES: readonly NodeSpec[] = [];
 const NO_NAMES: readonly string[] = [];
@@ -39,6 +45,7 @@ export interface RequestView {
 /** How many distinct pod specs and node views the extender remembers before it starts afresh. */
 const MAX_INTERNED_SPECS = 10_000;
 const MAX_VIEWS = 100_000;
+const MAX_INTERNED_KEY = 64 * 1024;
 
 /** The cache's nodes as a snapshot, kept from request to request while they do not change. */
 interface BaseView {
@@ -58,7 +65,12 @@ export class Extender {
   /** Equal pod specs as one object, so plugins' per-selector caches hit across requests. */
   private readonly specs = new Map<string, PodSpec>();
 
-  constructor(readonly framework: Framework, readonly source: ClusterSource = NO_CLUSTER_SOURCE) {}
+  constructor(readonly framework: Framework, readonly source: ClusterSource = NO_CLUSTER_SOURCE, private readonly options: ExtenderOptions = {}) {}
+
+  /** Whether the bind verb acts: enabled, and a source that can create Bindings. */
+  get canBind(): boolean {
+    return this.options.bind === true && this.source.bind !== undefined;
+  }
 
   /** The profile's name, for messages and metrics. */
   get profile(): string {
@@ -87,6 +99,9 @@ export class Extender {
         candidates.push(node);
       }
     } else {
+      if (!this.source.nodes) {
+        throw new InputError({ file: 'NodeNames', path: [], message: 'this extender has no node cache, so it cannot read NodeNames: start orchsim serve with --kubeconfig or --in-cluster, or set nodeCacheCapable: false in the extender configuration' });
+      }
       const names = args.nodeNames ?? NO_NAMES;
       const last = this.lastNames;
       // kube-scheduler sends much the same NodeNames pod after pod: comparing strings is
@@ -97,8 +112,9 @@ export class Extender {
         if (node) candidates.push(node);
         else missing.push(name);
       }
-      const view = { snapshot: base.snapshot, candidates, missing };
-      this.lastNames = { base, names, view };
+      // Frozen: the view is handed out again, and plugins see the candidates array.
+      const view = { snapshot: base.snapshot, candidates: Object.freeze(candidates), missing: Object.freeze(missing) };
+      this.lastNames = { base, names: names.slice(), view };
       return view;
     }
     const snapshot = extra ? new RuntimeSnapshot([...base.snapshot.nodes, ...extra]) : base.snapshot;
@@ -147,6 +163,8 @@ export class Extender {
   /** The pod with its spec replaced by an equal one seen before, if any. */
   private intern(pod: PodInfo): PodInfo {
     const key = JSON.stringify(pod.spec);
+    // A huge spec is not worth keeping (a request body may be 64 MiB).
+    if (key.length > MAX_INTERNED_KEY) return pod;
     const seen = this.specs.get(key);
     if (seen) return { ...pod, spec: seen };
     if (this.specs.size >= MAX_INTERNED_SPECS) this.specs.clear();
@@ -160,7 +178,10 @@ export class Extender {
     const failed: Record<string, string> = {};
     const unresolvable: Record<string, string> = {};
     for (const name of missing) failed[name] = REASON_NOT_IN_CACHE;
-    const feasible = this.framework.filterNodes(this.intern(args.pod), snapshot, candidates, (node, status) => {
+    const pod = this.intern(args.pod);
+    const feasible = this.framework.filterNodes(pod, snapshot, candidates, (node, status, plugin) => {
+      // An Error status is a broken plugin, not an unschedulable pod: upstream aborts the cycle.
+      if (status.code === 'Error') throw new PluginError(plugin, 'Filter', pod.name, node.name, new Error(status.reason));
       if (status.code === 'UnschedulableAndUnresolvable') unresolvable[node.name] = status.reason;
       else failed[node.name] = status.reason;
     }) as RuntimeNode[];
@@ -228,9 +249,9 @@ export class Extender {
 
   /** bind: creates the Binding through the source (the API server); '' on success. */
   async bind(args: BindingArgs): Promise<string> {
-    if (!this.source.bind) return BIND_NEEDS_KUBECONFIG;
+    if (!this.canBind) return BIND_OFF;
     try {
-      await this.source.bind(args.podNamespace, args.podName, args.podUID, args.node);
+      await this.source.bind!(args.podNamespace, args.podName, args.podUID, args.node);
       return '';
     } catch (e) {
       return e instanceof Error ? e.message : String(e);

@@ -14,6 +14,9 @@ import type { ClusterSource } from './source.js';
 /**
  * Where the API server and credentials come from: exactly one of `kubeconfig` and `inCluster`.
  */
+/** How long a bind waits for the API server; kube-scheduler gives the extender's bind its httpTimeout (5 s by default) anyway. */
+const BIND_TIMEOUT_MS = 10_000;
+
 export interface KubeCacheOptions {
   /** Path of a kubeconfig file. */
   readonly kubeconfig?: string | undefined;
@@ -274,8 +277,9 @@ export class KubeCache implements ClusterSource {
 
   /** Creates the pod's v1 Binding (POST .../pods/{name}/binding); rejects with the server's message. */
   async bind(namespace: string, name: string, uid: string, nodeName: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.api.createNamespacedPodBinding({
+      const call = this.api.createNamespacedPodBinding({
         name,
         namespace,
         body: {
@@ -285,8 +289,15 @@ export class KubeCache implements ClusterSource {
           target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
         },
       });
+      // The client has no request timeout: a hung API server must not hold the bind forever.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from the API server within ${BIND_TIMEOUT_MS / 1000} s`)), BIND_TIMEOUT_MS);
+      });
+      await Promise.race([call, timeout]);
     } catch (err) {
       throw new Error(`binding pod ${namespace}/${name} to node ${nodeName}: ${describeError(err)}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

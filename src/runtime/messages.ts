@@ -101,9 +101,11 @@ export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: N
       nodes = [];
       const seen = new Set<string>();
       nodeObjects.forEach((item, i) => {
-        const key = nodeSpecs?.key(item);
-        const spec = (key !== undefined ? nodeSpecs!.get(key) : undefined) ?? convertNode(item, [...itemsPath, i], out);
-        if (key !== undefined && spec) nodeSpecs!.set(key, spec);
+        const cached = nodeSpecs?.get(item);
+        const issuesBefore = out.issues.length;
+        const spec = cached ?? convertNode(item, [...itemsPath, i], out);
+        // Only a node that converted without a problem is remembered.
+        if (spec && !cached && out.issues.length === issuesBefore) nodeSpecs?.set(item, spec);
         if (!spec) return;
         if (seen.has(spec.name)) out.add([...itemsPath, i, 'metadata', 'name'], `duplicate node "${spec.name}"`);
         seen.add(spec.name);
@@ -129,32 +131,39 @@ export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: N
 }
 
 /**
- * Converted Node objects by uid and resourceVersion. kube-scheduler sends the same Node objects
- * request after request; an object with the same uid and resourceVersion is the same object (the
- * API server's contract), so it is converted once, and the same NodeSpec lets the extender reuse
- * its view of the node. Objects without both fields are converted every time.
+ * Converted Node objects by uid, with the resourceVersion they were converted at.
+ * kube-scheduler sends the same Node objects request after request; an object with the same uid
+ * and resourceVersion is the same object (the API server's contract), so it is converted once,
+ * and the same NodeSpec lets the extender reuse its view of the node. One entry per node, so
+ * memory follows the cluster's size; objects without both fields are converted every time.
  */
 export class NodeSpecCache {
-  private readonly specs = new Map<string, NodeSpec>();
+  private readonly specs = new Map<string, { readonly resourceVersion: string; readonly name: string; readonly spec: NodeSpec }>();
   constructor(private readonly capacity = 100_000) {}
 
-  key(item: unknown): string | undefined {
-    if (typeof item !== 'object' || item === null) return undefined;
-    const meta = (item as Obj)['metadata'];
-    if (typeof meta !== 'object' || meta === null) return undefined;
-    const { uid, resourceVersion, name } = meta as Obj;
-    if (typeof uid !== 'string' || uid === '' || typeof resourceVersion !== 'string' || resourceVersion === '' || typeof name !== 'string') return undefined;
-    return `${uid}\u0000${resourceVersion}\u0000${name}`;
+  /** The cached spec of a Node object, if it is the version converted before. */
+  get(item: unknown): NodeSpec | undefined {
+    const id = identity(item);
+    if (!id) return undefined;
+    const e = this.specs.get(id.uid);
+    return e && e.resourceVersion === id.resourceVersion && e.name === id.name ? e.spec : undefined;
   }
 
-  get(key: string): NodeSpec | undefined {
-    return this.specs.get(key);
+  set(item: unknown, spec: NodeSpec): void {
+    const id = identity(item);
+    if (!id) return;
+    if (this.specs.size >= this.capacity && !this.specs.has(id.uid)) this.specs.clear();
+    this.specs.set(id.uid, { resourceVersion: id.resourceVersion, name: id.name, spec });
   }
+}
 
-  set(key: string, spec: NodeSpec): void {
-    if (this.specs.size >= this.capacity) this.specs.clear();
-    this.specs.set(key, spec);
-  }
+function identity(item: unknown): { uid: string; resourceVersion: string; name: string } | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const meta = (item as Obj)['metadata'];
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const { uid, resourceVersion, name } = meta as Obj;
+  if (typeof uid !== 'string' || uid === '' || typeof resourceVersion !== 'string' || resourceVersion === '' || typeof name !== 'string') return undefined;
+  return { uid, resourceVersion, name };
 }
 
 /** Decodes ExtenderBindingArgs {PodName, PodNamespace, PodUID, Node}. */

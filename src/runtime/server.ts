@@ -37,13 +37,17 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export const VERBS = ['filter', 'prioritize', 'bind'] as const;
+
+/** Distinct rejection reasons labelled in /metrics; the rest count as "other". */
+export const MAX_REASON_LABELS = 200;
 type Verb = (typeof VERBS)[number];
 
 export interface ExtenderServer {
   readonly url: string;
   readonly server: Server;
   readonly metrics: Registry;
-  close(): Promise<void>;
+  /** Stops listening; requests in flight get up to graceMs (default 5 s) to finish. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** A request that gets a 4xx: the status and the message. */
@@ -125,6 +129,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
   const registry = new Registry();
   const m = metricsFor(registry);
   const nodeSpecs = new NodeSpecCache();
+  const reasons = new Set<string>();
 
   async function handleVerb(verb: Verb, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const what = `POST ${req.url ?? ''}`;
@@ -136,7 +141,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
       if (verb === 'bind') {
         const error = await extender.bind(decodeBindingArgs(body, what));
         out = JSON.stringify({ Error: error });
-        if (error !== '') status = extender.source.bind ? 500 : 404;
+        if (error !== '') status = extender.canBind ? 500 : 404;
       } else {
         const args = decodeExtenderArgs(body, what, nodeSpecs);
         if (verb === 'filter') {
@@ -144,7 +149,11 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
           m.filtered.inc(args.nodes?.length ?? args.nodeNames?.length ?? 0);
           const byReason = new Map<string, number>();
           for (const failed of [result.FailedNodes, result.FailedAndUnresolvableNodes]) {
-            for (const reason of Object.values(failed)) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+            for (const reason of Object.values(failed)) {
+              // Reasons are free text (taint values, users' plugins): a bounded set of series.
+              const label = reasons.has(reason) || reasons.size < MAX_REASON_LABELS ? (reasons.add(reason), reason) : 'other';
+              byReason.set(label, (byReason.get(label) ?? 0) + 1);
+            }
           }
           for (const [reason, n] of byReason) m.rejections.inc({ reason }, n);
           out = json;
@@ -214,14 +223,17 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
     // How often Node checks requestTimeout/headersTimeout; its default of 30 s would let a slow
     // client hold a connection for that long.
     connectionsCheckingInterval: Math.max(100, Math.min(1000, requestTimeout / 4)),
-    keepAliveTimeout: 5_000,
+    // Longer than the idle timeout of kube-scheduler's Go client (90 s), so the server never
+    // closes a kept-alive connection just as the client sends on it.
+    keepAliveTimeout: 95_000,
   };
   const server: Server = options.tls
     ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener)
     : createHttpServer(serverOptions, listener);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // Malformed HTTP or a timeout: answer if the socket still can, never throw.
-    if (!socket.writable) return socket.destroy();
+    // Malformed HTTP or a timeout: answer only if nothing was written on this connection yet
+    // (Node's default handler's rule), so a client never gets a second, unasked-for response.
+    if (!socket.writable || (socket as { bytesWritten?: number }).bytesWritten !== 0) return socket.destroy();
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
@@ -240,10 +252,12 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
     url: `${options.tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
     server,
     metrics: registry,
-    close: () =>
+    close: (graceMs = 5_000) =>
       new Promise<void>((resolve) => {
+        // Requests in flight finish (up to graceMs); idle kept-alive connections go at once.
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), graceMs).unref();
       }),
   };
 }

@@ -34,11 +34,10 @@ export interface ClusterSource {
   bind?(namespace: string, name: string, uid: string, nodeName: string): Promise<void>;
 }
 
-/** The source of an extender with no cache: nodes have no pods, NodeNames are unknown. */
+/** The source of an extender with no cache: nodes have no pods, and there is no node cache. */
 const NO_PODS: readonly PodInfo[] = Object.freeze([]);
 
 export const NO_CLUSTER_SOURCE: ClusterSource = {
   podsOn: () => NO_PODS,
   node: () => undefined,
-  nodes: () => [],
 };

@@ -354,6 +354,7 @@ export class Framework implements Scheduler {
       }
       return total;
     } catch (e) {
+      if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
     }
   }
@@ -361,10 +362,10 @@ export class Framework implements Scheduler {
   /**
    * The extender's filter: PreFilter once, then every Filter on every candidate, with no
    * percentageOfNodesToScore (kube-scheduler has already chosen the candidates it sends).
-   * Returns the nodes that pass, in order; `rejected` hears each other node with its status (a
-   * PreFilter rejection applies to every candidate).
+   * Returns the nodes that pass, in order; `rejected` hears each other node with its status and
+   * the plugin that gave it (a PreFilter rejection applies to every candidate).
    */
-  filterNodes(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], rejected: (node: NodeInfo, status: Status) => void): NodeInfo[] {
+  filterNodes(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], rejected: (node: NodeInfo, status: Status, plugin: string) => void): NodeInfo[] {
     return this.runFilters(pod, snapshot, candidates, Infinity, rejected);
   }
 
@@ -401,7 +402,7 @@ export class Framework implements Scheduler {
     return this.runFilters(pod, snapshot, candidates, limit, undefined);
   }
 
-  private runFilters(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], limit: number, rejected: ((node: NodeInfo, status: Status) => void) | undefined): NodeInfo[] {
+  private runFilters(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], limit: number, rejected: ((node: NodeInfo, status: Status, plugin: string) => void) | undefined): NodeInfo[] {
     const out: NodeInfo[] = [];
     if (limit <= 0 || candidates.length === 0) return out;
     const state: CycleState = new Map();
@@ -418,7 +419,7 @@ export class Framework implements Scheduler {
           skipped.add(p);
           continue;
         }
-        if (rejected) for (const node of candidates) rejected(node, s);
+        if (rejected) for (const node of candidates) rejected(node, s, p.name);
         return out;
       }
       const filters = this.filters.filter((f) => !skipped.has(f));
@@ -426,7 +427,7 @@ export class Framework implements Scheduler {
       const pinned = pod.spec.nodeName;
       for (const node of candidates) {
         if (pinned !== undefined && node.name !== pinned) {
-          rejected?.(node, REASON_NODE_NAME);
+          rejected?.(node, REASON_NODE_NAME, 'NodeName');
           continue;
         }
         current = node;
@@ -436,7 +437,7 @@ export class Framework implements Scheduler {
           status = f.filter(state, pod, node, snapshot);
           if (status !== null) break;
         }
-        if (status !== null) rejected?.(node, status);
+        if (status !== null) rejected?.(node, status, plugin);
         else if (out.push(node) >= limit) break;
       }
       return out;

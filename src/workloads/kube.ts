@@ -690,11 +690,17 @@ export function convertPodSpec(spec: unknown, meta: unknown, path: Path, ctx: Ku
   if (Object.keys(labels).length > 0 && owners.some((r) => isObj(r) && r['controller'] === true && typeof r['kind'] === 'string' && SPREAD_OWNER_KINDS.has(r['kind']))) {
     // A pod of a ReplicaSet, StatefulSet or ReplicationController gets the system-default spread
     // constraints over its owner's selector (helper.DefaultSelector). The owner object is not at
-    // hand here; its pods share one template, so their own labels select the same pods.
-    result.ownerSelector = { matchLabels: labels };
+    // hand here; its pods share one template, so their labels, less the ones the controllers
+    // set per pod or per revision, select the same pods.
+    const shared: Record<string, string> = {};
+    for (const [k, v] of Object.entries(labels)) if (!PER_POD_LABELS.has(k)) shared[k] = v;
+    if (Object.keys(shared).length > 0) result.ownerSelector = { matchLabels: shared };
   }
   return result;
 }
+
+/** Labels a StatefulSet controller gives each pod (and each revision): not part of its selector. */
+const PER_POD_LABELS: ReadonlySet<string> = new Set(['statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'controller-revision-hash']);
 
 /** Controllers whose selector DefaultSelector uses (Services too, which are not modelled). */
 const SPREAD_OWNER_KINDS: ReadonlySet<string> = new Set(['ReplicaSet', 'StatefulSet', 'ReplicationController']);

@@ -58,6 +58,7 @@ describe('orchsim serve', () => {
       [['--kubeconfig', join(dir, 'no-kubeconfig')], /no-kubeconfig/],
       [['--port', '99999'], /port number/],
       [['--kubeconfig', join(dir, 'k'), '--in-cluster'], /either --kubeconfig or --in-cluster, not both/],
+      [['--enable-bind'], /bind needs --kubeconfig or --in-cluster/],
       [['--tls-cert', 'package.json', '--tls-key', 'package.json'], /package\.json.*not a usable PEM certificate/],
       // Outside a pod (where the tests run), --in-cluster names what is missing.
       ...(process.env['KUBERNETES_SERVICE_HOST'] ? [] : [[['--in-cluster'], /not running in a pod/] as const]),
@@ -73,6 +74,9 @@ describe('orchsim serve', () => {
     const { url, child, stderr } = await serve('--profile', 'binpack');
     try {
       expect(stderr()).toMatch(/profile binpack on http:\/\/127\.0\.0\.1:\d+ \(no --kubeconfig/);
+      const bind = await post(`${url}/bind`, { PodName: 'p', PodNamespace: 'default', PodUID: 'u', Node: 'b' });
+      expect(bind.status).toBe(404);
+      expect(bind.body.Error).toMatch(/bind is off/);
       const r = await post(`${url}/filter`, { Pod: v1Pod('p', { cpu: '3' }), Nodes: nodeList([v1Node('a', { cpu: '2' }), v1Node('b')]) });
       expect(r.body.NodeNames).toEqual(['b']);
       const p = await post(`${url}/prioritize`, { Pod: v1Pod('p', { cpu: '1', memory: '4Gi' }), Nodes: nodeList([v1Node('a', { cpu: '2', memory: '4Gi' }), v1Node('b', { cpu: '16' })]) });
@@ -135,7 +139,7 @@ export const profile = { name: 'zone-b', plugins: [{ name: 'NodeResourcesFit', w
       api.addNode(v1Node('n2', { cpu: '4' }));
       api.addPod(v1Pod('busy', { cpu: '3500m', nodeName: 'n1' }));
       api.addPod(v1Pod('web'));
-      const { url, child, stderr } = await serve('--kubeconfig', api.kubeconfigFile(dir));
+      const { url, child, stderr } = await serve('--kubeconfig', api.kubeconfigFile(dir), '--enable-bind');
       try {
         expect(stderr()).toMatch(/pods and nodes from/);
         const f = await post(`${url}/filter`, { Pod: v1Pod('web', { cpu: '1' }), NodeNames: ['n1', 'n2', 'n3'] });

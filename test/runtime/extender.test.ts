@@ -2,19 +2,22 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gpuRequest, selectGpusBestFit } from '../../src/api/gpu.js';
 import type { PodInfo } from '../../src/api/pod.js';
-import { Extender } from '../../src/runtime/extender.js';
+import { Extender, REASON_NOT_IN_CACHE } from '../../src/runtime/extender.js';
 import { decodeExtenderArgs, extenderPriority, NodeSpecCache } from '../../src/runtime/messages.js';
 import { buildFramework } from '../../src/scenario/runner.js';
-import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
+import { BUILTIN_PROFILES, builtinPlugins } from '../../src/schedulers/builtins.js';
+import { PluginError } from '../../src/schedulers/framework.js';
 import { ClusterState } from '../../src/sim/cluster.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { nodeSpecFromNode, podSpecFromPod } from '../../src/workloads/kube.js';
+import { profileFilters } from '../helpers/invariants.js';
 import { clusterCaseArb, nodeList, StaticSource, v1Node, v1Pod, type ClusterCase, type Json } from '../helpers/extender.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 
 const profile = (name: string) => BUILTIN_PROFILES.find((p) => p.name === name)!;
+const expectedFilters = (name: string) => profileFilters(profile(name));
 const framework = (name: string) => buildFramework(profile(name), new RandomStreams(7));
 
 /**
@@ -52,9 +55,16 @@ describe('extender parity with the simulator framework', () => {
           const extender = new Extender(framework(name), new StaticSource(pods, c.nodes));
           const args = decodeExtenderArgs({ Pod: c.pod, Nodes: nodeList(c.nodes) }, 'test');
 
-          // Filter: the same nodes pass, the same reasons for the others.
+          // Filter: the same nodes pass, the same reasons for the others, as the profile's own
+          // plugins say when run one by one on the simulator's snapshot (not through the Framework).
           const simReasons = new Map<string, string>();
-          const simFeasible = sim.filterNodes(args.pod, cluster, cluster.nodes, (n, s) => simReasons.set(n.name, s.reason));
+          const verdicts = expectedFilters(name);
+          const simFeasible = cluster.nodes.filter((n) => {
+            const reasons = verdicts(args.pod, n, cluster);
+            if (reasons.length > 0) simReasons.set(n.name, /^.*? said \w+: (.*)$/s.exec(reasons[0]!)![1]!);
+            return reasons.length === 0;
+          });
+          expect(sim.findFeasible(args.pod, cluster, cluster.nodes, Infinity)).toEqual(simFeasible);
           const filtered = extender.filter(args, args.nodeObjects);
           expect(filtered.NodeNames).toEqual(simFeasible.map((n) => n.name));
           expect(new Map(Object.entries({ ...filtered.FailedNodes, ...filtered.FailedAndUnresolvableNodes }))).toEqual(simReasons);
@@ -102,23 +112,38 @@ describe('extender without a pod cache', () => {
     expect(withCache.filter(args).FailedNodes).toEqual({ n1: 'Insufficient cpu' });
   });
 
-  it('reports NodeNames it has no node for as failed, and refuses bind', async () => {
+  it('refuses NodeNames (it has no node cache) and bind', async () => {
     const e = new Extender(framework('default'));
     const args = decodeExtenderArgs({ Pod: v1Pod('p'), NodeNames: ['a', 'b'] }, 'test');
-    const r = e.filter(args);
-    expect(r.NodeNames).toEqual([]);
-    expect(Object.keys(r.FailedNodes)).toEqual(['a', 'b']);
-    expect(r.Nodes).toBeNull();
-    expect(await e.bind({ podName: 'p', podNamespace: 'default', podUID: 'u', node: 'a' })).toMatch(/--kubeconfig/);
+    expect(() => e.filter(args)).toThrow(/no node cache.*nodeCacheCapable: false/);
+    expect(await e.bind({ podName: 'p', podNamespace: 'default', podUID: 'u', node: 'a' })).toMatch(/bind is off/);
+    // A source that can bind is not enough: bind is opt-in.
+    const canBind = Object.assign(new StaticSource([]), { bind: async () => {} });
+    expect(new Extender(framework('default'), canBind).canBind).toBe(false);
+    expect(await new Extender(framework('default'), canBind, { bind: true }).bind({ podName: 'p', podNamespace: 'default', podUID: 'u', node: 'a' })).toBe('');
   });
 
-  it('answers NodeNames from the source and reuses node views while nothing changed', () => {
+  it('answers NodeNames from the cache, reports the names it lacks, and reuses node views while nothing changed', () => {
     const nodes = [v1Node('n1'), v1Node('n2', { cpu: '1' })];
     const e = new Extender(framework('default'), new StaticSource([], nodes));
-    const args = decodeExtenderArgs({ pod: v1Pod('p', { cpu: '2' }), nodenames: ['n1', 'n2'] }, 'test');
-    const first = e.view(args).snapshot.nodes;
-    expect(e.filter(args)).toMatchObject({ NodeNames: ['n1'], FailedNodes: { n2: 'Insufficient cpu' } });
-    expect(e.view(args).snapshot.nodes[0]).toBe(first[0]);
+    const args = decodeExtenderArgs({ pod: v1Pod('p', { cpu: '2' }), nodenames: ['n1', 'n2', 'gone'] }, 'test');
+    const first = e.view(args);
+    expect(e.filter(args)).toMatchObject({ NodeNames: ['n1'], FailedNodes: { n2: 'Insufficient cpu', gone: REASON_NOT_IN_CACHE }, Nodes: null });
+    // Another list: the candidates are looked up again, the node views are the same objects.
+    const other = e.view(decodeExtenderArgs({ Pod: v1Pod('p'), NodeNames: ['n2', 'n1'] }, 'test'));
+    expect(other.candidates.map((n) => n.name)).toEqual(['n2', 'n1']);
+    expect(other.candidates[1]).toBe(first.candidates[0]);
+    expect(Object.isFrozen(first.candidates)).toBe(true);
+  });
+
+  it('a Filter that returns an Error status is a plugin failure, not a rejection', () => {
+    const registry = builtinPlugins();
+    registry.register({ name: 'Broken', description: '', extensionPoints: ['Filter'], factory: () => ({ name: 'Broken', filter: () => ({ code: 'Error' as const, reason: 'lost its config' }) }) });
+    const fw = buildFramework({ name: 'broken', plugins: [{ name: 'NodeResourcesFit' }, { name: 'Broken' }] }, new RandomStreams(1), registry);
+    const e = new Extender(fw);
+    const args = decodeExtenderArgs({ Pod: v1Pod('p'), Nodes: nodeList([v1Node('n1')]) }, 'test');
+    expect(() => e.filter(args)).toThrow(PluginError);
+    expect(() => e.filter(args)).toThrow(/plugin Broken Filter failed for pod default\/p on node n1: lost its config/);
   });
 });
 

@@ -100,6 +100,7 @@ describe('orchsim serve: HTTP behaviour', () => {
       ['/filter', { Pod: v1Pod('p') }, 400, /expected Nodes .* or NodeNames/],
       ['/prioritize', { Pod: v1Pod('p'), Nodes: { items: [{ metadata: { name: 'x' } }] } }, 400, /Nodes\.items\[0\]\.status/],
       ['/prioritize', { Pod: v1Pod('p'), NodeNames: [1, 2] }, 400, /NodeNames\[0\]/],
+      ['/prioritize', { Pod: v1Pod('p'), NodeNames: ['n1'] }, 400, /no node cache/],
       ['/bind', { PodName: 'p' }, 400, /Node/],
       ['/nonsense', {}, 404, /no such endpoint/],
     ];
@@ -110,6 +111,21 @@ describe('orchsim serve: HTTP behaviour', () => {
     }
     const ok = await post(server, '/filter', { Pod: v1Pod('p'), Nodes: nodeList(nodes) });
     expect(ok.status).toBe(200);
+  });
+
+  it('never answers twice on one connection: a client error after a full response only closes it', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const url = new URL(server.url);
+      // A complete 404 (the body is not read), then the connection idles with the body unsent.
+      const socket = connect(Number(url.port), url.hostname, () => socket.write('POST /nonsense HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{"a":'));
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error('connection not closed within 5 s')), 5000).unref();
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 404/);
+    expect(reply.match(/HTTP\/1\.1/g)).toHaveLength(1);
   });
 
   it('refuses GET on a verb with 405', async () => {

@@ -1,5 +1,6 @@
 import { inputError } from '../helpers/plugins.js';
 import { describe, expect, it } from 'vitest';
+import { matchesLabelSelector } from '../../src/api/labels.js';
 import { resources } from '../../src/api/resources.js';
 import { labelSelectorFromKube, nodeSpecFromNode, podSpecFromPod, podSpecFromPodSpec, type KubeContext } from '../../src/workloads/kube.js';
 
@@ -211,6 +212,11 @@ describe('scheduling constraints', () => {
     expect(owned('DaemonSet').ownerSelector).toBeUndefined();
     expect(owned('ReplicaSet', false).ownerSelector).toBeUndefined();
     expect(inputError(() => podSpecFromPod(pod({ containers: [container()] }, { name: 'p', ownerReferences: 'rs' }), ctx)).message).toMatch(/metadata\.ownerReferences/);
+    // A StatefulSet labels each pod with its name, index and revision: the selector leaves them out, so siblings match.
+    const sts = (name: string, index: string) =>
+      podSpecFromPod(pod({ containers: [container()] }, { name, labels: { app: 'db', 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': index, 'controller-revision-hash': 'db-5d8' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'u', controller: true }] }), ctx);
+    expect(sts('db-0', '0').ownerSelector).toEqual({ matchLabels: { app: 'db' } });
+    expect(matchesLabelSelector(sts('db-0', '0').ownerSelector!, sts('db-1', '1').labels)).toBe(true);
   });
 
   it('rejects a bad operator and bad operator values', () => {
