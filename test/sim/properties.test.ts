@@ -9,7 +9,7 @@ import { POD_MAX_BACKOFF_SECONDS, POD_MAX_IN_UNSCHEDULABLE_SECONDS, UNSCHEDULABL
 import { TIMESERIES_COLUMNS } from '../../src/sim/simulation.js';
 import { fixedIntervalArrivals } from '../../src/workloads/arrivals.js';
 import { sizedPodSpecs } from '../../src/workloads/batch.js';
-import { buildScenario, PROFILE_NAMES, scenarioDescArb, type ScenarioDesc } from '../helpers/arbitraries.js';
+import { buildScenario, PROFILE_NAMES, scenarioDescArb, type ScenarioDesc } from '../../src/testing/scenarios.js';
 import { Gi, makeSpec } from '../helpers/cluster.js';
 import {
   accountingViolations, expectDeterministic, filterChecker, hardConstraintChecker, nodeStateViolations, overcommitChecker, profileFilters, sameInputSameOutput,

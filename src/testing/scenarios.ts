@@ -1,15 +1,15 @@
 import fc from 'fast-check';
-import type { LabelSelector } from '../../src/api/labels.js';
-import { WellKnownLabel, type Taint } from '../../src/api/node.js';
-import type { PodSpec, Toleration, TopologySpreadConstraint } from '../../src/api/pod.js';
-import { resources } from '../../src/api/resources.js';
-import type { ResolvedScenario } from '../../src/scenario/resolve.js';
-import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import type { NodeSpec } from '../../src/sim/cluster.js';
-import type { Workload } from '../../src/sim/workload.js';
-import type { Distribution } from '../../src/util/distributions.js';
-import { fixedIntervalArrivals, poissonArrivals } from '../../src/workloads/arrivals.js';
-import { sizedPodSpecs } from '../../src/workloads/batch.js';
+import type { LabelSelector } from '../api/labels.js';
+import { WellKnownLabel, type Taint } from '../api/node.js';
+import type { PodSpec, Toleration, TopologySpreadConstraint } from '../api/pod.js';
+import { resources } from '../api/resources.js';
+import type { ResolvedScenario } from '../scenario/resolve.js';
+import { BUILTIN_PROFILES } from '../schedulers/builtins.js';
+import type { NodeSpec } from '../sim/cluster.js';
+import type { Workload } from '../sim/workload.js';
+import type { Distribution } from '../util/distributions.js';
+import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
+import { sizedPodSpecs } from '../workloads/batch.js';
 
 /**
  * fast-check arbitraries for whole scenarios. They generate plain-data descriptions
