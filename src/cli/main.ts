@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { FGD_POLICIES, summarize as summarizeFgd, type FgdPolicy } from '../experiments/fgd.js';
 import { loadExperiment, runTask, type FgdTask } from '../experiments/fgd-runner.js';
 import { runPool } from '../experiments/pool.js';
-import { writeChart } from '../report/charts.js';
+import { chartFiles } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
 import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
 import { incidentsCSV } from '../sim/failures.js';
@@ -253,8 +253,8 @@ a difference is marked * when its confidence interval excludes 0.`)
     progress.clear();
     const results = outcome.results!;
     if (opts.out) {
-      const written = await writeComparisonReport(opts.out, results, outcome.records);
-      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RESULTS_FILE)}, ${join(opts.out, RUNS_FILE)} and ${written.length} report files in ${opts.out}\n`);
+      const written = await writeComparisonReport(opts.out, results, outcome.records, { [RESULTS_FILE]: resultsJSON(results) });
+      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report in ${opts.out}\n`);
     }
     if (opts.json) process.stdout.write(resultsJSON(results));
     else {
@@ -295,10 +295,10 @@ Examples:
     const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun });
     progress.clear();
     if (outcome.results) {
-      const written = await writeComparisonReport(opts.out, outcome.results, outcome.records);
+      const written = await writeComparisonReport(opts.out, outcome.results, outcome.records, { [RESULTS_FILE]: resultsJSON(outcome.results) });
       if (opts.json) process.stdout.write(resultsJSON(outcome.results));
       else process.stdout.write(formatComparison(outcome.results));
-      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RESULTS_FILE)}, ${join(opts.out, RUNS_FILE)} and ${written.length} report files\n`);
+      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report\n`);
     }
     process.stderr.write(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s${outcome.skipped > 0 ? `, ${outcome.skipped} already done` : ''}${shard ? ` (shard ${shard.index} of ${shard.count}: ${outcome.records.length} runs in ${opts.out}; join the shards with \`orchsim merge\`)` : ''}\n`);
   });
@@ -311,8 +311,7 @@ program
   .option('--json', 'print results.json on stdout')
   .action(async (dirs: string[], opts: { out: string; json?: boolean }) => {
     const merged = mergeShards(dirs);
-    writeFilesAtomically(opts.out, { [PLAN_FILE]: planJSON(merged.plan), [RUNS_FILE]: runsJSONL(merged.records), [RESULTS_FILE]: resultsJSON(merged.results) });
-    const written = await writeComparisonReport(opts.out, merged.results, merged.records);
+    const written = await writeComparisonReport(opts.out, merged.results, merged.records, { [PLAN_FILE]: planJSON(merged.plan), [RUNS_FILE]: runsJSONL(merged.records), [RESULTS_FILE]: resultsJSON(merged.results) });
     if (opts.json) process.stdout.write(resultsJSON(merged.results));
     else {
       process.stdout.write(formatComparison(merged.results));
@@ -328,9 +327,8 @@ program
     const plan = readPlan(dir);
     const records = orderRecords(plan, readRuns(join(dir, RUNS_FILE)).records);
     const results = summarizeComparison(plan, records);
-    writeFilesAtomically(dir, { [RESULTS_FILE]: resultsJSON(results) });
-    const written = await writeComparisonReport(dir, results, records);
-    process.stderr.write(`rebuilt ${join(dir, RESULTS_FILE)} and ${written.length} report files from ${records.length} runs\n`);
+    const written = await writeComparisonReport(dir, results, records, { [RESULTS_FILE]: resultsJSON(results) });
+    process.stderr.write(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
   });
 
 function parsePort(v: string): number {
@@ -414,13 +412,14 @@ Examples:
       summary: summarizeFgd(runs),
     };
     if (opts.out) {
+      // Charts drawn first, then every file written as one set: a failure leaves the previous set.
       const written = writeFilesAtomically(opts.out, {
         'result.json': fgdJSON(report),
         'curves-per-seed.csv': perSeedCurvesCSV(runs),
         'curves-mean.csv': meanCurvesCSV(report.summary),
+        ...(await chartFiles('allocation', allocationChart(report.summary))),
+        ...(await chartFiles('allocation-zoom', allocationChart(report.summary, true))),
       });
-      written.push(...(await writeChart(opts.out, 'allocation', allocationChart(report.summary))));
-      written.push(...(await writeChart(opts.out, 'allocation-zoom', allocationChart(report.summary, true))));
       if (!opts.json) process.stderr.write(`wrote ${written.join(', ')}\n`);
     }
     if (opts.json) process.stdout.write(fgdJSON(report));

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resultsJSON as resultsJSONText, summarizeComparison, type ComparisonPlan, type ComparisonResults } from '../report/comparison.js';
+import { summarizeComparison, type ComparisonPlan, type ComparisonResults } from '../report/comparison.js';
 import { writeFilesAtomically } from '../report/files.js';
 import { parseScenario, prepareScenarioValue } from '../scenario/index.js';
 import type { Locator } from '../scenario/load.js';
@@ -284,11 +284,8 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentOpt
   const mineIds = new Set(mine.map((t) => `${t.variant.name}|${t.arm.name}|${t.seed}`));
   const records = orderRecords(plan, [...previous, ...fresh]).filter((r) => mineIds.has(r.id));
   const results = options.shard && options.shard.count > 1 ? undefined : summarizeComparison(plan, records);
-  if (dir) {
-    writeFilesAtomically(dir, {
-      [RUNS_FILE]: runsJSONL(orderRecords(plan, [...previous, ...fresh])),
-      ...(results ? { [RESULTS_FILE]: resultsJSONText(results) } : {}),
-    });
-  }
+  // runs.jsonl in plan order; results.json is written by the caller together with the report
+  // (writeComparisonReport), so the two never disagree.
+  if (dir) writeFilesAtomically(dir, { [RUNS_FILE]: runsJSONL(orderRecords(plan, [...previous, ...fresh])) });
   return { records, results, ran: fresh.length, skipped };
 }

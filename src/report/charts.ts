@@ -178,10 +178,11 @@ function titleOf(spec: VegaLiteSpec): unknown {
  * written, and each file appears under its name only once complete.
  */
 export async function writeChart(dir: string, basename: string, spec: VegaLiteSpec): Promise<string[]> {
+  return writeFilesAtomically(dir, await chartFiles(basename, spec));
+}
+
+/** A chart's three files (`<basename>.vl.json`, `.svg`, `.png`), drawn in memory. */
+export async function chartFiles(basename: string, spec: VegaLiteSpec): Promise<Record<string, string | Uint8Array>> {
   const { svg, png } = await renderChart(spec);
-  return writeFilesAtomically(dir, {
-    [`${basename}.vl.json`]: JSON.stringify(spec, null, 2) + '\n',
-    [`${basename}.svg`]: svg,
-    [`${basename}.png`]: png,
-  });
+  return { [`${basename}.vl.json`]: JSON.stringify(spec, null, 2) + '\n', [`${basename}.svg`]: svg, [`${basename}.png`]: png };
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { RunRecord } from '../experiments/records.js';
 import { renderChart, type VegaLiteSpec } from './charts.js';
 import { formatNumber, type ComparisonResults, type MetricComparison } from './comparison.js';
@@ -569,24 +568,29 @@ ${vegaScripts()}
 }
 
 /**
- * Writes the report into dir: `charts/<name>.vl.json|.svg|.png`, `report.md` and
- * `report.html`, and returns their paths. Every chart is drawn and both pages are composed
- * before the first file is written, so a chart Vega rejects leaves a previous report as it
- * was. results.json and runs.jsonl are the caller's.
+ * The report's files: `charts/<name>.vl.json|.svg|.png`, `report.md` and `report.html`, all
+ * drawn and composed in memory.
  */
-export async function writeComparisonReport(dir: string, results: ComparisonResults, records: readonly RunRecord[]): Promise<string[]> {
+export async function comparisonReportFiles(results: ComparisonResults, records: readonly RunRecord[]): Promise<Record<string, string | Uint8Array>> {
   const charts = comparisonCharts(results, records);
   const drawn = await Promise.all(charts.map((c) => renderChart(c.spec)));
-  const chartFiles: Record<string, string | Uint8Array> = {};
+  const files: Record<string, string | Uint8Array> = {};
   charts.forEach((c, i) => {
-    chartFiles[`${c.name}.vl.json`] = JSON.stringify(c.spec, null, 2) + '\n';
-    chartFiles[`${c.name}.svg`] = drawn[i]!.svg;
-    chartFiles[`${c.name}.png`] = drawn[i]!.png;
+    files[`charts/${c.name}.vl.json`] = JSON.stringify(c.spec, null, 2) + '\n';
+    files[`charts/${c.name}.svg`] = drawn[i]!.svg;
+    files[`charts/${c.name}.png`] = drawn[i]!.png;
   });
-  const markdown = comparisonMarkdown(results, charts);
-  const html = comparisonHtml(results, charts);
-  return [
-    ...writeFilesAtomically(join(dir, 'charts'), chartFiles),
-    ...writeFilesAtomically(dir, { 'report.md': markdown, 'report.html': html }),
-  ];
+  files['report.md'] = comparisonMarkdown(results, charts);
+  files['report.html'] = comparisonHtml(results, charts);
+  return files;
+}
+
+/**
+ * Writes the report into dir together with `alongside` (results.json, say) in one atomic set:
+ * every chart is drawn and both pages are composed before the first file is written, and no
+ * file is renamed into place until all are written, so a failure leaves the previous report
+ * and results as they were. Returns the paths written.
+ */
+export async function writeComparisonReport(dir: string, results: ComparisonResults, records: readonly RunRecord[], alongside: Record<string, string | Uint8Array> = {}): Promise<string[]> {
+  return writeFilesAtomically(dir, { ...alongside, ...(await comparisonReportFiles(results, records)) });
 }
