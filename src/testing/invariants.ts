@@ -17,7 +17,7 @@ import type { PluginEntry } from '../schedulers/registry.js';
 import { RandomStreams } from '../util/random.js';
 import { buildCluster, overcommit, placementCaseArb, type ClusterArbOptions, type PlacementCase } from './placement.js';
 
-export const INVARIANTS = ['noOvercommit', 'taints', 'nodeSelector', 'podAntiAffinity', 'spread', 'schedulableNode', 'deterministic', 'scoresInRange', 'noThrow'] as const;
+export const INVARIANTS = ['noOvercommit', 'taints', 'nodeSelector', 'podAffinity', 'podAntiAffinity', 'spread', 'schedulableNode', 'deterministic', 'scoresInRange', 'noThrow'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 
 /** What to check: a profile (naming built-in plugins and `plugins`), or one plugin on its own. */
@@ -117,6 +117,23 @@ function checkPlacement(spec: PodSpec, node: NodeInfo, snapshot: ClusterSnapshot
     if (down) throw new Violation('schedulableNode', `${where}, which is down (${down.key})`);
   }
   if (want.has('nodeSelector') && !nodeMatchesPod(spec, node)) throw new Violation('nodeSelector', `${where}, which its nodeSelector or required node affinity excludes`);
+  if (want.has('podAffinity')) {
+    for (const term of spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      if (!term.labelSelector) continue;
+      const namespaces = term.namespaces?.length ? term.namespaces : [spec.namespace];
+      const value = node.labels[term.topologyKey];
+      const here = value === undefined ? 0 : namespaces.reduce((n, ns) => n + matchingPodsIn(snapshot, term.topologyKey, value, term.labelSelector!, ns), 0);
+      if (here > 0) continue;
+      // The one exception (upstream's first pod of a group): no pod anywhere matches, and the
+      // pod matches its own term, on a node that has the topology key.
+      let anywhere = 0;
+      for (const n of snapshot.nodes) for (const p of n.pods) if (namespaces.includes(p.spec.namespace) && matchesLabelSelector(term.labelSelector, p.spec.labels)) anywhere++;
+      const selfMatch = namespaces.includes(spec.namespace) && matchesLabelSelector(term.labelSelector, spec.labels);
+      if (!(anywhere === 0 && selfMatch && value !== undefined)) {
+        throw new Violation('podAffinity', `${where}, in ${term.topologyKey}=${value ?? '(none)'} with no pod its required affinity asks for`);
+      }
+    }
+  }
   if (want.has('podAntiAffinity')) {
     for (const term of spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
       const value = node.labels[term.topologyKey];
@@ -184,7 +201,7 @@ function describeCase(c: PlacementCase): string {
 
 /**
  * Runs the standard placement properties against a profile or a plugin: never over-commits,
- * honours taints, node selectors and required node affinity, required pod anti-affinity and
+ * honours taints, node selectors and required node affinity, required pod affinity and anti-affinity and
  * DoNotSchedule spread, never places on a cordoned or down node, decides the same for the same
  * input and seed, keeps normalized scores within 0..100, and never throws. Returns a report;
  * it never throws for a broken subject.

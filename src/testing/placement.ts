@@ -106,7 +106,7 @@ export interface PodArbOptions extends ResourcesArbOptions {
 
 /**
  * A pod spec: requests, an `app` label, and now and then a nodeSelector, required or preferred
- * node affinity, required pod anti-affinity, tolerations, topology spread constraints (unique
+ * node affinity, required pod affinity or anti-affinity, tolerations, topology spread constraints (unique
  * by key and action, as Pod validation requires) and a priority.
  */
 export function podSpecArb(options: PodArbOptions = {}): fc.Arbitrary<PodSpec> {
@@ -117,6 +117,7 @@ export function podSpecArb(options: PodArbOptions = {}): fc.Arbitrary<PodSpec> {
     fc.subarray([...zones], { minLength: 1 }).map((values) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: WellKnownLabel.zone, operator: 'In' as const, values }] }] } } })),
     fc.integer({ min: 1, max: 100 }).map((weight) => ({ nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight, preference: { matchExpressions: [{ key: DISK_LABEL, operator: 'In' as const, values: ['ssd'] }] } }] } })),
     fc.tuple(app, fc.constantFrom(WellKnownLabel.hostname, WellKnownLabel.zone)).map(([a, topologyKey]) => ({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: a } }, topologyKey }] } })),
+    app.map((a) => ({ podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: a } }, topologyKey: WellKnownLabel.zone }] } })),
   );
   const spread: fc.Arbitrary<TopologySpreadConstraint[]> = fc.uniqueArray(
     fc.record({

@@ -58,6 +58,9 @@ const keyOnlySpread = entry('KeyOnlySpread', {
   },
 }, ['Filter']);
 
+/** Forgets inter-pod affinity altogether: every node passes. */
+const noPodAffinity = entry('NoPodAffinity', { name: 'NoPodAffinity', filter: () => null }, ['Filter']);
+
 /** Scores with Math.random: nondeterministic whatever the seed. */
 const coinFlip = entry('CoinFlip', { name: 'CoinFlip', score: () => Math.floor(Math.random() * 101) }, ['Score']);
 
@@ -68,21 +71,22 @@ const unnormalized = entry('Unnormalized', { name: 'Unnormalized', score: (_s, _
 const preferSsd = entry('PreferSsd', { name: 'PreferSsd', score: (_s, _p, node) => (node.labels['orchsim.io/disk'] === 'ssd' ? 100 : 0) }, ['Score']);
 
 describe('checkPlacementInvariants catches broken plugins', () => {
-  const cases: { plugin: PluginEntry; replaces?: string; invariant: string; options?: { gpuShare: number } }[] = [
+  const cases: { plugin: PluginEntry; replaces?: string; invariant: string | RegExp; options?: { gpuShare: number } }[] = [
     // Fragmented devices are the GPU case that matters; ask for GPU pods more often.
     { plugin: pooledGpuFit, replaces: 'NodeResourcesFit', invariant: 'noOvercommit', options: { gpuShare: 0.5 } },
     { plugin: noScheduleOnly, replaces: 'TaintToleration', invariant: 'taints' },
     { plugin: keyOnlySpread, replaces: 'PodTopologySpread', invariant: 'spread' },
+    { plugin: noPodAffinity, replaces: 'InterPodAffinity', invariant: /^podA(ntiA)?ffinity$/ },
     { plugin: coinFlip, invariant: 'deterministic' },
     { plugin: unnormalized, invariant: 'scoresInRange' },
   ];
   for (const { plugin, replaces, invariant, options } of cases) {
-    it(`${plugin.name}${replaces ? ` (in place of ${replaces})` : ' (added to the default profile)'} breaks ${invariant}`, () => {
+    it(`${plugin.name}${replaces ? ` (in place of ${replaces})` : ' (added to the default profile)'} breaks ${String(invariant)}`, () => {
       const profile = replaces ? replacePlugin(DEFAULT, replaces, { name: plugin.name, weight: 1 }) : { ...DEFAULT, name: `default + ${plugin.name}`, plugins: [...DEFAULT.plugins, { name: plugin.name, weight: 1 }] };
       for (const seed of SEEDS) {
         const report = checkPlacementInvariants(profile, { plugins: [plugin], seed, numRuns: 500, ...options });
         expect(report.ok, `seed ${seed}: ${report.text}`).toBe(false);
-        expect(report.invariant, report.text).toBe(invariant);
+        expect(report.invariant, report.text).toMatch(invariant);
         expect(report.text).toContain('counterexample:');
         expect(report.text).toContain('pod to place:');
         expect(report.counterexample).toBeDefined();
