@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
 import { InputError, type InputIssue } from '../util/errors.js';
+import { MAX_SCENARIO_BYTES, readLimitedText, yamlAliasIssue, yamlDepthIssue } from '../workloads/input-limits.js';
 import { scenarioSchema, type ScenarioDoc } from './schema.js';
+
+export { MAX_SCENARIO_BYTES } from '../workloads/input-limits.js';
 
 /** Maps a path inside a parsed YAML document to its 1-based line and column. */
 export type Locator = (path: readonly (string | number)[], options?: { key?: boolean }) => { line: number; column: number } | undefined;
@@ -12,29 +14,41 @@ export interface ParsedYaml {
   readonly locate: Locator;
 }
 
-/** Files larger than this are refused before parsing (a scenario is a few KB). */
-export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
-
 /** Parses one YAML (or JSON) document, keeping positions; syntax errors become InputErrors. */
 export function parseYaml(text: string, file: string): ParsedYaml {
+  // Before the real parse, whose composer recurses once per nesting level.
+  const deep = yamlDepthIssue(text, file);
+  if (deep) throw new InputError(deep);
   const lineCounter = new LineCounter();
   // merge: YAML merge keys (`<<: *base`), common in Kubernetes configuration.
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => ({
-      file,
-      line: e.linePos?.[0].line,
-      column: e.linePos?.[0].col,
-      path: [],
-      message: `invalid YAML: ${e.message.split('\n')[0]}`,
-    })));
+    const issues: InputIssue[] = [];
+    const seen = new Set<string>();
+    for (const e of doc.errors) {
+      // The parser recurses per nesting level; a document nested thousands deep overflows it.
+      const first = e.message.split('\n')[0]!;
+      const message = /Maximum call stack size exceeded/.test(first)
+        ? 'invalid YAML: nested too deeply (lists or mappings thousands of levels deep)'
+        : `invalid YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
+      const issue = { file, line: e.linePos?.[0].line, column: e.linePos?.[0].col, path: [], message };
+      // The parser can report one problem twice (e.g. a flow map cut off at the end of the file).
+      const key = `${issue.line}:${issue.column}:${message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      issues.push(issue);
+    }
+    throw new InputError(issues);
   }
+  // Aliases are checked before they are expanded: an alias bomb is refused at its position.
+  const aliasIssue = yamlAliasIssue(doc, lineCounter, file);
+  if (aliasIssue) throw new InputError(aliasIssue);
   let value: unknown;
   try {
-    // maxAliasCount guards against alias ("billion laughs") bombs.
-    value = doc.toJS({ maxAliasCount: 1000 });
+    // Expansion is bounded by yamlAliasIssue (an exact count, unlike maxAliasCount's estimate).
+    value = doc.toJS({ maxAliasCount: -1 });
   } catch (e) {
-    throw new InputError({ file, path: [], message: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` });
+    throw new InputError({ file, line: 1, path: [], message: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` });
   }
   return { value, locate: locator(doc, lineCounter) };
 }
@@ -101,13 +115,7 @@ export function loadScenarioFile(file: string): LoadedScenario {
 
 /** Reads and parses a YAML file (scenario or sweep): a missing, unreadable or oversized file is an InputError. */
 export function readYamlFile(file: string): ParsedYaml {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ file, path: [], message: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a scenario file' : `cannot read: ${code ?? String(e)}` });
-  }
-  if (text.length > MAX_SCENARIO_BYTES) throw new InputError({ file, path: [], message: `file is larger than ${MAX_SCENARIO_BYTES} bytes` });
-  return parseYaml(text, file);
+  const r = readLimitedText(file, MAX_SCENARIO_BYTES, 'scenario and sweep files');
+  if ('error' in r) throw new InputError({ file, path: [], message: r.error === 'is a directory, expected a file' ? 'is a directory, expected a scenario file' : r.error });
+  return parseYaml(r.text, file);
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ProfileConfig } from '../api/framework.js';
 import { WellKnownLabel, type Taint } from '../api/node.js';
@@ -23,7 +22,8 @@ import { hpaSpec, validateHpaSpec } from '../autoscalers/hpa.js';
 import { CLUSTER_AUTOSCALERS } from '../autoscalers/registry.js';
 import { parseDuration } from '../util/quantity.js';
 import { loadCurveIssues, type LoadCurveSpec, type RateBins } from '../workloads/load.js';
-import { rateBins, readAzureLlmTrace } from '../workloads/azure-llm.js';
+import { parseAzureLlmTrace, rateBins } from '../workloads/azure-llm.js';
+import { formatCount, MAX_MANIFEST_BYTES, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_TRACE_BYTES, readLimitedText } from '../workloads/input-limits.js';
 import { NO_FAILURES, type FailureConfig, type FailureDomain } from '../sim/failures.js';
 
 /** Label carrying a node's rack (orchsim convention; Kubernetes has no well-known rack label). */
@@ -73,8 +73,8 @@ function resolveLoad(l: LoadDoc, path: (string | number)[], horizon: number, bas
   let curveBase: LoadCurveSpec['base'];
   if (l.trace) {
     const abs = resolvePath(base, l.trace.file);
-    readText(abs, [...path, 'trace', 'file'], file, locate);
-    trace = rateBins(readAzureLlmTrace(abs).arrivals, l.trace.binSeconds ?? 60);
+    const text = readText(abs, [...path, 'trace', 'file'], file, locate, 'trace');
+    trace = rateBins(parseAzureLlmTrace(text, abs).arrivals, l.trace.binSeconds ?? 60);
     curveBase = { trace: { timeScale: l.trace.timeScale, rateScale: l.trace.rateScale, loop: l.trace.loop } };
   } else if (l.diurnal) {
     curveBase = { diurnal: l.diurnal };
@@ -224,14 +224,15 @@ function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
   };
 }
 
-function readText(file: string, issuePath: (string | number)[], scenarioFile: string, locate: Locator): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const pos = locate(issuePath);
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError({ file: scenarioFile, line: pos?.line, column: pos?.column, path: issuePath, message: `cannot read manifest file ${file}: ${code === 'ENOENT' ? 'file not found' : code ?? String(e)}` });
-  }
+/**
+ * Reads a file the scenario points at (a manifest or a trace), within its size limit; a missing,
+ * unreadable or oversized file is reported at the scenario's reference to it.
+ */
+function readText(file: string, issuePath: (string | number)[], scenarioFile: string, locate: Locator, kind: 'manifest' | 'trace'): string {
+  const r = kind === 'manifest' ? readLimitedText(file, MAX_MANIFEST_BYTES, 'manifest files') : readLimitedText(file, MAX_TRACE_BYTES, 'trace files');
+  if ('text' in r) return r.text;
+  const pos = locate(issuePath);
+  throw new InputError({ file: scenarioFile, line: pos?.line, column: pos?.column, path: issuePath, message: `cannot read ${kind} file ${file}: ${r.error}` });
 }
 
 /**
@@ -243,8 +244,23 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const issues: InputIssue[] = [];
   const nodes: NodeSpec[] = [];
   const workloads: Workload[] = [];
+  // Where each node and workload comes from in the file, for duplicate names (parallel to the arrays).
+  const nodeSources: (string | number)[][] = [];
+  const workloadSources: (string | number)[][] = [];
   const nodeGroups: SimNodeGroup[] = [];
   const serviceModels = new Map<string, ServiceModel>();
+  const tooManyNodes = (n: number) => `${formatCount(n)} nodes, more than the limit of ${formatCount(MAX_NODES)} nodes per scenario`;
+  // Nodes the pools can reach: their counts, or their groups' maxima when autoscaled; checked before building any.
+  let reach = 0;
+  for (const [i, pool] of doc.cluster.pools.entries()) {
+    const groups = pool.autoscaling ? Math.max(1, pool.zones?.length ?? 0) : 0;
+    reach += pool.autoscaling ? Math.max(pool.count, groups * pool.autoscaling.max) : pool.count;
+    if (reach > MAX_NODES) {
+      const path = ['cluster', 'pools', i, ...(pool.autoscaling && groups * pool.autoscaling.max > pool.count ? ['autoscaling', 'max'] : ['count'])];
+      const pos = locate(path);
+      throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: `the pools${pool.autoscaling ? ' (at their autoscaling maxima)' : ''} come to ${tooManyNodes(reach)}` });
+    }
+  }
   doc.cluster.pools.forEach((pool, i) => {
     const list = poolNodes(pool).map((n) => ({ ...n, pricePerHour: pool.pricePerHour }));
     const groups = poolGroups(pool, list);
@@ -256,7 +272,11 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
       }
     }
     nodeGroups.push(...groups);
-    nodes.push(...list);
+    for (const n of list) {
+      // A loop: spreading 100,000 arguments can overflow the stack.
+      nodes.push(n);
+      nodeSources.push(['cluster', 'pools', i, 'name']);
+    }
   });
   if (doc.clusterAutoscaler && nodeGroups.length === 0) {
     const pos = locate(['clusterAutoscaler']);
@@ -286,9 +306,11 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
           }
         }
         workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes) });
+        workloadSources.push([...path, 'name']);
         break;
       case 'job':
         workloads.push({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes) });
+        workloadSources.push([...path, 'name']);
         break;
       case 'trace': {
         // Trace files are read below with the manifests, relative to the scenario file.
@@ -303,18 +325,29 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
           issues.push({ file, line: pos?.line, column: pos?.column, path: [...path, 'end'], message: `end (${end}s) is before start (${start}s)` });
           break;
         }
+        // Checked before the arrival process is built (it throws on a rate or interval of 0).
+        const ratePath = 'poisson' in w.arrival ? [...path, 'arrival', 'poisson', 'rate'] : [...path, 'arrival', 'interval'];
+        const rate = 'poisson' in w.arrival ? w.arrival.poisson.rate : 1 / w.arrival.interval;
+        if (!(rate > 0 && Number.isFinite(rate))) {
+          const pos = locate(ratePath);
+          issues.push({ file, line: pos?.line, column: pos?.column, path: ratePath, message: 'poisson' in w.arrival ? 'rate must be > 0' : 'interval must be > 0' });
+          break;
+        }
+        // Without a count, the window bounds the stream: refuse one that would create more pods than a workload may.
+        const expected = 'poisson' in w.arrival ? rate * (end - start) : Math.floor((end - start) * rate) + 1;
+        if (w.count === undefined && expected > MAX_PODS_PER_WORKLOAD) {
+          const pos = locate(ratePath);
+          issues.push({ file, line: pos?.line, column: pos?.column, path: ratePath, message: `this stream would create about ${formatCount(Math.round(expected))} pods from ${start}s to ${end}s, more than the limit of ${formatCount(MAX_PODS_PER_WORKLOAD)} pods per workload: lower the rate, shorten the window or set \`count\`` });
+          break;
+        }
         const arrivals = 'poisson' in w.arrival
           ? poissonArrivals(w.arrival.poisson.rate, start, end)
           : fixedIntervalArrivals(w.arrival.interval, start, end);
-        if ('poisson' in w.arrival && !(w.arrival.poisson.rate > 0)) {
-          const pos = locate([...path, 'arrival', 'poisson', 'rate']);
-          issues.push({ file, line: pos?.line, column: pos?.column, path: [...path, 'arrival', 'poisson', 'rate'], message: 'rate must be > 0' });
-          break;
-        }
         const req = w.requests ?? {};
         const template = templateSpec({ ...w, requests: undefined }, false);
         const pods = sizedPodSpecs(template, { milliCPU: req.cpu, memory: req.memory, milliGPU: req['nvidia.com/gpu'] ?? req.gpu });
         workloads.push({ kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes) });
+        workloadSources.push([...path, 'name']);
         break;
       }
     }
@@ -323,23 +356,42 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
 
   for (const [m, path] of manifestFiles) {
     const abs = resolvePath(base, m);
-    const text = readText(abs, path, file, locate);
+    const text = readText(abs, path, file, locate, 'manifest');
     const read = readManifests(text, m.startsWith('/') ? m : abs);
-    nodes.push(...read.nodes);
-    workloads.push(...read.workloads);
+    if (nodes.length + read.nodes.length > MAX_NODES) {
+      const pos = locate(path);
+      throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: `with the ${formatCount(read.nodes.length)} Nodes of ${m}, the cluster comes to ${tooManyNodes(nodes.length + read.nodes.length)}` });
+    }
+    for (const n of read.nodes) {
+      nodes.push(n);
+      nodeSources.push(path);
+    }
+    for (const w of read.workloads) {
+      workloads.push(w);
+      workloadSources.push(path);
+    }
   }
 
   doc.cluster.openbNodes.forEach((f, i) => {
     const abs = resolvePath(base, f);
-    nodes.push(...readOpenbNodes(readText(abs, ['cluster', 'openbNodes', i], file, locate), abs));
+    const read = readOpenbNodes(readText(abs, ['cluster', 'openbNodes', i], file, locate, 'trace'), abs);
+    if (nodes.length + read.length > MAX_NODES) {
+      const pos = locate(['cluster', 'openbNodes', i]);
+      throw new InputError({ file, line: pos?.line, column: pos?.column, path: ['cluster', 'openbNodes', i], message: `with the ${formatCount(read.length)} nodes of ${f}, the cluster comes to ${tooManyNodes(nodes.length + read.length)}` });
+    }
+    for (const n of read) {
+      nodes.push(n);
+      nodeSources.push(['cluster', 'openbNodes', i]);
+    }
   });
   for (const { w, path } of traceDocs) {
     const abs = resolvePath(base, w.file);
-    const text = readText(abs, [...path, 'file'], file, locate);
+    const text = readText(abs, [...path, 'file'], file, locate, 'trace');
     if (w.format === 'openb') {
       const pods = readOpenbPods(text, abs);
       try {
         workloads.push(openbPodList(pods, w.name, { useTimes: w.useTimes ?? true, startup: w.startup }));
+        workloadSources.push([...path, 'name']);
       } catch (e) {
         // E.g. the multigpu lists have no time columns: replaying their times is a user mistake.
         const pos = locate([...path, 'useTimes']);
@@ -348,20 +400,31 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     } else {
       const jobs = readSwf(text, abs);
       workloads.push(swfWorkload(jobs, w.name, { milliCpuPerProcessor: w.cpuPerProcessor, memoryPerProcessor: w.memoryPerProcessor, startAtZero: w.startAtZero ?? true, startup: w.startup }).workload);
+      workloadSources.push([...path, 'name']);
     }
   }
 
-  // Names must be unique: they key the random streams and the reports.
-  const seenNodes = new Set<string>();
-  for (const n of nodes) {
-    if (seenNodes.has(n.name)) issues.push({ file, path: ['cluster'], message: `duplicate node name "${n.name}"` });
-    seenNodes.add(n.name);
-  }
-  const seenWorkloads = new Set<string>();
-  for (const w of workloads) {
-    if (seenWorkloads.has(w.name)) issues.push({ file, path: ['workloads'], message: `duplicate workload name "${w.name}"` });
-    seenWorkloads.add(w.name);
-  }
+  // Names must be unique: they key the random streams and the reports. A clash is reported at
+  // the second source, once per pair of sources (two pools of one name clash on every node).
+  const duplicates = (kind: string, names: readonly string[], sources: readonly (string | number)[][]) => {
+    const first = new Map<string, number>();
+    const reported = new Set<string>();
+    names.forEach((name, k) => {
+      const j = first.get(name);
+      if (j === undefined) {
+        first.set(name, k);
+        return;
+      }
+      const pair = `${sources[j]!.join('.')}|${sources[k]!.join('.')}`;
+      if (reported.has(pair)) return;
+      reported.add(pair);
+      const pos = locate(sources[k]!);
+      const firstPos = locate(sources[j]!);
+      issues.push({ file, line: pos?.line, column: pos?.column, path: sources[k]!, message: `duplicate ${kind} name "${name}"${firstPos && sources[j] !== sources[k] ? ` (first from line ${firstPos.line})` : ''}` });
+    });
+  };
+  duplicates('node', nodes.map((n) => n.name), nodeSources);
+  duplicates('workload', workloads.map((w) => w.name), workloadSources);
 
   // The profile: --profile overrides; a name refers to a built-in or to scheduler.profiles.
   const local = new Map((doc.scheduler.profiles ?? []).map((p) => [p.name, p as ProfileConfig]));
@@ -460,7 +523,7 @@ function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: strin
   f.traces.forEach((t, i) => {
     const path = ['failures', 'traces', i];
     const abs = resolvePath(base, t.file);
-    const text = readText(abs, [...path, 'file'], file, locate);
+    const text = readText(abs, [...path, 'file'], file, locate, 'trace');
     const traceName = t.name ?? (t.format === 'lanl' ? `lanl-${t.system}` : `uptime-${t.file.replace(/^.*\//, '').replace(/\.csv$/, '')}`);
     try {
       const events = t.format === 'lanl'

@@ -1,11 +1,16 @@
 import * as z from 'zod';
 import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_SAMPLES } from '../workloads/input-limits.js';
 
 /**
  * The scenario file, validated as a whole before anything runs. Unknown keys are errors
  * (a typo must not silently become a default). Units are parsed here; everything after this
  * layer works in base units (seconds, milli-CPU, bytes, milli-GPU).
  */
+
+/** Counts that become pods or nodes, capped so one number cannot exhaust memory (input-limits.ts). */
+const podCount = (min: number) => z.number().int().min(min).max(MAX_PODS_PER_WORKLOAD, `at most ${formatCount(MAX_PODS_PER_WORKLOAD)} pods per workload (the limit)`);
+const nodeCount = (min: number) => z.number().int().min(min).max(MAX_NODES, `at most ${formatCount(MAX_NODES)} nodes per scenario (the limit)`);
 
 const labelKey = z.string().min(1).max(316);
 const labels = z.record(labelKey, z.string());
@@ -171,8 +176,8 @@ const scalingRules = z.strictObject({
 });
 /** A HorizontalPodAutoscaler on the service (autoscaling/v2 spec fields, Kubernetes defaults). */
 const hpa = z.strictObject({
-  minReplicas: z.number().int().min(1).optional(),
-  maxReplicas: z.number().int().min(1),
+  minReplicas: podCount(1).optional(),
+  maxReplicas: podCount(1),
   metrics: z.array(metricSpec).min(1).optional(),
   behavior: z.strictObject({ scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional() }).optional(),
   /** kube-controller-manager flags. */
@@ -185,7 +190,7 @@ const hpa = z.strictObject({
 const service = z.strictObject({
   type: z.literal('service'),
   name,
-  replicas: z.number().int().min(0),
+  replicas: podCount(0),
   /** Ready replicas the service needs at least (like a PodDisruptionBudget's minAvailable); default 1. */
   minAvailable: z.number().int().min(0).optional(),
   /** How long pods stay on an unreachable node before eviction (default 300s). */
@@ -201,8 +206,8 @@ const service = z.strictObject({
 const job = z.strictObject({
   type: z.literal('job'),
   name,
-  completions: z.number().int().min(1).default(1),
-  parallelism: z.number().int().min(1).default(1),
+  completions: podCount(1).default(1),
+  parallelism: podCount(1).default(1),
   backoffLimit: z.number().int().min(0).optional(),
   tolerationSeconds: durationSchema.optional(),
   startAt: durationSchema.optional(),
@@ -212,8 +217,8 @@ const job = z.strictObject({
 });
 
 const arrivalForms = {
-  poisson: z.strictObject({ poisson: z.strictObject({ rate: rateSchema }) }),
-  interval: z.strictObject({ interval: durationSchema }),
+  poisson: z.strictObject({ poisson: z.strictObject({ rate: rateSchema.refine((v) => v > 0, 'rate must be > 0') }) }),
+  interval: z.strictObject({ interval: durationSchema.refine((v) => v > 0, 'interval must be > 0') }),
 };
 type Arrival = z.output<typeof arrivalForms.poisson> | z.output<typeof arrivalForms.interval>;
 /** {poisson: {rate}} or {interval}, dispatched on the key so errors point inside the chosen form. */
@@ -236,7 +241,7 @@ const batch = z.strictObject({
   arrival,
   start: durationSchema.optional(),
   end: durationSchema.optional(),
-  count: z.number().int().min(0).optional(),
+  count: podCount(0).optional(),
   duration: distributionSchema(durationSchema),
   requests: drawnRequests.optional(),
   ...podFields,
@@ -253,7 +258,7 @@ const trace = z.strictObject({
   /** openb: arrive at creation_time and leave at deletion_time (default true); false = all at 0, forever. */
   useTimes: z.boolean().optional(),
   /** swf: the CPU and memory of one processor (default 1 core, no memory). */
-  cpuPerProcessor: milliCPUSchema.optional(),
+  cpuPerProcessor: milliCPUSchema.refine((v) => v > 0, 'must be > 0').optional(),
   memoryPerProcessor: bytesSchema.optional(),
   /** swf: shift arrivals so the first job arrives at 0 (default true). */
   startAtZero: z.boolean().optional(),
@@ -282,7 +287,7 @@ const workload = z.unknown().transform((v, ctx) => {
 
 const pool = z.strictObject({
   name,
-  count: z.number().int().min(0),
+  count: nodeCount(0),
   zones: z.array(z.string().min(1)).min(1).optional(),
   racksPerZone: z.number().int().min(1).optional(),
   resources: z.strictObject({
@@ -302,8 +307,8 @@ const pool = z.strictObject({
   pricePerHour: z.number().min(0).optional(),
   /** A node group the cluster autoscaler sizes: one group per zone when the pool has zones. */
   autoscaling: z.strictObject({
-    min: z.number().int().min(0),
-    max: z.number().int().min(0),
+    min: nodeCount(0),
+    max: nodeCount(0),
     /** Scale-up request to ready node (default: uniform 3-4 minutes, cloud VMs). */
     provisioningDelay: distributionSchema(durationSchema).optional(),
     /** max-node-provision-time: slower nodes count as a failed scale-up (default 15m). */
@@ -377,7 +382,8 @@ export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
-  horizon: durationSchema.refine((v) => v > 0, 'horizon must be > 0').default(86400),
+  horizon: durationSchema.refine((v) => v > 0, 'horizon must be > 0')
+    .refine((v) => v <= MAX_HORIZON_SECONDS, `horizon must be at most ${MAX_HORIZON_SECONDS / 86400}d (100 years, the limit)`).default(86400),
   sampleInterval: durationSchema.default(300),
   scheduler: z.strictObject({
     profile: z.union([z.string().min(1), profileSchema]).default('default'),
@@ -417,6 +423,9 @@ export const scenarioSchema = z.strictObject({
       set: z.record(z.string(), z.unknown()).optional(),
     })).optional(),
   }).optional(),
+}).refine((d) => d.sampleInterval === 0 || d.horizon / d.sampleInterval <= MAX_SAMPLES, {
+  message: `horizon / sampleInterval must be at most ${formatCount(MAX_SAMPLES)} samples (the limit): raise sampleInterval, or set it to 0 for no time series`,
+  path: ['sampleInterval'],
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

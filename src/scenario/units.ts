@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { isValidGpuRequest } from '../api/gpu.js';
 import type { Distribution } from '../util/distributions.js';
 import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util/quantity.js';
+import { MAX_QUANTITY } from '../workloads/input-limits.js';
 
 /**
  * Zod schemas for the units people write in scenario files. Each reports what it expected and
@@ -9,10 +10,17 @@ import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util
  */
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+  // JSON.stringify writes Infinity (a YAML 1e400) and NaN as null.
+  return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
 }
 
-function unitSchema(parse: (v: string | number) => number | undefined, expected: string, min = 0) {
+/** `max` (base units) with what it is, e.g. 2^53 milli-CPU. */
+interface UnitMax {
+  readonly value: number;
+  readonly message: string;
+}
+
+function unitSchema(parse: (v: string | number) => number | undefined, expected: string, min = 0, max?: UnitMax) {
   return z.unknown().transform((v, ctx) => {
     const n = typeof v === 'string' || typeof v === 'number' ? parse(v) : undefined;
     if (n === undefined || Number.isNaN(n)) {
@@ -23,18 +31,25 @@ function unitSchema(parse: (v: string | number) => number | undefined, expected:
       ctx.addIssue({ code: 'custom', message: `expected ${expected} of at least ${min}, got ${show(v)}` });
       return z.NEVER;
     }
+    if (max && n > max.value) {
+      ctx.addIssue({ code: 'custom', message: `${show(v)} is too large: ${max.message}` });
+      return z.NEVER;
+    }
     return n;
   });
 }
 
-export const milliCPUSchema = unitSchema(parseMilliCPU, 'a CPU quantity such as "500m" or 2');
-export const bytesSchema = unitSchema(parseBytes, 'a memory quantity such as "512Mi" or "4Gi"');
+/** Resource quantities: base units stay exact integers below 2^53 (input-limits.ts MAX_QUANTITY). */
+const quantityMax = (unit: string, plain: string): UnitMax => ({ value: MAX_QUANTITY, message: `quantities are limited to 2^53 ${unit} (${plain})` });
+
+export const milliCPUSchema = unitSchema(parseMilliCPU, 'a CPU quantity such as "500m" or 2', 0, quantityMax('milli-CPU', 'about 9e12 CPUs'));
+export const bytesSchema = unitSchema(parseBytes, 'a memory quantity such as "512Mi" or "4Gi"', 0, quantityMax('bytes', '8 PiB'));
 export const durationSchema = unitSchema(parseDuration, 'a duration such as "90s", "5m", "2h" or "7d"');
 /** Whole GPU devices (a node's nvidia.com/gpu); stored as milli-GPU. */
 export const gpuSchema = unitSchema((v) => {
   const n = parseQuantity(v);
   return n !== undefined && Number.isInteger(n) ? n * 1000 : undefined;
-}, 'a whole number of GPUs');
+}, 'a whole number of GPUs', 0, quantityMax('milli-GPU', 'about 9e12 GPUs'));
 
 /**
  * A pod's GPU request: whole GPUs (1, 2, 8) or a share of one device (0.5, "250m"); stored as
@@ -45,7 +60,7 @@ export const gpuRequestSchema = unitSchema((v) => {
   if (n === undefined) return undefined;
   const milli = Math.round(n * 1000);
   return Math.abs(milli - n * 1000) < 1e-6 && isValidGpuRequest(milli) ? milli : undefined;
-}, 'GPUs: a whole number (1, 2, 8) or a share of one GPU below 1 ("0.5", "250m")');
+}, 'GPUs: a whole number (1, 2, 8) or a share of one GPU below 1 ("0.5", "250m")', 0, quantityMax('milli-GPU', 'about 9e12 GPUs'));
 
 const RATE_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400 };
 /** A rate "120/h", "2/m", "0.5/s" or a number per second, to events per second. */
@@ -86,6 +101,7 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
       .transform((o): Distribution => ({ kind: 'empirical', values: o.empirical })),
     choice: z.strictObject({ choice: z.array(unit).min(1), weights: z.array(z.number().min(0)).optional() })
       .refine((o) => !o.weights || o.weights.length === o.choice.length, { message: 'weights must have one entry per choice', path: ['weights'] })
+      .refine((o) => !o.weights || o.weights.some((w) => w > 0), { message: 'weights must not all be 0 (nothing could be chosen)', path: ['weights'] })
       .transform((o): Distribution => ({ kind: 'choice', values: o.choice, weights: o.weights })),
   };
   const fixed = unit.transform((value): Distribution => ({ kind: 'fixed', value }));

@@ -1,22 +1,67 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from './errors.js';
 
+const MiB = 1024 * 1024;
+
+/** The largest trace file read (openb CSV, SWF, failure and Azure LLM traces); see src/workloads/input-limits.ts. */
+export const MAX_TRACE_BYTES = 256 * MiB;
+
+function formatBytes(n: number): string {
+  return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
+}
+
 /**
- * Reads a UTF-8 text file that a user pointed at (a trace, a node list). A missing or unreadable
- * file is bad input, not a crash: it becomes an InputError naming the file, so the CLI prints one
- * line instead of a stack. (src/scenario/load.ts and resolve.ts keep their own variants, which
- * phrase the error for scenario files and manifests.)
+ * Reads a UTF-8 text file that a user pointed at (a trace, a node list), of at most `maxBytes`.
+ * A missing, unreadable or too large file is bad input, not a crash: it becomes an InputError
+ * naming the file, so the CLI prints one line instead of a stack.
  */
-export function readTextFile(path: string): string {
+export function readTextFile(path: string, maxBytes = MAX_TRACE_BYTES, what = 'trace files'): string {
+  const r = readLimitedText(path, maxBytes, what);
+  if ('error' in r) throw new InputError({ file: path, path: [], message: r.error });
+  return r.text;
+}
+
+/**
+ * Reads a UTF-8 text file of at most `maxBytes`, without reading more than that: a larger
+ * regular file is refused from its size, and a device or pipe (/dev/zero, /dev/urandom) is
+ * refused once it has delivered more. Returns the text, or why the file cannot be read, for the
+ * caller to report at its own position.
+ */
+export function readLimitedText(path: string, maxBytes: number, what: string): { text: string } | { error: string } {
+  let fd: number;
   try {
-    return readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOENT' ? 'file not found'
-      : code === 'EISDIR' ? 'is a directory, expected a file'
-      : code === 'EACCES' ? 'permission denied'
-      : `cannot read: ${code ?? String(e)}`;
-    throw new InputError({ file: path, path: [], message });
+    return { error: readError(e) };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { error: 'is a directory, expected a file' };
+    const tooLarge = { error: `is larger than the limit of ${formatBytes(maxBytes)} for ${what}` };
+    if (st.isFile() && st.size > maxBytes) return tooLarge;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1, 1 << 20));
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > maxBytes) return tooLarge;
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
+    }
+    return { text: Buffer.concat(chunks, total).toString('utf8') };
+  } catch (e) {
+    return { error: readError(e) };
+  } finally {
+    closeSync(fd);
   }
 }
+
+function readError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'file not found'
+    : code === 'EISDIR' ? 'is a directory, expected a file'
+    : code === 'EACCES' ? 'permission denied'
+    : `cannot read: ${code ?? String(e)}`;
+}
+

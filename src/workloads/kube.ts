@@ -29,6 +29,7 @@ import { MILLI_PER_GPU } from '../api/units.js';
 import type { NodeSpec } from '../sim/cluster.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { parseBytes, parseMilliCPU, parseQuantity } from '../util/quantity.js';
+import { MAX_QUANTITY } from './input-limits.js';
 
 export type Path = readonly (string | number)[];
 
@@ -236,6 +237,10 @@ function readQuantity(name: string, raw: unknown, path: Path, out: IssueList): n
   }
   if (value < 0) {
     out.add(path, `must not be negative, got ${describe(raw)}`);
+    return undefined;
+  }
+  if (value > MAX_QUANTITY) {
+    out.add(path, `${describe(raw)} is too large: quantities are limited to 2^53 in base units (milli-CPU, bytes, milli-GPU)`);
     return undefined;
   }
   return value;

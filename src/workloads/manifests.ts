@@ -14,6 +14,7 @@ import type { Workload } from '../sim/workload.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { parseDuration } from '../util/quantity.js';
+import { formatCount, MAX_PODS_PER_WORKLOAD, yamlAliasIssue, yamlDepthIssue } from './input-limits.js';
 import {
   convertLabelSelector,
   convertNode,
@@ -75,6 +76,9 @@ interface Entry {
  * issues of the file.
  */
 export function readManifests(text: string, file: string, options: ManifestOptions = {}): Manifests {
+  // Before the real parse, whose composer recurses once per nesting level.
+  const deep = yamlDepthIssue(text, file);
+  if (deep) throw new InputError(deep);
   const lineCounter = new LineCounter();
   // prettyErrors off: positions come from the LineCounter and messages stay one line.
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
@@ -88,16 +92,24 @@ export function readManifests(text: string, file: string, options: ManifestOptio
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const pos = lineCounter.linePos(e.pos[0]);
-        out.issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${e.message}` });
+        // The parser recurses per nesting level; a document nested thousands deep overflows it.
+        const message = /Maximum call stack size exceeded/.test(e.message) ? 'nested too deeply (lists or mappings thousands of levels deep)' : e.message;
+        out.issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${message}` });
       }
       continue;
     }
     if (doc.contents === null) continue; // empty document (e.g. a trailing `---`)
+    // Aliases are checked before they are expanded: an alias bomb is refused at its position.
+    const aliasIssue = yamlAliasIssue(doc, lineCounter, file);
+    if (aliasIssue) {
+      out.issues.push(aliasIssue);
+      continue;
+    }
     let value: unknown;
     try {
-      value = doc.toJS();
+      value = doc.toJS({ maxAliasCount: -1 });
     } catch (e) {
-      // toJS throws on alias bombs (maxAliasCount) and similar; report it, never a stack.
+      // Not expected after yamlAliasIssue; report it all the same, never a stack.
       out.add([], `cannot read document: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
@@ -284,6 +296,14 @@ function durationAnnotation(annotations: Readonly<Record<string, string>>, key: 
   return seconds;
 }
 
+/** replicas, parallelism, completions: an integer >= 0, at most MAX_PODS_PER_WORKLOAD (input-limits.ts). */
+function readPodCount(v: unknown, path: Path, out: IssueList): number | undefined {
+  const n = readInt(v, path, out, 0);
+  if (n === undefined || n <= MAX_PODS_PER_WORKLOAD) return n;
+  out.add(path, `at most ${formatCount(MAX_PODS_PER_WORKLOAD)} pods per workload (the limit), got ${n}`);
+  return undefined;
+}
+
 function podDraft(e: Entry, meta: Meta, ctx: KubeContext, startup: Distribution): Draft | undefined {
   // A dump of a live cluster holds finished pods; they no longer take resources.
   const status = e.obj['status'];
@@ -349,7 +369,7 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
     if (annotations[ANNOTATION_DURATION] !== undefined) {
       out.add([...annotationPath(ANNOTATION_DURATION), 'annotations', ANNOTATION_DURATION], `${ANNOTATION_DURATION} applies to Pods and Jobs only; a ${kind} keeps its replicas running`);
     }
-    const replicas = readInt(spec['replicas'], [...specPath, 'replicas'], out, 0) ?? 1;
+    const replicas = readPodCount(spec['replicas'], [...specPath, 'replicas'], out) ?? 1;
     if (!podSpec || !selector || meta.name === undefined) return undefined;
     const ownedSpec: PodSpec = { ...podSpec, ownerSelector: selector };
     return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'service', name, spec: ownedSpec, replicas, startAt, startup }) };
@@ -357,8 +377,8 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
 
   const fixed = durationAnnotation(annotations, ANNOTATION_DURATION, annotationPath(ANNOTATION_DURATION), out, true);
   const duration: Distribution = fixed !== undefined ? { kind: 'fixed', value: fixed } : options.defaultJobDuration ?? DEFAULT_JOB_DURATION;
-  const parallelismRaw = readInt(spec['parallelism'], [...specPath, 'parallelism'], out, 0);
-  const completionsRaw = readInt(spec['completions'], [...specPath, 'completions'], out, 0);
+  const parallelismRaw = readPodCount(spec['parallelism'], [...specPath, 'parallelism'], out);
+  const completionsRaw = readPodCount(spec['completions'], [...specPath, 'completions'], out);
   const suspend = readBool(spec['suspend'], [...specPath, 'suspend'], out) ?? false;
   if (!podSpec || !selector || meta.name === undefined) return undefined;
   const ownedSpec: PodSpec = { ...podSpec, ownerSelector: selector };

@@ -112,6 +112,13 @@ function intField(row: Row, index: number, name: string, issues: TraceIssues, op
   return undefined;
 }
 
+/** memory_mib within 2^53 bytes (8 PiB), where byte counts stop being exact; undefined (and an issue) above. */
+function mebibytes(row: Row, mib: number | undefined, issues: TraceIssues): number | undefined {
+  if (mib === undefined || mib * MIB <= Number.MAX_SAFE_INTEGER) return mib;
+  issues.add(row.line, row.columns[2], ['row', row.line, 'memory_mib'], `memory_mib is too large: at most ${Math.floor(Number.MAX_SAFE_INTEGER / MIB)} (2^53 bytes), got ${mib}`);
+  return undefined;
+}
+
 /** Reads the header line; throws when the file is empty or the header is not one of `known`. */
 function readHeader(lines: readonly TextLine[], file: string, known: readonly (readonly string[])[], expectation: string, otherKind: { columns: readonly string[]; hint: string }): { header: readonly string[]; first: number } {
   const first = lines.findIndex((l) => l.text.trim() !== '');
@@ -158,7 +165,7 @@ export function readOpenbNodes(text: string, file: string): NodeSpec[] {
     if (sn !== '' && firstLine !== undefined) issues.add(row.line, row.columns[0], ['row', row.line, 'sn'], `duplicate node name "${sn}" (first on line ${firstLine})`);
     else seen.set(sn, row.line);
     const cpu = intField(row, 1, 'cpu_milli', issues);
-    const mem = intField(row, 2, 'memory_mib', issues);
+    const mem = mebibytes(row, intField(row, 2, 'memory_mib', issues), issues);
     const gpu = intField(row, 3, 'gpu', issues);
     if (sn === '' || cpu === undefined || mem === undefined || gpu === undefined) continue;
     const gpuModel = gpu > 0 && model !== '' ? model : undefined;
@@ -216,7 +223,7 @@ export function readOpenbPods(text: string, file: string): OpenbPod[] {
     if (name !== '' && firstLine !== undefined) issues.add(row.line, row.columns[0], ['row', row.line, 'name'], `duplicate pod name "${name}" (first on line ${firstLine})`);
     else seen.set(name, row.line);
     const cpuMilli = intField(row, 1, 'cpu_milli', issues);
-    const memoryMib = intField(row, 2, 'memory_mib', issues);
+    const memoryMib = mebibytes(row, intField(row, 2, 'memory_mib', issues), issues);
     const numGpu = intField(row, 3, 'num_gpu', issues);
     const rawGpuMilli = intField(row, 4, 'gpu_milli', issues);
     const gpuSpec = full ? row.fields[5] ?? '' : '';

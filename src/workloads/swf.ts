@@ -90,6 +90,7 @@ export function readSwf(text: string, file: string): SwfJob[] {
       if (!NUMBER.test(f)) return add(`expected ${name} (column ${i + 1}) to be a number, got "${f}"`);
       const n = Number(f);
       if (n < 0 && n !== -1) return add(`${name} (column ${i + 1}) must be -1 (unknown) or not negative, got ${f}`);
+      if (n > Number.MAX_SAFE_INTEGER) return add(`${name} (column ${i + 1}) is too large: expected a number below 2^53, got ${f}`);
       if (INTEGER_COLUMNS.has(i) && !Number.isInteger(n)) return add(`expected ${name} (column ${i + 1}) to be an integer, got ${f}`);
       v.push(n);
     });

@@ -1,0 +1,188 @@
+/**
+ * Limits on the size of user input, in one place so that the README can list them. Each guards
+ * against an input that would otherwise exhaust memory or time before anything useful happens
+ * (a /dev/zero "trace", a YAML alias bomb, a pool of 10^12 nodes); hitting one is bad input, an
+ * InputError that names the limit, never a crash or a hang.
+ */
+import { CST, isAlias, isCollection, isPair, isScalar, Lexer, LineCounter, type Document, type Node as YamlNode } from 'yaml';
+import type { InputIssue } from '../util/errors.js';
+
+const MiB = 1024 * 1024;
+
+/** Scenario and sweep files (YAML or JSON); a scenario is a few KB. */
+export const MAX_SCENARIO_BYTES = 16 * MiB;
+/** Kubernetes manifest files a scenario reads (a `kubectl get -o yaml` dump of a large cluster fits). */
+export const MAX_MANIFEST_BYTES = 64 * MiB;
+/** Trace files (openb CSV, SWF, LANL and uptime failure traces, Azure LLM traces): MAX_TRACE_BYTES, 256 MiB. */
+export { MAX_TRACE_BYTES } from '../util/files.js';
+/**
+ * Values that YAML aliases (`*name`, and merge keys `<<: *name`) may add to one document, counted
+ * as if every alias were replaced by a copy of its anchor. A "billion laughs" file of a few
+ * hundred bytes would expand to 10^9 values; real files with anchors add a few hundred.
+ */
+export const MAX_YAML_ALIAS_VALUES = 1_000_000;
+/**
+ * Nesting of YAML (and JSON) collections: lists and mappings within each other. The YAML composer
+ * recurses once per level, and so do the validators after it; near the end of the stack V8 can
+ * fail fatally instead of throwing, so depth is checked first, by a parser that does not recurse.
+ * A scenario nests about 10 deep, a Kubernetes manifest about 15.
+ */
+export const MAX_YAML_DEPTH = 100;
+/** Nodes in one scenario: pools, Node manifests and openb node lists together (and each autoscaled group's max). */
+export const MAX_NODES = 100_000;
+/**
+ * Pods one workload may ask for: a service's replicas (and HPA maxReplicas), a Job's completions
+ * and parallelism, a batch stream's count (or, without one, its expected arrivals over its window).
+ */
+export const MAX_PODS_PER_WORKLOAD = 1_000_000;
+/** Time-series samples of one run: horizon / sampleInterval. */
+export const MAX_SAMPLES = 1_000_000;
+/** The longest horizon: 100 years. */
+export const MAX_HORIZON_SECONDS = 36_500 * 86_400;
+/**
+ * Resource quantities in base units (milli-CPU, bytes, milli-GPU): beyond 2^53 sums and
+ * differences stop being exact, and placement accounting would drift.
+ */
+export const MAX_QUANTITY = Number.MAX_SAFE_INTEGER;
+
+/** A byte count as people write it: "16 MiB". */
+export function formatBytes(n: number): string {
+  return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
+}
+
+/** A count with thousands separators: "1,000,000". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export { readLimitedText } from '../util/files.js';
+
+/**
+ * Checks what the aliases of a parsed YAML document would expand to, before anything expands
+ * them: at most `limit` values added by aliases (counting each alias as a copy of its anchor,
+ * nested aliases included), no alias inside the node it refers to (recursive data), no alias
+ * without an anchor before it. One pass, in document order, O(size of the file).
+ * Returns the first problem as an issue positioned at the offending alias, or undefined.
+ */
+export function yamlAliasIssue(doc: Document, lineCounter: LineCounter, file: string, limit = MAX_YAML_ALIAS_VALUES): InputIssue | undefined {
+  const anchors = new Map<string, YamlNode>();
+  const sizes = new Map<YamlNode, number>();
+  const open = new Set<YamlNode>();
+  let added = 0;
+  const issue = (node: YamlNode, path: (string | number)[], message: string): InputIssue => {
+    const pos = node.range ? lineCounter.linePos(node.range[0]) : undefined;
+    return { file, line: pos?.line, column: pos?.col, path, message };
+  };
+  /** Expanded size of a node (values, with every alias replaced by its anchor's expansion). */
+  const size = (node: unknown, path: (string | number)[]): number | InputIssue => {
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (!target) return issue(node, path, `unknown alias *${node.source} (its anchor &${node.source} must come before it)`);
+      if (open.has(target)) return issue(node, path, `alias *${node.source} is inside the node it refers to: recursive data is not supported`);
+      const n = sizes.get(target) ?? 1;
+      added += n;
+      if (added > limit) {
+        return issue(node, path, `YAML aliases expand this document by more than ${formatCount(limit)} values (the limit; *${node.source} alone is ${formatCount(n)}): is this an alias bomb?`);
+      }
+      return n;
+    }
+    if (isScalar(node)) {
+      if (node.anchor) anchors.set(node.anchor, node);
+      return 1;
+    }
+    if (!isCollection(node)) return 1;
+    if (node.anchor) anchors.set(node.anchor, node);
+    open.add(node);
+    let total = 1;
+    for (let i = 0; i < node.items.length; i++) {
+      const item: unknown = node.items[i];
+      if (isPair(item)) {
+        const k = isScalar(item.key) ? item.key.value : undefined;
+        const seg = typeof k === 'string' || typeof k === 'number' ? k : i;
+        for (const part of [item.key, item.value]) {
+          if (part === null || part === undefined) continue;
+          const n = size(part, [...path, seg]);
+          if (typeof n !== 'number') return n;
+          total += n;
+        }
+      } else {
+        const n = size(item, [...path, i]);
+        if (typeof n !== 'number') return n;
+        total += n;
+      }
+    }
+    open.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  const r = doc.contents ? size(doc.contents, []) : 0;
+  return typeof r === 'number' ? undefined : r;
+}
+
+/**
+ * The first place where a YAML text (any document of it) nests collections deeper than `limit`,
+ * or undefined. yaml's parser and composer recurse once per level (its CST parser too, for block
+ * sequences), so this runs on its lexer, which does not, and estimates the depth from the tokens:
+ * block collections by the columns where lines (and the items after `- ` and `? `) start, like an
+ * indentation stack, plus the flow collections (`[`, `{`) open at that point. The estimate is
+ * within a level or two per line of the real depth; syntax errors are left to the real parse.
+ */
+export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPTH): InputIssue | undefined {
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  const block: number[] = []; // columns of the open block collections
+  let flow = 0;
+  let offset = 0;
+  let column = 0;
+  let lineStart = true; // the next content token starts a line (or follows `- ` / `? `)
+  let blockScalarBody = false;
+  for (const token of new Lexer().lex(text)) {
+    // Control tokens (document mode, scalar marker, flow error end) take no room in the text.
+    if (token === CST.DOCUMENT || token === CST.SCALAR || token === CST.FLOW_END) continue;
+    const type = CST.tokenType(token);
+    const at = offset;
+    offset += token.length;
+    const nl = token.lastIndexOf('\n');
+    const startColumn = column;
+    column = nl >= 0 ? token.length - nl - 1 : column + token.length;
+    if (type === 'newline') {
+      lineStart = true;
+      continue;
+    }
+    if (type === 'space' || type === 'comment') {
+      if (blockScalarBody && nl >= 0) {
+        // The body of a `|` or `>` scalar arrives as one token: text, not structure.
+        blockScalarBody = false;
+        lineStart = true;
+      }
+      continue;
+    }
+    if (type === 'doc-start' || type === 'doc-end') {
+      block.length = 0;
+      flow = 0;
+      lineStart = true;
+      continue;
+    }
+    if (blockScalarBody) {
+      blockScalarBody = false;
+      if (type === null && lineStart) {
+        lineStart = nl >= 0;
+        continue;
+      }
+    }
+    if (lineStart && flow === 0) {
+      while (block.length > 0 && block[block.length - 1]! > startColumn) block.pop();
+      if (block.length === 0 || block[block.length - 1]! < startColumn) block.push(startColumn);
+    }
+    lineStart = flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind');
+    if (type === 'block-scalar-header') blockScalarBody = true;
+    if (type === 'flow-map-start' || type === 'flow-seq-start') flow++;
+    else if ((type === 'flow-map-end' || type === 'flow-seq-end') && flow > 0) flow--;
+    if (block.length + flow > limit) {
+      for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+      const pos = lineCounter.linePos(at);
+      return { file, line: pos.line, column: pos.col, path: [], message: `nested more than ${limit} levels deep (lists and mappings within each other; the limit)` };
+    }
+  }
+  return undefined;
+}
