@@ -21,8 +21,9 @@ import { comparePlan, sweepPlan } from '../experiments/plans.js';
 import { formatComparison, resultsJSON, summarizeComparison } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
 import { formatDuration } from '../util/quantity.js';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/server.js';
-import { SERVE_HELP, startServe, type ServeCliOptions } from './serve.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/defaults.js';
+import { SERVE_HELP } from './serve-help.js';
+import type { ServeCliOptions } from './serve.js';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
 const EXIT_RUN_FAILED = 1;
@@ -355,6 +356,8 @@ program
   .addHelpText('after', SERVE_HELP)
   .action(async (opts: ServeCliOptions) => {
     const log = (line: string) => process.stderr.write(`${line}\n`);
+    // Loaded here: the Kubernetes client takes about half a second to load, which no other command needs.
+    const { startServe } = await import('./serve.js');
     const { server, cache, profile } = await startServe(opts, log);
     log(`orchsim serve: profile ${profile} on ${server.url} (${cache ? `pods and nodes from ${cache.server}` : 'no --kubeconfig: nodes look empty, see --help'})`);
     const stop = () => {

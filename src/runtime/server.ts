@@ -31,10 +31,9 @@ export interface ServeOptions {
   readonly log?: ((line: string) => void) | undefined;
 }
 
-export const DEFAULT_PORT = 8888;
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
+
+export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
 
 export const VERBS = ['filter', 'prioritize', 'bind'] as const;
 
