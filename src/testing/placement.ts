@@ -5,7 +5,7 @@
  * Every value is plain data, so a failing case prints readably and shrinks well.
  */
 import fc from 'fast-check';
-import { GPU_MODEL_LABEL } from '../api/gpu.js';
+import { countFittingGpus, GPU_MODEL_LABEL, gpuRequest } from '../api/gpu.js';
 import type { Labels } from '../api/labels.js';
 import { WellKnownLabel, type Taint } from '../api/node.js';
 import type { Affinity, PodInfo, PodSpec, Toleration, TopologySpreadConstraint } from '../api/pod.js';
@@ -209,12 +209,10 @@ export function overcommit(node: import('../api/node.js').NodeInfo, spec: PodSpe
   if (q.milliCPU + r.milliCPU > a.milliCPU) return `cpu (${q.milliCPU}m + ${r.milliCPU}m > ${a.milliCPU}m)`;
   if (q.memory + r.memory > a.memory) return `memory (${q.memory} + ${r.memory} > ${a.memory} bytes)`;
   if (q.ephemeralStorage + r.ephemeralStorage > a.ephemeralStorage && r.ephemeralStorage > 0) return 'ephemeral-storage';
-  if (r.milliGPU > 0) {
-    const per = r.milliGPU < 1000 ? r.milliGPU : 1000;
-    const count = r.milliGPU < 1000 ? 1 : Math.ceil(r.milliGPU / 1000);
-    let devices = 0;
-    for (let i = 0; i < node.gpuCount; i++) if (node.gpuFree(i) >= per) devices++;
-    if (devices < count) return `nvidia.com/gpu (${count} device(s) with ${per}m free wanted, ${devices} have it)`;
+  const gpus = gpuRequest(r);
+  if (gpus) {
+    const devices = countFittingGpus(node, gpus.milliPerGpu);
+    if (devices < gpus.count) return `nvidia.com/gpu (${gpus.count} device(s) with ${gpus.milliPerGpu}m free wanted, ${devices} have it)`;
   }
   for (const [name, v] of Object.entries(r.scalar ?? {})) {
     if ((q.scalar?.[name] ?? 0) + v > (a.scalar?.[name] ?? 0)) return name;
