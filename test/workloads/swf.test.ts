@@ -15,7 +15,7 @@ const LOG = `; Version: 2.2
 ; Queue:  1  batch
 ;
 
-    1        0     -1   1451  128     -1    -1   -1     -1    -1 -1   1   1  -1 -1 -1 -1 -1
+    1        0     -1   1234  128     -1    -1   -1     -1    -1 -1   1   1  -1 -1 -1 -1 -1
 ; a comment between jobs
     2     1460      5   3726   -1  39.75    -1    8   3600    -1  1   2   1  -1  0  1 -1 -1
 
@@ -29,7 +29,7 @@ describe('readSwf', () => {
     const jobs = readSwf(LOG, 'log.swf');
     expect(jobs.map((j) => j.id)).toEqual([1, 2, 3, 4, 5]);
     expect(jobs[0]).toEqual<SwfJob>({
-      id: 1, submit: 0, wait: -1, runTime: 1451, processors: 128, requestedProcessors: -1, requestedTime: -1,
+      id: 1, submit: 0, wait: -1, runTime: 1234, processors: 128, requestedProcessors: -1, requestedTime: -1,
       usedMemoryKb: -1, requestedMemoryKb: -1, status: -1, user: 1, queue: -1, partition: -1,
     });
     expect(jobs[1]).toMatchObject({ submit: 1460, wait: 5, runTime: 3726, processors: -1, requestedProcessors: 8, requestedTime: 3600, status: 1, user: 2, queue: 0, partition: 1 });
@@ -107,7 +107,7 @@ describe('swfWorkload', () => {
     const { workload, skipped, skippedBy } = swfWorkload(jobs, 'sp2');
     expect(workload.kind).toBe('pods');
     expect(workload.pods.map((p) => [p.name, p.at, p.duration, p.spec.requests.milliCPU])).toEqual([
-      ['sp2-1', 0, 1451, 128_000],
+      ['sp2-1', 0, 1234, 128_000],
       // Allocated processors unknown: falls back to the 8 requested.
       ['sp2-2', 1460, 3726, 8000],
     ]);
