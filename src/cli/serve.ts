@@ -11,6 +11,7 @@ import { startExtenderServer, type ExtenderServer } from '../runtime/server.js';
 import type { ClusterSource } from '../runtime/source.js';
 import { buildFramework } from '../scenario/runner.js';
 import { BUILTIN_PROFILES, builtinPlugins } from '../schedulers/builtins.js';
+import type { PluginRegistry } from '../schedulers/registry.js';
 import { InputError } from '../util/errors.js';
 import { RandomStreams } from '../util/random.js';
 
@@ -39,7 +40,7 @@ function readPem(file: string, what: string): Buffer {
 }
 
 /** The profile to serve and the registry holding its plugins. */
-async function resolveProfile(opts: ServeCliOptions): Promise<{ profile: ProfileConfig; registry: ReturnType<typeof builtinPlugins> }> {
+async function resolveProfile(opts: ServeCliOptions): Promise<{ profile: ProfileConfig; registry: PluginRegistry }> {
   const registry = builtinPlugins();
   const profiles = new Map(BUILTIN_PROFILES.map((p) => [p.name, p]));
   let fallback: ProfileConfig = BUILTIN_PROFILES[0]!;

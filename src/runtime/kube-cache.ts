@@ -11,12 +11,12 @@ import { InputError } from '../util/errors.js';
 import { nodeSpecFromNode, podSpecFromPod } from '../workloads/kube.js';
 import type { ClusterSource } from './source.js';
 
-/**
- * Where the API server and credentials come from: exactly one of `kubeconfig` and `inCluster`.
- */
 /** How long a bind waits for the API server; kube-scheduler gives the extender's bind its httpTimeout (5 s by default) anyway. */
 const BIND_TIMEOUT_MS = 10_000;
 
+/**
+ * Where the API server and credentials come from: exactly one of `kubeconfig` and `inCluster`.
+ */
 export interface KubeCacheOptions {
   /** Path of a kubeconfig file. */
   readonly kubeconfig?: string | undefined;
@@ -61,7 +61,7 @@ interface NodeEntry {
   view: readonly PodInfo[] | undefined;
 }
 
-interface NodeSpecCache {
+interface CachedNodeSpec {
   readonly resourceVersion: string | undefined;
   readonly spec: NodeSpec | undefined;
 }
@@ -127,7 +127,7 @@ export class KubeCache implements ClusterSource {
   private readonly byKey = new Map<string, PodEntry>();
   private readonly nodePods = new Map<string, NodeEntry>();
   private readonly nodeObjs = new Map<string, V1Node>();
-  private readonly nodeSpecs = new Map<string, NodeSpecCache>();
+  private readonly nodeSpecs = new Map<string, CachedNodeSpec>();
   private readonly loggedSkips = new Set<string>();
   private readonly freeIds: number[] = [];
   private nextId = 0;

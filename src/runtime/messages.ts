@@ -17,9 +17,8 @@ export const MAX_EXTENDER_PRIORITY = 10;
 
 /** ExtenderArgs decoded: the pod, and either whole nodes or node names (nodeCacheCapable). */
 export interface ExtenderArgs {
+  /** The pod being scheduled; its name is namespace/name. */
   readonly pod: PodInfo;
-  /** Pod identity for messages: namespace/name. */
-  readonly podKey: string;
   readonly nodes?: readonly NodeSpec[] | undefined;
   readonly nodeNames?: readonly string[] | undefined;
 }
@@ -77,15 +76,13 @@ export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: N
   const podField = field(m, 'Pod');
   const podPath: Path = [podField.key];
   const podObj = readObject(podField.value, podPath, out, 'Pod: a v1 Pod object');
-  let podKey = '';
   let pod: PodInfo | undefined;
   if (podObj) {
     const meta = readMap(podObj['metadata'], [...podPath, 'metadata'], out) ?? {};
     const name = readString(meta['name'], [...podPath, 'metadata', 'name'], out) ?? '';
     const namespace = readString(meta['namespace'], [...podPath, 'metadata', 'namespace'], out) || 'default';
-    podKey = `${namespace}/${name}`;
     const spec = convertPodSpec(podObj['spec'], podObj['metadata'], podPath, { file: request }, out);
-    pod = { id: INCOMING_POD_ID, name: podKey, spec };
+    pod = { id: INCOMING_POD_ID, name: `${namespace}/${name}`, spec };
   }
 
   const nodesField = field(m, 'Nodes');
@@ -127,7 +124,7 @@ export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: N
     out.add([], 'expected Nodes (a v1 NodeList) or NodeNames (a list of node names)');
   }
   out.throwIfAny();
-  return { pod: pod!, podKey, nodes, nodeNames, nodeObjects };
+  return { pod: pod!, nodes, nodeNames, nodeObjects };
 }
 
 /**

@@ -14,6 +14,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { PluginError } from '../schedulers/framework.js';
 import { InputError } from '../util/errors.js';
 import type { Extender } from './extender.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
 import { decodeBindingArgs, decodeExtenderArgs, NodeSpecCache } from './messages.js';
 
 export interface ServeOptions {
@@ -31,15 +32,13 @@ export interface ServeOptions {
   readonly log?: ((line: string) => void) | undefined;
 }
 
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
-
 export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
 
 export const VERBS = ['filter', 'prioritize', 'bind'] as const;
+type Verb = (typeof VERBS)[number];
 
 /** Distinct rejection reasons labelled in /metrics; the rest count as "other". */
 export const MAX_REASON_LABELS = 200;
-type Verb = (typeof VERBS)[number];
 
 export interface ExtenderServer {
   readonly url: string;
