@@ -17,6 +17,9 @@ import { formatIssue, InputError } from '../util/errors.js';
 import { join } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
+import { planResultsJSON, runCapacityPlan, type PlanPool } from '../experiments/capacity.js';
+import { parseSlo } from '../experiments/slo.js';
+import { formatPlan, planReportFiles } from '../report/plan-report.js';
 import { comparePlan, sweepPlan } from '../experiments/plans.js';
 import { formatComparison, resultsJSON, summarizeComparison } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
@@ -330,6 +333,85 @@ program
     const results = summarizeComparison(plan, records);
     const written = await writeComparisonReport(dir, results, records, { [RESULTS_FILE]: resultsJSON(results) });
     process.stderr.write(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
+  });
+
+/** "web", "web=3..30", "web=12" (exactly 12), comma-separated; collected over repeated --pool. */
+function collectPools(v: string, previous: PlanPool[] = []): PlanPool[] {
+  const out = [...previous];
+  for (const part of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([^=\s]+)(?:=(\d+)(?:\.\.(\d+))?)?$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`"${part}": expected NAME, NAME=LO..HI or NAME=N (a pool of the scenario)`);
+    const lo = m[2] === undefined ? undefined : Number(m[2]);
+    const hi = m[3] === undefined ? lo : Number(m[3]);
+    if (lo !== undefined && hi! < lo) throw new InvalidArgumentError(`"${part}": the range ${lo}..${hi} is empty`);
+    out.push({ name: m[1]!, lo, hi });
+  }
+  return out;
+}
+
+const collect = (v: string, previous: string[] = []): string[] => [...previous, v];
+
+function parsePrice(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a price per hour, e.g. 12.5');
+  return n;
+}
+
+program
+  .command('plan')
+  .description('Capacity planning: the smallest (or, with prices, cheapest) sizes of some node pools whose SLOs hold at the requested confidence over the seeds, under the scenario\'s failures, spikes and autoscalers.')
+  .argument('[scenario]', 'scenario file (YAML or JSON); the built-in default scenario when omitted')
+  .requiredOption('--pool <names>', 'pools to size, comma-separated or repeated: NAME (open-ended), NAME=LO..HI (a range), NAME=N (fixed)', collectPools)
+  .option('--slo <slo>', 'METRIC>=TARGET or METRIC<=TARGET, repeated (see below)', collect)
+  .option('--seeds <n>', 'seeds per candidate: the scenario seed and the next ones', parseCount, 10)
+  .option('--confidence <p>', 'one-sided confidence that each SLO holds (of the mean over seeds)', parseConfidence, 0.95)
+  .option('--budget <price>', 'most the cluster may cost per hour (needs pricePerHour on the pools)', parsePrice)
+  .option('--grid', 'decide every candidate in the ranges with every seed instead of searching (to check the search)')
+  .option('--workers <n>', 'worker threads (seeds of a candidate run in parallel)', parseWorkers, defaultWorkers)
+  .option('--out <dir>', 'write plan.json, runs.jsonl, results.json, report.md, report.html and charts/ here (a rerun resumes, and reuses the runs for other SLOs)')
+  .option('--json', 'print results.json on stdout instead of the summary')
+  .addHelpText('after', `
+SLO metrics: availability (the worst service's time with at least minAvailable ready),
+  availabilityAll (all desired replicas ready), pendingP99 and pendingMean (wait for a node,
+  pods still pending at the end counted with their wait so far), served (requests served /
+  offered), mttr, cost, or any metric key of \`orchsim compare\` (utilization.cpu, pods.failed...).
+  Targets: fractions as 0.999 or 99.9%, times as 60s, 5m or seconds.
+
+An SLO holds when the one-sided bound on its mean over the seeds (Student t at --confidence)
+meets the target. Every size runs the same seeds (common random numbers). One pool is searched
+by doubling from the scenario's count, then bisection; several pools (each NAME=LO..HI, default
+0..twice the scenario's count) for the cheapest mix. A candidate stops running seeds as soon as
+an SLO can no longer hold. Exit code 1 when no candidate meets the SLOs.
+
+Examples:
+  $ orchsim plan scenarios/web-tier.yaml --pool web --slo 'availability>=0.999' --slo 'served>=0.995'
+  $ orchsim plan my-cluster.yaml --pool cpu,highmem --slo 'pendingP99<=60s' --seeds 20 --budget 40
+  $ orchsim plan my-cluster.yaml --pool web=3..30 --slo 'served>=99.5%' --out reports/web-plan --json`)
+  .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean }) => {
+    const slos = (opts.slo ?? []).map((s) => parseSlo(s));
+    const tty = process.stderr.isTTY && !opts.json;
+    const t0 = performance.now();
+    const { results, records, ran, reused } = await runCapacityPlan({
+      scenarioFile: scenario,
+      pools: opts.pool,
+      slos,
+      seeds: opts.seeds,
+      confidence: opts.confidence,
+      budget: opts.budget,
+      grid: opts.grid,
+      workers: opts.workers,
+      outDir: opts.out,
+      onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${candidate}: seed ${done} of ${total}`) : undefined,
+      onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${c.name}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (opts.out) {
+      const written = writeFilesAtomically(opts.out, { [RESULTS_FILE]: planResultsJSON(results), [RUNS_FILE]: runsJSONL(records), ...(await planReportFiles(results)) });
+      if (!opts.json) process.stderr.write(`wrote ${written.length} files (results.json, runs.jsonl, report.md, report.html, charts/) in ${opts.out}\n`);
+    }
+    process.stdout.write(opts.json ? planResultsJSON(results) : formatPlan(results));
+    if (!opts.json) process.stderr.write(`${ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${opts.workers} worker(s)${reused > 0 ? `; ${reused} finished runs reused from ${opts.out}` : ''}\n`);
+    if (!results.answer) process.exitCode = EXIT_RUN_FAILED;
   });
 
 function parsePort(v: string): number {

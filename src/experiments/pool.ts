@@ -1,49 +1,99 @@
 import { Worker } from 'node:worker_threads';
 
+export interface PoolOptions<T, R> {
+  readonly workers: number;
+  readonly workerUrl: URL;
+  /** Runs a task in this thread (with 1 worker or fewer, or a single task). */
+  readonly inline: (t: T) => R;
+}
+
+/**
+ * Worker threads kept across batches of tasks (a capacity search runs many small batches, one
+ * candidate cluster at a time, and starting a worker costs the module load). One task at a time
+ * per worker; each batch's results come back in task order, whichever worker finished first.
+ */
+export class WorkerPool<T, R> {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+
+  constructor(private readonly options: PoolOptions<T, R>) {}
+
+  async run(tasks: readonly T[], onResult?: (done: number, total: number, result: R) => void): Promise<R[]> {
+    const results = new Array<R>(tasks.length);
+    if (this.options.workers <= 1 || tasks.length <= 1) {
+      tasks.forEach((t, i) => {
+        results[i] = this.options.inline(t);
+        onResult?.(i + 1, tasks.length, results[i]!);
+      });
+      return results;
+    }
+    while (this.all.length < Math.min(this.options.workers, tasks.length)) {
+      const w = new Worker(this.options.workerUrl);
+      this.all.push(w);
+      this.idle.push(w);
+    }
+    let next = 0;
+    let done = 0;
+    await new Promise<void>((resolve, reject) => {
+      const busy: Worker[] = [];
+      let failed = false;
+      const release = (w: Worker) => {
+        w.removeAllListeners('message');
+        w.removeAllListeners('error');
+        busy.splice(busy.indexOf(w), 1);
+        this.idle.push(w);
+      };
+      const stop = (e: Error) => {
+        if (failed) return;
+        failed = true;
+        // A worker that failed mid-task may hold state: end them all rather than reuse them.
+        void this.close();
+        reject(e);
+      };
+      const feed = (w: Worker) => {
+        if (next >= tasks.length) {
+          release(w);
+          if (busy.length === 0) resolve();
+          return;
+        }
+        const index = next++;
+        w.postMessage({ index, task: tasks[index] });
+      };
+      const workers = this.idle.splice(0, Math.min(this.idle.length, tasks.length));
+      for (const w of workers) {
+        busy.push(w);
+        w.on('message', (msg: { index: number; result?: R; error?: string }) => {
+          if (msg.error !== undefined) return stop(new Error(msg.error));
+          results[msg.index] = msg.result!;
+          done++;
+          onResult?.(done, tasks.length, msg.result!);
+          feed(w);
+        });
+        w.on('error', (e) => stop(e));
+      }
+      for (const w of workers) feed(w);
+    });
+    return results;
+  }
+
+  /** Ends the worker threads. */
+  async close(): Promise<void> {
+    const workers = this.all.splice(0);
+    this.idle.length = 0;
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 /**
  * Runs tasks on `workers` worker threads (one task at a time per worker) and returns the results
  * in task order, so the output does not depend on which worker finished first. With 1 worker or
  * fewer, the tasks run in this thread through `inline`.
  */
-export async function runPool<T, R>(tasks: readonly T[], options: { workers: number; workerUrl: URL; inline: (t: T) => R; onResult?: (done: number, total: number, result: R) => void }): Promise<R[]> {
-  const results = new Array<R>(tasks.length);
-  if (options.workers <= 1 || tasks.length <= 1) {
-    tasks.forEach((t, i) => {
-      results[i] = options.inline(t);
-      options.onResult?.(i + 1, tasks.length, results[i]!);
-    });
-    return results;
+export async function runPool<T, R>(tasks: readonly T[], options: PoolOptions<T, R> & { onResult?: (done: number, total: number, result: R) => void }): Promise<R[]> {
+  const pool = new WorkerPool(options);
+  try {
+    return await pool.run(tasks, options.onResult);
+  } finally {
+    await pool.close();
   }
-  let next = 0;
-  let done = 0;
-  const n = Math.min(options.workers, tasks.length);
-  await new Promise<void>((resolve, reject) => {
-    const pool: Worker[] = [];
-    const stop = (e?: Error) => {
-      for (const w of pool) void w.terminate();
-      if (e) reject(e);
-      else resolve();
-    };
-    for (let k = 0; k < n; k++) {
-      const w = new Worker(options.workerUrl);
-      pool.push(w);
-      const feed = () => {
-        if (next < tasks.length) {
-          const index = next++;
-          w.postMessage({ index, task: tasks[index] });
-        }
-      };
-      w.on('message', (msg: { index: number; result?: R; error?: string }) => {
-        if (msg.error !== undefined) return stop(new Error(msg.error));
-        results[msg.index] = msg.result!;
-        done++;
-        options.onResult?.(done, tasks.length, msg.result!);
-        if (done === tasks.length) stop();
-        else feed();
-      });
-      w.on('error', (e) => stop(e));
-      feed();
-    }
-  });
-  return results;
 }

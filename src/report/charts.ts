@@ -186,3 +186,18 @@ export async function chartFiles(basename: string, spec: VegaLiteSpec): Promise<
   const { svg, png } = await renderChart(spec);
   return { [`${basename}.vl.json`]: JSON.stringify(spec, null, 2) + '\n', [`${basename}.svg`]: svg, [`${basename}.png`]: png };
 }
+
+/**
+ * The files of a report's charts folder: `charts/<name>.vl.json`, `.svg` and `.png` for each,
+ * drawn concurrently in memory (nothing is written).
+ */
+export async function chartFolderFiles(charts: readonly { readonly name: string; readonly spec: VegaLiteSpec }[]): Promise<Record<string, string | Uint8Array>> {
+  const drawn = await Promise.all(charts.map((c) => renderChart(c.spec)));
+  const files: Record<string, string | Uint8Array> = {};
+  charts.forEach((c, i) => {
+    files[`charts/${c.name}.vl.json`] = JSON.stringify(c.spec, null, 2) + '\n';
+    files[`charts/${c.name}.svg`] = drawn[i]!.svg;
+    files[`charts/${c.name}.png`] = drawn[i]!.png;
+  });
+  return files;
+}

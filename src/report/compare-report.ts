@@ -1,8 +1,8 @@
 import type { RunRecord } from '../experiments/records.js';
-import { renderChart, type VegaLiteSpec } from './charts.js';
+import { chartFolderFiles, type VegaLiteSpec } from './charts.js';
 import { formatNumber, type ComparisonResults, type MetricComparison } from './comparison.js';
 import { writeFilesAtomically } from './files.js';
-import { escapeHtml, scriptJson, vegaScripts } from './html.js';
+import { chartFigure, escapeHtml, htmlPage } from './html.js';
 import type { MeanInterval } from './stats.js';
 
 /**
@@ -480,21 +480,6 @@ export function comparisonMarkdown(results: ComparisonResults, charts: readonly 
   return out.join('\n');
 }
 
-const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 0; color: #1f2328; }
-main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
-th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; }
-th { background: #f6f8fa; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.significant { font-weight: 600; }
-td.better { background: #e6f4ea; }
-td.worse { background: #fce8e6; }
-figure { margin: 1.5rem 0; }
-.chart { min-height: 120px; }
-.chart-error { color: #b3261e; }
-`;
-
 /**
  * `report.html`: the same content as report.md in one file that needs no network and no other
  * file: the tables as HTML, and every chart drawn in the browser by vega-embed from its spec
@@ -527,44 +512,10 @@ export function comparisonHtml(results: ComparisonResults, charts: readonly Comp
   if (charts.length > 0) {
     body.push('<h2>Charts</h2>');
     for (const c of charts) {
-      body.push(`<figure><div class="chart" id="chart-${c.name}" data-chart="${c.name}" role="img" aria-label="${escapeHtml(c.title)}"></div></figure>`);
+      body.push(chartFigure(c.name, c.title));
     }
   }
-  const specs = charts.map((c) => ({ name: c.name, spec: c.interactive ?? c.spec }));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(intro.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body.join('\n')}
-</main>
-<script type="application/json" id="chart-specs">${scriptJson(specs)}</script>
-${vegaScripts()}
-<script>
-(function () {
-  var charts = JSON.parse(document.getElementById('chart-specs').textContent);
-  charts.forEach(function (chart) {
-    var element = document.getElementById('chart-' + chart.name);
-    vegaEmbed(element, chart.spec, {
-      renderer: 'svg',
-      downloadFileName: chart.name,
-      actions: { export: true, source: false, compiled: false, editor: false },
-    }).catch(function (error) {
-      element.className = 'chart chart-error';
-      element.textContent = 'This chart could not be drawn: ' + error.message;
-      console.error(error);
-    });
-  });
-})();
-</script>
-</body>
-</html>
-`;
+  return htmlPage(intro.title, body, charts.map((c) => ({ name: c.name, spec: c.interactive ?? c.spec })));
 }
 
 /**
@@ -573,13 +524,7 @@ ${vegaScripts()}
  */
 export async function comparisonReportFiles(results: ComparisonResults, records: readonly RunRecord[]): Promise<Record<string, string | Uint8Array>> {
   const charts = comparisonCharts(results, records);
-  const drawn = await Promise.all(charts.map((c) => renderChart(c.spec)));
-  const files: Record<string, string | Uint8Array> = {};
-  charts.forEach((c, i) => {
-    files[`charts/${c.name}.vl.json`] = JSON.stringify(c.spec, null, 2) + '\n';
-    files[`charts/${c.name}.svg`] = drawn[i]!.svg;
-    files[`charts/${c.name}.png`] = drawn[i]!.png;
-  });
+  const files = await chartFolderFiles(charts);
   files['report.md'] = comparisonMarkdown(results, charts);
   files['report.html'] = comparisonHtml(results, charts);
   return files;

@@ -75,3 +75,65 @@ export function vegaScripts(): string {
   }).join('\n');
   return libraries;
 }
+
+const STYLE = `
+body { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 0; color: #1f2328; }
+main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; }
+th { background: #f6f8fa; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.significant { font-weight: 600; }
+td.better { background: #e6f4ea; }
+td.worse { background: #fce8e6; }
+figure { margin: 1.5rem 0; }
+.chart { min-height: 120px; }
+.chart-error { color: #b3261e; }
+`;
+
+/**
+ * A self-contained report page: `body` (HTML lines, figures with `id="chart-<name>"` for the
+ * charts) and every chart drawn in the browser by vega-embed from its spec, inlined as JSON,
+ * with vega, vega-lite and vega-embed inlined from node_modules. The export action (PNG/SVG) is
+ * kept; the ones that open the online editor or show the source are off.
+ */
+export function htmlPage(title: string, body: readonly string[], charts: readonly { readonly name: string; readonly spec: unknown }[]): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body.join('\n')}
+</main>
+<script type="application/json" id="chart-specs">${scriptJson(charts)}</script>
+${vegaScripts()}
+<script>
+(function () {
+  var charts = JSON.parse(document.getElementById('chart-specs').textContent);
+  charts.forEach(function (chart) {
+    var element = document.getElementById('chart-' + chart.name);
+    vegaEmbed(element, chart.spec, {
+      renderer: 'svg',
+      downloadFileName: chart.name,
+      actions: { export: true, source: false, compiled: false, editor: false },
+    }).catch(function (error) {
+      element.className = 'chart chart-error';
+      element.textContent = 'This chart could not be drawn: ' + error.message;
+      console.error(error);
+    });
+  });
+})();
+</script>
+</body>
+</html>
+`;
+}
+
+/** A chart figure for htmlPage. */
+export const chartFigure = (name: string, title: string): string =>
+  `<figure><div class="chart" id="chart-${name}" data-chart="${name}" role="img" aria-label="${escapeHtml(title)}"></div></figure>`;

@@ -59,6 +59,8 @@ export interface RunOutput {
   readonly timeseries: { readonly columns: readonly string[]; readonly rows: readonly (readonly number[])[] };
   /** Pending-time quantiles at 0..100 % (seconds); empty when no pod waited. */
   readonly pendingCdf: readonly number[];
+  /** Waits of every pod created, the ones still pending counted with their wait so far (see SimulationResult). */
+  readonly waitingSeconds: SimulationResult['waitingSeconds'];
 }
 
 /** Where the profile sits in the scenario file, for error positions. */
@@ -169,6 +171,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
     },
     timeseries: { columns: TIMESERIES_COLUMNS, rows: r.timeseries },
     pendingCdf: r.pendingCdf,
+    waitingSeconds: r.waitingSeconds,
     incidents: r.incidentList,
     ...(r.autoscaling ? { autoscaling: { actions: r.autoscaling.actions, timeseries: r.autoscaling.timeseries } } : {}),
   };

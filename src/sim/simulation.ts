@@ -157,6 +157,13 @@ export interface SimulationResult {
   readonly pendingSeconds: DistributionSummary;
   /** Pending-time quantiles at 0, 1, ..., 100 % (type 7), for distribution charts; empty with no samples. */
   readonly pendingCdf: readonly number[];
+  /**
+   * Waits for a node of every pod created: the scheduled pods' pending times, and the pods still
+   * pending at the horizon with their wait so far (right-censored: their true wait is longer).
+   * So an undersized cluster whose queue never drains does not look fast (pendingSeconds counts
+   * scheduled pods only).
+   */
+  readonly waitingSeconds: DistributionSummary;
   readonly scheduling: { readonly attempts: number; readonly failedAttempts: number; readonly nodesEvaluated: number };
   readonly workloads: readonly WorkloadMetrics[];
   readonly incidents: IncidentMetrics;
@@ -1862,6 +1869,15 @@ export class Simulation {
     };
   }
 
+  /** The scheduled pods' waits (sorted) and the ages of the pods still pending at the horizon, sorted together. */
+  private withWaiting(pendingSorted: Float64Array): Float64Array {
+    const all = new Float64Array(pendingSorted.length + this.pendingIds.size);
+    all.set(pendingSorted);
+    let i = pendingSorted.length;
+    for (const id of this.pendingIds) all[i++] = this.cfg.horizon - this.pods.createdAt[id]!;
+    return all.sort();
+  }
+
   private result(): SimulationResult {
     const c = this.cluster;
     const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, Math.max(0, a / b)) : 0);
@@ -1894,6 +1910,7 @@ export class Simulation {
       },
       pendingSeconds: summarize(pendingSorted),
       pendingCdf: percentiles(pendingSorted),
+      waitingSeconds: this.pendingIds.size === 0 ? summarize(pendingSorted) : summarize(this.withWaiting(pendingSorted)),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
       incidents: incidentMetrics(this.incidents, this.areaNodes - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
       incidentList: this.incidents,

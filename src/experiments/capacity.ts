@@ -1,0 +1,354 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFilesAtomically } from '../report/files.js';
+import { loadScenario, parseScenario } from '../scenario/index.js';
+import { InputError } from '../util/errors.js';
+import { MAX_NODES } from '../workloads/input-limits.js';
+import { prepareTask, PLAN_FILE, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
+import { combinations, costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
+import { seedsFrom } from './plans.js';
+import { WorkerPool } from './pool.js';
+import { RECORD_FORMAT, type RunRecord } from './records.js';
+import { checkSlo, type Slo, type SloCheck } from './slo.js';
+
+/**
+ * `orchsim plan`: the smallest (or cheapest) sizes of some node pools for which every SLO holds
+ * at the requested confidence over the seeds, under everything else the scenario has (failures,
+ * spikes, autoscalers). Every candidate runs the same seeds (common random numbers), seeds in
+ * order, and stops as soon as an SLO can no longer hold; the search (capacity-search.ts) asks
+ * about as few candidates as it can. Runs go to runs.jsonl as they finish, so an interrupted
+ * plan resumes, and a plan with other SLOs over the same pools reuses the runs.
+ */
+
+export interface PlanPool {
+  readonly name: string;
+  readonly lo?: number | undefined;
+  readonly hi?: number | undefined;
+}
+
+export interface CapacityPlanOptions {
+  /** The scenario file; undefined for the built-in default. */
+  readonly scenarioFile: string | undefined;
+  readonly pools: readonly PlanPool[];
+  readonly slos: readonly Slo[];
+  readonly seeds: number;
+  /** One-sided confidence of the SLO bounds, in (0.5, 1). */
+  readonly confidence: number;
+  /** Largest cluster cost per hour to consider (needs prices). */
+  readonly budget?: number | undefined;
+  /** Decide every candidate in the ranges with every seed, instead of searching. */
+  readonly grid?: boolean | undefined;
+  readonly workers: number;
+  readonly outDir?: string | undefined;
+  /** After each candidate is decided. */
+  readonly onCandidate?: ((c: PlanCandidate, runs: number) => void) | undefined;
+  /** After each run finishes: the candidate, its seeds with results so far, of how many. */
+  readonly onRun?: ((candidate: string, seedsDone: number, seeds: number) => void) | undefined;
+}
+
+export interface PlanCandidate {
+  /** "web=12" or "web=12,db=3". */
+  readonly name: string;
+  readonly sizes: Readonly<Record<string, number>>;
+  /** Nodes of the searched pools. */
+  readonly nodes: number;
+  /** Price per hour of the whole cluster; null without prices. */
+  readonly cost: number | null;
+  /** Seeds run before the verdict (fewer than planned when an SLO failed early). */
+  readonly seedsRun: number;
+  readonly verdict: 'pass' | 'fail';
+  /** Failed before every seed ran (the remaining seeds could not have saved it). */
+  readonly early: boolean;
+  readonly checks: readonly SloCheck[];
+}
+
+export interface PlanPoolInfo {
+  readonly name: string;
+  /** Its index in cluster.pools. */
+  readonly index: number;
+  /** Nodes in the scenario as written. */
+  readonly count: number;
+  readonly lo: number;
+  readonly hi: number | null;
+  readonly pricePerHour: number | null;
+}
+
+export interface CapacityPlanResults {
+  readonly format: typeof PLAN_RESULTS_FORMAT;
+  readonly kind: 'plan';
+  readonly scenario: string;
+  readonly scenarioFile: string | null;
+  readonly pools: readonly PlanPoolInfo[];
+  readonly slos: readonly Slo[];
+  readonly seeds: readonly number[];
+  readonly confidence: number;
+  readonly budget: number | null;
+  /** What "smallest" means: the cheapest per hour, or the fewest nodes (no prices). */
+  readonly objective: 'cost' | 'nodes';
+  readonly search: 'bisection' | 'grid';
+  /** The best candidate that passes; null when none in the ranges (and budget) does. */
+  readonly answer: PlanCandidate | null;
+  /** The answer with one node fewer in one pool, each as decided (they failed). */
+  readonly fewer: readonly PlanCandidate[];
+  /** Every candidate decided, in the order the search asked. */
+  readonly candidates: readonly PlanCandidate[];
+  /** Runs behind the answer (the sum of seedsRun). */
+  readonly runs: number;
+  /** What the full grid over the sizes searched would have taken: candidates x seeds. */
+  readonly gridRuns: number;
+  readonly gridRanges: readonly { readonly name: string; readonly lo: number; readonly hi: number }[];
+}
+
+export const PLAN_RESULTS_FORMAT = 1;
+const ARM = { name: 'scenario' } as const;
+
+/** Candidate name: pool=size, comma-separated, in the order of --pool. */
+export const candidateName = (names: readonly string[], sizes: Sizes): string => names.map((n, i) => `${n}=${sizes[i]}`).join(',');
+
+// Metrics that are null in a run only when there was nothing to measure (no incident, no pod):
+// an SLO on them holds vacuously. Any other metric without a value in every run of the first
+// candidate means the scenario cannot measure it (no service, no load model, no prices).
+const VACUOUS = new Set(['mttd', 'mttr', 'pending.mean', 'pending.p95', 'pending.p99', 'waiting.mean', 'waiting.p99', 'incidents.count']);
+
+function checkOptions(o: CapacityPlanOptions): void {
+  const bad = (message: string, file = 'command line'): never => {
+    throw new InputError({ file, path: [], message });
+  };
+  if (o.pools.length === 0) bad('name the pools to size: --pool NAME[,NAME]', '--pool');
+  if (o.slos.length === 0) bad('give at least one SLO, e.g. --slo availability>=0.999', '--slo');
+  if (!(Number.isInteger(o.seeds) && o.seeds >= 2)) bad(`--seeds ${o.seeds}: a plan needs at least 2 seeds for a confidence bound`, '--seeds');
+  if (!(o.confidence > 0.5 && o.confidence < 1)) bad(`--confidence ${o.confidence}: expected a level between 0.5 and 1, e.g. 0.95`, '--confidence');
+  const names = new Set<string>();
+  for (const p of o.pools) {
+    if (names.has(p.name)) bad(`pool ${p.name} is named twice`, '--pool');
+    names.add(p.name);
+  }
+}
+
+/** The plan's pools in the scenario, the search space, and what identifies its runs. */
+function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolInfo[]; space: SearchSpace; identity: string } {
+  checkOptions(o);
+  const loaded = loadScenario(o.scenarioFile);
+  const doc = loaded.doc;
+  const pools = doc.cluster.pools;
+  const infos: PlanPoolInfo[] = o.pools.map((p) => {
+    const index = pools.findIndex((x) => x.name === p.name);
+    if (index < 0) {
+      throw new InputError({ file: '--pool', path: [], message: `no pool "${p.name}" in ${loaded.file} (its pools: ${pools.map((x) => x.name).join(', ') || 'none'})` });
+    }
+    const pool = pools[index]!;
+    if (pool.autoscaling) {
+      const pos = loaded.locate(['cluster', 'pools', index, 'autoscaling']);
+      throw new InputError({ file: loaded.file, line: pos?.line, column: pos?.column, path: ['cluster', 'pools', index, 'autoscaling'], message: `pool ${p.name} is sized by the cluster autoscaler: plan sizes fixed pools (remove its autoscaling, or plan the pools the autoscaler does not size)` });
+    }
+    const lo = p.lo ?? 0;
+    if (p.hi !== undefined && p.hi < lo) throw new InputError({ file: '--pool', path: [], message: `${p.name}=${lo}..${p.hi}: the range is empty` });
+    return { name: p.name, index, count: pool.count, lo, hi: p.hi ?? null, pricePerHour: pool.pricePerHour ?? null };
+  });
+  const priced = infos.filter((p) => p.pricePerHour !== null).length;
+  if (priced > 0 && priced < infos.length) {
+    const missing = infos.find((p) => p.pricePerHour === null)!;
+    const pos = loaded.locate(['cluster', 'pools', missing.index]);
+    throw new InputError({ file: loaded.file, line: pos?.line, column: pos?.column, path: ['cluster', 'pools', missing.index, 'pricePerHour'], message: `pool ${missing.name} has no pricePerHour: give every planned pool a price to find the cheapest mix, or none to find the fewest nodes` });
+  }
+  const objective = priced > 0 ? 'cost' : 'nodes';
+  if (o.budget !== undefined && objective !== 'cost') throw new InputError({ file: '--budget', path: [], message: `a budget needs prices: give the planned pools a pricePerHour in ${loaded.file}` });
+  const planned = new Set(infos.map((p) => p.index));
+  const fixedNodes = pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : p.count), 0);
+  const fixedCost = objective === 'cost' ? pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : p.count * (p.pricePerHour ?? 0)), 0) : 0;
+  const several = infos.length > 1;
+  const space: SearchSpace = {
+    objective,
+    fixedCost,
+    budget: o.budget,
+    maxNodes: MAX_NODES - fixedNodes,
+    pools: infos.map((p) => ({
+      name: p.name,
+      lo: p.lo,
+      // Several pools need a box to search; without a range, up to twice the scenario's count.
+      hi: p.hi ?? (several || o.grid ? Math.max(p.lo, 2 * p.count, 1) : undefined),
+      start: p.count,
+      price: objective === 'cost' ? p.pricePerHour! : 0,
+    })),
+  };
+  const { value } = parseScenario(o.scenarioFile);
+  const identity = JSON.stringify({
+    format: RECORD_FORMAT,
+    kind: 'plan',
+    scenarioFile: o.scenarioFile ?? null,
+    scenarioSha256: createHash('sha256').update(JSON.stringify(value)).digest('hex'),
+    pools: infos.map((p) => ({ name: p.name, index: p.index })),
+  });
+  return { scenario: doc.name ?? loaded.file, pools: infos.map((p, i) => ({ ...p, hi: space.pools[i]!.hi ?? null })), space, identity };
+}
+
+/** plan.json: what identifies the runs (a rerun with other SLOs reuses them), and the options. */
+function planFileText(identity: string, o: CapacityPlanOptions): string {
+  return JSON.stringify({ ...(JSON.parse(identity) as object), slos: o.slos.map((s) => s.text), seeds: o.seeds, confidence: o.confidence, budget: o.budget ?? null, search: o.grid ? 'grid' : 'bisection' }, null, 2) + '\n';
+}
+
+function identityOf(planText: string): string {
+  const p = JSON.parse(planText) as Record<string, unknown>;
+  return JSON.stringify({ format: p.format, kind: p.kind, scenarioFile: p.scenarioFile, scenarioSha256: p.scenarioSha256, pools: p.pools });
+}
+
+const workerUrl = new URL('./compare-worker.js', import.meta.url);
+
+/** Runs a capacity plan; returns its results and the records behind them (in the order used). */
+export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results: CapacityPlanResults; records: RunRecord[]; ran: number; reused: number }> {
+  const { scenario, pools, space, identity } = planSpace(o);
+  const names = pools.map((p) => p.name);
+  const seeds = seedsFrom(loadScenario(o.scenarioFile).doc.seed, o.seeds);
+  const taskOf = (sizes: Sizes, seed: number): RunTask => {
+    const params: Record<string, number> = {};
+    pools.forEach((p, i) => (params[`cluster.pools.${p.index}.count`] = sizes[i]!));
+    return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed };
+  };
+  // Bad input before any run: the scenario as the first candidate the search will ask about.
+  prepareTask(taskOf(space.pools.map((p) => Math.min(Math.max(p.start, p.lo), p.hi ?? Infinity)), seeds[0]!));
+
+  // Runs found in the directory (a resumed plan, or one with other SLOs).
+  const cache = new Map<string, RunRecord>();
+  const dir = o.outDir;
+  const runsFile = dir ? join(dir, RUNS_FILE) : undefined;
+  if (dir) {
+    const planFile = join(dir, PLAN_FILE);
+    const planText = planFileText(identity, o);
+    if (existsSync(planFile)) {
+      let same = false;
+      try {
+        same = identityOf(readFileSync(planFile, 'utf8')) === identity;
+      } catch {
+        same = false;
+      }
+      if (!same) throw new InputError({ file: planFile, path: [], message: `${dir} holds the runs of another plan or experiment (another scenario, scenario content or pools); use another --out directory, or remove this one` });
+    }
+    for (const r of readRuns(runsFile!).records) cache.set(r.id, r);
+    mkdirSync(dir, { recursive: true });
+    writeFilesAtomically(dir, { [PLAN_FILE]: planText, [RUNS_FILE]: runsJSONL([...cache.values()]) });
+  }
+
+  const pool = new WorkerPool<RunTask, RunRecord>({ workers: o.workers, workerUrl, inline: runTask });
+  const decided = new Map<string, PlanCandidate>();
+  const order: PlanCandidate[] = [];
+  const used: RunRecord[] = [];
+  let ran = 0;
+  let reused = 0;
+  let checkedPresence = false;
+
+  const evaluate = async (sizes: Sizes, allSeeds: boolean): Promise<PlanCandidate> => {
+    const name = candidateName(names, sizes);
+    const known = decided.get(name);
+    if (known) return known;
+    const records: RunRecord[] = [];
+    let verdict: { checks: SloCheck[]; done: boolean } = { checks: [], done: false };
+    const judge = (upTo: readonly RunRecord[]) => {
+      const checks = o.slos.map((slo) => checkSlo(slo, upTo.map((r) => r.metrics[slo.metric] ?? null), seeds.length, o.confidence));
+      const done = upTo.length === seeds.length || (!allSeeds && checks.some((c) => c.verdict === 'fail'));
+      return { checks, done };
+    };
+    const idOf = (t: RunTask) => `${t.variant.name}|${ARM.name}|${t.seed}`;
+    while (!verdict.done) {
+      // Seeds in order, the verdict taken after each one, so it does not depend on the number
+      // of workers (a worker may run a seed the verdict then does not need). Runs found in the
+      // directory cost nothing; the others run `workers` at a time.
+      const next = taskOf(sizes, seeds[records.length]!);
+      const found = cache.get(idOf(next));
+      if (found) {
+        records.push(found);
+        reused++;
+        verdict = judge(records);
+        continue;
+      }
+      const batch = [next];
+      for (let i = records.length + 1; i < seeds.length && batch.length < o.workers; i++) {
+        const t = taskOf(sizes, seeds[i]!);
+        if (cache.has(idOf(t))) break;
+        batch.push(t);
+      }
+      const before = records.length;
+      const fresh = await pool.run(batch, (done, _total, record) => {
+        ran++;
+        if (runsFile) appendFileSync(runsFile, JSON.stringify(record) + '\n');
+        o.onRun?.(name, before + done, seeds.length);
+      });
+      for (const r of fresh) {
+        cache.set(r.id, r);
+        if (verdict.done) continue;
+        records.push(r);
+        verdict = judge(records);
+      }
+    }
+    if (!checkedPresence) {
+      checkedPresence = true;
+      o.slos.forEach((slo, i) => {
+        if (verdict.checks[i]!.n === 0 && !VACUOUS.has(slo.metric)) {
+          throw new InputError({ file: '--slo', path: [], message: `${slo.text}: no run of ${scenario} has a value for ${slo.metric} (${slo.label}); ${slo.metric.startsWith('availability') ? 'it needs a service' : slo.metric === 'requests.served' || slo.metric.startsWith('slo.') ? 'it needs a service with a `load` model' : 'the scenario does not measure it'}` });
+        }
+      });
+    }
+    const candidate: PlanCandidate = {
+      name,
+      sizes: Object.fromEntries(names.map((n, i) => [n, sizes[i]!])),
+      nodes: nodesOf(sizes),
+      cost: space.objective === 'cost' ? costOf(space, sizes) : null,
+      seedsRun: records.length,
+      verdict: verdict.checks.every((c) => c.verdict === 'pass') ? 'pass' : 'fail',
+      early: records.length < seeds.length,
+      checks: verdict.checks,
+    };
+    decided.set(name, candidate);
+    order.push(candidate);
+    used.push(...records);
+    o.onCandidate?.(candidate, used.length);
+    return candidate;
+  };
+
+  let answerSizes: Sizes | undefined;
+  try {
+    const decide = async (sizes: Sizes) => (await evaluate(sizes, Boolean(o.grid))).verdict === 'pass';
+    answerSizes = o.grid ? await searchGrid(space, decide) : await searchCheapest(space, decide);
+  } finally {
+    await pool.close();
+  }
+  const answer = answerSizes ? decided.get(candidateName(names, answerSizes))! : null;
+  const fewer = answerSizes
+    ? answerSizes.flatMap((n, i) => {
+        const c = decided.get(candidateName(names, answerSizes!.map((m, j) => (j === i ? n - 1 : m))));
+        return c ? [c] : [];
+      })
+    : [];
+  // The box the search moved in: the full grid over it is what the search saved.
+  const gridRanges = pools.map((p, i) => {
+    const sizes = order.map((c) => c.sizes[p.name]!);
+    return { name: p.name, lo: space.pools[i]!.lo, hi: space.pools[i]!.hi ?? Math.max(space.pools[i]!.lo, ...sizes) };
+  });
+  let gridCandidates = 0;
+  for (const _ of combinations(gridRanges)) gridCandidates++;
+  const results: CapacityPlanResults = {
+    format: PLAN_RESULTS_FORMAT,
+    kind: 'plan',
+    scenario,
+    scenarioFile: o.scenarioFile ?? null,
+    pools,
+    slos: o.slos,
+    seeds,
+    confidence: o.confidence,
+    budget: o.budget ?? null,
+    objective: space.objective,
+    search: o.grid ? 'grid' : 'bisection',
+    answer,
+    fewer,
+    candidates: order,
+    runs: used.length,
+    gridRuns: gridCandidates * seeds.length,
+    gridRanges,
+  };
+  return { results, records: used, ran, reused };
+}
+
+/** results.json of a plan (NaN and infinities, which JSON lacks, as null). */
+export function planResultsJSON(results: CapacityPlanResults): string {
+  return JSON.stringify(results, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}

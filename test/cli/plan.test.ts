@@ -1,0 +1,76 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { orchsim, orchsimAsync } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-plan-cli-'));
+const MMC = join(dir, 'mmc.yaml');
+writeFileSync(MMC, `
+name: mmc
+seed: 1
+horizon: 10d
+sampleInterval: 1d
+cluster:
+  pools:
+    - { name: server, count: 5, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 0.5 }
+scheduler: { profile: default, queue: fifo }
+workloads:
+  - type: batch
+    name: jobs
+    arrival: { poisson: { rate: 4/h } }
+    duration: { exponential: { mean: 1h } }
+    requests: { cpu: 1, memory: 1Gi }
+`);
+const read = (f: string) => readFileSync(f, 'utf8');
+
+describe('orchsim plan (CLI)', () => {
+  it('prints the answer, its margin and the candidates; --json gives results.json', () => {
+    const text = orchsim('plan', MMC, '--pool', 'server', '--slo', 'pendingMean<=5m', '--seeds', '3');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/answer\n {2}server = 7: 7 nodes, 3\.50\/h\./);
+    expect(text.stdout).toMatch(/pendingMean<=5m: mean .*, bound .* \(margin \+/);
+    expect(text.stdout).toMatch(/One fewer \(server = 6\) fails pendingMean<=5m/);
+    expect(text.stdout).toMatch(/\d+ runs \(bisection.*the full grid over server 0\.\.\d+ with 3 seeds would take \d+/);
+    const json = orchsim('plan', MMC, '--pool', 'server', '--slo', 'pendingMean<=5m', '--seeds', '3', '--json');
+    expect(json.code).toBe(0);
+    const r = JSON.parse(json.stdout) as { answer: { sizes: Record<string, number>; cost: number }; runs: number; gridRuns: number };
+    expect(r.answer).toMatchObject({ sizes: { server: 7 }, cost: 3.5 });
+    expect(r.runs).toBeLessThan(r.gridRuns);
+  });
+
+  it('--out: the same files with 1 and 2 workers, a report with charts, and a rerun that runs nothing', async () => {
+    const args = ['plan', MMC, '--pool', 'server', '--slo', 'pendingMean<=5m', '--slo', 'pendingP99<=75m', '--seeds', '4'];
+    const [one, two] = await Promise.all([orchsimAsync(...args, '--workers', '1', '--out', join(dir, 'w1')), orchsimAsync(...args, '--workers', '2', '--out', join(dir, 'w2'))]);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    for (const f of ['results.json', 'runs.jsonl', 'plan.json', 'report.md']) expect(read(join(dir, 'w2', f)), f).toBe(read(join(dir, 'w1', f)));
+    for (const f of ['report.html', 'charts/slo-1.png', 'charts/slo-2.svg', 'charts/cost.vl.json']) expect(existsSync(join(dir, 'w1', f)), f).toBe(true);
+    expect(read(join(dir, 'w1', 'report.md'))).toMatch(/## Answer\n\n- server = 7: 7 nodes, 3\.50\/h\./);
+    const spec = JSON.parse(read(join(dir, 'w1', 'charts/slo-1.vl.json'))) as { layer: { mark: { type: string } }[] };
+    expect(spec.layer.map((l) => l.mark.type)).toEqual(['area', 'line', 'point', 'rule', 'rule']);
+    const again = orchsim(...args, '--out', join(dir, 'w1'));
+    expect(again.stderr).toMatch(/^0 runs in .*; \d+ finished runs reused/m);
+    expect(read(join(dir, 'w1', 'results.json'))).toBe(read(join(dir, 'w2', 'results.json')));
+  });
+
+  it('no candidate in the range: exit 1 with what to change; bad input: exit 2 without a stack', () => {
+    const none = orchsim('plan', MMC, '--pool', 'server=1..4', '--slo', 'pendingMean<=5m', '--seeds', '2');
+    expect(none.code).toBe(1);
+    expect(none.stdout).toMatch(/No candidate within the ranges meets every SLO\. Widen --pool NAME=LO\.\.HI/);
+    const cases: [string[], RegExp][] = [
+      [['--pool', 'server', '--slo', 'avail>=0.9'], /--slo: "avail>=0\.9": unknown metric "avail"/],
+      [['--pool', 'web', '--slo', 'pendingMean<=5m'], /--pool: no pool "web"/],
+      [['--pool', 'server=5..2', '--slo', 'pendingMean<=5m'], /the range 5\.\.2 is empty/],
+      [['--pool', 'server', '--slo', 'served>=0.99'], /no run of mmc has a value for requests\.served/],
+      [['--pool', 'server', '--slo', 'pendingMean<=5m', '--confidence', '0.4'], /expected a level between 0\.5 and 1/],
+      [['--slo', 'pendingMean<=5m'], /required option '--pool <names>'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = orchsim('plan', MMC, ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(orchsim('plan', '--help').stdout).toMatch(/SLO metrics: availability/);
+  });
+});
