@@ -102,6 +102,15 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(a.cost).toBeLessThan(0.8 * peakCost);
     for (const s of a.services) expect(s.requests!.servedFraction).toBeGreaterThan(0.995);
   },
+  'web-tier.yaml': (r) => {
+    // The starting size, 9 nodes, keeps 8 replicas ready throughout but cannot hold the spike's
+    // replicas once zone-a is dark: requests are dropped (orchsim plan finds the size that can).
+    const web = r.metrics.autoscaling!.services.find((s) => s.name === 'web')!;
+    expect(r.metrics.availability[0]!.availabilityMin).toBe(1);
+    expect(web.requests!.servedFraction).toBeLessThan(0.99);
+    expect(web.replicas.max).toBeGreaterThan(30);
+    expect(r.metrics.incidents.count).toBeGreaterThanOrEqual(1);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

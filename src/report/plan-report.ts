@@ -19,7 +19,12 @@ export function formatValue(x: number | null | undefined, unit: string): string 
   return String(Number(x.toPrecision(5)));
 }
 
-const signed = (x: number, unit: string) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '-'}${formatValue(Math.abs(x), unit)}` : '-');
+/** A margin: signed, two significant digits (a duration in its own form). */
+const signed = (x: number, unit: string) => {
+  if (!Number.isFinite(x)) return '-';
+  const size = Math.abs(x);
+  return `${x >= 0 ? '+' : '-'}${unit === 's' ? formatDuration(size) : String(Number(size.toPrecision(2)))}`;
+};
 const money = (x: number | null) => (x === null ? '-' : x.toFixed(2));
 const sizesText = (c: PlanCandidate) => Object.entries(c.sizes).map(([k, v]) => `${k} = ${v}`).join(', ');
 

@@ -53,6 +53,16 @@ describe('orchsim plan (CLI)', () => {
     expect(read(join(dir, 'w1', 'results.json'))).toBe(read(join(dir, 'w2', 'results.json')));
   });
 
+  it('the README\'s web-tier walk-through prints what the README shows', () => {
+    const readme = read('README.md');
+    const command = /```sh\nnpx orchsim (plan scenarios\/web-tier\.yaml [^\n]*?) --out \S+\n```\n\n```\n([\s\S]*?)```/.exec(readme);
+    expect(command, 'the README\'s plan example').not.toBeNull();
+    const args = command![1]!.match(/'[^']*'|\S+/g)!.map((a) => a.replace(/^'|'$/g, ''));
+    const r = orchsim(...args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(command![2]);
+  });
+
   it('no candidate in the range: exit 1 with what to change; bad input: exit 2 without a stack', () => {
     const none = orchsim('plan', MMC, '--pool', 'server=1..4', '--slo', 'pendingMean<=5m', '--seeds', '2');
     expect(none.code).toBe(1);

@@ -1,12 +1,9 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { METRICS, RECORD_FORMAT, type RunRecord } from '../../src/experiments/records.js';
 import { comparisonCharts, comparisonHtml } from '../../src/report/compare-report.js';
 import { summarizeComparison } from '../../src/report/comparison.js';
 import { scriptJson, scriptText } from '../../src/report/html.js';
+import { CHROMIUM, haveChromium, openReport } from '../helpers/browser.js';
 
 // An arm whose name tries to end the script element that holds the specs and run its own.
 const HOSTILE = '</script><script>window.pwned = 1</script><!--';
@@ -123,56 +120,15 @@ describe('inline script escaping', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   console.warn(`report.html browser test skipped: ${CHROMIUM} is missing (Debian: apt-get install chromium)`);
 }
 
 describe('report.html in a browser', () => {
   it.skipIf(!haveChromium)(`draws every chart offline with no console or page error (needs ${CHROMIUM})`, async () => {
-    const { chromium } = await import('playwright-core');
-    const dir = mkdtempSync(join(tmpdir(), 'orchsim-report-html-'));
-    const file = join(dir, 'report.html');
-    writeFileSync(file, html);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    try {
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-      // Anything but the file itself would be a network access: refuse it, and remember it.
-      const requested: string[] = [];
-      await context.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url === pathToFileURL(file).href) return route.continue();
-        requested.push(url);
-        return route.abort();
-      });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      // Browser code as strings: the project compiles without the DOM types.
-      await page.waitForFunction(
-        `[...document.querySelectorAll('.chart')].every((e) => e.querySelector('svg, canvas') !== null || e.classList.contains('chart-error'))`,
-        undefined,
-        { timeout: 10_000 },
-      );
-      const drawn = await page.evaluate<{ name: string; error: string | null; marks: number }[]>(
-        `[...document.querySelectorAll('.chart')].map((e) => ({
-          name: e.dataset.chart,
-          error: e.classList.contains('chart-error') ? e.textContent : null,
-          marks: e.querySelectorAll('svg.marks g.role-mark').length,
-        }))`,
-      );
-      expect(drawn.map((d) => d.name)).toEqual(charts.map((c) => c.name));
-      for (const d of drawn) {
-        expect(d.error, d.name).toBeNull();
-        expect(d.marks, d.name).toBeGreaterThan(0);
-      }
-      expect(await page.evaluate('typeof window.pwned')).toBe('undefined');
-
+    let pwned: unknown;
+    const { drawn, problems, requested } = await openReport(html, async (page) => {
+      pwned = await page.evaluate('typeof window.pwned');
       // A tooltip for the sample nearest the pointer on an over-time chart.
       const plot = page.locator('#chart-utilization-v1 svg.marks');
       // The pointer reaches only what is on screen.
@@ -183,12 +139,14 @@ describe('report.html in a browser', () => {
       await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5_000 });
       // 2 h of samples: hours on the time axis.
       expect(await page.textContent('#vg-tooltip-element')).toMatch(/^Arm.+Time \(h\)[\d.]+cpu requested \/ allocatable[\d.]+$/);
-
-      expect(problems).toEqual([]);
-      expect(requested).toEqual([]);
-    } finally {
-      await browser.close();
-      rmSync(dir, { recursive: true, force: true });
+    });
+    expect(drawn.map((d) => d.name)).toEqual(charts.map((c) => c.name));
+    for (const d of drawn) {
+      expect(d.error, d.name).toBeNull();
+      expect(d.marks, d.name).toBeGreaterThan(0);
     }
+    expect(pwned).toBe('undefined');
+    expect(problems).toEqual([]);
+    expect(requested).toEqual([]);
   });
 });
