@@ -17,7 +17,8 @@ import { formatIssue, InputError } from '../util/errors.js';
 import { join } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
-import { planResultsJSON, runCapacityPlan, type PlanPool } from '../experiments/capacity.js';
+import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
+import type { RunRecord } from '../experiments/records.js';
 import { parseSlo } from '../experiments/slo.js';
 import { formatPlan, planReportFiles } from '../report/plan-report.js';
 import { comparePlan, sweepPlan } from '../experiments/plans.js';
@@ -323,11 +324,23 @@ program
     }
   });
 
+/** A capacity plan's results.json, runs.jsonl (the runs behind it, in the order used) and report, as one atomic set. */
+async function writePlanFiles(dir: string, results: CapacityPlanResults, records: readonly RunRecord[]): Promise<string[]> {
+  return writeFilesAtomically(dir, { [RESULTS_FILE]: planResultsJSON(results), [RUNS_FILE]: runsJSONL(records), ...(await planReportFiles(results)) });
+}
+
 program
   .command('report')
-  .description('Rebuild report.md, report.html and the charts of a compare or sweep results directory from its plan.json and runs.jsonl.')
-  .argument('<dir>', 'results directory (the --out of compare, sweep or merge)')
+  .description('Rebuild report.md, report.html and the charts of a compare, sweep or plan results directory from its plan.json and runs.jsonl.')
+  .argument('<dir>', 'results directory (the --out of compare, sweep, merge or plan)')
   .action(async (dir: string) => {
+    const capacity = readCapacityPlan(dir);
+    if (capacity) {
+      const { results, records } = await runCapacityPlan({ ...capacity, workers: 1, outDir: dir, savedRunsOnly: true });
+      const written = await writePlanFiles(dir, results, records);
+      process.stderr.write(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
+      return;
+    }
     const plan = readPlan(dir);
     const records = orderRecords(plan, readRuns(join(dir, RUNS_FILE)).records);
     const results = summarizeComparison(plan, records);
@@ -406,7 +419,7 @@ Examples:
     });
     if (tty) process.stderr.write('\r\x1b[K');
     if (opts.out) {
-      const written = writeFilesAtomically(opts.out, { [RESULTS_FILE]: planResultsJSON(results), [RUNS_FILE]: runsJSONL(records), ...(await planReportFiles(results)) });
+      const written = await writePlanFiles(opts.out, results, records);
       if (!opts.json) process.stderr.write(`wrote ${written.length} files (results.json, runs.jsonl, report.md, report.html, charts/) in ${opts.out}\n`);
     }
     process.stdout.write(opts.json ? planResultsJSON(results) : formatPlan(results));

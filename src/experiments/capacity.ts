@@ -10,7 +10,7 @@ import { combinations, costOf, nodesOf, searchCheapest, searchGrid, type SearchS
 import { seedsFrom } from './plans.js';
 import { WorkerPool } from './pool.js';
 import { RECORD_FORMAT, type RunRecord } from './records.js';
-import { checkSlo, type Slo, type SloCheck } from './slo.js';
+import { checkSlo, parseSlo, type Slo, type SloCheck } from './slo.js';
 
 /**
  * `orchsim plan`: the smallest (or cheapest) sizes of some node pools for which every SLO holds
@@ -41,6 +41,8 @@ export interface CapacityPlanOptions {
   readonly grid?: boolean | undefined;
   readonly workers: number;
   readonly outDir?: string | undefined;
+  /** Only runs found in outDir may be used (rebuilding a report): a missing one is an error. */
+  readonly savedRunsOnly?: boolean | undefined;
   /** After each candidate is decided. */
   readonly onCandidate?: ((c: PlanCandidate, runs: number) => void) | undefined;
   /** After each run finishes: the candidate, its seeds with results so far, of how many. */
@@ -185,7 +187,44 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
 
 /** plan.json: what identifies the runs (a rerun with other SLOs reuses them), and the options. */
 function planFileText(identity: string, o: CapacityPlanOptions): string {
-  return JSON.stringify({ ...(JSON.parse(identity) as object), slos: o.slos.map((s) => s.text), seeds: o.seeds, confidence: o.confidence, budget: o.budget ?? null, search: o.grid ? 'grid' : 'bisection' }, null, 2) + '\n';
+  return JSON.stringify({
+    ...(JSON.parse(identity) as object),
+    ranges: o.pools.map((p) => ({ name: p.name, lo: p.lo ?? null, hi: p.hi ?? null })),
+    slos: o.slos.map((s) => s.text),
+    seeds: o.seeds,
+    confidence: o.confidence,
+    budget: o.budget ?? null,
+    search: o.grid ? 'grid' : 'bisection',
+  }, null, 2) + '\n';
+}
+
+/**
+ * The options of the capacity plan whose --out directory `dir` is (from its plan.json), to
+ * rebuild its results and report from its runs; undefined when dir holds another experiment.
+ */
+export function readCapacityPlan(dir: string): Omit<CapacityPlanOptions, 'workers' | 'outDir'> | undefined {
+  const file = join(dir, PLAN_FILE);
+  if (!existsSync(file)) return undefined;
+  let p: Record<string, unknown>;
+  try {
+    p = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (p.kind !== 'plan') return undefined;
+  const ranges = p.ranges as { name: string; lo: number | null; hi: number | null }[] | undefined;
+  if (!Array.isArray(ranges) || !Array.isArray(p.slos) || typeof p.seeds !== 'number' || typeof p.confidence !== 'number') {
+    throw new InputError({ file, path: [], message: 'expected the plan.json of `orchsim plan` with ranges, slos, seeds and confidence' });
+  }
+  return {
+    scenarioFile: (p.scenarioFile as string | null) ?? undefined,
+    pools: ranges.map((r) => ({ name: r.name, lo: r.lo ?? undefined, hi: r.hi ?? undefined })),
+    slos: (p.slos as string[]).map((t) => parseSlo(t, file)),
+    seeds: p.seeds,
+    confidence: p.confidence,
+    budget: (p.budget as number | null) ?? undefined,
+    grid: p.search === 'grid',
+  };
 }
 
 function identityOf(planText: string): string {
@@ -260,6 +299,9 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
         reused++;
         verdict = judge(records);
         continue;
+      }
+      if (o.savedRunsOnly) {
+        throw new InputError({ file: join(dir ?? '.', RUNS_FILE), path: [], message: `the plan needs run ${idOf(next)}, which is not there (an interrupted plan): rerun \`orchsim plan\` with this --out to finish it` });
       }
       const batch = [next];
       for (let i = records.length + 1; i < seeds.length && batch.length < o.workers; i++) {

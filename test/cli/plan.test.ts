@@ -51,6 +51,16 @@ describe('orchsim plan (CLI)', () => {
     const again = orchsim(...args, '--out', join(dir, 'w1'));
     expect(again.stderr).toMatch(/^0 runs in .*; \d+ finished runs reused/m);
     expect(read(join(dir, 'w1', 'results.json'))).toBe(read(join(dir, 'w2', 'results.json')));
+    // `orchsim report` rebuilds the same results and report from the saved runs, running none.
+    const report = orchsim('report', join(dir, 'w2'));
+    expect(report.code).toBe(0);
+    for (const f of ['results.json', 'runs.jsonl', 'report.md']) expect(read(join(dir, 'w2', f)), f).toBe(read(join(dir, 'w1', f)));
+    // With a run missing (an interrupted plan), report says so instead of running it.
+    const lines = read(join(dir, 'w2', 'runs.jsonl')).split('\n');
+    writeFileSync(join(dir, 'w2', 'runs.jsonl'), lines.slice(0, 3).join('\n') + '\n');
+    const partial = orchsim('report', join(dir, 'w2'));
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toMatch(/runs\.jsonl: the plan needs run server=\d+\|scenario\|\d+, which is not there \(an interrupted plan\): rerun `orchsim plan`/);
   });
 
   it('the README\'s web-tier walk-through prints what the README shows', () => {
