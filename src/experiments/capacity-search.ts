@@ -16,6 +16,11 @@ export interface PoolSpace {
   readonly start: number;
   /** Price of one node per hour (0 when the plan minimizes nodes). */
   readonly price: number;
+  /**
+   * Nodes one step of the size adds (default 1): an autoscaled pool's size is the maximum of
+   * each of its node groups (one per zone), so a step adds a node to every group.
+   */
+  readonly nodesPerStep?: number | undefined;
 }
 
 export interface SearchSpace {
@@ -33,12 +38,28 @@ export interface SearchSpace {
 export type Sizes = readonly number[];
 export type Decide = (sizes: Sizes) => Promise<boolean>;
 
-export const nodesOf = (sizes: Sizes): number => sizes.reduce((a, b) => a + b, 0);
+export interface SearchHooks {
+  /**
+   * Whether two failing sizes gave exactly the same results: then more nodes change nothing
+   * (something else limits the SLOs, such as an HPA's maxReplicas), and an open-ended search
+   * stops doubling instead of growing to the node limit.
+   */
+  readonly unchanged?: ((smaller: Sizes, larger: Sizes) => boolean) | undefined;
+  /** Told when an open-ended search stopped for that reason. */
+  readonly onSaturated?: ((smaller: Sizes, larger: Sizes) => void) | undefined;
+}
+
+/** Nodes of the searched pools at these sizes. */
+export function nodesOf(space: SearchSpace, sizes: Sizes): number {
+  let nodes = 0;
+  sizes.forEach((n, i) => (nodes += n * (space.pools[i]!.nodesPerStep ?? 1)));
+  return nodes;
+}
 
 /** Price per hour of the whole cluster with these sizes. */
 export function costOf(space: SearchSpace, sizes: Sizes): number {
   let c = space.fixedCost;
-  sizes.forEach((n, i) => (c += n * space.pools[i]!.price));
+  sizes.forEach((n, i) => (c += n * (space.pools[i]!.nodesPerStep ?? 1) * space.pools[i]!.price));
   return c;
 }
 
@@ -52,8 +73,8 @@ export function better(space: SearchSpace, a: Sizes, b: Sizes): boolean {
     const cb = costOf(space, b);
     if (Math.abs(ca - cb) > EPS * Math.max(1, Math.abs(cb))) return ca < cb;
   }
-  const na = nodesOf(a);
-  const nb = nodesOf(b);
+  const na = nodesOf(space, a);
+  const nb = nodesOf(space, b);
   if (na !== nb) return na < nb;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
   return false;
@@ -61,7 +82,7 @@ export function better(space: SearchSpace, a: Sizes, b: Sizes): boolean {
 
 /** Within the budget and the node limit. */
 export function allowed(space: SearchSpace, sizes: Sizes): boolean {
-  if (nodesOf(sizes) > space.maxNodes) return false;
+  if (nodesOf(space, sizes) > space.maxNodes) return false;
   return space.budget === undefined || costOf(space, sizes) <= space.budget * (1 + EPS);
 }
 
@@ -90,15 +111,16 @@ export function* combinations(ranges: readonly { readonly lo: number; readonly h
  * the budget and the node limit.
  *
  * One pool: from the scenario's count, double upward until a size passes (when no upper bound
- * is given), then bisect between the last failure and the first pass. Several pools: for each
+ * is given; stopping early when doubling changed nothing, see SearchHooks), then bisect between
+ * the last failure and the first pass. Several pools: for each
  * combination of all but the last pool, bisect the last pool's smallest passing size, below
  * both the smallest size found for a dominated combination (more nodes never need more) and
  * the largest size that could still beat the best answer so far - so most combinations cost one
  * decision or none.
  */
-export async function searchCheapest(space: SearchSpace, decide: Decide): Promise<Sizes | undefined> {
+export async function searchCheapest(space: SearchSpace, decide: Decide, hooks: SearchHooks = {}): Promise<Sizes | undefined> {
   const k = space.pools.length;
-  if (k === 1) return searchOne(space, decide);
+  if (k === 1) return searchOne(space, decide, hooks);
   const last = space.pools[k - 1]!;
   const ranges = space.pools.slice(0, -1).map((p) => ({ lo: p.lo, hi: p.hi! }));
   const found: { prefix: number[]; size: number }[] = [];
@@ -119,9 +141,9 @@ export async function searchCheapest(space: SearchSpace, decide: Decide): Promis
   return best;
 }
 
-async function searchOne(space: SearchSpace, decide: Decide): Promise<Sizes | undefined> {
+async function searchOne(space: SearchSpace, decide: Decide, hooks: SearchHooks): Promise<Sizes | undefined> {
   const pool = space.pools[0]!;
-  let cap = Math.min(pool.hi ?? space.maxNodes, space.maxNodes);
+  let cap = Math.min(pool.hi ?? Infinity, Math.floor(space.maxNodes / (pool.nodesPerStep ?? 1)));
   while (cap >= pool.lo && !allowed(space, [cap])) cap--;
   if (cap < pool.lo) return undefined;
   const passes = (n: number) => decide([n]);
@@ -135,6 +157,10 @@ async function searchOne(space: SearchSpace, decide: Decide): Promise<Sizes | un
   while (failed < cap) {
     const n = Math.min(failed + step, cap);
     if (await passes(n)) return [await firstPassing(failed + 1, n, passes)];
+    if (hooks.unchanged?.([failed], [n])) {
+      hooks.onSaturated?.([failed], [n]);
+      return undefined;
+    }
     failed = n;
     step *= 2;
   }

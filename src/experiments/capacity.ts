@@ -53,9 +53,9 @@ export interface PlanCandidate {
   /** "web=12" or "web=12,db=3". */
   readonly name: string;
   readonly sizes: Readonly<Record<string, number>>;
-  /** Nodes of the searched pools. */
+  /** Nodes of the searched pools (autoscaled ones at their maximum). */
   readonly nodes: number;
-  /** Price per hour of the whole cluster; null without prices. */
+  /** Price per hour of the whole cluster (autoscaled pools at their maximum); null without prices. */
   readonly cost: number | null;
   /** Seeds run before the verdict (fewer than planned when an SLO failed early). */
   readonly seedsRun: number;
@@ -69,8 +69,14 @@ export interface PlanPoolInfo {
   readonly name: string;
   /** Its index in cluster.pools. */
   readonly index: number;
-  /** Nodes in the scenario as written. */
+  /** Nodes in the scenario as written (the initial nodes of an autoscaled pool). */
   readonly count: number;
+  /** Sized by the cluster autoscaler: the plan sizes its node groups' maximum. */
+  readonly autoscaled: boolean;
+  /** Node groups (one per zone) of an autoscaled pool; 1 otherwise. */
+  readonly groups: number;
+  /** The size in the scenario as written: count, or the groups' maximum when autoscaled. */
+  readonly size: number;
   readonly lo: number;
   readonly hi: number | null;
   readonly pricePerHour: number | null;
@@ -95,6 +101,11 @@ export interface CapacityPlanResults {
   readonly fewer: readonly PlanCandidate[];
   /** Every candidate decided, in the order the search asked. */
   readonly candidates: readonly PlanCandidate[];
+  /**
+   * An open-ended search that stopped doubling because two sizes gave exactly the same results
+   * on every seed run: more nodes change nothing. Null otherwise.
+   */
+  readonly saturated: { readonly smaller: string; readonly larger: string } | null;
   /** Runs behind the answer (the sum of seedsRun). */
   readonly runs: number;
   /** What the full grid over the sizes searched would have taken: candidates x seeds. */
@@ -140,13 +151,24 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
       throw new InputError({ file: '--pool', path: [], message: `no pool "${p.name}" in ${loaded.file} (its pools: ${pools.map((x) => x.name).join(', ') || 'none'})` });
     }
     const pool = pools[index]!;
-    if (pool.autoscaling) {
-      const pos = loaded.locate(['cluster', 'pools', index, 'autoscaling']);
-      throw new InputError({ file: loaded.file, line: pos?.line, column: pos?.column, path: ['cluster', 'pools', index, 'autoscaling'], message: `pool ${p.name} is sized by the cluster autoscaler: plan sizes fixed pools (remove its autoscaling, or plan the pools the autoscaler does not size)` });
+    // An autoscaled pool is sized by its node groups' maximum (one group per zone): how far the
+    // cluster autoscaler may grow it. Its minimum is the smallest such size.
+    const groups = pool.autoscaling ? Math.max(1, pool.zones?.length ?? 0) : 1;
+    const lo = Math.max(p.lo ?? 0, pool.autoscaling?.min ?? 0);
+    if (p.hi !== undefined && p.hi < lo) {
+      throw new InputError({ file: '--pool', path: [], message: `${p.name}=${p.lo ?? 0}..${p.hi}: the range is empty${lo > (p.lo ?? 0) ? ` (the pool's autoscaling min is ${lo})` : ''}` });
     }
-    const lo = p.lo ?? 0;
-    if (p.hi !== undefined && p.hi < lo) throw new InputError({ file: '--pool', path: [], message: `${p.name}=${lo}..${p.hi}: the range is empty` });
-    return { name: p.name, index, count: pool.count, lo, hi: p.hi ?? null, pricePerHour: pool.pricePerHour ?? null };
+    return {
+      name: p.name,
+      index,
+      count: pool.count,
+      autoscaled: pool.autoscaling !== undefined,
+      groups,
+      size: pool.autoscaling ? pool.autoscaling.max : pool.count,
+      lo,
+      hi: p.hi ?? null,
+      pricePerHour: pool.pricePerHour ?? null,
+    };
   });
   const priced = infos.filter((p) => p.pricePerHour !== null).length;
   if (priced > 0 && priced < infos.length) {
@@ -157,7 +179,8 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
   const objective = priced > 0 ? 'cost' : 'nodes';
   if (o.budget !== undefined && objective !== 'cost') throw new InputError({ file: '--budget', path: [], message: `a budget needs prices: give the planned pools a pricePerHour in ${loaded.file}` });
   const planned = new Set(infos.map((p) => p.index));
-  const fixedNodes = pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : p.count), 0);
+  // The other pools at their reach (autoscaled ones at their maxima), for the node limit.
+  const fixedNodes = pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : p.autoscaling ? Math.max(p.count, Math.max(1, p.zones?.length ?? 0) * p.autoscaling.max) : p.count), 0);
   const fixedCost = objective === 'cost' ? pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : p.count * (p.pricePerHour ?? 0)), 0) : 0;
   const several = infos.length > 1;
   const space: SearchSpace = {
@@ -168,10 +191,11 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
     pools: infos.map((p) => ({
       name: p.name,
       lo: p.lo,
-      // Several pools need a box to search; without a range, up to twice the scenario's count.
-      hi: p.hi ?? (several || o.grid ? Math.max(p.lo, 2 * p.count, 1) : undefined),
-      start: p.count,
+      // Several pools need a box to search; without a range, up to twice the scenario's size.
+      hi: p.hi ?? (several || o.grid ? Math.max(p.lo, 2 * p.size, 1) : undefined),
+      start: p.size,
       price: objective === 'cost' ? p.pricePerHour! : 0,
+      nodesPerStep: p.groups,
     })),
   };
   const { value } = parseScenario(o.scenarioFile);
@@ -241,7 +265,15 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
   const seeds = seedsFrom(loadScenario(o.scenarioFile).doc.seed, o.seeds);
   const taskOf = (sizes: Sizes, seed: number): RunTask => {
     const params: Record<string, number> = {};
-    pools.forEach((p, i) => (params[`cluster.pools.${p.index}.count`] = sizes[i]!));
+    pools.forEach((p, i) => {
+      const n = sizes[i]!;
+      if (!p.autoscaled) params[`cluster.pools.${p.index}.count`] = n;
+      else {
+        // The initial nodes must fit under the new maximum (round-robin over the groups).
+        params[`cluster.pools.${p.index}.autoscaling.max`] = n;
+        params[`cluster.pools.${p.index}.count`] = Math.min(p.count, n * p.groups);
+      }
+    });
     return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed };
   };
   // Bad input before any run: the scenario as the first candidate the search will ask about.
@@ -272,6 +304,8 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
   const decided = new Map<string, PlanCandidate>();
   const order: PlanCandidate[] = [];
   const used: RunRecord[] = [];
+  // Each candidate's SLO values per seed run, to tell when more nodes changed nothing.
+  const valuesOf = new Map<string, string>();
   let ran = 0;
   let reused = 0;
   let checkedPresence = false;
@@ -333,7 +367,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     const candidate: PlanCandidate = {
       name,
       sizes: Object.fromEntries(names.map((n, i) => [n, sizes[i]!])),
-      nodes: nodesOf(sizes),
+      nodes: nodesOf(space, sizes),
       cost: space.objective === 'cost' ? costOf(space, sizes) : null,
       seedsRun: records.length,
       verdict: verdict.checks.every((c) => c.verdict === 'pass') ? 'pass' : 'fail',
@@ -341,6 +375,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
       checks: verdict.checks,
     };
     decided.set(name, candidate);
+    valuesOf.set(name, JSON.stringify(o.slos.map((slo) => records.map((r) => r.metrics[slo.metric] ?? null))));
     order.push(candidate);
     used.push(...records);
     o.onCandidate?.(candidate, used.length);
@@ -348,9 +383,15 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
   };
 
   let answerSizes: Sizes | undefined;
+  let saturated: CapacityPlanResults['saturated'] = null;
   try {
     const decide = async (sizes: Sizes) => (await evaluate(sizes, Boolean(o.grid))).verdict === 'pass';
-    answerSizes = o.grid ? await searchGrid(space, decide) : await searchCheapest(space, decide);
+    answerSizes = o.grid
+      ? await searchGrid(space, decide)
+      : await searchCheapest(space, decide, {
+          unchanged: (a, b) => valuesOf.get(candidateName(names, a)) === valuesOf.get(candidateName(names, b)),
+          onSaturated: (a, b) => (saturated = { smaller: candidateName(names, a), larger: candidateName(names, b) }),
+        });
   } finally {
     await pool.close();
   }
@@ -382,6 +423,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     search: o.grid ? 'grid' : 'bisection',
     answer,
     fewer,
+    saturated,
     candidates: order,
     runs: used.length,
     gridRuns: gridCandidates * seeds.length,

@@ -26,7 +26,10 @@ const signed = (x: number, unit: string) => {
   return `${x >= 0 ? '+' : '-'}${unit === 's' ? formatDuration(size) : String(Number(size.toPrecision(2)))}`;
 };
 const money = (x: number | null) => (x === null ? '-' : x.toFixed(2));
-const sizesText = (c: PlanCandidate) => Object.entries(c.sizes).map(([k, v]) => `${k} = ${v}`).join(', ');
+/** "web = 11", or for an autoscaled pool "web max 5 per group". */
+function sizesText(results: CapacityPlanResults, c: PlanCandidate): string {
+  return results.pools.map((p) => (p.autoscaled ? `${p.name} max ${c.sizes[p.name]} per group` : `${p.name} = ${c.sizes[p.name]}`)).join(', ');
+}
 
 function sloOf(results: CapacityPlanResults, check: SloCheck): Slo {
   return results.slos.find((s) => s.text === check.slo)!;
@@ -43,7 +46,11 @@ function checkText(results: CapacityPlanResults, c: PlanCandidate, check: SloChe
 
 function introLines(results: CapacityPlanResults): string[] {
   const pct = `${Math.round(results.confidence * 1000) / 10}%`;
-  const pools = results.pools.map((p) => `${p.name} (${p.lo}..${p.hi ?? 'open'}${p.pricePerHour !== null ? `, ${p.pricePerHour}/h a node` : ''}; ${p.count} in the scenario)`).join(', ');
+  const pools = results.pools
+    .map((p) => p.autoscaled
+      ? `${p.name} (autoscaled: the maximum of each of its ${p.groups} node group${p.groups === 1 ? '' : 's'}, ${p.lo}..${p.hi ?? 'open'}${p.pricePerHour !== null ? `, ${p.pricePerHour}/h a node` : ''}; ${p.size} in the scenario)`
+      : `${p.name} (${p.lo}..${p.hi ?? 'open'}${p.pricePerHour !== null ? `, ${p.pricePerHour}/h a node` : ''}; ${p.count} in the scenario)`)
+    .join(', ');
   const goal = results.objective === 'cost' ? 'the cheapest cluster per hour' : 'the fewest nodes';
   return [
     `Sizing ${pools} for ${goal} whose SLOs hold: ${results.slos.map((s) => s.text).join(', ')}.`,
@@ -56,12 +63,17 @@ function introLines(results: CapacityPlanResults): string[] {
 
 function answerLines(results: CapacityPlanResults): string[] {
   const a = results.answer;
+  if (!a && results.saturated) {
+    const c = (name: string) => sizesText(results, results.candidates.find((x) => x.name === name)!);
+    return [`No size meets every SLO: from ${c(results.saturated.smaller)} to ${c(results.saturated.larger)} no SLO metric changed on any seed, so more nodes would not help. Something else limits them (an HPA's maxReplicas, node provisioning time, a placement constraint); change the scenario, or relax an SLO.`];
+  }
   if (!a) return [`No candidate within the ranges${results.budget !== null ? ' and the budget' : ''} meets every SLO. Widen --pool NAME=LO..HI${results.budget !== null ? ' or raise --budget' : ''}, or relax an SLO.`];
-  const lines = [`${sizesText(a)}: ${a.nodes} node${a.nodes === 1 ? '' : 's'}${a.cost !== null ? `, ${money(a.cost)}/h` : ''}.`];
+  const most = results.pools.some((p) => p.autoscaled) ? 'at most ' : '';
+  const lines = [`${sizesText(results, a)}: ${most}${a.nodes} node${a.nodes === 1 ? '' : 's'}${a.cost !== null ? `, ${most}${money(a.cost)}/h` : ''}.`];
   for (const check of a.checks) lines.push(`${check.slo}: ${checkText(results, a, check)}.`);
   for (const f of results.fewer) {
     const failed = f.checks.filter((c) => c.verdict === 'fail');
-    lines.push(`One fewer (${sizesText(f)}) fails ${failed.map((c) => `${c.slo} (${checkText(results, f, c)})`).join('; ')}.`);
+    lines.push(`One fewer (${sizesText(results, f)}) fails ${failed.map((c) => `${c.slo} (${checkText(results, f, c)})`).join('; ')}.`);
   }
   return lines;
 }
@@ -83,7 +95,7 @@ function cell(results: CapacityPlanResults, check: SloCheck): string {
 }
 
 function tableRows(results: CapacityPlanResults): { header: string[]; rows: string[][] } {
-  const header = [...results.pools.map((p) => p.name), ...(results.objective === 'cost' ? ['cost/h'] : []), 'seeds', 'verdict', ...results.slos.map((s) => s.text)];
+  const header = [...results.pools.map((p) => (p.autoscaled ? `${p.name} max/group` : p.name)), ...(results.objective === 'cost' ? [results.pools.some((p) => p.autoscaled) ? 'cost/h at most' : 'cost/h'] : []), 'seeds', 'verdict', ...results.slos.map((s) => s.text)];
   const rows = bySize(results).map((c) => [
     ...results.pools.map((p) => String(c.sizes[p.name])),
     ...(results.objective === 'cost' ? [money(c.cost)] : []),
@@ -124,7 +136,8 @@ const VERDICT_COLORS = { domain: ['pass', 'fail'], range: ['#1a7f37', '#cf222e']
  */
 export function planCharts(results: CapacityPlanResults): PlanChart[] {
   const single = results.pools.length === 1;
-  const xTitle = single ? `${results.pools[0]!.name} nodes` : `nodes of ${results.pools.map((p) => p.name).join(' + ')}`;
+  const auto = results.pools.some((p) => p.autoscaled) ? ' (autoscaled: at most)' : '';
+  const xTitle = single ? `${results.pools[0]!.name} nodes${auto}` : `nodes of ${results.pools.map((p) => p.name).join(' + ')}${auto}`;
   const candidates = bySize(results);
   const answerX = results.answer?.nodes;
   const charts: PlanChart[] = results.slos.map((slo, i) => {

@@ -23,6 +23,15 @@ describe('capacity search', () => {
     expect(await searchCheapest(space([{ name: 'web', lo: 0, hi: undefined, start: 3, price: 1 }], { maxNodes: 50 }), decide)).toBeUndefined();
   });
 
+  it('stops doubling when a larger size changed nothing', async () => {
+    const { decide, asked } = counting(() => false);
+    let told: Sizes[] = [];
+    const s = space([{ name: 'web', lo: 0, hi: undefined, start: 5, price: 1 }]);
+    expect(await searchCheapest(s, decide, { unchanged: (a, b) => b[0]! >= 20, onSaturated: (a, b) => (told = [a, b]) })).toBeUndefined();
+    expect([...asked]).toEqual(['5', '10', '20']);
+    expect(told).toEqual([[10], [20]]);
+  });
+
   it('equals the grid on monotone predicates, asking about fewer candidates (property)', async () => {
     // Monotone: passes when a weighted sum of the sizes reaches a threshold, or when each pool
     // reaches its own minimum (plus one of the two): more nodes never hurt.

@@ -108,6 +108,27 @@ describe('orchsim plan against queueing theory', () => {
     expect(poor.results.candidates.every((c) => c.cost! <= 5)).toBe(true);
   });
 
+  it('sizes an autoscaled pool by its node groups\' maximum, as the grid does; stops doubling when more nodes change nothing', async () => {
+    // The flash crowd: 3 zones, one node group each; the HPA's replicas need nodes the cluster
+    // autoscaler brings up within its groups' maximum.
+    const file = 'scenarios/flash-crowd.yaml';
+    const slos = [parseSlo('served>=0.985')];
+    const search = await plan({ scenarioFile: file, pools: [{ name: 'web', hi: 8 }], slos });
+    const grid = await plan({ scenarioFile: file, pools: [{ name: 'web', hi: 8 }], slos, grid: true });
+    expect(search.results.pools[0]).toMatchObject({ autoscaled: true, groups: 3, lo: 2, size: 20 });
+    expect(search.results.answer?.name).toBe(grid.results.answer?.name);
+    expect(search.results.answer).toMatchObject({ sizes: { web: 3 }, nodes: 9 });
+    expect(search.results.answer!.cost).toBeCloseTo(9 * 0.384, 10);
+    expect(grid.results.runs).toBe(7 * 5);
+    expect(search.results.runs).toBeLessThan(grid.results.runs);
+    // 99% is out of reach at any size (new nodes take minutes to provision): the search stops
+    // after one doubling that changed nothing, instead of growing to the node limit.
+    const out = await plan({ scenarioFile: file, pools: [{ name: 'web' }], slos: [parseSlo('served>=0.99')] });
+    expect(out.results.answer).toBeNull();
+    expect(out.results.saturated).toEqual({ smaller: 'web=20', larger: 'web=40' });
+    expect(out.results.candidates).toHaveLength(2);
+  });
+
   it('is deterministic, resumes from its directory, and reuses runs for other SLOs', async () => {
     const out = join(dir, 'resume');
     const options = { scenarioFile: MMC, pools: [{ name: 'server' }], slos: [parseSlo('pendingMean<=5m')], outDir: out };
