@@ -127,6 +127,22 @@ export interface PlanChart {
 
 const VERDICT_COLORS = { domain: ['pass', 'fail'], range: ['#1a7f37', '#cf222e'] };
 
+/** A 600 x 300 chart of layers over one set of rows (a layer may bring its own data). */
+function layeredChart(name: string, title: string, rows: readonly object[], layers: readonly unknown[]): PlanChart {
+  return {
+    name,
+    title,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: title, anchor: 'start' },
+      width: 600,
+      height: 300,
+      data: { values: rows },
+      layer: layers,
+    } as VegaLiteSpec,
+  };
+}
+
 /**
  * One chart per SLO: the metric's mean against cluster size with its confidence band (the
  * interval at the plan's confidence over the seeds run), a point per candidate coloured by its
@@ -170,45 +186,25 @@ export function planCharts(results: CapacityPlanResults): PlanChart[] {
       ...(answerX !== undefined ? [{ data: { values: [{ answer: answerX }] }, mark: { type: 'rule', color: '#1a7f37', strokeDash: [2, 2] }, encoding: { x: { field: 'answer', type: 'quantitative' } } }] : []),
     ];
     const title = `${slo.text}: mean over seeds, ${Math.round(results.confidence * 100)}% band; dashed: the target${answerX !== undefined ? `; green: the answer (${answerX})` : ''}`;
-    return {
-      name: `slo-${i + 1}`,
-      title,
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: { text: title, anchor: 'start' },
-        width: 600,
-        height: 300,
-        data: { values: rows },
-        layer: layers,
-      } as VegaLiteSpec,
-    };
+    return layeredChart(`slo-${i + 1}`, title, rows, layers);
   });
   if (results.objective === 'cost') {
     const rows = candidates.map((c) => ({ nodes: c.nodes, cost: c.cost, candidate: c.name, verdict: c.verdict }));
     const title = `Cost per hour of the whole cluster against ${xTitle}`;
-    charts.push({
-      name: 'cost',
-      title,
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: { text: title, anchor: 'start' },
-        width: 600,
-        height: 300,
-        data: { values: rows },
-        layer: [
-          ...(single ? [{ mark: { type: 'line', color: '#57606a' }, encoding: { x: { field: 'nodes', type: 'quantitative', title: xTitle }, y: { field: 'cost', type: 'quantitative', title: 'price per hour' } } }] : []),
-          {
-            mark: { type: 'point', filled: true, size: 60 },
-            encoding: {
-              x: { field: 'nodes', type: 'quantitative', title: xTitle },
-              y: { field: 'cost', type: 'quantitative', title: 'price per hour' },
-              color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: VERDICT_COLORS },
-              tooltip: [{ field: 'candidate', type: 'nominal' }, { field: 'cost', type: 'quantitative', format: '.2f' }],
-            },
-          },
-        ],
-      } as VegaLiteSpec,
-    });
+    const x = { field: 'nodes', type: 'quantitative', title: xTitle } as const;
+    const y = { field: 'cost', type: 'quantitative', title: 'price per hour' } as const;
+    charts.push(layeredChart('cost', title, rows, [
+      ...(single ? [{ mark: { type: 'line', color: '#57606a' }, encoding: { x, y } }] : []),
+      {
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          x,
+          y,
+          color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: VERDICT_COLORS },
+          tooltip: [{ field: 'candidate', type: 'nominal' }, { field: 'cost', type: 'quantitative', format: '.2f' }],
+        },
+      },
+    ]));
   }
   return charts;
 }

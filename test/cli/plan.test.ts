@@ -3,25 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orchsim, orchsimAsync } from '../helpers/cli.js';
+import { queueScenarioText } from '../helpers/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-plan-cli-'));
 const MMC = join(dir, 'mmc.yaml');
-writeFileSync(MMC, `
-name: mmc
-seed: 1
-horizon: 10d
-sampleInterval: 1d
-cluster:
-  pools:
-    - { name: server, count: 5, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 0.5 }
-scheduler: { profile: default, queue: fifo }
-workloads:
-  - type: batch
-    name: jobs
-    arrival: { poisson: { rate: 4/h } }
-    duration: { exponential: { mean: 1h } }
-    requests: { cpu: 1, memory: 1Gi }
-`);
+writeFileSync(MMC, queueScenarioText({ name: 'mmc', rate: 4, horizon: '10d', pools: ['{ name: server, count: 5, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 0.5 }'] }));
 const read = (f: string) => readFileSync(f, 'utf8');
 
 describe('orchsim plan (CLI)', () => {

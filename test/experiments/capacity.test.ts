@@ -5,31 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { planResultsJSON, runCapacityPlan, type CapacityPlanOptions } from '../../src/experiments/capacity.js';
 import { parseSlo } from '../../src/experiments/slo.js';
 import { InputError } from '../../src/util/errors.js';
+import { queueScenarioText } from '../helpers/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-plan-'));
 
-/**
- * An M/M/c queue: identical one-cpu nodes (the servers), Poisson arrivals of one-cpu pods at
- * `rate` per hour, exponential durations with mean 1 h, first come first served.
- */
 function queueScenario(name: string, rate: number, pools: string): string {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, `
-name: ${name}
-seed: 1
-horizon: 20d
-sampleInterval: 1d
-cluster:
-  pools:
-${pools}
-scheduler: { profile: default, queue: fifo }
-workloads:
-  - type: batch
-    name: jobs
-    arrival: { poisson: { rate: ${rate}/h } }
-    duration: { exponential: { mean: 1h } }
-    requests: { cpu: 1, memory: 1Gi }
-`);
+  writeFileSync(file, queueScenarioText({ name, rate, pools: pools.split('\n'), horizon: '20d' }));
   return file;
 }
 
@@ -59,7 +41,7 @@ const plan = (o: Partial<CapacityPlanOptions> & Pick<CapacityPlanOptions, 'scena
   runCapacityPlan({ seeds: 5, confidence: 0.95, workers: 1, ...o });
 
 describe('orchsim plan against queueing theory', () => {
-  const MMC = queueScenario('mmc', 4, '    - { name: server, count: 5, resources: { cpu: 1, memory: 1Gi } }');
+  const MMC = queueScenario('mmc', 4, '{ name: server, count: 5, resources: { cpu: 1, memory: 1Gi } }');
 
   it('finds the Erlang-C number of servers for a mean-wait and a p99-wait SLO', async () => {
     for (const [slo, seconds, what] of [['pendingMean<=5m', 300, 'mean'], ['pendingMean<=100s', 100, 'mean'], ['pendingP99<=75m', 4500, 'p99']] as const) {
@@ -90,8 +72,8 @@ describe('orchsim plan against queueing theory', () => {
   it('the cheapest mix of two priced pools is the grid\'s, with fewer runs', async () => {
     // Two-cpu nodes at 1.5/h hold two pods: cheaper per pod than one-cpu nodes at 1/h.
     const file = queueScenario('two-pools', 4, [
-      '    - { name: small, count: 2, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 1 }',
-      '    - { name: large, count: 2, resources: { cpu: 2, memory: 2Gi }, pricePerHour: 1.5 }',
+      '{ name: small, count: 2, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 1 }',
+      '{ name: large, count: 2, resources: { cpu: 2, memory: 2Gi }, pricePerHour: 1.5 }',
     ].join('\n'));
     const slos = [parseSlo('pendingMean<=5m')];
     const pools = [{ name: 'small', lo: 0, hi: 5 }, { name: 'large', lo: 0, hi: 4 }];
@@ -144,7 +126,7 @@ describe('orchsim plan against queueing theory', () => {
     expect(other.results.answer?.sizes).toEqual({ server: 8 });
     expect(JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'))).toMatchObject({ kind: 'plan', pools: [{ name: 'server', index: 0 }], slos: ['pendingMean<=100s'] });
     // Another scenario in the same directory is refused.
-    const moved = queueScenario('moved', 3, '    - { name: server, count: 5, resources: { cpu: 1, memory: 1Gi } }');
+    const moved = queueScenario('moved', 3, '{ name: server, count: 5, resources: { cpu: 1, memory: 1Gi } }');
     await expect(plan({ ...options, scenarioFile: moved })).rejects.toThrow(/holds the runs of another plan/);
   });
 

@@ -6,27 +6,17 @@ import { runCapacityPlan } from '../../src/experiments/capacity.js';
 import { parseSlo } from '../../src/experiments/slo.js';
 import { formatValue, planCharts, planHtml, planMarkdown } from '../../src/report/plan-report.js';
 import { CHROMIUM, haveChromium, openReport } from '../helpers/browser.js';
+import { queueScenarioText } from '../helpers/queue.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-plan-report-'));
 const file = join(dir, 'queue.yaml');
-// Two priced pools serving an M/M/c queue of one-cpu pods (see test/experiments/capacity.test.ts).
-writeFileSync(file, `
-name: queue <two pools>
-seed: 1
-horizon: 5d
-sampleInterval: 1d
-cluster:
-  pools:
-    - { name: small, count: 2, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 1 }
-    - { name: large, count: 2, resources: { cpu: 2, memory: 2Gi }, pricePerHour: 1.5 }
-scheduler: { profile: default, queue: fifo }
-workloads:
-  - type: batch
-    name: jobs
-    arrival: { poisson: { rate: 4/h } }
-    duration: { exponential: { mean: 1h } }
-    requests: { cpu: 1, memory: 1Gi }
-`);
+// Two priced pools serving an M/M/c queue.
+writeFileSync(file, queueScenarioText({
+  name: 'queue <two pools>',
+  rate: 4,
+  horizon: '5d',
+  pools: ['{ name: small, count: 2, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 1 }', '{ name: large, count: 2, resources: { cpu: 2, memory: 2Gi }, pricePerHour: 1.5 }'],
+}));
 
 const slos = [parseSlo('pendingMean<=5m'), parseSlo('utilization.cpu>=0.3')];
 const single = await runCapacityPlan({ scenarioFile: file, pools: [{ name: 'large' }], slos, seeds: 3, confidence: 0.95, workers: 1 });
