@@ -324,7 +324,7 @@ program
     }
   });
 
-/** A capacity plan's results.json, runs.jsonl (the runs behind it, in the order used) and report, as one atomic set. */
+/** A capacity plan's results.json, runs.jsonl (the runs behind it first, in the order used) and report, as one atomic set. */
 async function writePlanFiles(dir: string, results: CapacityPlanResults, records: readonly RunRecord[]): Promise<string[]> {
   return writeFilesAtomically(dir, { [RESULTS_FILE]: planResultsJSON(results), [RUNS_FILE]: runsJSONL(records), ...(await planReportFiles(results)) });
 }
@@ -336,8 +336,8 @@ program
   .action(async (dir: string) => {
     const capacity = readCapacityPlan(dir);
     if (capacity) {
-      const { results, records } = await runCapacityPlan({ ...capacity, workers: 1, outDir: dir, savedRunsOnly: true });
-      const written = await writePlanFiles(dir, results, records);
+      const { results, records, saved } = await runCapacityPlan({ ...capacity, workers: 1, outDir: dir, savedRunsOnly: true });
+      const written = await writePlanFiles(dir, results, saved);
       process.stderr.write(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
       return;
     }
@@ -387,14 +387,16 @@ program
 SLO metrics: availability (the worst service's time with at least minAvailable ready),
   availabilityAll (all desired replicas ready), pendingP99 and pendingMean (wait for a node,
   pods still pending at the end counted with their wait so far), served (requests served /
-  offered), mttr, cost, or any metric key of \`orchsim compare\` (utilization.cpu, pods.failed...).
+  offered), mttr, or any metric key of \`orchsim compare\` (pods.failed, mttd...). SLOs that more
+  nodes make harder (utilization.cpu>=X, cost<=X, nodeHours<=X) need --grid.
   Targets: fractions as 0.999 or 99.9%, times as 60s, 5m or seconds.
 
 An SLO holds when the one-sided bound on its mean over the seeds (Student t at --confidence)
 meets the target. Every size runs the same seeds (common random numbers). One pool is searched
 by doubling from the scenario's count, then bisection; several pools (each NAME=LO..HI, default
-0..twice the scenario's count) for the cheapest mix. A candidate stops running seeds as soon as
-an SLO can no longer hold. Exit code 1 when no candidate meets the SLOs.
+0..twice the scenario's count) for the cheapest mix. An autoscaled pool is sized by its node
+groups' maximum. A candidate stops running seeds as soon as an SLO can no longer hold. Exit
+code 1 when no candidate meets the SLOs. \`orchsim report DIR\` rebuilds a plan's report.
 
 Examples:
   $ orchsim plan scenarios/web-tier.yaml --pool web --slo 'availability>=0.999' --slo 'served>=0.995'
@@ -404,7 +406,7 @@ Examples:
     const slos = (opts.slo ?? []).map((s) => parseSlo(s));
     const tty = process.stderr.isTTY && !opts.json;
     const t0 = performance.now();
-    const { results, records, ran, reused } = await runCapacityPlan({
+    const { results, saved, ran, reused } = await runCapacityPlan({
       scenarioFile: scenario,
       pools: opts.pool,
       slos,
@@ -419,7 +421,7 @@ Examples:
     });
     if (tty) process.stderr.write('\r\x1b[K');
     if (opts.out) {
-      const written = await writePlanFiles(opts.out, results, records);
+      const written = await writePlanFiles(opts.out, results, saved);
       if (!opts.json) process.stderr.write(`wrote ${written.length} files (results.json, runs.jsonl, report.md, report.html, charts/) in ${opts.out}\n`);
     }
     process.stdout.write(opts.json ? planResultsJSON(results) : formatPlan(results));

@@ -2,8 +2,11 @@
  * The search behind `orchsim plan`: the cheapest pool sizes that pass, asking `decide` (which
  * runs the simulations) as few times as it can. It assumes what capacity planning assumes: more
  * nodes never hurt - if a cluster passes, every cluster with at least as many nodes of every
- * searched pool passes too. With common random numbers across sizes that holds seed by seed in
- * all but contrived scenarios; `searchGrid` asks about every candidate and needs no assumption.
+ * searched pool passes too. Common random numbers across sizes make that hold for the metrics
+ * seed by seed in most scenarios, but not always for the verdict: a bound on the mean also
+ * widens with the spread over seeds, which more nodes can increase. SLOs that more nodes make
+ * harder (a utilization floor, a cost ceiling) break it outright and are refused by the caller.
+ * `searchGrid` asks about every candidate and needs no assumption.
  */
 
 export interface PoolSpace {

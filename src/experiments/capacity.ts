@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { writeFilesAtomically } from '../report/files.js';
-import { loadScenario, parseScenario } from '../scenario/index.js';
+import { loadScenario, parseScenario, prepareScenario } from '../scenario/index.js';
 import { InputError } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
 import { prepareTask, PLAN_FILE, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
-import { combinations, costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
+import { costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
 import { seedsFrom } from './plans.js';
 import { WorkerPool } from './pool.js';
 import { RECORD_FORMAT, type RunRecord } from './records.js';
@@ -124,6 +124,19 @@ export const candidateName = (names: readonly string[], sizes: Sizes): string =>
 // candidate means the scenario cannot measure it (no service, no load model, no prices).
 const VACUOUS = new Set(['mttd', 'mttr', 'pending.mean', 'pending.p95', 'pending.p99', 'waiting.mean', 'waiting.p99', 'incidents.count']);
 
+// SLOs that more nodes make harder to meet: a utilization floor (the same requests over more
+// allocatable) and a ceiling on what the nodes cost.
+// Metrics that change with the node count even when the extra nodes go unused.
+const FOLLOW_NODES = new Set(['utilization.cpu', 'utilization.memory', 'utilization.gpu', 'nodeHours', 'cost']);
+
+const HARDER_WITH_NODES = new Map<string, '>=' | '<='>([
+  ['utilization.cpu', '>='],
+  ['utilization.memory', '>='],
+  ['utilization.gpu', '>='],
+  ['nodeHours', '<='],
+  ['cost', '<='],
+]);
+
 function checkOptions(o: CapacityPlanOptions): void {
   const bad = (message: string, file = 'command line'): never => {
     throw new InputError({ file, path: [], message });
@@ -132,6 +145,12 @@ function checkOptions(o: CapacityPlanOptions): void {
   if (o.slos.length === 0) bad('give at least one SLO, e.g. --slo availability>=0.999', '--slo');
   if (!(Number.isInteger(o.seeds) && o.seeds >= 2)) bad(`--seeds ${o.seeds}: a plan needs at least 2 seeds for a confidence bound`, '--seeds');
   if (!(o.confidence > 0.5 && o.confidence < 1)) bad(`--confidence ${o.confidence}: expected a level between 0.5 and 1, e.g. 0.95`, '--confidence');
+  if (!o.grid) {
+    const harder = o.slos.find((slo) => HARDER_WITH_NODES.get(slo.metric) === slo.op);
+    if (harder) {
+      bad(`${harder.text}: ${harder.metric} gets harder to meet with more nodes, so the sizes that meet every SLO need not include the larger ones, and the search assumes they do. Decide every size with --grid (and --pool NAME=LO..HI)${harder.metric === 'cost' ? ', or bound the price per hour with --budget' : ''}`, '--slo');
+    }
+  }
   const names = new Set<string>();
   for (const p of o.pools) {
     if (names.has(p.name)) bad(`pool ${p.name} is named twice`, '--pool');
@@ -179,9 +198,11 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
   const objective = priced > 0 ? 'cost' : 'nodes';
   if (o.budget !== undefined && objective !== 'cost') throw new InputError({ file: '--budget', path: [], message: `a budget needs prices: give the planned pools a pricePerHour in ${loaded.file}` });
   const planned = new Set(infos.map((p) => p.index));
-  // The other pools at their reach (autoscaled ones at their maxima), for the node limit.
-  const fixedNodes = pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : p.autoscaling ? Math.max(p.count, Math.max(1, p.zones?.length ?? 0) * p.autoscaling.max) : p.count), 0);
-  const fixedCost = objective === 'cost' ? pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : p.count * (p.pricePerHour ?? 0)), 0) : 0;
+  // The pools not planned at their reach (autoscaled ones at their maxima), as for the planned
+  // ones: for the node limit, and the cost per hour (pools without a price cost nothing).
+  const reach = (p: (typeof pools)[number]) => (p.autoscaling ? Math.max(p.count, Math.max(1, p.zones?.length ?? 0) * p.autoscaling.max) : p.count);
+  const fixedNodes = otherNodes(o.scenarioFile, pools.reduce((a, p) => a + p.count, 0)) + pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : reach(p)), 0);
+  const fixedCost = objective === 'cost' ? pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : reach(p) * (p.pricePerHour ?? 0)), 0) : 0;
   const several = infos.length > 1;
   const space: SearchSpace = {
     objective,
@@ -203,10 +224,39 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
     format: RECORD_FORMAT,
     kind: 'plan',
     scenarioFile: o.scenarioFile ?? null,
-    scenarioSha256: createHash('sha256').update(JSON.stringify(value)).digest('hex'),
+    scenarioSha256: scenarioHash(o.scenarioFile, value),
     pools: infos.map((p) => ({ name: p.name, index: p.index })),
   });
   return { scenario: doc.name ?? loaded.file, pools: infos.map((p, i) => ({ ...p, hi: space.pools[i]!.hi ?? null })), space, identity };
+}
+
+/**
+ * A hash of the scenario as parsed and of every file it names (manifests, traces), so runs
+ * saved before either changed are not reused: any string in the document that names an
+ * existing file next to the scenario is read.
+ */
+function scenarioHash(file: string | undefined, value: unknown): string {
+  const hash = createHash('sha256').update(JSON.stringify(value));
+  if (file === undefined) return hash.digest('hex');
+  const base = dirname(file);
+  const seen = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      const path = resolvePath(base, v);
+      if (v.length > 0 && v.length < 4096 && !seen.has(path) && existsSync(path) && statSync(path).isFile()) {
+        seen.add(path);
+        hash.update(`\0${v}\0`).update(readFileSync(path));
+      }
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  visit(value);
+  return hash.digest('hex');
+}
+
+/** Nodes that come from elsewhere than pools (Node manifests, openb node lists), for the node limit. */
+function otherNodes(file: string | undefined, poolNodes: number): number {
+  return prepareScenario(file).resolved.nodes.length - poolNodes;
 }
 
 /** plan.json: what identifies the runs (a rerun with other SLOs reuses them), and the options. */
@@ -258,8 +308,11 @@ function identityOf(planText: string): string {
 
 const workerUrl = new URL('./compare-worker.js', import.meta.url);
 
-/** Runs a capacity plan; returns its results and the records behind them (in the order used). */
-export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results: CapacityPlanResults; records: RunRecord[]; ran: number; reused: number }> {
+/**
+ * Runs a capacity plan; returns its results, the records behind them (in the order used), and
+ * the records runs.jsonl is to keep (see the end).
+ */
+export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results: CapacityPlanResults; records: RunRecord[]; saved: RunRecord[]; ran: number; reused: number }> {
   const { scenario, pools, space, identity } = planSpace(o);
   const names = pools.map((p) => p.name);
   const seeds = seedsFrom(loadScenario(o.scenarioFile).doc.seed, o.seeds);
@@ -276,26 +329,40 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     });
     return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed };
   };
-  // Bad input before any run: the scenario as the first candidate the search will ask about.
+  // Bad input before any run: the scenario at its own sizes (each candidate is checked too).
   prepareTask(taskOf(space.pools.map((p) => Math.min(Math.max(p.start, p.lo), p.hi ?? Infinity)), seeds[0]!));
 
   // Runs found in the directory (a resumed plan, or one with other SLOs).
   const cache = new Map<string, RunRecord>();
+  const previous: RunRecord[] = [];
   const dir = o.outDir;
   const runsFile = dir ? join(dir, RUNS_FILE) : undefined;
   if (dir) {
     const planFile = join(dir, PLAN_FILE);
     const planText = planFileText(identity, o);
     if (existsSync(planFile)) {
-      let same = false;
+      let saved: Record<string, unknown> | undefined;
       try {
-        same = identityOf(readFileSync(planFile, 'utf8')) === identity;
+        saved = JSON.parse(identityOf(readFileSync(planFile, 'utf8'))) as Record<string, unknown>;
       } catch {
-        same = false;
+        saved = undefined;
       }
-      if (!same) throw new InputError({ file: planFile, path: [], message: `${dir} holds the runs of another plan or experiment (another scenario, scenario content or pools); use another --out directory, or remove this one` });
+      if (JSON.stringify(saved) !== identity) {
+        const mine = JSON.parse(identity) as Record<string, unknown>;
+        const changed = saved !== undefined && saved.kind === 'plan' && saved.scenarioFile === mine.scenarioFile && JSON.stringify(saved.pools) === JSON.stringify(mine.pools);
+        throw new InputError({
+          file: planFile,
+          path: [],
+          message: changed
+            ? `the scenario ${mine.scenarioFile ?? ''} (or a file it reads) changed since the runs in ${dir}: they are not its runs any more; use another --out directory, or remove this one`
+            : `${dir} holds the runs of another plan or experiment (another scenario or pools); use another --out directory, or remove this one`,
+        });
+      }
     }
-    for (const r of readRuns(runsFile!).records) cache.set(r.id, r);
+    for (const r of readRuns(runsFile!).records) {
+      if (!cache.has(r.id)) previous.push(r);
+      cache.set(r.id, r);
+    }
     mkdirSync(dir, { recursive: true });
     writeFilesAtomically(dir, { [PLAN_FILE]: planText, [RUNS_FILE]: runsJSONL([...cache.values()]) });
   }
@@ -304,7 +371,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
   const decided = new Map<string, PlanCandidate>();
   const order: PlanCandidate[] = [];
   const used: RunRecord[] = [];
-  // Each candidate's SLO values per seed run, to tell when more nodes changed nothing.
+  // A fingerprint of each candidate's runs, to tell when more nodes changed nothing.
   const valuesOf = new Map<string, string>();
   let ran = 0;
   let reused = 0;
@@ -314,6 +381,9 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     const name = candidateName(names, sizes);
     const known = decided.get(name);
     if (known) return known;
+    // Checked here, whatever the number of workers: a candidate the scenario cannot take (an
+    // autoscaling range, the node limit) is bad input, reported as such.
+    prepareTask(taskOf(sizes, seeds[0]!));
     const records: RunRecord[] = [];
     let verdict: { checks: SloCheck[]; done: boolean } = { checks: [], done: false };
     const judge = (upTo: readonly RunRecord[]) => {
@@ -375,7 +445,11 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
       checks: verdict.checks,
     };
     decided.set(name, candidate);
-    valuesOf.set(name, JSON.stringify(o.slos.map((slo) => records.map((r) => r.metrics[slo.metric] ?? null))));
+    // Every metric but those that follow the node count itself, on every seed run: if a larger
+    // size leaves all of them as they were (pods scheduled, waits, availability, requests), its
+    // extra nodes went unused. An SLO value alone would not do: availability is 0 at every size
+    // too small to hold minAvailable replicas.
+    valuesOf.set(name, JSON.stringify(records.map((r) => Object.entries(r.metrics).filter(([k]) => !FOLLOW_NODES.has(k)))));
     order.push(candidate);
     used.push(...records);
     o.onCandidate?.(candidate, used.length);
@@ -389,7 +463,10 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     answerSizes = o.grid
       ? await searchGrid(space, decide)
       : await searchCheapest(space, decide, {
-          unchanged: (a, b) => valuesOf.get(candidateName(names, a)) === valuesOf.get(candidateName(names, b)),
+          unchanged: (a, b) => {
+            const x = valuesOf.get(candidateName(names, a));
+            return x !== undefined && x === valuesOf.get(candidateName(names, b));
+          },
           onSaturated: (a, b) => (saturated = { smaller: candidateName(names, a), larger: candidateName(names, b) }),
         });
   } finally {
@@ -407,8 +484,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     const sizes = order.map((c) => c.sizes[p.name]!);
     return { name: p.name, lo: space.pools[i]!.lo, hi: space.pools[i]!.hi ?? Math.max(space.pools[i]!.lo, ...sizes) };
   });
-  let gridCandidates = 0;
-  for (const _ of combinations(gridRanges)) gridCandidates++;
+  const gridCandidates = gridRanges.reduce((a, r) => a * (r.hi - r.lo + 1), 1);
   const results: CapacityPlanResults = {
     format: PLAN_RESULTS_FORMAT,
     kind: 'plan',
@@ -429,7 +505,11 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     gridRuns: gridCandidates * seeds.length,
     gridRanges,
   };
-  return { results, records: used, ran, reused };
+  // What runs.jsonl keeps: the runs behind the results, then the runs found there that these
+  // results did not need (another plan's SLOs may), but not the ones a worker ran past an early
+  // stop in this session - so the file does not depend on the number of workers.
+  const usedIds = new Set(used.map((r) => r.id));
+  return { results, records: used, saved: [...used, ...previous.filter((r) => !usedIds.has(r.id))], ran, reused };
 }
 
 /** results.json of a plan (NaN and infinities, which JSON lacks, as null). */

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { InputError, type InputIssue } from '../util/errors.js';
 
 export interface PoolOptions<T, R> {
   readonly workers: number;
@@ -40,6 +41,7 @@ export class WorkerPool<T, R> {
       const release = (w: Worker) => {
         w.removeAllListeners('message');
         w.removeAllListeners('error');
+        w.removeAllListeners('exit');
         busy.splice(busy.indexOf(w), 1);
         this.idle.push(w);
       };
@@ -62,14 +64,24 @@ export class WorkerPool<T, R> {
       const workers = this.idle.splice(0, Math.min(this.idle.length, tasks.length));
       for (const w of workers) {
         busy.push(w);
-        w.on('message', (msg: { index: number; result?: R; error?: string }) => {
+        w.on('message', (msg: { index: number; result?: R; error?: string; issues?: InputIssue[] }) => {
+          if (msg.issues !== undefined) return stop(new InputError(msg.issues));
           if (msg.error !== undefined) return stop(new Error(msg.error));
           results[msg.index] = msg.result!;
           done++;
-          onResult?.(done, tasks.length, msg.result!);
+          try {
+            onResult?.(done, tasks.length, msg.result!);
+          } catch (e) {
+            // The caller's own failure (say, appending to a file on a full disk): end the batch
+            // with it rather than throwing out of an event listener.
+            return stop(e instanceof Error ? e : new Error(String(e)));
+          }
           feed(w);
         });
         w.on('error', (e) => stop(e));
+        // A worker that ends without an error event (process.exit in a plugin, say) would
+        // otherwise leave the batch waiting forever.
+        w.on('exit', (code) => stop(new Error(`a worker thread exited (code ${code}) while running a task`)));
       }
       for (const w of workers) feed(w);
     });

@@ -86,7 +86,10 @@ export interface SloCheck {
   readonly n: number;
   readonly mean: number;
   readonly sd: number;
-  /** Two-sided interval at the plan's confidence (for the charts' bands), within the metric's range. */
+  /**
+   * The one-sided bounds at the plan's confidence on either side (the two-sided interval at
+   * 2 x confidence - 1), within the metric's range: the tables' intervals and the charts' bands.
+   */
   readonly low: number;
   readonly high: number;
   /** The one-sided bound on the mean at the plan's confidence: the lower one for >=, the upper one for <=. */
@@ -123,9 +126,10 @@ export function checkSlo(slo: Slo, values: readonly (number | null)[], seeds: nu
   for (const x of xs) ss += (x - mean) ** 2;
   const sd = n > 1 ? Math.sqrt(ss / (n - 1)) : NaN;
   const se = n > 1 ? sd / Math.sqrt(n) : NaN;
-  const half = n > 1 ? tCritical(confidence, n - 1) * se : NaN;
-  // One-sided at confidence c is the end of the two-sided interval at 2c - 1.
+  // One-sided at confidence c is the end of the two-sided interval at 2c - 1: the band drawn
+  // is that interval, so its edge on the target's side is the bound the verdict uses.
   const oneSided = n > 1 ? (sd === 0 ? 0 : tCritical(2 * confidence - 1, n - 1) * se) : 0;
+  const half = n > 1 ? oneSided : NaN;
   const ge = slo.op === '>=';
   const bound = ge ? mean - oneSided : mean + oneSided;
   const margin = n > 0 ? (ge ? bound - slo.target : slo.target - bound) : NaN;

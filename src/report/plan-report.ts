@@ -26,6 +26,8 @@ const signed = (x: number, unit: string) => {
   return `${x >= 0 ? '+' : '-'}${unit === 's' ? formatDuration(size) : String(Number(size.toPrecision(2)))}`;
 };
 const money = (x: number | null) => (x === null ? '-' : x.toFixed(2));
+/** 0.95 -> "95%", 0.975 -> "97.5%". */
+const percent = (p: number) => `${Number((p * 100).toFixed(2))}%`;
 /** "web = 11", or for an autoscaled pool "web max 5 per group". */
 function sizesText(results: CapacityPlanResults, c: PlanCandidate): string {
   return results.pools.map((p) => (p.autoscaled ? `${p.name} max ${c.sizes[p.name]} per group` : `${p.name} = ${c.sizes[p.name]}`)).join(', ');
@@ -45,7 +47,7 @@ function checkText(results: CapacityPlanResults, c: PlanCandidate, check: SloChe
 }
 
 function introLines(results: CapacityPlanResults): string[] {
-  const pct = `${Math.round(results.confidence * 1000) / 10}%`;
+  const pct = percent(results.confidence);
   const pools = results.pools
     .map((p) => p.autoscaled
       ? `${p.name} (autoscaled: the maximum of each of its ${p.groups} node group${p.groups === 1 ? '' : 's'}, ${p.lo}..${p.hi ?? 'open'}${p.pricePerHour !== null ? `, ${p.pricePerHour}/h a node` : ''}; ${p.size} in the scenario)`
@@ -113,7 +115,7 @@ export function formatPlan(results: CapacityPlanResults): string {
   const { header, rows } = tableRows(results);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => '  ' + cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  out.push(`candidates (mean [${Math.round(results.confidence * 100)}% interval] over the seeds run; ✗ failed)`, line(header), ...rows.map(line), '');
+  out.push(`candidates (mean [one-sided ${percent(results.confidence)} bounds] over the seeds run; ✗ failed)`, line(header), ...rows.map(line), '');
   return out.join('\n');
 }
 
@@ -145,7 +147,8 @@ function layeredChart(name: string, title: string, rows: readonly object[], laye
 
 /**
  * One chart per SLO: the metric's mean against cluster size with its confidence band (the
- * interval at the plan's confidence over the seeds run), a point per candidate coloured by its
+ * one-sided bounds at the plan's confidence over the seeds run, so the answer's band clears the
+ * target line), a point per candidate coloured by its
  * verdict, the SLO target as a dashed line and the answer as a vertical line; and the cost
  * (price per hour) against size. Several pools: the x axis is the planned pools' node total,
  * and candidates with the same total sit on top of one another (the table tells them apart).
@@ -185,7 +188,7 @@ export function planCharts(results: CapacityPlanResults): PlanChart[] {
       { data: { values: [{ target: slo.target }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#57606a' }, encoding: { y: { field: 'target', type: 'quantitative' } } },
       ...(answerX !== undefined ? [{ data: { values: [{ answer: answerX }] }, mark: { type: 'rule', color: '#1a7f37', strokeDash: [2, 2] }, encoding: { x: { field: 'answer', type: 'quantitative' } } }] : []),
     ];
-    const title = `${slo.text}: mean over seeds, ${Math.round(results.confidence * 100)}% band; dashed: the target${answerX !== undefined ? `; green: the answer (${answerX})` : ''}`;
+    const title = `${slo.text}: mean over seeds, band to the one-sided ${percent(results.confidence)} bounds; dashed: the target${answerX !== undefined ? `; green: the answer (${answerX})` : ''}`;
     return layeredChart(`slo-${i + 1}`, title, rows, layers);
   });
   if (results.objective === 'cost') {
@@ -216,7 +219,7 @@ const mdCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|
 export function planMarkdown(results: CapacityPlanResults, charts: readonly PlanChart[]): string {
   const out = [`# Capacity plan: ${results.scenario}`, '', ...introLines(results).flatMap((l) => [l, '']), '## Answer', ''];
   out.push(...answerLines(results).map((l) => `- ${l}`), '', '## Candidates', '');
-  out.push(`Mean [${Math.round(results.confidence * 100)}% interval] over the seeds run; ✗ failed. Sorted by size; the search asked in another order (results.json keeps it).`, '');
+  out.push(`Mean [one-sided ${percent(results.confidence)} bounds] over the seeds run; ✗ failed. Sorted by size; the search asked in another order (results.json keeps it).`, '');
   const { header, rows } = tableRows(results);
   out.push(`| ${header.map(mdCell).join(' | ')} |`, `| ${header.map(() => '---:').join(' | ')} |`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`), '');
   if (charts.length > 0) {

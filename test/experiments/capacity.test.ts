@@ -130,6 +130,65 @@ describe('orchsim plan against queueing theory', () => {
     await expect(plan({ ...options, scenarioFile: moved })).rejects.toThrow(/holds the runs of another plan/);
   });
 
+  it('an SLO value that stays put while pods still wait is not taken for "more nodes change nothing"', async () => {
+    // 12 replicas of 4 cpu on 8-cpu nodes: availability (all 12 needed) is 0 below 6 nodes.
+    const file = join(dir, 'threshold.yaml');
+    writeFileSync(file, `
+name: threshold
+seed: 1
+horizon: 2h
+cluster:
+  pools:
+    - { name: node, count: 1, resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - { type: service, name: web, replicas: 12, minAvailable: 12, requests: { cpu: 4, memory: 1Gi } }
+`);
+    const { results } = await plan({ scenarioFile: file, pools: [{ name: 'node' }], slos: [parseSlo('availability>=0.99')], seeds: 3 });
+    expect(results.saturated).toBeNull();
+    expect(results.answer?.sizes).toEqual({ node: 6 });
+  });
+
+  it('refuses SLOs that more nodes make harder, unless every size is decided (--grid)', async () => {
+    const slos = [parseSlo('pendingMean<=5m'), parseSlo('utilization.cpu>=0.5')];
+    await expect(plan({ scenarioFile: MMC, pools: [{ name: 'server' }], slos })).rejects.toThrow(/utilization\.cpu>=0\.5: utilization\.cpu gets harder to meet with more nodes.*--grid/);
+    // On the grid, the sizes that pass form an interval (enough servers for the waits, few
+    // enough for the utilization): the answer is its cheapest end.
+    const { results } = await plan({ scenarioFile: MMC, pools: [{ name: 'server', lo: 5, hi: 9 }], slos, seeds: 3, grid: true });
+    expect(results.answer?.sizes).toEqual({ server: 7 });
+    expect(results.candidates.find((c) => c.name === 'server=9')?.checks[1]?.verdict).toBe('fail');
+  });
+
+  it('does not reuse runs once a file the scenario reads has changed', async () => {
+    const manifest = join(dir, 'web.yaml');
+    const deployment = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: c, image: web, resources: { requests: { cpu: "2", memory: 1Gi } } }] }
+`;
+    writeFileSync(manifest, deployment(6));
+    const file = join(dir, 'from-manifest.yaml');
+    writeFileSync(file, `
+name: from-manifest
+seed: 1
+horizon: 1h
+cluster:
+  pools:
+    - { name: node, count: 2, resources: { cpu: 4, memory: 16Gi } }
+workloads:
+  - manifests: web.yaml
+`);
+    const out = join(dir, 'manifest-plan');
+    const options = { scenarioFile: file, pools: [{ name: 'node' }], slos: [parseSlo('availability>=0.99')], seeds: 2, outDir: out };
+    expect((await plan(options)).results.answer?.sizes).toEqual({ node: 3 });
+    writeFileSync(manifest, deployment(8));
+    await expect(plan(options)).rejects.toThrow(/the scenario .*from-manifest\.yaml \(or a file it reads\) changed since the runs/);
+  });
+
   it('bad input is an InputError naming the option or the file', async () => {
     const slos = [parseSlo('pendingMean<=5m')];
     await expect(plan({ scenarioFile: MMC, pools: [{ name: 'web' }], slos })).rejects.toThrow(/--pool: no pool "web" in .*mmc\.yaml \(its pools: server\)/);

@@ -18,7 +18,7 @@ writeFileSync(file, queueScenarioText({
   pools: ['{ name: small, count: 2, resources: { cpu: 1, memory: 1Gi }, pricePerHour: 1 }', '{ name: large, count: 2, resources: { cpu: 2, memory: 2Gi }, pricePerHour: 1.5 }'],
 }));
 
-const slos = [parseSlo('pendingMean<=5m'), parseSlo('utilization.cpu>=0.3')];
+const slos = [parseSlo('pendingMean<=5m'), parseSlo('pendingP99<=2h')];
 const single = await runCapacityPlan({ scenarioFile: file, pools: [{ name: 'large' }], slos, seeds: 3, confidence: 0.95, workers: 1 });
 const mix = await runCapacityPlan({ scenarioFile: file, pools: [{ name: 'small', hi: 4 }, { name: 'large', hi: 4 }], slos, seeds: 3, confidence: 0.95, workers: 1 });
 
