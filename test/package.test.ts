@@ -13,4 +13,11 @@ describe('the package entry point', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toMatch(/^zone-spread function \d+$/);
   });
+
+  it('the bin runs as a program (npx orchsim), also after a test run rebuilt it', () => {
+    // Run as npx runs it: the file itself, through its #! line, which needs the executable bit.
+    const r = spawnSync('dist/cli/main.js', ['--version'], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
 });
