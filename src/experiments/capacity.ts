@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { writeFilesAtomically } from '../report/files.js';
-import { loadScenario, parseScenario, prepareScenario } from '../scenario/index.js';
+import { prepareScenario } from '../scenario/index.js';
 import { InputError } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
 import { prepareTask, PLAN_FILE, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
@@ -159,9 +159,11 @@ function checkOptions(o: CapacityPlanOptions): void {
 }
 
 /** The plan's pools in the scenario, the search space, and what identifies its runs. */
-function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolInfo[]; space: SearchSpace; identity: string } {
+function planSpace(o: CapacityPlanOptions): { scenario: string; seed: number; pools: PlanPoolInfo[]; space: SearchSpace; identity: string } {
   checkOptions(o);
-  const loaded = loadScenario(o.scenarioFile);
+  // Loaded, validated and resolved once: the document for the pools, the resolved nodes for the
+  // node limit (manifests and openb node lists count too), the seed.
+  const { loaded, resolved } = prepareScenario(o.scenarioFile);
   const doc = loaded.doc;
   const pools = doc.cluster.pools;
   const infos: PlanPoolInfo[] = o.pools.map((p) => {
@@ -201,7 +203,8 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
   // The pools not planned at their reach (autoscaled ones at their maxima), as for the planned
   // ones: for the node limit, and the cost per hour (pools without a price cost nothing).
   const reach = (p: (typeof pools)[number]) => (p.autoscaling ? Math.max(p.count, Math.max(1, p.zones?.length ?? 0) * p.autoscaling.max) : p.count);
-  const fixedNodes = otherNodes(o.scenarioFile, pools.reduce((a, p) => a + p.count, 0)) + pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : reach(p)), 0);
+  const notFromPools = resolved.nodes.length - pools.reduce((a, p) => a + p.count, 0);
+  const fixedNodes = notFromPools + pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : reach(p)), 0);
   const fixedCost = objective === 'cost' ? pools.reduce((a, p, i) => a + (planned.has(i) ? 0 : reach(p) * (p.pricePerHour ?? 0)), 0) : 0;
   const several = infos.length > 1;
   const space: SearchSpace = {
@@ -219,19 +222,18 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; pools: PlanPoolI
       nodesPerStep: p.groups,
     })),
   };
-  const { value } = parseScenario(o.scenarioFile);
   const identity = JSON.stringify({
     format: RECORD_FORMAT,
     kind: 'plan',
     scenarioFile: o.scenarioFile ?? null,
-    scenarioSha256: scenarioHash(o.scenarioFile, value),
+    scenarioSha256: scenarioHash(o.scenarioFile, doc),
     pools: infos.map((p) => ({ name: p.name, index: p.index })),
   });
-  return { scenario: doc.name ?? loaded.file, pools: infos.map((p, i) => ({ ...p, hi: space.pools[i]!.hi ?? null })), space, identity };
+  return { scenario: doc.name ?? loaded.file, seed: doc.seed, pools: infos.map((p, i) => ({ ...p, hi: space.pools[i]!.hi ?? null })), space, identity };
 }
 
 /**
- * A hash of the scenario as parsed and of every file it names (manifests, traces), so runs
+ * A hash of the scenario as validated and of every file it names (manifests, traces), so runs
  * saved before either changed are not reused: any string in the document that names an
  * existing file next to the scenario is read.
  */
@@ -252,11 +254,6 @@ function scenarioHash(file: string | undefined, value: unknown): string {
   };
   visit(value);
   return hash.digest('hex');
-}
-
-/** Nodes that come from elsewhere than pools (Node manifests, openb node lists), for the node limit. */
-function otherNodes(file: string | undefined, poolNodes: number): number {
-  return prepareScenario(file).resolved.nodes.length - poolNodes;
 }
 
 /** plan.json: what identifies the runs (a rerun with other SLOs reuses them), and the options. */
@@ -313,9 +310,9 @@ const workerUrl = new URL('./compare-worker.js', import.meta.url);
  * the records runs.jsonl is to keep (see the end).
  */
 export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results: CapacityPlanResults; records: RunRecord[]; saved: RunRecord[]; ran: number; reused: number }> {
-  const { scenario, pools, space, identity } = planSpace(o);
+  const { scenario, seed, pools, space, identity } = planSpace(o);
   const names = pools.map((p) => p.name);
-  const seeds = seedsFrom(loadScenario(o.scenarioFile).doc.seed, o.seeds);
+  const seeds = seedsFrom(seed, o.seeds);
   const taskOf = (sizes: Sizes, seed: number): RunTask => {
     const params: Record<string, number> = {};
     pools.forEach((p, i) => {
