@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
 import { InputError, type InputIssue } from '../util/errors.js';
-import { MAX_SCENARIO_BYTES, readLimitedText, yamlAliasIssue, yamlDepthIssue } from '../workloads/input-limits.js';
+import { MAX_SCENARIO_BYTES, readLimitedText, yamlDepthIssue, yamlErrorText, yamlValue } from '../workloads/input-limits.js';
 import { scenarioSchema, type ScenarioDoc } from './schema.js';
 
 export { MAX_SCENARIO_BYTES } from '../workloads/input-limits.js';
@@ -26,11 +26,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     const issues: InputIssue[] = [];
     const seen = new Set<string>();
     for (const e of doc.errors) {
-      // The parser recurses per nesting level; a document nested thousands deep overflows it.
-      const first = e.message.split('\n')[0]!;
-      const message = /Maximum call stack size exceeded/.test(first)
-        ? 'invalid YAML: nested too deeply (lists or mappings thousands of levels deep)'
-        : `invalid YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
+      const message = `invalid YAML: ${yamlErrorText(e.message.split('\n')[0]!).replace(/ at line \d+, column \d+:?$/, '')}`;
       const issue = { file, line: e.linePos?.[0].line, column: e.linePos?.[0].col, path: [], message };
       // The parser can report one problem twice (e.g. a flow map cut off at the end of the file).
       const key = `${issue.line}:${issue.column}:${message}`;
@@ -40,17 +36,10 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     }
     throw new InputError(issues);
   }
-  // Aliases are checked before they are expanded: an alias bomb is refused at its position.
-  const aliasIssue = yamlAliasIssue(doc, lineCounter, file);
-  if (aliasIssue) throw new InputError(aliasIssue);
-  let value: unknown;
-  try {
-    // Expansion is bounded by yamlAliasIssue (an exact count, unlike maxAliasCount's estimate).
-    value = doc.toJS({ maxAliasCount: -1 });
-  } catch (e) {
-    throw new InputError({ file, line: 1, path: [], message: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` });
-  }
-  return { value, locate: locator(doc, lineCounter) };
+  const r = yamlValue(doc, lineCounter, file);
+  if ('issue' in r) throw new InputError(r.issue);
+  if ('error' in r) throw new InputError({ file, line: 1, path: [], message: `invalid YAML: ${r.error}` });
+  return { value: r.value, locate: locator(doc, lineCounter) };
 }
 
 function locator(doc: Document, lc: LineCounter): Locator {

@@ -249,17 +249,19 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const workloadSources: (string | number)[][] = [];
   const nodeGroups: SimNodeGroup[] = [];
   const serviceModels = new Map<string, ServiceModel>();
-  const tooManyNodes = (n: number) => `${formatCount(n)} nodes, more than the limit of ${formatCount(MAX_NODES)} nodes per scenario`;
+  /** Bad input at `path` when the cluster would come to more than MAX_NODES: "<what> come(s) to N nodes, more than...". */
+  const checkNodeLimit = (total: number, path: (string | number)[], what: string) => {
+    if (total <= MAX_NODES) return;
+    const pos = locate(path);
+    throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: `${what} ${formatCount(total)} nodes, more than the limit of ${formatCount(MAX_NODES)} nodes per scenario` });
+  };
   // Nodes the pools can reach: their counts, or their groups' maxima when autoscaled; checked before building any.
   let reach = 0;
   for (const [i, pool] of doc.cluster.pools.entries()) {
     const groups = pool.autoscaling ? Math.max(1, pool.zones?.length ?? 0) : 0;
     reach += pool.autoscaling ? Math.max(pool.count, groups * pool.autoscaling.max) : pool.count;
-    if (reach > MAX_NODES) {
-      const path = ['cluster', 'pools', i, ...(pool.autoscaling && groups * pool.autoscaling.max > pool.count ? ['autoscaling', 'max'] : ['count'])];
-      const pos = locate(path);
-      throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: `the pools${pool.autoscaling ? ' (at their autoscaling maxima)' : ''} come to ${tooManyNodes(reach)}` });
-    }
+    const path = ['cluster', 'pools', i, ...(pool.autoscaling && groups * pool.autoscaling.max > pool.count ? ['autoscaling', 'max'] : ['count'])];
+    checkNodeLimit(reach, path, `the pools${pool.autoscaling ? ' (at their autoscaling maxima)' : ''} come to`);
   }
   doc.cluster.pools.forEach((pool, i) => {
     const list = poolNodes(pool).map((n) => ({ ...n, pricePerHour: pool.pricePerHour }));
@@ -358,10 +360,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     const abs = resolvePath(base, m);
     const text = readText(abs, path, file, locate, 'manifest');
     const read = readManifests(text, m.startsWith('/') ? m : abs);
-    if (nodes.length + read.nodes.length > MAX_NODES) {
-      const pos = locate(path);
-      throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: `with the ${formatCount(read.nodes.length)} Nodes of ${m}, the cluster comes to ${tooManyNodes(nodes.length + read.nodes.length)}` });
-    }
+    checkNodeLimit(nodes.length + read.nodes.length, path, `with the ${formatCount(read.nodes.length)} Nodes of ${m}, the cluster comes to`);
     for (const n of read.nodes) {
       nodes.push(n);
       nodeSources.push(path);
@@ -375,10 +374,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   doc.cluster.openbNodes.forEach((f, i) => {
     const abs = resolvePath(base, f);
     const read = readOpenbNodes(readText(abs, ['cluster', 'openbNodes', i], file, locate, 'trace'), abs);
-    if (nodes.length + read.length > MAX_NODES) {
-      const pos = locate(['cluster', 'openbNodes', i]);
-      throw new InputError({ file, line: pos?.line, column: pos?.column, path: ['cluster', 'openbNodes', i], message: `with the ${formatCount(read.length)} nodes of ${f}, the cluster comes to ${tooManyNodes(nodes.length + read.length)}` });
-    }
+    checkNodeLimit(nodes.length + read.length, ['cluster', 'openbNodes', i], `with the ${formatCount(read.length)} nodes of ${f}, the cluster comes to`);
     for (const n of read) {
       nodes.push(n);
       nodeSources.push(['cluster', 'openbNodes', i]);

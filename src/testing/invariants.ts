@@ -55,7 +55,7 @@ class Violation extends Error {
 
 function profileOf(subject: PlacementSubject): { profile: ProfileConfig; own: PluginEntry[] } {
   if ('factory' in subject) {
-    return { profile: { name: subject.name, percentageOfNodesToScore: 100, plugins: [{ name: subject.name, weight: 1 }] }, own: [subject] };
+    return { profile: { name: subject.name, plugins: [{ name: subject.name, weight: 1 }] }, own: [subject] };
   }
   return { profile: subject, own: [] };
 }

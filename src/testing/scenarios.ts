@@ -10,6 +10,7 @@ import type { Workload } from '../sim/workload.js';
 import type { Distribution } from '../util/distributions.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
 import { sizedPodSpecs } from '../workloads/batch.js';
+import { DISK_LABEL } from './placement.js';
 
 /**
  * fast-check arbitraries for whole scenarios. They generate plain-data descriptions
@@ -38,7 +39,6 @@ export const TOLERATIONS: Readonly<Record<TolerationKind, Toleration>> = {
   everything: { operator: 'Exists' },
 };
 
-export const DISK_LABEL = 'orchsim.io/disk';
 export const ACCELERATOR_LABEL = 'orchsim.io/accelerator';
 
 export interface NodeDesc {

@@ -6,17 +6,18 @@ const MiB = 1024 * 1024;
 /** The largest trace file read (openb CSV, SWF, failure and Azure LLM traces); see src/workloads/input-limits.ts. */
 export const MAX_TRACE_BYTES = 256 * MiB;
 
-function formatBytes(n: number): string {
+/** A byte count as people write it: "16 MiB". */
+export function formatBytes(n: number): string {
   return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
 }
 
 /**
- * Reads a UTF-8 text file that a user pointed at (a trace, a node list), of at most `maxBytes`.
+ * Reads a UTF-8 trace file that a user pointed at (a trace, a node list), of at most MAX_TRACE_BYTES.
  * A missing, unreadable or too large file is bad input, not a crash: it becomes an InputError
  * naming the file, so the CLI prints one line instead of a stack.
  */
-export function readTextFile(path: string, maxBytes = MAX_TRACE_BYTES, what = 'trace files'): string {
-  const r = readLimitedText(path, maxBytes, what);
+export function readTextFile(path: string): string {
+  const r = readLimitedText(path, MAX_TRACE_BYTES, 'trace files');
   if ('error' in r) throw new InputError({ file: path, path: [], message: r.error });
   return r.text;
 }

@@ -10,7 +10,7 @@
  * the issues of one file are thrown together.
  */
 import { InputError } from '../util/errors.js';
-import { MAX_TRACE_BYTES, readLimitedText } from './input-limits.js';
+import { readTextFile } from '../util/files.js';
 import type { RateBins } from './load.js';
 import { textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
 import { daysFromCivil, daysInMonth } from '../util/dates.js';
@@ -141,9 +141,7 @@ export function parseAzureLlmTrace(text: string, file: string): AzureLlmTrace {
 
 /** Reads and parses a trace file (a missing file, or one over MAX_TRACE_BYTES, is an InputError too). */
 export function readAzureLlmTrace(path: string): AzureLlmTrace {
-  const r = readLimitedText(path, MAX_TRACE_BYTES, 'trace files');
-  if ('error' in r) throw new InputError({ file: path, path: [], message: r.error });
-  return parseAzureLlmTrace(r.text, path);
+  return parseAzureLlmTrace(readTextFile(path), path);
 }
 
 /**

@@ -45,10 +45,7 @@ export const MAX_HORIZON_SECONDS = 36_500 * 86_400;
  */
 export const MAX_QUANTITY = Number.MAX_SAFE_INTEGER;
 
-/** A byte count as people write it: "16 MiB". */
-export function formatBytes(n: number): string {
-  return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
-}
+export { formatBytes } from '../util/files.js';
 
 /** A count with thousands separators: "1,000,000". */
 export function formatCount(n: number): string {
@@ -185,4 +182,24 @@ export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPT
     }
   }
   return undefined;
+}
+
+/** A YAML parser error's message; the parser's recursion overflowing on a document nested thousands deep, said plainly. */
+export function yamlErrorText(message: string): string {
+  return /Maximum call stack size exceeded/.test(message) ? 'nested too deeply (lists or mappings thousands of levels deep)' : message;
+}
+
+/**
+ * A parsed document's value: its aliases checked before they are expanded (an alias bomb is
+ * refused at its position, see yamlAliasIssue), then expanded - exactly, since the check
+ * counted them. The issue that stops it, or the error the expansion threw.
+ */
+export function yamlValue(doc: Document, lineCounter: LineCounter, file: string): { value: unknown } | { issue: InputIssue } | { error: string } {
+  const issue = yamlAliasIssue(doc, lineCounter, file);
+  if (issue) return { issue };
+  try {
+    return { value: doc.toJS({ maxAliasCount: -1 }) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
 }

@@ -14,7 +14,7 @@ import type { Workload } from '../sim/workload.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { parseDuration } from '../util/quantity.js';
-import { formatCount, MAX_PODS_PER_WORKLOAD, yamlAliasIssue, yamlDepthIssue } from './input-limits.js';
+import { formatCount, MAX_PODS_PER_WORKLOAD, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';
 import {
   convertLabelSelector,
   convertNode,
@@ -92,29 +92,16 @@ export function readManifests(text: string, file: string, options: ManifestOptio
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const pos = lineCounter.linePos(e.pos[0]);
-        // The parser recurses per nesting level; a document nested thousands deep overflows it.
-        const message = /Maximum call stack size exceeded/.test(e.message) ? 'nested too deeply (lists or mappings thousands of levels deep)' : e.message;
-        out.issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${message}` });
+        out.issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${yamlErrorText(e.message)}` });
       }
       continue;
     }
     if (doc.contents === null) continue; // empty document (e.g. a trailing `---`)
-    // Aliases are checked before they are expanded: an alias bomb is refused at its position.
-    const aliasIssue = yamlAliasIssue(doc, lineCounter, file);
-    if (aliasIssue) {
-      out.issues.push(aliasIssue);
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: -1 });
-    } catch (e) {
-      // Not expected after yamlAliasIssue; report it all the same, never a stack.
-      out.add([], `cannot read document: ${e instanceof Error ? e.message : String(e)}`);
-      continue;
-    }
-    if (value === null || value === undefined) continue;
-    collect(value, [], out, locate, entries);
+    const r = yamlValue(doc, lineCounter, file);
+    if ('issue' in r) out.issues.push(r.issue);
+    // Not expected after the alias check; reported all the same, never a stack.
+    else if ('error' in r) out.add([], `cannot read document: ${r.error}`);
+    else if (r.value !== null && r.value !== undefined) collect(r.value, [], out, locate, entries);
   }
 
   const result = convertEntries(entries, options);

@@ -20,6 +20,7 @@ import type { PodListWorkload } from '../sim/workload.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError } from '../util/errors.js';
 import { textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
+import { MAX_QUANTITY } from './input-limits.js';
 
 /** Columns of openb_node_list_*.csv. */
 export const OPENB_NODE_COLUMNS = ['sn', 'cpu_milli', 'memory_mib', 'gpu', 'model'] as const;
@@ -114,8 +115,8 @@ function intField(row: Row, index: number, name: string, issues: TraceIssues, op
 
 /** memory_mib within 2^53 bytes (8 PiB), where byte counts stop being exact; undefined (and an issue) above. */
 function mebibytes(row: Row, mib: number | undefined, issues: TraceIssues): number | undefined {
-  if (mib === undefined || mib * MIB <= Number.MAX_SAFE_INTEGER) return mib;
-  issues.add(row.line, row.columns[2], ['row', row.line, 'memory_mib'], `memory_mib is too large: at most ${Math.floor(Number.MAX_SAFE_INTEGER / MIB)} (2^53 bytes), got ${mib}`);
+  if (mib === undefined || mib * MIB <= MAX_QUANTITY) return mib;
+  issues.add(row.line, row.columns[2], ['row', row.line, 'memory_mib'], `memory_mib is too large: at most ${Math.floor(MAX_QUANTITY / MIB)} (2^53 bytes), got ${mib}`);
   return undefined;
 }
 

@@ -15,6 +15,7 @@ import type { PodListWorkload } from '../sim/workload.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError } from '../util/errors.js';
 import { textLines, TraceIssues, truncationHint } from './trace-lines.js';
+import { MAX_QUANTITY } from './input-limits.js';
 
 /** One job of an SWF log; every field is -1 when the log does not know it. */
 export interface SwfJob {
@@ -90,7 +91,7 @@ export function readSwf(text: string, file: string): SwfJob[] {
       if (!NUMBER.test(f)) return add(`expected ${name} (column ${i + 1}) to be a number, got "${f}"`);
       const n = Number(f);
       if (n < 0 && n !== -1) return add(`${name} (column ${i + 1}) must be -1 (unknown) or not negative, got ${f}`);
-      if (n > Number.MAX_SAFE_INTEGER) return add(`${name} (column ${i + 1}) is too large: expected a number below 2^53, got ${f}`);
+      if (n > MAX_QUANTITY) return add(`${name} (column ${i + 1}) is too large: expected a number below 2^53, got ${f}`);
       if (INTEGER_COLUMNS.has(i) && !Number.isInteger(n)) return add(`expected ${name} (column ${i + 1}) to be an integer, got ${f}`);
       v.push(n);
     });
