@@ -8,7 +8,6 @@ import { Extender } from '../runtime/extender.js';
 import { KubeCache } from '../runtime/kube-cache.js';
 import { loadPluginModule, profileWithPlugins } from '../runtime/plugin-module.js';
 import { startExtenderServer, type ExtenderServer } from '../runtime/server.js';
-import type { ClusterSource } from '../runtime/source.js';
 import { buildFramework } from '../scenario/runner.js';
 import { BUILTIN_PROFILES, builtinPlugins } from '../schedulers/builtins.js';
 import type { PluginRegistry } from '../schedulers/registry.js';
@@ -70,9 +69,8 @@ export async function startServe(opts: ServeCliOptions, log: (line: string) => v
     throw new InputError({ file: '--enable-bind', path: [], message: 'bind needs --kubeconfig or --in-cluster: there is no API server to create the Binding with' });
   }
   if (opts.kubeconfig !== undefined && opts.inCluster) throw new InputError({ file: '--in-cluster', path: [], message: 'give either --kubeconfig or --in-cluster, not both' });
-  const cache = opts.kubeconfig !== undefined ? await KubeCache.start({ kubeconfig: opts.kubeconfig, log }) : opts.inCluster ? await KubeCache.start({ inCluster: true, log }) : undefined;
-  const source: ClusterSource | undefined = cache;
-  const extender = new Extender(framework, source, { bind: opts.enableBind === true });
+  const cache = opts.kubeconfig !== undefined || opts.inCluster ? await KubeCache.start({ kubeconfig: opts.kubeconfig, inCluster: opts.inCluster, log }) : undefined;
+  const extender = new Extender(framework, cache, { bind: opts.enableBind === true });
   try {
     const server = await startExtenderServer(extender, { host: opts.host, port: opts.port, tls, maxBodyBytes: opts.maxBodyBytes, requestTimeoutMs: opts.requestTimeout * 1000, log });
     return { server, cache, profile: profile.name };
