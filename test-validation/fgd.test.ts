@@ -4,7 +4,8 @@
  * minute with 2 workers. Skipped, with a message, when ../shared/data is absent.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,4 +76,24 @@ describe.skipIf(!have)('FGD experiment on the default trace, seeds 42..51, tune 
     expect(Math.max(a('GpuClustering'), a('GpuPacking'))).toBeLessThan(a('BestFit'));
     expect(a('BestFit')).toBeLessThan(a('FGD'));
   });
+});
+
+/**
+ * The golden: a SHA-256 of `orchsim experiment fgd --seeds 42,43 --json`, with the two trace
+ * paths (which depend on where ../shared/data is) left out. Change test/golden/fgd.json only on
+ * purpose (ORCHSIM_UPDATE_GOLDEN=1 npm run validate), saying why in the commit.
+ */
+describe.skipIf(!have)('FGD experiment golden (seeds 42, 43)', () => {
+  const GOLDEN = join(ROOT, 'test/golden/fgd.json');
+  it('experiment fgd --json is unchanged', () => {
+    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['dist/cli/main.js', 'experiment', 'fgd', '--nodes', NODES, '--pods', PODS, '--seeds', '42,43', '--workers', '2', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { trace: Record<string, unknown> };
+    delete json.trace.nodes;
+    delete json.trace.pods;
+    const hash = createHash('sha256').update(JSON.stringify(json)).digest('hex');
+    if (process.env.ORCHSIM_UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, JSON.stringify({ 'seeds 42,43': hash }, null, 2) + '\n');
+    else expect(hash).toBe((JSON.parse(readFileSync(GOLDEN, 'utf8')) as Record<string, string>)['seeds 42,43']);
+  }, 600_000);
 });

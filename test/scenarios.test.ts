@@ -1,6 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resultJSON, timeseriesCSV } from '../src/report/summary.js';
 import { prepareScenario, runPrepared, type RunResult } from '../src/scenario/index.js';
 
 /**
@@ -121,14 +123,34 @@ const stories: Record<string, (r: RunResult) => void> = {
 const dir = 'scenarios';
 const files = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f));
 
+/**
+ * The golden: a SHA-256 of each example's result.json and timeseries.csv, exactly as `orchsim run
+ * --out` writes them. A change that moves any number of any example fails here; change the
+ * golden only on purpose (ORCHSIM_UPDATE_GOLDEN=1 npx vitest run test/scenarios.test.ts), and
+ * say why in the commit.
+ */
+const GOLDEN = 'test/golden/scenarios.json';
+type Golden = Record<string, { 'result.json': string; 'timeseries.csv': string }>;
+const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as Golden;
+const update = process.env.ORCHSIM_UPDATE_GOLDEN === '1';
+const seen: Golden = {};
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 describe('example scenarios', () => {
-  it('each has a story check', () => {
+  it('each has a story check and a golden', () => {
     expect(files.filter((f) => !(f in stories))).toEqual([]);
+    if (!update) expect(files.filter((f) => !(f in golden))).toEqual([]);
   });
-  it.each(files)('%s runs and tells its story', (f) => {
+  it.each(files)('%s runs, tells its story and matches its golden', (f) => {
     const out = runPrepared(prepareScenario(join(dir, f)));
     const m = out.result.metrics;
     expect(m.pods.submitted).toBe(m.pods.pending + m.pods.bound + m.pods.running + m.pods.completed + m.pods.failed + m.pods.deleted);
     stories[f]!(out.result);
+    const hashes = { 'result.json': sha256(resultJSON(out.result)), 'timeseries.csv': sha256(timeseriesCSV(out.timeseries)) };
+    seen[f] = hashes;
+    if (!update) expect(hashes, `${f} differs from ${GOLDEN}`).toEqual(golden[f]);
+  });
+  afterAll(() => {
+    if (update) writeFileSync(GOLDEN, JSON.stringify(Object.fromEntries(Object.entries(seen).sort()), null, 2) + '\n');
   });
 });
