@@ -1,0 +1,187 @@
+import { ClusterEvent } from '../../api/framework.js';
+import type { SimNode } from '../cluster.js';
+import { sample } from '../../util/distributions.js';
+import type { RandomStream, RandomStreams } from '../../util/random.js';
+import type { FailureConfig, FailureDomain, Incident, RandomFailureProcess, ScheduledOutage } from '../failures.js';
+import type { Lifecycle } from '../lifecycle.js';
+
+/** One source of failures: a domain of a random process, or a scheduled outage. */
+interface FailureSlot {
+  readonly name: string;
+  readonly domain: FailureDomain;
+  readonly process?: RandomFailureProcess | undefined;
+  readonly outage?: ScheduledOutage | undefined;
+  readonly stream: RandomStream;
+  /** Nodes this slot took down in its current failure. */
+  down: number[];
+  incident: number;
+}
+
+/**
+ * The world outside Kubernetes: machines, racks and zones fail and are repaired (random
+ * renewal processes and scheduled outages), operators drain nodes (kubectl drain), GPU devices
+ * fault. Each failure opens an incident (../shared/docs/FAILURES.md).
+ *
+ * Watches: nodes added (they join the zone and rack domains their labels name) and removed
+ * (they leave every domain). Owns: the failure domains and their streams. Acts through the
+ * lifecycle API: machines down and up, drains, device faults, the pods these kill.
+ */
+export class FailureInjector {
+  private readonly evFail: number;
+  private readonly evRepair: number;
+  private readonly slots: FailureSlot[] = [];
+
+  constructor(private readonly api: Lifecycle, failures: FailureConfig, streams: RandomStreams, private readonly horizon: number) {
+    this.evFail = api.engine.defineEvent('failure', (slot) => this.onFailure(slot));
+    this.evRepair = api.engine.defineEvent('repair', (slot) => this.onRepair(slot));
+    for (const p of failures.processes) {
+      // Domains are copied: nodes added or removed later change this run's lists only.
+      for (const d of p.domains) this.slots.push({ name: p.name, domain: { ...d, nodes: [...d.nodes] }, process: p, stream: streams.get(`failures/${p.name}/${d.kind}/${d.name}`), down: [], incident: -1 });
+    }
+    for (const o of failures.outages) {
+      this.slots.push({ name: o.name, domain: { ...o.domain, nodes: [...o.domain.nodes] }, outage: o, stream: streams.get(`failures/${o.name}`), down: [], incident: -1 });
+    }
+    if (this.slots.length === 0) return;
+    api.on('nodeAdded', (node) => this.joinDomains(node));
+    api.on('nodeRemoved', (index) => this.leaveDomains(index));
+  }
+
+  /** Schedules each domain's first failure and each outage. */
+  start(): void {
+    this.slots.forEach((slot, i) => {
+      const t = slot.outage ? slot.outage.at : sample(slot.process!.timeBetweenFailures, slot.stream);
+      if (t <= this.horizon) this.api.engine.scheduleAt(t, this.evFail, i);
+    });
+  }
+
+  private onFailure(si: number): void {
+    const api = this.api;
+    const slot = this.slots[si]!;
+    const now = api.engine.now;
+    const nodes = slot.domain.nodes;
+    const repair = slot.outage ? slot.outage.duration : sample(slot.process!.repairTime, slot.stream);
+    // A fraction of the domain's nodes, drawn without replacement (correlated failures).
+    let chosen = [...nodes];
+    const fraction = slot.process?.fraction ?? 1;
+    if (fraction < 1 && nodes.length > 0) {
+      const k = Math.min(nodes.length, Math.max(1, Math.round(fraction * nodes.length)));
+      for (let i = 0; i < k; i++) {
+        const j = i + Math.floor(slot.stream.next() * (chosen.length - i));
+        const t = chosen[i]!;
+        chosen[i] = chosen[j]!;
+        chosen[j] = t;
+      }
+      chosen = chosen.slice(0, k);
+    }
+    if (chosen.length === 0) {
+      // A domain without nodes (possible when built by hand): nothing fails, the process goes on.
+      if (now + repair <= this.horizon) api.engine.scheduleAt(now + repair, this.evRepair, si);
+      slot.incident = -1;
+      slot.down = [];
+      return;
+    }
+    const incident = api.openIncident({
+      source: slot.name,
+      domainKind: slot.domain.kind,
+      domain: slot.domain.name,
+      nodes: chosen.length,
+      onset: now,
+      detected: NaN,
+      evicted: NaN,
+      lastBound: NaN,
+      recovered: NaN,
+      hostsBack: NaN,
+      affectedReplicas: 0,
+      outstanding: 0,
+      path: '',
+    });
+    slot.incident = incident.id;
+    slot.down = chosen;
+    api.touch();
+    if (slot.outage?.drain) this.drain(chosen, incident);
+    else if (slot.domain.kind === 'gpu') this.gpuFault(chosen[0]!, slot.domain.device!, incident);
+    else for (const node of chosen) api.nodeFailed(node, incident.id);
+    if (now + repair <= this.horizon) api.engine.scheduleAt(now + repair, this.evRepair, si);
+  }
+
+  /** kubectl drain: cordon the nodes, evict their pods now; controllers recreate them elsewhere. */
+  private drain(nodes: readonly number[], incident: Incident): void {
+    const api = this.api;
+    incident.detected = api.engine.now;
+    for (const node of nodes) {
+      api.cordon(node, true);
+      for (const info of [...api.cluster.nodes[node]!.pods]) this.killForIncident(info.id, incident);
+    }
+    api.clusterChanged(ClusterEvent.AssignedPodDelete);
+  }
+
+  /**
+   * A GPU device fault: the device plugin reports it unhealthy at once; the containers using it
+   * die, so their pods fail and their controllers replace them (jobs retry, batch work is lost).
+   */
+  private gpuFault(node: number, device: number, incident: Incident): void {
+    const api = this.api;
+    incident.detected = api.engine.now;
+    for (const info of api.cluster.podsOnGpu(node, device)) this.killForIncident(info.id, incident);
+    api.setGpuFailed(node, device, true);
+    api.clusterChanged(ClusterEvent.AssignedPodDelete);
+  }
+
+  /**
+   * Removes a pod at once because of an incident (a drain's eviction, a GPU fault): a replica is
+   * counted for the incident, a batch run loses its work, and the controller replaces the pod.
+   */
+  private killForIncident(id: number, incident: Incident): void {
+    const api = this.api;
+    const pods = api.pods;
+    // Already gone (a failed Job removes its other pods while a caller still iterates them).
+    if (!pods.isOnNode(id)) return;
+    const kind = api.workloads[pods.workload[id]!]!.w.kind;
+    if (kind === 'service' || kind === 'job') api.joinIncident(id, incident);
+    api.stopContainers(id);
+    if (Number.isNaN(incident.evicted)) incident.evicted = api.engine.now;
+    api.removePod(id, 'failed');
+  }
+
+  private onRepair(si: number): void {
+    const api = this.api;
+    const slot = this.slots[si]!;
+    const now = api.engine.now;
+    api.touch();
+    if (slot.outage?.drain) {
+      // Uncordoned when the last overlapping drain ends, back to the node's declared state.
+      for (const node of slot.down) api.endDrain(node);
+    } else if (slot.domain.kind === 'gpu') {
+      for (const node of slot.down) api.setGpuFailed(node, slot.domain.device!, false);
+    } else {
+      for (const node of slot.down) api.nodeRepaired(node);
+    }
+    if (slot.incident >= 0) api.incidents[slot.incident]!.hostsBack = now;
+    slot.down = [];
+    // Renewal: the domain is up again until its next failure.
+    if (slot.process) {
+      const next = now + sample(slot.process.timeBetweenFailures, slot.stream);
+      if (next <= this.horizon) api.engine.scheduleAt(next, this.evFail, si);
+    }
+    api.clusterChanged(ClusterEvent.NodeUpdate);
+  }
+
+  /** A node added later joins the zone and rack domains its labels name (so a zone outage hits it). */
+  private joinDomains(node: SimNode): void {
+    for (const slot of this.slots) {
+      const d = slot.domain;
+      if (d.label && node.labels[d.label.key] === d.label.value && !d.nodes.includes(node.index)) (d.nodes as number[]).push(node.index);
+    }
+  }
+
+  /** A node leaves: out of every failure domain (a failure it is in no longer repairs it). */
+  private leaveDomains(index: number): void {
+    for (const slot of this.slots) {
+      const list = slot.domain.nodes as number[];
+      const at = list.indexOf(index);
+      if (at >= 0) list.splice(at, 1);
+      const down = slot.down.indexOf(index);
+      if (down >= 0) slot.down.splice(down, 1);
+    }
+  }
+}

@@ -1,0 +1,388 @@
+import type { Taint } from '../api/node.js';
+import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
+import type { ScalingAction } from './results.js';
+import { ClusterState, type NodeSpec, type SimNode } from './cluster.js';
+import type { Engine } from './engine.js';
+import type { Incident } from './failures.js';
+import { NO_NODE, PodTable } from './pods.js';
+import type { ServiceTraffic } from './service-traffic.js';
+import type { Workload } from './workload.js';
+import { grown } from '../util/typed-arrays.js';
+
+/**
+ * A workload object and its status, as the API server keeps a Deployment or a Job: what the
+ * controllers share about it. Each controller keeps its own bookkeeping apart.
+ */
+export interface WorkloadRecord {
+  readonly index: number;
+  readonly w: Workload;
+  /** Pods created so far (pod names count up from it). */
+  created: number;
+  /** Services: spec.replicas now (the HPA changes it). */
+  desired: number;
+  /** Services: ready replicas now (status.readyReplicas). */
+  ready: number;
+  /** Services: the pods of its ReplicaSet that are not gone. */
+  readonly podIds: Set<number>;
+  /** Services with a load model: the offered load and the requests served so far. */
+  readonly traffic: ServiceTraffic | undefined;
+}
+
+/** Why a pod left: it failed (evicted, killed, its node gone) or was deleted on purpose (scale-down, drain by the autoscaler). */
+export type RemovalReason = 'failed' | 'deleted';
+
+/**
+ * What a subscriber hears: informer-style notifications, delivered synchronously in the order
+ * subscribers registered, after the store changed (`beforeChange` comes before a change of the
+ * cluster's totals, so time-weighted metrics integrate the old state up to now).
+ */
+export interface StoreHooks {
+  beforeChange: ((now: number) => void)[];
+  podCreated: ((id: number) => void)[];
+  podBound: ((id: number, node: number, waited: number) => void)[];
+  /** Bound -> Running, or Running -> Bound while a crashed container waits for its restart. */
+  podPhaseChanged: ((id: number, from: PodPhase, to: PodPhase) => void)[];
+  /** Something the HPA's pod views copy changed (phase, readiness, restarts). */
+  podChanged: ((id: number) => void)[];
+  /** The containers stopped serving (the pod stays where it is). */
+  containersStopped: ((id: number, now: number) => void)[];
+  podSucceeded: ((id: number) => void)[];
+  /** The pod left its node or the queue; `from` is its phase before. */
+  podRemoved: ((id: number, from: PodPhase, reason: RemovalReason) => void)[];
+  /** A service's ready replicas changed (`before` is the old count). */
+  readyChanged: ((wr: WorkloadRecord, now: number, before: number) => void)[];
+  /** A service's spec.replicas changed (`before` is the old value). */
+  desiredChanged: ((wr: WorkloadRecord, now: number, before: number) => void)[];
+  nodeAdded: ((node: SimNode) => void)[];
+  nodeRemoved: ((index: number, now: number) => void)[];
+  /** A node's machine went down (the first of overlapping failures) or came back (the last). */
+  nodeDown: ((node: number, incident: number, now: number) => void)[];
+  nodeUp: ((node: number, now: number) => void)[];
+  /** A cluster event (ClusterEvent bits) that may make room for waiting pods. */
+  clusterChanged: ((event: number) => void)[];
+  /** Billing of a pool: nodes billed (launched VMs) and nodes present changed. */
+  billed: ((pool: string, delta: number, present: number) => void)[];
+  scalingAction: ((action: ScalingAction) => void)[];
+  /** A scheduling attempt of a pod: nodes the filters evaluated, and whether it failed. */
+  attempt: ((id: number, evaluated: number, failed: boolean) => void)[];
+}
+
+export type Hook = keyof StoreHooks;
+
+/**
+ * The store and its lifecycle API: the pods, the nodes with their status, the workload
+ * records and the incident log, and the only code that changes them. Controllers act through
+ * it, as Kubernetes controllers write to the API server, and hear of changes through its hooks,
+ * as they would through informers; a controller never calls another controller.
+ */
+export class Lifecycle {
+  readonly cluster: ClusterState;
+  readonly pods = new PodTable();
+  readonly workloads: WorkloadRecord[];
+  /** Pods waiting for a node, in creation order. */
+  readonly pendingIds = new Set<number>();
+  /** The incident log (failures and crashes), by incident id. */
+  readonly incidents: Incident[] = [];
+  /** Per node: failures holding the machine down (domains overlap), and the Ready condition as the control plane sees it. */
+  private down: Int32Array;
+  private notReady: Uint8Array;
+  readonly hooks: StoreHooks = {
+    beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [],
+    readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
+  };
+
+  constructor(
+    readonly engine: Engine,
+    nodes: readonly NodeSpec[],
+    workloads: readonly WorkloadRecord[],
+    /** Called for every bind before it happens (tests check invariants with it). */
+    private readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined,
+  ) {
+    this.cluster = new ClusterState(Math.max(16, nodes.length));
+    for (const n of nodes) this.cluster.addNode(n);
+    this.workloads = [...workloads];
+    this.down = new Int32Array(Math.max(16, nodes.length));
+    this.notReady = new Uint8Array(Math.max(16, nodes.length));
+  }
+
+  /** Subscribes to one kind of change; subscribers hear of it in the order they subscribed. */
+  on<K extends Hook>(hook: K, fn: StoreHooks[K][number]): void {
+    (this.hooks[hook] as StoreHooks[K][number][]).push(fn);
+  }
+
+  get now(): number {
+    return this.engine.now;
+  }
+
+  /** Whether the node's machine is up (not failed); a drained node is up. */
+  isNodeUp(node: number): boolean {
+    return this.down[node] === 0;
+  }
+
+  /** Whether the control plane sees the node Ready (a failure is seen after the grace period). */
+  isNodeReady(node: number): boolean {
+    return this.notReady[node] === 0;
+  }
+
+  /** Metrics integrate up to now: a change of the cluster is about to happen. */
+  touch(): void {
+    const now = this.engine.now;
+    for (const f of this.hooks.beforeChange) f(now);
+  }
+
+  // ---- pods -------------------------------------------------------------------------------
+
+  /** Creates a pod of a workload; it waits for the scheduler. */
+  createPod(wi: number, name: string, spec: PodSpec, duration: number, incident = -1): number {
+    const wr = this.workloads[wi]!;
+    wr.created++;
+    const id = this.pods.add(name, spec, wi, this.engine.now, duration);
+    this.pods.incident[id] = incident;
+    if (wr.w.kind === 'service') wr.podIds.add(id);
+    this.pendingIds.add(id);
+    for (const f of this.hooks.podCreated) f(id);
+    return id;
+  }
+
+  /** The scheduler's binding: the pod holds the node's resources from now on. */
+  bind(id: number, node: number, gpus: readonly number[] | undefined): void {
+    const pods = this.pods;
+    const info = pods.infos[id]!;
+    const now = this.engine.now;
+    this.touch();
+    this.onBind?.(info, node, this.cluster, now);
+    this.cluster.bind(info, node, gpus);
+    pods.phase[id] = PodPhase.Bound;
+    pods.node[id] = node;
+    pods.boundAt[id] = now;
+    this.pendingIds.delete(id);
+    const inc = pods.incident[id]!;
+    if (inc >= 0) {
+      const incident = this.incidents[inc]!;
+      if (!(incident.lastBound >= now)) incident.lastBound = now;
+    }
+    const waited = now - pods.createdAt[id]!;
+    for (const f of this.hooks.podBound) f(id, node, waited);
+  }
+
+  /** The kubelet started the containers: Running and ready. */
+  startPod(id: number): void {
+    const pods = this.pods;
+    pods.phase[id] = PodPhase.Running;
+    pods.startedAt[id] = this.engine.now;
+    for (const f of this.hooks.podPhaseChanged) f(id, PodPhase.Bound, PodPhase.Running);
+    pods.live[id] = 1;
+  }
+
+  /** A container crashed: the pod is Running in Kubernetes terms but not ready; kept Bound until the kubelet starts it again. */
+  containerCrashed(id: number, consecutiveRestarts: number): void {
+    const pods = this.pods;
+    pods.finishDue[id] = NaN;
+    pods.restarts[id] = consecutiveRestarts;
+    pods.phase[id] = PodPhase.Bound;
+    for (const f of this.hooks.podPhaseChanged) f(id, PodPhase.Running, PodPhase.Bound);
+    this.podChanged(id);
+  }
+
+  /** The pod's containers run again where they were (its node came back before eviction). */
+  resume(id: number): void {
+    this.pods.live[id] = 1;
+    this.podChanged(id);
+  }
+
+  /** A pod is ready: counted for its service, and for the incident it belongs to. */
+  replicaReady(id: number, path: Incident['path']): void {
+    const now = this.engine.now;
+    this.readyChange(this.workloads[this.pods.workload[id]!]!, 1, now);
+    const inc = this.pods.incident[id]!;
+    if (inc < 0) return;
+    this.pods.incident[id] = -1;
+    const incident = this.incidents[inc]!;
+    if (--incident.outstanding === 0) {
+      incident.recovered = now;
+      incident.path = path;
+    }
+  }
+
+  /**
+   * The pod's containers stop serving now (node down, crash, kill): counted once, however many
+   * causes stack up.
+   */
+  stopContainers(id: number): void {
+    const pods = this.pods;
+    if (pods.live[id] !== 1) return;
+    const now = this.engine.now;
+    pods.live[id] = 0;
+    this.podChanged(id);
+    this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
+    for (const f of this.hooks.containersStopped) f(id, now);
+  }
+
+  /** The containers exited successfully: the pod releases its node. */
+  podSucceeded(id: number): void {
+    const pods = this.pods;
+    const now = this.engine.now;
+    this.touch();
+    this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
+    pods.phase[id] = PodPhase.Succeeded;
+    pods.live[id] = 0;
+    this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
+    for (const f of this.hooks.podSucceeded) f(id);
+  }
+
+  /**
+   * Deletes a pod from its node or from the queue. A pod on a node releases its resources; a
+   * queued one is dropped by the scheduling loop when it comes up. Its controller hears of it.
+   */
+  removePod(id: number, reason: RemovalReason): void {
+    const pods = this.pods;
+    const from = pods.phase[id] as PodPhase;
+    if (from === PodPhase.Pending) {
+      pods.phase[id] = PodPhase.Failed;
+      this.pendingIds.delete(id);
+    } else {
+      this.touch();
+      this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
+      pods.phase[id] = PodPhase.Failed;
+      pods.startDue[id] = NaN;
+      pods.finishDue[id] = NaN;
+      pods.crashDue[id] = NaN;
+      pods.restartDue[id] = NaN;
+    }
+    this.workloads[pods.workload[id]!]!.podIds.delete(id);
+    for (const f of this.hooks.podRemoved) f(id, from, reason);
+  }
+
+  /** Anything the pods' observers copy changed. */
+  podChanged(id: number): void {
+    for (const f of this.hooks.podChanged) f(id);
+  }
+
+  // ---- workloads --------------------------------------------------------------------------
+
+  /** Sets a service's spec.replicas; its controller creates or deletes pods to match. */
+  setDesiredReplicas(wi: number, desired: number): void {
+    const wr = this.workloads[wi]!;
+    const now = this.engine.now;
+    const before = wr.desired;
+    wr.traffic?.advance(now, wr.ready);
+    wr.desired = desired;
+    for (const f of this.hooks.desiredChanged) f(wr, now, before);
+  }
+
+  private readyChange(wr: WorkloadRecord, delta: number, now: number): void {
+    if (wr.w.kind !== 'service') return;
+    wr.traffic?.advance(now, wr.ready);
+    const before = wr.ready;
+    wr.ready += delta;
+    for (const f of this.hooks.readyChanged) f(wr, now, before);
+  }
+
+  // ---- incidents --------------------------------------------------------------------------
+
+  /** Opens an incident in the log; its id is its index. */
+  openIncident(fields: Omit<Incident, 'id'>): Incident {
+    const incident: Incident = { id: this.incidents.length, ...fields };
+    this.incidents.push(incident);
+    return incident;
+  }
+
+  /** Counts a pod as a replica the incident must bring back (once: the first incident keeps it). */
+  joinIncident(id: number, incident: Incident): void {
+    if (this.pods.incident[id]! >= 0) return;
+    this.pods.incident[id] = incident.id;
+    incident.affectedReplicas++;
+    incident.outstanding++;
+  }
+
+  // ---- nodes ------------------------------------------------------------------------------
+
+  /** A node registers (a new node of an autoscaled group). */
+  addNode(spec: NodeSpec): SimNode {
+    const node = this.cluster.addNode(spec);
+    this.ensureNodeArrays(node.index + 1);
+    this.down[node.index] = 0;
+    this.notReady[node.index] = 0;
+    for (const f of this.hooks.nodeAdded) f(node);
+    return node;
+  }
+
+  /** A node is deleted (its pods must be gone already). */
+  removeNode(index: number): void {
+    const now = this.engine.now;
+    for (const f of this.hooks.nodeRemoved) f(index, now);
+    this.down[index] = 0;
+    this.notReady[index] = 0;
+    this.touch();
+    this.cluster.removeNode(index);
+  }
+
+  /** The node's machine fails; with overlapping failures, only the first is heard. */
+  nodeFailed(node: number, incident: number): void {
+    if (this.down[node]!++ > 0) return;
+    const now = this.engine.now;
+    for (const f of this.hooks.nodeDown) f(node, incident, now);
+  }
+
+  /** One failure of the node ends; when the last ends, the machine is back. */
+  nodeRepaired(node: number): void {
+    if (--this.down[node]! > 0) return;
+    const now = this.engine.now;
+    for (const f of this.hooks.nodeUp) f(node, now);
+  }
+
+  /** The node lifecycle controller's Ready condition and the taints that go with it. */
+  setNodeReady(node: number, ready: boolean, taints: readonly Taint[]): void {
+    this.notReady[node] = ready ? 0 : 1;
+    this.cluster.nodes[node]!.taints = taints;
+  }
+
+  /** Cordons a node (kubectl cordon; a drain keeps count so overlapping drains end together). */
+  cordon(node: number, drain: boolean): void {
+    const n = this.cluster.nodes[node]!;
+    if (drain) n.drains++;
+    n.unschedulable = true;
+  }
+
+  /** Ends a drain: the last one uncordons the node, back to its declared state. */
+  endDrain(node: number): void {
+    const n = this.cluster.nodes[node]!;
+    if (--n.drains === 0) n.unschedulable = n.specUnschedulable;
+  }
+
+  setGpuFailed(node: number, device: number, failed: boolean): void {
+    this.cluster.setGpuFailed(node, device, failed);
+  }
+
+  // ---- notifications without a store change -----------------------------------------------
+
+  /** Tells the scheduling queue that waiting pods may fit now (one cluster event per reconcile step). */
+  clusterChanged(event: number): void {
+    for (const f of this.hooks.clusterChanged) f(event);
+  }
+
+  /** A pool's billed nodes (launched VMs) and present nodes change. */
+  bill(pool: string, delta: number, present: number): void {
+    this.touch();
+    for (const f of this.hooks.billed) f(pool, delta, present);
+  }
+
+  recordAction(action: ScalingAction): void {
+    for (const f of this.hooks.scalingAction) f(action);
+  }
+
+  /** The scheduler tried the pod; a failure sets its PodScheduled=False condition. */
+  recordAttempt(id: number, evaluated: number, failed: boolean): void {
+    if (failed) this.pods.unschedulable[id] = 1;
+    for (const f of this.hooks.attempt) f(id, evaluated, failed);
+  }
+
+  private ensureNodeArrays(n: number): void {
+    if (n <= this.down.length) return;
+    const c = Math.max(n, this.down.length * 2);
+    this.down = grown(this.down, c);
+    this.notReady = grown(this.notReady, c);
+  }
+}
+
+export { NO_NODE };

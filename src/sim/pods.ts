@@ -1,0 +1,91 @@
+import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
+import { grown } from '../util/typed-arrays.js';
+
+/** A pod's node before it is bound, and after it left. */
+export const NO_NODE = -1;
+
+/**
+ * The pod store: every pod of a run, as the API server holds them, in typed arrays indexed by
+ * pod id (struct of arrays; STYLE.md habit 10). Controllers read it freely; only the lifecycle
+ * API (lifecycle.ts) writes the phase, node and times, and each controller writes only the
+ * columns it owns (the kubelet's due times, the incident a replica belongs to).
+ */
+export class PodTable {
+  phase = new Uint8Array(1024);
+  node = new Int32Array(1024);
+  workload = new Int32Array(1024);
+  createdAt = new Float64Array(1024);
+  boundAt = new Float64Array(1024);
+  duration = new Float64Array(1024);
+  /** When the pending start / finish event is due (NaN: none); stale events are ignored. */
+  startDue = new Float64Array(1024);
+  finishDue = new Float64Array(1024);
+  startedAt = new Float64Array(1024);
+  /** The incident whose replica this pod is (or replaces); -1 for none. */
+  incident = new Int32Array(1024);
+  /** Container crashes: when the next one is due (NaN: none), consecutive restarts, restart due. */
+  crashDue = new Float64Array(1024);
+  restarts = new Int32Array(1024);
+  restartDue = new Float64Array(1024);
+  /** 1 while the pod's containers run and it is counted ready (so stopping is counted once). */
+  live = new Uint8Array(1024);
+  /** 1 once a scheduling attempt failed (the PodScheduled=False condition; read it with the phase). */
+  unschedulable = new Uint8Array(1024);
+  readonly infos: PodInfo[] = [];
+
+  get length(): number {
+    return this.infos.length;
+  }
+
+  add(name: string, spec: PodSpec, workload: number, now: number, duration: number): number {
+    const id = this.infos.length;
+    if (id === this.phase.length) this.grow();
+    this.infos.push({ id, name, spec });
+    this.phase[id] = PodPhase.Pending;
+    this.node[id] = NO_NODE;
+    this.workload[id] = workload;
+    this.createdAt[id] = now;
+    this.boundAt[id] = NaN;
+    this.duration[id] = duration;
+    this.startDue[id] = NaN;
+    this.finishDue[id] = NaN;
+    this.startedAt[id] = NaN;
+    this.incident[id] = -1;
+    this.crashDue[id] = NaN;
+    this.restarts[id] = 0;
+    this.restartDue[id] = NaN;
+    this.live[id] = 0;
+    this.unschedulable[id] = 0;
+    return id;
+  }
+
+  /** Whether the pod holds a node (Bound or Running). */
+  isOnNode(id: number): boolean {
+    const phase = this.phase[id];
+    return phase === PodPhase.Bound || phase === PodPhase.Running;
+  }
+
+  /** Whether the pod is still bound (Bound or Running) to this node. */
+  isBoundTo(id: number, node: number): boolean {
+    return this.node[id] === node && this.isOnNode(id);
+  }
+
+  private grow(): void {
+    const c = this.phase.length * 2;
+    this.phase = grown(this.phase, c);
+    this.node = grown(this.node, c);
+    this.workload = grown(this.workload, c);
+    this.createdAt = grown(this.createdAt, c);
+    this.boundAt = grown(this.boundAt, c);
+    this.duration = grown(this.duration, c);
+    this.startDue = grown(this.startDue, c);
+    this.finishDue = grown(this.finishDue, c);
+    this.startedAt = grown(this.startedAt, c);
+    this.incident = grown(this.incident, c);
+    this.crashDue = grown(this.crashDue, c);
+    this.restarts = grown(this.restarts, c);
+    this.restartDue = grown(this.restartDue, c);
+    this.live = grown(this.live, c);
+    this.unschedulable = grown(this.unschedulable, c);
+  }
+}

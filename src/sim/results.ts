@@ -1,0 +1,150 @@
+import type { Workload } from './workload.js';
+import type { Incident, IncidentMetrics } from './failures.js';
+import type { LoadEventOutcome } from './service-traffic.js';
+import { quantileSorted } from '../util/stats.js';
+
+/** What one run returns: data, formatted elsewhere (STYLE.md habit 6). */
+
+
+/** One scaling action, for the result's action log. */
+export interface ScalingAction {
+  readonly time: number;
+  /** `hpa/<service>` or the cluster autoscaler's name. */
+  readonly scaler: string;
+  readonly action: 'scale-up' | 'scale-down' | 'node-ready' | 'scale-up-failed' | 'node-removed';
+  /** The service, node group or node acted on. */
+  readonly target: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+}
+
+export interface ServiceScaling {
+  readonly name: string;
+  readonly replicas: { readonly initial: number; readonly min: number; readonly max: number; readonly mean: number; readonly final: number };
+  readonly hpa: { readonly minReplicas: number; readonly maxReplicas: number } | null;
+  readonly requests: { readonly offered: number; readonly served: number; readonly dropped: number; readonly servedFraction: number } | null;
+  readonly slo: { readonly servedFraction: number; readonly violationMinutes: number } | null;
+  readonly loadEvents: readonly LoadEventOutcome[];
+}
+
+export interface PoolCost {
+  readonly name: string;
+  readonly autoscaled: boolean;
+  readonly pricePerHour: number;
+  /** Billed from the scale-up request (the VM is launched) to the node's removal. */
+  readonly nodeHours: number;
+  readonly cost: number;
+  readonly nodes: { readonly min: number; readonly max: number; readonly final: number };
+}
+
+export interface AutoscalingResult {
+  readonly actions: readonly ScalingAction[];
+  readonly services: readonly ServiceScaling[];
+  readonly pools: readonly PoolCost[];
+  readonly nodeHours: number;
+  readonly cost: number;
+  /** Sampled every sampleInterval: time, nodes, provisioning, then per scaled service replicas, ready, rps, served fraction. */
+  readonly timeseries: { readonly columns: readonly string[]; readonly rows: readonly (readonly number[])[] };
+}
+
+export interface DistributionSummary {
+  readonly count: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+export interface PodCounts {
+  readonly submitted: number;
+  readonly scheduled: number;
+  readonly unschedulable: number;
+  readonly completed: number;
+  readonly pending: number;
+  readonly bound: number;
+  readonly running: number;
+  readonly failed: number;
+  /** Deleted on purpose: removed by a scale-down, or evicted from a node the autoscaler drained. */
+  readonly deleted: number;
+}
+
+/** Per-workload counts and pending times. */
+export interface WorkloadMetrics {
+  readonly name: string;
+  readonly kind: Workload['kind'];
+  readonly submitted: number;
+  readonly scheduled: number;
+  readonly completed: number;
+  readonly pending: number;
+  readonly pendingSeconds: DistributionSummary;
+}
+
+/** Per-service availability over its window (from the first time all replicas were ready). */
+export interface ServiceAvailability {
+  readonly name: string;
+  readonly desired: number;
+  readonly minAvailable: number;
+  /** Fraction of the window with ready replicas >= desired. */
+  readonly availability: number;
+  /** Fraction of the window with ready replicas >= minAvailable. */
+  readonly availabilityMin: number;
+  readonly downtimeMinutes: number;
+  readonly downtimeMinutesMin: number;
+  /** Seconds from the service's start to the first time all replicas were ready (NaN if never). */
+  readonly rolloutSeconds: number;
+  readonly windowSeconds: number;
+}
+
+export const TIMESERIES_COLUMNS = ['time', 'cpu', 'memory', 'gpu', 'pending', 'running', 'completed'] as const;
+
+export interface SimulationResult {
+  readonly horizon: number;
+  readonly nodes: number;
+  readonly allocatable: { readonly milliCPU: number; readonly memory: number; readonly milliGPU: number };
+  readonly utilization: { readonly cpu: number; readonly memory: number; readonly gpu: number };
+  readonly pods: PodCounts;
+  readonly pendingSeconds: DistributionSummary;
+  /** Pending-time quantiles at 0, 1, ..., 100 % (type 7), for distribution charts; empty with no samples. */
+  readonly pendingCdf: readonly number[];
+  /**
+   * Waits for a node of every pod created: the scheduled pods' pending times, and the pods still
+   * pending at the horizon with their wait so far (right-censored: their true wait is longer).
+   * So an undersized cluster whose queue never drains does not look fast (pendingSeconds counts
+   * scheduled pods only).
+   */
+  readonly waitingSeconds: DistributionSummary;
+  readonly scheduling: { readonly attempts: number; readonly failedAttempts: number; readonly nodesEvaluated: number };
+  readonly workloads: readonly WorkloadMetrics[];
+  readonly incidents: IncidentMetrics;
+  readonly incidentList: readonly Incident[];
+  readonly availability: readonly ServiceAvailability[];
+  readonly events: number;
+  /** Rows of TIMESERIES_COLUMNS. */
+  readonly timeseries: readonly (readonly number[])[];
+  /** Replicas, nodes, requests and cost, when the run has load models, autoscalers or prices. */
+  readonly autoscaling?: AutoscalingResult | undefined;
+}
+
+/** Quantiles at every whole percent (101 values) of sorted samples, or none without samples. */
+export function percentiles(sorted: Float64Array): number[] {
+  if (sorted.length === 0) return [];
+  return Array.from({ length: 101 }, (_, k) => quantileSorted(sorted, k / 100));
+}
+
+/** Mean and quantiles of sorted pending times; all 0 when there are no samples. */
+export function summarize(sorted: Float64Array): DistributionSummary {
+  const n = sorted.length;
+  if (n === 0) return { count: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i]!;
+  return {
+    count: n,
+    mean: sum / n,
+    p50: quantileSorted(sorted, 0.5),
+    p95: quantileSorted(sorted, 0.95),
+    p99: quantileSorted(sorted, 0.99),
+    max: sorted[n - 1]!,
+  };
+}
