@@ -122,7 +122,7 @@ export interface IncidentMetrics {
   readonly withoutReplicas: number;
   readonly mttdSeconds: TimeSummary;
   readonly mttrSeconds: TimeSummary & {
-    /** Means over the `incidents` recovered by rescheduling (the full detect-evict-reschedule path). */
+    /** Means over the `incidents` recovered by rescheduling (the full detect-evict-reschedule path), each part over those that have both its times. */
     readonly parts: { readonly incidents: number; readonly detection: number; readonly evictionWait: number; readonly pending: number; readonly startup: number };
   };
   readonly hostRepairSeconds: TimeSummary;
@@ -143,7 +143,10 @@ export function incidentMetrics(incidents: readonly Incident[], nodeUptime: numb
   const closed = withReplicas.filter((i) => Number.isFinite(i.recovered));
   const rescheduled = closed.filter((i) => i.path === 'rescheduled');
   const nodeIncidents = incidents.filter((i) => i.domainKind !== 'container' && i.domainKind !== 'gpu');
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const meanFinite = (xs: number[]) => {
+    const v = xs.filter((x) => Number.isFinite(x));
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0;
+  };
   return {
     count: incidents.length,
     open: withReplicas.length - closed.length,
@@ -151,13 +154,15 @@ export function incidentMetrics(incidents: readonly Incident[], nodeUptime: numb
     mttdSeconds: summarizeTimes(incidents.map((i) => i.detected - i.onset)),
     mttrSeconds: {
       ...summarizeTimes(closed.map((i) => i.recovered - i.onset)),
-      // The parts, over incidents recovered by rescheduling (the full Kubernetes path).
+      // The parts, over incidents recovered by rescheduling (the full Kubernetes path); each part
+      // from the incidents that have both of its times (a replica that failed when its node came
+      // back, before detection, has no detection part but has the others).
       parts: {
         incidents: rescheduled.length,
-        detection: mean(rescheduled.map((i) => i.detected - i.onset)),
-        evictionWait: mean(rescheduled.map((i) => i.evicted - i.detected)),
-        pending: mean(rescheduled.map((i) => i.lastBound - i.evicted)),
-        startup: mean(rescheduled.map((i) => i.recovered - i.lastBound)),
+        detection: meanFinite(rescheduled.map((i) => i.detected - i.onset)),
+        evictionWait: meanFinite(rescheduled.map((i) => i.evicted - i.detected)),
+        pending: meanFinite(rescheduled.map((i) => i.lastBound - i.evicted)),
+        startup: meanFinite(rescheduled.map((i) => i.recovered - i.lastBound)),
       },
     },
     hostRepairSeconds: summarizeTimes(nodeIncidents.map((i) => i.hostsBack - i.onset)),

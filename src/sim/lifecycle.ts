@@ -291,6 +291,7 @@ export class Lifecycle {
   joinIncident(id: number, incident: Incident): void {
     if (this.pods.incident[id]! >= 0) return;
     this.pods.incident[id] = incident.id;
+    this.pods.hit[id] = 1;
     incident.affectedReplicas++;
     incident.outstanding++;
   }

@@ -23,6 +23,8 @@ export class PodTable {
   startedAt = new Float64Array(1024);
   /** The incident whose replica this pod is (or replaces); -1 for none. */
   incident = new Int32Array(1024);
+  /** 1 if the pod itself was hit by its incident (0 for a replacement created for it). */
+  hit = new Uint8Array(1024);
   /** Container crashes: when the next one is due (NaN: none), consecutive restarts, restart due. */
   crashDue = new Float64Array(1024);
   restarts = new Int32Array(1024);
@@ -51,6 +53,7 @@ export class PodTable {
     this.finishDue[id] = NaN;
     this.startedAt[id] = NaN;
     this.incident[id] = -1;
+    this.hit[id] = 0;
     this.crashDue[id] = NaN;
     this.restarts[id] = 0;
     this.restartDue[id] = NaN;
@@ -82,6 +85,7 @@ export class PodTable {
     this.finishDue = grown(this.finishDue, c);
     this.startedAt = grown(this.startedAt, c);
     this.incident = grown(this.incident, c);
+    this.hit = grown(this.hit, c);
     this.crashDue = grown(this.crashDue, c);
     this.restarts = grown(this.restarts, c);
     this.restartDue = grown(this.restartDue, c);

@@ -326,4 +326,42 @@ failures:
     // Each replacement lands on the NotReady node again (it tolerates the taint) and is evicted 60 s later.
     expect(result.metrics.pods.failed).toBeGreaterThan(40);
   });
+  it('a node that fails while its replica starts and returns before eviction: the incident is resumed, and the run keeps its MTTR parts', () => {
+    const { result, incidents } = run(base(`cluster:
+  pools: [{ name: n, count: 2, resources: { cpu: 4, memory: 8Gi } }]
+workloads:
+  - { type: service, name: starting, replicas: 1, requests: { cpu: 1, memory: 1Gi }, startup: 60s, nodeSelector: { kubernetes.io/hostname: n-0 } }
+  - { type: service, name: steady, replicas: 1, requests: { cpu: 1, memory: 1Gi }, startup: 10s, nodeSelector: { kubernetes.io/hostname: n-1 }, tolerations: [{ key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60 }] }
+failures:
+  outages:
+    - { name: blip, at: 30, node: n-0, duration: 20 }
+    - { name: long, at: 1000, node: n-1, duration: 500 }`));
+    // The replica on n-0 was still starting at 30; n-0 is back at 50 before detection: it starts
+    // there again (60 s), without eviction or a new binding.
+    const blip = incidents.find((i) => i.source === 'blip')!;
+    expect(blip.path).toBe('resumed');
+    expect([blip.onset, blip.recovered]).toEqual([30, 110]);
+    expect(Number.isNaN(blip.evicted)).toBe(true);
+    // n-1's replica is evicted and rescheduled (to n-1 again once it is back, as only n-1 fits it).
+    const long = incidents.find((i) => i.source === 'long')!;
+    expect(long.path).toBe('rescheduled');
+    // The parts come from the incidents that have them: not NaN because of the resumed one.
+    const parts = result.metrics.incidents.mttrSeconds.parts;
+    expect(parts.incidents).toBe(1);
+    expect([parts.detection, parts.evictionWait]).toEqual([50, 60]);
+    for (const v of Object.values(parts)) expect(Number.isFinite(v)).toBe(true);
+  });
+  it('a rescheduled incident always has the times that define it, also when a job pod dies at its node\'s return', () => {
+    const { incidents, result } = run(base(`cluster:
+  pools: [{ name: n, count: 2, resources: { cpu: 4, memory: 8Gi } }]
+workloads:
+  - { type: job, name: j, completions: 1, parallelism: 1, duration: 500s, requests: { cpu: 3, memory: 1Gi }, startup: 5s, nodeSelector: { kubernetes.io/hostname: n-0 } }
+failures:
+  outages: [{ name: blip, at: 100, node: n-0, duration: 20 }]`));
+    const i = incidents[0]!;
+    expect(i.path).toBe('rescheduled');
+    for (const t of [i.evicted, i.lastBound, i.recovered]) expect(Number.isFinite(t)).toBe(true);
+    expect(i.evicted).toBe(120); // the pod failed when its node came back
+    expect(Number.isFinite(result.metrics.incidents.mttrSeconds.parts.pending)).toBe(true);
+  });
 });

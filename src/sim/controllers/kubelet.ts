@@ -56,7 +56,9 @@ export class KubeletController {
     if (!api.isNodeUp(pods.node[id]!)) return;
     const now = api.engine.now;
     api.startPod(id);
-    api.replicaReady(id, pods.restarts[id]! > 0 ? 'restarted' : 'rescheduled');
+    // The incident's replica itself starting (its node came back before eviction) has resumed;
+    // a replacement was rescheduled.
+    api.replicaReady(id, pods.restarts[id]! > 0 ? 'restarted' : pods.hit[id] === 1 ? 'resumed' : 'rescheduled');
     api.podChanged(id);
     const d = pods.duration[id]!;
     if (Number.isFinite(d)) {
@@ -179,6 +181,9 @@ export class KubeletController {
         api.replicaReady(id, 'resumed');
         this.scheduleCrash(id, now);
       } else {
+        // The pod fails now: for its incident, the first replica gone (its replacement follows).
+        const inc = pods.incident[id]!;
+        if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = now;
         api.removePod(id, 'failed');
         api.clusterChanged(ClusterEvent.AssignedPodDelete);
       }
