@@ -4,7 +4,7 @@ import { builtinPlugins } from '../schedulers/builtins.js';
 import { Framework } from '../schedulers/framework.js';
 import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../schedulers/registry.js';
 import type { ClusterState } from '../sim/cluster.js';
-import { Simulation, TIMESERIES_COLUMNS, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
+import { Simulation, TIMESERIES_COLUMNS, type SimulationConfig, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import type { ServiceLoad, Workload } from '../sim/workload.js';
 import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/registry.js';
@@ -108,7 +108,7 @@ export interface RunOptions {
  * Wires a resolved scenario into a Simulation: the run's streams, the profile's framework
  * (optionally wrapped, e.g. by a test that observes every cycle), the nodes and workloads.
  */
-export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined } = {}): Simulation {
+export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined; controllers?: SimulationConfig['controllers'] } = {}): Simulation {
   const streams = new RandomStreams(s.seed);
   const framework = buildFramework(s.profile, streams, options.registry, options.profileSource);
   // Policies keep state and curves draw bursts from the run's seed: fresh ones for every run.
@@ -145,6 +145,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     onProgress: options.onProgress,
     failures: s.failures,
     onSample: options.onSample,
+    controllers: options.controllers,
   });
 }
 

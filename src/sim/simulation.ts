@@ -13,6 +13,8 @@ import { WorkloadController } from './controllers/workloads.js';
 import { Engine } from './engine.js';
 import { NO_FAILURES, type FailureConfig } from './failures.js';
 import { Lifecycle, type WorkloadRecord } from './lifecycle.js';
+
+export type { Lifecycle } from './lifecycle.js';
 import { MetricsRecorder, scaledService } from './metrics.js';
 import type { PodTable } from './pods.js';
 import type { SimulationResult } from './results.js';
@@ -44,7 +46,20 @@ export interface SimulationConfig {
   readonly clusterAutoscaler?: ClusterAutoscaler | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
+  /** More controllers, constructed after the built-in ones (so they hear every change last) and started after them. */
+  readonly controllers?: readonly ControllerFactory[] | undefined;
 }
+
+/**
+ * A controller: it subscribes to the store's hooks when constructed, acts through the
+ * lifecycle API, and schedules its first events (if any) in `start`.
+ */
+export interface Controller {
+  start?(): void;
+}
+
+/** Builds a controller over the store; `config` is the run's whole configuration. */
+export type ControllerFactory = (api: Lifecycle, config: SimulationConfig) => Controller;
 
 /**
  * One simulated run: the store with its lifecycle API, and the controllers that watch it, as in
@@ -91,8 +106,9 @@ export class Simulation {
     const workloadController = new WorkloadController(api, streams, horizon);
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
     this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon);
+    const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
     // The first events, in this order: arrivals, failures, HPA syncs, the autoscaler's scan, sampling.
-    this.starts = [() => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start()];
+    this.starts = [() => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start?.())];
   }
 
   get cluster(): ClusterState {
