@@ -300,6 +300,7 @@ export class Lifecycle {
 
   /** A node registers (a new node of an autoscaled group). */
   addNode(spec: NodeSpec): SimNode {
+    this.touch();
     const node = this.cluster.addNode(spec);
     this.ensureNodeArrays(node.index + 1);
     this.down[node.index] = 0;

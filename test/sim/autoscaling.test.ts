@@ -344,6 +344,9 @@ describe('the cluster autoscaler in the simulator', () => {
     expect(pool('pricey').cost).toBeCloseTo((3600 - 10) / 3600, 12);
     expect(pool('cheap').nodeHours).toBe(0);
     expect(r.overcommit).toEqual([]);
+    // Time-weighted allocatable counts the new node from the moment it is ready (210 s), not from
+    // the last change before it: 5 cpu requested over [210, 3600] of 2 cpu x 3600 + 8 cpu x 3390.
+    expect(r.result.utilization.cpu).toBeCloseTo((5 * 3390) / (2 * 3600 + 8 * 3390), 12);
   });
 
   it('the expander picks the group: priority takes the high-priority group, price the cheap one', () => {
