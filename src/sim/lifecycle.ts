@@ -280,9 +280,11 @@ export class Lifecycle {
 
   // ---- incidents --------------------------------------------------------------------------
 
-  /** Opens an incident in the log; its id is its index. */
-  openIncident(fields: Omit<Incident, 'id'>): Incident {
-    const incident: Incident = { id: this.incidents.length, ...fields };
+  /** Opens an incident in the log (its id is its index); the times it has not reached yet are NaN. */
+  openIncident(fields: Pick<Incident, 'source' | 'domainKind' | 'domain' | 'nodes' | 'onset'> & { readonly detected?: number }): Incident {
+    const incident: Incident = {
+      id: this.incidents.length, detected: NaN, evicted: NaN, lastBound: NaN, recovered: NaN, hostsBack: NaN, affectedReplicas: 0, outstanding: 0, path: '', ...fields,
+    };
     this.incidents.push(incident);
     return incident;
   }

@@ -52,10 +52,11 @@ export interface SimulationConfig {
 
 /**
  * A controller: it subscribes to the store's hooks when constructed, acts through the
- * lifecycle API, and schedules its first events (if any) in `start`.
+ * lifecycle API, and schedules its first events (if any) in `start`, called once the whole run
+ * is wired.
  */
 export interface Controller {
-  start?(): void;
+  start(): void;
 }
 
 /** Builds a controller over the store; `config` is the run's whole configuration. */
@@ -108,7 +109,7 @@ export class Simulation {
     this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon);
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
     // The first events, in this order: arrivals, failures, HPA syncs, the autoscaler's scan, sampling.
-    this.starts = [() => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start?.())];
+    this.starts = [() => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
   }
 
   get cluster(): ClusterState {

@@ -86,14 +86,6 @@ export class FailureInjector {
       domain: slot.domain.name,
       nodes: chosen.length,
       onset: now,
-      detected: NaN,
-      evicted: NaN,
-      lastBound: NaN,
-      recovered: NaN,
-      hostsBack: NaN,
-      affectedReplicas: 0,
-      outstanding: 0,
-      path: '',
     });
     slot.incident = incident.id;
     slot.down = chosen;

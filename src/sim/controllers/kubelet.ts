@@ -111,13 +111,6 @@ export class KubeletController {
       nodes: 0,
       onset: now,
       detected,
-      evicted: NaN,
-      lastBound: NaN,
-      recovered: NaN,
-      hostsBack: NaN,
-      affectedReplicas: 0,
-      outstanding: 0,
-      path: '',
     });
     // A replica already counted for an earlier incident has none of its own to bring back here.
     if (replica) api.joinIncident(id, incident);

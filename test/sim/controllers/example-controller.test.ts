@@ -19,12 +19,15 @@ import type { Controller, Lifecycle } from '../../../src/sim/simulation.js';
 class ActiveDeadlineController implements Controller {
   private readonly evDeadline: number;
 
-  constructor(private readonly api: Lifecycle, workload: string, private readonly seconds: number) {
+  constructor(private readonly api: Lifecycle, workload: string, seconds: number) {
     this.evDeadline = api.engine.defineEvent('active-deadline', (id) => this.onDeadline(id));
     api.on('podBound', (id) => {
       if (api.workloads[api.pods.workload[id]!]!.w.name === workload) api.engine.schedule(seconds, this.evDeadline, id);
     });
   }
+
+  /** Nothing to schedule up front: deadlines start with the pods. */
+  start(): void {}
 
   private onDeadline(id: number): void {
     const api = this.api;
