@@ -13,6 +13,8 @@ export interface SchedulingQueue {
   failed(pod: number, now: number, events: number): void;
   /** A cluster event (one ClusterEvent bit) happened: retry the pods it could help. */
   clusterChanged(now: number, event: number): void;
+  /** A queued pod was deleted (its Job failed, a scale-down): it must not hold up the others. */
+  delete(pod: number): void;
   /** Earliest time a waiting pod becomes ready by itself (backoff expiry, periodic flush); Infinity if none. */
   nextWakeup(now: number): number;
   /** Pods waiting in the queue (any sub-queue). */
@@ -197,6 +199,12 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
     }
   }
 
+  /**
+   * A deleted pod is left where it is and dropped when it comes up (the caller skips pods that
+   * are no longer pending): no sub-queue blocks on one pod, so it holds up nobody meanwhile.
+   */
+  delete(_pod: number): void {}
+
   nextWakeup(now: number): number {
     let t = Infinity;
     const b = this.backoff.peek();
@@ -300,6 +308,14 @@ export class FifoSchedulingQueue implements SchedulingQueue {
 
   clusterChanged(_now: number, event: number): void {
     if (this.blocked && (this.blockedOn & event) !== 0) this.blocked = false;
+  }
+
+  /** A deleted head no longer blocks the queue; a deleted pod further back is dropped when it comes up. */
+  delete(pod: number): void {
+    if (this.blocked && this.head < this.tail && this.ids[this.head] === pod) {
+      this.head++;
+      this.blocked = false;
+    }
   }
 
   nextWakeup(): number {

@@ -8,8 +8,8 @@ import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } 
 /**
  * The scheduler: the scheduling queue and the framework's scheduling cycle.
  *
- * Watches: pods created (queued), cluster events (unschedulable pods retried, as kube-scheduler's
- * MoveAllToActiveOrBackoffQueue). Owns: the queue. Acts: binds pods through the lifecycle API.
+ * Watches: pods created (queued) and deleted while queued, cluster events (unschedulable pods
+ * retried, as kube-scheduler's MoveAllToActiveOrBackoffQueue). Owns: the queue. Acts: binds pods through the lifecycle API.
  * One `schedule` event drains the queue at a time; it is requested when pods may be tried.
  */
 export class SchedulingController {
@@ -30,6 +30,9 @@ export class SchedulingController {
       const now = api.engine.now;
       this.queue.add(id, api.pods.infos[id]!.spec.priority, now);
       this.requestSchedule(now);
+    });
+    api.on('podRemoved', (id, from) => {
+      if (from === PodPhase.Pending) this.queue.delete(id);
     });
     api.on('clusterChanged', (event) => {
       const now = api.engine.now;
