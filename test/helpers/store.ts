@@ -88,10 +88,11 @@ export function createPod(api: Lifecycle, wi: number, duration = Infinity, spec?
   return api.createPod(wi, `${w.name}-${wr.created}`, s, duration);
 }
 
-/** What the kubelet does when the containers start: Running and ready. */
+/** What the kubelet does when the containers start: Running and ready (and the pod's observers told). */
 export function start(api: Lifecycle, id: number): void {
   api.startPod(id);
   api.replicaReady(id, 'rescheduled');
+  api.podChanged(id);
 }
 
 /** Creates, binds and starts a pod on `node` now: a running replica. */
