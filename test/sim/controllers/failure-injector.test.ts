@@ -82,7 +82,7 @@ describe('FailureInjector: scheduled outages', () => {
     const train = runningPod(api, 1, 0, 1000);
     engine.run(100);
     expect(api.cluster.nodes[0]!.unschedulable).toBe(true);
-    expect(removed.map((h) => [h.t, h.args[0], h.args[1], h.args[2]]).sort((x, y) => x[1]! - y[1]!)).toEqual([[100, web, PodPhase.Running, 'failed'], [100, train, PodPhase.Running, 'failed']]);
+    expect(removed.map((h) => [h.t, h.args[0], h.args[1], h.args[2]] as const).sort((x, y) => x[1] - y[1])).toEqual([[100, web, PodPhase.Running, 'failed'], [100, train, PodPhase.Running, 'failed']]);
     expect(stopped.map((h) => h.args[0]).sort()).toEqual([web, train]);
     expect(api.pods.isOnNode(other)).toBe(true);
     expect(api.cluster.nodes[0]!.pods).toEqual([]);
