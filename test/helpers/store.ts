@@ -105,10 +105,7 @@ export function runningPod(api: Lifecycle, wi: number, node: number, duration = 
 
 /** An incident as the failure injector opens it (times NaN until they happen). */
 export function openIncident(api: Lifecycle, source = 'test', nodes = 1): Incident {
-  return api.openIncident({
-    source, domainKind: 'node', domain: source, nodes, onset: api.now,
-    detected: NaN, evicted: NaN, lastBound: NaN, recovered: NaN, hostsBack: NaN, affectedReplicas: 0, outstanding: 0, path: '',
-  });
+  return api.openIncident({ source, domainKind: 'node', domain: source, nodes, onset: api.now });
 }
 
 /**

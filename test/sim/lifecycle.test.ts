@@ -247,11 +247,9 @@ describe('Lifecycle: nodes', () => {
     expect(seen).toEqual([6000]);
   });
 
-  // BUG (src/sim/lifecycle.ts addNode): "beforeChange comes before a change of the cluster's
-  // totals, so time-weighted metrics integrate the old state up to now" (StoreHooks) - but addNode
-  // changes totalAllocCPU/Mem/GPU and liveNodes without touch(). See metrics.test.ts for what it
-  // does to utilization.
-  it.fails('addNode tells beforeChange before the cluster\'s totals change', () => {
+  // Regression: "beforeChange comes before a change of the cluster's totals, so time-weighted
+  // metrics integrate the old state up to now" (StoreHooks) holds for addNode too.
+  it('addNode tells beforeChange before the cluster\'s totals change', () => {
     const { api } = store(twoNodes(), []);
     const seen: number[] = [];
     api.on('beforeChange', () => seen.push(api.cluster.totalAllocCPU));

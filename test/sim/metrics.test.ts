@@ -56,14 +56,9 @@ describe('MetricsRecorder: utilization', () => {
     expect(r.nodes).toBe(3);
   });
 
-  // BUG (src/sim/lifecycle.ts Lifecycle.addNode): addNode changes the cluster's allocatable and
-  // live-node totals without touch() (beforeChange) first, unlike bind, removePod, podSucceeded
-  // and removeNode. The recorder then integrates the interval since the last touch with the new
-  // node already in it: here 8 CPUs for [0, 200) are counted as 12, so cpu utilization is 0.25
-  // instead of 0.3, and the node-seconds behind MTBF grow too. The cluster autoscaler's
-  // onNodeReady (addNode, then bill, which touches) hits this on every node it adds; the code
-  // before the split (6d04d82 onNodeReady) did the same, so the goldens never showed it.
-  it.fails('weights allocatable by the time each node was present, with nothing else touching the store when a node registers', () => {
+  // Regression: a node that registers counts from then on (before the fix, 8 CPUs for [0, 200)
+  // were counted as 12, and cpu utilization came out 0.25 instead of 0.3).
+  it('weights allocatable by the time each node was present, with nothing else touching the store when a node registers', () => {
     const { engine, api, metrics } = setup(two(), [job('j')], { horizon: 400 });
     const id = api.createPod(0, 'a', podSpec({ cpu: 3, memory: 0 }), 1000);
     api.bind(id, 0, undefined);

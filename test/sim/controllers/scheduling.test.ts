@@ -109,15 +109,11 @@ describe('SchedulingController', () => {
     expect(bound.map((h) => [h.t, h.args[0]])).toEqual([[0, a], [50, b], [50, c]]);
   });
 
-  // BUG (src/sim/scheduling-queue.ts FifoSchedulingQueue + src/sim/controllers/scheduling.ts):
-  // a deleted pod that heads a blocked FIFO queue keeps blocking it. The controller drops a
-  // deleted pod only when it pops it ("A pod deleted while it waited ... leaves the queue here"),
-  // but a blocked FifoSchedulingQueue pops nothing until an event in the head's own mask, and
-  // the lifecycle's removePod of a Pending pod tells the queue nothing. Here the head failed on
-  // NodeAdd-only grounds (say, a node selector no node matches), is then deleted by a scale-down
-  // (which announces AssignedPodDelete, as WorkloadController.scale does), and the pod behind it,
-  // which fits, is never scheduled.
-  it.fails('fifo: a deleted pod at the head of a blocked queue no longer blocks it', () => {
+  // Regression: a blocked FIFO queue pops nothing until an event in the head's own mask. Here the
+  // head failed on NodeAdd-only grounds (say, a node selector no node matches) and is then
+  // deleted by a scale-down (which announces AssignedPodDelete only): the pod behind it, which
+  // fits, must be scheduled (the scheduler hears the deletion and the queue drops its head).
+  it('fifo: a deleted pod at the head of a blocked queue no longer blocks it', () => {
     const { engine, api, bound, pod } = setup([3], 'fifo', ClusterEvent.NodeAdd);
     const head = pod(4);
     const next = pod(1);
