@@ -35,6 +35,11 @@ export interface PrepareOptions {
   readonly seed?: number | undefined;
   readonly profile?: string | undefined;
   readonly profiles?: ProfileRegistry | undefined;
+  /**
+   * The document was changed by a sweep variant, a comparison arm or a plan candidate: a cluster
+   * sized to no node is then a point of the grid, which runs, not a mistake in the file.
+   */
+  readonly varied?: boolean | undefined;
 }
 
 /**

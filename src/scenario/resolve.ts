@@ -239,7 +239,7 @@ function readText(file: string, issuePath: (string | number)[], scenarioFile: st
  * Turns a validated scenario into engine inputs: expands pools into nodes, reads referenced
  * manifests (relative to the scenario file), builds workload generators, picks the profile.
  */
-export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined } = {}): ResolvedScenario {
+export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined; varied?: boolean | undefined } = {}): ResolvedScenario {
   const base = file === '<built-in>' ? process.cwd() : dirname(resolvePath(file));
   const issues: InputIssue[] = [];
   const nodes: NodeSpec[] = [];
@@ -398,6 +398,14 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
       workloads.push(swfWorkload(jobs, w.name, { milliCpuPerProcessor: w.cpuPerProcessor, memoryPerProcessor: w.memoryPerProcessor, startAtZero: w.startAtZero ?? true, startup: w.startup }).workload);
       workloadSources.push([...path, 'name']);
     }
+  }
+
+  // A cluster that never has a node runs nothing; a document varied by a sweep, an arm or a plan
+  // candidate may size every pool to 0 as one point of its grid, and that point runs.
+  if (nodes.length === 0 && nodeGroups.length === 0 && !overrides.varied) {
+    const path = ['cluster', 'pools'];
+    const pos = locate(path);
+    issues.push({ file, line: pos?.line, column: pos?.column, path, message: 'the cluster has no node: add a pool with a count above 0 or `autoscaling` (cluster.pools), Node objects (cluster.manifests) or an openb node list (cluster.openbNodes)' });
   }
 
   // Names must be unique: they key the random streams and the reports. A clash is reported at
