@@ -14,7 +14,7 @@ import { openbPodList, readOpenbNodes, readOpenbPods } from '../workloads/openb.
 import { readSwf, swfWorkload } from '../workloads/swf.js';
 import { lanlFailures, readLanl, readUptime, uptimeFailures } from '../workloads/failure-traces.js';
 import type { Distribution } from '../util/distributions.js';
-import { InputError, type InputIssue } from '../util/errors.js';
+import { InputError, inputErrorAt, issueAt, type InputIssue } from '../util/errors.js';
 import type { Locator } from './load.js';
 import type { FailuresDoc, HpaDoc, LoadDoc, PoolDoc, ScenarioDoc, WorkloadDoc } from './schema.js';
 import type { HorizontalPodAutoscalerSpec, MetricSpec } from '../api/autoscaling.js';
@@ -92,8 +92,7 @@ function resolveLoad(l: LoadDoc, path: (string | number)[], horizon: number, bas
     throw new InputError(issues.map((i) => {
       // The curve's paths (base.diurnal.amplitude) map onto the file's (load.diurnal.amplitude).
       const p = [...path, ...(i.path[0] === 'base' ? i.path.slice(1) : i.path)];
-      const pos = locate(p) ?? locate(path);
-      return { file, line: pos?.line, column: pos?.column, path: p, message: i.message };
+      return issueAt(file, (q) => locate(q) ?? locate(path), p, i.message);
     }));
   }
   return {
@@ -128,8 +127,7 @@ function resolveHpa(h: HpaDoc, path: (string | number)[], file: string, locate: 
     validateHpaSpec(spec);
     return { spec, syncPeriod: h.syncPeriod ?? 15 };
   } catch (e) {
-    const pos = locate(path);
-    throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: e instanceof Error ? e.message : String(e) });
+    throw inputErrorAt(file, locate, path, e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -231,8 +229,7 @@ function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
 function readText(file: string, issuePath: (string | number)[], scenarioFile: string, locate: Locator, kind: 'manifest' | 'trace'): string {
   const r = kind === 'manifest' ? readLimitedText(file, MAX_MANIFEST_BYTES, 'manifest files') : readLimitedText(file, MAX_TRACE_BYTES, 'trace files');
   if ('text' in r) return r.text;
-  const pos = locate(issuePath);
-  throw new InputError({ file: scenarioFile, line: pos?.line, column: pos?.column, path: issuePath, message: `cannot read ${kind} file ${file}: ${r.error}` });
+  throw inputErrorAt(scenarioFile, locate, issuePath, `cannot read ${kind} file ${file}: ${r.error}`);
 }
 
 /**
@@ -252,8 +249,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   /** Bad input at `path` when the cluster would come to more than MAX_NODES: "<what> come(s) to N nodes, more than...". */
   const checkNodeLimit = (total: number, path: (string | number)[], what: string) => {
     if (total <= MAX_NODES) return;
-    const pos = locate(path);
-    throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: `${what} ${formatCount(total)} nodes, more than the limit of ${formatCount(MAX_NODES)} nodes per scenario` });
+    throw inputErrorAt(file, locate, path, `${what} ${formatCount(total)} nodes, more than the limit of ${formatCount(MAX_NODES)} nodes per scenario`);
   };
   // Nodes the pools can reach: their counts, or their groups' maxima when autoscaled; checked before building any.
   let reach = 0;
@@ -269,8 +265,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     for (const g of groups) {
       const count = list.filter((n) => n.group === g.spec.name).length;
       if (count < g.spec.min || count > g.spec.max) {
-        const pos = locate(['cluster', 'pools', i, 'count']);
-        issues.push({ file, line: pos?.line, column: pos?.column, path: ['cluster', 'pools', i, 'count'], message: `node group ${g.spec.name} starts with ${count} node(s), outside its autoscaling range [${g.spec.min}, ${g.spec.max}]${groups.length > 1 ? ' (min and max apply to each zone\'s group)' : ''}` });
+        issues.push(issueAt(file, locate, ['cluster', 'pools', i, 'count'], `node group ${g.spec.name} starts with ${count} node(s), outside its autoscaling range [${g.spec.min}, ${g.spec.max}]${groups.length > 1 ? ' (min and max apply to each zone\'s group)' : ''}`));
       }
     }
     nodeGroups.push(...groups);
@@ -281,8 +276,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     }
   });
   if (doc.clusterAutoscaler && nodeGroups.length === 0) {
-    const pos = locate(['clusterAutoscaler']);
-    issues.push({ file, line: pos?.line, column: pos?.column, path: ['clusterAutoscaler'], message: 'a cluster autoscaler needs at least one pool with `autoscaling: {min, max}`' });
+    issues.push(issueAt(file, locate, ['clusterAutoscaler'], 'a cluster autoscaler needs at least one pool with `autoscaling: {min, max}`'));
   }
   const startup = (d: Distribution | undefined) => d ?? NO_DELAY;
 
@@ -303,8 +297,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
           });
           const hpa = w.autoscaling;
           if (hpa && (w.replicas < (hpa.minReplicas ?? 1) || w.replicas > hpa.maxReplicas)) {
-            const pos = locate([...path, 'replicas']);
-            issues.push({ file, line: pos?.line, column: pos?.column, path: [...path, 'replicas'], message: `replicas ${w.replicas} is outside the autoscaling range [${hpa.minReplicas ?? 1}, ${hpa.maxReplicas}]` });
+            issues.push(issueAt(file, locate, [...path, 'replicas'], `replicas ${w.replicas} is outside the autoscaling range [${hpa.minReplicas ?? 1}, ${hpa.maxReplicas}]`));
           }
         }
         workloads.push({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes) });
@@ -323,23 +316,20 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
         const start = w.start ?? 0;
         const end = Math.min(w.end ?? doc.horizon, doc.horizon);
         if (end < start) {
-          const pos = locate([...path, 'end']);
-          issues.push({ file, line: pos?.line, column: pos?.column, path: [...path, 'end'], message: `end (${end}s) is before start (${start}s)` });
+          issues.push(issueAt(file, locate, [...path, 'end'], `end (${end}s) is before start (${start}s)`));
           break;
         }
         // Checked before the arrival process is built (it throws on a rate or interval of 0).
         const ratePath = 'poisson' in w.arrival ? [...path, 'arrival', 'poisson', 'rate'] : [...path, 'arrival', 'interval'];
         const rate = 'poisson' in w.arrival ? w.arrival.poisson.rate : 1 / w.arrival.interval;
         if (!(rate > 0 && Number.isFinite(rate))) {
-          const pos = locate(ratePath);
-          issues.push({ file, line: pos?.line, column: pos?.column, path: ratePath, message: 'poisson' in w.arrival ? 'rate must be > 0' : 'interval must be > 0' });
+          issues.push(issueAt(file, locate, ratePath, 'poisson' in w.arrival ? 'rate must be > 0' : 'interval must be > 0'));
           break;
         }
         // Without a count, the window bounds the stream: refuse one that would create more pods than a workload may.
         const expected = 'poisson' in w.arrival ? rate * (end - start) : Math.floor((end - start) * rate) + 1;
         if (w.count === undefined && expected > MAX_PODS_PER_WORKLOAD) {
-          const pos = locate(ratePath);
-          issues.push({ file, line: pos?.line, column: pos?.column, path: ratePath, message: `this stream would create about ${formatCount(Math.round(expected))} pods from ${start}s to ${end}s, more than the limit of ${formatCount(MAX_PODS_PER_WORKLOAD)} pods per workload: lower the rate, shorten the window or set \`count\`` });
+          issues.push(issueAt(file, locate, ratePath, `this stream would create about ${formatCount(Math.round(expected))} pods from ${start}s to ${end}s, more than the limit of ${formatCount(MAX_PODS_PER_WORKLOAD)} pods per workload: lower the rate, shorten the window or set \`count\``));
           break;
         }
         const arrivals = 'poisson' in w.arrival
@@ -390,8 +380,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
         workloadSources.push([...path, 'name']);
       } catch (e) {
         // E.g. the multigpu lists have no time columns: replaying their times is a user mistake.
-        const pos = locate([...path, 'useTimes']);
-        throw new InputError({ file, line: pos?.line, column: pos?.column, path: [...path, 'useTimes'], message: `${e instanceof Error ? e.message : String(e)}; set useTimes: false to place every pod at time 0` });
+        throw inputErrorAt(file, locate, [...path, 'useTimes'], `${e instanceof Error ? e.message : String(e)}; set useTimes: false to place every pod at time 0`);
       }
     } else {
       const jobs = readSwf(text, abs);
@@ -403,9 +392,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   // A cluster that never has a node runs nothing; a document varied by a sweep, an arm or a plan
   // candidate may size every pool to 0 as one point of its grid, and that point runs.
   if (nodes.length === 0 && nodeGroups.length === 0 && !overrides.varied) {
-    const path = ['cluster', 'pools'];
-    const pos = locate(path);
-    issues.push({ file, line: pos?.line, column: pos?.column, path, message: 'the cluster has no node: add a pool with a count above 0 or `autoscaling` (cluster.pools), Node objects (cluster.manifests) or an openb node list (cluster.openbNodes)' });
+    issues.push(issueAt(file, locate, ['cluster', 'pools'], 'the cluster has no node: add a pool with a count above 0 or `autoscaling` (cluster.pools), Node objects (cluster.manifests) or an openb node list (cluster.openbNodes)'));
   }
 
   // Names must be unique: they key the random streams and the reports. A clash is reported at
@@ -422,9 +409,8 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
       const pair = `${sources[j]!.join('.')}|${sources[k]!.join('.')}`;
       if (reported.has(pair)) return;
       reported.add(pair);
-      const pos = locate(sources[k]!);
       const firstPos = locate(sources[j]!);
-      issues.push({ file, line: pos?.line, column: pos?.column, path: sources[k]!, message: `duplicate ${kind} name "${name}"${firstPos && sources[j] !== sources[k] ? ` (first from line ${firstPos.line})` : ''}` });
+      issues.push(issueAt(file, locate, sources[k]!, `duplicate ${kind} name "${name}"${firstPos && sources[j] !== sources[k] ? ` (first from line ${firstPos.line})` : ''}`));
     });
   };
   duplicates('node', nodes.map((n) => n.name), nodeSources);
@@ -437,9 +423,9 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   if (typeof wanted === 'string') {
     profile = local.get(wanted) ?? profiles.get(wanted);
     if (!profile) {
-      const where = overrides.profile !== undefined ? undefined : locate(['scheduler', 'profile']);
       const known = [...new Set([...local.keys(), ...profiles.names()])].join(', ');
-      issues.push({ file: overrides.profile !== undefined ? '--profile' : file, line: where?.line, column: where?.column, path: overrides.profile !== undefined ? [] : ['scheduler', 'profile'], message: `unknown profile "${wanted}" (known: ${known})` });
+      const message = `unknown profile "${wanted}" (known: ${known})`;
+      issues.push(overrides.profile !== undefined ? issueAt('--profile', undefined, [], message) : issueAt(file, locate, ['scheduler', 'profile'], message));
     }
   } else {
     profile = wanted as ProfileConfig;
@@ -455,9 +441,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     try {
       CLUSTER_AUTOSCALERS.get(doc.clusterAutoscaler.policy)!(nodeGroups.map((g) => g.spec), clusterAutoscalerOptions);
     } catch (e) {
-      const path = ['clusterAutoscaler', doc.clusterAutoscaler.options ? 'options' : 'policy'];
-      const pos = locate(path);
-      throw new InputError({ file, line: pos?.line, column: pos?.column, path, message: e instanceof Error ? e.message : String(e) });
+      throw inputErrorAt(file, locate, ['clusterAutoscaler', doc.clusterAutoscaler.options ? 'options' : 'policy'], e instanceof Error ? e.message : String(e));
     }
   }
 
@@ -481,10 +465,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
 /** Failure domains from node labels, and the processes and outages over them. */
 function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], file: string, locate: Locator, base: string): FailureConfig {
   const issues: InputIssue[] = [];
-  const at = (path: (string | number)[], message: string) => {
-    const pos = locate(path);
-    issues.push({ file, line: pos?.line, column: pos?.column, path, message });
-  };
+  const at = (path: (string | number)[], message: string) => issues.push(issueAt(file, locate, path, message));
   const zoneLabel = f.zoneLabel ?? WellKnownLabel.zone;
   const rackLabel = f.rackLabel ?? RACK_LABEL;
   const domains = (kind: FailureDomain['kind'], pools?: readonly string[]): FailureDomain[] => {

@@ -5,7 +5,7 @@ import { Framework } from '../schedulers/framework.js';
 import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../schedulers/registry.js';
 import type { ClusterState } from '../sim/cluster.js';
 import { Simulation, TIMESERIES_COLUMNS, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
-import { InputError, type InputIssue } from '../util/errors.js';
+import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import type { ServiceLoad, Workload } from '../sim/workload.js';
 import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/registry.js';
 import { loadCurve } from '../workloads/load.js';
@@ -74,10 +74,9 @@ export interface ProfileSource {
 /** Instantiates a profile, turning unknown plugins and bad args into positioned input errors. */
 export function buildFramework(profile: ProfileConfig, streams: RandomStreams, registry: PluginRegistry = builtinPlugins(), source?: ProfileSource): Framework {
   const issues: InputIssue[] = [];
+  // A profile from the scenario file is positioned in it; a built-in one has no position.
   const at = (path: (string | number)[], message: string) => {
-    const full = source?.path ? [...source.path, ...path] : path;
-    const pos = source?.path ? source.locate?.(full) : undefined;
-    issues.push({ file: source?.file ?? `profile ${profile.name}`, line: pos?.line, column: pos?.column, path: full, message });
+    issues.push(issueAt(source?.file ?? `profile ${profile.name}`, source?.path && source.locate, [...(source?.path ?? []), ...path], message));
   };
   const handle: PluginHandle = { random: (name) => streams.get(name) };
   profile.plugins.forEach((p, i) => {
