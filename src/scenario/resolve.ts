@@ -50,6 +50,8 @@ export interface ResolvedScenario {
   readonly nodes: NodeSpec[];
   readonly workloads: Workload[];
   readonly profile: ProfileConfig;
+  /** Where the profile is written in the scenario file, for the positions of plugin errors. */
+  readonly profileSource?: ProfileSource | undefined;
   readonly queue: 'kubernetes' | 'fifo';
   readonly failures?: FailureConfig | undefined;
   /** Autoscaled node groups (pools with `autoscaling`, one group per zone). */
@@ -58,6 +60,14 @@ export interface ResolvedScenario {
   readonly serviceModels?: ReadonlyMap<string, ServiceModel> | undefined;
   /** The cluster autoscaler policy and its options, instantiated per run. */
   readonly clusterAutoscaler?: { readonly policy: string; readonly options: Record<string, unknown> } | undefined;
+}
+
+/** Where a profile sits in the scenario file, for error positions. */
+export interface ProfileSource {
+  readonly file: string;
+  readonly locate?: Locator | undefined;
+  /** Path of the profile object in the file, e.g. ["scheduler", "profile"]; undefined for a built-in. */
+  readonly path?: readonly (string | number)[] | undefined;
 }
 
 /** A service's load model and HPA as data; runner.ts builds the run's curve and policy from it. */
@@ -417,11 +427,15 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   duplicates('workload', workloads.map((w) => w.name), workloadSources);
 
   // The profile: --profile overrides; a name refers to a built-in or to scheduler.profiles.
-  const local = new Map((doc.scheduler.profiles ?? []).map((p) => [p.name, p as ProfileConfig]));
+  const localList = (doc.scheduler.profiles ?? []) as ProfileConfig[];
+  const local = new Map(localList.map((p) => [p.name, p]));
   let profile: ProfileConfig | undefined;
+  let profilePath: (string | number)[] | undefined;
   const wanted = overrides.profile ?? doc.scheduler.profile;
   if (typeof wanted === 'string') {
     profile = local.get(wanted) ?? profiles.get(wanted);
+    const index = profile ? localList.indexOf(profile) : -1;
+    profilePath = index >= 0 ? ['scheduler', 'profiles', index] : undefined;
     if (!profile) {
       const known = [...new Set([...local.keys(), ...profiles.names()])].join(', ');
       const message = `unknown profile "${wanted}" (known: ${known})`;
@@ -429,6 +443,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     }
   } else {
     profile = wanted as ProfileConfig;
+    profilePath = ['scheduler', 'profile'];
   }
   if (issues.length > 0) throw new InputError(issues);
 
@@ -455,6 +470,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     nodes,
     workloads,
     profile: profile!,
+    profileSource: { file, locate, path: profilePath },
     queue: doc.scheduler.queue,
     nodeGroups,
     serviceModels,
