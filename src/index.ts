@@ -1,64 +1,58 @@
 /**
- * orchsim's public API: one explicit export list. Everything else is internal.
- * The policy API (types, plugin interfaces) is what scheduler plugins are written against.
+ * orchsim's public API: this file is the whole list. What is not exported here is internal
+ * (the engine, cluster state, controllers, readers, experiment and report plumbing) and may
+ * change in any release. Property-testing tools are a second entry point, 'orchsim/testing'.
  */
+
+// The policy API: pod and node types, resources and units, labels and selectors, the
+// scheduling-framework plugin and profile interfaces, GPU sharing, and the horizontal and
+// cluster autoscaler interfaces. src/api depends on nothing else in orchsim and is public as a
+// whole; its own index lists it.
 export * from './api/index.js';
 
-// Scheduling framework, registries and the built-in plugins and profiles.
-export { Framework, formatFitError, numFeasibleNodesToFind, PluginError, zoneInterleavedOrder } from './schedulers/framework.js';
+// Running scenarios: what `orchsim run`, `compare` and `plan` do, as plain functions that return
+// data. prepareScenario + runPrepared is `run` in two steps (the resolved scenario in between).
+export { run, compare, plan, type RunOptions, type CompareRunOptions, type Comparison, type PlanOptions, type CapacityPlan } from './commands.js';
+export { prepareScenario, runPrepared, BUILTIN_SCENARIO, type PreparedScenario, type PrepareOptions, type ResolvedScenario, type RunOutput, type RunResult } from './scenario/index.js';
+export type { CompareOptions } from './experiments/plans.js';
+export type { ExperimentPlan, Arm, Variant } from './experiments/compare.js';
+export type { RunRecord } from './experiments/records.js';
+export type { ComparisonResults } from './report/comparison.js';
+export type { CapacityPlanResults, PlanCandidate, PlanPool, PlanPoolInfo } from './experiments/capacity.js';
+export { parseSlo, type Slo } from './experiments/slo.js';
+
+// Bad input: errors are data (file, line, column, path, message); formatIssue renders one.
+export { InputError, formatIssue, type InputIssue } from './util/errors.js';
+
+// Writing plugins and profiles: the framework that runs a profile, the registries (plain maps
+// that refuse duplicates), the built-in plugins and profiles, and the errors a plugin may raise.
+export { Framework, PluginError, formatFitError, numFeasibleNodesToFind } from './schedulers/framework.js';
 export { PluginArgsError, PluginRegistry, ProfileRegistry, type PluginEntry, type PluginFactoryWithHandle, type PluginHandle } from './schedulers/registry.js';
 export { BUILTIN_PLUGINS, BUILTIN_PROFILES, builtinPlugins, builtinProfiles } from './schedulers/builtins.js';
 
-// Autoscalers: the HPA, the cluster autoscaler and its expanders, Karpenter-style consolidation.
+// Autoscaler policies: the HPA, the cluster autoscaler and its expanders, Karpenter-style
+// consolidation, and the registries scenarios pick them from.
 export { horizontalPodAutoscaler, hpaSpec, validateHpaSpec } from './autoscalers/hpa.js';
 export { clusterAutoscaler, CLUSTER_AUTOSCALER_DEFAULTS, type ClusterAutoscalerOptions } from './autoscalers/cluster-autoscaler.js';
 export { karpenter, KARPENTER_DEFAULTS, type KarpenterOptions } from './autoscalers/karpenter.js';
 export { EXPANDER_NAMES, EXPANDERS, type ExpanderName } from './autoscalers/expanders.js';
 export { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from './autoscalers/registry.js';
 
-// The engine.
-export { ClusterState, SimNode, type NodeSpec } from './sim/cluster.js';
-export { Engine } from './sim/engine.js';
-export { EventQueue } from './sim/event-queue.js';
-export { Simulation, type SimulationConfig, type SimulationResult, type SimNodeGroup, type ScalingAction, type AutoscalingResult } from './sim/simulation.js';
-export type { Workload, ServiceWorkload, JobWorkload, BatchWorkload, PodListWorkload, CrashModel, ServiceLoad, RequestRate, LoadEvent } from './sim/workload.js';
-export type { FailureConfig, Incident, IncidentMetrics } from './sim/failures.js';
-
-// Scenarios: load, validate, resolve and run.
-export { loadScenario, prepareScenario, runPrepared, BUILTIN_SCENARIO, type ResolvedScenario, type RunOutput, type RunResult } from './scenario/index.js';
-export { buildFramework, createSimulation, runScenario } from './scenario/runner.js';
-
-// Workload readers.
-export { readManifests } from './workloads/manifests.js';
-export { readOpenbNodes, readOpenbPods, openbPodList, openbPodSpec } from './workloads/openb.js';
-export { readSwf, readSwfHeader, swfWorkload } from './workloads/swf.js';
-export { readLanl, readUptime, lanlFailures, uptimeFailures } from './workloads/failure-traces.js';
-export { loadCurve, loadCurveIssues, integrate as integrateLoad, type LoadCurve, type LoadCurveSpec, type RateBins } from './workloads/load.js';
-export { readAzureLlmTrace, parseAzureLlmTrace, rateBins, summarizeArrivals } from './workloads/azure-llm.js';
-
-// Experiments.
-export { FGD_POLICIES, prepareExperiment, runFgdExperiment, summarize as summarizeFgd } from './experiments/fgd.js';
-
-// Comparisons and sweeps: plans, runs (resumable, shardable), merge, statistics and reports.
-export { planTasks, runExperiment, runTask, shardTasks, type Arm, type ExperimentPlan, type RunTask, type Variant } from './experiments/compare.js';
-export { comparePlan, sweepPlan } from './experiments/plans.js';
-export { mergeShards } from './experiments/merge.js';
-export { METRICS, toRunRecord, type RunRecord } from './experiments/records.js';
-export { meanInterval, pairedDifference, tCritical, type MeanInterval, type PairedDifference } from './report/stats.js';
-export { formatComparison, resultsJSON, summarizeComparison, type ComparisonResults } from './report/comparison.js';
-export { comparisonCharts, writeComparisonReport } from './report/compare-report.js';
-
-// Utilities users need to build inputs.
+// Seeded randomness for plugin handles (a policy never makes its own), and Kubernetes quantities.
 export { RandomStream, RandomStreams } from './util/random.js';
-export { InputError, formatIssue, type InputIssue } from './util/errors.js';
 export { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from './util/quantity.js';
 
-// Production runtime: the kube-scheduler extender over any profile.
+// The production runtime: a profile served as a kube-scheduler extender, fed from a live
+// cluster, with plugins from a user's module, and Kubernetes objects turned into policy types.
 export { Extender, REASON_NOT_IN_CACHE, type RequestView } from './runtime/extender.js';
 export { startExtenderServer, DEFAULT_HOST, DEFAULT_PORT, type ExtenderServer, type ServeOptions } from './runtime/server.js';
-export { decodeBindingArgs, decodeExtenderArgs, extenderPriority, MAX_EXTENDER_PRIORITY, type ExtenderArgs, type ExtenderFilterResult, type HostPriority } from './runtime/messages.js';
+export { MAX_EXTENDER_PRIORITY, type ExtenderArgs, type ExtenderFilterResult, type HostPriority } from './runtime/messages.js';
 export { RuntimeNode, RuntimeSnapshot } from './runtime/snapshot.js';
 export { KubeCache, type KubeCacheOptions } from './runtime/kube-cache.js';
 export { NO_CLUSTER_SOURCE, type ClusterSource } from './runtime/source.js';
 export { loadPluginModule, type PluginModule } from './runtime/plugin-module.js';
 export { nodeSpecFromNode, podSpecFromPod, podSpecFromPodSpec } from './workloads/kube.js';
+
+// Property testing of placement logic (fast-check arbitraries, invariant checkers, scenario
+// generators) is imported from 'orchsim/testing', not from here: it needs fast-check, an
+// optional peer dependency, which importing 'orchsim' must not require.

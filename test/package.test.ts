@@ -14,6 +14,26 @@ describe('the package entry point', () => {
     expect(r.stdout.trim()).toMatch(/^zone-spread function \d+$/);
   });
 
+  it('run, compare and plan as plain functions returning data; internals are not exported from the root', () => {
+    const script = `
+      import * as orchsim from 'orchsim';
+      const one = orchsim.run('scenarios/zone-spread.yaml', { seed: 3 });
+      const two = orchsim.runPrepared(orchsim.prepareScenario('scenarios/zone-spread.yaml', { seed: 3 }));
+      const c = await orchsim.compare('scenarios/zone-spread.yaml', { profiles: ['default', 'binpack'], seeds: 2 });
+      const internals = ['Simulation', 'Engine', 'EventQueue', 'ClusterState', 'createSimulation', 'buildFramework', 'runScenario', 'readManifests', 'runExperiment'];
+      console.log(JSON.stringify({
+        same: JSON.stringify(one.result) === JSON.stringify(two.result),
+        arms: c.results.arms,
+        runs: c.records.length,
+        plan: typeof orchsim.plan,
+        internals: internals.filter((k) => k in orchsim),
+      }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, arms: ['default', 'binpack'], runs: 4, plan: 'function', internals: [] });
+  });
+
   it('the bin runs as a program (npx orchsim), also after a test run rebuilt it', () => {
     // Run as npx runs it: the file itself, through its #! line, which needs the executable bit.
     const r = spawnSync('dist/cli/main.js', ['--version'], { encoding: 'utf8' });

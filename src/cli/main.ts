@@ -13,15 +13,15 @@ import { writeFilesAtomically } from '../report/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
 import { prepareScenario, runPrepared } from '../scenario/index.js';
+import { compare, plan as planCapacity } from '../commands.js';
 import { formatIssue, InputError } from '../util/errors.js';
 import { join } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
 import type { RunRecord } from '../experiments/records.js';
-import { parseSlo } from '../experiments/slo.js';
 import { formatPlan, planReportFiles } from '../report/plan-report.js';
-import { comparePlan, sweepPlan } from '../experiments/plans.js';
+import { sweepPlan } from '../experiments/plans.js';
 import { formatComparison, resultsJSON, summarizeComparison } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
 import { formatDuration } from '../util/quantity.js';
@@ -251,12 +251,11 @@ Arms run with the same seeds, so with the same arrivals and failures (common ran
 a difference is marked * when its confidence interval excludes 0.`)
   .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean }) => {
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
-    const plan = comparePlan(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence });
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, onRun: progress.onRun });
+    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun });
     progress.clear();
-    const results = outcome.results!;
+    const results = outcome.results;
     if (opts.out) {
       const written = await writeComparisonReport(opts.out, results, outcome.records, { [RESULTS_FILE]: resultsJSON(results) });
       if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report in ${opts.out}\n`);
@@ -403,13 +402,12 @@ Examples:
   $ orchsim plan my-cluster.yaml --pool cpu,highmem --slo 'pendingP99<=60s' --seeds 20 --budget 40
   $ orchsim plan my-cluster.yaml --pool web=3..30 --slo 'served>=99.5%' --out reports/web-plan --json`)
   .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean }) => {
-    const slos = (opts.slo ?? []).map((s) => parseSlo(s));
     const tty = process.stderr.isTTY && !opts.json;
     const t0 = performance.now();
-    const { results, saved, ran, reused } = await runCapacityPlan({
-      scenarioFile: scenario,
+    const { results, saved, ran, reused } = await planCapacity({
+      scenario,
       pools: opts.pool,
-      slos,
+      slos: opts.slo ?? [],
       seeds: opts.seeds,
       confidence: opts.confidence,
       budget: opts.budget,

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'n
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { writeFilesAtomically } from '../report/files.js';
 import { prepareScenario } from '../scenario/index.js';
-import { InputError } from '../util/errors.js';
+import { InputError, inputErrorAt } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
 import { prepareTask, PLAN_FILE, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
 import { costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
@@ -194,8 +194,7 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; seed: number; po
   const priced = infos.filter((p) => p.pricePerHour !== null).length;
   if (priced > 0 && priced < infos.length) {
     const missing = infos.find((p) => p.pricePerHour === null)!;
-    const pos = loaded.locate(['cluster', 'pools', missing.index]);
-    throw new InputError({ file: loaded.file, line: pos?.line, column: pos?.column, path: ['cluster', 'pools', missing.index, 'pricePerHour'], message: `pool ${missing.name} has no pricePerHour: give every planned pool a price to find the cheapest mix, or none to find the fewest nodes` });
+    throw inputErrorAt(loaded.file, loaded.locate, ['cluster', 'pools', missing.index, 'pricePerHour'], `pool ${missing.name} has no pricePerHour: give every planned pool a price to find the cheapest mix, or none to find the fewest nodes`);
   }
   const objective = priced > 0 ? 'cost' : 'nodes';
   if (o.budget !== undefined && objective !== 'cost') throw new InputError({ file: '--budget', path: [], message: `a budget needs prices: give the planned pools a pricePerHour in ${loaded.file}` });

@@ -130,7 +130,7 @@ export function prepareTask(task: RunTask): ReturnType<typeof prepareScenarioVal
   // A variant or arm changes the document, so positions are of the original file only.
   const changed = value !== p.value;
   try {
-    return prepareScenarioValue(value, p.file, p.locate, { seed: task.seed, profile: task.arm.profile });
+    return prepareScenarioValue(value, p.file, p.locate, { seed: task.seed, profile: task.arm.profile, varied: changed });
   } catch (e) {
     if (e instanceof InputError && changed) {
       const what = [Object.keys(task.variant.params).length > 0 ? `variant ${task.variant.name}` : '', task.arm.set ? `arm ${task.arm.name}` : ''].filter(Boolean).join(', ');

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadScenario } from '../scenario/index.js';
 import { readYamlFile, zodIssues } from '../scenario/load.js';
-import { InputError } from '../util/errors.js';
+import { InputError, inputErrorAt } from '../util/errors.js';
 import type { Arm, ExperimentPlan, Variant } from './compare.js';
 
 /** Seeds of an experiment: the scenario's seed and the ones after it (so seed 1 of N is `orchsim run`'s). */
@@ -93,8 +93,7 @@ export function sweepPlan(file: string): ExperimentPlan {
   const s = r.data;
   const scenarioFile = s.scenario === undefined ? undefined : resolve(dirname(file), s.scenario);
   if (scenarioFile !== undefined && !existsSync(scenarioFile)) {
-    const pos = locate(['scenario']);
-    throw new InputError({ file, line: pos?.line, column: pos?.column, path: ['scenario'], message: `scenario file not found: ${scenarioFile}` });
+    throw inputErrorAt(file, locate, ['scenario'], `scenario file not found: ${scenarioFile}`);
   }
   const doc = loadScenario(scenarioFile).doc;
   const arms: Arm[] = [...(s.profiles ?? []).map((p) => ({ name: p, profile: p })), ...(s.arms ?? []).map((a) => ({ name: a.name, ...(a.profile ? { profile: a.profile } : {}), ...(a.set ? { set: a.set } : {}) }))];

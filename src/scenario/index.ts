@@ -3,8 +3,7 @@ import type { ProfileRegistry } from '../schedulers/registry.js';
 import { BUILTIN_SCENARIO, defaultScenarioText } from './default.js';
 import { loadScenarioFile, parseYaml, readYamlFile, validateScenario, type LoadedScenario, type Locator } from './load.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
-import { buildFramework, runScenario, type RunOptions, type RunOutput } from './runner.js';
-import { RandomStreams } from '../util/random.js';
+import { PreparedRun, runScenario, type RunOptions, type RunOutput } from './runner.js';
 
 export { BUILTIN_SCENARIO } from './default.js';
 export type { ResolvedScenario } from './resolve.js';
@@ -35,31 +34,40 @@ export interface PrepareOptions {
   readonly seed?: number | undefined;
   readonly profile?: string | undefined;
   readonly profiles?: ProfileRegistry | undefined;
+  /**
+   * The document was changed by a sweep variant, a comparison arm or a plan candidate: a cluster
+   * sized to no node is then a point of the grid, which runs, not a mistake in the file.
+   */
+  readonly varied?: boolean | undefined;
 }
 
 /**
- * Loads, validates and resolves a scenario, and instantiates its profile once so that bad
- * plugin names or arguments are reported before anything runs.
+ * A scenario ready to run: loaded, validated, resolved, and its profile instantiated for the
+ * first run (so bad plugin names or arguments are reported before anything runs).
  */
-export function prepareScenario(file: string | undefined, options: PrepareOptions = {}): { loaded: LoadedScenario; resolved: ResolvedScenario; runOptions: RunOptions } {
+export interface PreparedScenario {
+  readonly loaded: LoadedScenario;
+  readonly resolved: ResolvedScenario;
+  /** Options for runScenario: the first run takes the scheduler built here (see PreparedRun). */
+  readonly runOptions: RunOptions;
+}
+
+/** Loads, validates and resolves a scenario and builds its first run's scheduler. */
+export function prepareScenario(file: string | undefined, options: PrepareOptions = {}): PreparedScenario {
   return prepareLoaded(loadScenario(file), options);
 }
 
 /** prepareScenario for a parsed scenario value (validated here). */
-export function prepareScenarioValue(value: unknown, file: string, locate: Locator, options: PrepareOptions = {}): { loaded: LoadedScenario; resolved: ResolvedScenario; runOptions: RunOptions } {
+export function prepareScenarioValue(value: unknown, file: string, locate: Locator, options: PrepareOptions = {}): PreparedScenario {
   return prepareLoaded({ file, doc: validateScenario(value, file, locate), locate }, options);
 }
 
-function prepareLoaded(loaded: LoadedScenario, options: PrepareOptions): { loaded: LoadedScenario; resolved: ResolvedScenario; runOptions: RunOptions } {
+function prepareLoaded(loaded: LoadedScenario, options: PrepareOptions): PreparedScenario {
   const resolved = resolveScenario(loaded.doc, loaded.file, loaded.locate, options.profiles ?? builtinProfiles(), options);
-  const inline = options.profile === undefined && typeof loaded.doc.scheduler.profile !== 'string';
-  const localIndex = (loaded.doc.scheduler.profiles ?? []).findIndex((p) => p.name === resolved.profile.name);
-  const path = inline ? ['scheduler', 'profile'] : localIndex >= 0 ? ['scheduler', 'profiles', localIndex] : undefined;
-  const runOptions: RunOptions = { profileSource: { file: loaded.file, locate: loaded.locate, path } };
-  buildFramework(resolved.profile, new RandomStreams(resolved.seed), undefined, runOptions.profileSource);
-  return { loaded, resolved, runOptions };
+  return { loaded, resolved, runOptions: { prepared: PreparedRun.of(resolved) } };
 }
 
-export function runPrepared(p: { resolved: ResolvedScenario; runOptions: RunOptions }, extra: Pick<RunOptions, 'onProgress'> = {}): RunOutput {
+/** Runs a prepared scenario (the first run uses the scheduler built when preparing it). */
+export function runPrepared(p: PreparedScenario, extra: Pick<RunOptions, 'onProgress'> = {}): RunOutput {
   return runScenario(p.resolved, { ...p.runOptions, ...extra });
 }

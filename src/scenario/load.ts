@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
-import { InputError, type InputIssue } from '../util/errors.js';
+import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { MAX_SCENARIO_BYTES, readLimitedText, yamlDepthIssue, yamlErrorText, yamlValue } from '../workloads/input-limits.js';
 import { scenarioSchema, type ScenarioDoc } from './schema.js';
 
@@ -72,11 +72,10 @@ export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, loc
     const keys = i.code === 'unrecognized_keys' ? i.keys : [];
     const path = [...prefix, ...(i.path as (string | number)[]), ...keys.slice(0, 1)];
     const unknownKey = i.code === 'unrecognized_keys' || (i.code === 'custom' && /^unknown keys? /.test(i.message));
-    const pos = locate(path, { key: unknownKey });
     let message = i.message;
     if (i.code === 'unrecognized_keys') message = `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
     else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = `missing required field (expected ${i.expected})`;
-    return { file, line: pos?.line, column: pos?.column, path, message };
+    return issueAt(file, (p) => locate(p, { key: unknownKey }), path, message);
   });
 }
 

@@ -1,17 +1,16 @@
 import type { PodInfo } from '../api/pod.js';
-import type { ProfileConfig, Scheduler } from '../api/framework.js';
+import type { Plugin, ProfileConfig, Scheduler } from '../api/framework.js';
 import { builtinPlugins } from '../schedulers/builtins.js';
 import { Framework } from '../schedulers/framework.js';
 import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../schedulers/registry.js';
 import type { ClusterState } from '../sim/cluster.js';
 import { Simulation, TIMESERIES_COLUMNS, type SimulationConfig, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
-import { InputError, type InputIssue } from '../util/errors.js';
+import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import type { ServiceLoad, Workload } from '../sim/workload.js';
 import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/registry.js';
 import { loadCurve } from '../workloads/load.js';
 import { RandomStreams } from '../util/random.js';
-import type { Locator } from './load.js';
-import type { ResolvedScenario } from './resolve.js';
+import type { ProfileSource, ResolvedScenario } from './resolve.js';
 
 /** Version of the result format; bump when a field changes meaning. */
 export const RESULT_FORMAT = 1;
@@ -63,23 +62,19 @@ export interface RunOutput {
   readonly waitingSeconds: SimulationResult['waitingSeconds'];
 }
 
-/** Where the profile sits in the scenario file, for error positions. */
-export interface ProfileSource {
-  readonly file: string;
-  readonly locate?: Locator | undefined;
-  /** Path of the profile object in the file, e.g. ["scheduler", "profile"]; undefined for a built-in. */
-  readonly path?: readonly (string | number)[] | undefined;
-}
-
-/** Instantiates a profile, turning unknown plugins and bad args into positioned input errors. */
+/**
+ * Instantiates a profile: each plugin's factory runs once, with the run's streams. Unknown
+ * plugins and bad arguments become input errors, positioned in the scenario file when the
+ * profile comes from it, all of them reported together.
+ */
 export function buildFramework(profile: ProfileConfig, streams: RandomStreams, registry: PluginRegistry = builtinPlugins(), source?: ProfileSource): Framework {
   const issues: InputIssue[] = [];
+  // A profile from the scenario file is positioned in it; a built-in one has no position.
   const at = (path: (string | number)[], message: string) => {
-    const full = source?.path ? [...source.path, ...path] : path;
-    const pos = source?.path ? source.locate?.(full) : undefined;
-    issues.push({ file: source?.file ?? `profile ${profile.name}`, line: pos?.line, column: pos?.column, path: full, message });
+    issues.push(issueAt(source?.file ?? `profile ${profile.name}`, source?.path && source.locate, [...(source?.path ?? []), ...path], message));
   };
   const handle: PluginHandle = { random: (name) => streams.get(name) };
+  const plugins: Plugin[] = [];
   profile.plugins.forEach((p, i) => {
     const entry = registry.get(p.name);
     if (!entry) {
@@ -87,19 +82,44 @@ export function buildFramework(profile: ProfileConfig, streams: RandomStreams, r
       return;
     }
     try {
-      entry.factory(p.args, { random: () => ({ next: () => 0 }) });
+      plugins.push(entry.factory(p.args, handle));
     } catch (e) {
       if (e instanceof PluginArgsError) at(['plugins', i, 'args', ...e.path], e.message);
       else throw e;
     }
   });
   if (issues.length > 0) throw new InputError(issues);
-  return new Framework(profile, registry, handle);
+  return new Framework(profile, plugins);
+}
+
+/**
+ * The scheduler and random streams of one run, built before it starts. Instantiating the
+ * profile is how bad plugin names and arguments are found, so preparing a scenario builds its
+ * first run's instead of a copy to throw away. Plugins keep state: one run takes them, and any
+ * other run (of this scenario again, or of a changed copy) builds its own.
+ */
+export class PreparedRun {
+  private taken = false;
+  private constructor(private readonly scenario: ResolvedScenario, private readonly streams: RandomStreams, private readonly framework: Framework) {}
+
+  /** Builds the run's streams and framework; throws InputError on a bad plugin name or argument. */
+  static of(s: ResolvedScenario, registry?: PluginRegistry): PreparedRun {
+    const streams = new RandomStreams(s.seed);
+    return new PreparedRun(s, streams, buildFramework(s.profile, streams, registry, s.profileSource));
+  }
+
+  /** The streams and framework for a run of `s`, the first time; undefined after that or for another scenario. */
+  take(s: ResolvedScenario): { readonly streams: RandomStreams; readonly framework: Framework } | undefined {
+    if (this.taken || s !== this.scenario) return undefined;
+    this.taken = true;
+    return { streams: this.streams, framework: this.framework };
+  }
 }
 
 export interface RunOptions {
   readonly registry?: PluginRegistry | undefined;
-  readonly profileSource?: ProfileSource | undefined;
+  /** The run's scheduler and streams, built when the scenario was prepared (see PreparedRun). */
+  readonly prepared?: PreparedRun | undefined;
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
   readonly onProgress?: ((fraction: number) => void) | undefined;
 }
@@ -109,8 +129,9 @@ export interface RunOptions {
  * (optionally wrapped, e.g. by a test that observes every cycle), the nodes and workloads.
  */
 export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined; controllers?: SimulationConfig['controllers'] } = {}): Simulation {
-  const streams = new RandomStreams(s.seed);
-  const framework = buildFramework(s.profile, streams, options.registry, options.profileSource);
+  const built = options.prepared?.take(s);
+  const streams = built?.streams ?? new RandomStreams(s.seed);
+  const framework = built?.framework ?? buildFramework(s.profile, streams, options.registry, s.profileSource);
   // Policies keep state and curves draw bursts from the run's seed: fresh ones for every run.
   const workloads = s.workloads.map((w): Workload => {
     const model = w.kind === 'service' ? s.serviceModels?.get(w.name) : undefined;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { TieBreak } from '../api/framework.js';
 import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
 import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_SAMPLES } from '../workloads/input-limits.js';
 
@@ -324,12 +325,17 @@ const pluginConfig = z.strictObject({
   args: z.unknown().optional(),
 });
 
+/** Every TieBreak of the policy API; the assertion below stops compiling if one is left out. */
+const TIE_BREAKS = ['random', 'first', 'rank'] as const satisfies readonly TieBreak[];
+const everyTieBreak: [Exclude<TieBreak, (typeof TIE_BREAKS)[number]>] extends [never] ? true : false = true;
+void everyTieBreak;
+
 export const profileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   plugins: z.array(pluginConfig).min(1),
   percentageOfNodesToScore: z.number().int().min(0).max(100).optional(),
-  tieBreak: z.enum(['random', 'first']).optional(),
+  tieBreak: z.enum(TIE_BREAKS).optional(),
 });
 
 const failureProcess = z.strictObject({

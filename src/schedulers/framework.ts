@@ -119,16 +119,27 @@ export class Framework implements Scheduler {
   /** The rejection summary of the last failed cycle. */
   lastFitError: FitError | undefined;
 
-  constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle) {
+  /** Instantiates the profile's plugins from `registry`. */
+  constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle);
+  /** Over plugins already instantiated: one per entry of `profile.plugins`, in its order. */
+  constructor(profile: ProfileConfig, plugins: readonly Plugin[]);
+  constructor(profile: ProfileConfig, source: PluginRegistry | readonly Plugin[], handle?: PluginHandle) {
     this.name = profile.name;
     this.profile = profile;
     this.percentage = profile.percentageOfNodesToScore ?? 0;
     this.tieBreak = profile.tieBreak ?? 'random';
+    if (Array.isArray(source) && source.length !== profile.plugins.length) {
+      throw new Error(`profile "${profile.name}": ${source.length} plugin instances for ${profile.plugins.length} plugins`);
+    }
     const plugins: Plugin[] = [];
-    for (const cfg of profile.plugins) {
-      const entry = registry.get(cfg.name);
-      if (!entry) throw new Error(`profile "${profile.name}": unknown plugin "${cfg.name}"`);
-      const plugin = entry.factory(cfg.args, handle);
+    for (const [i, cfg] of profile.plugins.entries()) {
+      let plugin: Plugin;
+      if (Array.isArray(source)) plugin = (source as readonly Plugin[])[i]!;
+      else {
+        const entry = (source as PluginRegistry).get(cfg.name);
+        if (!entry) throw new Error(`profile "${profile.name}": unknown plugin "${cfg.name}"`);
+        plugin = entry.factory(cfg.args, handle!);
+      }
       plugins.push(plugin);
       if (isPreFilter(plugin)) this.preFilters.push(plugin);
       if (isGpuSelect(plugin)) this.gpuSelectors.push(plugin);

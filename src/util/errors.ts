@@ -13,6 +13,24 @@ export interface InputIssue {
   readonly message: string;
 }
 
+/** Where a path inside a document is: its 1-based line and column, or undefined when unknown. */
+export type Locate = (path: readonly (string | number)[]) => { readonly line: number; readonly column: number } | undefined;
+
+/**
+ * The issue `message` at `path` inside `file`, positioned by `locate` (a path that is not in the
+ * document, e.g. a missing key, is shown at its nearest ancestor by the scenario locator).
+ * Without a locator the issue has no line, e.g. for a command-line option.
+ */
+export function issueAt(file: string, locate: Locate | undefined, path: readonly (string | number)[], message: string): InputIssue {
+  const pos = locate?.(path);
+  return { file, line: pos?.line, column: pos?.column, path: [...path], message };
+}
+
+/** issueAt as an error to throw. */
+export function inputErrorAt(file: string, locate: Locate | undefined, path: readonly (string | number)[], message: string): InputError {
+  return new InputError(issueAt(file, locate, path, message));
+}
+
 export function formatPath(path: readonly (string | number)[]): string {
   let s = '';
   for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;

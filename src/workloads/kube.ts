@@ -27,7 +27,7 @@ import type {
 import { addResources, maxResources, resources, ResourceName, ZERO_RESOURCES, type Resources } from '../api/resources.js';
 import { MILLI_PER_GPU } from '../api/units.js';
 import type { NodeSpec } from '../sim/cluster.js';
-import { InputError, type InputIssue } from '../util/errors.js';
+import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { parseBytes, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 import { MAX_QUANTITY } from './input-limits.js';
 
@@ -80,8 +80,7 @@ export class IssueList {
     const key = `${path.join('\u0000')}\u0001${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    const pos = this.locate?.(path);
-    this.issues.push({ file: this.file, line: pos?.line, column: pos?.column, path: [...path], message });
+    this.issues.push(issueAt(this.file, this.locate, path, message));
   }
 
   throwIfAny(): void {

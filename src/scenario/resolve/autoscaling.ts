@@ -1,0 +1,56 @@
+import type { MetricSpec } from '../../api/autoscaling.js';
+import { hpaSpec, validateHpaSpec } from '../../autoscalers/hpa.js';
+import { CLUSTER_AUTOSCALERS } from '../../autoscalers/registry.js';
+import type { SimNodeGroup } from '../../sim/simulation.js';
+import { parseDuration } from '../../util/quantity.js';
+import type { ResolvedScenario, ServiceModel } from '../resolve.js';
+import type { HpaDoc, ScenarioDoc } from '../schema.js';
+import { addIssue, issueError, type DocPath, type ResolveContext } from './context.js';
+
+/** autoscaling/v2 metrics and behavior as written in the file, to a full spec with Kubernetes defaults. */
+export function resolveHpa(h: HpaDoc, path: DocPath, ctx: ResolveContext): NonNullable<ServiceModel['hpa']> {
+  const metrics: MetricSpec[] = (h.metrics ?? []).map((m) => m.type === 'Resource'
+    ? { type: 'Resource', name: m.resource.name, target: m.resource.target }
+    : m.type === 'Pods'
+      ? { type: 'Pods', name: m.pods.metric.name, target: m.pods.target }
+      : { type: 'External', name: m.external.metric.name, target: m.external.target });
+  try {
+    const spec = hpaSpec({
+      minReplicas: h.minReplicas,
+      maxReplicas: h.maxReplicas,
+      metrics,
+      behavior: h.behavior,
+      tolerance: h.tolerance,
+      cpuInitializationPeriod: h.cpuInitializationPeriod,
+      initialReadinessDelay: h.initialReadinessDelay,
+    });
+    validateHpaSpec(spec);
+    return { spec, syncPeriod: h.syncPeriod ?? 15 };
+  } catch (e) {
+    throw issueError(ctx, path, e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** A cluster autoscaler needs node groups to size: an issue when no pool is autoscaled. */
+export function checkClusterAutoscalerGroups(doc: ScenarioDoc, nodeGroups: readonly SimNodeGroup[], ctx: ResolveContext): void {
+  if (doc.clusterAutoscaler && nodeGroups.length === 0) {
+    addIssue(ctx, ['clusterAutoscaler'], 'a cluster autoscaler needs at least one pool with `autoscaling: {min, max}`');
+  }
+}
+
+/**
+ * The cluster autoscaler policy and its options (durations may be written "10m"), checked by
+ * instantiating the policy over the node groups once; each run builds its own.
+ */
+export function resolveClusterAutoscaler(doc: ScenarioDoc, nodeGroups: readonly SimNodeGroup[], ctx: ResolveContext): ResolvedScenario['clusterAutoscaler'] {
+  const ca = doc.clusterAutoscaler;
+  if (!ca) return undefined;
+  const options: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(ca.options ?? {})) options[k] = typeof v === 'string' ? parseDuration(v) ?? v : v;
+  try {
+    CLUSTER_AUTOSCALERS.get(ca.policy)!(nodeGroups.map((g) => g.spec), options);
+  } catch (e) {
+    throw issueError(ctx, ['clusterAutoscaler', ca.options ? 'options' : 'policy'], e instanceof Error ? e.message : String(e));
+  }
+  return { policy: ca.policy, options };
+}

@@ -1,0 +1,70 @@
+import { dirname, resolve as resolvePath } from 'node:path';
+import { InputError, inputErrorAt, issueAt, type InputIssue } from '../../util/errors.js';
+import { MAX_MANIFEST_BYTES, MAX_TRACE_BYTES, readLimitedText } from '../../workloads/input-limits.js';
+import type { Locator } from '../load.js';
+
+/** A path inside the scenario document, e.g. ["cluster", "pools", 0, "count"]. */
+export type DocPath = (string | number)[];
+
+/**
+ * What every section of a scenario is resolved against: the file, positions in it, the folder
+ * its relative paths start from, and the issues found so far (reported together).
+ */
+export interface ResolveContext {
+  readonly file: string;
+  readonly locate: Locator;
+  /** The scenario file's folder (the working directory for the built-in scenario). */
+  readonly base: string;
+  readonly issues: InputIssue[];
+}
+
+export function resolveContext(file: string, locate: Locator): ResolveContext {
+  return { file, locate, base: file === '<built-in>' ? process.cwd() : dirname(resolvePath(file)), issues: [] };
+}
+
+/** Records an issue at `path`; resolving goes on, so that one report names every mistake. */
+export function addIssue(ctx: ResolveContext, path: DocPath, message: string): void {
+  ctx.issues.push(issueAt(ctx.file, ctx.locate, path, message));
+}
+
+/** An error at `path`, for a mistake that stops resolving at once. */
+export function issueError(ctx: ResolveContext, path: DocPath, message: string): InputError {
+  return inputErrorAt(ctx.file, ctx.locate, path, message);
+}
+
+export function throwIfAny(ctx: ResolveContext): void {
+  if (ctx.issues.length > 0) throw new InputError(ctx.issues);
+}
+
+/**
+ * Reads a file the scenario points at (a manifest or a trace; relative paths from the scenario's
+ * folder), within its size limit; a missing, unreadable or oversized file is reported at the
+ * scenario's reference to it. Returns the absolute path and the text.
+ */
+export function readReferencedFile(ctx: ResolveContext, name: string, path: DocPath, kind: 'manifest' | 'trace'): { abs: string; text: string } {
+  const abs = resolvePath(ctx.base, name);
+  const r = kind === 'manifest' ? readLimitedText(abs, MAX_MANIFEST_BYTES, 'manifest files') : readLimitedText(abs, MAX_TRACE_BYTES, 'trace files');
+  if ('text' in r) return { abs, text: r.text };
+  throw issueError(ctx, path, `cannot read ${kind} file ${abs}: ${r.error}`);
+}
+
+/**
+ * Names must be unique: they key the random streams and the reports. A clash is reported at
+ * the second source, once per pair of sources (two pools of one name clash on every node).
+ */
+export function checkUniqueNames(ctx: ResolveContext, kind: string, names: readonly string[], sources: readonly DocPath[]): void {
+  const first = new Map<string, number>();
+  const reported = new Set<string>();
+  names.forEach((name, k) => {
+    const j = first.get(name);
+    if (j === undefined) {
+      first.set(name, k);
+      return;
+    }
+    const pair = `${sources[j]!.join('.')}|${sources[k]!.join('.')}`;
+    if (reported.has(pair)) return;
+    reported.add(pair);
+    const firstPos = ctx.locate(sources[j]!);
+    addIssue(ctx, sources[k]!, `duplicate ${kind} name "${name}"${firstPos && sources[j] !== sources[k] ? ` (first from line ${firstPos.line})` : ''}`);
+  });
+}
