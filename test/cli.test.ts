@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it, type ExpectStatic } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { prepareScenario } from '../src/scenario/index.js';
+import { formatIssue, InputError } from '../src/util/errors.js';
 import { orchsim, orchsimAll, SMALL_SCENARIO } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-cli-'));
@@ -13,9 +15,8 @@ writeFileSync(SMALL, `${SMALL_SCENARIO}  - type: batch
     requests: { cpu: { choice: [1, 2] }, memory: 2Gi }
 `);
 
-/** `check` is the test's own expect in concurrent tests. */
-function expectNoStack(stderr: string, check: ExpectStatic = expect): void {
-  check(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+function expectNoStack(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
 }
 
 describe('orchsim run', () => {
@@ -62,15 +63,31 @@ describe('bad input: exit 2, the position, never a stack trace', () => {
     ['bad YAML', 'cluster: {\n  pools: [\n', /bad\.yaml:\d+:\d+: invalid YAML/],
     ['not a mapping', '- just\n- a list\n', /bad\.yaml:1: expected a scenario/],
   ];
-  // Concurrent: each case is a CLI start (about a second) and writes its own file.
-  it.concurrent.for(cases)('%s', async ([name, text, message], { expect }) => {
+  // In-process: prepareScenario is what `run` calls first, and the CLI prints these issue lines
+  // as they are; the CLI itself runs the first case here and the corpus' cases (bad-input.test).
+  it.each(cases)('%s (in-process)', (name, text, message) => {
     const f = join(dir, name.replace(/ /g, '-'), 'bad.yaml');
     mkdirSync(dirname(f));
     writeFileSync(f, text);
+    let error: unknown;
+    try {
+      prepareScenario(f);
+    } catch (e) {
+      error = e;
+    }
+    expect(error, `${name} was accepted`).toBeInstanceOf(InputError);
+    expect((error as InputError).issues.map(formatIssue).join('\n')).toMatch(message);
+  });
+
+  it(`${cases[0]![0]} through the CLI: exit 2, the issue line, nothing on stdout`, async () => {
+    const [, text, message] = cases[0]!;
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, text);
     const r = await orchsim('run', f);
     expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: invalid input\n/);
     expect(r.stderr).toMatch(message);
-    expectNoStack(r.stderr, expect);
+    expectNoStack(r.stderr);
     expect(r.stdout).toBe('');
   });
 
