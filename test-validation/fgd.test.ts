@@ -3,7 +3,6 @@
  * check values of sections 5 and 8. Runs the real command on the real default trace: about a
  * minute with 2 workers. Skipped, with a message, when ../shared/data is absent.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +12,7 @@ import { FGD_POLICIES, prepareExperiment, PUBLISHED_DEFAULT } from '../src/exper
 import { FragmentationModel, typicalPodGroups } from '../src/schedulers/plugins/fgd.js';
 import { readTextFile } from '../src/util/files.js';
 import { readOpenbNodes, readOpenbPods } from '../src/workloads/openb.js';
+import { run } from '../test/helpers/cli.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = process.env.ORCHSIM_DATA ?? resolve(ROOT, '../shared/data');
@@ -51,10 +51,10 @@ describe.skipIf(!have)('FGD check values (FGD.md sections 5 and 8)', () => {
 
 describe.skipIf(!have)('FGD experiment on the default trace, seeds 42..51, tune 1.3 (FGD.md section 8)', () => {
   let result: { policies: Record<string, { allocation: Record<string, number>; fragmentation: Record<string, number> }> };
-  beforeAll(() => {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-    const r = spawnSync(process.execPath, ['dist/cli/main.js', 'experiment', 'fgd', '--nodes', NODES, '--pods', PODS, '--seeds', '42-51', '--tune', '1.3', '--workers', '2', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`experiment failed: ${r.stderr}`);
+  // dist/ is built by the global setup (test/global-setup.ts).
+  beforeAll(async () => {
+    const r = await run(process.execPath, ['dist/cli/main.js', 'experiment', 'fgd', '--nodes', NODES, '--pods', PODS, '--seeds', '42-51', '--tune', '1.3', '--workers', '2', '--json'], { cwd: ROOT });
+    if (r.code !== 0) throw new Error(`experiment failed: ${r.stderr}`);
     result = JSON.parse(r.stdout);
   }, 600_000);
 
@@ -85,10 +85,9 @@ describe.skipIf(!have)('FGD experiment on the default trace, seeds 42..51, tune 
  */
 describe.skipIf(!have)('FGD experiment golden (seeds 42, 43)', () => {
   const GOLDEN = join(ROOT, 'test/golden/fgd.json');
-  it('experiment fgd --json is unchanged', () => {
-    execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-    const r = spawnSync(process.execPath, ['dist/cli/main.js', 'experiment', 'fgd', '--nodes', NODES, '--pods', PODS, '--seeds', '42,43', '--workers', '2', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    expect(r.status, r.stderr).toBe(0);
+  it('experiment fgd --json is unchanged', async () => {
+    const r = await run(process.execPath, ['dist/cli/main.js', 'experiment', 'fgd', '--nodes', NODES, '--pods', PODS, '--seeds', '42,43', '--workers', '2', '--json'], { cwd: ROOT });
+    expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as { trace: Record<string, unknown> };
     delete json.trace.nodes;
     delete json.trace.pods;

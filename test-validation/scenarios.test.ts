@@ -5,23 +5,32 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { prepareScenario, runPrepared, type RunResult } from '../src/scenario/index.js';
+import type { RunResult } from '../src/scenario/index.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = resolve(ROOT, '../shared/data');
 const have = existsSync(join(DATA, 'openb')) && existsSync(join(DATA, 'swf'));
 if (!have) console.warn(`test-validation: ${DATA} not found, skipping the trace scenarios`);
 
-const run = (file: string, profile?: string): RunResult => runPrepared(prepareScenario(join(ROOT, 'scenarios/traces', file), { profile })).result;
+/** Runs a trace scenario in a worker thread (helpers/run-scenario-worker.mjs), so this worker stays responsive. */
+function run(file: string, options: { profile?: string; queue?: 'fifo' } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./helpers/run-scenario-worker.mjs', import.meta.url), { workerData: { file: join(ROOT, 'scenarios/traces', file), ...options } });
+    worker.once('message', (result: RunResult) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the worker running ${file} exited with ${code} before answering`)));
+  });
+}
 
 describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
   it('each file has a story check here', () => {
     expect(readdirSync(join(ROOT, 'scenarios/traces')).sort()).toEqual(['azure-inference.yaml', 'lanl-replay.yaml', 'openb-replay.yaml', 'sdsc-sp2.yaml', 'uptime-replay.yaml']);
   });
 
-  it('azure-inference: the bursty LLM trace drives the HPA and the GPU pool, and bursts cost dropped requests', () => {
-    const r = run('azure-inference.yaml');
+  it('azure-inference: the bursty LLM trace drives the HPA and the GPU pool, and bursts cost dropped requests', async () => {
+    const r = await run('azure-inference.yaml');
     const a = r.metrics.autoscaling!;
     const chat = a.services[0]!;
     // 19,366 requests an hour x 4 x 6 hours, within the integration's rounding.
@@ -33,16 +42,16 @@ describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
     expect(a.pools[0]!.nodes.max).toBeGreaterThan(2);
   });
 
-  it('openb-replay: every pod of the default trace is placed on its own cluster, with its own times', () => {
-    const r = run('openb-replay.yaml');
+  it('openb-replay: every pod of the default trace is placed on its own cluster, with its own times', async () => {
+    const r = await run('openb-replay.yaml');
     expect(r.cluster.nodes).toBe(1213);
     expect(r.cluster.allocatable.gpu).toBe(6212);
     expect(r.metrics.pods.submitted).toBe(8152);
     expect(r.metrics.pods.scheduled).toBe(8152);
   });
 
-  it('lanl-replay: a year of system 20 failures, detected and recovered with Kubernetes timings', () => {
-    const r = run('lanl-replay.yaml');
+  it('lanl-replay: a year of system 20 failures, detected and recovered with Kubernetes timings', async () => {
+    const r = await run('lanl-replay.yaml');
     const inc = r.metrics.incidents;
     expect(inc.nodeFailures).toBeGreaterThan(500);
     expect(inc.open).toBe(0);
@@ -51,16 +60,16 @@ describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
     expect(inc.lostCpuHours).toBeGreaterThan(0);
   });
 
-  it('uptime-replay: user-reported outages take fractions of the hosts down', () => {
-    const r = run('uptime-replay.yaml');
+  it('uptime-replay: user-reported outages take fractions of the hosts down', async () => {
+    const r = await run('uptime-replay.yaml');
     expect(r.metrics.incidents.count).toBeGreaterThan(10);
     expect(r.metrics.availability[0]!.availability).toBeLessThan(1);
   });
 
-  it('sdsc-sp2: the Kubernetes queue cuts the mean wait but lets the widest jobs starve longer than FIFO', () => {
-    const kube = prepareScenario(join(ROOT, 'scenarios/traces/sdsc-sp2.yaml'));
-    const k = runPrepared(kube).result.metrics.pendingSeconds;
-    const f = runPrepared({ ...kube, resolved: { ...kube.resolved, queue: 'fifo' } }).result.metrics.pendingSeconds;
+  it('sdsc-sp2: the Kubernetes queue cuts the mean wait but lets the widest jobs starve longer than FIFO', async () => {
+    const [kube, fifo] = await Promise.all([run('sdsc-sp2.yaml'), run('sdsc-sp2.yaml', { queue: 'fifo' })]);
+    const k = kube.metrics.pendingSeconds;
+    const f = fifo.metrics.pendingSeconds;
     expect(k.mean).toBeLessThan(f.mean / 2);
     expect(k.max).toBeGreaterThan(f.max);
   });

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { orchsim, SMALL_SCENARIO } from './helpers/cli.js';
+import { prepareScenario } from '../src/scenario/index.js';
+import { formatIssue, InputError } from '../src/util/errors.js';
+import { orchsim, orchsimAll, SMALL_SCENARIO } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-cli-'));
 const SMALL = join(dir, 'small.yaml');
@@ -18,8 +20,8 @@ function expectNoStack(stderr: string): void {
 }
 
 describe('orchsim run', () => {
-  it('runs the built-in default scenario and prints a summary', () => {
-    const r = orchsim('run');
+  it('runs the built-in default scenario and prints a summary', async () => {
+    const r = await orchsim('run');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^orchsim run: default \(seed 42, profile default/);
     expect(r.stdout).toMatch(/cluster\s+300 nodes/);
@@ -27,9 +29,9 @@ describe('orchsim run', () => {
     expect(r.stdout).toMatch(/pending time mean/);
   });
 
-  it('--json prints the documented result fields; --out writes result.json and timeseries.csv', () => {
+  it('--json prints the documented result fields; --out writes result.json and timeseries.csv', async () => {
     const out = join(dir, 'out');
-    const r = orchsim('run', SMALL, '--json', '--out', out);
+    const r = await orchsim('run', SMALL, '--json', '--out', out);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result).toMatchObject({ scenario: 'small', seed: 3, profile: 'default' });
@@ -42,12 +44,14 @@ describe('orchsim run', () => {
     expect(csv).toHaveLength(1 + 13); // samples at 0, 10m, ..., 2h
   });
 
-  it('--seed and --profile override the scenario, and the same seed gives byte-identical JSON', () => {
-    const a = orchsim('run', SMALL, '--json', '--seed', '9', '--profile', 'binpack');
-    const b = orchsim('run', SMALL, '--json', '--seed', '9', '--profile', 'binpack');
-    expect(a.code).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({ seed: 9, profile: 'binpack' });
-    expect(a.stdout).toBe(b.stdout);
+  it('--seed and --profile override the scenario, and the same seed gives byte-identical JSON', async () => {
+    const [a, b] = await orchsimAll([
+      ['run', SMALL, '--json', '--seed', '9', '--profile', 'binpack'],
+      ['run', SMALL, '--json', '--seed', '9', '--profile', 'binpack'],
+    ]);
+    expect(a!.code).toBe(0);
+    expect(JSON.parse(a!.stdout)).toMatchObject({ seed: 9, profile: 'binpack' });
+    expect(a!.stdout).toBe(b!.stdout);
   });
 });
 
@@ -59,49 +63,68 @@ describe('bad input: exit 2, the position, never a stack trace', () => {
     ['bad YAML', 'cluster: {\n  pools: [\n', /bad\.yaml:\d+:\d+: invalid YAML/],
     ['not a mapping', '- just\n- a list\n', /bad\.yaml:1: expected a scenario/],
   ];
-  it.each(cases)('%s', (_name, text, message) => {
+  // In-process: prepareScenario is what `run` calls first, and the CLI prints these issue lines
+  // as they are; the CLI itself runs the first case here and the corpus' cases (bad-input.test).
+  it.each(cases)('%s (in-process)', (name, text, message) => {
+    const f = join(dir, name.replace(/ /g, '-'), 'bad.yaml');
+    mkdirSync(dirname(f));
+    writeFileSync(f, text);
+    let error: unknown;
+    try {
+      prepareScenario(f);
+    } catch (e) {
+      error = e;
+    }
+    expect(error, `${name} was accepted`).toBeInstanceOf(InputError);
+    expect((error as InputError).issues.map(formatIssue).join('\n')).toMatch(message);
+  });
+
+  it(`${cases[0]![0]} through the CLI: exit 2, the issue line, nothing on stdout`, async () => {
+    const [, text, message] = cases[0]!;
     const f = join(dir, 'bad.yaml');
     writeFileSync(f, text);
-    const r = orchsim('run', f);
+    const r = await orchsim('run', f);
     expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: invalid input\n/);
     expect(r.stderr).toMatch(message);
     expectNoStack(r.stderr);
     expect(r.stdout).toBe('');
   });
 
-  it('a missing file, an unknown profile, a bad seed and an unknown option', () => {
-    for (const args of [['run', join(dir, 'nope.yaml')], ['run', SMALL, '--profile', 'fastest'], ['run', '--seed', 'abc'], ['run', '--frobnicate'], ['validate']]) {
-      const r = orchsim(...args);
-      expect(r.code, args.join(' ')).toBe(2);
+  it('a missing file, an unknown profile, a bad seed and an unknown option', async () => {
+    const argLists = [['run', join(dir, 'nope.yaml')], ['run', SMALL, '--profile', 'fastest'], ['run', '--seed', 'abc'], ['run', '--frobnicate'], ['validate']];
+    const results = await orchsimAll(argLists);
+    results.forEach((r, i) => {
+      expect(r.code, argLists[i]!.join(' ')).toBe(2);
       expectNoStack(r.stderr);
-    }
+    });
   });
 
-  it('does not touch an existing --out directory when the input is bad', () => {
+  it('does not touch an existing --out directory when the input is bad', async () => {
     const out = join(dir, 'keep');
-    expect(orchsim('run', SMALL, '--out', out).code).toBe(0);
+    expect((await orchsim('run', SMALL, '--out', out)).code).toBe(0);
     const before = readFileSync(join(out, 'result.json'), 'utf8');
     writeFileSync(join(dir, 'broken.yaml'), 'cluster: 3\n');
-    expect(orchsim('run', join(dir, 'broken.yaml'), '--out', out).code).toBe(2);
+    expect((await orchsim('run', join(dir, 'broken.yaml'), '--out', out)).code).toBe(2);
     expect(readFileSync(join(out, 'result.json'), 'utf8')).toBe(before);
     expect(existsSync(join(out, '.result.json.tmp'))).toBe(false);
   });
 });
 
 describe('orchsim validate and profiles', () => {
-  it('validate reports a valid scenario', () => {
-    const r = orchsim('validate', SMALL);
+  it('validate reports a valid scenario', async () => {
+    const r = await orchsim('validate', SMALL);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/valid \(6 nodes, 2 workloads, profile default\)/);
   });
-  it('profiles lists the built-in profiles and plugins', () => {
-    const r = orchsim('profiles');
-    expect(r.code).toBe(0);
-    for (const name of ['default', 'binpack', 'spread', 'random', 'first-fit', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']) expect(r.stdout).toContain(name);
-    expect(JSON.parse(orchsim('profiles', '--json').stdout).profiles).toHaveLength(5);
+  it('profiles lists the built-in profiles and plugins', async () => {
+    const [r, json] = await orchsimAll([['profiles'], ['profiles', '--json']]);
+    expect(r!.code).toBe(0);
+    for (const name of ['default', 'binpack', 'spread', 'random', 'first-fit', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']) expect(r!.stdout).toContain(name);
+    expect(JSON.parse(json!.stdout).profiles).toHaveLength(5);
   });
-  it('--help shows examples', () => {
-    const r = orchsim('run', '--help');
+  it('--help shows examples', async () => {
+    const r = await orchsim('run', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Examples:');
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { sweepPlan } from '../src/experiments/plans.js';
-import { orchsim } from './helpers/cli.js';
+import { orchsimAll } from './helpers/cli.js';
 
 // The shipped deployment files: checked for the things that make a sharded sweep come out whole.
 
@@ -161,21 +161,21 @@ describe('deploy/kubernetes orchsim-scheduler', () => {
     expect(portOf(container('orchsim'), http.targetPort)).toBe(Number(flagValue(orchsimArgs(), '--port')));
   });
 
-  it('orchsim runs the image from the Dockerfile with arguments `orchsim serve --help` lists', () => {
+  it('orchsim runs the image from the Dockerfile with arguments `orchsim serve --help` lists', async () => {
     const c = container('orchsim');
     expect(c.image).toMatch(/^orchsim:/);
     expect(c.command).toBeUndefined(); // the image's ENTRYPOINT runs the CLI
     const args = orchsimArgs();
     expect(args[0]).toBe('serve');
-    const help = orchsim('serve', '--help');
-    expect(help.code).toBe(0);
-    const known = new Set([...help.stdout.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!));
+    const [help, profiles] = await orchsimAll([['serve', '--help'], ['profiles']]);
+    expect(help!.code).toBe(0);
+    const known = new Set([...help!.stdout.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!));
     expect(known.has('--port')).toBe(true); // the pattern reads the help at all
     const flags = args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!);
     expect(flags).toContain('--in-cluster');
     expect(flags.filter((f) => !known.has(f)), 'flags serve does not know').toEqual([]);
     const profile = flagValue(args, '--profile')!;
-    expect(orchsim('profiles').stdout).toMatch(new RegExp(`^  ${profile} `, 'm'));
+    expect(profiles!.stdout).toMatch(new RegExp(`^  ${profile} `, 'm'));
   });
 
   it('both containers run as non-root on a read-only root filesystem without privilege escalation', () => {

@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { prepareScenario } from '../../src/scenario/index.js';
 import { formatIssue, InputError } from '../../src/util/errors.js';
 import { MAX_YAML_ALIAS_VALUES, readLimitedText, yamlAliasIssue } from '../../src/workloads/input-limits.js';
-import { orchsim, orchsimAsync } from '../helpers/cli.js';
+import { orchsim, orchsimAll } from '../helpers/cli.js';
 
 /**
  * The bad-input corpus (test/fixtures/bad-input, issue 8): malformed scenarios, manifests and
@@ -68,13 +68,8 @@ describe('bad-input corpus', () => {
 
   it('through the CLI: exit 2, the position, no stack trace, nothing on stdout', async () => {
     const chosen = cases.filter((c) => c.cli);
-    const results = new Map<Case, Awaited<ReturnType<typeof orchsimAsync>>>();
-    // A few at a time: each CLI start costs about a second of CPU.
-    const queue = [...chosen];
-    const worker = async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) results.set(c, await orchsimAsync(c.command, join(DIR, c.file)));
-    };
-    await Promise.all(Array.from({ length: Math.max(2, Math.min(4, availableParallelism())) }, worker));
+    const all = await orchsimAll(chosen.map((c) => [c.command, join(DIR, c.file)]));
+    const results = new Map(chosen.map((c, i) => [c, all[i]!]));
     for (const c of chosen) {
       const r = results.get(c)!;
       expect(r.code, `${c.file}: ${r.stderr}`).toBe(2);
@@ -87,13 +82,13 @@ describe('bad-input corpus', () => {
 });
 
 describe('input size limits', () => {
-  it('a device that never ends is refused at the scenario size limit, a directory as not a file', () => {
+  it('a device that never ends is refused at the scenario size limit, a directory as not a file', async () => {
     if (existsSync('/dev/zero')) {
-      const r = orchsim('validate', '/dev/zero');
+      const r = await orchsim('validate', '/dev/zero');
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/\/dev\/zero: is larger than the limit of 16 MiB for scenario and sweep files/);
     }
-    const r = orchsim('run', DIR);
+    const r = await orchsim('run', DIR);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/is a directory, expected a scenario file/);
     expect(r.stdout).toBe('');

@@ -4,7 +4,10 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orchsim } from '../helpers/cli.js';
+import { startServe, type ServeCliOptions } from '../../src/cli/serve.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../../src/runtime/defaults.js';
+import { formatIssue, InputError } from '../../src/util/errors.js';
+import { orchsim, orchsimAll } from '../helpers/cli.js';
 import { nodeList, v1Node, v1Pod } from '../helpers/extender.js';
 import { FakeApiServer } from '../helpers/fake-apiserver.js';
 
@@ -42,32 +45,53 @@ describe('orchsim serve', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('--help says what the extender knows without --kubeconfig', () => {
-    const r = orchsim('serve', '--help');
+  it('--help says what the extender knows without --kubeconfig', async () => {
+    const r = await orchsim('serve', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Without --kubeconfig/);
     expect(r.stdout).toMatch(/never the pods running on them/);
     expect(r.stdout).toMatch(/--host <address>.*\n?.*loopback/);
   });
 
-  it('bad input exits 2 with a message, never a stack', () => {
-    for (const [args, message] of [
-      [['--profile', 'nope'], /unknown profile "nope"/],
-      [['--plugin', join(dir, 'missing.js')], /missing\.js: no such file/],
-      [['--tls-cert', join(dir, 'cert.pem')], /TLS needs both --tls-cert and --tls-key/],
-      [['--kubeconfig', join(dir, 'no-kubeconfig')], /no-kubeconfig/],
-      [['--port', '99999'], /port number/],
-      [['--kubeconfig', join(dir, 'k'), '--in-cluster'], /either --kubeconfig or --in-cluster, not both/],
-      [['--enable-bind'], /bind needs --kubeconfig or --in-cluster/],
-      [['--tls-cert', 'package.json', '--tls-key', 'package.json'], /package\.json.*not a usable PEM certificate/],
+  it('bad input: an InputError naming what is wrong (in-process, through startServe)', async () => {
+    const cases: [Partial<ServeCliOptions>, RegExp][] = [
+      [{ profile: 'nope' }, /unknown profile "nope"/],
+      [{ plugin: join(dir, 'missing.js') }, /missing\.js: no such file/],
+      [{ tlsCert: join(dir, 'cert.pem') }, /TLS needs both --tls-cert and --tls-key/],
+      [{ kubeconfig: join(dir, 'no-kubeconfig') }, /no-kubeconfig/],
+      [{ kubeconfig: join(dir, 'k'), inCluster: true }, /either --kubeconfig or --in-cluster, not both/],
+      [{ enableBind: true }, /bind needs --kubeconfig or --in-cluster/],
+      [{ tlsCert: 'package.json', tlsKey: 'package.json' }, /package\.json.*not a usable PEM certificate/],
       // Outside a pod (where the tests run), --in-cluster names what is missing.
-      ...(process.env['KUBERNETES_SERVICE_HOST'] ? [] : [[['--in-cluster'], /not running in a pod/] as const]),
-    ] as const) {
-      const r = orchsim('serve', ...args);
+      ...(process.env['KUBERNETES_SERVICE_HOST'] ? [] : [[{ inCluster: true }, /not running in a pod/] as [Partial<ServeCliOptions>, RegExp]]),
+    ];
+    for (const [opts, message] of cases) {
+      const options: ServeCliOptions = { host: DEFAULT_HOST, port: 0, seed: 0, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS / 1000, ...opts };
+      let error: unknown;
+      try {
+        const { server, cache } = await startServe(options, () => {});
+        await Promise.all([cache?.stop(), server.close()]);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(opts)).toBeInstanceOf(InputError);
+      expect((error as InputError).issues.map(formatIssue).join('\n')).toMatch(message);
+    }
+  });
+
+  it('bad input exits 2 with a message, never a stack (an option the parser refuses, an InputError from startServe)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--port', '99999'], /port number/],
+      [['--profile', 'nope'], /unknown profile "nope"/],
+      [['--kubeconfig', join(dir, 'no-kubeconfig')], /no-kubeconfig/],
+    ];
+    const results = await orchsimAll(cases.map(([args]) => ['serve', ...args]));
+    cases.forEach(([args, message], i) => {
+      const r = results[i]!;
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
-    }
+    });
   });
 
   it('serves a built-in profile without a cache: nodes look empty', async () => {

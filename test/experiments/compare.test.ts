@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeInto, planTasks, setPaths, shardTasks } from '../../src/experiments/compare.js';
 import { comparePlan, sweepPlan } from '../../src/experiments/plans.js';
 import { InputError } from '../../src/util/errors.js';
-import { orchsim, SMALL_SCENARIO } from '../helpers/cli.js';
+import { orchsim, orchsimAll, orchsimSteps, SMALL_SCENARIO, type Step } from '../helpers/cli.js';
 
 
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-compare-'));
@@ -76,13 +75,12 @@ describe('experiment plans', () => {
 });
 
 describe('orchsim compare', () => {
-  it('gives byte-identical results.json and runs.jsonl with 1 and 2 workers; a rerun resumes without running', () => {
+  it('gives byte-identical results.json and runs.jsonl with 1 and 2 workers; a rerun resumes without running', async () => {
     const one = join(dir, 'c1');
     const two = join(dir, 'c2');
-    const a = orchsim('compare', SMALL, '--workers', '1', '--out', one);
+    const [a, b] = await Promise.all([orchsim('compare', SMALL, '--workers', '1', '--out', one), orchsim('compare', SMALL, '--workers', '2', '--out', two, '--json')]);
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/spread - binpack|binpack - spread/);
-    const b = orchsim('compare', SMALL, '--workers', '2', '--out', two, '--json');
     expect(b.code).toBe(0);
     expect(read(join(one, 'results.json'))).toBe(read(join(two, 'results.json')));
     expect(read(join(one, 'runs.jsonl'))).toBe(read(join(two, 'runs.jsonl')));
@@ -96,21 +94,24 @@ describe('orchsim compare', () => {
     const fewer = cpu.differences.find((d: { arm: string }) => d.arm === 'small-nodes');
     expect(fewer.mean).toBeGreaterThan(0);
     expect(fewer.significant).toBe(true);
-    const again = orchsim('compare', SMALL, '--workers', '2', '--out', one);
+    const again = await orchsim('compare', SMALL, '--workers', '2', '--out', one);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/0 runs in .*; 9 finished runs found/);
     expect(read(join(one, 'results.json'))).toBe(read(join(two, 'results.json')));
   });
 
-  it('refuses an --out directory holding another experiment, and bad input, with exit 2 and no stack', () => {
+  it('refuses an --out directory holding another experiment, and bad input, with exit 2 and no stack', async () => {
     const out = join(dir, 'c3');
-    expect(orchsim('compare', SMALL, '--profiles', 'default,binpack', '--seeds', '2', '--out', out).code).toBe(0);
+    const [first, unknown] = await Promise.all([
+      orchsim('compare', SMALL, '--profiles', 'default,binpack', '--seeds', '2', '--out', out),
+      orchsim('compare', SMALL, '--profiles', 'default,nosuch'),
+    ]);
+    expect(first.code).toBe(0);
     const before = read(join(out, 'runs.jsonl'));
-    const other = orchsim('compare', SMALL, '--profiles', 'default,random', '--seeds', '2', '--out', out);
+    const other = await orchsim('compare', SMALL, '--profiles', 'default,random', '--seeds', '2', '--out', out);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/holds the runs of another experiment/);
     expect(read(join(out, 'runs.jsonl'))).toBe(before);
-    const unknown = orchsim('compare', SMALL, '--profiles', 'default,nosuch');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/nosuch/);
     expect(unknown.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
@@ -118,34 +119,40 @@ describe('orchsim compare', () => {
 });
 
 describe('orchsim sweep and merge', () => {
-  it('merged shards are byte-identical to an unsharded run', () => {
-    const whole = join(dir, 'whole');
-    expect(orchsim('sweep', SWEEP, '--out', whole, '--workers', '2').code).toBe(0);
+  /** An uninterrupted, unsharded sweep with 1 worker: what every other way of running it must give. */
+  const whole = join(dir, 'whole');
+  /** The steps (files written, runs appended) the uninterrupted sweep took. */
+  let steps: Step[];
+  beforeAll(async () => {
+    const r = await orchsimSteps(undefined, 'sweep', SWEEP, '--out', whole, '--workers', '1');
+    expect(r.code, r.stderr).toBe(0);
+    steps = r.steps;
+  });
+
+  it('merged shards are byte-identical to an unsharded run', async () => {
     const shardDirs = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+    const shards = await orchsimAll(shardDirs.map((d, i) => ['sweep', SWEEP, '--out', d, '--shard', String(i), '--shards', '3', '--workers', '1']));
     shardDirs.forEach((d, i) => {
-      const r = orchsim('sweep', SWEEP, '--out', d, '--shard', String(i), '--shards', '3', '--workers', '1');
-      expect(r.code).toBe(0);
+      expect(shards[i]!.code).toBe(0);
       expect(existsSync(join(d, 'results.json'))).toBe(false);
     });
     const merged = join(dir, 'merged');
-    const m = orchsim('merge', '--out', merged, ...shardDirs);
+    // A missing shard is an error naming what is missing.
+    const [m, partial] = await Promise.all([orchsim('merge', '--out', merged, ...shardDirs), orchsim('merge', '--out', join(dir, 'partial'), shardDirs[0]!, shardDirs[1]!)]);
     expect(m.code).toBe(0);
     for (const f of ['plan.json', 'runs.jsonl', 'results.json']) expect(read(join(merged, f))).toBe(read(join(whole, f)));
-    // A missing shard is an error naming what is missing.
-    const partial = orchsim('merge', '--out', join(dir, 'partial'), shardDirs[0]!, shardDirs[1]!);
     expect(partial.code).toBe(2);
     expect(partial.stderr).toMatch(/run\(s\) of the plan are in no shard/);
   });
 
-  it('a sweep cut off mid-write and rerun ends with each run exactly once, as an uninterrupted one', () => {
-    const whole = join(dir, 'whole-2');
-    expect(orchsim('sweep', SWEEP, '--out', whole, '--workers', '1').code).toBe(0);
+  it('a sweep cut off mid-write and rerun with 2 workers ends with each run exactly once, as an uninterrupted one', async () => {
+    // As if killed while appending the 6th line: the finished sweep's files, with 5 whole lines
+    // and half of the next in runs.jsonl.
     const cut = join(dir, 'cut');
-    expect(orchsim('sweep', SWEEP, '--out', cut, '--workers', '1').code).toBe(0);
-    // As if killed while appending the 6th line: 5 whole lines and half of the next.
+    cpSync(whole, cut, { recursive: true });
     const lines = read(join(cut, 'runs.jsonl')).split('\n');
     writeFileSync(join(cut, 'runs.jsonl'), lines.slice(0, 5).join('\n') + '\n' + lines[5]!.slice(0, 40));
-    const r = orchsim('sweep', SWEEP, '--out', cut, '--workers', '2');
+    const r = await orchsim('sweep', SWEEP, '--out', cut, '--workers', '2');
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/7 runs in .*, 5 already done/);
     const got = ids(join(cut, 'runs.jsonl'));
@@ -157,25 +164,19 @@ describe('orchsim sweep and merge', () => {
 
   it('a sweep killed (SIGKILL) mid-way and restarted ends with each run exactly once', async () => {
     const out = join(dir, 'killed');
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'sweep', SWEEP, '--out', out, '--workers', '1'], { stdio: 'ignore' });
     const runs = join(out, 'runs.jsonl');
-    // Kill it once some runs (not all) are written.
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        const n = existsSync(runs) ? read(runs).split('\n').filter(Boolean).length : 0;
-        if (n >= 2 || child.exitCode !== null) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 5);
-    });
-    await new Promise((resolve) => child.once('exit', resolve));
-    const r = orchsim('sweep', SWEEP, '--out', out, '--workers', '2');
+    // Killed just before it appends its third run to runs.jsonl.
+    const appends = steps.flatMap((s, i) => (s.op === 'append' ? [i + 1] : []));
+    expect(appends).toHaveLength(12);
+    const killed = await orchsimSteps(appends[2], 'sweep', SWEEP, '--out', out, '--workers', '1');
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(ids(runs)).toHaveLength(2);
+    const r = await orchsim('sweep', SWEEP, '--out', out, '--workers', '2');
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/10 runs in .*, 2 already done/);
     const got = ids(runs);
     expect(got).toHaveLength(12);
     expect(new Set(got).size).toBe(12);
-    expect(read(join(out, 'results.json'))).toBe(read(join(dir, 'whole', 'results.json')));
+    expect(read(join(out, 'results.json'))).toBe(read(join(whole, 'results.json')));
   });
 });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bucketCurve, prepareExperiment, roundHalfEven, runFgdExperiment, summarize, tunedOrder } from '../../src/experiments/fgd.js';
 import type { RandomStream } from '../../src/util/random.js';
 import { readOpenbNodes, readOpenbPods } from '../../src/workloads/openb.js';
+import { orchsimAll } from '../helpers/cli.js';
 
 /** A stream that returns the given values in turn (then 0). */
 const scripted = (values: number[]): RandomStream => {
@@ -88,30 +88,33 @@ describe('orchsim experiment fgd (CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'orchsim-fgd-'));
   writeFileSync(join(dir, 'nodes.csv'), NODES);
   writeFileSync(join(dir, 'pods.csv'), PODS);
-  const run = (...args: string[]) => spawnSync(process.execPath, ['dist/cli/main.js', 'experiment', 'fgd', '--nodes', join(dir, 'nodes.csv'), '--pods', join(dir, 'pods.csv'), ...args], { encoding: 'utf8' });
+  const fgd = (...args: string[]) => ['experiment', 'fgd', '--nodes', join(dir, 'nodes.csv'), '--pods', join(dir, 'pods.csv'), ...args];
 
-  it('gives byte-identical JSON with 1 and 2 workers, and writes curves and a chart', () => {
-    const one = run('--seeds', '1-4', '--workers', '1', '--json');
-    const two = run('--seeds', '1-4', '--workers', '2', '--json', '--out', join(dir, 'out'));
-    expect(one.status).toBe(0);
-    expect(two.stdout).toBe(one.stdout);
-    const json = JSON.parse(one.stdout);
+  it('gives byte-identical JSON with 1 and 2 workers, and writes curves and a chart', async () => {
+    const [one, two] = await orchsimAll([fgd('--seeds', '1-4', '--workers', '1', '--json'), fgd('--seeds', '1-4', '--workers', '2', '--json', '--out', join(dir, 'out'))]);
+    expect(one!.code).toBe(0);
+    expect(two!.stdout).toBe(one!.stdout);
+    const json = JSON.parse(one!.stdout);
     for (const p of ['Random', 'DotProd', 'GpuClustering', 'GpuPacking', 'BestFit', 'FGD']) {
       expect(typeof json.policies[p].allocation['100']).toBe('number');
       expect(json.policies[p].fragmentation).toHaveProperty('130');
     }
-    expect(readFileSync(join(dir, 'out', 'result.json'), 'utf8')).toBe(one.stdout);
+    expect(readFileSync(join(dir, 'out', 'result.json'), 'utf8')).toBe(one!.stdout);
     expect(readFileSync(join(dir, 'out', 'curves-per-seed.csv'), 'utf8').split('\n')[0]).toBe('policy,seed,arrived_pct,allocation_pct,fragmentation_pct');
     expect(readFileSync(join(dir, 'out', 'allocation.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it('bad input: a malformed row, an unknown policy, a bad seed range -> exit 2, no stack', () => {
+  it('bad input: a malformed row, an unknown policy, a bad seed range -> exit 2, no stack', async () => {
     writeFileSync(join(dir, 'bad.csv'), NODES + 'node-c,abc,1,1,A10\n');
-    const bad = spawnSync(process.execPath, ['dist/cli/main.js', 'experiment', 'fgd', '--nodes', join(dir, 'bad.csv'), '--pods', join(dir, 'pods.csv')], { encoding: 'utf8' });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/bad\.csv:4/);
-    expect(bad.stderr).not.toMatch(/\n\s+at /);
-    expect(run('--policies', 'Best').status).toBe(2);
-    expect(run('--seeds', '9-3').status).toBe(2);
+    const [bad, policy, seeds] = await orchsimAll([
+      ['experiment', 'fgd', '--nodes', join(dir, 'bad.csv'), '--pods', join(dir, 'pods.csv')],
+      fgd('--policies', 'Best'),
+      fgd('--seeds', '9-3'),
+    ]);
+    expect(bad!.code).toBe(2);
+    expect(bad!.stderr).toMatch(/bad\.csv:4/);
+    expect(bad!.stderr).not.toMatch(/\n\s+at /);
+    expect(policy!.code).toBe(2);
+    expect(seeds!.code).toBe(2);
   });
 });

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFilesAtomically } from '../../src/report/files.js';
-import { orchsim, SMALL_SCENARIO } from '../helpers/cli.js';
+import { orchsim, orchsimSteps, SMALL_SCENARIO } from '../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {
@@ -39,48 +38,58 @@ describe('writeFilesAtomically', () => {
 });
 
 describe('no loss when a run is killed', () => {
-  it('run --out killed at any moment leaves each file either the previous complete one or the new one', async () => {
+  it('run --out killed at any step of its writes leaves each file either the previous complete one or the new one', async () => {
     const scenario = join(dir, 'small.yaml');
     writeFileSync(scenario, SMALL_SCENARIO);
     const out = join(dir, 'run-out');
-    const first = orchsim('run', scenario, '--out', out);
+    const first = await orchsim('run', scenario, '--out', out);
     expect(first.code).toBe(0);
     const good = Object.fromEntries(listAll(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
     // The run the kills interrupt, with another seed so its files differ; run once to the end
-    // elsewhere to know its complete files.
+    // elsewhere to know its complete files and the steps it writes them in.
     const other = join(dir, 'run-other');
-    const t0 = performance.now();
-    expect(orchsim('run', scenario, '--seed', '99', '--out', other).code).toBe(0);
-    const runMs = performance.now() - t0;
+    const whole = await orchsimSteps(undefined, 'run', scenario, '--seed', '99', '--out', other);
+    expect(whole.code).toBe(0);
     const next = Object.fromEntries(listAll(other).map((f) => [f, readFileSync(join(other, f), 'utf8')]));
+    expect(Object.keys(next)).toEqual(Object.keys(good));
     expect(next['result.json']).not.toBe(good['result.json']);
-    // Kills spread over the run's own duration on this machine, the last ones near its end,
-    // where the files are written.
-    const kills = [0.2, 0.4, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95].map((f) => Math.round(f * runMs));
-    let killed = 0;
-    for (const ms of kills) {
-      await new Promise<void>((resolve) => {
-        const child = spawn(process.execPath, ['dist/cli/main.js', 'run', scenario, '--seed', '99', '--out', out], { stdio: 'ignore' });
-        const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-        child.on('exit', (_code, signal) => {
-          clearTimeout(timer);
-          if (signal === 'SIGKILL') killed++;
-          resolve();
-        });
-      });
-      for (const f of listAll(out)) {
+    // Every file to a temporary name first, then the renames: the steps a kill can fall between.
+    const n = Object.keys(good).length;
+    expect(whole.steps.map((s) => s.op)).toEqual([...Array<string>(n).fill('write'), ...Array<string>(n).fill('rename')]);
+    const renamed = whole.steps.slice(n).map((s) => relative(other, s.file)).sort();
+    expect(renamed).toEqual(Object.keys(good));
+
+    // Kill a run over the previous files (each in its own copy) at every point that leaves a
+    // different set behind: before its first write, among the temporary writes, and before each
+    // rename.
+    const kills = [1, n, ...whole.steps.slice(n).map((_, i) => n + 1 + i)];
+    const results = new Map<number, Awaited<ReturnType<typeof orchsimSteps>>>();
+    const queue = [...kills];
+    const worker = async () => {
+      for (let k = queue.shift(); k !== undefined; k = queue.shift()) {
+        const target = join(dir, `kill-${k}`);
+        cpSync(out, target, { recursive: true });
+        results.set(k, await orchsimSteps(k, 'run', scenario, '--seed', '99', '--out', target));
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    for (const k of kills) {
+      const r = results.get(k)!;
+      const target = join(dir, `kill-${k}`);
+      expect(r.signal, `the kill before step ${k}: ${r.stderr}`).toBe('SIGKILL');
+      expect(r.steps).toHaveLength(k - 1);
+      // The files renamed before the kill are the new ones; every other is the previous one.
+      const done = new Set(r.steps.filter((s) => s.op === 'rename').map((s) => relative(target, s.file)));
+      for (const f of listAll(target)) {
         if (f.startsWith('.') || f.includes(`${join('/')}.`)) {
           // A temporary file of the killed process may remain; it is hidden and never the report.
           expect(f).toMatch(/\.tmp$/);
           continue;
         }
         // Each file is the previous complete one or the new complete one, never a part.
-        const text = readFileSync(join(out, f), 'utf8');
-        expect([good[f], next[f]], `${f} after a kill at ${ms} ms`).toContain(text);
+        expect(readFileSync(join(target, f), 'utf8'), `${f} after the kill before step ${k}`).toBe(done.has(f) ? next[f] : good[f]);
       }
-      expect(Object.keys(good).every((f) => existsSync(join(out, f)))).toBe(true);
+      expect(Object.keys(good).every((f) => existsSync(join(target, f)))).toBe(true);
     }
-    // Most runs were cut short (the rest finished first): the check saw interrupted runs.
-    expect(killed).toBeGreaterThanOrEqual(kills.length / 2);
   });
 });

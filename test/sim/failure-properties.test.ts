@@ -13,6 +13,8 @@ import { Gi, makeSpec } from '../helpers/cluster.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies every numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
+/** Lets the test runner's messages through between runs (a long synchronous hunt starves them). */
+const yieldToRunner = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Random clusters in 1-3 zones with services, a batch stream and a job, under random failures. */
 const scenarioArb = fc.record({
@@ -92,8 +94,9 @@ describe('failure invariants (properties)', () => {
     expect(r.incidentList.length).toBeGreaterThan(0);
   });
 
-  it('the scheduler never binds to a NotReady node; incidents are recovered or open; metrics in bounds; pods accounted for', () => {
-    fc.assert(fc.property(scenarioArb, (a) => {
+  it('the scheduler never binds to a NotReady node; incidents are recovered or open; metrics in bounds; pods accounted for', async () => {
+    await fc.assert(fc.asyncProperty(scenarioArb, async (a) => {
+      await yieldToRunner();
       const s = build(a);
       const sim = createSimulation({ ...s, sampleInterval: 300 }, {
         onBind: (_pod, node, cluster) => {
@@ -136,8 +139,9 @@ describe('failure invariants (properties)', () => {
     }), { numRuns: 25 * SCALE });
   });
 
-  it('the same seed reproduces the same incident list, and failures do not change the arrival stream', () => {
-    fc.assert(fc.property(scenarioArb, (a) => {
+  it('the same seed reproduces the same incident list, and failures do not change the arrival stream', async () => {
+    await fc.assert(fc.asyncProperty(scenarioArb, async (a) => {
+      await yieldToRunner();
       const one = runScenario(build(a));
       const two = runScenario(build(a));
       expect(JSON.stringify(two.incidents)).toBe(JSON.stringify(one.incidents));
