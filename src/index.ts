@@ -17,7 +17,7 @@ export { EXPANDER_NAMES, EXPANDERS, type ExpanderName } from './autoscalers/expa
 export { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from './autoscalers/registry.js';
 
 // The engine.
-export { ClusterState, SimNode, type NodeSpec } from './sim/cluster.js';
+export { ClusterState, SimNode } from './sim/cluster.js';
 export { Engine } from './sim/engine.js';
 export { EventQueue } from './sim/event-queue.js';
 export { Simulation, type SimulationConfig, type SimulationResult, type SimNodeGroup, type ScalingAction, type AutoscalingResult } from './sim/simulation.js';

@@ -61,6 +61,27 @@ export interface NodeInfo {
   readonly podsWithRequiredAntiAffinity: readonly PodInfo[];
 }
 
+/**
+ * A node as declared by a scenario, a Node manifest or a trace: the input the simulator builds a
+ * node from, and what the production runtime reads from the API server.
+ */
+export interface NodeSpec {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  readonly unschedulable: boolean;
+  readonly allocatable: Resources;
+  readonly allowedPodNumber?: number | undefined;
+  /** Name of the node pool it came from, for reports and billing. */
+  readonly pool?: string | undefined;
+  /** The autoscaled node group it belongs to, if any. */
+  readonly group?: string | undefined;
+  /** GPU model of its devices; defaults to the label nvidia.com/gpu.product. */
+  readonly gpuModel?: string | undefined;
+  /** What one node of its pool costs per hour (for cost metrics); 0 when unknown. */
+  readonly pricePerHour?: number | undefined;
+}
+
 /** A consistent view of the cluster for one scheduling cycle. */
 export interface ClusterSnapshot {
   readonly nodes: readonly NodeInfo[];

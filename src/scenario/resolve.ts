@@ -4,7 +4,7 @@ import { WellKnownLabel, type Taint } from '../api/node.js';
 import type { PodSpec } from '../api/pod.js';
 import { resources } from '../api/resources.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import type { SimNodeGroup } from '../sim/simulation.js';
 import type { CrashModel, ServiceLoad, Workload } from '../sim/workload.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';

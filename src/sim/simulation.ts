@@ -9,7 +9,8 @@ import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
 import { sample, type Distribution } from '../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../util/random.js';
 import { quantileSorted, SampleBuffer } from '../util/stats.js';
-import { ClusterState, type NodeSpec, type SimNode } from './cluster.js';
+import type { NodeSpec } from '../api/node.js';
+import { ClusterState, type SimNode } from './cluster.js';
 import { Engine } from './engine.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from './scheduling-queue.js';
 import {

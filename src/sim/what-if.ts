@@ -2,7 +2,8 @@ import type { ClusterSimulation } from '../api/autoscaling.js';
 import type { Scheduler } from '../api/framework.js';
 import type { NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
-import type { ClusterState, NodeSpec } from './cluster.js';
+import type { NodeSpec } from '../api/node.js';
+import type { ClusterState } from './cluster.js';
 
 /** The present nodes of a cluster, cached per node list (ClusterState replaces the list when nodes come or go). */
 const present = new WeakMap<readonly NodeInfo[], NodeInfo[]>();

@@ -26,7 +26,7 @@ import type {
 } from '../api/pod.js';
 import { addResources, maxResources, resources, ResourceName, ZERO_RESOURCES, type Resources } from '../api/resources.js';
 import { MILLI_PER_GPU } from '../api/units.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { parseBytes, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 import { MAX_QUANTITY } from './input-limits.js';

@@ -15,7 +15,7 @@ import { WellKnownLabel } from '../api/node.js';
 import type { PodSpec } from '../api/pod.js';
 import { resources } from '../api/resources.js';
 import { MILLI_PER_GPU } from '../api/units.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import type { PodListWorkload } from '../sim/workload.js';
 import type { Distribution } from '../util/distributions.js';
 import { InputError } from '../util/errors.js';
