@@ -21,7 +21,7 @@ export { ClusterState, SimNode } from './sim/cluster.js';
 export { Engine } from './sim/engine.js';
 export { EventQueue } from './sim/event-queue.js';
 export { Simulation, type SimulationConfig, type SimulationResult, type SimNodeGroup, type ScalingAction, type AutoscalingResult } from './sim/simulation.js';
-export type { Workload, ServiceWorkload, JobWorkload, BatchWorkload, PodListWorkload, CrashModel, ServiceLoad, RequestRate, LoadEvent } from './sim/workload.js';
+export type { Workload, ServiceWorkload, JobWorkload, BatchWorkload, PodListWorkload, CrashModel, ServiceLoad, RequestRate, LoadEvent } from './api/workload.js';
 export type { FailureConfig, Incident, IncidentMetrics } from './sim/failures.js';
 
 // Scenarios: load, validate, resolve and run.

@@ -6,7 +6,8 @@ import { WellKnownLabel } from '../api/node.js';
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
-import { sample, type Distribution } from '../util/distributions.js';
+import type { Distribution } from '../api/distribution.js';
+import { sample } from '../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../util/random.js';
 import { quantileSorted, SampleBuffer } from '../util/stats.js';
 import type { NodeSpec } from '../api/node.js';
@@ -17,7 +18,7 @@ import {
   CRASH_BACKOFF_RESET, crashBackoff, incidentMetrics, NO_FAILURES, TAINT_UNREACHABLE_NO_EXECUTE, TAINT_UNREACHABLE_NO_SCHEDULE,
   type FailureConfig, type FailureDomain, type Incident, type IncidentMetrics, type RandomFailureProcess, type ScheduledOutage,
 } from './failures.js';
-import type { ServiceWorkload, Workload } from './workload.js';
+import type { ServiceWorkload, Workload } from '../api/workload.js';
 import { ServiceTraffic, type LoadEventOutcome } from './service-traffic.js';
 import { WhatIfCluster } from './what-if.js';
 import { grown } from '../util/typed-arrays.js';
