@@ -44,8 +44,9 @@ export { planTasks, runExperiment, runTask, shardTasks, type Arm, type Experimen
 export { comparePlan, sweepPlan } from './experiments/plans.js';
 export { mergeShards } from './experiments/merge.js';
 export { METRICS, toRunRecord, type RunRecord } from './experiments/records.js';
-export { meanInterval, pairedDifference, tCritical, type MeanInterval, type PairedDifference } from './report/stats.js';
-export { formatComparison, resultsJSON, summarizeComparison, type ComparisonResults } from './report/comparison.js';
+export { meanInterval, pairedDifference, tCritical, type MeanInterval, type PairedDifference } from './util/stats.js';
+export { summarizeComparison, type ComparisonResults } from './experiments/comparison.js';
+export { formatComparison, resultsJSON } from './report/comparison.js';
 export { comparisonCharts, writeComparisonReport } from './report/compare-report.js';
 
 // Utilities users need to build inputs.

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFilesAtomically } from '../../src/report/files.js';
+import { writeFilesAtomically } from '../../src/util/files.js';
 import { orchsim, SMALL_SCENARIO } from '../helpers/cli.js';
 
 let dir: string;
