@@ -10,7 +10,8 @@ export { PluginArgsError, PluginRegistry, ProfileRegistry, type PluginEntry, typ
 export { BUILTIN_PLUGINS, BUILTIN_PROFILES, builtinPlugins, builtinProfiles } from './schedulers/builtins.js';
 
 // Autoscalers: the HPA, the cluster autoscaler and its expanders, Karpenter-style consolidation.
-export { horizontalPodAutoscaler, hpaSpec, validateHpaSpec } from './autoscalers/hpa.js';
+export { horizontalPodAutoscaler } from './autoscalers/hpa.js';
+export { hpaSpec, validateHpaSpec } from './autoscalers/hpa-spec.js';
 export { clusterAutoscaler, CLUSTER_AUTOSCALER_DEFAULTS, type ClusterAutoscalerOptions } from './autoscalers/cluster-autoscaler.js';
 export { karpenter, KARPENTER_DEFAULTS, type KarpenterOptions } from './autoscalers/karpenter.js';
 export { EXPANDER_NAMES, EXPANDERS, type ExpanderName } from './autoscalers/expanders.js';

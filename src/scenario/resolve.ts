@@ -18,7 +18,7 @@ import { InputError, type InputIssue } from '../util/errors.js';
 import type { Locator } from './load.js';
 import type { FailuresDoc, HpaDoc, LoadDoc, PoolDoc, ScenarioDoc, WorkloadDoc } from './schema.js';
 import type { HorizontalPodAutoscalerSpec, MetricSpec } from '../api/autoscaling.js';
-import { hpaSpec, validateHpaSpec } from '../autoscalers/hpa.js';
+import { hpaSpec, validateHpaSpec } from '../autoscalers/hpa-spec.js';
 import { CLUSTER_AUTOSCALERS } from '../autoscalers/registry.js';
 import { parseDuration } from '../util/quantity.js';
 import { loadCurveIssues, type LoadCurveSpec, type RateBins } from '../workloads/load.js';
