@@ -12,7 +12,8 @@ export { BUILTIN_PLUGINS, BUILTIN_PROFILES, builtinPlugins, builtinProfiles } fr
 // Autoscalers: the HPA, the cluster autoscaler and its expanders, Karpenter-style consolidation.
 export { horizontalPodAutoscaler } from './autoscalers/hpa.js';
 export { hpaSpec, validateHpaSpec } from './autoscalers/hpa-spec.js';
-export { clusterAutoscaler, CLUSTER_AUTOSCALER_DEFAULTS, type ClusterAutoscalerOptions } from './autoscalers/cluster-autoscaler.js';
+export { clusterAutoscaler } from './autoscalers/cluster-autoscaler.js';
+export { CLUSTER_AUTOSCALER_DEFAULTS, type ClusterAutoscalerOptions } from './autoscalers/cluster-autoscaler-options.js';
 export { karpenter, KARPENTER_DEFAULTS, type KarpenterOptions } from './autoscalers/karpenter.js';
 export { EXPANDER_NAMES, EXPANDERS, type ExpanderName } from './autoscalers/expanders.js';
 export { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from './autoscalers/registry.js';

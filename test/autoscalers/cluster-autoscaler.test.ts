@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NO_CLUSTER_SCALING, type ClusterAutoscaler, type ClusterScaleDecision, type NodeGroupSpec } from '../../src/api/autoscaling.js';
 import type { PodInfo } from '../../src/api/pod.js';
-import {
-  CLUSTER_AUTOSCALER_DEFAULTS, clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy, NodeGroupBackoff, nodeUtilization, type Drain,
-} from '../../src/autoscalers/cluster-autoscaler.js';
+import { clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy } from '../../src/autoscalers/cluster-autoscaler.js';
+import { CLUSTER_AUTOSCALER_DEFAULTS } from '../../src/autoscalers/cluster-autoscaler-options.js';
+import { nodeUtilization, type Drain } from '../../src/autoscalers/cluster-autoscaler-scale-down.js';
+import { NodeGroupBackoff } from '../../src/autoscalers/cluster-autoscaler-scale-up.js';
 import {
   chooseOption, EXPANDER_NAMES, EXPANDERS, pricePerPod, wastedScore, type ExpanderName, type ScaleUpOption,
 } from '../../src/autoscalers/expanders.js';
