@@ -45,7 +45,7 @@ export interface NodeInfo {
   /**
    * NodeInfo.Generation: changes whenever the node's pods (or the node itself) change; two equal
    * generations of a node slot mean the same node with the same pods in the same order (a
-   * what-if that is rolled back restores it). So a plugin may cache per-node figures computed
+   * what-if's revert restores it, with the pods). So a plugin may cache per-node figures computed
    * from `pods` keyed by it. Optional: without it, plugins recompute every time.
    */
   readonly generation?: number;
