@@ -8,6 +8,11 @@ import { applyDrains, type Drain, replayDrains, simulateDrain } from './cluster-
  * candidate's drain what-if runs after the earlier unneeded nodes are gone, and what-ifs are
  * remembered while the cluster stays the same, so a quiet cluster's scans ask the scheduler
  * nothing new.
+ *
+ * It relies on two promises of the policy API, and on nothing else about the simulator: a
+ * what-if's revert leaves the cluster exactly as it was (ClusterAutoscalerContext.simulate, as
+ * upstream's ClusterSnapshot.Revert), and a node whose NodeInfo.generation is unchanged has the
+ * same pods in the same order.
  */
 
 /**
@@ -51,10 +56,10 @@ export class NodeTable {
 
 /**
  * Everything about the nodes that a scan's drain what-ifs read, as of the last `matches`: the
- * node list itself and per node the pods it runs (as a set of objects: requested totals follow
- * from them), whether it may take pods, its cordon, its GPU devices' free shares, taints,
- * labels, allocatable and pod capacity. A pass compares pointers only and allocates nothing
- * while the cluster is unchanged (pods that changed order are compared as sets).
+ * node list itself and per node the pods it runs, in their order (requested totals follow from
+ * them), whether it may take pods, its cordon, its GPU devices' free shares, taints, labels,
+ * allocatable and pod capacity. A pass compares pointers only and allocates nothing while the
+ * cluster is unchanged; a node whose generation is unchanged is not even looked at for pods.
  */
 class ClusterFingerprint {
   private table: NodeTable | undefined;
@@ -82,7 +87,7 @@ class ClusterFingerprint {
       if (generation !== this.generations[i]) {
         const was = this.pods[i]!;
         if (!samePods(was, n.pods)) {
-          if (same && !sameSet(was, n.pods)) same = false;
+          same = false;
           copyInto(was, n.pods);
         }
         this.generations[i] = generation;
@@ -133,18 +138,6 @@ function samePods(a: readonly PodInfo[], b: readonly PodInfo[]): boolean {
   return true;
 }
 
-/** Same pods in any order (pods on a node are distinct objects). */
-function sameSet(a: readonly PodInfo[], b: readonly PodInfo[]): boolean {
-  if (a.length !== b.length) return false;
-  if (a.length > 32) {
-    const s = new Set(a);
-    for (const p of b) if (!s.has(p)) return false;
-    return true;
-  }
-  for (const p of b) if (!a.includes(p)) return false;
-  return true;
-}
-
 function copyInto(to: PodInfo[], from: readonly PodInfo[]): void {
   to.length = from.length;
   for (let i = 0; i < from.length; i++) to[i] = from[i]!;
@@ -169,8 +162,6 @@ type DrainTrie = Map<string, DrainRun[]>;
 /** Variants kept per node and prefix, and drain runs kept in all (then the cache starts over). */
 const RUN_VARIANTS = 4;
 const MAX_CACHED_RUNS = 4096;
-/** What-ifs seen to leave the pods' order alone before cached drains skip their what-if. */
-const ORDER_KEPT_EVIDENCE = 3;
 
 /** A node under the utilization threshold, and since when it is unneeded (Infinity: not yet). */
 export interface Candidate {
@@ -195,15 +186,9 @@ export interface PlanSteps {
  *
  * With `cache` on, drain what-ifs are remembered while the cluster is the same
  * (ClusterFingerprint): the drain of the same node after the same earlier drains, with its pods
- * in the same order, places them where it did before without asking the scheduler.
- *
- * A what-if is meant to leave no trace, but the simulator's rollback re-binds a removed node's
- * pods in reverse order, and that order matters later (eviction order, the next drains). So
- * while what-ifs are seen to change pod order, every drain still runs in its own what-if after
- * the same removals and binds as an uncached scan (only the scheduler calls are saved), and the
- * cluster ends exactly as after an uncached scan. Once a few what-ifs were seen to keep the
- * order (and none ever changed it), a remembered drain needs no what-if at all, and drains that
- * do run go on in one what-if until one fails (what-ifs are then O(drains), not O(drains^2)).
+ * in the same order, places them where it did before without asking the scheduler. A what-if
+ * leaves no trace, so a remembered drain needs no what-if at all, and the drains that do run go
+ * on in one what-if until one fails (what-ifs are O(drains) per scan, not O(drains^2)).
  *
  * With `cache` off it is the plain replay-then-drain of earlier versions.
  */
@@ -211,8 +196,6 @@ export class DrainPlanner {
   private readonly fingerprint = new ClusterFingerprint();
   private root: DrainTrie = new Map();
   private runs = 0;
-  /** Evidence on what-ifs and pod order: > 0 what-ifs that kept it, -1 once one changed it. */
-  private orderKept = 0;
   // The what-if's real nodes for the current node list (assumed not to change while it does).
   private table: NodeTable | undefined;
   private whatIfNodes: readonly NodeInfo[] | undefined;
@@ -267,28 +250,21 @@ export class DrainPlanner {
       [i, held] = this.advance(candidates, i, held, steps, undefined);
       if (i >= candidates.length) break;
       // candidates[i] needs a what-if with the drains so far.
-      const watched = this.orderKept >= 0 ? this.watch(candidates[i]!.sn.node.name) : undefined;
       const from = i;
       [i, held] = this.ctx.simulate((sim) => {
         this.learnNodes(sim);
         this.replay(sim);
         return this.advance(candidates, from, true, steps, sim);
       });
-      if (watched) this.observeOrder(watched);
     }
     return this.drains;
-  }
-
-  /** Whether what-ifs were seen to keep pod order (so skipping one changes nothing). */
-  private get traceless(): boolean {
-    return this.orderKept >= ORDER_KEPT_EVIDENCE;
   }
 
   /**
    * Goes through the candidates from `i` (candidates[i] already considered when `held`).
    * Without `sim` it stops at the first drain that needs a what-if; with `sim` (a what-if with
-   * the drains so far) it drains candidates[i] there, and goes on in it while what-ifs are
-   * traceless and the drains succeed. Returns where to go on from, and whether that candidate
+   * the drains so far) it drains candidates[i] there, and goes on in it while the drains
+   * succeed. Returns where to go on from, and whether that candidate
    * was considered already.
    */
   private advance(candidates: readonly Candidate[], i: number, held: boolean, steps: PlanSteps, sim: ClusterSimulation | undefined): [number, boolean] {
@@ -308,10 +284,10 @@ export class DrainPlanner {
       }
       if (!this.checked) this.lookUp();
       const runs = this.cursor?.get(name);
-      // A remembered drain, when what-ifs leave no trace: no what-if needed (nor, if it failed,
-      // wanted in the middle of a running one). The node's pods in the what-if are its own pods
-      // after those of the drains so far it received, so with none received its own order tells.
-      const known = this.traceless && !this.receivers.has(name) ? runs?.find((r) => samePods(r.real, c.pods)) : undefined;
+      // A remembered drain: no what-if needed (nor, if it failed, wanted in the middle of a
+      // running one). The node's pods in the what-if are its own pods after those of the drains
+      // so far it received, so with none received its own order tells.
+      const known = !this.receivers.has(name) ? runs?.find((r) => samePods(r.real, c.pods)) : undefined;
       if (known && (!known.ok || !sim)) {
         if (!known.ok) continue;
         if (!sim) {
@@ -322,10 +298,7 @@ export class DrainPlanner {
       }
       if (!sim) return [i, true];
       const info = this.byName.get(name);
-      if (!info) {
-        if (this.traceless) continue;
-        return [i + 1, false];
-      }
+      if (!info) continue;
       const pods = sim.removeNode(info);
       let run = runs?.find((r) => samePods(r.removed, pods));
       if (run) {
@@ -349,9 +322,8 @@ export class DrainPlanner {
         this.accept(run);
         steps.taken(c);
       }
-      // A failed drain leaves the what-if half-done; and each drain has its own what-if while
-      // what-ifs may leave a trace.
-      if (!run.ok || !this.traceless) return [i + 1, false];
+      // A failed drain leaves the what-if half-done: the next drain starts a new one.
+      if (!run.ok) return [i + 1, false];
     }
     return [i, false];
   }
@@ -409,45 +381,6 @@ export class DrainPlanner {
     runs.push(run);
     this.runs++;
     return run;
-  }
-
-  /**
-   * The nodes the next what-if changes (the drained ones, the one to drain and those that get
-   * pods) with their pods in their current order, to see what the rollback does to the order.
-   * It tells whether the order is kept only if some node it removes has two pods or more and
-   * gets none before (a node that got pods and then went may come back in order either way).
-   */
-  private watch(name: string): { nodes: NodeInfo[]; pods: PodInfo[][] } | undefined {
-    if (!this.whatIfNodes) return undefined;
-    const nodes: NodeInfo[] = [];
-    const seen = new Set<string>();
-    const got = new Set<string>();
-    let informative = false;
-    const consider = (node: string, removed: boolean): void => {
-      if (seen.has(node)) return;
-      seen.add(node);
-      const n = this.byName.get(node);
-      if (!n || n.pods.length < 2) return;
-      nodes.push(n);
-      if (removed && !got.has(node)) informative = true;
-    };
-    for (const d of this.drains) {
-      consider(d.node, true);
-      for (const p of d.placements) got.add(p.node);
-    }
-    consider(name, true);
-    for (const r of this.receivers) consider(r, false);
-    return informative ? { nodes, pods: nodes.map((n) => [...n.pods]) } : undefined;
-  }
-
-  private observeOrder(watched: { nodes: readonly NodeInfo[]; pods: readonly (readonly PodInfo[])[] }): void {
-    for (let i = 0; i < watched.nodes.length; i++) {
-      if (!samePods(watched.pods[i]!, watched.nodes[i]!.pods)) {
-        this.orderKept = -1;
-        return;
-      }
-    }
-    this.orderKept++;
   }
 
   private plainDrain(name: string): Drain | undefined {
