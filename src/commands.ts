@@ -3,7 +3,7 @@ import { runExperiment, type ExperimentPlan } from './experiments/compare.js';
 import { comparePlan, type CompareOptions } from './experiments/plans.js';
 import type { RunRecord } from './experiments/records.js';
 import { parseSlo, type Slo } from './experiments/slo.js';
-import type { ComparisonResults } from './report/comparison.js';
+import type { ComparisonResults } from './experiments/comparison.js';
 import { prepareScenario, runPrepared, type PrepareOptions, type RunOutput } from './scenario/index.js';
 
 /**

@@ -17,7 +17,7 @@ export { prepareScenario, runPrepared, BUILTIN_SCENARIO, type PreparedScenario, 
 export type { CompareOptions } from './experiments/plans.js';
 export type { ExperimentPlan, Arm, Variant } from './experiments/compare.js';
 export type { RunRecord } from './experiments/records.js';
-export type { ComparisonResults } from './report/comparison.js';
+export type { ComparisonResults } from './experiments/comparison.js';
 export type { CapacityPlanResults, PlanCandidate, PlanPool, PlanPoolInfo } from './experiments/capacity.js';
 export { parseSlo, type Slo } from './experiments/slo.js';
 
@@ -32,8 +32,10 @@ export { BUILTIN_PLUGINS, BUILTIN_PROFILES, builtinPlugins, builtinProfiles } fr
 
 // Autoscaler policies: the HPA, the cluster autoscaler and its expanders, Karpenter-style
 // consolidation, and the registries scenarios pick them from.
-export { horizontalPodAutoscaler, hpaSpec, validateHpaSpec } from './autoscalers/hpa.js';
-export { clusterAutoscaler, CLUSTER_AUTOSCALER_DEFAULTS, type ClusterAutoscalerOptions } from './autoscalers/cluster-autoscaler.js';
+export { horizontalPodAutoscaler } from './autoscalers/hpa.js';
+export { hpaSpec, validateHpaSpec } from './autoscalers/hpa-spec.js';
+export { clusterAutoscaler } from './autoscalers/cluster-autoscaler.js';
+export { CLUSTER_AUTOSCALER_DEFAULTS, type ClusterAutoscalerOptions } from './autoscalers/cluster-autoscaler-options.js';
 export { karpenter, KARPENTER_DEFAULTS, type KarpenterOptions } from './autoscalers/karpenter.js';
 export { EXPANDER_NAMES, EXPANDERS, type ExpanderName } from './autoscalers/expanders.js';
 export { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from './autoscalers/registry.js';

@@ -180,7 +180,7 @@ export interface PodController {
 
 /**
  * A what-if copy of the cluster for one scan: speculative binds, node additions from templates
- * and removals, all rolled back when `ClusterAutoscalerContext.simulate` returns.
+ * and removals, all reverted when `ClusterAutoscalerContext.simulate` returns.
  */
 export interface ClusterSimulation {
   /** The what-if nodes: real ones (minus removed) and added ones. */
@@ -215,7 +215,13 @@ export interface ClusterAutoscalerContext {
    * evictions of one budget keeps its own tally.
    */
   disruptionsAllowed(pod: PodInfo): number;
-  /** Runs `fn` against a what-if cluster; every change is undone afterwards. */
+  /**
+   * Runs `fn` against a what-if cluster (upstream's ClusterSnapshot Fork), then reverts it
+   * (ClusterSnapshot.Revert, cluster-autoscaler/simulator/clustersnapshot): the cluster is left
+   * exactly as it was - every node with its pods in their order and its NodeInfo.generation. So
+   * a policy may remember what it computed per node generation across what-ifs, and needs no
+   * what-if to learn what a revert does.
+   */
   simulate<T>(fn: (sim: ClusterSimulation) => T): T;
 }
 

@@ -45,7 +45,7 @@ export interface NodeInfo {
   /**
    * NodeInfo.Generation: changes whenever the node's pods (or the node itself) change; two equal
    * generations of a node slot mean the same node with the same pods in the same order (a
-   * what-if that is rolled back restores it). So a plugin may cache per-node figures computed
+   * what-if's revert restores it, with the pods). So a plugin may cache per-node figures computed
    * from `pods` keyed by it. Optional: without it, plugins recompute every time.
    */
   readonly generation?: number;
@@ -59,6 +59,27 @@ export interface NodeInfo {
   readonly podsWithAffinity: readonly PodInfo[];
   /** The bound pods with required anti-affinity terms (NodeInfo.PodsWithRequiredAntiAffinity). */
   readonly podsWithRequiredAntiAffinity: readonly PodInfo[];
+}
+
+/**
+ * A node as declared by a scenario, a Node manifest or a trace: the input the simulator builds a
+ * node from, and what the production runtime reads from the API server.
+ */
+export interface NodeSpec {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  readonly unschedulable: boolean;
+  readonly allocatable: Resources;
+  readonly allowedPodNumber?: number | undefined;
+  /** Name of the node pool it came from, for reports and billing. */
+  readonly pool?: string | undefined;
+  /** The autoscaled node group it belongs to, if any. */
+  readonly group?: string | undefined;
+  /** GPU model of its devices; defaults to the label nvidia.com/gpu.product. */
+  readonly gpuModel?: string | undefined;
+  /** What one node of its pool costs per hour (for cost metrics); 0 when unknown. */
+  readonly pricePerHour?: number | undefined;
 }
 
 /** A consistent view of the cluster for one scheduling cycle. */

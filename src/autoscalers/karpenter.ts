@@ -7,9 +7,9 @@ import type { RandomSource } from '../api/framework.js';
 import type { NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
-import {
-  DELETION_GRACE, EvictionPlan, filterOutSchedulable, nodeUtilization, readOptions, simulateDrain, validateNodeGroups,
-} from './cluster-autoscaler.js';
+import { readOptions, validateNodeGroups } from './cluster-autoscaler-options.js';
+import { DELETION_GRACE, EvictionPlan, nodeUtilization, simulateDrain } from './cluster-autoscaler-scale-down.js';
+import { filterOutSchedulable } from './cluster-autoscaler-scale-up.js';
 
 /**
  * A Karpenter-style provisioner (kubernetes-sigs/karpenter, pkg/controllers/provisioning and

@@ -9,7 +9,7 @@ import { chartFiles } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
 import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
 import { incidentsCSV } from '../sim/failures.js';
-import { writeFilesAtomically } from '../report/files.js';
+import { writeFilesAtomically } from '../util/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
 import { prepareScenario, runPrepared } from '../scenario/index.js';
@@ -22,7 +22,8 @@ import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanRe
 import type { RunRecord } from '../experiments/records.js';
 import { formatPlan, planReportFiles } from '../report/plan-report.js';
 import { sweepPlan } from '../experiments/plans.js';
-import { formatComparison, resultsJSON, summarizeComparison } from '../report/comparison.js';
+import { summarizeComparison } from '../experiments/comparison.js';
+import { formatComparison, resultsJSON } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
 import { formatDuration } from '../util/quantity.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/defaults.js';

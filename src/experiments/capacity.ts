@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
-import { writeFilesAtomically } from '../report/files.js';
+import { writeFilesAtomically } from '../util/files.js';
 import { prepareScenario } from '../scenario/index.js';
 import { InputError, inputErrorAt } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';

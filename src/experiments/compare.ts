@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarizeComparison, type ComparisonPlan, type ComparisonResults } from '../report/comparison.js';
-import { writeFilesAtomically } from '../report/files.js';
+import { summarizeComparison, type ComparisonPlan, type ComparisonResults } from './comparison.js';
+import { writeFilesAtomically } from '../util/files.js';
 import { parseScenario, prepareScenarioValue } from '../scenario/index.js';
 import type { Locator } from '../scenario/load.js';
 import { runScenario } from '../scenario/runner.js';

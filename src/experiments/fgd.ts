@@ -4,7 +4,8 @@ import type { PodInfo } from '../api/pod.js';
 import { builtinPlugins } from '../schedulers/builtins.js';
 import { Framework } from '../schedulers/framework.js';
 import { computeTypicalPods, FragmentationModel, type TypicalPod } from '../schedulers/plugins/fgd.js';
-import { ClusterState, type NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
+import { ClusterState } from '../sim/cluster.js';
 import { RandomStreams, type RandomStream } from '../util/random.js';
 import { openbPodSpec, type OpenbPod } from '../workloads/openb.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { summarizeComparison, type ComparisonResults } from '../report/comparison.js';
+import { summarizeComparison, type ComparisonResults } from './comparison.js';
 import { InputError } from '../util/errors.js';
 import { orderRecords, PLAN_FILE, planJSON, planTasks, readPlan, readRuns, RUNS_FILE, type ExperimentPlan } from './compare.js';
 import type { RunRecord } from './records.js';

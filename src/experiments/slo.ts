@@ -1,4 +1,4 @@
-import { tCritical } from '../report/stats.js';
+import { tCritical } from '../util/stats.js';
 import { parseDuration } from '../util/quantity.js';
 import { InputError } from '../util/errors.js';
 import { METRICS, type MetricInfo } from './records.js';

@@ -1,7 +1,7 @@
 import { renderAsync } from '@resvg/resvg-js';
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { writeFilesAtomically } from './files.js';
+import { writeFilesAtomically } from '../util/files.js';
 
 /** A Vega-Lite specification: what reports keep next to each picture, so a chart can be re-drawn. */
 export type VegaLiteSpec = TopLevelSpec;

@@ -1,9 +1,10 @@
 import type { RunRecord } from '../experiments/records.js';
 import { chartFolderFiles, type VegaLiteSpec } from './charts.js';
-import { formatNumber, type ComparisonResults, type MetricComparison } from './comparison.js';
-import { writeFilesAtomically } from './files.js';
+import type { ComparisonResults, MetricComparison } from '../experiments/comparison.js';
+import { formatNumber } from './comparison.js';
+import { writeFilesAtomically } from '../util/files.js';
 import { chartFigure, escapeHtml, htmlPage } from './html.js';
-import type { MeanInterval } from './stats.js';
+import type { MeanInterval } from '../util/stats.js';
 
 /**
  * The report of a comparison or sweep: charts drawn from the run records, tables from the

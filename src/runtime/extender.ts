@@ -5,7 +5,7 @@
  */
 import type { PodInfo, PodSpec } from '../api/pod.js';
 import { PluginError, type Framework } from '../schedulers/framework.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import { InputError } from '../util/errors.js';
 import {
   extenderPriority, type BindingArgs, type ExtenderArgs, type ExtenderFilterResult, type HostPriority,

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { PodInfo } from '../api/pod.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import { InputError } from '../util/errors.js';
 import { nodeSpecFromNode, podSpecFromPod } from '../workloads/kube.js';
 import type { ClusterSource } from './source.js';

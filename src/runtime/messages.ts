@@ -8,7 +8,7 @@
  * names) are data, never case-folded.
  */
 import type { PodInfo } from '../api/pod.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import { InputError } from '../util/errors.js';
 import { convertNode, convertPodSpec, describe, IssueList, readList, readMap, readObject, readString, type Path } from '../workloads/kube.js';
 

@@ -7,7 +7,7 @@ import type { Labels } from '../api/labels.js';
 import type { PodInfo } from '../api/pod.js';
 import { resources, type Resources } from '../api/resources.js';
 import { MILLI_PER_GPU } from '../api/units.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 
 let generations = 0;
 

@@ -1,5 +1,5 @@
 import type { PodInfo } from '../api/pod.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 
 /**
  * What the extender knows of the cluster beyond the request itself. A plain extender

@@ -1,10 +1,10 @@
 import type { ProfileConfig } from '../api/framework.js';
 import type { HorizontalPodAutoscalerSpec } from '../api/autoscaling.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
-import type { NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import { NO_FAILURES, type FailureConfig } from '../sim/failures.js';
 import type { SimNodeGroup } from '../sim/simulation.js';
-import type { ServiceLoad, Workload } from '../sim/workload.js';
+import type { ServiceLoad, Workload } from '../api/workload.js';
 import type { LoadCurveSpec, RateBins } from '../workloads/load.js';
 import type { Locator } from './load.js';
 import type { ScenarioDoc } from './schema.js';

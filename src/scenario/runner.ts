@@ -6,7 +6,7 @@ import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../sche
 import type { ClusterState } from '../sim/cluster.js';
 import { Simulation, TIMESERIES_COLUMNS, type SimulationConfig, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
-import type { ServiceLoad, Workload } from '../sim/workload.js';
+import type { ServiceLoad, Workload } from '../api/workload.js';
 import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/registry.js';
 import { loadCurve } from '../workloads/load.js';
 import { RandomStreams } from '../util/random.js';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { isValidGpuRequest } from '../api/gpu.js';
-import type { Distribution } from '../util/distributions.js';
+import type { Distribution } from '../api/distribution.js';
 import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 import { MAX_QUANTITY } from '../workloads/input-limits.js';
 

@@ -1,29 +1,11 @@
 import type { Labels } from '../api/labels.js';
 import { GPU_MODEL_LABEL, gpuRequest, selectGpusBestFit } from '../api/gpu.js';
-import { DEFAULT_MAX_PODS, hasPodAffinityTerms, hasRequiredPodAntiAffinity, type ClusterSnapshot, type NodeInfo, type Taint } from '../api/node.js';
+import { DEFAULT_MAX_PODS, hasPodAffinityTerms, hasRequiredPodAntiAffinity, type ClusterSnapshot, type NodeInfo, type NodeSpec, type Taint } from '../api/node.js';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
 import { capacityFor, grown } from '../util/typed-arrays.js';
-
-/** A node as declared by a scenario or a Node manifest. */
-export interface NodeSpec {
-  readonly name: string;
-  readonly labels: Labels;
-  readonly taints: readonly Taint[];
-  readonly unschedulable: boolean;
-  readonly allocatable: Resources;
-  readonly allowedPodNumber?: number | undefined;
-  /** Name of the node pool it came from, for reports and billing. */
-  readonly pool?: string | undefined;
-  /** The autoscaled node group it belongs to, if any. */
-  readonly group?: string | undefined;
-  /** GPU model of its devices; defaults to the label nvidia.com/gpu.product. */
-  readonly gpuModel?: string | undefined;
-  /** What one node of its pool costs per hour (for cost metrics); 0 when unknown. */
-  readonly pricePerHour?: number | undefined;
-}
 
 /** The taint of a removed node's empty slot (cluster-autoscaler's deletion taint, kept for ever). */
 export const TAINT_NODE_REMOVED: Taint = Object.freeze({ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' });

@@ -1,5 +1,5 @@
 import type { Taint } from '../api/node.js';
-import type { Distribution } from '../util/distributions.js';
+import type { Distribution } from '../api/distribution.js';
 import { quantileSorted } from '../util/stats.js';
 
 /**

@@ -1,12 +1,13 @@
 import type { Taint } from '../api/node.js';
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
 import type { ScalingAction } from './results.js';
-import { ClusterState, type NodeSpec, type SimNode } from './cluster.js';
+import type { NodeSpec } from '../api/node.js';
+import { ClusterState, type SimNode } from './cluster.js';
 import type { Engine } from './engine.js';
 import type { Incident } from './failures.js';
 import { NO_NODE, PodTable } from './pods.js';
 import type { ServiceTraffic } from './service-traffic.js';
-import type { Workload } from './workload.js';
+import type { Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
 
 /**

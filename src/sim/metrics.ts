@@ -1,13 +1,13 @@
 import { PodPhase } from '../api/pod.js';
 import { SampleBuffer } from '../util/stats.js';
 import { grown } from '../util/typed-arrays.js';
-import type { NodeSpec } from './cluster.js';
+import type { NodeSpec } from '../api/node.js';
 import { incidentMetrics } from './failures.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from './lifecycle.js';
 import {
   percentiles, summarize, type AutoscalingResult, type PoolCost, type ScalingAction, type ServiceScaling, type SimulationResult,
 } from './results.js';
-import type { ServiceWorkload, Workload } from './workload.js';
+import type { ServiceWorkload, Workload } from '../api/workload.js';
 
 /** Per-workload figures the recorder keeps (pending times, availability and replica integrals). */
 interface WorkloadFigures {

@@ -1,4 +1,4 @@
-import type { Workload } from './workload.js';
+import type { Workload } from '../api/workload.js';
 import type { Incident, IncidentMetrics } from './failures.js';
 import type { LoadEventOutcome } from './service-traffic.js';
 import { quantileSorted } from '../util/stats.js';

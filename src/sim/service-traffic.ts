@@ -1,4 +1,4 @@
-import type { LoadEvent, ServiceLoad } from './workload.js';
+import type { LoadEvent, ServiceLoad } from '../api/workload.js';
 
 /** How one load event went: how long until ready capacity covered the offered rate again. */
 export interface LoadEventOutcome {

@@ -2,7 +2,8 @@ import type { ClusterAutoscaler } from '../api/autoscaling.js';
 import type { Scheduler } from '../api/framework.js';
 import type { PodInfo } from '../api/pod.js';
 import type { RandomStreams } from '../util/random.js';
-import type { ClusterState, NodeSpec } from './cluster.js';
+import type { NodeSpec } from '../api/node.js';
+import type { ClusterState } from './cluster.js';
 import { ClusterAutoscalerController, type SimNodeGroup } from './controllers/cluster-autoscaler.js';
 import { FailureInjector } from './controllers/failure-injector.js';
 import { HpaController } from './controllers/hpa.js';
@@ -20,7 +21,7 @@ import type { PodTable } from './pods.js';
 import type { SimulationResult } from './results.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
 import { ServiceTraffic } from './service-traffic.js';
-import type { Workload } from './workload.js';
+import type { Workload } from '../api/workload.js';
 
 export type { SimNodeGroup } from './controllers/cluster-autoscaler.js';
 export * from './results.js';

@@ -1,8 +1,8 @@
 import type { ClusterSimulation } from '../api/autoscaling.js';
 import type { Scheduler } from '../api/framework.js';
-import type { NodeInfo } from '../api/node.js';
+import { hasPodAffinityTerms, type NodeInfo, type NodeSpec } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
-import type { ClusterState, NodeSpec } from './cluster.js';
+import type { ClusterState, SimNode } from './cluster.js';
 
 /** The present nodes of a cluster, cached per node list (ClusterState replaces the list when nodes come or go). */
 const present = new WeakMap<readonly NodeInfo[], NodeInfo[]>();
@@ -16,10 +16,18 @@ function presentNodes(cluster: ClusterState): NodeInfo[] {
 }
 
 /**
- * A what-if cluster for an autoscaler's scan (cluster-autoscaler's ClusterSnapshot fork):
+ * A what-if cluster for an autoscaler's scan (cluster-autoscaler's ClusterSnapshot Fork):
  * speculative binds, template nodes and removals are applied to the real cluster state and
  * undone in reverse order by `rollback`, so the scheduler's own filters see exactly what the
  * scheduler would see, with no copy of the cluster. Nothing else runs while a what-if is open.
+ *
+ * `rollback` is upstream's Revert ("reverts snapshot state to moment of forking",
+ * cluster-autoscaler/simulator/clustersnapshot/clustersnapshot.go): every node is left exactly
+ * as it was - its pods in their order, its GPU devices, its pods with affinity, its generation -
+ * and so are the cluster's lists of nodes with affinity pods. Policies rely on it (the cluster
+ * autoscaler remembers drains per node generation), so a change here must keep it; the test
+ * test/sim/what-if.test.ts checks it. The one trace is not a node: a template node's slot stays
+ * behind as a removed slot (ClusterState never gives slots back).
  */
 export class WhatIfCluster implements ClusterSimulation {
   private readonly undo: (() => void)[] = [];
@@ -31,6 +39,12 @@ export class WhatIfCluster implements ClusterSimulation {
    * (PodTopologySpread's counts, the cluster autoscaler's fingerprint) stay valid across a scan.
    */
   private readonly generations = new Map<number, number>();
+  /**
+   * The cluster's nodes-with-affinity lists before the what-if first bound or unbound a pod with
+   * affinity terms: ClusterState removes from them by swapping in the last node, so undoing the
+   * binds restores their content but not their order.
+   */
+  private affinityLists: { readonly withAffinity: SimNode[]; readonly withRequiredAntiAffinity: SimNode[] } | undefined;
   private cachedNodes: NodeInfo[] | undefined;
   private usableMemo: { candidates: readonly NodeInfo[]; nodes: readonly NodeInfo[]; usable: readonly NodeInfo[] } | undefined;
   private seq = 0;
@@ -106,15 +120,23 @@ export class WhatIfCluster implements ClusterSimulation {
   place(pod: PodInfo, node: NodeInfo): void {
     if (!this.usable(node)) throw new Error(`what-if: cannot place ${pod.name} on removed node ${node.name}`);
     this.touch(node.index);
+    this.saveAffinityLists(pod);
     this.cluster.bind(pod, node.index);
     this.undo.push(() => this.cluster.unbind(pod, node.index));
   }
 
-  /** Undoes every change, newest first. */
+  /** Undoes every change, newest first: the cluster is exactly as before the what-if (see the class comment). */
   rollback(): void {
+    // Newest first: each pod a removal unbound goes back to its node in its old place, and each
+    // placed pod leaves from the end of its node's list.
     for (let op = this.undo.pop(); op; op = this.undo.pop()) op();
     for (const [index, generation] of this.generations) if (!Number.isNaN(generation)) this.cluster.nodes[index]!.generation = generation;
     this.generations.clear();
+    if (this.affinityLists) {
+      restoreOrder(this.cluster.havePodsWithAffinity, this.affinityLists.withAffinity);
+      restoreOrder(this.cluster.havePodsWithRequiredAntiAffinity, this.affinityLists.withRequiredAntiAffinity);
+      this.affinityLists = undefined;
+    }
     this.removedNodes.clear();
     this.added.length = 0;
     this.cachedNodes = undefined;
@@ -131,10 +153,23 @@ export class WhatIfCluster implements ClusterSimulation {
     if (!this.generations.has(index)) this.generations.set(index, this.cluster.nodes[index]!.generation);
   }
 
+  /** Remembers the nodes-with-affinity lists before the first change a pod with affinity terms makes to them. */
+  private saveAffinityLists(pod: PodInfo): void {
+    if (this.affinityLists || !hasPodAffinityTerms(pod.spec)) return;
+    this.affinityLists = { withAffinity: [...this.cluster.havePodsWithAffinity], withRequiredAntiAffinity: [...this.cluster.havePodsWithRequiredAntiAffinity] };
+  }
+
   private unbind(pod: PodInfo, index: number): void {
     this.touch(index);
+    this.saveAffinityLists(pod);
     const gpus = this.cluster.gpusOf(pod);
     this.cluster.unbind(pod, index);
     this.undo.push(() => this.cluster.bind(pod, index, gpus));
   }
+}
+
+/** Puts a list back in a saved order (it holds the same items again once the what-if is undone). */
+function restoreOrder<T>(list: T[], saved: readonly T[]): void {
+  list.length = 0;
+  for (const item of saved) list.push(item);
 }

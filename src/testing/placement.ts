@@ -10,7 +10,8 @@ import type { Labels } from '../api/labels.js';
 import { WellKnownLabel, type Taint } from '../api/node.js';
 import type { Affinity, PodInfo, PodSpec, Toleration, TopologySpreadConstraint } from '../api/pod.js';
 import { resources, type Resources } from '../api/resources.js';
-import { ClusterState, type NodeSpec } from '../sim/cluster.js';
+import type { NodeSpec } from '../api/node.js';
+import { ClusterState } from '../sim/cluster.js';
 
 const Mi = 2 ** 20;
 const Gi = 2 ** 30;

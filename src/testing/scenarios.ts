@@ -5,9 +5,9 @@ import type { PodSpec, Toleration, TopologySpreadConstraint } from '../api/pod.j
 import { resources } from '../api/resources.js';
 import type { ResolvedScenario } from '../scenario/resolve.js';
 import { BUILTIN_PROFILES } from '../schedulers/builtins.js';
-import type { NodeSpec } from '../sim/cluster.js';
-import type { Workload } from '../sim/workload.js';
-import type { Distribution } from '../util/distributions.js';
+import type { NodeSpec } from '../api/node.js';
+import type { Workload } from '../api/workload.js';
+import type { Distribution } from '../api/distribution.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../workloads/arrivals.js';
 import { sizedPodSpecs } from '../workloads/batch.js';
 import { DISK_LABEL } from './placement.js';

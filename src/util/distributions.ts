@@ -1,26 +1,10 @@
-import type { RandomStream } from './random.js';
+import type { Distribution, RandomDraws } from '../api/distribution.js';
 
 /**
- * Sampling distributions shared by workloads (durations, sizes, inter-arrival times) and,
- * later, failure models. Values are in the caller's base unit (seconds, milli-CPU, bytes...).
- * Each sample draws a fixed number of uniforms from the stream, so streams stay aligned.
+ * Sampling of the distributions declared in src/api/distribution.ts, shared by workloads
+ * (durations, sizes, inter-arrival times) and failure models. Each sample draws a fixed number of uniforms from the stream, so streams stay aligned.
  */
-export type Distribution =
-  | { readonly kind: 'fixed'; readonly value: number }
-  | { readonly kind: 'exponential'; readonly mean: number }
-  /** ln(X) ~ Normal(mu, sigma); median = e^mu. */
-  | { readonly kind: 'lognormal'; readonly mu: number; readonly sigma: number }
-  | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
-  /** One of `values`, with probability proportional to `weights` (all equal when absent). */
-  | { readonly kind: 'choice'; readonly values: readonly number[]; readonly weights?: readonly number[] | undefined }
-  /** Weibull(shape k, scale lambda): shape < 1 is the decreasing hazard seen in LANL's failures. */
-  | { readonly kind: 'weibull'; readonly shape: number; readonly scale: number }
-  /** Gamma(shape k, scale theta), mean k * theta. */
-  | { readonly kind: 'gamma'; readonly shape: number; readonly scale: number }
-  /** Resampling of observed values, each equally likely (an empirical distribution). */
-  | { readonly kind: 'empirical'; readonly values: readonly number[] };
-
-export function sample(d: Distribution, rng: RandomStream): number {
+export function sample(d: Distribution, rng: RandomDraws): number {
   switch (d.kind) {
     case 'fixed': return d.value;
     case 'exponential': return rng.exponential(d.mean);
@@ -54,7 +38,7 @@ export function sample(d: Distribution, rng: RandomStream): number {
  * Gamma(a) = Gamma(a + 1) * U^(1/a). Draws a variable number of uniforms, so give it a stream of
  * its own concern (as failure processes do).
  */
-function gammaUnit(shape: number, rng: RandomStream): number {
+function gammaUnit(shape: number, rng: RandomDraws): number {
   if (shape < 1) return gammaUnit(shape + 1, rng) * Math.pow(1 - rng.next(), 1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);

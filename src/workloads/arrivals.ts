@@ -1,5 +1,5 @@
-import type { ArrivalProcess } from '../sim/workload.js';
-import type { RandomStream } from '../util/random.js';
+import type { RandomDraws } from '../api/distribution.js';
+import type { ArrivalProcess } from '../api/workload.js';
 
 /**
  * Poisson arrivals: exponential inter-arrival times with mean 1/rate, from `start` until `end`.
@@ -9,7 +9,7 @@ export function poissonArrivals(ratePerSecond: number, start: number, end: numbe
   if (!(ratePerSecond > 0)) throw new RangeError(`Poisson rate must be > 0, got ${ratePerSecond}`);
   const mean = 1 / ratePerSecond;
   return {
-    next(previous: number, rng: RandomStream): number {
+    next(previous: number, rng: RandomDraws): number {
       const from = previous === -Infinity ? start : previous;
       const t = from + rng.exponential(mean);
       return t <= end ? t : Infinity;

@@ -1,8 +1,8 @@
 import type { PodSpec } from '../api/pod.js';
 import { resources } from '../api/resources.js';
-import type { PodSpecSource } from '../sim/workload.js';
-import { sample, type Distribution } from '../util/distributions.js';
-import type { RandomStream } from '../util/random.js';
+import type { PodSpecSource } from '../api/workload.js';
+import type { Distribution, RandomDraws } from '../api/distribution.js';
+import { sample } from '../util/distributions.js';
 
 /** Per-pod request sizes drawn from distributions (cpu in milli-CPU, memory in bytes, gpu in milli-GPU). */
 export interface RequestSizes {
@@ -29,7 +29,7 @@ export function sizedPodSpecs(template: PodSpec, sizes: RequestSizes): PodSpecSo
   }
   const cache = new Map<string, PodSpec>();
   return {
-    next(rng: RandomStream): PodSpec {
+    next(rng: RandomDraws): PodSpec {
       const cpu = Math.max(0, Math.round(sizes.milliCPU ? sample(sizes.milliCPU, rng) : template.requests.milliCPU));
       const mib = 2 ** 20;
       const memory = Math.max(0, Math.round((sizes.memory ? sample(sizes.memory, rng) : template.requests.memory) / mib) * mib);

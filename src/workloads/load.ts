@@ -6,7 +6,8 @@
  * by the simulator (a week at 5 s steps for 100 services is 12M calls). So everything is
  * precomputed into flat typed arrays at build time and rate() allocates nothing.
  */
-import { sample, type Distribution } from '../util/distributions.js';
+import type { Distribution } from '../api/distribution.js';
+import { sample } from '../util/distributions.js';
 import { formatPath } from '../util/errors.js';
 import type { RandomStream } from '../util/random.js';
 

@@ -9,9 +9,9 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Range } from 'yaml';
 import { matchesLabelSelector } from '../api/labels.js';
 import type { PodSpec } from '../api/pod.js';
-import type { NodeSpec } from '../sim/cluster.js';
-import type { Workload } from '../sim/workload.js';
-import type { Distribution } from '../util/distributions.js';
+import type { NodeSpec } from '../api/node.js';
+import type { Workload } from '../api/workload.js';
+import type { Distribution } from '../api/distribution.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { parseDuration } from '../util/quantity.js';
 import { formatCount, MAX_PODS_PER_WORKLOAD, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';

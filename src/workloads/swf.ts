@@ -11,8 +11,8 @@
  */
 import type { PodSpec } from '../api/pod.js';
 import { resources } from '../api/resources.js';
-import type { PodListWorkload } from '../sim/workload.js';
-import type { Distribution } from '../util/distributions.js';
+import type { PodListWorkload } from '../api/workload.js';
+import type { Distribution } from '../api/distribution.js';
 import { InputError } from '../util/errors.js';
 import { textLines, TraceIssues, truncationHint } from './trace-lines.js';
 import { MAX_QUANTITY } from './input-limits.js';

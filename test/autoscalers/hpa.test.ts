@@ -6,12 +6,16 @@ import {
 } from '../../src/api/autoscaling.js';
 import { resources } from '../../src/api/resources.js';
 import {
-  DEFAULT_METRIC, INITIAL_HPA_STATE, reconcile, externalAverageValueReplicas, externalValueReplicas, groupPods, horizontalPodAutoscaler, hpaSpec,
-  limitScaleRate, milliValue, plainMetricReplicas, REASON_DESIRED_WITHIN_RANGE, REASON_FAILED_COMPUTE, REASON_SCALE_DOWN_LIMIT,
-  REASON_SCALE_UP_LIMIT, REASON_SCALING_DISABLED, REASON_TOO_FEW_REPLICAS, REASON_TOO_MANY_REPLICAS,
-  replicasChangePerPeriod, resourceUtilizationReplicas, scaleDownLimit, scaleUpLimit, stabilize, storeScaleEvent,
-  type HpaDecision,
+  INITIAL_HPA_STATE, reconcile, horizontalPodAutoscaler, REASON_FAILED_COMPUTE, REASON_SCALING_DISABLED, type HpaDecision,
 } from '../../src/autoscalers/hpa.js';
+import {
+  limitScaleRate, REASON_DESIRED_WITHIN_RANGE, REASON_SCALE_DOWN_LIMIT, REASON_SCALE_UP_LIMIT, REASON_TOO_FEW_REPLICAS, REASON_TOO_MANY_REPLICAS,
+  replicasChangePerPeriod, scaleDownLimit, scaleUpLimit, stabilize, storeScaleEvent,
+} from '../../src/autoscalers/hpa-behavior.js';
+import {
+  externalAverageValueReplicas, externalValueReplicas, groupPods, milliValue, plainMetricReplicas, resourceUtilizationReplicas,
+} from '../../src/autoscalers/hpa-replica-calculator.js';
+import { DEFAULT_METRIC, hpaSpec } from '../../src/autoscalers/hpa-spec.js';
 
 /*
  * Cases come from the Kubernetes documentation ("Horizontal Pod Autoscaling", "HPA walkthrough")

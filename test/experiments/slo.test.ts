@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkSlo, parseSlo } from '../../src/experiments/slo.js';
-import { tCritical } from '../../src/report/stats.js';
+import { tCritical } from '../../src/util/stats.js';
 import { InputError } from '../../src/util/errors.js';
 
 describe('parseSlo', () => {

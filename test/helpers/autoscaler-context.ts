@@ -19,9 +19,8 @@ import { tolerates } from '../../src/schedulers/plugins/taint-toleration.js';
  *
  * `fakeContext` builds a cluster for one scan; a `FakeCluster` keeps its node objects from scan to
  * scan (as the simulator does while no node comes or goes) and can be changed between scans.
- * Its rollback either restores each node's pod list as it was ('restore', the default) or undoes
- * the what-if's binds and unbinds newest first on pod lists that remove by swapping in the last
- * pod ('undo'), which - like the simulator's what-if - leaves a removed node's pods reversed.
+ * Its rollback restores each node's pod list as it was, as the policy API promises (a what-if
+ * leaves no trace).
  *
  * Units as the API: cpu in milli-CPU, memory in bytes, GPU in milli-GPU.
  */
@@ -241,8 +240,6 @@ interface FakeScalable {
 export interface FakeClusterInit {
   groups?: (FakeGroupInit | NodeGroupSpec)[];
   nodes?: FakeNodeInit[];
-  /** How `simulate` undoes a what-if (see the file comment). Default 'restore'. */
-  rollback?: 'restore' | 'undo';
   /** Log what-if changes (addNode, removeNode, place) to `ops`. */
   recordOps?: boolean;
 }
@@ -258,7 +255,6 @@ export class FakeCluster {
   readonly fakeNodes: FakeNode[] = [];
   nodes: readonly ScalableNode[] = [];
   private scalable: FakeScalable[] = [];
-  readonly rollback: 'restore' | 'undo';
   simulations = 0;
   findNodeCalls = 0;
   /** The what-if changes so far, when recorded (one string each; clear it at will). */
@@ -270,7 +266,6 @@ export class FakeCluster {
   constructor(init: FakeClusterInit = {}) {
     this.groups = (init.groups ?? []).map((g) => ('spec' in g ? { ...g } : { spec: g }));
     this.specs = new Map(this.groups.map((g) => [g.spec.name, g.spec]));
-    this.rollback = init.rollback ?? 'restore';
     this.ops = init.recordOps ? [] : undefined;
     for (const n of init.nodes ?? []) this.addNode(n);
   }
@@ -361,9 +356,7 @@ export class FakeCluster {
     if (this.open) throw new Error('fakeContext: simulate is not re-entrant');
     this.open = true;
     this.simulations++;
-    const undoLog = this.rollback === 'undo';
-    const saved = undoLog ? [] : this.fakeNodes.map((n) => ({ n, pods: [...n.pods], requested: n.requested }));
-    const undo: (() => void)[] = [];
+    const saved = this.fakeNodes.map((n) => ({ n, pods: [...n.pods], requested: n.requested }));
     const ops = this.ops;
     ops?.push('simulate');
     let current: FakeNode[] = [...this.fakeNodes];
@@ -384,13 +377,7 @@ export class FakeCluster {
         if (!inSim(node)) throw new Error(`fakeContext: node ${node.name} is not in the what-if`);
         ops?.push(`remove ${node.name}`);
         current = current.filter((n) => n !== node);
-        if (!undoLog) return node.unbindAll();
-        const pods = [...node.pods];
-        for (const pod of pods) {
-          node.unbind(pod);
-          undo.push(() => node.bind(pod));
-        }
-        return pods;
+        return node.unbindAll();
       },
       fits: (pod, node) => inSim(node) && fakeFits(pod, node),
       findNode: (pod, candidates) => {
@@ -402,13 +389,11 @@ export class FakeCluster {
         if (!inSim(node)) throw new Error(`fakeContext: cannot place ${pod.name} on ${node.name}: not in the what-if`);
         ops?.push(`place ${pod.id} ${node.name}`);
         node.bind(pod);
-        if (undoLog) undo.push(() => node.unbind(pod));
       },
     };
     try {
       return fn(sim);
     } finally {
-      for (let op = undo.pop(); op; op = undo.pop()) op();
       for (const s of saved) {
         s.n.pods = s.pods;
         s.n.requested = s.requested;

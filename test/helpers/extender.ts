@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { PodInfo } from '../../src/api/pod.js';
 import type { ClusterSource } from '../../src/runtime/source.js';
-import type { NodeSpec } from '../../src/sim/cluster.js';
+import type { NodeSpec } from '../../src/api/node.js';
 import { nodeSpecFromNode, podSpecFromPod } from '../../src/workloads/kube.js';
 
 /** Test helpers for the extender: v1 objects as kube-scheduler sends them, and a static pod source. */

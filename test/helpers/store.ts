@@ -3,12 +3,12 @@ import type { PodInfo, PodSpec, Toleration } from '../../src/api/pod.js';
 import { ALL_CLUSTER_EVENTS, type FitError, type Scheduler } from '../../src/api/framework.js';
 import type { Taint } from '../../src/api/node.js';
 import { resources } from '../../src/api/resources.js';
-import type { NodeSpec } from '../../src/sim/cluster.js';
+import type { NodeSpec } from '../../src/api/node.js';
 import { Engine } from '../../src/sim/engine.js';
 import type { Incident } from '../../src/sim/failures.js';
 import { Lifecycle, type Hook, type StoreHooks, type WorkloadRecord } from '../../src/sim/lifecycle.js';
-import type { Distribution } from '../../src/util/distributions.js';
-import type { CrashModel, JobWorkload, ServiceWorkload, Workload } from '../../src/sim/workload.js';
+import type { Distribution } from '../../src/api/distribution.js';
+import type { CrashModel, JobWorkload, ServiceWorkload, Workload } from '../../src/api/workload.js';
 import { Gi, makeSpec } from './cluster.js';
 
 /**

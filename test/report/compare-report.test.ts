@@ -12,7 +12,7 @@ import {
   writeComparisonReport,
   type ComparisonChart,
 } from '../../src/report/compare-report.js';
-import { summarizeComparison, type ComparisonPlan } from '../../src/report/comparison.js';
+import { summarizeComparison, type ComparisonPlan } from '../../src/experiments/comparison.js';
 
 const ARMS = ['default', 'binpack', 'gpu-aware'];
 const SEEDS = [1, 2, 3];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { METRICS, RECORD_FORMAT, type RunRecord } from '../../src/experiments/records.js';
 import { comparisonCharts, comparisonHtml } from '../../src/report/compare-report.js';
-import { summarizeComparison } from '../../src/report/comparison.js';
+import { summarizeComparison } from '../../src/experiments/comparison.js';
 import { scriptJson, scriptText } from '../../src/report/html.js';
 import { CHROMIUM, haveChromium, openReport } from '../helpers/browser.js';
 

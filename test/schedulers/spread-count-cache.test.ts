@@ -7,7 +7,7 @@ import { Framework } from '../../src/schedulers/framework.js';
 import { nodeResourcesFit } from '../../src/schedulers/plugins/node-resources-fit.js';
 import { cachedNodePodCounter, countMatchingPods, podTopologySpread } from '../../src/schedulers/plugins/pod-topology-spread.js';
 import { PluginRegistry } from '../../src/schedulers/registry.js';
-import type { NodeSpec } from '../../src/sim/cluster.js';
+import type { NodeSpec } from '../../src/api/node.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
 import { runScorePlugin } from '../helpers/plugins.js';

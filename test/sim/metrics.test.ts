@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeSpec } from '../../src/sim/cluster.js';
+import type { NodeSpec } from '../../src/api/node.js';
 import { MetricsRecorder, type MetricsOptions } from '../../src/sim/metrics.js';
-import type { Workload } from '../../src/sim/workload.js';
+import type { Workload } from '../../src/api/workload.js';
 import { Gi } from '../helpers/cluster.js';
 import { createPod, job, nodeSpec, openIncident, podSpec, runningPod, service, start, store } from '../helpers/store.js';
 

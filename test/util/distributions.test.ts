@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { distributionMean, sample, type Distribution } from '../../src/util/distributions.js';
+import type { Distribution } from '../../src/api/distribution.js';
+import { distributionMean, sample } from '../../src/util/distributions.js';
 import { RandomStream } from '../../src/util/random.js';
 
 /** Sample means converge to the analytic means (within 4 standard errors of 200k draws). */

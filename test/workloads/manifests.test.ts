@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resources } from '../../src/api/resources.js';
-import type { JobWorkload, PodListWorkload, ServiceWorkload } from '../../src/sim/workload.js';
+import type { JobWorkload, PodListWorkload, ServiceWorkload } from '../../src/api/workload.js';
 import { readManifests } from '../../src/workloads/manifests.js';
 
 const Mi = 2 ** 20;

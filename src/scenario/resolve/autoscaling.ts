@@ -1,5 +1,5 @@
 import type { MetricSpec } from '../../api/autoscaling.js';
-import { hpaSpec, validateHpaSpec } from '../../autoscalers/hpa.js';
+import { hpaSpec, validateHpaSpec } from '../../autoscalers/hpa-spec.js';
 import { CLUSTER_AUTOSCALERS } from '../../autoscalers/registry.js';
 import type { SimNodeGroup } from '../../sim/simulation.js';
 import { parseDuration } from '../../util/quantity.js';

@@ -1,12 +1,12 @@
 import { WellKnownLabel, type Taint } from '../../api/node.js';
 import { resources } from '../../api/resources.js';
-import type { NodeSpec } from '../../sim/cluster.js';
+import type { NodeSpec } from '../../api/node.js';
 import type { SimNodeGroup } from '../../sim/simulation.js';
-import type { Distribution } from '../../util/distributions.js';
+import type { Distribution } from '../../api/distribution.js';
 import { formatCount, MAX_NODES } from '../../workloads/input-limits.js';
 import { readManifests } from '../../workloads/manifests.js';
 import { readOpenbNodes } from '../../workloads/openb.js';
-import type { Workload } from '../../sim/workload.js';
+import type { Workload } from '../../api/workload.js';
 import type { PoolDoc } from '../schema.js';
 import { addIssue, issueError, readReferencedFile, type DocPath, type ResolveContext } from './context.js';
 

@@ -1,5 +1,5 @@
 import { WellKnownLabel } from '../../api/node.js';
-import type { NodeSpec } from '../../sim/cluster.js';
+import type { NodeSpec } from '../../api/node.js';
 import type { FailureConfig, FailureDomain } from '../../sim/failures.js';
 import { InputError } from '../../util/errors.js';
 import { lanlFailures, readLanl, readUptime, uptimeFailures } from '../../workloads/failure-traces.js';

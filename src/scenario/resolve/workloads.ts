@@ -1,7 +1,7 @@
 import type { PodSpec } from '../../api/pod.js';
 import { resources } from '../../api/resources.js';
-import type { CrashModel, Workload } from '../../sim/workload.js';
-import type { Distribution } from '../../util/distributions.js';
+import type { CrashModel, Workload } from '../../api/workload.js';
+import type { Distribution } from '../../api/distribution.js';
 import { InputError, issueAt } from '../../util/errors.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../../workloads/arrivals.js';
 import { parseAzureLlmTrace, rateBins } from '../../workloads/azure-llm.js';

@@ -2,10 +2,12 @@ import type { ClusterAutoscaler, ClusterAutoscalerContext, NodeGroupSpec, NodeGr
 import { ClusterEvent, type Scheduler } from '../../api/framework.js';
 import { WellKnownLabel } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
-import { sample, type Distribution } from '../../util/distributions.js';
+import type { Distribution } from '../../api/distribution.js';
+import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
 import { grown } from '../../util/typed-arrays.js';
-import type { NodeSpec, SimNode } from '../cluster.js';
+import type { NodeSpec } from '../../api/node.js';
+import type { SimNode } from '../cluster.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { WhatIfCluster } from '../what-if.js';
 

@@ -5,7 +5,7 @@ import type { Bytes, MilliCPU, MilliGPU } from '../../api/units.js';
 import type { Lifecycle, WorkloadRecord } from '../lifecycle.js';
 import type { PodTable } from '../pods.js';
 import type { ServiceTraffic } from '../service-traffic.js';
-import type { ServiceWorkload } from '../workload.js';
+import type { ServiceWorkload } from '../../api/workload.js';
 
 /** The metrics a pod view serves (HpaState.metricKind). */
 const METRIC_NONE = 0;

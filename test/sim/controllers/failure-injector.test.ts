@@ -3,7 +3,7 @@ import { ClusterEvent } from '../../../src/api/framework.js';
 import { PodPhase } from '../../../src/api/pod.js';
 import { FailureInjector } from '../../../src/sim/controllers/failure-injector.js';
 import { NO_FAILURES, type FailureConfig, type FailureDomain, type RandomFailureProcess, type ScheduledOutage } from '../../../src/sim/failures.js';
-import type { Workload } from '../../../src/sim/workload.js';
+import type { Workload } from '../../../src/api/workload.js';
 import { RandomStreams } from '../../../src/util/random.js';
 import { fixed, job, listen, nodeSpec, podSpec, runningPod, service, store } from '../../helpers/store.js';
 

@@ -4,7 +4,7 @@ import {
 } from '../../../src/api/autoscaling.js';
 import { HpaController } from '../../../src/sim/controllers/hpa.js';
 import type { ScalingAction } from '../../../src/sim/results.js';
-import type { ServiceWorkload } from '../../../src/sim/workload.js';
+import type { ServiceWorkload } from '../../../src/api/workload.js';
 import { createPod, listen, nodeSpec, service, start, store } from '../../helpers/store.js';
 
 /**

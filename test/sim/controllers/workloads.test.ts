@@ -3,7 +3,7 @@ import { ClusterEvent } from '../../../src/api/framework.js';
 import { PodPhase } from '../../../src/api/pod.js';
 import { WorkloadController } from '../../../src/sim/controllers/workloads.js';
 import type { Lifecycle } from '../../../src/sim/lifecycle.js';
-import type { BatchWorkload, PodListWorkload, Workload } from '../../../src/sim/workload.js';
+import type { BatchWorkload, PodListWorkload, Workload } from '../../../src/api/workload.js';
 import { RandomStreams } from '../../../src/util/random.js';
 import { fixed, job, listen, nodeSpec, openIncident, podSpec, service, start, store } from '../../helpers/store.js';
 

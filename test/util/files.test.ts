@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFilesAtomically } from '../../src/report/files.js';
+import { writeFilesAtomically } from '../../src/util/files.js';
 import { orchsim, orchsimSteps, SMALL_SCENARIO } from '../helpers/cli.js';
 
 let dir: string;

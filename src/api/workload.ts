@@ -1,11 +1,13 @@
-import type { HorizontalAutoscaler } from '../api/autoscaling.js';
-import type { PodSpec } from '../api/pod.js';
-import type { Distribution } from '../util/distributions.js';
-import type { RandomStream } from '../util/random.js';
+import type { HorizontalAutoscaler } from './autoscaling.js';
+import type { Distribution, RandomDraws } from './distribution.js';
+import type { PodSpec } from './pod.js';
 
 /**
- * Workloads as the engine consumes them. The generators and readers in src/workloads build
- * these; the engine never knows where a workload came from.
+ * Workloads as the engine consumes them: the input contract, like the Deployment and Job types
+ * of k8s.io/api that both controllers and clients are written against. The generators and
+ * readers in src/workloads and the scenario layer build these; the engine (src/sim) runs them
+ * and never knows where a workload came from. Both sides depend on this file, neither on the
+ * other.
  */
 
 /**
@@ -23,12 +25,12 @@ export interface CrashModel {
 /** Produces batch arrival times. Implementations live in src/workloads/arrivals.ts. */
 export interface ArrivalProcess {
   /** Absolute time of the first arrival at or after `start`... then of each next one after `previous`; Infinity when done. */
-  next(previous: number, rng: RandomStream): number;
+  next(previous: number, rng: RandomDraws): number;
 }
 
 /** Produces the spec of each new batch pod (sizes may be drawn; equal sizes share one spec object). */
 export interface PodSpecSource {
-  next(rng: RandomStream): PodSpec;
+  next(rng: RandomDraws): PodSpec;
 }
 
 /** A change of a service's request rate worth measuring the reaction to (a spike, a step, a burst). */

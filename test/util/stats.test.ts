@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { meanInterval, pairedDifference, tCritical } from '../../src/report/stats.js';
+import { meanInterval, pairedDifference, tCritical } from '../../src/util/stats.js';
 
 describe('confidence intervals', () => {
   it('use Student t quantiles: the published two-sided 95% and 99% values for small n', () => {

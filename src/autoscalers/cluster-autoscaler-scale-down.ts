@@ -1,0 +1,125 @@
+import type { ClusterAutoscalerContext, ClusterSimulation } from '../api/autoscaling.js';
+import type { NodeInfo } from '../api/node.js';
+import type { PodInfo } from '../api/pod.js';
+
+/**
+ * The cluster-autoscaler's scale-down rules (core/scaledown, simulator/drain.go): a node's
+ * utilization (utilization/info.go), the evictions a scan may plan (PodDisruptionBudgets, pods
+ * with no controller), and the drain what-if that removes a node and finds each of its pods a new
+ * place with the scheduler's own filters.
+ */
+
+/**
+ * How long a node we asked to delete still counts against its group (and is no candidate nor
+ * destination) while it is still listed: --max-graceful-termination-sec 600 plus 300 s for the
+ * cloud deletion (MaxCloudProviderNodeDeletionTime 5 min).
+ */
+export const DELETION_GRACE = 900;
+
+/** A GPU node is judged on GPU utilization alone (utilization/info.go). */
+export function isGpuNode(node: NodeInfo): boolean {
+  return node.allocatable.milliGPU > 0 || node.gpuCount > 0;
+}
+
+/**
+ * Utilization as the scale-down planner computes it: max(cpu, memory) requested / allocatable,
+ * or GPU requested / allocatable on GPU nodes.
+ */
+export function nodeUtilization(node: NodeInfo): number {
+  const a = node.allocatable;
+  const r = node.requested;
+  if (isGpuNode(node)) return a.milliGPU > 0 ? r.milliGPU / a.milliGPU : 0;
+  const cpu = a.milliCPU > 0 ? r.milliCPU / a.milliCPU : 0;
+  const memory = a.memory > 0 ? r.memory / a.memory : 0;
+  return Math.max(cpu, memory);
+}
+
+export const REASON_BARE_POD = 'pod has no controller';
+export const REASON_PDB = 'PodDisruptionBudget allows no more disruptions';
+
+/**
+ * Evictions planned in one scan, per controller: a PodDisruptionBudget is assumed to cover the
+ * pods of one controller, so the n-th planned eviction of a controller's pods needs
+ * disruptionsAllowed >= n.
+ */
+export class EvictionPlan {
+  private readonly planned = new Map<string, number>();
+  constructor(private readonly ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>) {}
+
+  /** Why these pods cannot all be evicted on top of the plan, or undefined if they can. */
+  check(pods: readonly PodInfo[]): string | undefined {
+    const local = new Map<string, number>();
+    for (const pod of pods) {
+      const c = this.ctx.controllerOf(pod);
+      if (c.kind === 'None') return `${pod.name}: ${REASON_BARE_POD}`;
+      const key = `${c.kind}/${c.name}`;
+      const n = (this.planned.get(key) ?? 0) + (local.get(key) ?? 0);
+      if (this.ctx.disruptionsAllowed(pod) - n < 1) return `${pod.name}: ${REASON_PDB}`;
+      local.set(key, (local.get(key) ?? 0) + 1);
+    }
+    return undefined;
+  }
+
+  commit(pods: readonly PodInfo[]): void {
+    for (const pod of pods) {
+      const c = this.ctx.controllerOf(pod);
+      const key = `${c.kind}/${c.name}`;
+      this.planned.set(key, (this.planned.get(key) ?? 0) + 1);
+    }
+  }
+}
+
+/** A node removed in a what-if, and where each of its pods went. */
+export interface Drain {
+  readonly node: string;
+  readonly placements: readonly { readonly pod: PodInfo; readonly node: string }[];
+}
+
+export function nodesByName(nodes: readonly NodeInfo[]): Map<string, NodeInfo> {
+  const m = new Map<string, NodeInfo>();
+  for (const n of nodes) m.set(n.name, n);
+  return m;
+}
+
+/**
+ * Removes `node` from the what-if and places each of its pods on the first destination where it
+ * fits; undefined when some pod fits nowhere (the what-if is then left half-done: callers run
+ * each attempt in its own `simulate`).
+ */
+export function simulateDrain(sim: ClusterSimulation, node: string, isDestination: (n: NodeInfo) => boolean): Drain | undefined {
+  const info = sim.nodes.find((n) => n.name === node);
+  if (!info) return undefined;
+  const pods = sim.removeNode(info);
+  const destinations = sim.nodes.filter(isDestination);
+  const placements: { pod: PodInfo; node: string }[] = [];
+  for (const pod of pods) {
+    const to = sim.findNode(pod, destinations);
+    if (!to) return undefined;
+    sim.place(pod, to);
+    placements.push({ pod, node: to.name });
+  }
+  return { node, placements };
+}
+
+/** Re-applies drains found in earlier what-ifs (same cluster, so the same moves fit again). */
+export function replayDrains(sim: ClusterSimulation, drains: readonly Drain[]): void {
+  if (drains.length === 0) return;
+  applyDrains(sim, drains, nodesByName(sim.nodes));
+}
+
+/** Removes each drained node and places its pods where the drain put them (nodes looked up by name). */
+export function applyDrains(sim: ClusterSimulation, drains: readonly Drain[], byName: ReadonlyMap<string, NodeInfo>): void {
+  for (const d of drains) {
+    const n = byName.get(d.node);
+    if (!n) continue;
+    sim.removeNode(n);
+    for (const p of d.placements) {
+      const to = byName.get(p.node);
+      if (to) sim.place(p.pod, to);
+    }
+  }
+}
+
+export function scaleDownReason(utilization: number, threshold: number, unneededFor: number): string {
+  return `utilization ${utilization.toFixed(2)} < ${threshold} for ${Math.round(unneededFor)}s`;
+}

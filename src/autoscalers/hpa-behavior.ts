@@ -1,0 +1,240 @@
+import type { HPAScalingRules } from '../api/autoscaling.js';
+
+/**
+ * The HPA's scaling behavior, after kubernetes pkg/controller/podautoscaler/horizontal.go
+ * normalizeDesiredReplicasWithBehaviors: the stabilization window over past recommendations
+ * (stabilizeRecommendationWithBehaviors) and the scaling rate limits of the behavior's policies
+ * (convertDesiredReplicasWithBehaviorRate; Percent policies round as upstream's int32 math does).
+ */
+
+// Condition reasons (horizontal.go setCondition calls) the normalization gives.
+export const REASON_TOO_MANY_REPLICAS = 'TooManyReplicas';
+export const REASON_TOO_FEW_REPLICAS = 'TooFewReplicas';
+export const REASON_SCALE_UP_LIMIT = 'ScaleUpLimit';
+export const REASON_SCALE_DOWN_LIMIT = 'ScaleDownLimit';
+export const REASON_DESIRED_WITHIN_RANGE = 'DesiredWithinRange';
+export const REASON_SCALE_UP_STABILIZED = 'ScaleUpStabilized';
+export const REASON_SCALE_DOWN_STABILIZED = 'ScaleDownStabilized';
+
+// ---- stabilization (stabilizeRecommendationWithBehaviors) ----------------------------------
+
+export interface TimestampedRecommendation {
+  readonly replicas: number;
+  readonly timestamp: number;
+}
+
+export interface StabilizeArgs {
+  readonly currentReplicas: number;
+  /** The unstabilized metric proposal. */
+  readonly desiredReplicas: number;
+  readonly scaleUpWindowSeconds: number;
+  readonly scaleDownWindowSeconds: number;
+  readonly now: number;
+}
+
+/**
+ * stabilizeRecommendationWithBehaviors: a scale-up goes no higher than the lowest recommendation
+ * within the scaleUp window, a scale-down no lower than the highest within the scaleDown window
+ * (so one quiet sample cannot shed replicas a busy one asked for a minute ago). Records the
+ * unstabilized recommendation in place of the last sample older than both windows. Pure: returns
+ * the new history.
+ */
+export function stabilize(
+  history: readonly TimestampedRecommendation[], args: StabilizeArgs,
+): { readonly replicas: number; readonly reason: string; readonly history: TimestampedRecommendation[] } {
+  const next = new RecommendationHistory(history);
+  const replicas = next.stabilize(args);
+  const reason = args.desiredReplicas >= args.currentReplicas ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
+  return { replicas, reason, history: next.toArray() };
+}
+
+/**
+ * A recommendation history as two parallel arrays, overwritten in place. The HPA object keeps one
+ * for its whole life, so a sync (every 15 s for every HPA) reads a few adjacent cache lines, not
+ * one object per entry wherever it was allocated.
+ */
+export class RecommendationHistory {
+  private replicas: Float64Array;
+  private timestamps: Float64Array;
+  private size: number;
+
+  constructor(from: readonly TimestampedRecommendation[] = []) {
+    this.size = from.length;
+    this.replicas = new Float64Array(Math.max(8, from.length));
+    this.timestamps = new Float64Array(Math.max(8, from.length));
+    from.forEach((r, i) => {
+      this.replicas[i] = r.replicas;
+      this.timestamps[i] = r.timestamp;
+    });
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  toArray(): TimestampedRecommendation[] {
+    return Array.from({ length: this.size }, (_, i) => ({ replicas: this.replicas[i]!, timestamp: this.timestamps[i]! }));
+  }
+
+  push(replicas: number, timestamp: number): void {
+    if (this.size === this.replicas.length) {
+      const r = new Float64Array(2 * this.size);
+      const t = new Float64Array(2 * this.size);
+      r.set(this.replicas);
+      t.set(this.timestamps);
+      this.replicas = r;
+      this.timestamps = t;
+    }
+    this.replicas[this.size] = replicas;
+    this.timestamps[this.size] = timestamp;
+    this.size++;
+  }
+
+  /**
+   * stabilize() on this history: records the unstabilized recommendation over the last sample
+   * older than both windows (or appends it), and returns the stabilized count.
+   */
+  stabilize(args: StabilizeArgs): number {
+    const upCutoff = args.now - args.scaleUpWindowSeconds;
+    const downCutoff = args.now - args.scaleDownWindowSeconds;
+    let upRecommendation = args.desiredReplicas;
+    let downRecommendation = args.desiredReplicas;
+    let oldSampleIndex = -1;
+    const replicas = this.replicas;
+    const timestamps = this.timestamps;
+    for (let i = 0; i < this.size; i++) {
+      const t = timestamps[i]!;
+      const r = replicas[i]!;
+      // time.After / time.Before are strict: a sample exactly at the cutoff is in neither.
+      if (t > upCutoff && r < upRecommendation) upRecommendation = r;
+      if (t > downCutoff && r > downRecommendation) downRecommendation = r;
+      if (t < upCutoff && t < downCutoff) oldSampleIndex = i;
+    }
+    let stabilized = args.currentReplicas;
+    if (stabilized < upRecommendation) stabilized = upRecommendation;
+    if (stabilized > downRecommendation) stabilized = downRecommendation;
+    if (oldSampleIndex >= 0) {
+      replicas[oldSampleIndex] = args.desiredReplicas;
+      timestamps[oldSampleIndex] = args.now;
+    } else {
+      this.push(args.desiredReplicas, args.now);
+    }
+    return stabilized;
+  }
+}
+
+// ---- scaling rate limits (convertDesiredReplicasWithBehaviorRate) --------------------------
+
+export interface ScaleEvent {
+  /** Replicas added (scale-up list) or removed (scale-down list); non-negative. */
+  readonly replicaChange: number;
+  readonly timestamp: number;
+}
+
+/** getReplicasChangePerPeriod: the change recorded strictly after now - periodSeconds. */
+export function replicasChangePerPeriod(periodSeconds: number, events: readonly ScaleEvent[], now: number): number {
+  const cutoff = now - periodSeconds;
+  let replicas = 0;
+  for (const e of events) if (e.timestamp > cutoff) replicas += e.replicaChange;
+  return replicas;
+}
+
+/**
+ * calculateScaleUpLimitWithScalingRules: the most replicas allowed now. Each policy is measured
+ * from the count at the start of its period (current - added + removed within it); Percent rounds
+ * up so a small target can always grow. Max picks the largest limit, Min the smallest, Disabled
+ * allows none.
+ */
+export function scaleUpLimit(
+  currentReplicas: number, upEvents: readonly ScaleEvent[], downEvents: readonly ScaleEvent[], rules: HPAScalingRules, now: number,
+): number {
+  if (rules.selectPolicy === 'Disabled') return currentReplicas;
+  const pickMin = rules.selectPolicy === 'Min';
+  let result = pickMin ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  for (const policy of rules.policies) {
+    const periodStartReplicas = currentReplicas
+      - replicasChangePerPeriod(policy.periodSeconds, upEvents, now)
+      + replicasChangePerPeriod(policy.periodSeconds, downEvents, now);
+    const proposed = policy.type === 'Pods'
+      ? periodStartReplicas + policy.value
+      : Math.ceil(periodStartReplicas * (1 + policy.value / 100));
+    result = pickMin ? Math.min(result, proposed) : Math.max(result, proposed);
+  }
+  return result;
+}
+
+/**
+ * calculateScaleDownLimitWithBehaviors: the fewest replicas allowed now. Percent truncates
+ * (int32 conversion upstream). Max allows the largest change (smallest limit), Min the smallest.
+ */
+export function scaleDownLimit(
+  currentReplicas: number, upEvents: readonly ScaleEvent[], downEvents: readonly ScaleEvent[], rules: HPAScalingRules, now: number,
+): number {
+  if (rules.selectPolicy === 'Disabled') return currentReplicas;
+  const pickMax = rules.selectPolicy === 'Min';
+  let result = pickMax ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  for (const policy of rules.policies) {
+    const periodStartReplicas = currentReplicas
+      - replicasChangePerPeriod(policy.periodSeconds, upEvents, now)
+      + replicasChangePerPeriod(policy.periodSeconds, downEvents, now);
+    const proposed = policy.type === 'Pods'
+      ? periodStartReplicas - policy.value
+      : Math.trunc(periodStartReplicas * (1 - policy.value / 100));
+    result = pickMax ? Math.max(result, proposed) : Math.min(result, proposed);
+  }
+  return result;
+}
+
+export interface RateLimitArgs {
+  readonly currentReplicas: number;
+  /** The stabilized recommendation. */
+  readonly desiredReplicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly scaleUp: HPAScalingRules;
+  readonly scaleDown: HPAScalingRules;
+}
+
+/**
+ * convertDesiredReplicasWithBehaviorRate: clamps the recommendation to the scaling rate and to
+ * [minReplicas, maxReplicas], naming the bound that applied.
+ */
+export function limitScaleRate(
+  args: RateLimitArgs, upEvents: readonly ScaleEvent[], downEvents: readonly ScaleEvent[], now: number,
+): { readonly replicas: number; readonly reason: string } {
+  if (args.desiredReplicas > args.currentReplicas) {
+    // Past events may allow less than the current count: never shrink on a scale-up.
+    const limit = Math.max(args.currentReplicas, scaleUpLimit(args.currentReplicas, upEvents, downEvents, args.scaleUp, now));
+    const capped = args.maxReplicas > limit;
+    const maximum = capped ? limit : args.maxReplicas;
+    if (args.desiredReplicas > maximum) return { replicas: maximum, reason: capped ? REASON_SCALE_UP_LIMIT : REASON_TOO_MANY_REPLICAS };
+  } else if (args.desiredReplicas < args.currentReplicas) {
+    const limit = Math.min(args.currentReplicas, scaleDownLimit(args.currentReplicas, upEvents, downEvents, args.scaleDown, now));
+    const capped = args.minReplicas < limit;
+    const minimum = capped ? limit : args.minReplicas;
+    if (args.desiredReplicas < minimum) return { replicas: minimum, reason: capped ? REASON_SCALE_DOWN_LIMIT : REASON_TOO_FEW_REPLICAS };
+  }
+  return { replicas: args.desiredReplicas, reason: REASON_DESIRED_WITHIN_RANGE };
+}
+
+/** getLongestPolicyPeriod: events older than this are no longer read by any policy. */
+export function longestPolicyPeriod(rules: HPAScalingRules): number {
+  let longest = 0;
+  for (const p of rules.policies) if (p.periodSeconds > longest) longest = p.periodSeconds;
+  return longest;
+}
+
+/**
+ * storeScaleEvent: appends the event, or reuses the slot of the last event older than the
+ * longest policy period (markScaleEventsOutdated), so the list stays bounded. Pure.
+ */
+export function storeScaleEvent(events: readonly ScaleEvent[], replicaChange: number, rules: HPAScalingRules, now: number): ScaleEvent[] {
+  const cutoff = now - longestPolicyPeriod(rules);
+  let outdated = -1;
+  events.forEach((e, i) => { if (e.timestamp < cutoff) outdated = i; });
+  const next = events.slice();
+  const event = { replicaChange, timestamp: now };
+  if (outdated >= 0) next[outdated] = event;
+  else next.push(event);
+  return next;
+}
