@@ -1,6 +1,4 @@
-import { renderAsync } from '@resvg/resvg-js';
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { writeFilesAtomically } from '../util/files.js';
 
 /** A Vega-Lite specification: what reports keep next to each picture, so a chart can be re-drawn. */
@@ -122,6 +120,8 @@ const PNG_SCALE = 2;
 
 /** Compiles a Vega-Lite spec and draws it, as SVG (vector) and PNG (raster, 2x). */
 export async function renderChart(spec: VegaLiteSpec): Promise<{ svg: string; png: Uint8Array }> {
+  // Loaded on first use: Vega takes a fifth of a second to load, and most commands draw nothing.
+  const [{ parse, View }, { compile }, { renderAsync }] = await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]);
   const { logger, messages } = collectingLogger();
   // A copy: Vega ingests inline data rows in place (it tags each with an id), and the caller's
   // spec may still be written out or rendered again.

@@ -1,4 +1,4 @@
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { createRequire } from 'node:module';
 import { grown } from './typed-arrays.js';
 
 /**
@@ -57,11 +57,17 @@ export interface MeanInterval {
   readonly high: number;
 }
 
+/** Student's t quantile function, loaded on first use (a tenth of a second to load; only intervals need it). */
+let quantile: ((p: number, df: number) => number) | undefined;
+function tQuantile(): (p: number, df: number) => number {
+  return (quantile ??= createRequire(import.meta.url)('@stdlib/stats-base-dists-t-quantile') as (p: number, df: number) => number);
+}
+
 /** The t quantile the interval uses: t_{(1 + confidence) / 2, df}. */
 export function tCritical(confidence: number, df: number): number {
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
   if (!(df >= 1)) return NaN;
-  return tQuantile(1 - (1 - confidence) / 2, df);
+  return tQuantile()(1 - (1 - confidence) / 2, df);
 }
 
 /**
