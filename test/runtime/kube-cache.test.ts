@@ -32,7 +32,7 @@ function node(name: string, cpu = '4', labels: Record<string, string> = {}): Obj
 const names = (pods: readonly PodInfo[]): string[] => pods.map((p) => p.name);
 
 /** Polls until cond holds (every 5 ms, at most timeoutMs). */
-async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -295,7 +295,8 @@ describe('KubeCache start failures', () => {
 
     const t0 = Date.now();
     const err = await KubeCache.start({ kubeconfig: file, syncTimeoutMs: 300, retryDelayMs: 20, log: (l) => logs.push(l) }).catch((e: unknown) => e);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // Well under the 30 s default (so syncTimeoutMs is honoured), with room for a loaded machine.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toContain(`http://127.0.0.1:${port}`);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
