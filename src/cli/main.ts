@@ -12,7 +12,7 @@ import { incidentsCSV } from '../sim/failures.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
-import { prepareScenario, runPrepared } from '../scenario/index.js';
+import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
 import { formatIssue, InputError } from '../util/errors.js';
 import { join } from 'node:path';
@@ -91,14 +91,16 @@ program
   .option('--profile <name>', 'override the scheduler profile (see `orchsim profiles`)')
   .option('--json', 'print the result as JSON on stdout instead of the summary')
   .option('--out <dir>', 'write result.json, timeseries.csv and incidents.csv (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
+  .option('--plugin <module>', 'a plugin module (plugins and optional profiles, as for serve --plugin); repeatable', collect, [])
   .addHelpText('after', `
 Examples:
   $ orchsim run                                   # the built-in 300-node default scenario
   $ orchsim run scenarios/default.yaml --profile binpack --seed 7
   $ orchsim run my-cluster.yaml --json | jq .metrics.utilization
-  $ orchsim run my-cluster.yaml --out reports/my-run`)
-  .action((scenario: string | undefined, opts: { seed?: number; profile?: string; json?: boolean; out?: string }) => {
-    const prepared = prepareScenario(scenario, { seed: opts.seed, profile: opts.profile });
+  $ orchsim run my-cluster.yaml --out reports/my-run
+  $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
+  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; json?: boolean; out?: string; plugin: string[] }) => {
+    const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, pluginFiles: opts.plugin });
     const t0 = performance.now();
     const out = runPrepared(prepared, { onProgress: progressBar(prepared.resolved.horizon) });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -120,12 +122,14 @@ program
   .description('Check a scenario file (schema, units, manifests, profile and plugin args) without running it.')
   .argument('<scenario>', 'scenario file (YAML or JSON)')
   .option('--json', 'print a machine-readable summary')
+  .option('--plugin <module>', 'a plugin module its profile may name; repeatable', collect, [])
   .addHelpText('after', `
 Examples:
   $ orchsim validate scenarios/default.yaml
-  $ orchsim validate my-cluster.yaml || echo "fix the errors above"`)
-  .action((scenario: string, opts: { json?: boolean }) => {
-    const { resolved } = prepareScenario(scenario);
+  $ orchsim validate my-cluster.yaml || echo "fix the errors above"
+  $ orchsim validate my-cluster.yaml --plugin ./my-plugin.mjs`)
+  .action(async (scenario: string, opts: { json?: boolean; plugin: string[] }) => {
+    const { resolved } = await prepareScenarioWithPlugins(scenario, { pluginFiles: opts.plugin });
     const summary = { valid: true, scenario: resolved.name, nodes: resolved.nodes.length, workloads: resolved.workloads.length, profile: resolved.profile.name, horizonSeconds: resolved.horizon };
     const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
     const f = resolved.failures;
@@ -362,7 +366,10 @@ function collectPools(v: string, previous: PlanPool[] = []): PlanPool[] {
   return out;
 }
 
-const collect = (v: string, previous: string[] = []): string[] => [...previous, v];
+/** A repeatable option's values, in the order given. */
+function collect(v: string, previous: string[] = []): string[] {
+  return [...previous, v];
+}
 
 function parsePrice(v: string): number {
   const n = Number(v);

@@ -1,5 +1,8 @@
+import { dirname, resolve as resolvePath } from 'node:path';
 import { builtinProfiles } from '../schedulers/builtins.js';
-import type { ProfileRegistry } from '../schedulers/registry.js';
+import { loadPolicies, type ModuleSource, type PolicySet } from '../schedulers/plugin-module.js';
+import type { PluginRegistry, ProfileRegistry } from '../schedulers/registry.js';
+import { inputErrorAt, issueAt } from '../util/errors.js';
 import { BUILTIN_SCENARIO, defaultScenarioText } from './default.js';
 import { loadScenarioFile, parseYaml, readYamlFile, validateScenario, type LoadedScenario, type Locator } from './load.js';
 import { resolveScenario, type ResolvedScenario } from './resolve.js';
@@ -34,6 +37,8 @@ export interface PrepareOptions {
   readonly seed?: number | undefined;
   readonly profile?: string | undefined;
   readonly profiles?: ProfileRegistry | undefined;
+  /** The plugins profiles may name (the built-ins when absent). */
+  readonly plugins?: PluginRegistry | undefined;
   /**
    * The document was changed by a sweep variant, a comparison arm or a plan candidate: a cluster
    * sized to no node is then a point of the grid, which runs, not a mistake in the file.
@@ -63,8 +68,33 @@ export function prepareScenarioValue(value: unknown, file: string, locate: Locat
 }
 
 function prepareLoaded(loaded: LoadedScenario, options: PrepareOptions): PreparedScenario {
+  if ((loaded.doc.plugins?.length ?? 0) > 0 && options.plugins === undefined) {
+    // The synchronous path cannot import modules: say so rather than report its plugins unknown.
+    throw inputErrorAt(loaded.file, loaded.locate, ['plugins'], 'plugin modules are loaded by orchsim run and orchsim validate (and prepareScenarioWithPlugins); this command does not load them yet');
+  }
   const resolved = resolveScenario(loaded.doc, loaded.file, loaded.locate, options.profiles ?? builtinProfiles(), options);
-  return { loaded, resolved, runOptions: { prepared: PreparedRun.of(resolved) } };
+  return { loaded, resolved, runOptions: { registry: options.plugins, prepared: PreparedRun.of(resolved, options.plugins) } };
+}
+
+/**
+ * The plugin modules a scenario names (`plugins:`, relative to the scenario file) after those
+ * given on the command line (--plugin), each with where it was named.
+ */
+export function pluginSources(loaded: LoadedScenario, flags: readonly string[] = []): ModuleSource[] {
+  const fromFile = (loaded.doc.plugins ?? []).map((p, i): ModuleSource => {
+    return { file: resolvePath(dirname(loaded.file), p), namedAt: issueAt(loaded.file, loaded.locate, ['plugins', i], '') };
+  });
+  return [...flags.map((file) => ({ file })), ...fromFile];
+}
+
+/**
+ * prepareScenario with users' plugin modules: those named by the scenario and by `pluginFiles`
+ * (--plugin) are loaded first, so its profiles may name their plugins and profiles.
+ */
+export async function prepareScenarioWithPlugins(file: string | undefined, options: PrepareOptions & { readonly pluginFiles?: readonly string[] | undefined } = {}): Promise<PreparedScenario & { readonly policies: PolicySet }> {
+  const loaded = loadScenario(file);
+  const policies = await loadPolicies(pluginSources(loaded, options.pluginFiles));
+  return { ...prepareLoaded(loaded, { ...options, profiles: policies.profiles, plugins: policies.plugins }), policies };
 }
 
 /** Runs a prepared scenario (the first run uses the scheduler built when preparing it). */

@@ -391,6 +391,8 @@ export const scenarioSchema = z.strictObject({
   horizon: durationSchema.refine((v) => v > 0, 'horizon must be > 0')
     .refine((v) => v <= MAX_HORIZON_SECONDS, `horizon must be at most ${MAX_HORIZON_SECONDS / 86400}d (100 years, the limit)`).default(86400),
   sampleInterval: durationSchema.default(300),
+  /** Users' plugin modules (paths relative to the scenario file), loaded before the profile is resolved. */
+  plugins: z.array(z.string().min(1)).optional(),
   scheduler: z.strictObject({
     profile: z.union([z.string().min(1), profileSchema]).default('default'),
     queue: z.enum(['kubernetes', 'fifo']).default('kubernetes'),

@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { prepareScenario, prepareScenarioWithPlugins, runPrepared } from '../../src/scenario/index.js';
+import { createSimulation } from '../../src/scenario/runner.js';
+import { InputError } from '../../src/util/errors.js';
+import { orchsim } from '../helpers/cli.js';
+
+/**
+ * Issue 17, first slice: a user's plugin module (the format `serve --plugin` loads) named by a
+ * scenario's `plugins:` (relative to the scenario file) or by `--plugin`, for run and validate.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-plugin-modules-'));
+writeFileSync(join(dir, 'prefer-zone-b.mjs'), `
+export const plugins = [{
+  name: 'PreferZoneB',
+  extensionPoints: ['Score'],
+  factory: () => ({ name: 'PreferZoneB', score: (_state, _pod, node) => (node.labels['topology.kubernetes.io/zone'] === 'b' ? 100 : 0) }),
+}];
+export const profile = { name: 'zone-b', plugins: [{ name: 'NodeUnschedulable' }, { name: 'NodeResourcesFit', weight: 0 }, { name: 'PreferZoneB', weight: 1 }] };
+`);
+const scenario = (extra: string, profile = 'zone-b') => `
+horizon: 1h
+sampleInterval: 0
+${extra}
+scheduler: { profile: ${profile} }
+cluster:
+  pools: [{ name: n, count: 4, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }]
+workloads:
+  - { type: service, name: web, replicas: 6, requests: { cpu: 1, memory: 1Gi } }
+`;
+let n = 0;
+const file = (text: string) => {
+  const f = join(dir, `s${n++}.yaml`);
+  writeFileSync(f, text);
+  return f;
+};
+const issues = async (p: Promise<unknown>) => {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(InputError);
+  return (e as InputError).issues;
+};
+
+describe('plugin modules in a scenario', () => {
+  it('a scenario names the module (relative to itself) and its profile: every pod lands in zone b', async () => {
+    const withModule = await prepareScenarioWithPlugins(file(scenario('plugins: [./prefer-zone-b.mjs]')));
+    expect(withModule.resolved.profile.name).toBe('zone-b');
+    expect(withModule.policies.modules.map((m) => m.sha256)).toHaveLength(1);
+    const zones: string[] = [];
+    const sim = createSimulation(withModule.resolved, { ...withModule.runOptions, onBind: (_pod, node, cluster) => zones.push(cluster.nodes[node]!.labels['topology.kubernetes.io/zone']!) });
+    sim.run();
+    expect(zones).toEqual(Array(6).fill('b'));
+    const out = runPrepared(await prepareScenarioWithPlugins(withModule.loaded.file));
+    expect(out.result.metrics.pods.scheduled).toBe(6);
+    // The same module given as --plugin does the same; the result is byte-identical.
+    const flag = await prepareScenarioWithPlugins(file(scenario('')), { pluginFiles: [join(dir, 'prefer-zone-b.mjs')] });
+    expect(JSON.stringify(runPrepared(flag).result.metrics)).toBe(JSON.stringify(out.result.metrics));
+    // Without the module, its profile is unknown.
+    expect(() => prepareScenario(file(scenario('')))).toThrow(/unknown profile "zone-b"/);
+  });
+
+  it('bad modules are bad input naming the file and the export, or the scenario line that named them', async () => {
+    writeFileSync(join(dir, 'no-export.mjs'), 'export const nothing = 1;\n');
+    writeFileSync(join(dir, 'builtin-name.mjs'), "export const plugins = [{ name: 'NodeResourcesFit', factory: () => ({ name: 'NodeResourcesFit' }) }];\n");
+    writeFileSync(join(dir, 'syntax.mjs'), 'export const plugins = [;\n');
+    const missing = await issues(prepareScenarioWithPlugins(file(scenario('plugins: [./no-export.mjs]', 'default'))));
+    expect(missing[0]).toMatchObject({ file: expect.stringContaining('no-export.mjs'), path: ['plugins'] });
+    expect(missing[1]).toMatchObject({ path: ['plugins', 0], line: 4 });
+    const builtin = await issues(prepareScenarioWithPlugins(file(scenario('', 'default')), { pluginFiles: [join(dir, 'builtin-name.mjs')] }));
+    expect(builtin[0]!.message).toMatch(/already a built-in plugin/);
+    expect(builtin[0]!.path).toEqual(['plugins', 0, 'name']);
+    const syntax = await issues(prepareScenarioWithPlugins(file(scenario('', 'default')), { pluginFiles: [join(dir, 'syntax.mjs')] }));
+    expect(syntax[0]!.message).toMatch(/cannot load the module/);
+    // A profile naming a plugin no module provides: its position in the scenario.
+    const unknown = await issues(prepareScenarioWithPlugins(file(`${scenario('')}`.replace('profile: zone-b', 'profile: { name: p, plugins: [{ name: Nope }] }'))));
+    expect(unknown[0]!.message).toMatch(/unknown plugin "Nope"/);
+  });
+
+  it('a command that does not load modules says so instead of calling the plugins unknown', () => {
+    const f = file(scenario('plugins: [./prefer-zone-b.mjs]'));
+    expect(() => prepareScenario(f)).toThrow(/this command does not load them yet/);
+  });
+
+  it('orchsim run --plugin and a scenario\'s plugins: through the CLI', async () => {
+    const f = file(scenario('plugins: [./prefer-zone-b.mjs]'));
+    const [viaKey, viaFlag, bad] = await Promise.all([
+      orchsim('run', f, '--json'),
+      orchsim('run', file(scenario('')), '--plugin', join(dir, 'prefer-zone-b.mjs'), '--json'),
+      orchsim('validate', file(scenario('', 'default')), '--plugin', join(dir, 'builtin-name.mjs')),
+    ]);
+    expect(viaKey.code, viaKey.stderr).toBe(0);
+    expect(viaFlag.code, viaFlag.stderr).toBe(0);
+    expect(JSON.parse(viaKey.stdout).metrics).toEqual(JSON.parse(viaFlag.stdout).metrics);
+    expect(JSON.parse(viaKey.stdout).profile).toBe('zone-b');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/builtin-name\.mjs.*already a built-in plugin/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
