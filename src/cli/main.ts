@@ -15,7 +15,7 @@ import { PluginError } from '../schedulers/framework.js';
 import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
 import { formatIssue, InputError } from '../util/errors.js';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
@@ -245,20 +245,22 @@ program
   .option('--workers <n>', 'worker threads (one run per task)', parseWorkers, defaultWorkers)
   .option('--out <dir>', 'write plan.json, runs.jsonl, results.json, report.md, report.html and charts/ here (a rerun resumes)')
   .option('--json', 'print results.json on stdout instead of the tables')
+  .option('--plugin <module>', 'a plugin module whose plugins and profiles the arms may name; repeatable', collect, [])
   .addHelpText('after', `
 Examples:
   $ orchsim compare                                                        # the default scenario's compare: block
+  $ orchsim compare my-cluster.yaml --plugin ./my-plugin.mjs --profiles default,mine
   $ orchsim compare --profiles default,binpack,spread --seeds 10          # on the built-in default scenario
   $ orchsim compare scenarios/flash-crowd.yaml --out reports/flash-crowd-compare
   $ orchsim compare my-cluster.yaml --profiles default,binpack --baseline default --workers 2 --json
 
 Arms run with the same seeds, so with the same arrivals and failures (common random numbers);
 a difference is marked * when its confidence interval excludes 0.`)
-  .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean }) => {
+  .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean; plugin: string[] }) => {
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun });
+    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin });
     progress.clear();
     const results = outcome.results;
     if (opts.out) {
@@ -280,6 +282,7 @@ program
   .option('--workers <n>', 'worker threads (one run per task)', parseWorkers, defaultWorkers)
   .option('--shard <i>', 'run only shard i (0-based) of --shards: every N-th task from position i', parseShardIndex)
   .option('--shards <n>', 'number of shards (merge their --out directories with `orchsim merge`)', parseCount)
+  .option('--plugin <module>', 'a plugin module whose plugins and profiles the arms may name; repeatable', collect, [])
   .option('--json', 'print results.json on stdout (unsharded only)')
   .addHelpText('after', `
 Example sweep file:
@@ -294,10 +297,10 @@ Examples:
   $ orchsim sweep sweeps/size.yaml --out reports/size --workers 2
   $ orchsim sweep sweeps/size.yaml --out reports/size-0 --shard 0 --shards 4   # one machine's part
   $ orchsim merge --out reports/size reports/size-0 reports/size-1 reports/size-2 reports/size-3`)
-  .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean }) => {
+  .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean; plugin: string[] }) => {
     if ((opts.shard === undefined) !== (opts.shards === undefined)) throw new InputError({ file: sweepFile, path: [], message: '--shard and --shards go together' });
     if (opts.shard !== undefined && opts.shard >= opts.shards!) throw new InputError({ file: sweepFile, path: [], message: `--shard ${opts.shard} is out of range: shards are numbered 0..${opts.shards! - 1}` });
-    const plan = sweepPlan(sweepFile);
+    const plan = sweepPlan(sweepFile, opts.plugin);
     const shard = opts.shard !== undefined ? { index: opts.shard, count: opts.shards! } : undefined;
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
@@ -389,6 +392,7 @@ program
   .option('--grid', 'decide every candidate in the ranges with every seed instead of searching (to check the search)')
   .option('--workers <n>', 'worker threads (seeds of a candidate run in parallel)', parseWorkers, defaultWorkers)
   .option('--out <dir>', 'write plan.json, runs.jsonl, results.json, report.md, report.html and charts/ here (a rerun resumes, and reuses the runs for other SLOs)')
+  .option('--plugin <module>', 'a plugin module whose plugins and profiles the scenario may name; repeatable', collect, [])
   .option('--json', 'print results.json on stdout instead of the summary')
   .addHelpText('after', `
 SLO metrics: availability (the worst service's time with at least minAvailable ready),
@@ -409,7 +413,7 @@ Examples:
   $ orchsim plan scenarios/web-tier.yaml --pool web --slo 'availability>=0.999' --slo 'served>=0.995'
   $ orchsim plan my-cluster.yaml --pool cpu,highmem --slo 'pendingP99<=60s' --seeds 20 --budget 40
   $ orchsim plan my-cluster.yaml --pool web=3..30 --slo 'served>=99.5%' --out reports/web-plan --json`)
-  .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean }) => {
+  .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean; plugin: string[] }) => {
     const tty = process.stderr.isTTY && !opts.json;
     const t0 = performance.now();
     const { results, saved, ran, reused } = await planCapacity({
@@ -422,6 +426,7 @@ Examples:
       grid: opts.grid,
       workers: opts.workers,
       outDir: opts.out,
+      plugins: opts.plugin.map((f) => resolvePath(f)),
       onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${candidate}: seed ${done} of ${total}`) : undefined,
       onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${c.name}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
     });

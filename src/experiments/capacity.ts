@@ -3,9 +3,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'n
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { writeFilesAtomically } from '../util/files.js';
 import { prepareScenario } from '../scenario/index.js';
+import { ensurePolicies } from '../schedulers/plugin-module.js';
 import { InputError, inputErrorAt } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
-import { prepareTask, PLAN_FILE, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
+import { changedModules, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
 import { costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
 import { seedsFrom } from './plans.js';
 import { WorkerPool } from './pool.js';
@@ -40,6 +41,8 @@ export interface CapacityPlanOptions {
   /** Decide every candidate in the ranges with every seed, instead of searching. */
   readonly grid?: boolean | undefined;
   readonly workers: number;
+  /** Plugin modules given on the command line (--plugin); the scenario's own `plugins:` come with it. */
+  readonly plugins?: readonly string[] | undefined;
   readonly outDir?: string | undefined;
   /** Only runs found in outDir may be used (rebuilding a report): a missing one is an error. */
   readonly savedRunsOnly?: boolean | undefined;
@@ -159,11 +162,12 @@ function checkOptions(o: CapacityPlanOptions): void {
 }
 
 /** The plan's pools in the scenario, the search space, and what identifies its runs. */
-function planSpace(o: CapacityPlanOptions): { scenario: string; seed: number; pools: PlanPoolInfo[]; space: SearchSpace; identity: string } {
+async function planSpace(o: CapacityPlanOptions): Promise<{ scenario: string; seed: number; pools: PlanPoolInfo[]; space: SearchSpace; identity: string }> {
   checkOptions(o);
   // Loaded, validated and resolved once: the document for the pools, the resolved nodes for the
-  // node limit (manifests and openb node lists count too), the seed.
-  const { loaded, resolved } = prepareScenario(o.scenarioFile);
+  // node limit (manifests and openb node lists count too), the seed. Its plugin modules first.
+  const policies = await ensurePolicies(taskModules({ scenarioFile: o.scenarioFile, variant: { name: 'check', params: {} }, arm: ARM, seed: 0, plugins: o.plugins }));
+  const { loaded, resolved } = prepareScenario(o.scenarioFile, { profiles: policies.profiles, plugins: policies.plugins });
   const doc = loaded.doc;
   const pools = doc.cluster.pools;
   const infos: PlanPoolInfo[] = o.pools.map((p) => {
@@ -227,6 +231,8 @@ function planSpace(o: CapacityPlanOptions): { scenario: string; seed: number; po
     scenarioFile: o.scenarioFile ?? null,
     scenarioSha256: scenarioHash(o.scenarioFile, doc),
     pools: infos.map((p) => ({ name: p.name, index: p.index })),
+    // --plugin modules by content (the scenario's own are in its hash, as files it names).
+    ...(o.plugins?.length ? { modules: policies.modules.filter((m) => o.plugins!.some((f) => resolvePath(f) === resolvePath(m.file))).map((m) => ({ file: m.file, sha256: m.sha256 })) } : {}),
   });
   return { scenario: doc.name ?? loaded.file, seed: doc.seed, pools: infos.map((p, i) => ({ ...p, hi: space.pools[i]!.hi ?? null })), space, identity };
 }
@@ -294,12 +300,13 @@ export function readCapacityPlan(dir: string): Omit<CapacityPlanOptions, 'worker
     confidence: p.confidence,
     budget: (p.budget as number | null) ?? undefined,
     grid: p.search === 'grid',
+    ...(Array.isArray(p.modules) ? { plugins: (p.modules as { file: string }[]).map((m) => m.file) } : {}),
   };
 }
 
 function identityOf(planText: string): string {
   const p = JSON.parse(planText) as Record<string, unknown>;
-  return JSON.stringify({ format: p.format, kind: p.kind, scenarioFile: p.scenarioFile, scenarioSha256: p.scenarioSha256, pools: p.pools });
+  return JSON.stringify({ format: p.format, kind: p.kind, scenarioFile: p.scenarioFile, scenarioSha256: p.scenarioSha256, pools: p.pools, ...(p.modules ? { modules: p.modules } : {}) });
 }
 
 const workerUrl = new URL('./compare-worker.js', import.meta.url);
@@ -309,7 +316,7 @@ const workerUrl = new URL('./compare-worker.js', import.meta.url);
  * the records runs.jsonl is to keep (see the end).
  */
 export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results: CapacityPlanResults; records: RunRecord[]; saved: RunRecord[]; ran: number; reused: number }> {
-  const { scenario, seed, pools, space, identity } = planSpace(o);
+  const { scenario, seed, pools, space, identity } = await planSpace(o);
   const names = pools.map((p) => p.name);
   const seeds = seedsFrom(seed, o.seeds);
   const taskOf = (sizes: Sizes, seed: number): RunTask => {
@@ -323,7 +330,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
         params[`cluster.pools.${p.index}.count`] = Math.min(p.count, n * p.groups);
       }
     });
-    return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed };
+    return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed, ...(o.plugins?.length ? { plugins: o.plugins } : {}) };
   };
   // Bad input before any run: the scenario at its own sizes (each candidate is checked too).
   prepareTask(taskOf(space.pools.map((p) => Math.min(Math.max(p.start, p.lo), p.hi ?? Infinity)), seeds[0]!));
@@ -346,10 +353,13 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
       if (JSON.stringify(saved) !== identity) {
         const mine = JSON.parse(identity) as Record<string, unknown>;
         const changed = saved !== undefined && saved.kind === 'plan' && saved.scenarioFile === mine.scenarioFile && JSON.stringify(saved.pools) === JSON.stringify(mine.pools);
+        const modules = saved && changed && saved.scenarioSha256 === mine.scenarioSha256 ? changedModules(JSON.stringify(saved), (mine.modules as ModuleRecord[] | undefined) ?? []) : undefined;
         throw new InputError({
           file: planFile,
           path: [],
-          message: changed
+          message: modules
+            ? `${modules}: the runs in ${dir} are not its runs any more; use another --out directory, or remove this one`
+            : changed
             ? `the scenario ${mine.scenarioFile ?? ''} (or a file it reads) changed since the runs in ${dir}: they are not its runs any more; use another --out directory, or remove this one`
             : `${dir} holds the runs of another plan or experiment (another scenario or pools); use another --out directory, or remove this one`,
         });

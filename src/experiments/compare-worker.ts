@@ -1,10 +1,13 @@
 import { parentPort } from 'node:worker_threads';
-import { runTask, type RunTask } from './compare.js';
+import { runTask, taskModules, type RunTask } from './compare.js';
+import { ensurePolicies } from '../schedulers/plugin-module.js';
 import { InputError } from '../util/errors.js';
 
 /** Worker thread: runs the comparison tasks it is sent, one at a time, and posts each record back. */
-parentPort!.on('message', (msg: { index: number; task: RunTask }) => {
+parentPort!.on('message', async (msg: { index: number; task: RunTask }) => {
   try {
+    // The task's plugin modules, loaded once per worker (the main thread checked them first).
+    await ensurePolicies(taskModules(msg.task));
     parentPort!.postMessage({ index: msg.index, result: runTask(msg.task) });
   } catch (e) {
     // Bad input keeps its issues, so the CLI reports it as such (exit 2) with any number of workers.

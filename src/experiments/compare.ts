@@ -1,11 +1,12 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { summarizeComparison, type ComparisonPlan, type ComparisonResults } from './comparison.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { parseScenario, prepareScenarioValue } from '../scenario/index.js';
 import type { Locator } from '../scenario/load.js';
 import { runScenario } from '../scenario/runner.js';
-import { InputError } from '../util/errors.js';
+import { ensurePolicies, loadedPolicies, type ModuleSource } from '../schedulers/plugin-module.js';
+import { InputError, issueAt } from '../util/errors.js';
 import { runPool } from './pool.js';
 import { RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
 
@@ -38,6 +39,8 @@ export interface ExperimentPlan extends ComparisonPlan {
   readonly armSpecs: readonly Arm[];
   /** Where the variants came from (a sweep file), for error messages. */
   readonly source?: string | undefined;
+  /** Plugin modules given on the command line (--plugin), as absolute paths; the scenario's own `plugins:` come with it. */
+  readonly plugins?: readonly string[] | undefined;
 }
 
 /** One run: everything a worker needs (plain data, so it can be posted to a worker thread). */
@@ -47,6 +50,7 @@ export interface RunTask {
   readonly arm: Arm;
   readonly seed: number;
   readonly source?: string | undefined;
+  readonly plugins?: readonly string[] | undefined;
 }
 
 /** The tasks of a plan in their canonical order: variant, then arm, then seed. */
@@ -55,7 +59,7 @@ export function planTasks(plan: ExperimentPlan): RunTask[] {
   const variants = plan.variants as readonly Variant[];
   for (const variant of variants) {
     for (const arm of plan.armSpecs) {
-      for (const seed of plan.seeds) tasks.push({ scenarioFile: plan.scenarioFile, variant, arm, seed, source: plan.source });
+      for (const seed of plan.seeds) tasks.push({ scenarioFile: plan.scenarioFile, variant, arm, seed, source: plan.source, ...(plan.plugins?.length ? { plugins: plan.plugins } : {}) });
     }
   }
   return tasks;
@@ -121,16 +125,32 @@ function parsedScenario(file: string | undefined): { file: string; value: unknow
   return p;
 }
 
+/**
+ * The plugin modules a task's runs load: its --plugin modules, then the scenario file's own
+ * `plugins:` (relative to the file), each with where it was named. Load them with
+ * ensurePolicies before prepareTask or runTask.
+ */
+export function taskModules(task: RunTask): ModuleSource[] {
+  const p = parsedScenario(task.scenarioFile);
+  const named = (p.value as { plugins?: unknown } | null)?.plugins;
+  const fromFile = Array.isArray(named)
+    ? named.filter((f): f is string => typeof f === 'string').map((f, i): ModuleSource => ({ file: resolve(dirname(p.file), f), namedAt: issueAt(p.file, p.locate, ['plugins', i], '') }))
+    : [];
+  return [...(task.plugins ?? []).map((file) => ({ file })), ...fromFile];
+}
+
 /** A task's scenario, validated and resolved (throws InputError on a bad variant or arm). */
 export function prepareTask(task: RunTask): ReturnType<typeof prepareScenarioValue> {
   const p = parsedScenario(task.scenarioFile);
+  const modules = taskModules(task);
+  const policies = modules.length > 0 ? loadedPolicies(modules) : undefined;
   let value = p.value;
   if (Object.keys(task.variant.params).length > 0) value = setPaths(value, task.variant.params, task.source ?? p.file);
   if (task.arm.set) value = mergeInto(value, task.arm.set);
   // A variant or arm changes the document, so positions are of the original file only.
   const changed = value !== p.value;
   try {
-    return prepareScenarioValue(value, p.file, p.locate, { seed: task.seed, profile: task.arm.profile, varied: changed });
+    return prepareScenarioValue(value, p.file, p.locate, { seed: task.seed, profile: task.arm.profile, varied: changed, profiles: policies?.profiles, plugins: policies?.plugins });
   } catch (e) {
     if (e instanceof InputError && changed) {
       const what = [Object.keys(task.variant.params).length > 0 ? `variant ${task.variant.name}` : '', task.arm.set ? `arm ${task.arm.name}` : ''].filter(Boolean).join(', ');
@@ -152,10 +172,29 @@ export const RUNS_FILE = 'runs.jsonl';
 export const PLAN_FILE = 'plan.json';
 export const RESULTS_FILE = 'results.json';
 
-/** The plan as stored in plan.json (what identifies an experiment's runs). */
-export function planJSON(plan: ExperimentPlan): string {
+/** A plugin module as plan.json records it: its path and the SHA-256 of its content. */
+export interface ModuleRecord {
+  readonly file: string;
+  readonly sha256: string;
+}
+
+/** The plan as stored in plan.json (what identifies an experiment's runs), with the plugin modules its runs load. */
+export function planJSON(plan: ExperimentPlan, modules: readonly ModuleRecord[] = []): string {
   const { kind, scenario, scenarioFile, arms, armSpecs, baseline, variants, seeds, confidence } = plan;
-  return JSON.stringify({ format: RECORD_FORMAT, kind, scenario, scenarioFile: scenarioFile ?? null, arms, armSpecs, baseline, variants, seeds, confidence }, null, 2) + '\n';
+  return JSON.stringify({ format: RECORD_FORMAT, kind, scenario, scenarioFile: scenarioFile ?? null, arms, armSpecs, baseline, variants, seeds, confidence, ...(modules.length > 0 ? { modules } : {}) }, null, 2) + '\n';
+}
+
+/** A plan.json's modules that changed since (same path, other content), as a message; undefined when none did. */
+export function changedModules(planText: string, modules: readonly ModuleRecord[]): string | undefined {
+  let stored: unknown;
+  try {
+    stored = (JSON.parse(planText) as { modules?: unknown }).modules;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(stored)) return undefined;
+  const changed = modules.filter((m) => stored.some((s: { file?: unknown; sha256?: unknown }) => s.file === m.file && s.sha256 !== m.sha256));
+  return changed.length > 0 ? `plugin module ${changed.map((m) => m.file).join(', ')} changed since these runs were made` : undefined;
 }
 
 /** Reads a plan.json back. */
@@ -246,22 +285,27 @@ const workerUrl = new URL('./compare-worker.js', import.meta.url);
 export async function runExperiment(plan: ExperimentPlan, options: ExperimentOptions): Promise<ExperimentOutcome> {
   const all = planTasks(plan);
   const mine = options.shard ? shardTasks(all, options.shard.index, options.shard.count) : all;
-  // Bad input before any run: each (variant, arm) once.
+  // Bad input before any run: each (variant, arm) once, its plugin modules loaded first.
   const checked = new Set<string>();
+  const modules = new Map<string, ModuleRecord>();
   for (const t of mine) {
     const key = `${t.variant.name}|${t.arm.name}`;
     if (checked.has(key)) continue;
     checked.add(key);
+    for (const m of (await ensurePolicies(taskModules(t))).modules) modules.set(m.file, { file: m.file, sha256: m.sha256 });
     prepareTask(t);
   }
   let previous: RunRecord[] = [];
   const dir = options.outDir;
   const runsFile = dir ? join(dir, RUNS_FILE) : undefined;
   if (dir) {
-    const planText = planJSON(plan);
+    const planText = planJSON(plan, [...modules.values()]);
     const planFile = join(dir, PLAN_FILE);
-    if (existsSync(planFile) && readFileSync(planFile, 'utf8') !== planText) {
-      throw new InputError({ file: planFile, path: [], message: `${dir} holds the runs of another experiment (its plan differs); use another --out directory, or remove this one` });
+    if (existsSync(planFile)) {
+      const stored = readFileSync(planFile, 'utf8');
+      const changed = changedModules(stored, [...modules.values()]);
+      if (changed) throw new InputError({ file: planFile, path: ['modules'], message: `${changed}; its earlier runs would mix with new ones: use another --out directory, or remove this one` });
+      if (stored !== planText) throw new InputError({ file: planFile, path: [], message: `${dir} holds the runs of another experiment (its plan differs); use another --out directory, or remove this one` });
     }
     const found = readRuns(runsFile!);
     previous = found.records;

@@ -33,6 +33,8 @@ export interface CompareOptions {
   readonly seeds?: number | undefined;
   readonly baseline?: string | undefined;
   readonly confidence?: number | undefined;
+  /** Plugin modules (--plugin) the runs load besides the scenario's own `plugins:`. */
+  readonly plugins?: readonly string[] | undefined;
 }
 
 /**
@@ -63,7 +65,13 @@ export function comparePlan(scenarioFile: string | undefined, options: CompareOp
     variants: [{ name: 'base', params: {} }],
     seeds: seedsFrom(doc.seed, count),
     confidence: options.confidence ?? block?.confidence ?? DEFAULT_CONFIDENCE,
+    ...pluginPaths(options.plugins),
   };
+}
+
+/** --plugin modules as absolute paths (a worker or a resumed run finds them from anywhere). */
+function pluginPaths(plugins: readonly string[] | undefined): { plugins?: readonly string[] } {
+  return plugins && plugins.length > 0 ? { plugins: plugins.map((f) => resolve(f)) } : {};
 }
 
 const armSchema = z.strictObject({
@@ -86,7 +94,7 @@ const sweepSchema = z.strictObject({
 });
 
 /** The plan of `orchsim sweep SWEEP.yaml`: the grid's combinations x arms x seeds. */
-export function sweepPlan(file: string): ExperimentPlan {
+export function sweepPlan(file: string, plugins?: readonly string[]): ExperimentPlan {
   const { value, locate } = readYamlFile(file);
   const r = sweepSchema.safeParse(value ?? {});
   if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate));
@@ -123,5 +131,6 @@ export function sweepPlan(file: string): ExperimentPlan {
     seeds: seedsFrom(doc.seed, s.seeds),
     confidence: s.confidence,
     source: file,
+    ...pluginPaths(plugins),
   };
 }

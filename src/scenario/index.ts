@@ -70,7 +70,7 @@ export function prepareScenarioValue(value: unknown, file: string, locate: Locat
 function prepareLoaded(loaded: LoadedScenario, options: PrepareOptions): PreparedScenario {
   if ((loaded.doc.plugins?.length ?? 0) > 0 && options.plugins === undefined) {
     // The synchronous path cannot import modules: say so rather than report its plugins unknown.
-    throw inputErrorAt(loaded.file, loaded.locate, ['plugins'], 'plugin modules are loaded by orchsim run and orchsim validate (and prepareScenarioWithPlugins); this command does not load them yet');
+    throw inputErrorAt(loaded.file, loaded.locate, ['plugins'], 'the plugin modules were not loaded: prepare the scenario with prepareScenarioWithPlugins (as orchsim run does)');
   }
   const resolved = resolveScenario(loaded.doc, loaded.file, loaded.locate, options.profiles ?? builtinProfiles(), options);
   return { loaded, resolved, runOptions: { registry: options.plugins, prepared: PreparedRun.of(resolved, options.plugins) } };

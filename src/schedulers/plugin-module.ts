@@ -136,3 +136,26 @@ export async function loadPolicies(sources: readonly ModuleSource[]): Promise<Po
   }
   return { ...set, modules };
 }
+
+/** Policy sets loaded in this process (main thread or worker), by their modules. */
+const loadedSets = new Map<string, PolicySet>();
+const setKey = (sources: readonly ModuleSource[]) => JSON.stringify(sources.map((s) => resolve(s.file)));
+
+/**
+ * loadPolicies, once per list of modules in this process: worker threads and the main thread
+ * each load a plan's modules before running its tasks, which then find them with loadedPolicies.
+ */
+export async function ensurePolicies(sources: readonly ModuleSource[]): Promise<PolicySet> {
+  const key = setKey(sources);
+  let set = loadedSets.get(key);
+  if (!set) loadedSets.set(key, (set = await loadPolicies(sources)));
+  return set;
+}
+
+/** The policy set ensurePolicies loaded for these modules (the built-ins when there are none). */
+export function loadedPolicies(sources: readonly ModuleSource[]): PolicySet {
+  if (sources.length === 0) return builtinPolicies();
+  const set = loadedSets.get(setKey(sources));
+  if (!set) throw new Error(`plugin modules ${sources.map((s) => s.file).join(', ')} were not loaded before the run (ensurePolicies)`);
+  return set;
+}

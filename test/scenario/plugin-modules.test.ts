@@ -77,9 +77,9 @@ describe('plugin modules in a scenario', () => {
     expect(unknown[0]!.message).toMatch(/unknown plugin "Nope"/);
   });
 
-  it('a command that does not load modules says so instead of calling the plugins unknown', () => {
+  it('the synchronous prepareScenario says the modules were not loaded instead of calling the plugins unknown', () => {
     const f = file(scenario('plugins: [./prefer-zone-b.mjs]'));
-    expect(() => prepareScenario(f)).toThrow(/this command does not load them yet/);
+    expect(() => prepareScenario(f)).toThrow(/the plugin modules were not loaded: prepare the scenario with prepareScenarioWithPlugins/);
   });
 
   it('orchsim run --plugin and a scenario\'s plugins: through the CLI', async () => {

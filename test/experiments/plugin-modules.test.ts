@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { orchsim } from '../helpers/cli.js';
+
+/**
+ * Issue 17: one module format in every command. The same module gives byte-identical results in
+ * a 1-worker and a 2-worker compare (worker threads load it too), a sweep and a plan load it
+ * from the scenario's `plugins:`, and a resumed experiment refuses a module that changed.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-plugin-experiments-'));
+const MODULE = join(dir, 'prefer-zone-b.mjs');
+const moduleText = (zone: string) => `
+export const plugins = [{
+  name: 'PreferZone',
+  extensionPoints: ['Score'],
+  factory: () => ({ name: 'PreferZone', score: (_state, _pod, node) => (node.labels['topology.kubernetes.io/zone'] === '${zone}' ? 100 : 0) }),
+}];
+export const profiles = [{ name: 'mine', plugins: [{ name: 'NodeUnschedulable' }, { name: 'NodeResourcesFit', weight: 1 }, { name: 'PreferZone', weight: 5 }] }];
+`;
+writeFileSync(MODULE, moduleText('b'));
+const SCENARIO = join(dir, 'small.yaml');
+writeFileSync(SCENARIO, `
+name: small
+seed: 3
+horizon: 2h
+sampleInterval: 10m
+plugins: [./prefer-zone-b.mjs]
+cluster:
+  pools:
+    - { name: n, count: 6, zones: [a, b], resources: { cpu: 8, memory: 32Gi } }
+workloads:
+  - { type: service, name: web, replicas: 4, requests: { cpu: 1, memory: 1Gi } }
+  - type: batch
+    name: jobs
+    arrival: { poisson: { rate: 120/h } }
+    duration: { exponential: { mean: 20m } }
+    requests: { cpu: { choice: [1, 2, 4] }, memory: 2Gi }
+`);
+const PLAIN = join(dir, 'plain.yaml');
+writeFileSync(PLAIN, readFileSync(SCENARIO, 'utf8').replace('plugins: [./prefer-zone-b.mjs]\n', ''));
+const read = (f: string) => readFileSync(f, 'utf8');
+
+describe('plugin modules in compare, sweep and plan', () => {
+  it('compare --plugin: the same results with 1 and 2 workers; the module is recorded in plan.json; a changed module is refused on resume', async () => {
+    const [one, two] = [join(dir, 'one'), join(dir, 'two')];
+    const [a, b] = await Promise.all([
+      orchsim('compare', PLAIN, '--plugin', MODULE, '--profiles', 'default,mine', '--seeds', '2', '--workers', '1', '--out', one),
+      orchsim('compare', PLAIN, '--plugin', MODULE, '--profiles', 'default,mine', '--seeds', '2', '--workers', '2', '--out', two),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(read(join(two, 'results.json'))).toBe(read(join(one, 'results.json')));
+    expect(read(join(two, 'runs.jsonl'))).toBe(read(join(one, 'runs.jsonl')));
+    const plan = JSON.parse(read(join(one, 'plan.json'))) as { modules: { file: string; sha256: string }[] };
+    expect(plan.modules).toEqual([{ file: MODULE, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    // The arms differ: the module's profile is really used.
+    const results = JSON.parse(read(join(one, 'results.json'))) as { arms: string[] };
+    expect(results.arms).toEqual(['default', 'mine']);
+    const runs = read(join(one, 'runs.jsonl')).trim().split('\n').map((l) => JSON.parse(l) as { arm: string; metrics: Record<string, number> });
+    const util = (arm: string) => runs.filter((r) => r.arm === arm).map((r) => JSON.stringify(r.metrics));
+    expect(util('mine')).not.toEqual(util('default'));
+
+    // The module changes: resuming into the same directory is refused, naming the module.
+    const changedDir = join(dir, 'changed');
+    const first = await orchsim('compare', PLAIN, '--plugin', MODULE, '--profiles', 'default,mine', '--seeds', '2', '--workers', '1', '--out', changedDir);
+    expect(first.code, first.stderr).toBe(0);
+    writeFileSync(MODULE, moduleText('a'));
+    try {
+      const again = await orchsim('compare', PLAIN, '--plugin', MODULE, '--profiles', 'default,mine', '--seeds', '2', '--workers', '1', '--out', changedDir);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(`plugin module ${MODULE} changed since these runs were made`);
+    } finally {
+      writeFileSync(MODULE, moduleText('b'));
+    }
+  });
+
+  it('sweep and plan load the scenario\'s plugins: (the worker threads too)', async () => {
+    const sweep = join(dir, 'sweep.yaml');
+    writeFileSync(sweep, 'scenario: small.yaml\nprofiles: [default, mine]\nseeds: 2\ngrid:\n  cluster.pools.0.count: [5, 6]\n');
+    const [s, p] = await Promise.all([
+      orchsim('sweep', sweep, '--out', join(dir, 'sweep'), '--workers', '2', '--json'),
+      orchsim('plan', SCENARIO, '--pool', 'n=2..8', '--slo', 'availability>=0.9', '--seeds', '2', '--workers', '2', '--json'),
+    ]);
+    expect(s.code, s.stderr).toBe(0);
+    expect((JSON.parse(s.stdout) as { arms: string[] }).arms).toEqual(['default', 'mine']);
+    expect(p.code, p.stderr + p.stdout.slice(0, 500)).toBe(0);
+    expect(JSON.parse(p.stdout)).toHaveProperty('answer');
+  });
+});
