@@ -186,16 +186,20 @@ function intervalRow(m: MeanInterval): Row {
   return { mean: round(m.mean), low: round(m.low), high: round(m.high), n: m.n };
 }
 
-/** The layers that draw a mean as a point with its confidence interval as a vertical rule. */
-function intervalLayers(yTitle: string, colorLegend: boolean, arms: readonly string[], extraTooltip: readonly { field: string; title: string }[]) {
+/**
+ * The layers that draw a mean as a point with its confidence interval as a vertical rule. One
+ * seed gives no interval (low and high are null): the point alone is drawn, and with no interval
+ * in any row there is no rule layer at all (an empty one has no extent for Vega to scale).
+ */
+function intervalLayers(rows: readonly Row[], yTitle: string, colorLegend: boolean, arms: readonly string[], extraTooltip: readonly { field: string; title: string }[]) {
   const y = { type: 'quantitative' as const, title: yTitle, scale: { zero: false } };
+  const anyInterval = rows.some((r) => r.low !== null && r.low !== undefined && r.high !== null && r.high !== undefined);
   return [
-    {
-      // One seed gives no interval (low and high are null): the point alone is drawn.
+    ...(anyInterval ? [{
       transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }],
       mark: { type: 'rule' as const, strokeWidth: 2 },
       encoding: { y: { field: 'low', ...y }, y2: { field: 'high' }, color: armColor(arms, colorLegend) },
-    },
+    }] : []),
     {
       mark: { type: 'point' as const, filled: true, size: 70, opacity: 1 },
       encoding: {
@@ -255,7 +259,7 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
       });
       if (!info || rows.length === 0) continue;
       const title = `${metricTitle(info)} by variant: mean with ${pct}% CI over ${results.seeds.length} seeds`;
-      const [rule, point] = intervalLayers(metricTitle(info), true, arms, [{ field: 'variant', title: 'Variant' }, { field: 'params', title: 'Parameters' }]);
+      const intervals = intervalLayers(rows, metricTitle(info), true, arms, [{ field: 'variant', title: 'Variant' }, { field: 'params', title: 'Parameters' }]);
       add(`metric-${key}`, title, {
         $schema: SCHEMA,
         title: { text: title, anchor: 'start' },
@@ -266,8 +270,7 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
         encoding: { x: { field: 'variant', type: 'ordinal', title: 'Variant', sort: variantNames, axis: { labelAngle: 0 } } },
         layer: [
           { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'mean', type: 'quantitative', title: metricTitle(info), scale: { zero: false } }, color: armColor(arms) } },
-          rule!,
-          point!,
+          ...intervals,
         ],
       });
     }
@@ -361,7 +364,7 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
         height: HEIGHT,
         data: { values: rows },
         encoding: { x: { field: 'arm', type: 'nominal', title: 'Arm', sort: [...arms], axis: { labelAngle: 0 } } },
-        layer: intervalLayers(metricTitle(m), false, arms, []),
+        layer: intervalLayers(rows, metricTitle(m), false, arms, []),
       });
     }
 

@@ -267,6 +267,12 @@ describe('comparisonCharts: every spec compiles and draws', () => {
     });
   }
 
+  it('one seed: every chart draws (no interval anywhere: points alone, no empty interval layer)', async () => {
+    const { results, records } = cases['one seed'];
+    // renderChart rejects on any Vega warning, e.g. an empty layer's infinite extent.
+    await Promise.all(comparisonCharts(results, records).map((c) => renderChart(c.spec)));
+  });
+
   describe('rendered', () => {
     const { results, records } = cases.everything;
     const charts = comparisonCharts(results, records);
