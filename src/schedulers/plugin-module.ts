@@ -36,10 +36,12 @@ export async function loadPluginModule(file: string): Promise<PluginModule> {
   const problem = (path: (string | number)[], message: string) => new InputError({ file, path, message });
   let mod: Obj;
   try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Obj;
+    const url = pathToFileURL(resolve(file)).href;
+    // TypeScript modules load through tsx (esbuild's transform, Node 18+), loaded only when needed.
+    mod = (/\.[cm]?ts$/.test(file) ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url)) as Obj;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(resolve(file))) throw problem([], 'no such file (expected a JavaScript module exporting plugins)');
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(resolve(file))) throw problem([], 'no such file (expected a JavaScript or TypeScript module exporting plugins)');
     throw problem([], `cannot load the module: ${e instanceof Error ? e.message : String(e)}`);
   }
   const root = isObj(mod['default']) ? (mod['default'] as Obj) : mod;

@@ -76,6 +76,19 @@ describe('plugin modules in compare, sweep and plan', () => {
     }
   });
 
+  it('a TypeScript module in 2 worker threads gives the JavaScript module\'s results', async () => {
+    const ts = join(dir, 'prefer-zone.ts');
+    writeFileSync(ts, moduleText('b').replace('score: (_state, _pod, node) =>', 'score: (_state: unknown, _pod: unknown, node: { labels: Record<string, string> }): number =>'));
+    const [js, typed] = [join(dir, 'js'), join(dir, 'ts')];
+    const [a, b] = await Promise.all([
+      orchsim('compare', PLAIN, '--plugin', MODULE, '--profiles', 'default,mine', '--seeds', '2', '--workers', '2', '--out', js),
+      orchsim('compare', PLAIN, '--plugin', ts, '--profiles', 'default,mine', '--seeds', '2', '--workers', '2', '--out', typed),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(read(join(typed, 'results.json'))).toBe(read(join(js, 'results.json')));
+  });
+
   it('sweep and plan load the scenario\'s plugins: (the worker threads too)', async () => {
     const sweep = join(dir, 'sweep.yaml');
     writeFileSync(sweep, 'scenario: small.yaml\nprofiles: [default, mine]\nseeds: 2\ngrid:\n  cluster.pools.0.count: [5, 6]\n');

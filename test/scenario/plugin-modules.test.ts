@@ -60,6 +60,24 @@ describe('plugin modules in a scenario', () => {
     expect(() => prepareScenario(file(scenario('')))).toThrow(/unknown profile "zone-b"/);
   });
 
+  it('a TypeScript module loads directly (types and all), and gives the same placements as the JavaScript one', async () => {
+    writeFileSync(join(dir, 'prefer-zone-b.ts'), `
+import type { ProfileConfig } from 'orchsim';
+interface NodeLike { readonly labels: Readonly<Record<string, string>> }
+const zoneOf = (node: NodeLike): string | undefined => node.labels['topology.kubernetes.io/zone'];
+export const plugins = [{
+  name: 'PreferZoneB',
+  extensionPoints: ['Score'],
+  factory: () => ({ name: 'PreferZoneB', score: (_state: unknown, _pod: unknown, node: NodeLike): number => (zoneOf(node) === 'b' ? 100 : 0) }),
+}];
+export const profile: ProfileConfig = { name: 'zone-b', plugins: [{ name: 'NodeUnschedulable' }, { name: 'NodeResourcesFit', weight: 0 }, { name: 'PreferZoneB', weight: 1 }] };
+`);
+    const ts = runPrepared(await prepareScenarioWithPlugins(file(scenario('plugins: [./prefer-zone-b.ts]'))));
+    const js = runPrepared(await prepareScenarioWithPlugins(file(scenario('plugins: [./prefer-zone-b.mjs]'))));
+    expect(JSON.stringify(ts.result.metrics)).toBe(JSON.stringify(js.result.metrics));
+    expect(ts.result.profile).toBe('zone-b');
+  });
+
   it('bad modules are bad input naming the file and the export, or the scenario line that named them', async () => {
     writeFileSync(join(dir, 'no-export.mjs'), 'export const nothing = 1;\n');
     writeFileSync(join(dir, 'builtin-name.mjs'), "export const plugins = [{ name: 'NodeResourcesFit', factory: () => ({ name: 'NodeResourcesFit' }) }];\n");
