@@ -175,3 +175,24 @@ export interface Scheduler {
    */
   findFeasible?(pod: import('./pod.js').PodInfo, snapshot: import('./node.js').ClusterSnapshot, candidates: readonly import('./node.js').NodeInfo[], limit: number): import('./node.js').NodeInfo[];
 }
+
+/** A plugin threw: reported with the plugin, the pod and the node it was handling. */
+export class PluginError extends Error {
+  constructor(
+    readonly plugin: string,
+    readonly point: string,
+    readonly pod: string,
+    readonly node: string | undefined,
+    override readonly cause: unknown,
+    /** Simulated seconds when it happened (the simulator adds it; the extender has none). */
+    readonly time?: number | undefined,
+  ) {
+    super(`plugin ${plugin} ${point} failed for pod ${pod}${node !== undefined ? ` on node ${node}` : ''}${time !== undefined ? ` at simulated time ${time} s` : ''}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'PluginError';
+  }
+
+  /** The same failure, with the simulated time it happened at. */
+  at(time: number): PluginError {
+    return new PluginError(this.plugin, this.point, this.pod, this.node, this.cause, time);
+  }
+}

@@ -1,5 +1,5 @@
 import {
-  ALL_CLUSTER_EVENTS, isFilter, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
+  ALL_CLUSTER_EVENTS, PluginError, isFilter, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
   type FitError, type GpuSelectPlugin,
   type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
   type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
@@ -64,13 +64,7 @@ export function formatFitError(e: FitError): string {
   return `0/${e.numAllNodes} nodes are available${parts.length ? ': ' + parts.join(', ') : ''}.`;
 }
 
-/** A plugin threw: reported with the plugin, the pod and the node it was handling. */
-export class PluginError extends Error {
-  constructor(readonly plugin: string, readonly point: string, readonly pod: string, readonly node: string | undefined, override readonly cause: unknown) {
-    super(`plugin ${plugin} ${point} failed for pod ${pod}${node !== undefined ? ` on node ${node}` : ''}: ${cause instanceof Error ? cause.message : String(cause)}`);
-    this.name = 'PluginError';
-  }
-}
+export { PluginError } from '../api/framework.js';
 
 interface WeightedScore {
   readonly plugin: ScorePlugin;
@@ -358,7 +352,8 @@ export class Framework implements Scheduler {
         for (let i = 0; i < count; i++) {
           const v = buf[i]!;
           if (!(v >= 0 && v <= MAX_NODE_SCORE)) {
-            throw new RangeError(`score ${v} of node ${feasible[i]!.name} is outside 0..${MAX_NODE_SCORE}`);
+            current = feasible[i]!;
+            throw new RangeError(`score ${v} of node ${current.name} is outside 0..${MAX_NODE_SCORE}`);
           }
           total[i] = total[i]! + weight * v;
         }

@@ -115,4 +115,25 @@ export const profile: ProfileConfig = { name: 'zone-b', plugins: [{ name: 'NodeU
     expect(bad.stderr).toMatch(/builtin-name\.mjs.*already a built-in plugin/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('a plugin that returns NaN, a score out of range or throws stops the run with exit 1, naming the plugin, pod, node and simulated time', async () => {
+    const bad = (name: string, body: string) => {
+      const f = join(dir, `${name}.mjs`);
+      writeFileSync(f, `export const plugins = [{ name: '${name}', factory: () => ({ name: '${name}', score: (_s, pod, node) => { ${body} } }) }];
+export const profile = { name: 'bad', plugins: [{ name: 'NodeResourcesFit', weight: 1 }, { name: '${name}', weight: 1 }] };
+`);
+      return f;
+    };
+    const cases = [
+      [bad('ReturnsNaN', 'return NaN;'), /plugin ReturnsNaN Score failed for pod web-0 on node n-\d at simulated time 0 s: score NaN of node n-\d is outside 0\.\.100/],
+      [bad('TooHigh', 'return 101;'), /plugin TooHigh Score failed for pod web-0 on node n-\d at simulated time 0 s: score 101 .* outside 0\.\.100/],
+      [bad('Throws', "throw new Error('boom');"), /plugin Throws Score failed for pod web-0 on node n-\d at simulated time 0 s: boom/],
+    ] as const;
+    const runs = await Promise.all(cases.map(([f]) => orchsim('run', file(scenario('', 'bad')), '--plugin', f)));
+    runs.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(cases[i]![1]);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
 });

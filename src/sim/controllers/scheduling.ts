@@ -1,4 +1,4 @@
-import { ALL_CLUSTER_EVENTS, ClusterEvent, type Scheduler } from '../../api/framework.js';
+import { ALL_CLUSTER_EVENTS, ClusterEvent, PluginError, type Scheduler } from '../../api/framework.js';
 import { PodPhase } from '../../api/pod.js';
 import type { RandomStream } from '../../util/random.js';
 import type { Lifecycle } from '../lifecycle.js';
@@ -60,7 +60,13 @@ export class SchedulingController {
     for (let id = queue.pop(now); id >= 0; id = queue.pop(now)) {
       // A pod deleted while it waited (its Job failed, a scale-down) leaves the queue here.
       if (pods.phase[id] !== PodPhase.Pending) continue;
-      const node = scheduler.schedule(pods.infos[id]!, cluster, this.tieBreak);
+      let node: number;
+      try {
+        node = scheduler.schedule(pods.infos[id]!, cluster, this.tieBreak);
+      } catch (e) {
+        // Code the simulator did not write failed: said with the simulated time as well.
+        throw e instanceof PluginError ? e.at(now) : e;
+      }
       const failed = node === NO_NODE;
       api.recordAttempt(id, scheduler.lastEvaluated ?? 0, failed);
       if (failed) {
