@@ -136,4 +136,18 @@ export const profile = { name: 'bad', plugins: [{ name: 'NodeResourcesFit', weig
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   });
+
+  it('orchsim validate checks each plugin the profile uses for determinism (orchsim/testing) and names one that reads Math.random', async () => {
+    writeFileSync(join(dir, 'dice.mjs'), `export const plugins = [{ name: 'Dice', factory: () => ({ name: 'Dice', score: () => Math.floor(Math.random() * 101) }) }];
+export const profile = { name: 'dice', plugins: [{ name: 'NodeResourcesFit', weight: 1 }, { name: 'Dice', weight: 1 }] };
+`);
+    const [ok, dice] = await Promise.all([
+      orchsim('validate', file(scenario('plugins: [./prefer-zone-b.mjs]'))),
+      orchsim('validate', file(scenario('plugins: [./dice.mjs]', 'dice'))),
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/plugins PreferZoneB deterministic over 100 random clusters/);
+    expect(dice.code).toBe(2);
+    expect(dice.stderr).toMatch(/dice\.mjs.*plugin Dice is not deterministic .*never Math\.random/);
+  });
 });
