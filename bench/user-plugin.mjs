@@ -8,7 +8,7 @@
 // Run: node bench/user-plugin.mjs   (after npm run build)
 import { fileURLToPath } from 'node:url';
 import { BUILTIN_PROFILES, builtinPlugins } from '../dist/schedulers/builtins.js';
-import { loadPluginModule } from '../dist/schedulers/plugin-module.js';
+import { loadPluginModule } from '../dist/scenario/plugin-module.js';
 import { buildFramework } from '../dist/scenario/runner.js';
 import { ClusterState } from '../dist/sim/cluster.js';
 import { RandomStreams } from '../dist/util/random.js';

@@ -52,7 +52,7 @@ export { MAX_EXTENDER_PRIORITY, type ExtenderArgs, type ExtenderFilterResult, ty
 export { RuntimeNode, RuntimeSnapshot } from './runtime/snapshot.js';
 export { KubeCache, type KubeCacheOptions } from './runtime/kube-cache.js';
 export { NO_CLUSTER_SOURCE, type ClusterSource } from './runtime/source.js';
-export { loadPluginModule, loadPolicies, builtinPolicies, type PluginModule, type PolicySet, type ModuleSource } from './schedulers/plugin-module.js';
+export { loadPluginModule, loadPolicies, builtinPolicies, type PluginModule, type PolicySet, type ModuleSource } from './scenario/plugin-module.js';
 export { nodeSpecFromNode, podSpecFromPod, podSpecFromPodSpec } from './workloads/kube.js';
 
 // Property testing of placement logic (fast-check arbitraries, invariant checkers, scenario

@@ -12,7 +12,7 @@ import { incidentsCSV } from '../sim/failures.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
-import type { PluginModule } from '../schedulers/plugin-module.js';
+import type { PluginModule } from '../scenario/plugin-module.js';
 import type { ProfileConfig } from '../api/framework.js';
 import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ProfileConfig } from '../api/framework.js';
 import { Extender } from '../runtime/extender.js';
 import { KubeCache } from '../runtime/kube-cache.js';
-import { loadPluginModule, profileWithPlugins } from '../schedulers/plugin-module.js';
+import { loadPluginModule, profileWithPlugins } from '../scenario/plugin-module.js';
 import { startExtenderServer, type ExtenderServer } from '../runtime/server.js';
 import { buildFramework } from '../scenario/runner.js';
 import { BUILTIN_PROFILES, builtinPlugins } from '../schedulers/builtins.js';

@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'n
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { writeFilesAtomically } from '../util/files.js';
 import { prepareScenario } from '../scenario/index.js';
-import { ensurePolicies } from '../schedulers/plugin-module.js';
+import { ensurePolicies } from '../scenario/plugin-module.js';
 import { InputError, inputErrorAt } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
 import { changedModules, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
@@ -167,7 +167,7 @@ async function planSpace(o: CapacityPlanOptions): Promise<{ scenario: string; se
   // Loaded, validated and resolved once: the document for the pools, the resolved nodes for the
   // node limit (manifests and openb node lists count too), the seed. Its plugin modules first.
   const policies = await ensurePolicies(taskModules({ scenarioFile: o.scenarioFile, variant: { name: 'check', params: {} }, arm: ARM, seed: 0, plugins: o.plugins }));
-  const { loaded, resolved } = prepareScenario(o.scenarioFile, { profiles: policies.profiles, plugins: policies.plugins });
+  const { loaded, resolved } = prepareScenario(o.scenarioFile, { profiles: policies.profiles, plugins: policies.plugins, autoscalers: policies.autoscalers });
   const doc = loaded.doc;
   const pools = doc.cluster.pools;
   const infos: PlanPoolInfo[] = o.pools.map((p) => {

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { runTask, taskModules, type RunTask } from './compare.js';
-import { ensurePolicies } from '../schedulers/plugin-module.js';
+import { ensurePolicies } from '../scenario/plugin-module.js';
 import { InputError } from '../util/errors.js';
 
 /** Worker thread: runs the comparison tasks it is sent, one at a time, and posts each record back. */

@@ -5,7 +5,7 @@ import { writeFilesAtomically } from '../util/files.js';
 import { parseScenario, prepareScenarioValue } from '../scenario/index.js';
 import type { Locator } from '../scenario/load.js';
 import { runScenario } from '../scenario/runner.js';
-import { ensurePolicies, loadedPolicies, type ModuleSource } from '../schedulers/plugin-module.js';
+import { ensurePolicies, loadedPolicies, type ModuleSource } from '../scenario/plugin-module.js';
 import { InputError, issueAt } from '../util/errors.js';
 import { runPool } from './pool.js';
 import { RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
@@ -150,7 +150,7 @@ export function prepareTask(task: RunTask): ReturnType<typeof prepareScenarioVal
   // A variant or arm changes the document, so positions are of the original file only.
   const changed = value !== p.value;
   try {
-    return prepareScenarioValue(value, p.file, p.locate, { seed: task.seed, profile: task.arm.profile, varied: changed, profiles: policies?.profiles, plugins: policies?.plugins });
+    return prepareScenarioValue(value, p.file, p.locate, { seed: task.seed, profile: task.arm.profile, varied: changed, profiles: policies?.profiles, plugins: policies?.plugins, autoscalers: policies?.autoscalers });
   } catch (e) {
     if (e instanceof InputError && changed) {
       const what = [Object.keys(task.variant.params).length > 0 ? `variant ${task.variant.name}` : '', task.arm.set ? `arm ${task.arm.name}` : ''].filter(Boolean).join(', ');

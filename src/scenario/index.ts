@@ -1,6 +1,6 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { builtinProfiles } from '../schedulers/builtins.js';
-import { loadPolicies, type ModuleSource, type PolicySet } from '../schedulers/plugin-module.js';
+import { loadPolicies, type AutoscalerRegistries, type ModuleSource, type PolicySet } from './plugin-module.js';
 import type { PluginRegistry, ProfileRegistry } from '../schedulers/registry.js';
 import { inputErrorAt, issueAt } from '../util/errors.js';
 import { BUILTIN_SCENARIO, defaultScenarioText } from './default.js';
@@ -39,6 +39,8 @@ export interface PrepareOptions {
   readonly profiles?: ProfileRegistry | undefined;
   /** The plugins profiles may name (the built-ins when absent). */
   readonly plugins?: PluginRegistry | undefined;
+  /** The autoscaler policies the scenario may name (the built-ins when absent). */
+  readonly autoscalers?: AutoscalerRegistries | undefined;
   /**
    * The document was changed by a sweep variant, a comparison arm or a plan candidate: a cluster
    * sized to no node is then a point of the grid, which runs, not a mistake in the file.
@@ -73,7 +75,7 @@ function prepareLoaded(loaded: LoadedScenario, options: PrepareOptions): Prepare
     throw inputErrorAt(loaded.file, loaded.locate, ['plugins'], 'the plugin modules were not loaded: prepare the scenario with prepareScenarioWithPlugins (as orchsim run does)');
   }
   const resolved = resolveScenario(loaded.doc, loaded.file, loaded.locate, options.profiles ?? builtinProfiles(), options);
-  return { loaded, resolved, runOptions: { registry: options.plugins, prepared: PreparedRun.of(resolved, options.plugins) } };
+  return { loaded, resolved, runOptions: { registry: options.plugins, autoscalers: options.autoscalers, prepared: PreparedRun.of(resolved, options.plugins) } };
 }
 
 /**
@@ -94,7 +96,7 @@ export function pluginSources(loaded: LoadedScenario, flags: readonly string[] =
 export async function prepareScenarioWithPlugins(file: string | undefined, options: PrepareOptions & { readonly pluginFiles?: readonly string[] | undefined } = {}): Promise<PreparedScenario & { readonly policies: PolicySet }> {
   const loaded = loadScenario(file);
   const policies = await loadPolicies(pluginSources(loaded, options.pluginFiles));
-  return { ...prepareLoaded(loaded, { ...options, profiles: policies.profiles, plugins: policies.plugins }), policies };
+  return { ...prepareLoaded(loaded, { ...options, profiles: policies.profiles, plugins: policies.plugins, autoscalers: policies.autoscalers }), policies };
 }
 
 /** Runs a prepared scenario (the first run uses the scheduler built when preparing it). */

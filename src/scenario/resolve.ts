@@ -1,4 +1,5 @@
 import type { ProfileConfig } from '../api/framework.js';
+import type { AutoscalerRegistries } from './plugin-module.js';
 import type { HorizontalPodAutoscalerSpec } from '../api/autoscaling.js';
 import type { ProfileRegistry } from '../schedulers/registry.js';
 import type { NodeSpec } from '../api/node.js';
@@ -51,7 +52,8 @@ export interface ProfileSource {
 export interface ServiceModel {
   /** ServiceLoad with the curve as its spec (and trace bins), before a run builds it. */
   readonly load?: Omit<ServiceLoad, 'curve'> & { readonly curve: LoadCurveSpec; readonly trace?: RateBins | undefined } | undefined;
-  readonly hpa?: { readonly spec: HorizontalPodAutoscalerSpec; readonly syncPeriod: number } | undefined;
+  /** `policy`: a horizontal autoscaler by name (the built-in `hpa`, or a module's). */
+  readonly hpa?: { readonly spec: HorizontalPodAutoscalerSpec; readonly syncPeriod: number; readonly policy: string } | undefined;
 }
 
 /**
@@ -64,8 +66,8 @@ export interface ServiceModel {
  * in file order (manifests, openb node lists, traces); then names, the cluster's size and the
  * profile, together; then failures and the cluster autoscaler's options.
  */
-export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined; varied?: boolean | undefined } = {}): ResolvedScenario {
-  const ctx = resolveContext(file, locate);
+export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined; varied?: boolean | undefined; autoscalers?: AutoscalerRegistries | undefined } = {}): ResolvedScenario {
+  const ctx = resolveContext(file, locate, overrides.autoscalers);
   const cluster = resolvePools(doc.cluster.pools, ctx);
   checkClusterAutoscalerGroups(doc, cluster.nodeGroups, ctx);
   const declared = resolveWorkloads(doc, ctx);

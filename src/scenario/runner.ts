@@ -7,7 +7,7 @@ import type { ClusterState } from '../sim/cluster.js';
 import { Simulation, TIMESERIES_COLUMNS, type SimulationConfig, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import type { ServiceLoad, Workload } from '../api/workload.js';
-import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/registry.js';
+import { BUILTIN_AUTOSCALERS, type AutoscalerRegistries } from './plugin-module.js';
 import { loadCurve } from '../workloads/load.js';
 import { RandomStreams } from '../util/random.js';
 import type { ProfileSource, ResolvedScenario } from './resolve.js';
@@ -118,6 +118,8 @@ export class PreparedRun {
 
 export interface RunOptions {
   readonly registry?: PluginRegistry | undefined;
+  /** Autoscaler policies by name (the built-ins when absent). */
+  readonly autoscalers?: AutoscalerRegistries | undefined;
   /** The run's scheduler and streams, built when the scenario was prepared (see PreparedRun). */
   readonly prepared?: PreparedRun | undefined;
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
@@ -129,6 +131,7 @@ export interface RunOptions {
  * (optionally wrapped, e.g. by a test that observes every cycle), the nodes and workloads.
  */
 export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined; controllers?: SimulationConfig['controllers'] } = {}): Simulation {
+  const autoscalers = options.autoscalers ?? BUILTIN_AUTOSCALERS;
   const built = options.prepared?.take(s);
   const streams = built?.streams ?? new RandomStreams(s.seed);
   const framework = built?.framework ?? buildFramework(s.profile, streams, options.registry, s.profileSource);
@@ -146,12 +149,12 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
       slo: l.slo,
       step: l.step,
     };
-    const autoscaler = model.hpa ? HORIZONTAL_AUTOSCALERS.get('hpa')!(model.hpa.spec) : undefined;
+    const autoscaler = model.hpa ? autoscalers.horizontal.get(model.hpa.policy)!(model.hpa.spec) : undefined;
     return { ...w, load, autoscaler, hpaSyncPeriod: model.hpa?.syncPeriod };
   });
   const groups = s.nodeGroups ?? [];
   const ca = s.clusterAutoscaler;
-  const clusterAutoscaler = ca ? CLUSTER_AUTOSCALERS.get(ca.policy)!(groups.map((g) => g.spec), ca.options) : undefined;
+  const clusterAutoscaler = ca ? autoscalers.cluster.get(ca.policy)!(groups.map((g) => g.spec), ca.options) : undefined;
   return new Simulation({
     horizon: s.horizon,
     sampleInterval: s.sampleInterval,

@@ -177,6 +177,8 @@ const scalingRules = z.strictObject({
 });
 /** A HorizontalPodAutoscaler on the service (autoscaling/v2 spec fields, Kubernetes defaults). */
 const hpa = z.strictObject({
+  /** The horizontal autoscaler: the built-in `hpa` (default), or one a plugin module exports (horizontalAutoscalers). */
+  policy: z.string().min(1).optional(),
   minReplicas: podCount(1).optional(),
   maxReplicas: podCount(1),
   metrics: z.array(metricSpec).min(1).optional(),
@@ -408,7 +410,8 @@ export const scenarioSchema = z.strictObject({
   failures: failures.optional(),
   /** The cluster autoscaler over the pools with `autoscaling` (options as the policy defines them). */
   clusterAutoscaler: z.strictObject({
-    policy: z.enum(['cluster-autoscaler', 'karpenter']).default('cluster-autoscaler'),
+    /** cluster-autoscaler, karpenter, or one a plugin module exports (clusterAutoscalers). */
+    policy: z.string().min(1).default('cluster-autoscaler'),
     options: z.record(z.string(), z.unknown()).optional(),
   }).optional(),
   /**

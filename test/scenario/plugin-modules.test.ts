@@ -150,4 +150,55 @@ export const profile = { name: 'dice', plugins: [{ name: 'NodeResourcesFit', wei
     expect(dice.code).toBe(2);
     expect(dice.stderr).toMatch(/dice\.mjs.*plugin Dice is not deterministic .*never Math\.random/);
   });
+
+  it('a module may export horizontal and cluster autoscaler policies, named by the scenario like the built-in ones', async () => {
+    writeFileSync(join(dir, 'scalers.mjs'), `
+export const horizontalAutoscalers = [{
+  name: 'always-max',
+  factory: (spec) => ({ spec, sync: () => ({ desiredReplicas: spec.maxReplicas, reason: 'always the maximum' }) }),
+}];
+export const clusterAutoscalers = [{
+  name: 'grow-once',
+  factory: (groups) => {
+    let done = false;
+    return {
+      name: 'grow-once',
+      scanInterval: 60,
+      reconcile: () => {
+        if (done) return { scaleUps: [], deletions: [] };
+        done = true;
+        return { scaleUps: [{ group: groups[0].name, count: 1, reason: 'once' }], deletions: [] };
+      },
+    };
+  },
+}];
+`);
+    const text = (hpaPolicy: string, caPolicy: string) => `
+horizon: 1h
+sampleInterval: 5m
+plugins: [./scalers.mjs]
+cluster:
+  pools:
+    - { name: web, count: 2, zones: [a], resources: { cpu: 8, memory: 32Gi }, autoscaling: { min: 1, max: 4 } }
+clusterAutoscaler: { policy: ${caPolicy} }
+workloads:
+  - type: service
+    name: web
+    replicas: 2
+    requests: { cpu: 1, memory: 1Gi }
+    load: { constant: 100, capacityPerReplica: 100 }
+    autoscaling: { policy: ${hpaPolicy}, minReplicas: 2, maxReplicas: 7 }
+`;
+    const out = runPrepared(await prepareScenarioWithPlugins(file(text('always-max', 'grow-once'))));
+    const a = out.result.metrics.autoscaling!;
+    expect(a.services[0]!.replicas.max).toBe(7);
+    expect(a.actions['grow-once']).toMatchObject({ 'scale-up': 1 });
+    expect(a.pools[0]!.nodes.max).toBe(3);
+    // Unknown names are bad input at the key that names them.
+    const unknown = await issues(prepareScenarioWithPlugins(file(text('nope', 'grow-once'))));
+    expect(unknown[0]).toMatchObject({ path: ['workloads', 0, 'autoscaling', 'policy'] });
+    expect(unknown[0]!.message).toMatch(/unknown horizontal autoscaler "nope" \(known: hpa, always-max/);
+    const unknownCa = await issues(prepareScenarioWithPlugins(file(text('hpa', 'nope'))));
+    expect(unknownCa[0]!.message).toMatch(/unknown cluster autoscaler "nope" \(known: cluster-autoscaler, karpenter, grow-once/);
+  });
 });

@@ -1,6 +1,5 @@
 import type { MetricSpec } from '../../api/autoscaling.js';
 import { hpaSpec, validateHpaSpec } from '../../autoscalers/hpa-spec.js';
-import { CLUSTER_AUTOSCALERS } from '../../autoscalers/registry.js';
 import type { SimNodeGroup } from '../../sim/simulation.js';
 import { parseDuration } from '../../util/quantity.js';
 import type { ResolvedScenario, ServiceModel } from '../resolve.js';
@@ -9,6 +8,10 @@ import { addIssue, issueError, type DocPath, type ResolveContext } from './conte
 
 /** autoscaling/v2 metrics and behavior as written in the file, to a full spec with Kubernetes defaults. */
 export function resolveHpa(h: HpaDoc, path: DocPath, ctx: ResolveContext): NonNullable<ServiceModel['hpa']> {
+  const policy = h.policy ?? 'hpa';
+  if (!ctx.autoscalers.horizontal.has(policy)) {
+    throw issueError(ctx, [...path, 'policy'], `unknown horizontal autoscaler "${policy}" (known: ${[...ctx.autoscalers.horizontal.keys()].join(', ')}; a plugin module may export more as horizontalAutoscalers)`);
+  }
   const metrics: MetricSpec[] = (h.metrics ?? []).map((m) => m.type === 'Resource'
     ? { type: 'Resource', name: m.resource.name, target: m.resource.target }
     : m.type === 'Pods'
@@ -25,7 +28,7 @@ export function resolveHpa(h: HpaDoc, path: DocPath, ctx: ResolveContext): NonNu
       initialReadinessDelay: h.initialReadinessDelay,
     });
     validateHpaSpec(spec);
-    return { spec, syncPeriod: h.syncPeriod ?? 15 };
+    return { spec, syncPeriod: h.syncPeriod ?? 15, policy };
   } catch (e) {
     throw issueError(ctx, path, e instanceof Error ? e.message : String(e));
   }
@@ -47,8 +50,12 @@ export function resolveClusterAutoscaler(doc: ScenarioDoc, nodeGroups: readonly 
   if (!ca) return undefined;
   const options: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(ca.options ?? {})) options[k] = typeof v === 'string' ? parseDuration(v) ?? v : v;
+  const factory = ctx.autoscalers.cluster.get(ca.policy);
+  if (!factory) {
+    throw issueError(ctx, ['clusterAutoscaler', 'policy'], `unknown cluster autoscaler "${ca.policy}" (known: ${[...ctx.autoscalers.cluster.keys()].join(', ')}; a plugin module may export more as clusterAutoscalers)`);
+  }
   try {
-    CLUSTER_AUTOSCALERS.get(ca.policy)!(nodeGroups.map((g) => g.spec), options);
+    factory(nodeGroups.map((g) => g.spec), options);
   } catch (e) {
     throw issueError(ctx, ['clusterAutoscaler', ca.options ? 'options' : 'policy'], e instanceof Error ? e.message : String(e));
   }

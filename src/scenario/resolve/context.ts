@@ -1,4 +1,5 @@
 import { dirname, resolve as resolvePath } from 'node:path';
+import { BUILTIN_AUTOSCALERS, type AutoscalerRegistries } from '../plugin-module.js';
 import { InputError, inputErrorAt, issueAt, type InputIssue } from '../../util/errors.js';
 import { MAX_MANIFEST_BYTES, MAX_TRACE_BYTES, readLimitedText } from '../../workloads/input-limits.js';
 import type { Locator } from '../load.js';
@@ -12,14 +13,16 @@ export type DocPath = (string | number)[];
  */
 export interface ResolveContext {
   readonly file: string;
+  /** The autoscaler policies scenarios may name: the built-ins and the users' modules'. */
+  readonly autoscalers: AutoscalerRegistries;
   readonly locate: Locator;
   /** The scenario file's folder (the working directory for the built-in scenario). */
   readonly base: string;
   readonly issues: InputIssue[];
 }
 
-export function resolveContext(file: string, locate: Locator): ResolveContext {
-  return { file, locate, base: file === '<built-in>' ? process.cwd() : dirname(resolvePath(file)), issues: [] };
+export function resolveContext(file: string, locate: Locator, autoscalers: AutoscalerRegistries = BUILTIN_AUTOSCALERS): ResolveContext {
+  return { file, locate, autoscalers, base: file === '<built-in>' ? process.cwd() : dirname(resolvePath(file)), issues: [] };
 }
 
 /** Records an issue at `path`; resolving goes on, so that one report names every mistake. */

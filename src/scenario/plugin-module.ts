@@ -12,10 +12,18 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ClusterAutoscalerFactory, HorizontalAutoscalerFactory } from '../api/autoscaling.js';
 import type { ProfileConfig } from '../api/framework.js';
-import { BUILTIN_PROFILES, builtinPlugins, builtinProfiles } from './builtins.js';
-import { PluginRegistry, ProfileRegistry, type PluginEntry } from './registry.js';
+import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/registry.js';
+import { BUILTIN_PROFILES, builtinPlugins, builtinProfiles } from '../schedulers/builtins.js';
+import { PluginRegistry, ProfileRegistry, type PluginEntry } from '../schedulers/registry.js';
 import { InputError, type InputIssue } from '../util/errors.js';
+
+/** An autoscaler policy a module exports: a name scenarios use and the factory. */
+export interface AutoscalerEntry<F> {
+  readonly name: string;
+  readonly factory: F;
+}
 
 export interface PluginModule {
   readonly file: string;
@@ -23,6 +31,9 @@ export interface PluginModule {
   readonly sha256: string;
   readonly plugins: readonly PluginEntry[];
   readonly profiles: readonly ProfileConfig[];
+  /** `horizontalAutoscalers` and `clusterAutoscalers` exports (src/api/autoscaling.ts factories). */
+  readonly horizontalAutoscalers: readonly AutoscalerEntry<HorizontalAutoscalerFactory>[];
+  readonly clusterAutoscalers: readonly AutoscalerEntry<ClusterAutoscalerFactory>[];
 }
 
 type Obj = Record<string, unknown>;
@@ -45,8 +56,22 @@ export async function loadPluginModule(file: string): Promise<PluginModule> {
     throw problem([], `cannot load the module: ${e instanceof Error ? e.message : String(e)}`);
   }
   const root = isObj(mod['default']) ? (mod['default'] as Obj) : mod;
-  const rawPlugins = root['plugins'];
-  if (!Array.isArray(rawPlugins) || rawPlugins.length === 0) throw problem(['plugins'], 'expected an export `plugins`: a non-empty list of {name, factory, extensionPoints?, description?}');
+  const autoscalers = <F>(key: 'horizontalAutoscalers' | 'clusterAutoscalers'): AutoscalerEntry<F>[] => {
+    const raw = root[key];
+    if (raw === undefined) return [];
+    if (!Array.isArray(raw)) throw problem([key], `expected a list of {name, factory}`);
+    return raw.map((a: unknown, i) => {
+      if (!isObj(a) || typeof a['name'] !== 'string' || a['name'] === '') throw problem([key, i, 'name'], 'expected an autoscaler entry with a non-empty string name');
+      if (typeof a['factory'] !== 'function') throw problem([key, i, 'factory'], `expected autoscaler "${a['name']}" to have a factory function (see src/api/autoscaling.ts)`);
+      return { name: a['name'], factory: a['factory'] as F };
+    });
+  };
+  const horizontalAutoscalers = autoscalers<HorizontalAutoscalerFactory>('horizontalAutoscalers');
+  const clusterAutoscalers = autoscalers<ClusterAutoscalerFactory>('clusterAutoscalers');
+  const rawPlugins = root['plugins'] ?? (horizontalAutoscalers.length + clusterAutoscalers.length > 0 ? [] : undefined);
+  if (!Array.isArray(rawPlugins) || (rawPlugins.length === 0 && horizontalAutoscalers.length + clusterAutoscalers.length === 0)) {
+    throw problem(['plugins'], 'expected an export `plugins`: a non-empty list of {name, factory, extensionPoints?, description?} (or autoscaler exports `horizontalAutoscalers`, `clusterAutoscalers`)');
+  }
   const plugins: PluginEntry[] = rawPlugins.map((p: unknown, i) => {
     if (!isObj(p) || typeof p['name'] !== 'string' || p['name'] === '') throw problem(['plugins', i, 'name'], 'expected a plugin entry with a non-empty string name');
     if (typeof p['factory'] !== 'function') throw problem(['plugins', i, 'factory'], `expected plugin "${p['name']}" to have a factory(args, handle) function returning the plugin object`);
@@ -67,7 +92,7 @@ export async function loadPluginModule(file: string): Promise<PluginModule> {
   profiles.forEach((p, i) => {
     if (!isObj(p) || typeof p.name !== 'string' || !Array.isArray(p.plugins)) throw problem(['profiles', i], 'expected a profile {name, plugins: [{name, weight?, args?}]}');
   });
-  return { file, sha256: createHash('sha256').update(readFileSync(resolve(file))).digest('hex'), plugins, profiles };
+  return { file, sha256: createHash('sha256').update(readFileSync(resolve(file))).digest('hex'), plugins, profiles, horizontalAutoscalers, clusterAutoscalers };
 }
 
 /** The profile served for a module without one: the default profile plus its plugins at weight 1. */
@@ -86,12 +111,21 @@ export interface ModuleSource {
 export interface PolicySet {
   readonly plugins: PluginRegistry;
   readonly profiles: ProfileRegistry;
+  readonly autoscalers: AutoscalerRegistries;
   readonly modules: readonly PluginModule[];
 }
 
+/** Horizontal and cluster autoscaler policies by name (a scenario's `autoscaling.policy`, `clusterAutoscaler.policy`). */
+export interface AutoscalerRegistries {
+  readonly horizontal: ReadonlyMap<string, HorizontalAutoscalerFactory>;
+  readonly cluster: ReadonlyMap<string, ClusterAutoscalerFactory>;
+}
+
+export const BUILTIN_AUTOSCALERS: AutoscalerRegistries = { horizontal: HORIZONTAL_AUTOSCALERS, cluster: CLUSTER_AUTOSCALERS };
+
 /** The built-ins alone. */
 export function builtinPolicies(): PolicySet {
-  return { plugins: builtinPlugins(), profiles: builtinProfiles(), modules: [] };
+  return { plugins: builtinPlugins(), profiles: builtinProfiles(), autoscalers: BUILTIN_AUTOSCALERS, modules: [] };
 }
 
 /**
@@ -103,6 +137,8 @@ export async function loadPolicies(sources: readonly ModuleSource[]): Promise<Po
   const set = builtinPolicies();
   if (sources.length === 0) return set;
   const builtinProfileNames = new Set(BUILTIN_PROFILES.map((p) => p.name));
+  const horizontal = new Map(HORIZONTAL_AUTOSCALERS);
+  const cluster = new Map(CLUSTER_AUTOSCALERS);
   const owner = new Map<string, string>();
   const modules: PluginModule[] = [];
   const seen = new Set<string>();
@@ -134,9 +170,19 @@ export async function loadPolicies(sources: readonly ModuleSource[]): Promise<Po
       set.profiles.register(p);
       owner.set(`profile/${p.name}`, mod.file);
     });
+    for (const [key, registry] of [['horizontalAutoscalers', horizontal], ['clusterAutoscalers', cluster]] as const) {
+      mod[key].forEach((a, i) => {
+        const other = owner.get(`${key}/${a.name}`);
+        if (registry.has(a.name)) {
+          throw new InputError({ file: mod.file, path: [key, i, 'name'], message: other ? `autoscaler "${a.name}" is also exported by ${other}; give one of them another name` : `autoscaler "${a.name}" is already a built-in one; give yours another name` });
+        }
+        (registry as Map<string, unknown>).set(a.name, a.factory);
+        owner.set(`${key}/${a.name}`, mod.file);
+      });
+    }
     modules.push(mod);
   }
-  return { ...set, modules };
+  return { ...set, autoscalers: { horizontal, cluster }, modules };
 }
 
 /** Policy sets loaded in this process (main thread or worker), by their modules. */
