@@ -24,7 +24,9 @@ export interface RunOptions {
 /**
  * `orchsim run`: one run of a scenario file (the built-in default scenario when `scenario` is
  * undefined). Same scenario and seed, same result. For the resolved scenario before the run
- * (its horizon, nodes and profile), call prepareScenario and runPrepared instead, as the CLI does.
+ * (its horizon, nodes and profile), call prepareScenario and runPrepared instead; for a scenario
+ * with plugin modules (`plugins:`, or --plugin), prepareScenarioWithPlugins (async: it imports
+ * them) and runPrepared, as the CLI does.
  */
 export function run(scenario?: string, options: RunOptions = {}): RunOutput {
   const prepare: PrepareOptions = { seed: options.seed, profile: options.profile };

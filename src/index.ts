@@ -13,7 +13,7 @@ export * from './api/index.js';
 // Running scenarios: what `orchsim run`, `compare` and `plan` do, as plain functions that return
 // data. prepareScenario + runPrepared is `run` in two steps (the resolved scenario in between).
 export { run, compare, plan, type RunOptions, type CompareRunOptions, type Comparison, type PlanOptions, type CapacityPlan } from './commands.js';
-export { prepareScenario, runPrepared, BUILTIN_SCENARIO, type PreparedScenario, type PrepareOptions, type ResolvedScenario, type RunOutput, type RunResult } from './scenario/index.js';
+export { prepareScenario, prepareScenarioWithPlugins, runPrepared, BUILTIN_SCENARIO, type PreparedScenario, type PrepareOptions, type ResolvedScenario, type RunOutput, type RunResult } from './scenario/index.js';
 export type { CompareOptions } from './experiments/plans.js';
 export type { ExperimentPlan, Arm, Variant } from './experiments/compare.js';
 export type { RunRecord } from './experiments/records.js';
@@ -52,7 +52,7 @@ export { MAX_EXTENDER_PRIORITY, type ExtenderArgs, type ExtenderFilterResult, ty
 export { RuntimeNode, RuntimeSnapshot } from './runtime/snapshot.js';
 export { KubeCache, type KubeCacheOptions } from './runtime/kube-cache.js';
 export { NO_CLUSTER_SOURCE, type ClusterSource } from './runtime/source.js';
-export { loadPluginModule, loadPolicies, builtinPolicies, type PluginModule, type PolicySet, type ModuleSource } from './scenario/plugin-module.js';
+export { loadPluginModule, loadPolicies, builtinPolicies, BUILTIN_AUTOSCALERS, type PluginModule, type PolicySet, type ModuleSource, type AutoscalerEntry, type AutoscalerRegistries } from './scenario/plugin-module.js';
 export { nodeSpecFromNode, podSpecFromPod, podSpecFromPodSpec } from './workloads/kube.js';
 
 // Property testing of placement logic (fast-check arbitraries, invariant checkers, scenario

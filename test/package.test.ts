@@ -26,12 +26,13 @@ describe('the package entry point', () => {
         arms: c.results.arms,
         runs: c.records.length,
         plan: typeof orchsim.plan,
+        withPlugins: typeof orchsim.prepareScenarioWithPlugins,
         internals: internals.filter((k) => k in orchsim),
       }));
     `;
     const r = await run(process.execPath, ['--input-type=module', '-e', script]);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ same: true, arms: ['default', 'binpack'], runs: 4, plan: 'function', internals: [] });
+    expect(JSON.parse(r.stdout)).toEqual({ same: true, arms: ['default', 'binpack'], runs: 4, plan: 'function', withPlugins: 'function', internals: [] });
   });
 
   it('the bin runs as a program (npx orchsim), also after a test run rebuilt it', async () => {
