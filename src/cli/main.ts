@@ -276,6 +276,7 @@ a difference is marked * when its confidence interval excludes 0.`)
       process.stdout.write(formatComparison(results));
       process.stdout.write(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${Math.min(opts.workers, Math.max(1, outcome.ran))} worker(s)${outcome.skipped > 0 ? `; ${outcome.skipped} finished runs found in ${opts.out}` : ''}\n`);
     }
+    reportFailedRuns(outcome.records);
   });
 
 program
@@ -317,6 +318,7 @@ Examples:
       if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report\n`);
     }
     process.stderr.write(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s${outcome.skipped > 0 ? `, ${outcome.skipped} already done` : ''}${shard ? ` (shard ${shard.index} of ${shard.count}: ${outcome.records.length} runs in ${opts.out}; join the shards with \`orchsim merge\`)` : ''}\n`);
+    reportFailedRuns(outcome.records);
   });
 
 program
@@ -405,6 +407,22 @@ async function checkModulePlugins(modules: readonly PluginModule[], profile: Pro
     }
   }
   return names.length > 0 ? [`plugins ${names.join(', ')} deterministic over ${PLUGIN_CHECK_RUNS} random clusters`] : [];
+}
+
+/**
+ * Runs a user's plugin failed: the other arms' results were kept and written; each failing arm
+ * is named with its first failure, and the command exits 1.
+ */
+function reportFailedRuns(records: readonly RunRecord[]): void {
+  const failed = records.filter((r) => r.failure !== undefined);
+  if (failed.length === 0) return;
+  const byArm = new Map<string, RunRecord[]>();
+  for (const r of failed) byArm.set(r.arm, [...(byArm.get(r.arm) ?? []), r]);
+  for (const [arm, runs] of byArm) {
+    const total = records.filter((r) => r.arm === arm).length;
+    process.stderr.write(`error: arm ${arm}: ${runs.length} of ${total} runs failed (their metrics are left out; the other arms are compared as usual); first, seed ${runs[0]!.seed}: ${runs[0]!.failure}\n`);
+  }
+  process.exitCode = EXIT_RUN_FAILED;
 }
 
 /** A repeatable option's values, in the order given. */

@@ -8,7 +8,8 @@ import { runScenario } from '../scenario/runner.js';
 import { ensurePolicies, loadedPolicies, type ModuleSource } from '../scenario/plugin-module.js';
 import { InputError, issueAt } from '../util/errors.js';
 import { runPool } from './pool.js';
-import { RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
+import { failedRunRecord, RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
+import { PluginError } from '../api/framework.js';
 
 /**
  * Comparisons and sweeps: every arm (a scheduler profile, or changes merged into the scenario
@@ -51,6 +52,8 @@ export interface RunTask {
   readonly seed: number;
   readonly source?: string | undefined;
   readonly plugins?: readonly string[] | undefined;
+  /** Record a run a plugin failed instead of stopping (compare and sweep; not a capacity plan). */
+  readonly keepFailures?: boolean | undefined;
 }
 
 /** The tasks of a plan in their canonical order: variant, then arm, then seed. */
@@ -59,7 +62,7 @@ export function planTasks(plan: ExperimentPlan): RunTask[] {
   const variants = plan.variants as readonly Variant[];
   for (const variant of variants) {
     for (const arm of plan.armSpecs) {
-      for (const seed of plan.seeds) tasks.push({ scenarioFile: plan.scenarioFile, variant, arm, seed, source: plan.source, ...(plan.plugins?.length ? { plugins: plan.plugins } : {}) });
+      for (const seed of plan.seeds) tasks.push({ scenarioFile: plan.scenarioFile, variant, arm, seed, source: plan.source, keepFailures: true, ...(plan.plugins?.length ? { plugins: plan.plugins } : {}) });
     }
   }
   return tasks;
@@ -162,8 +165,15 @@ export function prepareTask(task: RunTask): ReturnType<typeof prepareScenarioVal
 
 export function runTask(task: RunTask): RunRecord {
   const prepared = prepareTask(task);
-  const out = runScenario(prepared.resolved, prepared.runOptions);
-  return toRunRecord({ variant: task.variant.name, params: task.variant.params, arm: task.arm.name, seed: task.seed }, out);
+  const key = { variant: task.variant.name, params: task.variant.params, arm: task.arm.name, seed: task.seed };
+  try {
+    return toRunRecord(key, runScenario(prepared.resolved, prepared.runOptions));
+  } catch (e) {
+    // A user's plugin failed this run: in a comparison it is recorded and the other runs go on
+    // (the arm is reported failed); a capacity plan stops (its search needs every answer).
+    if (task.keepFailures && e instanceof PluginError) return failedRunRecord(key, e.message);
+    throw e;
+  }
 }
 
 // ---- the results directory -----------------------------------------------------------------

@@ -35,6 +35,28 @@ export interface RunRecord {
   };
   /** Pending-time quantiles at 0, 1, ..., 100 % in seconds (empty when no pod waited). */
   readonly pendingCdf: readonly number[];
+  /**
+   * Why the run failed, when a user's plugin or policy failed it (the message names the plugin,
+   * pod, node and simulated time); its metrics are then all null and its series empty, so the
+   * other arms' runs are compared as usual.
+   */
+  readonly failure?: string | undefined;
+}
+
+/** The record of a run a plugin failed: no metric, no series, and the failure. */
+export function failedRunRecord(task: { readonly variant: string; readonly params: Readonly<Record<string, unknown>>; readonly arm: string; readonly seed: number }, failure: string): RunRecord {
+  return {
+    format: RECORD_FORMAT,
+    id: `${task.variant}|${task.arm}|${task.seed}`,
+    variant: task.variant,
+    params: task.params,
+    arm: task.arm,
+    seed: task.seed,
+    metrics: Object.fromEntries(METRICS.map((m) => [m.key, null])),
+    series: { time: [], cpu: [], memory: [], gpu: [], pending: [] },
+    pendingCdf: [],
+    failure,
+  };
 }
 
 export const RECORD_FORMAT = 1;

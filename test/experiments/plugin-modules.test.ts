@@ -92,4 +92,23 @@ describe('plugin modules in compare, sweep and plan', () => {
     expect(p.code, p.stderr + p.stdout.slice(0, 500)).toBe(0);
     expect(JSON.parse(p.stdout)).toHaveProperty('answer');
   });
+
+  it('an arm whose plugin fails is reported and left out; the other arms are compared and written (exit 1)', async () => {
+    const broken = join(dir, 'broken.mjs');
+    writeFileSync(broken, `
+export const plugins = [{ name: 'Broken', factory: () => ({ name: 'Broken', score: (_s, pod) => { if (pod.name === 'jobs-3') throw new Error('cannot score ' + pod.name); return 50; } }) }];
+export const profiles = [{ name: 'broken', plugins: [{ name: 'NodeResourcesFit', weight: 1 }, { name: 'Broken', weight: 1 }] }];
+`);
+    const out = join(dir, 'broken-out');
+    const r = await orchsim('compare', PLAIN, '--plugin', broken, '--profiles', 'default,broken', '--seeds', '2', '--workers', '2', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/arm broken: 2 of 2 runs failed .*plugin Broken Score failed for pod jobs-3 on node n-\d at simulated time [\d.]+ s: cannot score jobs-3/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const results = JSON.parse(read(join(out, 'results.json'))) as { groups: { metrics: { key: string; arms: { arm: string; n: number; mean: number | null }[] }[] }[] };
+    const cpu = results.groups[0]!.metrics.find((m) => m.key === 'utilization.cpu')!;
+    expect(cpu.arms.find((a) => a.arm === 'default')).toMatchObject({ n: 2 });
+    expect(cpu.arms.find((a) => a.arm === 'broken')).toMatchObject({ n: 0 });
+    const runs = read(join(out, 'runs.jsonl')).trim().split('\n').map((l) => JSON.parse(l) as { arm: string; failure?: string });
+    expect(runs.filter((x) => x.failure !== undefined).map((x) => x.arm)).toEqual(['broken', 'broken']);
+  });
 });
