@@ -20,6 +20,8 @@ export interface ComparisonResults {
   /** Runs summarized (arms x variants x seeds when complete). */
   readonly runs: number;
   readonly groups: readonly VariantComparison[];
+  /** Runs a user's plugin failed (left out of the metrics), in plan order; absent when none did. */
+  readonly failedRuns?: readonly { readonly variant: string; readonly arm: string; readonly seed: number; readonly failure: string }[] | undefined;
 }
 
 export interface VariantComparison {
@@ -79,5 +81,20 @@ export function summarizeComparison(plan: ComparisonPlan, records: readonly RunR
     seeds: plan.seeds,
     runs,
     groups,
+    ...failedRuns(plan, byId),
   };
+}
+
+/** The failed runs in plan order (variant, arm, seed), or nothing when every run finished. */
+function failedRuns(plan: ComparisonPlan, byId: ReadonlyMap<string, RunRecord>): Pick<ComparisonResults, 'failedRuns'> {
+  const failed: NonNullable<ComparisonResults['failedRuns']>[number][] = [];
+  for (const v of plan.variants) {
+    for (const arm of plan.arms) {
+      for (const seed of plan.seeds) {
+        const failure = byId.get(`${v.name}|${arm}|${seed}`)?.failure;
+        if (failure !== undefined) failed.push({ variant: v.name, arm, seed, failure });
+      }
+    }
+  }
+  return failed.length > 0 ? { failedRuns: failed } : {};
 }

@@ -427,6 +427,18 @@ function seedsText(seeds: readonly number[]): string {
   return consecutive ? `${seeds[0]}..${seeds[seeds.length - 1]}` : seeds.join(', ');
 }
 
+/** Per failing arm (and variant), how many runs a user's plugin failed and the first failure. */
+function failedRunsLines(results: ComparisonResults): string[] {
+  const failed = results.failedRuns ?? [];
+  const groups = new Map<string, typeof failed[number][]>();
+  for (const f of failed) groups.set(`${f.variant}|${f.arm}`, [...(groups.get(`${f.variant}|${f.arm}`) ?? []), f]);
+  return [...groups.values()].map((runs) => {
+    const first = runs[0]!;
+    const where = results.variants.length > 1 ? `arm ${first.arm}, variant ${first.variant}` : `arm ${first.arm}`;
+    return `Failed, left out of the tables: ${where}, ${runs.length} of ${results.seeds.length} runs (seed${runs.length === 1 ? '' : 's'} ${runs.map((r) => r.seed).join(', ')}); the first: ${first.failure}`;
+  });
+}
+
 /** What was compared, in one paragraph (Markdown and HTML share the words). */
 function introduction(results: ComparisonResults): { title: string; lines: string[] } {
   const pct = Math.round(results.confidence * 100);
@@ -441,6 +453,7 @@ function introduction(results: ComparisonResults): { title: string; lines: strin
       `Each arm's cell is the mean over seeds with its ${pct}% confidence interval [low, high] (Student t). ` +
         `A difference is arm - ${results.baseline}, paired by seed: runs with the same seed see the same arrivals and failures ` +
         '(common random numbers), so the paired interval is the sharp one.',
+      ...failedRunsLines(results),
     ],
   };
 }

@@ -108,6 +108,8 @@ export const profiles = [{ name: 'broken', plugins: [{ name: 'NodeResourcesFit',
     const cpu = results.groups[0]!.metrics.find((m) => m.key === 'utilization.cpu')!;
     expect(cpu.arms.find((a) => a.arm === 'default')).toMatchObject({ n: 2 });
     expect(cpu.arms.find((a) => a.arm === 'broken')).toMatchObject({ n: 0 });
+    expect(read(join(out, 'report.md'))).toMatch(/Failed, left out of the tables: arm broken, 2 of 2 runs \(seeds 3, 4\); the first: plugin Broken Score failed/);
+    expect(read(join(out, 'report.html'))).toContain('Failed, left out of the tables: arm broken');
     const runs = read(join(out, 'runs.jsonl')).trim().split('\n').map((l) => JSON.parse(l) as { arm: string; failure?: string });
     expect(runs.filter((x) => x.failure !== undefined).map((x) => x.arm)).toEqual(['broken', 'broken']);
   });
