@@ -86,6 +86,8 @@ export class Lifecycle {
   readonly incidents: Incident[] = [];
   /** Per node: failures holding the machine down (domains overlap), and the Ready condition as the control plane sees it. */
   private down: Int32Array;
+  /** When each node's machine last went down (meaningful while it is down). */
+  private downSince: Float64Array;
   private notReady: Uint8Array;
   readonly hooks: StoreHooks = {
     beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [],
@@ -103,6 +105,7 @@ export class Lifecycle {
     for (const n of nodes) this.cluster.addNode(n);
     this.workloads = [...workloads];
     this.down = new Int32Array(Math.max(16, nodes.length));
+    this.downSince = new Float64Array(Math.max(16, nodes.length));
     this.notReady = new Uint8Array(Math.max(16, nodes.length));
   }
 
@@ -118,6 +121,16 @@ export class Lifecycle {
   /** Whether the node's machine is up (not failed); a drained node is up. */
   isNodeUp(node: number): boolean {
     return this.down[node] === 0;
+  }
+
+  /** When the node's machine went down (while it is down: the Ready condition's lastTransitionTime to be). */
+  nodeDownSince(node: number): number {
+    return this.downSince[node]!;
+  }
+
+  /** Nodes the per-node status covers (a removed node's slot included). */
+  get nodeSlots(): number {
+    return this.cluster.nodes.length;
   }
 
   /** Whether the control plane sees the node Ready (a failure is seen after the grace period). */
@@ -326,6 +339,7 @@ export class Lifecycle {
   nodeFailed(node: number, incident: number): void {
     if (this.down[node]!++ > 0) return;
     const now = this.engine.now;
+    this.downSince[node] = now;
     for (const f of this.hooks.nodeDown) f(node, incident, now);
   }
 
@@ -386,6 +400,7 @@ export class Lifecycle {
     if (n <= this.down.length) return;
     const c = Math.max(n, this.down.length * 2);
     this.down = grown(this.down, c);
+    this.downSince = grown(this.downSince, c);
     this.notReady = grown(this.notReady, c);
   }
 }

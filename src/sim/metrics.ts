@@ -1,6 +1,5 @@
 import { PodPhase } from '../api/pod.js';
 import { SampleBuffer } from '../util/stats.js';
-import { grown } from '../util/typed-arrays.js';
 import type { NodeSpec } from '../api/node.js';
 import { incidentMetrics } from './failures.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from './lifecycle.js';
@@ -62,8 +61,6 @@ export class MetricsRecorder {
   private readonly rows: number[][] = [];
   private readonly figures: WorkloadFigures[];
   // Failures.
-  private nodeDown: Uint8Array;
-  private nodeDownSince: Float64Array;
   private nodeDowntime = 0;
   private nodeFailures = 0;
   private lostGpuHours = 0;
@@ -90,9 +87,6 @@ export class MetricsRecorder {
         replicaArea: 0, replicaMin: replicas, replicaMax: replicas, lastReplicaT: wr.w.kind === 'service' ? wr.w.startAt : 0,
       };
     });
-    const n = Math.max(16, options.nodes.length);
-    this.nodeDown = new Uint8Array(n);
-    this.nodeDownSince = new Float64Array(n);
     for (const g of options.autoscaledPools) this.pool(g.pool, g.pricePerHour, true);
     for (const spec of options.nodes) {
       const pi = this.pool(spec.pool ?? 'default', spec.pricePerHour ?? 0, false);
@@ -142,20 +136,13 @@ export class MetricsRecorder {
       // The window's "all desired replicas ready" follows spec.replicas.
       if (wr.desired > 0) this.openWindow(wr, now);
     });
-    api.on('nodeAdded', (node) => this.ensureNodeArrays(node.index + 1));
-    api.on('nodeDown', (node, _incident, now) => {
-      this.nodeFailures++;
-      this.nodeDown[node] = 1;
-      this.nodeDownSince[node] = now;
-    });
+    api.on('nodeDown', () => this.nodeFailures++);
     api.on('nodeUp', (node, now) => {
-      this.nodeDowntime += now - this.nodeDownSince[node]!;
-      this.nodeDown[node] = 0;
+      this.nodeDowntime += now - api.nodeDownSince(node);
     });
     api.on('nodeRemoved', (node, now) => {
-      // A node that leaves while down: its downtime ends here.
-      if (this.nodeDown[node] === 1) this.nodeDowntime += now - this.nodeDownSince[node]!;
-      this.nodeDown[node] = 0;
+      // A node that leaves while down (the store resets it after this hook): its downtime ends here.
+      if (!api.isNodeUp(node)) this.nodeDowntime += now - api.nodeDownSince(node);
     });
     api.on('billed', (pool, delta, present) => {
       const i = this.poolIndex.get(pool)!;
@@ -186,7 +173,7 @@ export class MetricsRecorder {
       wr.traffic?.advance(horizon, wr.ready);
       this.advanceReplicas(wr, horizon, wr.desired);
     }
-    for (let i = 0; i < this.nodeDown.length; i++) if (this.nodeDown[i] === 1) this.nodeDowntime += horizon - this.nodeDownSince[i]!;
+    for (let i = 0; i < this.api.nodeSlots; i++) if (!this.api.isNodeUp(i)) this.nodeDowntime += horizon - this.api.nodeDownSince(i);
     return this.result();
   }
 
@@ -274,12 +261,6 @@ export class MetricsRecorder {
     return i;
   }
 
-  private ensureNodeArrays(n: number): void {
-    if (n <= this.nodeDown.length) return;
-    const c = Math.max(n, this.nodeDown.length * 2);
-    this.nodeDown = grown(this.nodeDown, c);
-    this.nodeDownSince = grown(this.nodeDownSince, c);
-  }
 
   private onSample(): void {
     const api = this.api;

@@ -102,7 +102,7 @@ export class Simulation {
       onSample: cfg.onSample ? (now) => cfg.onSample!(this, now) : undefined,
     });
     const hpa = new HpaController(api, horizon);
-    new NodeLifecycleController(api, failures, cfg.nodes.length);
+    new NodeLifecycleController(api, failures);
     new KubeletController(api, streams, horizon);
     const injector = new FailureInjector(api, failures, streams, horizon);
     const workloadController = new WorkloadController(api, streams, horizon);

@@ -2,7 +2,6 @@ import { ClusterEvent } from '../../api/framework.js';
 import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { TAINT_UNREACHABLE_NO_EXECUTE, TAINT_UNREACHABLE_NO_SCHEDULE, type FailureConfig } from '../failures.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { grown } from '../../util/typed-arrays.js';
 
 /**
  * The node lifecycle controller and its taint manager (KUBERNETES.md section 3): a node whose
@@ -16,22 +15,15 @@ import { grown } from '../../util/typed-arrays.js';
 export class NodeLifecycleController {
   private readonly evDetect: number;
   private readonly evEvict: number;
-  /** When each node went down (detection is due a grace period later). */
-  private downSince: Float64Array;
   /** The incident that took each down node down (for its detection time). */
   private readonly nodeIncident = new Map<number, number>();
   /** When each planned eviction is due, by pod (stale evictions are ignored). */
   private readonly evictDue = new Map<number, number>();
 
-  constructor(private readonly api: Lifecycle, private readonly failures: FailureConfig, nodes: number) {
-    this.downSince = new Float64Array(Math.max(16, nodes));
+  constructor(private readonly api: Lifecycle, private readonly failures: FailureConfig) {
     this.evDetect = api.engine.defineEvent('node-not-ready', (node) => this.onDetect(node));
     this.evEvict = api.engine.defineEvent('pod-eviction', (pod) => this.onEvict(pod));
-    api.on('nodeAdded', (node) => {
-      if (node.index >= this.downSince.length) this.downSince = grown(this.downSince, Math.max(node.index + 1, 2 * this.downSince.length));
-    });
     api.on('nodeDown', (node, incident, now) => {
-      this.downSince[node] = now;
       api.engine.scheduleAt(now + failures.nodeMonitorGracePeriod, this.evDetect, node);
       this.nodeIncident.set(node, incident);
     });
@@ -49,7 +41,7 @@ export class NodeLifecycleController {
   private onDetect(node: number): void {
     const api = this.api;
     const now = api.engine.now;
-    if (api.isNodeUp(node) || !api.isNodeReady(node) || now !== this.downSince[node]! + this.failures.nodeMonitorGracePeriod) return;
+    if (api.isNodeUp(node) || !api.isNodeReady(node) || now !== api.nodeDownSince(node) + this.failures.nodeMonitorGracePeriod) return;
     const n = api.cluster.nodes[node]!;
     api.setNodeReady(node, false, [...n.specTaints, TAINT_UNREACHABLE_NO_SCHEDULE, TAINT_UNREACHABLE_NO_EXECUTE]);
     const inc = api.incidents[this.nodeIncident.get(node)!]!;

@@ -21,7 +21,7 @@ function setup(failures: FailureConfig = NO_FAILURES) {
     service('tolerant', 1, { spec: podSpec({ tolerations: [{ key: TAINT_UNREACHABLE_NO_EXECUTE.key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }] }) }),
     service('forever', 1, { spec: podSpec({ tolerations: [{ operator: 'Exists' }] }) }),
   ]);
-  new NodeLifecycleController(s.api, failures, 2);
+  new NodeLifecycleController(s.api, failures);
   const removed = listen(s.api, 'podRemoved');
   const events = listen(s.api, 'clusterChanged');
   return { ...s, removed, events };
