@@ -40,6 +40,8 @@ export interface CompareRunOptions extends CompareOptions {
   readonly outDir?: string | undefined;
   /** After each finished run: runs done and the total. */
   readonly onRun?: ((done: number, total: number) => void) | undefined;
+  /** Seconds one call into a plugin module may take (default 1; 0: no limit). */
+  readonly pluginTimeoutSeconds?: number | undefined;
 }
 
 export interface Comparison {
@@ -59,7 +61,7 @@ export interface Comparison {
  */
 export async function compare(scenario?: string, options: CompareRunOptions = {}): Promise<Comparison> {
   const plan = comparePlan(scenario, options);
-  const outcome = await runExperiment(plan, { workers: options.workers ?? 1, outDir: options.outDir, onRun: options.onRun });
+  const outcome = await runExperiment(plan, { workers: options.workers ?? 1, outDir: options.outDir, onRun: options.onRun, pluginTimeoutSeconds: options.pluginTimeoutSeconds });
   return { plan, results: outcome.results!, records: outcome.records, ran: outcome.ran, skipped: outcome.skipped };
 }
 

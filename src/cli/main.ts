@@ -18,7 +18,7 @@ import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
 import { formatIssue, InputError } from '../util/errors.js';
 import { join, resolve as resolvePath } from 'node:path';
-import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
+import { callBudget, DEFAULT_PLUGIN_TIMEOUT_SECONDS, orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
 import type { RunRecord } from '../experiments/records.js';
@@ -27,7 +27,9 @@ import { sweepPlan } from '../experiments/plans.js';
 import { summarizeComparison } from '../experiments/comparison.js';
 import { formatComparison, resultsJSON } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
-import { formatDuration } from '../util/quantity.js';
+import { formatDuration, parseDuration } from '../util/quantity.js';
+import { CallTimeoutError } from '../util/call-watch.js';
+import { runWatched } from '../experiments/watched-run.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/defaults.js';
 import { SERVE_HELP } from './serve-help.js';
 import type { ServeCliOptions } from './serve.js';
@@ -43,12 +45,20 @@ function parseSeed(v: string): number {
   return Number(v);
 }
 
+/** --plugin-timeout: seconds ("1", "1.5", "500ms", "2s"); 0 turns the watch off. */
+function parsePluginTimeout(v: string): number {
+  const seconds = parseDuration(v);
+  if (seconds === undefined || !(seconds >= 0) || seconds > 86400) throw new InvalidArgumentError('expected a duration such as 1, 2.5, 500ms or 10s (0: no limit), at most a day');
+  return seconds;
+}
+const PLUGIN_TIMEOUT_HELP = `time one call into a plugin module's plugin or autoscaler may take before the run is stopped (default ${DEFAULT_PLUGIN_TIMEOUT_SECONDS} s; 0: no limit)`;
+
 function fail(e: unknown): never {
   if (e instanceof InputError) {
     process.stderr.write(`error: invalid input\n${e.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
     process.exit(EXIT_BAD_INPUT);
   }
-  if (e instanceof PluginError) {
+  if (e instanceof PluginError || e instanceof CallTimeoutError) {
     process.stderr.write(`error: run failed: ${e.message}\n`);
     if (process.env.ORCHSIM_DEBUG && e.cause instanceof Error) process.stderr.write(`${e.cause.stack}\n`);
     process.exit(EXIT_RUN_FAILED);
@@ -94,6 +104,7 @@ program
   .option('--json', 'print the result as JSON on stdout instead of the summary')
   .option('--out <dir>', 'write result.json, timeseries.csv and incidents.csv (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
   .option('--plugin <module>', 'a plugin module (plugins and optional profiles, as for serve --plugin); repeatable', collect, [])
+  .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
   .addHelpText('after', `
 Examples:
   $ orchsim run                                   # the built-in 300-node default scenario
@@ -101,10 +112,16 @@ Examples:
   $ orchsim run my-cluster.yaml --json | jq .metrics.utilization
   $ orchsim run my-cluster.yaml --out reports/my-run
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
-  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; json?: boolean; out?: string; plugin: string[] }) => {
+  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; json?: boolean; out?: string; plugin: string[]; pluginTimeout?: number }) => {
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, pluginFiles: opts.plugin });
     const t0 = performance.now();
-    const out = runPrepared(prepared, { onProgress: progressBar(prepared.resolved.horizon) });
+    const onProgress = progressBar(prepared.resolved.horizon);
+    // With a user's module, the run goes on a worker thread this one watches: a call into the
+    // module that never returns is ended after the budget and named (src/util/call-watch.ts).
+    const budget = callBudget(prepared.policies.modules.length, opts.pluginTimeout);
+    const out = budget === undefined
+      ? runPrepared(prepared, { onProgress })
+      : await runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, pluginFiles: opts.plugin.map((f) => resolvePath(f)) }, budget, onProgress);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
     if (opts.out) {
@@ -250,6 +267,7 @@ program
   .option('--out <dir>', 'write plan.json, runs.jsonl, results.json, report.md, report.html and charts/ here (a rerun resumes)')
   .option('--json', 'print results.json on stdout instead of the tables')
   .option('--plugin <module>', 'a plugin module whose plugins and profiles the arms may name; repeatable', collect, [])
+  .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
   .addHelpText('after', `
 Examples:
   $ orchsim compare                                                        # the default scenario's compare: block
@@ -260,11 +278,11 @@ Examples:
 
 Arms run with the same seeds, so with the same arrivals and failures (common random numbers);
 a difference is marked * when its confidence interval excludes 0.`)
-  .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean; plugin: string[] }) => {
+  .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin });
+    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout });
     progress.clear();
     const results = outcome.results;
     if (opts.out) {
@@ -288,6 +306,7 @@ program
   .option('--shard <i>', 'run only shard i (0-based) of --shards: every N-th task from position i', parseShardIndex)
   .option('--shards <n>', 'number of shards (merge their --out directories with `orchsim merge`)', parseCount)
   .option('--plugin <module>', 'a plugin module whose plugins and profiles the arms may name; repeatable', collect, [])
+  .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
   .option('--json', 'print results.json on stdout (unsharded only)')
   .addHelpText('after', `
 Example sweep file:
@@ -302,14 +321,14 @@ Examples:
   $ orchsim sweep sweeps/size.yaml --out reports/size --workers 2
   $ orchsim sweep sweeps/size.yaml --out reports/size-0 --shard 0 --shards 4   # one machine's part
   $ orchsim merge --out reports/size reports/size-0 reports/size-1 reports/size-2 reports/size-3`)
-  .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean; plugin: string[] }) => {
+  .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     if ((opts.shard === undefined) !== (opts.shards === undefined)) throw new InputError({ file: sweepFile, path: [], message: '--shard and --shards go together' });
     if (opts.shard !== undefined && opts.shard >= opts.shards!) throw new InputError({ file: sweepFile, path: [], message: `--shard ${opts.shard} is out of range: shards are numbered 0..${opts.shards! - 1}` });
     const plan = sweepPlan(sweepFile, opts.plugin);
     const shard = opts.shard !== undefined ? { index: opts.shard, count: opts.shards! } : undefined;
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun });
+    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout });
     progress.clear();
     if (outcome.results) {
       const written = await writeComparisonReport(opts.out, outcome.results, outcome.records, { [RESULTS_FILE]: resultsJSON(outcome.results) });
@@ -449,6 +468,7 @@ program
   .option('--workers <n>', 'worker threads (seeds of a candidate run in parallel)', parseWorkers, defaultWorkers)
   .option('--out <dir>', 'write plan.json, runs.jsonl, results.json, report.md, report.html and charts/ here (a rerun resumes, and reuses the runs for other SLOs)')
   .option('--plugin <module>', 'a plugin module whose plugins and profiles the scenario may name; repeatable', collect, [])
+  .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
   .option('--json', 'print results.json on stdout instead of the summary')
   .addHelpText('after', `
 SLO metrics: availability (the worst service's time with at least minAvailable ready),
@@ -469,7 +489,7 @@ Examples:
   $ orchsim plan scenarios/web-tier.yaml --pool web --slo 'availability>=0.999' --slo 'served>=0.995'
   $ orchsim plan my-cluster.yaml --pool cpu,highmem --slo 'pendingP99<=60s' --seeds 20 --budget 40
   $ orchsim plan my-cluster.yaml --pool web=3..30 --slo 'served>=99.5%' --out reports/web-plan --json`)
-  .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean; plugin: string[] }) => {
+  .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     const tty = process.stderr.isTTY && !opts.json;
     const t0 = performance.now();
     const { results, saved, ran, reused } = await planCapacity({
@@ -483,6 +503,7 @@ Examples:
       workers: opts.workers,
       outDir: opts.out,
       plugins: opts.plugin.map((f) => resolvePath(f)),
+      pluginTimeoutSeconds: opts.pluginTimeout,
       onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${candidate}: seed ${done} of ${total}`) : undefined,
       onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${c.name}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
     });
@@ -493,6 +514,7 @@ Examples:
     }
     process.stdout.write(opts.json ? planResultsJSON(results) : formatPlan(results));
     if (!opts.json) process.stderr.write(`${ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${opts.workers} worker(s)${reused > 0 ? `; ${reused} finished runs reused from ${opts.out}` : ''}\n`);
+    if (results.failure) process.stderr.write(`error: the search stopped at candidate ${results.failure.candidate}, seed ${results.failure.seed}: ${results.failure.message}\n`);
     if (!results.answer) process.exitCode = EXIT_RUN_FAILED;
   });
 

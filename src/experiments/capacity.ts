@@ -6,7 +6,7 @@ import { prepareScenario } from '../scenario/index.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
 import { InputError, inputErrorAt } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
-import { changedModules, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
+import { callBudget, changedModules, failedTaskRecord, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
 import { costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
 import { seedsFrom } from './plans.js';
 import { WorkerPool } from './pool.js';
@@ -50,6 +50,8 @@ export interface CapacityPlanOptions {
   readonly onCandidate?: ((c: PlanCandidate, runs: number) => void) | undefined;
   /** After each run finishes: the candidate, its seeds with results so far, of how many. */
   readonly onRun?: ((candidate: string, seedsDone: number, seeds: number) => void) | undefined;
+  /** Seconds one call into a plugin module may take (default 1; 0: no limit). */
+  readonly pluginTimeoutSeconds?: number | undefined;
 }
 
 export interface PlanCandidate {
@@ -111,9 +113,28 @@ export interface CapacityPlanResults {
   readonly saturated: { readonly smaller: string; readonly larger: string } | null;
   /** Runs behind the answer (the sum of seedsRun). */
   readonly runs: number;
+  /**
+   * A user's plugin failed a run the search needed (it threw, scored out of range or outlasted
+   * its time budget): the search stopped there, with no answer; the candidates decided before it
+   * are kept. Absent when nothing failed.
+   */
+  readonly failure?: PlanFailure | undefined;
   /** What the full grid over the sizes searched would have taken: candidates x seeds. */
   readonly gridRuns: number;
   readonly gridRanges: readonly { readonly name: string; readonly lo: number; readonly hi: number }[];
+}
+
+export interface PlanFailure {
+  readonly candidate: string;
+  readonly seed: number;
+  readonly message: string;
+}
+
+/** Thrown out of the search when a run it needs failed (see CapacityPlanResults.failure). */
+class SearchStopped extends Error {
+  constructor(readonly failure: PlanFailure) {
+    super(failure.message);
+  }
 }
 
 export const PLAN_RESULTS_FORMAT = 1;
@@ -330,7 +351,9 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
         params[`cluster.pools.${p.index}.count`] = Math.min(p.count, n * p.groups);
       }
     });
-    return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed, ...(o.plugins?.length ? { plugins: o.plugins } : {}) };
+    // keepFailures: a run a plugin failed comes back as a record with its failure (the search
+    // stops at it, below) rather than ending the worker batch without a word of which candidate.
+    return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed, keepFailures: true, ...(o.plugins?.length ? { plugins: o.plugins } : {}) };
   };
   // Bad input before any run: the scenario at its own sizes (each candidate is checked too).
   prepareTask(taskOf(space.pools.map((p) => Math.min(Math.max(p.start, p.lo), p.hi ?? Infinity)), seeds[0]!));
@@ -373,7 +396,14 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     writeFilesAtomically(dir, { [PLAN_FILE]: planText, [RUNS_FILE]: runsJSONL([...cache.values()]) });
   }
 
-  const pool = new WorkerPool<RunTask, RunRecord>({ workers: o.workers, workerUrl, inline: runTask });
+  const moduleCount = (await ensurePolicies(taskModules(taskOf(space.pools.map((p) => p.lo), seeds[0]!)))).modules.length;
+  const pool = new WorkerPool<RunTask, RunRecord>({
+    workers: o.workers,
+    workerUrl,
+    inline: runTask,
+    callBudgetSeconds: callBudget(moduleCount, o.pluginTimeoutSeconds),
+    onTimeout: (task, e) => failedTaskRecord(task, e.message),
+  });
   const decided = new Map<string, PlanCandidate>();
   const order: PlanCandidate[] = [];
   const used: RunRecord[] = [];
@@ -422,12 +452,15 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
       const before = records.length;
       const fresh = await pool.run(batch, (done, _total, record) => {
         ran++;
-        if (runsFile) appendFileSync(runsFile, JSON.stringify(record) + '\n');
+        // A failed run is not kept: rerun with a fixed plugin (or a longer --plugin-timeout),
+        // it must run again.
+        if (runsFile && record.failure === undefined) appendFileSync(runsFile, JSON.stringify(record) + '\n');
         o.onRun?.(name, before + done, seeds.length);
       });
       for (const r of fresh) {
-        cache.set(r.id, r);
         if (verdict.done) continue;
+        if (r.failure !== undefined) throw new SearchStopped({ candidate: name, seed: r.seed, message: r.failure });
+        cache.set(r.id, r);
         records.push(r);
         verdict = judge(records);
       }
@@ -464,6 +497,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
 
   let answerSizes: Sizes | undefined;
   let saturated: CapacityPlanResults['saturated'] = null;
+  let failure: PlanFailure | undefined;
   try {
     const decide = async (sizes: Sizes) => (await evaluate(sizes, Boolean(o.grid))).verdict === 'pass';
     answerSizes = o.grid
@@ -475,6 +509,10 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
           },
           onSaturated: (a, b) => (saturated = { smaller: candidateName(names, a), larger: candidateName(names, b) }),
         });
+  } catch (e) {
+    if (!(e instanceof SearchStopped)) throw e;
+    failure = e.failure;
+    answerSizes = undefined;
   } finally {
     await pool.close();
   }
@@ -510,6 +548,7 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     runs: used.length,
     gridRuns: gridCandidates * seeds.length,
     gridRanges,
+    ...(failure ? { failure } : {}),
   };
   // What runs.jsonl keeps: the runs behind the results, then the runs found there that these
   // results did not need (another plan's SLOs may), but not the ones a worker ran past an early

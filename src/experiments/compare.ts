@@ -163,9 +163,19 @@ export function prepareTask(task: RunTask): ReturnType<typeof prepareScenarioVal
   }
 }
 
+/** What identifies a task's run record. */
+function taskKey(task: RunTask) {
+  return { variant: task.variant.name, params: task.variant.params, arm: task.arm.name, seed: task.seed };
+}
+
+/** The record of a run whose plugin failed, when the task keeps failures (else undefined: stop). */
+export function failedTaskRecord(task: RunTask, message: string): RunRecord | undefined {
+  return task.keepFailures ? failedRunRecord(taskKey(task), message) : undefined;
+}
+
 export function runTask(task: RunTask): RunRecord {
   const prepared = prepareTask(task);
-  const key = { variant: task.variant.name, params: task.variant.params, arm: task.arm.name, seed: task.seed };
+  const key = taskKey(task);
   try {
     return toRunRecord(key, runScenario(prepared.resolved, prepared.runOptions));
   } catch (e) {
@@ -273,6 +283,20 @@ export interface ExperimentOptions {
   readonly shard?: { readonly index: number; readonly count: number } | undefined;
   /** After each finished run: runs done (this session and before) and the total for this shard. */
   readonly onRun?: ((done: number, total: number) => void) | undefined;
+  /**
+   * Seconds one call into a user's plugin or autoscaler may take (default 1; 0 for no limit).
+   * Only runs with plugin modules are watched; a run whose call outlasts it is recorded failed.
+   */
+  readonly pluginTimeoutSeconds?: number | undefined;
+}
+
+/** The time budget of one call into a user's plugin or autoscaler, unless --plugin-timeout says. */
+export const DEFAULT_PLUGIN_TIMEOUT_SECONDS = 1;
+
+/** The budget to watch calls with, for runs with these modules: undefined when not watched. */
+export function callBudget(moduleCount: number, seconds: number | undefined): number | undefined {
+  const budget = seconds ?? DEFAULT_PLUGIN_TIMEOUT_SECONDS;
+  return moduleCount > 0 && budget > 0 ? budget : undefined;
 }
 
 export interface ExperimentOutcome {
@@ -330,6 +354,8 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentOpt
     workers: options.workers,
     workerUrl,
     inline: runTask,
+    callBudgetSeconds: callBudget(modules.size, options.pluginTimeoutSeconds),
+    onTimeout: (task, e) => failedTaskRecord(task, e.message),
     onResult: (n, _total, record) => {
       if (runsFile) appendFileSync(runsFile, JSON.stringify(record) + '\n');
       options.onRun?.(skipped + n, mine.length);

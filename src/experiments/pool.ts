@@ -1,12 +1,29 @@
 import { Worker } from 'node:worker_threads';
-import { InputError, type InputIssue } from '../util/errors.js';
+import { CallTimeoutError, newWatchBuffer, WatchReader } from '../util/call-watch.js';
+import { failureError, type PostedFailure } from './worker-errors.js';
 
 export interface PoolOptions<T, R> {
   readonly workers: number;
   readonly workerUrl: URL;
-  /** Runs a task in this thread (with 1 worker or fewer, or a single task). */
+  /** Runs a task in this thread (with 1 worker or fewer, or a single task), unless calls are watched. */
   readonly inline: (t: T) => R;
+  /**
+   * Seconds a call into a user's plugin or autoscaler may take (src/util/call-watch.ts). When
+   * set, tasks always run on worker threads, even one task with one worker: only a thread that
+   * is not running the call can end it.
+   */
+  readonly callBudgetSeconds?: number | undefined;
+  /**
+   * A task whose call outlasted the budget: the result to record for it (the worker is replaced
+   * and the batch goes on), or undefined to end the batch with the CallTimeoutError.
+   */
+  readonly onTimeout?: ((task: T, error: CallTimeoutError) => R | undefined) | undefined;
+  /** Progress messages a worker posts while running a task ({index, progress}). */
+  readonly onProgress?: ((index: number, progress: unknown) => void) | undefined;
 }
+
+/** How often the main thread looks at a worker's call watch: a quarter of the budget, at most 100 ms. */
+const watchInterval = (budgetMs: number) => Math.max(5, Math.min(100, budgetMs / 4));
 
 /**
  * Worker threads kept across batches of tasks (a capacity search runs many small batches, one
@@ -16,28 +33,49 @@ export interface PoolOptions<T, R> {
 export class WorkerPool<T, R> {
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
+  /** The call watch each worker writes to, when calls are watched. */
+  private readonly watches = new Map<Worker, WatchReader>();
 
   constructor(private readonly options: PoolOptions<T, R>) {}
 
+  private spawn(): Worker {
+    const budget = this.options.callBudgetSeconds;
+    if (budget === undefined) {
+      const w = new Worker(this.options.workerUrl);
+      this.all.push(w);
+      return w;
+    }
+    const buffer = newWatchBuffer();
+    const w = new Worker(this.options.workerUrl, { workerData: { callWatch: buffer } });
+    this.watches.set(w, new WatchReader(buffer));
+    this.all.push(w);
+    return w;
+  }
+
   async run(tasks: readonly T[], onResult?: (done: number, total: number, result: R) => void): Promise<R[]> {
     const results = new Array<R>(tasks.length);
-    if (this.options.workers <= 1 || tasks.length <= 1) {
+    const budget = this.options.callBudgetSeconds;
+    if ((this.options.workers <= 1 || tasks.length <= 1) && budget === undefined) {
       tasks.forEach((t, i) => {
         results[i] = this.options.inline(t);
         onResult?.(i + 1, tasks.length, results[i]!);
       });
       return results;
     }
-    while (this.all.length < Math.min(this.options.workers, tasks.length)) {
-      const w = new Worker(this.options.workerUrl);
-      this.all.push(w);
-      this.idle.push(w);
-    }
+    if (tasks.length === 0) return results;
+    while (this.all.length < Math.max(1, Math.min(this.options.workers, tasks.length))) this.idle.push(this.spawn());
     let next = 0;
     let done = 0;
     await new Promise<void>((resolve, reject) => {
       const busy: Worker[] = [];
+      /** The task each busy worker is running. */
+      const running = new Map<Worker, number>();
       let failed = false;
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const finish = () => {
+        if (timer !== undefined) clearInterval(timer);
+        resolve();
+      };
       const release = (w: Worker) => {
         w.removeAllListeners('message');
         w.removeAllListeners('error');
@@ -48,25 +86,28 @@ export class WorkerPool<T, R> {
       const stop = (e: Error) => {
         if (failed) return;
         failed = true;
+        if (timer !== undefined) clearInterval(timer);
         // A worker that failed mid-task may hold state: end them all rather than reuse them.
         void this.close();
         reject(e);
       };
       const feed = (w: Worker) => {
+        running.delete(w);
         if (next >= tasks.length) {
           release(w);
-          if (busy.length === 0) resolve();
+          if (busy.length === 0) finish();
           return;
         }
         const index = next++;
+        running.set(w, index);
+        this.watches.get(w)?.reset();
         w.postMessage({ index, task: tasks[index] });
       };
-      const workers = this.idle.splice(0, Math.min(this.idle.length, tasks.length));
-      for (const w of workers) {
+      const listen = (w: Worker) => {
         busy.push(w);
-        w.on('message', (msg: { index: number; result?: R; error?: string; issues?: InputIssue[] }) => {
-          if (msg.issues !== undefined) return stop(new InputError(msg.issues));
-          if (msg.error !== undefined) return stop(new Error(msg.error));
+        w.on('message', (msg: { index: number; result?: R; progress?: unknown } & Partial<PostedFailure>) => {
+          if (msg.progress !== undefined) return this.options.onProgress?.(msg.index, msg.progress);
+          if (msg.error !== undefined) return stop(failureError(msg as PostedFailure));
           results[msg.index] = msg.result!;
           done++;
           try {
@@ -82,7 +123,43 @@ export class WorkerPool<T, R> {
         // A worker that ends without an error event (process.exit in a plugin, say) would
         // otherwise leave the batch waiting forever.
         w.on('exit', (code) => stop(new Error(`a worker thread exited (code ${code}) while running a task`)));
+      };
+      // A worker whose call outlasted the budget is ended (nothing else stops a call that never
+      // returns); its task is recorded as the caller says, or ends the batch.
+      const timedOut = (w: Worker, reader: WatchReader) => {
+        const index = running.get(w)!;
+        const error = new CallTimeoutError(reader.call(), budget!);
+        const result = this.options.onTimeout?.(tasks[index]!, error);
+        w.removeAllListeners();
+        busy.splice(busy.indexOf(w), 1);
+        running.delete(w);
+        this.all.splice(this.all.indexOf(w), 1);
+        this.watches.delete(w);
+        void w.terminate();
+        if (result === undefined) return stop(error);
+        results[index] = result;
+        done++;
+        try {
+          onResult?.(done, tasks.length, result);
+        } catch (e) {
+          return stop(e instanceof Error ? e : new Error(String(e)));
+        }
+        const fresh = this.spawn();
+        listen(fresh);
+        feed(fresh);
+      };
+      if (budget !== undefined) {
+        const budgetMs = budget * 1000;
+        timer = setInterval(() => {
+          const now = performance.now();
+          for (const [w, _index] of running) {
+            const reader = this.watches.get(w);
+            if (reader?.stuck(now, budgetMs)) return timedOut(w, reader);
+          }
+        }, watchInterval(budgetMs));
       }
+      const workers = this.idle.splice(0, Math.min(this.idle.length, tasks.length));
+      for (const w of workers) listen(w);
       for (const w of workers) feed(w);
     });
     return results;
@@ -92,6 +169,7 @@ export class WorkerPool<T, R> {
   async close(): Promise<void> {
     const workers = this.all.splice(0);
     this.idle.length = 0;
+    this.watches.clear();
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -65,6 +65,10 @@ function introLines(results: CapacityPlanResults): string[] {
 
 function answerLines(results: CapacityPlanResults): string[] {
   const a = results.answer;
+  if (results.failure) {
+    const f = results.failure;
+    return [`No answer: the search stopped at ${f.candidate}, seed ${f.seed}, where a plugin failed: ${f.message}. The candidates decided before it are below; fix the plugin and plan again (its runs so far are kept in runs.jsonl, but a changed module starts a new plan).`];
+  }
   if (!a && results.saturated) {
     const c = (name: string) => sizesText(results, results.candidates.find((x) => x.name === name)!);
     return [`No size meets every SLO: from ${c(results.saturated.smaller)} to ${c(results.saturated.larger)} no SLO metric changed on any seed, so more nodes would not help. Something else limits them (an HPA's maxReplicas, node provisioning time, a placement constraint); change the scenario, or relax an SLO.`];
@@ -158,6 +162,8 @@ export function planCharts(results: CapacityPlanResults): PlanChart[] {
   const auto = results.pools.some((p) => p.autoscaled) ? ' (autoscaled: at most)' : '';
   const xTitle = single ? `${results.pools[0]!.name} nodes${auto}` : `nodes of ${results.pools.map((p) => p.name).join(' + ')}${auto}`;
   const candidates = bySize(results);
+  // A search stopped (a plugin failed) before deciding anything: nothing to draw.
+  if (candidates.length === 0) return [];
   const answerX = results.answer?.nodes;
   const charts: PlanChart[] = results.slos.map((slo, i) => {
     const rows = candidates.map((c) => {

@@ -18,6 +18,7 @@ import { CLUSTER_AUTOSCALERS, HORIZONTAL_AUTOSCALERS } from '../autoscalers/regi
 import { BUILTIN_PROFILES, builtinPlugins, builtinProfiles } from '../schedulers/builtins.js';
 import { PluginRegistry, ProfileRegistry, type PluginEntry } from '../schedulers/registry.js';
 import { InputError, type InputIssue } from '../util/errors.js';
+import { guardedClusterFactory, guardedHorizontalFactory, guardedPluginFactory } from './plugin-guard.js';
 
 /** An autoscaler policy a module exports: a name scenarios use and the factory. */
 export interface AutoscalerEntry<F> {
@@ -56,18 +57,19 @@ export async function loadPluginModule(file: string): Promise<PluginModule> {
     throw problem([], `cannot load the module: ${e instanceof Error ? e.message : String(e)}`);
   }
   const root = isObj(mod['default']) ? (mod['default'] as Obj) : mod;
-  const autoscalers = <F>(key: 'horizontalAutoscalers' | 'clusterAutoscalers'): AutoscalerEntry<F>[] => {
+  // Factories wrapped so that, in a thread with a call watch, each call reports itself (plugin-guard.ts).
+  const autoscalers = <F>(key: 'horizontalAutoscalers' | 'clusterAutoscalers', guard: (name: string, f: F) => F): AutoscalerEntry<F>[] => {
     const raw = root[key];
     if (raw === undefined) return [];
     if (!Array.isArray(raw)) throw problem([key], `expected a list of {name, factory}`);
     return raw.map((a: unknown, i) => {
       if (!isObj(a) || typeof a['name'] !== 'string' || a['name'] === '') throw problem([key, i, 'name'], 'expected an autoscaler entry with a non-empty string name');
       if (typeof a['factory'] !== 'function') throw problem([key, i, 'factory'], `expected autoscaler "${a['name']}" to have a factory function (see src/api/autoscaling.ts)`);
-      return { name: a['name'], factory: a['factory'] as F };
+      return { name: a['name'], factory: guard(a['name'], a['factory'] as F) };
     });
   };
-  const horizontalAutoscalers = autoscalers<HorizontalAutoscalerFactory>('horizontalAutoscalers');
-  const clusterAutoscalers = autoscalers<ClusterAutoscalerFactory>('clusterAutoscalers');
+  const horizontalAutoscalers = autoscalers<HorizontalAutoscalerFactory>('horizontalAutoscalers', guardedHorizontalFactory);
+  const clusterAutoscalers = autoscalers<ClusterAutoscalerFactory>('clusterAutoscalers', guardedClusterFactory);
   const rawPlugins = root['plugins'] ?? (horizontalAutoscalers.length + clusterAutoscalers.length > 0 ? [] : undefined);
   if (!Array.isArray(rawPlugins) || (rawPlugins.length === 0 && horizontalAutoscalers.length + clusterAutoscalers.length === 0)) {
     throw problem(['plugins'], 'expected an export `plugins`: a non-empty list of {name, factory, extensionPoints?, description?} (or autoscaler exports `horizontalAutoscalers`, `clusterAutoscalers`)');
@@ -79,7 +81,7 @@ export async function loadPluginModule(file: string): Promise<PluginModule> {
       name: p['name'],
       description: typeof p['description'] === 'string' ? p['description'] : '',
       extensionPoints: Array.isArray(p['extensionPoints']) ? (p['extensionPoints'] as string[]) : [],
-      factory: p['factory'] as PluginEntry['factory'],
+      factory: guardedPluginFactory(p['name'], p['factory'] as PluginEntry['factory']),
     };
   });
   let profiles: ProfileConfig[] = [];

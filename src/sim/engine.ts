@@ -1,4 +1,5 @@
 import { EventQueue } from './event-queue.js';
+import { watchedClock } from '../util/call-watch.js';
 
 /** A handler receives the event's subject id; the engine's clock is already at the event time. */
 export type EventHandler = (subject: number) => void;
@@ -63,6 +64,8 @@ export class Engine {
     while (q.size > 0 && q.peekTime() <= until) {
       q.pop();
       this.clock = q.time;
+      // Read by the thread watching a user's plugin (call-watch.ts), to say when a call hung.
+      watchedClock[0] = q.time;
       handlers[q.kind]!(q.subject);
       if ((++this.eventsProcessed & 0xffff) === 0 && this.onProgress) this.onProgress(this.clock);
     }
