@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
-import { FGD_POLICIES, summarize as summarizeFgd, type FgdPolicy } from '../experiments/fgd.js';
-import { loadExperiment, runTask, type FgdTask } from '../experiments/fgd-runner.js';
+import { FGD_POLICIES, fgdPolicySource, resolveFgdPolicies, summarize as summarizeFgd } from '../experiments/fgd.js';
+import { checkFgdPolicies, loadExperiment, runTask, type FgdTask } from '../experiments/fgd-runner.js';
 import { runPool } from '../experiments/pool.js';
 import { chartFiles } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
@@ -12,7 +12,7 @@ import { incidentsCSV } from '../sim/failures.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
-import type { PluginModule } from '../scenario/plugin-module.js';
+import { ensurePolicies, type PluginModule } from '../scenario/plugin-module.js';
 import type { ProfileConfig } from '../api/framework.js';
 import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
@@ -196,13 +196,11 @@ function parseSeeds(v: string): number[] {
   return parts.map(Number);
 }
 
-function parsePolicies(v: string): FgdPolicy[] {
+/** A list of policy names; whether each is known is checked once the --plugin modules are loaded. */
+function parsePolicies(v: string): string[] {
   const list = v.split(',').map((x) => x.trim()).filter(Boolean);
-  for (const p of list) {
-    if (!(FGD_POLICIES as readonly string[]).includes(p)) throw new InvalidArgumentError(`unknown policy "${p}" (known: ${FGD_POLICIES.join(', ')})`);
-  }
-  if (list.length === 0) throw new InvalidArgumentError(`expected a list of policies (known: ${FGD_POLICIES.join(', ')})`);
-  return list as FgdPolicy[];
+  if (list.length === 0) throw new InvalidArgumentError(`expected a list of policies (built-in: ${FGD_POLICIES.join(', ')}; or a profile or plugin of a --plugin module)`);
+  return list;
 }
 
 function parsePositive(v: string): number {
@@ -556,28 +554,44 @@ program
 const experiment = program.command('experiment').description('Run a published experiment protocol.');
 experiment
   .command('fgd')
-  .description("The FGD paper's GPU-sharing experiment (USENIX ATC'23): six policies on an Alibaba GPU trace, tuned to 130% demand.")
+  .description("The FGD paper's GPU-sharing experiment (USENIX ATC'23): six policies (and your own, with --plugin) on an Alibaba GPU trace, tuned to 130% demand.")
   .option('--nodes <csv>', 'openb node list', '../shared/data/openb/openb_node_list_gpu_node.csv')
   .option('--pods <csv>', 'openb pod list', '../shared/data/openb/openb_pod_list_default.csv')
-  .option('--policies <list>', `comma-separated, from ${FGD_POLICIES.join(',')}`, parsePolicies, [...FGD_POLICIES])
+  .option('--policies <list>', `comma-separated, from ${FGD_POLICIES.join(',')} and the profiles and plugins of --plugin modules (default: the six built-in ones)`, parsePolicies)
+  .option('--plugin <module>', 'a plugin module whose profiles and plugins --policies may name; repeatable', collect, [])
   .option('--seeds <range>', 'seeds, e.g. 42-51 or 1,2,3', parseSeeds, parseSeeds('42-51'))
   .option('--tune <ratio>', 'arrived GPU demand as a multiple of capacity', parsePositive, 1.3)
   .option('--workers <n>', 'worker threads (one run per task)', parseWorkers, Math.max(1, Math.min(2, availableParallelism())))
   .option('--json', 'print the result as JSON on stdout')
   .option('--out <dir>', 'write per-seed and mean curves (CSV), result.json and a chart (Vega-Lite, SVG, PNG)')
   .addHelpText('after', `
+Your own policy: --policies names a profile a --plugin module exports (run as written, every node
+scored and ties to the lowest node rank unless it says otherwise), or a plugin it exports (run as
+the built-in policies are: the fit filters, that plugin the only score). Built-in policies are
+listed first, yours after in the order given; the paper's values apply to the built-in ones only.
+
 Examples:
   $ orchsim experiment fgd                                  # default trace, 6 policies x seeds 42..51
   $ orchsim experiment fgd --policies FGD,BestFit --seeds 42-44 --json
+  $ orchsim experiment fgd --plugin ./my-gpu-scorer.mjs --policies FGD,BestFit,MyGpuScorer --seeds 42-44
   $ orchsim experiment fgd --pods ../shared/data/openb/openb_pod_list_gpushare40.csv --out reports/fgd-share40`)
-  .action(async (opts: { nodes: string; pods: string; policies: FgdPolicy[]; seeds: number[]; tune: number; workers: number; json?: boolean; out?: string }) => {
-    // Read and check the trace here first: bad input fails before any worker starts.
+  .action(async (opts: { nodes: string; pods: string; policies?: string[]; plugin: string[]; seeds: number[]; tune: number; workers: number; json?: boolean; out?: string }) => {
+    // Load the modules and check the names first: bad input fails before any worker starts
+    // (each worker loads the same modules before its first run).
+    const set = await ensurePolicies(opts.plugin.map((file) => ({ file })));
+    const chosen = resolveFgdPolicies(opts.policies ?? FGD_POLICIES, set.modules);
+    // Read and check the trace here too, and build each user policy once.
     const e = loadExperiment(opts.nodes, opts.pods);
+    checkFgdPolicies(chosen, set, e);
+    if (set.modules.length > 0 && !chosen.some((p) => fgdPolicySource(p, set.modules)?.kind !== 'builtin')) {
+      process.stderr.write(`note: no policy of ${opts.plugin.join(', ')} was run; name its profiles or plugins in --policies (e.g. --policies FGD,${set.modules[0]!.profiles[0]?.name ?? set.modules[0]!.plugins[0]?.name ?? 'NAME'})\n`);
+    }
     const tasks: FgdTask[] = [];
     // FGD's runs take several times longer than the others': start them first so the workers
     // finish together. The order of tasks never changes a result.
-    const policies = [...opts.policies].sort((a, b) => Number(b === 'FGD') - Number(a === 'FGD'));
-    for (const policy of policies) for (const seed of opts.seeds) tasks.push({ nodesFile: opts.nodes, podsFile: opts.pods, policy, seed, tune: opts.tune });
+    const policies = [...chosen].sort((a, b) => Number(b === 'FGD') - Number(a === 'FGD'));
+    const modules = opts.plugin.length > 0 ? { modules: opts.plugin } : {};
+    for (const policy of policies) for (const seed of opts.seeds) tasks.push({ nodesFile: opts.nodes, podsFile: opts.pods, policy, seed, tune: opts.tune, ...modules });
     const t0 = performance.now();
     const tty = process.stderr.isTTY && !opts.json;
     const results = await runPool(tasks, {

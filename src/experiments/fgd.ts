@@ -1,11 +1,13 @@
 import type { ProfileConfig } from '../api/framework.js';
 import { gpuRequest } from '../api/gpu.js';
 import type { PodInfo } from '../api/pod.js';
+import type { PluginModule, PolicySet } from '../scenario/plugin-module.js';
 import { builtinPlugins } from '../schedulers/builtins.js';
 import { Framework } from '../schedulers/framework.js';
 import { computeTypicalPods, FragmentationModel, type TypicalPod } from '../schedulers/plugins/fgd.js';
 import type { NodeSpec } from '../api/node.js';
 import { ClusterState } from '../sim/cluster.js';
+import { InputError } from '../util/errors.js';
 import { RandomStreams, type RandomStream } from '../util/random.js';
 import { openbPodSpec, type OpenbPod } from '../workloads/openb.js';
 
@@ -18,7 +20,22 @@ import { openbPodSpec, type OpenbPod } from '../workloads/openb.js';
 
 /** Policy names as in FGD.md (and as the plugins are registered). */
 export const FGD_POLICIES = ['Random', 'DotProd', 'GpuClustering', 'GpuPacking', 'BestFit', 'FGD'] as const;
+/** A built-in policy; a run's policy may also be a user's (a module's profile or plugin), by name. */
 export type FgdPolicy = (typeof FGD_POLICIES)[number];
+
+export function isBuiltinFgdPolicy(name: string): name is FgdPolicy {
+  return (FGD_POLICIES as readonly string[]).includes(name);
+}
+
+/**
+ * The order results are shown in: the built-in policies in FGD_POLICIES order, then users'
+ * policies in the order they first appear in `names`; each once.
+ */
+export function fgdPolicyOrder(names: Iterable<string>): string[] {
+  const all = [...names];
+  const present = new Set(all);
+  return [...FGD_POLICIES.filter((p) => present.has(p)), ...new Set(all.filter((n) => !isBuiltinFgdPolicy(n)))];
+}
 
 /** Published means on the default trace, seeds 42..51, tune 1.3 (FGD.md section 8). */
 export const PUBLISHED_DEFAULT: Readonly<Record<FgdPolicy, { allocation100: number; allocation130: number; fragmentation100: number }>> = {
@@ -126,7 +143,8 @@ export function bucketCurve(sum: ArrayLike<number>, count: ArrayLike<number>, sc
 }
 
 export interface FgdRun {
-  readonly policy: FgdPolicy;
+  /** A built-in policy (FgdPolicy) or a user's, by name. */
+  readonly policy: string;
   readonly seed: number;
   readonly attempted: number;
   readonly placed: number;
@@ -138,7 +156,10 @@ export interface FgdRun {
   readonly final: { readonly cpu: number; readonly memory: number; readonly gpu: number };
 }
 
-export function policyProfile(policy: FgdPolicy, typicalPods: readonly TypicalPod[], memoize = true): ProfileConfig {
+/**
+ * The profile of a built-in policy, or of a plugin (a module's) run as a policy the same way.
+ */
+export function policyProfile(policy: string, typicalPods: readonly TypicalPod[], memoize = true): ProfileConfig {
   // FGD.md section 4: the fit filters, only the policy's score, every node scored, ties to the
   // smallest node rank. NodeResourcesFit checks cpu, memory and GPU devices and models.
   return {
@@ -152,13 +173,88 @@ export function policyProfile(policy: FgdPolicy, typicalPods: readonly TypicalPo
   };
 }
 
+/** Where a policy name comes from: a built-in policy, or a user's module's profile or plugin. */
+export type FgdPolicySource =
+  | { readonly kind: 'builtin' }
+  | { readonly kind: 'profile'; readonly module: PluginModule; readonly index: number; readonly profile: ProfileConfig }
+  | { readonly kind: 'plugin'; readonly module: PluginModule; readonly index: number };
+
+/**
+ * What a policy name means: a built-in policy; else a profile a module exports; else a plugin a
+ * module exports (a profile and a plugin of the same name: the profile). Undefined when unknown.
+ */
+export function fgdPolicySource(name: string, modules: readonly PluginModule[]): FgdPolicySource | undefined {
+  if (isBuiltinFgdPolicy(name)) return { kind: 'builtin' };
+  for (const module of modules) {
+    const index = module.profiles.findIndex((p) => p.name === name);
+    if (index >= 0) return { kind: 'profile', module, index, profile: module.profiles[index]! };
+  }
+  for (const module of modules) {
+    const index = module.plugins.findIndex((p) => p.name === name);
+    if (index >= 0) return { kind: 'plugin', module, index };
+  }
+  return undefined;
+}
+
+/** Every name `--policies` accepts: the built-in policies, then each module's profiles and plugins. */
+export function knownFgdPolicies(modules: readonly PluginModule[]): string[] {
+  return [...new Set([...FGD_POLICIES, ...modules.flatMap((m) => [...m.profiles.map((p) => p.name), ...m.plugins.map((p) => p.name)])])];
+}
+
+/**
+ * The profile a policy runs with. A built-in policy, or a module's plugin, with policyProfile: the
+ * fit filters, that plugin alone as the score (weight 1, no arguments), every node scored, ties to
+ * the smallest node rank. A module's profile as written, with the protocol's every node scored and
+ * ties by rank where it sets neither; the built-in FGD plugin in it, given no arguments, measures
+ * fragmentation against the trace's typical pods as the FGD policy does.
+ */
+export function fgdPolicyProfile(name: string, modules: readonly PluginModule[], typicalPods: readonly TypicalPod[], memoize = true): ProfileConfig {
+  const source = fgdPolicySource(name, modules);
+  if (!source) throw unknownFgdPolicy(name, modules);
+  if (source.kind !== 'profile') return policyProfile(name, typicalPods, memoize);
+  const p = source.profile;
+  return {
+    ...p,
+    percentageOfNodesToScore: p.percentageOfNodesToScore ?? 100,
+    tieBreak: p.tieBreak ?? 'rank',
+    plugins: p.plugins.map((c) => (c.name === 'FGD' && c.args === undefined ? { ...c, args: { typicalPods, memoize } } : c)),
+  };
+}
+
+/** Bad input at --policies: an unknown name, with the known ones. */
+export function unknownFgdPolicy(name: string, modules: readonly PluginModule[]): InputError {
+  const where = modules.length > 0 ? ' or a profile or plugin of a --plugin module' : ' (or load your own with --plugin)';
+  return new InputError({ file: '--policies', path: [], message: `unknown policy "${name}": expected a built-in policy${where} (known: ${knownFgdPolicies(modules).join(', ')})` });
+}
+
+/**
+ * The policies to run, checked: each name known (else bad input listing the known ones), in
+ * fgdPolicyOrder, each once. A module's profile named like a built-in policy is ambiguous there,
+ * and bad input naming the module.
+ */
+export function resolveFgdPolicies(names: readonly string[], modules: readonly PluginModule[]): string[] {
+  for (const name of names) {
+    if (!fgdPolicySource(name, modules)) throw unknownFgdPolicy(name, modules);
+    if (isBuiltinFgdPolicy(name)) {
+      for (const m of modules) {
+        const i = m.profiles.findIndex((p) => p.name === name);
+        if (i >= 0) throw new InputError({ file: m.file, path: ['profiles', i, 'name'], message: `profile "${name}" has the name of a built-in FGD policy; give it another name to run it in experiment fgd` });
+      }
+    }
+  }
+  return fgdPolicyOrder(names);
+}
+
 /** One run = (policy, seed). Deterministic for a given input, policy, seed and tune. */
-export function runFgdExperiment(e: PreparedExperiment, policy: FgdPolicy, seed: number, tune: number, options: { memoize?: boolean } = {}): FgdRun {
+export function runFgdExperiment(e: PreparedExperiment, policy: string, seed: number, tune: number, options: { memoize?: boolean; policies?: PolicySet | undefined } = {}): FgdRun {
   const streams = new RandomStreams(seed);
   const order = tunedOrder(e, tune, streams.get('experiment/shuffle'), streams.get('experiment/tune'));
   const cluster = new ClusterState(e.nodes.length);
   for (const n of e.nodes) cluster.addNode(n);
-  const framework = new Framework(policyProfile(policy, e.typicalPods, options.memoize ?? true), builtinPlugins(), { random: (name) => streams.get(name) });
+  // Users' policies come from their modules (loaded in this thread before: ensurePolicies).
+  const modules = options.policies?.modules ?? [];
+  const profile = modules.length === 0 ? policyProfile(policy, e.typicalPods, options.memoize ?? true) : fgdPolicyProfile(policy, modules, e.typicalPods, options.memoize ?? true);
+  const framework = new Framework(profile, options.policies?.plugins ?? builtinPlugins(), { random: (name) => streams.get(name) });
   const tieBreak = streams.get('scheduler/tie-break');
 
   // Fragmentation of the whole cluster, kept up to date node by node.
@@ -231,10 +327,10 @@ function meanOver(values: readonly number[]): number {
   return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
 }
 
-/** Mean over seeds per policy, in FGD_POLICIES order; runs may come in any order. */
+/** Mean over seeds per policy, in fgdPolicyOrder (built-ins first); runs may come in any order. */
 export function summarize(runs: readonly FgdRun[]): Record<string, PolicySummary> {
   const out: Record<string, PolicySummary> = {};
-  for (const policy of FGD_POLICIES) {
+  for (const policy of fgdPolicyOrder(runs.map((r) => r.policy))) {
     const mine = runs.filter((r) => r.policy === policy).sort((a, b) => a.seed - b.seed);
     if (mine.length === 0) continue;
     const curve = (pick: (r: FgdRun) => number[]) => Array.from({ length: CURVE_MAX + 1 }, (_, X) => round2(meanOver(mine.map((r) => pick(r)[X]!))));

@@ -1,4 +1,4 @@
-import { CURVE_MAX, FGD_POLICIES, PUBLISHED_DEFAULT, type FgdPolicy, type FgdRun, type PolicySummary } from '../experiments/fgd.js';
+import { CURVE_MAX, fgdPolicyOrder, isBuiltinFgdPolicy, PUBLISHED_DEFAULT, type FgdRun, type PolicySummary } from '../experiments/fgd.js';
 import { lineChart, type VegaLiteSpec } from './charts.js';
 
 export interface FgdReportInput {
@@ -19,7 +19,10 @@ export function isDefaultTrace(podsFile: string): boolean {
 
 const f2 = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
 
-/** The table people read: mean allocation and fragmentation at 100 % and 130 % arrived demand. */
+/**
+ * The table people read: mean allocation and fragmentation at 100 % and 130 % arrived demand. On
+ * the default trace, the published values beside the built-in policies (a dash for users' own).
+ */
 export function formatFgdTable(r: FgdReportInput, seconds?: ReadonlyMap<string, number[]>): string {
   const published = isDefaultTrace(r.podsFile);
   const head = ['policy', 'alloc@100', 'alloc@130', 'frag@100', 'frag@130'];
@@ -28,10 +31,12 @@ export function formatFgdTable(r: FgdReportInput, seconds?: ReadonlyMap<string, 
   const rows: string[][] = [];
   for (const [policy, s] of Object.entries(r.summary)) {
     const row = [policy, f2(s.allocation['100']), f2(s.allocation['130']), f2(s.fragmentation['100']), f2(s.fragmentation['130'])];
-    if (published) {
-      const p = PUBLISHED_DEFAULT[policy as FgdPolicy];
+    if (published && isBuiltinFgdPolicy(policy)) {
+      const p = PUBLISHED_DEFAULT[policy];
       const delta = s.allocation['100'] - p.allocation100;
       row.push(f2(p.allocation100), f2(p.allocation130), f2(p.fragmentation100), `${delta >= 0 ? '+' : ''}${delta.toFixed(2)}`);
+    } else if (published) {
+      row.push('-', '-', '-', '-');
     }
     if (seconds) {
       const t = seconds.get(policy) ?? [];
@@ -65,7 +70,8 @@ const csvNumber = (v: number) => (Number.isNaN(v) ? '' : String(v));
 /** Per-seed curves: policy,seed,arrived,allocation,fragmentation (one row per bucket). */
 export function perSeedCurvesCSV(runs: readonly FgdRun[]): string {
   const out = ['policy,seed,arrived_pct,allocation_pct,fragmentation_pct'];
-  const sorted = [...runs].sort((a, b) => FGD_POLICIES.indexOf(a.policy) - FGD_POLICIES.indexOf(b.policy) || a.seed - b.seed);
+  const order = fgdPolicyOrder(runs.map((r) => r.policy));
+  const sorted = [...runs].sort((a, b) => order.indexOf(a.policy) - order.indexOf(b.policy) || a.seed - b.seed);
   for (const r of sorted) for (let x = 0; x <= CURVE_MAX; x++) out.push(`${r.policy},${r.seed},${x},${csvNumber(r.allocation[x]!)},${csvNumber(r.fragmentation[x]!)}`);
   return out.join('\n') + '\n';
 }

@@ -6,6 +6,7 @@ import { bucketCurve, prepareExperiment, roundHalfEven, runFgdExperiment, summar
 import type { RandomStream } from '../../src/util/random.js';
 import { readOpenbNodes, readOpenbPods } from '../../src/workloads/openb.js';
 import { orchsimAll } from '../helpers/cli.js';
+import { OPENB_NODES, OPENB_PODS } from '../helpers/openb.js';
 
 /** A stream that returns the given values in turn (then 0). */
 const scripted = (values: number[]): RandomStream => {
@@ -13,17 +14,9 @@ const scripted = (values: number[]): RandomStream => {
   return { next: () => values[i++] ?? 0 } as unknown as RandomStream;
 };
 
-const NODES = `sn,cpu_milli,memory_mib,gpu,model
-node-a,32000,131072,2,A10
-node-b,32000,131072,2,T4
-`;
 // D: share 500, one whole GPU 1000, CPU-only 0, share 300 with a model constraint.
-const PODS = `name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time
-p-1,4000,8192,1,500,,LS,Running,0,10,0
-p-2,8000,16384,1,1000,,LS,Running,0,10,0
-p-3,2000,4096,0,0,,LS,Running,0,10,0
-p-4,1000,2048,1,300,A10,LS,Running,0,10,0
-`;
+const NODES = OPENB_NODES;
+const PODS = OPENB_PODS;
 
 const experiment = () => prepareExperiment(readOpenbNodes(NODES, 'nodes.csv'), readOpenbPods(PODS, 'pods.csv'));
 
