@@ -559,6 +559,7 @@ experiment
   .option('--pods <csv>', 'openb pod list', '../shared/data/openb/openb_pod_list_default.csv')
   .option('--policies <list>', `comma-separated, from ${FGD_POLICIES.join(',')} and the profiles and plugins of --plugin modules (default: the six built-in ones)`, parsePolicies)
   .option('--plugin <module>', 'a plugin module whose profiles and plugins --policies may name; repeatable', collect, [])
+  .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
   .option('--seeds <range>', 'seeds, e.g. 42-51 or 1,2,3', parseSeeds, parseSeeds('42-51'))
   .option('--tune <ratio>', 'arrived GPU demand as a multiple of capacity', parsePositive, 1.3)
   .option('--workers <n>', 'worker threads (one run per task)', parseWorkers, Math.max(1, Math.min(2, availableParallelism())))
@@ -575,7 +576,7 @@ Examples:
   $ orchsim experiment fgd --policies FGD,BestFit --seeds 42-44 --json
   $ orchsim experiment fgd --plugin ./my-gpu-scorer.mjs --policies FGD,BestFit,MyGpuScorer --seeds 42-44
   $ orchsim experiment fgd --pods ../shared/data/openb/openb_pod_list_gpushare40.csv --out reports/fgd-share40`)
-  .action(async (opts: { nodes: string; pods: string; policies?: string[]; plugin: string[]; seeds: number[]; tune: number; workers: number; json?: boolean; out?: string }) => {
+  .action(async (opts: { nodes: string; pods: string; policies?: string[]; plugin: string[]; seeds: number[]; tune: number; workers: number; json?: boolean; out?: string; pluginTimeout?: number }) => {
     // Load the modules and check the names first: bad input fails before any worker starts
     // (each worker loads the same modules before its first run).
     const set = await ensurePolicies(opts.plugin.map((file) => ({ file })));
@@ -598,6 +599,8 @@ Examples:
       workers: opts.workers,
       workerUrl: new URL('../experiments/fgd-worker.js', import.meta.url),
       inline: runTask,
+      // A user's plugin runs watched: one call that never returns stops the experiment, named.
+      callBudgetSeconds: callBudget(set.modules.length, opts.pluginTimeout),
       onResult: tty ? (done, total) => process.stderr.write(`\r${done}/${total} runs`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');

@@ -1,7 +1,11 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { installCallWatch } from '../util/call-watch.js';
 import { fgdTaskModules, runTask, type FgdTask } from './fgd-runner.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
-import { InputError } from '../util/errors.js';
+import { postedFailure } from './worker-errors.js';
+
+// Calls into users' plugins report to the main thread, which ends a call that never returns.
+installCallWatch((workerData as { callWatch?: SharedArrayBuffer } | null)?.callWatch);
 
 /** Worker thread: runs the tasks it is sent, one at a time, and posts each result back. */
 parentPort!.on('message', async (msg: { index: number; task: FgdTask }) => {
@@ -10,7 +14,7 @@ parentPort!.on('message', async (msg: { index: number; task: FgdTask }) => {
     await ensurePolicies(fgdTaskModules(msg.task));
     parentPort!.postMessage({ index: msg.index, result: runTask(msg.task) });
   } catch (e) {
-    // Bad input keeps its issues, so the CLI reports it as such (exit 2) with any number of workers.
-    parentPort!.postMessage({ index: msg.index, error: e instanceof Error ? e.message : String(e), ...(e instanceof InputError ? { issues: e.issues } : {}) });
+    // Bad input keeps its issues and a plugin's failure its details (exit 2, exit 1).
+    parentPort!.postMessage({ index: msg.index, ...postedFailure(e) });
   }
 });

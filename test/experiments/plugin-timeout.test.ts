@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { orchsim, orchsimAll } from '../helpers/cli.js';
+import { OPENB_NODES, OPENB_PODS } from '../helpers/openb.js';
 
 /**
  * Issue 17, guard rails: a plugin call that never returns is ended after the time budget
@@ -95,5 +96,17 @@ describe('a plugin that never returns', () => {
     expect(runs.length).toBe(results.candidates.length * 2);
     expect(runs.every((x) => x.failure === undefined)).toBe(true);
     expect(read(join(out, 'report.md'))).toMatch(/No answer: the search stopped at n=[12], seed [34], where a plugin failed: plugin Stuck Score did not return/);
+  });
+
+  it('experiment fgd: the experiment stops with exit 1 naming the plugin, pod and node (the protocol has no clock)', async () => {
+    const nodes = join(dir, 'nodes.csv');
+    const pods = join(dir, 'pods.csv');
+    writeFileSync(nodes, OPENB_NODES);
+    writeFileSync(pods, OPENB_PODS);
+    const gpuHang = join(dir, 'gpu-hang.mjs');
+    writeFileSync(gpuHang, `export const plugins = [{ name: 'StuckGpu', factory: () => ({ name: 'StuckGpu', score: () => { for (;;) {} } }) }];\n`);
+    const r = await orchsim('experiment', 'fgd', '--nodes', nodes, '--pods', pods, '--plugin', gpuHang, '--policies', 'BestFit,StuckGpu', '--seeds', '1', '--plugin-timeout', '0.5');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: run failed: plugin StuckGpu Score did not return within 0\.5 s for pod \S+ on node \S+ \(the time budget/);
   });
 });
