@@ -15,11 +15,24 @@ export interface PluginEntry {
   readonly factory: PluginFactoryWithHandle;
 }
 
+/** Marks a PluginArgsError from any copy of this module (see Symbol.hasInstance below). */
+const PLUGIN_ARGS_ERROR = Symbol.for('orchsim.PluginArgsError');
+
 /** Plugin arguments that fail validation; the scenario layer reports it with the file position. */
 export class PluginArgsError extends Error {
+  readonly [PLUGIN_ARGS_ERROR] = true;
+
   constructor(readonly plugin: string, readonly path: readonly (string | number)[], message: string) {
     super(`${plugin} args${path.length ? '.' + path.join('.') : ''}: ${message}`);
     this.name = 'PluginArgsError';
+  }
+
+  /**
+   * `instanceof` by mark, not by class: a TypeScript plugin module loads through tsx, which
+   * imports 'orchsim' afresh for it, so its PluginArgsError is another copy of this class.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_ARGS_ERROR] === true;
   }
 }
 

@@ -26,3 +26,21 @@ describe('the example plugins under orchsim/testing', () => {
     }
   });
 });
+
+describe('the TypeScript example through the CLI', () => {
+  it('bad arguments to a plugin of a .ts module (loaded by tsx, which imports orchsim afresh) are bad input at the scenario key: exit 2', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, resolve } = await import('node:path');
+    const { orchsim } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'orchsim-ts-args-'));
+    const file = join(dir, 'bad-args.yaml');
+    const text = readFileSync('examples/plugins/scenario.yaml', 'utf8')
+      .replace('plugins: [./prefer-zone.mjs, ./gpu-model.ts]', `plugins: [${resolve('examples/plugins/prefer-zone.mjs')}, ${resolve('examples/plugins/gpu-model.ts')}]`)
+      .replace('models: [A100]', 'models: []');
+    writeFileSync(file, text);
+    const r = await orchsim('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad-args\.yaml:\d+:\d+: GpuModelAllowList args\.models: expected a non-empty list of GPU models/);
+  });
+});
