@@ -176,6 +176,11 @@ export interface Scheduler {
   findFeasible?(pod: import('./pod.js').PodInfo, snapshot: import('./node.js').ClusterSnapshot, candidates: readonly import('./node.js').NodeInfo[], limit: number): import('./node.js').NodeInfo[];
 }
 
+/** Simulated seconds in a message: to the millisecond, no trailing zeros (76.869, 120). */
+export function simulatedSeconds(time: number): string {
+  return String(Number(time.toFixed(3)));
+}
+
 /** A plugin threw: reported with the plugin, the pod and the node it was handling. */
 export class PluginError extends Error {
   constructor(
@@ -187,7 +192,7 @@ export class PluginError extends Error {
     /** Simulated seconds when it happened (the simulator adds it; the extender has none). */
     readonly time?: number | undefined,
   ) {
-    super(`plugin ${plugin} ${point} failed for pod ${pod}${node !== undefined ? ` on node ${node}` : ''}${time !== undefined ? ` at simulated time ${time} s` : ''}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`plugin ${plugin} ${point} failed for pod ${pod}${node !== undefined ? ` on node ${node}` : ''}${time !== undefined ? ` at simulated time ${simulatedSeconds(time)} s` : ''}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'PluginError';
   }
 

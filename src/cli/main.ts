@@ -12,8 +12,7 @@ import { incidentsCSV } from '../sim/failures.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
-import { ensurePolicies, type PluginModule } from '../scenario/plugin-module.js';
-import type { ProfileConfig } from '../api/framework.js';
+import { ensurePolicies } from '../scenario/plugin-module.js';
 import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
 import { formatIssue, InputError } from '../util/errors.js';
@@ -32,6 +31,7 @@ import { CallTimeoutError } from '../util/call-watch.js';
 import { runWatched } from '../experiments/watched-run.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/defaults.js';
 import { SERVE_HELP } from './serve-help.js';
+import { checkModulePluginsWatched } from './plugin-check.js';
 import type { ServeCliOptions } from './serve.js';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
@@ -142,14 +142,15 @@ program
   .argument('<scenario>', 'scenario file (YAML or JSON)')
   .option('--json', 'print a machine-readable summary')
   .option('--plugin <module>', 'a plugin module its profile may name; repeatable', collect, [])
+  .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
   .addHelpText('after', `
 Examples:
   $ orchsim validate scenarios/default.yaml
   $ orchsim validate my-cluster.yaml || echo "fix the errors above"
   $ orchsim validate my-cluster.yaml --plugin ./my-plugin.mjs`)
-  .action(async (scenario: string, opts: { json?: boolean; plugin: string[] }) => {
+  .action(async (scenario: string, opts: { json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     const { resolved, policies } = await prepareScenarioWithPlugins(scenario, { pluginFiles: opts.plugin });
-    const checked = await checkModulePlugins(policies.modules, resolved.profile);
+    const checked = await checkModulePluginsWatched(policies.modules, resolved.profile, callBudget(policies.modules.length, opts.pluginTimeout));
     const summary = { valid: true, scenario: resolved.name, nodes: resolved.nodes.length, workloads: resolved.workloads.length, profile: resolved.profile.name, horizonSeconds: resolved.horizon };
     const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
     const f = resolved.failures;
@@ -392,39 +393,6 @@ function collectPools(v: string, previous: PlanPool[] = []): PlanPool[] {
   return out;
 }
 
-/** Random clusters each user plugin is checked on by validate (orchsim/testing's default is 200). */
-const PLUGIN_CHECK_RUNS = 100;
-
-/**
- * orchsim validate's check of users' plugins: each one alone (with the arguments the profile
- * gives it) must decide the same for the same input and seed, keep scores in 0..100 and never
- * throw, over random clusters (orchsim/testing). A plugin that fails is bad input, named with
- * its module and the shrunk counterexample. Skipped, and said, where fast-check is not installed.
- */
-async function checkModulePlugins(modules: readonly PluginModule[], profile: ProfileConfig): Promise<string[]> {
-  if (modules.length === 0) return [];
-  let testing: typeof import('../testing/index.js');
-  try {
-    testing = await import('../testing/index.js');
-  } catch {
-    return ['plugins not checked for determinism (install fast-check next to orchsim)'];
-  }
-  const names: string[] = [];
-  for (const mod of modules) {
-    for (const [i, entry] of mod.plugins.entries()) {
-      const args = profile.plugins.find((p) => p.name === entry.name)?.args;
-      // Arguments it is not given in the profile: the plugin may need them, so it is checked in use only.
-      if (args === undefined && !profile.plugins.some((p) => p.name === entry.name)) continue;
-      const report = testing.checkPlacementInvariants({ name: entry.name, plugins: [{ name: entry.name, args }] }, { plugins: [entry], invariants: ['deterministic', 'scoresInRange', 'noThrow'], numRuns: PLUGIN_CHECK_RUNS, seed: 1 });
-      if (!report.ok) {
-        const what = report.invariant === 'deterministic' ? 'is not deterministic (the same cluster, pod and seed gave another result; use the random stream its factory is handed, never Math.random or a clock)' : report.invariant === 'scoresInRange' ? 'scores outside 0..100' : 'throws';
-        throw new InputError({ file: mod.file, path: ['plugins', i], message: `plugin ${entry.name} ${what}: ${report.message ?? ''}` });
-      }
-      names.push(entry.name);
-    }
-  }
-  return names.length > 0 ? [`plugins ${names.join(', ')} deterministic over ${PLUGIN_CHECK_RUNS} random clusters`] : [];
-}
 
 /**
  * Runs a user's plugin failed: the other arms' results were kept and written; each failing arm

@@ -227,7 +227,7 @@ export class WatchReader {
 /** The sentence a timed-out call is reported with, in PluginError's words. */
 export function describeTimeout(call: WatchedCall, budgetSeconds: number): string {
   const what = call.point === 'call' ? `${call.label}` : `plugin ${call.label} ${call.point}`;
-  return `${what} did not return within ${budgetSeconds} s${call.pod !== undefined ? ` for pod ${call.pod}` : ''}${call.node !== undefined ? ` on node ${call.node}` : ''}${call.time !== undefined ? ` at simulated time ${call.time} s` : ''} (the time budget per call is set with --plugin-timeout)`;
+  return `${what} did not return within ${budgetSeconds} s${call.pod !== undefined ? ` for pod ${call.pod}` : ''}${call.node !== undefined ? ` on node ${call.node}` : ''}${call.time !== undefined ? ` at simulated time ${Number(call.time.toFixed(3))} s` : ''} (the time budget per call is set with --plugin-timeout)`;
 }
 
 /** A call that did not return within its budget (exit 1, like a plugin that threw). */

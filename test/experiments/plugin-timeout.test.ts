@@ -109,4 +109,14 @@ describe('a plugin that never returns', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: run failed: plugin StuckGpu Score did not return within 0\.5 s for pod \S+ on node \S+ \(the time budget/);
   });
+
+  it('validate: a plugin that does not return in the check over random clusters is bad input naming its module and export (exit 2)', async () => {
+    const loops = join(dir, 'loops.mjs');
+    writeFileSync(loops, `export const plugins = [{ name: 'Loops', factory: () => ({ name: 'Loops', filter: () => { for (;;) {} } }) }];\nexport const profiles = [{ name: 'loops', plugins: [{ name: 'Loops' }] }];\n`);
+    const file = join(dir, 'loops.yaml');
+    writeFileSync(file, scenario(2, 'loops'));
+    const r = await orchsim('validate', file, '--plugin', loops, '--plugin-timeout', '0.5');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/loops\.mjs: plugin Loops does not return: its Filter call for pod \S+ on node \S+ took more than 0\.5 s in the check over random clusters .*\(at plugins\[0\]\)/);
+  });
 });
