@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { orchsim } from '../helpers/cli.js';
+import { orchsim, orchsimAll } from '../helpers/cli.js';
 
 /**
  * Issue 17: one module format in every command. The same module gives byte-identical results in
@@ -112,5 +112,32 @@ export const profiles = [{ name: 'broken', plugins: [{ name: 'NodeResourcesFit',
     expect(read(join(out, 'report.html'))).toContain('Failed, left out of the tables: arm broken');
     const runs = read(join(out, 'runs.jsonl')).trim().split('\n').map((l) => JSON.parse(l) as { arm: string; failure?: string });
     expect(runs.filter((x) => x.failure !== undefined).map((x) => x.arm)).toEqual(['broken', 'broken']);
+  });
+
+  it('the same module gives the same run in run, a 2-worker compare, a sharded sweep and a plan', async () => {
+    const mine = join(dir, 'mine.yaml');
+    writeFileSync(mine, read(SCENARIO).replace('plugins: [./prefer-zone-b.mjs]\n', 'plugins: [./prefer-zone-b.mjs]\nscheduler: { profile: mine }\n'));
+    const sweep = join(dir, 'same-sweep.yaml');
+    writeFileSync(sweep, 'scenario: mine.yaml\nprofiles: [mine]\nseeds: 2\ngrid:\n  cluster.pools.0.count: [6]\n');
+    const out = (name: string) => join(dir, `same-${name}`);
+    const [run, compare, shard0, shard1, plan] = await orchsimAll([
+      ['run', mine, '--json'],
+      ['compare', mine, '--profiles', 'mine', '--seeds', '2', '--workers', '2', '--out', out('compare')],
+      ['sweep', sweep, '--out', out('shard-0'), '--shard', '0', '--shards', '2', '--workers', '1'],
+      ['sweep', sweep, '--out', out('shard-1'), '--shard', '1', '--shards', '2', '--workers', '1'],
+      ['plan', mine, '--pool', 'n=6', '--slo', 'availability>=0.5', '--seeds', '2', '--workers', '2', '--out', out('plan')],
+    ]);
+    for (const r of [run, compare, shard0, shard1, plan]) expect(r!.code, r!.stderr).toBe(0);
+    type Rec = { seed: number; metrics: Record<string, number | null> };
+    const records = (file: string) => read(file).trim().split('\n').map((l) => JSON.parse(l) as Rec).sort((a, b) => a.seed - b.seed).map((r) => JSON.stringify([r.seed, r.metrics]));
+    const compared = records(join(out('compare'), 'runs.jsonl'));
+    expect(compared).toHaveLength(2);
+    expect([...records(join(out('shard-0'), 'runs.jsonl')), ...records(join(out('shard-1'), 'runs.jsonl'))].sort()).toEqual(compared);
+    expect(records(join(out('plan'), 'runs.jsonl'))).toEqual(compared);
+    // `run` is the scenario's seed (3): its result is the compare's first run.
+    const result = JSON.parse(run!.stdout) as { seed: number; metrics: { utilization: { cpu: number; memory: number }; pods: { unschedulable: number } } };
+    const first = JSON.parse(compared[0]!) as [number, Record<string, number>];
+    expect(result.seed).toBe(first[0]);
+    expect([result.metrics.utilization.cpu, result.metrics.utilization.memory, result.metrics.pods.unschedulable]).toEqual([first[1]['utilization.cpu'], first[1]['utilization.memory'], first[1]['pods.unschedulable']]);
   });
 });
