@@ -33,6 +33,12 @@ const stories: Record<string, (r: RunResult) => void> = {
     const rest = workload(r, 'best-effort').pendingSeconds;
     expect(urgent.mean).toBeLessThan(rest.mean / 2);
     expect(r.metrics.utilization.cpu).toBeGreaterThan(0.8);
+    // DefaultPreemption: urgent pods preempt best-effort ones (never the reverse), so no urgent
+    // pod waits much longer than its victims' 30 s grace period; the victims' work is lost.
+    const p = r.metrics.preemption!;
+    expect(Object.keys(p.victimsByWorkload)).toEqual(['best-effort']);
+    expect(urgent.max).toBeLessThan(120);
+    expect(p.lostCpuHours).toBeGreaterThan(0);
   },
   'gpu-training.yaml': (r) => {
     expect(r.metrics.utilization.gpu).toBeGreaterThan(0.3);

@@ -92,6 +92,19 @@ export interface GpuSelectPlugin extends Plugin {
   selectGPUs(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): readonly number[] | undefined;
 }
 
+/**
+ * A PostFilter plugin: runs when no node fits. The only one is DefaultPreemption, whose search
+ * needs to take pods off nodes, which the simulator does (src/sim/preemption.ts): the plugin
+ * carries its arguments.
+ */
+export interface PostFilterPlugin extends Plugin {
+  readonly preemption: { readonly minCandidateNodesPercentage: number; readonly minCandidateNodesAbsolute: number };
+}
+
+export function isPostFilter(p: Plugin): p is PostFilterPlugin {
+  return typeof (p as Partial<PostFilterPlugin>).preemption === 'object';
+}
+
 export function isGpuSelect(p: Plugin): p is GpuSelectPlugin {
   return typeof (p as Partial<GpuSelectPlugin>).selectGPUs === 'function';
 }
@@ -154,6 +167,42 @@ export interface FitError {
   readonly events: number;
 }
 
+/** A pod on a node, as preemption weighs it. */
+export interface VictimInfo {
+  readonly pod: import('./pod.js').PodInfo;
+  readonly priority: number;
+  /** status.startTime (seconds); of two pods of one priority, the one that started earlier is more important. */
+  readonly startTime: number;
+}
+
+/**
+ * The PodDisruptionBudgets of candidate victims: the budget a pod belongs to (undefined: none)
+ * and how many more disruptions it allows now.
+ */
+export interface DisruptionBudgets {
+  budgetOf(pod: import('./pod.js').PodInfo): string | undefined;
+  allowed(budget: string): number;
+}
+
+/**
+ * What a preemption search needs of the cluster beyond the snapshot (the simulator provides
+ * it): the pods of a node with their priorities and start times, and taking pods off a node and
+ * putting them back for the dry runs, which the caller undoes afterwards in any case.
+ */
+export interface PreemptionHandle {
+  podsOn(node: import('./node.js').NodeInfo): readonly VictimInfo[];
+  remove(pod: import('./pod.js').PodInfo, node: import('./node.js').NodeInfo): void;
+  restore(pod: import('./pod.js').PodInfo, node: import('./node.js').NodeInfo): void;
+  readonly budgets?: DisruptionBudgets | undefined;
+}
+
+/** Where a preemptor is nominated and the pods to delete for it (PostFilterResult). */
+export interface PreemptionResult {
+  readonly node: number;
+  readonly victims: readonly import('./pod.js').PodInfo[];
+  readonly numPDBViolations: number;
+}
+
 /**
  * What the engine drives: anything that picks a node for a pod from a snapshot. The framework
  * (src/schedulers/framework.ts) implements it; so can a user's own scheduler.
@@ -168,6 +217,19 @@ export interface Scheduler {
   readonly lastEvaluated?: number | undefined;
   /** After a successful schedule() of a GPU pod: the device indexes chosen at Reserve. */
   readonly lastGPUs?: readonly number[] | undefined;
+  /**
+   * After a failed schedule(): the nodes (snapshot indexes) rejected as Unschedulable rather
+   * than UnschedulableAndUnresolvable, where preemption might help. Absent: the scheduler does
+   * not say, and preemption considers no node.
+   */
+  readonly lastResolvableNodes?: readonly number[] | undefined;
+  /** DefaultPreemption's arguments when the profile enables preemption (PostFilter). */
+  readonly preemption?: PostFilterPlugin['preemption'] | undefined;
+  /**
+   * PostFilter after a failed schedule(): the node to nominate the pod to and the lower-priority
+   * pods to delete there, or undefined when preemption cannot help (or is not enabled).
+   */
+  preempt?(pod: import('./pod.js').PodInfo, snapshot: import('./node.js').ClusterSnapshot, handle: PreemptionHandle, random: RandomSource): PreemptionResult | undefined;
   /**
    * The scheduler's own PreFilter and Filter plugins, without scoring: the nodes of `candidates`
    * (in order) where the pod fits, at most `limit` of them. Cluster autoscalers use it to ask

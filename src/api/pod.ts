@@ -64,6 +64,10 @@ export interface PodSpec {
   /** Effective request: max(max over init containers, sum over containers) + overhead. */
   readonly requests: Resources;
   readonly priority: number;
+  /** Never: the pod waits rather than preempting lower-priority pods (default PreemptLowerPriority). */
+  readonly preemptionPolicy?: 'Never' | 'PreemptLowerPriority' | undefined;
+  /** Seconds a deleted pod keeps its node while it shuts down (default 30, DefaultTerminationGracePeriodSeconds). */
+  readonly terminationGracePeriodSeconds?: number | undefined;
   readonly nodeSelector?: Labels | undefined;
   readonly affinity?: Affinity | undefined;
   readonly tolerations?: readonly Toleration[] | undefined;

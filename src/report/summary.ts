@@ -18,10 +18,20 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `workloads    ${'name'.padEnd(14)} ${'kind'.padEnd(8)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
+    ...preemptionLines(r),
     ...autoscalingLines(r),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** Preemptions, when there were any: victims per workload, the work they lost, the preemptors' waits. */
+function preemptionLines(r: RunResult): string[] {
+  const p = r.metrics.preemption;
+  if (!p) return [];
+  const lost = p.lostCpuHours > 0 || p.lostGpuHours > 0 ? `; work lost ${p.lostCpuHours.toFixed(1)} cpu-hours${p.lostGpuHours > 0 ? `, ${p.lostGpuHours.toFixed(1)} GPU-hours` : ''}` : '';
+  const victims = Object.entries(p.victimsByWorkload).map(([w, n]) => `${w} ${n}`).join(', ');
+  return [`preemption   ${p.preemptors} pods preempted ${p.victims} (${victims})${lost}; preemptors waited mean ${secs(p.preemptorWaitSeconds.mean)}, max ${secs(p.preemptorWaitSeconds.max)}`];
 }
 
 /** Stable JSON: keys in insertion order, 2-space indent, trailing newline. */

@@ -76,6 +76,10 @@ const podFields = {
   namespace: z.string().min(1).optional(),
   labels: labels.optional(),
   priority: z.number().int().optional(),
+  /** Never: wait rather than preempt lower-priority pods (PriorityClass preemptionPolicy). */
+  preemptionPolicy: z.enum(['PreemptLowerPriority', 'Never']).optional(),
+  /** Seconds a deleted (preempted) pod keeps its node while it shuts down; default 30. */
+  terminationGracePeriodSeconds: z.number().int().min(0).optional(),
   nodeSelector: labels.optional(),
   affinity: affinity.optional(),
   tolerations: z.array(toleration).optional(),

@@ -15,6 +15,7 @@ import { nodeUnschedulable } from './plugins/node-unschedulable.js';
 import { podTopologySpread } from './plugins/pod-topology-spread.js';
 import { randomPlugin } from './plugins/random.js';
 import { taintToleration } from './plugins/taint-toleration.js';
+import { defaultPreemption } from './plugins/default-preemption.js';
 
 /** Every built-in plugin, in one table. */
 export const BUILTIN_PLUGINS: readonly PluginEntry[] = [
@@ -26,6 +27,7 @@ export const BUILTIN_PLUGINS: readonly PluginEntry[] = [
   { name: 'NodeResourcesBalancedAllocation', extensionPoints: ['Score'], description: 'Favours nodes whose cpu and memory fractions stay balanced: (1 - std) * 100.', factory: (args) => nodeResourcesBalancedAllocation(args) },
   { name: 'PodTopologySpread', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'topologySpreadConstraints (DoNotSchedule as a filter, ScheduleAnyway as a score) with the system defaults.', factory: (args) => podTopologySpread(args) },
   { name: 'InterPodAffinity', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'Required and preferred pod affinity and anti-affinity per topology domain.', factory: (args) => interPodAffinity(args) },
+  { name: 'DefaultPreemption', extensionPoints: ['PostFilter'], description: 'When no node fits: delete the fewest, least important lower-priority pods on the best node (args: minCandidateNodesPercentage 10, minCandidateNodesAbsolute 100).', factory: (args) => defaultPreemption(args) },
   { name: 'Random', extensionPoints: ['Score', 'Reserve'], description: 'Baseline: a uniformly random feasible node (seeded).', factory: (args, handle) => randomPlugin(args, handle) },
   { name: 'FirstFit', extensionPoints: ['Score'], description: 'Baseline: the feasible node declared first.', factory: () => firstFit() },
   // GPU-sharing policies of the FGD paper (USENIX ATC'23), ../shared/docs/FGD.md section 6.
@@ -57,6 +59,7 @@ const FILTERS_AND_SCORES = (overrides: Record<string, Partial<PluginConfig>> = {
     { name: 'PodTopologySpread', weight: 2 },
     { name: 'InterPodAffinity', weight: 2 },
     { name: 'NodeResourcesBalancedAllocation', weight: 1 },
+    { name: 'DefaultPreemption' },
   ].map((p) => ({ ...p, ...overrides[p.name] }));
 
 /** Weight 0 keeps a plugin's filter and turns off its score. */

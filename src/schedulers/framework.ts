@@ -1,5 +1,5 @@
 import {
-  ALL_CLUSTER_EVENTS, PluginError, isFilter, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
+  ALL_CLUSTER_EVENTS, PluginError, isFilter, isPostFilter, type PostFilterPlugin, type PreemptionHandle, type PreemptionResult, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
   type FitError, type GpuSelectPlugin,
   type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
   type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
@@ -8,6 +8,7 @@ import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
+import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 
 /** minFeasibleNodesToFind and the adaptive rule (pkg/scheduler/schedule_one.go). */
@@ -112,6 +113,14 @@ export class Framework implements Scheduler {
   lastGPUs: readonly number[] | undefined;
   /** The rejection summary of the last failed cycle. */
   lastFitError: FitError | undefined;
+  /**
+   * After a failed cycle: the nodes (snapshot indexes) a filter rejected as Unschedulable, not
+   * UnschedulableAndUnresolvable - where removing pods might make room
+   * (nodesWherePreemptionMightHelp, pkg/scheduler/framework/preemption/preemption.go).
+   */
+  lastResolvableNodes: number[] = [];
+  /** DefaultPreemption's arguments when the profile lists it (PostFilter). */
+  preemption: PostFilterPlugin['preemption'] | undefined;
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle);
@@ -137,6 +146,7 @@ export class Framework implements Scheduler {
       plugins.push(plugin);
       if (isPreFilter(plugin)) this.preFilters.push(plugin);
       if (isGpuSelect(plugin)) this.gpuSelectors.push(plugin);
+      if (isPostFilter(plugin)) this.preemption = plugin.preemption;
       if (isFilter(plugin)) this.filters.push(plugin);
       const weight = cfg.weight ?? 1;
       if (isScore(plugin) && weight > 0) {
@@ -157,6 +167,7 @@ export class Framework implements Scheduler {
     const numAllNodes = nodes.length;
     this.lastFitError = undefined;
     this.lastEvaluated = 0;
+    this.lastResolvableNodes.length = 0;
     if (numAllNodes === 0) {
       this.lastFitError = fitError(pod.name, 0, new Map(), [], ALL_CLUSTER_EVENTS);
       return NO_NODE;
@@ -179,6 +190,8 @@ export class Framework implements Scheduler {
           continue;
         }
         this.lastFitError = fitError(pod.name, numAllNodes, new Map([[s.reason, numAllNodes]]), [p]);
+        // A PreFilter rejection is every node's status (upstream fills the status map with it).
+        if (s.code === 'Unschedulable') for (const n of nodes) this.lastResolvableNodes.push(n.index);
         return NO_NODE;
       }
       // The filters that run this cycle, so the per-node loop has no skip test.
@@ -214,7 +227,10 @@ export class Framework implements Scheduler {
             if (status !== null) rejecter = filters[f]!;
           }
           if (status === null) feasible.push(node);
-          else rejection = status.reason;
+          else {
+            rejection = status.reason;
+            if (status.code === 'Unschedulable') this.lastResolvableNodes.push(node.index);
+          }
           processed = 1;
         }
         this.lastEvaluated = processed;
@@ -227,6 +243,7 @@ export class Framework implements Scheduler {
         const order = this.scanOrder(nodes);
         const toFind = numFeasibleNodesToFind(this.percentage, numAllNodes);
         let idx = this.nextStartNodeIndex % numAllNodes;
+        const startIdx = idx;
         for (; processed < numAllNodes && feasible.length < toFind; processed++) {
           const node = nodes[order[idx]!]!;
           current = node;
@@ -248,9 +265,12 @@ export class Framework implements Scheduler {
         if (feasible.length === 0) {
           const reasons = new Map<string, number>();
           const rejecters = new Set<Plugin>();
+          const resolvable = this.lastResolvableNodes;
           for (let i = 0; i < processed; i++) {
-            const r = failStatus[i]!.reason;
+            const st = failStatus[i]!;
+            const r = st.reason;
             reasons.set(r, (reasons.get(r) ?? 0) + 1);
+            if (st.code === 'Unschedulable') resolvable.push(nodes[order[(startIdx + i) % numAllNodes]!]!.index);
             rejecters.add(failPlugin[i]!);
             failStatus[i] = null;
             failPlugin[i] = null;
@@ -304,6 +324,25 @@ export class Framework implements Scheduler {
       if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
     }
+  }
+
+  /**
+   * PostFilter (DefaultPreemption) after a failed schedule(): among the nodes the failed cycle
+   * rejected as resolvable, from a random offset (pkg/scheduler/framework/plugins/
+   * defaultpreemption GetOffsetAndNumCandidates), the node where the fewest, least important
+   * lower-priority pods make room (src/schedulers/preemption.ts). The preemptor fits on a node
+   * when this profile's PreFilter and Filter plugins pass there with the victims taken off.
+   */
+  preempt(pod: PodInfo, snapshot: ClusterSnapshot, handle: PreemptionHandle, random: RandomSource): PreemptionResult | undefined {
+    const args = this.preemption;
+    if (args === undefined || pod.spec.preemptionPolicy === 'Never') return undefined;
+    const potential = this.lastResolvableNodes.map((i) => snapshot.nodes[i]!);
+    if (potential.length === 0) return undefined;
+    const offset = Math.floor(random.next() * potential.length);
+    const fits = (node: NodeInfo) => this.findFeasible(pod, snapshot, [node], 1).length === 1;
+    const cluster = { remove: (p: PodInfo, n: NodeInfo) => handle.remove(p, n), restore: (p: PodInfo, n: NodeInfo) => handle.restore(p, n), fits };
+    const chosen = findPreemption(pod.spec.priority, potential, offset, args, (n) => handle.podsOn(n), () => cluster, handle.budgets);
+    return chosen ? { node: chosen.node.index, victims: chosen.victims.map((v) => v.pod), numPDBViolations: chosen.numPDBViolations } : undefined;
   }
 
   /**

@@ -66,6 +66,8 @@ export interface StoreHooks {
   scalingAction: ((action: ScalingAction) => void)[];
   /** A scheduling attempt of a pod: nodes the filters evaluated, and whether it failed. */
   attempt: ((id: number, evaluated: number, failed: boolean) => void)[];
+  /** The scheduler preempted `victim` to make room for `preemptor` (its containers stop now; it leaves after its grace period). */
+  podPreempted: ((victim: number, preemptor: number, now: number) => void)[];
 }
 
 export type Hook = keyof StoreHooks;
@@ -90,7 +92,7 @@ export class Lifecycle {
   private downSince: Float64Array;
   private notReady: Uint8Array;
   readonly hooks: StoreHooks = {
-    beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [],
+    beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
     readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
   };
 
@@ -230,6 +232,22 @@ export class Lifecycle {
     this.podChanged(id);
     this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
     for (const f of this.hooks.containersStopped) f(id, now);
+  }
+
+  /**
+   * The scheduler preempts a pod (DisruptionTarget, reason PreemptionByScheduler): its
+   * containers stop now and nothing of it is started, finished or restarted any more; it keeps
+   * its node until the caller removes it after the grace period, as a deleted pod does.
+   */
+  preempt(victim: number, preemptor: number): void {
+    const pods = this.pods;
+    // Heard before the containers stop, so the work it loses is counted as preemption's.
+    for (const f of this.hooks.podPreempted) f(victim, preemptor, this.engine.now);
+    this.stopContainers(victim);
+    pods.startDue[victim] = NaN;
+    pods.finishDue[victim] = NaN;
+    pods.crashDue[victim] = NaN;
+    pods.restartDue[victim] = NaN;
   }
 
   /** The containers exited successfully: the pod releases its node. */

@@ -4,7 +4,7 @@ import type { NodeSpec } from '../api/node.js';
 import { incidentMetrics } from './failures.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from './lifecycle.js';
 import {
-  percentiles, summarize, type AutoscalingResult, type PoolCost, type ScalingAction, type ServiceScaling, type SimulationResult,
+  percentiles, summarize, type AutoscalingResult, type PoolCost, type PreemptionMetrics, type ScalingAction, type ServiceScaling, type SimulationResult,
 } from './results.js';
 import type { ServiceWorkload, Workload } from '../api/workload.js';
 
@@ -54,6 +54,14 @@ export class MetricsRecorder {
   /** Node-seconds of present nodes (nodes come and go under autoscaling). */
   private areaNodes = 0;
   private readonly pending = new SampleBuffer();
+  /** Preemption: preemptors (bound ones leave the set), victims per workload, lost work, preemptors' waits. */
+  private readonly preemptors = new Set<number>();
+  private preemptorCount = 0;
+  private readonly preempted = new Set<number>();
+  private victimsByWorkload: number[] | undefined;
+  private preemptionLostCpuHours = 0;
+  private preemptionLostGpuHours = 0;
+  private readonly preemptorWaits = new SampleBuffer();
   private readonly counts = { submitted: 0, scheduled: 0, completed: 0, running: 0, bound: 0, failed: 0, failedPending: 0, deleted: 0 };
   private attempts = 0;
   private failedAttempts = 0;
@@ -100,6 +108,7 @@ export class MetricsRecorder {
     api.on('beforeChange', (now) => this.advance(now));
     api.on('podCreated', () => this.counts.submitted++);
     api.on('podBound', (id, _node, waited) => {
+      if (this.preemptors.delete(id)) this.preemptorWaits.push(waited);
       this.pending.push(waited);
       this.counts.scheduled++;
       this.counts.bound++;
@@ -117,6 +126,7 @@ export class MetricsRecorder {
       }
     });
     api.on('containersStopped', (id, now) => this.loseWork(id, now));
+    api.on('podPreempted', (victim, preemptor, now) => this.preemptedBy(victim, preemptor, now));
     api.on('podSucceeded', (id) => {
       this.counts.running--;
       this.counts.completed++;
@@ -202,10 +212,41 @@ export class MetricsRecorder {
     else c.deleted++;
   }
 
-  /** A running batch or job pod killed now loses what it did since it started. */
+  private preemptedBy(victim: number, preemptor: number, now: number): void {
+    const pods = this.api.pods;
+    if (!this.preemptors.has(preemptor) && pods.phase[preemptor] === PodPhase.Pending) {
+      this.preemptors.add(preemptor);
+      this.preemptorCount++;
+    }
+    this.preempted.add(victim);
+    const byWorkload = (this.victimsByWorkload ??= new Array<number>(this.api.workloads.length).fill(0));
+    byWorkload[pods.workload[victim]!]!++;
+    if (!Number.isFinite(pods.duration[victim]!) || pods.live[victim] !== 1) return;
+    const info = pods.infos[victim]!;
+    const hours = (now - pods.startedAt[victim]!) / 3600;
+    this.preemptionLostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
+    this.preemptionLostCpuHours += (hours * info.spec.requests.milliCPU) / 1000;
+  }
+
+  private preemptionResult(byWorkload: readonly number[]): PreemptionMetrics {
+    const victimsByWorkload: Record<string, number> = {};
+    byWorkload.forEach((n, i) => {
+      if (n > 0) victimsByWorkload[this.api.workloads[i]!.w.name] = n;
+    });
+    return {
+      preemptors: this.preemptorCount,
+      victims: byWorkload.reduce((a, n) => a + n, 0),
+      victimsByWorkload,
+      lostCpuHours: this.preemptionLostCpuHours,
+      lostGpuHours: this.preemptionLostGpuHours,
+      preemptorWaitSeconds: summarize(this.preemptorWaits.sorted()),
+    };
+  }
+
+  /** A running batch or job pod killed now loses what it did since it started (a preempted one's loss is preemption's). */
   private loseWork(id: number, now: number): void {
     const pods = this.api.pods;
-    if (!Number.isFinite(pods.duration[id]!)) return;
+    if (!Number.isFinite(pods.duration[id]!) || this.preempted.has(id)) return;
     const info = pods.infos[id]!;
     const hours = (now - pods.startedAt[id]!) / 3600;
     this.lostGpuHours += (hours * info.spec.requests.milliGPU) / 1000;
@@ -418,6 +459,7 @@ export class MetricsRecorder {
       events: api.engine.processed,
       timeseries: this.rows,
       ...(this.options.reportScaling ? { autoscaling: this.autoscalingResult() } : {}),
+      ...(this.victimsByWorkload ? { preemption: this.preemptionResult(this.victimsByWorkload) } : {}),
     };
   }
 }

@@ -125,6 +125,21 @@ export interface SimulationResult {
   readonly timeseries: readonly (readonly number[])[];
   /** Replicas, nodes, requests and cost, when the run has load models, autoscalers or prices. */
   readonly autoscaling?: AutoscalingResult | undefined;
+  /** What the scheduler's preemptions cost, when there were any. */
+  readonly preemption?: PreemptionMetrics | undefined;
+}
+
+export interface PreemptionMetrics {
+  /** Pods that preempted (PostFilter chose victims for them). */
+  readonly preemptors: number;
+  /** Pods deleted to make room, in all and per workload (workload order, those with victims). */
+  readonly victims: number;
+  readonly victimsByWorkload: Readonly<Record<string, number>>;
+  /** Work the victims had done since they started, lost (batch and Job pods: cpu and GPU hours). */
+  readonly lostCpuHours: number;
+  readonly lostGpuHours: number;
+  /** Waits of the preemptors that were then bound, from creation (seconds). */
+  readonly preemptorWaitSeconds: DistributionSummary;
 }
 
 /** Quantiles at every whole percent (101 values) of sorted samples, or none without samples. */

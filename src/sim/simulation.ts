@@ -107,7 +107,7 @@ export class Simulation {
     const injector = new FailureInjector(api, failures, streams, horizon);
     const workloadController = new WorkloadController(api, streams, horizon);
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
-    this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon);
+    this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'));
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
     // The first events, in this order: arrivals, failures, HPA syncs, the autoscaler's scan, sampling.
     this.starts = [() => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];

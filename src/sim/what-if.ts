@@ -125,6 +125,20 @@ export class WhatIfCluster implements ClusterSimulation {
     this.undo.push(() => this.cluster.unbind(pod, node.index));
   }
 
+  /** Takes one pod off its node (a preemption dry run's victim); undone by `rollback`. */
+  removePod(pod: PodInfo, node: NodeInfo): void {
+    if (!this.usable(node)) throw new Error(`what-if: node ${node.name} is not in the cluster`);
+    this.unbind(pod, node.index);
+  }
+
+  /** Puts back a pod `removePod` took off, with its GPU devices; undone by `rollback`. */
+  restorePod(pod: PodInfo, node: NodeInfo, gpus: readonly number[] | undefined): void {
+    this.touch(node.index);
+    this.saveAffinityLists(pod);
+    this.cluster.bind(pod, node.index, gpus);
+    this.undo.push(() => this.cluster.unbind(pod, node.index));
+  }
+
   /** Undoes every change, newest first: the cluster is exactly as before the what-if (see the class comment). */
   rollback(): void {
     // Newest first: each pod a removal unbound goes back to its node in its old place, and each

@@ -69,6 +69,12 @@ export function convertPodSpec(spec: unknown, meta: unknown, path: Path, ctx: Ku
   if (spread && spread.length > 0) result.topologySpreadConstraints = spread;
   const nodeName = readString(sp['nodeName'], [...specPath, 'nodeName'], out);
   if (nodeName) result.nodeName = nodeName;
+  // Admission copies the PriorityClass's preemptionPolicy into the pod; an exported pod carries it.
+  const preemptionPolicy = readString(sp['preemptionPolicy'], [...specPath, 'preemptionPolicy'], out);
+  if (preemptionPolicy === 'Never' || preemptionPolicy === 'PreemptLowerPriority') result.preemptionPolicy = preemptionPolicy;
+  else if (preemptionPolicy) out.add([...specPath, 'preemptionPolicy'], `expected PreemptLowerPriority or Never, not "${preemptionPolicy}"`);
+  const grace = readInt(sp['terminationGracePeriodSeconds'], [...specPath, 'terminationGracePeriodSeconds'], out);
+  if (grace !== undefined && grace >= 0) result.terminationGracePeriodSeconds = grace;
   const owners = readList(m['ownerReferences'], [...metaPath, 'ownerReferences'], out);
   if (Object.keys(labels).length > 0 && owners.some((r) => isObj(r) && r['controller'] === true && typeof r['kind'] === 'string' && SPREAD_OWNER_KINDS.has(r['kind']))) {
     // A pod of a ReplicaSet, StatefulSet or ReplicationController gets the system-default spread

@@ -201,7 +201,8 @@ describe('simulation invariants (property-based)', () => {
 
 /**
  * Batch and service pods in creation order: name, creation time, drawn run time and requests.
- * Job pods are left out: a Job creates its next pod when one completes, which depends on scheduling.
+ * Job pods are left out: a Job creates its next pod when one completes, which depends on scheduling;
+ * so are a service's replacement pods (a replica preempted is replaced then).
  */
 function arrivalStream(d: ScenarioDesc): string[] {
   const s = buildScenario(d);
@@ -211,6 +212,8 @@ function arrivalStream(d: ScenarioDesc): string[] {
   for (let id = 0; id < pods.length; id++) {
     const w = s.workloads[pods.workload[id]!]!;
     if (w.kind === 'job') continue;
+    // A service's replacements too: a replica preempted or failed is replaced when that happens.
+    if (w.kind === 'service' && pods.createdAt[id] !== w.startAt) continue;
     const r = pods.infos[id]!.spec.requests;
     out.push(`${pods.infos[id]!.name} t=${pods.createdAt[id]} d=${pods.duration[id]} cpu=${r.milliCPU} mem=${r.memory} gpu=${r.milliGPU}`);
   }

@@ -191,6 +191,8 @@ function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
     namespace: w.namespace ?? 'default',
     labels,
     priority: w.priority ?? 0,
+    ...(w.preemptionPolicy !== undefined ? { preemptionPolicy: w.preemptionPolicy } : {}),
+    ...(w.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: w.terminationGracePeriodSeconds } : {}),
     requests: resources({
       milliCPU: fixed(req.cpu),
       memory: fixed(req.memory),

@@ -3,17 +3,23 @@ import { PodPhase } from '../../api/pod.js';
 import type { RandomStream } from '../../util/random.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { NO_NODE } from '../pods.js';
+import { Preemption } from '../preemption.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from '../scheduling-queue.js';
 
 /**
  * The scheduler: the scheduling queue and the framework's scheduling cycle.
  *
  * Watches: pods created (queued) and deleted while queued, cluster events (unschedulable pods
- * retried, as kube-scheduler's MoveAllToActiveOrBackoffQueue). Owns: the queue. Acts: binds pods through the lifecycle API.
+ * retried, as kube-scheduler's MoveAllToActiveOrBackoffQueue). Owns: the queue, the preemptors'
+ * nominations. Acts: binds pods through the lifecycle API; when a pod fits nowhere and the
+ * profile lists DefaultPreemption, runs PostFilter (src/sim/preemption.ts), which deletes the
+ * victims it chose.
  * One `schedule` event drains the queue at a time; it is requested when pods may be tried.
  */
 export class SchedulingController {
   readonly queue: SchedulingQueue;
+  /** PostFilter (DefaultPreemption), when the profile lists it. */
+  readonly preemption: Preemption | undefined;
   private readonly evSchedule: number;
   private wakeAt = Infinity;
 
@@ -23,8 +29,10 @@ export class SchedulingController {
     discipline: 'kubernetes' | 'fifo',
     private readonly tieBreak: RandomStream,
     private readonly horizon: number,
+    preemptionRandom?: RandomStream,
   ) {
     this.queue = discipline === 'fifo' ? new FifoSchedulingQueue() : new KubernetesSchedulingQueue();
+    this.preemption = scheduler.preemption !== undefined && scheduler.preempt && preemptionRandom ? new Preemption(api, scheduler, preemptionRandom) : undefined;
     this.evSchedule = api.engine.defineEvent('schedule', () => this.onSchedule());
     api.on('podCreated', (id) => {
       const now = api.engine.now;
@@ -61,16 +69,28 @@ export class SchedulingController {
       // A pod deleted while it waited (its Job failed, a scale-down) leaves the queue here.
       if (pods.phase[id] !== PodPhase.Pending) continue;
       let node: number;
+      // Nominated preemptors of at least this priority keep the room they made (reserveFor).
+      const release = this.preemption?.reserveFor(id);
       try {
         node = scheduler.schedule(pods.infos[id]!, cluster, this.tieBreak);
       } catch (e) {
         // Code the simulator did not write failed: said with the simulated time as well.
         throw e instanceof PluginError ? e.at(now) : e;
+      } finally {
+        release?.();
       }
       const failed = node === NO_NODE;
       api.recordAttempt(id, scheduler.lastEvaluated ?? 0, failed);
       if (failed) {
         queue.failed(id, now, scheduler.lastFitError?.events ?? ALL_CLUSTER_EVENTS);
+        // PostFilter: its victims leave after their grace period, and that event retries the pod.
+        if (this.preemption) {
+          try {
+            this.preemption.postFilter(id);
+          } catch (e) {
+            throw e instanceof PluginError ? e.at(now) : e;
+          }
+        }
         continue;
       }
       api.bind(id, node, scheduler.lastGPUs);

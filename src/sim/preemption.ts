@@ -1,0 +1,187 @@
+import { ClusterEvent, type DisruptionBudgets, type PreemptionHandle, type Scheduler, type VictimInfo } from '../api/framework.js';
+import type { NodeInfo } from '../api/node.js';
+import { PodPhase, type PodInfo } from '../api/pod.js';
+import type { RandomStream } from '../util/random.js';
+import type { Lifecycle } from './lifecycle.js';
+import { WhatIfCluster } from './what-if.js';
+
+/** DefaultTerminationGracePeriodSeconds (pkg/apis/core/v1/defaults.go): 30 s. */
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
+/**
+ * The scheduler's PostFilter in the simulator: when a pod fits nowhere and its profile lists
+ * DefaultPreemption, the scheduler's search (src/schedulers/preemption.ts) runs its dry runs on
+ * the real cluster through a what-if (undone right after), and what it chose is carried out
+ * here, as kube-scheduler's prepareCandidate does (pkg/scheduler/framework/preemption/
+ * preemption.go): each victim gets DisruptionTarget (PreemptionByScheduler) and is deleted -
+ * its containers stop at once, it keeps its node for its termination grace period
+ * (terminationGracePeriodSeconds, default 30 s) and then leaves, which is when the preemptor can
+ * fit - and the preemptor is nominated to the node.
+ *
+ * PodEligibleToPreemptOthers (default_preemption.go): a pod with preemptionPolicy Never does
+ * not preempt, nor does one whose nominated node still has lower-priority pods terminating
+ * because of a preemption (it waits for them rather than preempting more).
+ *
+ * The room a nominated preemptor waits for is kept from other pods as upstream keeps it
+ * (RunFilterPluginsWithNominatedPods, pkg/scheduler/framework/runtime/framework.go): while a
+ * pod of lower or equal priority is scheduled, the nominated pods of at least its priority are
+ * counted on their nominated nodes (`reserveFor`). Not modelled: trying the nominated node first
+ * and the second filter pass without the nominated pods (which matters for inter-pod affinity
+ * only). PodDisruptionBudgets are the services' minAvailable, as for the cluster autoscaler (one
+ * budget per service).
+ */
+export class Preemption {
+  /** Victims still in their grace period. */
+  private readonly terminating = new Set<number>();
+  /** status.nominatedNodeName of waiting preemptors. */
+  private readonly nominated = new Map<number, number>();
+  private readonly evLeave: number;
+
+  constructor(
+    private readonly api: Lifecycle,
+    private readonly scheduler: Scheduler,
+    private readonly random: RandomStream,
+  ) {
+    this.evLeave = api.engine.defineEvent('preemption-victim-leaves', (id) => this.leave(id));
+    api.on('podBound', (id) => this.nominated.delete(id));
+    api.on('podRemoved', (id) => {
+      this.nominated.delete(id);
+      this.terminating.delete(id);
+    });
+  }
+
+  /** PostFilter for a pod that fit nowhere: true when it preempted (victims chosen, pod nominated). */
+  postFilter(id: number): boolean {
+    const api = this.api;
+    const pod = api.pods.infos[id]!;
+    if (!this.scheduler.preempt || pod.spec.preemptionPolicy === 'Never' || this.waitsForVictims(pod)) return false;
+    const whatIf = new WhatIfCluster(api.cluster, this.scheduler, () => {
+      throw new Error('a preemption dry run adds no nodes');
+    });
+    // The dry runs count the nominated pods of at least this priority on their nodes
+    // (SelectVictimsOnNode filters with RunFilterPluginsWithNominatedPods): room another
+    // preemptor is waiting for is not this one's to take.
+    this.placeNominated(whatIf, pod);
+    const gpus = new Map<PodInfo, readonly number[] | undefined>();
+    const handle: PreemptionHandle = {
+      podsOn: (node) => this.podsOn(node),
+      remove: (p, node) => {
+        if (!gpus.has(p)) gpus.set(p, api.cluster.gpusOf(p));
+        whatIf.removePod(p, node);
+      },
+      restore: (p, node) => whatIf.restorePod(p, node, gpus.get(p)),
+      budgets: this.budgets(),
+    };
+    let result;
+    try {
+      result = this.scheduler.preempt(pod, api.cluster, handle, this.random);
+    } finally {
+      whatIf.rollback();
+    }
+    if (!result) return false;
+    const now = api.engine.now;
+    let left = false;
+    for (const victim of result.victims) {
+      const vid = victim.id;
+      if (this.terminating.has(vid) || !api.pods.isOnNode(vid)) continue;
+      api.preempt(vid, id);
+      const grace = victim.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
+      this.terminating.add(vid);
+      if (grace <= 0) {
+        this.remove(vid);
+        left = true;
+      } else api.engine.scheduleAt(now + grace, this.evLeave, vid);
+    }
+    // Lower-priority pods nominated to the node lose their nomination (prepareCandidate).
+    for (const [other, node] of this.nominated) if (node === result.node && api.pods.infos[other]!.spec.priority < pod.spec.priority) this.nominated.delete(other);
+    this.nominated.set(id, result.node);
+    if (left) api.clusterChanged(ClusterEvent.AssignedPodDelete);
+    return true;
+  }
+
+  /**
+   * Before pod `id`'s cycle: the nominated pods of at least its priority placed on their nodes
+   * in a what-if, so it cannot take their room; returns the undo, or undefined when none.
+   */
+  reserveFor(id: number): (() => void) | undefined {
+    if (this.nominated.size === 0) return undefined;
+    const api = this.api;
+    const pod = api.pods.infos[id]!;
+    if (!this.hasNominatedFor(pod)) return undefined;
+    const whatIf = new WhatIfCluster(api.cluster, this.scheduler, () => {
+      throw new Error('a nominated-pods pass adds no nodes');
+    });
+    this.placeNominated(whatIf, pod);
+    return () => whatIf.rollback();
+  }
+
+  /** The nominated pods that `pod`'s cycle counts: other pending ones of at least its priority, on present nodes. */
+  private *nominatedFor(pod: PodInfo): Generator<[PodInfo, NodeInfo]> {
+    const api = this.api;
+    for (const [other, node] of this.nominated) {
+      if (other === pod.id || api.pods.phase[other] !== PodPhase.Pending) continue;
+      const q = api.pods.infos[other]!;
+      const n = api.cluster.nodes[node];
+      if (q.spec.priority < pod.spec.priority || n === undefined || n.removed) continue;
+      yield [q, n];
+    }
+  }
+
+  private hasNominatedFor(pod: PodInfo): boolean {
+    return !this.nominatedFor(pod).next().done;
+  }
+
+  /**
+   * Upstream adds them to the node's view whether or not they fit; here a nominated pod that does
+   * not fit yet (its victims still hold the room) is left out - nothing else can take room that
+   * is not free - which also keeps GPU devices from being promised twice.
+   */
+  private placeNominated(whatIf: WhatIfCluster, pod: PodInfo): void {
+    for (const [q, n] of this.nominatedFor(pod)) if (whatIf.fits(q, n)) whatIf.place(q, n);
+  }
+
+  /** The node the preemptor is nominated to, if any (status.nominatedNodeName). */
+  nominatedNode(id: number): number | undefined {
+    return this.nominated.get(id);
+  }
+
+  /** Its nominated node still has lower-priority pods terminating because of a preemption. */
+  private waitsForVictims(pod: PodInfo): boolean {
+    const node = this.nominated.get(pod.id);
+    if (node === undefined || this.terminating.size === 0) return false;
+    const n = this.api.cluster.nodes[node];
+    return n !== undefined && !n.removed && n.pods.some((p) => this.terminating.has(p.id) && p.spec.priority < pod.spec.priority);
+  }
+
+  private podsOn(node: NodeInfo): VictimInfo[] {
+    const boundAt = this.api.pods.boundAt;
+    return node.pods.map((p) => ({ pod: p, priority: p.spec.priority, startTime: boundAt[p.id]! }));
+  }
+
+  /** A service's minAvailable as its budget: ready replicas above it may be disrupted. */
+  private budgets(): DisruptionBudgets {
+    const api = this.api;
+    return {
+      budgetOf: (p) => {
+        const wr = api.workloads[api.pods.workload[p.id]!]!;
+        return wr.w.kind === 'service' && wr.w.minAvailable !== undefined ? String(wr.index) : undefined;
+      },
+      allowed: (budget) => {
+        const wr = api.workloads[Number(budget)]!;
+        return Math.max(0, wr.ready - (wr.w.kind === 'service' ? wr.w.minAvailable ?? 0 : 0));
+      },
+    };
+  }
+
+  private leave(id: number): void {
+    if (!this.terminating.has(id)) return;
+    this.remove(id);
+    this.api.clusterChanged(ClusterEvent.AssignedPodDelete);
+  }
+
+  private remove(id: number): void {
+    this.terminating.delete(id);
+    const phase = this.api.pods.phase[id];
+    if (phase === PodPhase.Bound || phase === PodPhase.Running) this.api.removePod(id, 'failed');
+  }
+}
