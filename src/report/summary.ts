@@ -19,6 +19,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
     ...autoscalingLines(r),
+    ...(m.daemonSets ? [`daemonsets   ${m.daemonSets.pods} daemon pods on nodes, ${m.daemonSets.pending} waiting; they request ${(m.daemonSets.requested.milliCPU / 1000).toFixed(1)} cpu (${pct(m.daemonSets.share.cpu)} of allocatable) and ${(m.daemonSets.requested.memory / 2 ** 30).toFixed(1)}Gi memory (${pct(m.daemonSets.share.memory)}) at end`] : []),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';

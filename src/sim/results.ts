@@ -125,6 +125,18 @@ export interface SimulationResult {
   readonly timeseries: readonly (readonly number[])[];
   /** Replicas, nodes, requests and cost, when the run has load models, autoscalers or prices. */
   readonly autoscaling?: AutoscalingResult | undefined;
+  /** The node agents' pods and the capacity they take, when the run has DaemonSets. */
+  readonly daemonSets?: DaemonSetMetrics | undefined;
+}
+
+/** DaemonSet pods at the horizon: the capacity every node gives its agents before any workload. */
+export interface DaemonSetMetrics {
+  /** Daemon pods on a node, and daemon pods still waiting for theirs (it has no room). */
+  readonly pods: number;
+  readonly pending: number;
+  /** What the daemon pods on nodes request, and its share of the live nodes' allocatable. */
+  readonly requested: { readonly milliCPU: number; readonly memory: number };
+  readonly share: { readonly cpu: number; readonly memory: number };
 }
 
 /** Quantiles at every whole percent (101 values) of sorted samples, or none without samples. */

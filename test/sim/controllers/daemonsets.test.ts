@@ -319,3 +319,23 @@ ${tolerate ? '    tolerations: [{ key: dedicated, operator: Exists }]\n' : ''}  
     ), { numRuns: 40, seed: 18 });
   });
 });
+
+describe('what a run reports of its DaemonSets', () => {
+  it('daemon pods and the share of allocatable they request, only when the scenario has DaemonSets', () => {
+    const yaml = (ds: string) => `
+horizon: 10m
+cluster:
+  pools:
+    - { name: n, count: 4, resources: { cpu: 4, memory: 16Gi } }
+workloads:${ds}
+  - type: service
+    name: web
+    replicas: 2
+    requests: { cpu: 1 }
+`;
+    const { result } = run(yaml(agent()));
+    // 4 agents of 0.5 cpu and 512Mi on 16 cpu and 64Gi.
+    expect(result.daemonSets).toEqual({ pods: 4, pending: 0, requested: { milliCPU: 2000, memory: 4 * 512 * 2 ** 20 }, share: { cpu: 2000 / 16000, memory: 2 / 64 } });
+    expect(run(yaml('')).result.daemonSets).toBeUndefined();
+  });
+});
