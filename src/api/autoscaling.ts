@@ -172,9 +172,12 @@ export interface ScalableNode {
   readonly readySince: number;
 }
 
-/** Who owns a pod: bare pods (no controller) cannot be moved by a drain. */
+/**
+ * Who owns a pod: bare pods (no controller) cannot be moved by a drain; DaemonSet pods are not
+ * moved either, they go with their node (drainability/rules/daemonset in cluster-autoscaler).
+ */
 export interface PodController {
-  readonly kind: 'Deployment' | 'Job' | 'None';
+  readonly kind: 'Deployment' | 'Job' | 'DaemonSet' | 'None';
   readonly name: string;
 }
 
@@ -185,9 +188,17 @@ export interface PodController {
 export interface ClusterSimulation {
   /** The what-if nodes: real ones (minus removed) and added ones. */
   readonly nodes: readonly NodeInfo[];
-  /** Adds a node built from a group's template. */
+  /**
+   * Adds a node built from a group's template, with the DaemonSet pods that would run on it
+   * (cluster-autoscaler builds template NodeInfos so: simulator/node_info_utils.go with
+   * daemonset.GetDaemonSetPodsForNode).
+   */
   addNode(group: string): NodeInfo;
-  /** Removes a node; returns its pods, now unbound (place them elsewhere or drop them). */
+  /**
+   * Removes a node; returns its pods, now unbound (place them elsewhere or drop them), but for
+   * its DaemonSet pods, which go with it (a drain leaves them: cluster-autoscaler's
+   * drainability/rules/daemonset, kubectl drain --ignore-daemonsets).
+   */
   removeNode(node: NodeInfo): readonly PodInfo[];
   /** Runs the scheduler's own PreFilter and Filter plugins for the pod on this node. */
   fits(pod: PodInfo, node: NodeInfo): boolean;

@@ -123,4 +123,21 @@ export interface PodListWorkload {
   readonly crashes?: CrashModel | undefined;
 }
 
-export type Workload = ServiceWorkload | JobWorkload | BatchWorkload | PodListWorkload;
+/**
+ * DaemonSet-like: one pod on every node that should run it (node selector, node affinity,
+ * tolerations), for the whole run, on nodes added later too. `spec` is the pod template as
+ * written; the daemon controller adds upstream's default daemon tolerations and pins each pod
+ * to its node (src/sim/daemon-pods.ts).
+ */
+export interface DaemonSetWorkload {
+  readonly kind: 'daemonset';
+  readonly name: string;
+  readonly spec: PodSpec;
+  /** Delay from bind to Running (image pull + start). */
+  readonly startup: Distribution;
+  /** hostNetwork pods also tolerate node.kubernetes.io/network-unavailable. */
+  readonly hostNetwork?: boolean | undefined;
+  readonly crashes?: CrashModel | undefined;
+}
+
+export type Workload = ServiceWorkload | JobWorkload | BatchWorkload | PodListWorkload | DaemonSetWorkload;

@@ -5,6 +5,7 @@ import {
 } from '../api/autoscaling.js';
 import type { RandomSource } from '../api/framework.js';
 import type { NodeInfo } from '../api/node.js';
+import type { PodInfo } from '../api/pod.js';
 import { type Candidate, DrainPlanner, NodeTable } from './cluster-autoscaler-drain-cache.js';
 import { type ClusterAutoscalerOptions, NAME, resolveClusterAutoscalerOptions, validateNodeGroups } from './cluster-autoscaler-options.js';
 import { DELETION_GRACE, type Drain, EvictionPlan, isGpuNode, nodeUtilization, scaleDownReason } from './cluster-autoscaler-scale-down.js';
@@ -19,8 +20,8 @@ import { chooseOption, type ScaleUpOption } from './expanders.js';
  * parameters to CA?" (../shared/docs/KUBERNETES.md section 5).
  *
  * Simplified relative to upstream: no node-group balancing, no max-nodes-total / core limits, no
- * scale-up of groups below min, no unready-node scale-down, no daemonset / mirror / local-storage
- * pod rules, and a PodDisruptionBudget is assumed to cover the pods of one controller (the
+ * scale-up of groups below min, no unready-node scale-down, no mirror / local-storage pod rules
+ * (DaemonSet pods: podsToMove; template nodes carry them, ClusterSimulation.addNode), and a PodDisruptionBudget is assumed to cover the pods of one controller (the
  * context only tells how many disruptions a pod's budget still allows).
  *
  * This file is the policy's state between scans and its reconcile; the rules it applies live
@@ -39,6 +40,17 @@ export function isClusterHealthy(nodes: readonly ScalableNode[], okTotalUnreadyC
 
 function healthyWith(unready: number, total: number, okTotalUnreadyCount: number, maxTotalUnreadyPercentage: number): boolean {
   return !(unready > okTotalUnreadyCount && unready > (maxTotalUnreadyPercentage / 100) * total);
+}
+
+/**
+ * The pods a drain must find room for: all but DaemonSet pods, which go with the node
+ * (simulator/drainability/rules/daemonset: skipped, neither blocking nor moved). They still count
+ * in the node's utilization: --ignore-daemonsets-utilization defaults to false.
+ */
+function podsToMove(ctx: ClusterAutoscalerContext, node: NodeInfo): PodInfo[] {
+  const pods = node.pods;
+  for (const p of pods) if (ctx.controllerOf(p).kind === 'DaemonSet') return pods.filter((q) => ctx.controllerOf(q).kind !== 'DaemonSet');
+  return pods.slice();
 }
 
 // ---- The policy ----------------------------------------------------------------------------
@@ -156,7 +168,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       const gi = groupIndex[i]!;
       if (gi < 0 || ours[gi] === 0) continue;
       const utilization = nodeUtilization(node);
-      if (utilization < thresholdOf(node)) candidates.push({ sn: list[i]!, pods: node.pods.slice(), utilization, since: unneededSince.get(node.name) ?? Infinity });
+      if (utilization < thresholdOf(node)) candidates.push({ sn: list[i]!, pods: podsToMove(ctx, node), utilization, since: unneededSince.get(node.name) ?? Infinity });
     }
     return { unready, candidates };
   }

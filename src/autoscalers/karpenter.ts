@@ -36,6 +36,17 @@ import { filterOutSchedulable } from './cluster-autoscaler-scale-up.js';
 export const NAME = 'karpenter';
 
 /**
+ * The pods consolidation must find room for: DaemonSet pods are not, a node's replacement runs
+ * its own (karpenter pkg/utils/pod/scheduling.go IsReschedulable; the ClusterSimulation's
+ * template nodes come with their daemon pods).
+ */
+function movablePods(ctx: ClusterAutoscalerContext, node: NodeInfo): readonly PodInfo[] {
+  const pods = node.pods;
+  for (const p of pods) if (ctx.controllerOf(p).kind === 'DaemonSet') return pods.filter((q) => ctx.controllerOf(q).kind !== 'DaemonSet');
+  return pods;
+}
+
+/**
  * Non-empty nodes whose deletion or replacement is simulated per scan, least disruptive first
  * (Karpenter bounds the same work with a timeout). Keeps a scan O(candidates x pods x nodes).
  */
@@ -400,7 +411,7 @@ export function karpenter(groups: readonly NodeGroupSpec[], options: Partial<Kar
     // 1. Empty nodes, all at once.
     const deletions: NodeDeletion[] = [];
     for (const sn of candidates) {
-      if (sn.node.podCount > 0) continue;
+      if (sn.node.podCount > 0 && movablePods(ctx, sn.node).length > 0) continue;
       const l = left.get(sn.group!) ?? 0;
       if (l <= 0) continue;
       left.set(sn.group!, l - 1);
@@ -410,7 +421,7 @@ export function karpenter(groups: readonly NodeGroupSpec[], options: Partial<Kar
 
     // 2. Delete the least disruptive node whose pods fit elsewhere.
     const nonEmpty = candidates
-      .filter((sn) => sn.node.podCount > 0 && (left.get(sn.group!) ?? 0) > 0 && new EvictionPlan(ctx).check(sn.node.pods) === undefined)
+      .filter((sn) => sn.node.podCount > 0 && (left.get(sn.group!) ?? 0) > 0 && new EvictionPlan(ctx).check(movablePods(ctx, sn.node)) === undefined)
       .map((sn) => ({ sn, utilization: nodeUtilization(sn.node) }))
       .sort((a, b) => a.sn.node.podCount - b.sn.node.podCount || a.utilization - b.utilization || (a.sn.node.name < b.sn.node.name ? -1 : a.sn.node.name > b.sn.node.name ? 1 : 0))
       .slice(0, MAX_CONSOLIDATION_CANDIDATES);
@@ -435,7 +446,7 @@ export function karpenter(groups: readonly NodeGroupSpec[], options: Partial<Kar
     for (const { sn } of nonEmpty) {
       const current = specs.get(sn.group!)!;
       const name = sn.node.name;
-      const pods = sn.node.pods;
+      const pods = movablePods(ctx, sn.node);
       for (const o of byPrice) {
         if (o.pricePerHour >= current.pricePerHour) break;
         if (!b.canAdd(o) || !fitsTogether(pods, o)) continue;

@@ -20,6 +20,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...incidentLines(r),
     ...preemptionLines(r),
     ...autoscalingLines(r),
+    ...(m.daemonSets ? [`daemonsets   ${m.daemonSets.pods} daemon pods on nodes, ${m.daemonSets.pending} waiting; they request ${(m.daemonSets.requested.milliCPU / 1000).toFixed(1)} cpu (${pct(m.daemonSets.share.cpu)} of allocatable) and ${(m.daemonSets.requested.memory / 2 ** 30).toFixed(1)}Gi memory (${pct(m.daemonSets.share.memory)}) at end`] : []),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';

@@ -39,6 +39,8 @@ export interface RunResult {
     readonly autoscaling?: AutoscalingSummary | undefined;
     /** Preemptions by the scheduler (DefaultPreemption), when there were any. */
     readonly preemption?: SimulationResult['preemption'];
+    /** Daemon pods and the capacity they take, when the scenario has DaemonSets. */
+    readonly daemonSets?: SimulationResult['daemonSets'];
   };
   readonly engine: { readonly events: number };
 }
@@ -194,6 +196,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability,
         ...(r.autoscaling ? { autoscaling: autoscalingSummary(r.autoscaling) } : {}),
         ...(r.preemption ? { preemption: r.preemption } : {}),
+        ...(r.daemonSets ? { daemonSets: r.daemonSets } : {}),
       },
       engine: { events: r.events },
     },

@@ -254,6 +254,19 @@ const batch = z.strictObject({
   ...podFields,
 });
 
+/**
+ * One pod on every node that should run it (its nodeSelector, affinity and tolerations decide),
+ * on nodes added later too; node agents such as node-exporter or a log shipper.
+ */
+const daemonset = z.strictObject({
+  type: z.literal('daemonset'),
+  name,
+  requests: fixedRequests.optional(),
+  /** hostNetwork pods also tolerate node.kubernetes.io/network-unavailable (as upstream adds). */
+  hostNetwork: z.boolean().optional(),
+  ...podFields,
+});
+
 const manifests = z.strictObject({ manifests: z.string().min(1) });
 
 /** Pods replayed from a trace file (path relative to the scenario). */
@@ -275,9 +288,9 @@ const trace = z.strictObject({
 const workload = z.unknown().transform((v, ctx) => {
   // Dispatch on `type` (or `manifests`) so the errors are those of the intended kind.
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  const schema = o && 'manifests' in o ? manifests : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : undefined;
+  const schema = o && 'manifests' in o ? manifests : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : o?.type === 'daemonset' ? daemonset : undefined;
   if (!schema) {
-    ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch, job or trace (or {manifests: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
+    ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch, job, daemonset or trace (or {manifests: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
     return z.NEVER;
   }
   const r = (schema as z.ZodType).safeParse(v);
@@ -289,7 +302,7 @@ const workload = z.unknown().transform((v, ctx) => {
     }
     return z.NEVER;
   }
-  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof manifests>;
+  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof daemonset> | z.output<typeof manifests>;
 });
 
 const pool = z.strictObject({

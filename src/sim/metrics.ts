@@ -5,6 +5,7 @@ import { incidentMetrics } from './failures.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from './lifecycle.js';
 import {
   percentiles, summarize, type AutoscalingResult, type PoolCost, type PreemptionMetrics, type ScalingAction, type ServiceScaling, type SimulationResult,
+  type DaemonSetMetrics,
 } from './results.js';
 import type { ServiceWorkload, Workload } from '../api/workload.js';
 
@@ -460,7 +461,30 @@ export class MetricsRecorder {
       timeseries: this.rows,
       ...(this.options.reportScaling ? { autoscaling: this.autoscalingResult() } : {}),
       ...(this.victimsByWorkload ? { preemption: this.preemptionResult(this.victimsByWorkload) } : {}),
+      ...(api.workloads.some((wr) => wr.w.kind === 'daemonset') ? { daemonSets: this.daemonSetResult() } : {}),
     };
+  }
+
+  /** Daemon pods and what they request at the horizon (only runs with DaemonSets report it). */
+  private daemonSetResult(): DaemonSetMetrics {
+    const api = this.api;
+    const p = api.pods;
+    let pods = 0;
+    let pending = 0;
+    let cpu = 0;
+    let memory = 0;
+    for (let id = 0; id < p.length; id++) {
+      if (api.workloads[p.workload[id]!]!.w.kind !== 'daemonset') continue;
+      const phase = p.phase[id];
+      if (phase === PodPhase.Pending) pending++;
+      else if (phase === PodPhase.Bound || phase === PodPhase.Running) {
+        pods++;
+        cpu += p.infos[id]!.spec.requests.milliCPU;
+        memory += p.infos[id]!.spec.requests.memory;
+      }
+    }
+    const c = api.cluster;
+    return { pods, pending, requested: { milliCPU: cpu, memory }, share: { cpu: c.totalAllocCPU > 0 ? cpu / c.totalAllocCPU : 0, memory: c.totalAllocMem > 0 ? memory / c.totalAllocMem : 0 } };
   }
 }
 

@@ -127,6 +127,8 @@ export interface SimulationResult {
   readonly autoscaling?: AutoscalingResult | undefined;
   /** What the scheduler's preemptions cost, when there were any. */
   readonly preemption?: PreemptionMetrics | undefined;
+  /** The node agents' pods and the capacity they take, when the run has DaemonSets. */
+  readonly daemonSets?: DaemonSetMetrics | undefined;
 }
 
 export interface PreemptionMetrics {
@@ -140,6 +142,16 @@ export interface PreemptionMetrics {
   readonly lostGpuHours: number;
   /** Waits of the preemptors that were then bound, from creation (seconds). */
   readonly preemptorWaitSeconds: DistributionSummary;
+}
+
+/** DaemonSet pods at the horizon: the capacity every node gives its agents before any workload. */
+export interface DaemonSetMetrics {
+  /** Daemon pods on a node, and daemon pods still waiting for theirs (it has no room). */
+  readonly pods: number;
+  readonly pending: number;
+  /** What the daemon pods on nodes request, and its share of the live nodes' allocatable. */
+  readonly requested: { readonly milliCPU: number; readonly memory: number };
+  readonly share: { readonly cpu: number; readonly memory: number };
 }
 
 /** Quantiles at every whole percent (101 values) of sorted samples, or none without samples. */

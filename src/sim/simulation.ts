@@ -5,6 +5,7 @@ import type { RandomStreams } from '../util/random.js';
 import type { NodeSpec } from '../api/node.js';
 import type { ClusterState } from './cluster.js';
 import { ClusterAutoscalerController, type SimNodeGroup } from './controllers/cluster-autoscaler.js';
+import { DaemonSetController } from './controllers/daemonsets.js';
 import { FailureInjector } from './controllers/failure-injector.js';
 import { HpaController } from './controllers/hpa.js';
 import { KubeletController } from './controllers/kubelet.js';
@@ -106,11 +107,13 @@ export class Simulation {
     new KubeletController(api, streams, horizon);
     const injector = new FailureInjector(api, failures, streams, horizon);
     const workloadController = new WorkloadController(api, streams, horizon);
+    const daemonSets = new DaemonSetController(api);
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
     this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'));
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
-    // The first events, in this order: arrivals, failures, HPA syncs, the autoscaler's scan, sampling.
-    this.starts = [() => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
+    // The first events, in this order: daemon pods (node agents run before the apps), arrivals,
+    // failures, HPA syncs, the autoscaler's scan, sampling.
+    this.starts = [() => daemonSets.start(), () => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
   }
 
   get cluster(): ClusterState {

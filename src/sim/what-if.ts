@@ -4,6 +4,13 @@ import { hasPodAffinityTerms, type NodeInfo, type NodeSpec } from '../api/node.j
 import type { PodInfo } from '../api/pod.js';
 import type { ClusterState, SimNode } from './cluster.js';
 
+/** What a what-if needs to know of the DaemonSets (the cluster autoscaler controller provides it). */
+export interface WhatIfDaemons {
+  /** The daemon pods a node built from this spec would run (ids < 0: they exist in what-ifs only). */
+  podsFor(node: NodeSpec): readonly PodInfo[];
+  isDaemonPod(pod: PodInfo): boolean;
+}
+
 /** The present nodes of a cluster, cached per node list (ClusterState replaces the list when nodes come or go). */
 const present = new WeakMap<readonly NodeInfo[], NodeInfo[]>();
 function presentNodes(cluster: ClusterState): NodeInfo[] {
@@ -53,6 +60,8 @@ export class WhatIfCluster implements ClusterSimulation {
     private readonly cluster: ClusterState,
     private readonly scheduler: Scheduler,
     private readonly template: (group: string, name: string) => NodeSpec,
+    /** The DaemonSets' pods: those a template node runs, and which pods are daemon pods (absent: no DaemonSets). */
+    private readonly daemons?: WhatIfDaemons | undefined,
   ) {
     if (!scheduler.findFeasible) throw new Error(`scheduler ${scheduler.name} does not expose its filters (findFeasible), which cluster autoscaling needs`);
   }
@@ -72,12 +81,22 @@ export class WhatIfCluster implements ClusterSimulation {
   }
 
   addNode(group: string): NodeInfo {
-    const node = this.cluster.addNode(this.template(group, `what-if-${group}-${this.seq++}`));
+    const spec = this.template(group, `what-if-${group}-${this.seq++}`);
+    const node = this.cluster.addNode(spec);
     this.added.push(node);
     // Not restored: the slot ends as a removed node, not as it was (NaN marks it).
     this.generations.set(node.index, NaN);
     this.cachedNodes = undefined;
     this.undo.push(() => this.cluster.removeNode(node.index));
+    // Its daemon pods take their share first, fitting or not (upstream adds them to the template
+    // NodeInfo without a scheduling check).
+    if (this.daemons) {
+      for (const pod of this.daemons.podsFor(spec)) {
+        this.saveAffinityLists(pod);
+        this.cluster.bind(pod, node.index);
+        this.undo.push(() => this.cluster.unbind(pod, node.index));
+      }
+    }
     return node;
   }
 
@@ -93,7 +112,8 @@ export class WhatIfCluster implements ClusterSimulation {
       this.removedNodes.delete(n.index);
       this.cachedNodes = undefined;
     });
-    return pods;
+    const daemons = this.daemons;
+    return daemons ? pods.filter((p) => !daemons.isDaemonPod(p)) : pods;
   }
 
   fits(pod: PodInfo, node: NodeInfo): boolean {

@@ -35,7 +35,7 @@ import {
   type Path,
 } from './kube.js';
 
-export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'PriorityClass', 'List'] as const;
+export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'List'] as const;
 
 /** Run time of a Pod or of each pod of a Job, as a duration ("10m"). Without it a Pod runs until the horizon. */
 export const ANNOTATION_DURATION = 'orchsim.io/duration';
@@ -58,8 +58,8 @@ export interface Manifests {
 }
 
 type Obj = Readonly<Record<string, unknown>>;
-type ControllerKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'Job';
-const CONTROLLER_KINDS: ReadonlySet<string> = new Set<ControllerKind>(['Deployment', 'ReplicaSet', 'StatefulSet', 'Job']);
+type ControllerKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'Job' | 'DaemonSet';
+const CONTROLLER_KINDS: ReadonlySet<string> = new Set<ControllerKind>(['Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet']);
 
 /** One object of the file (Lists flattened), with where it is. */
 interface Entry {
@@ -351,6 +351,20 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
   const annotations = { ...templateAnnotations, ...meta.annotations };
   const annotationPath = (key: string) => (meta.annotations[key] !== undefined ? metaPath : [...templatePath, 'metadata']);
   const startAt = durationAnnotation(annotations, ANNOTATION_START_AT, annotationPath(ANNOTATION_START_AT), out, false) ?? 0;
+
+  if (kind === 'DaemonSet') {
+    // apps/v1 DaemonSet: no replicas (one pod per node that should run it), selector required.
+    if (annotations[ANNOTATION_DURATION] !== undefined) {
+      out.add([...annotationPath(ANNOTATION_DURATION), 'annotations', ANNOTATION_DURATION], `${ANNOTATION_DURATION} applies to Pods and Jobs only; a DaemonSet keeps its pods running`);
+    }
+    const templateSpecObj = template?.['spec'];
+    const hostNetwork = typeof templateSpecObj === 'object' && templateSpecObj !== null && !Array.isArray(templateSpecObj)
+      ? readBool((templateSpecObj as Obj)['hostNetwork'], [...templatePath, 'spec', 'hostNetwork'], out)
+      : undefined;
+    if (!podSpec || !selector || meta.name === undefined) return undefined;
+    // No ownerSelector: upstream derives no system-default spreading for DaemonSet pods.
+    return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'daemonset', name, spec: podSpec, startup, hostNetwork }) };
+  }
 
   if (kind !== 'Job') {
     if (annotations[ANNOTATION_DURATION] !== undefined) {

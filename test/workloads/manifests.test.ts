@@ -246,7 +246,7 @@ spec:
 `;
     const e = inputError(() => readManifests(text, 'mixed.yaml'));
     expect(e.message.split('\n')).toEqual([
-      'mixed.yaml:6:7: unsupported kind "Service" (supported: Node, Pod, Deployment, ReplicaSet, StatefulSet, Job, PriorityClass, List) (at kind)',
+      'mixed.yaml:6:7: unsupported kind "Service" (supported: Node, Pod, Deployment, ReplicaSet, StatefulSet, Job, DaemonSet, PriorityClass, List) (at kind)',
       // A missing field points at the object that lacks it.
       'mixed.yaml:11:1: expected spec.selector (required for a Deployment in apps/v1), e.g. matchLabels: {app: web} (at spec.selector)',
     ]);
@@ -291,5 +291,55 @@ status: {capacity: {cpu: "1"}}
       'bad.yaml:4:38: expected a duration such as "90s", "10m" or "1h30m", got "soon" (at metadata.annotations.orchsim.io/start-at)',
       'bad.yaml:16:18: duplicate Node "n" (first defined at line 12) (at metadata.name)',
     ]);
+  });
+});
+
+describe('DaemonSet manifests', () => {
+  const DS = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: node-exporter}}
+  template:
+    metadata: {labels: {app: node-exporter}}
+    spec:
+      hostNetwork: true
+      nodeSelector: {kubernetes.io/os: linux}
+      tolerations: [{operator: Exists, effect: NoSchedule}]
+      containers:
+        - name: exporter
+          resources: {requests: {cpu: 100m, memory: 128Mi}}
+`;
+
+  it('becomes a daemonset workload: the template as written (defaults are the controller\'s), hostNetwork read, no replicas', () => {
+    const { workloads } = readManifests(DS, 'ds.yaml');
+    expect(workloads).toHaveLength(1);
+    const w = workloads[0]!;
+    expect(w.kind).toBe('daemonset');
+    if (w.kind !== 'daemonset') return;
+    expect(w.name).toBe('monitoring/node-exporter');
+    expect(w.hostNetwork).toBe(true);
+    expect(w.spec.requests).toEqual(resources({ milliCPU: 100, memory: 128 * Mi }));
+    expect(w.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(w.spec.tolerations).toEqual([{ operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(w.spec.ownerSelector).toBeUndefined();
+  });
+
+  it('needs a selector, like apps/v1', () => {
+    expect(() => readManifests(DS.replace('  selector: {matchLabels: {app: node-exporter}}\n', ''), 'ds.yaml')).toThrow(/expected spec\.selector \(required for a DaemonSet/);
+  });
+
+  it('pods it owns in the same file are not read twice', () => {
+    const pod = `---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: node-exporter-abcde
+  namespace: monitoring
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: node-exporter, controller: true}]
+spec:
+  containers: [{name: exporter}]
+`;
+    expect(readManifests(DS + pod, 'ds.yaml').workloads.map((w) => w.kind)).toEqual(['daemonset']);
   });
 });

@@ -79,6 +79,10 @@ export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): Declare
         if (batch) add(batch);
         break;
       }
+      case 'daemonset':
+        // A DaemonSet's pods get no system-default topology spread constraints (only Services, ReplicaSets and StatefulSets do).
+        add({ kind: 'daemonset', name: w.name, spec: templateSpec(w, false), startup: startup(w.startup), hostNetwork: w.hostNetwork, crashes: crashModel(w.crashes) });
+        break;
     }
   });
   return out;

@@ -1,7 +1,7 @@
 import type { ClusterAutoscaler, ClusterAutoscalerContext, NodeGroupSpec, NodeGroupStatus, PodController, ScalableNode } from '../../api/autoscaling.js';
 import { ClusterEvent, type Scheduler } from '../../api/framework.js';
 import { WellKnownLabel } from '../../api/node.js';
-import type { PodInfo } from '../../api/pod.js';
+import type { PodInfo, PodSpec } from '../../api/pod.js';
 import type { Distribution } from '../../api/distribution.js';
 import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
@@ -9,7 +9,8 @@ import { grown } from '../../util/typed-arrays.js';
 import type { NodeSpec } from '../../api/node.js';
 import type { SimNode } from '../cluster.js';
 import type { Lifecycle } from '../lifecycle.js';
-import { WhatIfCluster } from '../what-if.js';
+import { daemonPodForNode, daemonPodTolerations, nodeShouldRunDaemonPod } from '../daemon-pods.js';
+import { WhatIfCluster, type WhatIfDaemons } from '../what-if.js';
 
 /** An autoscaled node group as the engine runs it. */
 export interface SimNodeGroup {
@@ -60,6 +61,10 @@ export class ClusterAutoscalerController {
   private nodeGroup: Int32Array;
   private readySince: Float64Array;
   private scalableNodes: ScalableNode[] | undefined;
+  /** Per workload, the PodController its pods report (one object each: asked per pod per scan). */
+  private readonly controllers: (PodController | undefined)[];
+  /** The DaemonSets as the what-ifs see them; undefined when the run has none. */
+  private readonly daemons: WhatIfDaemons | undefined;
 
   constructor(
     private readonly api: Lifecycle,
@@ -83,6 +88,11 @@ export class ClusterAutoscalerController {
       this.groupByName.set(g.spec.name, this.groups.length);
       this.groups.push({ g, stream: streams.get(`autoscaler/provisioning/${g.spec.name}`), nodes: new Set(), provisioning: 0, lastScaleUpFailure: NaN, seq: 0 });
     }
+    this.controllers = api.workloads.map((wr) => {
+      const w = wr.w;
+      return w.kind === 'service' ? { kind: 'Deployment', name: w.name } : w.kind === 'job' ? { kind: 'Job', name: w.name } : w.kind === 'daemonset' ? { kind: 'DaemonSet', name: w.name } : undefined;
+    });
+    this.daemons = this.whatIfDaemons();
     nodes.forEach((spec, index) => {
       if (spec.group === undefined) return;
       const gi = this.groupByName.get(spec.group);
@@ -128,7 +138,8 @@ export class ClusterAutoscalerController {
     const ca = this.ca!;
     const now = api.engine.now;
     const unschedulable: PodInfo[] = [];
-    for (const id of api.pendingIds) if (api.pods.unschedulable[id] === 1) unschedulable.push(api.pods.infos[id]!);
+    // DaemonSet pods are left out: a new node gets its own (core/podlistprocessor/filter_out_daemon_sets.go).
+    for (const id of api.pendingIds) if (api.pods.unschedulable[id] === 1 && !this.isDaemonPodId(id)) unschedulable.push(api.pods.infos[id]!);
     const ctx: ClusterAutoscalerContext = {
       now,
       groups: this.groups.map((gs) => this.groupStatus(gs)),
@@ -141,7 +152,7 @@ export class ClusterAutoscalerController {
         return Math.max(0, wr.ready - wr.w.minAvailable);
       },
       simulate: (fn) => {
-        const whatIf = new WhatIfCluster(api.cluster, this.scheduler, (group, name) => this.groupNodeSpec(this.groupIndexOf(group), name));
+        const whatIf = new WhatIfCluster(api.cluster, this.scheduler, (group, name) => this.groupNodeSpec(this.groupIndexOf(group), name), this.daemons);
         try {
           return fn(whatIf);
         } finally {
@@ -162,8 +173,46 @@ export class ClusterAutoscalerController {
   }
 
   private controllerOf(pod: PodInfo): PodController {
-    const w = this.api.workloads[this.api.pods.workload[pod.id]!]!.w;
-    return w.kind === 'service' ? { kind: 'Deployment', name: w.name } : w.kind === 'job' ? { kind: 'Job', name: w.name } : { kind: 'None', name: pod.name };
+    // A what-if's template daemon pods have ids < 0 (WhatIfDaemons).
+    if (pod.id < 0) return this.daemonOfTemplatePod.get(pod) ?? { kind: 'None', name: pod.name };
+    return this.controllers[this.api.pods.workload[pod.id]!] ?? { kind: 'None', name: pod.name };
+  }
+
+  private isDaemonPodId(id: number): boolean {
+    return this.daemons !== undefined && this.api.workloads[this.api.pods.workload[id]!]!.w.kind === 'daemonset';
+  }
+
+  /** The template daemon pods made so far, and their DaemonSet (what-ifs only). */
+  private readonly daemonOfTemplatePod = new WeakMap<PodInfo, PodController>();
+  private templatePodSeq = 0;
+
+  /**
+   * The DaemonSets for the what-ifs: a template node runs the pod of each DaemonSet that should
+   * run on it (daemonset.GetDaemonSetPodsForNode in cluster-autoscaler/utils/daemonset, with the
+   * daemon controller's own predicate), and a removed node's daemon pods are not moved.
+   */
+  private whatIfDaemons(): WhatIfDaemons | undefined {
+    const api = this.api;
+    const sets: { template: PodSpec; owner: PodController }[] = [];
+    for (const wr of api.workloads) {
+      const w = wr.w;
+      if (w.kind !== 'daemonset') continue;
+      sets.push({ template: { ...w.spec, tolerations: daemonPodTolerations(w.spec.tolerations, w.hostNetwork) }, owner: this.controllers[wr.index]! });
+    }
+    if (sets.length === 0) return undefined;
+    return {
+      podsFor: (node) => {
+        const out: PodInfo[] = [];
+        for (const s of sets) {
+          if (!nodeShouldRunDaemonPod(s.template, node).shouldRun) continue;
+          const pod: PodInfo = { id: -1 - this.templatePodSeq++, name: `${s.owner.name}-${node.name}`, spec: daemonPodForNode(s.template, node.name) };
+          this.daemonOfTemplatePod.set(pod, s.owner);
+          out.push(pod);
+        }
+        return out;
+      },
+      isDaemonPod: (pod) => this.controllerOf(pod).kind === 'DaemonSet',
+    };
   }
 
   /** The autoscaler's view of the nodes: one object per node, rebuilt only when nodes come or go. */

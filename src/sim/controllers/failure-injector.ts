@@ -96,13 +96,20 @@ export class FailureInjector {
     if (now + repair <= this.horizon) api.engine.scheduleAt(now + repair, this.evRepair, si);
   }
 
-  /** kubectl drain: cordon the nodes, evict their pods now; controllers recreate them elsewhere. */
+  /**
+   * kubectl drain: cordon the nodes, evict their pods now; controllers recreate them elsewhere.
+   * DaemonSet pods stay (kubectl drain --ignore-daemonsets, staging/src/k8s.io/kubectl/pkg/drain/filters.go
+   * daemonSetFilter: the daemon controller would put them right back, as they tolerate the cordon).
+   */
   private drain(nodes: readonly number[], incident: Incident): void {
     const api = this.api;
     incident.detected = api.engine.now;
     for (const node of nodes) {
       api.cordon(node, true);
-      for (const info of [...api.cluster.nodes[node]!.pods]) this.killForIncident(info.id, incident);
+      for (const info of [...api.cluster.nodes[node]!.pods]) {
+        if (api.workloads[api.pods.workload[info.id]!]!.w.kind === 'daemonset') continue;
+        this.killForIncident(info.id, incident);
+      }
     }
     api.clusterChanged(ClusterEvent.AssignedPodDelete);
   }
