@@ -5,6 +5,8 @@ import type { RandomStreams } from '../util/random.js';
 import type { NodeSpec } from '../api/node.js';
 import type { ClusterState } from './cluster.js';
 import { ClusterAutoscalerController, type SimNodeGroup } from './controllers/cluster-autoscaler.js';
+import { DisruptionController } from './controllers/disruption.js';
+import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { FailureInjector } from './controllers/failure-injector.js';
 import { HpaController } from './controllers/hpa.js';
 import { KubeletController } from './controllers/kubelet.js';
@@ -47,6 +49,8 @@ export interface SimulationConfig {
   readonly clusterAutoscaler?: ClusterAutoscaler | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
+  /** PodDisruptionBudgets: voluntary evictions (drains, scale-down) go through the eviction API. */
+  readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
   /** More controllers, constructed after the built-in ones (so they hear every change last) and started after them. */
   readonly controllers?: readonly ControllerFactory[] | undefined;
 }
@@ -103,6 +107,7 @@ export class Simulation {
     });
     const hpa = new HpaController(api, horizon);
     new NodeLifecycleController(api, failures);
+    new DisruptionController(api, cfg.disruptionBudgets ?? []);
     new KubeletController(api, streams, horizon);
     const injector = new FailureInjector(api, failures, streams, horizon);
     const workloadController = new WorkloadController(api, streams, horizon);
