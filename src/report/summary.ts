@@ -19,9 +19,25 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
     ...autoscalingLines(r),
+    ...disruptionLines(r),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** PodDisruptionBudgets: evictions per budget and how drains ended (only when the scenario has budgets). */
+function disruptionLines(r: RunResult): string[] {
+  const d = r.metrics.disruption;
+  if (!d) return [];
+  const e = d.evictions;
+  const lines = [`disruption   ${e.attempted} evictions through budgets: ${e.allowed} allowed, ${e.blocked} refused (429)${e.failed ? `, ${e.failed} failed` : ''}`];
+  for (const b of d.budgets) lines.push(`             ${b.name.padEnd(14)} ${b.evictions.allowed} allowed, ${b.evictions.blocked} refused; at end ${b.currentHealthy} healthy of ${b.desiredHealthy} desired, ${b.disruptionsAllowed} allowed`);
+  const x = d.drains;
+  if (x.started > 0) {
+    const parts = [`${x.completed} completed`, x.waiting ? `${x.waiting} still waiting at the horizon (never finished)` : '', x.blocked ? `${x.blocked} blocked until their window closed` : '', x.timedOut ? `${x.timedOut} timed out` : '', x.failed ? `${x.failed} failed` : ''].filter(Boolean);
+    lines.push(`drains       ${x.started} started: ${parts.join(', ')}; waited mean ${secs(x.waitSeconds.mean)}, max ${secs(x.waitSeconds.max)}`);
+  }
+  return lines;
 }
 
 /** Stable JSON: keys in insertion order, 2-space indent, trailing newline. */

@@ -37,6 +37,8 @@ export interface RunResult {
     readonly availability: SimulationResult['availability'];
     /** Replicas, requests, nodes and cost, when the scenario has load models, autoscalers or prices. */
     readonly autoscaling?: AutoscalingSummary | undefined;
+    /** PodDisruptionBudgets, evictions and drains, when the scenario has budgets. */
+    readonly disruption?: SimulationResult['disruption'];
   };
   readonly engine: { readonly events: number };
 }
@@ -168,6 +170,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     onBind: options.onBind,
     onProgress: options.onProgress,
     failures: s.failures,
+    disruptionBudgets: s.disruptionBudgets,
     onSample: options.onSample,
     controllers: options.controllers,
   });
@@ -191,6 +194,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
       metrics: {
         utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability,
         ...(r.autoscaling ? { autoscaling: autoscalingSummary(r.autoscaling) } : {}),
+        ...(r.disruption ? { disruption: r.disruption } : {}),
       },
       engine: { events: r.events },
     },

@@ -88,3 +88,92 @@ export function decideEviction(pods: PodTable, id: number, budgets: readonly Dis
   if (budget.disruptionsAllowed <= 0) return { outcome: 'blocked', budget, decrement: false, reason: `Cannot evict pod as it would violate the pod's disruption budget ${budget.spec.name}` };
   return { outcome: 'evicted', budget, decrement: true, reason: `budget ${budget.spec.name} allowed ${budget.disruptionsAllowed}` };
 }
+
+/** kubectl pkg/drain/drain.go EvictErrorRetryDelay: a 429 is retried after 5 s. */
+export const EVICT_ERROR_RETRY_DELAY = 5;
+
+/**
+ * One drain of nodes through the eviction API: a planned drain (kubectl drain) or a cluster
+ * autoscaler's scale-down of a node.
+ * - completed: every pod evicted (`finished` is when);
+ * - timed-out: still refused when --timeout passed (kubectl: "global timeout reached");
+ * - blocked: still refused when the maintenance window closed or the autoscaler gave up;
+ * - failed: an eviction answered an error other than 429 (several budgets);
+ * - waiting: still retrying at the horizon (a drain that may never finish).
+ */
+export interface DrainRecord {
+  readonly source: string;
+  readonly nodes: readonly string[];
+  readonly started: number;
+  finished: number;
+  outcome: 'waiting' | 'completed' | 'timed-out' | 'blocked' | 'failed';
+  /** Eviction requests refused with 429, retries included. */
+  blockedEvictions: number;
+}
+
+/** The disruption part of a run's result: budgets at the horizon, evictions, drains. */
+export interface DisruptionResult {
+  readonly budgets: readonly {
+    readonly name: string;
+    readonly namespace: string;
+    /** Status at the horizon. */
+    readonly expected: number;
+    readonly desiredHealthy: number;
+    readonly currentHealthy: number;
+    readonly disruptionsAllowed: number;
+    readonly evictions: EvictionCounts;
+  }[];
+  /** Eviction requests against the budgets, all budgets together. */
+  readonly evictions: EvictionCounts;
+  readonly drains: {
+    readonly started: number;
+    readonly completed: number;
+    readonly timedOut: number;
+    readonly blocked: number;
+    readonly failed: number;
+    /** Still retrying at the horizon (a drain that may never finish). */
+    readonly waiting: number;
+    /** Seconds each drain waited: from its start to its end, or to the horizon. */
+    readonly waitSeconds: { readonly mean: number; readonly max: number };
+    readonly list: readonly { readonly source: string; readonly nodes: readonly string[]; readonly started: number; readonly finished: number | null; readonly outcome: DrainRecord['outcome']; readonly waitedSeconds: number; readonly blockedEvictions: number }[];
+  };
+}
+
+/** The disruption result, when the run has budgets (without them every eviction succeeds at once and nothing is reported). */
+export function disruptionResult(budgets: readonly DisruptionBudgetRecord[], drains: readonly DrainRecord[], horizon: number): DisruptionResult | undefined {
+  if (budgets.length === 0) return undefined;
+  const total: EvictionCounts = { attempted: 0, allowed: 0, blocked: 0, failed: 0 };
+  for (const b of budgets) {
+    total.attempted += b.evictions.attempted;
+    total.allowed += b.evictions.allowed;
+    total.blocked += b.evictions.blocked;
+    total.failed += b.evictions.failed;
+  }
+  const list = drains.map((d) => ({
+    source: d.source,
+    nodes: d.nodes,
+    started: d.started,
+    finished: Number.isNaN(d.finished) ? null : d.finished,
+    outcome: d.outcome,
+    waitedSeconds: (Number.isNaN(d.finished) ? horizon : d.finished) - d.started,
+    blockedEvictions: d.blockedEvictions,
+  }));
+  const count = (o: DrainRecord['outcome']) => list.filter((d) => d.outcome === o).length;
+  const waits = list.map((d) => d.waitedSeconds);
+  return {
+    budgets: budgets.map((b) => ({
+      name: b.spec.name, namespace: b.spec.namespace, expected: b.expected, desiredHealthy: b.desiredHealthy, currentHealthy: b.currentHealthy, disruptionsAllowed: b.disruptionsAllowed, evictions: { ...b.evictions },
+    })),
+    evictions: total,
+    drains: {
+      started: list.length,
+      completed: count('completed'),
+      timedOut: count('timed-out'),
+      blocked: count('blocked'),
+      failed: count('failed'),
+      waiting: count('waiting'),
+      waitSeconds: { mean: waits.length ? waits.reduce((a, b) => a + b, 0) / waits.length : 0, max: waits.length ? Math.max(...waits) : 0 },
+      list,
+    },
+  };
+}

@@ -10,7 +10,7 @@ import type { ServiceTraffic } from './service-traffic.js';
 import type { Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
 import type { DisruptionBudgetSpec, EvictionOutcome } from '../api/disruption.js';
-import { decideEviction, type DisruptionBudgetRecord } from './eviction.js';
+import { decideEviction, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
 
 /**
  * A workload object and its status, as the API server keeps a Deployment or a Job: what the
@@ -88,6 +88,8 @@ export class Lifecycle {
   readonly incidents: Incident[] = [];
   /** PodDisruptionBudgets (spec and status; the disruption controller keeps the status). */
   readonly disruptionBudgets: DisruptionBudgetRecord[] = [];
+  /** Drains through the eviction API (planned drains, scale-down), in start order. */
+  readonly drains: DrainRecord[] = [];
   /** Per node: failures holding the machine down (domains overlap), and the Ready condition as the control plane sees it. */
   private down: Int32Array;
   /** When each node's machine last went down (meaningful while it is down). */

@@ -16,6 +16,7 @@ import { WorkloadController } from './controllers/workloads.js';
 import { Engine } from './engine.js';
 import { NO_FAILURES, type FailureConfig } from './failures.js';
 import { Lifecycle, type WorkloadRecord } from './lifecycle.js';
+import { disruptionResult } from './eviction.js';
 
 export type { Lifecycle } from './lifecycle.js';
 import { MetricsRecorder, scaledService } from './metrics.js';
@@ -150,6 +151,8 @@ export class Simulation {
     const progress = this.cfg.onProgress;
     if (progress) this.engine.onProgress = (now) => progress(now / this.cfg.horizon);
     this.engine.run(this.cfg.horizon);
-    return this.metrics.finish();
+    const r = this.metrics.finish();
+    const disruption = disruptionResult(this.api.disruptionBudgets, this.api.drains, this.cfg.horizon);
+    return disruption ? { ...r, disruption } : r;
   }
 }
