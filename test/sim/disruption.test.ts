@@ -99,3 +99,30 @@ describe('disruptionBudgets: validation', () => {
     expect(d.drains.list[0]!.outcome).toBe('completed');
   });
 });
+
+describe('cluster autoscaler scale-down and Karpenter consolidation respect budgets', () => {
+  const autoscaled = (policy: string, budget: string) => `
+horizon: 2h
+sampleInterval: 0
+cluster:
+  pools:
+    - { name: c, count: 2, resources: { cpu: 8, memory: 32Gi }, pricePerHour: 0.4, autoscaling: { min: 0, max: 4, provisioningDelay: 60s } }
+clusterAutoscaler: { policy: ${policy} }
+workloads:
+  - { type: service, name: web, replicas: 2, requests: { cpu: 1, memory: 1Gi }, startup: 5s }
+${budget}`;
+  const removed = (r: RunResult) => r.metrics.autoscaling!.actions;
+
+  for (const policy of ['cluster-autoscaler', 'karpenter']) {
+    it(`${policy}: a budget that allows no disruption keeps the node its pod is on; one that allows it lets it go`, () => {
+      const free = run(autoscaled(policy, 'disruptionBudgets: [{ name: web, selector: { workload: web }, maxUnavailable: 1 }]'));
+      expect(removed(free)[policy]?.['node-removed']).toBe(1);
+      expect(free.metrics.disruption!.evictions).toMatchObject({ allowed: 1, blocked: 0 });
+      expect(free.metrics.disruption!.drains).toMatchObject({ started: 1, completed: 1 });
+      const held = run(autoscaled(policy, 'disruptionBudgets: [{ name: web, selector: { workload: web }, minAvailable: 2 }]'));
+      expect(removed(held)[policy]?.['node-removed']).toBeUndefined();
+      expect(held.metrics.disruption!.evictions.attempted).toBe(0);
+      expect(held.cluster.nodes).toBe(2);
+    });
+  }
+});
