@@ -119,6 +119,16 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(web.replicas.max).toBeGreaterThan(30);
     expect(r.metrics.incidents.count).toBeGreaterThanOrEqual(1);
   },
+  'drain-pdb.yaml': (r) => {
+    const d = r.metrics.disruption!;
+    // tight-0: one eviction allowed, then refused (429) every 5 s until the window closes.
+    expect(d.drains.list.map((x) => [x.source, x.outcome])).toEqual([['drain-tight', 'blocked'], ['drain-roomy', 'completed']]);
+    expect(d.drains.list[0]!.waitedSeconds).toBe(3600);
+    expect(d.budgets.find((b) => b.name === 'api')!.evictions).toMatchObject({ allowed: 1, blocked: 720 });
+    // roomy-0: each eviction waits for the previous replacement to start.
+    expect(d.drains.list[1]!.waitedSeconds).toBeGreaterThan(0);
+    expect(d.drains.list[1]!.waitedSeconds).toBeLessThan(600);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

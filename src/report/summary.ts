@@ -21,6 +21,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...preemptionLines(r),
     ...autoscalingLines(r),
     ...(m.daemonSets ? [`daemonsets   ${m.daemonSets.pods} daemon pods on nodes, ${m.daemonSets.pending} waiting; they request ${(m.daemonSets.requested.milliCPU / 1000).toFixed(1)} cpu (${pct(m.daemonSets.share.cpu)} of allocatable) and ${(m.daemonSets.requested.memory / 2 ** 30).toFixed(1)}Gi memory (${pct(m.daemonSets.share.memory)}) at end`] : []),
+    ...disruptionLines(r),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
@@ -33,6 +34,21 @@ function preemptionLines(r: RunResult): string[] {
   const lost = p.lostCpuHours > 0 || p.lostGpuHours > 0 ? `; work lost ${p.lostCpuHours.toFixed(1)} cpu-hours${p.lostGpuHours > 0 ? `, ${p.lostGpuHours.toFixed(1)} GPU-hours` : ''}` : '';
   const victims = Object.entries(p.victimsByWorkload).map(([w, n]) => `${w} ${n}`).join(', ');
   return [`preemption   ${p.preemptors} pods preempted ${p.victims} (${victims})${lost}; preemptors waited mean ${secs(p.preemptorWaitSeconds.mean)}, max ${secs(p.preemptorWaitSeconds.max)}`];
+}
+
+/** PodDisruptionBudgets: evictions per budget and how drains ended (only when the scenario has budgets). */
+function disruptionLines(r: RunResult): string[] {
+  const d = r.metrics.disruption;
+  if (!d) return [];
+  const e = d.evictions;
+  const lines = [`disruption   ${e.attempted} evictions through budgets: ${e.allowed} allowed, ${e.blocked} refused (429)${e.failed ? `, ${e.failed} failed` : ''}`];
+  for (const b of d.budgets) lines.push(`             ${b.name.padEnd(14)} ${b.evictions.allowed} allowed, ${b.evictions.blocked} refused; at end ${b.currentHealthy} healthy of ${b.desiredHealthy} desired, ${b.disruptionsAllowed} allowed`);
+  const x = d.drains;
+  if (x.started > 0) {
+    const parts = [`${x.completed} completed`, x.waiting ? `${x.waiting} still waiting at the horizon (never finished)` : '', x.blocked ? `${x.blocked} blocked until their window closed` : '', x.timedOut ? `${x.timedOut} timed out` : '', x.failed ? `${x.failed} failed` : ''].filter(Boolean);
+    lines.push(`drains       ${x.started} started: ${parts.join(', ')}; waited mean ${secs(x.waitSeconds.mean)}, max ${secs(x.waitSeconds.max)}`);
+  }
+  return lines;
 }
 
 /** Stable JSON: keys in insertion order, 2-space indent, trailing newline. */

@@ -13,6 +13,8 @@ import { checkClusterAutoscalerGroups, resolveClusterAutoscaler } from './resolv
 import { addManifestFiles, addOpenbNodes, checkSomeNode, resolvePools } from './resolve/cluster.js';
 import { checkUniqueNames, resolveContext, throwIfAny } from './resolve/context.js';
 import { resolveFailures } from './resolve/failures.js';
+import { resolveDisruptionBudgets } from './resolve/disruption.js';
+import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { resolveProfile } from './resolve/profile.js';
 import { addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
@@ -38,6 +40,8 @@ export interface ResolvedScenario {
   readonly serviceModels?: ReadonlyMap<string, ServiceModel> | undefined;
   /** The cluster autoscaler policy and its options, instantiated per run. */
   readonly clusterAutoscaler?: { readonly policy: string; readonly options: Record<string, unknown> } | undefined;
+  /** PodDisruptionBudgets (scenario `disruptionBudgets`). */
+  readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
 }
 
 /** Where a profile sits in the scenario file, for error positions. */
@@ -83,6 +87,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   checkUniqueNames(ctx, 'node', cluster.nodes.map((n) => n.name), cluster.sources);
   checkUniqueNames(ctx, 'workload', workloads.workloads.map((w) => w.name), workloads.sources);
   const profile = resolveProfile(doc, profiles, overrides.profile, ctx);
+  const disruptionBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
   throwIfAny(ctx);
 
   const failures = doc.failures ? resolveFailures(doc.failures, cluster.nodes, ctx) : NO_FAILURES;
@@ -102,5 +107,6 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     nodeGroups: cluster.nodeGroups,
     serviceModels: declared.serviceModels,
     clusterAutoscaler,
+    ...(disruptionBudgets ? { disruptionBudgets } : {}),
   };
 }

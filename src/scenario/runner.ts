@@ -41,6 +41,8 @@ export interface RunResult {
     readonly preemption?: SimulationResult['preemption'];
     /** Daemon pods and the capacity they take, when the scenario has DaemonSets. */
     readonly daemonSets?: SimulationResult['daemonSets'];
+    /** PodDisruptionBudgets, evictions and drains, when the scenario has budgets. */
+    readonly disruption?: SimulationResult['disruption'];
   };
   readonly engine: { readonly events: number };
 }
@@ -172,6 +174,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     onBind: options.onBind,
     onProgress: options.onProgress,
     failures: s.failures,
+    disruptionBudgets: s.disruptionBudgets,
     onSample: options.onSample,
     controllers: options.controllers,
   });
@@ -197,6 +200,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.autoscaling ? { autoscaling: autoscalingSummary(r.autoscaling) } : {}),
         ...(r.preemption ? { preemption: r.preemption } : {}),
         ...(r.daemonSets ? { daemonSets: r.daemonSets } : {}),
+        ...(r.disruption ? { disruption: r.disruption } : {}),
       },
       engine: { events: r.events },
     },

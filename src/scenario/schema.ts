@@ -376,9 +376,12 @@ const outage = z.strictObject({
   node: z.string().min(1).optional(),
   rack: z.string().min(1).optional(),
   zone: z.string().min(1).optional(),
-  /** A planned drain (cordon and evict at once) instead of a failure. */
+  /** A planned drain (cordon, then evict through the eviction API) instead of a failure. */
   drain: z.boolean().optional(),
-}).refine((o) => [o.node, o.rack, o.zone].filter((x) => x !== undefined).length === 1, { message: 'name exactly one domain: node, rack or zone' });
+  /** kubectl drain --timeout: give up on evictions a PodDisruptionBudget still refuses (0 = wait without end). */
+  drainTimeout: durationSchema.optional(),
+}).refine((o) => [o.node, o.rack, o.zone].filter((x) => x !== undefined).length === 1, { message: 'name exactly one domain: node, rack or zone' })
+  .refine((o) => o.drainTimeout === undefined || o.drain === true, { message: 'drainTimeout needs drain: true', path: ['drainTimeout'] });
 
 /** Failures replayed from a trace file (path relative to the scenario). */
 const failureTrace = z.strictObject({
@@ -403,6 +406,28 @@ const failures = z.strictObject({
   traces: z.array(failureTrace).default([]),
 });
 
+/** An IntOrString count or "NN%" (policy/v1 validation: non-negative, at most 100%). */
+const intOrPercent = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d+%$/, 'expected an integer or a percent such as "50%"').refine((v) => Number(v.slice(0, -1)) <= 100, 'a percent must be at most 100%'),
+]);
+
+/** A PodDisruptionBudget (policy/v1): which pods, and how many voluntary evictions may take down. */
+const disruptionBudget = z.strictObject({
+  name,
+  namespace: z.string().min(1).optional(),
+  /** `workload: NAME` selects that service's or job's pods (its pod labels); or a label selector. */
+  selector: z.strictObject({
+    workload: z.string().min(1).optional(),
+    matchLabels: labels.optional(),
+    matchExpressions: labelSelector.shape.matchExpressions,
+  }).refine((s) => s.workload !== undefined || Object.keys(s.matchLabels ?? {}).length + (s.matchExpressions?.length ?? 0) > 0, { message: 'select pods: workload, matchLabels or matchExpressions' })
+    .refine((s) => s.workload === undefined || (s.matchLabels === undefined && s.matchExpressions === undefined), { message: 'workload selects by the workload\'s labels: give it alone, or use matchLabels / matchExpressions' }),
+  minAvailable: intOrPercent.optional(),
+  maxUnavailable: intOrPercent.optional(),
+  unhealthyPodEvictionPolicy: z.enum(['IfHealthyBudget', 'AlwaysAllow']).default('IfHealthyBudget'),
+}).refine((b) => (b.minAvailable === undefined) !== (b.maxUnavailable === undefined), { message: 'set exactly one of minAvailable and maxUnavailable (as kubectl create pdb requires)' });
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
@@ -425,6 +450,8 @@ export const scenarioSchema = z.strictObject({
   }),
   workloads: z.array(workload).default([]),
   failures: failures.optional(),
+  /** PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API. */
+  disruptionBudgets: z.array(disruptionBudget).optional(),
   /** The cluster autoscaler over the pools with `autoscaling` (options as the policy defines them). */
   clusterAutoscaler: z.strictObject({
     /** cluster-autoscaler, karpenter, or one a plugin module exports (clusterAutoscalers). */
@@ -462,6 +489,7 @@ export type PoolDoc = z.output<typeof pool>;
 export type WorkloadDoc = z.output<typeof workload>;
 export type ProfileDoc = z.output<typeof profileSchema>;
 export type FailuresDoc = z.output<typeof failures>;
+export type DisruptionBudgetDoc = z.output<typeof disruptionBudget>;
 export type HpaDoc = z.output<typeof hpa>;
 export type LoadDoc = z.output<typeof load>;
 export type ServiceDoc = z.output<typeof service>;

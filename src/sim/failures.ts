@@ -53,6 +53,11 @@ export interface ScheduledOutage {
    * evicted at once (kubectl drain); after `duration` they are uncordoned.
    */
   readonly drain?: boolean | undefined;
+  /**
+   * kubectl drain --timeout (s): a drain whose evictions are still refused (429) by then gives up;
+   * 0 or absent waits without end (kubectl's default), until the outage's window closes.
+   */
+  readonly drainTimeout?: number | undefined;
 }
 
 export interface FailureConfig {

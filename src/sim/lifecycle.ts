@@ -9,6 +9,8 @@ import { NO_NODE, PodTable } from './pods.js';
 import type { ServiceTraffic } from './service-traffic.js';
 import type { Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
+import type { DisruptionBudgetSpec, EvictionOutcome } from '../api/disruption.js';
+import { decideEviction, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
 
 /**
  * A workload object and its status, as the API server keeps a Deployment or a Job: what the
@@ -86,6 +88,10 @@ export class Lifecycle {
   readonly pendingIds = new Set<number>();
   /** The incident log (failures and crashes), by incident id. */
   readonly incidents: Incident[] = [];
+  /** PodDisruptionBudgets (spec and status; the disruption controller keeps the status). */
+  readonly disruptionBudgets: DisruptionBudgetRecord[] = [];
+  /** Drains through the eviction API (planned drains, scale-down), in start order. */
+  readonly drains: DrainRecord[] = [];
   /** Per node: failures holding the machine down (domains overlap), and the Ready condition as the control plane sees it. */
   private down: Int32Array;
   /** When each node's machine last went down (meaningful while it is down). */
@@ -283,6 +289,46 @@ export class Lifecycle {
     }
     this.workloads[pods.workload[id]!]!.podIds.delete(id);
     for (const f of this.hooks.podRemoved) f(id, from, reason);
+  }
+
+  /**
+   * The eviction API (pods/eviction; KUBERNETES.md 7.6): deletes the pod if its
+   * PodDisruptionBudget allows it (eviction.ts decideEviction), else answers 'blocked' (429) or
+   * 'error' (500: several budgets). Voluntary disruptions (drains, autoscaler scale-down) come
+   * through here; failures and node-lifecycle evictions delete pods directly, as upstream's
+   * taint-based eviction does. `approved` runs before the deletion (the caller's bookkeeping).
+   */
+  evict(id: number, removal: RemovalReason, approved?: (id: number) => void): EvictionOutcome {
+    const d = decideEviction(this.pods, id, this.disruptionBudgets);
+    const b = d.budget;
+    if (b) {
+      b.evictions.attempted++;
+      if (d.outcome === 'evicted') b.evictions.allowed++;
+      else if (d.outcome === 'blocked') b.evictions.blocked++;
+    }
+    if (d.outcome !== 'evicted') {
+      if (d.outcome === 'error') for (const x of this.disruptionBudgets) if (x.members.has(id)) x.evictions.failed++;
+      return d.outcome;
+    }
+    if (b && d.decrement) {
+      // checkAndDecrement: the status the next eviction reads until the controller recomputes it.
+      b.disruptionsAllowed--;
+      b.disruptedPods.set(id, this.engine.now);
+    }
+    approved?.(id);
+    if (this.pods.isOnNode(id)) this.stopContainers(id);
+    if (this.pods.phase[id] !== PodPhase.Failed && this.pods.phase[id] !== PodPhase.Succeeded) this.removePod(id, removal);
+    return 'evicted';
+  }
+
+  /** Creates a PodDisruptionBudget object (its controller fills in members and status). */
+  addDisruptionBudget(spec: DisruptionBudgetSpec): DisruptionBudgetRecord {
+    const b: DisruptionBudgetRecord = {
+      index: this.disruptionBudgets.length, spec, members: new Set(), expected: 0, desiredHealthy: 0, currentHealthy: 0, disruptionsAllowed: 0, synced: true,
+      disruptedPods: new Map(), evictions: { attempted: 0, allowed: 0, blocked: 0, failed: 0 },
+    };
+    this.disruptionBudgets.push(b);
+    return b;
   }
 
   /** Anything the pods' observers copy changed. */

@@ -27,8 +27,7 @@ export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
  * pod of lower or equal priority is scheduled, the nominated pods of at least its priority are
  * counted on their nominated nodes (`reserveFor`). Not modelled: trying the nominated node first
  * and the second filter pass without the nominated pods (which matters for inter-pod affinity
- * only). PodDisruptionBudgets are the services' minAvailable, as for the cluster autoscaler (one
- * budget per service).
+ * only).
  */
 export class Preemption {
   /** Victims still in their grace period. */
@@ -158,16 +157,24 @@ export class Preemption {
     return node.pods.map((p) => ({ pod: p, priority: p.spec.priority, startTime: boundAt[p.id]! }));
   }
 
-  /** A service's minAvailable as its budget: ready replicas above it may be disrupted. */
+  /**
+   * The victims' PodDisruptionBudgets (filterPodsWithPDBViolation reads each budget's
+   * disruptionsAllowed): a scenario's budget that selects the pod, else - as for the cluster
+   * autoscaler - a service's minAvailable standing for a budget over its pods. Preemption only
+   * weighs them; it deletes its victims directly, not through the eviction API (as upstream).
+   */
   private budgets(): DisruptionBudgets {
     const api = this.api;
     return {
       budgetOf: (p) => {
+        for (const b of api.disruptionBudgets) if (b.members.has(p.id)) return `pdb/${b.index}`;
         const wr = api.workloads[api.pods.workload[p.id]!]!;
-        return wr.w.kind === 'service' && wr.w.minAvailable !== undefined ? String(wr.index) : undefined;
+        return wr.w.kind === 'service' && wr.w.minAvailable !== undefined ? `service/${wr.index}` : undefined;
       },
       allowed: (budget) => {
-        const wr = api.workloads[Number(budget)]!;
+        const [kind, index] = budget.split('/') as [string, string];
+        if (kind === 'pdb') return api.disruptionBudgets[Number(index)]!.disruptionsAllowed;
+        const wr = api.workloads[Number(index)]!;
         return Math.max(0, wr.ready - (wr.w.kind === 'service' ? wr.w.minAvailable ?? 0 : 0));
       },
     };

@@ -2,6 +2,7 @@ import type { Workload } from '../api/workload.js';
 import type { Incident, IncidentMetrics } from './failures.js';
 import type { LoadEventOutcome } from './service-traffic.js';
 import { quantileSorted } from '../util/stats.js';
+import type { DisruptionResult } from './eviction.js';
 
 /** What one run returns: data, formatted elsewhere (STYLE.md habit 6). */
 
@@ -11,7 +12,7 @@ export interface ScalingAction {
   readonly time: number;
   /** `hpa/<service>` or the cluster autoscaler's name. */
   readonly scaler: string;
-  readonly action: 'scale-up' | 'scale-down' | 'node-ready' | 'scale-up-failed' | 'node-removed';
+  readonly action: 'scale-up' | 'scale-down' | 'node-ready' | 'scale-up-failed' | 'node-removed' | 'scale-down-failed';
   /** The service, node group or node acted on. */
   readonly target: string;
   readonly from: number;
@@ -129,6 +130,8 @@ export interface SimulationResult {
   readonly preemption?: PreemptionMetrics | undefined;
   /** The node agents' pods and the capacity they take, when the run has DaemonSets. */
   readonly daemonSets?: DaemonSetMetrics | undefined;
+  /** PodDisruptionBudgets, evictions and drains, when the scenario has budgets. */
+  readonly disruption?: DisruptionResult | undefined;
 }
 
 export interface PreemptionMetrics {

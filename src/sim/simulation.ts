@@ -6,6 +6,8 @@ import type { NodeSpec } from '../api/node.js';
 import type { ClusterState } from './cluster.js';
 import { ClusterAutoscalerController, type SimNodeGroup } from './controllers/cluster-autoscaler.js';
 import { DaemonSetController } from './controllers/daemonsets.js';
+import { DisruptionController } from './controllers/disruption.js';
+import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { FailureInjector } from './controllers/failure-injector.js';
 import { HpaController } from './controllers/hpa.js';
 import { KubeletController } from './controllers/kubelet.js';
@@ -15,6 +17,7 @@ import { WorkloadController } from './controllers/workloads.js';
 import { Engine } from './engine.js';
 import { NO_FAILURES, type FailureConfig } from './failures.js';
 import { Lifecycle, type WorkloadRecord } from './lifecycle.js';
+import { disruptionResult } from './eviction.js';
 
 export type { Lifecycle } from './lifecycle.js';
 import { MetricsRecorder, scaledService } from './metrics.js';
@@ -48,6 +51,8 @@ export interface SimulationConfig {
   readonly clusterAutoscaler?: ClusterAutoscaler | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
+  /** PodDisruptionBudgets: voluntary evictions (drains, scale-down) go through the eviction API. */
+  readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
   /** More controllers, constructed after the built-in ones (so they hear every change last) and started after them. */
   readonly controllers?: readonly ControllerFactory[] | undefined;
 }
@@ -104,6 +109,7 @@ export class Simulation {
     });
     const hpa = new HpaController(api, horizon);
     new NodeLifecycleController(api, failures);
+    new DisruptionController(api, cfg.disruptionBudgets ?? []);
     new KubeletController(api, streams, horizon);
     const injector = new FailureInjector(api, failures, streams, horizon);
     const workloadController = new WorkloadController(api, streams, horizon);
@@ -148,6 +154,8 @@ export class Simulation {
     const progress = this.cfg.onProgress;
     if (progress) this.engine.onProgress = (now) => progress(now / this.cfg.horizon);
     this.engine.run(this.cfg.horizon);
-    return this.metrics.finish();
+    const r = this.metrics.finish();
+    const disruption = disruptionResult(this.api.disruptionBudgets, this.api.drains, this.cfg.horizon);
+    return disruption ? { ...r, disruption } : r;
   }
 }

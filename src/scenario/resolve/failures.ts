@@ -50,7 +50,7 @@ export function resolveFailures(f: FailuresDoc, nodes: readonly NodeSpec[], ctx:
       const known = domains(kind).map((x) => x.name);
       at(['failures', 'outages', i, kind], `unknown ${kind} "${wanted}"${known.length ? ` (known: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''})` : ''}`);
     }
-    return { name: o.name ?? `outage-${i}-${kind}-${wanted}`, domain: d ?? { kind, name: wanted, nodes: [] }, at: o.at, duration: o.duration, drain: o.drain };
+    return { name: o.name ?? `outage-${i}-${kind}-${wanted}`, domain: d ?? { kind, name: wanted, nodes: [] }, at: o.at, duration: o.duration, drain: o.drain, ...(o.drainTimeout !== undefined ? { drainTimeout: o.drainTimeout } : {}) };
   });
   // Trace replay: every record becomes a scheduled outage of the nodes it maps to.
   f.traces.forEach((t, i) => {

@@ -147,6 +147,16 @@ export class ClusterAutoscalerController {
       unschedulablePods: unschedulable,
       controllerOf: (pod) => this.controllerOf(pod),
       disruptionsAllowed: (pod) => {
+        // A PodDisruptionBudget of the scenario: its status (several: none allowed, the eviction API refuses them).
+        let budgets = 0;
+        let allowed = 0;
+        for (const b of api.disruptionBudgets) {
+          if (!b.members.has(pod.id)) continue;
+          budgets++;
+          allowed = b.disruptionsAllowed;
+        }
+        if (budgets > 0) return budgets === 1 ? allowed : 0;
+        // Otherwise a service's minAvailable stands for a budget over its pods (as before budgets existed).
         const wr = api.workloads[api.pods.workload[pod.id]!]!;
         if (wr.w.kind !== 'service' || wr.w.minAvailable === undefined) return Infinity;
         return Math.max(0, wr.ready - wr.w.minAvailable);
@@ -307,21 +317,45 @@ export class ClusterAutoscalerController {
     api.recordAction({ time: now, scaler: 'cloud', action: 'scale-up-failed', target: gs.g.spec.name, from: size + 1, to: size, reason: `node not ready within ${gs.g.maxProvisionTime}s` });
   }
 
-  /** Cordon, drain (controllers recreate the pods elsewhere) and delete a node. */
+  /**
+   * Cordon, drain through the eviction API (controllers recreate the pods elsewhere) and delete a
+   * node. An eviction a PodDisruptionBudget refuses stops the scale-down: the node is uncordoned
+   * and kept (cluster-autoscaler core/scaledown/actuation drain.go: a failed drain fails the node
+   * deletion; the pods already evicted stay evicted). Upstream retries refused evictions for up to
+   * MaxPodEvictionTime (2 min); here the policy planned with the same budgets, so a refusal is
+   * not retried within the scan.
+   */
   private removeNode(scaler: string, index: number, reason: string): void {
     const api = this.api;
     const now = api.engine.now;
     const node = api.cluster.nodes[index]!;
     const gs = this.groups[this.nodeGroup[index]!]!;
-    api.cordon(index, false);
+    api.cordon(index, true);
     const name = node.name;
+    const record = api.disruptionBudgets.length > 0 ? { source: scaler, nodes: [name], started: now, finished: NaN, outcome: 'waiting' as const, blockedEvictions: 0 } : undefined;
+    let refused: string | undefined;
     for (const info of [...node.pods]) {
       const id = info.id;
       if (!api.pods.isBoundTo(id, index)) continue;
-      // Evicted through the eviction API: deleted (not failed); the controller recreates it.
-      api.stopContainers(id);
-      api.removePod(id, 'deleted');
+      // Evicted: deleted (not failed); the controller recreates it.
+      const outcome = api.evict(id, 'deleted');
+      if (outcome !== 'evicted') {
+        refused = `${info.name}: ${outcome === 'blocked' ? 'Cannot evict pod as it would violate the pod\'s disruption budget' : 'more than one PodDisruptionBudget'}`;
+        if (record) {
+          if (outcome === 'blocked') record.blockedEvictions++;
+          api.drains.push({ ...record, finished: now, outcome: outcome === 'blocked' ? 'blocked' : 'failed' });
+        }
+        break;
+      }
     }
+    if (refused !== undefined) {
+      api.endDrain(index);
+      const size = gs.nodes.size + gs.provisioning;
+      api.recordAction({ time: now, scaler, action: 'scale-down-failed', target: name, from: size, to: size, reason: `${reason}; drain failed: ${refused}` });
+      api.clusterChanged(ClusterEvent.AssignedPodDelete);
+      return;
+    }
+    if (record) api.drains.push({ ...record, finished: now, outcome: 'completed' });
     api.removeNode(index);
     gs.nodes.delete(index);
     this.nodeGroup[index] = -1;
@@ -332,4 +366,3 @@ export class ClusterAutoscalerController {
     api.clusterChanged(ClusterEvent.AssignedPodDelete);
   }
 }
-
