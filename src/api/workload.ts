@@ -83,6 +83,45 @@ export interface ServiceWorkload {
   /** A HorizontalPodAutoscaler on this Deployment, synced every `hpaSyncPeriod` seconds (15 s). */
   readonly autoscaler?: HorizontalAutoscaler | undefined;
   readonly hpaSyncPeriod?: number | undefined;
+  /** Template changes and rollbacks over time, run by the Deployment controller (its strategy, deadlines). */
+  readonly rollout?: DeploymentRollout | undefined;
+}
+
+/** What a ReplicaSet stamps its pods from: the pod spec, and how its containers start and crash. */
+export interface PodTemplate {
+  readonly spec: PodSpec;
+  readonly startup: Distribution;
+  readonly crashes?: CrashModel | undefined;
+}
+
+/** intstr.IntOrString of a rolling update: a pod count, or a percentage of spec.replicas ("25%"). */
+export type IntOrPercent = number | `${number}%`;
+
+/** spec.strategy of a Deployment (apps/v1 DeploymentStrategy). */
+export type DeploymentStrategy =
+  | { readonly type: 'RollingUpdate'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }
+  | { readonly type: 'Recreate' };
+
+/** A change of the pod template: fields left out keep their current value (`crashes: null` removes crashes). */
+export interface TemplatePatch {
+  readonly requests?: Partial<Record<'milliCPU' | 'memory' | 'milliGPU' | 'ephemeralStorage', number>> | undefined;
+  readonly startup?: Distribution | undefined;
+  readonly crashes?: CrashModel | null | undefined;
+}
+
+/** A rollout event: the template changes (`kubectl set`, `kubectl apply`), or `kubectl rollout undo [--to-revision]`. */
+export type RolloutEvent =
+  | { readonly at: number; readonly kind: 'update'; readonly patch: TemplatePatch }
+  | { readonly at: number; readonly kind: 'undo'; readonly toRevision?: number | undefined };
+
+/** A Deployment's update settings (defaults in KUBERNETES.md 7.1) and its rollout events, in time order. */
+export interface DeploymentRollout {
+  readonly strategy: DeploymentStrategy;
+  readonly minReadySeconds: number;
+  readonly progressDeadlineSeconds: number;
+  /** Roll back to the previous revision when the progress deadline is exceeded (what CD tools such as Argo Rollouts do; Kubernetes does not). */
+  readonly rollbackOnFailure: boolean;
+  readonly events: readonly RolloutEvent[];
 }
 
 /** Job-like: `completions` pods must succeed, at most `parallelism` at a time. */
