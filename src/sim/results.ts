@@ -97,6 +97,35 @@ export interface ServiceAvailability {
   readonly windowSeconds: number;
 }
 
+/** One rollout of a Deployment (a template change, an undo, a rollback on failure), as measured. */
+export interface RolloutOutcome {
+  readonly workload: string;
+  /** The revision rolled out. */
+  readonly revision: number;
+  readonly cause: 'update' | 'undo' | 'rollback-on-failure';
+  readonly start: number;
+  /** When it completed, was superseded or rolled back (NaN while in progress at the horizon). */
+  readonly end: number;
+  readonly durationSeconds: number;
+  readonly outcome: 'complete' | 'superseded' | 'rolled-back' | 'in-progress' | 'deadline-exceeded';
+  /** When the Progressing condition turned ProgressDeadlineExceeded (NaN: never). */
+  readonly deadlineExceededAt: number;
+  /** A later undo (or rollbackOnFailure) took this revision back. */
+  readonly rolledBack: boolean;
+  /** spec.replicas when it started. */
+  readonly replicas: number;
+  /** Fewest available (ready for minReadySeconds) and ready pods, and most pods, during it. */
+  readonly minAvailable: number;
+  readonly minReady: number;
+  readonly maxPods: number;
+  /** Served fraction of the requests offered during it (NaN without a load model). */
+  readonly servedFraction: number;
+  /** Nodes the cluster autoscaler added during it, and node-hours and cost above the nodes billed at its start (until it ended). */
+  readonly nodesAdded: number;
+  readonly surgeNodeHours: number;
+  readonly surgeCost: number;
+}
+
 export const TIMESERIES_COLUMNS = ['time', 'cpu', 'memory', 'gpu', 'pending', 'running', 'completed'] as const;
 
 export interface SimulationResult {
@@ -125,6 +154,8 @@ export interface SimulationResult {
   readonly timeseries: readonly (readonly number[])[];
   /** Replicas, nodes, requests and cost, when the run has load models, autoscalers or prices. */
   readonly autoscaling?: AutoscalingResult | undefined;
+  /** The Deployments' rollouts, when the scenario has any. */
+  readonly rollouts?: readonly RolloutOutcome[] | undefined;
 }
 
 /** Quantiles at every whole percent (101 values) of sorted samples, or none without samples. */

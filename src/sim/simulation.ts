@@ -4,6 +4,7 @@ import type { PodInfo } from '../api/pod.js';
 import type { RandomStreams } from '../util/random.js';
 import type { NodeSpec } from '../api/node.js';
 import type { ClusterState } from './cluster.js';
+import { DeploymentController } from './controllers/deployments.js';
 import { ClusterAutoscalerController, type SimNodeGroup } from './controllers/cluster-autoscaler.js';
 import { FailureInjector } from './controllers/failure-injector.js';
 import { HpaController } from './controllers/hpa.js';
@@ -77,6 +78,7 @@ export class Simulation {
   private readonly metrics: MetricsRecorder;
   private readonly scheduling: SchedulingController;
   private readonly starts: (() => void)[];
+  private readonly deployments: DeploymentController;
 
   constructor(private readonly cfg: SimulationConfig) {
     const { horizon, streams } = cfg;
@@ -106,11 +108,12 @@ export class Simulation {
     new KubeletController(api, streams, horizon);
     const injector = new FailureInjector(api, failures, streams, horizon);
     const workloadController = new WorkloadController(api, streams, horizon);
+    const deployments = (this.deployments = new DeploymentController(api, horizon, { nodes: cfg.nodes, groups: nodeGroups.map((g) => ({ pool: g.pool, pricePerHour: g.spec.pricePerHour })) }));
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
     this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon);
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
     // The first events, in this order: arrivals, failures, HPA syncs, the autoscaler's scan, sampling.
-    this.starts = [() => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
+    this.starts = [() => workloadController.start(), () => deployments.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
   }
 
   get cluster(): ClusterState {
@@ -145,6 +148,8 @@ export class Simulation {
     const progress = this.cfg.onProgress;
     if (progress) this.engine.onProgress = (now) => progress(now / this.cfg.horizon);
     this.engine.run(this.cfg.horizon);
-    return this.metrics.finish();
+    const result = this.metrics.finish();
+    // Only runs with rollouts have the section, so the others' results stay as they were.
+    return this.deployments.active ? { ...result, rollouts: this.deployments.rollouts() } : result;
   }
 }
