@@ -83,7 +83,9 @@ export interface ServiceWorkload {
   /** A HorizontalPodAutoscaler on this Deployment, synced every `hpaSyncPeriod` seconds (15 s). */
   readonly autoscaler?: HorizontalAutoscaler | undefined;
   readonly hpaSyncPeriod?: number | undefined;
-  /** Template changes and rollbacks over time, run by the Deployment controller (its strategy, deadlines). */
+  /** spec.strategy, minReadySeconds and progressDeadlineSeconds as declared (defaults when absent). */
+  readonly deployment?: DeploymentSettings | undefined;
+  /** Template changes and rollbacks over time: the Deployment controller (deployments.ts) runs services that have them. */
   readonly rollout?: DeploymentRollout | undefined;
 }
 
@@ -114,13 +116,25 @@ export type RolloutEvent =
   | { readonly at: number; readonly kind: 'update'; readonly patch: TemplatePatch }
   | { readonly at: number; readonly kind: 'undo'; readonly toRevision?: number | undefined };
 
-/** A Deployment's update settings (defaults in KUBERNETES.md 7.1) and its rollout events, in time order. */
-export interface DeploymentRollout {
+/** A Deployment's update settings (defaults in KUBERNETES.md 7.1: RollingUpdate 25%/25%, minReadySeconds 0, progressDeadlineSeconds 600). */
+export interface DeploymentSettings {
   readonly strategy: DeploymentStrategy;
   readonly minReadySeconds: number;
   readonly progressDeadlineSeconds: number;
   /** Roll back to the previous revision when the progress deadline is exceeded (what CD tools such as Argo Rollouts do; Kubernetes does not). */
   readonly rollbackOnFailure: boolean;
+}
+
+/** The Kubernetes defaults (pkg/apis/apps/v1/defaults.go SetDefaults_Deployment). */
+export const DEFAULT_DEPLOYMENT_SETTINGS: DeploymentSettings = {
+  strategy: { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' },
+  minReadySeconds: 0,
+  progressDeadlineSeconds: 600,
+  rollbackOnFailure: false,
+};
+
+/** A Deployment's settings and its rollout events, in time order. */
+export interface DeploymentRollout extends DeploymentSettings {
   readonly events: readonly RolloutEvent[];
 }
 

@@ -19,6 +19,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
     ...autoscalingLines(r),
+    ...rolloutLines(r),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
@@ -69,6 +70,19 @@ function autoscalingLines(r: RunResult): string[] {
   }
   lines.push(`cost         ${a.cost.toFixed(2)} for ${a.nodeHours.toFixed(1)} node-hours: ${a.pools.map((p) => `${p.name} ${p.nodeHours.toFixed(1)}h x ${p.pricePerHour} = ${p.cost.toFixed(2)} (nodes ${p.nodes.min}..${p.nodes.max}, ${p.nodes.final} at end)`).join('; ')}`);
   return lines;
+}
+
+/** Deployment rollouts: how each went, how long it took, the fewest available pods and the most pods. */
+function rolloutLines(r: RunResult): string[] {
+  const rollouts = r.metrics.rollouts;
+  if (!rollouts || rollouts.length === 0) return [];
+  return rollouts.map((x, i) => {
+    const took = Number.isNaN(x.durationSeconds) || x.durationSeconds === null ? 'not done at the horizon' : `in ${secs(x.durationSeconds)}`;
+    const deadline = Number.isNaN(x.deadlineExceededAt) || x.deadlineExceededAt === null ? '' : `, ProgressDeadlineExceeded at ${formatDuration(x.deadlineExceededAt)}`;
+    const surge = x.nodesAdded > 0 ? `, ${x.nodesAdded} nodes added (${x.surgeNodeHours.toFixed(2)} node-hours, cost ${x.surgeCost.toFixed(2)})` : '';
+    const served = Number.isNaN(x.servedFraction) || x.servedFraction === null ? '' : `, served ${pct(x.servedFraction)}`;
+    return `${i === 0 ? 'rollouts    ' : '            '} ${x.workload} revision ${x.revision} (${x.cause}) at ${formatDuration(x.start)}: ${x.outcome} ${took}${deadline}; available >= ${x.minAvailable}/${x.replicas}, pods <= ${x.maxPods}${served}${surge}${x.rolledBack ? '; rolled back' : ''}`;
+  });
 }
 
 /** Availability and incidents, when the run had services or failures. */

@@ -14,6 +14,7 @@ import { addManifestFiles, addOpenbNodes, checkSomeNode, resolvePools } from './
 import { checkUniqueNames, resolveContext, throwIfAny } from './resolve/context.js';
 import { resolveFailures } from './resolve/failures.js';
 import { resolveProfile } from './resolve/profile.js';
+import { addRollouts } from './resolve/rollouts.js';
 import { addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
 export { GPU_MODEL_LABEL, POOL_LABEL, RACK_LABEL, poolGroups, poolNodes } from './resolve/cluster.js';
@@ -82,6 +83,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   checkSomeNode(cluster, ctx, overrides.varied ?? false);
   checkUniqueNames(ctx, 'node', cluster.nodes.map((n) => n.name), cluster.sources);
   checkUniqueNames(ctx, 'workload', workloads.workloads.map((w) => w.name), workloads.sources);
+  addRollouts(workloads.workloads, doc.rollouts, ctx);
   const profile = resolveProfile(doc, profiles, overrides.profile, ctx);
   throwIfAny(ctx);
 

@@ -37,6 +37,8 @@ export interface RunResult {
     readonly availability: SimulationResult['availability'];
     /** Replicas, requests, nodes and cost, when the scenario has load models, autoscalers or prices. */
     readonly autoscaling?: AutoscalingSummary | undefined;
+    /** Deployment rollouts, when the scenario has any. */
+    readonly rollouts?: SimulationResult['rollouts'];
   };
   readonly engine: { readonly events: number };
 }
@@ -191,6 +193,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
       metrics: {
         utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability,
         ...(r.autoscaling ? { autoscaling: autoscalingSummary(r.autoscaling) } : {}),
+        ...(r.rollouts ? { rollouts: r.rollouts } : {}),
       },
       engine: { events: r.events },
     },
