@@ -81,7 +81,7 @@ interface Run {
   trace: { t: number; pods: number; ready: number; v1: number; v2: number }[];
 }
 
-function run(w: ServiceWorkload, horizon = 20_000, nodes = 4): Run {
+function run(w: ServiceWorkload, horizon = 20_000, nodes = 4, act?: (api: Lifecycle) => void): Run {
   const trace: Run['trace'] = [];
   const observe = (api: Lifecycle) => {
     const record = () => {
@@ -97,6 +97,7 @@ function run(w: ServiceWorkload, horizon = 20_000, nodes = 4): Run {
     api.on('podCreated', record);
     api.on('podRemoved', record);
     api.on('podChanged', record);
+    act?.(api);
     return { start() {} };
   };
   const sim = new Simulation({
@@ -187,9 +188,41 @@ describe('DeploymentController in a run', () => {
     expect(trace.at(-1)).toMatchObject({ v1: 4, v2: 0, ready: 4 });
   });
 
-  it('the HPA (spec.replicas) changes after a rollout scale the new ReplicaSet', () => {
-    // Covered by rollingStep's scale-down row; here the run without an HPA keeps spec.replicas.
-    const w = service('web', 3, { spec: V1, rollout: rollout({ type: 'RollingUpdate', maxSurge: 1, maxUnavailable: 0 }, [{ at: 100, kind: 'update', patch: V2 }]) });
-    expect(run(w, 1000).result.rollouts![0]!.outcome).toBe('complete');
+  it('spec.replicas changed in the middle of a rollout (an HPA): the rolling step absorbs it, within the new bounds', () => {
+    const w = service('web', 8, { spec: V1, startup: fixed(30), rollout: rollout({ type: 'RollingUpdate', maxSurge: 2, maxUnavailable: 0 }, [{ at: 1000, kind: 'update', patch: V2 }]) });
+    const scaleAt = (t: number, replicas: number) => (api: Lifecycle) => {
+      const ev = api.engine.defineEvent(`scale-${replicas}`, () => api.setDesiredReplicas(0, replicas));
+      api.engine.scheduleAt(t, ev, 0);
+    };
+    const up = run(w, 20_000, 4, scaleAt(1015, 12));
+    expect(up.result.rollouts![0]).toMatchObject({ outcome: 'complete', maxPods: 14 });
+    expect(up.trace.at(-1)).toMatchObject({ pods: 12, v1: 0, v2: 12, ready: 12 });
+    expect(up.trace.filter((x) => x.t >= 1015).every((x) => x.pods <= 14)).toBe(true);
+    const down = run(w, 20_000, 4, scaleAt(1015, 3));
+    expect(down.result.rollouts![0]).toMatchObject({ outcome: 'complete' });
+    expect(down.trace.at(-1)).toMatchObject({ pods: 3, v1: 0, v2: 3, ready: 3 });
+    // Never fewer ready than the new spec.replicas once it is lowered (maxUnavailable 0).
+    expect(down.trace.filter((x) => x.t >= 1015).every((x) => x.ready >= 3)).toBe(true);
+  });
+
+  it('a pod of the new version removed by a failure is replaced by its own ReplicaSet, carrying the incident', () => {
+    const w = service('web', 4, { spec: V1, startup: fixed(30), rollout: rollout({ type: 'RollingUpdate', maxSurge: 1, maxUnavailable: 0 }, [{ at: 1000, kind: 'update', patch: V2 }]) });
+    let replacement = -1;
+    const { result, trace } = run(w, 20_000, 4, (api) => {
+      const ev = api.engine.defineEvent('kill', () => {
+        // The first v2 pod, running by 1030: its node's failure removes it.
+        const victim = [...api.workloads[0]!.podIds].find((id) => api.pods.infos[id]!.spec.requests.milliCPU === 500 && api.pods.isOnNode(id))!;
+        const incident = api.openIncident({ source: 'test', domainKind: 'node', domain: 'n0', nodes: 1, onset: api.now });
+        api.joinIncident(victim, incident);
+        api.stopContainers(victim);
+        api.removePod(victim, 'failed');
+        replacement = api.pods.length - 1;
+      });
+      api.engine.scheduleAt(1040, ev, 0);
+    });
+    expect(replacement).toBeGreaterThan(0);
+    expect(result.incidentList[0]).toMatchObject({ affectedReplicas: 1, recovered: 1070 });
+    expect(result.rollouts![0]).toMatchObject({ outcome: 'complete' });
+    expect(trace.at(-1)).toMatchObject({ pods: 4, v1: 0, v2: 4, ready: 4 });
   });
 });
