@@ -106,6 +106,49 @@ export function rollingStep(replicas: number, strategy: Extract<DeploymentStrate
   return { newReplicas: next.replicas, oldReplicas, action: cleaned + scaled > 0 ? 'scaled-down' : 'none' };
 }
 
+/** MaxSurge (deployment_util.go): the resolved surge of a RollingUpdate, 0 for Recreate. */
+export function maxSurge(strategy: DeploymentStrategy, replicas: number): number {
+  return strategy.type === 'RollingUpdate' ? resolveFenceposts(strategy.maxSurge, strategy.maxUnavailable, replicas).surge : 0;
+}
+
+/** A ReplicaSet as proportional scaling sees it: spec.replicas and its max-replicas annotation (replicas + maxSurge when last scaled). */
+export interface ScaledReplicaSet {
+  readonly replicas: number;
+  readonly maxReplicasAnnotation: number;
+}
+
+/** integer.RoundToInt32: half away from zero (Go's math.Round), unlike Math.round for negative halves. */
+const roundHalfAway = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
+
+/**
+ * Proportional scaling of a rolling update (sync.go scale, deployment_util.go GetProportion and
+ * getReplicaSetFraction): when spec.replicas changes while several ReplicaSets are active, the
+ * change to replicas + maxSurge is split among them in proportion to their size, the largest
+ * first (ties: newer first when adding, older first when removing); leftovers go to the first.
+ * `sets` are the active ReplicaSets oldest first; returns their new spec.replicas in that order.
+ */
+export function proportionalSizes(replicas: number, surge: number, sets: readonly ScaledReplicaSet[]): number[] {
+  const all = sets.reduce((a, rs) => a + rs.replicas, 0);
+  const allowed = replicas > 0 ? replicas + surge : 0;
+  const toAdd = allowed - all;
+  const sizes = sets.map((rs) => rs.replicas);
+  if (toAdd === 0) return sizes;
+  // ReplicaSetsBySizeNewer when scaling up, ReplicaSetsBySizeOlder when scaling down.
+  const order = sets.map((_, i) => i).sort((a, b) => sets[b]!.replicas - sets[a]!.replicas || (toAdd > 0 ? b - a : a - b));
+  let added = 0;
+  for (const i of order) {
+    const rs = sets[i]!;
+    if (rs.replicas === 0 || added === toAdd) continue;
+    const fraction = replicas === 0 ? -rs.replicas : roundHalfAway((rs.replicas * allowed) / rs.maxReplicasAnnotation) - rs.replicas;
+    const proportion = toAdd > 0 ? Math.min(fraction, toAdd - added) : Math.max(fraction, toAdd - added);
+    sizes[i]! += proportion;
+    added += proportion;
+  }
+  const first = order[0]!;
+  sizes[first] = Math.max(0, sizes[first]! + toAdd - added);
+  return sizes;
+}
+
 /** A template with a patch applied (requests merge key by key, like `kubectl set resources`). */
 export function patchedTemplate(t: PodTemplate, patch: TemplatePatch): PodTemplate {
   const r = t.spec.requests;
@@ -138,6 +181,9 @@ interface ReplicaSet {
   readonly pods: Set<number>;
   /** Incidents of failed pods whose replacements are owed (the replacement counts for them). */
   readonly owed: number[];
+  /** deployment.kubernetes.io/desired-replicas and max-replicas, stamped when the controller scales it. */
+  desiredAnnotation: number;
+  maxAnnotation: number;
 }
 
 /** DeploymentStatus figures (sync.go calculateStatus). */
@@ -169,6 +215,8 @@ interface Deployment {
   /** The Progressing condition's lastUpdateTime, and whether it is False/ProgressDeadlineExceeded. */
   lastProgress: number;
   exceeded: boolean;
+  /** The Progressing condition's reason is NewReplicaSetAvailable: the latest rollout completed. */
+  complete: boolean;
   last: Status;
   measure: Measure | undefined;
 }
@@ -185,9 +233,9 @@ interface Deployment {
  * (upstream syncs on every pod and ReplicaSet change). Owns: the ReplicaSets. Acts: creates and
  * deletes pods through the lifecycle API.
  *
- * Simplification: a change of spec.replicas in the middle of a rollout is not split
- * proportionally across the ReplicaSets (sync.go scale); the rolling step absorbs it (more
- * replicas grow the new ReplicaSet within replicas + maxSurge, fewer shrink old ones first).
+ * A change of spec.replicas (the HPA) in the middle of a rolling update is split across the
+ * active ReplicaSets in proportion to their size (sync.go scale), so the old version takes its
+ * share of a scale-up.
  */
 export class DeploymentController {
   private readonly deployments: Deployment[] = [];
@@ -211,7 +259,7 @@ export class DeploymentController {
     for (const wr of api.workloads) {
       if (wr.w.kind !== 'service' || !wr.w.rollout) continue;
       const d: Deployment = {
-        wi: wr.index, rollout: wr.w.rollout, sets: [], current: undefined, queued: false, lastProgress: wr.w.startAt, exceeded: false,
+        wi: wr.index, rollout: wr.w.rollout, sets: [], current: undefined, queued: false, lastProgress: wr.w.startAt, exceeded: false, complete: false,
         last: { replicas: 0, updated: 0, ready: 0, available: 0 }, measure: undefined,
       };
       this.deployments.push(d);
@@ -328,13 +376,17 @@ export class DeploymentController {
     // A new rollout: the Progressing condition restarts (reason NewReplicaSetCreated / FoundNewReplicaSet).
     d.lastProgress = now;
     d.exceeded = false;
+    d.complete = false;
     this.openMeasure(d, cause);
     this.sync(d);
   }
 
   private newReplicaSet(d: Deployment, template: PodTemplate): ReplicaSet {
     const revision = d.sets.length === 0 ? 1 : Math.max(...d.sets.map((rs) => rs.revision)) + 1;
-    const rs: ReplicaSet = { index: d.sets.length, revision, template, replicas: 0, pods: new Set(), owed: [] };
+    const replicas = this.api.workloads[d.wi]!.desired;
+    const rs: ReplicaSet = {
+      index: d.sets.length, revision, template, replicas: 0, pods: new Set(), owed: [], desiredAnnotation: replicas, maxAnnotation: replicas + maxSurge(d.rollout.strategy, replicas),
+    };
     d.sets.push(rs);
     return rs;
   }
@@ -404,6 +456,13 @@ export class DeploymentController {
     const replicas = this.api.workloads[d.wi]!.desired;
     const strategy = d.rollout.strategy;
     const olds = d.sets.filter((rs) => rs !== cur);
+    // isScalingEvent: an active ReplicaSet was last sized for another spec.replicas (the HPA
+    // changed it); such a sync only scales (sync.go sync), the next one rolls.
+    if (d.sets.some((rs) => rs.replicas > 0 && rs.desiredAnnotation !== replicas)) {
+      this.scaleDeployment(d, replicas);
+      this.syncRolloutStatus(d, replicas);
+      return;
+    }
     if (strategy.type === 'Recreate') {
       // recreate.go rolloutRecreate: old ReplicaSets to 0; once their pods are gone, the new one to spec.replicas.
       let scaledDown = false;
@@ -446,9 +505,13 @@ export class DeploymentController {
     d.last = s;
     if (s.updated === replicas && s.replicas === replicas && s.available === replicas) {
       d.exceeded = false;
+      d.complete = true;
       if (m?.open) this.closeMeasure(m, 'complete', now);
       return;
     }
+    // Once the latest rollout completed, pods lost and replaced are no rollout: progress is not
+    // estimated while every pod is of the new ReplicaSet (progress.go, isCompleteDeployment).
+    if (d.complete && s.replicas === s.updated) return;
     const deadline = d.rollout.progressDeadlineSeconds;
     if (s.updated > last.updated || s.replicas - s.updated < last.replicas - last.updated || s.ready > last.ready || s.available > last.available) {
       d.lastProgress = now;
@@ -490,10 +553,42 @@ export class DeploymentController {
     return { replicas: rs.replicas, available };
   }
 
+  /**
+   * sync.go scale: a single active ReplicaSet (or none: the newest) takes spec.replicas; a
+   * saturated new ReplicaSet sends the old ones to 0; otherwise a rolling update splits the
+   * change proportionally (proportionalSizes). Every active ReplicaSet is stamped with the new
+   * annotations.
+   */
+  private scaleDeployment(d: Deployment, replicas: number): void {
+    const cur = d.current!;
+    const active = d.sets.filter((rs) => rs.replicas > 0);
+    if (active.length <= 1) {
+      this.scale(d, active[0] ?? cur, replicas);
+      return;
+    }
+    const strategy = d.rollout.strategy;
+    // IsSaturated: the new ReplicaSet has every replica, available.
+    if (cur.replicas === replicas && cur.desiredAnnotation === replicas && this.view(d, cur).available === replicas) {
+      for (const rs of active) if (rs !== cur) this.scale(d, rs, 0);
+      return;
+    }
+    // Recreate: the old ReplicaSets are on their way to 0 anyway; only the annotations change.
+    if (strategy.type !== 'RollingUpdate') {
+      for (const rs of active) this.scale(d, rs, rs.replicas);
+      return;
+    }
+    const sizes = proportionalSizes(replicas, maxSurge(strategy, replicas), active.map((rs) => ({ replicas: rs.replicas, maxReplicasAnnotation: rs.maxAnnotation })));
+    active.forEach((rs, i) => this.scale(d, rs, sizes[i]!));
+  }
+
   // ---- the ReplicaSet controller ------------------------------------------------------------
 
   /** Sets a ReplicaSet's spec.replicas; the change is synced again (upstream: the ReplicaSet update event). */
   private scale(d: Deployment, rs: ReplicaSet, replicas: number): void {
+    // SetReplicasAnnotations: what the Deployment wanted when this ReplicaSet was sized.
+    const desired = this.api.workloads[d.wi]!.desired;
+    rs.desiredAnnotation = desired;
+    rs.maxAnnotation = desired + maxSurge(d.rollout.strategy, desired);
     rs.replicas = replicas;
     this.manageReplicas(d, rs);
     this.enqueue(d);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentRollout, DeploymentStrategy, IntOrPercent, RolloutEvent, ServiceWorkload } from '../../../src/api/workload.js';
-import { resolveFenceposts, rollingStep } from '../../../src/sim/controllers/deployments.js';
+import { proportionalSizes, resolveFenceposts, rollingStep } from '../../../src/sim/controllers/deployments.js';
 import { Simulation, type Lifecycle, type SimulationResult } from '../../../src/sim/simulation.js';
 import { RandomStreams } from '../../../src/util/random.js';
 import { crashes, FirstFitScheduler, fixed, nodeSpec, podSpec, service } from '../../helpers/store.js';
@@ -63,6 +63,25 @@ describe('rollingStep (rolling.go rolloutRolling)', () => {
 
   it('a new ReplicaSet above spec.replicas (the HPA scaled down) is scaled down to it', () => {
     expect(rollingStep(4, strategy, { replicas: 6, available: 6 }, [{ replicas: 2, available: 2 }])).toEqual({ newReplicas: 4, oldReplicas: [2], action: 'scaled-down' });
+  });
+});
+
+describe('proportionalSizes (sync.go scale, GetProportion)', () => {
+  // replicas 10 with maxSurge 3 mid-rollout: old 8, new 5, both sized for 13.
+  const sets = [{ replicas: 8, maxReplicasAnnotation: 13 }, { replicas: 5, maxReplicasAnnotation: 13 }];
+  it('splits a scale-up to 20 (25 with surge 5) in proportion: 8 -> 15, 5 -> 10', () => {
+    expect(proportionalSizes(20, 5, sets)).toEqual([15, 10]);
+  });
+  it('splits a scale-down to 5 (7 with surge 2): 8 -> 4, 5 -> 3', () => {
+    expect(proportionalSizes(5, 2, sets)).toEqual([4, 3]);
+  });
+  it('ties go to the newer ReplicaSet when adding, the older when removing; leftovers to the first', () => {
+    const even = [{ replicas: 2, maxReplicasAnnotation: 4 }, { replicas: 2, maxReplicasAnnotation: 4 }];
+    // allowed 5: +1 to add; the newer is first and takes round(2*5/4) - 2 = 1 (2.5 rounds away from zero).
+    expect(proportionalSizes(4, 1, even)).toEqual([2, 3]);
+    // allowed 3: -1; the older is first: round(2*3/4) - 2 = round(1.5) - 2 = 0 for both; the leftover -1 goes to the first.
+    expect(proportionalSizes(2, 1, even)).toEqual([1, 2]);
+    expect(proportionalSizes(0, 0, even)).toEqual([0, 0]);
   });
 });
 
