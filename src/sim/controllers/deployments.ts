@@ -302,7 +302,7 @@ export class DeploymentController {
 
   /** The rollouts measured so far, those still open measured up to the horizon. */
   rollouts(): RolloutOutcome[] {
-    const now = this.api.engine.now;
+    const now = this.horizon;
     return this.outcomes.map((m) => {
       if (!m.open) return { ...m.out };
       this.advanceMeasure(m, now);

@@ -157,6 +157,16 @@ describe('DeploymentController in a run', () => {
     expect(trace.at(-1)).toMatchObject({ pods: 10, v1: 0, v2: 10, ready: 10 });
   });
 
+  it('property: Recreate never has pods of both versions, and ends with every pod new', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 100, max: 2000 }), (replicas, startup, at) => {
+      const w = service('web', replicas, { spec: V1, startup: fixed(startup), rollout: rollout({ type: 'Recreate' }, [{ at, kind: 'update', patch: V2 }]) });
+      const { result, trace } = run(w, 5000);
+      expect(trace.every((x) => x.v1 === 0 || x.v2 === 0)).toBe(true);
+      expect(result.rollouts![0]).toMatchObject({ outcome: 'complete', minAvailable: 0, maxPods: replicas });
+      expect(trace.at(-1)).toMatchObject({ v1: 0, v2: replicas, ready: replicas });
+    }), { numRuns: 30, seed: 7 });
+  });
+
   it('Recreate: the old pods are all gone before the first new one is created', () => {
     const w = service('web', 6, { spec: V1, startup: fixed(30), rollout: rollout({ type: 'Recreate' }, [{ at: 1000, kind: 'update', patch: V2 }]) });
     const { result, trace } = run(w);
