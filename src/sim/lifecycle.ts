@@ -272,6 +272,7 @@ export class Lifecycle {
       pods.restartDue[id] = NaN;
     }
     this.workloads[pods.workload[id]!]!.podIds.delete(id);
+    this.templates.delete(id);
     for (const f of this.hooks.podRemoved) f(id, from, reason);
   }
 
