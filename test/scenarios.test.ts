@@ -23,6 +23,20 @@ const stories: Record<string, (r: RunResult) => void> = {
     for (const s of ['web', 'api', 'cache']) expect(workload(r, s).pending).toBe(0);
     expect(workload(r, 'training').pendingSeconds.mean).toBeGreaterThan(workload(r, 'etl').pendingSeconds.mean);
   },
+  'bad-rollout.yaml': (r) => {
+    const rollouts = r.metrics.rollouts!;
+    const web = rollouts.filter((x) => x.workload === 'web');
+    const api = rollouts.filter((x) => x.workload === 'api');
+    // The crash-looping web version never becomes available: no old pod is deleted
+    // (maxUnavailable 0), the deadline never fires (restarts count as progress), the undo ends it.
+    expect(web[0]).toMatchObject({ revision: 2, outcome: 'rolled-back', rolledBack: true, minAvailable: 10, deadlineExceededAt: NaN });
+    expect(web[0]!.nodesAdded).toBeGreaterThan(0);
+    expect(web[1]).toMatchObject({ revision: 3, cause: 'undo', outcome: 'complete' });
+    expect(web[2]).toMatchObject({ revision: 4, outcome: 'complete', minAvailable: 10, maxPods: 13 });
+    // The api's image never pulls: ProgressDeadlineExceeded after 300 s, and rollbackOnFailure brings revision 1 back.
+    expect(api.map((x) => [x.revision, x.cause, x.outcome, x.deadlineExceededAt])).toEqual([[2, 'update', 'rolled-back', 7500], [3, 'rollback-on-failure', 'complete', NaN]]);
+    expect(r.metrics.availability.find((a) => a.name === 'web')!.availabilityMin).toBe(1);
+  },
   'zone-spread.yaml': (r) => {
     // zone-c fits 8 replicas; with maxSkew 1 zones a and b stop at 9: 26 of 30 placed.
     expect(workload(r, 'web-strict').scheduled).toBe(26);

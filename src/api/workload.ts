@@ -83,6 +83,59 @@ export interface ServiceWorkload {
   /** A HorizontalPodAutoscaler on this Deployment, synced every `hpaSyncPeriod` seconds (15 s). */
   readonly autoscaler?: HorizontalAutoscaler | undefined;
   readonly hpaSyncPeriod?: number | undefined;
+  /** spec.strategy, minReadySeconds and progressDeadlineSeconds as declared (defaults when absent). */
+  readonly deployment?: DeploymentSettings | undefined;
+  /** Template changes and rollbacks over time: the Deployment controller (deployments.ts) runs services that have them. */
+  readonly rollout?: DeploymentRollout | undefined;
+}
+
+/** What a ReplicaSet stamps its pods from: the pod spec, and how its containers start and crash. */
+export interface PodTemplate {
+  readonly spec: PodSpec;
+  readonly startup: Distribution;
+  readonly crashes?: CrashModel | undefined;
+}
+
+/** intstr.IntOrString of a rolling update: a pod count, or a percentage of spec.replicas ("25%"). */
+export type IntOrPercent = number | `${number}%`;
+
+/** spec.strategy of a Deployment (apps/v1 DeploymentStrategy). */
+export type DeploymentStrategy =
+  | { readonly type: 'RollingUpdate'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent }
+  | { readonly type: 'Recreate' };
+
+/** A change of the pod template: fields left out keep their current value (`crashes: null` removes crashes). */
+export interface TemplatePatch {
+  readonly requests?: Partial<Record<'milliCPU' | 'memory' | 'milliGPU' | 'ephemeralStorage', number>> | undefined;
+  readonly startup?: Distribution | undefined;
+  readonly crashes?: CrashModel | null | undefined;
+}
+
+/** A rollout event: the template changes (`kubectl set`, `kubectl apply`), or `kubectl rollout undo [--to-revision]`. */
+export type RolloutEvent =
+  | { readonly at: number; readonly kind: 'update'; readonly patch: TemplatePatch }
+  | { readonly at: number; readonly kind: 'undo'; readonly toRevision?: number | undefined };
+
+/** A Deployment's update settings (defaults in KUBERNETES.md 7.1: RollingUpdate 25%/25%, minReadySeconds 0, progressDeadlineSeconds 600). */
+export interface DeploymentSettings {
+  readonly strategy: DeploymentStrategy;
+  readonly minReadySeconds: number;
+  readonly progressDeadlineSeconds: number;
+  /** Roll back to the previous revision when the progress deadline is exceeded (what CD tools such as Argo Rollouts do; Kubernetes does not). */
+  readonly rollbackOnFailure: boolean;
+}
+
+/** The Kubernetes defaults (pkg/apis/apps/v1/defaults.go SetDefaults_Deployment). */
+export const DEFAULT_DEPLOYMENT_SETTINGS: DeploymentSettings = {
+  strategy: { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' },
+  minReadySeconds: 0,
+  progressDeadlineSeconds: 600,
+  rollbackOnFailure: false,
+};
+
+/** A Deployment's settings and its rollout events, in time order. */
+export interface DeploymentRollout extends DeploymentSettings {
+  readonly events: readonly RolloutEvent[];
 }
 
 /** Job-like: `completions` pods must succeed, at most `parallelism` at a time. */

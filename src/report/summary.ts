@@ -22,6 +22,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...autoscalingLines(r),
     ...(m.daemonSets ? [`daemonsets   ${m.daemonSets.pods} daemon pods on nodes, ${m.daemonSets.pending} waiting; they request ${(m.daemonSets.requested.milliCPU / 1000).toFixed(1)} cpu (${pct(m.daemonSets.share.cpu)} of allocatable) and ${(m.daemonSets.requested.memory / 2 ** 30).toFixed(1)}Gi memory (${pct(m.daemonSets.share.memory)}) at end`] : []),
     ...disruptionLines(r),
+    ...rolloutLines(r),
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
@@ -96,6 +97,19 @@ function autoscalingLines(r: RunResult): string[] {
   }
   lines.push(`cost         ${a.cost.toFixed(2)} for ${a.nodeHours.toFixed(1)} node-hours: ${a.pools.map((p) => `${p.name} ${p.nodeHours.toFixed(1)}h x ${p.pricePerHour} = ${p.cost.toFixed(2)} (nodes ${p.nodes.min}..${p.nodes.max}, ${p.nodes.final} at end)`).join('; ')}`);
   return lines;
+}
+
+/** Deployment rollouts: how each went, how long it took, the fewest available pods and the most pods. */
+function rolloutLines(r: RunResult): string[] {
+  const rollouts = r.metrics.rollouts;
+  if (!rollouts || rollouts.length === 0) return [];
+  return rollouts.map((x, i) => {
+    const took = Number.isNaN(x.durationSeconds) || x.durationSeconds === null ? 'not done at the horizon' : `in ${secs(x.durationSeconds)}`;
+    const deadline = Number.isNaN(x.deadlineExceededAt) || x.deadlineExceededAt === null ? '' : `, ProgressDeadlineExceeded at ${formatDuration(x.deadlineExceededAt)}`;
+    const surge = x.nodesAdded > 0 ? `, ${x.nodesAdded} nodes added (${x.surgeNodeHours.toFixed(2)} node-hours, cost ${x.surgeCost.toFixed(2)})` : '';
+    const served = Number.isNaN(x.servedFraction) || x.servedFraction === null ? '' : `, served ${pct(x.servedFraction)}`;
+    return `${i === 0 ? 'rollouts    ' : '            '} ${x.workload} revision ${x.revision} (${x.cause}) at ${formatDuration(x.start)}: ${x.outcome} ${took}${deadline}; available >= ${x.minAvailable}/${x.replicas}, pods <= ${x.maxPods}${served}${surge}${x.rolledBack ? '; rolled back' : ''}`;
+  });
 }
 
 /** Availability and incidents, when the run had services or failures. */

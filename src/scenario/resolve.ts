@@ -16,6 +16,7 @@ import { resolveFailures } from './resolve/failures.js';
 import { resolveDisruptionBudgets } from './resolve/disruption.js';
 import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { resolveProfile } from './resolve/profile.js';
+import { addRollouts } from './resolve/rollouts.js';
 import { addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
 export { GPU_MODEL_LABEL, POOL_LABEL, RACK_LABEL, poolGroups, poolNodes } from './resolve/cluster.js';
@@ -86,6 +87,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   checkSomeNode(cluster, ctx, overrides.varied ?? false);
   checkUniqueNames(ctx, 'node', cluster.nodes.map((n) => n.name), cluster.sources);
   checkUniqueNames(ctx, 'workload', workloads.workloads.map((w) => w.name), workloads.sources);
+  addRollouts(workloads.workloads, doc.rollouts, ctx);
   const profile = resolveProfile(doc, profiles, overrides.profile, ctx);
   const disruptionBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
   throwIfAny(ctx);

@@ -43,6 +43,8 @@ export interface RunResult {
     readonly daemonSets?: SimulationResult['daemonSets'];
     /** PodDisruptionBudgets, evictions and drains, when the scenario has budgets. */
     readonly disruption?: SimulationResult['disruption'];
+    /** Deployment rollouts, when the scenario has any. */
+    readonly rollouts?: SimulationResult['rollouts'];
   };
   readonly engine: { readonly events: number };
 }
@@ -201,6 +203,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.preemption ? { preemption: r.preemption } : {}),
         ...(r.daemonSets ? { daemonSets: r.daemonSets } : {}),
         ...(r.disruption ? { disruption: r.disruption } : {}),
+        ...(r.rollouts ? { rollouts: r.rollouts } : {}),
       },
       engine: { events: r.events },
     },

@@ -194,6 +194,22 @@ const hpa = z.strictObject({
   initialReadinessDelay: durationSchema.optional(),
 }).refine((h) => (h.minReplicas ?? 1) <= h.maxReplicas, { message: 'minReplicas must be <= maxReplicas', path: ['minReplicas'] });
 
+/** intstr.IntOrString of a rolling update: a pod count or a percentage of replicas ("25%"). */
+const intOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d+%$/, 'expected a count or a percentage such as "25%"')]);
+
+/** Deployment spec.strategy (apps/v1); checks as ValidateDeploymentStrategy (pkg/apis/apps/validation/validation.go). */
+const strategy = z.strictObject({
+  type: z.enum(['RollingUpdate', 'Recreate']),
+  rollingUpdate: z.strictObject({
+    maxSurge: intOrPercent.optional(),
+    maxUnavailable: intOrPercent.refine((v) => typeof v === 'number' || Number(v.slice(0, -1)) <= 100, 'must not be greater than 100%').optional(),
+  }).optional(),
+}).refine((st) => st.type !== 'Recreate' || st.rollingUpdate === undefined, { message: 'may not be specified when strategy `type` is \'Recreate\'', path: ['rollingUpdate'] })
+  .refine((st) => {
+    const zero = (v: number | string | undefined) => v !== undefined && (v === 0 || v === '0%');
+    return !(zero(st.rollingUpdate?.maxSurge) && zero(st.rollingUpdate?.maxUnavailable));
+  }, { message: 'may not be 0 when `maxSurge` is 0', path: ['rollingUpdate', 'maxUnavailable'] });
+
 const service = z.strictObject({
   type: z.literal('service'),
   name,
@@ -207,8 +223,31 @@ const service = z.strictObject({
   /** Offered traffic and per-replica capacity (the HPA's metrics come from it). */
   load: load.optional(),
   autoscaling: hpa.optional(),
+  /** How a rollout replaces the pods (Deployment spec.strategy; default RollingUpdate 25%/25%). */
+  strategy: strategy.optional(),
+  /** Seconds a new pod must be ready before it counts as available (default 0). */
+  minReadySeconds: z.number().int().min(0).optional(),
+  /** Seconds without progress before the rollout is ProgressDeadlineExceeded (default 600). */
+  progressDeadlineSeconds: z.number().int().min(1).optional(),
+  /** Roll back to the previous revision when the progress deadline passes (as CD tools do; Kubernetes does not). */
+  rollbackOnFailure: z.boolean().optional(),
   ...podFields,
-}).refine((s) => s.autoscaling === undefined || s.load !== undefined, { message: 'an autoscaled service needs a `load` model (its metrics come from the load)', path: ['autoscaling'] });
+}).refine((s) => s.autoscaling === undefined || s.load !== undefined, { message: 'an autoscaled service needs a `load` model (its metrics come from the load)', path: ['autoscaling'] })
+  .refine((s) => s.progressDeadlineSeconds === undefined || s.progressDeadlineSeconds > (s.minReadySeconds ?? 0), { message: 'must be greater than minReadySeconds', path: ['progressDeadlineSeconds'] });
+
+/** A rollout: at a time, a service's template changes (`set`) or goes back to an earlier revision (`undo`, kubectl rollout undo). */
+const rolloutEvent = z.strictObject({
+  at: durationSchema,
+  workload: name,
+  set: z.strictObject({
+    requests: fixedRequests.optional(),
+    startup: distributionSchema(durationSchema).optional(),
+    /** The new version's crashes; null: it does not crash. */
+    crashes: z.union([podFields.crashes.unwrap(), z.null()]).optional(),
+  }).refine((t) => t.requests !== undefined || t.startup !== undefined || t.crashes !== undefined, 'set at least one of requests, startup, crashes').optional(),
+  /** true: back to the previous revision; {toRevision: N}: to revision N (kubectl rollout undo --to-revision). */
+  undo: z.union([z.literal(true), z.strictObject({ toRevision: z.number().int().min(1) })]).optional(),
+}).refine((r) => (r.set === undefined) !== (r.undo === undefined), { message: 'give exactly one of `set` (a new template) or `undo`' });
 
 const job = z.strictObject({
   type: z.literal('job'),
@@ -407,7 +446,7 @@ const failures = z.strictObject({
 });
 
 /** An IntOrString count or "NN%" (policy/v1 validation: non-negative, at most 100%). */
-const intOrPercent = z.union([
+const budgetIntOrPercent = z.union([
   z.number().int().min(0),
   z.string().regex(/^\d+%$/, 'expected an integer or a percent such as "50%"').refine((v) => Number(v.slice(0, -1)) <= 100, 'a percent must be at most 100%'),
 ]);
@@ -423,8 +462,8 @@ const disruptionBudget = z.strictObject({
     matchExpressions: labelSelector.shape.matchExpressions,
   }).refine((s) => s.workload !== undefined || Object.keys(s.matchLabels ?? {}).length + (s.matchExpressions?.length ?? 0) > 0, { message: 'select pods: workload, matchLabels or matchExpressions' })
     .refine((s) => s.workload === undefined || (s.matchLabels === undefined && s.matchExpressions === undefined), { message: 'workload selects by the workload\'s labels: give it alone, or use matchLabels / matchExpressions' }),
-  minAvailable: intOrPercent.optional(),
-  maxUnavailable: intOrPercent.optional(),
+  minAvailable: budgetIntOrPercent.optional(),
+  maxUnavailable: budgetIntOrPercent.optional(),
   unhealthyPodEvictionPolicy: z.enum(['IfHealthyBudget', 'AlwaysAllow']).default('IfHealthyBudget'),
 }).refine((b) => (b.minAvailable === undefined) !== (b.maxUnavailable === undefined), { message: 'set exactly one of minAvailable and maxUnavailable (as kubectl create pdb requires)' });
 
@@ -449,6 +488,8 @@ export const scenarioSchema = z.strictObject({
     openbNodes: z.array(z.string().min(1)).default([]),
   }),
   workloads: z.array(workload).default([]),
+  /** Template changes and rollbacks of services over time (Deployment rollouts). */
+  rollouts: z.array(rolloutEvent).optional(),
   failures: failures.optional(),
   /** PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API. */
   disruptionBudgets: z.array(disruptionBudget).optional(),
@@ -493,3 +534,4 @@ export type DisruptionBudgetDoc = z.output<typeof disruptionBudget>;
 export type HpaDoc = z.output<typeof hpa>;
 export type LoadDoc = z.output<typeof load>;
 export type ServiceDoc = z.output<typeof service>;
+export type RolloutDoc = z.output<typeof rolloutEvent>;

@@ -7,7 +7,7 @@ import type { Engine } from './engine.js';
 import type { Incident } from './failures.js';
 import { NO_NODE, PodTable } from './pods.js';
 import type { ServiceTraffic } from './service-traffic.js';
-import type { Workload } from '../api/workload.js';
+import type { PodTemplate, Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
 import type { DisruptionBudgetSpec, EvictionOutcome } from '../api/disruption.js';
 import { decideEviction, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
@@ -97,6 +97,8 @@ export class Lifecycle {
   /** When each node's machine last went down (meaningful while it is down). */
   private downSince: Float64Array;
   private notReady: Uint8Array;
+  /** Pods stamped from a template other than their workload's (a rollout's ReplicaSets), by pod id. */
+  private readonly templates = new Map<number, PodTemplate>();
   readonly hooks: StoreHooks = {
     beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
     readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
@@ -154,16 +156,22 @@ export class Lifecycle {
 
   // ---- pods -------------------------------------------------------------------------------
 
-  /** Creates a pod of a workload; it waits for the scheduler. */
-  createPod(wi: number, name: string, spec: PodSpec, duration: number, incident = -1): number {
+  /** Creates a pod of a workload (from `template` when given, e.g. a ReplicaSet's); it waits for the scheduler. */
+  createPod(wi: number, name: string, spec: PodSpec, duration: number, incident = -1, template?: PodTemplate): number {
     const wr = this.workloads[wi]!;
     wr.created++;
     const id = this.pods.add(name, spec, wi, this.engine.now, duration);
     this.pods.incident[id] = incident;
+    if (template) this.templates.set(id, template);
     if (wr.w.kind === 'service') wr.podIds.add(id);
     this.pendingIds.add(id);
     for (const f of this.hooks.podCreated) f(id);
     return id;
+  }
+
+  /** How the pod's containers start and crash: its template's (a ReplicaSet's) or its workload's. */
+  podTemplate(id: number): Pick<PodTemplate, 'startup' | 'crashes'> {
+    return this.templates.get(id) ?? this.workloads[this.pods.workload[id]!]!.w;
   }
 
   /** The scheduler's binding: the pod holds the node's resources from now on. */
@@ -288,6 +296,7 @@ export class Lifecycle {
       pods.restartDue[id] = NaN;
     }
     this.workloads[pods.workload[id]!]!.podIds.delete(id);
+    this.templates.delete(id);
     for (const f of this.hooks.podRemoved) f(id, from, reason);
   }
 

@@ -98,6 +98,35 @@ export interface ServiceAvailability {
   readonly windowSeconds: number;
 }
 
+/** One rollout of a Deployment (a template change, an undo, a rollback on failure), as measured. */
+export interface RolloutOutcome {
+  readonly workload: string;
+  /** The revision rolled out. */
+  readonly revision: number;
+  readonly cause: 'update' | 'undo' | 'rollback-on-failure';
+  readonly start: number;
+  /** When it completed, was superseded or rolled back (NaN while in progress at the horizon). */
+  readonly end: number;
+  readonly durationSeconds: number;
+  readonly outcome: 'complete' | 'superseded' | 'rolled-back' | 'in-progress' | 'deadline-exceeded';
+  /** When the Progressing condition turned ProgressDeadlineExceeded (NaN: never). */
+  readonly deadlineExceededAt: number;
+  /** A later undo (or rollbackOnFailure) took this revision back. */
+  readonly rolledBack: boolean;
+  /** spec.replicas when it started. */
+  readonly replicas: number;
+  /** Fewest available (ready for minReadySeconds) and ready pods, and most pods, during it. */
+  readonly minAvailable: number;
+  readonly minReady: number;
+  readonly maxPods: number;
+  /** Served fraction of the requests offered during it (NaN without a load model). */
+  readonly servedFraction: number;
+  /** Nodes the cluster autoscaler added during it, and node-hours and cost above the nodes billed at its start (until it ended). */
+  readonly nodesAdded: number;
+  readonly surgeNodeHours: number;
+  readonly surgeCost: number;
+}
+
 export const TIMESERIES_COLUMNS = ['time', 'cpu', 'memory', 'gpu', 'pending', 'running', 'completed'] as const;
 
 export interface SimulationResult {
@@ -132,6 +161,8 @@ export interface SimulationResult {
   readonly daemonSets?: DaemonSetMetrics | undefined;
   /** PodDisruptionBudgets, evictions and drains, when the scenario has budgets. */
   readonly disruption?: DisruptionResult | undefined;
+  /** The Deployments' rollouts, when the scenario has any. */
+  readonly rollouts?: readonly RolloutOutcome[] | undefined;
 }
 
 export interface PreemptionMetrics {

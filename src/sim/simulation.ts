@@ -4,6 +4,7 @@ import type { PodInfo } from '../api/pod.js';
 import type { RandomStreams } from '../util/random.js';
 import type { NodeSpec } from '../api/node.js';
 import type { ClusterState } from './cluster.js';
+import { DeploymentController } from './controllers/deployments.js';
 import { ClusterAutoscalerController, type SimNodeGroup } from './controllers/cluster-autoscaler.js';
 import { DaemonSetController } from './controllers/daemonsets.js';
 import { DisruptionController } from './controllers/disruption.js';
@@ -83,6 +84,7 @@ export class Simulation {
   private readonly metrics: MetricsRecorder;
   private readonly scheduling: SchedulingController;
   private readonly starts: (() => void)[];
+  private readonly deployments: DeploymentController;
 
   constructor(private readonly cfg: SimulationConfig) {
     const { horizon, streams } = cfg;
@@ -114,12 +116,13 @@ export class Simulation {
     const injector = new FailureInjector(api, failures, streams, horizon);
     const workloadController = new WorkloadController(api, streams, horizon);
     const daemonSets = new DaemonSetController(api);
+    const deployments = (this.deployments = new DeploymentController(api, horizon, { nodes: cfg.nodes, groups: nodeGroups.map((g) => ({ pool: g.pool, pricePerHour: g.spec.pricePerHour })) }));
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
     this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'));
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
     // The first events, in this order: daemon pods (node agents run before the apps), arrivals,
-    // failures, HPA syncs, the autoscaler's scan, sampling.
-    this.starts = [() => daemonSets.start(), () => workloadController.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
+    // rollouts, failures, HPA syncs, the autoscaler's scan, sampling.
+    this.starts = [() => daemonSets.start(), () => workloadController.start(), () => deployments.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
   }
 
   get cluster(): ClusterState {
@@ -154,8 +157,9 @@ export class Simulation {
     const progress = this.cfg.onProgress;
     if (progress) this.engine.onProgress = (now) => progress(now / this.cfg.horizon);
     this.engine.run(this.cfg.horizon);
-    const r = this.metrics.finish();
+    const result = this.metrics.finish();
+    // Each section only in runs that have it, so the others' results stay as they were.
     const disruption = disruptionResult(this.api.disruptionBudgets, this.api.drains, this.cfg.horizon);
-    return disruption ? { ...r, disruption } : r;
+    return { ...result, ...(disruption ? { disruption } : {}), ...(this.deployments.active ? { rollouts: this.deployments.rollouts() } : {}) };
   }
 }

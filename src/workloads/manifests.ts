@@ -10,7 +10,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type D
 import { matchesLabelSelector } from '../api/labels.js';
 import type { PodSpec } from '../api/pod.js';
 import type { NodeSpec } from '../api/node.js';
-import type { Workload } from '../api/workload.js';
+import { DEFAULT_DEPLOYMENT_SETTINGS, type DeploymentSettings, type IntOrPercent, type Workload } from '../api/workload.js';
 import type { Distribution } from '../api/distribution.js';
 import { InputError, type InputIssue } from '../util/errors.js';
 import { parseDuration } from '../util/quantity.js';
@@ -34,6 +34,7 @@ import {
   type Locate,
   type Path,
 } from './kube.js';
+import { oneOf } from './kube-fields.js';
 
 export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'List'] as const;
 
@@ -283,6 +284,42 @@ function durationAnnotation(annotations: Readonly<Record<string, string>>, key: 
   return seconds;
 }
 
+/** An intstr.IntOrString of a rolling update: a count >= 0 or a percentage ("25%"). */
+function readIntOrPercent(v: unknown, path: Path, out: IssueList): IntOrPercent | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v === 'string' && /^\d+%$/.test(v)) return v as `${number}%`;
+  out.add(path, `expected a count or a percentage such as "25%", got ${describe(v)}`);
+  return undefined;
+}
+
+/**
+ * A Deployment's spec.strategy, minReadySeconds and progressDeadlineSeconds, defaulted as
+ * SetDefaults_Deployment (pkg/apis/apps/v1/defaults.go) and checked as ValidateDeploymentSpec
+ * (pkg/apis/apps/validation/validation.go); undefined when the manifest sets none of them.
+ */
+function readDeploymentSettings(spec: Record<string, unknown>, specPath: Path, out: IssueList): DeploymentSettings | undefined {
+  const strategyPath = [...specPath, 'strategy'];
+  const st = readMap(spec['strategy'], strategyPath, out);
+  const minReady = readInt(spec['minReadySeconds'], [...specPath, 'minReadySeconds'], out, 0);
+  const deadline = readInt(spec['progressDeadlineSeconds'], [...specPath, 'progressDeadlineSeconds'], out, 1);
+  if (!st && minReady === undefined && deadline === undefined) return undefined;
+  const d = DEFAULT_DEPLOYMENT_SETTINGS;
+  const type = oneOf(st?.['type'], ['RollingUpdate', 'Recreate'] as const, [...strategyPath, 'type'], out) ?? 'RollingUpdate';
+  const ruPath = [...strategyPath, 'rollingUpdate'];
+  const ru = readMap(st?.['rollingUpdate'], ruPath, out);
+  if (type === 'Recreate' && ru) out.add(ruPath, "may not be specified when strategy `type` is 'Recreate'");
+  const maxSurge = readIntOrPercent(ru?.['maxSurge'], [...ruPath, 'maxSurge'], out) ?? '25%';
+  const maxUnavailable = readIntOrPercent(ru?.['maxUnavailable'], [...ruPath, 'maxUnavailable'], out) ?? '25%';
+  const zero = (v: IntOrPercent) => v === 0 || v === '0%';
+  if (type === 'RollingUpdate' && zero(maxSurge) && zero(maxUnavailable)) out.add([...ruPath, 'maxUnavailable'], 'may not be 0 when `maxSurge` is 0');
+  if (typeof maxUnavailable === 'string' && Number(maxUnavailable.slice(0, -1)) > 100) out.add([...ruPath, 'maxUnavailable'], 'must not be greater than 100%');
+  const minReadySeconds = minReady ?? d.minReadySeconds;
+  const progressDeadlineSeconds = deadline ?? d.progressDeadlineSeconds;
+  if (progressDeadlineSeconds <= minReadySeconds) out.add([...specPath, 'progressDeadlineSeconds'], 'must be greater than minReadySeconds');
+  return { strategy: type === 'Recreate' ? { type } : { type, maxSurge, maxUnavailable }, minReadySeconds, progressDeadlineSeconds, rollbackOnFailure: false };
+}
+
 /** replicas, parallelism, completions: an integer >= 0, at most MAX_PODS_PER_WORKLOAD (input-limits.ts). */
 function readPodCount(v: unknown, path: Path, out: IssueList): number | undefined {
   const n = readInt(v, path, out, 0);
@@ -371,9 +408,10 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
       out.add([...annotationPath(ANNOTATION_DURATION), 'annotations', ANNOTATION_DURATION], `${ANNOTATION_DURATION} applies to Pods and Jobs only; a ${kind} keeps its replicas running`);
     }
     const replicas = readPodCount(spec['replicas'], [...specPath, 'replicas'], out) ?? 1;
+    const deployment = kind === 'Deployment' ? readDeploymentSettings(spec, specPath, out) : undefined;
     if (!podSpec || !selector || meta.name === undefined) return undefined;
     const ownedSpec: PodSpec = { ...podSpec, ownerSelector: selector };
-    return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'service', name, spec: ownedSpec, replicas, startAt, startup }) };
+    return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'service', name, spec: ownedSpec, replicas, startAt, startup, ...(deployment ? { deployment } : {}) }) };
   }
 
   const fixed = durationAnnotation(annotations, ANNOTATION_DURATION, annotationPath(ANNOTATION_DURATION), out, true);

@@ -1,6 +1,6 @@
 import type { PodSpec } from '../../api/pod.js';
 import { resources } from '../../api/resources.js';
-import type { CrashModel, Workload } from '../../api/workload.js';
+import { DEFAULT_DEPLOYMENT_SETTINGS, type CrashModel, type DeploymentSettings, type Workload } from '../../api/workload.js';
 import type { Distribution } from '../../api/distribution.js';
 import { InputError, issueAt } from '../../util/errors.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../../workloads/arrivals.js';
@@ -11,7 +11,7 @@ import { loadCurveIssues, type LoadCurveSpec, type RateBins } from '../../worklo
 import { openbPodList, readOpenbPods } from '../../workloads/openb.js';
 import { readSwf, swfWorkload } from '../../workloads/swf.js';
 import type { ServiceModel } from '../resolve.js';
-import type { LoadDoc, ScenarioDoc, WorkloadDoc } from '../schema.js';
+import type { LoadDoc, ScenarioDoc, ServiceDoc, WorkloadDoc } from '../schema.js';
 import { resolveHpa } from './autoscaling.js';
 import { addIssue, issueError, readReferencedFile, type DocPath, type ResolveContext } from './context.js';
 
@@ -65,7 +65,7 @@ export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): Declare
             addIssue(ctx, [...path, 'replicas'], `replicas ${w.replicas} is outside the autoscaling range [${hpa.minReplicas ?? 1}, ${hpa.maxReplicas}]`);
           }
         }
-        add({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes) });
+        add({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes), deployment: deploymentSettings(w) });
         break;
       case 'job':
         add({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes) });
@@ -140,8 +140,27 @@ export function addTraceWorkloads(list: WorkloadList, traces: DeclaredWorkloads[
   }
 }
 
+/**
+ * A service's Deployment settings as written (KUBERNETES.md 7.1 defaults for what is left out,
+ * each of maxSurge and maxUnavailable defaulted on its own as SetDefaults_Deployment does);
+ * undefined when the service says nothing about them.
+ */
+export function deploymentSettings(w: ServiceDoc): DeploymentSettings | undefined {
+  if (w.strategy === undefined && w.minReadySeconds === undefined && w.progressDeadlineSeconds === undefined && w.rollbackOnFailure === undefined) return undefined;
+  const d = DEFAULT_DEPLOYMENT_SETTINGS;
+  const st = w.strategy;
+  return {
+    strategy: st?.type === 'Recreate'
+      ? { type: 'Recreate' }
+      : { type: 'RollingUpdate', maxSurge: (st?.rollingUpdate?.maxSurge ?? '25%') as `${number}%` | number, maxUnavailable: (st?.rollingUpdate?.maxUnavailable ?? '25%') as `${number}%` | number },
+    minReadySeconds: w.minReadySeconds ?? d.minReadySeconds,
+    progressDeadlineSeconds: w.progressDeadlineSeconds ?? d.progressDeadlineSeconds,
+    rollbackOnFailure: w.rollbackOnFailure ?? d.rollbackOnFailure,
+  };
+}
+
 /** Liveness probe defaults: periodSeconds 10, failureThreshold 3 (KUBERNETES.md section 3). */
-function crashModel(c: PodWorkloadDoc['crashes']): CrashModel | undefined {
+export function crashModel(c: PodWorkloadDoc['crashes']): CrashModel | undefined {
   if (!c) return undefined;
   return { timeBetweenCrashes: c.every, hangFraction: c.hangFraction ?? 0, livenessPeriod: c.livenessPeriod ?? 10, livenessFailureThreshold: c.livenessFailureThreshold ?? 3 };
 }

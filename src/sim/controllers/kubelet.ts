@@ -40,7 +40,7 @@ export class KubeletController {
   private scheduleStart(id: number): void {
     const pods = this.api.pods;
     const wi = pods.workload[id]!;
-    const due = this.api.engine.now + sample(this.api.workloads[wi]!.w.startup, this.startup[wi]!);
+    const due = this.api.engine.now + sample(this.api.podTemplate(id).startup, this.startup[wi]!);
     pods.startDue[id] = due;
     this.api.engine.scheduleAt(due, this.evStart, id);
   }
@@ -72,7 +72,7 @@ export class KubeletController {
   private scheduleCrash(id: number, now: number): void {
     const pods = this.api.pods;
     const wi = pods.workload[id]!;
-    const crashes = this.api.workloads[wi]!.w.crashes;
+    const crashes = this.api.podTemplate(id).crashes;
     if (!crashes) return;
     const at = now + sample(crashes.timeBetweenCrashes, this.crashes[wi]!);
     if (at <= this.horizon && !(at >= pods.finishDue[id]!)) {
@@ -100,7 +100,7 @@ export class KubeletController {
     pods.crashDue[id] = NaN;
     const wi = pods.workload[id]!;
     const w = api.workloads[wi]!.w;
-    const crashes = w.crashes!;
+    const crashes = api.podTemplate(id).crashes!;
     const hang = this.crashes[wi]!.next() < crashes.hangFraction;
     const detected = hang ? now + crashes.livenessPeriod * crashes.livenessFailureThreshold : now;
     const replica = w.kind === 'service' || w.kind === 'job';

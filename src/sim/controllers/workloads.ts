@@ -84,6 +84,8 @@ export class WorkloadController {
     const w = wr.w;
     switch (w.kind) {
       case 'service':
+        // A service with rollouts is the Deployment controller's (deployments.ts).
+        if (w.rollout) break;
         for (let k = 0; k < w.replicas; k++) api.createPod(wi, `${w.name}-${wr.created}`, w.spec, Infinity);
         break;
       case 'job': {
@@ -145,6 +147,7 @@ export class WorkloadController {
     const w = wr.w;
     const incident = api.pods.incident[id]!;
     if (w.kind === 'service') {
+      if (w.rollout) return;
       if (reason === 'failed' || wr.podIds.size < wr.desired) api.createPod(wi, `${w.name}-${wr.created}`, w.spec, Infinity, incident);
     } else if (w.kind === 'job') {
       const job = this.jobs[wi]!;
@@ -189,7 +192,7 @@ export class WorkloadController {
   private scale(wr: WorkloadRecord): void {
     const api = this.api;
     const w = wr.w;
-    if (w.kind !== 'service') return;
+    if (w.kind !== 'service' || w.rollout) return;
     const live = wr.podIds.size;
     if (wr.desired > live) {
       for (let k = live; k < wr.desired; k++) api.createPod(wr.index, `${w.name}-${wr.created}`, w.spec, Infinity);
