@@ -131,12 +131,13 @@ export class Preemption {
   }
 
   /**
-   * Upstream adds them to the node's view whether or not they fit; here a nominated pod that does
-   * not fit yet (its victims still hold the room) is left out - nothing else can take room that
-   * is not free - which also keeps GPU devices from being promised twice.
+   * Added to the node's view whether or not they fit yet, as upstream adds them (the room their
+   * victims still hold is theirs): cpu, memory and pod count may show more than allocatable while
+   * the victims terminate. A GPU pod that does not fit yet is left out: its devices cannot be
+   * promised twice; nothing else can take room its victims still hold.
    */
   private placeNominated(whatIf: WhatIfCluster, pod: PodInfo): void {
-    for (const [q, n] of this.nominatedFor(pod)) if (whatIf.fits(q, n)) whatIf.place(q, n);
+    for (const [q, n] of this.nominatedFor(pod)) if (q.spec.requests.milliGPU === 0 || whatIf.fits(q, n)) whatIf.place(q, n);
   }
 
   /** The node the preemptor is nominated to, if any (status.nominatedNodeName). */
