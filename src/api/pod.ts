@@ -69,6 +69,12 @@ export interface PodSpec {
   /** Seconds a deleted pod keeps its node while it shuts down (default 30, DefaultTerminationGracePeriodSeconds). */
   readonly terminationGracePeriodSeconds?: number | undefined;
   readonly nodeSelector?: Labels | undefined;
+  /**
+   * metadata.annotations the simulator reads: karpenter.sh/do-not-disrupt ("true": Karpenter
+   * leaves the pod's node alone) and cluster-autoscaler.kubernetes.io/safe-to-evict ("false": the
+   * cluster autoscaler does not scale its node down).
+   */
+  readonly annotations?: Labels | undefined;
   readonly affinity?: Affinity | undefined;
   readonly tolerations?: readonly Toleration[] | undefined;
   readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[] | undefined;
@@ -101,3 +107,8 @@ export const PodPhase = {
 } as const;
 export type PodPhase = (typeof PodPhase)[keyof typeof PodPhase];
 export const POD_PHASE_NAMES: readonly string[] = ['Pending', 'Bound', 'Running', 'Succeeded', 'Failed'];
+
+/** karpenter.sh/do-not-disrupt (karpenter pkg/apis/v1/labels.go DoNotDisruptAnnotationKey). */
+export const ANNOTATION_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
+/** cluster-autoscaler.kubernetes.io/safe-to-evict (cluster-autoscaler utils/drain SafeToEvictKey). */
+export const ANNOTATION_SAFE_TO_EVICT = 'cluster-autoscaler.kubernetes.io/safe-to-evict';

@@ -1,6 +1,6 @@
 import type { ClusterAutoscalerContext, ClusterSimulation } from '../api/autoscaling.js';
 import type { NodeInfo } from '../api/node.js';
-import type { PodInfo } from '../api/pod.js';
+import { ANNOTATION_SAFE_TO_EVICT, type PodInfo } from '../api/pod.js';
 
 /**
  * The cluster-autoscaler's scale-down rules (core/scaledown, simulator/drain.go): a node's
@@ -35,6 +35,8 @@ export function nodeUtilization(node: NodeInfo): number {
 }
 
 export const REASON_BARE_POD = 'pod has no controller';
+/** drain.BlockingPodReason NotSafeToEvictAnnotation (cluster-autoscaler utils/drain/drain.go). */
+export const REASON_NOT_SAFE_TO_EVICT = 'pod annotated cluster-autoscaler.kubernetes.io/safe-to-evict: "false"';
 export const REASON_PDB = 'PodDisruptionBudget allows no more disruptions';
 
 /**
@@ -44,13 +46,18 @@ export const REASON_PDB = 'PodDisruptionBudget allows no more disruptions';
  */
 export class EvictionPlan {
   private readonly planned = new Map<string, number>();
-  constructor(private readonly ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>) {}
+  constructor(
+    private readonly ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>,
+    /** The cluster autoscaler honours safe-to-evict: "false"; Karpenter has its own annotation (do-not-disrupt). */
+    private readonly honourSafeToEvict = true,
+  ) {}
 
   /** Why these pods cannot all be evicted on top of the plan, or undefined if they can. */
   check(pods: readonly PodInfo[]): string | undefined {
     const local = new Map<string, number>();
     for (const pod of pods) {
       const c = this.ctx.controllerOf(pod);
+      if (this.honourSafeToEvict && pod.spec.annotations?.[ANNOTATION_SAFE_TO_EVICT] === 'false') return `${pod.name}: ${REASON_NOT_SAFE_TO_EVICT}`;
       if (c.kind === 'None') return `${pod.name}: ${REASON_BARE_POD}`;
       const key = `${c.kind}/${c.name}`;
       const n = (this.planned.get(key) ?? 0) + (local.get(key) ?? 0);

@@ -5,7 +5,7 @@ import {
 } from '../api/autoscaling.js';
 import type { RandomSource } from '../api/framework.js';
 import type { NodeInfo } from '../api/node.js';
-import type { PodInfo } from '../api/pod.js';
+import { ANNOTATION_DO_NOT_DISRUPT, type PodInfo } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
 import { readOptions, validateNodeGroups } from './cluster-autoscaler-options.js';
 import { DELETION_GRACE, EvictionPlan, nodeUtilization, simulateDrain } from './cluster-autoscaler-scale-down.js';
@@ -405,7 +405,10 @@ export function karpenter(groups: readonly NodeGroupSpec[], options: Partial<Kar
     const none = { deletions: [], scaleUps: [] };
     const now = ctx.now;
     const usable = (sn: ScalableNode) => sn.ready && !sn.node.unschedulable && !deleting.has(sn.node.name);
-    const candidates = ctx.nodes.filter((sn) => sn.group !== undefined && specs.has(sn.group) && usable(sn) && now - (stable.get(sn.node.name)?.since ?? now) >= opts.consolidateAfter);
+    // A node running a pod annotated karpenter.sh/do-not-disrupt: "true" is not a candidate for
+    // voluntary disruption (karpenter pkg/controllers/disruption: candidates are filtered by
+    // pods that block eviction, pod.HasDoNotDisrupt).
+    const candidates = ctx.nodes.filter((sn) => sn.group !== undefined && specs.has(sn.group) && usable(sn) && now - (stable.get(sn.node.name)?.since ?? now) >= opts.consolidateAfter && !sn.node.pods.some((p) => p.spec.annotations?.[ANNOTATION_DO_NOT_DISRUPT] === 'true'));
     if (candidates.length === 0) return none;
 
     // 1. Empty nodes, all at once.
@@ -421,7 +424,7 @@ export function karpenter(groups: readonly NodeGroupSpec[], options: Partial<Kar
 
     // 2. Delete the least disruptive node whose pods fit elsewhere.
     const nonEmpty = candidates
-      .filter((sn) => sn.node.podCount > 0 && (left.get(sn.group!) ?? 0) > 0 && new EvictionPlan(ctx).check(movablePods(ctx, sn.node)) === undefined)
+      .filter((sn) => sn.node.podCount > 0 && (left.get(sn.group!) ?? 0) > 0 && new EvictionPlan(ctx, false).check(movablePods(ctx, sn.node)) === undefined)
       .map((sn) => ({ sn, utilization: nodeUtilization(sn.node) }))
       .sort((a, b) => a.sn.node.podCount - b.sn.node.podCount || a.utilization - b.utilization || (a.sn.node.name < b.sn.node.name ? -1 : a.sn.node.name > b.sn.node.name ? 1 : 0))
       .slice(0, MAX_CONSOLIDATION_CANDIDATES);

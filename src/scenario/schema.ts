@@ -75,6 +75,8 @@ const topologySpreadConstraint = z.strictObject({
 const podFields = {
   namespace: z.string().min(1).optional(),
   labels: labels.optional(),
+  /** metadata.annotations; read: karpenter.sh/do-not-disrupt, cluster-autoscaler.kubernetes.io/safe-to-evict. */
+  annotations: labels.optional(),
   priority: z.number().int().optional(),
   /** Never: wait rather than preempt lower-priority pods (PriorityClass preemptionPolicy). */
   preemptionPolicy: z.enum(['PreemptLowerPriority', 'Never']).optional(),

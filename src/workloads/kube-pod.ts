@@ -59,6 +59,9 @@ export function convertPodSpec(spec: unknown, meta: unknown, path: Path, ctx: Ku
   const result: {
     -readonly [K in keyof PodSpec]: PodSpec[K];
   } = { namespace, labels, requests, priority };
+  // Of the annotations, the autoscalers read karpenter.sh/do-not-disrupt and safe-to-evict.
+  const annotations = readStringMap(m['annotations'], [...metaPath, 'annotations'], out);
+  if (annotations && Object.keys(annotations).length > 0) result.annotations = annotations;
   const nodeSelector = readStringMap(sp['nodeSelector'], [...specPath, 'nodeSelector'], out);
   if (nodeSelector && Object.keys(nodeSelector).length > 0) result.nodeSelector = nodeSelector;
   const affinity = affinityAt(sp['affinity'], [...specPath, 'affinity'], labels, out);

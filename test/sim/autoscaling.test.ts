@@ -659,3 +659,51 @@ workloads:
     expect(r.auto.pools[0]!.nodes).toMatchObject({ max: 3, final: 1 });
   });
 });
+
+describe('annotations that keep a node from voluntary disruption', () => {
+  const scenario = (policy: string, annotations: string) => `
+horizon: 3h
+sampleInterval: 1m
+cluster:
+  pools:
+    - name: c8
+      count: 0
+      resources: { cpu: 8, memory: 32Gi }
+      pricePerHour: 0.4
+      autoscaling: { min: 0, max: 10, provisioningDelay: 60s }
+clusterAutoscaler:
+  policy: ${policy}
+workloads:
+  - type: service
+    name: web
+    replicas: 4
+    requests: { cpu: 1, memory: 2Gi }
+    startup: 5s${annotations}
+    load:
+      constant: 200
+      spikes: [{ at: 30m, factor: 5, duration: 30m }]
+      capacityPerReplica: 100
+    autoscaling:
+      minReplicas: 4
+      maxReplicas: 30
+      metrics:
+        - type: Resource
+          resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } }
+      behavior:
+        scaleDown:
+          policies: [{ type: Pods, value: 2, periodSeconds: 60 }]
+`;
+  const removedWithPods = (policy: string, annotations: string) => run(scenario(policy, annotations), () => {}).auto.actions.filter((a) => a.action === 'node-removed' && !/empty/.test(a.reason));
+
+  it('karpenter.sh/do-not-disrupt: "true" keeps Karpenter from consolidating the nodes those pods run on', () => {
+    expect(removedWithPods('karpenter', '').length).toBeGreaterThan(0);
+    expect(removedWithPods('karpenter', "\n    annotations: { karpenter.sh/do-not-disrupt: 'true' }")).toEqual([]);
+    // The cluster autoscaler's own annotation means nothing to Karpenter.
+    expect(removedWithPods('karpenter', "\n    annotations: { cluster-autoscaler.kubernetes.io/safe-to-evict: 'false' }").length).toBeGreaterThan(0);
+  });
+
+  it('cluster-autoscaler.kubernetes.io/safe-to-evict: "false" keeps the cluster autoscaler from scaling those nodes down', () => {
+    expect(removedWithPods('cluster-autoscaler', '').length).toBeGreaterThan(0);
+    expect(removedWithPods('cluster-autoscaler', "\n    annotations: { cluster-autoscaler.kubernetes.io/safe-to-evict: 'false' }")).toEqual([]);
+  });
+});

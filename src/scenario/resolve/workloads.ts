@@ -215,6 +215,7 @@ function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
     labels,
     priority: w.priority ?? 0,
     ...(w.preemptionPolicy !== undefined ? { preemptionPolicy: w.preemptionPolicy } : {}),
+    ...(w.annotations !== undefined ? { annotations: w.annotations } : {}),
     ...(w.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: w.terminationGracePeriodSeconds } : {}),
     requests: resources({
       milliCPU: fixed(req.cpu),
