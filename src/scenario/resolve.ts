@@ -10,7 +10,7 @@ import { DEFAULT_SCHEDULER_NAME } from '../api/pod.js';
 import type { LoadCurveSpec, RateBins } from '../workloads/load.js';
 import type { Locator } from './load.js';
 import type { ScenarioDoc } from './schema.js';
-import { checkClusterAutoscalerGroups, resolveClusterAutoscaler } from './resolve/autoscaling.js';
+import { addManifestHpas, checkClusterAutoscalerGroups, resolveClusterAutoscaler } from './resolve/autoscaling.js';
 import { addManifestFiles, addOpenbNodes, checkSomeNode, resolvePools } from './resolve/cluster.js';
 import { checkUniqueNames, resolveContext, throwIfAny } from './resolve/context.js';
 import { resolveFailures } from './resolve/failures.js';
@@ -87,6 +87,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const manifestFiles = [...doc.cluster.manifests.map((name, i) => ({ name, path: ['cluster', 'manifests', i] })), ...declared.manifestFiles];
   const fromManifests = addManifestFiles(cluster, manifestFiles, ctx);
   const workloads = { workloads: [...declared.workloads, ...fromManifests.workloads], sources: [...declared.sources, ...fromManifests.sources] };
+  addManifestHpas(declared.serviceModels, fromManifests.autoscalers, ctx);
   addOpenbNodes(cluster, doc.cluster.openbNodes, ctx);
   addTraceWorkloads(workloads, declared.traces, ctx);
 
@@ -96,7 +97,9 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   addRollouts(workloads.workloads, doc.rollouts, ctx);
   const profile = resolveProfile(doc, profiles, overrides.profile, ctx);
   const schedulers = profile ? resolveSchedulers(doc, profiles, profile.profile, schedulerNameUses(doc, workloads), ctx) : [];
-  const disruptionBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
+  const declaredBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
+  // PodDisruptionBudget manifests after the scenario's own (disruption results list them in this order).
+  const disruptionBudgets = declaredBudgets || fromManifests.disruptionBudgets.length > 0 ? [...(declaredBudgets ?? []), ...fromManifests.disruptionBudgets] : undefined;
   throwIfAny(ctx);
 
   const failures = doc.failures ? resolveFailures(doc.failures, cluster.nodes, ctx) : NO_FAILURES;
