@@ -91,4 +91,27 @@ describe('several scheduler profiles', () => {
     const { out } = runWithBinds(write(scenario().replace('schedulerName: binpack, ', '')));
     expect(out.result.metrics.schedulers).toBeUndefined();
   });
+
+  it('preemption follows the pod\'s profile: a pod of a profile with DefaultPreemption preempts, the default one without it waits', () => {
+    const text = (name: string) => `horizon: 10m
+sampleInterval: 0
+cluster:
+  pools:
+    - { name: n, count: 1, resources: { cpu: 4, memory: 16Gi } }
+scheduler:
+  profile: plain
+  profiles:
+    - name: plain
+      plugins: [{ name: NodeResourcesFit }]
+workloads:
+  - { type: job, name: low, parallelism: 4, completions: 4, duration: 1h, requests: { cpu: 1, memory: 1Gi } }
+  - { type: job, name: high, ${name}priority: 1000, startAt: 10s, duration: 1h, requests: { cpu: 1, memory: 1Gi } }
+`;
+    const viaDefault = runWithBinds(write(text('schedulerName: default, '))).out.result.metrics;
+    expect(viaDefault.preemption?.victims).toBe(1);
+    expect(viaDefault.schedulers!.find((e) => e.schedulerName === 'default')).toMatchObject({ profile: 'default', scheduled: 1, pending: 0 });
+    const viaPlain = runWithBinds(write(text(''))).out.result.metrics;
+    expect(viaPlain.preemption).toBeUndefined();
+    expect(viaPlain.pods.pending).toBe(1);
+  });
 });
