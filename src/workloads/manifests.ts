@@ -220,17 +220,28 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
   const hpas: { e: Entry; hpa: ManifestHpa }[] = [];
   const warnings: InputIssue[] = [];
   const warned = new Set<string>();
+  /** The API server keeps one object per kind, namespace and name. */
+  const firstOfName = (e: Entry, namespace: string, name: string): boolean => {
+    const key = `${e.kind}/${namespace}/${name}`;
+    const first = objectKeys.get(key);
+    if (first) {
+      e.out.add([...e.path, 'metadata', 'name'], `duplicate ${e.kind} "${namespace}/${name}"${lineNote(first)}`);
+      return false;
+    }
+    objectKeys.set(key, e);
+    return true;
+  };
 
   for (const e of entries) {
     if (e.kind === 'PriorityClass') continue;
     if (e.kind === 'PodDisruptionBudget') {
       const pdb = convertPodDisruptionBudget(e.obj, e.path, e.out);
-      if (pdb) disruptionBudgets.push(pdb);
+      if (pdb && firstOfName(e, pdb.namespace, pdb.name)) disruptionBudgets.push(pdb);
       continue;
     }
     if (e.kind === 'HorizontalPodAutoscaler') {
       const hpa = convertHorizontalPodAutoscaler(e.obj, e.path, e.out);
-      if (hpa) hpas.push({ e, hpa });
+      if (hpa && firstOfName(e, hpa.namespace, hpa.name)) hpas.push({ e, hpa });
       continue;
     }
     if (e.kind === 'Node') {

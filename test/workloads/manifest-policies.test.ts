@@ -48,6 +48,7 @@ spec:
     const pdb = (spec: string) => `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: ${spec}\n`;
     expect(inputError(() => readManifests(pdb('{minAvailable: 1, maxUnavailable: 1, selector: {matchLabels: {a: b}}}'), 'p.yaml')).issues.map((i) => i.message)).toEqual(['minAvailable and maxUnavailable cannot be both set']);
     expect(inputError(() => readManifests(pdb('{selector: {matchLabels: {a: b}}}'), 'p.yaml')).issues.map((i) => i.message)).toEqual(['expected spec.minAvailable or spec.maxUnavailable']);
+    expect(inputError(() => readManifests(`${pdb('{minAvailable: 1}')}---\n${pdb('{minAvailable: 2}')}`, 'p.yaml')).issues.map((i) => [i.line, i.message])).toEqual([[8, 'duplicate PodDisruptionBudget "default/p" (first defined at line 3)']]);
     expect(inputError(() => readManifests(pdb('{minAvailable: "150%"}'), 'p.yaml')).issues.map(formatIssue)).toEqual(['p.yaml:4:22: expected a count >= 0 or a percentage of at most 100% such as "50%", got "150%" (at spec.minAvailable)']);
   });
 });
