@@ -7,7 +7,7 @@ import { summarize, type ProfileSchedulingMetrics } from './results.js';
 /**
  * Several schedulers in one cluster: the profiles by the schedulerName of the pods they place,
  * as kube-scheduler keeps them (pkg/scheduler/scheduler.go: one framework per
- * KubeSchedulerConfiguration profile, `frameworkForPod` picks it by pod.Spec.SchedulerName).
+ * KubeSchedulerConfiguration profile, `frameworkForPod` in schedule_one.go picks it by pod.Spec.SchedulerName).
  * Pods of a name no profile has are not this scheduler's (responsibleForPod,
  * pkg/scheduler/eventhandlers.go): they never enter the queue and stay Pending.
  *

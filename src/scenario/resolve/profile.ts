@@ -43,7 +43,7 @@ export interface SchedulerNameUse {
 /**
  * The profiles the workloads' schedulerNames select besides the default one, like
  * KubeSchedulerConfiguration.profiles[].schedulerName (pkg/scheduler/scheduler.go builds one
- * framework per profile; frameworkForPod picks it by pod.Spec.SchedulerName). A name refers to
+ * framework per profile; frameworkForPod in schedule_one.go picks it by pod.Spec.SchedulerName). A name refers to
  * scheduler.profiles or a built-in profile; the default profile's own name selects it.
  *
  * A name that matches no profile: kube-scheduler ignores such pods (its informer keeps only the

@@ -83,7 +83,7 @@ export class SchedulingController {
     for (let id = queue.pop(now); id >= 0; id = queue.pop(now)) {
       // A pod deleted while it waited (its Job failed, a scale-down) leaves the queue here.
       if (pods.phase[id] !== PodPhase.Pending) continue;
-      // frameworkForPod (pkg/scheduler/scheduler.go); only pods that name a profile look it up.
+      // frameworkForPod (pkg/scheduler/schedule_one.go); only pods that name a profile look it up.
       const scheduler = profiles === undefined ? defaultScheduler : profiles.schedulerOf(pods.infos[id]!.spec) ?? defaultScheduler;
       let node: number;
       // Nominated preemptors of at least this priority keep the room they made (reserveFor).
