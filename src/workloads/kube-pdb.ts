@@ -6,10 +6,11 @@ import { DEFAULT_NAMESPACE } from './kube-pod.js';
 /**
  * A policy/v1 PodDisruptionBudget as the scenario's `disruptionBudgets:` entry it stands for.
  * Checks as ValidatePodDisruptionBudgetSpec (pkg/apis/policy/validation/validation.go): at most
- * one of minAvailable and maxUnavailable, a count >= 0 or a percentage of at most 100%. Neither
- * set is accepted by the API server, and the disruption controller then expects every pod to
- * stay (pkg/controller/disruption/disruption.go getExpectedPodCount: minAvailable defaults to
- * 1 in policy/v1beta1 only); it is refused here rather than guessed.
+ * one of minAvailable and maxUnavailable, a count >= 0 or a percentage of at most 100%. With
+ * neither (policy/v1 has no default; v1beta1 defaulted minAvailable to 1) the disruption
+ * controller computes desiredHealthy 0 (pkg/controller/disruption/disruption.go
+ * getExpectedPodCount), so every healthy pod may be disrupted: read as maxUnavailable 100%,
+ * which allows the same (only status.expectedPods would differ).
  */
 export function convertPodDisruptionBudget(v: unknown, path: Path, out: IssueList): DisruptionBudgetSpec | undefined {
   const m = readObject(v, path, out, 'a PodDisruptionBudget object');
@@ -24,10 +25,10 @@ export function convertPodDisruptionBudget(v: unknown, path: Path, out: IssueLis
   const minAvailable = intOrPercent(spec['minAvailable'], [...specPath, 'minAvailable'], out);
   const maxUnavailable = intOrPercent(spec['maxUnavailable'], [...specPath, 'maxUnavailable'], out);
   if (minAvailable !== undefined && maxUnavailable !== undefined) out.add([...specPath, 'maxUnavailable'], 'minAvailable and maxUnavailable cannot be both set');
-  if (spec['minAvailable'] === undefined && spec['maxUnavailable'] === undefined) out.add(specPath, 'expected spec.minAvailable or spec.maxUnavailable');
   const policy: UnhealthyPodEvictionPolicy = oneOf(spec['unhealthyPodEvictionPolicy'], ['IfHealthyBudget', 'AlwaysAllow'] as const, [...specPath, 'unhealthyPodEvictionPolicy'], out) ?? 'IfHealthyBudget';
-  if (name === undefined || (minAvailable === undefined) === (maxUnavailable === undefined)) return undefined;
-  return { name, namespace, selector, minAvailable, maxUnavailable, unhealthyPodEvictionPolicy: policy };
+  const neither = (spec['minAvailable'] ?? null) === null && (spec['maxUnavailable'] ?? null) === null;
+  if (name === undefined || (!neither && (minAvailable === undefined) === (maxUnavailable === undefined))) return undefined;
+  return { name, namespace, selector, minAvailable, maxUnavailable: neither ? { kind: 'percent', value: 100 } : maxUnavailable, unhealthyPodEvictionPolicy: policy };
 }
 
 /** intstr.IntOrString: a count >= 0 or "NN%" of at most 100 (ValidatePodDisruptionBudgetSpec). */

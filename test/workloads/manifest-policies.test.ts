@@ -44,10 +44,11 @@ spec:
     ]);
   });
 
-  it('refuses both or neither of minAvailable and maxUnavailable, and percentages above 100%', () => {
+  it('refuses both minAvailable and maxUnavailable, and percentages above 100%', () => {
     const pdb = (spec: string) => `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: p}\nspec: ${spec}\n`;
     expect(inputError(() => readManifests(pdb('{minAvailable: 1, maxUnavailable: 1, selector: {matchLabels: {a: b}}}'), 'p.yaml')).issues.map((i) => i.message)).toEqual(['minAvailable and maxUnavailable cannot be both set']);
-    expect(inputError(() => readManifests(pdb('{selector: {matchLabels: {a: b}}}'), 'p.yaml')).issues.map((i) => i.message)).toEqual(['expected spec.minAvailable or spec.maxUnavailable']);
+    // Neither: the disruption controller wants 0 healthy pods, so every disruption is allowed.
+    expect(readManifests(pdb('{selector: {matchLabels: {a: b}}}'), 'p.yaml').disruptionBudgets[0]).toMatchObject({ minAvailable: undefined, maxUnavailable: { kind: 'percent', value: 100 } });
     expect(inputError(() => readManifests(`${pdb('{minAvailable: 1}')}---\n${pdb('{minAvailable: 2}')}`, 'p.yaml')).issues.map((i) => [i.line, i.message])).toEqual([[8, 'duplicate PodDisruptionBudget "default/p" (first defined at line 3)']]);
     expect(inputError(() => readManifests(pdb('{minAvailable: "150%"}'), 'p.yaml')).issues.map(formatIssue)).toEqual(['p.yaml:4:22: expected a count >= 0 or a percentage of at most 100% such as "50%", got "150%" (at spec.minAvailable)']);
   });
