@@ -168,7 +168,9 @@ Examples:
       ? `; ${plural(hpas, 'HPA')}${groups.length > 0 ? `, ${plural(groups.length, 'node group')} under ${resolved.clusterAutoscaler?.policy ?? 'no autoscaler'}` : ''}`
       : '';
     const plugins = checked.length > 0 ? `; ${checked.join('; ')}` : '';
-    process.stdout.write(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${failures}${scaling}${plugins})\n`);
+    const others = (resolved.schedulers ?? []).map((n) => (n.schedulerName === n.profile.name ? n.schedulerName : `${n.schedulerName} (${n.profile.name})`));
+    const schedulers = others.length > 0 ? ` for default-scheduler, ${others.join(', ')} by schedulerName` : '';
+    process.stdout.write(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${schedulers}${failures}${scaling}${plugins})\n`);
   });
 
 program

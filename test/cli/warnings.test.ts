@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,11 @@ describe('warnings on the command line', () => {
       expect(x.stderr).toContain('workload "gang": schedulerName "volcano" matches no profile');
     }
     expect(v!.stdout).toMatch(/valid \(2 nodes, 2 workloads, profile default\)/);
+    // A second profile in use is named in the summary.
+    writeFileSync(join(dir, 'two.yaml'), readFileSync(file, 'utf8').replace('volcano', 'binpack'));
+    const [two] = await orchsimAll([['validate', join(dir, 'two.yaml')]]);
+    expect(two!.stderr).toBe('');
+    expect(two!.stdout).toMatch(/valid \(2 nodes, 2 workloads, profile default for default-scheduler, binpack by schedulerName\)/);
     const result = JSON.parse(r!.stdout);
     expect(result.metrics.pods.pending).toBe(2);
   });
