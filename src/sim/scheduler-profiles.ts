@@ -16,10 +16,13 @@ import { summarize, type ProfileSchedulingMetrics } from './results.js';
  */
 export class SchedulerProfiles {
   private readonly byName: ReadonlyMap<string, Scheduler>;
+  /** The default profile's name: pods giving it are the default scheduler's. */
+  private readonly defaultName: string;
   private readonly entries = new Map<string, { profile: string | undefined; pods: number; scheduled: number; attempts: number; failedAttempts: number; pending: SampleBuffer }>();
 
   constructor(private readonly api: Lifecycle, defaultScheduler: Scheduler, others: ReadonlyMap<string, Scheduler>) {
     this.byName = others;
+    this.defaultName = defaultScheduler.name;
     // The default profile first, then the others in the order given: the result lists them so.
     this.entry(DEFAULT_SCHEDULER_NAME, defaultScheduler.name);
     for (const [name, s] of others) this.entry(name, s.name);
@@ -45,7 +48,7 @@ export class SchedulerProfiles {
   result(): ProfileSchedulingMetrics[] {
     const pendingNow = new Map<string, number>();
     for (const id of this.api.pendingIds) {
-      const name = this.api.pods.infos[id]!.spec.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+      const name = this.nameOf(this.api.pods.infos[id]!.spec);
       pendingNow.set(name, (pendingNow.get(name) ?? 0) + 1);
     }
     return [...this.entries].map(([schedulerName, e]) => ({
@@ -60,8 +63,14 @@ export class SchedulerProfiles {
     }));
   }
 
+  /** The result's key of a pod: its schedulerName, the default profile's pods under default-scheduler. */
+  private nameOf(spec: PodSpec): string {
+    const n = spec.schedulerName;
+    return n === undefined || n === this.defaultName ? DEFAULT_SCHEDULER_NAME : n;
+  }
+
   private tally(id: number) {
-    const name = this.api.pods.infos[id]!.spec.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    const name = this.nameOf(this.api.pods.infos[id]!.spec);
     return this.entries.get(name) ?? this.entry(name, undefined);
   }
 

@@ -64,6 +64,17 @@ describe('several scheduler profiles', () => {
     expect(JSON.stringify(runWithBinds(f).out.result)).toBe(JSON.stringify(runWithBinds(f).out.result));
   });
 
+  it('the default profile\'s own name selects it, whether or not another profile is in use', () => {
+    const alone = runWithBinds(write(scenario().replace('schedulerName: binpack', 'schedulerName: default'))).out.result.metrics;
+    expect(alone.pods.pending).toBe(0);
+    expect(alone.schedulers).toBeUndefined();
+    const f = write(`${scenario()}  - { type: job, name: named, schedulerName: default, parallelism: 1, completions: 1, duration: 2h, requests: { cpu: 1, memory: 1Gi } }
+`);
+    const both = runWithBinds(f).out.result.metrics;
+    expect(both.pods.pending).toBe(0);
+    expect(both.schedulers!.map((e) => [e.schedulerName, e.pods, e.scheduled])).toEqual([['default-scheduler', 4, 4], ['binpack', 4, 4]]);
+  });
+
   it('a scenario profile can be named, and "default-scheduler" is the default profile', () => {
     const f = write(`${scenario()}  - { type: job, name: plain, schedulerName: default-scheduler, parallelism: 1, completions: 1, duration: 2h, requests: { cpu: 1, memory: 1Gi } }
 `.replace('scheduler:\n  profile: default\n', 'scheduler:\n  profile: default\n  profiles:\n    - name: mine\n      plugins: [{ name: NodeResourcesFit, args: { scoringStrategy: { type: MostAllocated } } }]\n').replace('schedulerName: binpack', 'schedulerName: mine'));

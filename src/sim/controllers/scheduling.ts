@@ -48,8 +48,9 @@ export class SchedulingController {
     api.on('podCreated', (id) => {
       const now = api.engine.now;
       // Another scheduler's pod (responsibleForPod, pkg/scheduler/eventhandlers.go): not queued.
+      // The default profile's own name selects it too.
       const spec = api.pods.infos[id]!.spec;
-      if (spec.schedulerName !== undefined && profiles?.schedulerOf(spec) === undefined) return;
+      if (spec.schedulerName !== undefined && spec.schedulerName !== scheduler.name && profiles?.schedulerOf(spec) === undefined) return;
       this.queue.add(id, api.pods.infos[id]!.spec.priority, now);
       this.requestSchedule(now);
     });
