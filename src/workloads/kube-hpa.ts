@@ -54,7 +54,7 @@ export function convertHorizontalPodAutoscaler(v: unknown, path: Path, out: Issu
     scaleDown: rulesAt(b['scaleDown'], [...specPath, 'behavior', 'scaleDown'], out),
   };
   if (name === undefined || deployment === undefined || maxReplicas === undefined || kind !== 'Deployment') return undefined;
-  return { name, namespace, deployment, minReplicas, maxReplicas, metrics: metrics.filter((x): x is MetricSpec => x !== undefined), behavior };
+  return { name, namespace, deployment, minReplicas, maxReplicas, metrics, behavior };
 }
 
 function metricAt(v: unknown, path: Path, out: IssueList): MetricSpec | undefined {
@@ -95,6 +95,6 @@ function rulesAt(v: unknown, path: Path, out: IssueList): ManifestScalingRules |
   return {
     ...(stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds } : {}),
     ...(selectPolicy !== undefined ? { selectPolicy } : {}),
-    ...(policies !== undefined ? { policies: policies.filter((x): x is HPAScalingPolicy => x !== undefined) } : {}),
+    ...(policies !== undefined ? { policies } : {}),
   };
 }
