@@ -6,6 +6,7 @@ import { prepareScenario } from '../../src/scenario/index.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
+import { formatSummary } from '../../src/report/summary.js';
 
 /** Several schedulers in one cluster: pods pick their profile by schedulerName (issue 18, item 6). */
 
@@ -57,6 +58,7 @@ describe('several scheduler profiles', () => {
       ['binpack', 'binpack', 4, 4, 0, 4],
     ]);
     expect(per[1]!.pendingSeconds.count).toBe(4);
+    expect(formatSummary(out.result)).toContain('binpack (profile binpack): 4 pods, 4 scheduled, 0 pending at end; 4 attempts, 0 failed');
   });
 
   it('is deterministic: the same seed gives the same result', () => {
