@@ -83,11 +83,19 @@ export interface PodSpec {
   /** Pre-set spec.nodeName: the pod is only feasible on that node (NodeName plugin). */
   readonly nodeName?: string | undefined;
   /**
+   * spec.schedulerName: the scheduler profile that places the pod (KubeSchedulerConfiguration
+   * profiles[].schedulerName). Undefined or "default-scheduler": the scenario's default profile.
+   */
+  readonly schedulerName?: string | undefined;
+  /**
    * Selector of the controller that owns the pod (a Deployment's ReplicaSet, a Job). Kubernetes
    * derives the system-default topology spread constraints from it; a pod without one gets none.
    */
   readonly ownerSelector?: LabelSelector | undefined;
 }
+
+/** v1.DefaultSchedulerName (staging/src/k8s.io/api/core/v1/types.go): pods without a schedulerName get it. */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
 /** A pod instance: an id, a name and a (shared) spec. */
 export interface PodInfo {

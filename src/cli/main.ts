@@ -15,7 +15,7 @@ import { PluginError } from '../schedulers/framework.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
 import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
-import { formatIssue, InputError } from '../util/errors.js';
+import { formatIssue, InputError, type InputIssue } from '../util/errors.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { callBudget, DEFAULT_PLUGIN_TIMEOUT_SECONDS, orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
@@ -114,6 +114,7 @@ Examples:
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
   .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; json?: boolean; out?: string; plugin: string[]; pluginTimeout?: number }) => {
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, pluginFiles: opts.plugin });
+    printWarnings(prepared.resolved.warnings);
     const t0 = performance.now();
     const onProgress = progressBar(prepared.resolved.horizon);
     // With a user's module, the run goes on a worker thread this one watches: a call into the
@@ -136,6 +137,11 @@ Examples:
     process.stdout.write(opts.json ? resultJSON(out.result) : formatSummary(out.result, { wallSeconds }));
   });
 
+/** Warnings go to stderr (stdout stays the summary or the --json output): "warning: FILE:LINE: ...". */
+function printWarnings(warnings: readonly InputIssue[] | undefined): void {
+  for (const w of warnings ?? []) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+}
+
 program
   .command('validate')
   .description('Check a scenario file (schema, units, manifests, profile and plugin args) without running it.')
@@ -150,6 +156,7 @@ Examples:
   $ orchsim validate my-cluster.yaml --plugin ./my-plugin.mjs`)
   .action(async (scenario: string, opts: { json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     const { resolved, policies } = await prepareScenarioWithPlugins(scenario, { pluginFiles: opts.plugin });
+    printWarnings(resolved.warnings);
     const checked = await checkModulePluginsWatched(policies.modules, resolved.profile, callBudget(policies.modules.length, opts.pluginTimeout));
     const summary = { valid: true, scenario: resolved.name, nodes: resolved.nodes.length, workloads: resolved.workloads.length, profile: resolved.profile.name, horizonSeconds: resolved.horizon };
     const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
@@ -161,7 +168,9 @@ Examples:
       ? `; ${plural(hpas, 'HPA')}${groups.length > 0 ? `, ${plural(groups.length, 'node group')} under ${resolved.clusterAutoscaler?.policy ?? 'no autoscaler'}` : ''}`
       : '';
     const plugins = checked.length > 0 ? `; ${checked.join('; ')}` : '';
-    process.stdout.write(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${failures}${scaling}${plugins})\n`);
+    const others = (resolved.schedulers ?? []).map((n) => (n.schedulerName === n.profile.name ? n.schedulerName : `${n.schedulerName} (${n.profile.name})`));
+    const schedulers = others.length > 0 ? ` for default-scheduler, ${others.join(', ')} by schedulerName` : '';
+    process.stdout.write(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${schedulers}${failures}${scaling}${plugins})\n`);
   });
 
 program

@@ -15,6 +15,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `pods         ${m.pods.submitted} submitted, ${m.pods.scheduled} scheduled, ${m.pods.completed} completed, ${m.pods.running + m.pods.bound} running at end, ${m.pods.pending} pending at end (${m.pods.unschedulable} unschedulable)${m.pods.deleted ? `, ${m.pods.deleted} deleted by scale-downs` : ''}`,
     `pending time mean ${secs(m.pendingSeconds.mean)}  p50 ${secs(m.pendingSeconds.p50)}  p95 ${secs(m.pendingSeconds.p95)}  p99 ${secs(m.pendingSeconds.p99)}  max ${secs(m.pendingSeconds.max)}  (${m.pendingSeconds.count} scheduled pods)`,
     `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
+    ...schedulerLines(r),
     `workloads    ${'name'.padEnd(14)} ${'kind'.padEnd(8)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
@@ -26,6 +27,14 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** Per scheduler profile (schedulerName), when pods name more than one: pods, attempts, waits. */
+function schedulerLines(r: RunResult): string[] {
+  return (r.metrics.schedulers ?? []).map((x) => {
+    const by = x.profile !== undefined ? `profile ${x.profile}` : 'no profile: never scheduled';
+    return `             ${x.schedulerName} (${by}): ${x.pods} pods, ${x.scheduled} scheduled, ${x.pending} pending at end; ${x.attempts} attempts, ${x.failedAttempts} failed; wait mean ${secs(x.pendingSeconds.mean)}, p95 ${secs(x.pendingSeconds.p95)}`;
+  });
 }
 
 /** Preemptions, when there were any: victims per workload, the work they lost, the preemptors' waits. */

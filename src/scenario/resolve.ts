@@ -6,16 +6,18 @@ import type { NodeSpec } from '../api/node.js';
 import { NO_FAILURES, type FailureConfig } from '../sim/failures.js';
 import type { SimNodeGroup } from '../sim/simulation.js';
 import type { ServiceLoad, Workload } from '../api/workload.js';
+import { DEFAULT_SCHEDULER_NAME } from '../api/pod.js';
 import type { LoadCurveSpec, RateBins } from '../workloads/load.js';
 import type { Locator } from './load.js';
 import type { ScenarioDoc } from './schema.js';
-import { checkClusterAutoscalerGroups, resolveClusterAutoscaler } from './resolve/autoscaling.js';
+import { addManifestHpas, checkClusterAutoscalerGroups, resolveClusterAutoscaler } from './resolve/autoscaling.js';
 import { addManifestFiles, addOpenbNodes, checkSomeNode, resolvePools } from './resolve/cluster.js';
 import { checkUniqueNames, resolveContext, throwIfAny } from './resolve/context.js';
 import { resolveFailures } from './resolve/failures.js';
 import { resolveDisruptionBudgets } from './resolve/disruption.js';
 import type { DisruptionBudgetSpec } from '../api/disruption.js';
-import { resolveProfile } from './resolve/profile.js';
+import { resolveProfile, resolveSchedulers, type NamedScheduler, type SchedulerNameUse } from './resolve/profile.js';
+import type { InputIssue } from '../util/errors.js';
 import { addRollouts } from './resolve/rollouts.js';
 import { addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
@@ -43,6 +45,10 @@ export interface ResolvedScenario {
   readonly clusterAutoscaler?: { readonly policy: string; readonly options: Record<string, unknown> } | undefined;
   /** PodDisruptionBudgets (scenario `disruptionBudgets`). */
   readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
+  /** Profiles besides the default one, by the schedulerName of the pods they place (when any workload names one). */
+  readonly schedulers?: readonly NamedScheduler[] | undefined;
+  /** Problems that do not stop a run (printed by the CLI): a field not modelled, pods no profile takes. */
+  readonly warnings?: readonly InputIssue[] | undefined;
 }
 
 /** Where a profile sits in the scenario file, for error positions. */
@@ -81,6 +87,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const manifestFiles = [...doc.cluster.manifests.map((name, i) => ({ name, path: ['cluster', 'manifests', i] })), ...declared.manifestFiles];
   const fromManifests = addManifestFiles(cluster, manifestFiles, ctx);
   const workloads = { workloads: [...declared.workloads, ...fromManifests.workloads], sources: [...declared.sources, ...fromManifests.sources] };
+  addManifestHpas(declared.serviceModels, fromManifests.autoscalers, ctx);
   addOpenbNodes(cluster, doc.cluster.openbNodes, ctx);
   addTraceWorkloads(workloads, declared.traces, ctx);
 
@@ -89,7 +96,10 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   checkUniqueNames(ctx, 'workload', workloads.workloads.map((w) => w.name), workloads.sources);
   addRollouts(workloads.workloads, doc.rollouts, ctx);
   const profile = resolveProfile(doc, profiles, overrides.profile, ctx);
-  const disruptionBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
+  const schedulers = profile ? resolveSchedulers(doc, profiles, profile.profile, schedulerNameUses(doc, workloads), ctx) : [];
+  const declaredBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
+  // PodDisruptionBudget manifests after the scenario's own (disruption results list them in this order).
+  const disruptionBudgets = declaredBudgets || fromManifests.disruptionBudgets.length > 0 ? [...(declaredBudgets ?? []), ...fromManifests.disruptionBudgets] : undefined;
   throwIfAny(ctx);
 
   const failures = doc.failures ? resolveFailures(doc.failures, cluster.nodes, ctx) : NO_FAILURES;
@@ -110,5 +120,22 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     serviceModels: declared.serviceModels,
     clusterAutoscaler,
     ...(disruptionBudgets ? { disruptionBudgets } : {}),
+    ...(schedulers.length > 0 ? { schedulers } : {}),
+    ...(ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),
   };
+}
+
+/** The schedulerNames the workloads give, in file order: the scenario's own, then the manifests' pod templates. */
+function schedulerNameUses(doc: ScenarioDoc, list: { workloads: readonly Workload[]; sources: readonly (string | number)[][] }): SchedulerNameUse[] {
+  const uses: SchedulerNameUse[] = [];
+  doc.workloads.forEach((w, i) => {
+    if ('schedulerName' in w && w.schedulerName !== undefined && w.schedulerName !== DEFAULT_SCHEDULER_NAME) uses.push({ schedulerName: w.schedulerName, workload: w.name, path: ['workloads', i, 'schedulerName'] });
+  });
+  const declared = new Set(doc.workloads.map((w) => ('name' in w ? w.name : undefined)));
+  list.workloads.forEach((w, k) => {
+    if (declared.has(w.name)) return;
+    const specs = w.kind === 'pods' ? w.pods.map((p) => p.spec) : w.kind === 'batch' ? [] : [w.spec];
+    for (const spec of specs) if (spec.schedulerName !== undefined) uses.push({ schedulerName: spec.schedulerName, workload: w.name, path: list.sources[k] ?? [] });
+  });
+  return uses;
 }

@@ -45,6 +45,8 @@ export interface RunResult {
     readonly disruption?: SimulationResult['disruption'];
     /** Deployment rollouts, when the scenario has any. */
     readonly rollouts?: SimulationResult['rollouts'];
+    /** Scheduling per profile (schedulerName), when pods name more than one profile. */
+    readonly schedulers?: SimulationResult['schedulers'];
   };
   readonly engine: { readonly events: number };
 }
@@ -108,20 +110,26 @@ export function buildFramework(profile: ProfileConfig, streams: RandomStreams, r
  */
 export class PreparedRun {
   private taken = false;
-  private constructor(private readonly scenario: ResolvedScenario, private readonly streams: RandomStreams, private readonly framework: Framework) {}
+  private constructor(private readonly scenario: ResolvedScenario, private readonly streams: RandomStreams, private readonly framework: Framework, private readonly schedulers: ReadonlyMap<string, Framework>) {}
 
-  /** Builds the run's streams and framework; throws InputError on a bad plugin name or argument. */
+  /** Builds the run's streams and frameworks; throws InputError on a bad plugin name or argument. */
   static of(s: ResolvedScenario, registry?: PluginRegistry): PreparedRun {
     const streams = new RandomStreams(s.seed);
-    return new PreparedRun(s, streams, buildFramework(s.profile, streams, registry, s.profileSource));
+    const framework = buildFramework(s.profile, streams, registry, s.profileSource);
+    return new PreparedRun(s, streams, framework, buildSchedulers(s, streams, registry));
   }
 
-  /** The streams and framework for a run of `s`, the first time; undefined after that or for another scenario. */
-  take(s: ResolvedScenario): { readonly streams: RandomStreams; readonly framework: Framework } | undefined {
+  /** The streams and frameworks for a run of `s`, the first time; undefined after that or for another scenario. */
+  take(s: ResolvedScenario): { readonly streams: RandomStreams; readonly framework: Framework; readonly schedulers: ReadonlyMap<string, Framework> } | undefined {
     if (this.taken || s !== this.scenario) return undefined;
     this.taken = true;
-    return { streams: this.streams, framework: this.framework };
+    return { streams: this.streams, framework: this.framework, schedulers: this.schedulers };
   }
+}
+
+/** The frameworks of the profiles besides the default one, by the schedulerName of their pods. */
+function buildSchedulers(s: ResolvedScenario, streams: RandomStreams, registry?: PluginRegistry): ReadonlyMap<string, Framework> {
+  return new Map((s.schedulers ?? []).map((n) => [n.schedulerName, buildFramework(n.profile, streams, registry, n.source)]));
 }
 
 export interface RunOptions {
@@ -143,6 +151,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
   const built = options.prepared?.take(s);
   const streams = built?.streams ?? new RandomStreams(s.seed);
   const framework = built?.framework ?? buildFramework(s.profile, streams, options.registry, s.profileSource);
+  const schedulers = built?.schedulers ?? buildSchedulers(s, streams, options.registry);
   // Policies keep state and curves draw bursts from the run's seed: fresh ones for every run.
   const workloads = s.workloads.map((w): Workload => {
     const model = w.kind === 'service' ? s.serviceModels?.get(w.name) : undefined;
@@ -171,6 +180,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     nodeGroups: groups,
     clusterAutoscaler,
     scheduler: options.wrapScheduler ? options.wrapScheduler(framework) : framework,
+    ...(schedulers.size > 0 ? { schedulers } : {}),
     queue: s.queue,
     streams,
     onBind: options.onBind,
@@ -204,6 +214,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.daemonSets ? { daemonSets: r.daemonSets } : {}),
         ...(r.disruption ? { disruption: r.disruption } : {}),
         ...(r.rollouts ? { rollouts: r.rollouts } : {}),
+        ...(r.schedulers ? { schedulers: r.schedulers } : {}),
       },
       engine: { events: r.events },
     },

@@ -83,6 +83,8 @@ const podFields = {
   /** Seconds a deleted (preempted) pod keeps its node while it shuts down; default 30. */
   terminationGracePeriodSeconds: z.number().int().min(0).optional(),
   nodeSelector: labels.optional(),
+  /** Scheduler profile placing the pods (pod spec.schedulerName); the default profile when absent. */
+  schedulerName: z.string().min(1).optional(),
   affinity: affinity.optional(),
   tolerations: z.array(toleration).optional(),
   topologySpreadConstraints: z.array(topologySpreadConstraint).optional(),

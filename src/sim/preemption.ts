@@ -49,12 +49,15 @@ export class Preemption {
     });
   }
 
-  /** PostFilter for a pod that fit nowhere: true when it preempted (victims chosen, pod nominated). */
-  postFilter(id: number): boolean {
+  /**
+   * PostFilter for a pod that fit nowhere: true when it preempted (victims chosen, pod nominated).
+   * `scheduler` is the pod's profile (one nominator for all profiles, as upstream's shared queue).
+   */
+  postFilter(id: number, scheduler: Scheduler = this.scheduler): boolean {
     const api = this.api;
     const pod = api.pods.infos[id]!;
-    if (!this.scheduler.preempt || pod.spec.preemptionPolicy === 'Never' || this.waitsForVictims(pod)) return false;
-    const whatIf = new WhatIfCluster(api.cluster, this.scheduler, () => {
+    if (!scheduler.preempt || pod.spec.preemptionPolicy === 'Never' || this.waitsForVictims(pod)) return false;
+    const whatIf = new WhatIfCluster(api.cluster, scheduler, () => {
       throw new Error('a preemption dry run adds no nodes');
     });
     // The dry runs count the nominated pods of at least this priority on their nodes
@@ -73,7 +76,7 @@ export class Preemption {
     };
     let result;
     try {
-      result = this.scheduler.preempt(pod, api.cluster, handle, this.random);
+      result = scheduler.preempt(pod, api.cluster, handle, this.random);
     } finally {
       whatIf.rollback();
     }
@@ -102,12 +105,12 @@ export class Preemption {
    * Before pod `id`'s cycle: the nominated pods of at least its priority placed on their nodes
    * in a what-if, so it cannot take their room; returns the undo, or undefined when none.
    */
-  reserveFor(id: number): (() => void) | undefined {
+  reserveFor(id: number, scheduler: Scheduler = this.scheduler): (() => void) | undefined {
     if (this.nominated.size === 0) return undefined;
     const api = this.api;
     const pod = api.pods.infos[id]!;
     if (!this.hasNominatedFor(pod)) return undefined;
-    const whatIf = new WhatIfCluster(api.cluster, this.scheduler, () => {
+    const whatIf = new WhatIfCluster(api.cluster, scheduler, () => {
       throw new Error('a nominated-pods pass adds no nodes');
     });
     this.placeNominated(whatIf, pod);

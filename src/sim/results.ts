@@ -58,6 +58,21 @@ export interface DistributionSummary {
   readonly max: number;
 }
 
+/** Scheduling by one profile (schedulerName), in runs where pods name more than one scheduler. */
+export interface ProfileSchedulingMetrics {
+  /** The pods' spec.schedulerName ("default-scheduler" for the scenario's default profile). */
+  readonly schedulerName: string;
+  /** The profile placing them; absent when no profile has the name (its pods stay Pending). */
+  readonly profile?: string | undefined;
+  readonly pods: number;
+  readonly scheduled: number;
+  /** Pods still pending at the horizon. */
+  readonly pending: number;
+  readonly attempts: number;
+  readonly failedAttempts: number;
+  readonly pendingSeconds: DistributionSummary;
+}
+
 export interface PodCounts {
   readonly submitted: number;
   readonly scheduled: number;
@@ -163,6 +178,8 @@ export interface SimulationResult {
   readonly disruption?: DisruptionResult | undefined;
   /** The Deployments' rollouts, when the scenario has any. */
   readonly rollouts?: readonly RolloutOutcome[] | undefined;
+  /** Scheduling per profile, when pods name more than one scheduler profile. */
+  readonly schedulers?: readonly ProfileSchedulingMetrics[] | undefined;
 }
 
 export interface PreemptionMetrics {

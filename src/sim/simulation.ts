@@ -38,6 +38,11 @@ export interface SimulationConfig {
   readonly nodes: readonly NodeSpec[];
   readonly workloads: readonly Workload[];
   readonly scheduler: Scheduler;
+  /**
+   * Profiles besides the default one, by the schedulerName of the pods they place (several
+   * schedulers in one cluster). The cluster autoscaler keeps the default profile's filters.
+   */
+  readonly schedulers?: ReadonlyMap<string, Scheduler> | undefined;
   readonly queue: 'kubernetes' | 'fifo';
   /** The run's random streams (seeded by the scenario seed). */
   readonly streams: RandomStreams;
@@ -118,7 +123,7 @@ export class Simulation {
     const daemonSets = new DaemonSetController(api);
     const deployments = (this.deployments = new DeploymentController(api, horizon, { nodes: cfg.nodes, groups: nodeGroups.map((g) => ({ pool: g.pool, pricePerHour: g.spec.pricePerHour })) }));
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
-    this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'));
+    this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'), cfg.schedulers);
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
     // The first events, in this order: daemon pods (node agents run before the apps), arrivals,
     // rollouts, failures, HPA syncs, the autoscaler's scan, sampling.
@@ -160,6 +165,7 @@ export class Simulation {
     const result = this.metrics.finish();
     // Each section only in runs that have it, so the others' results stay as they were.
     const disruption = disruptionResult(this.api.disruptionBudgets, this.api.drains, this.cfg.horizon);
-    return { ...result, ...(disruption ? { disruption } : {}), ...(this.deployments.active ? { rollouts: this.deployments.rollouts() } : {}) };
+    return { ...result, ...(disruption ? { disruption } : {}), ...(this.deployments.active ? { rollouts: this.deployments.rollouts() } : {}),
+      ...(this.scheduling.profiles ? { schedulers: this.scheduling.profiles.result() } : {}) };
   }
 }

@@ -1,5 +1,5 @@
 import type { Labels } from '../api/labels.js';
-import type { PodSpec } from '../api/pod.js';
+import { DEFAULT_SCHEDULER_NAME, type PodSpec } from '../api/pod.js';
 import { ZERO_RESOURCES } from '../api/resources.js';
 import { affinityAt, tolerationAt, topologySpreadAt } from './kube-constraints.js';
 import {
@@ -72,6 +72,8 @@ export function convertPodSpec(spec: unknown, meta: unknown, path: Path, ctx: Ku
   if (spread && spread.length > 0) result.topologySpreadConstraints = spread;
   const nodeName = readString(sp['nodeName'], [...specPath, 'nodeName'], out);
   if (nodeName) result.nodeName = nodeName;
+  const schedulerName = readString(sp['schedulerName'], [...specPath, 'schedulerName'], out);
+  if (schedulerName && schedulerName !== DEFAULT_SCHEDULER_NAME) result.schedulerName = schedulerName;
   // Admission copies the PriorityClass's preemptionPolicy into the pod; an exported pod carries it.
   const preemptionPolicy = readString(sp['preemptionPolicy'], [...specPath, 'preemptionPolicy'], out);
   if (preemptionPolicy === 'Never' || preemptionPolicy === 'PreemptLowerPriority') result.preemptionPolicy = preemptionPolicy;

@@ -12,7 +12,11 @@ import type { PodSpec } from '../api/pod.js';
 import type { NodeSpec } from '../api/node.js';
 import { DEFAULT_DEPLOYMENT_SETTINGS, type DeploymentSettings, type IntOrPercent, type Workload } from '../api/workload.js';
 import type { Distribution } from '../api/distribution.js';
-import { InputError, type InputIssue } from '../util/errors.js';
+import { InputError, issueAt, type InputIssue } from '../util/errors.js';
+import type { DisruptionBudgetSpec } from '../api/disruption.js';
+import { convertPodDisruptionBudget } from './kube-pdb.js';
+import { convertHorizontalPodAutoscaler, type ManifestHpa } from './kube-hpa.js';
+import { unmodelledFields } from './kube-unmodelled.js';
 import { parseDuration } from '../util/quantity.js';
 import { formatCount, MAX_PODS_PER_WORKLOAD, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';
 import {
@@ -36,7 +40,7 @@ import {
 } from './kube.js';
 import { oneOf } from './kube-fields.js';
 
-export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'List'] as const;
+export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'List'] as const;
 
 /** Run time of a Pod or of each pod of a Job, as a duration ("10m"). Without it a Pod runs until the horizon. */
 export const ANNOTATION_DURATION = 'orchsim.io/duration';
@@ -56,6 +60,12 @@ export interface ManifestOptions {
 export interface Manifests {
   readonly nodes: NodeSpec[];
   readonly workloads: Workload[];
+  /** PodDisruptionBudgets (policy/v1), as the scenario's `disruptionBudgets:` entries. */
+  readonly disruptionBudgets: DisruptionBudgetSpec[];
+  /** HorizontalPodAutoscalers (autoscaling/v2), each with the name of the service workload its Deployment became. */
+  readonly autoscalers: { readonly workload: string; readonly hpa: ManifestHpa; readonly issue: (message: string) => InputIssue }[];
+  /** Fields that change a real cluster's behaviour but are not simulated: one per field per file. */
+  readonly warnings: InputIssue[];
 }
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -206,9 +216,34 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
   const nodeNames = new Map<string, Entry>();
   const drafts: Draft[] = [];
   const objectKeys = new Map<string, Entry>();
+  const disruptionBudgets: DisruptionBudgetSpec[] = [];
+  const hpas: { e: Entry; hpa: ManifestHpa }[] = [];
+  const warnings: InputIssue[] = [];
+  const warned = new Set<string>();
+  /** The API server keeps one object per kind, namespace and name. */
+  const firstOfName = (e: Entry, namespace: string, name: string): boolean => {
+    const key = `${e.kind}/${namespace}/${name}`;
+    const first = objectKeys.get(key);
+    if (first) {
+      e.out.add([...e.path, 'metadata', 'name'], `duplicate ${e.kind} "${namespace}/${name}"${lineNote(first)}`);
+      return false;
+    }
+    objectKeys.set(key, e);
+    return true;
+  };
 
   for (const e of entries) {
     if (e.kind === 'PriorityClass') continue;
+    if (e.kind === 'PodDisruptionBudget') {
+      const pdb = convertPodDisruptionBudget(e.obj, e.path, e.out);
+      if (pdb && firstOfName(e, pdb.namespace, pdb.name)) disruptionBudgets.push(pdb);
+      continue;
+    }
+    if (e.kind === 'HorizontalPodAutoscaler') {
+      const hpa = convertHorizontalPodAutoscaler(e.obj, e.path, e.out);
+      if (hpa && firstOfName(e, hpa.namespace, hpa.name)) hpas.push({ e, hpa });
+      continue;
+    }
     if (e.kind === 'Node') {
       const node = convertNode(e.obj, e.path, e.out);
       if (!node) continue;
@@ -225,6 +260,13 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
     if (ownedByControllerInFile(e, controllers)) continue;
     const meta = readMeta(e, generated);
     const ctx: KubeContext = { file: e.out.file, locate: e.locate, priorityClasses, defaultPriority: defaultPriority?.value };
+    const podSpecPath = e.kind === 'Pod' ? [...e.path, 'spec'] : [...e.path, 'spec', 'template', 'spec'];
+    const podSpecObj = e.kind === 'Pod' ? e.obj['spec'] : isObjValue(e.obj['spec']) && isObjValue(e.obj['spec']['template']) ? e.obj['spec']['template']['spec'] : undefined;
+    for (const f of unmodelledFields(podSpecObj, podSpecPath)) {
+      if (warned.has(f.field)) continue;
+      warned.add(f.field);
+      warnings.push(issueAt(e.out.file, e.locate, f.path, `field ${f.field} is not modelled (${f.why})`));
+    }
     const draft = e.kind === 'Pod' ? podDraft(e, meta, ctx, startup) : controllerDraft(e, e.kind as ControllerKind, meta, ctx, options, startup);
     if (!draft || meta.name === undefined) continue;
     const key = `${e.kind}/${meta.namespace}/${meta.name}`;
@@ -240,8 +282,33 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
   // Names are "<namespace>/<name>"; when two kinds share one, both get "<Kind>/" in front.
   const baseCount = new Map<string, number>();
   for (const d of drafts) baseCount.set(d.base, (baseCount.get(d.base) ?? 0) + 1);
-  const workloads = drafts.map((d) => d.build(baseCount.get(d.base)! > 1 ? `${d.kind}/${d.base}` : d.base));
-  return { nodes, workloads };
+  const names = drafts.map((d) => (baseCount.get(d.base)! > 1 ? `${d.kind}/${d.base}` : d.base));
+  const workloads = drafts.map((d, i) => d.build(names[i]!));
+  // scaleTargetRef: a Deployment of this file in the HPA's namespace (the HPA controller scales
+  // the target's /scale subresource; pkg/controller/podautoscaler/horizontal.go).
+  const autoscalers: Manifests['autoscalers'] = [];
+  const scaled = new Map<string, Entry>();
+  for (const { e, hpa } of hpas) {
+    const i = drafts.findIndex((d) => d.kind === 'Deployment' && d.base === `${hpa.namespace}/${hpa.deployment}`);
+    const refPath = [...e.path, 'spec', 'scaleTargetRef', 'name'];
+    if (i < 0) {
+      e.out.add(refPath, `no Deployment "${hpa.namespace}/${hpa.deployment}" in this file (an HPA scales a Deployment defined next to it)`);
+      continue;
+    }
+    const first = scaled.get(names[i]!);
+    if (first) {
+      // Two HPAs on one target fight; the HPA controller reports AmbiguousSelector and stops scaling it.
+      e.out.add(refPath, `Deployment "${hpa.namespace}/${hpa.deployment}" already has a HorizontalPodAutoscaler${lineNote(first)}`);
+      continue;
+    }
+    scaled.set(names[i]!, e);
+    autoscalers.push({ workload: names[i]!, hpa, issue: (message) => issueAt(e.out.file, e.locate, [...e.path, 'spec'], message) });
+  }
+  return { nodes, workloads, disruptionBudgets, autoscalers, warnings };
+}
+
+function isObjValue(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function namespaceOf(meta: Obj): string {

@@ -1,4 +1,5 @@
-import type { MetricSpec } from '../../api/autoscaling.js';
+import { HPA_DEFAULTS, type MetricSpec } from '../../api/autoscaling.js';
+import type { Manifests } from '../../workloads/manifests.js';
 import { hpaSpec, validateHpaSpec } from '../../autoscalers/hpa-spec.js';
 import type { SimNodeGroup } from '../../sim/simulation.js';
 import { parseDuration } from '../../util/quantity.js';
@@ -60,4 +61,24 @@ export function resolveClusterAutoscaler(doc: ScenarioDoc, nodeGroups: readonly 
     throw issueError(ctx, ['clusterAutoscaler', ca.options ? 'options' : 'policy'], e instanceof Error ? e.message : String(e));
   }
   return { policy: ca.policy, options };
+}
+
+/**
+ * The HorizontalPodAutoscalers of manifest files, as the HPAs of the services their Deployments
+ * became (the same spec and defaults as a service's `autoscaling:`, hpa-spec.ts). A manifest
+ * carries no load model, so such a service's pods read 0 % utilization and the HPA keeps it at
+ * minReplicas: said in a warning.
+ */
+export function addManifestHpas(models: Map<string, ServiceModel>, hpas: Manifests['autoscalers'], ctx: ResolveContext): void {
+  for (const { workload, hpa, issue } of hpas) {
+    try {
+      const spec = hpaSpec({ minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas, metrics: hpa.metrics, behavior: hpa.behavior });
+      validateHpaSpec(spec);
+      const model = models.get(workload);
+      models.set(workload, { ...model, hpa: { spec, syncPeriod: HPA_DEFAULTS.syncPeriod, policy: 'hpa' } });
+      if (!model?.load) ctx.warnings.push(issue(`HorizontalPodAutoscaler ${hpa.namespace}/${hpa.name}: Deployment "${workload}" has no load model (manifests carry none), so its pods read 0 % utilization and it scales to minReplicas ${spec.minReplicas}`));
+    } catch (e) {
+      ctx.issues.push(issue(e instanceof Error ? e.message : String(e)));
+    }
+  }
 }

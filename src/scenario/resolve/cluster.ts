@@ -4,7 +4,8 @@ import type { NodeSpec } from '../../api/node.js';
 import type { SimNodeGroup } from '../../sim/simulation.js';
 import type { Distribution } from '../../api/distribution.js';
 import { formatCount, MAX_NODES } from '../../workloads/input-limits.js';
-import { readManifests } from '../../workloads/manifests.js';
+import { readManifests, type Manifests } from '../../workloads/manifests.js';
+import type { DisruptionBudgetSpec } from '../../api/disruption.js';
 import { readOpenbNodes } from '../../workloads/openb.js';
 import type { Workload } from '../../api/workload.js';
 import type { PoolDoc } from '../schema.js';
@@ -71,8 +72,8 @@ export function resolvePools(pools: readonly PoolDoc[], ctx: ResolveContext): Cl
  * Reads the manifest files in order (cluster.manifests, then the workloads' `manifests`): their
  * Nodes join the cluster, the node limit checked file by file; their workloads are returned.
  */
-export function addManifestFiles(cluster: ClusterNodes, files: readonly { readonly name: string; readonly path: DocPath }[], ctx: ResolveContext): { workloads: Workload[]; sources: DocPath[] } {
-  const out: { workloads: Workload[]; sources: DocPath[] } = { workloads: [], sources: [] };
+export function addManifestFiles(cluster: ClusterNodes, files: readonly { readonly name: string; readonly path: DocPath }[], ctx: ResolveContext): { workloads: Workload[]; sources: DocPath[]; disruptionBudgets: DisruptionBudgetSpec[]; autoscalers: Manifests['autoscalers'] } {
+  const out: { workloads: Workload[]; sources: DocPath[]; disruptionBudgets: DisruptionBudgetSpec[]; autoscalers: Manifests['autoscalers'] } = { workloads: [], sources: [], disruptionBudgets: [], autoscalers: [] };
   for (const { name, path } of files) {
     const { abs, text } = readReferencedFile(ctx, name, path, 'manifest');
     const read = readManifests(text, name.startsWith('/') ? name : abs);
@@ -82,6 +83,9 @@ export function addManifestFiles(cluster: ClusterNodes, files: readonly { readon
       out.workloads.push(w);
       out.sources.push(path);
     }
+    out.disruptionBudgets.push(...read.disruptionBudgets);
+    out.autoscalers.push(...read.autoscalers);
+    ctx.warnings.push(...read.warnings);
   }
   return out;
 }

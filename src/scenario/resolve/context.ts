@@ -19,10 +19,12 @@ export interface ResolveContext {
   /** The scenario file's folder (the working directory for the built-in scenario). */
   readonly base: string;
   readonly issues: InputIssue[];
+  /** Things that run but probably not as meant (a field not modelled, a pod no scheduler takes). */
+  readonly warnings: InputIssue[];
 }
 
 export function resolveContext(file: string, locate: Locator, autoscalers: AutoscalerRegistries = BUILTIN_AUTOSCALERS): ResolveContext {
-  return { file, locate, autoscalers, base: file === '<built-in>' ? process.cwd() : dirname(resolvePath(file)), issues: [] };
+  return { file, locate, autoscalers, base: file === '<built-in>' ? process.cwd() : dirname(resolvePath(file)), issues: [], warnings: [] };
 }
 
 /** Records an issue at `path`; resolving goes on, so that one report names every mistake. */

@@ -1,4 +1,4 @@
-import type { PodSpec } from '../../api/pod.js';
+import { DEFAULT_SCHEDULER_NAME, type PodSpec } from '../../api/pod.js';
 import { resources } from '../../api/resources.js';
 import { DEFAULT_DEPLOYMENT_SETTINGS, type CrashModel, type DeploymentSettings, type Workload } from '../../api/workload.js';
 import type { Distribution } from '../../api/distribution.js';
@@ -217,6 +217,8 @@ function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
     ...(w.preemptionPolicy !== undefined ? { preemptionPolicy: w.preemptionPolicy } : {}),
     ...(w.annotations !== undefined ? { annotations: w.annotations } : {}),
     ...(w.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: w.terminationGracePeriodSeconds } : {}),
+    // The default scheduler's pods leave it unset, so the scheduler's per-pod lookup is one comparison.
+    ...(w.schedulerName !== undefined && w.schedulerName !== DEFAULT_SCHEDULER_NAME ? { schedulerName: w.schedulerName } : {}),
     requests: resources({
       milliCPU: fixed(req.cpu),
       memory: fixed(req.memory),

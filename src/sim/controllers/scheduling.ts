@@ -4,6 +4,7 @@ import type { RandomStream } from '../../util/random.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { NO_NODE } from '../pods.js';
 import { Preemption } from '../preemption.js';
+import { SchedulerProfiles } from '../scheduler-profiles.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from '../scheduling-queue.js';
 
 /**
@@ -15,6 +16,10 @@ import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } 
  * profile lists DefaultPreemption, runs PostFilter (src/sim/preemption.ts), which deletes the
  * victims it chose.
  * One `schedule` event drains the queue at a time; it is requested when pods may be tried.
+ *
+ * Several profiles (pods naming a schedulerName, src/sim/scheduler-profiles.ts) share the one
+ * queue and nominator, as upstream's profiles share the scheduling queue: each popped pod runs
+ * its own profile's cycle and PostFilter. A pod of a name no profile has is never queued.
  */
 export class SchedulingController {
   readonly queue: SchedulingQueue;
@@ -22,6 +27,8 @@ export class SchedulingController {
   readonly preemption: Preemption | undefined;
   private readonly evSchedule: number;
   private wakeAt = Infinity;
+  /** The profiles besides the default one; undefined in single-profile runs (the fast path). */
+  readonly profiles: SchedulerProfiles | undefined;
 
   constructor(
     private readonly api: Lifecycle,
@@ -30,12 +37,20 @@ export class SchedulingController {
     private readonly tieBreak: RandomStream,
     private readonly horizon: number,
     preemptionRandom?: RandomStream,
+    /** Profiles by the schedulerName of their pods, besides the default one (`scheduler`). */
+    others?: ReadonlyMap<string, Scheduler>,
   ) {
     this.queue = discipline === 'fifo' ? new FifoSchedulingQueue() : new KubernetesSchedulingQueue();
-    this.preemption = scheduler.preemption !== undefined && scheduler.preempt && preemptionRandom ? new Preemption(api, scheduler, preemptionRandom) : undefined;
+    const profiles = (this.profiles = others && others.size > 0 ? new SchedulerProfiles(api, scheduler, others) : undefined);
+    const preempts = [scheduler, ...(others?.values() ?? [])].some((s) => s.preemption !== undefined && s.preempt);
+    this.preemption = preempts && preemptionRandom ? new Preemption(api, scheduler, preemptionRandom) : undefined;
     this.evSchedule = api.engine.defineEvent('schedule', () => this.onSchedule());
     api.on('podCreated', (id) => {
       const now = api.engine.now;
+      // Another scheduler's pod (responsibleForPod, pkg/scheduler/eventhandlers.go): not queued.
+      // The default profile's own name selects it too.
+      const spec = api.pods.infos[id]!.spec;
+      if (spec.schedulerName !== undefined && spec.schedulerName !== scheduler.name && profiles?.schedulerOf(spec) === undefined) return;
       this.queue.add(id, api.pods.infos[id]!.spec.priority, now);
       this.requestSchedule(now);
     });
@@ -62,15 +77,18 @@ export class SchedulingController {
     const now = api.engine.now;
     if (now >= this.wakeAt) this.wakeAt = Infinity;
     const queue = this.queue;
-    const scheduler = this.scheduler;
+    const defaultScheduler = this.scheduler;
+    const profiles = this.profiles;
     const cluster = api.cluster;
     const pods = api.pods;
     for (let id = queue.pop(now); id >= 0; id = queue.pop(now)) {
       // A pod deleted while it waited (its Job failed, a scale-down) leaves the queue here.
       if (pods.phase[id] !== PodPhase.Pending) continue;
+      // frameworkForPod (pkg/scheduler/schedule_one.go); only pods that name a profile look it up.
+      const scheduler = profiles === undefined ? defaultScheduler : profiles.schedulerOf(pods.infos[id]!.spec) ?? defaultScheduler;
       let node: number;
       // Nominated preemptors of at least this priority keep the room they made (reserveFor).
-      const release = this.preemption?.reserveFor(id);
+      const release = this.preemption?.reserveFor(id, scheduler);
       try {
         node = scheduler.schedule(pods.infos[id]!, cluster, this.tieBreak);
       } catch (e) {
@@ -86,7 +104,7 @@ export class SchedulingController {
         // PostFilter: its victims leave after their grace period, and that event retries the pod.
         if (this.preemption) {
           try {
-            this.preemption.postFilter(id);
+            this.preemption.postFilter(id, scheduler);
           } catch (e) {
             throw e instanceof PluginError ? e.at(now) : e;
           }
