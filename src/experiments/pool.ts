@@ -152,9 +152,11 @@ export class WorkerPool<T, R> {
         const budgetMs = budget * 1000;
         timer = setInterval(() => {
           const now = performance.now();
+          const usage = process.cpuUsage();
+          const cpu = (usage.user + usage.system) / 1000;
           for (const [w, _index] of running) {
             const reader = this.watches.get(w);
-            if (reader?.stuck(now, budgetMs)) return timedOut(w, reader);
+            if (reader?.stuck(now, budgetMs, cpu)) return timedOut(w, reader);
           }
         }, watchInterval(budgetMs));
       }

@@ -178,6 +178,7 @@ export class WatchReader {
   private readonly clock: Float64Array;
   private lastSeq = -1;
   private stuckSince: number | undefined;
+  private stuckSinceCpu = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.words = new Int32Array(buffer, 0, 8);
@@ -187,17 +188,25 @@ export class WatchReader {
 
   /**
    * Looks at the watch at wall time `now` (milliseconds, any origin): true once the same call
-   * has been in progress since a look at least `budgetMs` ago.
+   * has been in progress since a look at least `budgetMs` ago. With `cpu` (the process's CPU
+   * milliseconds, process.cpuUsage), the time counted is the lesser of the wall time and the CPU
+   * time the process used meanwhile: a call that never returns burns CPU whenever its thread
+   * runs, while a thread the operating system does not run (a machine loaded far beyond its
+   * cores) is not blamed for the wait.
    */
-  stuck(now: number, budgetMs: number): boolean {
+  stuck(now: number, budgetMs: number, cpu: number = now): boolean {
     const seq = Atomics.load(this.words, SEQ);
     if (this.words[DEPTH]! === 0 || seq !== this.lastSeq) {
       this.lastSeq = seq;
       this.stuckSince = this.words[DEPTH]! === 0 ? undefined : now;
+      this.stuckSinceCpu = cpu;
       return false;
     }
-    this.stuckSince ??= now;
-    return now - this.stuckSince >= budgetMs;
+    if (this.stuckSince === undefined) {
+      this.stuckSince = now;
+      this.stuckSinceCpu = cpu;
+    }
+    return Math.min(now - this.stuckSince, cpu - this.stuckSinceCpu) >= budgetMs;
   }
 
   /** Forgets what it saw (the thread was replaced or starts another task). */

@@ -48,6 +48,15 @@ describe('call watch', () => {
     expect(reader.stuck(8000, 1000)).toBe(false);
   });
 
+  it('with the process CPU time: a thread the machine does not run (wall time passes, CPU time does not) is not blamed', () => {
+    const watch = new CallWatch();
+    const reader = new WatchReader(watch.buffer);
+    watch.enter(watch.label('Slow'), SCORE, pod('a'), node(0));
+    expect(reader.stuck(0, 1000, 0)).toBe(false);
+    expect(reader.stuck(5000, 1000, 300)).toBe(false); // 5 s of wall, 0.3 s of CPU: starved
+    expect(reader.stuck(6000, 1000, 1000)).toBe(true); // a full second of CPU in the same call
+  });
+
   it('a node slot is rewritten when another node takes it; nodes past the slots share them by index', () => {
     const watch = new CallWatch();
     const reader = new WatchReader(watch.buffer);
