@@ -162,6 +162,11 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(workload(r, 'node-exporter').pendingSeconds.max).toBe(0);
     for (const s of ['web', 'api', 'cache']) expect(workload(r, s).pending).toBe(0);
   },
+  'rollout-surge.yaml': (r) => {
+    // 12 replicas fill 3 nodes; the 3 surge pods fit nowhere: no progress, the deadline passes.
+    expect(r.metrics.rollouts!.map((x) => [x.outcome, x.deadlineExceededAt, x.minAvailable, x.maxPods])).toEqual([['deadline-exceeded', 2400, 12, 15]]);
+    expect(workload(r, 'checkout').pending).toBe(3);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });
