@@ -151,6 +151,9 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(p.victims).toBeGreaterThanOrEqual(p.preemptors);
     expect(Object.keys(p.victimsByWorkload).every((w) => w !== 'checkout')).toBe(true);
     expect(p.lostCpuHours).toBeGreaterThan(0);
+    // 7 reindex pods preempted > backoffLimit 6: the Job fails, its running pods with it.
+    expect(p.victimsByWorkload['reindex']).toBeGreaterThan(6);
+    expect(r.metrics.pods.failed).toBeGreaterThan(p.victimsByWorkload['reindex']!);
     expect(workload(r, 'checkout').pendingSeconds.max).toBeLessThan(300);
     expect(r.metrics.availability.find((a) => a.name === 'checkout')!.availabilityMin).toBe(1);
   },
