@@ -143,6 +143,33 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(d.drains.list[1]!.waitedSeconds).toBeGreaterThan(0);
     expect(d.drains.list[1]!.waitedSeconds).toBeLessThan(600);
   },
+  'preemption.yaml': (r) => {
+    // The spike's checkout replicas preempt batch pods (never the reverse): they wait for the
+    // victims' 30 s grace period, not for batch to finish; the victims' work is lost.
+    const p = r.metrics.preemption!;
+    expect(p.preemptors).toBeGreaterThan(0);
+    expect(p.victims).toBeGreaterThanOrEqual(p.preemptors);
+    expect(Object.keys(p.victimsByWorkload).every((w) => w !== 'checkout')).toBe(true);
+    expect(p.lostCpuHours).toBeGreaterThan(0);
+    // 7 reindex pods preempted > backoffLimit 6: the Job fails, its running pods with it.
+    expect(p.victimsByWorkload['reindex']).toBeGreaterThan(6);
+    expect(r.metrics.pods.failed).toBeGreaterThan(p.victimsByWorkload['reindex']!);
+    expect(workload(r, 'checkout').pendingSeconds.max).toBeLessThan(300);
+    expect(r.metrics.availability.find((a) => a.name === 'checkout')!.availabilityMin).toBe(1);
+  },
+  'daemonset.yaml': (r) => {
+    // One agent per node, the tainted GPU nodes too, none waiting: 30 cores of 6,720 (0.45%).
+    const d = r.metrics.daemonSets!;
+    expect(d).toMatchObject({ pods: 300, pending: 0, requested: { milliCPU: 30_000 } });
+    expect(d.share.cpu).toBeCloseTo(30 / 6720, 6);
+    expect(workload(r, 'node-exporter').pendingSeconds.max).toBe(0);
+    for (const s of ['web', 'api', 'cache']) expect(workload(r, s).pending).toBe(0);
+  },
+  'rollout-surge.yaml': (r) => {
+    // 12 replicas fill 3 nodes; the 3 surge pods fit nowhere: no progress, the deadline passes.
+    expect(r.metrics.rollouts!.map((x) => [x.outcome, x.deadlineExceededAt, x.minAvailable, x.maxPods])).toEqual([['deadline-exceeded', 2400, 12, 15]]);
+    expect(workload(r, 'checkout').pending).toBe(3);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

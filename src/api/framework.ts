@@ -194,6 +194,11 @@ export interface PreemptionHandle {
   remove(pod: import('./pod.js').PodInfo, node: import('./node.js').NodeInfo): void;
   restore(pod: import('./pod.js').PodInfo, node: import('./node.js').NodeInfo): void;
   readonly budgets?: DisruptionBudgets | undefined;
+  /**
+   * Whether any pod on a node has a priority below this one; when none has, no node can offer a
+   * victim and the search is skipped (the same answer, without the dry runs). Optional.
+   */
+  hasPodBelow?(priority: number): boolean;
 }
 
 /** Where a preemptor is nominated and the pods to delete for it (PostFilterResult). */

@@ -62,6 +62,7 @@ export function summarizeComparison(plan: ComparisonPlan, records: readonly RunR
     for (const info of METRICS) {
       const arms = plan.arms.map((arm) => ({ arm, ...meanInterval(value(arm, info.key), plan.confidence) }));
       if (arms.every((a) => a.n === 0)) continue;
+      if (info.omitWhenZero && plan.arms.every((arm) => value(arm, info.key).every((x) => x === null || x === 0))) continue;
       const base = value(plan.baseline, info.key);
       const differences = plan.arms
         .filter((arm) => arm !== plan.baseline)

@@ -69,6 +69,11 @@ export interface MetricInfo {
   readonly unit: string;
   /** Whether a larger value is better (for marking improvements); undefined when neutral. */
   readonly higherIsBetter?: boolean | undefined;
+  /**
+   * Counts that are 0 in every run of a scenario without the feature (preemption): left out of a
+   * variant's table when no run has anything but 0, so comparisons without it read as before.
+   */
+  readonly omitWhenZero?: boolean | undefined;
 }
 
 /** The metrics every record carries (null where a run has none), in table order. */
@@ -93,6 +98,16 @@ export const METRICS: readonly MetricInfo[] = [
   { key: 'slo.violationMinutes', label: 'SLO-violation minutes (sum over services)', unit: 'min', higherIsBetter: false },
   { key: 'nodeHours', label: 'node-hours', unit: 'h', higherIsBetter: false },
   { key: 'cost', label: 'cost', unit: 'price', higherIsBetter: false },
+  // The lifecycle (issue 18): 0 without a preemption (left out of tables when all 0); null
+  // without budgets, rollouts or DaemonSets in the scenario.
+  { key: 'preemption.victims', label: 'pods preempted (victims)', unit: 'pods', higherIsBetter: false, omitWhenZero: true },
+  { key: 'preemption.lostCpuHours', label: 'cpu-core-hours lost to preemption', unit: 'h', higherIsBetter: false, omitWhenZero: true },
+  { key: 'disruption.evictionsBlocked', label: 'evictions refused by a disruption budget (429, retries included)', unit: 'evictions', higherIsBetter: false },
+  { key: 'drains.blocked', label: 'drains that did not complete (timed out, blocked, failed or still waiting)', unit: 'drains', higherIsBetter: false },
+  { key: 'rollouts.maxDurationSeconds', label: 'longest rollout (open ones to the horizon)', unit: 's', higherIsBetter: false },
+  { key: 'rollouts.deadlineExceeded', label: 'rollouts past their progress deadline', unit: 'rollouts', higherIsBetter: false },
+  { key: 'rollouts.minAvailable', label: 'fewest available replicas during a rollout', unit: 'pods', higherIsBetter: true },
+  { key: 'daemonSets.cpuShare', label: 'daemon pods cpu requested / allocatable (at the horizon)', unit: 'fraction' },
 ];
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
@@ -103,6 +118,24 @@ function strided(n: number, max: number): number[] {
   const out: number[] = [];
   for (let k = 0; k < max; k++) out.push(Math.round((k * (n - 1)) / (max - 1)));
   return out;
+}
+
+/** The lifecycle's metrics of a run (see METRICS): preemption, budgets and drains, rollouts, DaemonSets. */
+function lifecycleMetrics(m: RunOutput['result']['metrics'], horizon: number): Record<string, number | null> {
+  const d = m.disruption;
+  // A rollout still open at the horizon (stuck, or past its deadline) lasted at least until then.
+  const duration = (r: NonNullable<typeof m.rollouts>[number]) => (Number.isFinite(r.durationSeconds) ? r.durationSeconds : horizon - r.start);
+  const rollouts = m.rollouts ?? [];
+  return {
+    'preemption.victims': m.preemption?.victims ?? 0,
+    'preemption.lostCpuHours': m.preemption?.lostCpuHours ?? 0,
+    'disruption.evictionsBlocked': d ? d.evictions.blocked : null,
+    'drains.blocked': d ? d.drains.started - d.drains.completed : null,
+    'rollouts.maxDurationSeconds': rollouts.length > 0 ? finite(Math.max(...rollouts.map(duration))) : null,
+    'rollouts.deadlineExceeded': rollouts.length > 0 ? rollouts.filter((r) => Number.isFinite(r.deadlineExceededAt)).length : null,
+    'rollouts.minAvailable': rollouts.length > 0 ? Math.min(...rollouts.map((r) => r.minAvailable)) : null,
+    'daemonSets.cpuShare': m.daemonSets ? finite(m.daemonSets.share.cpu) : null,
+  };
 }
 
 /** The record of one run. */
@@ -138,6 +171,7 @@ export function toRunRecord(
     'slo.violationMinutes': withTraffic.length > 0 ? scaled.reduce((a, s) => a + (s.slo?.violationMinutes ?? 0), 0) : null,
     nodeHours: m.autoscaling ? m.autoscaling.nodeHours : null,
     cost: m.autoscaling && m.autoscaling.cost > 0 ? m.autoscaling.cost : null,
+    ...lifecycleMetrics(m, out.result.horizonSeconds),
   };
   const ts = out.timeseries;
   const col = (name: string) => ts.columns.indexOf(name);

@@ -339,6 +339,9 @@ export class Framework implements Scheduler {
     const potential = this.lastResolvableNodes.map((i) => snapshot.nodes[i]!);
     if (potential.length === 0) return undefined;
     const offset = Math.floor(random.next() * potential.length);
+    // No lower-priority pod anywhere: every node's SelectVictimsOnNode would find none (the
+    // offset is drawn first all the same, so the seeded stream is used as without the shortcut).
+    if (handle.hasPodBelow !== undefined && !handle.hasPodBelow(pod.spec.priority)) return undefined;
     const fits = (node: NodeInfo) => this.findFeasible(pod, snapshot, [node], 1).length === 1;
     const cluster = { remove: (p: PodInfo, n: NodeInfo) => handle.remove(p, n), restore: (p: PodInfo, n: NodeInfo) => handle.restore(p, n), fits };
     const chosen = findPreemption(pod.spec.priority, potential, offset, args, (n) => handle.podsOn(n), () => cluster, handle.budgets);

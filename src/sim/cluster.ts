@@ -44,6 +44,8 @@ export class ClusterState implements ClusterSnapshot {
   private readonly gpuFaults = new Map<number, number>();
   /** Devices held by each GPU pod (pod id -> device indexes on its node). */
   private readonly gpuAssignments = new Map<number, readonly number[]>();
+  /** Bound pods by priority (only priorities with pods): lets preemption see at once that no pod is below a preemptor. */
+  private readonly boundByPriority = new Map<number, number>();
   /** Cluster-wide sums, kept incrementally for utilization metrics. */
   totalAllocCPU = 0;
   totalAllocMem = 0;
@@ -152,6 +154,8 @@ export class ClusterState implements ClusterSnapshot {
     }
     this.account(pod, nodeIndex, 1);
     node.addPod(pod);
+    const priority = pod.spec.priority;
+    this.boundByPriority.set(priority, (this.boundByPriority.get(priority) ?? 0) + 1);
     if (hasPodAffinityTerms(pod.spec)) {
       if (node.podsWithAffinity.length === 0) this.havePodsWithAffinity.push(node);
       node.podsWithAffinity.push(pod);
@@ -160,6 +164,12 @@ export class ClusterState implements ClusterSnapshot {
         node.podsWithRequiredAntiAffinity.push(pod);
       }
     }
+  }
+
+  /** Whether some bound pod has a priority below `priority` (else no node has a preemption victim for it). */
+  hasPodBelow(priority: number): boolean {
+    for (const p of this.boundByPriority.keys()) if (p < priority) return true;
+    return false;
   }
 
   unbind(pod: PodInfo, nodeIndex: number): void {
@@ -173,6 +183,10 @@ export class ClusterState implements ClusterSnapshot {
       this.gpuAssignments.delete(pod.id);
     }
     node.removePod(pod);
+    const priority = pod.spec.priority;
+    const left = this.boundByPriority.get(priority)! - 1;
+    if (left === 0) this.boundByPriority.delete(priority);
+    else this.boundByPriority.set(priority, left);
     if (hasPodAffinityTerms(pod.spec)) {
       removeItem(node.podsWithAffinity, pod);
       if (node.podsWithAffinity.length === 0) removeItem(this.havePodsWithAffinity, node);

@@ -73,6 +73,7 @@ export class Preemption {
       },
       restore: (p, node) => whatIf.restorePod(p, node, gpus.get(p)),
       budgets: this.budgets(),
+      hasPodBelow: (priority) => api.cluster.hasPodBelow(priority),
     };
     let result;
     try {

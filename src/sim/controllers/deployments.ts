@@ -215,6 +215,8 @@ interface Deployment {
   /** The Progressing condition's lastUpdateTime, and whether it is False/ProgressDeadlineExceeded. */
   lastProgress: number;
   exceeded: boolean;
+  /** When a sync is queued to check the progress deadline (requeueStuckDeployment); NaN: none. */
+  deadlineCheckAt: number;
   /** The Progressing condition's reason is NewReplicaSetAvailable: the latest rollout completed. */
   complete: boolean;
   last: Status;
@@ -259,7 +261,7 @@ export class DeploymentController {
     for (const wr of api.workloads) {
       if (wr.w.kind !== 'service' || !wr.w.rollout) continue;
       const d: Deployment = {
-        wi: wr.index, rollout: wr.w.rollout, sets: [], current: undefined, queued: false, lastProgress: wr.w.startAt, exceeded: false, complete: false,
+        wi: wr.index, rollout: wr.w.rollout, sets: [], current: undefined, queued: false, lastProgress: wr.w.startAt, exceeded: false, deadlineCheckAt: NaN, complete: false,
         last: { replicas: 0, updated: 0, ready: 0, available: 0 }, measure: undefined,
       };
       this.deployments.push(d);
@@ -517,8 +519,15 @@ export class DeploymentController {
       d.lastProgress = now;
       d.exceeded = false;
       // requeueStuckDeployment: look again when the deadline would pass.
-      this.api.engine.scheduleAt(now + deadline, this.evSync, this.deployments.indexOf(d));
+      d.deadlineCheckAt = now + deadline;
+      this.api.engine.scheduleAt(d.deadlineCheckAt, this.evSync, this.deployments.indexOf(d));
       return;
+    }
+    // requeueStuckDeployment: without progress (a new rollout whose surge pods fit nowhere) the
+    // deadline is still checked when it passes, not only on a later pod change.
+    if (!d.exceeded && now < d.lastProgress + deadline && d.deadlineCheckAt !== d.lastProgress + deadline) {
+      d.deadlineCheckAt = d.lastProgress + deadline;
+      this.api.engine.scheduleAt(d.deadlineCheckAt, this.evSync, this.deployments.indexOf(d));
     }
     // Upstream compares lastUpdateTime + deadline with a later wall clock (Before(now)); here the check runs at that very time.
     if (!d.exceeded && now >= d.lastProgress + deadline) {

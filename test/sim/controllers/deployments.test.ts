@@ -203,6 +203,14 @@ describe('DeploymentController in a run', () => {
     expect(trace.at(-1)).toMatchObject({ v1: 3, v2: 2, ready: 3 });
   });
 
+  it('surge pods that fit nowhere: nothing progresses, and the deadline still passes (requeueStuckDeployment)', () => {
+    // 16 replicas of 4 cpu fill 4 nodes of 16 cpu; the 4 surge pods stay Pending, no pod changes after the update.
+    const big = podSpec({ cpu: 4 });
+    const w = service('web', 16, { spec: big, startup: fixed(20), rollout: rollout({ type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: 0 }, [{ at: 1000, kind: 'update', patch: { requests: { milliCPU: 4000, memory: 2 * 2 ** 30 } } }]) });
+    const { result } = run(w, 5000);
+    expect(result.rollouts![0]!).toMatchObject({ outcome: 'deadline-exceeded', deadlineExceededAt: 1600, minAvailable: 16, maxPods: 20 });
+  });
+
   it('a crash-looping version with rollbackOnFailure: the deadline passes and the previous revision comes back', () => {
     const bad = { requests: { milliCPU: 500 }, crashes: crashes(5) };
     const w = service('web', 4, {
