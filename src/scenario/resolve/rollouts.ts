@@ -42,7 +42,7 @@ export function addRollouts(workloads: Workload[], docs: readonly RolloutDoc[] |
       const patch: TemplatePatch = {
         requests,
         startup: r.set.startup,
-        crashes: r.set.crashes === null ? null : crashModel(r.set.crashes),
+        crashes: r.set.crashes === null ? null : crashModel(r.set.crashes, w.probes?.liveness),
       };
       list.push({ ev: { at: r.at, kind: 'update', patch }, order: i });
     } else {
