@@ -159,6 +159,7 @@ export function patchedTemplate(t: PodTemplate, patch: TemplatePatch): PodTempla
     spec: requests === r ? t.spec : { ...t.spec, requests },
     startup: patch.startup ?? t.startup,
     crashes: patch.crashes === null ? undefined : patch.crashes ?? t.crashes,
+    ...(t.probes ? { probes: t.probes } : {}),
   };
 }
 
@@ -324,7 +325,7 @@ export class DeploymentController {
   private onStart(d: Deployment): void {
     const w = this.api.workloads[d.wi]!.w;
     if (w.kind !== 'service') return;
-    d.current = this.newReplicaSet(d, { spec: w.spec, startup: w.startup, crashes: w.crashes });
+    d.current = this.newReplicaSet(d, { spec: w.spec, startup: w.startup, crashes: w.crashes, ...(w.probes ? { probes: w.probes } : {}) });
     d.lastProgress = this.api.engine.now;
     this.sync(d);
   }
@@ -407,9 +408,10 @@ export class DeploymentController {
     const rs = this.setOf.get(id);
     if (!rs) return;
     const d = this.byWorkload.get(this.api.pods.workload[id]!)!;
-    const live = this.api.pods.live[id] === 1;
-    if (live === this.readyAt.has(id)) return;
-    if (live) {
+    // The Ready condition (the readiness probe passed): minReadySeconds counts from it.
+    const ready = this.api.pods.ready[id] === 1;
+    if (ready === this.readyAt.has(id)) return;
+    if (ready) {
       const now = this.api.engine.now;
       this.readyAt.set(id, now);
       // The ReplicaSet controller requeues after minReadySeconds to count the pod available.

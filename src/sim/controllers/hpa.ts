@@ -96,7 +96,7 @@ class PodView implements ScaledPod {
     const phase = p.phase[id];
     // A container in its restart back-off: the pod is Running but not ready.
     this.phase = phase === PodPhase.Running || (phase === PodPhase.Bound && p.restarts[id]! > 0) ? 'Running' : phase === PodPhase.Pending || phase === PodPhase.Bound ? 'Pending' : 'Failed';
-    this.ready = p.live[id] === 1;
+    this.ready = p.ready[id] === 1;
     const times = this.hs.viewTimes;
     times[2 * this.cell] = p.boundAt[id]!;
     times[2 * this.cell + 1] = p.startedAt[id]!;
