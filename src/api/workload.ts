@@ -209,7 +209,7 @@ export interface PodListWorkload {
   readonly name: string;
   readonly pods: readonly { readonly at: number; readonly name?: string | undefined; readonly spec: PodSpec; readonly duration: number }[];
   readonly startup: Distribution;
-  readonly crashes?: CrashModel | undefined;
+  readonly crashes?: CrashModel | undefined;  readonly probes?: ContainerProbes | undefined;
 }
 
 /**
