@@ -234,10 +234,11 @@ export class Lifecycle {
     this.podChanged(id);
   }
 
-  /** A pod is ready: counted for its service, and for the incident it belongs to. */
-  replicaReady(id: number, path: Incident['path']): void {
+  /** A pod is ready (`probed`: its readiness probe passed now): counted for its service, and for the incident it belongs to. */
+  replicaReady(id: number, path: Incident['path'], probed = false): void {
     const now = this.engine.now;
     this.pods.ready[id] = 1;
+    if (probed) this.pods.probedReadyAt[id] = now;
     this.readyChange(this.workloads[this.pods.workload[id]!]!, 1, now);
     const inc = this.pods.incident[id]!;
     if (inc < 0) return;

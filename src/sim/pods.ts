@@ -38,6 +38,8 @@ export class PodTable {
    * PodDisruptionBudget health all read this.
    */
   ready = new Uint8Array(1024);
+  /** When a readiness probe last made the pod Ready (the Ready condition's lastTransitionTime); NaN: Ready when its containers started (startedAt). */
+  probedReadyAt = new Float64Array(1024);
   /** 1 once a scheduling attempt failed (the PodScheduled=False condition; read it with the phase). */
   unschedulable = new Uint8Array(1024);
   readonly infos: PodInfo[] = [];
@@ -66,6 +68,7 @@ export class PodTable {
     this.restartDue[id] = NaN;
     this.live[id] = 0;
     this.ready[id] = 0;
+    this.probedReadyAt[id] = NaN;
     this.unschedulable[id] = 0;
     return id;
   }
@@ -99,6 +102,7 @@ export class PodTable {
     this.restartDue = grown(this.restartDue, c);
     this.live = grown(this.live, c);
     this.ready = grown(this.ready, c);
+    this.probedReadyAt = grown(this.probedReadyAt, c);
     this.unschedulable = grown(this.unschedulable, c);
   }
 }

@@ -99,7 +99,9 @@ class PodView implements ScaledPod {
     this.ready = p.ready[id] === 1;
     const times = this.hs.viewTimes;
     times[2 * this.cell] = p.boundAt[id]!;
-    times[2 * this.cell + 1] = p.startedAt[id]!;
+    // The Ready transition: when the containers started, or later when a readiness probe passed.
+    const probed = p.probedReadyAt[id]!;
+    times[2 * this.cell + 1] = probed > p.startedAt[id]! ? probed : p.startedAt[id]!;
   }
 
   metric(name: string): PodMetricSample | undefined {

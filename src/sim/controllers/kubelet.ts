@@ -106,7 +106,7 @@ export class KubeletController {
     const pods = api.pods;
     // Stale: the containers stopped (crash, node down, preemption) or the pod left since.
     if (pods.phase[id] !== PodPhase.Running || pods.live[id] !== 1 || pods.ready[id] === 1 || this.readyDue[id] !== api.engine.now) return;
-    api.replicaReady(id, this.recoveryPath(id));
+    api.replicaReady(id, this.recoveryPath(id), true);
     api.podChanged(id);
   }
 
