@@ -32,17 +32,17 @@ export class KubeletController {
   /** Per workload: start-up delays, crashes and never-ready draws, each its own stream. */
   private readonly startup: RandomStream[];
   private readonly crashes: RandomStream[];
-  private readonly probeDraws: RandomStream[];
+  /** Created on first use (most workloads have no never-ready fraction). */
+  private readonly probeDraws: (RandomStream | undefined)[] = [];
   /** Per pod with probes: when its readiness probe makes it Ready, when a probe kills it while starting (NaN: none), whether this start never passes readiness. */
   private readyDue = new Float64Array(0);
   private killDue = new Float64Array(0);
   private neverReady = new Uint8Array(0);
 
-  constructor(private readonly api: Lifecycle, streams: RandomStreams, private readonly horizon: number) {
+  constructor(private readonly api: Lifecycle, private readonly streams: RandomStreams, private readonly horizon: number) {
     const e = api.engine;
     this.startup = api.workloads.map((wr) => streams.get(`startup/${wr.w.name}`));
     this.crashes = api.workloads.map((wr) => streams.get(`crashes/${wr.w.name}`));
-    this.probeDraws = api.workloads.map((wr) => streams.get(`probes/${wr.w.name}`));
     this.evStart = e.defineEvent('pod-start', (p) => this.onPodStart(p));
     this.evFinish = e.defineEvent('pod-finish', (p) => this.onPodFinish(p));
     this.evCrash = e.defineEvent('container-crash', (p) => this.onCrash(p));
@@ -70,7 +70,8 @@ export class KubeletController {
   private planProbes(id: number, now: number, up: number, probes: ContainerProbes): void {
     this.ensure(id);
     const r = probes.readiness;
-    const never = r !== undefined && r.neverReadyFraction > 0 && this.probeDraws[this.api.pods.workload[id]!]!.next() < r.neverReadyFraction;
+    const wi = this.api.pods.workload[id]!;
+    const never = r !== undefined && r.neverReadyFraction > 0 && (this.probeDraws[wi] ??= this.streams.get(`probes/${this.api.workloads[wi]!.w.name}`)).next() < r.neverReadyFraction;
     this.neverReady[id] = never ? 1 : 0;
     const t = probeTimeline(now, up, probes, never);
     this.readyDue[id] = t.readyAt;
