@@ -143,6 +143,12 @@ export interface TemplatePatch {
   readonly requests?: Partial<Record<'milliCPU' | 'memory' | 'milliGPU' | 'ephemeralStorage', number>> | undefined;
   readonly startup?: Distribution | undefined;
   readonly crashes?: CrashModel | null | undefined;
+  /** Probes by kind: left out keeps the current one, null removes it. */
+  readonly probes?: {
+    readonly readiness?: ReadinessProbeModel | null | undefined;
+    readonly startup?: ProbeTiming | null | undefined;
+    readonly liveness?: ProbeTiming | null | undefined;
+  } | undefined;
 }
 
 /** A rollout event: the template changes (`kubectl set`, `kubectl apply`), or `kubectl rollout undo [--to-revision]`. */

@@ -264,7 +264,11 @@ const rolloutEvent = z.strictObject({
     startup: distributionSchema(durationSchema).optional(),
     /** The new version's crashes; null: it does not crash. */
     crashes: z.union([podFields.crashes.unwrap(), z.null()]).optional(),
-  }).refine((t) => t.requests !== undefined || t.startup !== undefined || t.crashes !== undefined, 'set at least one of requests, startup, crashes').optional(),
+    /** The new version's probes; null: it has none of that kind. */
+    readinessProbe: z.union([podFields.readinessProbe.unwrap(), z.null()]).optional(),
+    startupProbe: z.union([podFields.startupProbe.unwrap(), z.null()]).optional(),
+    livenessProbe: z.union([podFields.livenessProbe.unwrap(), z.null()]).optional(),
+  }).refine((t) => Object.values(t).some((v) => v !== undefined), 'set at least one of requests, startup, crashes, readinessProbe, startupProbe, livenessProbe').optional(),
   /** true: back to the previous revision; {toRevision: N}: to revision N (kubectl rollout undo --to-revision). */
   undo: z.union([z.literal(true), z.strictObject({ toRevision: z.number().int().min(1) })]).optional(),
 }).refine((r) => (r.set === undefined) !== (r.undo === undefined), { message: 'give exactly one of `set` (a new template) or `undo`' });

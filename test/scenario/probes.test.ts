@@ -17,7 +17,7 @@ function write(text: string): string {
   return f;
 }
 
-function scenario(probes: string, o: { seed?: number; replicas?: number; minAvailable?: number; rollout?: boolean } = {}): string {
+function scenario(probes: string, o: { seed?: number; replicas?: number; minAvailable?: number; rollout?: boolean | string } = {}): string {
   return write(`horizon: 2h
 sampleInterval: 0
 seed: ${o.seed ?? 7}
@@ -34,7 +34,7 @@ workloads:
     minReadySeconds: 10
     load: { constant: 800, capacityPerReplica: 100 }
 ${probes}
-${o.rollout ? 'rollouts:\n  - { at: 1h, workload: web, set: { requests: { cpu: 500m } } }\n' : ''}`);
+${o.rollout ? `rollouts:\n  - { at: 1h, workload: web, set: ${typeof o.rollout === 'string' ? o.rollout : '{ requests: { cpu: 500m } }'} }\n` : ''}`);
 }
 
 const run = (f: string) => runPrepared(prepareScenario(f)).result.metrics;
@@ -65,6 +65,17 @@ describe('probes in a scenario', () => {
     // App up at 20 s; probes at 30 and 40 pass: Ready at 40 s instead of 20 s.
     expect([plain.availability[0]!.rolloutSeconds, probed.availability[0]!.rolloutSeconds]).toEqual([20, 40]);
     expect([plain.rollouts![0]!.durationSeconds, probed.rollouts![0]!.durationSeconds]).toEqual([60, 100]);
+  });
+
+  it('a rollout can change the probes: a slower readiness probe stretches it; null removes one', () => {
+    const slower = run(scenario('', { rollout: '{ readinessProbe: { initialDelaySeconds: 60 } }' }));
+    // Two rolling steps, each Ready + minReadySeconds 10: up at 20 s, Ready at 20 s (2 x 30 = 60 s)
+    // without the probe; Ready at the 60 s probe with it (2 x 70 = 140 s).
+    expect(slower.rollouts![0]).toMatchObject({ revision: 2, outcome: 'complete', durationSeconds: 140 });
+    const removed = run(scenario('    readinessProbe: { initialDelaySeconds: 30, successThreshold: 2 }', { rollout: '{ readinessProbe: null }' }));
+    expect(removed.rollouts![0]!.durationSeconds).toBe(60);
+    const w = prepareScenario(scenario('', { rollout: '{ livenessProbe: { periodSeconds: 20 }, crashes: { every: 1h } }' })).resolved.workloads[0] as ServiceWorkload;
+    expect(w.rollout!.events[0]).toMatchObject({ kind: 'update', patch: { probes: { liveness: { periodSeconds: 20, failureThreshold: 3 } }, crashes: { livenessPeriod: 20 } } });
   });
 
   it('a service never fully ready: 0 at all desired replicas, its real availability at minAvailable, and it serves with its ready replicas only', () => {

@@ -1,6 +1,6 @@
 import type { PodSpec } from '../../api/pod.js';
 import { resources } from '../../api/resources.js';
-import { DEFAULT_DEPLOYMENT_SETTINGS, PROBE_DEFAULTS, type ContainerProbes, type CrashModel, type DeploymentSettings, type ProbeTiming, type Workload } from '../../api/workload.js';
+import { DEFAULT_DEPLOYMENT_SETTINGS, PROBE_DEFAULTS, type ContainerProbes, type CrashModel, type DeploymentSettings, type ProbeTiming, type TemplatePatch, type Workload } from '../../api/workload.js';
 import type { Distribution } from '../../api/distribution.js';
 import { InputError, issueAt } from '../../util/errors.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../../workloads/arrivals.js';
@@ -179,6 +179,19 @@ function probeTiming(p: NonNullable<PodWorkloadDoc['livenessProbe']>): ProbeTimi
     timeoutSeconds: p.timeoutSeconds ?? d.timeoutSeconds,
     successThreshold: p.successThreshold ?? d.successThreshold,
     failureThreshold: p.failureThreshold ?? d.failureThreshold,
+  };
+}
+
+/** A rollout's probe changes (null removes a kind), as a field to spread into its template patch. */
+export function probesPatch(set: { readinessProbe?: PodWorkloadDoc['readinessProbe'] | null; startupProbe?: PodWorkloadDoc['startupProbe'] | null; livenessProbe?: PodWorkloadDoc['livenessProbe'] | null }): Pick<TemplatePatch, 'probes'> {
+  const { readinessProbe: r, startupProbe: s, livenessProbe: l } = set;
+  if (r === undefined && s === undefined && l === undefined) return {};
+  return {
+    probes: {
+      ...(r !== undefined ? { readiness: r && { ...probeTiming(r), neverReadyFraction: r.neverReadyFraction ?? 0 } } : {}),
+      ...(s !== undefined ? { startup: s && probeTiming(s) } : {}),
+      ...(l !== undefined ? { liveness: l && probeTiming(l) } : {}),
+    },
   };
 }
 

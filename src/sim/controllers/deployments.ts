@@ -159,8 +159,19 @@ export function patchedTemplate(t: PodTemplate, patch: TemplatePatch): PodTempla
     spec: requests === r ? t.spec : { ...t.spec, requests },
     startup: patch.startup ?? t.startup,
     crashes: patch.crashes === null ? undefined : patch.crashes ?? t.crashes,
-    ...(t.probes ? { probes: t.probes } : {}),
+    ...probesPatched(t.probes, patch.probes),
   };
+}
+
+/** The template's probes with a patch's applied (a kind left out is kept, null removes it), as a field to spread. */
+function probesPatched(probes: PodTemplate['probes'], patch: TemplatePatch['probes']): Pick<PodTemplate, 'probes'> {
+  if (!patch) return probes ? { probes } : {};
+  const pick = <T>(next: T | null | undefined, current: T | undefined) => (next === null ? undefined : next ?? current);
+  const readiness = pick(patch.readiness, probes?.readiness);
+  const startup = pick(patch.startup, probes?.startup);
+  const liveness = pick(patch.liveness, probes?.liveness);
+  if (!readiness && !startup && !liveness) return {};
+  return { probes: { ...(readiness ? { readiness } : {}), ...(startup ? { startup } : {}), ...(liveness ? { liveness } : {}) } };
 }
 
 /** Whether two templates stamp the same pods (the pod-template-hash would match). */
