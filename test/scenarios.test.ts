@@ -37,6 +37,20 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(api.map((x) => [x.revision, x.cause, x.outcome, x.deadlineExceededAt])).toEqual([[2, 'update', 'rolled-back', 7500], [3, 'rollback-on-failure', 'complete', NaN]]);
     expect(r.metrics.availability.find((a) => a.name === 'web')!.availabilityMin).toBe(1);
   },
+  'probes.yaml': (r) => {
+    const a = (name: string) => r.metrics.availability.find((x) => x.name === name)!;
+    // The eager liveness probe kills every slow start: never Ready, never available.
+    expect([a('eager').availability, a('eager').availabilityMin]).toEqual([0, 0]);
+    expect(r.metrics.pods.bound).toBe(4);
+    // The startup probe holds it off: all four Ready after the slowest start (up to 75 s, on the probes' grid).
+    expect(a('guarded')).toMatchObject({ availability: 1, availabilityMin: 1 });
+    expect(a('guarded').rolloutSeconds).toBeLessThanOrEqual(80);
+    // Never fully ready, yet at minAvailable all along, serving only with its Ready replicas.
+    expect([a('flaky').availability, a('flaky').availabilityMin]).toEqual([0, 1]);
+    const served = r.metrics.autoscaling!.services.find((x) => x.name === 'flaky')!.requests!.servedFraction;
+    expect(served).toBeGreaterThan(0.5);
+    expect(served).toBeLessThan(0.95);
+  },
   'zone-spread.yaml': (r) => {
     // zone-c fits 8 replicas; with maxSkew 1 zones a and b stop at 9: 26 of 30 placed.
     expect(workload(r, 'web-strict').scheduled).toBe(26);

@@ -22,6 +22,37 @@ export interface CrashModel {
   readonly livenessFailureThreshold: number;
 }
 
+/**
+ * A container probe's timing (core/v1 Probe). What it checks (httpGet, exec, tcpSocket, grpc) is
+ * not modelled: a probe passes once the app is up, i.e. after the workload's start-up delay.
+ * Defaults are upstream's (pkg/apis/core/v1/defaults.go SetDefaults_Probe): initialDelaySeconds
+ * 0, periodSeconds 10, timeoutSeconds 1, successThreshold 1, failureThreshold 3.
+ */
+export interface ProbeTiming {
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  /** Consecutive successes to pass (1 for liveness and startup probes, as validation requires). */
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
+}
+
+/** pkg/apis/core/v1/defaults.go SetDefaults_Probe. */
+export const PROBE_DEFAULTS: ProbeTiming = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
+
+/** A readiness probe, and a way to model a service that is never fully ready. */
+export interface ReadinessProbeModel extends ProbeTiming {
+  /** Share of container starts whose readiness probe never passes: the replica runs but never serves (0 by default). */
+  readonly neverReadyFraction: number;
+}
+
+/** The probes of a pod's containers (one set per pod: orchsim models a pod as one container). */
+export interface ContainerProbes {
+  readonly readiness?: ReadinessProbeModel | undefined;
+  readonly startup?: ProbeTiming | undefined;
+  readonly liveness?: ProbeTiming | undefined;
+}
+
 /** Produces batch arrival times. Implementations live in src/workloads/arrivals.ts. */
 export interface ArrivalProcess {
   /** Absolute time of the first arrival at or after `start`... then of each next one after `previous`; Infinity when done. */
@@ -79,6 +110,8 @@ export interface ServiceWorkload {
   /** Ready replicas the service needs at least (a PodDisruptionBudget's minAvailable); default 1. */
   readonly minAvailable?: number | undefined;
   readonly crashes?: CrashModel | undefined;
+  /** Readiness, startup and liveness probes (none: Ready when the containers start). */
+  readonly probes?: ContainerProbes | undefined;
   readonly load?: ServiceLoad | undefined;
   /** A HorizontalPodAutoscaler on this Deployment, synced every `hpaSyncPeriod` seconds (15 s). */
   readonly autoscaler?: HorizontalAutoscaler | undefined;
@@ -94,6 +127,7 @@ export interface PodTemplate {
   readonly spec: PodSpec;
   readonly startup: Distribution;
   readonly crashes?: CrashModel | undefined;
+  readonly probes?: ContainerProbes | undefined;
 }
 
 /** intstr.IntOrString of a rolling update: a pod count, or a percentage of spec.replicas ("25%"). */
@@ -109,6 +143,12 @@ export interface TemplatePatch {
   readonly requests?: Partial<Record<'milliCPU' | 'memory' | 'milliGPU' | 'ephemeralStorage', number>> | undefined;
   readonly startup?: Distribution | undefined;
   readonly crashes?: CrashModel | null | undefined;
+  /** Probes by kind: left out keeps the current one, null removes it. */
+  readonly probes?: {
+    readonly readiness?: ReadinessProbeModel | null | undefined;
+    readonly startup?: ProbeTiming | null | undefined;
+    readonly liveness?: ProbeTiming | null | undefined;
+  } | undefined;
 }
 
 /** A rollout event: the template changes (`kubectl set`, `kubectl apply`), or `kubectl rollout undo [--to-revision]`. */
@@ -151,6 +191,7 @@ export interface JobWorkload {
   /** Failed pods retried at most this many times (Job spec.backoffLimit, default 6). */
   readonly backoffLimit?: number | undefined;
   readonly crashes?: CrashModel | undefined;
+  readonly probes?: ContainerProbes | undefined;
 }
 
 /** An open stream of independent batch pods. */
@@ -165,6 +206,7 @@ export interface BatchWorkload {
   /** Stop after this many pods (Infinity: until the horizon or the arrival process ends). */
   readonly maxPods: number;
   readonly crashes?: CrashModel | undefined;
+  readonly probes?: ContainerProbes | undefined;
 }
 
 /** Explicit pods at given times (bare Pod manifests, trace replay). duration Infinity = runs until the horizon. */
@@ -173,7 +215,7 @@ export interface PodListWorkload {
   readonly name: string;
   readonly pods: readonly { readonly at: number; readonly name?: string | undefined; readonly spec: PodSpec; readonly duration: number }[];
   readonly startup: Distribution;
-  readonly crashes?: CrashModel | undefined;
+  readonly crashes?: CrashModel | undefined;  readonly probes?: ContainerProbes | undefined;
 }
 
 /**
@@ -191,6 +233,7 @@ export interface DaemonSetWorkload {
   /** hostNetwork pods also tolerate node.kubernetes.io/network-unavailable. */
   readonly hostNetwork?: boolean | undefined;
   readonly crashes?: CrashModel | undefined;
+  readonly probes?: ContainerProbes | undefined;
 }
 
 export type Workload = ServiceWorkload | JobWorkload | BatchWorkload | PodListWorkload | DaemonSetWorkload;

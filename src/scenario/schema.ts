@@ -71,6 +71,17 @@ const topologySpreadConstraint = z.strictObject({
   minDomains: z.number().int().min(1).optional(),
 });
 
+/** A probe's timing in whole seconds (core/v1 Probe; defaults in src/sim/probes.ts PROBE_DEFAULTS). */
+const probeTiming = {
+  initialDelaySeconds: z.number().int().min(0).optional(),
+  periodSeconds: z.number().int().min(1).optional(),
+  timeoutSeconds: z.number().int().min(1).optional(),
+  successThreshold: z.number().int().min(1).optional(),
+  failureThreshold: z.number().int().min(1).optional(),
+};
+/** Liveness and startup probes: successThreshold must be 1 (pkg/apis/core/validation validateProbe callers). */
+const restartingProbe = z.strictObject(probeTiming).refine((p) => p.successThreshold === undefined || p.successThreshold === 1, { message: 'must be 1 for liveness and startup probes', path: ['successThreshold'] });
+
 /** Pod template fields shared by every workload type (Kubernetes field names). */
 const podFields = {
   namespace: z.string().min(1).optional(),
@@ -99,6 +110,15 @@ const podFields = {
     livenessPeriod: durationSchema.refine((v) => v > 0, 'must be > 0').optional(),
     livenessFailureThreshold: z.number().int().min(1).optional(),
   }).optional(),
+  /**
+   * Ready only after this probe passes (none: Ready when the containers start). `neverReadyFraction`:
+   * the share of container starts whose readiness probe never passes (a service never fully ready).
+   */
+  readinessProbe: z.strictObject({ ...probeTiming, neverReadyFraction: z.number().min(0).max(1).optional() }).optional(),
+  /** Gates readiness and liveness until it passes; failureThreshold x periodSeconds is the start-up budget, then the container is restarted. */
+  startupProbe: restartingProbe.optional(),
+  /** Restarts a container it finds failing: during a slow start, and a hung one (`crashes.hangFraction`; its period and failureThreshold win over crashes.liveness*). */
+  livenessProbe: restartingProbe.optional(),
 };
 
 const fixedRequests = z.strictObject({
@@ -248,7 +268,11 @@ const rolloutEvent = z.strictObject({
     startup: distributionSchema(durationSchema).optional(),
     /** The new version's crashes; null: it does not crash. */
     crashes: z.union([podFields.crashes.unwrap(), z.null()]).optional(),
-  }).refine((t) => t.requests !== undefined || t.startup !== undefined || t.crashes !== undefined, 'set at least one of requests, startup, crashes').optional(),
+    /** The new version's probes; null: it has none of that kind. */
+    readinessProbe: z.union([podFields.readinessProbe.unwrap(), z.null()]).optional(),
+    startupProbe: z.union([podFields.startupProbe.unwrap(), z.null()]).optional(),
+    livenessProbe: z.union([podFields.livenessProbe.unwrap(), z.null()]).optional(),
+  }).refine((t) => Object.values(t).some((v) => v !== undefined), 'set at least one of requests, startup, crashes, readinessProbe, startupProbe, livenessProbe').optional(),
   /** true: back to the previous revision; {toRevision: N}: to revision N (kubectl rollout undo --to-revision). */
   undo: z.union([z.literal(true), z.strictObject({ toRevision: z.number().int().min(1) })]).optional(),
 }).refine((r) => (r.set === undefined) !== (r.undo === undefined), { message: 'give exactly one of `set` (a new template) or `undo`' });

@@ -78,7 +78,7 @@ export function decideEviction(pods: PodTable, id: number, budgets: readonly Dis
     budget = b;
   }
   if (!budget) return { outcome: 'evicted', budget, decrement: false, reason: 'no PodDisruptionBudget' };
-  const ready = pods.live[id] === 1;
+  const ready = pods.ready[id] === 1;
   if (!ready) {
     if (budget.spec.unhealthyPodEvictionPolicy === 'AlwaysAllow') return { outcome: 'evicted', budget, decrement: false, reason: 'unready pod, unhealthyPodEvictionPolicy AlwaysAllow' };
     if (budget.currentHealthy >= budget.desiredHealthy && budget.desiredHealthy > 0) return { outcome: 'evicted', budget, decrement: false, reason: 'unready pod, budget healthy' };

@@ -170,7 +170,7 @@ export class Lifecycle {
   }
 
   /** How the pod's containers start and crash: its template's (a ReplicaSet's) or its workload's. */
-  podTemplate(id: number): Pick<PodTemplate, 'startup' | 'crashes'> {
+  podTemplate(id: number): Pick<PodTemplate, 'startup' | 'crashes' | 'probes'> {
     return this.templates.get(id) ?? this.workloads[this.pods.workload[id]!]!.w;
   }
 
@@ -214,15 +214,31 @@ export class Lifecycle {
     this.podChanged(id);
   }
 
-  /** The pod's containers run again where they were (its node came back before eviction). */
-  resume(id: number): void {
+  /**
+   * The pod's containers run again where they were (its node came back before eviction);
+   * `ready` false: a readiness probe must pass again first (the caller calls replicaReady then).
+   */
+  resume(id: number, ready = true): void {
     this.pods.live[id] = 1;
+    // Ready is set before the observers hear of the change; replicaReady counts it right after.
+    if (ready) this.pods.ready[id] = 1;
     this.podChanged(id);
   }
 
-  /** A pod is ready: counted for its service, and for the incident it belongs to. */
-  replicaReady(id: number, path: Incident['path']): void {
+  /**
+   * A container was killed before it ever ran (its startup or liveness probe gave up while the
+   * app was starting): one more restart; the pod stays Bound until the kubelet starts it again.
+   */
+  containerKilled(id: number, consecutiveRestarts: number): void {
+    this.pods.restarts[id] = consecutiveRestarts;
+    this.podChanged(id);
+  }
+
+  /** A pod is ready (`probed`: its readiness probe passed now): counted for its service, and for the incident it belongs to. */
+  replicaReady(id: number, path: Incident['path'], probed = false): void {
     const now = this.engine.now;
+    this.pods.ready[id] = 1;
+    if (probed) this.pods.probedReadyAt[id] = now;
     this.readyChange(this.workloads[this.pods.workload[id]!]!, 1, now);
     const inc = this.pods.incident[id]!;
     if (inc < 0) return;
@@ -243,8 +259,10 @@ export class Lifecycle {
     if (pods.live[id] !== 1) return;
     const now = this.engine.now;
     pods.live[id] = 0;
+    const wasReady = pods.ready[id] === 1;
+    pods.ready[id] = 0;
     this.podChanged(id);
-    this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
+    if (wasReady) this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
     for (const f of this.hooks.containersStopped) f(id, now);
   }
 
@@ -272,7 +290,9 @@ export class Lifecycle {
     this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
     pods.phase[id] = PodPhase.Succeeded;
     pods.live[id] = 0;
-    this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
+    const wasReady = pods.ready[id] === 1;
+    pods.ready[id] = 0;
+    if (wasReady) this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
     for (const f of this.hooks.podSucceeded) f(id);
   }
 

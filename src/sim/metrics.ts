@@ -16,6 +16,12 @@ interface WorkloadFigures {
   readonly pending: SampleBuffer;
   /** Availability: the window opens when the rollout first reaches every desired replica. */
   windowStart: number;
+  /**
+   * A service that has not yet had every desired replica ready (a readiness probe that keeps
+   * failing on some replicas) is measured at minAvailable from the first moment it had
+   * minAvailable ready; when the full window opens, that measure starts over with it.
+   */
+  minWindowStart: number;
   lastChange: number;
   /** Time in the window with fewer ready replicas than desired / than minAvailable. */
   belowAll: number;
@@ -92,7 +98,7 @@ export class MetricsRecorder {
     this.figures = api.workloads.map((wr) => {
       const replicas = wr.w.kind === 'service' ? wr.w.replicas : 0;
       return {
-        scheduled: 0, completed: 0, pending: new SampleBuffer(), windowStart: NaN, lastChange: 0, belowAll: 0, belowMin: 0,
+        scheduled: 0, completed: 0, pending: new SampleBuffer(), windowStart: NaN, minWindowStart: NaN, lastChange: 0, belowAll: 0, belowMin: 0,
         replicaArea: 0, replicaMin: replicas, replicaMax: replicas, lastReplicaT: wr.w.kind === 'service' ? wr.w.startAt : 0,
       };
     });
@@ -257,7 +263,7 @@ export class MetricsRecorder {
   /** Service availability: integrates the time below all desired and below minAvailable replicas. */
   private advanceAvailability(wr: WorkloadRecord, now: number, ready: number, desired: number): void {
     const f = this.figures[wr.index]!;
-    if (wr.w.kind !== 'service' || Number.isNaN(f.windowStart)) return;
+    if (wr.w.kind !== 'service' || (Number.isNaN(f.windowStart) && Number.isNaN(f.minWindowStart))) return;
     const dt = now - f.lastChange;
     if (dt > 0) {
       // Downtime is accumulated (not uptime), so a service never down is exactly 100 %.
@@ -271,6 +277,12 @@ export class MetricsRecorder {
     const f = this.figures[wr.index]!;
     if (Number.isNaN(f.windowStart) && wr.ready >= wr.desired) {
       f.windowStart = now;
+      f.lastChange = now;
+      // The minAvailable measure taken before the rollout completed gives way to the window's.
+      f.belowAll = 0;
+      f.belowMin = 0;
+    } else if (Number.isNaN(f.windowStart) && Number.isNaN(f.minWindowStart) && wr.ready >= (wr.w.kind === 'service' ? wr.w.minAvailable ?? 1 : 1)) {
+      f.minWindowStart = now;
       f.lastChange = now;
     }
   }
@@ -429,18 +441,24 @@ export class MetricsRecorder {
       availability: api.workloads.filter((wr) => wr.w.kind === 'service').map((wr) => {
         const w = wr.w as ServiceWorkload;
         const f = this.figures[wr.index]!;
-        const window = Number.isNaN(f.windowStart) ? Math.max(0, horizon - w.startAt) : horizon - f.windowStart;
-        // Never fully rolled out: unavailable over its whole window.
-        const below = (t: number) => (Number.isNaN(f.windowStart) ? window : t);
+        const rolledOut = !Number.isNaN(f.windowStart);
+        const window = rolledOut ? horizon - f.windowStart : Math.max(0, horizon - w.startAt);
+        // Never fully rolled out: unavailable at all desired replicas over its whole window; at
+        // minAvailable, measured from the first moment it had minAvailable ready (as a rolled-out
+        // service is measured from its rollout), so a service that is never fully ready (some
+        // replicas failing their readiness probe) still reads its real availability there.
+        const below = (t: number) => (rolledOut ? t : window);
         const frac = (t: number) => (window > 0 ? Math.max(0, 1 - below(t) / window) : 0);
+        const minWindow = rolledOut || Number.isNaN(f.minWindowStart) ? window : horizon - f.minWindowStart;
+        const belowMin = rolledOut ? f.belowMin : Number.isNaN(f.minWindowStart) ? window : f.belowMin;
         return {
           name: w.name,
           desired: wr.desired,
           minAvailable: w.minAvailable ?? 1,
           availability: frac(f.belowAll),
-          availabilityMin: frac(f.belowMin),
+          availabilityMin: minWindow > 0 ? Math.max(0, 1 - belowMin / minWindow) : 0,
           downtimeMinutes: below(f.belowAll) / 60,
-          downtimeMinutesMin: below(f.belowMin) / 60,
+          downtimeMinutesMin: belowMin / 60,
           rolloutSeconds: f.windowStart - w.startAt,
           windowSeconds: window,
         };

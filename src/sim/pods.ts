@@ -29,8 +29,17 @@ export class PodTable {
   crashDue = new Float64Array(1024);
   restarts = new Int32Array(1024);
   restartDue = new Float64Array(1024);
-  /** 1 while the pod's containers run and it is counted ready (so stopping is counted once). */
+  /** 1 while the pod's containers run (so stopping is counted once). */
   live = new Uint8Array(1024);
+  /**
+   * 1 while the pod is Ready (the Ready condition): its containers run and have passed their
+   * readiness probe, if any (src/sim/probes.ts). Without probes it goes with `live`. Serving
+   * (the service's ready count), availability, HPA pod readiness, Deployment availability and
+   * PodDisruptionBudget health all read this.
+   */
+  ready = new Uint8Array(1024);
+  /** When a readiness probe last made the pod Ready (the Ready condition's lastTransitionTime); NaN: Ready when its containers started (startedAt). */
+  probedReadyAt = new Float64Array(1024);
   /** 1 once a scheduling attempt failed (the PodScheduled=False condition; read it with the phase). */
   unschedulable = new Uint8Array(1024);
   readonly infos: PodInfo[] = [];
@@ -58,6 +67,8 @@ export class PodTable {
     this.restarts[id] = 0;
     this.restartDue[id] = NaN;
     this.live[id] = 0;
+    this.ready[id] = 0;
+    this.probedReadyAt[id] = NaN;
     this.unschedulable[id] = 0;
     return id;
   }
@@ -90,6 +101,8 @@ export class PodTable {
     this.restarts = grown(this.restarts, c);
     this.restartDue = grown(this.restartDue, c);
     this.live = grown(this.live, c);
+    this.ready = grown(this.ready, c);
+    this.probedReadyAt = grown(this.probedReadyAt, c);
     this.unschedulable = grown(this.unschedulable, c);
   }
 }

@@ -1,5 +1,6 @@
 import type { Labels } from '../api/labels.js';
 import { DEFAULT_SCHEDULER_NAME, type PodSpec } from '../api/pod.js';
+import { PROBE_DEFAULTS, type ContainerProbes, type ProbeTiming } from '../api/workload.js';
 import { ZERO_RESOURCES } from '../api/resources.js';
 import { affinityAt, tolerationAt, topologySpreadAt } from './kube-constraints.js';
 import {
@@ -118,6 +119,54 @@ export function podSpecFromPod(pod: unknown, ctx: KubeContext): PodSpec {
   const result = convertPodSpec(m?.['spec'], m?.['metadata'], path, ctx, out);
   out.throwIfAny();
   return result;
+}
+
+/**
+ * A probe's timing from a container (core/v1 Probe). Zero or absent fields take upstream's
+ * defaults, as SetDefaults_Probe fills them (pkg/apis/core/v1/defaults.go); what the probe runs
+ * (httpGet, exec, tcpSocket, grpc) is not modelled.
+ */
+function probeAt(v: unknown, path: Path, out: IssueList, restarting: boolean): ProbeTiming | undefined {
+  const m = readMap(v, path, out);
+  if (!m) return undefined;
+  const field = (key: keyof ProbeTiming): number => {
+    const n = readInt(m[key], [...path, key], out, 0);
+    return n === undefined || (n === 0 && key !== 'initialDelaySeconds') ? PROBE_DEFAULTS[key] : n;
+  };
+  const timing: ProbeTiming = {
+    initialDelaySeconds: field('initialDelaySeconds'),
+    periodSeconds: field('periodSeconds'),
+    timeoutSeconds: field('timeoutSeconds'),
+    successThreshold: field('successThreshold'),
+    failureThreshold: field('failureThreshold'),
+  };
+  // pkg/apis/core/validation validateContainers: liveness and startup probes need successThreshold 1.
+  if (restarting && timing.successThreshold !== 1) out.add([...path, 'successThreshold'], `must be 1 for liveness and startup probes, not ${timing.successThreshold}`);
+  return timing;
+}
+
+/**
+ * @internal The probes of a pod's app containers. orchsim runs a pod as one container: for each kind, the
+ * first container that declares such a probe gives it.
+ */
+export function probesAt(spec: unknown, path: Path, out: IssueList): ContainerProbes | undefined {
+  if (!isObj(spec) || !Array.isArray(spec['containers'])) return undefined;
+  let readiness: ProbeTiming | undefined;
+  let startup: ProbeTiming | undefined;
+  let liveness: ProbeTiming | undefined;
+  (spec['containers'] as unknown[]).forEach((c, i) => {
+    if (!isObj(c)) return;
+    const p = [...path, 'containers', i];
+    if (!readiness && c['readinessProbe'] != null) readiness = probeAt(c['readinessProbe'], [...p, 'readinessProbe'], out, false);
+    if (!startup && c['startupProbe'] != null) startup = probeAt(c['startupProbe'], [...p, 'startupProbe'], out, true);
+    if (!liveness && c['livenessProbe'] != null) liveness = probeAt(c['livenessProbe'], [...p, 'livenessProbe'], out, true);
+  });
+  if (!readiness && !startup && !liveness) return undefined;
+  return {
+    ...(readiness ? { readiness: { ...readiness, neverReadyFraction: 0 } } : {}),
+    ...(startup ? { startup } : {}),
+    ...(liveness ? { liveness } : {}),
+  };
 }
 
 export interface PriorityClassInfo {

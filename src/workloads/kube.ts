@@ -23,6 +23,6 @@ export {
 export { convertLabelSelector, labelSelectorFromKube } from './kube-constraints.js';
 export {
   convertPodSpec, convertPriorityClass, DEFAULT_NAMESPACE, HIGHEST_USER_DEFINABLE_PRIORITY, podSpecFromPod, podSpecFromPodSpec,
-  priorityClassFromKube, SYSTEM_PRIORITY_CLASSES, type PriorityClassInfo,
+  priorityClassFromKube, probesAt, SYSTEM_PRIORITY_CLASSES, type PriorityClassInfo,
 } from './kube-pod.js';
 export { convertNode, nodeSpecFromNode } from './kube-node.js';

@@ -23,6 +23,7 @@ import {
   convertLabelSelector,
   convertNode,
   convertPodSpec,
+  probesAt,
   convertPriorityClass,
   DEFAULT_NAMESPACE,
   describe,
@@ -404,6 +405,7 @@ function podDraft(e: Entry, meta: Meta, ctx: KubeContext, startup: Distribution)
   }
   const metaPath = [...e.path, 'metadata'];
   const spec = convertPodSpec(e.obj['spec'], e.obj['metadata'], e.path, ctx, e.out);
+  const probes = probesAt(e.obj['spec'], [...e.path, 'spec'], e.out);
   const duration = durationAnnotation(meta.annotations, ANNOTATION_DURATION, metaPath, e.out, true) ?? Infinity;
   const at = durationAnnotation(meta.annotations, ANNOTATION_START_AT, metaPath, e.out, false) ?? 0;
   const podName = meta.name;
@@ -411,7 +413,7 @@ function podDraft(e: Entry, meta: Meta, ctx: KubeContext, startup: Distribution)
   return {
     kind: 'Pod',
     base: `${meta.namespace}/${podName}`,
-    build: (name) => ({ kind: 'pods', name, pods: [{ at, name: podName, spec, duration }], startup }),
+    build: (name) => ({ kind: 'pods', name, pods: [{ at, name: podName, spec, duration }], startup, ...(probes ? { probes } : {}) }),
   };
 }
 
@@ -438,6 +440,8 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
     }
   }
   const podSpec = template ? convertPodSpec(template['spec'], podMeta, templatePath, ctx, out) : undefined;
+  const probes = template ? probesAt(template['spec'], [...templatePath, 'spec'], out) : undefined;
+  const withProbes = probes ? { probes } : {};
 
   const selectorPath = [...specPath, 'selector'];
   let selector = convertLabelSelector(spec['selector'], selectorPath, out);
@@ -467,7 +471,7 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
       : undefined;
     if (!podSpec || !selector || meta.name === undefined) return undefined;
     // No ownerSelector: upstream derives no system-default spreading for DaemonSet pods.
-    return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'daemonset', name, spec: podSpec, startup, hostNetwork }) };
+    return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'daemonset', name, spec: podSpec, startup, hostNetwork, ...withProbes }) };
   }
 
   if (kind !== 'Job') {
@@ -478,7 +482,7 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
     const deployment = kind === 'Deployment' ? readDeploymentSettings(spec, specPath, out) : undefined;
     if (!podSpec || !selector || meta.name === undefined) return undefined;
     const ownedSpec: PodSpec = { ...podSpec, ownerSelector: selector };
-    return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'service', name, spec: ownedSpec, replicas, startAt, startup, ...(deployment ? { deployment } : {}) }) };
+    return { kind, base: `${meta.namespace}/${meta.name}`, build: (name) => ({ kind: 'service', name, spec: ownedSpec, replicas, startAt, startup, ...(deployment ? { deployment } : {}), ...withProbes }) };
   }
 
   const fixed = durationAnnotation(annotations, ANNOTATION_DURATION, annotationPath(ANNOTATION_DURATION), out, true);
@@ -495,7 +499,7 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
   const completions = completionsRaw ?? parallelism;
   // A suspended Job, or one with parallelism or completions 0, creates no pods.
   if (suspend || parallelism === 0 || completions === 0) return undefined;
-  return { kind, base, build: (name) => ({ kind: 'job', name, spec: ownedSpec, completions, parallelism, startAt, duration, startup }) };
+  return { kind, base, build: (name) => ({ kind: 'job', name, spec: ownedSpec, completions, parallelism, startAt, duration, startup, ...withProbes }) };
 }
 
 // ---------------------------------------------------------------------------------------------

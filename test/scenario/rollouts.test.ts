@@ -84,7 +84,7 @@ rollouts:
     expect(rejected(`${head}  - { at: 1h, workload: etl, undo: true }\n`)[0]!.message).toBe('"etl" is a job workload: rollouts apply to services (Deployments)');
     expect(rejected(`${head}  - { at: 5m, workload: web, set: { startup: 1m } }\n`)[0]).toMatchObject({ path: ['rollouts', 0, 'at'], message: 'the rollout at 300s comes before "web" starts (startAt 600s)' });
     expect(rejected(`${head}  - { at: 1h, workload: web, set: { startup: 1m }, undo: true }\n`)[0]).toMatchObject({ path: ['rollouts', 0], message: 'give exactly one of `set` (a new template) or `undo`' });
-    expect(rejected(`${head}  - { at: 1h, workload: web, set: {} }\n`)[0]).toMatchObject({ path: ['rollouts', 0, 'set'], message: 'set at least one of requests, startup, crashes' });
+    expect(rejected(`${head}  - { at: 1h, workload: web, set: {} }\n`)[0]).toMatchObject({ path: ['rollouts', 0, 'set'], message: 'set at least one of requests, startup, crashes, readinessProbe, startupProbe, livenessProbe' });
     expect(rejected(`${head}  - { at: 1h, workload: web, set: { image: v2 } }\n`)[0]).toMatchObject({ path: ['rollouts', 0, 'set', 'image'] });
     expect(rejected(`${head}  - { at: 1h, workload: web, set: { startup: 1m } }\n  - { at: 2h, workload: web, undo: { toRevision: 3 } }\n`)[0]).toMatchObject({
       line: 9, path: ['rollouts', 1, 'undo', 'toRevision'], message: 'revision 3 cannot exist by 7200s: "web" has at most 2 revisions by then',

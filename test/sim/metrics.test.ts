@@ -166,12 +166,57 @@ describe('MetricsRecorder: availability', () => {
     });
   });
 
-  it('a service never fully rolled out is unavailable over its whole window', () => {
-    const { api, metrics } = setup(two(), [service('web', 2, { startAt: 100 })]);
+  it('a service never fully rolled out is unavailable at all desired replicas over its whole window', () => {
+    const { api, metrics } = setup(two(), [service('web', 2, { startAt: 100, minAvailable: 2 })]);
     runningPod(api, 0, 0);
     const [web] = metrics.finish().availability;
-    expect([web!.availability, web!.availabilityMin, web!.downtimeMinutes, web!.windowSeconds]).toEqual([0, 0, 15, 900]);
+    expect([web!.availability, web!.availabilityMin, web!.downtimeMinutes, web!.downtimeMinutesMin, web!.windowSeconds]).toEqual([0, 0, 15, 15, 900]);
     expect(web!.rolloutSeconds).toBeNaN();
+  });
+
+  // Regression (issue 18, item 4): a service that never has every replica ready read 0 % at
+  // minAvailable too, because the window only opened at the full rollout.
+  it('a service never fully ready is measured at minAvailable from the first moment it had minAvailable ready', () => {
+    const { engine, api, metrics } = setup(two(), [service('web', 3, { minAvailable: 2 })]);
+    const a = createPod(api, 0);
+    const b = createPod(api, 0);
+    createPod(api, 0); // never scheduled: the service is never fully ready
+    api.bind(a, 0, undefined);
+    api.bind(b, 1, undefined);
+    engine.run(50);
+    start(api, a);
+    engine.run(100);
+    start(api, b); // minAvailable ready: the measure at minAvailable opens at 100
+    engine.run(400);
+    api.stopContainers(b);
+    engine.run(490);
+    api.resume(b);
+    api.replicaReady(b, 'resumed');
+    const [web] = metrics.finish().availability;
+    expect(web).toEqual({
+      name: 'web', desired: 3, minAvailable: 2,
+      availability: 0, availabilityMin: 1 - 90 / 900,
+      downtimeMinutes: 1000 / 60, downtimeMinutesMin: 1.5,
+      rolloutSeconds: NaN, windowSeconds: 1000,
+    });
+  });
+
+  it('the measure at minAvailable starts over with the window when the rollout completes', () => {
+    const { engine, api, metrics } = setup(two(), [service('web', 2)]);
+    const a = createPod(api, 0);
+    const b = createPod(api, 0);
+    api.bind(a, 0, undefined);
+    api.bind(b, 1, undefined);
+    start(api, a);
+    engine.run(100);
+    api.stopContainers(a); // below minAvailable before the rollout: not counted
+    engine.run(200);
+    api.resume(a);
+    api.replicaReady(a, 'resumed');
+    engine.run(300);
+    start(api, b); // the window opens at 300
+    const [web] = metrics.finish().availability;
+    expect([web!.availability, web!.availabilityMin, web!.windowSeconds, web!.rolloutSeconds]).toEqual([1, 1, 700, 300]);
   });
 });
 

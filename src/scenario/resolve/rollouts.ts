@@ -1,7 +1,7 @@
 import { DEFAULT_DEPLOYMENT_SETTINGS, type RolloutEvent, type TemplatePatch, type Workload } from '../../api/workload.js';
 import type { RolloutDoc } from '../schema.js';
 import { addIssue, type ResolveContext } from './context.js';
-import { crashModel } from './workloads.js';
+import { crashModel, probesPatch } from './workloads.js';
 
 /**
  * The `rollouts:` list onto the services it names (declared ones and Deployments read from
@@ -42,7 +42,8 @@ export function addRollouts(workloads: Workload[], docs: readonly RolloutDoc[] |
       const patch: TemplatePatch = {
         requests,
         startup: r.set.startup,
-        crashes: r.set.crashes === null ? null : crashModel(r.set.crashes),
+        crashes: r.set.crashes === null ? null : crashModel(r.set.crashes, r.set.livenessProbe ?? w.probes?.liveness),
+        ...probesPatch(r.set),
       };
       list.push({ ev: { at: r.at, kind: 'update', patch }, order: i });
     } else {

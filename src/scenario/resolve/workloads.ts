@@ -1,6 +1,6 @@
 import { DEFAULT_SCHEDULER_NAME, type PodSpec } from '../../api/pod.js';
 import { resources } from '../../api/resources.js';
-import { DEFAULT_DEPLOYMENT_SETTINGS, type CrashModel, type DeploymentSettings, type Workload } from '../../api/workload.js';
+import { DEFAULT_DEPLOYMENT_SETTINGS, PROBE_DEFAULTS, type ContainerProbes, type CrashModel, type DeploymentSettings, type ProbeTiming, type TemplatePatch, type Workload } from '../../api/workload.js';
 import type { Distribution } from '../../api/distribution.js';
 import { InputError, issueAt } from '../../util/errors.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../../workloads/arrivals.js';
@@ -65,10 +65,10 @@ export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): Declare
             addIssue(ctx, [...path, 'replicas'], `replicas ${w.replicas} is outside the autoscaling range [${hpa.minReplicas ?? 1}, ${hpa.maxReplicas}]`);
           }
         }
-        add({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes), deployment: deploymentSettings(w) });
+        add({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes, w.livenessProbe), deployment: deploymentSettings(w), ...probeFields(w) });
         break;
       case 'job':
-        add({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes) });
+        add({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes, w.livenessProbe), ...probeFields(w) });
         break;
       case 'trace':
         // Trace files are read after the manifests, relative to the scenario file.
@@ -81,7 +81,7 @@ export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): Declare
       }
       case 'daemonset':
         // A DaemonSet's pods get no system-default topology spread constraints (only Services, ReplicaSets and StatefulSets do).
-        add({ kind: 'daemonset', name: w.name, spec: templateSpec(w, false), startup: startup(w.startup), hostNetwork: w.hostNetwork, crashes: crashModel(w.crashes) });
+        add({ kind: 'daemonset', name: w.name, spec: templateSpec(w, false), startup: startup(w.startup), hostNetwork: w.hostNetwork, crashes: crashModel(w.crashes, w.livenessProbe), ...probeFields(w) });
         break;
     }
   });
@@ -115,7 +115,7 @@ function batchWorkload(w: Extract<WorkloadDoc, { type: 'batch' }>, path: DocPath
   const req = w.requests ?? {};
   const template = templateSpec({ ...w, requests: undefined }, false);
   const pods = sizedPodSpecs(template, { milliCPU: req.cpu, memory: req.memory, milliGPU: req['nvidia.com/gpu'] ?? req.gpu });
-  return { kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes) };
+  return { kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes, w.livenessProbe), ...probeFields(w) };
 }
 
 /** Appends the workloads replayed from traces (openb pod lists, SWF logs), read relative to the scenario. */
@@ -159,10 +159,53 @@ export function deploymentSettings(w: ServiceDoc): DeploymentSettings | undefine
   };
 }
 
-/** Liveness probe defaults: periodSeconds 10, failureThreshold 3 (KUBERNETES.md section 3). */
-export function crashModel(c: PodWorkloadDoc['crashes']): CrashModel | undefined {
+/** Liveness probe defaults: periodSeconds 10, failureThreshold 3 (KUBERNETES.md section 3); a livenessProbe's values win. */
+export function crashModel(c: PodWorkloadDoc['crashes'], liveness?: PodWorkloadDoc['livenessProbe']): CrashModel | undefined {
   if (!c) return undefined;
-  return { timeBetweenCrashes: c.every, hangFraction: c.hangFraction ?? 0, livenessPeriod: c.livenessPeriod ?? 10, livenessFailureThreshold: c.livenessFailureThreshold ?? 3 };
+  return {
+    timeBetweenCrashes: c.every,
+    hangFraction: c.hangFraction ?? 0,
+    livenessPeriod: liveness ? liveness.periodSeconds ?? PROBE_DEFAULTS.periodSeconds : c.livenessPeriod ?? 10,
+    livenessFailureThreshold: liveness ? liveness.failureThreshold ?? PROBE_DEFAULTS.failureThreshold : c.livenessFailureThreshold ?? 3,
+  };
+}
+
+/** A probe with upstream's defaults filled in (pkg/apis/core/v1/defaults.go SetDefaults_Probe). */
+function probeTiming(p: NonNullable<PodWorkloadDoc['livenessProbe']>): ProbeTiming {
+  const d = PROBE_DEFAULTS;
+  return {
+    initialDelaySeconds: p.initialDelaySeconds ?? d.initialDelaySeconds,
+    periodSeconds: p.periodSeconds ?? d.periodSeconds,
+    timeoutSeconds: p.timeoutSeconds ?? d.timeoutSeconds,
+    successThreshold: p.successThreshold ?? d.successThreshold,
+    failureThreshold: p.failureThreshold ?? d.failureThreshold,
+  };
+}
+
+/** A rollout's probe changes (null removes a kind), as a field to spread into its template patch. */
+export function probesPatch(set: { readinessProbe?: PodWorkloadDoc['readinessProbe'] | null; startupProbe?: PodWorkloadDoc['startupProbe'] | null; livenessProbe?: PodWorkloadDoc['livenessProbe'] | null }): Pick<TemplatePatch, 'probes'> {
+  const { readinessProbe: r, startupProbe: s, livenessProbe: l } = set;
+  if (r === undefined && s === undefined && l === undefined) return {};
+  return {
+    probes: {
+      ...(r !== undefined ? { readiness: r && { ...probeTiming(r), neverReadyFraction: r.neverReadyFraction ?? 0 } } : {}),
+      ...(s !== undefined ? { startup: s && probeTiming(s) } : {}),
+      ...(l !== undefined ? { liveness: l && probeTiming(l) } : {}),
+    },
+  };
+}
+
+/** The workload's probes, as a field to spread into it (nothing without probes, so such workloads stay as they were). */
+export function probeFields(w: Pick<PodWorkloadDoc, 'readinessProbe' | 'startupProbe' | 'livenessProbe'>): { probes?: ContainerProbes } {
+  if (!w.readinessProbe && !w.startupProbe && !w.livenessProbe) return {};
+  const r = w.readinessProbe;
+  return {
+    probes: {
+      ...(r ? { readiness: { ...probeTiming(r), neverReadyFraction: r.neverReadyFraction ?? 0 } } : {}),
+      ...(w.startupProbe ? { startup: probeTiming(w.startupProbe) } : {}),
+      ...(w.livenessProbe ? { liveness: probeTiming(w.livenessProbe) } : {}),
+    },
+  };
 }
 
 /** The load model of a service document, validated (trace files are read here). */

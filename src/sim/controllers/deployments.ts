@@ -159,7 +159,19 @@ export function patchedTemplate(t: PodTemplate, patch: TemplatePatch): PodTempla
     spec: requests === r ? t.spec : { ...t.spec, requests },
     startup: patch.startup ?? t.startup,
     crashes: patch.crashes === null ? undefined : patch.crashes ?? t.crashes,
+    ...probesPatched(t.probes, patch.probes),
   };
+}
+
+/** The template's probes with a patch's applied (a kind left out is kept, null removes it), as a field to spread. */
+function probesPatched(probes: PodTemplate['probes'], patch: TemplatePatch['probes']): Pick<PodTemplate, 'probes'> {
+  if (!patch) return probes ? { probes } : {};
+  const pick = <T>(next: T | null | undefined, current: T | undefined) => (next === null ? undefined : next ?? current);
+  const readiness = pick(patch.readiness, probes?.readiness);
+  const startup = pick(patch.startup, probes?.startup);
+  const liveness = pick(patch.liveness, probes?.liveness);
+  if (!readiness && !startup && !liveness) return {};
+  return { probes: { ...(readiness ? { readiness } : {}), ...(startup ? { startup } : {}), ...(liveness ? { liveness } : {}) } };
 }
 
 /** Whether two templates stamp the same pods (the pod-template-hash would match). */
@@ -326,7 +338,7 @@ export class DeploymentController {
   private onStart(d: Deployment): void {
     const w = this.api.workloads[d.wi]!.w;
     if (w.kind !== 'service') return;
-    d.current = this.newReplicaSet(d, { spec: w.spec, startup: w.startup, crashes: w.crashes });
+    d.current = this.newReplicaSet(d, { spec: w.spec, startup: w.startup, crashes: w.crashes, ...(w.probes ? { probes: w.probes } : {}) });
     d.lastProgress = this.api.engine.now;
     this.sync(d);
   }
@@ -409,9 +421,10 @@ export class DeploymentController {
     const rs = this.setOf.get(id);
     if (!rs) return;
     const d = this.byWorkload.get(this.api.pods.workload[id]!)!;
-    const live = this.api.pods.live[id] === 1;
-    if (live === this.readyAt.has(id)) return;
-    if (live) {
+    // The Ready condition (the readiness probe passed): minReadySeconds counts from it.
+    const ready = this.api.pods.ready[id] === 1;
+    if (ready === this.readyAt.has(id)) return;
+    if (ready) {
       const now = this.api.engine.now;
       this.readyAt.set(id, now);
       // The ReplicaSet controller requeues after minReadySeconds to count the pod available.

@@ -55,12 +55,12 @@ export class DisruptionController {
     for (const b of list) this.sync(b);
   }
 
-  /** countHealthyPods: Ready (containers running and counted ready), not deleting, not listed in disruptedPods. */
+  /** countHealthyPods: Ready (the pod table's `ready`: running and past its readiness probe), not deleting, not listed in disruptedPods. */
   private refresh(id: number): void {
     const list = this.budgetsOf.get(id);
     if (!list) return;
     const pods = this.api.pods;
-    const now = pods.live[id] === 1 && pods.isOnNode(id) ? 1 : 0;
+    const now = pods.ready[id] === 1 && pods.isOnNode(id) ? 1 : 0;
     if (now === this.healthy[id]) return;
     this.healthy[id] = now;
     for (const b of list) this.sync(b);

@@ -96,10 +96,12 @@ class PodView implements ScaledPod {
     const phase = p.phase[id];
     // A container in its restart back-off: the pod is Running but not ready.
     this.phase = phase === PodPhase.Running || (phase === PodPhase.Bound && p.restarts[id]! > 0) ? 'Running' : phase === PodPhase.Pending || phase === PodPhase.Bound ? 'Pending' : 'Failed';
-    this.ready = p.live[id] === 1;
+    this.ready = p.ready[id] === 1;
     const times = this.hs.viewTimes;
     times[2 * this.cell] = p.boundAt[id]!;
-    times[2 * this.cell + 1] = p.startedAt[id]!;
+    // The Ready transition: when the containers started, or later when a readiness probe passed.
+    const probed = p.probedReadyAt[id]!;
+    times[2 * this.cell + 1] = probed > p.startedAt[id]! ? probed : p.startedAt[id]!;
   }
 
   metric(name: string): PodMetricSample | undefined {

@@ -4,6 +4,9 @@ import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
 import { CRASH_BACKOFF_RESET, crashBackoff } from '../failures.js';
 import type { Lifecycle } from '../lifecycle.js';
+import { probeTimeline } from '../probes.js';
+import { grown } from '../../util/typed-arrays.js';
+import type { ContainerProbes } from '../../api/workload.js';
 
 /**
  * The kubelets: start-up, completion, container crashes and restarts, and what a node's pods
@@ -13,17 +16,30 @@ import type { Lifecycle } from '../lifecycle.js';
  * die) and up (pods not yet evicted resume or start). Owns: the pods' start, finish, crash and
  * restart due times. Crash restarts back off as CrashLoopBackOff (KUBERNETES.md section 3:
  * 10 s doubling to 5 min, reset after 10 min of clean running).
+ *
+ * Probes (the kubelet's prober, pkg/kubelet/prober): a pod with probes is Ready when its
+ * readiness probe passes, not when its containers start, and a startup or liveness probe that
+ * gives up while the app starts kills the container, which restarts after its back-off. The
+ * timeline of each container start is computed once, when it starts (src/sim/probes.ts).
  */
 export class KubeletController {
   private readonly evStart: number;
   private readonly evFinish: number;
   private readonly evCrash: number;
   private readonly evRestart: number;
-  /** Per workload: start-up delays and crashes, each its own stream. */
+  private readonly evReady: number;
+  private readonly evProbeKill: number;
+  /** Per workload: start-up delays, crashes and never-ready draws, each its own stream. */
   private readonly startup: RandomStream[];
   private readonly crashes: RandomStream[];
+  /** Created on first use (most workloads have no never-ready fraction). */
+  private readonly probeDraws: (RandomStream | undefined)[] = [];
+  /** Per pod with probes: when its readiness probe makes it Ready, when a probe kills it while starting (NaN: none), whether this start never passes readiness. */
+  private readyDue = new Float64Array(0);
+  private killDue = new Float64Array(0);
+  private neverReady = new Uint8Array(0);
 
-  constructor(private readonly api: Lifecycle, streams: RandomStreams, private readonly horizon: number) {
+  constructor(private readonly api: Lifecycle, private readonly streams: RandomStreams, private readonly horizon: number) {
     const e = api.engine;
     this.startup = api.workloads.map((wr) => streams.get(`startup/${wr.w.name}`));
     this.crashes = api.workloads.map((wr) => streams.get(`crashes/${wr.w.name}`));
@@ -31,6 +47,8 @@ export class KubeletController {
     this.evFinish = e.defineEvent('pod-finish', (p) => this.onPodFinish(p));
     this.evCrash = e.defineEvent('container-crash', (p) => this.onCrash(p));
     this.evRestart = e.defineEvent('container-restart', (p) => this.onRestart(p));
+    this.evReady = e.defineEvent('readiness-probe-passed', (p) => this.onReady(p));
+    this.evProbeKill = e.defineEvent('probe-kill', (p) => this.onProbeKill(p));
     api.on('podBound', (id) => this.scheduleStart(id));
     api.on('nodeDown', (node, incident) => this.nodeDown(node, incident));
     api.on('nodeUp', (node, now) => this.nodeUp(node, now));
@@ -40,9 +58,78 @@ export class KubeletController {
   private scheduleStart(id: number): void {
     const pods = this.api.pods;
     const wi = pods.workload[id]!;
-    const due = this.api.engine.now + sample(this.api.podTemplate(id).startup, this.startup[wi]!);
+    const template = this.api.podTemplate(id);
+    const now = this.api.engine.now;
+    const due = now + sample(template.startup, this.startup[wi]!);
     pods.startDue[id] = due;
     this.api.engine.scheduleAt(due, this.evStart, id);
+    if (template.probes) this.planProbes(id, now, due, template.probes);
+  }
+
+  /** The prober's timeline of a container that starts now and whose app is up at `up`. */
+  private planProbes(id: number, now: number, up: number, probes: ContainerProbes): void {
+    this.ensure(id);
+    const r = probes.readiness;
+    const wi = this.api.pods.workload[id]!;
+    const never = r !== undefined && r.neverReadyFraction > 0 && (this.probeDraws[wi] ??= this.streams.get(`probes/${this.api.workloads[wi]!.w.name}`)).next() < r.neverReadyFraction;
+    this.neverReady[id] = never ? 1 : 0;
+    const t = probeTimeline(now, up, probes, never);
+    this.readyDue[id] = t.readyAt;
+    this.killDue[id] = t.killedAt;
+    if (!Number.isNaN(t.killedAt)) this.api.engine.scheduleAt(t.killedAt, this.evProbeKill, id);
+  }
+
+  private ensure(id: number): void {
+    if (id < this.readyDue.length) return;
+    const c = Math.max(1024, id + 1, this.readyDue.length * 2);
+    this.readyDue = grown(this.readyDue, c);
+    this.killDue = grown(this.killDue, c);
+    this.neverReady = grown(this.neverReady, c);
+  }
+
+  /** Why the replica is back, for its incident: restarted in place, resumed, or a replacement. */
+  private recoveryPath(id: number): 'restarted' | 'resumed' | 'rescheduled' {
+    const pods = this.api.pods;
+    return pods.restarts[id]! > 0 ? 'restarted' : pods.hit[id] === 1 ? 'resumed' : 'rescheduled';
+  }
+
+  /** Ready now, or when the readiness probe passes (a pod without probes is Ready when its containers start). */
+  private readyOrLater(id: number, now: number): boolean {
+    const at = this.api.podTemplate(id).probes ? this.readyDue[id]! : now;
+    if (at <= now) return true;
+    if (at <= this.horizon) this.api.engine.scheduleAt(at, this.evReady, id);
+    return false;
+  }
+
+  /** The readiness probe passed successThreshold times: the pod is Ready, counted and served. */
+  private onReady(id: number): void {
+    const api = this.api;
+    const pods = api.pods;
+    // Stale: the containers stopped (crash, node down, preemption) or the pod left since.
+    if (pods.phase[id] !== PodPhase.Running || pods.live[id] !== 1 || pods.ready[id] === 1 || this.readyDue[id] !== api.engine.now) return;
+    api.replicaReady(id, this.recoveryPath(id), true);
+    api.podChanged(id);
+  }
+
+  /**
+   * A startup probe ran out of its failureThreshold x periodSeconds budget, or a liveness probe
+   * failed failureThreshold times, before the app was up: the kubelet kills the container and
+   * restarts it after its back-off (pkg/kubelet/prober/worker.go doProbe: "it will need to be
+   * restarted"; pkg/kubelet/kuberuntime computePodActions). The pod never ran: no incident.
+   */
+  private onProbeKill(id: number): void {
+    const api = this.api;
+    const pods = api.pods;
+    const now = api.engine.now;
+    // Stale: the start was called off (node down, eviction, preemption) since it was planned.
+    if (pods.phase[id] !== PodPhase.Bound || this.killDue[id] !== now || !(pods.startDue[id]! > now) || !api.isNodeUp(pods.node[id]!)) return;
+    this.killDue[id] = NaN;
+    pods.startDue[id] = NaN;
+    const consecutive = now - pods.startedAt[id]! >= CRASH_BACKOFF_RESET ? 1 : pods.restarts[id]! + 1;
+    api.containerKilled(id, consecutive);
+    const due = now + crashBackoff(consecutive);
+    pods.restartDue[id] = due;
+    if (due <= this.horizon) api.engine.scheduleAt(due, this.evRestart, id);
   }
 
   private onPodStart(id: number): void {
@@ -57,8 +144,8 @@ export class KubeletController {
     const now = api.engine.now;
     api.startPod(id);
     // The incident's replica itself starting (its node came back before eviction) has resumed;
-    // a replacement was rescheduled.
-    api.replicaReady(id, pods.restarts[id]! > 0 ? 'restarted' : pods.hit[id] === 1 ? 'resumed' : 'rescheduled');
+    // a replacement was rescheduled. With a readiness probe, that waits for the probe.
+    if (this.readyOrLater(id, now)) api.replicaReady(id, this.recoveryPath(id));
     api.podChanged(id);
     const d = pods.duration[id]!;
     if (Number.isFinite(d)) {
@@ -170,8 +257,15 @@ export class KubeletController {
         // A container still in its restart back-off waits for it; otherwise it starts now.
         if (!(pods.restartDue[id]! > now)) this.scheduleStart(id);
       } else if (!Number.isFinite(pods.duration[id]!)) {
-        api.resume(id);
-        api.replicaReady(id, 'resumed');
+        const probes = api.podTemplate(id).probes;
+        if (probes) {
+          // The prober starts over on the running app: Ready at its readiness probe's next passes.
+          this.ensure(id);
+          this.readyDue[id] = probeTimeline(now, now, probes, this.neverReady[id] === 1).readyAt;
+        }
+        const ready = this.readyOrLater(id, now);
+        api.resume(id, ready);
+        if (ready) api.replicaReady(id, 'resumed');
         this.scheduleCrash(id, now);
       } else {
         // The pod fails now: for its incident, the first replica gone (its replacement follows).

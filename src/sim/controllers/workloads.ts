@@ -214,7 +214,7 @@ export class WorkloadController {
     const p = this.api.pods;
     const perNode = new Map<number, number>();
     for (const id of wr.podIds) if (p.node[id]! >= 0 && p.phase[id] !== PodPhase.Pending) perNode.set(p.node[id]!, (perNode.get(p.node[id]!) ?? 0) + 1);
-    const rank = (id: number): number => (p.phase[id] === PodPhase.Pending ? 0 : p.phase[id] === PodPhase.Bound && p.restarts[id] === 0 ? 1 : p.live[id] !== 1 ? 2 : 3);
+    const rank = (id: number): number => (p.phase[id] === PodPhase.Pending ? 0 : p.phase[id] === PodPhase.Bound && p.restarts[id] === 0 ? 1 : p.ready[id] !== 1 ? 2 : 3);
     const ids = [...wr.podIds];
     ids.sort((a, b) => rank(a) - rank(b)
       || (perNode.get(p.node[b]!) ?? 0) - (perNode.get(p.node[a]!) ?? 0)

@@ -86,6 +86,20 @@ describe('DisruptionController: status follows the pods', () => {
     expect(b[0]!.members.size).toBe(2);
   });
 
+  // Issue 18, item 4: healthy is Ready (the readiness probe passed), not merely running.
+  it('a pod running but not yet Ready (its readiness probe has not passed) is not healthy, and is evicted as unready', () => {
+    const { api, b } = setup([pdb({ minAvailable: int(2) })]);
+    const ids = [0, 1].map((k) => runningPod(api, 0, k));
+    const probing = createPod(api, 0);
+    api.bind(probing, 0, undefined);
+    api.startPod(probing); // Running, live, not Ready: the kubelet calls replicaReady when the probe passes
+    api.podChanged(probing);
+    expect(b[0]).toMatchObject({ currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0 });
+    // IfHealthyBudget: an unready pod may go while the budget is healthy.
+    expect(api.evict(probing, 'deleted')).toBe('evicted');
+    expect(api.evict(ids[0]!, 'deleted')).toBe('blocked');
+  });
+
   it('selects by namespace and labels only (the job\'s pods are not members)', () => {
     const { api, b } = setup([pdb({ minAvailable: int(1) })]);
     runningPod(api, 0, 0);

@@ -106,6 +106,24 @@ describe('HpaController', () => {
     expect(s45!.pods.map((p) => p.name)).toEqual(['web-0']);
   });
 
+  // Issue 18, item 4: the HPA's pod readiness is the pod's Ready condition.
+  it('a pod Ready by its readiness probe is unready until then, and shows that Ready transition, not its start', () => {
+    const policy = new StubHpa();
+    const { engine, api } = setup([service('web', 1, { autoscaler: policy })], 30);
+    const a = createPod(api, 0);
+    api.bind(a, 0, undefined);
+    engine.run(3);
+    api.startPod(a);
+    api.podChanged(a);
+    engine.run(15);
+    api.replicaReady(a, 'rescheduled', true);
+    api.podChanged(a);
+    engine.run(30);
+    const [s15, s30] = policy.seen;
+    expect(s15!.pods[0]).toMatchObject({ phase: 'Running', ready: false });
+    expect(s30!.pods[0]).toMatchObject({ phase: 'Running', ready: true, readyTransitionTime: 15, cpu: 0 });
+  });
+
   it('HPAs with the same first sync and period sync in workload order at the same time; services without one are left alone', () => {
     const order: string[] = [];
     const mk = (name: string) => new StubHpa((now, current) => {
