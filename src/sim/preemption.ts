@@ -25,9 +25,10 @@ export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
  * The room a nominated preemptor waits for is kept from other pods as upstream keeps it
  * (RunFilterPluginsWithNominatedPods, pkg/scheduler/framework/runtime/framework.go): while a
  * pod of lower or equal priority is scheduled, the nominated pods of at least its priority are
- * counted on their nominated nodes (`reserveFor`). Not modelled: trying the nominated node first
- * and the second filter pass without the nominated pods (which matters for inter-pod affinity
- * only).
+ * counted on their nominated nodes (`reserveFor`); the node chosen must then pass the filters
+ * without them too (the scheduling controller's second pass, which spreading and inter-pod
+ * affinity need). Not modelled: trying the nominated node first, and trying the other nodes when
+ * the chosen one fails the second pass (the pod waits for the next cluster event instead).
  */
 export class Preemption {
   /** Victims still in their grace period. */

@@ -97,6 +97,15 @@ export class SchedulingController {
       } finally {
         release?.();
       }
+      // The second filter pass of RunFilterPluginsWithNominatedPods: the node must fit without
+      // the nominated pods too (with them, a spread or affinity count can pass that fails
+      // without). A node that fails it ends this cycle unschedulable - upstream would try the
+      // other nodes; the pod is retried on the next cluster event.
+      if (release !== undefined && node !== NO_NODE && scheduler.findFeasible && scheduler.findFeasible(pods.infos[id]!, cluster, [cluster.nodes[node]!], 1).length === 0) {
+        api.recordAttempt(id, scheduler.lastEvaluated ?? 0, true);
+        queue.failed(id, now, ALL_CLUSTER_EVENTS);
+        continue;
+      }
       const failed = node === NO_NODE;
       api.recordAttempt(id, scheduler.lastEvaluated ?? 0, failed);
       if (failed) {
