@@ -1,5 +1,5 @@
 import { runCapacityPlan, type CapacityPlanOptions, type CapacityPlanResults } from './experiments/capacity.js';
-import { runExperiment, type ExperimentPlan } from './experiments/compare.js';
+import { runExperiment, type ExperimentOptions, type ExperimentPlan } from './experiments/compare.js';
 import { comparePlan, type CompareOptions } from './experiments/plans.js';
 import type { RunRecord } from './experiments/records.js';
 import { parseSlo, type Slo } from './experiments/slo.js';
@@ -42,6 +42,8 @@ export interface CompareRunOptions extends CompareOptions {
   readonly onRun?: ((done: number, total: number) => void) | undefined;
   /** Seconds one call into a plugin module may take (default 1; 0: no limit). */
   readonly pluginTimeoutSeconds?: number | undefined;
+  /** An input warning (a field read but not modelled), once each, before any run. */
+  readonly onWarning?: ExperimentOptions['onWarning'];
 }
 
 export interface Comparison {
@@ -61,7 +63,7 @@ export interface Comparison {
  */
 export async function compare(scenario?: string, options: CompareRunOptions = {}): Promise<Comparison> {
   const plan = comparePlan(scenario, options);
-  const outcome = await runExperiment(plan, { workers: options.workers ?? 1, outDir: options.outDir, onRun: options.onRun, pluginTimeoutSeconds: options.pluginTimeoutSeconds });
+  const outcome = await runExperiment(plan, { workers: options.workers ?? 1, outDir: options.outDir, onRun: options.onRun, pluginTimeoutSeconds: options.pluginTimeoutSeconds, onWarning: options.onWarning });
   return { plan, results: outcome.results!, records: outcome.records, ran: outcome.ran, skipped: outcome.skipped };
 }
 

@@ -290,7 +290,7 @@ a difference is marked * when its confidence interval excludes 0.`)
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout });
+    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]) });
     progress.clear();
     const results = outcome.results;
     if (opts.out) {
@@ -336,7 +336,7 @@ Examples:
     const shard = opts.shard !== undefined ? { index: opts.shard, count: opts.shards! } : undefined;
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout });
+    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]) });
     progress.clear();
     if (outcome.results) {
       const written = await writeComparisonReport(opts.out, outcome.results, outcome.records, { [RESULTS_FILE]: resultsJSON(outcome.results) });
@@ -479,6 +479,7 @@ Examples:
       outDir: opts.out,
       plugins: opts.plugin.map((f) => resolvePath(f)),
       pluginTimeoutSeconds: opts.pluginTimeout,
+      onWarning: (w) => printWarnings([w]),
       onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${candidate}: seed ${done} of ${total}`) : undefined,
       onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${c.name}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
     });

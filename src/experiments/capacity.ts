@@ -4,7 +4,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { writeFilesAtomically } from '../util/files.js';
 import { prepareScenario } from '../scenario/index.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
-import { InputError, inputErrorAt } from '../util/errors.js';
+import { InputError, inputErrorAt, type InputIssue } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
 import { callBudget, changedModules, failedTaskRecord, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
 import { costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
@@ -52,6 +52,8 @@ export interface CapacityPlanOptions {
   readonly onRun?: ((candidate: string, seedsDone: number, seeds: number) => void) | undefined;
   /** Seconds one call into a plugin module may take (default 1; 0: no limit). */
   readonly pluginTimeoutSeconds?: number | undefined;
+  /** An input warning (a field read but not modelled), once each, before any run. */
+  readonly onWarning?: ((warning: InputIssue) => void) | undefined;
 }
 
 export interface PlanCandidate {
@@ -356,7 +358,9 @@ export async function runCapacityPlan(o: CapacityPlanOptions): Promise<{ results
     return { scenarioFile: o.scenarioFile, variant: { name: candidateName(names, sizes), params }, arm: ARM, seed, keepFailures: true, ...(o.plugins?.length ? { plugins: o.plugins } : {}) };
   };
   // Bad input before any run: the scenario at its own sizes (each candidate is checked too).
-  prepareTask(taskOf(space.pools.map((p) => Math.min(Math.max(p.start, p.lo), p.hi ?? Infinity)), seeds[0]!));
+  const first = prepareTask(taskOf(space.pools.map((p) => Math.min(Math.max(p.start, p.lo), p.hi ?? Infinity)), seeds[0]!));
+  // Input warnings (fields read but not modelled), once, before any run.
+  for (const w of first.resolved.warnings ?? []) o.onWarning?.(w);
 
   // Runs found in the directory (a resumed plan, or one with other SLOs).
   const cache = new Map<string, RunRecord>();

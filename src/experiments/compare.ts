@@ -6,7 +6,7 @@ import { parseScenario, prepareScenarioValue } from '../scenario/index.js';
 import type { Locator } from '../scenario/load.js';
 import { runScenario } from '../scenario/runner.js';
 import { ensurePolicies, loadedPolicies, type ModuleSource } from '../scenario/plugin-module.js';
-import { InputError, issueAt } from '../util/errors.js';
+import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { runPool } from './pool.js';
 import { failedRunRecord, RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
 import { PluginError } from '../api/framework.js';
@@ -283,6 +283,8 @@ export interface ExperimentOptions {
   readonly shard?: { readonly index: number; readonly count: number } | undefined;
   /** After each finished run: runs done (this session and before) and the total for this shard. */
   readonly onRun?: ((done: number, total: number) => void) | undefined;
+  /** An input warning (a field read but not modelled), once each, before any run. */
+  readonly onWarning?: ((warning: InputIssue) => void) | undefined;
   /**
    * Seconds one call into a user's plugin or autoscaler may take (default 1; 0 for no limit).
    * Only runs with plugin modules are watched; a run whose call outlasts it is recorded failed.
@@ -321,13 +323,24 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentOpt
   const mine = options.shard ? shardTasks(all, options.shard.index, options.shard.count) : all;
   // Bad input before any run: each (variant, arm) once, its plugin modules loaded first.
   const checked = new Set<string>();
+  const warned = new Set<string>();
   const modules = new Map<string, ModuleRecord>();
   for (const t of mine) {
     const key = `${t.variant.name}|${t.arm.name}`;
     if (checked.has(key)) continue;
     checked.add(key);
     for (const m of (await ensurePolicies(taskModules(t))).modules) modules.set(m.file, { file: m.file, sha256: m.sha256 });
-    prepareTask(t);
+    const { resolved } = prepareTask(t);
+    // Input warnings (fields read but not modelled), each said once however many arms share it.
+    for (const w of resolved.warnings ?? []) {
+      // By file and path: a variant's copy of the scenario has no line positions, and an arm's
+      // message may differ (the profiles it lists).
+      const text = `${w.file}\u0000${(w.path ?? []).join('.')}`;
+      if (!warned.has(text)) {
+        warned.add(text);
+        options.onWarning?.(w);
+      }
+    }
   }
   let previous: RunRecord[] = [];
   const dir = options.outDir;

@@ -35,4 +35,18 @@ describe('warnings on the command line', () => {
     const result = JSON.parse(r!.stdout);
     expect(result.metrics.pods.pending).toBe(2);
   });
+
+  it('compare and sweep print each warning once (however many arms), before the runs; --json stdout stays JSON', async () => {
+    const sweep = join(dir, 'sweep.yaml');
+    writeFileSync(sweep, 'scenario: w.yaml\nprofiles: [default, binpack]\nseeds: 2\ngrid:\n  cluster.pools.0.count: [2, 3]\n');
+    const [c, s] = await orchsimAll([
+      ['compare', file, '--profiles', 'default,binpack', '--seeds', '2', '--json'],
+      ['sweep', sweep, '--out', join(dir, 'sweep-out'), '--json'],
+    ]);
+    for (const x of [c!, s!]) {
+      expect(x.code, x.stderr).toBe(0);
+      expect(x.stderr.split('\n').filter((l) => l.includes('matches no profile'))).toHaveLength(1);
+      expect(() => JSON.parse(x.stdout)).not.toThrow();
+    }
+  });
 });
