@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeploymentRollout, DeploymentStrategy, IntOrPercent, RolloutEvent, ServiceWorkload } from '../../../src/api/workload.js';
-import { proportionalSizes, resolveFenceposts, rollingStep } from '../../../src/sim/controllers/deployments.js';
+import { proportionalSizes, resolveFenceposts, rollingStep } from '../../../src/sim/deployment-util.js';
 import { Simulation, type Lifecycle, type SimulationResult } from '../../../src/sim/simulation.js';
 import { RandomStreams } from '../../../src/util/random.js';
 import { crashes, FirstFitScheduler, fixed, nodeSpec, podSpec, service } from '../../helpers/store.js';
