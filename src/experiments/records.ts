@@ -43,15 +43,17 @@ export interface RunRecord {
   readonly failure?: string | undefined;
 }
 
+type RecordKey = { readonly variant: string; readonly params: Readonly<Record<string, unknown>>; readonly arm: string; readonly seed: number };
+
+/** What identifies a record: its format, id (variant|arm|seed) and the task's key fields. */
+function recordHead(task: RecordKey): Pick<RunRecord, 'format' | 'id' | 'variant' | 'params' | 'arm' | 'seed'> {
+  return { format: RECORD_FORMAT, id: `${task.variant}|${task.arm}|${task.seed}`, variant: task.variant, params: task.params, arm: task.arm, seed: task.seed };
+}
+
 /** The record of a run a plugin failed: no metric, no series, and the failure. */
-export function failedRunRecord(task: { readonly variant: string; readonly params: Readonly<Record<string, unknown>>; readonly arm: string; readonly seed: number }, failure: string): RunRecord {
+export function failedRunRecord(task: RecordKey, failure: string): RunRecord {
   return {
-    format: RECORD_FORMAT,
-    id: `${task.variant}|${task.arm}|${task.seed}`,
-    variant: task.variant,
-    params: task.params,
-    arm: task.arm,
-    seed: task.seed,
+    ...recordHead(task),
     metrics: Object.fromEntries(METRICS.map((m) => [m.key, null])),
     series: { time: [], cpu: [], memory: [], gpu: [], pending: [] },
     pendingCdf: [],
@@ -199,12 +201,7 @@ export function toRunRecord(
     }
   }
   return {
-    format: RECORD_FORMAT,
-    id: `${task.variant}|${task.arm}|${task.seed}`,
-    variant: task.variant,
-    params: task.params,
-    arm: task.arm,
-    seed: task.seed,
+    ...recordHead(task),
     metrics,
     series: {
       time: rows.map((r) => r[timeCol]!),
