@@ -350,6 +350,26 @@ export class Lifecycle {
     return 'evicted';
   }
 
+  /**
+   * The disruption budget a pod counts against: the first of the scenario's PodDisruptionBudgets
+   * that selects it (`shared` when more do: the eviction API refuses such pods), else a service's
+   * minAvailable standing for a budget over its pods (as before budgets existed); undefined when
+   * none. The autoscalers plan with it and preemption weighs it.
+   */
+  podBudget(id: number): { readonly key: string; readonly allowed: number; readonly shared: boolean } | undefined {
+    let found: DisruptionBudgetRecord | undefined;
+    let shared = false;
+    for (const b of this.disruptionBudgets) {
+      if (!b.members.has(id)) continue;
+      if (found) shared = true;
+      else found = b;
+    }
+    if (found) return { key: `pdb/${found.index}`, allowed: found.disruptionsAllowed, shared };
+    const wr = this.workloads[this.pods.workload[id]!]!;
+    if (wr.w.kind !== 'service' || wr.w.minAvailable === undefined) return undefined;
+    return { key: `service/${wr.index}`, allowed: Math.max(0, wr.ready - wr.w.minAvailable), shared: false };
+  }
+
   /** Creates a PodDisruptionBudget object (its controller fills in members and status). */
   addDisruptionBudget(spec: DisruptionBudgetSpec): DisruptionBudgetRecord {
     const b: DisruptionBudgetRecord = {

@@ -170,19 +170,16 @@ export class Preemption {
    * weighs them; it deletes its victims directly, not through the eviction API (as upstream).
    */
   private budgets(): DisruptionBudgets {
-    const api = this.api;
+    // Each budget's allowance as read when a pod of it was first asked about (Lifecycle.podBudget).
+    const allowed = new Map<string, number>();
     return {
       budgetOf: (p) => {
-        for (const b of api.disruptionBudgets) if (b.members.has(p.id)) return `pdb/${b.index}`;
-        const wr = api.workloads[api.pods.workload[p.id]!]!;
-        return wr.w.kind === 'service' && wr.w.minAvailable !== undefined ? `service/${wr.index}` : undefined;
+        const b = this.api.podBudget(p.id);
+        if (b === undefined) return undefined;
+        if (!allowed.has(b.key)) allowed.set(b.key, b.allowed);
+        return b.key;
       },
-      allowed: (budget) => {
-        const [kind, index] = budget.split('/') as [string, string];
-        if (kind === 'pdb') return api.disruptionBudgets[Number(index)]!.disruptionsAllowed;
-        const wr = api.workloads[Number(index)]!;
-        return Math.max(0, wr.ready - (wr.w.kind === 'service' ? wr.w.minAvailable ?? 0 : 0));
-      },
+      allowed: (key) => allowed.get(key)!,
     };
   }
 

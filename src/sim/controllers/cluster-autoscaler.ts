@@ -147,19 +147,9 @@ export class ClusterAutoscalerController {
       unschedulablePods: unschedulable,
       controllerOf: (pod) => this.controllerOf(pod),
       disruptionsAllowed: (pod) => {
-        // A PodDisruptionBudget of the scenario: its status (several: none allowed, the eviction API refuses them).
-        let budgets = 0;
-        let allowed = 0;
-        for (const b of api.disruptionBudgets) {
-          if (!b.members.has(pod.id)) continue;
-          budgets++;
-          allowed = b.disruptionsAllowed;
-        }
-        if (budgets > 0) return budgets === 1 ? allowed : 0;
-        // Otherwise a service's minAvailable stands for a budget over its pods (as before budgets existed).
-        const wr = api.workloads[api.pods.workload[pod.id]!]!;
-        if (wr.w.kind !== 'service' || wr.w.minAvailable === undefined) return Infinity;
-        return Math.max(0, wr.ready - wr.w.minAvailable);
+        // Its budget's status (several budgets: none allowed, the eviction API refuses them).
+        const b = api.podBudget(pod.id);
+        return b === undefined ? Infinity : b.shared ? 0 : b.allowed;
       },
       simulate: (fn) => {
         const whatIf = new WhatIfCluster(api.cluster, this.scheduler, (group, name) => this.groupNodeSpec(this.groupIndexOf(group), name), this.daemons);
