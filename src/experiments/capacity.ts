@@ -6,10 +6,11 @@ import { prepareScenario } from '../scenario/index.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
 import { InputError, inputErrorAt, type InputIssue } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
-import { callBudget, changedModules, failedTaskRecord, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
+import { changedModules, failedTaskRecord, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
 import { costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
 import { seedsFrom } from './plans.js';
 import { WorkerPool } from './pool.js';
+import { callBudget } from '../util/call-watch.js';
 import { RECORD_FORMAT, type RunRecord } from './records.js';
 import { checkSlo, parseSlo, type Slo, type SloCheck } from './slo.js';
 

@@ -8,6 +8,7 @@ import { runScenario } from '../scenario/runner.js';
 import { ensurePolicies, loadedPolicies, type ModuleSource } from '../scenario/plugin-module.js';
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { runPool } from './pool.js';
+import { callBudget } from '../util/call-watch.js';
 import { failedRunRecord, RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
 import { PluginError } from '../api/framework.js';
 
@@ -290,15 +291,6 @@ export interface ExperimentOptions {
    * Only runs with plugin modules are watched; a run whose call outlasts it is recorded failed.
    */
   readonly pluginTimeoutSeconds?: number | undefined;
-}
-
-/** The time budget of one call into a user's plugin or autoscaler, unless --plugin-timeout says. */
-export const DEFAULT_PLUGIN_TIMEOUT_SECONDS = 1;
-
-/** The budget to watch calls with, for runs with these modules: undefined when not watched. */
-export function callBudget(moduleCount: number, seconds: number | undefined): number | undefined {
-  const budget = seconds ?? DEFAULT_PLUGIN_TIMEOUT_SECONDS;
-  return moduleCount > 0 && budget > 0 ? budget : undefined;
 }
 
 export interface ExperimentOutcome {

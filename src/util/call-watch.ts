@@ -239,6 +239,15 @@ export function describeTimeout(call: WatchedCall, budgetSeconds: number): strin
   return `${what} did not return within ${budgetSeconds} s${call.pod !== undefined ? ` for pod ${call.pod}` : ''}${call.node !== undefined ? ` on node ${call.node}` : ''}${call.time !== undefined ? ` at simulated time ${Number(call.time.toFixed(3))} s` : ''} (the time budget per call is set with --plugin-timeout)`;
 }
 
+/** The time budget of one call into a user's plugin or autoscaler, unless --plugin-timeout says. */
+export const DEFAULT_PLUGIN_TIMEOUT_SECONDS = 1;
+
+/** The budget to watch calls with, for runs with these modules: undefined when not watched. */
+export function callBudget(moduleCount: number, seconds: number | undefined): number | undefined {
+  const budget = seconds ?? DEFAULT_PLUGIN_TIMEOUT_SECONDS;
+  return moduleCount > 0 && budget > 0 ? budget : undefined;
+}
+
 /** A call that did not return within its budget (exit 1, like a plugin that threw). */
 export class CallTimeoutError extends Error {
   constructor(readonly call: WatchedCall, readonly budgetSeconds: number) {
