@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/fast-check-setup.ts'],
     // Two test files at a time even on 2 cores (vitest's default there is one: cores - 1): most
     // files wait on CLI children or a browser part of the time, and beside other busy processes
     // a second worker keeps the suite's share of the machine.

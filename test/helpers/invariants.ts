@@ -6,6 +6,7 @@ import {
 import type { LabelSelector, Labels } from '../../src/api/labels.js';
 import type { ClusterSnapshot, NodeInfo, Taint } from '../../src/api/node.js';
 import { PodPhase, type PodInfo, type Toleration } from '../../src/api/pod.js';
+import type { Workload } from '../../src/api/workload.js';
 import type { ResolvedScenario } from '../../src/scenario/resolve.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import { builtinPlugins } from '../../src/schedulers/builtins.js';
@@ -269,21 +270,36 @@ export function utilizationRecorder(): { onBind: OnBind; beforeRun: (sim: Simula
  * Pod accounting: the result's counts add up, agree with the pod table's phases, and the pods
  * listed on nodes are exactly the Bound and Running pods, each on the node the table names.
  */
-export function accountingViolations(sim: Simulation, result: SimulationResult): string[] {
+export function accountingViolations(sim: Simulation, result: SimulationResult, workloads: readonly Workload[]): string[] {
   const out: string[] = [];
   const c = result.pods;
   if (c.submitted !== c.pending + c.bound + c.running + c.completed + c.failed) {
     out.push(`submitted ${c.submitted} != pending ${c.pending} + bound ${c.bound} + running ${c.running} + completed ${c.completed} + failed ${c.failed}`);
   }
-  if (c.scheduled !== c.bound + c.running + c.completed + c.failed) {
-    out.push(`scheduled ${c.scheduled} != bound ${c.bound} + running ${c.running} + completed ${c.completed} + failed ${c.failed}`);
+  const pods = sim.pods;
+  // A Job past its backoffLimit terminates its active pods, the still-pending ones too
+  // (pkg/controller/job: a failed Job deletes its active pods): those fail without having been
+  // scheduled, and their node stays -1.
+  let failedUnscheduled = 0;
+  for (let id = 0; id < pods.length; id++) if (pods.phase[id] === PodPhase.Failed && pods.node[id] === -1) failedUnscheduled++;
+  if (c.scheduled !== c.bound + c.running + c.completed + c.failed - failedUnscheduled) {
+    out.push(`scheduled ${c.scheduled} != bound ${c.bound} + running ${c.running} + completed ${c.completed} + failed ${c.failed} - failed unscheduled ${failedUnscheduled}`);
   }
   // No failure model in these scenarios: a failed pod is a preemption's victim (one still in its
-  // grace period at the end is not failed yet).
-  const victims = result.preemption?.victims ?? 0;
-  if (c.failed > victims) out.push(`failed ${c.failed} > ${victims} preempted (no failure model in these scenarios)`);
+  // grace period at the end is not failed yet), or one a Job terminated when more of its pods
+  // were preempted than its backoffLimit (6 by default) allows; such a Job has at most
+  // `parallelism` pods active to terminate.
+  const victimsOf = result.preemption?.victimsByWorkload ?? {};
+  const failedOf = new Map<number, number>();
+  for (let id = 0; id < pods.length; id++) if (pods.phase[id] === PodPhase.Failed) failedOf.set(pods.workload[id]!, (failedOf.get(pods.workload[id]!) ?? 0) + 1);
+  for (const [wi, failed] of failedOf) {
+    const w = workloads[wi]!;
+    const victims = victimsOf[w.name] ?? 0;
+    const jobFailed = w.kind === 'job' && victims > (w.backoffLimit ?? 6);
+    const allowed = victims + (jobFailed && w.kind === 'job' ? w.parallelism : 0);
+    if (failed > allowed) out.push(`${w.name}: failed ${failed} > ${victims} preempted${jobFailed ? ` + ${w.kind === 'job' ? w.parallelism : 0} terminated by the failed Job` : ''} (no failure model in these scenarios)`);
+  }
   if (c.unschedulable > c.pending) out.push(`unschedulable ${c.unschedulable} > pending ${c.pending}`);
-  const pods = sim.pods;
   if (pods.length !== c.submitted) out.push(`pod table has ${pods.length} pods, submitted ${c.submitted}`);
   const phases = [0, 0, 0, 0, 0];
   for (let id = 0; id < pods.length; id++) phases[pods.phase[id]!]!++;

@@ -72,8 +72,9 @@ describe('simulation invariants (property-based)', () => {
   it('accounts for every submitted pod in exactly one phase', () => {
     fc.assert(
       fc.property(scenarios, (d) => {
-        const { sim, result } = simulate(buildScenario(d));
-        expect(accountingViolations(sim, result)).toEqual([]);
+        const s = buildScenario(d);
+        const { sim, result } = simulate(s);
+        expect(accountingViolations(sim, result, s.workloads)).toEqual([]);
         // With the Kubernetes queue every pending pod has been tried at least once (a pod's
         // first attempt is at its arrival time, and events at the horizon still run).
         if (d.queue === 'kubernetes') expect(result.pods.unschedulable).toBe(result.pods.pending);
@@ -260,7 +261,7 @@ describe('a pod bigger than any node', () => {
     expect(sim.queue.attempts(id)).toBeGreaterThan(0);
     expect(result.pods.unschedulable).toBeGreaterThanOrEqual(1);
     expect(result.pods.pending).toBeGreaterThanOrEqual(1);
-    expect(accountingViolations(sim, result)).toEqual([]);
+    expect(accountingViolations(sim, result, s.workloads)).toEqual([]);
     if (queue === 'kubernetes') {
       // The big pod does not hold up the others: every small pod ran to completion.
       expect(result.pods.unschedulable).toBe(1);
