@@ -1,6 +1,7 @@
 import type { Labels } from './labels.js';
 import type { PodInfo, PodSpec, TaintEffect } from './pod.js';
 import type { Resources } from './resources.js';
+import type { SwarmNodeMeta } from './swarm.js';
 
 export interface Taint {
   readonly key: string;
@@ -80,6 +81,8 @@ export interface NodeSpec {
   readonly gpuModel?: string | undefined;
   /** What one node of its pool costs per hour (for cost metrics); 0 when unknown. */
   readonly pricePerHour?: number | undefined;
+  /** Docker Swarm's view of the node (role, platform, engine labels); SWARM_DEFAULT_NODE_META when absent. */
+  readonly swarm?: SwarmNodeMeta | undefined;
 }
 
 /** A consistent view of the cluster for one scheduling cycle. */

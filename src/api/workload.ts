@@ -1,6 +1,7 @@
 import type { HorizontalAutoscaler } from './autoscaling.js';
 import type { Distribution, RandomDraws } from './distribution.js';
 import type { PodSpec } from './pod.js';
+import type { SwarmServiceSettings } from './swarm.js';
 
 /**
  * Workloads as the engine consumes them: the input contract, like the Deployment and Job types
@@ -120,6 +121,8 @@ export interface ServiceWorkload {
   readonly deployment?: DeploymentSettings | undefined;
   /** Template changes and rollbacks over time: the Deployment controller (deployments.ts) runs services that have them. */
   readonly rollout?: DeploymentRollout | undefined;
+  /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */
+  readonly swarm?: SwarmServiceSettings | undefined;
 }
 
 /** What a ReplicaSet stamps its pods from: the pod spec, and how its containers start and crash. */
@@ -192,6 +195,8 @@ export interface JobWorkload {
   readonly backoffLimit?: number | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
+  /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */
+  readonly swarm?: SwarmServiceSettings | undefined;
 }
 
 /** An open stream of independent batch pods. */
@@ -207,6 +212,8 @@ export interface BatchWorkload {
   readonly maxPods: number;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
+  /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */
+  readonly swarm?: SwarmServiceSettings | undefined;
 }
 
 /** Explicit pods at given times (bare Pod manifests, trace replay). duration Infinity = runs until the horizon. */
@@ -234,6 +241,8 @@ export interface DaemonSetWorkload {
   readonly hostNetwork?: boolean | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
+  /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */
+  readonly swarm?: SwarmServiceSettings | undefined;
 }
 
 export type Workload = ServiceWorkload | JobWorkload | BatchWorkload | PodListWorkload | DaemonSetWorkload;
