@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSwarmConstraint } from '../../../src/schedulers/swarm/constraints.js';
 import { swarmNodeLess } from '../../../src/schedulers/swarm/node-order.js';
 import { swarmScheduler } from '../../../src/schedulers/swarm/swarm-scheduler.js';
-import { countByNode, swarmGroup, swarmNode } from './nodes.js';
+import { countByNode, swarmGroup, swarmNode, type NodeOptions } from './nodes.js';
 
 const key = (recentFailures: number, serviceTasks: number, totalTasks: number) => ({ recentFailures, serviceTasks, totalTasks });
 const schedule = swarmScheduler.scheduleGroup;
@@ -115,10 +115,10 @@ describe('scheduleGroup without preferences', () => {
 });
 
 describe('scheduleGroup with placement preferences (decision tree)', () => {
-  const zone = (z: string | undefined, o: Parameters<typeof swarmNode>[1] = {}) => ({ ...o, labels: z === undefined ? {} : { zone: z } });
+  const zone = (z: string | undefined, o: NodeOptions = {}): NodeOptions => ({ ...o, labels: z === undefined ? {} : { zone: z } });
   it('upstream TestPreferences: az1 with 1 node gets 4 of 8, the 4 nodes of az2 one each', () => {
-    const nodes = [swarmNode(0, zone('az1')), ...[1, 2, 3, 4].map((i) => swarmNode(i, zone('az2')))];
-    const d = schedule(swarmGroup(8, { preferences: ['node.labels.az'.replace('az', 'zone')] }), nodes, 0);
+    const nodes = [swarmNode(0, { labels: { az: 'az1' } }), ...[1, 2, 3, 4].map((i) => swarmNode(i, { labels: { az: 'az2' } }))];
+    const d = schedule(swarmGroup(8, { preferences: ['node.labels.az'] }), nodes, 0);
     expect(countByNode(d.nodes)).toEqual(new Map([[0, 4], [1, 1], [2, 1], [3, 1], [4, 1]]));
   });
   it('equal split, not by node count: zone a with 1 node and zone b with 10 nodes get 3 and 3 of 6', () => {
