@@ -151,6 +151,8 @@ export interface SwarmGroupDecision {
 export interface SwarmScheduler {
   readonly name: string;
   scheduleGroup(group: SwarmTaskGroup, nodes: readonly SwarmNodeInfo[], now: number): SwarmGroupDecision;
+  /** Whether the node meets the task's placement constraints (the global orchestrator creates tasks only there: global.go, constraint.NodeMatches). */
+  constraintsMet(spec: SwarmTaskSpec, node: SwarmNodeInfo): boolean;
   /** undefined when the task fits the node, else why not (the filter's explanation). */
   taskFitsNode(group: SwarmTaskGroup, node: SwarmNodeInfo, now: number): string | undefined;
   /** Replicated scale-down: which of a service's running tasks to remove (services.go/slot.go order); returns task positions into `tasks`. */

@@ -13,6 +13,7 @@ import type { ScenarioDoc } from './schema.js';
 import { addManifestHpas, checkClusterAutoscalerGroups, resolveClusterAutoscaler } from './resolve/autoscaling.js';
 import { addManifestFiles, addOpenbNodes, checkSomeNode, resolvePools } from './resolve/cluster.js';
 import { checkUniqueNames, resolveContext, throwIfAny } from './resolve/context.js';
+import { resolveOrchestrator } from './resolve/orchestrator.js';
 import { resolveFailures } from './resolve/failures.js';
 import { resolveDisruptionBudgets } from './resolve/disruption.js';
 import type { DisruptionBudgetSpec } from '../api/disruption.js';
@@ -47,6 +48,10 @@ export interface ResolvedScenario {
   readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
   /** Profiles besides the default one, by the schedulerName of the pods they place (when any workload names one). */
   readonly schedulers?: readonly NamedScheduler[] | undefined;
+  /** `swarm`: Docker Swarm mode's controllers run the scenario (Kubernetes' when absent). */
+  readonly orchestrator?: 'swarm' | undefined;
+  /** Swarm's dispatcher.heartbeat_period (seconds), when the scenario sets it. */
+  readonly heartbeatPeriod?: number | undefined;
   /** Problems that do not stop a run (printed by the CLI): a field not modelled, pods no profile takes. */
   readonly warnings?: readonly InputIssue[] | undefined;
 }
@@ -104,6 +109,8 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
 
   const failures = doc.failures ? resolveFailures(doc.failures, cluster.nodes, ctx) : NO_FAILURES;
   const clusterAutoscaler = resolveClusterAutoscaler(doc, cluster.nodeGroups, ctx);
+  const orchestrator = resolveOrchestrator(doc, ctx);
+  throwIfAny(ctx);
   return {
     failures,
     name: doc.name ?? (file === '<built-in>' ? 'default' : file.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/, '')),
@@ -121,6 +128,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     clusterAutoscaler,
     ...(disruptionBudgets ? { disruptionBudgets } : {}),
     ...(schedulers.length > 0 ? { schedulers } : {}),
+    ...(orchestrator.orchestrator === 'swarm' ? { orchestrator: 'swarm' as const, ...(orchestrator.heartbeatPeriod !== undefined ? { heartbeatPeriod: orchestrator.heartbeatPeriod } : {}) } : {}),
     ...(ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { Plugin, ProfileConfig, Scheduler } from '../api/framework.js';
 import { builtinPlugins } from '../schedulers/builtins.js';
 import { Framework } from '../schedulers/framework.js';
 import { PluginArgsError, type PluginHandle, type PluginRegistry } from '../schedulers/registry.js';
+import { swarmScheduler } from '../schedulers/swarm/index.js';
 import type { ClusterState } from '../sim/cluster.js';
 import { Simulation, TIMESERIES_COLUMNS, type SimulationConfig, type AutoscalingResult, type SimulationResult } from '../sim/simulation.js';
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
@@ -22,6 +23,8 @@ export interface RunResult {
   readonly seed: number;
   readonly profile: string;
   readonly queue: 'kubernetes' | 'fifo';
+  /** `swarm` when Docker Swarm mode ran the scenario (absent: Kubernetes). */
+  readonly orchestrator?: 'swarm' | undefined;
   readonly horizonSeconds: number;
   readonly cluster: {
     readonly nodes: number;
@@ -37,6 +40,8 @@ export interface RunResult {
     readonly availability: SimulationResult['availability'];
     /** Replicas, requests, nodes and cost, when the scenario has load models, autoscalers or prices. */
     readonly autoscaling?: AutoscalingSummary | undefined;
+    /** Docker Swarm runs: scheduler ticks and why tasks found no node. */
+    readonly swarm?: SimulationResult['swarm'];
     /** Preemptions by the scheduler (DefaultPreemption), when there were any. */
     readonly preemption?: SimulationResult['preemption'];
     /** Daemon pods and the capacity they take, when the scenario has DaemonSets. */
@@ -189,6 +194,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     disruptionBudgets: s.disruptionBudgets,
     onSample: options.onSample,
     controllers: options.controllers,
+    ...(s.orchestrator === 'swarm' ? { orchestrator: { kind: 'swarm' as const, scheduler: swarmScheduler, heartbeatPeriod: s.heartbeatPeriod } } : {}),
   });
 }
 
@@ -202,6 +208,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
       seed: s.seed,
       profile: s.profile.name,
       queue: s.queue,
+      ...(s.orchestrator === 'swarm' ? { orchestrator: 'swarm' as const } : {}),
       horizonSeconds: s.horizon,
       cluster: {
         nodes: r.nodes,
@@ -215,6 +222,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.disruption ? { disruption: r.disruption } : {}),
         ...(r.rollouts ? { rollouts: r.rollouts } : {}),
         ...(r.schedulers ? { schedulers: r.schedulers } : {}),
+        ...(r.swarm ? { swarm: r.swarm } : {}),
       },
       engine: { events: r.events },
     },

@@ -504,6 +504,13 @@ export const scenarioSchema = z.strictObject({
   sampleInterval: durationSchema.default(300),
   /** Users' plugin modules (paths relative to the scenario file), loaded before the profile is resolved. */
   plugins: z.array(z.string().min(1)).optional(),
+  /** Which orchestrator's controllers run the workloads: Kubernetes (default) or Docker Swarm mode. */
+  orchestrator: z.enum(['kubernetes', 'swarm']).default('kubernetes'),
+  /** Docker Swarm cluster settings (read with orchestrator: swarm). */
+  swarm: z.strictObject({
+    /** dispatcher.heartbeat_period (docker swarm update --dispatcher-heartbeat); 5 s by default. */
+    heartbeatPeriod: durationSchema.refine((v) => v > 0 && v <= 3600, 'heartbeatPeriod must be > 0 and at most 1h').optional(),
+  }).optional(),
   scheduler: z.strictObject({
     profile: z.union([z.string().min(1), profileSchema]).default('default'),
     queue: z.enum(['kubernetes', 'fifo']).default('kubernetes'),

@@ -5,6 +5,7 @@ import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from '../api/node.j
 import type { PodInfo } from '../api/pod.js';
 import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
+import type { SwarmNodeMeta } from '../api/swarm.js';
 import { capacityFor, grown } from '../util/typed-arrays.js';
 
 /** The taint of a removed node's empty slot (cluster-autoscaler's deletion taint, kept for ever). */
@@ -304,6 +305,8 @@ export class SimNode implements NodeInfo {
   pool!: string | undefined;
   pricePerHour!: number;
   gpuModel!: string | undefined;
+  /** Docker Swarm's view of the node (role, platform, engine labels), as declared. */
+  swarm!: SwarmNodeMeta | undefined;
   readonly gpuCount: number;
   /** A removed node's empty slot (see ClusterState.removeNode). */
   removed = false;
@@ -337,6 +340,7 @@ export class SimNode implements NodeInfo {
     this.pool = spec.pool;
     this.pricePerHour = spec.pricePerHour ?? 0;
     this.gpuModel = this.gpuCount > 0 ? spec.gpuModel ?? spec.labels[GPU_MODEL_LABEL] : undefined;
+    this.swarm = spec.swarm;
     this.removed = false;
     this.generation = nextGeneration();
   }

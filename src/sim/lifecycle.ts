@@ -61,6 +61,8 @@ export interface StoreHooks {
   /** A node's machine went down (the first of overlapping failures) or came back (the last). */
   nodeDown: ((node: number, incident: number, now: number) => void)[];
   nodeUp: ((node: number, now: number) => void)[];
+  /** The control plane's view of a node changed: Ready or not (Kubernetes' Ready condition, Swarm's READY / DOWN status). */
+  nodeStatusChanged: ((node: number, ready: boolean, now: number) => void)[];
   /** A cluster event (ClusterEvent bits) that may make room for waiting pods. */
   clusterChanged: ((event: number) => void)[];
   /** Billing of a pool: nodes billed (launched VMs) and nodes present changed. */
@@ -101,7 +103,7 @@ export class Lifecycle {
   private readonly templates = new Map<number, PodTemplate>();
   readonly hooks: StoreHooks = {
     beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
-    readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
+    readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
   };
 
   constructor(
@@ -467,6 +469,8 @@ export class Lifecycle {
   setNodeReady(node: number, ready: boolean, taints: readonly Taint[]): void {
     this.notReady[node] = ready ? 0 : 1;
     this.cluster.nodes[node]!.taints = taints;
+    const now = this.engine.now;
+    for (const f of this.hooks.nodeStatusChanged) f(node, ready, now);
   }
 
   /** Cordons a node (kubectl cordon; a drain keeps count so overlapping drains end together). */

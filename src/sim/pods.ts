@@ -42,6 +42,11 @@ export class PodTable {
   probedReadyAt = new Float64Array(1024);
   /** 1 once a scheduling attempt failed (the PodScheduled=False condition; read it with the phase). */
   unschedulable = new Uint8Array(1024);
+  /**
+   * Earliest time the containers may start (0: none). Docker Swarm's restart supervisor creates a
+   * replacement task at once but lets it run only after the restart delay (restart.go DelayStart).
+   */
+  startGate = new Float64Array(1024);
   readonly infos: PodInfo[] = [];
 
   get length(): number {
@@ -70,6 +75,7 @@ export class PodTable {
     this.ready[id] = 0;
     this.probedReadyAt[id] = NaN;
     this.unschedulable[id] = 0;
+    this.startGate[id] = 0;
     return id;
   }
 
@@ -104,5 +110,6 @@ export class PodTable {
     this.ready = grown(this.ready, c);
     this.probedReadyAt = grown(this.probedReadyAt, c);
     this.unschedulable = grown(this.unschedulable, c);
+    this.startGate = grown(this.startGate, c);
   }
 }

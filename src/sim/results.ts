@@ -1,3 +1,4 @@
+import type { SwarmSchedulingResult } from './controllers/swarm/scheduler.js';
 import type { Workload } from '../api/workload.js';
 import type { Incident, IncidentMetrics } from './failures.js';
 import type { LoadEventOutcome } from './service-traffic.js';
@@ -123,7 +124,8 @@ export interface RolloutOutcome {
   /** When it completed, was superseded or rolled back (NaN while in progress at the horizon). */
   readonly end: number;
   readonly durationSeconds: number;
-  readonly outcome: 'complete' | 'superseded' | 'rolled-back' | 'in-progress' | 'deadline-exceeded';
+  /** `paused`: a Swarm update stopped by its failure_action (pause), or a rollback that failed. */
+  readonly outcome: 'complete' | 'superseded' | 'rolled-back' | 'in-progress' | 'deadline-exceeded' | 'paused';
   /** When the Progressing condition turned ProgressDeadlineExceeded (NaN: never). */
   readonly deadlineExceededAt: number;
   /** A later undo (or rollbackOnFailure) took this revision back. */
@@ -180,6 +182,8 @@ export interface SimulationResult {
   readonly rollouts?: readonly RolloutOutcome[] | undefined;
   /** Scheduling per profile, when pods name more than one scheduler profile. */
   readonly schedulers?: readonly ProfileSchedulingMetrics[] | undefined;
+  /** Docker Swarm runs: the scheduler's ticks and why tasks found no node. */
+  readonly swarm?: SwarmSchedulingResult | undefined;
 }
 
 export interface PreemptionMetrics {

@@ -15,6 +15,12 @@ import { KubeletController } from './controllers/kubelet.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { SchedulingController } from './controllers/scheduling.js';
 import { WorkloadController } from './controllers/workloads.js';
+import { SwarmDispatcher } from './controllers/swarm/dispatcher.js';
+import { SwarmNodeViews } from './controllers/swarm/node-views.js';
+import { SwarmOrchestrator } from './controllers/swarm/orchestrator.js';
+import { SwarmSchedulerController } from './controllers/swarm/scheduler.js';
+import type { SwarmUpdater } from './controllers/swarm/updater.js';
+import type { SwarmScheduler } from '../api/swarm.js';
 import { Engine } from './engine.js';
 import { NO_FAILURES, type FailureConfig } from './failures.js';
 import { Lifecycle, type WorkloadRecord } from './lifecycle.js';
@@ -61,6 +67,17 @@ export interface SimulationConfig {
   readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
   /** More controllers, constructed after the built-in ones (so they hear every change last) and started after them. */
   readonly controllers?: readonly ControllerFactory[] | undefined;
+  /**
+   * Which orchestrator's controllers run the workloads (DESIGN.md "Orchestrators"): Kubernetes'
+   * when absent; Docker Swarm mode's with its scheduler policy and heartbeat period (5 s by default).
+   */
+  readonly orchestrator?: SwarmOrchestration | undefined;
+}
+
+export interface SwarmOrchestration {
+  readonly kind: 'swarm';
+  readonly scheduler: SwarmScheduler;
+  readonly heartbeatPeriod?: number | undefined;
 }
 
 /**
@@ -87,9 +104,11 @@ export class Simulation {
   readonly engine = new Engine(4096);
   private readonly api: Lifecycle;
   private readonly metrics: MetricsRecorder;
-  private readonly scheduling: SchedulingController;
+  private readonly scheduling: SchedulingController | undefined;
+  private readonly swarmScheduler: SwarmSchedulerController | undefined;
+  private readonly swarmUpdater: SwarmUpdater | undefined;
   private readonly starts: (() => void)[];
-  private readonly deployments: DeploymentController;
+  private readonly deployments: DeploymentController | undefined;
 
   constructor(private readonly cfg: SimulationConfig) {
     const { horizon, streams } = cfg;
@@ -115,6 +134,22 @@ export class Simulation {
       onSample: cfg.onSample ? (now) => cfg.onSample!(this, now) : undefined,
     });
     const hpa = new HpaController(api, horizon);
+    const swarm = cfg.orchestrator;
+    if (swarm) {
+      // Docker Swarm mode: the same store, workloads, failures and metrics; Swarm's dispatcher,
+      // agents, orchestrators and scheduler instead of Kubernetes' (SWARM.md).
+      new SwarmDispatcher(api, streams.get('swarm/heartbeat'), swarm.heartbeatPeriod);
+      new KubeletController(api, streams, horizon, true);
+      const injector = new FailureInjector(api, failures, streams, horizon);
+      const workloadController = new WorkloadController(api, streams, horizon, new Set(['batch', 'pods']));
+      const views = new SwarmNodeViews(api);
+      const orchestrator = new SwarmOrchestrator(api, streams, horizon, swarm.scheduler, views);
+      this.swarmUpdater = orchestrator.updater;
+      const scheduler = (this.swarmScheduler = new SwarmSchedulerController(api, swarm.scheduler, views));
+      const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
+      this.starts = [() => orchestrator.start(), () => workloadController.start(), () => injector.start(), () => hpa.start(), () => scheduler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
+      return;
+    }
     new NodeLifecycleController(api, failures);
     new DisruptionController(api, cfg.disruptionBudgets ?? []);
     new KubeletController(api, streams, horizon);
@@ -138,7 +173,9 @@ export class Simulation {
     return this.api.pods;
   }
 
+  /** kube-scheduler's queue (a Kubernetes run's; a Swarm run has none). */
   get queue(): SchedulingQueue {
+    if (!this.scheduling) throw new Error('a Swarm run has no kube-scheduler queue');
     return this.scheduling.queue;
   }
 
@@ -165,7 +202,9 @@ export class Simulation {
     const result = this.metrics.finish();
     // Each section only in runs that have it, so the others' results stay as they were.
     const disruption = disruptionResult(this.api.disruptionBudgets, this.api.drains, this.cfg.horizon);
-    return { ...result, ...(disruption ? { disruption } : {}), ...(this.deployments.active ? { rollouts: this.deployments.rollouts() } : {}),
-      ...(this.scheduling.profiles ? { schedulers: this.scheduling.profiles.result() } : {}) };
+    return { ...result, ...(disruption ? { disruption } : {}), ...(this.deployments?.active ? { rollouts: this.deployments.rollouts() } : {}),
+      ...(this.swarmUpdater?.active ? { rollouts: this.swarmUpdater.rollouts() } : {}),
+      ...(this.scheduling?.profiles ? { schedulers: this.scheduling.profiles.result() } : {}),
+      ...(this.swarmScheduler ? { swarm: this.swarmScheduler.result() } : {}) };
   }
 }

@@ -1,5 +1,5 @@
-import type { SwarmGroupDecision, SwarmNodeInfo, SwarmScheduler, SwarmTaskGroup } from '../../api/swarm.js';
-import { parseSwarmPreference, type SwarmPreference } from './constraints.js';
+import type { SwarmGroupDecision, SwarmNodeInfo, SwarmScheduler, SwarmTaskGroup, SwarmTaskSpec } from '../../api/swarm.js';
+import { nodeMatches, parseSwarmPreference, type SwarmPreference } from './constraints.js';
 import { buildDecisionTree, scheduleNTasksOnSubtree, type Placing } from './decision-tree.js';
 import { SwarmPipeline } from './filters.js';
 import { GroupNodes } from './group-state.js';
@@ -55,6 +55,8 @@ export function swarmTaskFitsNode(group: SwarmTaskGroup, node: SwarmNodeInfo, no
 export const swarmScheduler: SwarmScheduler = {
   name: SWARM_SCHEDULER_NAME,
   scheduleGroup: scheduleSwarmGroup,
+  // global.go reconcileOneNode / constraint.NodeMatches: where a global service runs at all.
+  constraintsMet: (spec: SwarmTaskSpec, node: SwarmNodeInfo) => nodeMatches(spec.placement.constraints, node),
   taskFitsNode: swarmTaskFitsNode,
   tasksToRemove: swarmTasksToRemove,
 };

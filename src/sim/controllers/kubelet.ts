@@ -21,6 +21,12 @@ import type { ContainerProbes } from '../../api/workload.js';
  * readiness probe passes, not when its containers start, and a startup or liveness probe that
  * gives up while the app starts kills the container, which restarts after its back-off. The
  * timeline of each container start is computed once, when it starts (src/sim/probes.ts).
+ *
+ * Under Docker Swarm (`taskRestarts`) the same agent runs tasks, but a task whose container
+ * exits, hangs or is killed by its health check has FAILED and is never restarted in place: the
+ * orchestrator's restart policy replaces it with a new task (swarmkit agent/exec: a container
+ * exit ends the task). A machine that comes back has lost its containers: its tasks fail, and
+ * a container never starts before its task's start gate (the restart delay, restart.go DelayStart).
  */
 export class KubeletController {
   private readonly evStart: number;
@@ -29,6 +35,7 @@ export class KubeletController {
   private readonly evRestart: number;
   private readonly evReady: number;
   private readonly evProbeKill: number;
+  private readonly evTaskFail: number;
   /** Per workload: start-up delays, crashes and never-ready draws, each its own stream. */
   private readonly startup: RandomStream[];
   private readonly crashes: RandomStream[];
@@ -39,7 +46,7 @@ export class KubeletController {
   private killDue = new Float64Array(0);
   private neverReady = new Uint8Array(0);
 
-  constructor(private readonly api: Lifecycle, private readonly streams: RandomStreams, private readonly horizon: number) {
+  constructor(private readonly api: Lifecycle, private readonly streams: RandomStreams, private readonly horizon: number, private readonly taskRestarts = false) {
     const e = api.engine;
     this.startup = api.workloads.map((wr) => streams.get(`startup/${wr.w.name}`));
     this.crashes = api.workloads.map((wr) => streams.get(`crashes/${wr.w.name}`));
@@ -49,6 +56,7 @@ export class KubeletController {
     this.evRestart = e.defineEvent('container-restart', (p) => this.onRestart(p));
     this.evReady = e.defineEvent('readiness-probe-passed', (p) => this.onReady(p));
     this.evProbeKill = e.defineEvent('probe-kill', (p) => this.onProbeKill(p));
+    this.evTaskFail = e.defineEvent('task-failed', (p) => this.failTask(p));
     api.on('podBound', (id) => this.scheduleStart(id));
     api.on('nodeDown', (node, incident) => this.nodeDown(node, incident));
     api.on('nodeUp', (node, now) => this.nodeUp(node, now));
@@ -60,7 +68,10 @@ export class KubeletController {
     const wi = pods.workload[id]!;
     const template = this.api.podTemplate(id);
     const now = this.api.engine.now;
-    const due = now + sample(template.startup, this.startup[wi]!);
+    // The image pull and start run while a Swarm task waits for its start gate (0: none).
+    const gate = pods.startGate[id]!;
+    const pulled = now + sample(template.startup, this.startup[wi]!);
+    const due = gate > 0 && gate > pulled ? gate : pulled;
     pods.startDue[id] = due;
     this.api.engine.scheduleAt(due, this.evStart, id);
     if (template.probes) this.planProbes(id, now, due, template.probes);
@@ -125,6 +136,10 @@ export class KubeletController {
     if (pods.phase[id] !== PodPhase.Bound || this.killDue[id] !== now || !(pods.startDue[id]! > now) || !api.isNodeUp(pods.node[id]!)) return;
     this.killDue[id] = NaN;
     pods.startDue[id] = NaN;
+    if (this.taskRestarts) {
+      this.failTask(id);
+      return;
+    }
     const consecutive = now - pods.startedAt[id]! >= CRASH_BACKOFF_RESET ? 1 : pods.restarts[id]! + 1;
     api.containerKilled(id, consecutive);
     const due = now + crashBackoff(consecutive);
@@ -203,12 +218,28 @@ export class KubeletController {
     if (replica) api.joinIncident(id, incident);
     // The run restarts from the beginning: what it did so far is lost.
     api.stopContainers(id);
+    if (this.taskRestarts) {
+      // Swarm: the task has failed once the exit (or the hang) is seen; its replacement is the orchestrator's.
+      if (detected > now) api.engine.scheduleAt(detected, this.evTaskFail, id);
+      else this.failTask(id);
+      return;
+    }
     // CrashLoopBackOff: consecutive restarts double the delay; 10 minutes of clean running resets it.
     const consecutive = now - pods.startedAt[id]! >= CRASH_BACKOFF_RESET ? 1 : pods.restarts[id]! + 1;
     api.containerCrashed(id, consecutive);
     const due = detected + crashBackoff(consecutive);
     pods.restartDue[id] = due;
     if (due <= this.horizon) api.engine.scheduleAt(due, this.evRestart, id);
+  }
+
+  /** A Swarm task has failed: it leaves its node (the orchestrator's restart policy decides what replaces it). */
+  private failTask(id: number): void {
+    const api = this.api;
+    if (!api.pods.isOnNode(id)) return;
+    const inc = api.pods.incident[id]!;
+    if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = api.engine.now;
+    api.removePod(id, 'failed');
+    api.clusterChanged(ClusterEvent.AssignedPodDelete);
   }
 
   private onRestart(id: number): void {
@@ -249,6 +280,11 @@ export class KubeletController {
   private nodeUp(node: number, now: number): void {
     const api = this.api;
     const pods = api.pods;
+    if (this.taskRestarts) {
+      // Swarm's agent comes back without the containers: each task it still holds has failed.
+      for (const info of [...api.cluster.nodes[node]!.pods]) this.failTask(info.id);
+      return;
+    }
     for (const info of [...api.cluster.nodes[node]!.pods]) {
       const id = info.id;
       // An earlier pod of this loop can fail its Job, which removes the Job's other pods.

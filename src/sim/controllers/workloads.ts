@@ -2,6 +2,7 @@ import { ClusterEvent } from '../../api/framework.js';
 import { PodPhase } from '../../api/pod.js';
 import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
+import type { Workload } from '../../api/workload.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from '../lifecycle.js';
 
 /** A Job's own bookkeeping (the Job controller's status.succeeded / active / failed). */
@@ -35,8 +36,11 @@ export class WorkloadController {
   private readonly sizes: RandomStream[];
   private readonly durations: RandomStream[];
   private readonly jobs: JobState[];
+  /** Per workload: 1 when this controller runs it (under Swarm, services and jobs are the Swarm orchestrator's). */
+  private readonly mine: Uint8Array;
 
-  constructor(private readonly api: Lifecycle, streams: RandomStreams, private readonly horizon: number) {
+  constructor(private readonly api: Lifecycle, streams: RandomStreams, private readonly horizon: number, kinds?: ReadonlySet<Workload['kind']>) {
+    this.mine = Uint8Array.from(api.workloads, (wr) => (kinds === undefined || kinds.has(wr.w.kind) ? 1 : 0));
     const e = api.engine;
     this.arrivals = api.workloads.map((wr) => streams.get(`arrivals/${wr.w.name}`));
     this.sizes = api.workloads.map((wr) => streams.get(`sizes/${wr.w.name}`));
@@ -56,6 +60,7 @@ export class WorkloadController {
     const horizon = this.horizon;
     this.api.workloads.forEach((wr, i) => {
       const w = wr.w;
+      if (this.mine[i] === 0) return;
       switch (w.kind) {
         case 'service':
         case 'job':
@@ -127,6 +132,7 @@ export class WorkloadController {
 
   private succeeded(id: number): void {
     const wi = this.api.pods.workload[id]!;
+    if (this.mine[wi] === 0) return;
     const w = this.api.workloads[wi]!.w;
     if (w.kind !== 'job') return;
     const job = this.jobs[wi]!;
@@ -143,6 +149,7 @@ export class WorkloadController {
   private removed(id: number, reason: RemovalReason): void {
     const api = this.api;
     const wi = api.pods.workload[id]!;
+    if (this.mine[wi] === 0) return;
     const wr = api.workloads[wi]!;
     const w = wr.w;
     const incident = api.pods.incident[id]!;
@@ -192,7 +199,7 @@ export class WorkloadController {
   private scale(wr: WorkloadRecord): void {
     const api = this.api;
     const w = wr.w;
-    if (w.kind !== 'service' || w.rollout) return;
+    if (w.kind !== 'service' || w.rollout || this.mine[wr.index] === 0) return;
     const live = wr.podIds.size;
     if (wr.desired > live) {
       for (let k = live; k < wr.desired; k++) api.createPod(wr.index, `${w.name}-${wr.created}`, w.spec, Infinity);
