@@ -9,13 +9,17 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
   const m = r.metrics;
   const a = r.cluster.allocatable;
   const lines = [
-    `orchsim run: ${r.scenario} (seed ${r.seed}, profile ${r.profile}, queue ${r.queue}, horizon ${formatDuration(r.horizonSeconds)})`,
+    r.orchestrator === 'swarm'
+      ? `orchsim run: ${r.scenario} (seed ${r.seed}, orchestrator swarm, horizon ${formatDuration(r.horizonSeconds)})`
+      : `orchsim run: ${r.scenario} (seed ${r.seed}, profile ${r.profile}, queue ${r.queue}, horizon ${formatDuration(r.horizonSeconds)})`,
     `cluster      ${r.cluster.nodes} nodes, ${a.cpu} cpu, ${(a.memoryBytes / 2 ** 30).toFixed(0)}Gi memory, ${a.gpu} gpu`,
     `utilization  cpu ${pct(m.utilization.cpu)}  memory ${pct(m.utilization.memory)}  gpu ${a.gpu > 0 ? pct(m.utilization.gpu) : 'n/a'}   (requested / allocatable, time-weighted)`,
+    ...(m.stranded ? [`stranded     cpu ${pct(m.stranded.cpu)}  memory ${pct(m.stranded.memory)}  gpu ${m.stranded.gpu !== null ? pct(m.stranded.gpu) : 'n/a'}   (free, but another resource of the node ran short; sampled)`] : []),
     `pods         ${m.pods.submitted} submitted, ${m.pods.scheduled} scheduled, ${m.pods.completed} completed, ${m.pods.running + m.pods.bound} running at end, ${m.pods.pending} pending at end (${m.pods.unschedulable} unschedulable)${m.pods.deleted ? `, ${m.pods.deleted} deleted by scale-downs` : ''}`,
     `pending time mean ${secs(m.pendingSeconds.mean)}  p50 ${secs(m.pendingSeconds.p50)}  p95 ${secs(m.pendingSeconds.p95)}  p99 ${secs(m.pendingSeconds.p99)}  max ${secs(m.pendingSeconds.max)}  (${m.pendingSeconds.count} scheduled pods)`,
     `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
     ...schedulerLines(r),
+    ...swarmLines(r),
     `workloads    ${'name'.padEnd(14)} ${'kind'.padEnd(8)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
@@ -35,6 +39,16 @@ function schedulerLines(r: RunResult): string[] {
     const by = x.profile !== undefined ? `profile ${x.profile}` : 'no profile: never scheduled';
     return `             ${x.schedulerName} (${by}): ${x.pods} pods, ${x.scheduled} scheduled, ${x.pending} pending at end; ${x.attempts} attempts, ${x.failedAttempts} failed; wait mean ${secs(x.pendingSeconds.mean)}, p95 ${secs(x.pendingSeconds.p95)}`;
   });
+}
+
+/** Swarm runs: the scheduler's ticks, and the last reason each service's tasks found no node. */
+function swarmLines(r: RunResult): string[] {
+  const w = r.metrics.swarm;
+  if (!w) return [];
+  return [
+    `swarm        ${w.ticks} scheduler ticks`,
+    ...Object.entries(w.noSuitableNode).map(([name, why]) => `             ${name}: ${why}`),
+  ];
 }
 
 /** Preemptions, when there were any: victims per workload, the work they lost, the preemptors' waits. */

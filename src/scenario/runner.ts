@@ -40,6 +40,8 @@ export interface RunResult {
     readonly availability: SimulationResult['availability'];
     /** Replicas, requests, nodes and cost, when the scenario has load models, autoscalers or prices. */
     readonly autoscaling?: AutoscalingSummary | undefined;
+    /** Free capacity stranded by another resource running short on its node, averaged over the samples (runs with a time series). */
+    readonly stranded?: SimulationResult['stranded'];
     /** Docker Swarm runs: scheduler ticks and why tasks found no node. */
     readonly swarm?: SimulationResult['swarm'];
     /** Preemptions by the scheduler (DefaultPreemption), when there were any. */
@@ -215,7 +217,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         allocatable: { cpu: r.allocatable.milliCPU / 1000, memoryBytes: r.allocatable.memory, gpu: r.allocatable.milliGPU / 1000 },
       },
       metrics: {
-        utilization: r.utilization, pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability,
+        utilization: r.utilization, ...(r.stranded ? { stranded: r.stranded } : {}), pods: r.pods, pendingSeconds: r.pendingSeconds, scheduling: r.scheduling, workloads: r.workloads, incidents: r.incidents, availability: r.availability,
         ...(r.autoscaling ? { autoscaling: autoscalingSummary(r.autoscaling) } : {}),
         ...(r.preemption ? { preemption: r.preemption } : {}),
         ...(r.daemonSets ? { daemonSets: r.daemonSets } : {}),

@@ -8,6 +8,7 @@ import {
   type DaemonSetMetrics,
 } from './results.js';
 import type { ServiceWorkload, Workload } from '../api/workload.js';
+import { StrandedRecorder } from './stranded.js';
 
 /** Per-workload figures the recorder keeps (pending times, availability and replica integrals). */
 interface WorkloadFigures {
@@ -93,6 +94,7 @@ export class MetricsRecorder {
   private readonly poolAutoscaled: boolean[] = [];
   private readonly scalingRows: number[][] = [];
   private readonly evSample: number;
+  private readonly stranded = new StrandedRecorder();
 
   constructor(private readonly api: Lifecycle, private readonly options: MetricsOptions) {
     this.figures = api.workloads.map((wr) => {
@@ -113,7 +115,10 @@ export class MetricsRecorder {
     this.evSample = api.engine.defineEvent('sample', () => this.onSample());
 
     api.on('beforeChange', (now) => this.advance(now));
-    api.on('podCreated', () => this.counts.submitted++);
+    api.on('podCreated', (id) => {
+      this.counts.submitted++;
+      this.stranded.podCreated(api.pods.infos[id]!.spec);
+    });
     api.on('podBound', (id, _node, waited) => {
       if (this.preemptors.delete(id)) this.preemptorWaits.push(waited);
       this.pending.push(waited);
@@ -321,6 +326,7 @@ export class MetricsRecorder {
     const now = api.engine.now;
     this.options.onSample?.(now);
     const c = api.cluster;
+    this.stranded.sample(c, (node) => api.isNodeReady(node));
     const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
     this.rows.push([
       now,
@@ -406,6 +412,7 @@ export class MetricsRecorder {
     const horizon = this.options.horizon;
     const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, Math.max(0, a / b)) : 0);
     const pendingNow = this.counts.submitted - this.counts.scheduled - this.counts.failedPending;
+    const stranded = this.stranded.result();
     let unschedulable = 0;
     for (let id = 0; id < api.pods.length; id++) {
       if (api.pods.phase[id] === PodPhase.Pending && api.pods.unschedulable[id] === 1) unschedulable++;
@@ -436,6 +443,7 @@ export class MetricsRecorder {
       pendingCdf: percentiles(pendingSorted),
       waitingSeconds: api.pendingIds.size === 0 ? summarize(pendingSorted) : summarize(this.withWaiting(pendingSorted)),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
+      ...(stranded ? { stranded } : {}),
       incidents: incidentMetrics(api.incidents, this.areaNodes - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
       incidentList: api.incidents,
       availability: api.workloads.filter((wr) => wr.w.kind === 'service').map((wr) => {

@@ -1,3 +1,4 @@
+import type { StrandedCapacity } from './stranded.js';
 import type { SwarmSchedulingResult } from './controllers/swarm/scheduler.js';
 import type { Workload } from '../api/workload.js';
 import type { Incident, IncidentMetrics } from './failures.js';
@@ -182,6 +183,8 @@ export interface SimulationResult {
   readonly rollouts?: readonly RolloutOutcome[] | undefined;
   /** Scheduling per profile, when pods name more than one scheduler profile. */
   readonly schedulers?: readonly ProfileSchedulingMetrics[] | undefined;
+  /** Free capacity no submitted pod could use for want of another resource on its node (with a time series). */
+  readonly stranded?: StrandedCapacity | undefined;
   /** Docker Swarm runs: the scheduler's ticks and why tasks found no node. */
   readonly swarm?: SwarmSchedulingResult | undefined;
 }
