@@ -80,8 +80,9 @@ export function readStack(text: string, file: string, options: StackOptions = {}
   const out = new IssueList(file, locate);
   const stack = convertStack(r.value, file, locate, out, options);
   // In file order, whatever order the fields were read in (sort is stable).
-  if (out.issues.length > 0) throw new InputError([...out.issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  return stack;
+  const byLine = (a: InputIssue, b: InputIssue) => (a.line ?? 0) - (b.line ?? 0);
+  if (out.issues.length > 0) throw new InputError([...out.issues].sort(byLine));
+  return { ...stack, warnings: stack.warnings.sort(byLine) };
 }
 
 function convertStack(value: unknown, file: string, locate: Locate, out: IssueList, options: StackOptions): Stack {

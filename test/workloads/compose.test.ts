@@ -82,11 +82,11 @@ describe('readStack', () => {
     expect([job.completions, job.parallelism, job.startAt, job.duration]).toEqual([3, 3, 3600, { kind: 'fixed', value: 600 }]);
   });
 
-  it('warns, once per field, with file and line, about what is not modelled', () => {
+  it('warns, once per field, with file and line (in line order), about what is not modelled', () => {
     expect(stack.warnings.map(formatIssue)).toEqual([
       expect.stringMatching(/^dir\/web-stack\.yml:7:\d+: field networks is not modelled \(overlay networks.*\(at services\.web\.networks\)$/),
-      expect.stringMatching(/^dir\/web-stack\.yml:20:\d+: field deploy\.resources\.limits is not modelled .*\(at services\.web\.deploy\.resources\.limits\)$/),
       expect.stringMatching(/^dir\/web-stack\.yml:10:\d+: field ports \(ingress mode\) is not modelled/),
+      expect.stringMatching(/^dir\/web-stack\.yml:20:\d+: field deploy\.resources\.limits is not modelled .*\(at services\.web\.deploy\.resources\.limits\)$/),
       expect.stringMatching(/^dir\/web-stack\.yml:23:\d+: field volumes is not modelled/),
     ]);
   });
