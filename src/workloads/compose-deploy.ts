@@ -68,7 +68,7 @@ export function checkKeys(m: Obj, allowed: readonly string[], path: Path, out: I
  */
 export function readComposeDeploy(v: unknown, path: Path, r: DeployReader, restart?: { readonly value: unknown; readonly path: Path }): ComposeDeploy {
   const m = readMap(v, path, r.out) ?? {};
-  checkKeys(m, DEPLOY_KEYS, path, r.out, 'deploy', { devices: 'devices is a `docker compose up` feature; a Swarm service reserves GPUs with resources.reservations.generic_resources' });
+  checkKeys(m, DEPLOY_KEYS, path, r.out, 'deploy');
   const mode = oneOf(m['mode'], ['replicated', 'global', 'replicated-job', 'global-job'] as const, [...path, 'mode'], r.out) ?? 'replicated';
   const replicas = readCount(m['replicas'], [...path, 'replicas'], r.out);
   if (m['replicas'] !== undefined && m['replicas'] !== null && (mode === 'global' || mode === 'global-job')) {
@@ -94,7 +94,7 @@ export function readScenarioDeploy(v: unknown, path: Path, r: DeployReader): Swa
   const m = readMap(v, path, r.out) ?? {};
   const own = 'set on the workload itself, not in deploy:';
   checkKeys(m, [...SWARM_KEYS, 'hostPorts'], path, r.out, 'deploy', {
-    mode: `the workload's type says how it runs (service = replicated, daemonset = global, job = replicated-job); mode is not ${own.slice(0, -1)}`,
+    mode: "mode is the workload's type, not a deploy: key (service = replicated, daemonset = global, job = replicated-job)",
     replicas: `replicas is ${own} \`replicas\``,
     resources: `resources is ${own} \`requests\` (Swarm counts reservations only)`,
     ports: 'give published ports in host mode as `hostPorts: [80]` (ingress ports are not modelled)',

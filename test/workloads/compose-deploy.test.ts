@@ -236,7 +236,7 @@ describe('a scenario workload\'s deploy: (Swarm settings only)', () => {
     const { issues } = scenario({ replicas: 2, resources: {}, mode: 'global', hostPorts: [80, 80, 0] });
     expect(issues.join('\n')).toMatch(/replicas is set on the workload itself, not in deploy: `replicas`/);
     expect(issues.join('\n')).toMatch(/resources is set on the workload itself, not in deploy: `requests`/);
-    expect(issues.join('\n')).toMatch(/the workload's type says how it runs/);
+    expect(issues.join('\n')).toMatch(/mode is the workload's type, not a deploy: key \(service = replicated, daemonset = global, job = replicated-job\)/);
     expect(issues.join('\n')).toMatch(/duplicate host port 80/);
     expect(issues.join('\n')).toMatch(/must be between 1 and 65535, got 0/);
   });
