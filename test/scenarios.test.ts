@@ -184,6 +184,13 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(r.metrics.rollouts!.map((x) => [x.outcome, x.deadlineExceededAt, x.minAvailable, x.maxPods])).toEqual([['deadline-exceeded', 2400, 12, 15]]);
     expect(workload(r, 'checkout').pending).toBe(3);
   },
+  'swarm-stack.yaml': (r) => {
+    // The stack file's three services, each placed in full: web 6, api 4, the exporter once per node.
+    expect(r.cluster.nodes).toBe(7);
+    expect(workload(r, 'web-stack_web')).toMatchObject({ submitted: 6, scheduled: 6, pending: 0 });
+    expect(workload(r, 'web-stack_api')).toMatchObject({ submitted: 4, scheduled: 4, pending: 0 });
+    expect(r.metrics.daemonSets).toMatchObject({ pods: 7, pending: 0 });
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

@@ -20,7 +20,7 @@ import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { resolveProfile, resolveSchedulers, type NamedScheduler, type SchedulerNameUse } from './resolve/profile.js';
 import type { InputIssue } from '../util/errors.js';
 import { addRollouts } from './resolve/rollouts.js';
-import { addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
+import { addStackWorkloads, addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
 export { GPU_MODEL_LABEL, POOL_LABEL, RACK_LABEL, poolGroups, poolNodes } from './resolve/cluster.js';
 
@@ -79,7 +79,7 @@ export interface ServiceModel {
  *
  * The order is what users see when a file has several mistakes: first everything the scenario
  * says itself, reported together; then the files it names, each stopping at its first problem,
- * in file order (manifests, openb node lists, traces); then names, the cluster's size and the
+ * in file order (manifests, stack files, openb node lists, traces); then names, the cluster's size and the
  * profile, together; then failures and the cluster autoscaler's options.
  */
 export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined; varied?: boolean | undefined; autoscalers?: AutoscalerRegistries | undefined } = {}): ResolvedScenario {
@@ -93,6 +93,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const fromManifests = addManifestFiles(cluster, manifestFiles, ctx);
   const workloads = { workloads: [...declared.workloads, ...fromManifests.workloads], sources: [...declared.sources, ...fromManifests.sources] };
   addManifestHpas(declared.serviceModels, fromManifests.autoscalers, ctx);
+  addStackWorkloads(workloads, declared.stackFiles, ctx);
   addOpenbNodes(cluster, doc.cluster.openbNodes, ctx);
   addTraceWorkloads(workloads, declared.traces, ctx);
 

@@ -82,6 +82,14 @@ const probeTiming = {
 /** Liveness and startup probes: successThreshold must be 1 (pkg/apis/core/validation validateProbe callers). */
 const restartingProbe = z.strictObject(probeTiming).refine((p) => p.successThreshold === undefined || p.successThreshold === 1, { message: 'must be 1 for liveness and startup probes', path: ['successThreshold'] });
 
+/**
+ * How Docker Swarm runs the workload: the Swarm part of a Compose `deploy:` section (placement,
+ * restart_policy, update_config, rollback_config) plus `hostPorts`, in Compose syntax. Checked
+ * and read with its positions by resolve/workloads.ts (src/workloads/compose-deploy.ts), into the
+ * workload's `swarm` settings. Kubernetes ignores it.
+ */
+const swarmDeploy = z.unknown();
+
 /** Pod template fields shared by every workload type (Kubernetes field names). */
 const podFields = {
   namespace: z.string().min(1).optional(),
@@ -255,6 +263,7 @@ const service = z.strictObject({
   progressDeadlineSeconds: z.number().int().min(1).optional(),
   /** Roll back to the previous revision when the progress deadline passes (as CD tools do; Kubernetes does not). */
   rollbackOnFailure: z.boolean().optional(),
+  deploy: swarmDeploy.optional(),
   ...podFields,
 }).refine((s) => s.autoscaling === undefined || s.load !== undefined, { message: 'an autoscaled service needs a `load` model (its metrics come from the load)', path: ['autoscaling'] })
   .refine((s) => s.progressDeadlineSeconds === undefined || s.progressDeadlineSeconds > (s.minReadySeconds ?? 0), { message: 'must be greater than minReadySeconds', path: ['progressDeadlineSeconds'] });
@@ -287,6 +296,7 @@ const job = z.strictObject({
   startAt: durationSchema.optional(),
   duration: distributionSchema(durationSchema),
   requests: fixedRequests.optional(),
+  deploy: swarmDeploy.optional(),
   ...podFields,
 });
 
@@ -318,6 +328,7 @@ const batch = z.strictObject({
   count: podCount(0).optional(),
   duration: distributionSchema(durationSchema),
   requests: drawnRequests.optional(),
+  deploy: swarmDeploy.optional(),
   ...podFields,
 });
 
@@ -331,10 +342,17 @@ const daemonset = z.strictObject({
   requests: fixedRequests.optional(),
   /** hostNetwork pods also tolerate node.kubernetes.io/network-unavailable (as upstream adds). */
   hostNetwork: z.boolean().optional(),
+  deploy: swarmDeploy.optional(),
   ...podFields,
 });
 
 const manifests = z.strictObject({ manifests: z.string().min(1) });
+
+/**
+ * A `docker stack deploy` file (path relative to the scenario): each service becomes a workload
+ * named <stack>_<service>. `stack` is the stack's name (default: the file's `name:`, else its base name).
+ */
+const compose = z.strictObject({ compose: z.string().min(1), stack: name.optional() });
 
 /** Pods replayed from a trace file (path relative to the scenario). */
 const trace = z.strictObject({
@@ -353,11 +371,11 @@ const trace = z.strictObject({
 });
 
 const workload = z.unknown().transform((v, ctx) => {
-  // Dispatch on `type` (or `manifests`) so the errors are those of the intended kind.
+  // Dispatch on `type` (or `manifests`, `compose`) so the errors are those of the intended kind.
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  const schema = o && 'manifests' in o ? manifests : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : o?.type === 'daemonset' ? daemonset : undefined;
+  const schema = o && 'manifests' in o ? manifests : o && 'compose' in o ? compose : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : o?.type === 'daemonset' ? daemonset : undefined;
   if (!schema) {
-    ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch, job, daemonset or trace (or {manifests: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
+    ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch, job, daemonset or trace (or {manifests: FILE} or {compose: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
     return z.NEVER;
   }
   const r = (schema as z.ZodType).safeParse(v);
@@ -369,7 +387,7 @@ const workload = z.unknown().transform((v, ctx) => {
     }
     return z.NEVER;
   }
-  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof daemonset> | z.output<typeof manifests>;
+  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof daemonset> | z.output<typeof manifests> | z.output<typeof compose>;
 });
 
 const pool = z.strictObject({
@@ -392,6 +410,12 @@ const pool = z.strictObject({
   unschedulable: z.boolean().optional(),
   /** What one node costs per hour (any currency); node-hours x price is reported. */
   pricePerHour: z.number().min(0).optional(),
+  /** Docker Swarm: the nodes' role (default worker), for node.role constraints. */
+  role: z.enum(['manager', 'worker']).optional(),
+  /** Docker Swarm: the engine's labels (engine.labels.* constraints and spread preferences). */
+  engineLabels: labels.optional(),
+  /** Docker Swarm: node.platform.os / arch (default: the kubernetes.io/os and kubernetes.io/arch labels, else linux / amd64). */
+  platform: z.strictObject({ os: z.string().min(1).optional(), arch: z.string().min(1).optional() }).optional(),
   /** A node group the cluster autoscaler sizes: one group per zone when the pool has zones. */
   autoscaling: z.strictObject({
     min: nodeCount(0),

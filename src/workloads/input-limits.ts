@@ -13,6 +13,10 @@ const MiB = 1024 * 1024;
 export const MAX_SCENARIO_BYTES = 16 * MiB;
 /** Kubernetes manifest files a scenario reads (a `kubectl get -o yaml` dump of a large cluster fits). */
 export const MAX_MANIFEST_BYTES = 64 * MiB;
+/** Compose (docker stack deploy) files a scenario reads; a real stack is a few KB, generated ones far less than this. */
+export const MAX_STACK_BYTES = 16 * MiB;
+/** Services in one stack file; each becomes a workload (the Docker API has no such limit, the simulator's memory does). */
+export const MAX_STACK_SERVICES = 10_000;
 /** Trace files (openb CSV, SWF, LANL and uptime failure traces, Azure LLM traces): MAX_TRACE_BYTES, 256 MiB. */
 export { MAX_TRACE_BYTES } from '../util/files.js';
 /**

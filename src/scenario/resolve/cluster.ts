@@ -1,6 +1,7 @@
 import { WellKnownLabel, type Taint } from '../../api/node.js';
 import { resources } from '../../api/resources.js';
 import type { NodeSpec } from '../../api/node.js';
+import { SWARM_DEFAULT_NODE_META, type SwarmNodeMeta } from '../../api/swarm.js';
 import type { SimNodeGroup } from '../../sim/simulation.js';
 import type { Distribution } from '../../api/distribution.js';
 import { formatCount, MAX_NODES } from '../../workloads/input-limits.js';
@@ -111,6 +112,25 @@ export function checkSomeNode(cluster: ClusterNodes, ctx: ResolveContext, varied
   addIssue(ctx, ['cluster', 'pools'], 'the cluster has no node: add a pool with a count above 0 or `autoscaling` (cluster.pools), Node objects (cluster.manifests) or an openb node list (cluster.openbNodes)');
 }
 
+/** Well-known node labels the kubelet sets from the host (kubernetes.io docs, Well-Known Labels): Swarm's node.platform.os / arch default to them. */
+export const OS_LABEL = 'kubernetes.io/os';
+export const ARCH_LABEL = 'kubernetes.io/arch';
+
+/**
+ * What Docker Swarm knows of a pool's nodes beyond their labels: role, platform and engine labels
+ * (SWARM_DEFAULT_NODE_META for what the pool leaves out; os and arch from the kubernetes.io/os and
+ * kubernetes.io/arch labels when given). Undefined when the pool says nothing of them, so the
+ * node carries no Swarm metadata and readers use the default.
+ */
+export function poolSwarmMeta(pool: PoolDoc): SwarmNodeMeta | undefined {
+  const labels = pool.labels ?? {};
+  const os = pool.platform?.os ?? labels[OS_LABEL];
+  const arch = pool.platform?.arch ?? labels[ARCH_LABEL];
+  if (pool.role === undefined && pool.engineLabels === undefined && os === undefined && arch === undefined) return undefined;
+  const d = SWARM_DEFAULT_NODE_META;
+  return { role: pool.role ?? d.role, os: os ?? d.os, arch: arch ?? d.arch, engineLabels: pool.engineLabels ?? d.engineLabels };
+}
+
 /** Nodes of a pool: zones round-robin, racks round-robin within a zone. */
 export function poolNodes(pool: PoolDoc): NodeSpec[] {
   const out: NodeSpec[] = [];
@@ -124,6 +144,7 @@ export function poolNodes(pool: PoolDoc): NodeSpec[] {
     milliGPU: pool.resources['nvidia.com/gpu'] ?? pool.resources.gpu ?? 0,
     ephemeralStorage: pool.resources['ephemeral-storage'] ?? 0,
   });
+  const swarm = poolSwarmMeta(pool);
   for (let i = 0; i < pool.count; i++) {
     const name = `${pool.name}-${String(i).padStart(width, '0')}`;
     const labels: Record<string, string> = { [WellKnownLabel.hostname]: name, [POOL_LABEL]: pool.name, ...pool.labels };
@@ -136,7 +157,7 @@ export function poolNodes(pool: PoolDoc): NodeSpec[] {
     }
     if (pool.gpuModel) labels[GPU_MODEL_LABEL] = pool.gpuModel;
     if (pool.instanceType) labels[WellKnownLabel.instanceType] = pool.instanceType;
-    out.push({ name, labels, taints, unschedulable: pool.unschedulable ?? false, allocatable, allowedPodNumber: pool.resources.pods, pool: pool.name, gpuModel: pool.gpuModel });
+    out.push({ name, labels, taints, unschedulable: pool.unschedulable ?? false, allocatable, allowedPodNumber: pool.resources.pods, pool: pool.name, gpuModel: pool.gpuModel, ...(swarm ? { swarm } : {}) });
   }
   return out;
 }

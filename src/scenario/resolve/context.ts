@@ -1,7 +1,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { BUILTIN_AUTOSCALERS, type AutoscalerRegistries } from '../plugin-module.js';
 import { InputError, inputErrorAt, issueAt, type InputIssue } from '../../util/errors.js';
-import { MAX_MANIFEST_BYTES, MAX_TRACE_BYTES, readLimitedText } from '../../workloads/input-limits.js';
+import { MAX_MANIFEST_BYTES, MAX_STACK_BYTES, MAX_TRACE_BYTES, readLimitedText } from '../../workloads/input-limits.js';
 import type { Locator } from '../load.js';
 
 /** A path inside the scenario document, e.g. ["cluster", "pools", 0, "count"]. */
@@ -42,13 +42,15 @@ export function throwIfAny(ctx: ResolveContext): void {
 }
 
 /**
- * Reads a file the scenario points at (a manifest or a trace; relative paths from the scenario's
+ * Reads a file the scenario points at (a manifest, a stack file or a trace; relative paths from the scenario's
  * folder), within its size limit; a missing, unreadable or oversized file is reported at the
  * scenario's reference to it. Returns the absolute path and the text.
  */
-export function readReferencedFile(ctx: ResolveContext, name: string, path: DocPath, kind: 'manifest' | 'trace'): { abs: string; text: string } {
+export function readReferencedFile(ctx: ResolveContext, name: string, path: DocPath, kind: 'manifest' | 'stack' | 'trace'): { abs: string; text: string } {
   const abs = resolvePath(ctx.base, name);
-  const r = kind === 'manifest' ? readLimitedText(abs, MAX_MANIFEST_BYTES, 'manifest files') : readLimitedText(abs, MAX_TRACE_BYTES, 'trace files');
+  const r = kind === 'manifest' ? readLimitedText(abs, MAX_MANIFEST_BYTES, 'manifest files')
+    : kind === 'stack' ? readLimitedText(abs, MAX_STACK_BYTES, 'stack files')
+    : readLimitedText(abs, MAX_TRACE_BYTES, 'trace files');
   if ('text' in r) return { abs, text: r.text };
   throw issueError(ctx, path, `cannot read ${kind} file ${abs}: ${r.error}`);
 }

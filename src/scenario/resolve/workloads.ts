@@ -1,8 +1,12 @@
 import { DEFAULT_SCHEDULER_NAME, type PodSpec } from '../../api/pod.js';
 import { resources } from '../../api/resources.js';
 import { DEFAULT_DEPLOYMENT_SETTINGS, PROBE_DEFAULTS, type ContainerProbes, type CrashModel, type DeploymentSettings, type ProbeTiming, type TemplatePatch, type Workload } from '../../api/workload.js';
+import type { SwarmServiceSettings } from '../../api/swarm.js';
 import type { Distribution } from '../../api/distribution.js';
 import { InputError, issueAt } from '../../util/errors.js';
+import { readScenarioDeploy } from '../../workloads/compose-deploy.js';
+import { readStack } from '../../workloads/compose.js';
+import { IssueList } from '../../workloads/kube-fields.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../../workloads/arrivals.js';
 import { parseAzureLlmTrace, rateBins } from '../../workloads/azure-llm.js';
 import { sizedPodSpecs } from '../../workloads/batch.js';
@@ -32,6 +36,8 @@ export interface DeclaredWorkloads extends WorkloadList {
   readonly serviceModels: Map<string, ServiceModel>;
   /** `manifests:` entries of the workloads list. */
   readonly manifestFiles: { readonly name: string; readonly path: DocPath }[];
+  /** `compose:` entries of the workloads list (docker stack deploy files). */
+  readonly stackFiles: { readonly name: string; readonly stack?: string | undefined; readonly path: DocPath }[];
   /** Trace replays (openb pod lists, SWF logs). */
   readonly traces: { readonly w: TraceDoc; readonly path: DocPath }[];
 }
@@ -42,15 +48,20 @@ export interface DeclaredWorkloads extends WorkloadList {
  * mistakes are reported. Issues are collected.
  */
 export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): DeclaredWorkloads {
-  const out: DeclaredWorkloads = { workloads: [], sources: [], serviceModels: new Map(), manifestFiles: [], traces: [] };
+  const out: DeclaredWorkloads = { workloads: [], sources: [], serviceModels: new Map(), manifestFiles: [], stackFiles: [], traces: [] };
   doc.workloads.forEach((w, i) => {
     if ('manifests' in w) {
       out.manifestFiles.push({ name: w.manifests, path: ['workloads', i, 'manifests'] });
       return;
     }
+    if ('compose' in w) {
+      out.stackFiles.push({ name: w.compose, stack: w.stack, path: ['workloads', i, 'compose'] });
+      return;
+    }
     const path = ['workloads', i];
+    const swarm = 'deploy' in w && w.deploy !== undefined ? { swarm: swarmSettings(w.deploy, [...path, 'deploy'], ctx) } : {};
     const add = (workload: Workload) => {
-      out.workloads.push(workload);
+      out.workloads.push(workload.kind === 'pods' ? workload : { ...workload, ...swarm });
       out.sources.push([...path, 'name']);
     };
     switch (w.type) {
@@ -86,6 +97,33 @@ export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): Declare
     }
   });
   return out;
+}
+
+/**
+ * A workload's `deploy:` (Compose syntax, the Swarm settings only) as its Swarm settings; issues
+ * and warnings at their positions in the scenario file.
+ */
+function swarmSettings(deploy: unknown, path: DocPath, ctx: ResolveContext): SwarmServiceSettings {
+  const out = new IssueList(ctx.file, ctx.locate);
+  const settings = readScenarioDeploy(deploy, path, { out, warn: (_key, p, message) => ctx.warnings.push(issueAt(ctx.file, ctx.locate, p, message)) });
+  ctx.issues.push(...out.issues);
+  return settings;
+}
+
+/**
+ * Appends the services of the stack files (`compose:` entries), read relative to the scenario;
+ * their warnings join the scenario's.
+ */
+export function addStackWorkloads(list: WorkloadList, files: DeclaredWorkloads['stackFiles'], ctx: ResolveContext): void {
+  for (const { name, stack, path } of files) {
+    const { abs, text } = readReferencedFile(ctx, name, path, 'stack');
+    const read = readStack(text, name.startsWith('/') ? name : abs, { stack });
+    for (const w of read.workloads) {
+      list.workloads.push(w);
+      list.sources.push(path);
+    }
+    ctx.warnings.push(...read.warnings);
+  }
 }
 
 /** A batch stream: its window, arrival process and pod sizes; undefined (and an issue) when it cannot run. */
@@ -247,7 +285,7 @@ function resolveLoad(l: LoadDoc, path: DocPath, horizon: number, ctx: ResolveCon
   };
 }
 
-type PodWorkloadDoc = Exclude<WorkloadDoc, { manifests: string } | { type: 'trace' }>;
+type PodWorkloadDoc = Exclude<WorkloadDoc, { manifests: string } | { compose: string } | { type: 'trace' }>;
 
 function templateSpec(w: PodWorkloadDoc, ownerSelector: boolean): PodSpec {
   const req = w.requests ?? {};
