@@ -8,6 +8,7 @@ const secs = (x: number) => (x < 60 ? `${x.toFixed(x < 10 ? 2 : 1)}s` : formatDu
 export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}): string {
   const m = r.metrics;
   const a = r.cluster.allocatable;
+  const nameWidth = Math.max(14, ...m.workloads.map((w) => w.name.length));
   const lines = [
     r.orchestrator === 'swarm'
       ? `orchsim run: ${r.scenario} (seed ${r.seed}, orchestrator swarm, horizon ${formatDuration(r.horizonSeconds)})`
@@ -20,8 +21,8 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
     ...schedulerLines(r),
     ...swarmLines(r),
-    `workloads    ${'name'.padEnd(14)} ${'kind'.padEnd(8)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
-    ...m.workloads.map((w) => `             ${w.name.padEnd(14)} ${w.kind.padEnd(8)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
+    `workloads    ${'name'.padEnd(nameWidth)} ${'kind'.padEnd(9)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
+    ...m.workloads.map((w) => `             ${w.name.padEnd(nameWidth)} ${w.kind.padEnd(9)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
     ...preemptionLines(r),
     ...autoscalingLines(r),
