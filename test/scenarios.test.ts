@@ -191,6 +191,14 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(workload(r, 'web-stack_api')).toMatchObject({ submitted: 4, scheduled: 4, pending: 0 });
     expect(r.metrics.daemonSets).toMatchObject({ pods: 7, pending: 0 });
   },
+  'swarm-vs-k8s.yaml': (r) => {
+    // As written it runs under Kubernetes (the compare block adds the Swarm arm): dead nodes are
+    // seen after 50 s, replicas come back after the 300 s toleration; the rollout completes.
+    expect(r.orchestrator).toBeUndefined();
+    expect(r.metrics.incidents.mttdSeconds.mean).toBe(50);
+    expect(r.metrics.incidents.mttrSeconds.mean).toBeGreaterThan(350);
+    expect(r.metrics.rollouts![0]).toMatchObject({ workload: 'web', outcome: 'complete' });
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

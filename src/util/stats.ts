@@ -98,6 +98,9 @@ export interface PairedDifference extends MeanInterval {
  * The mean of candidate[i] - baseline[i] over the pairs where both are finite, with its
  * interval (the paired t interval). `significant` when the interval lies wholly above or below 0.
  */
+/** Relative difference below which two results are the same number, rounded differently (float64 carries ~16 digits; sums over a run lose a few). */
+export const ROUNDING_TOLERANCE = 1e-12;
+
 export function pairedDifference(
   candidate: readonly (number | null | undefined)[], baseline: readonly (number | null | undefined)[], confidence = 0.95,
 ): PairedDifference {
@@ -106,7 +109,10 @@ export function pairedDifference(
   for (let i = 0; i < candidate.length; i++) {
     const a = candidate[i];
     const b = baseline[i];
-    if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b)) diffs.push(a - b);
+    if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b)) {
+      // Equal but for rounding (the same node-hours summed over different event times): no difference.
+      diffs.push(Math.abs(a - b) <= ROUNDING_TOLERANCE * Math.max(Math.abs(a), Math.abs(b)) ? 0 : a - b);
+    }
   }
   const m = meanInterval(diffs, confidence);
   // Identical results on every seed: a zero difference, known exactly (not significant).

@@ -43,6 +43,11 @@ describe('confidence intervals', () => {
     // Pairs with a missing side are left out.
     expect(pairedDifference([1, null, 3], [0, 5, 1]).n).toBe(2);
     expect(pairedDifference([1, 2, 3], [1, 2, 3]).significant).toBe(false);
+    // The same sums rounded differently (432 node-hours added up over other event times) are equal,
+    // while a real difference of one part in a billion is kept.
+    const rounded = pairedDifference([432 + 1.1e-13, 432 + 2.3e-13, 432 + 1.7e-13], [432, 432, 432]);
+    expect([rounded.mean, rounded.significant]).toEqual([0, false]);
+    expect(pairedDifference([432.000001, 432.000001, 432.000001], [432, 432, 432]).significant).toBe(true);
     expect(() => pairedDifference([1], [1, 2])).toThrow(/length/);
   });
 

@@ -219,12 +219,14 @@ export class SwarmUpdater {
     }
   }
 
+  /**
+   * The worker takes its next slot after `delay`, as its own event even when the delay is 0: the
+   * task that just started is counted ready (by the agent, right after it runs) before the next
+   * old task stops.
+   */
   private workerDone(u: Update, id: number): void {
     u.waiting.delete(id);
-    const delay = u.config.delay;
-    const i = this.updates.indexOf(u);
-    if (delay > 0) this.api.engine.schedule(delay, this.evWorkerFree, i);
-    else this.workerFree(u);
+    this.api.engine.schedule(u.config.delay, this.evWorkerFree, this.updates.indexOf(u));
   }
 
   private workerFree(u: Update): void {
