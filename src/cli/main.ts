@@ -45,6 +45,11 @@ function parseSeed(v: string): number {
   return Number(v);
 }
 
+function parseOrchestrator(v: string): 'kubernetes' | 'swarm' {
+  if (v !== 'kubernetes' && v !== 'swarm') throw new InvalidArgumentError('expected kubernetes or swarm');
+  return v;
+}
+
 /** --plugin-timeout: seconds ("1", "1.5", "500ms", "2s"); 0 turns the watch off. */
 function parsePluginTimeout(v: string): number {
   const seconds = parseDuration(v);
@@ -101,6 +106,7 @@ program
   .argument('[scenario]', 'scenario file (YAML or JSON)')
   .option('--seed <n>', 'override the scenario seed', parseSeed)
   .option('--profile <name>', 'override the scheduler profile (see `orchsim profiles`)')
+  .option('--orchestrator <name>', 'override the scenario\'s orchestrator: kubernetes or swarm (Docker Swarm mode)', parseOrchestrator)
   .option('--json', 'print the result as JSON on stdout instead of the summary')
   .option('--out <dir>', 'write result.json, timeseries.csv and incidents.csv (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
   .option('--plugin <module>', 'a plugin module (plugins and optional profiles, as for serve --plugin); repeatable', collect, [])
@@ -109,11 +115,12 @@ program
 Examples:
   $ orchsim run                                   # the built-in 300-node default scenario
   $ orchsim run scenarios/default.yaml --profile binpack --seed 7
+  $ orchsim run --orchestrator swarm              # the same cluster and workloads under Docker Swarm
   $ orchsim run my-cluster.yaml --json | jq .metrics.utilization
   $ orchsim run my-cluster.yaml --out reports/my-run
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
-  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; json?: boolean; out?: string; plugin: string[]; pluginTimeout?: number }) => {
-    const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, pluginFiles: opts.plugin });
+  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; plugin: string[]; pluginTimeout?: number }) => {
+    const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin });
     printWarnings(prepared.resolved.warnings);
     const t0 = performance.now();
     const onProgress = progressBar(prepared.resolved.horizon);
@@ -122,7 +129,7 @@ Examples:
     const budget = callBudget(prepared.policies.modules.length, opts.pluginTimeout);
     const out = budget === undefined
       ? runPrepared(prepared, { onProgress })
-      : await runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, pluginFiles: opts.plugin.map((f) => resolvePath(f)) }, budget, onProgress);
+      : await runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin.map((f) => resolvePath(f)) }, budget, onProgress);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
     if (opts.out) {
@@ -158,7 +165,8 @@ Examples:
     const { resolved, policies } = await prepareScenarioWithPlugins(scenario, { pluginFiles: opts.plugin });
     printWarnings(resolved.warnings);
     const checked = await checkModulePluginsWatched(policies.modules, resolved.profile, callBudget(policies.modules.length, opts.pluginTimeout));
-    const summary = { valid: true, scenario: resolved.name, nodes: resolved.nodes.length, workloads: resolved.workloads.length, profile: resolved.profile.name, horizonSeconds: resolved.horizon };
+    const swarm = resolved.orchestrator === 'swarm';
+    const summary = { valid: true, scenario: resolved.name, nodes: resolved.nodes.length, workloads: resolved.workloads.length, ...(swarm ? { orchestrator: 'swarm' } : { profile: resolved.profile.name }), horizonSeconds: resolved.horizon };
     const plural = (n: number, word: string, words = `${word}s`) => `${n} ${n === 1 ? word : words}`;
     const f = resolved.failures;
     const failures = f && (f.processes.length > 0 || f.outages.length > 0) ? `; ${plural(f.processes.length, 'random failure process', 'random failure processes')}, ${plural(f.outages.length, 'scheduled outage')}` : '';
@@ -170,7 +178,7 @@ Examples:
     const plugins = checked.length > 0 ? `; ${checked.join('; ')}` : '';
     const others = (resolved.schedulers ?? []).map((n) => (n.schedulerName === n.profile.name ? n.schedulerName : `${n.schedulerName} (${n.profile.name})`));
     const schedulers = others.length > 0 ? ` for default-scheduler, ${others.join(', ')} by schedulerName` : '';
-    process.stdout.write(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, profile ${summary.profile}${schedulers}${failures}${scaling}${plugins})\n`);
+    process.stdout.write(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, ${swarm ? 'orchestrator swarm' : `profile ${resolved.profile.name}${schedulers}`}${failures}${scaling}${plugins})\n`);
   });
 
 program

@@ -11,12 +11,13 @@ export interface WatchedRunTask {
   readonly scenario: string | undefined;
   readonly seed?: number | undefined;
   readonly profile?: string | undefined;
+  readonly orchestrator?: 'kubernetes' | 'swarm' | undefined;
   readonly pluginFiles: readonly string[];
 }
 
 /** In the worker: load, prepare and run. */
 export async function runWatchedTask(t: WatchedRunTask, onProgress?: (fraction: number) => void): Promise<RunOutput> {
-  const prepared = await prepareScenarioWithPlugins(t.scenario, { seed: t.seed, profile: t.profile, pluginFiles: t.pluginFiles });
+  const prepared = await prepareScenarioWithPlugins(t.scenario, { seed: t.seed, profile: t.profile, orchestrator: t.orchestrator, pluginFiles: t.pluginFiles });
   return runPrepared(prepared, { onProgress });
 }
 

@@ -36,6 +36,8 @@ export function parseScenario(file?: string): { file: string; value: unknown; lo
 export interface PrepareOptions {
   readonly seed?: number | undefined;
   readonly profile?: string | undefined;
+  /** Overrides the scenario's `orchestrator:` (orchsim run --orchestrator). */
+  readonly orchestrator?: 'kubernetes' | 'swarm' | undefined;
   readonly profiles?: ProfileRegistry | undefined;
   /** The plugins profiles may name (the built-ins when absent). */
   readonly plugins?: PluginRegistry | undefined;

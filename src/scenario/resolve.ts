@@ -82,7 +82,7 @@ export interface ServiceModel {
  * in file order (manifests, stack files, openb node lists, traces); then names, the cluster's size and the
  * profile, together; then failures and the cluster autoscaler's options.
  */
-export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined; varied?: boolean | undefined; autoscalers?: AutoscalerRegistries | undefined } = {}): ResolvedScenario {
+export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator, profiles: ProfileRegistry, overrides: { seed?: number | undefined; profile?: string | undefined; orchestrator?: 'kubernetes' | 'swarm' | undefined; varied?: boolean | undefined; autoscalers?: AutoscalerRegistries | undefined } = {}): ResolvedScenario {
   const ctx = resolveContext(file, locate, overrides.autoscalers);
   const cluster = resolvePools(doc.cluster.pools, ctx);
   checkClusterAutoscalerGroups(doc, cluster.nodeGroups, ctx);
@@ -110,7 +110,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
 
   const failures = doc.failures ? resolveFailures(doc.failures, cluster.nodes, ctx) : NO_FAILURES;
   const clusterAutoscaler = resolveClusterAutoscaler(doc, cluster.nodeGroups, ctx);
-  const orchestrator = resolveOrchestrator(doc, ctx);
+  const orchestrator = resolveOrchestrator(overrides.orchestrator === undefined ? doc : { ...doc, orchestrator: overrides.orchestrator }, ctx);
   throwIfAny(ctx);
   return {
     failures,
