@@ -85,6 +85,7 @@ export class SwarmOrchestrator implements SlotOwner {
     api.on('podSucceeded', (id) => this.ended(id, true, 'failed'));
     api.on('podRemoved', (id, _from, reason) => this.ended(id, false, reason));
     api.on('nodeStatusChanged', (node, ready) => (ready ? this.nodeReady(node) : this.nodeDown(node)));
+    api.on('nodeAvailabilityChanged', (node) => this.availabilityChanged(node));
     api.on('nodeAdded', (node) => this.nodeReady(node.index));
     api.on('nodeRemoved', (index) => this.nodeRemoved(index));
     api.on('desiredChanged', (wr) => {
@@ -263,6 +264,30 @@ export class SwarmOrchestrator implements SlotOwner {
       if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = api.engine.now;
       // The restart supervisor treats it as a task that ended now (not completed).
       this.ended(id, false, 'failed');
+    }
+  }
+
+  /**
+   * A node was drained, or is active again. global.go reconcileOneNode: a drained node is
+   * invalid, its global tasks are shut down (foreachTaskFromNode shutdownTask); an active one
+   * gets them back. Replicated tasks on a drained node are not touched here: the drain evicts
+   * them (the failure injector, as for Kubernetes, so its incident counts them) and `ended`
+   * restarts them elsewhere with no delay, as restartTasksByNodeID would.
+   */
+  private availabilityChanged(node: number): void {
+    const api = this.api;
+    const n = api.cluster.nodes[node];
+    if (!n) return;
+    if (n.drains === 0) {
+      this.nodeReady(node);
+      return;
+    }
+    for (const s of this.services) {
+      if (!s.global || node >= s.taskOnNode.length) continue;
+      const id = s.taskOnNode[node]!;
+      if (id < 0) continue;
+      s.taskOnNode[node] = -1;
+      this.shutDown(id);
     }
   }
 
