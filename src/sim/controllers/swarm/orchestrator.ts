@@ -20,6 +20,12 @@ export interface SwarmService {
   /** The task template now, and its version (bumped by each update or rollback). */
   template: PodTemplate;
   specVersion: number;
+  /**
+   * Which spec the template is, by content: a rollback gets a new spec version but the content
+   * of the spec it returns to, so the tasks still on that spec are not dirty (orchestrator
+   * IsTaskDirty compares specs, not versions).
+   */
+  specContent: number;
   /** Replicated: the task desired running in each slot (slot numbers count from 1). */
   readonly slots: Map<number, number>;
   /** Replicated: slots whose task ended without a replacement (reused first by a scale-up). */
@@ -61,8 +67,8 @@ export class SwarmOrchestrator implements SlotOwner {
   private slotOf = new Int32Array(1024).fill(-1);
   /** Per task: 1 once the orchestrator shut it down itself (no restart when it leaves). */
   private shutDownFlag = new Uint8Array(1024);
-  /** Per task: the spec version it was created with. */
-  private version = new Int32Array(1024);
+  /** Per task: the spec content it was created with (SwarmService.specContent). */
+  private content = new Int32Array(1024);
   /** Service updates and rollbacks (the rollout events of services). */
   readonly updater: SwarmUpdater;
 
@@ -75,7 +81,7 @@ export class SwarmOrchestrator implements SlotOwner {
       this.serviceOf[wr.index] = this.services.length;
       this.services.push({
         wi: wr.index, w, settings: w.swarm ?? SWARM_DEFAULT_SETTINGS, global: w.kind === 'daemonset', job: w.kind === 'job',
-        template: { spec: w.spec, startup: w.startup, crashes: w.crashes, probes: w.probes }, specVersion: 1,
+        template: { spec: w.spec, startup: w.startup, crashes: w.crashes, probes: w.probes }, specVersion: 1, specContent: 1,
         slots: new Map(), deadSlots: [], nextSlot: 1, taskOnNode: new Int32Array(Math.max(16, api.nodeSlots)).fill(-1), history: new Map(), completed: 0, started: false,
       });
     }
@@ -103,8 +109,9 @@ export class SwarmOrchestrator implements SlotOwner {
     });
   }
 
-  taskVersion(id: number): number {
-    return id < this.version.length ? this.version[id]! : 0;
+  /** orchestrator.IsTaskDirty: the task runs another spec than the service's now. */
+  isTaskDirty(s: SwarmService, id: number): boolean {
+    return id >= this.content.length || this.content[id] !== s.specContent;
   }
 
   /** A task shut down on purpose (a stop-first update, a start-first one's old task): it leaves now, with no restart. */
@@ -178,7 +185,7 @@ export class SwarmOrchestrator implements SlotOwner {
     this.ensure(id);
     this.slotOf[id] = slot;
     this.shutDownFlag[id] = 0;
-    this.version[id] = s.specVersion;
+    this.content[id] = s.specContent;
     this.views.setVersion(spec, s.specVersion);
     api.pods.startGate[id] = gate;
     if (s.global) s.taskOnNode[slot] = id;
@@ -193,7 +200,7 @@ export class SwarmOrchestrator implements SlotOwner {
     this.slotOf = grown(this.slotOf, c);
     this.slotOf.fill(-1, old);
     this.shutDownFlag = grown(this.shutDownFlag, c);
-    this.version = grown(this.version, c);
+    this.content = grown(this.content, c);
   }
 
   /**
