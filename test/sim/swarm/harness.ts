@@ -12,6 +12,7 @@ import { BUILTIN_PROFILES } from '../../../src/schedulers/builtins.js';
 import type { ScheduledOutage } from '../../../src/sim/failures.js';
 import type { Lifecycle } from '../../../src/sim/lifecycle.js';
 import type { ControllerFactory, Simulation, SimulationResult } from '../../../src/sim/simulation.js';
+import type { OnBind } from '../../helpers/invariants.js';
 
 /**
  * Builds Swarm scenarios in code (a scenario file cannot carry `deploy:` settings yet) and
@@ -138,7 +139,7 @@ export interface Traced {
 }
 
 /** Runs the scenario with a recorder of every task's creation, binding, start and end. */
-export function runTraced(s: ResolvedScenario, extra: ControllerFactory[] = []): Traced {
+export function runTraced(s: ResolvedScenario, extra: ControllerFactory[] = [], onBind?: OnBind): Traced {
   const tasks: TaskRecord[] = [];
   const ready = new Map<string, [number, number][]>();
   let store: Lifecycle | undefined;
@@ -176,7 +177,7 @@ export function runTraced(s: ResolvedScenario, extra: ControllerFactory[] = []):
     });
     return { start() {} };
   };
-  const sim = createSimulation(s, { controllers: [recorder, ...extra] });
+  const sim = createSimulation(s, { controllers: [recorder, ...extra], onBind });
   const result = sim.run();
   return { sim, result, tasks, ready, api: store! };
 }

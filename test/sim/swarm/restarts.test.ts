@@ -66,6 +66,27 @@ describe('Swarm restart policy in a run', () => {
     expect(tasksOf(w90, 'web')).toHaveLength(10);
   });
 
+  it('max_attempts during an update: an old-version task that fails still counts its slot\'s restarts; a new-version task starts afresh', () => {
+    // 2 replicas crash 100 s after each start; max_attempts 1, delay 5 s. Per slot: A runs at G, crashes
+    // at G + 100; B (the one restart, v1) runs at G + 105 and would crash at G + 205. An update at 150
+    // (cpu 2, the crashes kept; update delay 1000 s so slot 2 is not reached before the horizon) replaces
+    // slot 1's B by C (v2) at 150. Slot 2's B fails at G + 205 as a v1 task with one v1 restart: not
+    // restarted (restart.go compares the history with the failed task's SpecVersion). C fails at
+    // 250 + G: the history is v1's, C is v2: restarted (D, history reset to v2); D fails 105 s later: not.
+    const events = [{ at: 150, kind: 'update' as const, patch: { requests: { milliCPU: 2000 } } }];
+    const t = runTraced(swarmScenario({
+      nodes: nodes(2), horizon: 1100,
+      workloads: [service('web', 2, { crashes: crashEvery(100), rollouts: events, swarm: settings({ restart: { maxAttempts: 1 }, update: { delay: 1000, failureAction: 'continue' } }) })],
+    }));
+    const slot = (n: string) => tasksOf(t, 'web').filter((x) => x.slot === n);
+    expect(slot('2').map((x) => x.milliCPU)).toEqual([1000, 1000]);
+    expect(slot('2')[1]!.ended).toBeCloseTo(G + 205, 9);
+    expect(slot('1').map((x) => x.milliCPU)).toEqual([1000, 1000, 2000, 2000]);
+    expect(slot('1')[2]!.created).toBe(150);
+    expect(slot('1')[3]!.created).toBeCloseTo(250 + G, 9);
+    expect(slot('1')[3]!.ended).toBeCloseTo(250 + G + 105, 9);
+  });
+
   it('on-failure: a task that exits 0 is not restarted (a job under Swarm completes)', () => {
     const t = runTraced(swarmScenario({
       nodes: nodes(2), horizon: 1000,

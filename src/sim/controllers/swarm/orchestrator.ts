@@ -67,7 +67,8 @@ export class SwarmOrchestrator implements SlotOwner {
   private slotOf = new Int32Array(1024).fill(-1);
   /** Per task: 1 once the orchestrator shut it down itself (no restart when it leaves). */
   private shutDownFlag = new Uint8Array(1024);
-  /** Per task: the spec content it was created with (SwarmService.specContent). */
+  /** Per task: the spec version and the spec content it was created with. */
+  private version = new Int32Array(1024);
   private content = new Int32Array(1024);
   /** Service updates and rollbacks (the rollout events of services). */
   readonly updater: SwarmUpdater;
@@ -185,7 +186,13 @@ export class SwarmOrchestrator implements SlotOwner {
     this.ensure(id);
     this.slotOf[id] = slot;
     this.shutDownFlag[id] = 0;
+    this.version[id] = s.specVersion;
     this.content[id] = s.specContent;
+    // A slot the updater fills again (its task had ended for good) is no longer free for a scale-up.
+    if (!s.global && s.deadSlots.length > 0) {
+      const k = s.deadSlots.indexOf(slot);
+      if (k >= 0) s.deadSlots.splice(k, 1);
+    }
     this.views.setVersion(spec, s.specVersion);
     api.pods.startGate[id] = gate;
     if (s.global) s.taskOnNode[slot] = id;
@@ -200,6 +207,7 @@ export class SwarmOrchestrator implements SlotOwner {
     this.slotOf = grown(this.slotOf, c);
     this.slotOf.fill(-1, old);
     this.shutDownFlag = grown(this.shutDownFlag, c);
+    this.version = grown(this.version, c);
     this.content = grown(this.content, c);
   }
 
@@ -235,7 +243,10 @@ export class SwarmOrchestrator implements SlotOwner {
     }
     void reason;
     const policy = s.settings.restartPolicy;
-    if (!shouldRestart(policy, { completed, job: s.job, specVersion: s.specVersion, endedAt: now }, s.history.get(slot))) {
+    // restart.go shouldRestart compares the history with the ended task's spec version (an old task
+    // failing during an update still counts its slot's restarts); RecordRestartHistory keys it to the
+    // replacement's, the service's version now.
+    if (!shouldRestart(policy, { completed, job: s.job, specVersion: this.version[id]!, endedAt: now }, s.history.get(slot))) {
       if (!s.global) s.deadSlots.push(slot);
       return;
     }
