@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SWARM_GRACE_PERIOD_MULTIPLIER, SWARM_HEARTBEAT_EPSILON, SWARM_HEARTBEAT_PERIOD } from '../../../src/sim/controllers/swarm/dispatcher.js';
 import { SWARM_COMMIT_DEBOUNCE_GAP } from '../../../src/sim/controllers/swarm/scheduler.js';
 import { RandomStreams } from '../../../src/util/random.js';
-import { at, globalService, node, outage, runTraced, settings, swarmScenario, tasksOf, type Traced } from './harness.js';
+import { at, crashEvery, globalService, node, outage, runTraced, settings, swarmScenario, tasksOf, type Traced } from './harness.js';
 
 /**
  * Global services (SWARM.md sections 1 and 8; manager/orchestrator/global/global.go): one task on
@@ -82,5 +82,17 @@ describe('Swarm global service', () => {
   it('at the end: exactly one live task on every eligible node', () => {
     const live = tasksOf(t, 'agent').filter((x) => Number.isNaN(x.ended) && !Number.isNaN(x.bound));
     expect(live.map((x) => x.node).sort()).toEqual(['n0', 'n1', 'n2', 'n5']);
+  });
+
+  it('a crashed global task is replaced on the same node, pre-assigned to it, after the restart delay', () => {
+    const crashing = globalService('agent', { cpu: 0.5, crashes: crashEvery(100) });
+    const c = runTraced(swarmScenario({ nodes: [node('n0'), node('n1'), node('n2')], workloads: [crashing], horizon: 350 }));
+    for (const name of ['n0', 'n1', 'n2']) {
+      const here = onNode(c, name);
+      // Running at 0.05, crash at 100.05, replacement running 5 s later, crash at 205.05, ...: 4 tasks by 350.
+      expect(here).toHaveLength(4);
+      for (const x of here) expect(c.sim.pods.infos[x.id]!.spec.nodeName).toBe(name);
+      expect(here[1]!.running - here[0]!.ended).toBeCloseTo(5, 9);
+    }
   });
 });

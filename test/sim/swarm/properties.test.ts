@@ -157,7 +157,10 @@ function swarmAccountingViolations(t: Traced, s: ResolvedScenario): string[] {
       live.set(wi, (live.get(wi) ?? 0) + 1);
       const w = s.workloads[wi]!;
       if (w.kind === 'daemonset') {
-        const key = `${w.name}@${pods.infos[id]!.spec.nodeName}`;
+        // A global task is pre-assigned to its node, and runs nowhere else.
+        const pinned = pods.infos[id]!.spec.nodeName;
+        if (pinned === undefined || (ph !== PodPhase.Pending && sim.cluster.nodes[n]!.name !== pinned)) out.push(`global ${pods.infos[id]!.name} pre-assigned to ${pinned}, on ${n}`);
+        const key = `${w.name}@${pinned}`;
         perNode.set(key, (perNode.get(key) ?? 0) + 1);
         if (perNode.get(key)! > 1) out.push(`global ${key}: two live tasks`);
       }

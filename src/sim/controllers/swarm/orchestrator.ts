@@ -255,7 +255,9 @@ export class SwarmOrchestrator implements SlotOwner {
     // The delay is not applied when the task's node is drained (restart.go Restart).
     const drained = node >= 0 && api.cluster.nodes[node] !== undefined && api.cluster.nodes[node]!.drains > 0;
     const gate = drained ? 0 : now + policy.delay;
-    this.createTask(s, slot, gate, pods.incident[id]!);
+    // A global service's replacement is pre-assigned to the same node (restart.go Restart: NewTask(..., t.NodeID)).
+    const spec = s.global ? this.pinned(s, api.cluster.nodes[slot]!.name) : s.template.spec;
+    this.createTask(s, slot, gate, pods.incident[id]!, spec);
     void reason;
   }
 
