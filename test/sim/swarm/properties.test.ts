@@ -222,7 +222,6 @@ describe('Swarm node failure: replicas replaced within detection + restart delay
           if (!(next.running <= d.at + detection + Math.max(cfg.delay, SWARM_MAX_LATENCY + cfg.startup) + 1e-9)) problems.push(`${next.name} running at ${next.running}`);
         }
         expect(problems).toEqual([]);
-        expect(hit.length).toBeGreaterThanOrEqual(0);
       }),
       runs(40),
     );
