@@ -63,6 +63,8 @@ export interface StoreHooks {
   nodeUp: ((node: number, now: number) => void)[];
   /** The control plane's view of a node changed: Ready or not (Kubernetes' Ready condition, Swarm's READY / DOWN status). */
   nodeStatusChanged: ((node: number, ready: boolean, now: number) => void)[];
+  /** A node was cordoned or drained, or its last drain ended (Swarm's Spec.Availability: active / pause / drain). */
+  nodeAvailabilityChanged: ((node: number, now: number) => void)[];
   /** A cluster event (ClusterEvent bits) that may make room for waiting pods. */
   clusterChanged: ((event: number) => void)[];
   /** Billing of a pool: nodes billed (launched VMs) and nodes present changed. */
@@ -103,7 +105,7 @@ export class Lifecycle {
   private readonly templates = new Map<number, PodTemplate>();
   readonly hooks: StoreHooks = {
     beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
-    readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
+    readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], nodeAvailabilityChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
   };
 
   constructor(
@@ -478,12 +480,19 @@ export class Lifecycle {
     const n = this.cluster.nodes[node]!;
     if (drain) n.drains++;
     n.unschedulable = true;
+    this.availabilityChanged(node);
   }
 
   /** Ends a drain: the last one uncordons the node, back to its declared state. */
   endDrain(node: number): void {
     const n = this.cluster.nodes[node]!;
     if (--n.drains === 0) n.unschedulable = n.specUnschedulable;
+    this.availabilityChanged(node);
+  }
+
+  private availabilityChanged(node: number): void {
+    const now = this.engine.now;
+    for (const f of this.hooks.nodeAvailabilityChanged) f(node, now);
   }
 
   setGpuFailed(node: number, device: number, failed: boolean): void {

@@ -20,6 +20,12 @@ export interface SwarmService {
   /** The task template now, and its version (bumped by each update or rollback). */
   template: PodTemplate;
   specVersion: number;
+  /**
+   * Which spec the template is, by content: a rollback gets a new spec version but the content
+   * of the spec it returns to, so the tasks still on that spec are not dirty (orchestrator
+   * IsTaskDirty compares specs, not versions).
+   */
+  specContent: number;
   /** Replicated: the task desired running in each slot (slot numbers count from 1). */
   readonly slots: Map<number, number>;
   /** Replicated: slots whose task ended without a replacement (reused first by a scale-up). */
@@ -61,8 +67,9 @@ export class SwarmOrchestrator implements SlotOwner {
   private slotOf = new Int32Array(1024).fill(-1);
   /** Per task: 1 once the orchestrator shut it down itself (no restart when it leaves). */
   private shutDownFlag = new Uint8Array(1024);
-  /** Per task: the spec version it was created with. */
+  /** Per task: the spec version and the spec content it was created with. */
   private version = new Int32Array(1024);
+  private content = new Int32Array(1024);
   /** Service updates and rollbacks (the rollout events of services). */
   readonly updater: SwarmUpdater;
 
@@ -75,7 +82,7 @@ export class SwarmOrchestrator implements SlotOwner {
       this.serviceOf[wr.index] = this.services.length;
       this.services.push({
         wi: wr.index, w, settings: w.swarm ?? SWARM_DEFAULT_SETTINGS, global: w.kind === 'daemonset', job: w.kind === 'job',
-        template: { spec: w.spec, startup: w.startup, crashes: w.crashes, probes: w.probes }, specVersion: 1,
+        template: { spec: w.spec, startup: w.startup, crashes: w.crashes, probes: w.probes }, specVersion: 1, specContent: 1,
         slots: new Map(), deadSlots: [], nextSlot: 1, taskOnNode: new Int32Array(Math.max(16, api.nodeSlots)).fill(-1), history: new Map(), completed: 0, started: false,
       });
     }
@@ -85,6 +92,7 @@ export class SwarmOrchestrator implements SlotOwner {
     api.on('podSucceeded', (id) => this.ended(id, true, 'failed'));
     api.on('podRemoved', (id, _from, reason) => this.ended(id, false, reason));
     api.on('nodeStatusChanged', (node, ready) => (ready ? this.nodeReady(node) : this.nodeDown(node)));
+    api.on('nodeAvailabilityChanged', (node) => this.availabilityChanged(node));
     api.on('nodeAdded', (node) => this.nodeReady(node.index));
     api.on('nodeRemoved', (index) => this.nodeRemoved(index));
     api.on('desiredChanged', (wr) => {
@@ -102,8 +110,9 @@ export class SwarmOrchestrator implements SlotOwner {
     });
   }
 
-  taskVersion(id: number): number {
-    return id < this.version.length ? this.version[id]! : 0;
+  /** orchestrator.IsTaskDirty: the task runs another spec than the service's now. */
+  isTaskDirty(s: SwarmService, id: number): boolean {
+    return id >= this.content.length || this.content[id] !== s.specContent;
   }
 
   /** A task shut down on purpose (a stop-first update, a start-first one's old task): it leaves now, with no restart. */
@@ -178,6 +187,12 @@ export class SwarmOrchestrator implements SlotOwner {
     this.slotOf[id] = slot;
     this.shutDownFlag[id] = 0;
     this.version[id] = s.specVersion;
+    this.content[id] = s.specContent;
+    // A slot the updater fills again (its task had ended for good) is no longer free for a scale-up.
+    if (!s.global && s.deadSlots.length > 0) {
+      const k = s.deadSlots.indexOf(slot);
+      if (k >= 0) s.deadSlots.splice(k, 1);
+    }
     this.views.setVersion(spec, s.specVersion);
     api.pods.startGate[id] = gate;
     if (s.global) s.taskOnNode[slot] = id;
@@ -193,6 +208,7 @@ export class SwarmOrchestrator implements SlotOwner {
     this.slotOf.fill(-1, old);
     this.shutDownFlag = grown(this.shutDownFlag, c);
     this.version = grown(this.version, c);
+    this.content = grown(this.content, c);
   }
 
   /**
@@ -227,7 +243,10 @@ export class SwarmOrchestrator implements SlotOwner {
     }
     void reason;
     const policy = s.settings.restartPolicy;
-    if (!shouldRestart(policy, { completed, job: s.job, specVersion: s.specVersion, endedAt: now }, s.history.get(slot))) {
+    // restart.go shouldRestart compares the history with the ended task's spec version (an old task
+    // failing during an update still counts its slot's restarts); RecordRestartHistory keys it to the
+    // replacement's, the service's version now.
+    if (!shouldRestart(policy, { completed, job: s.job, specVersion: this.version[id]!, endedAt: now }, s.history.get(slot))) {
       if (!s.global) s.deadSlots.push(slot);
       return;
     }
@@ -236,7 +255,9 @@ export class SwarmOrchestrator implements SlotOwner {
     // The delay is not applied when the task's node is drained (restart.go Restart).
     const drained = node >= 0 && api.cluster.nodes[node] !== undefined && api.cluster.nodes[node]!.drains > 0;
     const gate = drained ? 0 : now + policy.delay;
-    this.createTask(s, slot, gate, pods.incident[id]!);
+    // A global service's replacement is pre-assigned to the same node (restart.go Restart: NewTask(..., t.NodeID)).
+    const spec = s.global ? this.pinned(s, api.cluster.nodes[slot]!.name) : s.template.spec;
+    this.createTask(s, slot, gate, pods.incident[id]!, spec);
     void reason;
   }
 
@@ -263,6 +284,30 @@ export class SwarmOrchestrator implements SlotOwner {
       if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = api.engine.now;
       // The restart supervisor treats it as a task that ended now (not completed).
       this.ended(id, false, 'failed');
+    }
+  }
+
+  /**
+   * A node was drained, or is active again. global.go reconcileOneNode: a drained node is
+   * invalid, its global tasks are shut down (foreachTaskFromNode shutdownTask); an active one
+   * gets them back. Replicated tasks on a drained node are not touched here: the drain evicts
+   * them (the failure injector, as for Kubernetes, so its incident counts them) and `ended`
+   * restarts them elsewhere with no delay, as restartTasksByNodeID would.
+   */
+  private availabilityChanged(node: number): void {
+    const api = this.api;
+    const n = api.cluster.nodes[node];
+    if (!n) return;
+    if (n.drains === 0) {
+      this.nodeReady(node);
+      return;
+    }
+    for (const s of this.services) {
+      if (!s.global || node >= s.taskOnNode.length) continue;
+      const id = s.taskOnNode[node]!;
+      if (id < 0) continue;
+      s.taskOnNode[node] = -1;
+      this.shutDown(id);
     }
   }
 

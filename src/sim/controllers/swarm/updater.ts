@@ -13,8 +13,8 @@ export interface SlotOwner {
   createTask(s: SwarmService, slot: number, gate: number, incident: number): number;
   /** Shuts a task down on purpose (no restart). */
   shutDown(id: number): void;
-  /** The spec version a task was created with. */
-  taskVersion(id: number): number;
+  /** Whether a task runs another spec than the service's now (orchestrator.IsTaskDirty). */
+  isTaskDirty(s: SwarmService, id: number): boolean;
 }
 
 /** UpdateStatus states (api/types.proto UpdateStatus.UpdateState). */
@@ -28,7 +28,8 @@ interface Update {
   /** The slots to update (dirty when the update began), in slot order; `next` is the first not yet given to a worker. */
   readonly dirty: number[];
   next: number;
-  /** Workers free to take a slot. */
+  /** Workers in all, and those free to take a slot (neither waiting for a task nor sleeping `delay`). */
+  readonly workers: number;
   free: number;
   /** The task each busy worker waits for (until it runs or ends), and the old task a start-first update removes then. */
   readonly waiting: Map<number, number>;
@@ -58,11 +59,14 @@ export class SwarmUpdater {
   private readonly evEvent: number;
   private readonly evWorkerFree: number;
   private readonly evMonitorEnd: number;
+  private readonly evRunningSeen: number;
   private readonly updates: Update[] = [];
   /** The open update of each service (by workload index). */
   private readonly current = new Map<number, Update>();
-  /** Per service: the template before the last update (what a rollback goes back to). */
-  private readonly previous = new Map<number, PodTemplate>();
+  /** Per service: the template before the last update and its content id (what a rollback goes back to: Service.PreviousSpec). */
+  private readonly previous = new Map<number, { readonly template: PodTemplate; readonly content: number }>();
+  /** Content ids of the specs updates create (a rollback reuses one). */
+  private contents = 1;
   private readonly events: { readonly s: SwarmService; readonly ev: RolloutEvent }[] = [];
 
   constructor(private readonly api: Lifecycle, private readonly owner: SlotOwner, services: readonly SwarmService[], private readonly horizon: number) {
@@ -70,6 +74,7 @@ export class SwarmUpdater {
     this.evEvent = e.defineEvent('swarm-service-update', (i) => this.onEvent(this.events[i]!.s, this.events[i]!.ev));
     this.evWorkerFree = e.defineEvent('swarm-update-worker-free', (u) => this.workerFree(this.updates[u]!));
     this.evMonitorEnd = e.defineEvent('swarm-update-monitor-end', (u) => this.monitorEnd(this.updates[u]!));
+    this.evRunningSeen = e.defineEvent('swarm-update-task-running', (id) => this.runningSeen(id));
     for (const s of services) {
       const w = s.w;
       if (w.kind !== 'service' || !w.rollout) continue;
@@ -105,10 +110,10 @@ export class SwarmUpdater {
   private onEvent(s: SwarmService, ev: RolloutEvent): void {
     if (!s.started) return;
     if (ev.kind === 'update') {
-      this.previous.set(s.wi, s.template);
+      this.previous.set(s.wi, { template: s.template, content: s.specContent });
       const t = patchedTemplate(s.template, ev.patch);
       // A new spec object per version: tasks are grouped, and failures counted, by spec version.
-      this.begin(s, { ...t, spec: { ...t.spec } }, false, 'update');
+      this.begin(s, { ...t, spec: { ...t.spec } }, ++this.contents, false, 'update');
     } else {
       this.rollBack(s, 'undo');
     }
@@ -118,11 +123,12 @@ export class SwarmUpdater {
   private rollBack(s: SwarmService, cause: RolloutOutcome['cause']): void {
     const back = this.previous.get(s.wi);
     if (!back) return;
-    this.previous.set(s.wi, s.template);
-    this.begin(s, { ...back, spec: { ...back.spec } }, true, cause);
+    // controlapi / updater rollbackUpdate: Spec and PreviousSpec swap.
+    this.previous.set(s.wi, { template: s.template, content: s.specContent });
+    this.begin(s, { ...back.template, spec: { ...back.template.spec } }, back.content, true, cause);
   }
 
-  private begin(s: SwarmService, template: PodTemplate, rollback: boolean, cause: RolloutOutcome['cause']): void {
+  private begin(s: SwarmService, template: PodTemplate, content: number, rollback: boolean, cause: RolloutOutcome['cause']): void {
     const api = this.api;
     const now = api.engine.now;
     const open = this.current.get(s.wi);
@@ -130,12 +136,14 @@ export class SwarmUpdater {
     if (open && rollback) open.out.rolledBack = true;
     s.template = template;
     s.specVersion++;
-    const dirty = [...s.slots].filter(([, id]) => this.owner.taskVersion(id) !== s.specVersion).map(([slot]) => slot).sort((a, b) => a - b);
+    s.specContent = content;
+    // updater.go Run: only dirty slots are updated (a rollback leaves the slots the update never reached).
+    const dirty = [...s.slots].filter(([, id]) => this.owner.isTaskDirty(s, id)).map(([slot]) => slot).sort((a, b) => a - b);
     const config = rollback ? s.settings.rollbackConfig : s.settings.updateConfig;
     const wr = api.workloads[s.wi]!;
     const u: Update = {
       s, rollback, config, state: rollback ? 'rollback-started' : 'updating', dirty, next: 0,
-      free: config.parallelism === 0 ? dirty.length : config.parallelism, waiting: new Map(), created: new Map(), failed: new Set(), closed: false, monitorUntil: NaN,
+      workers: config.parallelism === 0 ? dirty.length : config.parallelism, free: config.parallelism === 0 ? dirty.length : config.parallelism, waiting: new Map(), created: new Map(), failed: new Set(), closed: false, monitorUntil: NaN,
       out: {
         workload: s.w.name, revision: s.specVersion, cause, start: now, end: NaN, durationSeconds: NaN, outcome: 'in-progress', deadlineExceededAt: NaN, rolledBack: false,
         replicas: wr.desired, minAvailable: wr.ready, minReady: wr.ready, maxPods: s.slots.size, servedFraction: NaN, nodesAdded: 0, surgeNodeHours: 0, surgeCost: 0,
@@ -143,6 +151,12 @@ export class SwarmUpdater {
     };
     this.updates.push(u);
     this.current.set(s.wi, u);
+    if (dirty.length === 0) {
+      // updater.go Run: all tasks clean, the update (or rollback) is complete at once.
+      u.state = rollback ? 'rollback-completed' : 'completed';
+      this.close(u, 'complete', now);
+      return;
+    }
     this.dispatch(u);
   }
 
@@ -178,14 +192,26 @@ export class SwarmUpdater {
     return u && u.created.has(id) ? u : undefined;
   }
 
-  /** The new task is RUNNING: its monitor starts; a start-first worker removes the old task; the worker is done. */
+  /**
+   * The new task is RUNNING: its monitor starts now. The worker acts on it (a start-first one
+   * removes the old task; either is then done with the slot) once the agent's status update is
+   * committed whole, i.e. after every subscriber heard of the start at this instant: the task is
+   * counted ready before the old one leaves, so ready replicas never dip below what the order
+   * promises (start-first: never below the replicas; stop-first: by the parallelism).
+   */
   private taskRunning(id: number): void {
     const u = this.updateOf(id);
     if (!u) return;
     const now = this.api.engine.now;
     if (Number.isNaN(u.created.get(id)!)) u.created.set(id, now);
-    const old = u.waiting.get(id);
-    if (old === undefined) return;
+    if (u.waiting.has(id)) this.api.engine.schedule(0, this.evRunningSeen, id);
+  }
+
+  private runningSeen(id: number): void {
+    const u = this.updateOf(id);
+    // Stale: the task ended at this instant (taskEnded freed its worker), or the update closed.
+    if (!u || !u.waiting.has(id) || this.api.pods.phase[id] !== PodPhase.Running) return;
+    const old = u.waiting.get(id)!;
     if (old >= 0) this.owner.shutDown(old);
     this.workerDone(u, id);
     this.maybeMonitor(u);
@@ -234,9 +260,13 @@ export class SwarmUpdater {
     this.dispatch(u);
   }
 
-  /** All slots handed out and done: monitor for `monitor` (delay + 1 s when delay >= monitor), then COMPLETED. */
+  /**
+   * All slots handed out and every worker back (updater.go Run: close(slotQueue); wg.Wait(), so
+   * the last worker's `delay` sleep too): monitor for `monitor` (delay + 1 s when delay >=
+   * monitor), then COMPLETED.
+   */
   private maybeMonitor(u: Update): void {
-    if (!this.isOpen(u) || u.next < u.dirty.length || u.waiting.size > 0 || !Number.isNaN(u.monitorUntil)) return;
+    if (!this.isOpen(u) || u.next < u.dirty.length || u.free < u.workers || !Number.isNaN(u.monitorUntil)) return;
     const c = u.config;
     const period = c.delay >= c.monitor ? c.delay + 1 : c.monitor;
     u.monitorUntil = this.api.engine.now + period;
