@@ -13,10 +13,9 @@ import { resources } from '../api/resources.js';
 import type { SwarmServiceSettings } from '../api/swarm.js';
 import type { Workload } from '../api/workload.js';
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
-import { parseDuration } from '../util/quantity.js';
 import { readComposeDeploy, readLabels, type ComposeDeploy, type DeployReader } from './compose-deploy.js';
 import { formatCount, MAX_STACK_SERVICES, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';
-import { describe, isObj, IssueList, readInt, readList, readMap, readString, type Locate, type Path } from './kube-fields.js';
+import { describe, durationText, isObj, IssueList, readInt, readList, readMap, readString, type Locate, type Path } from './kube-fields.js';
 import { ANNOTATION_DURATION, ANNOTATION_START_AT, DEFAULT_JOB_DURATION, DEFAULT_STARTUP } from './manifests.js';
 
 /** Label docker stack deploy puts on a stack's services and their containers (docker/cli cli/compose/convert LabelNamespace). */
@@ -225,18 +224,7 @@ function readHostPorts(v: unknown, path: Path, r: DeployReader): number[] {
 /** A duration label (orchsim.io/duration, orchsim.io/start-at, as manifests' annotations) in seconds. */
 function labelDuration(deploy: ComposeDeploy, key: string, labelsPath: Path, out: IssueList, positive: boolean): number | undefined {
   const raw = deploy.labels[key];
-  if (raw === undefined) return undefined;
-  const path = [...labelsPath, key];
-  const seconds = parseDuration(raw);
-  if (seconds === undefined) {
-    out.add(path, `expected a duration such as "90s", "10m" or "1h30m", got ${describe(raw)}`);
-    return undefined;
-  }
-  if (positive ? !(seconds > 0) : !(seconds >= 0)) {
-    out.add(path, `must be ${positive ? 'greater than 0' : 'at least 0'}, got ${describe(raw)}`);
-    return undefined;
-  }
-  return seconds;
+  return raw === undefined ? undefined : durationText(raw, [...labelsPath, key], out, positive);
 }
 
 /**

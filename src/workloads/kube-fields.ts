@@ -1,4 +1,5 @@
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
+import { parseDuration } from '../util/quantity.js';
 
 /**
  * Reading a Kubernetes object's fields: the conversion context (file, positions, priority
@@ -54,6 +55,24 @@ export function describe(v: unknown): string {
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return JSON.stringify(v);
   return String(v);
+}
+
+/**
+ * @internal A duration written as text (an annotation or a label: orchsim.io/duration,
+ * orchsim.io/start-at) in seconds: `positive` for run times (> 0), else a start time (>= 0).
+ * undefined (and an issue at `path`) when it is not one.
+ */
+export function durationText(raw: string, path: Path, out: IssueList, positive: boolean): number | undefined {
+  const seconds = parseDuration(raw);
+  if (seconds === undefined) {
+    out.add(path, `expected a duration such as "90s", "10m" or "1h30m", got ${describe(raw)}`);
+    return undefined;
+  }
+  if (positive ? !(seconds > 0) : !(seconds >= 0)) {
+    out.add(path, `must be ${positive ? 'greater than 0' : 'at least 0'}, got ${describe(raw)}`);
+    return undefined;
+  }
+  return seconds;
 }
 
 export type Obj = Readonly<Record<string, unknown>>;

@@ -17,7 +17,6 @@ import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { convertPodDisruptionBudget } from './kube-pdb.js';
 import { convertHorizontalPodAutoscaler, type ManifestHpa } from './kube-hpa.js';
 import { unmodelledFields } from './kube-unmodelled.js';
-import { parseDuration } from '../util/quantity.js';
 import { formatCount, MAX_PODS_PER_WORKLOAD, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';
 import {
   convertLabelSelector,
@@ -39,7 +38,7 @@ import {
   type Locate,
   type Path,
 } from './kube.js';
-import { oneOf } from './kube-fields.js';
+import { durationText, oneOf } from './kube-fields.js';
 
 export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'List'] as const;
 
@@ -338,18 +337,7 @@ function ownedByControllerInFile(e: Entry, controllers: ReadonlySet<string>): bo
 /** A duration annotation in seconds; `min` is exclusive for run times, inclusive for start times. */
 function durationAnnotation(annotations: Readonly<Record<string, string>>, key: string, metaPath: Path, out: IssueList, positive: boolean): number | undefined {
   const raw = annotations[key];
-  if (raw === undefined) return undefined;
-  const path = [...metaPath, 'annotations', key];
-  const seconds = parseDuration(raw);
-  if (seconds === undefined) {
-    out.add(path, `expected a duration such as "90s", "10m" or "1h30m", got ${describe(raw)}`);
-    return undefined;
-  }
-  if (positive ? !(seconds > 0) : !(seconds >= 0)) {
-    out.add(path, `must be ${positive ? 'greater than 0' : 'at least 0'}, got ${describe(raw)}`);
-    return undefined;
-  }
-  return seconds;
+  return raw === undefined ? undefined : durationText(raw, [...metaPath, 'annotations', key], out, positive);
 }
 
 /** An intstr.IntOrString of a rolling update: a count >= 0 or a percentage ("25%"). */

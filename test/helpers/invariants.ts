@@ -320,6 +320,40 @@ export function accountingViolations(sim: Simulation, result: SimulationResult, 
 }
 
 /**
+ * The result's pod counts add up (deleted pods included) and agree with the pod table and with
+ * the nodes' pod lists: each Bound or Running pod listed on its node, no other pod on any node.
+ */
+export function podTableViolations(sim: Simulation, r: SimulationResult): string[] {
+  const out: string[] = [];
+  const c = r.pods;
+  if (c.submitted !== c.pending + c.bound + c.running + c.completed + c.failed + c.deleted) {
+    out.push(`submitted ${c.submitted} != pending ${c.pending} + bound ${c.bound} + running ${c.running} + completed ${c.completed} + failed ${c.failed} + deleted ${c.deleted}`);
+  }
+  const pods = sim.pods;
+  if (pods.length !== c.submitted) out.push(`pod table has ${pods.length} pods, submitted ${c.submitted}`);
+  const phases = [0, 0, 0, 0, 0];
+  for (let id = 0; id < pods.length; id++) phases[pods.phase[id]!]!++;
+  // Deleted pods (scale-down, a Swarm update or drain) end in phase Failed too.
+  const expected = [c.pending, c.bound, c.running, c.completed, c.failed + c.deleted];
+  for (let k = 0; k < 5; k++) if (phases[k] !== expected[k]) out.push(`${phases[k]} pods in phase ${k}, result says ${expected[k]}`);
+  const onNode = new Map<number, number>();
+  sim.cluster.nodes.forEach((n, i) => {
+    for (const p of n.pods) {
+      if (onNode.has(p.id)) out.push(`${p.name} listed on two nodes`);
+      onNode.set(p.id, i);
+    }
+  });
+  for (let id = 0; id < pods.length; id++) {
+    const ph = pods.phase[id]!;
+    const placed = ph === PodPhase.Bound || ph === PodPhase.Running;
+    const listed = onNode.get(id);
+    if (placed && listed !== pods.node[id]) out.push(`${pods.infos[id]!.name} (phase ${ph}) on node ${pods.node[id]} but listed on ${listed}`);
+    if (!placed && listed !== undefined) out.push(`${pods.infos[id]!.name} (phase ${ph}) still listed on node ${listed}`);
+  }
+  return out;
+}
+
+/**
  * "Same input, same output": runs `run` `times` times and expects byte-identical JSON. The
  * reusable property of STYLE.md habit 5; pass a closure that builds and runs from scratch.
  */

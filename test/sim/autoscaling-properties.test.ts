@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WellKnownLabel } from '../../src/api/node.js';
-import { PodPhase } from '../../src/api/pod.js';
 import { prepareScenario, runPrepared } from '../../src/scenario/index.js';
 import { POOL_LABEL, type ResolvedScenario } from '../../src/scenario/resolve.js';
 import { createSimulation } from '../../src/scenario/runner.js';
-import type { Simulation, SimulationResult } from '../../src/sim/simulation.js';
-import { overcommitChecker } from '../helpers/invariants.js';
+import type { Simulation } from '../../src/sim/simulation.js';
+import { overcommitChecker, podTableViolations } from '../helpers/invariants.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies every numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
@@ -292,37 +291,6 @@ function nodeViolations(sim: Simulation, now: number): string[] {
   return out;
 }
 
-/** The result's pod counts add up and agree with the pod table and with the nodes' pod lists. */
-function podViolations(sim: Simulation, r: SimulationResult): string[] {
-  const out: string[] = [];
-  const c = r.pods;
-  if (c.submitted !== c.pending + c.bound + c.running + c.completed + c.failed + c.deleted) {
-    out.push(`submitted ${c.submitted} != pending ${c.pending} + bound ${c.bound} + running ${c.running} + completed ${c.completed} + failed ${c.failed} + deleted ${c.deleted}`);
-  }
-  const pods = sim.pods;
-  if (pods.length !== c.submitted) out.push(`pod table has ${pods.length} pods, submitted ${c.submitted}`);
-  const phases = [0, 0, 0, 0, 0];
-  for (let id = 0; id < pods.length; id++) phases[pods.phase[id]!]!++;
-  // Deleted pods (scale-down) end in phase Failed too.
-  const expected = [c.pending, c.bound, c.running, c.completed, c.failed + c.deleted];
-  for (let k = 0; k < 5; k++) if (phases[k] !== expected[k]) out.push(`${phases[k]} pods in phase ${k}, result says ${expected[k]}`);
-  const onNode = new Map<number, number>();
-  sim.cluster.nodes.forEach((n, i) => {
-    for (const p of n.pods) {
-      if (onNode.has(p.id)) out.push(`${p.name} listed on two nodes`);
-      onNode.set(p.id, i);
-    }
-  });
-  for (let id = 0; id < pods.length; id++) {
-    const ph = pods.phase[id]!;
-    const placed = ph === PodPhase.Bound || ph === PodPhase.Running;
-    const listed = onNode.get(id);
-    if (placed && listed !== pods.node[id]) out.push(`${pods.infos[id]!.name} (phase ${ph}) on node ${pods.node[id]} but listed on ${listed}`);
-    if (!placed && listed !== undefined) out.push(`${pods.infos[id]!.name} (phase ${ph}) still listed on node ${listed}`);
-  }
-  return out;
-}
-
 const relClose = (a: number, b: number, rel: number) => Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
 
 function checkRun(d: Desc): void {
@@ -370,7 +338,7 @@ function checkRun(d: Desc): void {
   const r = sim.run();
   expect(oc.violations).toEqual([]);
   expect(violations).toEqual([]);
-  expect(podViolations(sim, r)).toEqual([]);
+  expect(podTableViolations(sim, r)).toEqual([]);
   const auto = r.autoscaling!;
   expect(auto).toBeDefined();
 

@@ -8,7 +8,7 @@ import { runScenario } from '../../../src/scenario/runner.js';
 import { SWARM_GRACE_PERIOD_MULTIPLIER, SWARM_HEARTBEAT_EPSILON, SWARM_NODE_DOWN_PERIOD } from '../../../src/sim/controllers/swarm/dispatcher.js';
 import { SWARM_MAX_LATENCY } from '../../../src/sim/controllers/swarm/scheduler.js';
 import { buildScenario, scenarioDescArb } from '../../../src/testing/scenarios.js';
-import { sameInputSameOutput } from '../../helpers/invariants.js';
+import { podTableViolations, sameInputSameOutput } from '../../helpers/invariants.js';
 import { crashEvery, globalService, nodes, outage, runTraced, service, settings, swarmScenario, type Traced } from './harness.js';
 
 /**
@@ -124,28 +124,9 @@ describe('Swarm run invariants (property-based)', () => {
 function swarmAccountingViolations(t: Traced, s: ResolvedScenario): string[] {
   const out: string[] = [];
   const { sim, result, api } = t;
-  const c = result.pods;
   const pods = sim.pods;
   // A task removed on purpose (scale-down, update, drain of a global task) is in phase Failed, counted as deleted.
-  if (c.submitted !== c.pending + c.bound + c.running + c.completed + c.failed + c.deleted) out.push(`submitted ${c.submitted} != sum of phases ${JSON.stringify(c)}`);
-  if (pods.length !== c.submitted) out.push(`pod table has ${pods.length} pods, submitted ${c.submitted}`);
-  const phases = [0, 0, 0, 0, 0];
-  for (let id = 0; id < pods.length; id++) phases[pods.phase[id]!]!++;
-  const expected = [c.pending, c.bound, c.running, c.completed, c.failed + c.deleted];
-  for (let k = 0; k < 5; k++) if (phases[k] !== expected[k]) out.push(`${phases[k]} pods in phase ${k}, result says ${expected[k]}`);
-  const onNode = new Map<number, number>();
-  sim.cluster.nodes.forEach((n, i) => {
-    for (const p of n.pods) {
-      if (onNode.has(p.id)) out.push(`${p.name} listed on two nodes`);
-      onNode.set(p.id, i);
-    }
-  });
-  for (let id = 0; id < pods.length; id++) {
-    const ph = pods.phase[id]!;
-    const placed = ph === PodPhase.Bound || ph === PodPhase.Running;
-    if (placed && onNode.get(id) !== pods.node[id]) out.push(`${pods.infos[id]!.name} on node ${pods.node[id]} but listed on ${onNode.get(id)}`);
-    if (!placed && onNode.has(id)) out.push(`${pods.infos[id]!.name} (phase ${ph}) still listed on node ${onNode.get(id)}`);
-  }
+  out.push(...podTableViolations(sim, result));
   // Desired-running tasks per service: on READY nodes, or pending.
   const live = new Map<number, number>();
   const perNode = new Map<string, number>();
