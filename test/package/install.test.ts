@@ -181,7 +181,7 @@ describe('the npm package: packed, installed offline into an empty project, used
   it('ships the compiled code with its types, the scenarios, the examples, README and LICENSE; no sources, tests, maps or bench', () => {
     const paths = packed.files.map((f) => f.path);
     const unexpected = paths.filter(
-      (p) => !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts)$/.test(p) && !/^scenarios\/.+\.yaml$/.test(p) && !p.startsWith('examples/'),
+      (p) => !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts)$/.test(p) && !/^scenarios\/.+\.ya?ml$/.test(p) && !p.startsWith('examples/'),
     );
     expect(unexpected).toEqual([]);
     // What the package needs at run time and for its types: both entry points, the bin, the built-in scenario.
