@@ -50,7 +50,7 @@ export interface QueueingResult {
   readonly admitted: number;
   readonly preempted: number;
   readonly pendingAtEnd: number;
-  /** Jain's index of the ClusterQueues' time-averaged weighted DRS, over the queues in cohorts (fair-sharing.ts jainIndex). */
+  /** Jain's index of the tenants' time-averaged weighted DRS: ClusterQueues in a cohort with a LocalQueue (fair-sharing.ts jainIndex). */
   readonly fairness: number;
   /** Time-averaged GPUs admitted / the ClusterQueues' nominal GPU quota (null without GPU quota). */
   readonly gpuAllocation: number | null;
@@ -223,7 +223,9 @@ export class KueueRecorder {
         dominantResourceShare: T > 0 ? this.drsArea[c]! / T : 0,
       };
     });
-    const inCohorts = clusterQueues.filter((c) => c.cohort !== null);
+    // Tenants: queues in a cohort that a LocalQueue points at (a queue that only lends is no tenant).
+    const tenants = new Set(this.config.localQueues.map((l) => l.clusterQueue));
+    const inCohorts = clusterQueues.filter((c) => c.cohort !== null && tenants.has(c.name));
     const gpuNominal = clusterQueues.reduce((s, c) => s + c.nominal['nvidia.com/gpu'], 0);
     const gpuUsed = clusterQueues.reduce((s, c) => s + c.usage['nvidia.com/gpu'], 0);
     return {
