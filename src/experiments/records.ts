@@ -141,7 +141,7 @@ export const QUEUE_METRICS: readonly (Omit<MetricInfo, 'key'> & { readonly metri
 
 /** The MetricInfo of a per-queue key (`queue.NAME.METRIC`, `clusterQueue.NAME.METRIC`; names may hold dots), or undefined. */
 export function queueMetricInfo(key: string): MetricInfo | undefined {
-  const m = /^(queue|clusterQueue)\.(.+)\.([A-Za-z]+)$/.exec(key);
+  const m = /^(queue|clusterQueue)\.(.+)\.([A-Za-z][A-Za-z0-9]*)$/.exec(key);
   if (!m) return undefined;
   const q = QUEUE_METRICS.find((x) => x.metric === m[3]);
   if (!q || (m[1] === 'queue' && q.metric === 'dominantResourceShare')) return undefined;
