@@ -199,6 +199,22 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(r.metrics.incidents.mttrSeconds.mean).toBeGreaterThan(350);
     expect(r.metrics.rollouts![0]).toMatchObject({ workload: 'web', outcome: 'complete' });
   },
+  'queues.yaml': (r) => {
+    const q = r.metrics.queueing!;
+    const cq = (name: string) => q.clusterQueues.find((c) => c.name === name)!;
+    // Fair sharing: both teams borrow the spare quota, team-a (weight 2) more; weighted shares end up close.
+    expect(cq('team-a').borrowed.cpu).toBeGreaterThan(cq('team-b').borrowed.cpu);
+    expect(cq('team-b').borrowed.cpu).toBeGreaterThan(10);
+    expect(q.fairness).toBeGreaterThan(0.95);
+    // Borrowing never takes a queue past what the cohort holds (32 + 32 + 96 cores).
+    expect(cq('team-a').usage.cpu + cq('team-b').usage.cpu).toBeLessThanOrEqual(160);
+    expect(cq('spare').admitted).toBe(0);
+    // The StrictFIFO GPU queue: pretrain (16 GPUs) waits for finetune-1, and the jobs behind it wait for pretrain.
+    expect(cq('ml')).toMatchObject({ admitted: 4, pendingAtEnd: 0, preempted: 0 });
+    expect(cq('ml').admissionWaitSeconds.max).toBeGreaterThan(3600);
+    expect(q.gpuAllocation).toBeGreaterThan(0.3);
+    expect(q.preempted).toBeGreaterThan(0);
+  },
   'from-manifests.yaml': (r) => {
     expect(r.cluster.nodes).toBe(3);
     expect(workload(r, 'shop/web')).toMatchObject({ submitted: 6, scheduled: 2, pending: 4 });

@@ -193,6 +193,8 @@ export interface JobWorkload {
   readonly startup: Distribution;
   /** Failed pods retried at most this many times (Job spec.backoffLimit, default 6). */
   readonly backoffLimit?: number | undefined;
+  /** Kueue LocalQueue (label kueue.x-k8s.io/queue-name): the Job is suspended until Kueue admits its Workload. */
+  readonly queue?: string | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
   /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */
@@ -210,6 +212,9 @@ export interface BatchWorkload {
   readonly startup: Distribution;
   /** Stop after this many pods (Infinity: until the horizon or the arrival process ends). */
   readonly maxPods: number;
+  /** Kueue LocalQueue: each arrival is a Workload of `podSetCount` pods (default 1), created when Kueue admits it. */
+  readonly queue?: string | undefined;
+  readonly podSetCount?: number | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
   /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */

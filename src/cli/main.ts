@@ -138,6 +138,7 @@ Examples:
         'timeseries.csv': timeseriesCSV(out.timeseries),
         'incidents.csv': incidentsCSV(out.incidents),
         ...(out.autoscaling ? { 'autoscaling.csv': timeseriesCSV(out.autoscaling.timeseries), 'scaling-actions.csv': actionsCSV(out.autoscaling.actions) } : {}),
+        ...(out.queueingTimeseries ? { 'queueing.csv': timeseriesCSV(out.queueingTimeseries) } : {}),
       });
       if (!opts.json) process.stderr.write(`wrote ${written.join(', ')}\n`);
     }

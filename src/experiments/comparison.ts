@@ -1,4 +1,4 @@
-import { METRICS, type MetricInfo, type RunRecord } from './records.js';
+import { METRICS, queueMetricInfo, type MetricInfo, type RunRecord } from './records.js';
 import { meanInterval, pairedDifference, type MeanInterval, type PairedDifference } from '../util/stats.js';
 
 /**
@@ -59,7 +59,10 @@ export function summarizeComparison(plan: ComparisonPlan, records: readonly RunR
     const value = (arm: string, key: string) => plan.seeds.map((seed) => byId.get(`${v.name}|${arm}|${seed}`)?.metrics[key] ?? null);
     for (const arm of plan.arms) for (const seed of plan.seeds) if (byId.has(`${v.name}|${arm}|${seed}`)) runs++;
     const metrics: MetricComparison[] = [];
-    for (const info of METRICS) {
+    // Per-queue metrics (records.ts QUEUE_METRICS) follow the fixed ones, in the order records first name them.
+    const queueKeys = new Set<string>();
+    for (const r of records) for (const key of Object.keys(r.metrics)) if (queueMetricInfo(key)) queueKeys.add(key);
+    for (const info of [...METRICS, ...[...queueKeys].map((k) => queueMetricInfo(k)!)]) {
       const arms = plan.arms.map((arm) => ({ arm, ...meanInterval(value(arm, info.key), plan.confidence) }));
       if (arms.every((a) => a.n === 0)) continue;
       if (info.omitWhenZero && plan.arms.every((arm) => value(arm, info.key).every((x) => x === null || x === 0))) continue;

@@ -113,7 +113,69 @@ export const METRICS: readonly MetricInfo[] = [
   { key: 'rollouts.deadlineExceeded', label: 'rollouts past their progress deadline', unit: 'rollouts', higherIsBetter: false },
   { key: 'rollouts.minAvailable', label: 'fewest available replicas during a rollout', unit: 'pods', higherIsBetter: true },
   { key: 'daemonSets.cpuShare', label: 'daemon pods cpu requested / allocatable (at the horizon)', unit: 'fraction' },
+  // Kueue (issue 20): null without a queueing section. Per queue: QUEUE_METRICS below.
+  { key: 'queueing.admissionWaitMean', label: 'Kueue: time to admission, mean (all queues)', unit: 's', higherIsBetter: false },
+  { key: 'queueing.admissionWaitP95', label: 'Kueue: time to admission, p95 (all queues)', unit: 's', higherIsBetter: false },
+  { key: 'queueing.pendingAtEnd', label: 'Kueue: workloads still queued at the end', unit: 'workloads', higherIsBetter: false },
+  { key: 'queueing.preempted', label: 'Kueue: workloads preempted (evicted)', unit: 'workloads', higherIsBetter: false },
+  { key: 'queueing.fairness', label: "Kueue: Jain's index of the queues' weighted dominant resource shares", unit: 'fraction', higherIsBetter: true },
+  { key: 'queueing.gpuAllocation', label: 'Kueue: GPUs admitted / nominal GPU quota (time-averaged)', unit: 'fraction', higherIsBetter: true },
 ];
+
+/**
+ * Per-queue metrics, keyed `queue.<LocalQueue>.<metric>` (a tenant's queue) and
+ * `clusterQueue.<ClusterQueue>.<metric>`: present only in runs with queueing, so comparisons
+ * without it read as before.
+ */
+export const QUEUE_METRICS: readonly (Omit<MetricInfo, 'key'> & { readonly metric: string })[] = [
+  { metric: 'admissionWaitMean', label: 'time to admission, mean', unit: 's', higherIsBetter: false },
+  { metric: 'admissionWaitP95', label: 'time to admission, p95', unit: 's', higherIsBetter: false },
+  { metric: 'admissionWaitP99', label: 'time to admission, p99', unit: 's', higherIsBetter: false },
+  { metric: 'admitted', label: 'admissions', unit: 'workloads', higherIsBetter: true },
+  { metric: 'pendingAtEnd', label: 'workloads still queued at the end', unit: 'workloads', higherIsBetter: false },
+  { metric: 'preempted', label: 'workloads preempted', unit: 'workloads', higherIsBetter: false },
+  { metric: 'cpuUsage', label: 'cpu quota held (cores, time-averaged)', unit: 'cores' },
+  { metric: 'gpuUsage', label: 'GPU quota held (GPUs, time-averaged)', unit: 'GPUs' },
+  { metric: 'dominantResourceShare', label: 'weighted dominant resource share (time-averaged)', unit: 'per mille' },
+];
+
+/** The MetricInfo of a per-queue key (`queue.NAME.METRIC`, `clusterQueue.NAME.METRIC`; names may hold dots), or undefined. */
+export function queueMetricInfo(key: string): MetricInfo | undefined {
+  const m = /^(queue|clusterQueue)\.(.+)\.([A-Za-z][A-Za-z0-9]*)$/.exec(key);
+  if (!m) return undefined;
+  const q = QUEUE_METRICS.find((x) => x.metric === m[3]);
+  if (!q || (m[1] === 'queue' && q.metric === 'dominantResourceShare')) return undefined;
+  return { key, label: `${m[1] === 'queue' ? 'queue' : 'cluster queue'} ${m[2]}: ${q.label}`, unit: q.unit, higherIsBetter: q.higherIsBetter };
+}
+
+/** The queueing metrics of a run: the METRICS ones (null without queueing) and the per-queue ones (absent without). */
+function queueingMetrics(m: RunOutput['result']['metrics']): Record<string, number | null> {
+  const q = m.queueing;
+  const out: Record<string, number | null> = {
+    'queueing.admissionWaitMean': q && q.admissionWaitSeconds.count > 0 ? q.admissionWaitSeconds.mean : null,
+    'queueing.admissionWaitP95': q && q.admissionWaitSeconds.count > 0 ? q.admissionWaitSeconds.p95 : null,
+    'queueing.pendingAtEnd': q ? q.pendingAtEnd : null,
+    'queueing.preempted': q ? q.preempted : null,
+    'queueing.fairness': q ? finite(q.fairness) : null,
+    'queueing.gpuAllocation': q?.gpuAllocation != null ? finite(q.gpuAllocation) : null,
+  };
+  if (!q) return out;
+  const put = (prefix: string, x: NonNullable<typeof q>['localQueues'][number], drs?: number) => {
+    const w = x.admissionWaitSeconds;
+    out[`${prefix}.admissionWaitMean`] = w.count > 0 ? w.mean : null;
+    out[`${prefix}.admissionWaitP95`] = w.count > 0 ? w.p95 : null;
+    out[`${prefix}.admissionWaitP99`] = w.count > 0 ? w.p99 : null;
+    out[`${prefix}.admitted`] = x.admitted;
+    out[`${prefix}.pendingAtEnd`] = x.pendingAtEnd;
+    out[`${prefix}.preempted`] = x.preempted;
+    out[`${prefix}.cpuUsage`] = finite(x.usage.cpu);
+    out[`${prefix}.gpuUsage`] = finite(x.usage['nvidia.com/gpu']);
+    if (drs !== undefined) out[`${prefix}.dominantResourceShare`] = finite(drs);
+  };
+  for (const c of q.clusterQueues) put(`clusterQueue.${c.name}`, { ...c, namespace: '', clusterQueue: c.name }, c.dominantResourceShare);
+  for (const l of q.localQueues) put(`queue.${l.name}`, l);
+  return out;
+}
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
@@ -180,6 +242,7 @@ export function toRunRecord(
     nodeHours: m.autoscaling ? m.autoscaling.nodeHours : null,
     cost: m.autoscaling && m.autoscaling.cost > 0 ? m.autoscaling.cost : null,
     ...lifecycleMetrics(m, out.result.horizonSeconds),
+    ...queueingMetrics(m),
   };
   const ts = out.timeseries;
   const col = (name: string) => ts.columns.indexOf(name);

@@ -1,7 +1,7 @@
 import { tCritical } from '../util/stats.js';
 import { parseDuration } from '../util/quantity.js';
 import { InputError } from '../util/errors.js';
-import { METRICS, type MetricInfo } from './records.js';
+import { METRICS, QUEUE_METRICS, queueMetricInfo, type MetricInfo } from './records.js';
 
 /**
  * Service-level objectives a capacity plan must meet: `metric >= target` or `metric <= target`
@@ -33,14 +33,17 @@ export const SLO_ALIASES: Readonly<Record<string, string>> = {
   utilization: 'utilization.cpu',
   mttr: 'mttr',
   cost: 'cost',
+  admissionWaitP95: 'queueing.admissionWaitP95',
+  gpuAllocation: 'queueing.gpuAllocation',
+  fairness: 'queueing.fairness',
 };
 
 /** The metrics an SLO may name (aliases first), for help and error messages. */
 export function sloMetricNames(): string[] {
-  return [...Object.keys(SLO_ALIASES), ...METRICS.map((m) => m.key)];
+  return [...Object.keys(SLO_ALIASES), ...METRICS.map((m) => m.key), 'queue.<name>.<metric>', 'clusterQueue.<name>.<metric>'];
 }
 
-const SLO = /^\s*([A-Za-z][\w.]*)\s*(>=|<=|≥|≤)\s*(\S+)\s*$/;
+const SLO = /^\s*([A-Za-z][\w.-]*)\s*(>=|<=|≥|≤)\s*(\S+)\s*$/;
 
 /**
  * Parses "availability>=0.999", "pendingP99<=60s", "served>=99.5%". Fractions take a number or
@@ -55,8 +58,8 @@ export function parseSlo(text: string, source = '--slo'): Slo {
   if (!m) return fail('expected METRIC>=TARGET or METRIC<=TARGET, e.g. availability>=0.999 or pendingP99<=60s');
   const [, name, rawOp, rawTarget] = m as unknown as [string, string, string, string];
   const key = SLO_ALIASES[name] ?? name;
-  const info: MetricInfo | undefined = METRICS.find((x) => x.key === key);
-  if (!info) return fail(`unknown metric "${name}" (known: ${sloMetricNames().join(', ')})`);
+  const info: MetricInfo | undefined = METRICS.find((x) => x.key === key) ?? queueMetricInfo(key);
+  if (!info) return fail(`unknown metric "${name}" (known: ${sloMetricNames().join(', ')}; per queue: ${QUEUE_METRICS.map((q) => q.metric).join(', ')})`);
   const op = rawOp === '≥' ? '>=' : rawOp === '≤' ? '<=' : (rawOp as '>=' | '<=');
   let target: number | undefined;
   if (info.unit === 'fraction' && rawTarget.endsWith('%')) {

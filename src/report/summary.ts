@@ -25,6 +25,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...m.workloads.map((w) => `             ${w.name.padEnd(nameWidth)} ${w.kind.padEnd(9)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
     ...preemptionLines(r),
+    ...queueingLines(r),
     ...autoscalingLines(r),
     ...(m.daemonSets ? [`daemonsets   ${m.daemonSets.pods} daemon pods on nodes, ${m.daemonSets.pending} waiting; they request ${(m.daemonSets.requested.milliCPU / 1000).toFixed(1)} cpu (${pct(m.daemonSets.share.cpu)} of allocatable) and ${(m.daemonSets.requested.memory / 2 ** 30).toFixed(1)}Gi memory (${pct(m.daemonSets.share.memory)}) at end`] : []),
     ...disruptionLines(r),
@@ -32,6 +33,23 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `engine       ${r.engine.events} events${extra.wallSeconds !== undefined ? ` in ${extra.wallSeconds.toFixed(2)}s wall time` : ''}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/** Kueue's queues: admissions, waits, quota held and borrowed, fair shares. */
+function queueingLines(r: RunResult): string[] {
+  const q = r.metrics.queueing;
+  if (!q) return [];
+  const w = q.admissionWaitSeconds;
+  const lines = [
+    `queueing     ${q.admitted} admissions, ${q.preempted} preempted, ${q.pendingAtEnd} queued at end; time to admission mean ${secs(w.mean)}  p95 ${secs(w.p95)}  max ${secs(w.max)}; fairness ${q.fairness.toFixed(3)}${q.gpuAllocation !== null ? `; GPUs admitted ${pct(q.gpuAllocation)} of quota` : ''}${q.fairSharing ? ' (fair sharing)' : ''}`,
+  ];
+  const width = Math.max(12, ...q.clusterQueues.map((c) => c.name.length), ...q.localQueues.map((l) => l.name.length));
+  lines.push(`             ${'clusterQueue'.padEnd(width)} ${'admitted'.padStart(8)} ${'queued'.padStart(6)} ${'preempted'.padStart(9)} ${'wait p50'.padStart(9)} ${'p95'.padStart(9)} ${'cpu held'.padStart(9)} ${'borrowed'.padStart(9)} ${'gpu held'.padStart(9)} ${'DRS'.padStart(7)}`);
+  for (const c of q.clusterQueues) {
+    const gpu = c.nominal['nvidia.com/gpu'] > 0 ? `${c.usage['nvidia.com/gpu'].toFixed(1)}/${c.nominal['nvidia.com/gpu']}` : '-';
+    lines.push(`             ${c.name.padEnd(width)} ${String(c.admitted).padStart(8)} ${String(c.pendingAtEnd).padStart(6)} ${String(c.preempted).padStart(9)} ${secs(c.admissionWaitSeconds.p50).padStart(9)} ${secs(c.admissionWaitSeconds.p95).padStart(9)} ${`${c.usage.cpu.toFixed(1)}/${c.nominal.cpu}`.padStart(9)} ${c.borrowed.cpu.toFixed(1).padStart(9)} ${gpu.padStart(9)} ${c.dominantResourceShare.toFixed(1).padStart(7)}`);
+  }
+  return lines;
 }
 
 /** Per scheduler profile (schedulerName), when pods name more than one: pods, attempts, waits. */

@@ -20,6 +20,8 @@ import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { resolveProfile, resolveSchedulers, type NamedScheduler, type SchedulerNameUse } from './resolve/profile.js';
 import type { InputIssue } from '../util/errors.js';
 import { addRollouts } from './resolve/rollouts.js';
+import { checkWorkloadQueues, resolveQueueing } from './resolve/queueing.js';
+import type { QueueingConfig } from '../api/queueing.js';
 import { addStackWorkloads, addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
 export { GPU_MODEL_LABEL, POOL_LABEL, RACK_LABEL, poolGroups, poolNodes } from './resolve/cluster.js';
@@ -52,6 +54,8 @@ export interface ResolvedScenario {
   readonly orchestrator?: 'swarm' | undefined;
   /** Swarm's dispatcher.heartbeat_period (seconds), when the scenario sets it. */
   readonly heartbeatPeriod?: number | undefined;
+  /** Kueue's flavors, ClusterQueues and LocalQueues (scenario `queueing`). */
+  readonly queueing?: QueueingConfig | undefined;
   /** Problems that do not stop a run (printed by the CLI): a field not modelled, pods no profile takes. */
   readonly warnings?: readonly InputIssue[] | undefined;
 }
@@ -106,6 +110,8 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const declaredBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
   // PodDisruptionBudget manifests after the scenario's own (disruption results list them in this order).
   const disruptionBudgets = declaredBudgets || fromManifests.disruptionBudgets.length > 0 ? [...(declaredBudgets ?? []), ...fromManifests.disruptionBudgets] : undefined;
+  const queueing = doc.queueing ? resolveQueueing(doc.queueing, ctx) : undefined;
+  checkWorkloadQueues(workloads.workloads, workloads.sources, queueing, ctx);
   throwIfAny(ctx);
 
   const failures = doc.failures ? resolveFailures(doc.failures, cluster.nodes, ctx) : NO_FAILURES;
@@ -128,6 +134,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     serviceModels: declared.serviceModels,
     clusterAutoscaler,
     ...(disruptionBudgets ? { disruptionBudgets } : {}),
+    ...(queueing ? { queueing } : {}),
     ...(schedulers.length > 0 ? { schedulers } : {}),
     ...(orchestrator.orchestrator === 'swarm' ? { orchestrator: 'swarm' as const, ...(orchestrator.heartbeatPeriod !== undefined ? { heartbeatPeriod: orchestrator.heartbeatPeriod } : {}) } : {}),
     ...(ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),

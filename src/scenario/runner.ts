@@ -54,6 +54,8 @@ export interface RunResult {
     readonly rollouts?: SimulationResult['rollouts'];
     /** Scheduling per profile (schedulerName), when pods name more than one profile. */
     readonly schedulers?: SimulationResult['schedulers'];
+    /** Kueue's queues (admission waits, quota usage and borrowing, fair shares), when the scenario has queueing; its time series is in RunOutput. */
+    readonly queueing?: Omit<NonNullable<SimulationResult['queueing']>, 'timeseries'> | undefined;
   };
   readonly engine: { readonly events: number };
 }
@@ -77,6 +79,8 @@ export interface RunOutput {
   readonly pendingCdf: readonly number[];
   /** Waits of every pod created, the ones still pending counted with their wait so far (see SimulationResult). */
   readonly waitingSeconds: SimulationResult['waitingSeconds'];
+  /** Kueue's ClusterQueues sampled every sampleInterval (cpu and GPUs held, pending workloads, weighted DRS), with queueing. */
+  readonly queueingTimeseries?: NonNullable<SimulationResult['queueing']>['timeseries'] | undefined;
 }
 
 /**
@@ -196,6 +200,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     disruptionBudgets: s.disruptionBudgets,
     onSample: options.onSample,
     controllers: options.controllers,
+    ...(s.queueing ? { queueing: s.queueing } : {}),
     ...(s.orchestrator === 'swarm' ? { orchestrator: { kind: 'swarm' as const, scheduler: swarmScheduler, heartbeatPeriod: s.heartbeatPeriod } } : {}),
   });
 }
@@ -225,6 +230,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.rollouts ? { rollouts: r.rollouts } : {}),
         ...(r.schedulers ? { schedulers: r.schedulers } : {}),
         ...(r.swarm ? { swarm: r.swarm } : {}),
+        ...(r.queueing ? { queueing: withoutTimeseries(r.queueing) } : {}),
       },
       engine: { events: r.events },
     },
@@ -233,7 +239,13 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
     waitingSeconds: r.waitingSeconds,
     incidents: r.incidentList,
     ...(r.autoscaling ? { autoscaling: { actions: r.autoscaling.actions, timeseries: r.autoscaling.timeseries } } : {}),
+    ...(r.queueing ? { queueingTimeseries: r.queueing.timeseries } : {}),
   };
+}
+
+function withoutTimeseries<T extends { timeseries: unknown }>(x: T): Omit<T, 'timeseries'> {
+  const { timeseries: _, ...rest } = x;
+  return rest;
 }
 
 function autoscalingSummary(a: AutoscalingResult): AutoscalingSummary {

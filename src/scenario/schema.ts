@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { TieBreak } from '../api/framework.js';
 import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { queueingSchema } from './schema-queueing.js';
 import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_SAMPLES } from '../workloads/input-limits.js';
 
 /**
@@ -292,6 +293,8 @@ const job = z.strictObject({
   completions: podCount(1).default(1),
   parallelism: podCount(1).default(1),
   backoffLimit: z.number().int().min(0).optional(),
+  /** Kueue LocalQueue (in the job's namespace): suspended until Kueue admits it (needs a queueing section). */
+  queue: z.string().min(1).optional(),
   tolerationSeconds: durationSchema.optional(),
   startAt: durationSchema.optional(),
   duration: distributionSchema(durationSchema),
@@ -328,6 +331,8 @@ const batch = z.strictObject({
   count: podCount(0).optional(),
   duration: distributionSchema(durationSchema),
   requests: drawnRequests.optional(),
+  /** Kueue LocalQueue: each arrival is a Workload admitted whole (needs a queueing section). */
+  queue: z.string().min(1).optional(),
   deploy: swarmDeploy.optional(),
   ...podFields,
 });
@@ -550,6 +555,8 @@ export const scenarioSchema = z.strictObject({
   /** Template changes and rollbacks of services over time (Deployment rollouts). */
   rollouts: z.array(rolloutEvent).optional(),
   failures: failures.optional(),
+  /** Kueue: flavors, ClusterQueues with quotas and cohorts, LocalQueues; workloads name a LocalQueue with `queue`. */
+  queueing: queueingSchema.optional(),
   /** PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API. */
   disruptionBudgets: z.array(disruptionBudget).optional(),
   /** The cluster autoscaler over the pools with `autoscaling` (options as the policy defines them). */

@@ -11,6 +11,7 @@ import type { PodTemplate, Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
 import type { DisruptionBudgetSpec, EvictionOutcome } from '../api/disruption.js';
 import { decideEviction, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
+import type { Admission, EvictionReason, KueueWorkload } from './kueue/workload.js';
 
 /**
  * A workload object and its status, as the API server keeps a Deployment or a Job: what the
@@ -74,6 +75,11 @@ export interface StoreHooks {
   attempt: ((id: number, evaluated: number, failed: boolean) => void)[];
   /** The scheduler preempted `victim` to make room for `preemptor` (its containers stop now; it leaves after its grace period). */
   podPreempted: ((victim: number, preemptor: number, now: number) => void)[];
+  /** Kueue Workload objects (kueue/workload.ts): created (a queued Job or arrival), admitted, evicted (quota released, requeued), finished. */
+  kueueWorkloadCreated: ((id: number) => void)[];
+  kueueWorkloadAdmitted: ((id: number) => void)[];
+  kueueWorkloadEvicted: ((id: number, reason: EvictionReason, admission: Admission) => void)[];
+  kueueWorkloadFinished: ((id: number, admission: Admission | undefined) => void)[];
 }
 
 export type Hook = keyof StoreHooks;
@@ -106,7 +112,10 @@ export class Lifecycle {
   readonly hooks: StoreHooks = {
     beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
     readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], nodeAvailabilityChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
+    kueueWorkloadCreated: [], kueueWorkloadAdmitted: [], kueueWorkloadEvicted: [], kueueWorkloadFinished: [],
   };
+  /** Kueue Workload objects, by id (only in runs with queueing). */
+  readonly kueueWorkloads: KueueWorkload[] = [];
 
   constructor(
     readonly engine: Engine,
@@ -407,6 +416,47 @@ export class Lifecycle {
     const before = wr.ready;
     wr.ready += delta;
     for (const f of this.hooks.readyChanged) f(wr, now, before);
+  }
+
+  // ---- Kueue Workload objects --------------------------------------------------------------
+
+  /** A Workload for a suspended Job or a queued arrival; Kueue queues it. */
+  createKueueWorkload(fields: Omit<KueueWorkload, 'id' | 'state' | 'admission' | 'queuedAt' | 'admittedAt' | 'evictions' | 'createdAt'>): KueueWorkload {
+    const now = this.engine.now;
+    const wl: KueueWorkload = { ...fields, id: this.kueueWorkloads.length, createdAt: now, state: 'pending', admission: undefined, queuedAt: now, admittedAt: NaN, evictions: 0 };
+    this.kueueWorkloads.push(wl);
+    for (const f of this.hooks.kueueWorkloadCreated) f(wl.id);
+    return wl;
+  }
+
+  /** Kueue reserved quota for it (QuotaReserved and Admitted): its Job is unsuspended. */
+  admitKueueWorkload(id: number, admission: Admission): void {
+    const wl = this.kueueWorkloads[id]!;
+    if (wl.state !== 'pending') throw new Error(`workload ${wl.name} is ${wl.state}, not pending: cannot admit it`);
+    wl.state = 'admitted';
+    wl.admission = admission;
+    wl.admittedAt = this.engine.now;
+    for (const f of this.hooks.kueueWorkloadAdmitted) f(id);
+  }
+
+  /** Kueue evicts an admitted workload: its quota is released, its Job suspended (pods deleted), and it is queued again. */
+  evictKueueWorkload(id: number, reason: EvictionReason): void {
+    const wl = this.kueueWorkloads[id]!;
+    if (wl.state !== 'admitted') throw new Error(`workload ${wl.name} is ${wl.state}, not admitted: cannot evict it`);
+    const admission = wl.admission!;
+    wl.state = 'pending';
+    wl.evictions++;
+    wl.queuedAt = this.engine.now;
+    for (const f of this.hooks.kueueWorkloadEvicted) f(id, reason, admission);
+  }
+
+  /** The workload's Job completed or failed (Finished condition): its quota is released. */
+  finishKueueWorkload(id: number): void {
+    const wl = this.kueueWorkloads[id]!;
+    if (wl.state === 'finished') return;
+    const admission = wl.state === 'admitted' ? wl.admission : undefined;
+    wl.state = 'finished';
+    for (const f of this.hooks.kueueWorkloadFinished) f(id, admission);
   }
 
   // ---- incidents --------------------------------------------------------------------------

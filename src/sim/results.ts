@@ -5,6 +5,7 @@ import type { Incident, IncidentMetrics } from './failures.js';
 import type { LoadEventOutcome } from './service-traffic.js';
 import { quantileSorted } from '../util/stats.js';
 import type { DisruptionResult } from './eviction.js';
+import type { QueueingResult } from './kueue/recorder.js';
 
 /** What one run returns: data, formatted elsewhere (STYLE.md habit 6). */
 
@@ -187,6 +188,8 @@ export interface SimulationResult {
   readonly stranded?: StrandedCapacity | undefined;
   /** Docker Swarm runs: the scheduler's ticks and why tasks found no node. */
   readonly swarm?: SwarmSchedulingResult | undefined;
+  /** Kueue's queues: admission waits, quota usage and borrowing, fair shares, when the scenario has queueing. */
+  readonly queueing?: QueueingResult | undefined;
 }
 
 export interface PreemptionMetrics {

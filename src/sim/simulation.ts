@@ -15,6 +15,8 @@ import { KubeletController } from './controllers/kubelet.js';
 import { NodeLifecycleController } from './controllers/node-lifecycle.js';
 import { SchedulingController } from './controllers/scheduling.js';
 import { WorkloadController } from './controllers/workloads.js';
+import { KueueController } from './controllers/kueue.js';
+import type { QueueingConfig } from '../api/queueing.js';
 import { SwarmDispatcher } from './controllers/swarm/dispatcher.js';
 import { SwarmNodeViews } from './controllers/swarm/node-views.js';
 import { SwarmOrchestrator } from './controllers/swarm/orchestrator.js';
@@ -72,6 +74,8 @@ export interface SimulationConfig {
    * when absent; Docker Swarm mode's with its scheduler policy and heartbeat period (5 s by default).
    */
   readonly orchestrator?: SwarmOrchestration | undefined;
+  /** Kueue's queueing objects: queued Jobs and batch arrivals wait for admission (absent: no queueing). */
+  readonly queueing?: QueueingConfig | undefined;
 }
 
 export interface SwarmOrchestration {
@@ -109,6 +113,7 @@ export class Simulation {
   private readonly swarmUpdater: SwarmUpdater | undefined;
   private readonly starts: (() => void)[];
   private readonly deployments: DeploymentController | undefined;
+  private readonly kueue: KueueController | undefined;
 
   constructor(private readonly cfg: SimulationConfig) {
     const { horizon, streams } = cfg;
@@ -159,10 +164,12 @@ export class Simulation {
     const deployments = (this.deployments = new DeploymentController(api, horizon, { nodes: cfg.nodes, groups: nodeGroups.map((g) => ({ pool: g.pool, pricePerHour: g.spec.pricePerHour })) }));
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
     this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'), cfg.schedulers);
+    // Kueue after the scheduler: it hears of Workloads, never of pods, so its place only orders its events after theirs.
+    const kueue = (this.kueue = cfg.queueing ? new KueueController(api, cfg.queueing, horizon, cfg.sampleInterval) : undefined);
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));
     // The first events, in this order: daemon pods (node agents run before the apps), arrivals,
     // rollouts, failures, HPA syncs, the autoscaler's scan, sampling.
-    this.starts = [() => daemonSets.start(), () => workloadController.start(), () => deployments.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...extra.map((c) => () => c.start())];
+    this.starts = [() => daemonSets.start(), () => workloadController.start(), () => deployments.start(), () => injector.start(), () => hpa.start(), () => autoscaler.start(), () => this.metrics.start(), ...(kueue ? [() => kueue.start()] : []), ...extra.map((c) => () => c.start())];
   }
 
   get cluster(): ClusterState {
@@ -174,6 +181,11 @@ export class Simulation {
   }
 
   /** kube-scheduler's queue (a Kubernetes run's; a Swarm run has none). */
+  /** Kueue's admission controller (runs with queueing only). */
+  get kueueController(): KueueController | undefined {
+    return this.kueue;
+  }
+
   get queue(): SchedulingQueue {
     if (!this.scheduling) throw new Error('a Swarm run has no kube-scheduler queue');
     return this.scheduling.queue;
@@ -205,6 +217,7 @@ export class Simulation {
     return { ...result, ...(disruption ? { disruption } : {}), ...(this.deployments?.active ? { rollouts: this.deployments.rollouts() } : {}),
       ...(this.swarmUpdater?.active ? { rollouts: this.swarmUpdater.rollouts() } : {}),
       ...(this.scheduling?.profiles ? { schedulers: this.scheduling.profiles.result() } : {}),
-      ...(this.swarmScheduler ? { swarm: this.swarmScheduler.result() } : {}) };
+      ...(this.swarmScheduler ? { swarm: this.swarmScheduler.result() } : {}),
+      ...(this.kueue ? { queueing: this.kueue.result() } : {}) };
   }
 }

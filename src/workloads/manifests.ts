@@ -8,6 +8,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Range } from 'yaml';
 import { matchesLabelSelector } from '../api/labels.js';
+import { QUEUE_NAME_LABEL } from '../api/queueing.js';
 import type { PodSpec } from '../api/pod.js';
 import type { NodeSpec } from '../api/node.js';
 import { DEFAULT_DEPLOYMENT_SETTINGS, type DeploymentSettings, type IntOrPercent, type Workload } from '../api/workload.js';
@@ -485,9 +486,14 @@ function controllerDraft(e: Entry, kind: ControllerKind, meta: Meta, ctx: KubeCo
   // Without completions a Job is a work queue: `parallelism` pods run and it ends when they are
   // done. JobWorkload has no such mode; `parallelism` completions is the closest equivalent.
   const completions = completionsRaw ?? parallelism;
-  // A suspended Job, or one with parallelism or completions 0, creates no pods.
-  if (suspend || parallelism === 0 || completions === 0) return undefined;
-  return { kind, base, build: (name) => ({ kind: 'job', name, spec: ownedSpec, completions, parallelism, startAt, duration, startup, ...withProbes }) };
+  // Kueue's label names the Job's LocalQueue: Kueue suspends it until admission, so a Job
+  // created suspended (as Kueue users write them) runs once admitted (jobframework).
+  const jobLabels = (e.obj['metadata'] as Obj | undefined)?.['labels'];
+  const queueLabel = jobLabels && typeof jobLabels === 'object' ? (jobLabels as Obj)[QUEUE_NAME_LABEL] : undefined;
+  const queue = typeof queueLabel === 'string' && queueLabel !== '' ? queueLabel : undefined;
+  // A suspended Job outside Kueue, or one with parallelism or completions 0, creates no pods.
+  if ((suspend && queue === undefined) || parallelism === 0 || completions === 0) return undefined;
+  return { kind, base, build: (name) => ({ kind: 'job', name, spec: ownedSpec, completions, parallelism, startAt, duration, startup, ...(queue !== undefined ? { queue } : {}), ...withProbes }) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ export function resolveOrchestrator(doc: ScenarioDoc, ctx: ResolveContext): Orch
     return { orchestrator: 'kubernetes' };
   }
   if (doc.clusterAutoscaler !== undefined) addIssue(ctx, ['clusterAutoscaler'], 'Docker Swarm has no cluster autoscaler: remove clusterAutoscaler, or run with orchestrator: kubernetes');
+  if (doc.queueing !== undefined) addIssue(ctx, ['queueing'], 'Kueue runs on Kubernetes only: remove queueing, or run with orchestrator: kubernetes');
   const warn = (path: (string | number)[], message: string) => ctx.warnings.push(issueAt(ctx.file, ctx.locate, path, message));
   if (doc.disruptionBudgets !== undefined) warn(['disruptionBudgets'], 'Docker Swarm has no disruption budgets: drains and scale-downs ignore them');
   if (doc.scheduler.queue !== 'kubernetes' || doc.scheduler.profile !== 'default' || doc.scheduler.profiles !== undefined) {

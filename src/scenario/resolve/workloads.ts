@@ -79,7 +79,7 @@ export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): Declare
         add({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes, w.livenessProbe), deployment: deploymentSettings(w), ...probeFields(w) });
         break;
       case 'job':
-        add({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes, w.livenessProbe), ...probeFields(w) });
+        add({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes, w.livenessProbe), ...(w.queue !== undefined ? { queue: w.queue } : {}), ...probeFields(w) });
         break;
       case 'trace':
         // Trace files are read after the manifests, relative to the scenario file.
@@ -153,7 +153,7 @@ function batchWorkload(w: Extract<WorkloadDoc, { type: 'batch' }>, path: DocPath
   const req = w.requests ?? {};
   const template = templateSpec({ ...w, requests: undefined }, false);
   const pods = sizedPodSpecs(template, { milliCPU: req.cpu, memory: req.memory, milliGPU: req['nvidia.com/gpu'] ?? req.gpu });
-  return { kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes, w.livenessProbe), ...probeFields(w) };
+  return { kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes, w.livenessProbe), ...(w.queue !== undefined ? { queue: w.queue } : {}), ...probeFields(w) };
 }
 
 /** Appends the workloads replayed from traces (openb pod lists, SWF logs), read relative to the scenario. */

@@ -2,6 +2,7 @@ import { ClusterEvent } from '../../api/framework.js';
 import { PodPhase } from '../../api/pod.js';
 import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
+import type { PodSpec } from '../../api/pod.js';
 import type { Workload } from '../../api/workload.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from '../lifecycle.js';
 
@@ -14,6 +15,10 @@ interface JobState {
   jobFailed: boolean;
   /** The incidents of the pending retries, in retry order. */
   readonly retryIncidents: number[];
+  /** A queued Job: its Kueue Workload, whether it is suspended (not admitted), and its pods' spec once admitted. */
+  kueueId: number;
+  suspended: boolean;
+  spec: PodSpec | undefined;
 }
 
 /**
@@ -22,8 +27,15 @@ interface JobState {
  * batch streams and pod lists create pods as they arrive.
  *
  * Watches: pods that succeeded or were removed (replaced), spec.replicas changes (pods created
- * or deleted to match). Owns: arrivals and Job status. Acts: creates and deletes pods through
- * the lifecycle API.
+ * or deleted to match), Kueue Workloads admitted and evicted. Owns: arrivals and Job status.
+ * Acts: creates and deletes pods through the lifecycle API.
+ *
+ * A Job or batch stream with a Kueue `queue` is queued (Kueue's job integration,
+ * pkg/controller/jobframework): a Job is created suspended with a Workload of `parallelism`
+ * pods, a batch arrival is a Workload of its podSet count; the pods are created when Kueue
+ * admits the Workload, with the admission's node selectors and tolerations. Eviction suspends
+ * the Job again (its running pods are deleted; succeeded ones count), and the Workload finishes
+ * (its quota released) when the Job completes or fails, or every pod of a batch Workload ended.
  */
 export class WorkloadController {
   private readonly evArrival: number;
@@ -38,6 +50,11 @@ export class WorkloadController {
   private readonly jobs: JobState[];
   /** Per workload: 1 when this controller runs it (under Swarm, services and jobs are the Swarm orchestrator's). */
   private readonly mine: Uint8Array;
+  /** Batch streams: arrivals so far (a queued arrival creates its pods later). */
+  private readonly arrived: Int32Array;
+  /** Pods of admitted Kueue Workloads: the Workload's id, and each Workload's pods not yet ended. */
+  private readonly podKueue = new Map<number, number>();
+  private readonly kueuePods = new Map<number, Set<number>>();
 
   constructor(private readonly api: Lifecycle, streams: RandomStreams, private readonly horizon: number, kinds?: ReadonlySet<Workload['kind']>) {
     this.mine = Uint8Array.from(api.workloads, (wr) => (kinds === undefined || kinds.has(wr.w.kind) ? 1 : 0));
@@ -45,13 +62,16 @@ export class WorkloadController {
     this.arrivals = api.workloads.map((wr) => streams.get(`arrivals/${wr.w.name}`));
     this.sizes = api.workloads.map((wr) => streams.get(`sizes/${wr.w.name}`));
     this.durations = api.workloads.map((wr) => streams.get(`durations/${wr.w.name}`));
-    this.jobs = api.workloads.map(() => ({ succeeded: 0, active: 0, failed: 0, jobFailed: false, retryIncidents: [] }));
+    this.jobs = api.workloads.map(() => ({ succeeded: 0, active: 0, failed: 0, jobFailed: false, retryIncidents: [], kueueId: -1, suspended: false, spec: undefined }));
+    this.arrived = new Int32Array(api.workloads.length);
     this.evArrival = e.defineEvent('workload-arrival', (wi) => this.onArrival(wi));
     this.evPodList = e.defineEvent('pod-list-arrival', (i) => this.onPodListArrival(i));
     this.evJobRetry = e.defineEvent('job-retry', (wi) => this.createJobPod(wi, this.jobs[wi]!.retryIncidents.shift() ?? -1, true));
     api.on('podSucceeded', (id) => this.succeeded(id));
     api.on('podRemoved', (id, _from, reason) => this.removed(id, reason));
     api.on('desiredChanged', (wr) => this.scale(wr));
+    api.on('kueueWorkloadAdmitted', (id) => this.admitted(id));
+    api.on('kueueWorkloadEvicted', (id) => this.evicted(id));
   }
 
   /** Schedules each workload's first arrival. */
@@ -95,13 +115,29 @@ export class WorkloadController {
         break;
       case 'job': {
         const n = Math.min(w.parallelism, w.completions);
+        if (w.queue !== undefined) {
+          // Suspended until Kueue admits its Workload (one podSet of `parallelism` pods).
+          const job = this.jobs[wi]!;
+          job.suspended = true;
+          job.kueueId = api.createKueueWorkload({ wi, name: w.name, namespace: w.spec.namespace, queue: w.queue, priority: w.spec.priority, spec: w.spec, count: n }).id;
+          break;
+        }
         for (let k = 0; k < n; k++) this.createJobPod(wi);
         break;
       }
       case 'batch': {
         const spec = w.pods.next(this.sizes[wi]!);
-        api.createPod(wi, `${w.name}-${wr.created}`, spec, sample(w.duration, this.durations[wi]!));
-        if (wr.created < w.maxPods) {
+        const n = this.arrived[wi]!;
+        this.arrived[wi] = n + 1;
+        if (w.queue !== undefined) {
+          // Sizes and run times are drawn at arrival, so admission order cannot shift the streams.
+          const count = w.podSetCount ?? 1;
+          const durations = Array.from({ length: count }, () => sample(w.duration, this.durations[wi]!));
+          api.createKueueWorkload({ wi, name: `${w.name}-${n}`, namespace: spec.namespace, queue: w.queue, priority: spec.priority, spec, count, durations });
+        } else {
+          api.createPod(wi, `${w.name}-${wr.created}`, spec, sample(w.duration, this.durations[wi]!));
+        }
+        if ((this.arrived[wi]! * (w.queue !== undefined ? w.podSetCount ?? 1 : 1)) < w.maxPods) {
           const t = w.arrivals.next(api.engine.now, this.arrivals[wi]!);
           if (t <= this.horizon) api.engine.scheduleAt(t, this.evArrival, wi);
         }
@@ -125,20 +161,86 @@ export class WorkloadController {
     const wr = this.api.workloads[wi]!;
     const w = wr.w;
     const job = this.jobs[wi]!;
-    if (w.kind !== 'job' || job.jobFailed) return;
+    if (w.kind !== 'job' || job.jobFailed || job.suspended) return;
     if (!retry) job.active++;
-    this.api.createPod(wi, `${w.name}-${wr.created}`, w.spec, sample(w.duration, this.durations[wi]!), incident);
+    const id = this.api.createPod(wi, `${w.name}-${wr.created}`, job.spec ?? w.spec, sample(w.duration, this.durations[wi]!), incident);
+    if (job.kueueId >= 0) this.track(id, job.kueueId);
+  }
+
+  private track(pod: number, kueueId: number): void {
+    this.podKueue.set(pod, kueueId);
+    let set = this.kueuePods.get(kueueId);
+    if (!set) this.kueuePods.set(kueueId, (set = new Set()));
+    set.add(pod);
+  }
+
+  /** Kueue admitted a Workload: its Job is unsuspended, or its batch pods are created, with the admission's pod spec. */
+  private admitted(kueueId: number): void {
+    const api = this.api;
+    const wl = api.kueueWorkloads[kueueId]!;
+    const wr = api.workloads[wl.wi]!;
+    const w = wr.w;
+    if (this.mine[wl.wi] === 0) return;
+    const spec = wl.admission!.podSpec;
+    if (w.kind === 'job') {
+      const job = this.jobs[wl.wi]!;
+      job.suspended = false;
+      job.spec = spec;
+      job.active = 0;
+      const n = Math.min(w.parallelism, w.completions - job.succeeded);
+      for (let k = 0; k < n; k++) this.createJobPod(wl.wi);
+    } else if (w.kind === 'batch') {
+      for (let k = 0; k < wl.count; k++) this.track(api.createPod(wl.wi, `${w.name}-${wr.created}`, spec, wl.durations![k]!), kueueId);
+    }
+  }
+
+  /** Kueue evicted a Workload: the Job is suspended, its pods deleted (succeeded ones stay counted); it waits for admission again. */
+  private evicted(kueueId: number): void {
+    const api = this.api;
+    const wl = api.kueueWorkloads[kueueId]!;
+    if (this.mine[wl.wi] === 0) return;
+    const job = this.jobs[wl.wi]!;
+    job.suspended = true;
+    job.active = 0;
+    job.retryIncidents.length = 0;
+    const pods = this.kueuePods.get(kueueId);
+    this.kueuePods.delete(kueueId);
+    for (const id of pods ?? []) {
+      this.podKueue.delete(id);
+      const phase = api.pods.phase[id];
+      if (phase === PodPhase.Succeeded || phase === PodPhase.Failed) continue;
+      if (api.pods.isOnNode(id)) api.stopContainers(id);
+      api.removePod(id, 'deleted');
+    }
+    api.clusterChanged(ClusterEvent.AssignedPodDelete);
+  }
+
+  /** A pod of a batch Workload ended: the Workload finishes with its last pod (its quota is released). */
+  private kueuePodEnded(id: number): void {
+    const kueueId = this.podKueue.get(id);
+    if (kueueId === undefined) return;
+    this.podKueue.delete(id);
+    const set = this.kueuePods.get(kueueId)!;
+    set.delete(id);
+    const wl = this.api.kueueWorkloads[kueueId]!;
+    if (set.size === 0 && this.api.workloads[wl.wi]!.w.kind === 'batch') {
+      this.kueuePods.delete(kueueId);
+      this.api.finishKueueWorkload(kueueId);
+    }
   }
 
   private succeeded(id: number): void {
     const wi = this.api.pods.workload[id]!;
     if (this.mine[wi] === 0) return;
+    this.kueuePodEnded(id);
     const w = this.api.workloads[wi]!.w;
     if (w.kind !== 'job') return;
     const job = this.jobs[wi]!;
     job.active--;
     job.succeeded++;
     if (!job.jobFailed && job.succeeded + job.active < w.completions) this.createJobPod(wi);
+    // The Job completed: its Workload finishes and releases its quota.
+    if (job.kueueId >= 0 && job.succeeded >= w.completions) this.api.finishKueueWorkload(job.kueueId);
   }
 
   /**
@@ -153,6 +255,9 @@ export class WorkloadController {
     const wr = api.workloads[wi]!;
     const w = wr.w;
     const incident = api.pods.incident[id]!;
+    // Pods Kueue's eviction deletes are not failures (the Workload is queued again).
+    if (reason === 'deleted' && !this.podKueue.has(id) && (w.kind === 'job' || w.kind === 'batch') && w.queue !== undefined) return;
+    this.kueuePodEnded(id);
     if (w.kind === 'service') {
       if (w.rollout) return;
       if (reason === 'failed' || wr.podIds.size < wr.desired) api.createPod(wi, `${w.name}-${wr.created}`, w.spec, Infinity, incident);
@@ -193,6 +298,7 @@ export class WorkloadController {
     // Pending retries are dropped too: nothing of this Job is active any more.
     job.active = 0;
     job.retryIncidents.length = 0;
+    if (job.kueueId >= 0) this.api.finishKueueWorkload(job.kueueId);
   }
 
   /** spec.replicas changed: new pods are created, surplus pods deleted in ReplicaSet order. */
