@@ -199,6 +199,16 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(r.metrics.incidents.mttrSeconds.mean).toBeGreaterThan(350);
     expect(r.metrics.rollouts![0]).toMatchObject({ workload: 'web', outcome: 'complete' });
   },
+  'kueue-baseline.yaml': (r) => {
+    // Kueue's baseline harness: 15,000 one-pod workloads in 30 ClusterQueues, every one admitted
+    // and finished (preempted ones admitted again); none waits for a node once admitted.
+    const q = r.metrics.queueing!;
+    expect(r.metrics.pods.completed).toBe(15_000);
+    expect(q.clusterQueues).toHaveLength(30);
+    expect(q.clusterQueues.reduce((a, c) => a + c.pendingAtEnd, 0)).toBe(0);
+    expect(q.preempted).toBeGreaterThan(0);
+    expect(r.metrics.pendingSeconds.max).toBe(0);
+  },
   'queues.yaml': (r) => {
     const q = r.metrics.queueing!;
     const cq = (name: string) => q.clusterQueues.find((c) => c.name === name)!;

@@ -16,7 +16,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `cluster      ${r.cluster.nodes} nodes, ${a.cpu} cpu, ${(a.memoryBytes / 2 ** 30).toFixed(0)}Gi memory, ${a.gpu} gpu`,
     `utilization  cpu ${pct(m.utilization.cpu)}  memory ${pct(m.utilization.memory)}  gpu ${a.gpu > 0 ? pct(m.utilization.gpu) : 'n/a'}   (requested / allocatable, time-weighted)`,
     ...(m.stranded ? [`stranded     cpu ${pct(m.stranded.cpu)}  memory ${pct(m.stranded.memory)}  gpu ${m.stranded.gpu !== null ? pct(m.stranded.gpu) : 'n/a'}   (free, but another resource of the node ran short; sampled)`] : []),
-    `pods         ${m.pods.submitted} submitted, ${m.pods.scheduled} scheduled, ${m.pods.completed} completed, ${m.pods.running + m.pods.bound} running at end, ${m.pods.pending} pending at end (${m.pods.unschedulable} unschedulable)${m.pods.deleted ? `, ${m.pods.deleted} deleted by scale-downs` : ''}`,
+    `pods         ${m.pods.submitted} submitted, ${m.pods.scheduled} scheduled, ${m.pods.completed} completed, ${m.pods.running + m.pods.bound} running at end, ${m.pods.pending} pending at end (${m.pods.unschedulable} unschedulable)${m.pods.deleted ? `, ${m.pods.deleted} deleted on purpose (scale-downs, updates, queue evictions)` : ''}`,
     `pending time mean ${secs(m.pendingSeconds.mean)}  p50 ${secs(m.pendingSeconds.p50)}  p95 ${secs(m.pendingSeconds.p95)}  p99 ${secs(m.pendingSeconds.p99)}  max ${secs(m.pendingSeconds.max)}  (${m.pendingSeconds.count} scheduled pods)`,
     `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
     ...schedulerLines(r),
