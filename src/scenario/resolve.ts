@@ -20,7 +20,7 @@ import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { resolveProfile, resolveSchedulers, type NamedScheduler, type SchedulerNameUse } from './resolve/profile.js';
 import type { InputIssue } from '../util/errors.js';
 import { addRollouts } from './resolve/rollouts.js';
-import { checkWorkloadQueues, resolveQueueing } from './resolve/queueing.js';
+import { addManifestQueueing, checkWorkloadQueues, resolveQueueing } from './resolve/queueing.js';
 import type { QueueingConfig } from '../api/queueing.js';
 import { addStackWorkloads, addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
@@ -110,7 +110,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const declaredBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
   // PodDisruptionBudget manifests after the scenario's own (disruption results list them in this order).
   const disruptionBudgets = declaredBudgets || fromManifests.disruptionBudgets.length > 0 ? [...(declaredBudgets ?? []), ...fromManifests.disruptionBudgets] : undefined;
-  const queueing = doc.queueing ? resolveQueueing(doc.queueing, ctx) : undefined;
+  const queueing = addManifestQueueing(doc.queueing ? resolveQueueing(doc.queueing, ctx) : undefined, fromManifests.queueing, ctx);
   checkWorkloadQueues(workloads.workloads, workloads.sources, queueing, ctx);
   throwIfAny(ctx);
 

@@ -6,6 +6,8 @@
  * parses, maps issue paths back to line and column, turns controllers into workloads, and throws
  * every issue of the file at once.
  */
+import { convertClusterQueue, convertLocalQueue, convertResourceFlavor } from './kueue-objects.js';
+import type { ClusterQueue, LocalQueue, ResourceFlavor } from '../api/queueing.js';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Range } from 'yaml';
 import { matchesLabelSelector } from '../api/labels.js';
 import { QUEUE_NAME_LABEL } from '../api/queueing.js';
@@ -41,7 +43,7 @@ import {
 } from './kube.js';
 import { durationText, oneOf } from './kube-fields.js';
 
-export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'List'] as const;
+export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ResourceFlavor', 'ClusterQueue', 'LocalQueue', 'List'] as const;
 
 /** Run time of a Pod or of each pod of a Job, as a duration ("10m"). Without it a Pod runs until the horizon. */
 export const ANNOTATION_DURATION = 'orchsim.io/duration';
@@ -67,6 +69,20 @@ export interface Manifests {
   readonly autoscalers: { readonly workload: string; readonly hpa: ManifestHpa; readonly issue: (message: string) => InputIssue }[];
   /** Fields that change a real cluster's behaviour but are not simulated: one per field per file. */
   readonly warnings: InputIssue[];
+  /** Kueue's objects (kueue.x-k8s.io ResourceFlavor, ClusterQueue, LocalQueue), each with an issue at its position (for what the scenario layer checks across objects). */
+  readonly queueing: KueueManifests;
+}
+
+/** An object read from a file, and an issue at one of its fields (relative to the object). */
+export interface Positioned<T> {
+  readonly value: T;
+  readonly issue: (path: Path, message: string) => InputIssue;
+}
+
+export interface KueueManifests {
+  readonly flavors: Positioned<ResourceFlavor>[];
+  readonly clusterQueues: Positioned<ClusterQueue>[];
+  readonly localQueues: Positioned<LocalQueue>[];
 }
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -218,6 +234,7 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
   const drafts: Draft[] = [];
   const objectKeys = new Map<string, Entry>();
   const disruptionBudgets: DisruptionBudgetSpec[] = [];
+  const queueing: KueueManifests = { flavors: [], clusterQueues: [], localQueues: [] };
   const hpas: { e: Entry; hpa: ManifestHpa }[] = [];
   const warnings: InputIssue[] = [];
   const warned = new Set<string>();
@@ -243,6 +260,20 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
     if (e.kind === 'HorizontalPodAutoscaler') {
       const hpa = convertHorizontalPodAutoscaler(e.obj, e.path, e.out);
       if (hpa && firstOfName(e, hpa.namespace, hpa.name)) hpas.push({ e, hpa });
+      continue;
+    }
+    if (e.kind === 'ResourceFlavor' || e.kind === 'ClusterQueue' || e.kind === 'LocalQueue') {
+      const issue = (path: Path, message: string) => issueAt(e.out.file, e.locate, [...e.path, ...path], message);
+      if (e.kind === 'ResourceFlavor') {
+        const f = convertResourceFlavor(e.obj, e.path, e.out);
+        if (f && firstOfName(e, '', f.name)) queueing.flavors.push({ value: f, issue });
+      } else if (e.kind === 'ClusterQueue') {
+        const c = convertClusterQueue(e.obj, e.path, e.out);
+        if (c && firstOfName(e, '', c.name)) queueing.clusterQueues.push({ value: c, issue });
+      } else {
+        const l = convertLocalQueue(e.obj, e.path, e.out);
+        if (l && firstOfName(e, l.namespace, l.name)) queueing.localQueues.push({ value: l, issue });
+      }
       continue;
     }
     if (e.kind === 'Node') {
@@ -305,7 +336,7 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
     scaled.set(names[i]!, e);
     autoscalers.push({ workload: names[i]!, hpa, issue: (message) => issueAt(e.out.file, e.locate, [...e.path, 'spec'], message) });
   }
-  return { nodes, workloads, disruptionBudgets, autoscalers, warnings };
+  return { nodes, workloads, disruptionBudgets, autoscalers, warnings, queueing };
 }
 
 function isObjValue(v: unknown): v is Obj {

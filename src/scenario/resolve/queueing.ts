@@ -3,6 +3,7 @@ import {
 } from '../../api/queueing.js';
 import type { Workload } from '../../api/workload.js';
 import { parseBytes, parseMilliCPU, parseQuantity } from '../../util/quantity.js';
+import type { KueueManifests } from '../../workloads/manifests.js';
 import type { QueueingDoc } from '../schema-queueing.js';
 import { addIssue, checkUniqueNames, type DocPath, type ResolveContext } from './context.js';
 
@@ -145,4 +146,42 @@ export function checkWorkloadQueues(workloads: readonly Workload[], sources: rea
       addIssue(ctx, at, `unknown queue "${w.queue}"${ns ? ` in namespace "${ns}"` : ''} (local queues: ${known.join(', ')})`);
     }
   });
+}
+
+/**
+ * Kueue objects from manifests (ResourceFlavors, ClusterQueues, LocalQueues) join the scenario's
+ * `queueing:` section, or stand alone (fair sharing off, no cycle latency: Kueue's defaults).
+ * Names must be unique across both; a ClusterQueue's flavors and a LocalQueue's ClusterQueue must
+ * exist; problems are reported at the manifest object's position.
+ */
+export function addManifestQueueing(config: QueueingConfig | undefined, m: KueueManifests, ctx: ResolveContext): QueueingConfig | undefined {
+  if (m.flavors.length + m.clusterQueues.length + m.localQueues.length === 0) return config;
+  const base: QueueingConfig = config ?? { flavors: [], clusterQueues: [], localQueues: [], fairSharing: { enabled: false, preemptionStrategies: DEFAULT_FAIR_SHARING_STRATEGIES }, cycleLatency: 0 };
+  const flavorNames = new Set(base.flavors.map((f) => f.name));
+  const cqNames = new Set(base.clusterQueues.map((c) => c.name));
+  const lqNames = new Set(base.localQueues.map((l) => `${l.namespace}/${l.name}`));
+  const flavors = [...base.flavors];
+  for (const f of m.flavors) {
+    if (flavorNames.has(f.value.name)) ctx.issues.push(f.issue(['metadata', 'name'], `resource flavor "${f.value.name}" is defined twice (in the scenario's queueing section or another manifest)`));
+    flavorNames.add(f.value.name);
+    flavors.push(f.value);
+  }
+  const clusterQueues = [...base.clusterQueues];
+  for (const c of m.clusterQueues) {
+    if (cqNames.has(c.value.name)) ctx.issues.push(c.issue(['metadata', 'name'], `cluster queue "${c.value.name}" is defined twice (in the scenario's queueing section or another manifest)`));
+    cqNames.add(c.value.name);
+    c.value.resourceGroups.forEach((g, gi) => g.flavors.forEach((f, fi) => {
+      if (!flavorNames.has(f.name)) ctx.issues.push(c.issue(['spec', 'resourceGroups', gi, 'flavors', fi, 'name'], `unknown flavor "${f.name}" (flavors: ${[...flavorNames].join(', ')})`));
+    }));
+    clusterQueues.push(c.value);
+  }
+  const localQueues = [...base.localQueues];
+  for (const l of m.localQueues) {
+    const key = `${l.value.namespace}/${l.value.name}`;
+    if (lqNames.has(key)) ctx.issues.push(l.issue(['metadata', 'name'], `local queue "${key}" is defined twice (in the scenario's queueing section or another manifest)`));
+    lqNames.add(key);
+    if (!cqNames.has(l.value.clusterQueue)) ctx.issues.push(l.issue(['spec', 'clusterQueue'], `unknown cluster queue "${l.value.clusterQueue}" (cluster queues: ${[...cqNames].join(', ')})`));
+    localQueues.push(l.value);
+  }
+  return { ...base, flavors, clusterQueues, localQueues };
 }
