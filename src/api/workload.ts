@@ -2,6 +2,7 @@ import type { HorizontalAutoscaler } from './autoscaling.js';
 import type { Distribution, RandomDraws } from './distribution.js';
 import type { PodSpec } from './pod.js';
 import type { SwarmServiceSettings } from './swarm.js';
+import type { GangSettings } from './podgroup.js';
 
 /**
  * Workloads as the engine consumes them: the input contract, like the Deployment and Job types
@@ -193,6 +194,11 @@ export interface JobWorkload {
   readonly startup: Distribution;
   /** Failed pods retried at most this many times (Job spec.backoffLimit, default 6). */
   readonly backoffLimit?: number | undefined;
+  /**
+   * A gang: the Job's pods form one PodGroup named after the Job (created when the Job starts);
+   * `spec` carries the scheduling.x-k8s.io/pod-group label.
+   */
+  readonly gang?: GangSettings | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
   /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */
@@ -210,6 +216,11 @@ export interface BatchWorkload {
   readonly startup: Distribution;
   /** Stop after this many pods (Infinity: until the horizon or the arrival process ends). */
   readonly maxPods: number;
+  /**
+   * Gangs: each arrival creates `size` pods (counted against maxPods) forming one PodGroup,
+   * named `<workload>-<arrival index>`, labelled scheduling.x-k8s.io/pod-group.
+   */
+  readonly gang?: (GangSettings & { readonly size: number }) | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
   /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */

@@ -54,6 +54,8 @@ export interface RunResult {
     readonly rollouts?: SimulationResult['rollouts'];
     /** Scheduling per profile (schedulerName), when pods name more than one profile. */
     readonly schedulers?: SimulationResult['schedulers'];
+    /** Gangs (PodGroups), when the scenario has any. */
+    readonly gangs?: SimulationResult['gangs'];
   };
   readonly engine: { readonly events: number };
 }
@@ -194,6 +196,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     onProgress: options.onProgress,
     failures: s.failures,
     disruptionBudgets: s.disruptionBudgets,
+    ...(s.podGroups ? { podGroups: s.podGroups } : {}),
     onSample: options.onSample,
     controllers: options.controllers,
     ...(s.orchestrator === 'swarm' ? { orchestrator: { kind: 'swarm' as const, scheduler: swarmScheduler, heartbeatPeriod: s.heartbeatPeriod } } : {}),
@@ -225,6 +228,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.rollouts ? { rollouts: r.rollouts } : {}),
         ...(r.schedulers ? { schedulers: r.schedulers } : {}),
         ...(r.swarm ? { swarm: r.swarm } : {}),
+        ...(r.gangs ? { gangs: r.gangs } : {}),
       },
       engine: { events: r.events },
     },

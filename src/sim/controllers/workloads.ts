@@ -3,6 +3,8 @@ import { PodPhase } from '../../api/pod.js';
 import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
 import type { Workload } from '../../api/workload.js';
+import { POD_GROUP_LABEL } from '../../api/podgroup.js';
+import type { PodSpec } from '../../api/pod.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from '../lifecycle.js';
 
 /** A Job's own bookkeeping (the Job controller's status.succeeded / active / failed). */
@@ -36,6 +38,8 @@ export class WorkloadController {
   private readonly sizes: RandomStream[];
   private readonly durations: RandomStream[];
   private readonly jobs: JobState[];
+  /** Batch gangs: arrivals so far per workload (the group names count up). */
+  private readonly gangArrivals: number[] = [];
   /** Per workload: 1 when this controller runs it (under Swarm, services and jobs are the Swarm orchestrator's). */
   private readonly mine: Uint8Array;
 
@@ -94,13 +98,23 @@ export class WorkloadController {
         for (let k = 0; k < w.replicas; k++) api.createPod(wi, `${w.name}-${wr.created}`, w.spec, Infinity);
         break;
       case 'job': {
+        // A gang Job's PodGroup exists before its pods (as a controller creates it, e.g. the training operators).
+        if (w.gang) api.createPodGroup({ name: w.name, namespace: w.spec.namespace, minMember: w.gang.minMember, scheduleTimeoutSeconds: w.gang.scheduleTimeoutSeconds });
         const n = Math.min(w.parallelism, w.completions);
         for (let k = 0; k < n; k++) this.createJobPod(wi);
         break;
       }
       case 'batch': {
-        const spec = w.pods.next(this.sizes[wi]!);
-        api.createPod(wi, `${w.name}-${wr.created}`, spec, sample(w.duration, this.durations[wi]!));
+        const drawn = w.pods.next(this.sizes[wi]!);
+        if (w.gang) {
+          // One arrival, one gang: `size` pods of one spec (one size draw), each its own duration draw.
+          const arrival = this.gangArrivals[wi] ?? 0;
+          this.gangArrivals[wi] = arrival + 1;
+          const group = `${w.name}-${arrival}`;
+          api.createPodGroup({ name: group, namespace: drawn.namespace, minMember: w.gang.minMember, scheduleTimeoutSeconds: w.gang.scheduleTimeoutSeconds });
+          const spec: PodSpec = { ...drawn, labels: { ...drawn.labels, [POD_GROUP_LABEL]: group } };
+          for (let k = 0; k < w.gang.size && wr.created < w.maxPods; k++) api.createPod(wi, `${w.name}-${wr.created}`, spec, sample(w.duration, this.durations[wi]!));
+        } else api.createPod(wi, `${w.name}-${wr.created}`, drawn, sample(w.duration, this.durations[wi]!));
         if (wr.created < w.maxPods) {
           const t = w.arrivals.next(api.engine.now, this.arrivals[wi]!);
           if (t <= this.horizon) api.engine.scheduleAt(t, this.evArrival, wi);
