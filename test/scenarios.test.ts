@@ -16,6 +16,23 @@ const workload = (r: RunResult, name: string) => {
 };
 
 const stories: Record<string, (r: RunResult) => void> = {
+  'gangs.yaml': (r) => {
+    // Default profile: workers are placed one by one; incomplete gangs hold GPUs (over 5% of them).
+    const g = r.metrics.gangs!;
+    expect(g.submitted).toBe(33);
+    expect(g.heldIdle.reservedGpuSeconds).toBe(0);
+    expect(g.heldIdle.gpuShare).toBeGreaterThan(0.05);
+    // The gang profile (Coscheduling): members wait at Permit with GPUs reserved and leave
+    // together; far less is held idle, and the single-GPU pods wait far less.
+    const gang = runPrepared(prepareScenario(join(dir, 'gangs.yaml'), { profile: 'gang' })).result.metrics;
+    const gg = gang.gangs!;
+    expect(gg.submitted).toBe(33);
+    expect(gg.rejectedPods).toBeGreaterThan(0);
+    expect(gg.heldIdle.gpuSeconds).toBe(gg.heldIdle.reservedGpuSeconds);
+    expect(gg.heldIdle.gpuShare).toBeLessThan(g.heldIdle.gpuShare / 4);
+    const single = (m: RunResult['metrics']) => m.workloads.find((w) => w.name === 'single-gpu')!.pendingSeconds.mean;
+    expect(single(gang)).toBeLessThan(single(r.metrics) / 5);
+  },
   'default.yaml': (r) => {
     expect(r.cluster.nodes).toBe(300);
     expect(r.metrics.pods.submitted).toBeGreaterThan(10_000);

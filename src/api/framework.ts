@@ -51,6 +51,12 @@ export const ClusterEvent = {
   NodeAdd: 4,
   /** Node labels, taints, allocatable or schedulability changed. */
   NodeUpdate: 8,
+  /**
+   * A pod was created (Pod/Add). Only the Coscheduling plugin registers it (a group short of
+   * minMember pods waits for its siblings); it is signalled only in runs with pod groups, and
+   * is not part of ALL_CLUSTER_EVENTS, so runs without gangs are retried as before.
+   */
+  PodAdd: 16,
 } as const;
 /** Every event: what a plugin that registers nothing is retried on. */
 export const ALL_CLUSTER_EVENTS = 15;
@@ -120,6 +126,73 @@ export function isPreScore(p: Plugin): p is PreScorePlugin {
 }
 export function isScore(p: Plugin): p is ScorePlugin {
   return typeof (p as Partial<ScorePlugin>).score === 'function';
+}
+
+/** A pod in the scheduling queue, as QueueSort compares it (framework.QueuedPodInfo). */
+export interface QueuedPodInfo {
+  readonly pod: PodInfo;
+  /** When the pod was first added to the queue (InitialAttemptTimestamp, approximated by creation). */
+  readonly initialAttemptTimestamp: number;
+}
+
+/**
+ * QueueSort (framework.QueueSortPlugin), decomposed so the simulator's heap keys stay fixed:
+ * pods compare by priority (higher first), then `sortTime` (earlier first), then
+ * `namespace/name`. `sortTime` is read when the pod enters activeQ. Without a QueueSort plugin
+ * the queue is PrioritySort's: priority, then the time the pod entered the queue.
+ */
+export interface QueueSortPlugin extends Plugin {
+  sortTime(pod: QueuedPodInfo, snapshot: ClusterSnapshot): number;
+}
+
+/** Permit's answer for a pod: allowed (null), rejected (a Status), or wait up to `timeout` seconds. */
+export type PermitResult = Status | { readonly code: 'Wait'; readonly timeout: number } | null;
+
+/**
+ * What the framework gives plugins of the waiting pods (framework.Handle:
+ * IterateOverWaitingPods, GetWaitingPod, WaitingPod.Allow/Reject) and of the queue
+ * (PodsToActivate). The simulator implements it over its waiting-pods map.
+ */
+export interface WaitingPodsHandle {
+  /** Pods waiting at Permit now, in the order they started waiting. */
+  waitingPods(): readonly PodInfo[];
+  /** WaitingPod.Allow(plugin): when every plugin that asked it to wait has allowed it, it is bound. */
+  allow(pod: PodInfo, plugin: string): void;
+  /** WaitingPod.Reject(plugin, msg): it is unreserved and goes back to the queue. */
+  reject(pod: PodInfo, plugin: string, reason: string): void;
+  /** Moves these pods, if queued (backoff or unschedulable), to activeQ (framework.PodsToActivate). */
+  activate(pods: readonly PodInfo[]): void;
+}
+
+/** Permit (framework.PermitPlugin): runs after Reserve, with the pod's resources held on `node`. */
+export interface PermitPlugin extends Plugin {
+  permit(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): PermitResult;
+}
+
+/** Reserve's undo (framework.ReservePlugin.Unreserve): a reserved pod was rejected or deleted. */
+export interface UnreservePlugin extends Plugin {
+  unreserve(pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): void;
+}
+
+/**
+ * A PostFilter plugin that acts on the waiting pods rather than preempting (Coscheduling's):
+ * runs when no node fits the pod, before DefaultPreemption; it never makes the pod fit.
+ */
+export interface WaitingPostFilterPlugin extends Plugin {
+  postFilter(pod: PodInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): void;
+}
+
+export function isQueueSort(p: Plugin): p is QueueSortPlugin {
+  return typeof (p as Partial<QueueSortPlugin>).sortTime === 'function';
+}
+export function isPermit(p: Plugin): p is PermitPlugin {
+  return typeof (p as Partial<PermitPlugin>).permit === 'function';
+}
+export function isUnreserve(p: Plugin): p is UnreservePlugin {
+  return typeof (p as Partial<UnreservePlugin>).unreserve === 'function';
+}
+export function isWaitingPostFilter(p: Plugin): p is WaitingPostFilterPlugin {
+  return typeof (p as Partial<WaitingPostFilterPlugin>).postFilter === 'function';
 }
 
 /** A plugin factory: the registry maps a plugin name to one of these. */
@@ -241,7 +314,25 @@ export interface Scheduler {
    * "would this pod fit on that (template) node?" (cluster-autoscaler's PredicateChecker).
    */
   findFeasible?(pod: import('./pod.js').PodInfo, snapshot: import('./node.js').ClusterSnapshot, candidates: readonly import('./node.js').NodeInfo[], limit: number): import('./node.js').NodeInfo[];
+  /** The profile's QueueSort, when it has one (every profile of a run must share it, as upstream requires). */
+  readonly queueSort?: QueueSortPlugin | undefined;
+  /**
+   * Permit, when the profile has Permit plugins: the pod is already reserved on `node`. A reject
+   * names the plugin and the events that could help; a wait gives the earliest timeout of the
+   * plugins that asked to wait and their names (each must allow).
+   */
+  permit?(pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): PermitOutcome;
+  /** Unreserve of every plugin that has it, in reverse profile order (RunReservePluginsUnreserve). */
+  unreserve?(pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): void;
+  /** The waiting-pods PostFilter plugins, after a failed schedule() and before preemption. */
+  postFilterWaiting?(pod: PodInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): void;
 }
+
+/** RunPermitPlugins' verdict (framework/runtime/framework.go). */
+export type PermitOutcome =
+  | { readonly code: 'Allow' }
+  | { readonly code: 'Reject'; readonly plugin: string; readonly reason: string; readonly events: number }
+  | { readonly code: 'Wait'; readonly timeout: number; readonly plugins: readonly string[]; readonly events: number };
 
 /** Simulated seconds in a message: to the millisecond, no trailing zeros (76.869, 120). */
 export function simulatedSeconds(time: number): string {

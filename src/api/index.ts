@@ -6,4 +6,5 @@ export * from './pod.js';
 export * from './node.js';
 export * from './framework.js';
 export * from './gpu.js';
+export * from './podgroup.js';
 export * from './autoscaling.js';

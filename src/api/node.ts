@@ -2,6 +2,7 @@ import type { Labels } from './labels.js';
 import type { PodInfo, PodSpec, TaintEffect } from './pod.js';
 import type { Resources } from './resources.js';
 import type { SwarmNodeMeta } from './swarm.js';
+import type { PodGroupLister } from './podgroup.js';
 
 export interface Taint {
   readonly key: string;
@@ -93,6 +94,8 @@ export interface ClusterSnapshot {
   /** Nodes with at least one pod with required anti-affinity (HavePodsWithRequiredAntiAffinityList); any order. */
   readonly havePodsWithRequiredAntiAffinity: readonly NodeInfo[];
   nodeByName(name: string): NodeInfo | undefined;
+  /** The PodGroups (gangs) of the cluster; absent where there are none. */
+  readonly podGroups?: PodGroupLister | undefined;
 }
 
 /** Defaults for pods without a cpu/memory request when scoring (pkg/scheduler/util/pod_resources.go). */

@@ -2,6 +2,7 @@ import type { HorizontalAutoscaler } from './autoscaling.js';
 import type { Distribution, RandomDraws } from './distribution.js';
 import type { PodSpec } from './pod.js';
 import type { SwarmServiceSettings } from './swarm.js';
+import type { GangSettings } from './podgroup.js';
 
 /**
  * Workloads as the engine consumes them: the input contract, like the Deployment and Job types
@@ -195,6 +196,11 @@ export interface JobWorkload {
   readonly backoffLimit?: number | undefined;
   /** Kueue LocalQueue (label kueue.x-k8s.io/queue-name): the Job is suspended until Kueue admits its Workload. */
   readonly queue?: string | undefined;
+  /**
+   * A gang: the Job's pods form one PodGroup named after the Job (created when the Job starts);
+   * `spec` carries the scheduling.x-k8s.io/pod-group label.
+   */
+  readonly gang?: GangSettings | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
   /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */
@@ -215,6 +221,11 @@ export interface BatchWorkload {
   /** Kueue LocalQueue: each arrival is a Workload of `podSetCount` pods (default 1), created when Kueue admits it. */
   readonly queue?: string | undefined;
   readonly podSetCount?: number | undefined;
+  /**
+   * Gangs: each arrival creates `size` pods (counted against maxPods) forming one PodGroup,
+   * named `<workload>-<arrival index>`, labelled scheduling.x-k8s.io/pod-group.
+   */
+  readonly gang?: (GangSettings & { readonly size: number }) | undefined;
   readonly crashes?: CrashModel | undefined;
   readonly probes?: ContainerProbes | undefined;
   /** How Docker Swarm runs it (placement, restart policy, update and rollback config); its defaults when absent. Kubernetes ignores it. */

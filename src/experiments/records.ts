@@ -120,6 +120,13 @@ export const METRICS: readonly MetricInfo[] = [
   { key: 'queueing.preempted', label: 'Kueue: workloads preempted (evicted)', unit: 'workloads', higherIsBetter: false },
   { key: 'queueing.fairness', label: "Kueue: Jain's index of the queues' weighted dominant resource shares", unit: 'fraction', higherIsBetter: true },
   { key: 'queueing.gpuAllocation', label: 'Kueue: GPUs admitted / nominal GPU quota (time-averaged)', unit: 'fraction', higherIsBetter: true },
+  // Gangs (issue 20): null without PodGroups in the scenario.
+  { key: 'gangs.scheduled', label: 'gangs scheduled (minMember bound)', unit: 'gangs', higherIsBetter: true },
+  { key: 'gangs.timedOut', label: 'gang waits at Permit timed out', unit: 'gangs', higherIsBetter: false },
+  { key: 'gangs.waitMeanSeconds', label: 'gang wait mean (first pod created to minMember bound)', unit: 's', higherIsBetter: false },
+  { key: 'gangs.waitP95Seconds', label: 'gang wait p95', unit: 's', higherIsBetter: false },
+  { key: 'gangs.idleGpuShare', label: 'GPU held idle by gangs (reserved, or bound while incomplete) / allocatable', unit: 'fraction', higherIsBetter: false },
+  { key: 'gangs.idleCpuShare', label: 'cpu held idle by gangs / allocatable', unit: 'fraction', higherIsBetter: false },
 ];
 
 /**
@@ -187,12 +194,13 @@ function strided(n: number, max: number): number[] {
   return out;
 }
 
-/** The lifecycle's metrics of a run (see METRICS): preemption, budgets and drains, rollouts, DaemonSets. */
+/** The lifecycle's metrics of a run (see METRICS): preemption, budgets and drains, rollouts, DaemonSets, gangs. */
 function lifecycleMetrics(m: RunOutput['result']['metrics'], horizon: number): Record<string, number | null> {
   const d = m.disruption;
   // A rollout still open at the horizon (stuck, or past its deadline) lasted at least until then.
   const duration = (r: NonNullable<typeof m.rollouts>[number]) => (Number.isFinite(r.durationSeconds) ? r.durationSeconds : horizon - r.start);
   const rollouts = m.rollouts ?? [];
+  const g = m.gangs;
   return {
     'preemption.victims': m.preemption?.victims ?? 0,
     'preemption.lostCpuHours': m.preemption?.lostCpuHours ?? 0,
@@ -202,6 +210,12 @@ function lifecycleMetrics(m: RunOutput['result']['metrics'], horizon: number): R
     'rollouts.deadlineExceeded': rollouts.length > 0 ? rollouts.filter((r) => Number.isFinite(r.deadlineExceededAt)).length : null,
     'rollouts.minAvailable': rollouts.length > 0 ? Math.min(...rollouts.map((r) => r.minAvailable)) : null,
     'daemonSets.cpuShare': m.daemonSets ? finite(m.daemonSets.share.cpu) : null,
+    'gangs.scheduled': g ? g.scheduled : null,
+    'gangs.timedOut': g ? g.timedOut : null,
+    'gangs.waitMeanSeconds': g && g.waitSeconds.count > 0 ? g.waitSeconds.mean : null,
+    'gangs.waitP95Seconds': g && g.waitSeconds.count > 0 ? g.waitSeconds.p95 : null,
+    'gangs.idleGpuShare': g ? finite(g.heldIdle.gpuShare) : null,
+    'gangs.idleCpuShare': g ? finite(g.heldIdle.cpuShare) : null,
   };
 }
 

@@ -26,6 +26,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     ...incidentLines(r),
     ...preemptionLines(r),
     ...queueingLines(r),
+    ...gangLines(r),
     ...autoscalingLines(r),
     ...(m.daemonSets ? [`daemonsets   ${m.daemonSets.pods} daemon pods on nodes, ${m.daemonSets.pending} waiting; they request ${(m.daemonSets.requested.milliCPU / 1000).toFixed(1)} cpu (${pct(m.daemonSets.share.cpu)} of allocatable) and ${(m.daemonSets.requested.memory / 2 ** 30).toFixed(1)}Gi memory (${pct(m.daemonSets.share.memory)}) at end`] : []),
     ...disruptionLines(r),
@@ -77,6 +78,18 @@ function preemptionLines(r: RunResult): string[] {
   const lost = p.lostCpuHours > 0 || p.lostGpuHours > 0 ? `; work lost ${p.lostCpuHours.toFixed(1)} cpu-hours${p.lostGpuHours > 0 ? `, ${p.lostGpuHours.toFixed(1)} GPU-hours` : ''}` : '';
   const victims = Object.entries(p.victimsByWorkload).map(([w, n]) => `${w} ${n}`).join(', ');
   return [`preemption   ${p.preemptors} pods preempted ${p.victims} (${victims})${lost}; preemptors waited mean ${secs(p.preemptorWaitSeconds.mean)}, max ${secs(p.preemptorWaitSeconds.max)}`];
+}
+
+/** Gangs (PodGroups), when the scenario has any: how many were placed, their waits, what they held idle. */
+function gangLines(r: RunResult): string[] {
+  const g = r.metrics.gangs;
+  if (!g) return [];
+  const w = g.waitSeconds;
+  const h = g.heldIdle;
+  return [
+    `gangs        ${g.submitted} submitted, ${g.scheduled} scheduled, ${g.timedOut} timed out at Permit (${g.rejectedPods} pods rejected); wait mean ${secs(w.mean)}  p50 ${secs(w.p50)}  p95 ${secs(w.p95)}  p99 ${secs(w.p99)}  max ${secs(w.max)}`,
+    `             held idle ${(h.gpuSeconds / 3600).toFixed(1)} GPU-hours (${pct(h.gpuShare)} of allocatable), ${(h.cpuCoreSeconds / 3600).toFixed(1)} cpu-core-hours (${pct(h.cpuShare)}); reserved at Permit ${(h.reservedGpuSeconds / 3600).toFixed(1)} GPU-hours`,
+  ];
 }
 
 /** PodDisruptionBudgets: evictions per budget and how drains ended (only when the scenario has budgets). */

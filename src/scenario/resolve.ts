@@ -1,3 +1,4 @@
+import type { PodGroupSpec } from '../api/podgroup.js';
 import type { ProfileConfig } from '../api/framework.js';
 import type { AutoscalerRegistries } from './plugin-module.js';
 import type { HorizontalPodAutoscalerSpec } from '../api/autoscaling.js';
@@ -48,6 +49,8 @@ export interface ResolvedScenario {
   readonly clusterAutoscaler?: { readonly policy: string; readonly options: Record<string, unknown> } | undefined;
   /** PodDisruptionBudgets (scenario `disruptionBudgets`). */
   readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
+  /** PodGroup manifests (gangs declared by a Job or batch `gang:` are created by the engine). */
+  readonly podGroups?: readonly PodGroupSpec[] | undefined;
   /** Profiles besides the default one, by the schedulerName of the pods they place (when any workload names one). */
   readonly schedulers?: readonly NamedScheduler[] | undefined;
   /** `swarm`: Docker Swarm mode's controllers run the scenario (Kubernetes' when absent). */
@@ -135,6 +138,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     clusterAutoscaler,
     ...(disruptionBudgets ? { disruptionBudgets } : {}),
     ...(queueing ? { queueing } : {}),
+    ...(fromManifests.podGroups.length > 0 ? { podGroups: fromManifests.podGroups } : {}),
     ...(schedulers.length > 0 ? { schedulers } : {}),
     ...(orchestrator.orchestrator === 'swarm' ? { orchestrator: 'swarm' as const, ...(orchestrator.heartbeatPeriod !== undefined ? { heartbeatPeriod: orchestrator.heartbeatPeriod } : {}) } : {}),
     ...(ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),

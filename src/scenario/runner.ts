@@ -56,6 +56,8 @@ export interface RunResult {
     readonly schedulers?: SimulationResult['schedulers'];
     /** Kueue's queues (admission waits, quota usage and borrowing, fair shares), when the scenario has queueing; its time series is in RunOutput. */
     readonly queueing?: Omit<NonNullable<SimulationResult['queueing']>, 'timeseries'> | undefined;
+    /** Gangs (PodGroups), when the scenario has any. */
+    readonly gangs?: SimulationResult['gangs'];
   };
   readonly engine: { readonly events: number };
 }
@@ -198,6 +200,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     onProgress: options.onProgress,
     failures: s.failures,
     disruptionBudgets: s.disruptionBudgets,
+    ...(s.podGroups ? { podGroups: s.podGroups } : {}),
     onSample: options.onSample,
     controllers: options.controllers,
     ...(s.queueing ? { queueing: s.queueing } : {}),
@@ -231,6 +234,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.schedulers ? { schedulers: r.schedulers } : {}),
         ...(r.swarm ? { swarm: r.swarm } : {}),
         ...(r.queueing ? { queueing: withoutTimeseries(r.queueing) } : {}),
+        ...(r.gangs ? { gangs: r.gangs } : {}),
       },
       engine: { events: r.events },
     },

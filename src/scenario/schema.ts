@@ -287,8 +287,19 @@ const rolloutEvent = z.strictObject({
   undo: z.union([z.literal(true), z.strictObject({ toRevision: z.number().int().min(1) })]).optional(),
 }).refine((r) => (r.set === undefined) !== (r.undo === undefined), { message: 'give exactly one of `set` (a new template) or `undo`' });
 
+/**
+ * Gang scheduling (scheduler-plugins' coscheduling PodGroup): minMember pods placed together or
+ * not at all, waiting at most scheduleTimeout at Permit (default: the plugin's 60 s).
+ */
+const gangFields = {
+  minMember: podCount(1).optional(),
+  scheduleTimeout: durationSchema.optional(),
+};
+
 const job = z.strictObject({
   type: z.literal('job'),
+  /** The Job's pods form one PodGroup (minMember defaults to parallelism). */
+  gang: z.strictObject(gangFields).optional(),
   name,
   completions: podCount(1).default(1),
   parallelism: podCount(1).default(1),
@@ -324,6 +335,8 @@ const arrival = z.unknown().transform((v, ctx): Arrival => {
 
 const batch = z.strictObject({
   type: z.literal('batch'),
+  /** Each arrival is `size` pods forming one PodGroup (minMember defaults to size). */
+  gang: z.strictObject({ size: podCount(1), ...gangFields }).optional(),
   name,
   arrival,
   start: durationSchema.optional(),

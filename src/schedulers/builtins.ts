@@ -16,6 +16,7 @@ import { podTopologySpread } from './plugins/pod-topology-spread.js';
 import { randomPlugin } from './plugins/random.js';
 import { taintToleration } from './plugins/taint-toleration.js';
 import { defaultPreemption } from './plugins/default-preemption.js';
+import { coscheduling } from './plugins/coscheduling.js';
 
 /** Every built-in plugin, in one table. */
 export const BUILTIN_PLUGINS: readonly PluginEntry[] = [
@@ -28,6 +29,7 @@ export const BUILTIN_PLUGINS: readonly PluginEntry[] = [
   { name: 'PodTopologySpread', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'topologySpreadConstraints (DoNotSchedule as a filter, ScheduleAnyway as a score) with the system defaults.', factory: (args) => podTopologySpread(args) },
   { name: 'InterPodAffinity', extensionPoints: ['PreFilter', 'Filter', 'PreScore', 'Score'], description: 'Required and preferred pod affinity and anti-affinity per topology domain.', factory: (args) => interPodAffinity(args) },
   { name: 'DefaultPreemption', extensionPoints: ['PostFilter'], description: 'When no node fits: delete the fewest, least important lower-priority pods on the best node (args: minCandidateNodesPercentage 10, minCandidateNodesAbsolute 100).', factory: (args) => defaultPreemption(args) },
+  { name: 'Coscheduling', extensionPoints: ['QueueSort', 'PreFilter', 'PostFilter', 'Permit', 'Reserve'], description: 'Gang scheduling (scheduler-plugins): a PodGroup\'s pods wait at Permit, resources held, until minMember have a node; rejected together on timeout (args: permitWaitingTimeSeconds 60, podGroupBackoffSeconds 0, podGroupRejectPercentage 10).', factory: (args) => coscheduling(args) },
   { name: 'Random', extensionPoints: ['Score', 'Reserve'], description: 'Baseline: a uniformly random feasible node (seeded).', factory: (args, handle) => randomPlugin(args, handle) },
   { name: 'FirstFit', extensionPoints: ['Score'], description: 'Baseline: the feasible node declared first.', factory: () => firstFit() },
   // GPU-sharing policies of the FGD paper (USENIX ATC'23), ../shared/docs/FGD.md section 6.
@@ -77,6 +79,12 @@ export const BUILTIN_PROFILES: readonly ProfileConfig[] = [
     name: 'default',
     description: 'kube-scheduler defaults: LeastAllocated, balanced allocation, spreading, adaptive percentageOfNodesToScore.',
     plugins: FILTERS_AND_SCORES(),
+  },
+  {
+    name: 'gang',
+    description: 'The default profile plus Coscheduling (gang scheduling of PodGroups, scheduler-plugins\' coscheduling).',
+    // multiPoint-enabled after the defaults, as manifests/coscheduling/scheduler-config.yaml does.
+    plugins: [...FILTERS_AND_SCORES(), { name: 'Coscheduling' }],
   },
   {
     name: 'binpack',

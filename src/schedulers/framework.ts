@@ -1,5 +1,6 @@
 import {
-  ALL_CLUSTER_EVENTS, PluginError, isFilter, isPostFilter, type PostFilterPlugin, type PreemptionHandle, type PreemptionResult, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
+  ALL_CLUSTER_EVENTS, PluginError, isPermit, isQueueSort, isUnreserve, isWaitingPostFilter, type PermitOutcome, type PermitPlugin, type QueueSortPlugin,
+  type UnreservePlugin, type WaitingPodsHandle, type WaitingPostFilterPlugin, isFilter, isPostFilter, type PostFilterPlugin, type PreemptionHandle, type PreemptionResult, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
   type FitError, type GpuSelectPlugin,
   type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
   type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
@@ -121,6 +122,15 @@ export class Framework implements Scheduler {
   lastResolvableNodes: number[] = [];
   /** DefaultPreemption's arguments when the profile lists it (PostFilter). */
   preemption: PostFilterPlugin['preemption'] | undefined;
+  /** The profile's QueueSort plugin (Coscheduling), if any. */
+  queueSort: QueueSortPlugin | undefined;
+  private readonly permits: PermitPlugin[] = [];
+  private readonly unreserves: UnreservePlugin[] = [];
+  private readonly waitingPostFilters: WaitingPostFilterPlugin[] = [];
+  /** Set only when the profile has the extension point, so the simulator's fast path stays as it was. */
+  readonly permit?: Framework['runPermit'];
+  readonly unreserve?: Framework['runUnreserve'];
+  readonly postFilterWaiting?: Framework['runWaitingPostFilters'];
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle);
@@ -148,6 +158,10 @@ export class Framework implements Scheduler {
       if (isGpuSelect(plugin)) this.gpuSelectors.push(plugin);
       if (isPostFilter(plugin)) this.preemption = plugin.preemption;
       if (isFilter(plugin)) this.filters.push(plugin);
+      if (isQueueSort(plugin)) this.queueSort ??= plugin;
+      if (isPermit(plugin)) this.permits.push(plugin);
+      if (isUnreserve(plugin)) this.unreserves.push(plugin);
+      if (isWaitingPostFilter(plugin)) this.waitingPostFilters.push(plugin);
       const weight = cfg.weight ?? 1;
       if (isScore(plugin) && weight > 0) {
         if (isPreScore(plugin)) this.preScores.push(plugin);
@@ -156,6 +170,60 @@ export class Framework implements Scheduler {
     }
     this.plugins = plugins;
     this.skipScore = new Uint8Array(this.scores.length);
+    if (this.permits.length > 0) this.permit = this.runPermit;
+    if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
+    if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
+  }
+
+  /**
+   * RunPermitPlugins (pkg/scheduler/framework/runtime/framework.go): a rejection ends it; the
+   * plugins that ask to wait are collected, and the pod waits until each allows it or the
+   * earliest of their timeouts.
+   */
+  private runPermit(pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): PermitOutcome {
+    const state: CycleState = new Map();
+    let timeout = Infinity;
+    let events = 0;
+    const waiting: string[] = [];
+    for (const p of this.permits) {
+      let r;
+      try {
+        r = p.permit(state, pod, node, snapshot, handle);
+      } catch (e) {
+        throw e instanceof PluginError ? e : new PluginError(p.name, 'Permit', pod.name, node.name, e);
+      }
+      if (r === null) continue;
+      if (r.code === 'Wait') {
+        waiting.push(p.name);
+        events |= p.events ?? ALL_CLUSTER_EVENTS;
+        timeout = Math.min(timeout, r.timeout);
+        continue;
+      }
+      return { code: 'Reject', plugin: p.name, reason: r.reason, events: p.events ?? ALL_CLUSTER_EVENTS };
+    }
+    return waiting.length === 0 ? { code: 'Allow' } : { code: 'Wait', timeout, plugins: waiting, events };
+  }
+
+  /** RunReservePluginsUnreserve: in reverse order of the profile. */
+  private runUnreserve(pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): void {
+    for (let i = this.unreserves.length - 1; i >= 0; i--) {
+      const p = this.unreserves[i]!;
+      try {
+        p.unreserve(pod, node, snapshot, handle);
+      } catch (e) {
+        throw e instanceof PluginError ? e : new PluginError(p.name, 'Unreserve', pod.name, node.name, e);
+      }
+    }
+  }
+
+  private runWaitingPostFilters(pod: PodInfo, snapshot: ClusterSnapshot, handle: WaitingPodsHandle): void {
+    for (const p of this.waitingPostFilters) {
+      try {
+        p.postFilter(pod, snapshot, handle);
+      } catch (e) {
+        throw e instanceof PluginError ? e : new PluginError(p.name, 'PostFilter', pod.name, undefined, e);
+      }
+    }
   }
 
   /**

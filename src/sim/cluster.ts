@@ -1,3 +1,4 @@
+import type { PodGroupLister } from '../api/podgroup.js';
 import type { Labels } from '../api/labels.js';
 import { GPU_MODEL_LABEL, gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import { DEFAULT_MAX_PODS, hasPodAffinityTerms, hasRequiredPodAntiAffinity, type ClusterSnapshot, type NodeInfo, type NodeSpec, type Taint } from '../api/node.js';
@@ -22,6 +23,8 @@ export class ClusterState implements ClusterSnapshot {
   nodes: SimNode[] = [];
   readonly havePodsWithAffinity: SimNode[] = [];
   readonly havePodsWithRequiredAntiAffinity: SimNode[] = [];
+  /** The run's PodGroups, once it has any (the lifecycle API sets it). */
+  podGroups: PodGroupLister | undefined;
   private readonly byName = new Map<string, SimNode>();
   /** Slots of removed nodes, by GPU device count, ready for reuse (indexes stay dense and stable). */
   private readonly freeSlots = new Map<number, number[]>();

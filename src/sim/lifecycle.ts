@@ -12,6 +12,8 @@ import { grown } from '../util/typed-arrays.js';
 import type { DisruptionBudgetSpec, EvictionOutcome } from '../api/disruption.js';
 import { decideEviction, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
 import type { Admission, EvictionReason, KueueWorkload } from './kueue/workload.js';
+import type { PodGroupSpec } from '../api/podgroup.js';
+import { PodGroupStore, type PodGroupRecord } from './pod-groups.js';
 
 /**
  * A workload object and its status, as the API server keeps a Deployment or a Job: what the
@@ -44,6 +46,9 @@ export interface StoreHooks {
   beforeChange: ((now: number) => void)[];
   podCreated: ((id: number) => void)[];
   podBound: ((id: number, node: number, waited: number) => void)[];
+  /** The scheduler reserved the pod on a node at Permit (resources held; still Pending), or released it. */
+  podReserved: ((id: number, node: number) => void)[];
+  podUnreserved: ((id: number, node: number) => void)[];
   /** Bound -> Running, or Running -> Bound while a crashed container waits for its restart. */
   podPhaseChanged: ((id: number, from: PodPhase, to: PodPhase) => void)[];
   /** Something the HPA's pod views copy changed (phase, readiness, restarts). */
@@ -107,10 +112,12 @@ export class Lifecycle {
   /** When each node's machine last went down (meaningful while it is down). */
   private downSince: Float64Array;
   private notReady: Uint8Array;
+  /** PodGroups (gangs) and their members; empty in runs without gangs. */
+  readonly podGroups: PodGroupStore;
   /** Pods stamped from a template other than their workload's (a rollout's ReplicaSets), by pod id. */
   private readonly templates = new Map<number, PodTemplate>();
   readonly hooks: StoreHooks = {
-    beforeChange: [], podCreated: [], podBound: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
+    beforeChange: [], podCreated: [], podBound: [], podReserved: [], podUnreserved: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
     readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], nodeAvailabilityChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
     kueueWorkloadCreated: [], kueueWorkloadAdmitted: [], kueueWorkloadEvicted: [], kueueWorkloadFinished: [],
   };
@@ -127,6 +134,7 @@ export class Lifecycle {
     this.cluster = new ClusterState(Math.max(16, nodes.length));
     for (const n of nodes) this.cluster.addNode(n);
     this.workloads = [...workloads];
+    this.podGroups = new PodGroupStore(engine);
     this.down = new Int32Array(Math.max(16, nodes.length));
     this.downSince = new Float64Array(Math.max(16, nodes.length));
     this.notReady = new Uint8Array(Math.max(16, nodes.length));
@@ -178,6 +186,7 @@ export class Lifecycle {
     if (template) this.templates.set(id, template);
     if (wr.w.kind === 'service') wr.podIds.add(id);
     this.pendingIds.add(id);
+    if (this.podGroups.size > 0) this.podGroups.podCreated(this.pods.infos[id]!);
     for (const f of this.hooks.podCreated) f(id);
     return id;
   }
@@ -187,14 +196,65 @@ export class Lifecycle {
     return this.templates.get(id) ?? this.workloads[this.pods.workload[id]!]!.w;
   }
 
-  /** The scheduler's binding: the pod holds the node's resources from now on. */
+  /** Creates a PodGroup object (a manifest's, or a gang workload's before its pods). */
+  createPodGroup(spec: PodGroupSpec): PodGroupRecord {
+    const g = this.podGroups.create(spec);
+    this.cluster.podGroups = this.podGroups;
+    // The first group: the store starts following pods created from now on (and any before).
+    if (this.podGroups.size === 1) for (const info of this.pods.infos) if (this.pods.phase[info.id] !== PodPhase.Failed) this.podGroups.podCreated(info);
+    return g;
+  }
+
+  /**
+   * The scheduler's Reserve for a pod that must wait at Permit: its requests (and GPUs) are
+   * accounted on the node as a bound pod's are - so no other pod takes them - but it stays
+   * Pending, unbound and not started (kube-scheduler's assumed pod).
+   */
+  reserve(id: number, node: number, gpus: readonly number[] | undefined): void {
+    const pods = this.pods;
+    const info = pods.infos[id]!;
+    if (pods.phase[id] !== PodPhase.Pending || pods.reserved[id] === 1) throw new Error(`pod ${info.name} cannot be reserved: not a pending, unreserved pod`);
+    this.touch();
+    this.onBind?.(info, node, this.cluster, this.engine.now);
+    this.cluster.bind(info, node, gpus);
+    pods.reserved[id] = 1;
+    pods.node[id] = node;
+    this.podGroups.reserved(info);
+    for (const f of this.hooks.podReserved) f(id, node);
+  }
+
+  /** Unreserve: a reserved pod gives its node's resources back and is a plain pending pod again. */
+  unreserve(id: number): void {
+    const pods = this.pods;
+    const info = pods.infos[id]!;
+    if (pods.reserved[id] !== 1) throw new Error(`pod ${info.name} is not reserved`);
+    const node = pods.node[id]!;
+    this.touch();
+    this.cluster.unbind(info, node);
+    pods.reserved[id] = 0;
+    pods.node[id] = NO_NODE;
+    this.podGroups.unreserved(info);
+    for (const f of this.hooks.podUnreserved) f(id, node);
+  }
+
+  /**
+   * The scheduler's binding: the pod holds the node's resources from now on. A reserved pod is
+   * bound where it was reserved, its resources already accounted.
+   */
   bind(id: number, node: number, gpus: readonly number[] | undefined): void {
     const pods = this.pods;
     const info = pods.infos[id]!;
     const now = this.engine.now;
     this.touch();
-    this.onBind?.(info, node, this.cluster, now);
-    this.cluster.bind(info, node, gpus);
+    const wasReserved = pods.reserved[id] === 1;
+    if (wasReserved) {
+      if (pods.node[id] !== node) throw new Error(`pod ${info.name} is reserved on node ${pods.node[id]}, not ${node}`);
+      pods.reserved[id] = 0;
+    } else {
+      this.onBind?.(info, node, this.cluster, now);
+      this.cluster.bind(info, node, gpus);
+    }
+    if (wasReserved || this.podGroups.size > 0) this.podGroups.bound(info, wasReserved);
     pods.phase[id] = PodPhase.Bound;
     pods.node[id] = node;
     pods.boundAt[id] = now;
@@ -302,6 +362,7 @@ export class Lifecycle {
     this.touch();
     this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
     pods.phase[id] = PodPhase.Succeeded;
+    if (this.podGroups.size > 0) this.podGroups.succeeded(pods.infos[id]!);
     pods.live[id] = 0;
     const wasReady = pods.ready[id] === 1;
     pods.ready[id] = 0;
@@ -317,6 +378,13 @@ export class Lifecycle {
     const pods = this.pods;
     const from = pods.phase[id] as PodPhase;
     if (from === PodPhase.Pending) {
+      if (pods.reserved[id] === 1) {
+        // A reserved pod deleted while it waited at Permit gives its node's resources back.
+        this.touch();
+        this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
+        pods.reserved[id] = 0;
+        this.podGroups.unreserved(pods.infos[id]!);
+      }
       pods.phase[id] = PodPhase.Failed;
       this.pendingIds.delete(id);
     } else {
@@ -328,6 +396,7 @@ export class Lifecycle {
       pods.crashDue[id] = NaN;
       pods.restartDue[id] = NaN;
     }
+    if (this.podGroups.size > 0) this.podGroups.removed(pods.infos[id]!, from !== PodPhase.Pending);
     this.workloads[pods.workload[id]!]!.podIds.delete(id);
     this.templates.delete(id);
     for (const f of this.hooks.podRemoved) f(id, from, reason);
@@ -564,6 +633,14 @@ export class Lifecycle {
 
   recordAction(action: ScalingAction): void {
     for (const f of this.hooks.scalingAction) f(action);
+  }
+
+  /** A pod of a group was rejected at Permit (`timedOut`: its wait timed out); the group's counts. */
+  permitRejected(id: number, timedOut: boolean): void {
+    const g = this.podGroups.of(this.pods.infos[id]!);
+    if (!g) return;
+    g.rejections++;
+    if (timedOut) g.timeouts++;
   }
 
   /** The scheduler tried the pod; a failure sets its PodScheduled=False condition. */

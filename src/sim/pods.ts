@@ -47,6 +47,11 @@ export class PodTable {
    * replacement task at once but lets it run only after the restart delay (restart.go DelayStart).
    */
   startGate = new Float64Array(1024);
+  /**
+   * 1 while the pod is reserved on `node` at Permit (a gang member waiting for its group): its
+   * requests are accounted on the node, its phase stays Pending, it is neither bound nor started.
+   */
+  reserved = new Uint8Array(1024);
   readonly infos: PodInfo[] = [];
 
   get length(): number {
@@ -76,6 +81,7 @@ export class PodTable {
     this.probedReadyAt[id] = NaN;
     this.unschedulable[id] = 0;
     this.startGate[id] = 0;
+    this.reserved[id] = 0;
     return id;
   }
 
@@ -111,5 +117,6 @@ export class PodTable {
     this.probedReadyAt = grown(this.probedReadyAt, c);
     this.unschedulable = grown(this.unschedulable, c);
     this.startGate = grown(this.startGate, c);
+    this.reserved = grown(this.reserved, c);
   }
 }

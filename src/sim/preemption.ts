@@ -44,6 +44,7 @@ export class Preemption {
   ) {
     this.evLeave = api.engine.defineEvent('preemption-victim-leaves', (id) => this.leave(id));
     api.on('podBound', (id) => this.nominated.delete(id));
+    api.on('podReserved', (id) => this.nominated.delete(id));
     api.on('podRemoved', (id) => {
       this.nominated.delete(id);
       this.terminating.delete(id);

@@ -190,6 +190,35 @@ export interface SimulationResult {
   readonly swarm?: SwarmSchedulingResult | undefined;
   /** Kueue's queues: admission waits, quota usage and borrowing, fair shares, when the scenario has queueing. */
   readonly queueing?: QueueingResult | undefined;
+  /** Gangs (PodGroups), in runs that have any. */
+  readonly gangs?: GangMetrics | undefined;
+}
+
+/** Gang scheduling: PodGroups and what waiting for them cost (src/sim/gang-metrics.ts). */
+export interface GangMetrics {
+  /** PodGroups with at least one pod created by the horizon. */
+  readonly submitted: number;
+  /** Groups whose bound members reached minMember. */
+  readonly scheduled: number;
+  /** Times a group's wait at Permit timed out (each rejects the group's waiting pods). */
+  readonly timedOut: number;
+  /** Pods rejected at Permit or while waiting there (timeouts, PostFilter, a sibling's rejection). */
+  readonly rejectedPods: number;
+  /** From a group's first pod created to its minMember-th member bound, over the scheduled groups (seconds). */
+  readonly waitSeconds: DistributionSummary;
+  /**
+   * Requests held without doing a gang's work: by pods reserved at Permit, and by bound members
+   * of a gang that has not yet reached minMember bound. Core-seconds and GPU-seconds, and their
+   * share of the allocatable over the run; `reserved*` is the part held at Permit.
+   */
+  readonly heldIdle: {
+    readonly cpuCoreSeconds: number;
+    readonly gpuSeconds: number;
+    readonly cpuShare: number;
+    readonly gpuShare: number;
+    readonly reservedCpuCoreSeconds: number;
+    readonly reservedGpuSeconds: number;
+  };
 }
 
 export interface PreemptionMetrics {

@@ -21,6 +21,17 @@ export interface SchedulingQueue {
   readonly size: number;
   /** Failed attempts so far of a pod. */
   attempts(pod: number): number;
+  /** Moves an unschedulable pod to activeQ, or to backoffQ while it backs off (PriorityQueue.Activate, see the implementation); otherwise nothing. */
+  activate(pod: number, now: number): void;
+}
+
+/**
+ * A QueueSort plugin's order for activeQ (see QueueSortPlugin): after priority, `sortTime`
+ * (read when the pod enters activeQ), then `tieBreak` (upstream compares namespace/name).
+ */
+export interface QueueOrder {
+  sortTime(pod: number, now: number): number;
+  tieBreak(a: number, b: number): number;
 }
 
 /** podInitialBackoffSeconds and podMaxBackoffSeconds (KubeSchedulerConfiguration defaults). */
@@ -54,6 +65,7 @@ class PodArrays {
   backoffExpiry = new Float64Array(1024);
   attempts = new Int32Array(1024);
   where = new Uint8Array(1024);
+  sortKey = new Float64Array(1024);
   ensure(pod: number): void {
     if (pod < this.priority.length) return;
     const c = capacityFor(this.priority.length, pod);
@@ -63,6 +75,7 @@ class PodArrays {
     this.backoffExpiry = grown(this.backoffExpiry, c);
     this.attempts = grown(this.attempts, c);
     this.where = grown(this.where, c);
+    this.sortKey = grown(this.sortKey, c);
   }
 }
 
@@ -88,12 +101,25 @@ class IdHeap {
   }
   pop(): number {
     if (this.length === 0) return -1;
+    const top = this.ids[0]!;
+    this.removeAt(0);
+    return top;
+  }
+  private removeAt(at: number): void {
     const ids = this.ids;
-    const top = ids[0]!;
     const n = --this.length;
-    if (n > 0) {
+    if (n > at) {
       const last = ids[n]!;
-      let pos = 0;
+      let pos = at;
+      // The last id may belong above `at` (only when at > 0): sift it up first.
+      while (pos > 0 && this.less(last, ids[(pos - 1) >> 1]!)) {
+        ids[pos] = ids[(pos - 1) >> 1]!;
+        pos = (pos - 1) >> 1;
+      }
+      if (pos !== at) {
+        ids[pos] = last;
+        return;
+      }
       const half = n >> 1;
       while (pos < half) {
         let child = 2 * pos + 1;
@@ -105,7 +131,6 @@ class IdHeap {
       }
       ids[pos] = last;
     }
-    return top;
   }
 }
 
@@ -129,14 +154,21 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
   private unschedulableCount = 0;
   private count = 0;
 
-  constructor(private readonly initialBackoff = POD_INITIAL_BACKOFF_SECONDS, private readonly maxBackoff = POD_MAX_BACKOFF_SECONDS) {
+  constructor(private readonly initialBackoff = POD_INITIAL_BACKOFF_SECONDS, private readonly maxBackoff = POD_MAX_BACKOFF_SECONDS, private readonly order?: QueueOrder) {
     const p = this.p;
-    this.active = new IdHeap((a, b) => {
+    this.active = order === undefined ? new IdHeap((a, b) => {
       const pa = p.priority[a]!, pb = p.priority[b]!;
       if (pa !== pb) return pa > pb;
       const ta = p.timestamp[a]!, tb = p.timestamp[b]!;
       if (ta !== tb) return ta < tb;
       return p.seq[a]! < p.seq[b]!;
+    }) : new IdHeap((a, b) => {
+      const pa = p.priority[a]!, pb = p.priority[b]!;
+      if (pa !== pb) return pa > pb;
+      const ta = p.sortKey[a]!, tb = p.sortKey[b]!;
+      if (ta !== tb) return ta < tb;
+      const t = order.tieBreak(a, b);
+      return t !== 0 ? t < 0 : p.seq[a]! < p.seq[b]!;
     });
     this.backoff = new IdHeap((a, b) => {
       const ea = p.backoffExpiry[a]!, eb = p.backoffExpiry[b]!;
@@ -205,6 +237,25 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
    */
   delete(_pod: number): void {}
 
+  /**
+   * Activate, except that a pod still backing off waits out its backoff (it goes to backoffQ,
+   * as MoveAllToActiveOrBackoffQueue would move it). Upstream's Activate skips the backoff; with
+   * scheduling cycles that take no simulated time, a gang whose first waiting member activates
+   * its rejected siblings would then be retried for ever at one instant.
+   */
+  activate(pod: number, now: number): void {
+    const p = this.p;
+    if (pod >= p.where.length || p.where[pod] !== WHERE_UNSCHEDULABLE) return;
+    for (const bucket of this.buckets.values()) {
+      const i = bucket.indexOf(pod);
+      if (i < 0) continue;
+      bucket.splice(i, 1);
+      this.unschedulableCount--;
+      break;
+    }
+    this.requeue(pod, now);
+  }
+
   nextWakeup(now: number): number {
     let t = Infinity;
     const b = this.backoff.peek();
@@ -253,6 +304,7 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
     const p = this.p;
     p.where[pod] = WHERE_ACTIVE;
     p.timestamp[pod] = now;
+    if (this.order !== undefined) p.sortKey[pod] = this.order.sortTime(pod, now);
     p.seq[pod] = this.nextSeq++;
     this.active.push(pod);
   }
@@ -321,4 +373,7 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   nextWakeup(): number {
     return Infinity;
   }
+
+  /** Nothing to move: a FIFO has no backoff, and its blocked head is tried on the next event. */
+  activate(): void {}
 }

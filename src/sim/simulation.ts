@@ -35,6 +35,8 @@ import type { SimulationResult } from './results.js';
 import type { SchedulingQueue } from './scheduling-queue.js';
 import { ServiceTraffic } from './service-traffic.js';
 import type { Workload } from '../api/workload.js';
+import type { PodGroupSpec } from '../api/podgroup.js';
+import { GangMetrics, gangResult } from './gang-metrics.js';
 
 export type { SimNodeGroup } from './controllers/cluster-autoscaler.js';
 export * from './results.js';
@@ -65,6 +67,8 @@ export interface SimulationConfig {
   readonly clusterAutoscaler?: ClusterAutoscaler | undefined;
   /** Called for every bind, with the pod and node (for invariant checks in tests). */
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
+  /** PodGroup objects (manifests), created at time 0; Job and batch gangs create their own. */
+  readonly podGroups?: readonly PodGroupSpec[] | undefined;
   /** PodDisruptionBudgets: voluntary evictions (drains, scale-down) go through the eviction API. */
   readonly disruptionBudgets?: readonly DisruptionBudgetSpec[] | undefined;
   /** More controllers, constructed after the built-in ones (so they hear every change last) and started after them. */
@@ -114,6 +118,7 @@ export class Simulation {
   private readonly starts: (() => void)[];
   private readonly deployments: DeploymentController | undefined;
   private readonly kueue: KueueController | undefined;
+  private readonly gangMetrics: GangMetrics | undefined;
 
   constructor(private readonly cfg: SimulationConfig) {
     const { horizon, streams } = cfg;
@@ -127,6 +132,10 @@ export class Simulation {
       traffic: w.kind === 'service' && w.load ? new ServiceTraffic(w.load, w.startAt) : undefined,
     }));
     const api = (this.api = new Lifecycle(this.engine, cfg.nodes, workloads, cfg.onBind));
+    for (const spec of cfg.podGroups ?? []) api.createPodGroup(spec);
+    // Gang metrics integrate from the start; they are reported only when the run has gangs.
+    const gangs = (cfg.podGroups?.length ?? 0) > 0 || cfg.workloads.some((w) => (w.kind === 'job' || w.kind === 'batch') && w.gang !== undefined);
+    this.gangMetrics = gangs ? new GangMetrics(api) : undefined;
     const nodeGroups = cfg.nodeGroups ?? [];
     const failures = cfg.failures ?? NO_FAILURES;
     this.metrics = new MetricsRecorder(api, {
@@ -217,6 +226,7 @@ export class Simulation {
     return { ...result, ...(disruption ? { disruption } : {}), ...(this.deployments?.active ? { rollouts: this.deployments.rollouts() } : {}),
       ...(this.swarmUpdater?.active ? { rollouts: this.swarmUpdater.rollouts() } : {}),
       ...(this.scheduling?.profiles ? { schedulers: this.scheduling.profiles.result() } : {}),
+      ...(this.gangMetrics && this.api.podGroups.size > 0 ? { gangs: gangResult(this.api.podGroups, this.gangMetrics.finish(this.cfg.horizon), this.cfg.horizon) } : {}),
       ...(this.swarmScheduler ? { swarm: this.swarmScheduler.result() } : {}),
       ...(this.kueue ? { queueing: this.kueue.result() } : {}) };
   }

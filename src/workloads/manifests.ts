@@ -18,6 +18,8 @@ import type { Distribution } from '../api/distribution.js';
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import type { DisruptionBudgetSpec } from '../api/disruption.js';
 import { convertPodDisruptionBudget } from './kube-pdb.js';
+import { convertPodGroup } from './kube-podgroup.js';
+import type { PodGroupSpec } from '../api/podgroup.js';
 import { convertHorizontalPodAutoscaler, type ManifestHpa } from './kube-hpa.js';
 import { unmodelledFields } from './kube-unmodelled.js';
 import { formatCount, MAX_PODS_PER_WORKLOAD, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';
@@ -43,7 +45,7 @@ import {
 } from './kube.js';
 import { durationText, oneOf } from './kube-fields.js';
 
-export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'ResourceFlavor', 'ClusterQueue', 'LocalQueue', 'List'] as const;
+export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PodGroup', 'ResourceFlavor', 'ClusterQueue', 'LocalQueue', 'List'] as const;
 
 /** Run time of a Pod or of each pod of a Job, as a duration ("10m"). Without it a Pod runs until the horizon. */
 export const ANNOTATION_DURATION = 'orchsim.io/duration';
@@ -65,6 +67,8 @@ export interface Manifests {
   readonly workloads: Workload[];
   /** PodDisruptionBudgets (policy/v1), as the scenario's `disruptionBudgets:` entries. */
   readonly disruptionBudgets: DisruptionBudgetSpec[];
+  /** PodGroups (scheduling.x-k8s.io/v1alpha1, scheduler-plugins' coscheduling). */
+  readonly podGroups: PodGroupSpec[];
   /** HorizontalPodAutoscalers (autoscaling/v2), each with the name of the service workload its Deployment became. */
   readonly autoscalers: { readonly workload: string; readonly hpa: ManifestHpa; readonly issue: (message: string) => InputIssue }[];
   /** Fields that change a real cluster's behaviour but are not simulated: one per field per file. */
@@ -235,6 +239,7 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
   const objectKeys = new Map<string, Entry>();
   const disruptionBudgets: DisruptionBudgetSpec[] = [];
   const queueing: KueueManifests = { flavors: [], clusterQueues: [], localQueues: [] };
+  const podGroups: PodGroupSpec[] = [];
   const hpas: { e: Entry; hpa: ManifestHpa }[] = [];
   const warnings: InputIssue[] = [];
   const warned = new Set<string>();
@@ -255,6 +260,11 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
     if (e.kind === 'PodDisruptionBudget') {
       const pdb = convertPodDisruptionBudget(e.obj, e.path, e.out);
       if (pdb && firstOfName(e, pdb.namespace, pdb.name)) disruptionBudgets.push(pdb);
+      continue;
+    }
+    if (e.kind === 'PodGroup') {
+      const pg = convertPodGroup(e.obj, e.path, e.out);
+      if (pg && firstOfName(e, pg.namespace, pg.name)) podGroups.push(pg);
       continue;
     }
     if (e.kind === 'HorizontalPodAutoscaler') {
@@ -336,7 +346,7 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
     scaled.set(names[i]!, e);
     autoscalers.push({ workload: names[i]!, hpa, issue: (message) => issueAt(e.out.file, e.locate, [...e.path, 'spec'], message) });
   }
-  return { nodes, workloads, disruptionBudgets, autoscalers, warnings, queueing };
+  return { nodes, workloads, disruptionBudgets, podGroups, autoscalers, warnings, queueing };
 }
 
 function isObjValue(v: unknown): v is Obj {

@@ -22,6 +22,9 @@ export function resolveOrchestrator(doc: ScenarioDoc, ctx: ResolveContext): Orch
   if (doc.clusterAutoscaler !== undefined) addIssue(ctx, ['clusterAutoscaler'], 'Docker Swarm has no cluster autoscaler: remove clusterAutoscaler, or run with orchestrator: kubernetes');
   if (doc.queueing !== undefined) addIssue(ctx, ['queueing'], 'Kueue runs on Kubernetes only: remove queueing, or run with orchestrator: kubernetes');
   const warn = (path: (string | number)[], message: string) => ctx.warnings.push(issueAt(ctx.file, ctx.locate, path, message));
+  doc.workloads.forEach((w, i) => {
+    if ('gang' in w && w.gang !== undefined) warn(['workloads', i, 'gang'], "gangs need kube-scheduler's Coscheduling plugin; Swarm places a gang's tasks one by one, as any others");
+  });
   if (doc.disruptionBudgets !== undefined) warn(['disruptionBudgets'], 'Docker Swarm has no disruption budgets: drains and scale-downs ignore them');
   if (doc.scheduler.queue !== 'kubernetes' || doc.scheduler.profile !== 'default' || doc.scheduler.profiles !== undefined) {
     warn(['scheduler'], "the scheduler section configures kube-scheduler; under orchestrator: swarm, Swarm's own scheduler places tasks");

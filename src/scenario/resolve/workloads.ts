@@ -1,3 +1,4 @@
+import { POD_GROUP_LABEL } from '../../api/podgroup.js';
 import { DEFAULT_SCHEDULER_NAME, type PodSpec } from '../../api/pod.js';
 import { resources } from '../../api/resources.js';
 import { DEFAULT_DEPLOYMENT_SETTINGS, PROBE_DEFAULTS, type ContainerProbes, type CrashModel, type DeploymentSettings, type ProbeTiming, type TemplatePatch, type Workload } from '../../api/workload.js';
@@ -78,9 +79,15 @@ export function resolveWorkloads(doc: ScenarioDoc, ctx: ResolveContext): Declare
         }
         add({ kind: 'service', name: w.name, spec: templateSpec(w, true), replicas: w.replicas, startAt: w.startAt ?? 0, startup: startup(w.startup), minAvailable: w.minAvailable, crashes: crashModel(w.crashes, w.livenessProbe), deployment: deploymentSettings(w), ...probeFields(w) });
         break;
-      case 'job':
-        add({ kind: 'job', name: w.name, spec: templateSpec(w, false), completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes, w.livenessProbe), ...(w.queue !== undefined ? { queue: w.queue } : {}), ...probeFields(w) });
+      case 'job': {
+        const gang = w.gang ? { minMember: w.gang.minMember ?? w.parallelism, scheduleTimeoutSeconds: w.gang.scheduleTimeout } : undefined;
+        if (gang && gang.minMember > Math.min(w.parallelism, w.completions)) {
+          addIssue(ctx, [...path, 'gang', 'minMember'], `minMember ${gang.minMember} is more than the pods the Job runs at once (${Math.min(w.parallelism, w.completions)}): its group could never be scheduled`);
+        }
+        const spec = templateSpec(w, false);
+        add({ kind: 'job', name: w.name, spec: gang ? { ...spec, labels: { ...spec.labels, [POD_GROUP_LABEL]: w.name } } : spec, completions: w.completions, parallelism: w.parallelism, startAt: w.startAt ?? 0, duration: w.duration, startup: startup(w.startup), backoffLimit: w.backoffLimit, crashes: crashModel(w.crashes, w.livenessProbe), ...(w.queue !== undefined ? { queue: w.queue } : {}), ...probeFields(w), ...(gang ? { gang } : {}) });
         break;
+      }
       case 'trace':
         // Trace files are read after the manifests, relative to the scenario file.
         out.traces.push({ w, path });
@@ -142,7 +149,7 @@ function batchWorkload(w: Extract<WorkloadDoc, { type: 'batch' }>, path: DocPath
     return undefined;
   }
   // Without a count, the window bounds the stream: refuse one that would create more pods than a workload may.
-  const expected = 'poisson' in w.arrival ? rate * (end - start) : Math.floor((end - start) * rate) + 1;
+  const expected = ('poisson' in w.arrival ? rate * (end - start) : Math.floor((end - start) * rate) + 1) * (w.gang?.size ?? 1);
   if (w.count === undefined && expected > MAX_PODS_PER_WORKLOAD) {
     addIssue(ctx, ratePath, `this stream would create about ${formatCount(Math.round(expected))} pods from ${start}s to ${end}s, more than the limit of ${formatCount(MAX_PODS_PER_WORKLOAD)} pods per workload: lower the rate, shorten the window or set \`count\``);
     return undefined;
@@ -153,7 +160,13 @@ function batchWorkload(w: Extract<WorkloadDoc, { type: 'batch' }>, path: DocPath
   const req = w.requests ?? {};
   const template = templateSpec({ ...w, requests: undefined }, false);
   const pods = sizedPodSpecs(template, { milliCPU: req.cpu, memory: req.memory, milliGPU: req['nvidia.com/gpu'] ?? req.gpu });
-  return { kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes, w.livenessProbe), ...(w.queue !== undefined ? { queue: w.queue } : {}), ...probeFields(w) };
+  const g = w.gang;
+  if (g && (g.minMember ?? g.size) > g.size) {
+    addIssue(ctx, [...path, 'gang', 'minMember'], `minMember ${g.minMember} is more than the gang's size ${g.size}: its groups could never be scheduled`);
+    return undefined;
+  }
+  const gang = g ? { gang: { size: g.size, minMember: g.minMember ?? g.size, scheduleTimeoutSeconds: g.scheduleTimeout } } : {};
+  return { kind: 'batch', name: w.name, arrivals, pods, duration: w.duration, startup: startup(w.startup), maxPods: w.count ?? Infinity, crashes: crashModel(w.crashes, w.livenessProbe), ...(w.queue !== undefined ? { queue: w.queue } : {}), ...probeFields(w), ...gang };
 }
 
 /** Appends the workloads replayed from traces (openb pod lists, SWF logs), read relative to the scenario. */

@@ -5,7 +5,8 @@ import type { Lifecycle } from '../lifecycle.js';
 import { NO_NODE } from '../pods.js';
 import { Preemption } from '../preemption.js';
 import { SchedulerProfiles } from '../scheduler-profiles.js';
-import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } from '../scheduling-queue.js';
+import { FifoSchedulingQueue, KubernetesSchedulingQueue, type QueueOrder, type SchedulingQueue } from '../scheduling-queue.js';
+import { WaitingPods } from '../waiting-pods.js';
 
 /**
  * The scheduler: the scheduling queue and the framework's scheduling cycle.
@@ -16,6 +17,15 @@ import { FifoSchedulingQueue, KubernetesSchedulingQueue, type SchedulingQueue } 
  * profile lists DefaultPreemption, runs PostFilter (src/sim/preemption.ts), which deletes the
  * victims it chose.
  * One `schedule` event drains the queue at a time; it is requested when pods may be tried.
+ *
+ * Permit (gangs: the Coscheduling plugin): when the pod's profile has Permit plugins, a pod
+ * that fits is reserved on its node first (lifecycle `reserve`: resources held, still Pending)
+ * and Permit decides: bind now, reject (unreserve, back to the queue), or wait in the waiting
+ * pods (src/sim/waiting-pods.ts) until allowed (bound where reserved) or rejected or timed out
+ * (unreserved, the Unreserve plugins run, back to the queue). As upstream's binding cycle does
+ * on such a failure (handleBindingCycleError, pkg/scheduler/schedule_one.go), the released
+ * room is an AssignedPodDelete event for the other pods. Runs with pod groups also signal
+ * ClusterEvent.PodAdd at each pod created (Coscheduling's Pod/Add registration).
  *
  * Several profiles (pods naming a schedulerName, src/sim/scheduler-profiles.ts) share the one
  * queue and nominator, as upstream's profiles share the scheduling queue: each popped pod runs
@@ -29,6 +39,10 @@ export class SchedulingController {
   private wakeAt = Infinity;
   /** The profiles besides the default one; undefined in single-profile runs (the fast path). */
   readonly profiles: SchedulerProfiles | undefined;
+  /** Pods waiting at Permit; undefined when no profile has a Permit plugin. */
+  readonly waiting: WaitingPods | undefined;
+  /** Per waiting pod: its profile and the events its Permit plugins registered. */
+  private readonly waitingOf = new Map<number, { readonly scheduler: Scheduler; readonly events: number }>();
 
   constructor(
     private readonly api: Lifecycle,
@@ -40,7 +54,27 @@ export class SchedulingController {
     /** Profiles by the schedulerName of their pods, besides the default one (`scheduler`). */
     others?: ReadonlyMap<string, Scheduler>,
   ) {
-    this.queue = discipline === 'fifo' ? new FifoSchedulingQueue() : new KubernetesSchedulingQueue();
+    // QueueSort: one for all profiles, as upstream requires; the default profile's.
+    const sort = scheduler.queueSort;
+    const infos = api.pods.infos;
+    const order: QueueOrder | undefined = sort === undefined ? undefined : {
+      sortTime: (pod) => sort.sortTime({ pod: infos[pod]!, initialAttemptTimestamp: api.pods.createdAt[pod]! }, api.cluster),
+      tieBreak: (a, b) => {
+        const ka = `${infos[a]!.spec.namespace}/${infos[a]!.name}`, kb = `${infos[b]!.spec.namespace}/${infos[b]!.name}`;
+        return ka < kb ? -1 : ka > kb ? 1 : 0;
+      },
+    };
+    this.queue = discipline === 'fifo' ? new FifoSchedulingQueue() : new KubernetesSchedulingQueue(undefined, undefined, order);
+    const permits = [scheduler, ...(others?.values() ?? [])].some((s) => s.permit !== undefined);
+    this.waiting = permits ? new WaitingPods(api, {
+      allowed: (id, node, evaluated) => this.allowed(id, node, evaluated),
+      rejected: (id, node, evaluated, _plugin, _reason, timedOut) => this.rejected(id, node, evaluated, timedOut),
+      activate: (ids) => {
+        const now = api.engine.now;
+        for (const id of ids) if (api.pods.phase[id] === PodPhase.Pending && api.pods.reserved[id] === 0) this.queue.activate(id, now);
+        this.requestSchedule(now);
+      },
+    }) : undefined;
     const profiles = (this.profiles = others && others.size > 0 ? new SchedulerProfiles(api, scheduler, others) : undefined);
     const preempts = [scheduler, ...(others?.values() ?? [])].some((s) => s.preemption !== undefined && s.preempt);
     this.preemption = preempts && preemptionRandom ? new Preemption(api, scheduler, preemptionRandom) : undefined;
@@ -52,10 +86,20 @@ export class SchedulingController {
       const spec = api.pods.infos[id]!.spec;
       if (spec.schedulerName !== undefined && spec.schedulerName !== scheduler.name && profiles?.schedulerOf(spec) === undefined) return;
       this.queue.add(id, api.pods.infos[id]!.spec.priority, now);
+      if (api.podGroups.size > 0) this.queue.clusterChanged(now, ClusterEvent.PodAdd);
       this.requestSchedule(now);
     });
     api.on('podRemoved', (id, from) => {
       if (from === PodPhase.Pending) this.queue.delete(id);
+      // A waiting pod deleted: rejected at Permit (RejectWaitingPod), its room already released.
+      const node = this.waiting?.forget(id) ?? -1;
+      if (node >= 0) {
+        const w = this.waitingOf.get(id)!;
+        this.waitingOf.delete(id);
+        w.scheduler.unreserve?.(api.pods.infos[id]!, api.cluster.nodes[node]!, api.cluster, this.waiting!);
+        this.queue.clusterChanged(api.engine.now, ClusterEvent.AssignedPodDelete);
+        this.requestSchedule(api.engine.now);
+      }
     });
     api.on('clusterChanged', (event) => {
       const now = api.engine.now;
@@ -111,13 +155,18 @@ export class SchedulingController {
       if (failed) {
         queue.failed(id, now, scheduler.lastFitError?.events ?? ALL_CLUSTER_EVENTS);
         // PostFilter: its victims leave after their grace period, and that event retries the pod.
-        if (this.preemption) {
-          try {
-            this.preemption.postFilter(id, scheduler);
-          } catch (e) {
-            throw e instanceof PluginError ? e.at(now) : e;
-          }
+        let preempted = false;
+        try {
+          if (this.preemption) preempted = this.preemption.postFilter(id, scheduler);
+          // Coscheduling's PostFilter runs after DefaultPreemption (multiPoint order), unless it made room.
+          if (!preempted && scheduler.postFilterWaiting && this.waiting) scheduler.postFilterWaiting(pods.infos[id]!, cluster, this.waiting);
+        } catch (e) {
+          throw e instanceof PluginError ? e.at(now) : e;
         }
+        continue;
+      }
+      if (scheduler.permit && this.waiting) {
+        this.permit(id, node, scheduler);
         continue;
       }
       api.bind(id, node, scheduler.lastGPUs);
@@ -126,5 +175,60 @@ export class SchedulingController {
     }
     const wake = queue.nextWakeup(now);
     if (wake <= this.horizon) this.requestSchedule(Math.max(wake, now));
+  }
+
+  /** Reserve, then Permit (RunPermitPlugins): bind, reject, or wait. */
+  private permit(id: number, node: number, scheduler: Scheduler): void {
+    const api = this.api;
+    const now = api.engine.now;
+    const evaluated = scheduler.lastEvaluated ?? 0;
+    api.reserve(id, node, scheduler.lastGPUs);
+    let out;
+    try {
+      out = scheduler.permit!(api.pods.infos[id]!, api.cluster.nodes[node]!, api.cluster, this.waiting!);
+    } catch (e) {
+      throw e instanceof PluginError ? e.at(now) : e;
+    }
+    if (out.code === 'Allow') {
+      this.allowed(id, node, evaluated);
+    } else if (out.code === 'Wait') {
+      this.waitingOf.set(id, { scheduler, events: out.events });
+      this.waiting!.add(id, node, out.timeout, out.plugins, evaluated);
+    } else {
+      this.waitingOf.set(id, { scheduler, events: out.events });
+      this.rejected(id, node, evaluated, false);
+    }
+  }
+
+  /** Every Permit plugin allowed the pod: bound where it was reserved. */
+  private allowed(id: number, node: number, evaluated: number): void {
+    const api = this.api;
+    this.waitingOf.delete(id);
+    api.recordAttempt(id, evaluated, false);
+    api.bind(id, node, undefined);
+    this.queue.clusterChanged(api.engine.now, ClusterEvent.AssignedPodAdd);
+  }
+
+  /**
+   * Rejected at Permit or while waiting: unreserved, the profile's Unreserve plugins run (for
+   * Coscheduling: the group's other waiting pods are rejected too), the released room retries
+   * the other pods, and the pod goes back to the queue as unschedulable.
+   */
+  private rejected(id: number, node: number, evaluated: number, timedOut: boolean): void {
+    const api = this.api;
+    const now = api.engine.now;
+    const w = this.waitingOf.get(id)!;
+    this.waitingOf.delete(id);
+    api.unreserve(id);
+    api.permitRejected(id, timedOut);
+    try {
+      w.scheduler.unreserve?.(api.pods.infos[id]!, api.cluster.nodes[node]!, api.cluster, this.waiting!);
+    } catch (e) {
+      throw e instanceof PluginError ? e.at(now) : e;
+    }
+    this.queue.clusterChanged(now, ClusterEvent.AssignedPodDelete);
+    api.recordAttempt(id, evaluated, true);
+    this.queue.failed(id, now, w.events);
+    this.requestSchedule(now);
   }
 }

@@ -4,6 +4,7 @@ import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
 import type { PodSpec } from '../../api/pod.js';
 import type { Workload } from '../../api/workload.js';
+import { POD_GROUP_LABEL } from '../../api/podgroup.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from '../lifecycle.js';
 
 /** A Job's own bookkeeping (the Job controller's status.succeeded / active / failed). */
@@ -114,6 +115,8 @@ export class WorkloadController {
         for (let k = 0; k < w.replicas; k++) api.createPod(wi, `${w.name}-${wr.created}`, w.spec, Infinity);
         break;
       case 'job': {
+        // A gang Job's PodGroup exists before its pods (as a controller creates it, e.g. the training operators).
+        if (w.gang) api.createPodGroup({ name: w.name, namespace: w.spec.namespace, minMember: w.gang.minMember, scheduleTimeoutSeconds: w.gang.scheduleTimeoutSeconds });
         const n = Math.min(w.parallelism, w.completions);
         if (w.queue !== undefined) {
           // Suspended until Kueue admits its Workload (one podSet of `parallelism` pods).
@@ -126,18 +129,26 @@ export class WorkloadController {
         break;
       }
       case 'batch': {
-        const spec = w.pods.next(this.sizes[wi]!);
+        const drawn = w.pods.next(this.sizes[wi]!);
         const n = this.arrived[wi]!;
         this.arrived[wi] = n + 1;
+        let spec = drawn;
+        if (w.gang) {
+          // One arrival, one gang: `size` pods of one spec (one size draw), each its own duration draw.
+          const group = `${w.name}-${n}`;
+          api.createPodGroup({ name: group, namespace: drawn.namespace, minMember: w.gang.minMember, scheduleTimeoutSeconds: w.gang.scheduleTimeoutSeconds });
+          spec = { ...drawn, labels: { ...drawn.labels, [POD_GROUP_LABEL]: group } };
+        }
+        const count = w.gang?.size ?? (w.queue !== undefined ? w.podSetCount ?? 1 : 1);
         if (w.queue !== undefined) {
           // Sizes and run times are drawn at arrival, so admission order cannot shift the streams.
-          const count = w.podSetCount ?? 1;
+          // A gang arrival is one Workload of `size` pods, admitted whole.
           const durations = Array.from({ length: count }, () => sample(w.duration, this.durations[wi]!));
           api.createKueueWorkload({ wi, name: `${w.name}-${n}`, namespace: spec.namespace, queue: w.queue, priority: spec.priority, spec, count, durations });
         } else {
-          api.createPod(wi, `${w.name}-${wr.created}`, spec, sample(w.duration, this.durations[wi]!));
+          for (let k = 0; k < count && wr.created < w.maxPods; k++) api.createPod(wi, `${w.name}-${wr.created}`, spec, sample(w.duration, this.durations[wi]!));
         }
-        if ((this.arrived[wi]! * (w.queue !== undefined ? w.podSetCount ?? 1 : 1)) < w.maxPods) {
+        if ((w.queue !== undefined ? this.arrived[wi]! * count : wr.created) < w.maxPods) {
           const t = w.arrivals.next(api.engine.now, this.arrivals[wi]!);
           if (t <= this.horizon) api.engine.scheduleAt(t, this.evArrival, wi);
         }
