@@ -226,6 +226,12 @@ const stories: Record<string, (r: RunResult) => void> = {
     expect(q.preempted).toBeGreaterThan(0);
     expect(r.metrics.pendingSeconds.max).toBe(0);
   },
+  'training-gangs.yaml': (r) => {
+    // The default arm (as written): the 8-GPU one-pod jobs wait for a whole node's GPUs, for hours,
+    // while the 1-4 GPU jobs rarely wait; the gangs arms are checked in test/experiments/training-gangs.test.ts.
+    expect(workload(r, 'training-8gpu').pendingSeconds.max).toBeGreaterThan(3600);
+    expect(workload(r, 'training').pendingSeconds.p95).toBeLessThan(60);
+  },
   'queues.yaml': (r) => {
     const q = r.metrics.queueing!;
     const cq = (name: string) => q.clusterQueues.find((c) => c.name === name)!;

@@ -1,4 +1,4 @@
-import { METRICS, queueMetricInfo, type MetricInfo, type RunRecord } from './records.js';
+import { dynamicMetricInfo, METRICS, type MetricInfo, type RunRecord } from './records.js';
 import { meanInterval, pairedDifference, type MeanInterval, type PairedDifference } from '../util/stats.js';
 
 /**
@@ -61,8 +61,8 @@ export function summarizeComparison(plan: ComparisonPlan, records: readonly RunR
     const metrics: MetricComparison[] = [];
     // Per-queue metrics (records.ts QUEUE_METRICS) follow the fixed ones, in the order records first name them.
     const queueKeys = new Set<string>();
-    for (const r of records) for (const key of Object.keys(r.metrics)) if (queueMetricInfo(key)) queueKeys.add(key);
-    for (const info of [...METRICS, ...[...queueKeys].map((k) => queueMetricInfo(k)!)]) {
+    for (const r of records) for (const key of Object.keys(r.metrics)) if (dynamicMetricInfo(key)) queueKeys.add(key);
+    for (const info of [...METRICS, ...[...queueKeys].map((k) => dynamicMetricInfo(k)!)]) {
       const arms = plan.arms.map((arm) => ({ arm, ...meanInterval(value(arm, info.key), plan.confidence) }));
       if (arms.every((a) => a.n === 0)) continue;
       if (info.omitWhenZero && plan.arms.every((arm) => value(arm, info.key).every((x) => x === null || x === 0))) continue;

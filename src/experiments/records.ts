@@ -155,6 +155,44 @@ export function queueMetricInfo(key: string): MetricInfo | undefined {
   return { key, label: `${m[1] === 'queue' ? 'queue' : 'cluster queue'} ${m[2]}: ${q.label}`, unit: q.unit, higherIsBetter: q.higherIsBetter };
 }
 
+/**
+ * Per-workload metrics of batch streams and Jobs, keyed `workload.<name>.<metric>`: how long
+ * their pods waited for a node (scheduled pods), and how many still wait at the end - where a
+ * starving workload shows (8-GPU training pods behind smaller ones).
+ */
+export const WORKLOAD_METRICS: readonly (Omit<MetricInfo, 'key'> & { readonly metric: string })[] = [
+  { metric: 'waitMean', label: 'wait for a node, mean (scheduled pods)', unit: 's', higherIsBetter: false },
+  { metric: 'waitP95', label: 'wait for a node, p95 (scheduled pods)', unit: 's', higherIsBetter: false },
+  { metric: 'waitMax', label: 'wait for a node, longest (scheduled pods)', unit: 's', higherIsBetter: false },
+  { metric: 'pendingAtEnd', label: 'pods still waiting at the end', unit: 'pods', higherIsBetter: false },
+];
+
+/** The MetricInfo of a per-workload key (`workload.NAME.METRIC`), or undefined. */
+export function workloadMetricInfo(key: string): MetricInfo | undefined {
+  const m = /^workload\.(.+)\.([A-Za-z][A-Za-z0-9]*)$/.exec(key);
+  if (!m) return undefined;
+  const w = WORKLOAD_METRICS.find((x) => x.metric === m[2]);
+  return w ? { key, label: `workload ${m[1]}: ${w.label}`, unit: w.unit, higherIsBetter: w.higherIsBetter } : undefined;
+}
+
+/** A per-queue or per-workload key's MetricInfo (the keys that exist only in some runs), or undefined. */
+export function dynamicMetricInfo(key: string): MetricInfo | undefined {
+  return queueMetricInfo(key) ?? workloadMetricInfo(key);
+}
+
+function workloadMetrics(m: RunOutput['result']['metrics']): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const w of m.workloads) {
+    if (w.kind !== 'batch' && w.kind !== 'job') continue;
+    const p = w.pendingSeconds;
+    out[`workload.${w.name}.waitMean`] = p.count > 0 ? p.mean : null;
+    out[`workload.${w.name}.waitP95`] = p.count > 0 ? p.p95 : null;
+    out[`workload.${w.name}.waitMax`] = p.count > 0 ? p.max : null;
+    out[`workload.${w.name}.pendingAtEnd`] = w.pending;
+  }
+  return out;
+}
+
 /** The queueing metrics of a run: the METRICS ones (null without queueing) and the per-queue ones (absent without). */
 function queueingMetrics(m: RunOutput['result']['metrics']): Record<string, number | null> {
   const q = m.queueing;
@@ -255,6 +293,7 @@ export function toRunRecord(
     'slo.violationMinutes': withTraffic.length > 0 ? scaled.reduce((a, s) => a + (s.slo?.violationMinutes ?? 0), 0) : null,
     nodeHours: m.autoscaling ? m.autoscaling.nodeHours : null,
     cost: m.autoscaling && m.autoscaling.cost > 0 ? m.autoscaling.cost : null,
+    ...workloadMetrics(m),
     ...lifecycleMetrics(m, out.result.horizonSeconds),
     ...queueingMetrics(m),
   };

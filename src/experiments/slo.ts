@@ -1,7 +1,7 @@
 import { tCritical } from '../util/stats.js';
 import { parseDuration } from '../util/quantity.js';
 import { InputError } from '../util/errors.js';
-import { METRICS, QUEUE_METRICS, queueMetricInfo, type MetricInfo } from './records.js';
+import { dynamicMetricInfo, METRICS, QUEUE_METRICS, type MetricInfo } from './records.js';
 
 /**
  * Service-level objectives a capacity plan must meet: `metric >= target` or `metric <= target`
@@ -58,7 +58,7 @@ export function parseSlo(text: string, source = '--slo'): Slo {
   if (!m) return fail('expected METRIC>=TARGET or METRIC<=TARGET, e.g. availability>=0.999 or pendingP99<=60s');
   const [, name, rawOp, rawTarget] = m as unknown as [string, string, string, string];
   const key = SLO_ALIASES[name] ?? name;
-  const info: MetricInfo | undefined = METRICS.find((x) => x.key === key) ?? queueMetricInfo(key);
+  const info: MetricInfo | undefined = METRICS.find((x) => x.key === key) ?? dynamicMetricInfo(key);
   if (!info) return fail(`unknown metric "${name}" (known: ${sloMetricNames().join(', ')}; per queue: ${QUEUE_METRICS.map((q) => q.metric).join(', ')})`);
   const op = rawOp === '≥' ? '>=' : rawOp === '≤' ? '<=' : (rawOp as '>=' | '<=');
   let target: number | undefined;

@@ -349,8 +349,10 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
       add('pending-cdf' + suffix, title, spec, interactive);
     }
 
-    // Availability and MTTR: a point per arm with its confidence interval from results.json.
-    for (const [key, base] of [['availability.mean', 'availability'], ['mttr', 'mttr']] as const) {
+    // Availability, MTTR, stranded cpu, Kueue's time to admission and the gangs' wait: a point per
+    // arm with its confidence interval from results.json (a metric no arm has is left out).
+    const pointCharts = [['availability.mean', 'availability'], ['mttr', 'mttr'], ['stranded.cpu', 'stranded-cpu'], ['queueing.admissionWaitMean', 'admission-wait'], ['gangs.waitMeanSeconds', 'gang-wait']] as const;
+    for (const [key, base] of pointCharts) {
       const m = results.groups[vi]?.metrics.find((x) => x.key === key);
       if (!m) continue;
       const rows = m.arms.filter((a) => a.n > 0).map((a) => ({ arm: a.arm, ...intervalRow(a) }));
@@ -514,7 +516,7 @@ export function comparisonHtml(results: ComparisonResults, charts: readonly Comp
   );
   for (const t of variantTables(results)) {
     if (t.heading) body.push(`<h3>${escapeHtml(t.heading)}</h3>`);
-    body.push('<table>', `<thead><tr>${t.header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>`, '<tbody>');
+    body.push('<div class="table-scroll"><table>', `<thead><tr>${t.header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>`, '<tbody>');
     for (const row of t.rows) {
       const cells = row.map((c, i) => {
         if (i === 0) return `<th scope="row">${escapeHtml(c.text)}</th>`;
@@ -524,7 +526,7 @@ export function comparisonHtml(results: ComparisonResults, charts: readonly Comp
       });
       body.push(`<tr>${cells.join('')}</tr>`);
     }
-    body.push('</tbody>', '</table>');
+    body.push('</tbody>', '</table></div>');
   }
   if (charts.length > 0) {
     body.push('<h2>Charts</h2>');

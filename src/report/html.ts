@@ -82,6 +82,9 @@ main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
 th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; }
 th { background: #f6f8fa; }
+/* Wide comparisons (several arms) scroll sideways in their own box; the metric names keep a readable width. */
+.table-scroll { overflow-x: auto; }
+tbody th[scope="row"] { min-width: 16rem; text-align: left; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.significant { font-weight: 600; }
 td.better { background: #e6f4ea; }
