@@ -21,6 +21,7 @@ export function formatSummary(r: RunResult, extra: { wallSeconds?: number } = {}
     `scheduling   ${m.scheduling.attempts} attempts, ${m.scheduling.failedAttempts} failed, ${(m.scheduling.nodesEvaluated / Math.max(1, m.scheduling.attempts)).toFixed(1)} nodes filtered per attempt`,
     ...schedulerLines(r),
     ...swarmLines(r),
+    ...quotaLines(r),
     `workloads    ${'name'.padEnd(nameWidth)} ${'kind'.padEnd(9)} ${'submitted'.padStart(9)} ${'scheduled'.padStart(9)} ${'pending'.padStart(7)} ${'wait mean'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     ...m.workloads.map((w) => `             ${w.name.padEnd(nameWidth)} ${w.kind.padEnd(9)} ${String(w.submitted).padStart(9)} ${String(w.scheduled).padStart(9)} ${String(w.pending).padStart(7)} ${secs(w.pendingSeconds.mean).padStart(9)} ${secs(w.pendingSeconds.p95).padStart(9)} ${secs(w.pendingSeconds.max).padStart(9)}`),
     ...incidentLines(r),
@@ -58,6 +59,15 @@ function schedulerLines(r: RunResult): string[] {
   return (r.metrics.schedulers ?? []).map((x) => {
     const by = x.profile !== undefined ? `profile ${x.profile}` : 'no profile: never scheduled';
     return `             ${x.schedulerName} (${by}): ${x.pods} pods, ${x.scheduled} scheduled, ${x.pending} pending at end; ${x.attempts} attempts, ${x.failedAttempts} failed; wait mean ${secs(x.pendingSeconds.mean)}, p95 ${secs(x.pendingSeconds.p95)}`;
+  });
+}
+
+/** ResourceQuotas: pods held for room and their waits, peak use against each hard limit. */
+function quotaLines(r: RunResult): string[] {
+  return (r.metrics.resourceQuotas ?? []).map((q, i) => {
+    const unit = (k: string, v: number) => (k === 'requests.cpu' ? `${v / 1000}` : k === 'requests.memory' ? `${(v / 2 ** 30).toFixed(1)}Gi` : k === 'requests.nvidia.com/gpu' ? `${v / 1000}` : `${v}`);
+    const use = Object.entries(q.hard).map(([k, h]) => `${k} ${unit(k, q.peak[k as keyof typeof q.peak] ?? 0)}/${unit(k, h!)}`).join(', ');
+    return `${i === 0 ? 'quotas      ' : '            '} ${q.namespace}/${q.name}: ${q.podsHeld} pods held for room (${q.heldAtEnd} still at the end), wait mean ${secs(q.waitSeconds.mean)} max ${secs(q.waitSeconds.max)}; peak ${use}`;
   });
 }
 

@@ -22,6 +22,8 @@ import { resolveProfile, resolveSchedulers, type NamedScheduler, type SchedulerN
 import type { InputIssue } from '../util/errors.js';
 import { addRollouts } from './resolve/rollouts.js';
 import { addManifestQueueing, checkWorkloadQueues, resolveQueueing } from './resolve/queueing.js';
+import { resolveResourceQuotas } from './resolve/resource-quotas.js';
+import type { ResourceQuotaSpec } from '../api/quota.js';
 import type { QueueingConfig } from '../api/queueing.js';
 import { addStackWorkloads, addTraceWorkloads, resolveWorkloads } from './resolve/workloads.js';
 
@@ -57,6 +59,8 @@ export interface ResolvedScenario {
   readonly orchestrator?: 'swarm' | undefined;
   /** Swarm's dispatcher.heartbeat_period (seconds), when the scenario sets it. */
   readonly heartbeatPeriod?: number | undefined;
+  /** ResourceQuotas per namespace (scenario `resourceQuotas`, ResourceQuota manifests). */
+  readonly resourceQuotas?: readonly ResourceQuotaSpec[] | undefined;
   /** Kueue's flavors, ClusterQueues and LocalQueues (scenario `queueing`). */
   readonly queueing?: QueueingConfig | undefined;
   /** Problems that do not stop a run (printed by the CLI): a field not modelled, pods no profile takes. */
@@ -113,6 +117,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
   const declaredBudgets = doc.disruptionBudgets ? resolveDisruptionBudgets(doc.disruptionBudgets, workloads.workloads, ctx) : undefined;
   // PodDisruptionBudget manifests after the scenario's own (disruption results list them in this order).
   const disruptionBudgets = declaredBudgets || fromManifests.disruptionBudgets.length > 0 ? [...(declaredBudgets ?? []), ...fromManifests.disruptionBudgets] : undefined;
+  const resourceQuotas = resolveResourceQuotas(doc, fromManifests.resourceQuotas, ctx);
   const queueing = addManifestQueueing(doc.queueing ? resolveQueueing(doc.queueing, ctx) : undefined, fromManifests.queueing, ctx);
   checkWorkloadQueues(workloads.workloads, workloads.sources, queueing, ctx);
   throwIfAny(ctx);
@@ -138,6 +143,7 @@ export function resolveScenario(doc: ScenarioDoc, file: string, locate: Locator,
     clusterAutoscaler,
     ...(disruptionBudgets ? { disruptionBudgets } : {}),
     ...(queueing ? { queueing } : {}),
+    ...(resourceQuotas.length > 0 ? { resourceQuotas } : {}),
     ...(fromManifests.podGroups.length > 0 ? { podGroups: fromManifests.podGroups } : {}),
     ...(schedulers.length > 0 ? { schedulers } : {}),
     ...(orchestrator.orchestrator === 'swarm' ? { orchestrator: 'swarm' as const, ...(orchestrator.heartbeatPeriod !== undefined ? { heartbeatPeriod: orchestrator.heartbeatPeriod } : {}) } : {}),

@@ -42,6 +42,8 @@ export interface RunResult {
     readonly autoscaling?: AutoscalingSummary | undefined;
     /** Free capacity stranded by another resource running short on its node, averaged over the samples (runs with a time series). */
     readonly stranded?: SimulationResult['stranded'];
+    /** ResourceQuotas: pods held for room, their waits, peak use against the hard limits. */
+    readonly resourceQuotas?: SimulationResult['resourceQuotas'];
     /** Docker Swarm runs: scheduler ticks and why tasks found no node. */
     readonly swarm?: SimulationResult['swarm'];
     /** Preemptions by the scheduler (DefaultPreemption), when there were any. */
@@ -200,6 +202,7 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     onProgress: options.onProgress,
     failures: s.failures,
     disruptionBudgets: s.disruptionBudgets,
+    ...(s.resourceQuotas ? { resourceQuotas: s.resourceQuotas } : {}),
     ...(s.podGroups ? { podGroups: s.podGroups } : {}),
     onSample: options.onSample,
     controllers: options.controllers,
@@ -233,6 +236,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
         ...(r.rollouts ? { rollouts: r.rollouts } : {}),
         ...(r.schedulers ? { schedulers: r.schedulers } : {}),
         ...(r.swarm ? { swarm: r.swarm } : {}),
+        ...(r.resourceQuotas ? { resourceQuotas: r.resourceQuotas } : {}),
         ...(r.queueing ? { queueing: withoutTimeseries(r.queueing) } : {}),
         ...(r.gangs ? { gangs: r.gangs } : {}),
       },

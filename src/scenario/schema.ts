@@ -572,6 +572,19 @@ export const scenarioSchema = z.strictObject({
   queueing: queueingSchema.optional(),
   /** PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API. */
   disruptionBudgets: z.array(disruptionBudget).optional(),
+  /** ResourceQuotas (core/v1): per namespace, hard limits on what its non-terminal pods request. */
+  resourceQuotas: z.array(z.strictObject({
+    name: z.string().min(1).optional(),
+    namespace: z.string().min(1).default('default'),
+    hard: z.strictObject({
+      'requests.cpu': milliCPUSchema.optional(),
+      cpu: milliCPUSchema.optional(),
+      'requests.memory': bytesSchema.optional(),
+      memory: bytesSchema.optional(),
+      'requests.nvidia.com/gpu': gpuSchema.optional(),
+      pods: z.number().int().min(0).optional(),
+    }).refine((h) => Object.values(h).some((v) => v !== undefined), 'give at least one of requests.cpu, requests.memory, requests.nvidia.com/gpu, pods'),
+  })).optional(),
   /** The cluster autoscaler over the pools with `autoscaling` (options as the policy defines them). */
   clusterAutoscaler: z.strictObject({
     /** cluster-autoscaler, karpenter, or one a plugin module exports (clusterAutoscalers). */

@@ -48,6 +48,8 @@ export interface StoreHooks {
   podBound: ((id: number, node: number, waited: number) => void)[];
   /** The scheduler reserved the pod on a node at Permit (resources held; still Pending), or released it. */
   podReserved: ((id: number, node: number) => void)[];
+  /** A pod's scheduling gate was lifted (ResourceQuota admission let it in): it may be scheduled now. */
+  podUngated: ((id: number) => void)[];
   podUnreserved: ((id: number, node: number) => void)[];
   /** Bound -> Running, or Running -> Bound while a crashed container waits for its restart. */
   podPhaseChanged: ((id: number, from: PodPhase, to: PodPhase) => void)[];
@@ -117,7 +119,7 @@ export class Lifecycle {
   /** Pods stamped from a template other than their workload's (a rollout's ReplicaSets), by pod id. */
   private readonly templates = new Map<number, PodTemplate>();
   readonly hooks: StoreHooks = {
-    beforeChange: [], podCreated: [], podBound: [], podReserved: [], podUnreserved: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
+    beforeChange: [], podCreated: [], podBound: [], podReserved: [], podUngated: [], podUnreserved: [], podPhaseChanged: [], podChanged: [], containersStopped: [], podSucceeded: [], podRemoved: [], podPreempted: [],
     readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], nodeAvailabilityChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
     kueueWorkloadCreated: [], kueueWorkloadAdmitted: [], kueueWorkloadEvicted: [], kueueWorkloadFinished: [],
   };
@@ -176,6 +178,20 @@ export class Lifecycle {
   }
 
   // ---- pods -------------------------------------------------------------------------------
+
+  /** Pods created with a scheduling gate (spec.schedulingGates): the scheduler does not queue them until it is lifted. */
+  readonly gatedPods = new Set<number>();
+
+  /** Gates a pod that was just created (a controller heard podCreated before the scheduler). */
+  gatePod(id: number): void {
+    this.gatedPods.add(id);
+  }
+
+  /** Lifts a pod's gate: the scheduler queues it now. */
+  ungatePod(id: number): void {
+    if (!this.gatedPods.delete(id)) return;
+    for (const f of this.hooks.podUngated) f(id);
+  }
 
   /** Creates a pod of a workload (from `template` when given, e.g. a ReplicaSet's); it waits for the scheduler. */
   createPod(wi: number, name: string, spec: PodSpec, duration: number, incident = -1, template?: PodTemplate): number {
@@ -375,6 +391,7 @@ export class Lifecycle {
    * queued one is dropped by the scheduling loop when it comes up. Its controller hears of it.
    */
   removePod(id: number, reason: RemovalReason): void {
+    this.gatedPods.delete(id);
     const pods = this.pods;
     const from = pods.phase[id] as PodPhase;
     if (from === PodPhase.Pending) {

@@ -1,3 +1,4 @@
+import type { ResourceQuotaResult } from './controllers/resource-quota.js';
 import type { StrandedCapacity } from './stranded.js';
 import type { SwarmSchedulingResult } from './controllers/swarm/scheduler.js';
 import type { Workload } from '../api/workload.js';
@@ -186,6 +187,8 @@ export interface SimulationResult {
   readonly schedulers?: readonly ProfileSchedulingMetrics[] | undefined;
   /** Free capacity no submitted pod could use for want of another resource on its node (with a time series). */
   readonly stranded?: StrandedCapacity | undefined;
+  /** ResourceQuotas: pods held for room, their waits, the peak use against the hard limits. */
+  readonly resourceQuotas?: readonly ResourceQuotaResult[] | undefined;
   /** Docker Swarm runs: the scheduler's ticks and why tasks found no node. */
   readonly swarm?: SwarmSchedulingResult | undefined;
   /** Kueue's queues: admission waits, quota usage and borrowing, fair shares, when the scenario has queueing. */

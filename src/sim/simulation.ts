@@ -1,3 +1,5 @@
+import { ResourceQuotaController } from './controllers/resource-quota.js';
+import type { ResourceQuotaSpec } from '../api/quota.js';
 import type { ClusterAutoscaler } from '../api/autoscaling.js';
 import type { Scheduler } from '../api/framework.js';
 import type { PodInfo } from '../api/pod.js';
@@ -78,6 +80,8 @@ export interface SimulationConfig {
    * when absent; Docker Swarm mode's with its scheduler policy and heartbeat period (5 s by default).
    */
   readonly orchestrator?: SwarmOrchestration | undefined;
+  /** ResourceQuotas per namespace: pods beyond a quota wait, gated, until it has room. */
+  readonly resourceQuotas?: readonly ResourceQuotaSpec[] | undefined;
   /** Kueue's queueing objects: queued Jobs and batch arrivals wait for admission (absent: no queueing). */
   readonly queueing?: QueueingConfig | undefined;
 }
@@ -118,6 +122,7 @@ export class Simulation {
   private readonly starts: (() => void)[];
   private readonly deployments: DeploymentController | undefined;
   private readonly kueue: KueueController | undefined;
+  private readonly quotas: ResourceQuotaController | undefined;
   private readonly gangMetrics: GangMetrics | undefined;
 
   constructor(private readonly cfg: SimulationConfig) {
@@ -172,6 +177,8 @@ export class Simulation {
     const daemonSets = new DaemonSetController(api);
     const deployments = (this.deployments = new DeploymentController(api, horizon, { nodes: cfg.nodes, groups: nodeGroups.map((g) => ({ pool: g.pool, pricePerHour: g.spec.pricePerHour })) }));
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
+    // Before the scheduler: a pod over its namespace's quota is gated before the scheduler hears of it.
+    this.quotas = cfg.resourceQuotas && cfg.resourceQuotas.length > 0 ? new ResourceQuotaController(api, cfg.resourceQuotas) : undefined;
     this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'), cfg.schedulers);
     // Kueue after the scheduler: it hears of Workloads, never of pods, so its place only orders its events after theirs.
     const kueue = (this.kueue = cfg.queueing ? new KueueController(api, cfg.queueing, horizon, cfg.sampleInterval) : undefined);
@@ -228,6 +235,7 @@ export class Simulation {
       ...(this.scheduling?.profiles ? { schedulers: this.scheduling.profiles.result() } : {}),
       ...(this.gangMetrics && this.api.podGroups.size > 0 ? { gangs: gangResult(this.api.podGroups, this.gangMetrics.finish(this.cfg.horizon), this.cfg.horizon) } : {}),
       ...(this.swarmScheduler ? { swarm: this.swarmScheduler.result() } : {}),
-      ...(this.kueue ? { queueing: this.kueue.result() } : {}) };
+      ...(this.kueue ? { queueing: this.kueue.result() } : {}),
+      ...(this.quotas ? { resourceQuotas: this.quotas.result() } : {}) };
   }
 }

@@ -1,6 +1,7 @@
 import {
   CLUSTER_QUEUE_DEFAULTS, QUEUE_RESOURCES, type ClusterQueue, type ClusterQueuePreemption, type LocalQueue, type QueueResource, type ResourceFlavor, type ResourceGroup, type ResourceQuota,
 } from '../api/queueing.js';
+import type { QuotaResource, ResourceQuotaSpec } from '../api/quota.js';
 import { parseBytes, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 import { taintAt, tolerationAt } from './kube-constraints.js';
 import { type IssueList, listAt, oneOf, type Path, readInt, readMap, readObject, readString, readStringMap, required } from './kube-fields.js';
@@ -169,4 +170,37 @@ function preemptionAt(v: unknown, path: Path, out: IssueList): ClusterQueuePreem
   const policy = b?.['policy'] === undefined ? d.borrowWithinCohort.policy : oneOf(b['policy'], ['Never', 'LowerPriority'] as const, [...path, 'borrowWithinCohort', 'policy'], out) ?? 'Never';
   const threshold = b?.['maxPriorityThreshold'] === undefined ? undefined : readInt(b['maxPriorityThreshold'], [...path, 'borrowWithinCohort', 'maxPriorityThreshold'], out);
   return { withinClusterQueue: within, reclaimWithinCohort: reclaim, borrowWithinCohort: { policy, ...(threshold !== undefined ? { maxPriorityThreshold: threshold } : {}) } };
+}
+
+/**
+ * A ResourceQuota (core/v1; it is not Kueue's, but quotas are read here with the other queueing
+ * objects): spec.hard's requests.cpu / cpu, requests.memory / memory, requests.nvidia.com/gpu and
+ * pods. Other hard limits (limits.*, object counts, storage) are refused by name.
+ */
+export function convertResourceQuota(v: unknown, path: Path, out: IssueList): ResourceQuotaSpec | undefined {
+  const m = readObject(v, path, out, 'a ResourceQuota object');
+  if (!m) return undefined;
+  const apiVersion = readString(m['apiVersion'], [...path, 'apiVersion'], out);
+  if (apiVersion !== undefined && apiVersion !== 'v1') out.add([...path, 'apiVersion'], `expected v1, got "${apiVersion}"`);
+  const { name, namespace } = nameOf(m, path, out);
+  const hp = [...path, 'spec', 'hard'];
+  const spec = readMap(m['spec'], [...path, 'spec'], out) ?? {};
+  const raw = readMap(spec['hard'], hp, out) ?? {};
+  const hard: Partial<Record<QuotaResource, number>> = {};
+  const names: Record<string, [QuotaResource, QueueResource]> = {
+    'requests.cpu': ['requests.cpu', 'cpu'], cpu: ['requests.cpu', 'cpu'], 'requests.memory': ['requests.memory', 'memory'], memory: ['requests.memory', 'memory'],
+    'requests.nvidia.com/gpu': ['requests.nvidia.com/gpu', 'nvidia.com/gpu'], pods: ['pods', 'pods'],
+  };
+  for (const [key, value] of Object.entries(raw)) {
+    const n = names[key];
+    if (!n) {
+      out.add([...hp, key], `hard limit "${key}" is not modelled (modelled: ${Object.keys(names).join(', ')})`);
+      continue;
+    }
+    const q = quantityOf(n[1], value);
+    if (q === undefined) out.add([...hp, key], `expected a ${n[1]} quantity, got ${JSON.stringify(value)}`);
+    else hard[n[0]] = q;
+  }
+  if (Object.keys(raw).length === 0) out.add(hp, 'expected spec.hard with at least one of requests.cpu, requests.memory, requests.nvidia.com/gpu, pods');
+  return name === undefined ? undefined : { name, namespace, hard };
 }

@@ -6,7 +6,8 @@
  * parses, maps issue paths back to line and column, turns controllers into workloads, and throws
  * every issue of the file at once.
  */
-import { convertClusterQueue, convertLocalQueue, convertResourceFlavor } from './kueue-objects.js';
+import { convertClusterQueue, convertLocalQueue, convertResourceFlavor, convertResourceQuota } from './kueue-objects.js';
+import type { ResourceQuotaSpec } from '../api/quota.js';
 import type { ClusterQueue, LocalQueue, ResourceFlavor } from '../api/queueing.js';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Range } from 'yaml';
 import { matchesLabelSelector } from '../api/labels.js';
@@ -45,7 +46,7 @@ import {
 } from './kube.js';
 import { durationText, oneOf } from './kube-fields.js';
 
-export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PodGroup', 'ResourceFlavor', 'ClusterQueue', 'LocalQueue', 'List'] as const;
+export const SUPPORTED_KINDS = ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet', 'PriorityClass', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'PodGroup', 'ResourceQuota', 'ResourceFlavor', 'ClusterQueue', 'LocalQueue', 'List'] as const;
 
 /** Run time of a Pod or of each pod of a Job, as a duration ("10m"). Without it a Pod runs until the horizon. */
 export const ANNOTATION_DURATION = 'orchsim.io/duration';
@@ -75,6 +76,8 @@ export interface Manifests {
   readonly warnings: InputIssue[];
   /** Kueue's objects (kueue.x-k8s.io ResourceFlavor, ClusterQueue, LocalQueue), each with an issue at its position (for what the scenario layer checks across objects). */
   readonly queueing: KueueManifests;
+  /** ResourceQuotas (core/v1), each with an issue at its position. */
+  readonly resourceQuotas: Positioned<ResourceQuotaSpec>[];
 }
 
 /** An object read from a file, and an issue at one of its fields (relative to the object). */
@@ -239,6 +242,7 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
   const objectKeys = new Map<string, Entry>();
   const disruptionBudgets: DisruptionBudgetSpec[] = [];
   const queueing: KueueManifests = { flavors: [], clusterQueues: [], localQueues: [] };
+  const resourceQuotas: Positioned<ResourceQuotaSpec>[] = [];
   const podGroups: PodGroupSpec[] = [];
   const hpas: { e: Entry; hpa: ManifestHpa }[] = [];
   const warnings: InputIssue[] = [];
@@ -270,6 +274,11 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
     if (e.kind === 'HorizontalPodAutoscaler') {
       const hpa = convertHorizontalPodAutoscaler(e.obj, e.path, e.out);
       if (hpa && firstOfName(e, hpa.namespace, hpa.name)) hpas.push({ e, hpa });
+      continue;
+    }
+    if (e.kind === 'ResourceQuota') {
+      const q = convertResourceQuota(e.obj, e.path, e.out);
+      if (q && firstOfName(e, q.namespace, q.name)) resourceQuotas.push({ value: q, issue: (path, message) => issueAt(e.out.file, e.locate, [...e.path, ...path], message) });
       continue;
     }
     if (e.kind === 'ResourceFlavor' || e.kind === 'ClusterQueue' || e.kind === 'LocalQueue') {
@@ -346,7 +355,7 @@ function convertEntries(entries: readonly Entry[], options: ManifestOptions): Ma
     scaled.set(names[i]!, e);
     autoscalers.push({ workload: names[i]!, hpa, issue: (message) => issueAt(e.out.file, e.locate, [...e.path, 'spec'], message) });
   }
-  return { nodes, workloads, disruptionBudgets, podGroups, autoscalers, warnings, queueing };
+  return { nodes, workloads, disruptionBudgets, podGroups, autoscalers, warnings, queueing, resourceQuotas };
 }
 
 function isObjValue(v: unknown): v is Obj {

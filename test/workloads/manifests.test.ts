@@ -128,8 +128,8 @@ spec: {containers: [{name: c}]}
     const { nodes, workloads } = readManifests(text, 'list.json');
     expect(nodes.map((n) => n.name)).toEqual(['a']);
     expect(workloads).toMatchObject([{ kind: 'service', name: 'default/db', replicas: 1 }]);
-    expect(readManifests('', 'empty.yaml')).toEqual({ nodes: [], workloads: [], disruptionBudgets: [], podGroups: [], autoscalers: [], warnings: [], queueing: { flavors: [], clusterQueues: [], localQueues: [] } });
-    expect(readManifests('---\n---\n', 'empty.yaml')).toEqual({ nodes: [], workloads: [], disruptionBudgets: [], podGroups: [], autoscalers: [], warnings: [], queueing: { flavors: [], clusterQueues: [], localQueues: [] } });
+    expect(readManifests('', 'empty.yaml')).toEqual({ nodes: [], workloads: [], disruptionBudgets: [], podGroups: [], autoscalers: [], warnings: [], queueing: { flavors: [], clusterQueues: [], localQueues: [] }, resourceQuotas: [] });
+    expect(readManifests('---\n---\n', 'empty.yaml')).toEqual({ nodes: [], workloads: [], disruptionBudgets: [], podGroups: [], autoscalers: [], warnings: [], queueing: { flavors: [], clusterQueues: [], localQueues: [] }, resourceQuotas: [] });
   });
 
   it('prefixes the kind when two kinds share a namespace/name', () => {
@@ -246,7 +246,7 @@ spec:
 `;
     const e = inputError(() => readManifests(text, 'mixed.yaml'));
     expect(e.message.split('\n')).toEqual([
-      'mixed.yaml:6:7: unsupported kind "Service" (supported: Node, Pod, Deployment, ReplicaSet, StatefulSet, Job, DaemonSet, PriorityClass, PodDisruptionBudget, HorizontalPodAutoscaler, PodGroup, ResourceFlavor, ClusterQueue, LocalQueue, List) (at kind)',
+      'mixed.yaml:6:7: unsupported kind "Service" (supported: Node, Pod, Deployment, ReplicaSet, StatefulSet, Job, DaemonSet, PriorityClass, PodDisruptionBudget, HorizontalPodAutoscaler, PodGroup, ResourceQuota, ResourceFlavor, ClusterQueue, LocalQueue, List) (at kind)',
       // A missing field points at the object that lacks it.
       'mixed.yaml:11:1: expected spec.selector (required for a Deployment in apps/v1), e.g. matchLabels: {app: web} (at spec.selector)',
     ]);

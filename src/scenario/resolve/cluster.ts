@@ -73,8 +73,8 @@ export function resolvePools(pools: readonly PoolDoc[], ctx: ResolveContext): Cl
  * Reads the manifest files in order (cluster.manifests, then the workloads' `manifests`): their
  * Nodes join the cluster, the node limit checked file by file; their workloads are returned.
  */
-export function addManifestFiles(cluster: ClusterNodes, files: readonly { readonly name: string; readonly path: DocPath }[], ctx: ResolveContext): { workloads: Workload[]; sources: DocPath[]; disruptionBudgets: DisruptionBudgetSpec[]; podGroups: Manifests['podGroups']; autoscalers: Manifests['autoscalers']; queueing: Manifests['queueing'] } {
-  const out: { workloads: Workload[]; sources: DocPath[]; disruptionBudgets: DisruptionBudgetSpec[]; podGroups: Manifests['podGroups']; autoscalers: Manifests['autoscalers']; queueing: Manifests['queueing'] } = { workloads: [], sources: [], disruptionBudgets: [], podGroups: [], autoscalers: [], queueing: { flavors: [], clusterQueues: [], localQueues: [] } };
+export function addManifestFiles(cluster: ClusterNodes, files: readonly { readonly name: string; readonly path: DocPath }[], ctx: ResolveContext): { workloads: Workload[]; sources: DocPath[]; disruptionBudgets: DisruptionBudgetSpec[]; podGroups: Manifests['podGroups']; autoscalers: Manifests['autoscalers']; queueing: Manifests['queueing']; resourceQuotas: Manifests['resourceQuotas'] } {
+  const out: { workloads: Workload[]; sources: DocPath[]; disruptionBudgets: DisruptionBudgetSpec[]; podGroups: Manifests['podGroups']; autoscalers: Manifests['autoscalers']; queueing: Manifests['queueing']; resourceQuotas: Manifests['resourceQuotas'] } = { workloads: [], sources: [], disruptionBudgets: [], podGroups: [], autoscalers: [], queueing: { flavors: [], clusterQueues: [], localQueues: [] }, resourceQuotas: [] };
   for (const { name, path } of files) {
     const { abs, text } = readReferencedFile(ctx, name, path, 'manifest');
     const read = readManifests(text, name.startsWith('/') ? name : abs);
@@ -90,6 +90,7 @@ export function addManifestFiles(cluster: ClusterNodes, files: readonly { readon
     out.queueing.flavors.push(...read.queueing.flavors);
     out.queueing.clusterQueues.push(...read.queueing.clusterQueues);
     out.queueing.localQueues.push(...read.queueing.localQueues);
+    out.resourceQuotas.push(...read.resourceQuotas);
     ctx.warnings.push(...read.warnings);
   }
   return out;

@@ -25,6 +25,7 @@ export function resolveOrchestrator(doc: ScenarioDoc, ctx: ResolveContext): Orch
   doc.workloads.forEach((w, i) => {
     if ('gang' in w && w.gang !== undefined) warn(['workloads', i, 'gang'], "gangs need kube-scheduler's Coscheduling plugin; Swarm places a gang's tasks one by one, as any others");
   });
+  if (doc.resourceQuotas !== undefined) warn(['resourceQuotas'], 'ResourceQuotas are a Kubernetes admission check; Swarm does not read them');
   if (doc.disruptionBudgets !== undefined) warn(['disruptionBudgets'], 'Docker Swarm has no disruption budgets: drains and scale-downs ignore them');
   if (doc.scheduler.queue !== 'kubernetes' || doc.scheduler.profile !== 'default' || doc.scheduler.profiles !== undefined) {
     warn(['scheduler'], "the scheduler section configures kube-scheduler; under orchestrator: swarm, Swarm's own scheduler places tasks");

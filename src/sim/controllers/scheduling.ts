@@ -79,7 +79,7 @@ export class SchedulingController {
     const preempts = [scheduler, ...(others?.values() ?? [])].some((s) => s.preemption !== undefined && s.preempt);
     this.preemption = preempts && preemptionRandom ? new Preemption(api, scheduler, preemptionRandom) : undefined;
     this.evSchedule = api.engine.defineEvent('schedule', () => this.onSchedule());
-    api.on('podCreated', (id) => {
+    const enqueue = (id: number) => {
       const now = api.engine.now;
       // Another scheduler's pod (responsibleForPod, pkg/scheduler/eventhandlers.go): not queued.
       // The default profile's own name selects it too.
@@ -88,7 +88,12 @@ export class SchedulingController {
       this.queue.add(id, api.pods.infos[id]!.spec.priority, now);
       if (api.podGroups.size > 0) this.queue.clusterChanged(now, ClusterEvent.PodAdd);
       this.requestSchedule(now);
+    };
+    // A gated pod (ResourceQuota admission) joins the queue when its gate is lifted.
+    api.on('podCreated', (id) => {
+      if (!api.gatedPods.has(id)) enqueue(id);
     });
+    api.on('podUngated', enqueue);
     api.on('podRemoved', (id, from) => {
       if (from === PodPhase.Pending) this.queue.delete(id);
       // A waiting pod deleted: rejected at Permit (RejectWaitingPod), its room already released.
