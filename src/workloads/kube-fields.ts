@@ -77,6 +77,16 @@ export function durationText(raw: string, path: Path, out: IssueList, positive: 
 
 export type Obj = Readonly<Record<string, unknown>>;
 
+/** metadata.namespace when a manifest gives none. */
+export const DEFAULT_NAMESPACE = 'default';
+
+/** @internal An object's metadata.name (required) and metadata.namespace (default `default`). */
+export function readObjectName(m: Obj, path: Path, out: IssueList): { name: string | undefined; namespace: string } {
+  const meta = readMap(m['metadata'], [...path, 'metadata'], out);
+  const name = required(readString(meta?.['name'], [...path, 'metadata', 'name'], out), meta?.['name'], [...path, 'metadata', 'name'], out, 'metadata.name');
+  return { name, namespace: readString(meta?.['namespace'], [...path, 'metadata', 'namespace'], out) || DEFAULT_NAMESPACE };
+}
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,6 +1,5 @@
 import type { HPAScalingPolicy, HPAScalingRules, MetricSpec } from '../api/autoscaling.js';
-import { type IssueList, listAt, oneOf, type Path, readInt, readMap, readObject, readString, required } from './kube-fields.js';
-import { DEFAULT_NAMESPACE } from './kube-pod.js';
+import { type IssueList, listAt, oneOf, type Path, readInt, readMap, readObject, readString, required, readObjectName } from './kube-fields.js';
 
 /** One scaling direction of spec.behavior as written (defaults are added by the scenario layer, hpa-spec.ts). */
 export interface ManifestScalingRules {
@@ -32,9 +31,7 @@ export function convertHorizontalPodAutoscaler(v: unknown, path: Path, out: Issu
   if (!m) return undefined;
   const apiVersion = readString(m['apiVersion'], [...path, 'apiVersion'], out);
   if (apiVersion !== undefined && apiVersion !== 'autoscaling/v2') out.add([...path, 'apiVersion'], `expected autoscaling/v2, got "${apiVersion}" (convert it with kubectl convert)`);
-  const meta = readMap(m['metadata'], [...path, 'metadata'], out);
-  const name = required(readString(meta?.['name'], [...path, 'metadata', 'name'], out), meta?.['name'], [...path, 'metadata', 'name'], out, 'metadata.name');
-  const namespace = readString(meta?.['namespace'], [...path, 'metadata', 'namespace'], out) || DEFAULT_NAMESPACE;
+  const { name, namespace } = readObjectName(m, path, out);
   const specPath = [...path, 'spec'];
   const spec = readMap(m['spec'], specPath, out) ?? {};
   const refPath = [...specPath, 'scaleTargetRef'];

@@ -1,7 +1,6 @@
 import { parseIntOrPercent, type DisruptionBudgetSpec, type IntOrPercent, type UnhealthyPodEvictionPolicy } from '../api/disruption.js';
 import { convertLabelSelector } from './kube-constraints.js';
-import { describe, type IssueList, oneOf, type Path, readMap, readObject, readString, required } from './kube-fields.js';
-import { DEFAULT_NAMESPACE } from './kube-pod.js';
+import { describe, type IssueList, oneOf, type Path, readMap, readObject, readObjectName } from './kube-fields.js';
 
 /**
  * A policy/v1 PodDisruptionBudget as the scenario's `disruptionBudgets:` entry it stands for.
@@ -15,9 +14,7 @@ import { DEFAULT_NAMESPACE } from './kube-pod.js';
 export function convertPodDisruptionBudget(v: unknown, path: Path, out: IssueList): DisruptionBudgetSpec | undefined {
   const m = readObject(v, path, out, 'a PodDisruptionBudget object');
   if (!m) return undefined;
-  const meta = readMap(m['metadata'], [...path, 'metadata'], out);
-  const name = required(readString(meta?.['name'], [...path, 'metadata', 'name'], out), meta?.['name'], [...path, 'metadata', 'name'], out, 'metadata.name');
-  const namespace = readString(meta?.['namespace'], [...path, 'metadata', 'namespace'], out) || DEFAULT_NAMESPACE;
+  const { name, namespace } = readObjectName(m, path, out);
   const specPath = [...path, 'spec'];
   const spec = readMap(m['spec'], specPath, out) ?? {};
   // policy/v1: an empty or absent selector selects every pod of the namespace (types.go Selector).

@@ -26,7 +26,8 @@ export const SYSTEM_PRIORITY_CLASSES: ReadonlyMap<string, number> = new Map([
 /** Largest value a user-defined PriorityClass may have (HighestUserDefinablePriority). */
 export const HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000;
 
-export const DEFAULT_NAMESPACE = 'default';
+export { DEFAULT_NAMESPACE } from './kube-fields.js';
+import { DEFAULT_NAMESPACE } from './kube-fields.js';
 
 function priorityAt(spec: Obj, path: Path, ctx: KubeContext, out: IssueList): number {
   // spec.priority wins: an exported pod carries the value its class resolved to when it was admitted.

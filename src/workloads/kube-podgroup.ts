@@ -1,6 +1,5 @@
 import type { PodGroupSpec } from '../api/podgroup.js';
-import { describe, type IssueList, type Path, readMap, readObject, readString, required } from './kube-fields.js';
-import { DEFAULT_NAMESPACE } from './kube-pod.js';
+import { describe, type IssueList, type Path, readMap, readObject, readObjectName } from './kube-fields.js';
 
 /** scheduling.x-k8s.io/v1alpha1 (apis/scheduling/v1alpha1/groupversion_info.go). */
 export const POD_GROUP_API_VERSION = 'scheduling.x-k8s.io/v1alpha1';
@@ -13,9 +12,7 @@ export const POD_GROUP_API_VERSION = 'scheduling.x-k8s.io/v1alpha1';
 export function convertPodGroup(v: unknown, path: Path, out: IssueList): PodGroupSpec | undefined {
   const m = readObject(v, path, out, 'a PodGroup object');
   if (!m) return undefined;
-  const meta = readMap(m['metadata'], [...path, 'metadata'], out);
-  const name = required(readString(meta?.['name'], [...path, 'metadata', 'name'], out), meta?.['name'], [...path, 'metadata', 'name'], out, 'metadata.name');
-  const namespace = readString(meta?.['namespace'], [...path, 'metadata', 'namespace'], out) || DEFAULT_NAMESPACE;
+  const { name, namespace } = readObjectName(m, path, out);
   const specPath = [...path, 'spec'];
   const spec = readMap(m['spec'], specPath, out) ?? {};
   const minMember = spec['minMember'];

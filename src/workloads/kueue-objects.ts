@@ -4,8 +4,7 @@ import {
 import type { QuotaResource, ResourceQuotaSpec } from '../api/quota.js';
 import { parseBytes, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 import { taintAt, tolerationAt } from './kube-constraints.js';
-import { type IssueList, listAt, oneOf, type Path, readInt, readMap, readObject, readString, readStringMap, required } from './kube-fields.js';
-import { DEFAULT_NAMESPACE } from './kube-pod.js';
+import { type IssueList, listAt, oneOf, type Path, readInt, readMap, readObject, readString, readStringMap, required, readObjectName } from './kube-fields.js';
 
 /**
  * Kueue's objects as manifests (kueue.x-k8s.io/v1beta1 ResourceFlavor, ClusterQueue and
@@ -35,18 +34,13 @@ function checkApiVersion(m: Readonly<Record<string, unknown>>, path: Path, out: 
   if (v !== undefined && !KUEUE_API_VERSIONS.includes(v)) out.add([...path, 'apiVersion'], `expected ${KUEUE_API_VERSIONS.join(' or ')}, got "${v}"`);
 }
 
-function nameOf(m: Readonly<Record<string, unknown>>, path: Path, out: IssueList): { name: string | undefined; namespace: string } {
-  const meta = readMap(m['metadata'], [...path, 'metadata'], out);
-  const name = required(readString(meta?.['name'], [...path, 'metadata', 'name'], out), meta?.['name'], [...path, 'metadata', 'name'], out, 'metadata.name');
-  return { name, namespace: readString(meta?.['namespace'], [...path, 'metadata', 'namespace'], out) || DEFAULT_NAMESPACE };
-}
 
 /** A ResourceFlavor: spec.nodeLabels, spec.nodeTaints, spec.tolerations. */
 export function convertResourceFlavor(v: unknown, path: Path, out: IssueList): ResourceFlavor | undefined {
   const m = readObject(v, path, out, 'a ResourceFlavor object');
   if (!m) return undefined;
   checkApiVersion(m, path, out);
-  const { name } = nameOf(m, path, out);
+  const { name } = readObjectName(m, path, out);
   const specPath = [...path, 'spec'];
   const spec = readMap(m['spec'], specPath, out) ?? {};
   const nodeLabels = readStringMap(spec['nodeLabels'], [...specPath, 'nodeLabels'], out) ?? {};
@@ -60,7 +54,7 @@ export function convertLocalQueue(v: unknown, path: Path, out: IssueList): Local
   const m = readObject(v, path, out, 'a LocalQueue object');
   if (!m) return undefined;
   checkApiVersion(m, path, out);
-  const { name, namespace } = nameOf(m, path, out);
+  const { name, namespace } = readObjectName(m, path, out);
   const spec = readMap(m['spec'], [...path, 'spec'], out) ?? {};
   const clusterQueue = required(readString(spec['clusterQueue'], [...path, 'spec', 'clusterQueue'], out), spec['clusterQueue'], [...path, 'spec', 'clusterQueue'], out, 'spec.clusterQueue');
   return name === undefined || clusterQueue === undefined ? undefined : { name, namespace, clusterQueue };
@@ -71,7 +65,7 @@ export function convertClusterQueue(v: unknown, path: Path, out: IssueList): Clu
   const m = readObject(v, path, out, 'a ClusterQueue object');
   if (!m) return undefined;
   checkApiVersion(m, path, out);
-  const { name } = nameOf(m, path, out);
+  const { name } = readObjectName(m, path, out);
   const sp = [...path, 'spec'];
   const spec = readMap(m['spec'], sp, out) ?? {};
   const cohortKey = spec['cohortName'] !== undefined ? 'cohortName' : 'cohort';
@@ -182,7 +176,7 @@ export function convertResourceQuota(v: unknown, path: Path, out: IssueList): Re
   if (!m) return undefined;
   const apiVersion = readString(m['apiVersion'], [...path, 'apiVersion'], out);
   if (apiVersion !== undefined && apiVersion !== 'v1') out.add([...path, 'apiVersion'], `expected v1, got "${apiVersion}"`);
-  const { name, namespace } = nameOf(m, path, out);
+  const { name, namespace } = readObjectName(m, path, out);
   const hp = [...path, 'spec', 'hard'];
   const spec = readMap(m['spec'], [...path, 'spec'], out) ?? {};
   const raw = readMap(spec['hard'], hp, out) ?? {};
