@@ -120,8 +120,8 @@ describe('orchsim validate and profiles', () => {
   it('profiles lists the built-in profiles and plugins', async () => {
     const [r, json] = await orchsimAll([['profiles'], ['profiles', '--json']]);
     expect(r!.code).toBe(0);
-    for (const name of ['default', 'binpack', 'spread', 'random', 'first-fit', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity']) expect(r!.stdout).toContain(name);
-    expect(JSON.parse(json!.stdout).profiles).toHaveLength(5);
+    for (const name of ['default', 'binpack', 'spread', 'random', 'first-fit', 'gang', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity', 'Coscheduling']) expect(r!.stdout).toContain(name);
+    expect((JSON.parse(json!.stdout) as { profiles: { name: string }[] }).profiles.map((p) => p.name)).toEqual(['default', 'gang', 'binpack', 'spread', 'random', 'first-fit']);
   });
   it('--help shows examples', async () => {
     const r = await orchsim('run', '--help');
