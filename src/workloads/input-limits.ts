@@ -172,6 +172,18 @@ export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPT
  * them, so memory and time stay bounded whatever the file holds.
  */
 export function yamlShape(text: string, file: string, limit = MAX_YAML_DEPTH, valueLimit = MAX_YAML_VALUES): { values: number } | { issue: InputIssue } {
+  // A file the scenario's budget counted (resolve/context.ts) is checked again by its reader:
+  // the same text is lexed once.
+  const last = lastShape;
+  if (last && last.text === text && last.file === file && last.limit === limit && last.valueLimit === valueLimit) return last.result;
+  const result = lexShape(text, file, limit, valueLimit);
+  lastShape = { text, file, limit, valueLimit, result };
+  return result;
+}
+
+let lastShape: { text: string; file: string; limit: number; valueLimit: number; result: { values: number } | { issue: InputIssue } } | undefined;
+
+function lexShape(text: string, file: string, limit: number, valueLimit: number): { values: number } | { issue: InputIssue } {
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
   const block: number[] = []; // columns of the open block collections
