@@ -52,18 +52,24 @@ export function readLimitedText(path: string, maxBytes: number, what: string): {
     if (!st.isFile()) return { error: `is ${notRegular(st)}, expected a regular file` };
     const tooLarge = { error: `is larger than the limit of ${formatBytes(maxBytes)} for ${what}` };
     if (st.size > maxBytes) return tooLarge;
-    const chunks: Buffer[] = [];
+    // One buffer of the file's size (and a byte to see it grow), read into directly: a file near
+    // the limit is held once as bytes and once as text, never as chunks and their copy too.
+    let buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
     let total = 0;
-    const chunk = Buffer.allocUnsafe(Math.min(maxBytes + 1, 1 << 20));
     for (;;) {
-      // A file that grows while it is read stops at the limit all the same.
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (total === buf.length) {
+        // It grew while being read: it stops at the limit all the same.
+        if (total > maxBytes) return tooLarge;
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+        buf.copy(bigger, 0, 0, total);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, total, buf.length - total, null);
       if (n === 0) break;
       total += n;
-      if (total > maxBytes) return tooLarge;
-      chunks.push(Buffer.from(chunk.subarray(0, n)));
     }
-    return { text: Buffer.concat(chunks, total).toString('utf8') };
+    if (total > maxBytes) return tooLarge;
+    return { text: buf.toString('utf8', 0, total) };
   } catch (e) {
     return { error: readError(e) };
   } finally {

@@ -42,6 +42,19 @@ export const MAX_YAML_DEPTH = 100;
  */
 export const MAX_YAML_VALUES = 500_000;
 /**
+ * Characters of one YAML scalar (a string, a block of text): the size limit of a Kubernetes
+ * ConfigMap. yaml's parser builds a quoted scalar a character at a time, which for one scalar of
+ * 60 MB takes more than a 1 GB heap.
+ */
+export const MAX_YAML_SCALAR_CHARS = 1024 * 1024;
+/**
+ * Characters of the long double-quoted scalars (over 64 characters) of one file, and of all the
+ * manifest and stack files of one scenario: yaml's parser builds such a string a character at a
+ * time, and until it is used it takes about 32 bytes a character (a 1 MB string, 32 MB), so
+ * 8 Mi characters are 256 MB. Plain, single-quoted and block scalars (`|`, `>`) are not counted.
+ */
+export const MAX_YAML_QUOTED_CHARS = 8 * 1024 * 1024;
+/**
  * Bytes of all the files one scenario reads (manifests, stack files, traces) together, each
  * counted every time it is named: each file is bounded on its own, this bounds a scenario that
  * names many of them (or one of them many times).
@@ -171,7 +184,7 @@ export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPT
  * of values, for a budget over several files. Counts the values before the parser allocates
  * them, so memory and time stay bounded whatever the file holds.
  */
-export function yamlShape(text: string, file: string, limit = MAX_YAML_DEPTH, valueLimit = MAX_YAML_VALUES): { values: number } | { issue: InputIssue } {
+export function yamlShape(text: string, file: string, limit = MAX_YAML_DEPTH, valueLimit = MAX_YAML_VALUES): YamlShape {
   // A file the scenario's budget counted (resolve/context.ts) is checked again by its reader:
   // the same text is lexed once.
   const last = lastShape;
@@ -181,9 +194,12 @@ export function yamlShape(text: string, file: string, limit = MAX_YAML_DEPTH, va
   return result;
 }
 
-let lastShape: { text: string; file: string; limit: number; valueLimit: number; result: { values: number } | { issue: InputIssue } } | undefined;
+/** What the lexer pass found: the values and long double-quoted characters of a text, or the first limit passed. */
+export type YamlShape = { values: number; quoted: number } | { issue: InputIssue };
 
-function lexShape(text: string, file: string, limit: number, valueLimit: number): { values: number } | { issue: InputIssue } {
+let lastShape: { text: string; file: string; limit: number; valueLimit: number; result: YamlShape } | undefined;
+
+function lexShape(text: string, file: string, limit: number, valueLimit: number): YamlShape {
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
   const block: number[] = []; // columns of the open block collections
@@ -193,6 +209,7 @@ function lexShape(text: string, file: string, limit: number, valueLimit: number)
   let lineStart = true; // the next content token starts a line (or follows `- ` / `? `)
   let blockScalarBody = false;
   let values = 0;
+  let quoted = 0;
   // Indicators (`,`, `:`, `-`) and stray text cost the parser as much as values, and a file of
   // commas alone would give millions of syntax errors: all tokens are bounded too.
   let tokens = 0;
@@ -214,6 +231,14 @@ function lexShape(text: string, file: string, limit: number, valueLimit: number)
     if (type === 'newline') {
       lineStart = true;
       continue;
+    }
+    if (token.length > MAX_YAML_SCALAR_CHARS && type !== 'space' && type !== 'comment') {
+      const pos = at(start);
+      return { issue: { file, line: pos.line, column: pos.col, path: [], message: `a value of ${formatCount(token.length)} characters, more than ${formatCount(MAX_YAML_SCALAR_CHARS)} (the limit for one value)` } };
+    }
+    if (type === 'double-quoted-scalar' && token.length > 64 && (quoted += token.length) > MAX_YAML_QUOTED_CHARS) {
+      const pos = at(start);
+      return { issue: { file, line: pos.line, column: pos.col, path: [], message: `more than ${formatCount(MAX_YAML_QUOTED_CHARS)} characters in long double-quoted strings (the limit for one file; plain, single-quoted and | or > block strings are not counted)` } };
     }
     if (type !== 'space' && type !== 'comment' && ++tokens > tokenLimit) {
       const pos = at(start);
@@ -265,7 +290,7 @@ function lexShape(text: string, file: string, limit: number, valueLimit: number)
       return { issue: { file, line: pos.line, column: pos.col, path: [], message: `more than ${formatCount(valueLimit)} values (scalars, lists and mappings; the limit for one file)` } };
     }
   }
-  return { values };
+  return { values, quoted };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { BUILTIN_AUTOSCALERS, type AutoscalerRegistries } from '../plugin-module.js';
 import { InputError, inputErrorAt, issueAt, type InputIssue } from '../../util/errors.js';
-import { formatBytes, formatCount, MAX_MANIFEST_BYTES, MAX_REFERENCED_BYTES, MAX_STACK_BYTES, MAX_TRACE_BYTES, MAX_YAML_VALUES, readLimitedText, yamlShape } from '../../workloads/input-limits.js';
+import { formatBytes, formatCount, MAX_MANIFEST_BYTES, MAX_REFERENCED_BYTES, MAX_STACK_BYTES, MAX_TRACE_BYTES, MAX_YAML_QUOTED_CHARS, MAX_YAML_VALUES, readLimitedText, yamlShape } from '../../workloads/input-limits.js';
 import type { Locator } from '../load.js';
 
 /** A path inside the scenario document, e.g. ["cluster", "pools", 0, "count"]. */
@@ -58,7 +58,7 @@ export function readReferencedFile(ctx: ResolveContext, name: string, path: DocP
 }
 
 /** What one scenario has read so far, against MAX_REFERENCED_BYTES and MAX_YAML_VALUES. */
-const budgets = new WeakMap<ResolveContext, { bytes: number; values: number }>();
+const budgets = new WeakMap<ResolveContext, { bytes: number; values: number; quoted: number }>();
 
 /**
  * Counts a file the scenario read against the budgets of one scenario (each file is bounded on
@@ -66,7 +66,7 @@ const budgets = new WeakMap<ResolveContext, { bytes: number; values: number }>()
  */
 function chargeBudget(ctx: ResolveContext, text: string, kind: 'manifest' | 'stack' | 'trace', abs: string): string | undefined {
   let b = budgets.get(ctx);
-  if (!b) budgets.set(ctx, (b = { bytes: 0, values: 0 }));
+  if (!b) budgets.set(ctx, (b = { bytes: 0, values: 0, quoted: 0 }));
   b.bytes += Buffer.byteLength(text);
   if (b.bytes > MAX_REFERENCED_BYTES) return `the files this scenario reads are larger than ${formatBytes(MAX_REFERENCED_BYTES)} together (the limit; each counted every time it is named), with ${kind} file ${abs}`;
   if (kind === 'trace') return undefined;
@@ -75,7 +75,9 @@ function chargeBudget(ctx: ResolveContext, text: string, kind: 'manifest' | 'sta
   const shape = yamlShape(text, abs);
   if ('issue' in shape) return undefined;
   b.values += shape.values;
+  b.quoted += shape.quoted;
   if (b.values > MAX_YAML_VALUES) return `the manifest and stack files of this scenario hold more than ${formatCount(MAX_YAML_VALUES)} values together (the limit), with ${kind} file ${abs}`;
+  if (b.quoted > MAX_YAML_QUOTED_CHARS) return `the manifest and stack files of this scenario hold more than ${formatCount(MAX_YAML_QUOTED_CHARS)} characters in long double-quoted strings together (the limit), with ${kind} file ${abs}`;
   return undefined;
 }
 
