@@ -81,18 +81,23 @@ describe('kind 1: limits bound memory and time', () => {
       commas: writeTmp('commas.yaml', `${CLUSTER}workloads: [${','.repeat(15_000_000)}]\n`),
       // Within the limits: 200,000 unknown keys (400,000 values) validate, and are not all listed.
       within: writeTmp('within.yaml', `${CLUSTER}workloads: []\n${keys(200_000, 'unknown')}`),
+      scalar: writeTmp('scalar-2m.yaml', `${CLUSTER}workloads: []\nname: "${'a'.repeat(2 << 20)}"\n`),
+      quoted: writeTmp('quoted.yaml', `${CLUSTER}workloads: []\n${Array.from({ length: 9 }, (_, i) => `k${i}: "${'b'.repeat((1 << 20) - 100)}"\n`).join('')}`),
       manyRows: writeTmp('rows.yaml', `${CLUSTER}workloads:\n  - { type: trace, name: t, format: openb, file: rows.csv }\n`),
       blank: writeTmp('blank.yaml', `${CLUSTER}workloads:\n  - { type: trace, name: t, format: openb, file: blank.csv }\n`),
     };
     const header = 'name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n';
     writeTmp('rows.csv', header + Array.from({ length: 1_000_001 }, (_, i) => `p${i},1000,1024,0,0,,LS,Running,0,,\n`).join(''));
-    writeTmp('blank.csv', header + '\n'.repeat(20_000_000));
+    writeTmp('blank.csv', header + '\n'.repeat(5_000_000));
   });
 
-  it('a 15 MiB flow list, a JSON array, a map of 1.25M keys and a file of commas are refused at the value limit; rows and blank lines of a trace are bounded', async () => {
-    const [flow, json, map, commas, rows, blank] = await boundedAll([
+  it('a 15 MiB flow list, a JSON array, a map of 1.25M keys, a file of commas and long strings are refused at their limits; rows and blank lines of a trace are bounded', async () => {
+    const [flow, json, map, commas, rows, blank, scalar, quoted] = await boundedAll([
       ['validate', files.flow!], ['validate', files.json!], ['validate', files.map!], ['validate', files.commas!], ['validate', files.manyRows!], ['validate', files.blank!],
+      ['validate', files.scalar!], ['validate', files.quoted!],
     ]);
+    expectBadInput(scalar!, 'one long scalar', /scalar-2m\.yaml:5:7: /, /a value of 2,097,154 characters, more than 1,048,576/);
+    expectBadInput(quoted!, 'long quoted strings', /quoted\.yaml:13:5: /, /more than 8,388,608 characters in long double-quoted strings/);
     expectBadInput(flow!, 'flow list', /flow-list\.yaml:4:\d+: /, /more than 500,000 values/);
     expectBadInput(json!, 'JSON array', /array\.json:1:\d+: /, /more than 500,000 values/);
     expectBadInput(map!, 'map', /map\.yaml:\d+:\d+: /, /more than 500,000 values/);

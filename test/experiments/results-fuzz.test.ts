@@ -138,14 +138,14 @@ describe('fuzzed results directories', () => {
           rmSync(dir, { recursive: true, force: true });
         }
       }),
-      { ...runs(200), seed: process.env.ORCHSIM_FUZZ_SEED ? Number(process.env.ORCHSIM_FUZZ_SEED) : undefined },
+      { ...runs(150), seed: process.env.ORCHSIM_FUZZ_SEED ? Number(process.env.ORCHSIM_FUZZ_SEED) : undefined },
     );
     expect(accepted).toBeGreaterThan(0);
     expect(rejected).toBeGreaterThan(0);
   }, 120_000);
 
   it('through the CLI: report and merge exit 0 or 2, never 1, and print no stack trace', async () => {
-    const samples = fc.sample(damage, { numRuns: 8, seed: 21 });
+    const samples = fc.sample(damage, { numRuns: 4, seed: 21 });
     const dirs = samples.map(({ file, mutations }) => damagedDir(file, mutations.reduce((t, m) => m(t), originals[file])));
     const results = await orchsimAll(dirs.flatMap((d, i) => [['report', d], ['merge', '--out', join(tmp, `m${i}`), d]]), 2);
     for (const r of results) {
