@@ -111,11 +111,12 @@ describe('kind 1: limits bound memory and time', () => {
     expectBadInput(r, 'within limits', /within\.yaml:5:1: /, /unknown keys "unknown0", "unknown1", "unknown2", "unknown3", "unknown4" and 199,995 more/);
   });
 
-  it('derived tables are bounded before they are allocated: rate bins of an Azure trace, GPUs of an openb node', async () => {
-    const rs = await boundedAll(['azure-20-years', 'azure-1970-9999', 'openb-gpu-huge'].map((f) => ['validate', join(DIR, `${f}.yaml`)]));
+  it('derived tables are bounded before they are allocated: rate bins of an Azure trace, GPUs of an openb node and of a Node manifest', async () => {
+    const rs = await boundedAll(['azure-20-years', 'azure-1970-9999', 'openb-gpu-huge', 'manifest-node-gpu-huge'].map((f) => ['validate', join(DIR, `${f}.yaml`)]));
     expectBadInput(rs[0]!, 'azure 20 years', /azure-20-years\.yaml:11:\d+: /, /631,152,001 of them, more than 1,000,000/);
     expectBadInput(rs[1]!, 'azure 1970-9999', /azure-1970-9999\.yaml:11:\d+: /, /more than 1,000,000 \(the limit\)/);
     expectBadInput(rs[2]!, 'openb GPUs', /openb-gpu-huge\.csv:2:\d+: /, /at most 1024 GPUs per node/);
+    expectBadInput(rs[3]!, 'Node manifest GPUs', /node-gpu-huge\.yaml:9:\d+: /, /at most 1024 GPUs per node/);
   });
 });
 
