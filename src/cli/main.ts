@@ -9,16 +9,17 @@ import { chartFiles } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
 import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
 import { incidentsCSV } from '../sim/failures.js';
-import { writeFilesAtomically } from '../util/files.js';
+import { checkOutDir, writeFilesAtomically } from '../util/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
 import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
-import { formatIssue, InputError, type InputIssue } from '../util/errors.js';
+import { escapeControls, formatIssue, InputError, type InputIssue } from '../util/errors.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
+import { checkRunsAgainstPlan } from '../experiments/results-files.js';
 import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
 import type { RunRecord } from '../experiments/records.js';
 import { formatPlan, planReportFiles } from '../report/plan-report.js';
@@ -33,6 +34,17 @@ import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIM
 import { SERVE_HELP } from './serve-help.js';
 import { checkModulePluginsWatched } from './plugin-check.js';
 import type { ServeCliOptions } from './serve.js';
+
+/**
+ * Everything printed goes through escapeControls: names and messages come from input files, and
+ * an escape sequence in a scenario's name must not reach the terminal as one.
+ */
+function print(text: string): boolean {
+  return process.stdout.write(escapeControls(text));
+}
+function printErr(text: string): boolean {
+  return process.stderr.write(escapeControls(text));
+}
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
 const EXIT_RUN_FAILED = 1;
@@ -60,17 +72,17 @@ const PLUGIN_TIMEOUT_HELP = `time one call into a plugin module's plugin or auto
 
 function fail(e: unknown): never {
   if (e instanceof InputError) {
-    process.stderr.write(`error: invalid input\n${e.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
+    printErr(`error: invalid input\n${e.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
     process.exit(EXIT_BAD_INPUT);
   }
   if (e instanceof PluginError || e instanceof CallTimeoutError) {
-    process.stderr.write(`error: run failed: ${e.message}\n`);
-    if (process.env.ORCHSIM_DEBUG && e.cause instanceof Error) process.stderr.write(`${e.cause.stack}\n`);
+    printErr(`error: run failed: ${e.message}\n`);
+    if (process.env.ORCHSIM_DEBUG && e.cause instanceof Error) printErr(`${e.cause.stack}\n`);
     process.exit(EXIT_RUN_FAILED);
   }
-  process.stderr.write(`error: run failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  if (process.env.ORCHSIM_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  else process.stderr.write('(set ORCHSIM_DEBUG=1 for a stack trace)\n');
+  printErr(`error: run failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (process.env.ORCHSIM_DEBUG && e instanceof Error) printErr(`${e.stack}\n`);
+  else printErr('(set ORCHSIM_DEBUG=1 for a stack trace)\n');
   process.exit(EXIT_RUN_FAILED);
 }
 
@@ -120,6 +132,7 @@ Examples:
   $ orchsim run my-cluster.yaml --out reports/my-run
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
   .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; plugin: string[]; pluginTimeout?: number }) => {
+    if (opts.out) checkOutDir(opts.out);
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin });
     printWarnings(prepared.resolved.warnings);
     const t0 = performance.now();
@@ -140,14 +153,14 @@ Examples:
         ...(out.autoscaling ? { 'autoscaling.csv': timeseriesCSV(out.autoscaling.timeseries), 'scaling-actions.csv': actionsCSV(out.autoscaling.actions) } : {}),
         ...(out.queueingTimeseries ? { 'queueing.csv': timeseriesCSV(out.queueingTimeseries) } : {}),
       });
-      if (!opts.json) process.stderr.write(`wrote ${written.join(', ')}\n`);
+      if (!opts.json) printErr(`wrote ${written.join(', ')}\n`);
     }
-    process.stdout.write(opts.json ? resultJSON(out.result) : formatSummary(out.result, { wallSeconds }));
+    print(opts.json ? resultJSON(out.result) : formatSummary(out.result, { wallSeconds }));
   });
 
 /** Warnings go to stderr (stdout stays the summary or the --json output): "warning: FILE:LINE: ...". */
 function printWarnings(warnings: readonly InputIssue[] | undefined): void {
-  for (const w of warnings ?? []) process.stderr.write(`warning: ${formatIssue(w)}\n`);
+  for (const w of warnings ?? []) printErr(`warning: ${formatIssue(w)}\n`);
 }
 
 program
@@ -179,7 +192,7 @@ Examples:
     const plugins = checked.length > 0 ? `; ${checked.join('; ')}` : '';
     const others = (resolved.schedulers ?? []).map((n) => (n.schedulerName === n.profile.name ? n.schedulerName : `${n.schedulerName} (${n.profile.name})`));
     const schedulers = others.length > 0 ? ` for default-scheduler, ${others.join(', ')} by schedulerName` : '';
-    process.stdout.write(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, ${swarm ? 'orchestrator swarm' : `profile ${resolved.profile.name}${schedulers}`}${failures}${scaling}${plugins})\n`);
+    print(opts.json ? JSON.stringify({ ...summary, pluginChecks: checked }, null, 2) + '\n' : `${scenario}: valid (${plural(summary.nodes, 'node')}, ${plural(summary.workloads, 'workload')}, ${swarm ? 'orchestrator swarm' : `profile ${resolved.profile.name}${schedulers}`}${failures}${scaling}${plugins})\n`);
   });
 
 program
@@ -188,7 +201,7 @@ program
   .option('--json', 'print profiles and plugins as JSON')
   .action((opts: { json?: boolean }) => {
     if (opts.json) {
-      process.stdout.write(JSON.stringify({ profiles: BUILTIN_PROFILES, plugins: BUILTIN_PLUGINS.map(({ factory: _f, ...p }) => p) }, null, 2) + '\n');
+      print(JSON.stringify({ profiles: BUILTIN_PROFILES, plugins: BUILTIN_PLUGINS.map(({ factory: _f, ...p }) => p) }, null, 2) + '\n');
       return;
     }
     const lines = ['Profiles:'];
@@ -199,7 +212,7 @@ program
     }
     lines.push('', 'Plugins:');
     for (const p of BUILTIN_PLUGINS) lines.push(`  ${p.name.padEnd(32)} [${p.extensionPoints.join(', ')}] ${p.description}`);
-    process.stdout.write(lines.join('\n') + '\n');
+    print(lines.join('\n') + '\n');
   });
 
 /** "42-51" or "1,2,7" to a list of seeds. */
@@ -296,6 +309,7 @@ Examples:
 Arms run with the same seeds, so with the same arrivals and failures (common random numbers);
 a difference is marked * when its confidence interval excludes 0.`)
   .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
+    if (opts.out) checkOutDir(opts.out);
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
@@ -304,12 +318,12 @@ a difference is marked * when its confidence interval excludes 0.`)
     const results = outcome.results;
     if (opts.out) {
       const written = await writeComparisonReport(opts.out, results, outcome.records, { [RESULTS_FILE]: resultsJSON(results) });
-      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report in ${opts.out}\n`);
+      if (!opts.json) printErr(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report in ${opts.out}\n`);
     }
-    if (opts.json) process.stdout.write(resultsJSON(results));
+    if (opts.json) print(resultsJSON(results));
     else {
-      process.stdout.write(formatComparison(results));
-      process.stdout.write(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${Math.min(opts.workers, Math.max(1, outcome.ran))} worker(s)${outcome.skipped > 0 ? `; ${outcome.skipped} finished runs found in ${opts.out}` : ''}\n`);
+      print(formatComparison(results));
+      print(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${Math.min(opts.workers, Math.max(1, outcome.ran))} worker(s)${outcome.skipped > 0 ? `; ${outcome.skipped} finished runs found in ${opts.out}` : ''}\n`);
     }
     reportFailedRuns(outcome.records);
   });
@@ -339,6 +353,7 @@ Examples:
   $ orchsim sweep sweeps/size.yaml --out reports/size-0 --shard 0 --shards 4   # one machine's part
   $ orchsim merge --out reports/size reports/size-0 reports/size-1 reports/size-2 reports/size-3`)
   .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
+    if (opts.out) checkOutDir(opts.out);
     if ((opts.shard === undefined) !== (opts.shards === undefined)) throw new InputError({ file: sweepFile, path: [], message: '--shard and --shards go together' });
     if (opts.shard !== undefined && opts.shard >= opts.shards!) throw new InputError({ file: sweepFile, path: [], message: `--shard ${opts.shard} is out of range: shards are numbered 0..${opts.shards! - 1}` });
     const plan = sweepPlan(sweepFile, opts.plugin);
@@ -349,11 +364,11 @@ Examples:
     progress.clear();
     if (outcome.results) {
       const written = await writeComparisonReport(opts.out, outcome.results, outcome.records, { [RESULTS_FILE]: resultsJSON(outcome.results) });
-      if (opts.json) process.stdout.write(resultsJSON(outcome.results));
-      else process.stdout.write(formatComparison(outcome.results));
-      if (!opts.json) process.stderr.write(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report\n`);
+      if (opts.json) print(resultsJSON(outcome.results));
+      else print(formatComparison(outcome.results));
+      if (!opts.json) printErr(`wrote ${join(opts.out, RUNS_FILE)} and ${written.length} files with the results and report\n`);
     }
-    process.stderr.write(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s${outcome.skipped > 0 ? `, ${outcome.skipped} already done` : ''}${shard ? ` (shard ${shard.index} of ${shard.count}: ${outcome.records.length} runs in ${opts.out}; join the shards with \`orchsim merge\`)` : ''}\n`);
+    printErr(`${outcome.ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s${outcome.skipped > 0 ? `, ${outcome.skipped} already done` : ''}${shard ? ` (shard ${shard.index} of ${shard.count}: ${outcome.records.length} runs in ${opts.out}; join the shards with \`orchsim merge\`)` : ''}\n`);
     reportFailedRuns(outcome.records);
   });
 
@@ -364,12 +379,13 @@ program
   .requiredOption('--out <dir>', 'the merged results directory')
   .option('--json', 'print results.json on stdout')
   .action(async (dirs: string[], opts: { out: string; json?: boolean }) => {
+    if (opts.out) checkOutDir(opts.out);
     const merged = mergeShards(dirs);
     const written = await writeComparisonReport(opts.out, merged.results, merged.records, { [PLAN_FILE]: planJSON(merged.plan), [RUNS_FILE]: runsJSONL(merged.records), [RESULTS_FILE]: resultsJSON(merged.results) });
-    if (opts.json) process.stdout.write(resultsJSON(merged.results));
+    if (opts.json) print(resultsJSON(merged.results));
     else {
-      process.stdout.write(formatComparison(merged.results));
-      process.stderr.write(`merged ${merged.records.length} runs from ${dirs.length} directories into ${opts.out} (${written.length} report files)\n`);
+      print(formatComparison(merged.results));
+      printErr(`merged ${merged.records.length} runs from ${dirs.length} directories into ${opts.out} (${written.length} report files)\n`);
     }
   });
 
@@ -387,14 +403,17 @@ program
     if (capacity) {
       const { results, records, saved } = await runCapacityPlan({ ...capacity, workers: 1, outDir: dir, savedRunsOnly: true });
       const written = await writePlanFiles(dir, results, saved);
-      process.stderr.write(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
+      printErr(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
       return;
     }
     const plan = readPlan(dir);
-    const records = orderRecords(plan, readRuns(join(dir, RUNS_FILE)).records);
+    const runsFile = join(dir, RUNS_FILE);
+    const runs = readRuns(runsFile);
+    checkRunsAgainstPlan(plan, runsFile, runs.records, runs.lines);
+    const records = orderRecords(plan, runs.records);
     const results = summarizeComparison(plan, records);
     const written = await writeComparisonReport(dir, results, records, { [RESULTS_FILE]: resultsJSON(results) });
-    process.stderr.write(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
+    printErr(`rebuilt ${written.length} files (results.json and the report) from ${records.length} runs\n`);
   });
 
 /** "web", "web=3..30", "web=12" (exactly 12), comma-separated; collected over repeated --pool. */
@@ -423,7 +442,7 @@ function reportFailedRuns(records: readonly RunRecord[]): void {
   for (const r of failed) byArm.set(r.arm, [...(byArm.get(r.arm) ?? []), r]);
   for (const [arm, runs] of byArm) {
     const total = records.filter((r) => r.arm === arm).length;
-    process.stderr.write(`error: arm ${arm}: ${runs.length} of ${total} runs failed (their metrics are left out; the other arms are compared as usual); first, seed ${runs[0]!.seed}: ${runs[0]!.failure}\n`);
+    printErr(`error: arm ${arm}: ${runs.length} of ${total} runs failed (their metrics are left out; the other arms are compared as usual); first, seed ${runs[0]!.seed}: ${runs[0]!.failure}\n`);
   }
   process.exitCode = EXIT_RUN_FAILED;
 }
@@ -474,6 +493,7 @@ Examples:
   $ orchsim plan my-cluster.yaml --pool cpu,highmem --slo 'pendingP99<=60s' --seeds 20 --budget 40
   $ orchsim plan my-cluster.yaml --pool web=3..30 --slo 'served>=99.5%' --out reports/web-plan --json`)
   .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
+    if (opts.out) checkOutDir(opts.out);
     const tty = process.stderr.isTTY && !opts.json;
     const t0 = performance.now();
     const { results, saved, ran, reused } = await planCapacity({
@@ -489,17 +509,17 @@ Examples:
       plugins: opts.plugin.map((f) => resolvePath(f)),
       pluginTimeoutSeconds: opts.pluginTimeout,
       onWarning: (w) => printWarnings([w]),
-      onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${candidate}: seed ${done} of ${total}`) : undefined,
-      onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${c.name}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
+      onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${escapeControls(candidate)}: seed ${done} of ${total}`) : undefined,
+      onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${escapeControls(c.name)}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
     if (opts.out) {
       const written = await writePlanFiles(opts.out, results, saved);
-      if (!opts.json) process.stderr.write(`wrote ${written.length} files (results.json, runs.jsonl, report.md, report.html, charts/) in ${opts.out}\n`);
+      if (!opts.json) printErr(`wrote ${written.length} files (results.json, runs.jsonl, report.md, report.html, charts/) in ${opts.out}\n`);
     }
-    process.stdout.write(opts.json ? planResultsJSON(results) : formatPlan(results));
-    if (!opts.json) process.stderr.write(`${ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${opts.workers} worker(s)${reused > 0 ? `; ${reused} finished runs reused from ${opts.out}` : ''}\n`);
-    if (results.failure) process.stderr.write(`error: the search stopped at candidate ${results.failure.candidate}, seed ${results.failure.seed}: ${results.failure.message}\n`);
+    print(opts.json ? planResultsJSON(results) : formatPlan(results));
+    if (!opts.json) printErr(`${ran} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${opts.workers} worker(s)${reused > 0 ? `; ${reused} finished runs reused from ${opts.out}` : ''}\n`);
+    if (results.failure) printErr(`error: the search stopped at candidate ${results.failure.candidate}, seed ${results.failure.seed}: ${results.failure.message}\n`);
     if (!results.answer) process.exitCode = EXIT_RUN_FAILED;
   });
 
@@ -526,7 +546,7 @@ program
   .option('--request-timeout <seconds>', 'time a client has to send a whole request', parsePositive, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
   .addHelpText('after', SERVE_HELP)
   .action(async (opts: ServeCliOptions) => {
-    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const log = (line: string) => printErr(`${line}\n`);
     // Loaded here: the Kubernetes client takes about half a second to load, which no other command needs.
     const { startServe } = await import('./serve.js');
     const { server, cache, profile } = await startServe(opts, log);
@@ -564,6 +584,7 @@ Examples:
   $ orchsim experiment fgd --plugin ./my-gpu-scorer.mjs --policies FGD,BestFit,MyGpuScorer --seeds 42-44
   $ orchsim experiment fgd --pods ../shared/data/openb/openb_pod_list_gpushare40.csv --out reports/fgd-share40`)
   .action(async (opts: { nodes: string; pods: string; policies?: string[]; plugin: string[]; seeds: number[]; tune: number; workers: number; json?: boolean; out?: string; pluginTimeout?: number }) => {
+    if (opts.out) checkOutDir(opts.out);
     // Load the modules and check the names first: bad input fails before any worker starts
     // (each worker loads the same modules before its first run).
     const set = await ensurePolicies(opts.plugin.map((file) => ({ file })));
@@ -572,7 +593,7 @@ Examples:
     const e = loadExperiment(opts.nodes, opts.pods);
     checkFgdPolicies(chosen, set, e);
     if (set.modules.length > 0 && !chosen.some((p) => fgdPolicySource(p, set.modules)?.kind !== 'builtin')) {
-      process.stderr.write(`note: no policy of ${opts.plugin.join(', ')} was run; name its profiles or plugins in --policies (e.g. --policies FGD,${set.modules[0]!.profiles[0]?.name ?? set.modules[0]!.plugins[0]?.name ?? 'NAME'})\n`);
+      printErr(`note: no policy of ${opts.plugin.join(', ')} was run; name its profiles or plugins in --policies (e.g. --policies FGD,${set.modules[0]!.profiles[0]?.name ?? set.modules[0]!.plugins[0]?.name ?? 'NAME'})\n`);
     }
     const tasks: FgdTask[] = [];
     // FGD's runs take several times longer than the others': start them first so the workers
@@ -613,12 +634,12 @@ Examples:
         ...(await chartFiles('allocation', allocationChart(report.summary))),
         ...(await chartFiles('allocation-zoom', allocationChart(report.summary, true))),
       });
-      if (!opts.json) process.stderr.write(`wrote ${written.join(', ')}\n`);
+      if (!opts.json) printErr(`wrote ${written.join(', ')}\n`);
     }
-    if (opts.json) process.stdout.write(fgdJSON(report));
+    if (opts.json) print(fgdJSON(report));
     else {
-      process.stdout.write(formatFgdTable(report, seconds));
-      process.stdout.write(`${tasks.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s wall time with ${Math.min(opts.workers, tasks.length)} worker(s)\n`);
+      print(formatFgdTable(report, seconds));
+      print(`${tasks.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s wall time with ${Math.min(opts.workers, tasks.length)} worker(s)\n`);
     }
   });
 

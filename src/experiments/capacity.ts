@@ -6,6 +6,8 @@ import { prepareScenario } from '../scenario/index.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
 import { InputError, inputErrorAt, type InputIssue } from '../util/errors.js';
 import { MAX_NODES } from '../workloads/input-limits.js';
+import { MAX_PLAN_BYTES, MAX_SEEDS } from './results-files.js';
+import { readLimitedText } from '../workloads/input-limits.js';
 import { changedModules, failedTaskRecord, prepareTask, taskModules, PLAN_FILE, type ModuleRecord, readRuns, RUNS_FILE, runsJSONL, runTask, type RunTask } from './compare.js';
 import { costOf, nodesOf, searchCheapest, searchGrid, type SearchSpace, type Sizes } from './capacity-search.js';
 import { seedsFrom } from './plans.js';
@@ -305,22 +307,28 @@ function planFileText(identity: string, o: CapacityPlanOptions): string {
 export function readCapacityPlan(dir: string): Omit<CapacityPlanOptions, 'workers' | 'outDir'> | undefined {
   const file = join(dir, PLAN_FILE);
   if (!existsSync(file)) return undefined;
+  const read = readLimitedText(file, MAX_PLAN_BYTES, 'plan files');
+  if ('error' in read) throw new InputError({ file, path: [], message: read.error });
   let p: Record<string, unknown>;
   try {
-    p = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    p = JSON.parse(read.text) as Record<string, unknown>;
   } catch {
     return undefined;
   }
-  if (p.kind !== 'plan') return undefined;
+  if (p === null || typeof p !== 'object' || p.kind !== 'plan') return undefined;
   const ranges = p.ranges as { name: string; lo: number | null; hi: number | null }[] | undefined;
-  if (!Array.isArray(ranges) || !Array.isArray(p.slos) || typeof p.seeds !== 'number' || typeof p.confidence !== 'number') {
-    throw new InputError({ file, path: [], message: 'expected the plan.json of `orchsim plan` with ranges, slos, seeds and confidence' });
+  const bound = (x: unknown) => x === null || x === undefined || (Number.isInteger(x) && (x as number) >= 0);
+  const rangesOk = Array.isArray(ranges) && ranges.every((r: unknown) => r !== null && typeof r === 'object' && typeof (r as { name?: unknown }).name === 'string' && bound((r as { lo?: unknown }).lo) && bound((r as { hi?: unknown }).hi));
+  const slosOk = Array.isArray(p.slos) && p.slos.every((x) => typeof x === 'string');
+  if (!rangesOk || !slosOk || !(Number.isInteger(p.seeds) && (p.seeds as number) >= 1 && (p.seeds as number) <= MAX_SEEDS) || !(typeof p.confidence === 'number' && p.confidence > 0 && p.confidence < 1)
+    || !(p.budget === undefined || p.budget === null || (typeof p.budget === 'number' && p.budget >= 0)) || !(p.scenarioFile === undefined || p.scenarioFile === null || typeof p.scenarioFile === 'string')) {
+    throw new InputError({ file, path: [], message: 'expected the plan.json of `orchsim plan` with ranges (name, lo, hi), slos (text), seeds (1 to 100000) and confidence (between 0 and 1)' });
   }
   return {
     scenarioFile: (p.scenarioFile as string | null) ?? undefined,
     pools: ranges.map((r) => ({ name: r.name, lo: r.lo ?? undefined, hi: r.hi ?? undefined })),
     slos: (p.slos as string[]).map((t) => parseSlo(t, file)),
-    seeds: p.seeds,
+    seeds: p.seeds as number,
     confidence: p.confidence,
     budget: (p.budget as number | null) ?? undefined,
     grid: p.search === 'grid',

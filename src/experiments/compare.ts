@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { MAX_PLAN_BYTES, PLAN_FILE, readRuns, RUNS_FILE } from './results-files.js';
 import { dirname, join, resolve } from 'node:path';
 import { summarizeComparison, type ComparisonPlan, type ComparisonResults } from './comparison.js';
 import { writeFilesAtomically } from '../util/files.js';
@@ -10,6 +11,7 @@ import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { runPool } from './pool.js';
 import { callBudget } from '../util/call-watch.js';
 import { failedRunRecord, RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
+import { FORBIDDEN_KEYS, readLimitedText } from '../workloads/input-limits.js';
 import { PluginError } from '../api/framework.js';
 
 /**
@@ -85,7 +87,12 @@ const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && ty
 export function mergeInto(base: unknown, set: Readonly<Record<string, unknown>>): unknown {
   if (!isMapping(base)) return structuredClone(set);
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(set)) out[k] = isMapping(v) && isMapping(out[k]) ? mergeInto(out[k], v) : structuredClone(v);
+  for (const [k, v] of Object.entries(set)) {
+    // Checked with positions when the plan is made (plans.ts); here so that no caller can skip it.
+    if (FORBIDDEN_KEYS.has(k)) throw new InputError({ file: '(arm set)', path: [k], message: `the key ${JSON.stringify(k)} is not allowed in set: (it names the prototype of an object)` });
+    const own = Object.hasOwn(out, k) ? out[k] : undefined;
+    out[k] = isMapping(v) && isMapping(own) ? mergeInto(own, v) : structuredClone(v);
+  }
   return out;
 }
 
@@ -101,6 +108,8 @@ export function setPaths(value: unknown, params: Readonly<Record<string, unknown
     keys.forEach((key, i) => {
       const last = i === keys.length - 1;
       const where = keys.slice(0, i + 1).join('.');
+      // Checked with positions when the plan is made (plans.ts); here so that no caller can skip it.
+      if (FORBIDDEN_KEYS.has(key)) throw new InputError({ file: source, path: [path], message: `${where}: the segment ${JSON.stringify(key)} is not allowed (it names the prototype of an object)` });
       if (Array.isArray(node)) {
         const index = /^\d+$/.test(key) ? Number(key) : NaN;
         if (!(index < node.length)) throw new InputError({ file: source, path: [path], message: `${where}: no list item ${key} (the list has ${node.length})` });
@@ -109,7 +118,7 @@ export function setPaths(value: unknown, params: Readonly<Record<string, unknown
       } else if (isMapping(node)) {
         if (last) node[key] = structuredClone(v);
         else {
-          if (node[key] === undefined) node[key] = {};
+          if (!Object.hasOwn(node, key) || node[key] === undefined) node[key] = {};
           node = node[key];
         }
       } else {
@@ -189,9 +198,7 @@ export function runTask(task: RunTask): RunRecord {
 
 // ---- the results directory -----------------------------------------------------------------
 
-export const RUNS_FILE = 'runs.jsonl';
-export const PLAN_FILE = 'plan.json';
-export const RESULTS_FILE = 'results.json';
+export { PLAN_FILE, readPlan, readRuns, RESULTS_FILE, RUNS_FILE } from './results-files.js';
 
 /** A plugin module as plan.json records it: its path and the SHA-256 of its content. */
 export interface ModuleRecord {
@@ -216,51 +223,6 @@ export function changedModules(planText: string, modules: readonly ModuleRecord[
   if (!Array.isArray(stored)) return undefined;
   const changed = modules.filter((m) => stored.some((s: { file?: unknown; sha256?: unknown }) => s.file === m.file && s.sha256 !== m.sha256));
   return changed.length > 0 ? `plugin module ${changed.map((m) => m.file).join(', ')} changed since these runs were made` : undefined;
-}
-
-/** Reads a plan.json back. */
-export function readPlan(dir: string): ExperimentPlan {
-  const file = join(dir, PLAN_FILE);
-  if (!existsSync(file)) throw new InputError({ file, path: [], message: `not found: ${dir} holds no ${PLAN_FILE} (is it the --out directory of a compare or sweep?)` });
-  let p: Record<string, unknown>;
-  try {
-    p = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new InputError({ file, path: [], message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
-  }
-  if (p.format !== RECORD_FORMAT || !Array.isArray(p.arms) || !Array.isArray(p.armSpecs) || !Array.isArray(p.variants) || !Array.isArray(p.seeds)) {
-    throw new InputError({ file, path: [], message: `expected a plan of format ${RECORD_FORMAT} with arms, variants and seeds` });
-  }
-  return { ...(p as unknown as ExperimentPlan), scenarioFile: (p.scenarioFile as string | null) ?? undefined };
-}
-
-/**
- * The records in a runs.jsonl. A last line cut short (a run killed while writing) is dropped;
- * any other unreadable line is an error naming the file and line.
- */
-export function readRuns(file: string): { records: RunRecord[]; truncated: boolean } {
-  if (!existsSync(file)) return { records: [], truncated: false };
-  const text = readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  const records: RunRecord[] = [];
-  let truncated = false;
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const isLast = i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === '');
-    let r: RunRecord;
-    try {
-      r = JSON.parse(line) as RunRecord;
-    } catch {
-      if (isLast && !text.endsWith('\n')) {
-        truncated = true;
-        return;
-      }
-      throw new InputError({ file, line: i + 1, path: [], message: 'not a JSON run record (the file is damaged; remove the line to rerun that run)' });
-    }
-    if (r.format !== RECORD_FORMAT || typeof r.id !== 'string') throw new InputError({ file, line: i + 1, path: [], message: `expected a run record of format ${RECORD_FORMAT} with an id` });
-    records.push(r);
-  });
-  return { records, truncated };
 }
 
 /** Records in the plan's task order, one per task id (the first kept), only those of the plan. */
@@ -341,7 +303,9 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentOpt
     const planText = planJSON(plan, [...modules.values()]);
     const planFile = join(dir, PLAN_FILE);
     if (existsSync(planFile)) {
-      const stored = readFileSync(planFile, 'utf8');
+      const read = readLimitedText(planFile, MAX_PLAN_BYTES, 'plan files');
+      if ('error' in read) throw new InputError({ file: planFile, path: [], message: read.error });
+      const stored = read.text;
       const changed = changedModules(stored, [...modules.values()]);
       if (changed) throw new InputError({ file: planFile, path: ['modules'], message: `${changed}; its earlier runs would mix with new ones: use another --out directory, or remove this one` });
       if (stored !== planText) throw new InputError({ file: planFile, path: [], message: `${dir} holds the runs of another experiment (its plan differs); use another --out directory, or remove this one` });

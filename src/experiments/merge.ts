@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { summarizeComparison, type ComparisonResults } from './comparison.js';
 import { InputError } from '../util/errors.js';
 import { orderRecords, PLAN_FILE, planJSON, planTasks, readPlan, readRuns, RUNS_FILE, type ExperimentPlan } from './compare.js';
+import { checkRunsAgainstPlan } from './results-files.js';
 import type { RunRecord } from './records.js';
 
 /**
@@ -20,8 +21,9 @@ export function mergeShards(dirs: readonly string[]): { plan: ExperimentPlan; re
       throw new InputError({ file: join(dir, PLAN_FILE), path: [], message: `its plan differs from ${join(dirs[0]!, PLAN_FILE)}: the shards are not of one sweep` });
     }
     const file = join(dir, RUNS_FILE);
-    const { records, truncated } = readRuns(file);
+    const { records, lines, truncated } = readRuns(file);
     if (truncated) throw new InputError({ file, path: [], message: 'its last line is cut short (the shard was interrupted): rerun that shard to finish it' });
+    checkRunsAgainstPlan(plan, file, records, lines);
     for (const r of records) {
       const other = seen.get(r.id);
       // The same run in two shards is fine only if it is the same (a rerun gives identical lines).

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { loadScenario } from '../scenario/index.js';
 import { readYamlFile, zodIssues } from '../scenario/load.js';
 import { InputError, inputErrorAt } from '../util/errors.js';
+import { FORBIDDEN_KEYS, forbiddenKeyPath, formatCount } from '../workloads/input-limits.js';
+import type { Locator } from '../scenario/load.js';
 import type { Arm, ExperimentPlan, Variant } from './compare.js';
+import { MAX_ARMS, MAX_RUNS, MAX_VARIANTS } from './results-files.js';
 
 /** Seeds of an experiment: the scenario's seed and the ones after it (so seed 1 of N is `orchsim run`'s). */
 export function seedsFrom(first: number, count: number): number[] {
@@ -13,8 +16,30 @@ export function seedsFrom(first: number, count: number): number[] {
 
 const DEFAULT_SEEDS = 10;
 const DEFAULT_CONFIDENCE = 0.95;
-/** Grid points a sweep may have (each runs arms x seeds times). */
-export const MAX_VARIANTS = 10_000;
+export { MAX_VARIANTS } from './results-files.js';
+
+/** At most this many dotted paths in a sweep's grid. */
+export const MAX_GRID_PATHS = 100;
+
+const FORBIDDEN_MESSAGE = 'is not allowed as a key or path segment (it names the prototype of an object, not a field of the scenario)';
+
+/**
+ * Refuses an arm's `set:` whose keys (at any depth) include a prototype's name: merged key by key
+ * into the scenario, `__proto__` would change the object instead of a field. At the key's position.
+ */
+function checkArmSets(arms: readonly { set?: unknown }[], file: string, locate: Locator, armsPath: readonly (string | number)[]): void {
+  arms.forEach((a, i) => {
+    const bad = a.set === undefined ? undefined : forbiddenKeyPath(a.set, [...armsPath, i, 'set']);
+    if (bad) throw inputErrorAt(file, (p) => locate(p, { key: true }), bad, `${JSON.stringify(bad[bad.length - 1])} ${FORBIDDEN_MESSAGE}`);
+  });
+}
+
+/** Refuses more runs than MAX_RUNS (each is a task in memory and a line of runs.jsonl). */
+function checkRunCount(variants: number, arms: number, seeds: number, file: string, path: (string | number)[]): void {
+  if (arms > MAX_ARMS) throw new InputError({ file, path, message: `${formatCount(arms)} arms; at most ${formatCount(MAX_ARMS)}` });
+  const runs = variants * arms * seeds;
+  if (runs > MAX_RUNS) throw new InputError({ file, path, message: `${formatCount(runs)} runs (variants x arms x seeds); at most ${formatCount(MAX_RUNS)}` });
+}
 
 function checkArms(arms: readonly Arm[], baseline: string | undefined, file: string, path: (string | number)[]): string {
   const seen = new Set<string>();
@@ -53,8 +78,10 @@ export function comparePlan(scenarioFile: string | undefined, options: CompareOp
   } else {
     throw new InputError({ file: loaded.file, path: ['compare'], message: 'nothing to compare: give --profiles a,b (scheduler profiles) or a `compare:` block with `profiles` or `arms`' });
   }
+  if (!options.profiles || options.profiles.length === 0) checkArmSets(block?.arms ?? [], loaded.file, loaded.locate, ['compare', 'arms']);
   const baseline = checkArms(arms, options.baseline ?? block?.baseline, loaded.file, options.profiles ? [] : ['compare']);
   const count = options.seeds ?? block?.seeds ?? DEFAULT_SEEDS;
+  checkRunCount(1, arms.length, count, loaded.file, ['compare']);
   return {
     kind: 'compare',
     scenario: doc.name ?? loaded.file,
@@ -106,11 +133,18 @@ export function sweepPlan(file: string, plugins?: readonly string[]): Experiment
   const doc = loadScenario(scenarioFile).doc;
   const arms: Arm[] = [...(s.profiles ?? []).map((p) => ({ name: p, profile: p })), ...(s.arms ?? []).map((a) => ({ name: a.name, ...(a.profile ? { profile: a.profile } : {}), ...(a.set ? { set: a.set } : {}) }))];
   if (arms.length === 0) arms.push({ name: 'scenario' });
+  checkArmSets(s.arms ?? [], file, locate, ['arms']);
   const baseline = checkArms(arms, s.baseline, file, ['arms']);
   const keys = Object.keys(s.grid);
+  if (keys.length > MAX_GRID_PATHS) throw inputErrorAt(file, locate, ['grid'], `${formatCount(keys.length)} grid paths; at most ${MAX_GRID_PATHS}`);
+  for (const k of keys) {
+    const segment = k.split('.').find((part) => FORBIDDEN_KEYS.has(part));
+    if (segment !== undefined) throw inputErrorAt(file, (p) => locate(p, { key: true }), ['grid', k], `grid path ${JSON.stringify(k)}: the segment ${JSON.stringify(segment)} ${FORBIDDEN_MESSAGE}`);
+  }
   let total = 1;
   for (const k of keys) total *= s.grid[k]!.length;
-  if (total > MAX_VARIANTS) throw new InputError({ file, path: ['grid'], message: `the grid has ${total} combinations; at most ${MAX_VARIANTS}` });
+  if (total > MAX_VARIANTS) throw inputErrorAt(file, locate, ['grid'], `the grid has ${formatCount(total)} combinations; at most ${formatCount(MAX_VARIANTS)}`);
+  checkRunCount(total, arms.length, s.seeds, file, ['seeds']);
   const variants: Variant[] = [];
   const combine = (i: number, params: Record<string, unknown>) => {
     if (i === keys.length) {

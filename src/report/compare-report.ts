@@ -4,6 +4,7 @@ import type { ComparisonResults, MetricComparison } from '../experiments/compari
 import { formatNumber } from './comparison.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { chartFigure, escapeHtml, htmlPage } from './html.js';
+import { escapeControls } from '../util/errors.js';
 import type { MeanInterval } from '../util/stats.js';
 
 /**
@@ -430,37 +431,43 @@ function seedsText(seeds: readonly number[]): string {
 }
 
 /** Per failing arm (and variant), how many runs a user's plugin failed and the first failure. */
-function failedRunsLines(results: ComparisonResults): string[] {
+function failedRunsLines(results: ComparisonResults, name: (text: string) => string): string[] {
   const failed = results.failedRuns ?? [];
   const groups = new Map<string, typeof failed[number][]>();
   for (const f of failed) groups.set(`${f.variant}|${f.arm}`, [...(groups.get(`${f.variant}|${f.arm}`) ?? []), f]);
   return [...groups.values()].map((runs) => {
     const first = runs[0]!;
-    const where = results.variants.length > 1 ? `arm ${first.arm}, variant ${first.variant}` : `arm ${first.arm}`;
-    return `Failed, left out of the tables: ${where}, ${runs.length} of ${results.seeds.length} runs (seed${runs.length === 1 ? '' : 's'} ${runs.map((r) => r.seed).join(', ')}); the first: ${first.failure}`;
+    const where = results.variants.length > 1 ? `arm ${name(first.arm)}, variant ${name(first.variant)}` : `arm ${name(first.arm)}`;
+    return `Failed, left out of the tables: ${where}, ${runs.length} of ${results.seeds.length} runs (seed${runs.length === 1 ? '' : 's'} ${runs.map((r) => r.seed).join(', ')}); the first: ${name(first.failure ?? '')}`;
   });
 }
 
 /** What was compared, in one paragraph (Markdown and HTML share the words). */
-function introduction(results: ComparisonResults): { title: string; lines: string[] } {
+function introduction(results: ComparisonResults, name: (text: string) => string = (t) => t): { title: string; lines: string[] } {
   const pct = Math.round(results.confidence * 100);
   const expected = results.arms.length * results.variants.length * results.seeds.length;
   const what = results.kind === 'sweep' ? 'Sweep' : 'Comparison';
   return {
-    title: `${what}: ${results.scenario}`,
+    title: `${what}: ${name(results.scenario)}`,
     lines: [
-      `Scenario ${results.scenario}; arms ${results.arms.join(', ')} (baseline ${results.baseline}); ` +
+      `Scenario ${name(results.scenario)}; arms ${results.arms.map(name).join(', ')} (baseline ${name(results.baseline)}); ` +
         `${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'} (${seedsText(results.seeds)}); ` +
         `${results.variants.length} variant${results.variants.length === 1 ? '' : 's'}; ${results.runs} of ${expected} runs.`,
       `Each arm's cell is the mean over seeds with its ${pct}% confidence interval [low, high] (Student t). ` +
-        `A difference is arm - ${results.baseline}, paired by seed: runs with the same seed see the same arrivals and failures ` +
+        `A difference is arm - ${name(results.baseline)}, paired by seed: runs with the same seed see the same arrivals and failures ` +
         '(common random numbers), so the paired interval is the sharp one.',
-      ...failedRunsLines(results),
+      ...failedRunsLines(results, name),
     ],
   };
 }
 
 const mdCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * A name from the input (scenario, arm, variant, a failure message) as Markdown text: the
+ * characters Markdown acts on escaped, so a name shows as written and never becomes a link, an
+ * image, HTML or a heading; newlines as spaces, control characters escaped.
+ */
+export const mdText = (text: string): string => escapeControls(text.replace(/\r?\n/g, ' ')).replace(/[\\`*_{}[\]<>#!|~]/g, (c) => `\\${c}`);
 const mdAlt = (text: string): string => text.replace(/[[\]\\]/g, (c) => `\\${c}`);
 
 /**
@@ -470,7 +477,7 @@ const mdAlt = (text: string): string => text.replace(/[[\]\\]/g, (c) => `\\${c}`
  */
 export function comparisonMarkdown(results: ComparisonResults, charts: readonly ComparisonChart[]): string {
   const pct = Math.round(results.confidence * 100);
-  const intro = introduction(results);
+  const intro = introduction(results, mdText);
   const out: string[] = [`# ${intro.title}`, '', ...intro.lines.flatMap((l) => [l, '']), '## Results', ''];
   out.push(
     `**Bold** with \\*: the difference's ${pct}% interval excludes 0 (significant); ` +
@@ -478,8 +485,8 @@ export function comparisonMarkdown(results: ComparisonResults, charts: readonly 
     '',
   );
   for (const t of variantTables(results)) {
-    if (t.heading) out.push(`### ${t.heading}`, '');
-    out.push(`| ${t.header.map(mdCell).join(' | ')} |`, `| ${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
+    if (t.heading) out.push(`### ${mdText(t.heading)}`, '');
+    out.push(`| ${t.header.map(mdText).join(' | ')} |`, `| ${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
     for (const row of t.rows) {
       const cells = row.map((c) => {
         const text = mdCell(c.text);

@@ -3,6 +3,7 @@ import type { Slo, SloCheck } from '../experiments/slo.js';
 import { formatDuration } from '../util/quantity.js';
 import { chartFolderFiles, type VegaLiteSpec } from './charts.js';
 import { chartFigure, escapeHtml, htmlPage } from './html.js';
+import { mdText } from './compare-report.js';
 
 /**
  * What `orchsim plan` shows: the answer with its margin against each SLO, why one node fewer is
@@ -223,7 +224,7 @@ export function planCharts(results: CapacityPlanResults): PlanChart[] {
 const mdCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function planMarkdown(results: CapacityPlanResults, charts: readonly PlanChart[]): string {
-  const out = [`# Capacity plan: ${results.scenario}`, '', ...introLines(results).flatMap((l) => [l, '']), '## Answer', ''];
+  const out = [`# Capacity plan: ${mdText(results.scenario)}`, '', ...introLines(results).flatMap((l) => [l, '']), '## Answer', ''];
   out.push(...answerLines(results).map((l) => `- ${l}`), '', '## Candidates', '');
   out.push(`Mean [one-sided ${percent(results.confidence)} bounds] over the seeds run; ✗ failed. Sorted by size; the search asked in another order (results.json keeps it).`, '');
   const { header, rows } = tableRows(results);

@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import type * as z from 'zod';
-import { InputError, issueAt, type InputIssue } from '../util/errors.js';
-import { MAX_SCENARIO_BYTES, readLimitedText, yamlDepthIssue, yamlErrorText, yamlValue } from '../workloads/input-limits.js';
+import { excerpt, InputError, issueAt, type InputIssue } from '../util/errors.js';
+import { formatCount, MAX_SCENARIO_BYTES, readLimitedText, yamlDepthIssue, yamlDocProblems, yamlErrorText, yamlValue } from '../workloads/input-limits.js';
 import { scenarioSchema, type ScenarioDoc } from './schema.js';
 
 export { MAX_SCENARIO_BYTES } from '../workloads/input-limits.js';
@@ -16,12 +16,13 @@ export interface ParsedYaml {
 
 /** Parses one YAML (or JSON) document, keeping positions; syntax errors become InputErrors. */
 export function parseYaml(text: string, file: string): ParsedYaml {
-  // Before the real parse, whose composer recurses once per nesting level.
+  // Before the real parse, whose composer recurses once per nesting level and keeps every value.
   const deep = yamlDepthIssue(text, file);
   if (deep) throw new InputError(deep);
   const lineCounter = new LineCounter();
-  // merge: YAML merge keys (`<<: *base`), common in Kubernetes configuration.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true });
+  // merge: YAML merge keys (`<<: *base`), common in Kubernetes configuration. uniqueKeys off:
+  // yamlDocProblems checks them in linear time.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, merge: true });
   if (doc.errors.length > 0) {
     const issues: InputIssue[] = [];
     const seen = new Set<string>();
@@ -35,6 +36,13 @@ export function parseYaml(text: string, file: string): ParsedYaml {
       issues.push(issue);
     }
     throw new InputError(issues);
+  }
+  const problems = yamlDocProblems(doc, { merge: true });
+  if (problems.length > 0) {
+    throw new InputError(problems.map((p) => {
+      const pos = lineCounter.linePos(p.offset);
+      return { file, line: pos.line, column: pos.col, path: [], message: `invalid YAML: ${p.message}` };
+    }));
   }
   const r = yamlValue(doc, lineCounter, file);
   if ('issue' in r) throw new InputError(r.issue);
@@ -68,16 +76,32 @@ function locator(doc: Document, lc: LineCounter): Locator {
 
 /** Zod issues to positioned input issues; an unknown key points at the key itself. */
 export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, locate: Locator, prefix: readonly (string | number)[] = []): InputIssue[] {
-  return issues.map((i) => {
+  // The first MAX_ISSUES_LISTED, then a count: each is located by a walk of the document, and a
+  // mapping of a million bad entries would otherwise be walked a million times.
+  const listed = issues.slice(0, MAX_ISSUES_LISTED).map((i) => {
     const keys = i.code === 'unrecognized_keys' ? i.keys : [];
     const path = [...prefix, ...(i.path as (string | number)[]), ...keys.slice(0, 1)];
     const unknownKey = i.code === 'unrecognized_keys' || (i.code === 'custom' && /^unknown keys? /.test(i.message));
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    if (i.code === 'unrecognized_keys') message = `unknown key${keys.length > 1 ? 's' : ''} ${unknownKeyList(keys)}`;
     else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = `missing required field (expected ${i.expected})`;
     return issueAt(file, (p) => locate(p, { key: unknownKey }), path, message);
   });
+  const more = issues.length - listed.length;
+  if (more === 0) return listed;
+  // Positioned at the first one not listed.
+  const next = issues[MAX_ISSUES_LISTED]!;
+  const at = issueAt(file, locate, [...prefix, ...(next.path as (string | number)[])], '');
+  return [...listed, { ...at, message: `${formatCount(more)} more issue(s) not listed (only the first ${MAX_ISSUES_LISTED} are)` }];
 }
+const MAX_ISSUES_LISTED = 20;
+
+/** Unknown keys listed in a message: the first MAX_KEYS_LISTED, each cut short, then how many more. */
+export function unknownKeyList(keys: readonly string[]): string {
+  const shown = keys.slice(0, MAX_KEYS_LISTED).map((k) => excerpt(k, 40)).join(', ');
+  return keys.length > MAX_KEYS_LISTED ? `${shown} and ${formatCount(keys.length - MAX_KEYS_LISTED)} more` : shown;
+}
+const MAX_KEYS_LISTED = 5;
 
 export interface LoadedScenario {
   readonly file: string;

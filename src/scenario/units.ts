@@ -1,8 +1,9 @@
 import * as z from 'zod';
+import { clip, excerpt, MAX_EXCERPT_CHARS } from '../util/errors.js';
 import { isValidGpuRequest } from '../api/gpu.js';
 import type { Distribution } from '../api/distribution.js';
 import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util/quantity.js';
-import { MAX_QUANTITY } from '../workloads/input-limits.js';
+import { MAX_GPUS_PER_NODE, MAX_QUANTITY } from '../workloads/input-limits.js';
 
 /**
  * Zod schemas for the units people write in scenario files. Each reports what it expected and
@@ -11,7 +12,8 @@ import { MAX_QUANTITY } from '../workloads/input-limits.js';
 
 function show(v: unknown): string {
   // JSON.stringify writes Infinity (a YAML 1e400) and NaN as null.
-  return typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  // A string or structure is quoted as an excerpt: never a whole block of the file.
+  return typeof v === 'string' ? excerpt(v) : v === undefined ? 'nothing' : typeof v === 'number' ? String(v) : clip(JSON.stringify(v) ?? String(v), MAX_EXCERPT_CHARS);
 }
 
 /** `max` (base units) with what it is, e.g. 2^53 milli-CPU. */
@@ -49,7 +51,7 @@ export const durationSchema = unitSchema(parseDuration, 'a duration such as "90s
 export const gpuSchema = unitSchema((v) => {
   const n = parseQuantity(v);
   return n !== undefined && Number.isInteger(n) ? n * 1000 : undefined;
-}, 'a whole number of GPUs', 0, quantityMax('milli-GPU', 'about 9e12 GPUs'));
+}, 'a whole number of GPUs', 0, { value: MAX_GPUS_PER_NODE * 1000, message: `at most ${MAX_GPUS_PER_NODE} GPUs per node (the simulator keeps a table per GPU)` });
 
 /**
  * A pod's GPU request: whole GPUs (1, 2, 8) or a share of one device (0.5, "250m"); stored as

@@ -9,10 +9,11 @@
  * Malformed rows become InputIssues with file, line, column and a path ["row", line, column name];
  * the issues of one file are thrown together.
  */
-import { InputError } from '../util/errors.js';
+import { clip, excerpt, InputError, MAX_EXCERPT_CHARS } from '../util/errors.js';
 import { readTextFile } from '../util/files.js';
 import type { RateBins } from './load.js';
-import { textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
+import { fieldCount, nextNonBlank, splitFields, textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
+import { formatCount, MAX_RATE_BINS } from './input-limits.js';
 import { daysFromCivil, daysInMonth } from '../util/dates.js';
 
 export const AZURE_LLM_COLUMNS = ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'] as const;
@@ -45,24 +46,23 @@ const TIMESTAMP_FORMAT = 'YYYY-MM-DD hh:mm:ss with up to 7 fractional digits';
  */
 export function parseAzureTimestamp(s: string): { seconds: number; ticks: number } | string {
   const m = TIMESTAMP.exec(s);
-  if (!m) return `expected TIMESTAMP as ${TIMESTAMP_FORMAT}, got "${s}"`;
+  if (!m) return `expected TIMESTAMP as ${TIMESTAMP_FORMAT}, got ${excerpt(s)}`;
   const [y, mo, d, h, mi, se] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  if (mo < 1 || mo > 12) return `month ${mo} out of range 1-12 in TIMESTAMP "${s}"`;
-  if (d < 1 || d > daysInMonth(y, mo)) return `day ${d} out of range 1-${daysInMonth(y, mo)} in TIMESTAMP "${s}"`;
-  if (h > 23 || mi > 59 || se > 59) return `time of day out of range 00:00:00-23:59:59 in TIMESTAMP "${s}"`;
+  if (mo < 1 || mo > 12) return `month ${mo} out of range 1-12 in TIMESTAMP ${excerpt(s)}`;
+  if (d < 1 || d > daysInMonth(y, mo)) return `day ${d} out of range 1-${daysInMonth(y, mo)} in TIMESTAMP ${excerpt(s)}`;
+  if (h > 23 || mi > 59 || se > 59) return `time of day out of range 00:00:00-23:59:59 in TIMESTAMP ${excerpt(s)}`;
   const ticks = m[7] === undefined ? 0 : Number(m[7].padEnd(7, '0'));
   return { seconds: daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se, ticks };
 }
 
 /** Reads the header line; throws when the file is empty or the header is another one. */
-function readHeader(lines: readonly TextLine[], file: string): number {
-  const first = lines.findIndex((l) => l.text.trim() !== '');
-  const l = lines[first];
+function readHeader(lines: Iterator<TextLine>, file: string): void {
+  const l = nextNonBlank(lines);
   const expected = `the header "${AZURE_LLM_COLUMNS.join(',')}"`;
-  if (first < 0 || l === undefined) throw new InputError({ file, line: 1, path: [], message: `empty file: expected ${expected}` });
-  const names = l.text.split(',').map((s) => s.trim());
-  if (names.length === AZURE_LLM_COLUMNS.length && AZURE_LLM_COLUMNS.every((c, i) => c === names[i])) return first;
-  throw new InputError({ file, line: l.line, column: 1, path: ['header'], message: `expected ${expected}, got "${l.text}"` });
+  if (l === undefined) throw new InputError({ file, line: 1, path: [], message: `empty file: expected ${expected}` });
+  const names = splitFields(l.text, ',').map((s) => s.trim());
+  if (names.length === AZURE_LLM_COLUMNS.length && AZURE_LLM_COLUMNS.every((c, i) => c === names[i])) return;
+  throw new InputError({ file, line: l.line, column: 1, path: ['header'], message: `expected ${expected}, got ${excerpt(l.text)}` });
 }
 
 /**
@@ -72,7 +72,7 @@ function readHeader(lines: readonly TextLine[], file: string): number {
  */
 export function parseAzureLlmTrace(text: string, file: string): AzureLlmTrace {
   const lines = textLines(text);
-  const first = readHeader(lines, file);
+  readHeader(lines, file);
   const issues = new TraceIssues(file);
   const stamps: string[] = [];
   const seconds: number[] = [];
@@ -82,12 +82,12 @@ export function parseAzureLlmTrace(text: string, file: string): AzureLlmTrace {
   // The latest time seen so far, to tell jitter (sorted) from a jump back (rejected).
   let latest = { seconds: -Infinity, ticks: 0, line: 0, text: '' };
   let reordered = 0;
-  for (let i = first + 1; i < lines.length; i++) {
-    const l = lines[i]!;
+  for (const l of lines) {
     if (l.text.trim() === '') continue;
-    const fields = l.text.split(',');
+    issues.row(l);
+    const fields = splitFields(l.text, ',');
     if (fields.length !== AZURE_LLM_COLUMNS.length) {
-      issues.add(l.line, undefined, ['row', l.line], `expected ${AZURE_LLM_COLUMNS.length} columns (${AZURE_LLM_COLUMNS.join(',')}), got ${fields.length}${truncationHint(l)}`);
+      issues.add(l.line, undefined, ['row', l.line], `expected ${AZURE_LLM_COLUMNS.length} columns (${AZURE_LLM_COLUMNS.join(',')}), got ${fieldCount(fields)}${truncationHint(l)}`);
       continue;
     }
     const columns = [1, fields[0]!.length + 2, fields[0]!.length + fields[1]!.length + 3];
@@ -101,9 +101,9 @@ export function parseAzureLlmTrace(text: string, file: string): AzureLlmTrace {
       if (/^\d+$/.test(v)) {
         const n = Number(v);
         if (n <= 0xffff_ffff) return n;
-        add(c, `expected ${name} below 2^32, got ${v}`);
-      } else if (/^-\d+(\.\d+)?$/.test(v)) add(c, `${name} must not be negative, got ${v}`);
-      else add(c, `expected ${name} to be a non-negative integer, got "${v}"`);
+        add(c, `expected ${name} below 2^32, got ${clip(v, MAX_EXCERPT_CHARS)}`);
+      } else if (/^-\d+(\.\d+)?$/.test(v)) add(c, `${name} must not be negative, got ${clip(v, MAX_EXCERPT_CHARS)}`);
+      else add(c, `expected ${name} to be a non-negative integer, got ${excerpt(v)}`);
       return undefined;
     });
     if (typeof time === 'string' || tokens[0] === undefined || tokens[1] === undefined) continue;
@@ -145,6 +145,25 @@ export function readAzureLlmTrace(path: string): AzureLlmTrace {
 }
 
 /**
+ * How many bins rateBins(arrivals, binSeconds) would have: the last arrival's bin + 1. Checked
+ * against MAX_RATE_BINS before anything is allocated (a trace of two requests 20 years apart in
+ * bins of 1 s would ask for 631 million); see rateBinsIssue.
+ */
+export function rateBinCount(arrivals: Float64Array, binSeconds: number): number {
+  let last = 0;
+  for (const a of arrivals) if (a > last) last = a;
+  return arrivals.length === 0 ? 0 : Math.floor(last / binSeconds) + 1;
+}
+
+/** Why a trace cannot be binned by `binSeconds` (too many bins), for the caller to report at binSeconds; undefined when it can. */
+export function rateBinsIssue(arrivals: Float64Array, binSeconds: number): string | undefined {
+  const bins = rateBinCount(arrivals, binSeconds);
+  if (bins <= MAX_RATE_BINS) return undefined;
+  const span = arrivals.length === 0 ? 0 : arrivals[arrivals.length - 1]! - arrivals[0]!;
+  return `the trace spans ${span} s: bins of ${binSeconds} s make ${formatCount(bins)} of them, more than ${formatCount(MAX_RATE_BINS)} (the limit); use larger bins or a shorter trace`;
+}
+
+/**
  * Requests per second in bins of `binSeconds` from time 0: bin i counts the arrivals in
  * [i * binSeconds, (i + 1) * binSeconds) and divides by binSeconds, so the bins integrate back
  * to the number of arrivals. The last bin is the one holding the last arrival; it is divided by a
@@ -157,7 +176,9 @@ export function rateBins(arrivals: Float64Array, binSeconds: number): RateBins {
     if (!(a >= 0 && Number.isFinite(a))) throw new RangeError(`rateBins: expected arrivals >= 0 seconds, got ${a}`);
     if (a > last) last = a;
   }
-  const rates = new Float64Array(arrivals.length === 0 ? 0 : Math.floor(last / binSeconds) + 1);
+  const bins = rateBinCount(arrivals, binSeconds);
+  if (bins > MAX_RATE_BINS) throw new RangeError(`rateBins: ${bins} bins, more than MAX_RATE_BINS (${MAX_RATE_BINS}); check with rateBinCount first`);
+  const rates = new Float64Array(bins);
   for (const a of arrivals) rates[Math.floor(a / binSeconds)]! += 1;
   for (let i = 0; i < rates.length; i++) rates[i]! /= binSeconds;
   return { binSeconds, rates };

@@ -14,7 +14,7 @@ import type { SwarmServiceSettings } from '../api/swarm.js';
 import type { Workload } from '../api/workload.js';
 import { InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { readComposeDeploy, readLabels, type ComposeDeploy, type DeployReader } from './compose-deploy.js';
-import { formatCount, MAX_STACK_SERVICES, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';
+import { formatCount, MAX_STACK_SERVICES, yamlDepthIssue, yamlDocProblems, yamlErrorText, yamlValue } from './input-limits.js';
 import { describe, durationText, isObj, IssueList, readInt, readList, readMap, readString, type Locate, type Path } from './kube-fields.js';
 import { ANNOTATION_DURATION, ANNOTATION_START_AT, DEFAULT_JOB_DURATION, DEFAULT_STARTUP } from './manifests.js';
 
@@ -65,11 +65,13 @@ export function readStack(text: string, file: string, options: StackOptions = {}
   if (deep) throw new InputError(deep);
   const lineCounter = new LineCounter();
   // merge: Compose files share settings with anchors and merge keys (`<<: *defaults`, compose-spec 10-fragments.md).
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return { file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${yamlErrorText(e.message)}` };
+  // uniqueKeys off: yamlDocProblems checks them in linear time.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
+  const problems = doc.errors.length > 0 ? doc.errors.map((e) => ({ offset: e.pos[0], message: yamlErrorText(e.message) })) : yamlDocProblems(doc, { merge: true });
+  if (problems.length > 0) {
+    throw new InputError(problems.map((p) => {
+      const pos = lineCounter.linePos(p.offset);
+      return { file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${p.message}` };
     }));
   }
   const r = yamlValue(doc, lineCounter, file);

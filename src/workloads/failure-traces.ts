@@ -26,8 +26,8 @@
  * ["row", line, column name]; the issues of one file are thrown together (at most
  * MAX_ISSUES_PER_FILE listed), as in the other trace readers.
  */
-import { InputError } from '../util/errors.js';
-import { textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
+import { excerpt, InputError } from '../util/errors.js';
+import { fieldCount, MAX_FIELDS, nextNonBlank, textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
 import { daysFromCivil, daysInMonth } from '../util/dates.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -60,11 +60,13 @@ interface Row {
  * A quoted field cannot span lines: neither file has one, and supporting it would make the line
  * numbers of the issues lie. Returns the problem instead of the row when the quoting is broken.
  */
-function splitCsv(text: string): { fields: string[]; columns: number[] } | { column: number; message: string } {
+function splitCsv(text: string, max = MAX_FIELDS): { fields: string[]; columns: number[] } | { column: number; message: string } {
   const fields: string[] = [];
   const columns: number[] = [];
   let i = 0;
   for (;;) {
+    // More than `max` fields is all a caller needs to know (a line of a million commas).
+    if (fields.length > max) return { fields, columns };
     columns.push(i + 1);
     if (text[i] === '"') {
       let value = '';
@@ -83,7 +85,7 @@ function splitCsv(text: string): { fields: string[]; columns: number[] } | { col
       }
       fields.push(value);
       if (i === text.length) return { fields, columns };
-      if (text[i] !== ',') return { column: i + 1, message: `expected a comma after the closing quote, got "${text[i]}"` };
+      if (text[i] !== ',') return { column: i + 1, message: `expected a comma after the closing quote, got ${excerpt(text[i]!)}` };
       i++;
     } else {
       const comma = text.indexOf(',', i);
@@ -106,28 +108,27 @@ function splitRow(l: TextLine, expected: readonly string[], issues: TraceIssues,
     return undefined;
   }
   if (split.fields.length !== expected.length) {
-    issues.add(l.line, undefined, ['row', l.line], `expected ${expected.length} columns as in the ${what} header, got ${split.fields.length}${truncationHint(l)}`);
+    issues.add(l.line, undefined, ['row', l.line], `expected ${expected.length} columns as in the ${what} header, got ${fieldCount(split.fields)}${truncationHint(l)}`);
     return undefined;
   }
   return { line: l.line, fields: split.fields, columns: split.columns };
 }
 
 /** Reads the header line; throws when the file is empty or the header is not `expected`. */
-function readHeader(lines: readonly TextLine[], file: string, expected: readonly string[], what: string, other: { columns: readonly string[]; hint: string }): number {
-  const first = lines.findIndex((l) => l.text.trim() !== '');
-  const l = lines[first];
+function readHeader(lines: Iterator<TextLine>, file: string, expected: readonly string[], what: string, other: { columns: readonly string[]; hint: string }): void {
+  const l = nextNonBlank(lines);
   const expectation = `the ${what} header ${expected.map((c) => `"${c}"`).join(',')}`;
-  if (first < 0 || l === undefined) throw new InputError({ file, line: 1, path: [], message: `empty file: expected ${expectation}` });
+  if (l === undefined) throw new InputError({ file, line: 1, path: [], message: `empty file: expected ${expectation}` });
   const split = splitCsv(l.text);
   if ('message' in split) throw new InputError({ file, line: l.line, column: split.column, path: ['header'], message: split.message });
   const names = split.fields.map((s) => s.trim());
   const same = (cols: readonly string[]) => cols.length === names.length && cols.every((c, i) => c === names[i]);
-  if (same(expected)) return first;
+  if (same(expected)) return;
   const wrong = expected.findIndex((c, i) => c !== names[i]);
   const column = wrong >= 0 && wrong < split.columns.length ? split.columns[wrong] : 1;
   throw new InputError({
     file, line: l.line, column, path: ['header'],
-    message: `expected ${expectation}, got "${l.text}" (${names.length} columns)${same(other.columns) ? `; ${other.hint}` : ''}`,
+    message: `expected ${expectation}, got ${excerpt(l.text)} (${fieldCount(names)} columns)${same(other.columns) ? `; ${other.hint}` : ''}`,
   });
 }
 
@@ -153,7 +154,7 @@ function numField(row: Row, index: number, name: string, issues: TraceIssues, o:
     return undefined;
   }
   if (!/^-?\d+(\.\d+)?$/.test(v)) {
-    add(`expected ${name} to be ${kind}, got "${v}"`);
+    add(`expected ${name} to be ${kind}, got ${excerpt(v)}`);
     return undefined;
   }
   const n = Number(v);
@@ -176,7 +177,7 @@ const LANL_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2})$/;
  */
 export function parseLanlTime(s: string): number | string {
   const m = LANL_DATE.exec(s);
-  if (!m) return `expected a time "M/D/YYYY H:MM", got "${s}"`;
+  if (!m) return `expected a time "M/D/YYYY H:MM", got ${excerpt(s)}`;
   const [month, day, year, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
   if (month < 1 || month > 12) return `month ${month} is out of range 1-12 in "${s}"`;
   if (day < 1 || day > daysInMonth(year, month)) return `day ${day} does not exist in ${year}-${String(month).padStart(2, '0')} in "${s}"`;
@@ -246,12 +247,12 @@ const C_CAUSES = LANL_CAUSES.map((c) => col(c));
  */
 export function readLanl(text: string, file: string): LanlRecord[] {
   const lines = textLines(text);
-  const first = readHeader(lines, file, LANL_COLUMNS, 'LANL failure', { columns: UPTIME_COLUMNS, hint: 'this is an uptime failure trace, read it with readUptime' });
+  readHeader(lines, file, LANL_COLUMNS, 'LANL failure', { columns: UPTIME_COLUMNS, hint: 'this is an uptime failure trace, read it with readUptime' });
   const issues = new TraceIssues(file);
   const records: LanlRecord[] = [];
-  for (let i = first + 1; i < lines.length; i++) {
-    const l = lines[i]!;
+  for (const l of lines) {
     if (l.text.trim() === '') continue;
+    issues.row(l);
     const row = splitRow(l, LANL_COLUMNS, issues, 'LANL');
     if (!row) continue;
     const before = issues.count;
@@ -272,7 +273,7 @@ export function readLanl(text: string, file: string): LanlRecord[] {
       if (v === '') continue;
       // One row is one failure with one root cause; two filled columns would have to be guessed between.
       if (cause !== 'unknown') {
-        issues.add(row.line, row.columns[index], ['row', row.line, LANL_CAUSES[k]!], `more than one root-cause column is filled: ${cause} "${causeDetail}" and ${LANL_CAUSES[k]} "${v}"`);
+        issues.add(row.line, row.columns[index], ['row', row.line, LANL_CAUSES[k]!], `more than one root-cause column is filled: ${cause} ${excerpt(causeDetail)} and ${LANL_CAUSES[k]} ${excerpt(v)}`);
         break;
       }
       cause = LANL_CAUSES[k]!;
@@ -280,7 +281,7 @@ export function readLanl(text: string, file: string): LanlRecord[] {
     }
     const sameRaw = (row.fields[C_SAME] ?? '').toLowerCase();
     const sameEvent = sameRaw === 'yes' || sameRaw === 'y' ? true : sameRaw === 'no' || sameRaw === 'n' ? false : undefined;
-    if (sameEvent === undefined) issues.add(row.line, row.columns[C_SAME], ['row', row.line, 'Same Event'], `expected Same Event to be Yes or No, got "${row.fields[C_SAME] ?? ''}"`);
+    if (sameEvent === undefined) issues.add(row.line, row.columns[C_SAME], ['row', row.line, 'Same Event'], `expected Same Event to be Yes or No, got ${excerpt(row.fields[C_SAME] ?? '')}`);
     if (issues.count !== before || system === undefined || start === undefined || downMinutes === undefined || sameEvent === undefined) continue;
     records.push({ system, systemNodes, nodeNum, start, fixed, downMinutes, cause, causeDetail, sameEvent });
   }
@@ -404,12 +405,12 @@ export interface UptimeRecord {
  */
 export function readUptime(text: string, file: string): UptimeRecord[] {
   const lines = textLines(text);
-  const first = readHeader(lines, file, UPTIME_COLUMNS, 'uptime failure', { columns: LANL_COLUMNS, hint: 'this is the LANL failure file, read it with readLanl' });
+  readHeader(lines, file, UPTIME_COLUMNS, 'uptime failure', { columns: LANL_COLUMNS, hint: 'this is the LANL failure file, read it with readLanl' });
   const issues = new TraceIssues(file);
   const records: UptimeRecord[] = [];
-  for (let i = first + 1; i < lines.length; i++) {
-    const l = lines[i]!;
+  for (const l of lines) {
     if (l.text.trim() === '') continue;
+    issues.row(l);
     const row = splitRow(l, UPTIME_COLUMNS, issues, 'uptime');
     if (!row) continue;
     const intervalMs = numField(row, 0, 'failure_interval', issues, { integer: false, min: 0 });
@@ -417,7 +418,7 @@ export function readUptime(text: string, file: string): UptimeRecord[] {
     const v = row.fields[2] ?? '';
     const intensity = /^\d+(\.\d+)?([eE]-?\d+)?$/.test(v) ? Number(v) : NaN;
     if (!(intensity > 0 && intensity <= 1)) {
-      issues.add(row.line, row.columns[2], ['row', row.line, 'failure_intensity'], `expected failure_intensity to be a fraction of hosts in (0, 1], got ${v === '' ? 'an empty field' : `"${v}"`}`);
+      issues.add(row.line, row.columns[2], ['row', row.line, 'failure_intensity'], `expected failure_intensity to be a fraction of hosts in (0, 1], got ${v === '' ? 'an empty field' : excerpt(v)}`);
       continue;
     }
     if (intervalMs === undefined || durationMs === undefined) continue;

@@ -4,7 +4,7 @@
  * (a /dev/zero "trace", a YAML alias bomb, a pool of 10^12 nodes); hitting one is bad input, an
  * InputError that names the limit, never a crash or a hang.
  */
-import { CST, isAlias, isCollection, isPair, isScalar, Lexer, LineCounter, type Document, type Node as YamlNode } from 'yaml';
+import { CST, isAlias, isCollection, isMap, isPair, isScalar, Lexer, LineCounter, type Document, type Node as YamlNode } from 'yaml';
 import type { InputIssue } from '../util/errors.js';
 
 const MiB = 1024 * 1024;
@@ -32,6 +32,51 @@ export const MAX_YAML_ALIAS_VALUES = 1_000_000;
  * A scenario nests about 10 deep, a Kubernetes manifest about 15.
  */
 export const MAX_YAML_DEPTH = 100;
+/**
+ * Values (scalars, lists, mappings, aliases; a mapping's keys count) in one YAML or JSON file,
+ * and in all the manifest and stack files one scenario reads together. The YAML parser keeps
+ * about 1 KB and 10 us per value (positions, comments, the syntax tree), so this bounds a file
+ * to about 500 MB and a few seconds before anything else looks at it; a 15 MiB flow list
+ * `[1,1,1,...]` would otherwise hold 7.5 million. A scenario has a few hundred values, a
+ * manifest of one Node about a hundred.
+ */
+export const MAX_YAML_VALUES = 500_000;
+/**
+ * Characters of one YAML scalar (a string, a block of text): the size limit of a Kubernetes
+ * ConfigMap. yaml's parser builds a quoted scalar a character at a time, which for one scalar of
+ * 60 MB takes more than a 1 GB heap.
+ */
+export const MAX_YAML_SCALAR_CHARS = 1024 * 1024;
+/**
+ * Characters of the long double-quoted scalars (over 64 characters) of one file, and of all the
+ * manifest and stack files of one scenario: yaml's parser builds such a string a character at a
+ * time, and until it is used it takes about 32 bytes a character (a 1 MB string, 32 MB), so
+ * 8 Mi characters are 256 MB. Plain, single-quoted and block scalars (`|`, `>`) are not counted.
+ */
+export const MAX_YAML_QUOTED_CHARS = 8 * 1024 * 1024;
+/**
+ * Bytes of all the files one scenario reads (manifests, stack files, traces) together, each
+ * counted every time it is named: each file is bounded on its own, this bounds a scenario that
+ * names many of them (or one of them many times).
+ */
+export const MAX_REFERENCED_BYTES = 256 * MiB;
+/**
+ * Rows of one trace file (openb, SWF, failure traces, Azure LLM): each becomes a pod, an arrival
+ * or an outage, so as many as the pods of one workload. Blank and comment lines do not count;
+ * they cost no memory.
+ */
+export const MAX_TRACE_ROWS = 1_000_000;
+/**
+ * Rate bins derived from an arrival trace (its span / binSeconds), and so entries of the load
+ * curve: a trace of two requests 20 years apart in bins of 1 s would otherwise ask for 631
+ * million bins. The same bound as the samples of a run.
+ */
+export const MAX_RATE_BINS = 1_000_000;
+/**
+ * GPUs of one node. The simulator keeps a table per GPU of each GPU node (free milli-GPU, for
+ * FGD and the GPU fit); the largest machines have 16.
+ */
+export const MAX_GPUS_PER_NODE = 1024;
 /** Nodes in one scenario: pools, Node manifests and openb node lists together (and each autoscaled group's max). */
 export const MAX_NODES = 100_000;
 /**
@@ -128,7 +173,33 @@ export function yamlAliasIssue(doc: Document, lineCounter: LineCounter, file: st
  * indentation stack, plus the flow collections (`[`, `{`) open at that point. The estimate is
  * within a level or two per line of the real depth; syntax errors are left to the real parse.
  */
-export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPTH): InputIssue | undefined {
+export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPTH, valueLimit = MAX_YAML_VALUES): InputIssue | undefined {
+  const shape = yamlShape(text, file, limit, valueLimit);
+  return 'issue' in shape ? shape.issue : undefined;
+}
+
+/**
+ * One pass of yaml's lexer over a text: the first place where collections nest deeper than
+ * `limit` or the values pass `valueLimit` (see yamlDepthIssue, MAX_YAML_VALUES), else the number
+ * of values, for a budget over several files. Counts the values before the parser allocates
+ * them, so memory and time stay bounded whatever the file holds.
+ */
+export function yamlShape(text: string, file: string, limit = MAX_YAML_DEPTH, valueLimit = MAX_YAML_VALUES): YamlShape {
+  // A file the scenario's budget counted (resolve/context.ts) is checked again by its reader:
+  // the same text is lexed once.
+  const last = lastShape;
+  if (last && last.text === text && last.file === file && last.limit === limit && last.valueLimit === valueLimit) return last.result;
+  const result = lexShape(text, file, limit, valueLimit);
+  lastShape = { text, file, limit, valueLimit, result };
+  return result;
+}
+
+/** What the lexer pass found: the values and long double-quoted characters of a text, or the first limit passed. */
+export type YamlShape = { values: number; quoted: number } | { issue: InputIssue };
+
+let lastShape: { text: string; file: string; limit: number; valueLimit: number; result: YamlShape } | undefined;
+
+function lexShape(text: string, file: string, limit: number, valueLimit: number): YamlShape {
   const lineCounter = new LineCounter();
   lineCounter.addNewLine(0);
   const block: number[] = []; // columns of the open block collections
@@ -137,11 +208,22 @@ export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPT
   let column = 0;
   let lineStart = true; // the next content token starts a line (or follows `- ` / `? `)
   let blockScalarBody = false;
+  let values = 0;
+  let quoted = 0;
+  // Indicators (`,`, `:`, `-`) and stray text cost the parser as much as values, and a file of
+  // commas alone would give millions of syntax errors: all tokens are bounded too.
+  let tokens = 0;
+  const tokenLimit = 4 * valueLimit;
+  const at = (offset: number) => {
+    for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    return lineCounter.linePos(offset);
+  };
   for (const token of new Lexer().lex(text)) {
     // Control tokens (document mode, scalar marker, flow error end) take no room in the text.
+    if (token === CST.SCALAR) values++;
     if (token === CST.DOCUMENT || token === CST.SCALAR || token === CST.FLOW_END) continue;
     const type = CST.tokenType(token);
-    const at = offset;
+    const start = offset;
     offset += token.length;
     const nl = token.lastIndexOf('\n');
     const startColumn = column;
@@ -149,6 +231,18 @@ export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPT
     if (type === 'newline') {
       lineStart = true;
       continue;
+    }
+    if (token.length > MAX_YAML_SCALAR_CHARS && type !== 'space' && type !== 'comment') {
+      const pos = at(start);
+      return { issue: { file, line: pos.line, column: pos.col, path: [], message: `a value of ${formatCount(token.length)} characters, more than ${formatCount(MAX_YAML_SCALAR_CHARS)} (the limit for one value)` } };
+    }
+    if (type === 'double-quoted-scalar' && token.length > 64 && (quoted += token.length) > MAX_YAML_QUOTED_CHARS) {
+      const pos = at(start);
+      return { issue: { file, line: pos.line, column: pos.col, path: [], message: `more than ${formatCount(MAX_YAML_QUOTED_CHARS)} characters in long double-quoted strings (the limit for one file; plain, single-quoted and | or > block strings are not counted)` } };
+    }
+    if (type !== 'space' && type !== 'comment' && ++tokens > tokenLimit) {
+      const pos = at(start);
+      return { issue: { file, line: pos.line, column: pos.col, path: [], message: `more than ${formatCount(tokenLimit)} values and indicators (\`,\`, \`:\`, \`-\`; 4 per value, the limit for one file)` } };
     }
     if (type === 'space' || type === 'comment') {
       if (blockScalarBody && nl >= 0) {
@@ -159,6 +253,7 @@ export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPT
       continue;
     }
     if (type === 'doc-start' || type === 'doc-end') {
+      if (type === 'doc-start') values++;
       block.length = 0;
       flow = 0;
       lineStart = true;
@@ -173,19 +268,102 @@ export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPT
     }
     if (lineStart && flow === 0) {
       while (block.length > 0 && block[block.length - 1]! > startColumn) block.pop();
-      if (block.length === 0 || block[block.length - 1]! < startColumn) block.push(startColumn);
+      if (block.length === 0 || block[block.length - 1]! < startColumn) {
+        block.push(startColumn);
+        values++;
+      }
     }
     lineStart = flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind');
     if (type === 'block-scalar-header') blockScalarBody = true;
-    if (type === 'flow-map-start' || type === 'flow-seq-start') flow++;
+    if (type === 'alias') values++;
+    if (type === 'flow-map-start' || type === 'flow-seq-start') {
+      flow++;
+      values++;
+    }
     else if ((type === 'flow-map-end' || type === 'flow-seq-end') && flow > 0) flow--;
     if (block.length + flow > limit) {
-      for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
-      const pos = lineCounter.linePos(at);
-      return { file, line: pos.line, column: pos.col, path: [], message: `nested more than ${limit} levels deep (lists and mappings within each other; the limit)` };
+      const pos = at(start);
+      return { issue: { file, line: pos.line, column: pos.col, path: [], message: `nested more than ${limit} levels deep (lists and mappings within each other; the limit)` } };
+    }
+    if (values > valueLimit) {
+      const pos = at(start);
+      return { issue: { file, line: pos.line, column: pos.col, path: [], message: `more than ${formatCount(valueLimit)} values (scalars, lists and mappings; the limit for one file)` } };
     }
   }
+  return { values, quoted };
+}
+
+/**
+ * Keys that would change a parsed object's prototype instead of adding a field (`__proto__`), or
+ * reach into it when a path is walked (`constructor`, `prototype`): never a field of a scenario,
+ * a manifest or a stack file, so refused wherever user keys or paths are read.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The path of the first key of FORBIDDEN_KEYS in a parsed value (mappings and lists within each
+ * other, own keys only), or undefined. For values whose keys are later walked as paths or merged
+ * key by key (a compare arm's `set:`).
+ */
+export function forbiddenKeyPath(value: unknown, path: readonly (string | number)[] = []): (string | number)[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = forbiddenKeyPath(value[i], [...path, i]);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  for (const k of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(k)) return [...path, k];
+    const p = forbiddenKeyPath((value as Record<string, unknown>)[k], [...path, k]);
+    if (p) return p;
+  }
   return undefined;
+}
+
+/** A problem of a parsed YAML document that the parser let pass, with its offset in the text. */
+export interface YamlDocProblem {
+  readonly offset: number;
+  readonly message: string;
+}
+
+/**
+ * What yaml's parser lets pass but a reader must not: a key twice in one mapping (checked here
+ * in one pass with a set per mapping; the parser's own check, `uniqueKeys`, compares every key
+ * with every other and takes minutes on a mapping of a million keys), a `__proto__` key, and the
+ * parser's warnings - a tag it does not know (`!include`, `!!js/function`) resolved as plain text,
+ * a directive it ignored - which would otherwise be dropped. In document order.
+ */
+export function yamlDocProblems(doc: Document, options: { merge?: boolean } = {}): YamlDocProblem[] {
+  const out: YamlDocProblem[] = [];
+  for (const w of doc.warnings) {
+    const message = w.code === 'TAG_RESOLVE_FAILED'
+      ? `${w.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')} (tags other than the standard ones (!!str, !!int, ...) are not supported: write the value itself)`
+      : w.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    out.push({ offset: w.pos[0], message });
+  }
+  const visit = (node: unknown): void => {
+    if (!isCollection(node)) return;
+    const keys = isMap(node) ? new Set<string>() : undefined;
+    for (const item of node.items) {
+      if (!isPair(item)) {
+        visit(item);
+        continue;
+      }
+      const k = item.key;
+      if (keys && isScalar(k) && !(options.merge && k.value === '<<')) {
+        const id = `${typeof k.value}:${String(k.value)}`;
+        if (keys.has(id)) out.push({ offset: k.range?.[0] ?? 0, message: 'Map keys must be unique' });
+        keys.add(id);
+        if (k.value === '__proto__') out.push({ offset: k.range?.[0] ?? 0, message: 'the key "__proto__" is not allowed (it would replace the object\'s prototype, not add a field)' });
+      }
+      visit(k);
+      visit(item.value);
+    }
+  };
+  visit(doc.contents);
+  return out.sort((a, b) => a.offset - b.offset);
 }
 
 /** A YAML parser error's message; the parser's recursion overflowing on a document nested thousands deep, said plainly. */

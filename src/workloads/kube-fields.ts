@@ -1,4 +1,4 @@
-import { InputError, issueAt, type InputIssue } from '../util/errors.js';
+import { excerpt, InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { parseDuration } from '../util/quantity.js';
 
 /**
@@ -53,7 +53,7 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return excerpt(v);
   return String(v);
 }
 

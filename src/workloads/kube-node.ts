@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_PODS, type NodeSpec, WellKnownLabel } from '../api/node.js';
 import { ResourceName, type Resources } from '../api/resources.js';
 import { parseQuantity } from '../util/quantity.js';
+import { MAX_GPUS_PER_NODE } from './input-limits.js';
 import { taintAt } from './kube-constraints.js';
 import {
   describe, IssueList, type KubeContext, listAt, type Obj, type Path, readBool, readList, readMap, readObject,
@@ -48,7 +49,9 @@ function nodeResources(alloc: Obj | undefined, cap: Obj | undefined, path: Path,
     // Other unqualified names (e.g. attachable-volumes-*) do not matter to scheduling here.
     if (!NATIVE_CONTAINER_RESOURCES.has(name) && !isHugePages(name) && !isExtended(name)) continue;
     const q = readQuantity(name, raw, p, out);
-    if (q !== undefined) m.set(name, q);
+    // Each GPU of a node has a table entry in the simulator (input-limits.ts MAX_GPUS_PER_NODE).
+    if (q !== undefined && name === ResourceName.gpu && q > MAX_GPUS_PER_NODE * 1000) out.add(p, `${describe(raw)} is too large: at most ${MAX_GPUS_PER_NODE} GPUs per node`);
+    else if (q !== undefined) m.set(name, q);
   }
   return { allocatable: toResources(m), pods };
 }

@@ -23,7 +23,7 @@ import { convertPodGroup } from './kube-podgroup.js';
 import type { PodGroupSpec } from '../api/podgroup.js';
 import { convertHorizontalPodAutoscaler, type ManifestHpa } from './kube-hpa.js';
 import { unmodelledFields } from './kube-unmodelled.js';
-import { formatCount, MAX_PODS_PER_WORKLOAD, yamlDepthIssue, yamlErrorText, yamlValue } from './input-limits.js';
+import { formatCount, MAX_PODS_PER_WORKLOAD, yamlDepthIssue, yamlDocProblems, yamlErrorText, yamlValue } from './input-limits.js';
 import {
   convertLabelSelector,
   convertNode,
@@ -116,7 +116,8 @@ export function readManifests(text: string, file: string, options: ManifestOptio
   if (deep) throw new InputError(deep);
   const lineCounter = new LineCounter();
   // prettyErrors off: positions come from the LineCounter and messages stay one line.
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  // uniqueKeys off: yamlDocProblems checks them in linear time.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const issueLists: IssueList[] = [];
   const entries: Entry[] = [];
 
@@ -128,6 +129,14 @@ export function readManifests(text: string, file: string, options: ManifestOptio
       for (const e of doc.errors) {
         const pos = lineCounter.linePos(e.pos[0]);
         out.issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${yamlErrorText(e.message)}` });
+      }
+      continue;
+    }
+    const problems = yamlDocProblems(doc);
+    if (problems.length > 0) {
+      for (const p of problems) {
+        const pos = lineCounter.linePos(p.offset);
+        out.issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML syntax error: ${p.message}` });
       }
       continue;
     }

@@ -18,9 +18,9 @@ import { MILLI_PER_GPU } from '../api/units.js';
 import type { NodeSpec } from '../api/node.js';
 import type { PodListWorkload } from '../api/workload.js';
 import type { Distribution } from '../api/distribution.js';
-import { InputError } from '../util/errors.js';
-import { textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
-import { MAX_QUANTITY } from './input-limits.js';
+import { excerpt, InputError } from '../util/errors.js';
+import { fieldCount, nextNonBlank, splitFields, textLines, TraceIssues, truncationHint, type TextLine } from './trace-lines.js';
+import { MAX_GPUS_PER_NODE, MAX_QUANTITY } from './input-limits.js';
 
 /** Columns of openb_node_list_*.csv. */
 export const OPENB_NODE_COLUMNS = ['sn', 'cpu_milli', 'memory_mib', 'gpu', 'model'] as const;
@@ -80,9 +80,9 @@ function splitRow(l: TextLine, expected: readonly string[], issues: TraceIssues,
     issues.add(l.line, quote + 1, ['row', l.line], `found a quote character: quoted CSV fields are not supported (openb files have none, and splitting on commas would mis-read them)`);
     return undefined;
   }
-  const raw = l.text.split(',');
+  const raw = splitFields(l.text, ',');
   if (raw.length !== expected.length) {
-    issues.add(l.line, undefined, ['row', l.line], `expected ${expected.length} columns (${columnList(expected)}) as in the ${what} header, got ${raw.length}${truncationHint(l)}`);
+    issues.add(l.line, undefined, ['row', l.line], `expected ${expected.length} columns (${columnList(expected)}) as in the ${what} header, got ${fieldCount(raw)}${truncationHint(l)}`);
     return undefined;
   }
   const columns: number[] = [];
@@ -109,7 +109,7 @@ function intField(row: Row, index: number, name: string, issues: TraceIssues, op
     return undefined;
   }
   if (/^-\d+(\.\d+)?$/.test(v)) add(`${name} must not be negative, got ${v}`);
-  else add(`expected ${name} to be a non-negative integer, got "${v}"`);
+  else add(`expected ${name} to be a non-negative integer, got ${excerpt(v)}`);
   return undefined;
 }
 
@@ -120,18 +120,25 @@ function mebibytes(row: Row, mib: number | undefined, issues: TraceIssues): numb
   return undefined;
 }
 
+/** A node's GPU count, at most MAX_GPUS_PER_NODE (each has a table entry); undefined (and an issue) above. */
+function gpus(row: Row, n: number | undefined, issues: TraceIssues): number | undefined {
+  if (n === undefined || n <= MAX_GPUS_PER_NODE) return n;
+  issues.add(row.line, row.columns[3], ['row', row.line, 'gpu'], `gpu is too large: at most ${MAX_GPUS_PER_NODE} GPUs per node, got ${n}`);
+  return undefined;
+}
+
 /** Reads the header line; throws when the file is empty or the header is not one of `known`. */
-function readHeader(lines: readonly TextLine[], file: string, known: readonly (readonly string[])[], expectation: string, otherKind: { columns: readonly string[]; hint: string }): { header: readonly string[]; first: number } {
-  const first = lines.findIndex((l) => l.text.trim() !== '');
-  const l = lines[first];
-  if (first < 0 || l === undefined) throw new InputError({ file, line: 1, path: [], message: `empty file: expected ${expectation}` });
-  const names = l.text.split(',').map((s) => s.trim());
+function readHeader(lines: Iterator<TextLine>, file: string, known: readonly (readonly string[])[], expectation: string, otherKind: { columns: readonly string[]; hint: string }): { header: readonly string[] } {
+  const l = nextNonBlank(lines);
+  if (l === undefined) throw new InputError({ file, line: 1, path: [], message: `empty file: expected ${expectation}` });
+  const names = splitFields(l.text, ',').map((s) => s.trim());
   const header = known.find((k) => k.length === names.length && k.every((c, i) => c === names[i]));
-  if (header) return { header, first };
+  if (header) return { header };
   const same = otherKind.columns.length === names.length && otherKind.columns.every((c, i) => c === names[i]);
+  const count = fieldCount(names);
   throw new InputError({
     file, line: l.line, column: 1, path: ['header'],
-    message: `expected ${expectation}, got "${l.text}" (${names.length} columns)${same ? `; ${otherKind.hint}` : ''}`,
+    message: `expected ${expectation}, got ${excerpt(l.text)} (${count} columns)${same ? `; ${otherKind.hint}` : ''}`,
   });
 }
 
@@ -149,25 +156,25 @@ const POD_EXPECTATION = `a pod-list header: ${OPENB_POD_COLUMNS.length} columns 
  */
 export function readOpenbNodes(text: string, file: string): NodeSpec[] {
   const lines = textLines(text);
-  const { first } = readHeader(lines, file, [OPENB_NODE_COLUMNS], NODE_EXPECTATION, {
+  readHeader(lines, file, [OPENB_NODE_COLUMNS], NODE_EXPECTATION, {
     columns: OPENB_POD_COLUMNS, hint: 'this is a pod list, read it with readOpenbPods',
   });
   const issues = new TraceIssues(file);
   const nodes: NodeSpec[] = [];
   const seen = new Map<string, number>();
-  for (let i = first + 1; i < lines.length; i++) {
-    const l = lines[i]!;
+  for (const l of lines) {
     if (l.text.trim() === '') continue;
+    issues.row(l);
     const row = splitRow(l, OPENB_NODE_COLUMNS, issues, 'node-list');
     if (!row) continue;
     const [sn = '', , , , model = ''] = row.fields;
     if (sn === '') issues.add(row.line, row.columns[0], ['row', row.line, 'sn'], 'expected a node name in sn, got an empty field');
     const firstLine = seen.get(sn);
-    if (sn !== '' && firstLine !== undefined) issues.add(row.line, row.columns[0], ['row', row.line, 'sn'], `duplicate node name "${sn}" (first on line ${firstLine})`);
+    if (sn !== '' && firstLine !== undefined) issues.add(row.line, row.columns[0], ['row', row.line, 'sn'], `duplicate node name ${excerpt(sn)} (first on line ${firstLine})`);
     else seen.set(sn, row.line);
     const cpu = intField(row, 1, 'cpu_milli', issues);
     const mem = mebibytes(row, intField(row, 2, 'memory_mib', issues), issues);
-    const gpu = intField(row, 3, 'gpu', issues);
+    const gpu = gpus(row, intField(row, 3, 'gpu', issues), issues);
     if (sn === '' || cpu === undefined || mem === undefined || gpu === undefined) continue;
     const gpuModel = gpu > 0 && model !== '' ? model : undefined;
     const labels: Labels = gpuModel !== undefined ? { [WellKnownLabel.hostname]: sn, [GPU_MODEL_LABEL]: gpuModel } : { [WellKnownLabel.hostname]: sn };
@@ -206,22 +213,22 @@ function multiGpuMessage(k: number, m: number): string {
  */
 export function readOpenbPods(text: string, file: string): OpenbPod[] {
   const lines = textLines(text);
-  const { header, first } = readHeader(lines, file, [OPENB_POD_COLUMNS, OPENB_MULTIGPU_POD_COLUMNS], POD_EXPECTATION, {
+  const { header } = readHeader(lines, file, [OPENB_POD_COLUMNS, OPENB_MULTIGPU_POD_COLUMNS], POD_EXPECTATION, {
     columns: OPENB_NODE_COLUMNS, hint: 'this is a node list, read it with readOpenbNodes',
   });
   const full = header.length === OPENB_POD_COLUMNS.length;
   const issues = new TraceIssues(file);
   const pods: OpenbPod[] = [];
   const seen = new Map<string, number>();
-  for (let i = first + 1; i < lines.length; i++) {
-    const l = lines[i]!;
+  for (const l of lines) {
     if (l.text.trim() === '') continue;
+    issues.row(l);
     const row = splitRow(l, header, issues, full ? 'pod-list' : 'multigpu pod-list');
     if (!row) continue;
     const name = row.fields[0] ?? '';
     if (name === '') issues.add(row.line, row.columns[0], ['row', row.line, 'name'], 'expected a pod name, got an empty field');
     const firstLine = seen.get(name);
-    if (name !== '' && firstLine !== undefined) issues.add(row.line, row.columns[0], ['row', row.line, 'name'], `duplicate pod name "${name}" (first on line ${firstLine})`);
+    if (name !== '' && firstLine !== undefined) issues.add(row.line, row.columns[0], ['row', row.line, 'name'], `duplicate pod name ${excerpt(name)} (first on line ${firstLine})`);
     else seen.set(name, row.line);
     const cpuMilli = intField(row, 1, 'cpu_milli', issues);
     const memoryMib = mebibytes(row, intField(row, 2, 'memory_mib', issues), issues);
@@ -240,7 +247,7 @@ export function readOpenbPods(text: string, file: string): OpenbPod[] {
     }
     const models = numGpu > 0 && gpuSpec !== '' ? gpuSpec.split('|').map((s) => s.trim()) : [];
     if (models.some((m) => m === '')) {
-      issues.add(row.line, row.columns[5], ['row', row.line, 'gpu_spec'], `expected GPU models separated by '|', got an empty model name in "${gpuSpec}"`);
+      issues.add(row.line, row.columns[5], ['row', row.line, 'gpu_spec'], `expected GPU models separated by '|', got an empty model name in ${excerpt(gpuSpec)}`);
       continue;
     }
     if (creationTime !== undefined && deletionTime !== undefined && deletionTime < creationTime) {

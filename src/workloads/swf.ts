@@ -13,8 +13,8 @@ import type { PodSpec } from '../api/pod.js';
 import { resources } from '../api/resources.js';
 import type { PodListWorkload } from '../api/workload.js';
 import type { Distribution } from '../api/distribution.js';
-import { InputError } from '../util/errors.js';
-import { textLines, TraceIssues, truncationHint } from './trace-lines.js';
+import { clip, excerpt, InputError, MAX_EXCERPT_CHARS } from '../util/errors.js';
+import { fieldCount, splitFields, textLines, TraceIssues, truncationHint } from './trace-lines.js';
 import { MAX_QUANTITY } from './input-limits.js';
 
 /** One job of an SWF log; every field is -1 when the log does not know it. */
@@ -67,9 +67,10 @@ export function readSwf(text: string, file: string): SwfJob[] {
     const t = l.text.trim();
     if (t === '' || t.startsWith(';')) continue;
     anyJobLine = true;
-    const fields = t.split(/\s+/);
+    issues.row(l);
+    const fields = splitFields(t, /\s+/);
     if (fields.length !== SWF_FIELDS.length) {
-      issues.add(l.line, undefined, ['job', l.line], `expected ${SWF_FIELDS.length} whitespace-separated numbers (SWF: ${SWF_FIELDS.join(' ')}), got ${fields.length}${truncationHint(l)}`);
+      issues.add(l.line, undefined, ['job', l.line], `expected ${SWF_FIELDS.length} whitespace-separated numbers (SWF: ${SWF_FIELDS.join(' ')}), got ${fieldCount(fields)}${truncationHint(l)}`);
       continue;
     }
     // Character column of each field, for the issue position.
@@ -88,11 +89,11 @@ export function readSwf(text: string, file: string): SwfJob[] {
         issues.add(l.line, columns[i], ['job', l.line, name], message);
         ok = false;
       };
-      if (!NUMBER.test(f)) return add(`expected ${name} (column ${i + 1}) to be a number, got "${f}"`);
+      if (!NUMBER.test(f)) return add(`expected ${name} (column ${i + 1}) to be a number, got ${excerpt(f)}`);
       const n = Number(f);
-      if (n < 0 && n !== -1) return add(`${name} (column ${i + 1}) must be -1 (unknown) or not negative, got ${f}`);
-      if (n > MAX_QUANTITY) return add(`${name} (column ${i + 1}) is too large: expected a number below 2^53, got ${f}`);
-      if (INTEGER_COLUMNS.has(i) && !Number.isInteger(n)) return add(`expected ${name} (column ${i + 1}) to be an integer, got ${f}`);
+      if (n < 0 && n !== -1) return add(`${name} (column ${i + 1}) must be -1 (unknown) or not negative, got ${clip(f, MAX_EXCERPT_CHARS)}`);
+      if (n > MAX_QUANTITY) return add(`${name} (column ${i + 1}) is too large: expected a number below 2^53, got ${clip(f, MAX_EXCERPT_CHARS)}`);
+      if (INTEGER_COLUMNS.has(i) && !Number.isInteger(n)) return add(`expected ${name} (column ${i + 1}) to be an integer, got ${clip(f, MAX_EXCERPT_CHARS)}`);
       v.push(n);
     });
     if (!ok) continue;
@@ -265,4 +266,15 @@ export function swfWorkload(jobs: readonly SwfJob[], name: string, options: SwfW
     skipped: skippedBy.submit + skippedBy.runTime + skippedBy.processors,
     skippedBy,
   };
+}
+
+/**
+ * Why an SWF log gave no pod (every job skipped: run time -1, no processors...), for the caller
+ * to report at the trace's reference: a workload of nothing is a mistake, as a trace without rows is.
+ */
+export function swfNoPodsMessage(file: string, w: SwfWorkload): string {
+  const b = w.skippedBy;
+  const reasons = [b.submit > 0 ? `${b.submit} without a submit time` : '', b.runTime > 0 ? `${b.runTime} with run time unknown (-1) or 0` : '', b.processors > 0 ? `${b.processors} without processors` : '']
+    .filter(Boolean).join(', ');
+  return `the SWF log ${file} yields no pods: all ${w.skipped} jobs are skipped (${reasons})`;
 }

@@ -38,7 +38,8 @@ describe('plan report', () => {
   it('report.md gives the answer, its margins, the one-fewer candidates and every candidate', () => {
     const md = planMarkdown(mix.results, planCharts(mix.results));
     const a = mix.results.answer!;
-    expect(md).toContain(`# Capacity plan: queue <two pools>`);
+    // The name is escaped: `<two pools>` would be an HTML tag in Markdown.
+    expect(md).toContain('# Capacity plan: queue \\<two pools\\>');
     expect(md).toContain(`- small = ${a.sizes.small}, large = ${a.sizes.large}: ${a.nodes} nodes, ${a.cost!.toFixed(2)}/h.`);
     expect(md).toMatch(/- pendingMean<=5m: mean .+, bound .+ \(margin \+.+\), \d+\/3 seeds meet it\./);
     for (const f of mix.results.fewer) expect(md).toContain(`One fewer (small = ${f.sizes.small}, large = ${f.sizes.large}) fails`);

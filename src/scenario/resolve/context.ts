@@ -1,7 +1,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { BUILTIN_AUTOSCALERS, type AutoscalerRegistries } from '../plugin-module.js';
 import { InputError, inputErrorAt, issueAt, type InputIssue } from '../../util/errors.js';
-import { MAX_MANIFEST_BYTES, MAX_STACK_BYTES, MAX_TRACE_BYTES, readLimitedText } from '../../workloads/input-limits.js';
+import { formatBytes, formatCount, MAX_MANIFEST_BYTES, MAX_REFERENCED_BYTES, MAX_STACK_BYTES, MAX_TRACE_BYTES, MAX_YAML_QUOTED_CHARS, MAX_YAML_VALUES, readLimitedText, yamlShape } from '../../workloads/input-limits.js';
 import type { Locator } from '../load.js';
 
 /** A path inside the scenario document, e.g. ["cluster", "pools", 0, "count"]. */
@@ -51,8 +51,34 @@ export function readReferencedFile(ctx: ResolveContext, name: string, path: DocP
   const r = kind === 'manifest' ? readLimitedText(abs, MAX_MANIFEST_BYTES, 'manifest files')
     : kind === 'stack' ? readLimitedText(abs, MAX_STACK_BYTES, 'stack files')
     : readLimitedText(abs, MAX_TRACE_BYTES, 'trace files');
-  if ('text' in r) return { abs, text: r.text };
-  throw issueError(ctx, path, `cannot read ${kind} file ${abs}: ${r.error}`);
+  if ('error' in r) throw issueError(ctx, path, `cannot read ${kind} file ${abs}: ${r.error}`);
+  const over = chargeBudget(ctx, r.text, kind, abs);
+  if (over) throw issueError(ctx, path, over);
+  return { abs, text: r.text };
+}
+
+/** What one scenario has read so far, against MAX_REFERENCED_BYTES and MAX_YAML_VALUES. */
+const budgets = new WeakMap<ResolveContext, { bytes: number; values: number; quoted: number }>();
+
+/**
+ * Counts a file the scenario read against the budgets of one scenario (each file is bounded on
+ * its own, but a scenario may name many, or one many times); says why when it is over.
+ */
+function chargeBudget(ctx: ResolveContext, text: string, kind: 'manifest' | 'stack' | 'trace', abs: string): string | undefined {
+  let b = budgets.get(ctx);
+  if (!b) budgets.set(ctx, (b = { bytes: 0, values: 0, quoted: 0 }));
+  b.bytes += Buffer.byteLength(text);
+  if (b.bytes > MAX_REFERENCED_BYTES) return `the files this scenario reads are larger than ${formatBytes(MAX_REFERENCED_BYTES)} together (the limit; each counted every time it is named), with ${kind} file ${abs}`;
+  if (kind === 'trace') return undefined;
+  // The values of each YAML file are counted again by its reader (which also refuses one file
+  // over the limit, at its own line); here they add up over the files.
+  const shape = yamlShape(text, abs);
+  if ('issue' in shape) return undefined;
+  b.values += shape.values;
+  b.quoted += shape.quoted;
+  if (b.values > MAX_YAML_VALUES) return `the manifest and stack files of this scenario hold more than ${formatCount(MAX_YAML_VALUES)} values together (the limit), with ${kind} file ${abs}`;
+  if (b.quoted > MAX_YAML_QUOTED_CHARS) return `the manifest and stack files of this scenario hold more than ${formatCount(MAX_YAML_QUOTED_CHARS)} characters in long double-quoted strings together (the limit), with ${kind} file ${abs}`;
+  return undefined;
 }
 
 /**

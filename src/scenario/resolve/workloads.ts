@@ -9,12 +9,12 @@ import { readScenarioDeploy } from '../../workloads/compose-deploy.js';
 import { readStack } from '../../workloads/compose.js';
 import { IssueList } from '../../workloads/kube-fields.js';
 import { fixedIntervalArrivals, poissonArrivals } from '../../workloads/arrivals.js';
-import { parseAzureLlmTrace, rateBins } from '../../workloads/azure-llm.js';
+import { parseAzureLlmTrace, rateBins, rateBinsIssue } from '../../workloads/azure-llm.js';
 import { sizedPodSpecs } from '../../workloads/batch.js';
 import { formatCount, MAX_PODS_PER_WORKLOAD } from '../../workloads/input-limits.js';
 import { loadCurveIssues, type LoadCurveSpec, type RateBins } from '../../workloads/load.js';
 import { openbPodList, readOpenbPods } from '../../workloads/openb.js';
-import { readSwf, swfWorkload } from '../../workloads/swf.js';
+import { readSwf, swfNoPodsMessage, swfWorkload } from '../../workloads/swf.js';
 import type { ServiceModel } from '../resolve.js';
 import type { LoadDoc, ScenarioDoc, ServiceDoc, WorkloadDoc } from '../schema.js';
 import { resolveHpa } from './autoscaling.js';
@@ -184,7 +184,10 @@ export function addTraceWorkloads(list: WorkloadList, traces: DeclaredWorkloads[
       }
     } else {
       const jobs = readSwf(text, abs);
-      workload = swfWorkload(jobs, w.name, { milliCpuPerProcessor: w.cpuPerProcessor, memoryPerProcessor: w.memoryPerProcessor, startAtZero: w.startAtZero ?? true, startup: w.startup }).workload;
+      const swf = swfWorkload(jobs, w.name, { milliCpuPerProcessor: w.cpuPerProcessor, memoryPerProcessor: w.memoryPerProcessor, startAtZero: w.startAtZero ?? true, startup: w.startup });
+      // As the other readers refuse a trace without rows: a log whose every job is skipped.
+      if (swf.workload.pods.length === 0) throw issueError(ctx, [...path, 'file'], swfNoPodsMessage(abs, swf));
+      workload = swf.workload;
     }
     list.workloads.push(workload);
     list.sources.push([...path, 'name']);
@@ -265,7 +268,10 @@ function resolveLoad(l: LoadDoc, path: DocPath, horizon: number, ctx: ResolveCon
   let curveBase: LoadCurveSpec['base'];
   if (l.trace) {
     const { abs, text } = readReferencedFile(ctx, l.trace.file, [...path, 'trace', 'file'], 'trace');
-    trace = rateBins(parseAzureLlmTrace(text, abs).arrivals, l.trace.binSeconds ?? 60);
+    const { arrivals } = parseAzureLlmTrace(text, abs);
+    const tooMany = rateBinsIssue(arrivals, l.trace.binSeconds ?? 60);
+    if (tooMany) throw issueError(ctx, [...path, 'trace', l.trace.binSeconds === undefined ? 'file' : 'binSeconds'], tooMany);
+    trace = rateBins(arrivals, l.trace.binSeconds ?? 60);
     curveBase = { trace: { timeScale: l.trace.timeScale, rateScale: l.trace.rateScale, loop: l.trace.loop } };
   } else if (l.diurnal) {
     curveBase = { diurnal: l.diurnal };
