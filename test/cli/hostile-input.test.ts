@@ -1,9 +1,9 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orchsim, type Exited } from '../helpers/cli.js';
+import { orchsim, run, type Exited } from '../helpers/cli.js';
 
 /**
  * The hostile-input corpus (issue 21): inputs made to exhaust memory or time, block, echo
@@ -123,7 +123,7 @@ describe('kind 1: limits bound memory and time', () => {
 describe('kind 2: only regular files are read', () => {
   it('a FIFO named as a scenario, a manifest or a trace, and a device as a trace, are refused without blocking', async () => {
     const fifo = join(tmp, 'fifo');
-    execFileSync('mkfifo', [fifo]);
+    expect((await run('mkfifo', [fifo])).code).toBe(0);
     const manifest = writeTmp('fifo-manifest.yaml', `${CLUSTER}workloads:\n  - { manifests: fifo }\n`);
     const trace = writeTmp('fifo-trace.yaml', `${CLUSTER}workloads:\n  - { type: trace, name: t, format: swf, file: fifo }\n`);
     const device = writeTmp('device-trace.yaml', `${CLUSTER}workloads:\n  - { type: trace, name: t, format: swf, file: /dev/zero }\n`);
