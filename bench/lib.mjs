@@ -120,3 +120,23 @@ export function machineLine() {
   const cpus = os.cpus();
   return `node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}, ${os.platform()} ${os.release()}, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 }
+
+/**
+ * Whole-run contenders timed in alternation: one untimed warm-up (JIT) of each, then `reps`
+ * rounds running each in turn after a full GC. Returns each contender's seconds per round and its
+ * last output.
+ */
+export function alternateRuns(contenders, reps, run) {
+  for (const c of contenders) run(c);
+  const seconds = contenders.map(() => []);
+  const outs = [];
+  for (let rep = 0; rep < reps; rep++) {
+    contenders.forEach((c, i) => {
+      collectGarbage();
+      const t0 = performance.now();
+      outs[i] = run(c);
+      seconds[i].push((performance.now() - t0) / 1000);
+    });
+  }
+  return { seconds, outs };
+}

@@ -14,7 +14,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseScenario, prepareScenarioValue, runPrepared } from '../dist/scenario/index.js';
 import { builtinProfiles } from '../dist/schedulers/builtins.js';
-import { collectGarbage, fmtRatio, isMain, machineLine, median, printSummary, printTable, verdict } from './lib.mjs';
+import { alternateRuns, fmtRatio, isMain, machineLine, median, printSummary, printTable, verdict } from './lib.mjs';
 
 const REPS = 5;
 const TARGET = 1.3;
@@ -44,13 +44,6 @@ function profileWithoutPreemption() {
   return { name: 'default-without-preemption', plugins, ...(def.percentageOfNodesToScore !== undefined ? { percentageOfNodesToScore: def.percentageOfNodesToScore } : {}), ...(def.tieBreak !== undefined ? { tieBreak: def.tieBreak } : {}) };
 }
 
-function timed(prepared) {
-  collectGarbage();
-  const t0 = performance.now();
-  const out = runPrepared(prepared);
-  return { seconds: (performance.now() - t0) / 1000, out };
-}
-
 export async function run() {
   console.log(`\n=== Lifecycle: default scenario + a DaemonSet per node + preemption vs today's run (${machineLine()}) ===`);
   const peer = variant((doc) => {
@@ -66,17 +59,7 @@ export async function run() {
     doc.workloads = [...doc.workloads, NODE_EXPORTER];
   });
   const contenders = [peer, measured, preemptionOnly, daemonSetOnly];
-  // Warm-up (JIT) of each, untimed.
-  for (const c of contenders) runPrepared(c);
-  const seconds = contenders.map(() => []);
-  const outs = [];
-  for (let rep = 0; rep < REPS; rep++) {
-    contenders.forEach((c, i) => {
-      const t = timed(c);
-      seconds[i].push(t.seconds);
-      outs[i] = t.out;
-    });
-  }
+  const { seconds, outs } = alternateRuns(contenders, REPS, runPrepared);
   const [peerSeconds, measuredSeconds] = seconds;
   const [peerOut, measuredOut] = outs;
   const mp = median(peerSeconds);

@@ -12,7 +12,7 @@
 // Run: node bench/swarm.mjs   (after npm run build)
 import { fileURLToPath } from 'node:url';
 import { parseScenario, prepareScenarioValue, runPrepared } from '../dist/scenario/index.js';
-import { collectGarbage, fmtRatio, isMain, machineLine, median, printSummary, printTable, verdict } from './lib.mjs';
+import { alternateRuns, fmtRatio, isMain, machineLine, median, printSummary, printTable, verdict } from './lib.mjs';
 
 const REPS = 5;
 const TARGET = 1.5;
@@ -23,27 +23,11 @@ function variant(orchestrator) {
   return prepareScenarioValue({ ...structuredClone(value), orchestrator }, file, locate);
 }
 
-function timed(prepared) {
-  collectGarbage();
-  const t0 = performance.now();
-  const out = runPrepared(prepared);
-  return { seconds: (performance.now() - t0) / 1000, out };
-}
-
 export async function run() {
   const start = machineLine();
   console.log(`\n=== Swarm: the default scenario under Docker Swarm vs Kubernetes (${start}) ===`);
   const contenders = [variant('kubernetes'), variant('swarm')];
-  for (const c of contenders) runPrepared(c); // warm-up (JIT), untimed
-  const seconds = contenders.map(() => []);
-  const outs = [];
-  for (let rep = 0; rep < REPS; rep++) {
-    contenders.forEach((c, i) => {
-      const t = timed(c);
-      seconds[i].push(t.seconds);
-      outs[i] = t.out;
-    });
-  }
+  const { seconds, outs } = alternateRuns(contenders, REPS, runPrepared);
   const [mp, mm] = seconds.map(median);
   const ratio = mm / mp;
   const row = (name, secs, out) => {
