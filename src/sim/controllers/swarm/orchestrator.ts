@@ -5,7 +5,7 @@ import type { DaemonSetWorkload, JobWorkload, PodTemplate, ServiceWorkload } fro
 import { sample } from '../../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../../util/random.js';
 import { grown } from '../../../util/typed-arrays.js';
-import type { Lifecycle, RemovalReason } from '../../lifecycle.js';
+import type { Lifecycle } from '../../lifecycle.js';
 import { recordRestart, shouldRestart, type RestartHistory } from '../../swarm-restart.js';
 import type { SwarmNodeViews } from './node-views.js';
 import { SwarmUpdater, type SlotOwner } from './updater.js';
@@ -89,8 +89,8 @@ export class SwarmOrchestrator implements SlotOwner {
     this.evStart = api.engine.defineEvent('swarm-service-start', (si) => this.startService(si));
     this.updater = new SwarmUpdater(api, this, this.services, horizon);
     if (this.services.length === 0) return;
-    api.on('podSucceeded', (id) => this.ended(id, true, 'failed'));
-    api.on('podRemoved', (id, _from, reason) => this.ended(id, false, reason));
+    api.on('podSucceeded', (id) => this.ended(id, true));
+    api.on('podRemoved', (id) => this.ended(id, false));
     api.on('nodeStatusChanged', (node, ready) => (ready ? this.nodeReady(node) : this.nodeDown(node)));
     api.on('nodeAvailabilityChanged', (node) => this.availabilityChanged(node));
     api.on('nodeAdded', (node) => this.nodeReady(node.index));
@@ -216,7 +216,7 @@ export class SwarmOrchestrator implements SlotOwner {
    * orchestrator (a drain, an orphaning). The restart supervisor decides whether its slot gets a
    * replacement, which starts after the restart delay (restart.go Restart, DelayStart).
    */
-  private ended(id: number, completed: boolean, reason: RemovalReason): void {
+  private ended(id: number, completed: boolean): void {
     const api = this.api;
     const si = this.serviceOf[api.pods.workload[id]!]!;
     if (si < 0 || id >= this.slotOf.length) return;
@@ -241,7 +241,6 @@ export class SwarmOrchestrator implements SlotOwner {
         return;
       }
     }
-    void reason;
     const policy = s.settings.restartPolicy;
     // restart.go shouldRestart compares the history with the ended task's spec version (an old task
     // failing during an update still counts its slot's restarts); RecordRestartHistory keys it to the
@@ -258,7 +257,6 @@ export class SwarmOrchestrator implements SlotOwner {
     // A global service's replacement is pre-assigned to the same node (restart.go Restart: NewTask(..., t.NodeID)).
     const spec = s.global ? this.pinned(s, api.cluster.nodes[slot]!.name) : s.template.spec;
     this.createTask(s, slot, gate, pods.incident[id]!, spec);
-    void reason;
   }
 
   /** orchestrator.InvalidNode: a node gone, DOWN or drained runs no tasks. */
@@ -283,7 +281,7 @@ export class SwarmOrchestrator implements SlotOwner {
       const inc = pods.incident[id]!;
       if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = api.engine.now;
       // The restart supervisor treats it as a task that ended now (not completed).
-      this.ended(id, false, 'failed');
+      this.ended(id, false);
     }
   }
 
