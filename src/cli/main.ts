@@ -27,10 +27,10 @@ import { sweepPlan } from '../experiments/plans.js';
 import { summarizeComparison } from '../experiments/comparison.js';
 import { formatComparison, resultsJSON } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
-import { formatDuration, parseDuration } from '../util/quantity.js';
+import { formatDuration, parseBytes, parseDuration } from '../util/quantity.js';
 import { callBudget, CallTimeoutError, DEFAULT_PLUGIN_TIMEOUT_SECONDS } from '../util/call-watch.js';
 import { runWatched } from '../experiments/watched-run.js';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/defaults.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/defaults.js';
 import { SERVE_HELP } from './serve-help.js';
 import { checkModulePluginsWatched } from './plugin-check.js';
 import type { ServeCliOptions } from './serve.js';
@@ -523,6 +523,13 @@ Examples:
     if (!results.answer) process.exitCode = EXIT_RUN_FAILED;
   });
 
+/** A size in bytes, plain or as a quantity ("64Mi", "1G"): 1 byte to 16 GiB. */
+function parseByteSize(v: string): number {
+  const n = parseBytes(v);
+  if (n === undefined || !Number.isInteger(n) || n < 1 || n > 16 * 2 ** 30) throw new InvalidArgumentError('expected a size in bytes from 1 to 16Gi (e.g. 67108864, 64Mi)');
+  return n;
+}
+
 function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0..65535');
@@ -542,8 +549,10 @@ program
   .option('--in-cluster', 'the same, with the pod\'s service account (when orchsim runs in the cluster)')
   .option('--enable-bind', 'serve the bind verb: create Bindings through the API server (needs --kubeconfig or --in-cluster)')
   .option('--seed <n>', 'seed of the random streams plugins draw from', parseSeed, 0)
-  .option('--max-body-bytes <n>', 'largest request body accepted', parseCount, DEFAULT_MAX_BODY_BYTES)
-  .option('--request-timeout <seconds>', 'time a client has to send a whole request', parsePositive, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
+  .option('--max-body-bytes <n>', 'largest request body accepted (bytes, or e.g. 64Mi)', parseByteSize, DEFAULT_MAX_BODY_BYTES)
+  .option('--request-timeout <seconds>', 'time a client has to send a whole request (and to finish a TLS handshake)', parsePositive, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
+  .option('--max-inflight-bytes <n>', 'request-body bytes held at once across connections; a declared body waits for room (default: 4 x --max-body-bytes)', parseByteSize)
+  .option('--max-connections <n>', 'open connections at most; past it new ones are closed', parseCount, DEFAULT_MAX_CONNECTIONS)
   .addHelpText('after', SERVE_HELP)
   .action(async (opts: ServeCliOptions) => {
     const log = (line: string) => printErr(`${line}\n`);

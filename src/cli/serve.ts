@@ -27,6 +27,8 @@ export interface ServeCliOptions {
   readonly seed: number;
   readonly maxBodyBytes: number;
   readonly requestTimeout: number;
+  readonly maxInflightBytes?: number | undefined;
+  readonly maxConnections?: number | undefined;
 }
 
 
@@ -72,7 +74,7 @@ export async function startServe(opts: ServeCliOptions, log: (line: string) => v
   const cache = opts.kubeconfig !== undefined || opts.inCluster ? await KubeCache.start({ kubeconfig: opts.kubeconfig, inCluster: opts.inCluster, log }) : undefined;
   const extender = new Extender(framework, cache, { bind: opts.enableBind === true });
   try {
-    const server = await startExtenderServer(extender, { host: opts.host, port: opts.port, tls, maxBodyBytes: opts.maxBodyBytes, requestTimeoutMs: opts.requestTimeout * 1000, log });
+    const server = await startExtenderServer(extender, { host: opts.host, port: opts.port, tls, maxBodyBytes: opts.maxBodyBytes, maxInflightBytes: opts.maxInflightBytes, maxConnections: opts.maxConnections, requestTimeoutMs: opts.requestTimeout * 1000, log });
     return { server, cache, profile: profile.name };
   } catch (e) {
     await cache?.stop().catch(() => {});

@@ -10,11 +10,14 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { StringDecoder } from 'node:string_decoder';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PluginError } from '../schedulers/framework.js';
 import { InputError } from '../util/errors.js';
 import type { Extender } from './extender.js';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
+import { BodyBudget } from './body-budget.js';
+import { IdleCollector } from './idle-gc.js';
+import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS, inflightBytesFor } from './defaults.js';
 import { decodeBindingArgs, decodeExtenderArgs, NodeSpecCache } from './messages.js';
 
 export interface ServeOptions {
@@ -28,11 +31,18 @@ export interface ServeOptions {
   readonly maxBodyBytes?: number | undefined;
   /** Time a client has to send a whole request (default 10 s; kube-scheduler's own timeout is 5 s). */
   readonly requestTimeoutMs?: number | undefined;
+  /**
+   * Request-body bytes held at once across all connections (default 4 x maxBodyBytes, and never
+   * less than maxBodyBytes): see BodyBudget.
+   */
+  readonly maxInflightBytes?: number | undefined;
+  /** Open connections at most (default 1,024); past it a new connection is closed at once. */
+  readonly maxConnections?: number | undefined;
   /** Where one line per server error goes (default: nowhere). */
   readonly log?: ((line: string) => void) | undefined;
 }
 
-export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
+export { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
 
 export const VERBS = ['filter', 'prioritize', 'bind'] as const;
 type Verb = (typeof VERBS)[number];
@@ -55,7 +65,7 @@ class RequestError extends Error {
   }
 }
 
-function metricsFor(registry: Registry) {
+function metricsFor(registry: Registry, budget: BodyBudget) {
   collectDefaultMetrics({ register: registry, prefix: 'orchsim_' });
   return {
     requests: new Counter({ name: 'orchsim_extender_requests_total', help: 'Extender requests by verb and HTTP status code.', labelNames: ['verb', 'code'], registers: [registry] }),
@@ -69,33 +79,104 @@ function metricsFor(registry: Registry) {
     }),
     rejections: new Counter({ name: 'orchsim_extender_filter_rejections_total', help: 'Nodes rejected by filter, by reason.', labelNames: ['reason'], registers: [registry] }),
     filtered: new Counter({ name: 'orchsim_extender_filter_nodes_total', help: 'Nodes examined by filter.', registers: [registry] }),
+    dropped: new Counter({ name: 'orchsim_extender_connections_dropped_total', help: 'Connections closed on arrival because --max-connections were open.', registers: [registry] }),
+    bodyBytes: new Gauge({
+      name: 'orchsim_extender_request_body_bytes_in_flight',
+      help: 'Request-body bytes held (being read or decided on), bounded by --max-inflight-bytes.',
+      registers: [registry],
+      collect() {
+        this.set(budget.inFlight);
+      },
+    }),
+    bodyWaiting: new Gauge({
+      name: 'orchsim_extender_requests_waiting_for_body_budget',
+      help: 'Requests whose declared body waits for --max-inflight-bytes to have room.',
+      registers: [registry],
+      collect() {
+        this.set(budget.waiting);
+      },
+    }),
   };
 }
 
-/** Reads the body up to `limit` bytes; a larger one is refused with 413 as soon as it is known. */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new RequestError(413, `request body of ${declared} bytes is larger than the limit of ${limit} bytes (--max-body-bytes)`));
-      return;
+/** A request body read whole, and the budget bytes it holds until `release` (after the response). */
+interface Body {
+  readonly text: string;
+  readonly bytes: number;
+  release(): void;
+}
+
+/**
+ * Reads the body up to `limit` bytes; a larger one is refused with 413 as soon as it is known.
+ * The bytes count against `budget` from before the first one is read until the request is
+ * answered (see BodyBudget): a declared size waits its turn, an undeclared one is refused with
+ * 503 when the budget is spent.
+ */
+async function readBody(req: IncomingMessage, limit: number, budget: BodyBudget): Promise<Body> {
+  const header = req.headers['content-length'];
+  const declared = header === undefined ? undefined : Number(header);
+  if (declared !== undefined && declared > limit) {
+    throw new RequestError(413, `request body of ${declared} bytes is larger than the limit of ${limit} bytes (--max-body-bytes)`);
+  }
+  let release: () => void;
+  let taken = 0; // budget bytes of an undeclared body, taken chunk by chunk
+  if (declared !== undefined) {
+    const lease = budget.reserve(declared);
+    release = () => lease.release();
+    // Wait for the bytes without reading: the socket stays paused, so TCP holds the client back.
+    const gone = await Promise.race([lease.granted.then(() => false), closed(req)]);
+    if (gone) {
+      release();
+      throw new RequestError(400, 'the client went away before its request body was read');
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new RequestError(413, `request body is larger than the limit of ${limit} bytes (--max-body-bytes)`));
+  } else {
+    release = () => {
+      budget.release(taken);
+      taken = 0;
+    };
+  }
+  try {
+    let bytes = 0;
+    const text = await new Promise<string>((resolve, reject) => {
+      // Decoded chunk by chunk (a character split across chunks waits for its rest), so the
+      // socket's buffers go as they come instead of living on until one big copy at the end.
+      const decoder = new StringDecoder('utf8');
+      let text = '';
+      let size = 0;
+      const refuse = (error: RequestError) => {
+        reject(error);
         req.removeAllListeners('data');
         req.resume();
-        return;
-      }
-      chunks.push(chunk);
+      };
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) return refuse(new RequestError(413, `request body is larger than the limit of ${limit} bytes (--max-body-bytes)`));
+        if (declared === undefined) {
+          if (!budget.tryTake(chunk.length)) {
+            return refuse(new RequestError(503, `the server already holds ${budget.inFlight} bytes of request bodies, its limit (--max-inflight-bytes); retry, or send Content-Length to wait for a turn`));
+          }
+          taken += chunk.length;
+        }
+        text += decoder.write(chunk);
+      });
+      req.on('end', () => {
+        bytes = size;
+        resolve(text + decoder.end());
+      });
+      req.on('error', (e) => reject(new RequestError(400, `cannot read the request body: ${e.message}`)));
+      req.on('aborted', () => reject(new RequestError(400, 'the client aborted the request')));
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')));
-    req.on('error', (e) => reject(new RequestError(400, `cannot read the request body: ${e.message}`)));
-    req.on('aborted', () => reject(new RequestError(400, 'the client aborted the request')));
-  });
+    return { text, bytes, release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/** Settles true when the request's connection closes before its body is read. */
+function closed(req: IncomingMessage): Promise<boolean> {
+  if (req.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => req.once('close', () => resolve(true)));
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -124,14 +205,28 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const log = options.log ?? (() => {});
+  const budget = new BodyBudget(Math.max(limit, options.maxInflightBytes ?? inflightBytesFor(limit)));
+  const idle = new IdleCollector(() => budget.inFlight > 0);
   const registry = new Registry();
-  const m = metricsFor(registry);
+  const m = metricsFor(registry, budget);
   const nodeSpecs = new NodeSpecCache();
   const reasons = new Set<string>();
 
   async function handleVerb(verb: Verb, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const what = `POST ${req.url ?? ''}`;
-    const body = parseJson(await readBody(req, limit), what);
+    const raw = await readBody(req, limit, budget);
+    try {
+      // Nobody to answer (the client went away, or the request timed out): decide nothing.
+      if (req.socket.destroyed) return;
+      await decide(verb, what, parseJson(raw.text, what), res);
+    } finally {
+      // The text, and the objects parsed from it, are garbage once the response is written.
+      raw.release();
+      idle.released(raw.bytes);
+    }
+  }
+
+  async function decide(verb: Verb, what: string, body: unknown, res: ServerResponse): Promise<void> {
     const start = process.hrtime.bigint();
     let status = 200;
     let out: string;
@@ -203,7 +298,9 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
       const status = e instanceof RequestError ? e.status : 500;
       const message = e instanceof Error ? e.message : String(e);
       if (status >= 500) log(`orchsim serve: ${req.method} ${path}: ${e instanceof Error ? e.stack : message}`);
-      if (status === 413) res.setHeader('connection', 'close');
+      // The rest of the body was not read: the connection cannot carry another request.
+      if (status === 413 || status === 503) res.setHeader('connection', 'close');
+      if (status === 503) res.setHeader('retry-after', '1');
       send(res, status, JSON.stringify({ Error: message }));
       m.requests.inc({ verb, code: String(status) });
     }
@@ -226,14 +323,30 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
     keepAliveTimeout: 95_000,
   };
   const server: Server = options.tls
-    ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener)
+    ? createHttpsServer({
+      ...serverOptions,
+      cert: options.tls.cert,
+      key: options.tls.key,
+      // A connection that never completes a TLS handshake gets no HTTP timeouts at all (they
+      // start with the first request), and Node's default here is 120 s: give it the time a
+      // client has for a whole request.
+      handshakeTimeout: requestTimeout,
+    }, listener)
     : createHttpServer(serverOptions, listener);
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  server.on('drop', () => m.dropped.inc());
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP or a timeout: answer only if nothing was written on this connection yet
     // (Node's default handler's rule), so a client never gets a second, unasked-for response.
-    if (!socket.writable || (socket as { bytesWritten?: number }).bytesWritten !== 0) return socket.destroy();
+    // A TLS failure (a handshake that timed out or went wrong; https.Server passes its
+    // tlsClientError here) has no HTTP to answer in: an answer would wait unsent, and the
+    // connection with it.
+    const httpLevel = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code?.startsWith('HPE_') === true;
+    if (!httpLevel || !socket.writable || (socket as { bytesWritten?: number }).bytesWritten !== 0) return socket.destroy();
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    // Closed, not only ended, once the answer is out: a request cut off here must not go on
+    // being read (a client may keep sending its body) and then decided for nobody.
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`, () => socket.destroy());
   });
 
   const host = options.host ?? DEFAULT_HOST;
@@ -253,6 +366,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
     close: (graceMs = 5_000) =>
       new Promise<void>((resolve) => {
         // Requests in flight finish (up to graceMs); idle kept-alive connections go at once.
+        idle.stop();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), graceMs).unref();
