@@ -13,6 +13,7 @@ import { callBudget } from '../util/call-watch.js';
 import { failedRunRecord, RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
 import { FORBIDDEN_KEYS, readLimitedText } from '../workloads/input-limits.js';
 import { PluginError } from '../api/framework.js';
+import { writeRunMetrics, type RunMetricsTarget } from './run-metrics.js';
 
 /**
  * Comparisons and sweeps: every arm (a scheduler profile, or changes merged into the scenario
@@ -57,6 +58,8 @@ export interface RunTask {
   readonly plugins?: readonly string[] | undefined;
   /** Record a run a plugin failed instead of stopping (compare and sweep; not a capacity plan). */
   readonly keepFailures?: boolean | undefined;
+  /** Write the run's metrics.om into the results folder (compare / sweep --openmetrics). */
+  readonly metrics?: RunMetricsTarget | undefined;
 }
 
 /** The tasks of a plan in their canonical order: variant, then arm, then seed. */
@@ -187,7 +190,9 @@ export function runTask(task: RunTask): RunRecord {
   const prepared = prepareTask(task);
   const key = taskKey(task);
   try {
-    return toRunRecord(key, runScenario(prepared.resolved, prepared.runOptions));
+    const out = runScenario(prepared.resolved, { ...prepared.runOptions, sampledState: task.metrics !== undefined });
+    if (task.metrics) writeRunMetrics(task.metrics, key, out);
+    return toRunRecord(key, out);
   } catch (e) {
     // A user's plugin failed this run: in a comparison it is recorded and the other runs go on
     // (the arm is reported failed); a capacity plan stops (its search needs every answer).
@@ -253,6 +258,11 @@ export interface ExperimentOptions {
    * Only runs with plugin modules are watched; a run whose call outlasts it is recorded failed.
    */
   readonly pluginTimeoutSeconds?: number | undefined;
+  /**
+   * Each run writes its metrics.om into outDir (metrics/VARIANT/ARM/seed-SEED.om; see run-metrics.ts),
+   * its simulated time 0 at `start` (seconds since the epoch). Runs found finished are not rerun.
+   */
+  readonly openMetrics?: { readonly start: number } | undefined;
 }
 
 export interface ExperimentOutcome {
@@ -317,7 +327,8 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentOpt
     writeFilesAtomically(dir, { [PLAN_FILE]: planText, [RUNS_FILE]: runsJSONL(orderRecords(plan, previous)) });
   }
   const done = new Set(previous.map((r) => r.id));
-  const todo = mine.filter((t) => !done.has(`${t.variant.name}|${t.arm.name}|${t.seed}`));
+  const metrics = options.openMetrics && dir ? { outDir: resolve(dir), start: options.openMetrics.start } : undefined;
+  const todo = mine.filter((t) => !done.has(`${t.variant.name}|${t.arm.name}|${t.seed}`)).map((t) => (metrics ? { ...t, metrics } : t));
   const skipped = mine.length - todo.length;
   const fresh = await runPool(todo, {
     workers: options.workers,
