@@ -8,6 +8,7 @@ import { runPool } from '../experiments/pool.js';
 import { chartFiles } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
 import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
+import { writeRunMetrics } from '../report/run-metrics.js';
 import { DEFAULT_METRICS_START, OPENMETRICS_FILE, parseMetricsStart, runLabels, runOpenMetrics } from '../report/openmetrics.js';
 import { incidentsCSV } from '../sim/failures.js';
 import { checkOutDir, writeFilesAtomically } from '../util/files.js';
@@ -18,7 +19,7 @@ import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
 import { escapeControls, formatIssue, InputError, type InputIssue } from '../util/errors.js';
 import { join, resolve as resolvePath } from 'node:path';
-import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
+import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL, type ExperimentOptions } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { checkRunsAgainstPlan } from '../experiments/results-files.js';
 import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
@@ -78,8 +79,11 @@ function parseStart(v: string): number {
 const METRICS_START_HELP = 'the date-time of simulated time 0 in metrics.om (OpenMetrics timestamps; default 2026-01-01T00:00:00Z)';
 
 const OPENMETRICS_HELP = 'also write each run\'s time series as OpenMetrics (metrics/VARIANT/ARM/seed-SEED.om in --out; for promtool tsdb create-blocks-from openmetrics)';
-function openMetricsOption(opts: { openmetrics?: boolean; metricsStart?: number }): { start: number } | undefined {
-  return opts.openmetrics ? { start: opts.metricsStart ?? DEFAULT_METRICS_START } : undefined;
+/** compare / sweep --openmetrics: writes each run's metrics.om as it comes back. */
+function runMetricsWriter(opts: { out?: string; openmetrics?: boolean; metricsStart?: number }): ExperimentOptions['onRunOutput'] {
+  if (!opts.openmetrics || opts.out === undefined) return undefined;
+  const target = { outDir: opts.out, start: opts.metricsStart ?? DEFAULT_METRICS_START };
+  return (run, output) => writeRunMetrics(target, run, output);
 }
 
 const PLUGIN_TIMEOUT_HELP = `time one call into a plugin module's plugin or autoscaler may take before the run is stopped (default ${DEFAULT_PLUGIN_TIMEOUT_SECONDS} s; 0: no limit)`;
@@ -336,7 +340,7 @@ a difference is marked * when its confidence interval excludes 0.`)
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), openMetrics: openMetricsOption(opts) });
+    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: runMetricsWriter(opts) });
     progress.clear();
     const results = outcome.results;
     if (opts.out) {
@@ -385,7 +389,7 @@ Examples:
     const shard = opts.shard !== undefined ? { index: opts.shard, count: opts.shards! } : undefined;
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), openMetrics: openMetricsOption(opts) });
+    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: runMetricsWriter(opts) });
     progress.clear();
     if (outcome.results) {
       const written = await writeComparisonReport(opts.out, outcome.results, outcome.records, { [RESULTS_FILE]: resultsJSON(outcome.results) });

@@ -13,7 +13,7 @@ import { callBudget } from '../util/call-watch.js';
 import { failedRunRecord, RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
 import { FORBIDDEN_KEYS, readLimitedText } from '../workloads/input-limits.js';
 import { PluginError } from '../api/framework.js';
-import { writeRunMetrics, type RunMetricsTarget } from './run-metrics.js';
+import type { RunOutput } from '../scenario/runner.js';
 
 /**
  * Comparisons and sweeps: every arm (a scheduler profile, or changes merged into the scenario
@@ -58,9 +58,23 @@ export interface RunTask {
   readonly plugins?: readonly string[] | undefined;
   /** Record a run a plugin failed instead of stopping (compare and sweep; not a capacity plan). */
   readonly keepFailures?: boolean | undefined;
-  /** Write the run's metrics.om into the results folder (compare / sweep --openmetrics). */
-  readonly metrics?: RunMetricsTarget | undefined;
+  /** Keep the run's output (its series, the cluster sampled by zone and service too) for the caller: see TaskResult. */
+  readonly keepOutput?: boolean | undefined;
 }
+
+/**
+ * What a worker sends back for a task that keeps its output: the record and the run's output
+ * (its time series, for the caller to write as it likes: compare --openmetrics). `output` is
+ * dropped once handed over, so a long sweep does not hold every run's series.
+ */
+export interface TaskResult {
+  readonly record: RunRecord;
+  output?: RunOutput | undefined;
+}
+
+/** A task's outcome as a worker posts it: the record, or a TaskResult for a task that keeps its output. */
+export type TaskOutcome = RunRecord | TaskResult;
+const isTaskResult = (r: TaskOutcome): r is TaskResult => 'record' in r;
 
 /** The tasks of a plan in their canonical order: variant, then arm, then seed. */
 export function planTasks(plan: ExperimentPlan): RunTask[] {
@@ -187,12 +201,18 @@ export function failedTaskRecord(task: RunTask, message: string): RunRecord | un
 }
 
 export function runTask(task: RunTask): RunRecord {
+  const r = runTaskOutcome({ ...task, keepOutput: false });
+  return isTaskResult(r) ? r.record : r;
+}
+
+/** Runs a task: its record, with the run's output when the task keeps it (see TaskResult). */
+export function runTaskOutcome(task: RunTask): TaskOutcome {
   const prepared = prepareTask(task);
   const key = taskKey(task);
   try {
-    const out = runScenario(prepared.resolved, { ...prepared.runOptions, sampledState: task.metrics !== undefined });
-    if (task.metrics) writeRunMetrics(task.metrics, key, out);
-    return toRunRecord(key, out);
+    const out = runScenario(prepared.resolved, { ...prepared.runOptions, sampledState: task.keepOutput === true });
+    const record = toRunRecord(key, out);
+    return task.keepOutput ? { record, output: out } : record;
   } catch (e) {
     // A user's plugin failed this run: in a comparison it is recorded and the other runs go on
     // (the arm is reported failed); a capacity plan stops (its search needs every answer).
@@ -259,10 +279,11 @@ export interface ExperimentOptions {
    */
   readonly pluginTimeoutSeconds?: number | undefined;
   /**
-   * Each run writes its metrics.om into outDir (metrics/VARIANT/ARM/seed-SEED.om; see run-metrics.ts),
-   * its simulated time 0 at `start` (seconds since the epoch). Runs found finished are not rerun.
+   * Called in this thread with each finished run's output (its series, the cluster sampled by
+   * zone and service too), e.g. to write its metrics.om. Runs found finished are not rerun, and
+   * a run a plugin failed has no output.
    */
-  readonly openMetrics?: { readonly start: number } | undefined;
+  readonly onRunOutput?: ((run: { readonly variant: string; readonly arm: string; readonly seed: number }, output: RunOutput) => void) | undefined;
 }
 
 export interface ExperimentOutcome {
@@ -327,20 +348,26 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentOpt
     writeFilesAtomically(dir, { [PLAN_FILE]: planText, [RUNS_FILE]: runsJSONL(orderRecords(plan, previous)) });
   }
   const done = new Set(previous.map((r) => r.id));
-  const metrics = options.openMetrics && dir ? { outDir: resolve(dir), start: options.openMetrics.start } : undefined;
-  const todo = mine.filter((t) => !done.has(`${t.variant.name}|${t.arm.name}|${t.seed}`)).map((t) => (metrics ? { ...t, metrics } : t));
+  const onRunOutput = options.onRunOutput;
+  const todo = mine.filter((t) => !done.has(`${t.variant.name}|${t.arm.name}|${t.seed}`)).map((t) => (onRunOutput ? { ...t, keepOutput: true } : t));
   const skipped = mine.length - todo.length;
-  const fresh = await runPool(todo, {
+  const outcomes = await runPool<RunTask, TaskOutcome>(todo, {
     workers: options.workers,
     workerUrl,
-    inline: runTask,
+    inline: runTaskOutcome,
     callBudgetSeconds: callBudget(modules.size, options.pluginTimeoutSeconds),
     onTimeout: (task, e) => failedTaskRecord(task, e.message),
-    onResult: (n, _total, record) => {
+    onResult: (n, _total, outcome) => {
+      const record = isTaskResult(outcome) ? outcome.record : outcome;
       if (runsFile) appendFileSync(runsFile, JSON.stringify(record) + '\n');
+      if (isTaskResult(outcome) && outcome.output) {
+        onRunOutput?.({ variant: record.variant, arm: record.arm, seed: record.seed }, outcome.output);
+        outcome.output = undefined;
+      }
       options.onRun?.(skipped + n, mine.length);
     },
   });
+  const fresh = outcomes.map((o) => (isTaskResult(o) ? o.record : o));
   const mineIds = new Set(mine.map((t) => `${t.variant.name}|${t.arm.name}|${t.seed}`));
   const records = orderRecords(plan, [...previous, ...fresh]).filter((r) => mineIds.has(r.id));
   const results = options.shard && options.shard.count > 1 ? undefined : summarizeComparison(plan, records);

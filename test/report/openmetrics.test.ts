@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_START, escapeLabelValue, formatNumber, openMetricsText, parseMetricsStart, runOpenMetrics, type Family } from '../../src/report/openmetrics.js';
-import { pathSegment, runMetricsFile } from '../../src/experiments/run-metrics.js';
+import { pathSegment, runMetricsFile } from '../../src/report/run-metrics.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

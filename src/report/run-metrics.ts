@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { runLabels, runOpenMetrics } from '../report/openmetrics.js';
+import { runLabels, runOpenMetrics } from './openmetrics.js';
 import type { RunOutput } from '../scenario/runner.js';
 import { writeFilesAtomically } from '../util/files.js';
 
 /**
- * compare / sweep --openmetrics: each run's metrics.om, written by the thread that ran it (the
- * record that goes to runs.jsonl stays small), as `metrics/VARIANT/ARM/seed-SEED.om` in the
- * results folder. Every sample is labelled with the run's variant and arm besides its scenario,
+ * compare / sweep --openmetrics: each run's metrics.om, written as the run comes back from its
+ * worker (runExperiment's onRunOutput; the record that goes to runs.jsonl stays small), as
+ * `metrics/VARIANT/ARM/seed-SEED.om` in the results folder. Every sample is labelled with the run's variant and arm besides its scenario,
  * profile and seed, so all the files of an experiment load into one TSDB.
  */
 export const RUN_METRICS_DIR = 'metrics';
 
-/** Where a task's file goes and where simulated time 0 falls (plain data: it is posted to worker threads). */
+/** Where the files go and where simulated time 0 falls. */
 export interface RunMetricsTarget {
   /** The results folder. */
   readonly outDir: string;
