@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareScenario, runPrepared } from '../../src/scenario/index.js';
 import { resultJSON, timeseriesCSV } from '../../src/report/summary.js';
-import { SMALL_SCENARIO } from '../helpers/cli.js';
+import { orchsimAll, SMALL_SCENARIO } from '../helpers/cli.js';
+import { existsSync } from 'node:fs';
 
 /** OpenMetrics' label-value escapes undone (the reading side of escapeLabelValue). */
 const unescape = (s: string) => s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
@@ -179,5 +180,21 @@ describe('compare / sweep --openmetrics file names', () => {
     );
     expect(pathSegment('..')).not.toBe('..');
     expect(pathSegment('a/b')).not.toContain('/');
+  });
+});
+
+describe('the command line', () => {
+  it('refuses a --metrics-start without a zone, and --openmetrics without --out, as bad input (exit 2) before writing anything', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'orchsim-om-cli-')), 'out');
+    const [start, compare] = await orchsimAll([
+      ['run', file, '--out', out, '--metrics-start', '2026-01-01T00:00:00'],
+      ['compare', file, '--profiles', 'default', '--seeds', '1', '--openmetrics'],
+    ]);
+    expect(start!.code).toBe(2);
+    expect(start!.stderr).toMatch(/--metrics-start.*ISO 8601 date-time with a time zone/);
+    expect(existsSync(out)).toBe(false);
+    expect(compare!.code).toBe(2);
+    expect(compare!.stderr).toContain('--openmetrics: needs --out DIR');
+    expect(compare!.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 });
