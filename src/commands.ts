@@ -44,6 +44,8 @@ export interface CompareRunOptions extends CompareOptions {
   readonly pluginTimeoutSeconds?: number | undefined;
   /** An input warning (a field read but not modelled), once each, before any run. */
   readonly onWarning?: ExperimentOptions['onWarning'];
+  /** Each finished run's output, e.g. to write its metrics.om (see ExperimentOptions.onRunOutput). */
+  readonly onRunOutput?: ExperimentOptions['onRunOutput'];
 }
 
 export interface Comparison {
@@ -63,7 +65,7 @@ export interface Comparison {
  */
 export async function compare(scenario?: string, options: CompareRunOptions = {}): Promise<Comparison> {
   const plan = comparePlan(scenario, options);
-  const outcome = await runExperiment(plan, { workers: options.workers ?? 1, outDir: options.outDir, onRun: options.onRun, pluginTimeoutSeconds: options.pluginTimeoutSeconds, onWarning: options.onWarning });
+  const outcome = await runExperiment(plan, { workers: options.workers ?? 1, outDir: options.outDir, onRun: options.onRun, pluginTimeoutSeconds: options.pluginTimeoutSeconds, onWarning: options.onWarning, onRunOutput: options.onRunOutput });
   return { plan, results: outcome.results!, records: outcome.records, ran: outcome.ran, skipped: outcome.skipped };
 }
 

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { sweepPlan } from '../src/experiments/plans.js';
 import { orchsimAll } from './helpers/cli.js';
+import { prepareScenario, runPrepared } from '../src/scenario/index.js';
+import { DEFAULT_METRICS_START, runLabels, runOpenMetrics } from '../src/report/openmetrics.js';
 
 // The shipped deployment files: checked for the things that make a sharded sweep come out whole.
 
@@ -220,5 +222,49 @@ describe('deploy/kubernetes orchsim-scheduler', () => {
     // system:kube-scheduler grants get/update only on the Lease named kube-scheduler.
     const lease = schedulerConfig().leaderElection.resourceName;
     for (const verb of ['get', 'update']) expect(allows('leases', verb, lease), `${verb} lease ${lease}`).toBe(true);
+  });
+});
+
+describe('deploy/grafana', () => {
+  const dashboard = JSON.parse(readFileSync('deploy/grafana/orchsim-dashboard.json', 'utf8')) as Record<string, any>;
+  // metrics.om of the default scenario, as `orchsim run --out` writes it.
+  const out = runPrepared(prepareScenario(undefined), { sampledState: true });
+  const om = runOpenMetrics(out, { start: DEFAULT_METRICS_START, labels: runLabels(out.result) });
+  const sampleNames = new Set(om.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.slice(0, l.indexOf('{'))));
+  const labelNames = new Set([...om.matchAll(/[{,]([a-z_]+)="/g)].map((m) => m[1]!));
+  const panels: Record<string, any>[] = dashboard.panels;
+  const exprs: string[] = panels.flatMap((p) => (p.targets ?? []).map((t: { expr: string }) => t.expr));
+  const variables: Record<string, any>[] = dashboard.templating.list;
+
+  it('every metric its queries and variables read is in metrics.om of the default scenario', () => {
+    expect(exprs.length).toBeGreaterThanOrEqual(10);
+    const used = new Set([...exprs, ...variables.map((v) => v.definition ?? '')].flatMap((e) => [...e.matchAll(/\borchsim_[a-zA-Z0-9_:]*/g)].map((m) => m[0])));
+    expect([...used].filter((m) => !sampleNames.has(m))).toEqual([]);
+    // The panels the dashboard promises: utilization by resource, pending pods, nodes ready, availability, incidents, per-zone utilization.
+    for (const m of ['orchsim_cluster_cpu_requested_ratio', 'orchsim_pods_pending', 'orchsim_nodes_ready', 'orchsim_service_ready_replicas', 'orchsim_incidents_total', 'orchsim_node_cpu_requested_ratio']) expect(used).toContain(m);
+  });
+
+  it('its variables are labels of the samples (arm and variant only in comparisons), and every query uses them', () => {
+    const query = variables.filter((v) => v.type === 'query');
+    for (const v of query) {
+      const label = /label_values\([^,]+, (\w+)\)/.exec(v.definition)?.[1];
+      expect(label, v.name).toBeDefined();
+      if (label !== 'arm' && label !== 'variant') expect(labelNames, v.name).toContain(label);
+      // "All" must match a series without the label (a run has no arm): .* matches the empty value.
+      expect(v.allValue).toBe('.*');
+    }
+    for (const e of exprs) for (const v of ['scenario', 'profile', 'seed', 'arm', 'variant']) expect(e, e).toContain(`${v}=~"$${v}"`);
+  });
+
+  it('asks for a Prometheus data source and uses it in every panel, with a recent schema', () => {
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(variables.find((v) => v.type === 'datasource')).toMatchObject({ name: 'datasource', query: 'prometheus' });
+    expect(dashboard.__inputs[0]).toMatchObject({ name: 'DS_PROMETHEUS', pluginId: 'prometheus' });
+    for (const p of panels.filter((p) => p.type !== 'row')) {
+      expect(p.datasource, p.title).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      for (const t of p.targets) expect(t.datasource).toEqual(p.datasource);
+    }
+    const ids = panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -8,6 +8,8 @@ import { runPool } from '../experiments/pool.js';
 import { chartFiles } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
 import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
+import { writeRunMetrics } from '../report/run-metrics.js';
+import { DEFAULT_METRICS_START, OPENMETRICS_FILE, parseMetricsStart, runLabels, runOpenMetrics } from '../report/openmetrics.js';
 import { incidentsCSV } from '../sim/failures.js';
 import { checkOutDir, writeFilesAtomically } from '../util/files.js';
 import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
@@ -17,7 +19,7 @@ import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, plan as planCapacity } from '../commands.js';
 import { escapeControls, formatIssue, InputError, type InputIssue } from '../util/errors.js';
 import { join, resolve as resolvePath } from 'node:path';
-import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL } from '../experiments/compare.js';
+import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL, type ExperimentOptions } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { checkRunsAgainstPlan } from '../experiments/results-files.js';
 import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
@@ -68,6 +70,22 @@ function parsePluginTimeout(v: string): number {
   if (seconds === undefined || !(seconds >= 0) || seconds > 86400) throw new InvalidArgumentError('expected a duration such as 1, 2.5, 500ms or 10s (0: no limit), at most a day');
   return seconds;
 }
+/** --metrics-start: where simulated time 0 falls in metrics.om, an ISO 8601 date-time with a zone. */
+function parseStart(v: string): number {
+  const start = parseMetricsStart(v);
+  if (start === undefined) throw new InvalidArgumentError('expected an ISO 8601 date-time with a time zone, such as 2026-01-01T00:00:00Z, from 1970 to 9999');
+  return start;
+}
+const METRICS_START_HELP = 'the date-time of simulated time 0 in metrics.om (OpenMetrics timestamps; default 2026-01-01T00:00:00Z)';
+
+const OPENMETRICS_HELP = 'also write each run\'s time series as OpenMetrics (metrics/VARIANT/ARM/seed-SEED.om in --out; for promtool tsdb create-blocks-from openmetrics)';
+/** compare / sweep --openmetrics: writes each run's metrics.om as it comes back. */
+function runMetricsWriter(opts: { out?: string; openmetrics?: boolean; metricsStart?: number }): ExperimentOptions['onRunOutput'] {
+  if (!opts.openmetrics || opts.out === undefined) return undefined;
+  const target = { outDir: opts.out, start: opts.metricsStart ?? DEFAULT_METRICS_START };
+  return (run, output) => writeRunMetrics(target, run, output);
+}
+
 const PLUGIN_TIMEOUT_HELP = `time one call into a plugin module's plugin or autoscaler may take before the run is stopped (default ${DEFAULT_PLUGIN_TIMEOUT_SECONDS} s; 0: no limit)`;
 
 function fail(e: unknown): never {
@@ -120,7 +138,8 @@ program
   .option('--profile <name>', 'override the scheduler profile (see `orchsim profiles`)')
   .option('--orchestrator <name>', 'override the scenario\'s orchestrator: kubernetes or swarm (Docker Swarm mode)', parseOrchestrator)
   .option('--json', 'print the result as JSON on stdout instead of the summary')
-  .option('--out <dir>', 'write result.json, timeseries.csv and incidents.csv (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
+  .option('--out <dir>', 'write result.json, timeseries.csv, incidents.csv and metrics.om (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
+  .option('--metrics-start <time>', METRICS_START_HELP, parseStart)
   .option('--plugin <module>', 'a plugin module (plugins and optional profiles, as for serve --plugin); repeatable', collect, [])
   .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
   .addHelpText('after', `
@@ -130,8 +149,9 @@ Examples:
   $ orchsim run --orchestrator swarm              # the same cluster and workloads under Docker Swarm
   $ orchsim run my-cluster.yaml --json | jq .metrics.utilization
   $ orchsim run my-cluster.yaml --out reports/my-run
+  $ orchsim run --out reports/default && promtool tsdb create-blocks-from openmetrics reports/default/metrics.om data/
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
-  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; plugin: string[]; pluginTimeout?: number }) => {
+  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; metricsStart?: number; plugin: string[]; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin });
     printWarnings(prepared.resolved.warnings);
@@ -140,9 +160,11 @@ Examples:
     // With a user's module, the run goes on a worker thread this one watches: a call into the
     // module that never returns is ended after the budget and named (src/util/call-watch.ts).
     const budget = callBudget(prepared.policies.modules.length, opts.pluginTimeout);
+    // metrics.om breaks the cluster down by zone and service: sampled only when it is written.
+    const sampledState = opts.out !== undefined;
     const out = budget === undefined
-      ? runPrepared(prepared, { onProgress })
-      : await runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin.map((f) => resolvePath(f)) }, budget, onProgress);
+      ? runPrepared(prepared, { onProgress, sampledState })
+      : await runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin.map((f) => resolvePath(f)), sampledState }, budget, onProgress);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
     if (opts.out) {
@@ -152,6 +174,7 @@ Examples:
         'incidents.csv': incidentsCSV(out.incidents),
         ...(out.autoscaling ? { 'autoscaling.csv': timeseriesCSV(out.autoscaling.timeseries), 'scaling-actions.csv': actionsCSV(out.autoscaling.actions) } : {}),
         ...(out.queueingTimeseries ? { 'queueing.csv': timeseriesCSV(out.queueingTimeseries) } : {}),
+        [OPENMETRICS_FILE]: runOpenMetrics(out, { start: opts.metricsStart ?? DEFAULT_METRICS_START, labels: runLabels(out.result) }),
       });
       if (!opts.json) printErr(`wrote ${written.join(', ')}\n`);
     }
@@ -295,6 +318,8 @@ program
   .option('--confidence <p>', 'confidence level of the intervals', parseConfidence)
   .option('--workers <n>', 'worker threads (one run per task)', parseWorkers, defaultWorkers)
   .option('--out <dir>', 'write plan.json, runs.jsonl, results.json, report.md, report.html and charts/ here (a rerun resumes)')
+  .option('--openmetrics', OPENMETRICS_HELP)
+  .option('--metrics-start <time>', METRICS_START_HELP, parseStart)
   .option('--json', 'print results.json on stdout instead of the tables')
   .option('--plugin <module>', 'a plugin module whose plugins and profiles the arms may name; repeatable', collect, [])
   .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
@@ -304,16 +329,18 @@ Examples:
   $ orchsim compare my-cluster.yaml --plugin ./my-plugin.mjs --profiles default,mine
   $ orchsim compare --profiles default,binpack,spread --seeds 10          # on the built-in default scenario
   $ orchsim compare scenarios/flash-crowd.yaml --out reports/flash-crowd-compare
+  $ orchsim compare --out reports/default-compare --openmetrics            # and metrics/ARM/... .om files for promtool
   $ orchsim compare my-cluster.yaml --profiles default,binpack --baseline default --workers 2 --json
 
 Arms run with the same seeds, so with the same arrivals and failures (common random numbers);
 a difference is marked * when its confidence interval excludes 0.`)
-  .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
+  .action(async (scenario: string | undefined, opts: { profiles?: string; seeds?: number; baseline?: string; confidence?: number; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number; openmetrics?: boolean; metricsStart?: number }) => {
     if (opts.out) checkOutDir(opts.out);
+    if (opts.openmetrics && !opts.out) throw new InputError({ file: '--openmetrics', path: [], message: 'needs --out DIR: each run\'s metrics.om goes into it' });
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]) });
+    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: runMetricsWriter(opts) });
     progress.clear();
     const results = outcome.results;
     if (opts.out) {
@@ -338,6 +365,8 @@ program
   .option('--shards <n>', 'number of shards (merge their --out directories with `orchsim merge`)', parseCount)
   .option('--plugin <module>', 'a plugin module whose plugins and profiles the arms may name; repeatable', collect, [])
   .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
+  .option('--openmetrics', OPENMETRICS_HELP)
+  .option('--metrics-start <time>', METRICS_START_HELP, parseStart)
   .option('--json', 'print results.json on stdout (unsharded only)')
   .addHelpText('after', `
 Example sweep file:
@@ -352,7 +381,7 @@ Examples:
   $ orchsim sweep sweeps/size.yaml --out reports/size --workers 2
   $ orchsim sweep sweeps/size.yaml --out reports/size-0 --shard 0 --shards 4   # one machine's part
   $ orchsim merge --out reports/size reports/size-0 reports/size-1 reports/size-2 reports/size-3`)
-  .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
+  .action(async (sweepFile: string, opts: { out: string; workers: number; shard?: number; shards?: number; json?: boolean; plugin: string[]; pluginTimeout?: number; openmetrics?: boolean; metricsStart?: number }) => {
     if (opts.out) checkOutDir(opts.out);
     if ((opts.shard === undefined) !== (opts.shards === undefined)) throw new InputError({ file: sweepFile, path: [], message: '--shard and --shards go together' });
     if (opts.shard !== undefined && opts.shard >= opts.shards!) throw new InputError({ file: sweepFile, path: [], message: `--shard ${opts.shard} is out of range: shards are numbered 0..${opts.shards! - 1}` });
@@ -360,7 +389,7 @@ Examples:
     const shard = opts.shard !== undefined ? { index: opts.shard, count: opts.shards! } : undefined;
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]) });
+    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: runMetricsWriter(opts) });
     progress.clear();
     if (outcome.results) {
       const written = await writeComparisonReport(opts.out, outcome.results, outcome.records, { [RESULTS_FILE]: resultsJSON(outcome.results) });

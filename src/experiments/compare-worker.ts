@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { installCallWatch } from '../util/call-watch.js';
-import { runTask, taskModules, type RunTask } from './compare.js';
+import { runTaskOutcome, taskModules, type RunTask } from './compare.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
 import { postedFailure } from './worker-errors.js';
 
@@ -12,7 +12,7 @@ parentPort!.on('message', async (msg: { index: number; task: RunTask }) => {
   try {
     // The task's plugin modules, loaded once per worker (the main thread checked them first).
     await ensurePolicies(taskModules(msg.task));
-    parentPort!.postMessage({ index: msg.index, result: runTask(msg.task) });
+    parentPort!.postMessage({ index: msg.index, result: runTaskOutcome(msg.task) });
   } catch (e) {
     // Bad input keeps its issues and a plugin's failure its details, so the CLI reports them as
     // it would in one thread (exit 2, exit 1) with any number of workers.

@@ -13,6 +13,7 @@ import { callBudget } from '../util/call-watch.js';
 import { failedRunRecord, RECORD_FORMAT, toRunRecord, type RunRecord } from './records.js';
 import { FORBIDDEN_KEYS, readLimitedText } from '../workloads/input-limits.js';
 import { PluginError } from '../api/framework.js';
+import type { RunOutput } from '../scenario/runner.js';
 
 /**
  * Comparisons and sweeps: every arm (a scheduler profile, or changes merged into the scenario
@@ -57,7 +58,23 @@ export interface RunTask {
   readonly plugins?: readonly string[] | undefined;
   /** Record a run a plugin failed instead of stopping (compare and sweep; not a capacity plan). */
   readonly keepFailures?: boolean | undefined;
+  /** Keep the run's output (its series, the cluster sampled by zone and service too) for the caller: see TaskResult. */
+  readonly keepOutput?: boolean | undefined;
 }
+
+/**
+ * What a worker sends back for a task that keeps its output: the record and the run's output
+ * (its time series, for the caller to write as it likes: compare --openmetrics). `output` is
+ * dropped once handed over, so a long sweep does not hold every run's series.
+ */
+export interface TaskResult {
+  readonly record: RunRecord;
+  output?: RunOutput | undefined;
+}
+
+/** A task's outcome as a worker posts it: the record, or a TaskResult for a task that keeps its output. */
+export type TaskOutcome = RunRecord | TaskResult;
+const isTaskResult = (r: TaskOutcome): r is TaskResult => 'record' in r;
 
 /** The tasks of a plan in their canonical order: variant, then arm, then seed. */
 export function planTasks(plan: ExperimentPlan): RunTask[] {
@@ -184,10 +201,18 @@ export function failedTaskRecord(task: RunTask, message: string): RunRecord | un
 }
 
 export function runTask(task: RunTask): RunRecord {
+  const r = runTaskOutcome({ ...task, keepOutput: false });
+  return isTaskResult(r) ? r.record : r;
+}
+
+/** Runs a task: its record, with the run's output when the task keeps it (see TaskResult). */
+export function runTaskOutcome(task: RunTask): TaskOutcome {
   const prepared = prepareTask(task);
   const key = taskKey(task);
   try {
-    return toRunRecord(key, runScenario(prepared.resolved, prepared.runOptions));
+    const out = runScenario(prepared.resolved, { ...prepared.runOptions, sampledState: task.keepOutput === true });
+    const record = toRunRecord(key, out);
+    return task.keepOutput ? { record, output: out } : record;
   } catch (e) {
     // A user's plugin failed this run: in a comparison it is recorded and the other runs go on
     // (the arm is reported failed); a capacity plan stops (its search needs every answer).
@@ -253,6 +278,12 @@ export interface ExperimentOptions {
    * Only runs with plugin modules are watched; a run whose call outlasts it is recorded failed.
    */
   readonly pluginTimeoutSeconds?: number | undefined;
+  /**
+   * Called in this thread with each finished run's output (its series, the cluster sampled by
+   * zone and service too), e.g. to write its metrics.om. Runs found finished are not rerun, and
+   * a run a plugin failed has no output.
+   */
+  readonly onRunOutput?: ((run: { readonly variant: string; readonly arm: string; readonly seed: number }, output: RunOutput) => void) | undefined;
 }
 
 export interface ExperimentOutcome {
@@ -317,19 +348,26 @@ export async function runExperiment(plan: ExperimentPlan, options: ExperimentOpt
     writeFilesAtomically(dir, { [PLAN_FILE]: planText, [RUNS_FILE]: runsJSONL(orderRecords(plan, previous)) });
   }
   const done = new Set(previous.map((r) => r.id));
-  const todo = mine.filter((t) => !done.has(`${t.variant.name}|${t.arm.name}|${t.seed}`));
+  const onRunOutput = options.onRunOutput;
+  const todo = mine.filter((t) => !done.has(`${t.variant.name}|${t.arm.name}|${t.seed}`)).map((t) => (onRunOutput ? { ...t, keepOutput: true } : t));
   const skipped = mine.length - todo.length;
-  const fresh = await runPool(todo, {
+  const outcomes = await runPool<RunTask, TaskOutcome>(todo, {
     workers: options.workers,
     workerUrl,
-    inline: runTask,
+    inline: runTaskOutcome,
     callBudgetSeconds: callBudget(modules.size, options.pluginTimeoutSeconds),
     onTimeout: (task, e) => failedTaskRecord(task, e.message),
-    onResult: (n, _total, record) => {
+    onResult: (n, _total, outcome) => {
+      const record = isTaskResult(outcome) ? outcome.record : outcome;
       if (runsFile) appendFileSync(runsFile, JSON.stringify(record) + '\n');
+      if (isTaskResult(outcome) && outcome.output) {
+        onRunOutput?.({ variant: record.variant, arm: record.arm, seed: record.seed }, outcome.output);
+        outcome.output = undefined;
+      }
       options.onRun?.(skipped + n, mine.length);
     },
   });
+  const fresh = outcomes.map((o) => (isTaskResult(o) ? o.record : o));
   const mineIds = new Set(mine.map((t) => `${t.variant.name}|${t.arm.name}|${t.seed}`));
   const records = orderRecords(plan, [...previous, ...fresh]).filter((r) => mineIds.has(r.id));
   const results = options.shard && options.shard.count > 1 ? undefined : summarizeComparison(plan, records);

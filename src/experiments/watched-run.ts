@@ -13,12 +13,14 @@ export interface WatchedRunTask {
   readonly profile?: string | undefined;
   readonly orchestrator?: 'kubernetes' | 'swarm' | undefined;
   readonly pluginFiles: readonly string[];
+  /** Sample the cluster by zone and the services too (for metrics.om). */
+  readonly sampledState?: boolean | undefined;
 }
 
 /** In the worker: load, prepare and run. */
 export async function runWatchedTask(t: WatchedRunTask, onProgress?: (fraction: number) => void): Promise<RunOutput> {
   const prepared = await prepareScenarioWithPlugins(t.scenario, { seed: t.seed, profile: t.profile, orchestrator: t.orchestrator, pluginFiles: t.pluginFiles });
-  return runPrepared(prepared, { onProgress });
+  return runPrepared(prepared, { onProgress, sampledState: t.sampledState });
 }
 
 const workerUrl = new URL('./run-worker.js', import.meta.url);

@@ -102,6 +102,6 @@ export async function prepareScenarioWithPlugins(file: string | undefined, optio
 }
 
 /** Runs a prepared scenario (the first run uses the scheduler built when preparing it). */
-export function runPrepared(p: PreparedScenario, extra: Pick<RunOptions, 'onProgress'> = {}): RunOutput {
+export function runPrepared(p: PreparedScenario, extra: Pick<RunOptions, 'onProgress' | 'sampledState'> = {}): RunOutput {
   return runScenario(p.resolved, { ...p.runOptions, ...extra });
 }

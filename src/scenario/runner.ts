@@ -12,6 +12,7 @@ import { BUILTIN_AUTOSCALERS, type AutoscalerRegistries } from './plugin-module.
 import { loadCurve } from '../workloads/load.js';
 import { RandomStreams } from '../util/random.js';
 import type { ProfileSource, ResolvedScenario } from './resolve.js';
+import { StateSampler, type SampledState } from '../sim/sampled-state.js';
 
 /** Version of the result format; bump when a field changes meaning. */
 export const RESULT_FORMAT = 1;
@@ -85,6 +86,8 @@ export interface RunOutput {
   readonly waitingSeconds: SimulationResult['waitingSeconds'];
   /** Kueue's ClusterQueues sampled every sampleInterval (cpu and GPUs held, pending workloads, weighted DRS), with queueing. */
   readonly queueingTimeseries?: NonNullable<SimulationResult['queueing']>['timeseries'] | undefined;
+  /** The cluster by zone and the services at every sample, when the run was asked for it (RunOptions.sampledState). */
+  readonly sampledState?: SampledState | undefined;
 }
 
 /**
@@ -155,6 +158,8 @@ export interface RunOptions {
   readonly prepared?: PreparedRun | undefined;
   readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined;
   readonly onProgress?: ((fraction: number) => void) | undefined;
+  /** Sample the cluster by zone and the services too (for the OpenMetrics export); the result is the same either way. */
+  readonly sampledState?: boolean | undefined;
 }
 
 /**
@@ -213,7 +218,8 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
 
 /** Runs a resolved scenario once. Deterministic: same scenario and seed, same result. */
 export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunOutput {
-  const r = createSimulation(s, options).run();
+  const sampler = options.sampledState ? new StateSampler() : undefined;
+  const r = createSimulation(s, { ...options, ...(sampler ? { onSample: (sim: Simulation, now: number) => sampler.sample(sim, now) } : {}) }).run();
   return {
     result: {
       format: RESULT_FORMAT,
@@ -248,6 +254,7 @@ export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunO
     incidents: r.incidentList,
     ...(r.autoscaling ? { autoscaling: { actions: r.autoscaling.actions, timeseries: r.autoscaling.timeseries } } : {}),
     ...(r.queueing ? { queueingTimeseries: r.queueing.timeseries } : {}),
+    ...(sampler ? { sampledState: sampler.result() } : {}),
   };
 }
 

@@ -217,6 +217,11 @@ export class Simulation {
     return this.api.isNodeUp(node);
   }
 
+  /** Desired (spec.replicas) and ready replicas of every service, in workload order, now. */
+  serviceReplicas(): { readonly name: string; readonly desired: number; readonly ready: number }[] {
+    return this.api.workloads.filter((wr) => wr.w.kind === 'service').map((wr) => ({ name: wr.w.name, desired: wr.desired, ready: wr.ready }));
+  }
+
   /** Ready replicas the availability accounting counts for a service, now. */
   readyReplicas(workload: string): number {
     return this.api.workloads.find((wr) => wr.w.name === workload)?.ready ?? 0;
