@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { TieBreak } from '../api/framework.js';
-import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { bytesSchema, distributionSchema, durationSchema, forwardIssues, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { withInputShape } from './input-shape.js';
 import { queueingSchema } from './schema-queueing.js';
 import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_SAMPLES } from '../workloads/input-limits.js';
 
@@ -320,7 +321,7 @@ const arrivalForms = {
 };
 type Arrival = z.output<typeof arrivalForms.poisson> | z.output<typeof arrivalForms.interval>;
 /** {poisson: {rate}} or {interval}, dispatched on the key so errors point inside the chosen form. */
-const arrival = z.unknown().transform((v, ctx): Arrival => {
+const arrival = withInputShape(z.unknown().transform((v, ctx): Arrival => {
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   const schema = 'poisson' in o ? arrivalForms.poisson : 'interval' in o ? arrivalForms.interval : undefined;
   if (!schema) {
@@ -329,9 +330,9 @@ const arrival = z.unknown().transform((v, ctx): Arrival => {
   }
   const r = (schema as z.ZodType<Arrival>).safeParse(v);
   if (r.success) return r.data;
-  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path as (string | number)[] });
+  forwardIssues(ctx, r.error.issues);
   return z.NEVER;
-});
+}), () => z.union([arrivalForms.poisson, arrivalForms.interval]));
 
 const batch = z.strictObject({
   type: z.literal('batch'),
@@ -388,7 +389,7 @@ const trace = z.strictObject({
   startup: distributionSchema(durationSchema).optional(),
 });
 
-const workload = z.unknown().transform((v, ctx) => {
+const workload = withInputShape(z.unknown().transform((v, ctx) => {
   // Dispatch on `type` (or `manifests`, `compose`) so the errors are those of the intended kind.
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   const schema = o && 'manifests' in o ? manifests : o && 'compose' in o ? compose : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : o?.type === 'daemonset' ? daemonset : undefined;
@@ -398,15 +399,11 @@ const workload = z.unknown().transform((v, ctx) => {
   }
   const r = (schema as z.ZodType).safeParse(v);
   if (!r.success) {
-    for (const i of r.error.issues) {
-      const keys = i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
-      const message = keys.length > 0 ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message;
-      ctx.addIssue({ code: 'custom', message, path: [...(i.path as (string | number)[]), ...keys.slice(0, 1)] });
-    }
+    forwardIssues(ctx, r.error.issues);
     return z.NEVER;
   }
   return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof daemonset> | z.output<typeof manifests> | z.output<typeof compose>;
-});
+}), () => z.union([service, job, batch, daemonset, trace, manifests, compose]));
 
 const pool = z.strictObject({
   name,
