@@ -537,14 +537,14 @@ const disruptionBudget = z.strictObject({
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  // The descriptions of the top-level keys are what editors show on hover (orchsim schema).
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1).describe('Seed of every random stream (arrivals, durations, failures, tie-breaks); same seed, same result. Default 1.'),
   horizon: durationSchema.refine((v) => v > 0, 'horizon must be > 0')
-    .refine((v) => v <= MAX_HORIZON_SECONDS, `horizon must be at most ${MAX_HORIZON_SECONDS / 86400}d (100 years, the limit)`).default(86400),
-  sampleInterval: durationSchema.default(300),
-  /** Users' plugin modules (paths relative to the scenario file), loaded before the profile is resolved. */
-  plugins: z.array(z.string().min(1)).optional(),
-  /** Which orchestrator's controllers run the workloads: Kubernetes (default) or Docker Swarm mode. */
-  orchestrator: z.enum(['kubernetes', 'swarm']).default('kubernetes'),
+    .refine((v) => v <= MAX_HORIZON_SECONDS, `horizon must be at most ${MAX_HORIZON_SECONDS / 86400}d (100 years, the limit)`).default(86400)
+    .describe('Simulated time the run covers, e.g. "7d". Default 1d.'),
+  sampleInterval: durationSchema.default(300).describe('Interval of the time series; 0: none. Default 5m.'),
+  plugins: z.array(z.string().min(1)).optional().describe('Users\' plugin modules (paths relative to the scenario file), loaded before the profile is resolved.'),
+  orchestrator: z.enum(['kubernetes', 'swarm']).default('kubernetes').describe('Which orchestrator\'s controllers run the workloads: Kubernetes (default) or Docker Swarm mode.'),
   /** Docker Swarm cluster settings (read with orchestrator: swarm). */
   swarm: z.strictObject({
     /** dispatcher.heartbeat_period (docker swarm update --dispatcher-heartbeat); 5 s by default. */
@@ -561,14 +561,11 @@ export const scenarioSchema = z.strictObject({
     /** Alibaba openb node lists (sn,cpu_milli,memory_mib,gpu,model). */
     openbNodes: z.array(z.string().min(1)).default([]),
   }),
-  workloads: z.array(workload).default([]),
-  /** Template changes and rollbacks of services over time (Deployment rollouts). */
-  rollouts: z.array(rolloutEvent).optional(),
-  failures: failures.optional(),
-  /** Kueue: flavors, ClusterQueues with quotas and cohorts, LocalQueues; workloads name a LocalQueue with `queue`. */
-  queueing: queueingSchema.optional(),
-  /** PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API. */
-  disruptionBudgets: z.array(disruptionBudget).optional(),
+  workloads: z.array(workload).default([]).describe('Services, jobs, batch streams, DaemonSets and traces (type: ...), or {manifests: FILE} / {compose: FILE}.'),
+  rollouts: z.array(rolloutEvent).optional().describe('Template changes and rollbacks of services over time (Deployment rollouts).'),
+  failures: failures.optional().describe('Random failure processes, scheduled outages and drains, replayed failure traces, and detection timings.'),
+  queueing: queueingSchema.optional().describe('Kueue: flavors, ClusterQueues with quotas and cohorts, LocalQueues; workloads name a LocalQueue with `queue`.'),
+  disruptionBudgets: z.array(disruptionBudget).optional().describe('PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API.'),
   /** ResourceQuotas (core/v1): per namespace, hard limits on what its non-terminal pods request. */
   resourceQuotas: z.array(z.strictObject({
     name: z.string().min(1).optional(),
