@@ -1,10 +1,11 @@
 import { runCapacityPlan, type CapacityPlanOptions, type CapacityPlanResults } from './experiments/capacity.js';
 import { runExperiment, type ExperimentOptions, type ExperimentPlan } from './experiments/compare.js';
-import { comparePlan, type CompareOptions } from './experiments/plans.js';
+import { comparePlan, sweepFileSchema, type CompareOptions } from './experiments/plans.js';
 import type { RunRecord } from './experiments/records.js';
 import { parseSlo, type Slo } from './experiments/slo.js';
 import type { ComparisonResults } from './experiments/comparison.js';
 import { prepareScenario, runPrepared, type PrepareOptions, type RunOutput } from './scenario/index.js';
+import { scenarioFileSchema, type JsonSchema } from './scenario/json-schema.js';
 
 /**
  * What orchsim's commands do, as plain functions that return data: the CLI (src/cli) parses
@@ -106,4 +107,16 @@ export function plan(options: PlanOptions): Promise<CapacityPlan> {
     confidence: confidence ?? 0.95,
     workers: workers ?? 1,
   });
+}
+
+/** The files `orchsim schema` describes (a `compare:` block is part of a scenario file). */
+export const SCHEMA_KINDS = ['scenario', 'sweep'] as const;
+export type SchemaKind = (typeof SCHEMA_KINDS)[number];
+
+/**
+ * `orchsim schema`: the JSON Schema (draft-07) of a scenario or sweep file, generated from the
+ * zod schema the loader validates with, for editors (completion, hover text, validation).
+ */
+export function fileSchema(kind: SchemaKind = 'scenario'): JsonSchema {
+  return kind === 'sweep' ? sweepFileSchema() : scenarioFileSchema();
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
 import { FGD_POLICIES, fgdPolicySource, resolveFgdPolicies, summarize as summarizeFgd } from '../experiments/fgd.js';
@@ -16,9 +16,10 @@ import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
 import { PluginError } from '../schedulers/framework.js';
 import { ensurePolicies } from '../scenario/plugin-module.js';
 import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
-import { compare, plan as planCapacity } from '../commands.js';
+import { compare, fileSchema, plan as planCapacity, SCHEMA_KINDS, type SchemaKind } from '../commands.js';
+import { jsonSchemaText } from '../scenario/json-schema.js';
 import { escapeControls, formatIssue, InputError, type InputIssue } from '../util/errors.js';
-import { join, resolve as resolvePath } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL, type ExperimentOptions } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { checkRunsAgainstPlan } from '../experiments/results-files.js';
@@ -237,6 +238,35 @@ program
     for (const p of BUILTIN_PLUGINS) lines.push(`  ${p.name.padEnd(32)} [${p.extensionPoints.join(', ')}] ${p.description}`);
     print(lines.join('\n') + '\n');
   });
+
+program
+  .command('schema')
+  .description('Print the JSON Schema of scenario files (or of sweep files), generated from the schema orchsim validates them with: editors read it for completion, hover text and validation while typing (README.md, "Editor support").')
+  .argument('[kind]', `${SCHEMA_KINDS.join(' or ')} (default scenario)`, parseSchemaKind, 'scenario')
+  .option('--out <file>', 'write the schema to this file (replaced whole, never half-written) instead of printing it')
+  .addHelpText('after', `
+Examples:
+  $ orchsim schema > scenario.schema.json
+  $ orchsim schema sweep --out schema/sweep.schema.json
+
+Then, on the first line of a scenario file (yaml-language-server: VS Code's YAML extension, Neovim, Helix...):
+  # yaml-language-server: $schema=./scenario.schema.json`)
+  .action((kind: SchemaKind, opts: { out?: string }) => {
+    const text = jsonSchemaText(fileSchema(kind));
+    if (!opts.out) {
+      print(text);
+      return;
+    }
+    if (existsSync(opts.out) && statSync(opts.out).isDirectory()) throw new InputError({ file: opts.out, path: [], message: 'is a directory: --out names the schema file to write' });
+    writeFilesAtomically(dirname(opts.out) || '.', { [basename(opts.out)]: text });
+    printErr(`wrote ${opts.out}\n`);
+  });
+
+function parseSchemaKind(v: string): SchemaKind {
+  const kind = SCHEMA_KINDS.find((k) => k === v);
+  if (!kind) throw new InvalidArgumentError(`expected ${SCHEMA_KINDS.join(' or ')}`);
+  return kind;
+}
 
 /** "42-51" or "1,2,7" to a list of seeds. */
 function parseSeeds(v: string): number[] {

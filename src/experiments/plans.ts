@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadScenario } from '../scenario/index.js';
 import { readYamlFile, zodIssues } from '../scenario/load.js';
+import { fileJsonSchema, knownKeysAt, type JsonSchema } from '../scenario/json-schema.js';
 import { InputError, inputErrorAt } from '../util/errors.js';
 import { FORBIDDEN_KEYS, forbiddenKeyPath, formatCount } from '../workloads/input-limits.js';
 import type { Locator } from '../scenario/load.js';
@@ -120,11 +121,22 @@ const sweepSchema = z.strictObject({
   grid: z.record(z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'expected a dotted path like cluster.pools.0.count'), z.array(z.unknown()).min(1)).default({}),
 });
 
+let sweepJson: JsonSchema | undefined;
+
+/** The JSON Schema of a sweep file (built once, when first asked for). */
+export function sweepFileSchema(): JsonSchema {
+  sweepJson ??= fileJsonSchema(sweepSchema, {
+    title: 'orchsim sweep',
+    description: 'A parameter sweep run by `orchsim sweep`: a scenario, profiles or arms, seeds, and a grid of dotted scenario paths with the values to try (README.md, "Comparing, sweeping and reporting").',
+  });
+  return sweepJson;
+}
+
 /** The plan of `orchsim sweep SWEEP.yaml`: the grid's combinations x arms x seeds. */
 export function sweepPlan(file: string, plugins?: readonly string[]): ExperimentPlan {
   const { value, locate } = readYamlFile(file);
   const r = sweepSchema.safeParse(value ?? {});
-  if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate));
+  if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate, [], (path) => knownKeysAt(sweepFileSchema(), value, path)));
   const s = r.data;
   const scenarioFile = s.scenario === undefined ? undefined : resolve(dirname(file), s.scenario);
   if (scenarioFile !== undefined && !existsSync(scenarioFile)) {

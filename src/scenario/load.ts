@@ -2,6 +2,8 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } fr
 import type * as z from 'zod';
 import { excerpt, InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { formatCount, MAX_SCENARIO_BYTES, readLimitedText, yamlDepthIssue, yamlDocProblems, yamlErrorText, yamlValue } from '../workloads/input-limits.js';
+import { didYouMean } from '../util/suggest.js';
+import { knownKeysAt, scenarioFileSchema } from './json-schema.js';
 import { scenarioSchema, type ScenarioDoc } from './schema.js';
 
 export { MAX_SCENARIO_BYTES } from '../workloads/input-limits.js';
@@ -74,8 +76,14 @@ function locator(doc: Document, lc: LineCounter): Locator {
   };
 }
 
-/** Zod issues to positioned input issues; an unknown key points at the key itself. */
-export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, locate: Locator, prefix: readonly (string | number)[] = []): InputIssue[] {
+/** The keys a mapping at a path of the document may have (for "did you mean" on an unknown key). */
+export type KnownKeys = (path: readonly (string | number)[]) => readonly string[];
+
+/**
+ * Zod issues to positioned input issues; an unknown key points at the key itself, with the
+ * nearest known key when `knownKeys` is given and one is near.
+ */
+export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, locate: Locator, prefix: readonly (string | number)[] = [], knownKeys?: KnownKeys): InputIssue[] {
   // The first MAX_ISSUES_LISTED, then a count: each is located by a walk of the document, and a
   // mapping of a million bad entries would otherwise be walked a million times.
   const listed = issues.slice(0, MAX_ISSUES_LISTED).map((i) => {
@@ -83,8 +91,10 @@ export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, loc
     const path = [...prefix, ...(i.path as (string | number)[]), ...keys.slice(0, 1)];
     const unknownKey = i.code === 'unrecognized_keys' || (i.code === 'custom' && /^unknown keys? /.test(i.message));
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown key${keys.length > 1 ? 's' : ''} ${unknownKeyList(keys)}`;
-    else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = `missing required field (expected ${i.expected})`;
+    if (i.code === 'unrecognized_keys') {
+      const known = knownKeys?.([...prefix, ...(i.path as (string | number)[])]) ?? [];
+      message = `unknown key${keys.length > 1 ? 's' : ''} ${unknownKeyList(keys, known)}`;
+    } else if (i.code === 'invalid_type' && /received undefined/.test(i.message)) message = `missing required field (expected ${i.expected})`;
     return issueAt(file, (p) => locate(p, { key: unknownKey }), path, message);
   });
   const more = issues.length - listed.length;
@@ -96,9 +106,12 @@ export function zodIssues(issues: readonly z.core.$ZodIssue[], file: string, loc
 }
 const MAX_ISSUES_LISTED = 20;
 
-/** Unknown keys listed in a message: the first MAX_KEYS_LISTED, each cut short, then how many more. */
-export function unknownKeyList(keys: readonly string[]): string {
-  const shown = keys.slice(0, MAX_KEYS_LISTED).map((k) => excerpt(k, 40)).join(', ');
+/**
+ * Unknown keys listed in a message: the first MAX_KEYS_LISTED, each cut short and followed by
+ * the nearest of `known` if one is near, then how many more.
+ */
+export function unknownKeyList(keys: readonly string[], known: readonly string[] = []): string {
+  const shown = keys.slice(0, MAX_KEYS_LISTED).map((k) => `${excerpt(k, 40)}${didYouMean(k, known)}`).join(', ');
   return keys.length > MAX_KEYS_LISTED ? `${shown} and ${formatCount(keys.length - MAX_KEYS_LISTED)} more` : shown;
 }
 const MAX_KEYS_LISTED = 5;
@@ -115,7 +128,7 @@ export function validateScenario(value: unknown, file: string, locate: Locator):
     throw new InputError({ file, line: 1, path: [], message: 'expected a scenario: a mapping with at least `cluster:`' });
   }
   const r = scenarioSchema.safeParse(value);
-  if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate));
+  if (!r.success) throw new InputError(zodIssues(r.error.issues, file, locate, [], (path) => knownKeysAt(scenarioFileSchema(), value, path)));
   return r.data;
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { TieBreak } from '../api/framework.js';
-import { bytesSchema, distributionSchema, durationSchema, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { bytesSchema, distributionSchema, durationSchema, forwardIssues, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { withInputShape } from './input-shape.js';
 import { queueingSchema } from './schema-queueing.js';
 import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_SAMPLES } from '../workloads/input-limits.js';
 
@@ -320,7 +321,7 @@ const arrivalForms = {
 };
 type Arrival = z.output<typeof arrivalForms.poisson> | z.output<typeof arrivalForms.interval>;
 /** {poisson: {rate}} or {interval}, dispatched on the key so errors point inside the chosen form. */
-const arrival = z.unknown().transform((v, ctx): Arrival => {
+const arrival = withInputShape(z.unknown().transform((v, ctx): Arrival => {
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   const schema = 'poisson' in o ? arrivalForms.poisson : 'interval' in o ? arrivalForms.interval : undefined;
   if (!schema) {
@@ -329,9 +330,9 @@ const arrival = z.unknown().transform((v, ctx): Arrival => {
   }
   const r = (schema as z.ZodType<Arrival>).safeParse(v);
   if (r.success) return r.data;
-  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path as (string | number)[] });
+  forwardIssues(ctx, r.error.issues);
   return z.NEVER;
-});
+}), () => z.union([arrivalForms.poisson, arrivalForms.interval]));
 
 const batch = z.strictObject({
   type: z.literal('batch'),
@@ -388,7 +389,7 @@ const trace = z.strictObject({
   startup: distributionSchema(durationSchema).optional(),
 });
 
-const workload = z.unknown().transform((v, ctx) => {
+const workload = withInputShape(z.unknown().transform((v, ctx) => {
   // Dispatch on `type` (or `manifests`, `compose`) so the errors are those of the intended kind.
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   const schema = o && 'manifests' in o ? manifests : o && 'compose' in o ? compose : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : o?.type === 'daemonset' ? daemonset : undefined;
@@ -398,15 +399,11 @@ const workload = z.unknown().transform((v, ctx) => {
   }
   const r = (schema as z.ZodType).safeParse(v);
   if (!r.success) {
-    for (const i of r.error.issues) {
-      const keys = i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
-      const message = keys.length > 0 ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message;
-      ctx.addIssue({ code: 'custom', message, path: [...(i.path as (string | number)[]), ...keys.slice(0, 1)] });
-    }
+    forwardIssues(ctx, r.error.issues);
     return z.NEVER;
   }
   return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof daemonset> | z.output<typeof manifests> | z.output<typeof compose>;
-});
+}), () => z.union([service, job, batch, daemonset, trace, manifests, compose]));
 
 const pool = z.strictObject({
   name,
@@ -540,14 +537,14 @@ const disruptionBudget = z.strictObject({
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  // The descriptions of the top-level keys are what editors show on hover (orchsim schema).
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1).describe('Seed of every random stream (arrivals, durations, failures, tie-breaks); same seed, same result. Default 1.'),
   horizon: durationSchema.refine((v) => v > 0, 'horizon must be > 0')
-    .refine((v) => v <= MAX_HORIZON_SECONDS, `horizon must be at most ${MAX_HORIZON_SECONDS / 86400}d (100 years, the limit)`).default(86400),
-  sampleInterval: durationSchema.default(300),
-  /** Users' plugin modules (paths relative to the scenario file), loaded before the profile is resolved. */
-  plugins: z.array(z.string().min(1)).optional(),
-  /** Which orchestrator's controllers run the workloads: Kubernetes (default) or Docker Swarm mode. */
-  orchestrator: z.enum(['kubernetes', 'swarm']).default('kubernetes'),
+    .refine((v) => v <= MAX_HORIZON_SECONDS, `horizon must be at most ${MAX_HORIZON_SECONDS / 86400}d (100 years, the limit)`).default(86400)
+    .describe('Simulated time the run covers, e.g. "7d". Default 1d.'),
+  sampleInterval: durationSchema.default(300).describe('Interval of the time series; 0: none. Default 5m.'),
+  plugins: z.array(z.string().min(1)).optional().describe('Users\' plugin modules (paths relative to the scenario file), loaded before the profile is resolved.'),
+  orchestrator: z.enum(['kubernetes', 'swarm']).default('kubernetes').describe('Which orchestrator\'s controllers run the workloads: Kubernetes (default) or Docker Swarm mode.'),
   /** Docker Swarm cluster settings (read with orchestrator: swarm). */
   swarm: z.strictObject({
     /** dispatcher.heartbeat_period (docker swarm update --dispatcher-heartbeat); 5 s by default. */
@@ -564,14 +561,11 @@ export const scenarioSchema = z.strictObject({
     /** Alibaba openb node lists (sn,cpu_milli,memory_mib,gpu,model). */
     openbNodes: z.array(z.string().min(1)).default([]),
   }),
-  workloads: z.array(workload).default([]),
-  /** Template changes and rollbacks of services over time (Deployment rollouts). */
-  rollouts: z.array(rolloutEvent).optional(),
-  failures: failures.optional(),
-  /** Kueue: flavors, ClusterQueues with quotas and cohorts, LocalQueues; workloads name a LocalQueue with `queue`. */
-  queueing: queueingSchema.optional(),
-  /** PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API. */
-  disruptionBudgets: z.array(disruptionBudget).optional(),
+  workloads: z.array(workload).default([]).describe('Services, jobs, batch streams, DaemonSets and traces (type: ...), or {manifests: FILE} / {compose: FILE}.'),
+  rollouts: z.array(rolloutEvent).optional().describe('Template changes and rollbacks of services over time (Deployment rollouts).'),
+  failures: failures.optional().describe('Random failure processes, scheduled outages and drains, replayed failure traces, and detection timings.'),
+  queueing: queueingSchema.optional().describe('Kueue: flavors, ClusterQueues with quotas and cohorts, LocalQueues; workloads name a LocalQueue with `queue`.'),
+  disruptionBudgets: z.array(disruptionBudget).optional().describe('PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API.'),
   /** ResourceQuotas (core/v1): per namespace, hard limits on what its non-terminal pods request. */
   resourceQuotas: z.array(z.strictObject({
     name: z.string().min(1).optional(),

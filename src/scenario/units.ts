@@ -4,6 +4,7 @@ import { isValidGpuRequest } from '../api/gpu.js';
 import type { Distribution } from '../api/distribution.js';
 import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 import { MAX_GPUS_PER_NODE, MAX_QUANTITY } from '../workloads/input-limits.js';
+import { inputShapeOf, withInputShape } from './input-shape.js';
 
 /**
  * Zod schemas for the units people write in scenario files. Each reports what it expected and
@@ -22,14 +23,39 @@ interface UnitMax {
   readonly message: string;
 }
 
-function unitSchema(parse: (v: string | number) => number | undefined, expected: string, min = 0, max?: UnitMax) {
-  return z.unknown().transform((v, ctx) => {
+/**
+ * What a unit's values look like in a file, for editors (input-shape.ts): a number, or a string
+ * matching `pattern`. The patterns follow the parsers in util/quantity.ts and parseRate below,
+ * with the surrounding whitespace they trim; test/scenario/json-schema.test.ts checks that every
+ * string a parser accepts matches.
+ */
+interface UnitShape {
+  /** What the value is, for editors and the name of its definition in the JSON Schema. */
+  readonly title: string;
+  readonly number: z.ZodNumber;
+  /** Absent: numbers only. */
+  readonly pattern?: RegExp;
+}
+
+/** A non-negative decimal, as resource.Quantity writes it (a sign "-" is refused, see unitSchema). */
+const UNSIGNED = String.raw`\+?(?:\d+\.?\d*|\.\d+)`;
+/** A resource quantity: "500m", "4Gi", "1.5", "2e3" (util/quantity.ts QUANTITY). */
+const QUANTITY = String.raw`${UNSIGNED}(?:Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?`;
+const QUANTITY_PATTERN = new RegExp(String.raw`^\s*${QUANTITY}\s*$`);
+/** A duration: seconds, or Go-style parts with d and w ("90s", "1h30m", "7d", "500ms"). */
+const DURATION_PATTERN = /^\s*(?:\d+(?:\.\d+)?|(?:(?:\d+(?:\.\d+)?|\.\d+)(?:ms|s|m|h|d|w))+)\s*$/;
+/** A rate: "120/h", "2/m", "0.5/s", or a quantity per second. */
+const RATE_PATTERN = new RegExp(String.raw`^\s*(?:(?:\d+(?:\.\d+)?|\.\d+)\s*\/\s*(?:s|m|min|h|d)|${QUANTITY})\s*$`);
+
+function unitSchema(parse: (v: string | number) => number | undefined, expected: string, shape: () => UnitShape, min = 0, max?: UnitMax) {
+  return withInputShape(z.unknown().transform((v, ctx) => {
     const n = typeof v === 'string' || typeof v === 'number' ? parse(v) : undefined;
     if (n === undefined || Number.isNaN(n)) {
       ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${show(v)}` });
       return z.NEVER;
     }
-    if (n < min) {
+    // -0: a negative quantity rounded up to zero ("-0.5" bytes, "-100u" CPU) is still negative.
+    if (n < min || Object.is(n, -0)) {
       ctx.addIssue({ code: 'custom', message: `expected ${expected} of at least ${min}, got ${show(v)}` });
       return z.NEVER;
     }
@@ -38,20 +64,25 @@ function unitSchema(parse: (v: string | number) => number | undefined, expected:
       return z.NEVER;
     }
     return n;
+  }), () => {
+    const { title, number, pattern } = shape();
+    return (pattern ? z.union([number, z.string().regex(pattern)]) : number).meta({ title, description: `${expected[0]!.toUpperCase()}${expected.slice(1)}.` });
   });
 }
+
+const quantityShape = (title: string) => (): UnitShape => ({ title, number: z.number().min(0), pattern: QUANTITY_PATTERN });
 
 /** Resource quantities: base units stay exact integers below 2^53 (input-limits.ts MAX_QUANTITY). */
 const quantityMax = (unit: string, plain: string): UnitMax => ({ value: MAX_QUANTITY, message: `quantities are limited to 2^53 ${unit} (${plain})` });
 
-export const milliCPUSchema = unitSchema(parseMilliCPU, 'a CPU quantity such as "500m" or 2', 0, quantityMax('milli-CPU', 'about 9e12 CPUs'));
-export const bytesSchema = unitSchema(parseBytes, 'a memory quantity such as "512Mi" or "4Gi"', 0, quantityMax('bytes', '8 PiB'));
-export const durationSchema = unitSchema(parseDuration, 'a duration such as "90s", "5m", "2h" or "7d"');
+export const milliCPUSchema = unitSchema(parseMilliCPU, 'a CPU quantity such as "500m" or 2', quantityShape('cpu'), 0, quantityMax('milli-CPU', 'about 9e12 CPUs'));
+export const bytesSchema = unitSchema(parseBytes, 'a memory quantity such as "512Mi" or "4Gi"', quantityShape('bytes'), 0, quantityMax('bytes', '8 PiB'));
+export const durationSchema = unitSchema(parseDuration, 'a duration such as "90s", "5m", "2h" or "7d"', () => ({ title: 'duration', number: z.number().min(0), pattern: DURATION_PATTERN }));
 /** Whole GPU devices (a node's nvidia.com/gpu); stored as milli-GPU. */
 export const gpuSchema = unitSchema((v) => {
   const n = parseQuantity(v);
   return n !== undefined && Number.isInteger(n) ? n * 1000 : undefined;
-}, 'a whole number of GPUs', 0, { value: MAX_GPUS_PER_NODE * 1000, message: `at most ${MAX_GPUS_PER_NODE} GPUs per node (the simulator keeps a table per GPU)` });
+}, 'a whole number of GPUs', () => ({ title: 'gpus', number: z.number().int().min(0).max(MAX_GPUS_PER_NODE), pattern: QUANTITY_PATTERN }), 0, { value: MAX_GPUS_PER_NODE * 1000, message: `at most ${MAX_GPUS_PER_NODE} GPUs per node (the simulator keeps a table per GPU)` });
 
 /**
  * A pod's GPU request: whole GPUs (1, 2, 8) or a share of one device (0.5, "250m"); stored as
@@ -62,7 +93,9 @@ export const gpuRequestSchema = unitSchema((v) => {
   if (n === undefined) return undefined;
   const milli = Math.round(n * 1000);
   return Math.abs(milli - n * 1000) < 1e-6 && isValidGpuRequest(milli) ? milli : undefined;
-}, 'GPUs: a whole number (1, 2, 8) or a share of one GPU below 1 ("0.5", "250m")', 0, quantityMax('milli-GPU', 'about 9e12 GPUs'));
+}, 'GPUs: a whole number (1, 2, 8) or a share of one GPU below 1 ("0.5", "250m")',
+  // Any number: 1.5 is refused, but 1.9999999999 rounds to 2 GPUs and is not (a JSON Schema cannot say "within 1e-6 of").
+  quantityShape('gpuRequest'), 0, quantityMax('milli-GPU', 'about 9e12 GPUs'));
 
 const RATE_UNITS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400 };
 /** A rate "120/h", "2/m", "0.5/s" or a number per second, to events per second. */
@@ -72,9 +105,9 @@ export function parseRate(v: string | number): number | undefined {
   if (!m) return parseQuantity(v);
   return Number(m[1]) / RATE_UNITS[m[2]!]!;
 }
-export const rateSchema = unitSchema(parseRate, 'a rate such as "120/h", "2/m" or "0.5/s"');
+export const rateSchema = unitSchema(parseRate, 'a rate such as "120/h", "2/m" or "0.5/s"', () => ({ title: 'rate', number: z.number().min(0), pattern: RATE_PATTERN }));
 /** A plain non-negative number (a factor, a ratio). */
-export const numberSchema = unitSchema((v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined), 'a number');
+export const numberSchema = unitSchema((v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined), 'a number', () => ({ title: 'number', number: z.number().min(0) }));
 
 type UnitSchema = ReturnType<typeof unitSchema>;
 
@@ -107,7 +140,14 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
       .transform((o): Distribution => ({ kind: 'choice', values: o.choice, weights: o.weights })),
   };
   const fixed = unit.transform((value): Distribution => ({ kind: 'fixed', value }));
-  return z.unknown().transform((v, ctx): Distribution => {
+  const shape = () => {
+    const title = (inputShapeOf(unit)?.meta() as { title?: string } | undefined)?.title ?? 'value';
+    return z.union([unit, ...Object.values(forms)]).meta({
+      title: `${title}Distribution`,
+      description: 'A fixed value, or a distribution: {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...], weights: [...]}.',
+    });
+  };
+  return withInputShape(z.unknown().transform((v, ctx): Distribution => {
     let schema: z.ZodType<Distribution> = fixed;
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const keys = Object.keys(v);
@@ -120,7 +160,16 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
     }
     const r = schema.safeParse(v);
     if (r.success) return r.data;
-    for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path as (string | number)[] });
+    forwardIssues(ctx, r.error.issues);
     return z.NEVER;
-  });
+  }), shape);
+}
+
+/**
+ * The issues of a schema a dispatcher chose, as issues of the dispatcher (paths relative to it),
+ * unchanged: an unknown key stays an unknown key (shown at the key, with a suggestion) and a
+ * missing field a missing field (load.ts zodIssues words both).
+ */
+export function forwardIssues(ctx: z.RefinementCtx, issues: readonly z.core.$ZodIssue[]): void {
+  for (const i of issues) ctx.addIssue({ ...i, path: [...i.path] as (string | number)[] } as z.core.$ZodRawIssue);
 }

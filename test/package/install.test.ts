@@ -178,14 +178,15 @@ describe('the npm package: packed, installed offline into an empty project, used
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('ships the compiled code with its types, the scenarios, the examples, README and LICENSE; no sources, tests, maps or bench', () => {
+  it('ships the compiled code with its types, the scenarios, the examples, the JSON Schemas, README and LICENSE; no sources, tests, maps or bench', () => {
     const paths = packed.files.map((f) => f.path);
     const unexpected = paths.filter(
-      (p) => !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts)$/.test(p) && !/^scenarios\/.+\.ya?ml$/.test(p) && !p.startsWith('examples/'),
+      (p) => !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts)$/.test(p) && !/^scenarios\/.+\.ya?ml$/.test(p) && !p.startsWith('examples/') && !/^schema\/[a-z]+\.schema\.json$/.test(p),
     );
     expect(unexpected).toEqual([]);
-    // What the package needs at run time and for its types: both entry points, the bin, the built-in scenario.
-    for (const p of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'scenarios/default.yaml']) expect(paths).toContain(p);
+    // What the package needs at run time and for its types: both entry points, the bin, the built-in scenario;
+    // for editors, the scenario files' JSON Schema (their `$schema=../schema/...` line points at it).
+    for (const p of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'scenarios/default.yaml', 'schema/scenario.schema.json']) expect(paths).toContain(p);
     // Trace replays need ../shared/data, which the package cannot carry.
     expect(paths.filter((p) => p.startsWith('scenarios/traces/'))).toEqual([]);
     expect(pkg.engines).toEqual({ node: '>=20' });

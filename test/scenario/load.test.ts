@@ -59,8 +59,14 @@ describe('scenario files: valid input', () => {
 
 describe('scenario files: bad input names the line, the path and what was expected', () => {
   it('unknown keys, pointing at the key', () => {
-    expect(issues(VALID.replace('replicas: 3', 'replicas: 3\n    replica: 4'))).toEqual([{ line: 13, path: 'workloads.0.replica', message: 'unknown key "replica"' }]);
-    expect(issues(`${VALID}\nhorizn: 2h\n`)[0]).toMatchObject({ path: 'horizn', message: 'unknown key "horizn"' });
+    expect(issues(VALID.replace('replicas: 3', 'replicas: 3\n    replica: 4'))).toEqual([{ line: 13, path: 'workloads.0.replica', message: 'unknown key "replica" (did you mean "replicas"?)' }]);
+    expect(issues(`${VALID}\nhorizn: 2h\n`)[0]).toMatchObject({ path: 'horizn', message: 'unknown key "horizn" (did you mean "horizon"?)' });
+    // Nothing near: no guess.
+    expect(issues(`${VALID}\nbanana: 2h\n`)[0]).toMatchObject({ path: 'banana', message: 'unknown key "banana"' });
+  });
+  it('a negative quantity is refused, also one that rounds up to zero', () => {
+    expect(issues(VALID.replace('memory: 16Gi', 'memory: "-0.5"'))[0]).toMatchObject({ line: 8, message: 'expected a memory quantity such as "512Mi" or "4Gi" of at least 0, got "-0.5"' });
+    expect(issues(VALID.replace('cpu: 500m', 'cpu: -100u'))[0]).toMatchObject({ line: 13, path: 'workloads.0.requests.cpu' });
   });
   it('wrong units', () => {
     expect(issues(VALID.replace('cpu: 500m', 'cpu: 500x'))).toEqual([{ line: 13, path: 'workloads.0.requests.cpu', message: 'expected a CPU quantity such as "500m" or 2, got "500x"' }]);
