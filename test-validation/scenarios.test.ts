@@ -12,14 +12,15 @@ import type { RunResult } from '../src/scenario/index.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const DATA = process.env.ORCHSIM_DATA ?? resolve(ROOT, '../shared/data');
+const have = existsSync(DATA);
+if (!have) console.warn(`test-validation: ${DATA} not found, skipping the trace scenarios`);
 /** Whether the data directory has a dataset's folder; says which command fetches it when not. */
 function has(folder: string, dataset: string): boolean {
+  if (!have) return false;
   if (existsSync(join(DATA, folder))) return true;
   console.warn(`test-validation: ${join(DATA, folder)} not found, skipping its trace scenario (orchsim data pull ${dataset})`);
   return false;
 }
-const have = existsSync(DATA);
-if (!have) console.warn(`test-validation: ${DATA} not found, skipping the trace scenarios`);
 
 /** Runs a trace scenario in a worker thread (helpers/run-scenario-worker.mjs), so this worker stays responsive. */
 function run(file: string, options: { profile?: string; queue?: 'fifo' } = {}): Promise<RunResult> {

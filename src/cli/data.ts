@@ -14,10 +14,18 @@ import { escapeControls, InputError } from '../util/errors.js';
 const print = (text: string) => process.stdout.write(escapeControls(text));
 const printErr = (text: string) => process.stderr.write(escapeControls(text));
 
-/** One line of progress, redrawn in place; only on a terminal. */
-function progressLine(p: PullProgress): void {
-  const total = formatSize(p.file.bytes);
-  process.stderr.write(escapeControls(`\r\x1b[K[${p.index}/${p.count}] ${p.file.path} ${formatSize(p.written)} / ${total}`));
+/**
+ * One line of progress, redrawn in place at most every 100 ms and at each file's start and end;
+ * only on a terminal. The path is escaped; the redraw codes are not.
+ */
+function progressLine(): (p: PullProgress) => void {
+  let last = -Infinity;
+  return (p) => {
+    const now = performance.now();
+    if (p.written !== 0 && p.written !== p.file.bytes && now - last < 100) return;
+    last = now;
+    process.stderr.write(`\r\x1b[K${escapeControls(`[${p.index}/${p.count}] ${p.file.path} ${formatSize(p.written)} / ${formatSize(p.file.bytes)}`)}`);
+  };
 }
 
 const DATA_HELP = `
@@ -65,7 +73,7 @@ export function addDataCommands(program: Command): void {
       const tty = process.stderr.isTTY === true;
       let result;
       try {
-        result = await pull(chosen, dir, { mirror, dirOrigin: dataDirOrigin(opts.dir), onProgress: tty ? progressLine : undefined });
+        result = await pull(chosen, dir, { mirror, dirOrigin: dataDirOrigin(opts.dir), onProgress: tty ? progressLine() : undefined });
       } catch (e) {
         if (tty) process.stderr.write('\r\x1b[K');
         if (e instanceof DownloadError) {

@@ -5,7 +5,7 @@
  * leaves no partial file under the target's name, and the temporary file is removed.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
@@ -35,7 +35,15 @@ export function isHttpUrl(s: string): boolean {
 /** The bytes of `source` as a web stream, and their length when the server says it. */
 async function openSource(source: FileSource, file: DataFile, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
   if (!isHttpUrl(source.location)) {
-    // A mirror directory: the file is read as is; a missing one is a bad --from (exit 2).
+    // A mirror directory: the file is read as is; a missing one is a bad --from (exit 2). Only a
+    // regular file: opening a FIFO would wait for a writer forever.
+    let regular = false;
+    try {
+      regular = statSync(source.location).isFile();
+    } catch {
+      // createReadStream below says what is wrong.
+    }
+    if (!regular && existsSync(source.location)) throw new InputError({ file: source.location, path: [], message: `the mirror's ${file.path} is not a regular file` });
     const stream = createReadStream(source.location);
     await new Promise<void>((ok, fail) => {
       stream.once('open', () => ok());

@@ -211,6 +211,11 @@ describe('orchsim data pull', () => {
     expect(gap.code).toBe(2);
     expect(gap.stderr).toContain('the mirror has no alpha/LICENSE');
     expect(filesIn(dir)).toEqual(['alpha/a.csv']);
+    // A FIFO in the mirror is refused, not opened (which would wait for a writer forever).
+    expect((await run('mkfifo', [join(partial, 'alpha/LICENSE')])).code).toBe(0);
+    const fifo = await data(dir, 'pull', 'alpha', '--from', partial);
+    expect(fifo.code).toBe(2);
+    expect(fifo.stderr).toContain("the mirror's alpha/LICENSE is not a regular file");
   });
 
   it('a data directory that is a file is bad input', async () => {
