@@ -4,7 +4,7 @@
  * match its pinned SHA-256), 1 when the network or a server fails.
  */
 import type { Command } from 'commander';
-import { catalogue } from '../data/catalogue.js';
+import { catalogue, DATASETS } from '../data/catalogue.js';
 import { DATA_PREFIX, dataDir, dataDirOrigin, locateTrace } from '../data/dir.js';
 import { DownloadError } from '../data/download.js';
 import { parseMirror, pull, selectDatasets, type PullProgress } from '../data/pull.js';
@@ -61,7 +61,7 @@ export function addDataCommands(program: Command): void {
   data
     .command('pull')
     .description('Download datasets into the data directory, each file checked against its pinned SHA-256 and written whole or not at all.')
-    .argument('<dataset...>', `${catalogue().map((d) => d.name).join(', ')}, or all`)
+    .argument('<dataset...>', `${DATASETS.map((d) => d.name).join(', ')}, or all`)
     .option('--dir <dir>', 'data directory (default: $ORCHSIM_DATA, else $XDG_CACHE_HOME/orchsim or ~/.cache/orchsim)')
     .option('--from <dir-or-url>', 'a mirror laid out like the data directory (a folder, or an http(s) URL of one) instead of the upstream repositories')
     .addHelpText('after', DATA_HELP)

@@ -109,6 +109,7 @@ Examples:
   $ orchsim run scenarios/priority.yaml --json    # the result as JSON
   $ orchsim validate my-cluster.yaml              # check a scenario without running it
   $ orchsim profiles                              # scheduler profiles and plugins
+  $ orchsim data pull openb                       # a public trace, for experiment fgd and scenarios/traces
 
 Scenario format and result fields: see README.md.`)
   .exitOverride();
