@@ -2,27 +2,30 @@
 // with 2 worker threads, as `orchsim experiment fgd --workers 2` runs it. Reports the wall time
 // of the whole experiment, the time per run of each policy, and what FGD's memoized F(n) saves.
 // Peer: the FGD paper's simulator, about 10 minutes per run on 2 vCPUs (../shared/docs/FGD.md
-// section 8; a published figure, not measured here). Needs ../shared/data; skipped without it.
+// section 8; a published figure, not measured here). Needs the openb trace in the data directory
+// (`orchsim data pull openb`; ORCHSIM_DATA chooses the directory); skipped without it.
 //
 // Run: node bench/fgd.mjs   (after npm run build)
-import { existsSync } from 'node:fs';
 import { FGD_POLICIES, runFgdExperiment } from '../dist/experiments/fgd.js';
 import { loadExperiment, runTask } from '../dist/experiments/fgd-runner.js';
+import { locateTrace } from '../dist/data/dir.js';
 import { runPool } from '../dist/experiments/pool.js';
 import { collectGarbage, isMain, machineLine, median, printTable, verdict } from './lib.mjs';
 
-const NODES = new URL('../../shared/data/openb/openb_node_list_gpu_node.csv', import.meta.url).pathname;
-const PODS = new URL('../../shared/data/openb/openb_pod_list_default.csv', import.meta.url).pathname;
+const nodes = locateTrace('data:openb/openb_node_list_gpu_node.csv');
+const pods = locateTrace('data:openb/openb_pod_list_default.csv');
 const SEEDS = Array.from({ length: 10 }, (_, i) => 42 + i);
 /** The paper's simulator: about 10 minutes per run (FGD.md section 8). */
 const PAPER_SECONDS_PER_RUN = 600;
 
 export async function run() {
   console.log(`\n=== FGD experiment (${machineLine()}) ===`);
-  if (!existsSync(NODES) || !existsSync(PODS)) {
-    console.log(`skipped: ${NODES} or ${PODS} not found (the shared data folder is not part of the repository)`);
+  if ('error' in nodes || 'error' in pods) {
+    console.log(`skipped: ${'error' in nodes ? nodes.error : pods.error}`);
     return { summary: [] };
   }
+  const NODES = nodes.abs;
+  const PODS = pods.abs;
   // Whole experiment, as the CLI runs it: FGD's runs first, 2 workers, results in task order.
   const tasks = [];
   for (const policy of [...FGD_POLICIES].sort((a, b) => Number(b === 'FGD') - Number(a === 'FGD'))) {

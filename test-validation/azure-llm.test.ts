@@ -11,7 +11,7 @@ import { RandomStream } from '../src/util/random.js';
 import { rateBins, readAzureLlmTrace, summarizeArrivals } from '../src/workloads/azure-llm.js';
 import { integrate, loadCurve } from '../src/workloads/load.js';
 
-// ORCHSIM_DATA points elsewhere (or nowhere, to see the skips); default ../shared/data from the project root.
+// The data directory: ORCHSIM_DATA (vitest.validation.config.ts sets it; point it nowhere to see the skips).
 const DATA = process.env.ORCHSIM_DATA ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../shared/data');
 const FILE = join(DATA, 'arrivals', 'azure-llm', 'AzureLLMInferenceTrace_conv.csv');
 const have = existsSync(FILE);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readTextFile } from '../src/util/files.js';
 import { lanlFailures, lanlSystems, parseLanlTime, readLanl, readUptime, uptimeFailures, type LanlCause } from '../src/workloads/failure-traces.js';
 
-// ORCHSIM_DATA points elsewhere (or nowhere, to see the skips); default ../shared/data from the project root.
+// The data directory: ORCHSIM_DATA (vitest.validation.config.ts sets it; point it nowhere to see the skips).
 const DATA = process.env.ORCHSIM_DATA ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../shared/data');
 const LANL = join(DATA, 'failures', 'lanl');
 const LANL_FILE = 'LA-UR-05-7318-failure-data-1996-2005.csv';

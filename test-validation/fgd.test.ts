@@ -1,7 +1,7 @@
 /**
  * The FGD experiment against the published table (../shared/docs/FGD.md section 8) and the
  * check values of sections 5 and 8. Runs the real command on the real default trace: about a
- * minute with 2 workers. Skipped, with a message, when ../shared/data is absent.
+ * minute with 2 workers. Skipped, with a message, when the data directory (ORCHSIM_DATA) has no openb.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /**
  * The example scenarios that replay real traces (scenarios/traces/), each with its story.
- * Skipped, with a message, when ../shared/data is absent.
+ * They read `data:` files from ORCHSIM_DATA (vitest.validation.config.ts sets it); each is
+ * skipped, with a message, when its dataset is not there.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,9 +11,16 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../src/scenario/index.js';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const DATA = resolve(ROOT, '../shared/data');
-const have = existsSync(join(DATA, 'openb')) && existsSync(join(DATA, 'swf'));
+const DATA = process.env.ORCHSIM_DATA ?? resolve(ROOT, '../shared/data');
+const have = existsSync(DATA);
 if (!have) console.warn(`test-validation: ${DATA} not found, skipping the trace scenarios`);
+/** Whether the data directory has a dataset's folder; says which command fetches it when not. */
+function has(folder: string, dataset: string): boolean {
+  if (!have) return false;
+  if (existsSync(join(DATA, folder))) return true;
+  console.warn(`test-validation: ${join(DATA, folder)} not found, skipping its trace scenario (orchsim data pull ${dataset})`);
+  return false;
+}
 
 /** Runs a trace scenario in a worker thread (helpers/run-scenario-worker.mjs), so this worker stays responsive. */
 function run(file: string, options: { profile?: string; queue?: 'fifo' } = {}): Promise<RunResult> {
@@ -29,7 +37,7 @@ describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
     expect(readdirSync(join(ROOT, 'scenarios/traces')).sort()).toEqual(['azure-inference.yaml', 'lanl-replay.yaml', 'openb-replay.yaml', 'sdsc-sp2.yaml', 'uptime-replay.yaml']);
   });
 
-  it('azure-inference: the bursty LLM trace drives the HPA and the GPU pool, and bursts cost dropped requests', async () => {
+  it.skipIf(!has('arrivals/azure-llm', 'azure-llm'))('azure-inference: the bursty LLM trace drives the HPA and the GPU pool, and bursts cost dropped requests', async () => {
     const r = await run('azure-inference.yaml');
     const a = r.metrics.autoscaling!;
     const chat = a.services[0]!;
@@ -42,7 +50,7 @@ describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
     expect(a.pools[0]!.nodes.max).toBeGreaterThan(2);
   });
 
-  it('openb-replay: every pod of the default trace is placed on its own cluster, with its own times', async () => {
+  it.skipIf(!has('openb', 'openb'))('openb-replay: every pod of the default trace is placed on its own cluster, with its own times', async () => {
     const r = await run('openb-replay.yaml');
     expect(r.cluster.nodes).toBe(1213);
     expect(r.cluster.allocatable.gpu).toBe(6212);
@@ -50,7 +58,7 @@ describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
     expect(r.metrics.pods.scheduled).toBe(8152);
   });
 
-  it('lanl-replay: a year of system 20 failures, detected and recovered with Kubernetes timings', async () => {
+  it.skipIf(!has('failures/lanl', 'lanl'))('lanl-replay: a year of system 20 failures, detected and recovered with Kubernetes timings', async () => {
     const r = await run('lanl-replay.yaml');
     const inc = r.metrics.incidents;
     expect(inc.nodeFailures).toBeGreaterThan(500);
@@ -60,13 +68,13 @@ describe.skipIf(!have)('trace scenarios (scenarios/traces)', () => {
     expect(inc.lostCpuHours).toBeGreaterThan(0);
   });
 
-  it('uptime-replay: user-reported outages take fractions of the hosts down', async () => {
+  it.skipIf(!has('failures/uptime', 'uptime --from MIRROR'))('uptime-replay: user-reported outages take fractions of the hosts down', async () => {
     const r = await run('uptime-replay.yaml');
     expect(r.metrics.incidents.count).toBeGreaterThan(10);
     expect(r.metrics.availability[0]!.availability).toBeLessThan(1);
   });
 
-  it('sdsc-sp2: the Kubernetes queue cuts the mean wait but lets the widest jobs starve longer than FIFO', async () => {
+  it.skipIf(!has('swf', 'swf'))('sdsc-sp2: the Kubernetes queue cuts the mean wait but lets the widest jobs starve longer than FIFO', async () => {
     const [kube, fifo] = await Promise.all([run('sdsc-sp2.yaml'), run('sdsc-sp2.yaml', { queue: 'fifo' })]);
     const k = kube.metrics.pendingSeconds;
     const f = fifo.metrics.pendingSeconds;

@@ -11,7 +11,7 @@ import { readTextFile } from '../src/util/files.js';
 import { OPENB_MULTIGPU_POD_COLUMNS, openbPodList, openbPodSpec, readOpenbNodes, readOpenbPods } from '../src/workloads/openb.js';
 import { readSwf, readSwfHeader, swfWorkload } from '../src/workloads/swf.js';
 
-// ORCHSIM_DATA points elsewhere (or nowhere, to see the skips); default ../shared/data from the project root.
+// The data directory: ORCHSIM_DATA (vitest.validation.config.ts sets it; point it nowhere to see the skips).
 const DATA = process.env.ORCHSIM_DATA ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../../shared/data');
 const OPENB = join(DATA, 'openb');
 const SWF = join(DATA, 'swf');

@@ -67,6 +67,8 @@ const FORBIDDEN: Readonly<Record<string, readonly string[]>> = {
   testing: ['cli', 'report', 'experiments', 'runtime', 'index'],
   // run / compare / plan as functions returning data (src/commands.ts): the CLI's core without its printing.
   commands: ['cli', 'report', 'runtime', 'testing', 'index'],
+  // The trace datasets (catalogue, data directory, downloads) stand on the utilities alone; scenario files and the CLI name their files.
+  data: ['*', '-util'],
   // Only the CLI is imported by nothing.
   '*': ['cli'],
 };

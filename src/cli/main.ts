@@ -37,6 +37,7 @@ import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_
 import { SERVE_HELP } from './serve-help.js';
 import { checkModulePluginsWatched } from './plugin-check.js';
 import type { ServeCliOptions } from './serve.js';
+import { addDataCommands, traceOption } from './data.js';
 
 /**
  * Everything printed goes through escapeControls: names and messages come from input files, and
@@ -127,6 +128,7 @@ Examples:
   $ orchsim run scenarios/priority.yaml --json    # the result as JSON
   $ orchsim validate my-cluster.yaml              # check a scenario without running it
   $ orchsim profiles                              # scheduler profiles and plugins
+  $ orchsim data pull openb                       # a public trace, for experiment fgd and scenarios/traces
 
 Scenario format and result fields: see README.md.`)
   .exitOverride();
@@ -630,8 +632,8 @@ const experiment = program.command('experiment').description('Run a published ex
 experiment
   .command('fgd')
   .description("The FGD paper's GPU-sharing experiment (USENIX ATC'23): six policies (and your own, with --plugin) on an Alibaba GPU trace, tuned to 130% demand.")
-  .option('--nodes <csv>', 'openb node list', '../shared/data/openb/openb_node_list_gpu_node.csv')
-  .option('--pods <csv>', 'openb pod list', '../shared/data/openb/openb_pod_list_default.csv')
+  .option('--nodes <csv>', 'openb node list: a path, or data:PATH in the data directory (orchsim data pull openb)', 'data:openb/openb_node_list_gpu_node.csv')
+  .option('--pods <csv>', 'openb pod list: a path, or data:PATH in the data directory', 'data:openb/openb_pod_list_default.csv')
   .option('--policies <list>', `comma-separated, from ${FGD_POLICIES.join(',')} and the profiles and plugins of --plugin modules (default: the six built-in ones)`, parsePolicies)
   .option('--plugin <module>', 'a plugin module whose profiles and plugins --policies may name; repeatable', collect, [])
   .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
@@ -647,10 +649,11 @@ the built-in policies are: the fit filters, that plugin the only score). Built-i
 listed first, yours after in the order given; the paper's values apply to the built-in ones only.
 
 Examples:
+  $ orchsim data pull openb                                 # once: the trace, into the data directory
   $ orchsim experiment fgd                                  # default trace, 6 policies x seeds 42..51
   $ orchsim experiment fgd --policies FGD,BestFit --seeds 42-44 --json
   $ orchsim experiment fgd --plugin ./my-gpu-scorer.mjs --policies FGD,BestFit,MyGpuScorer --seeds 42-44
-  $ orchsim experiment fgd --pods ../shared/data/openb/openb_pod_list_gpushare40.csv --out reports/fgd-share40`)
+  $ orchsim experiment fgd --pods data:openb/openb_pod_list_gpushare40.csv --out reports/fgd-share40`)
   .action(async (opts: { nodes: string; pods: string; policies?: string[]; plugin: string[]; seeds: number[]; tune: number; workers: number; json?: boolean; out?: string; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
     // Load the modules and check the names first: bad input fails before any worker starts
@@ -658,7 +661,9 @@ Examples:
     const set = await ensurePolicies(opts.plugin.map((file) => ({ file })));
     const chosen = resolveFgdPolicies(opts.policies ?? FGD_POLICIES, set.modules);
     // Read and check the trace here too, and build each user policy once.
-    const e = loadExperiment(opts.nodes, opts.pods);
+    const nodesFile = traceOption(opts.nodes, '--nodes');
+    const podsFile = traceOption(opts.pods, '--pods');
+    const e = loadExperiment(nodesFile, podsFile);
     checkFgdPolicies(chosen, set, e);
     if (set.modules.length > 0 && !chosen.some((p) => fgdPolicySource(p, set.modules)?.kind !== 'builtin')) {
       printErr(`note: no policy of ${opts.plugin.join(', ')} was run; name its profiles or plugins in --policies (e.g. --policies FGD,${set.modules[0]!.profiles[0]?.name ?? set.modules[0]!.plugins[0]?.name ?? 'NAME'})\n`);
@@ -668,7 +673,7 @@ Examples:
     // finish together. The order of tasks never changes a result.
     const policies = [...chosen].sort((a, b) => Number(b === 'FGD') - Number(a === 'FGD'));
     const modules = opts.plugin.length > 0 ? { modules: opts.plugin } : {};
-    for (const policy of policies) for (const seed of opts.seeds) tasks.push({ nodesFile: opts.nodes, podsFile: opts.pods, policy, seed, tune: opts.tune, ...modules });
+    for (const policy of policies) for (const seed of opts.seeds) tasks.push({ nodesFile, podsFile, policy, seed, tune: opts.tune, ...modules });
     const t0 = performance.now();
     const tty = process.stderr.isTTY && !opts.json;
     const results = await runPool(tasks, {
@@ -710,6 +715,8 @@ Examples:
       print(`${tasks.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s wall time with ${Math.min(opts.workers, tasks.length)} worker(s)\n`);
     }
   });
+
+addDataCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) {

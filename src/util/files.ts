@@ -121,7 +121,7 @@ export function writeFilesAtomically(dir: string, files: Record<string, string |
 }
 
 /** The temporary name of `target` while process `pid` writes it: `.NAME.PID.tmp` beside it. */
-function tempName(target: string, pid: number): string {
+export function tempName(target: string, pid: number): string {
   return join(dirname(target), `.${basename(target)}.${pid}.tmp`);
 }
 
@@ -141,7 +141,7 @@ function isAlive(pid: number): boolean {
  * see writeFilesAtomically) whose process is gone. Only that naming scheme, and only for a PID
  * that is not alive, so another process writing into the same folder now is left alone.
  */
-function removeStaleTemps(dir: string, names: readonly string[]): void {
+export function removeStaleTemps(dir: string, names: readonly string[]): void {
   const folders = new Set(names.map((n) => dirname(join(dir, n))));
   for (const folder of folders) {
     let entries: string[];

@@ -187,7 +187,7 @@ describe('the npm package: packed, installed offline into an empty project, used
     // What the package needs at run time and for its types: both entry points, the bin, the built-in scenario;
     // for editors, the scenario files' JSON Schema (their `$schema=../schema/...` line points at it).
     for (const p of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'scenarios/default.yaml', 'schema/scenario.schema.json']) expect(paths).toContain(p);
-    // Trace replays need ../shared/data, which the package cannot carry.
+    // Trace replays read data: files that `orchsim data pull` fetches; they stay with the repository.
     expect(paths.filter((p) => p.startsWith('scenarios/traces/'))).toEqual([]);
     expect(pkg.engines).toEqual({ node: '>=20' });
   });

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
+import { isDataRef, resolveDataRef } from '../../data/dir.js';
 import { BUILTIN_AUTOSCALERS, type AutoscalerRegistries } from '../plugin-module.js';
 import { InputError, inputErrorAt, issueAt, type InputIssue } from '../../util/errors.js';
 import { formatBytes, formatCount, MAX_MANIFEST_BYTES, MAX_REFERENCED_BYTES, MAX_STACK_BYTES, MAX_TRACE_BYTES, MAX_YAML_QUOTED_CHARS, MAX_YAML_VALUES, readLimitedText, yamlShape } from '../../workloads/input-limits.js';
@@ -43,11 +45,15 @@ export function throwIfAny(ctx: ResolveContext): void {
 
 /**
  * Reads a file the scenario points at (a manifest, a stack file or a trace; relative paths from the scenario's
- * folder), within its size limit; a missing, unreadable or oversized file is reported at the
+ * folder, `data:PATH` from the data directory), within its size limit; a missing, unreadable or oversized file is reported at the
  * scenario's reference to it. Returns the absolute path and the text.
  */
 export function readReferencedFile(ctx: ResolveContext, name: string, path: DocPath, kind: 'manifest' | 'stack' | 'trace'): { abs: string; text: string } {
-  const abs = resolvePath(ctx.base, name);
+  // `data:openb/...` is a file of the data directory (orchsim data pull), not of the scenario's folder.
+  const data = isDataRef(name) ? resolveDataRef(name) : undefined;
+  if (data && 'error' in data) throw issueError(ctx, path, data.error);
+  const abs = data ? data.abs : resolvePath(ctx.base, name);
+  if (data && !existsSync(abs)) throw issueError(ctx, path, `${kind} file ${name} ${data.missing}`);
   const r = kind === 'manifest' ? readLimitedText(abs, MAX_MANIFEST_BYTES, 'manifest files')
     : kind === 'stack' ? readLimitedText(abs, MAX_STACK_BYTES, 'stack files')
     : readLimitedText(abs, MAX_TRACE_BYTES, 'trace files');
