@@ -30,13 +30,12 @@ import { sweepPlan } from '../experiments/plans.js';
 import { summarizeComparison } from '../experiments/comparison.js';
 import { formatComparison, resultsJSON } from '../report/comparison.js';
 import { writeComparisonReport } from '../report/compare-report.js';
-import { formatDuration, parseBytes, parseDuration } from '../util/quantity.js';
+import { formatDuration, parseDuration } from '../util/quantity.js';
 import { callBudget, CallTimeoutError, DEFAULT_PLUGIN_TIMEOUT_SECONDS } from '../util/call-watch.js';
 import { runWatched } from '../experiments/watched-run.js';
-import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from '../runtime/defaults.js';
-import { SERVE_HELP } from './serve-help.js';
+import { addServeCommand } from './serve-command.js';
+import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
 import { checkModulePluginsWatched } from './plugin-check.js';
-import type { ServeCliOptions } from './serve.js';
 import { addDataCommands, traceOption } from './data.js';
 
 /**
@@ -55,11 +54,6 @@ const EXIT_RUN_FAILED = 1;
 const EXIT_BAD_INPUT = 2;
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-function parseSeed(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) > 2 ** 32 - 1) throw new InvalidArgumentError('expected a whole number from 0 to 4294967295');
-  return Number(v);
-}
 
 function parseOrchestrator(v: string): 'kubernetes' | 'swarm' {
   if (v !== 'kubernetes' && v !== 'swarm') throw new InvalidArgumentError('expected kubernetes or swarm');
@@ -290,12 +284,6 @@ function parsePolicies(v: string): string[] {
   return list;
 }
 
-function parsePositive(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
 function parseWorkers(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
   return Number(v);
@@ -311,11 +299,6 @@ function parseConfidence(v: string): number {
   const n = Number(v);
   if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a number between 0 and 1, e.g. 0.95');
   return n;
-}
-
-function parseCount(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 100_000) throw new InvalidArgumentError('expected a whole number from 1 to 100000');
-  return Number(v);
 }
 
 const defaultWorkers = Math.max(1, Math.min(2, availableParallelism()));
@@ -584,49 +567,7 @@ Examples:
     if (!results.answer) process.exitCode = EXIT_RUN_FAILED;
   });
 
-/** A size in bytes, plain or as a quantity ("64Mi", "1G"): 1 byte to 16 GiB. */
-function parseByteSize(v: string): number {
-  const n = parseBytes(v);
-  if (n === undefined || !Number.isInteger(n) || n < 1 || n > 16 * 2 ** 30) throw new InvalidArgumentError('expected a size in bytes from 1 to 16Gi (e.g. 67108864, 64Mi)');
-  return n;
-}
-
-function parsePort(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0..65535');
-  return n;
-}
-
-program
-  .command('serve')
-  .description('Serve a scheduler profile as a kube-scheduler extender (filter, prioritize, bind) over HTTP(S).')
-  .option('--profile <name>', 'profile to serve: a built-in one (see `orchsim profiles`) or one from --plugin (default: default)')
-  .option('--plugin <module>', 'a JavaScript module exporting your plugins (and optionally profiles)')
-  .option('--host <address>', 'address to listen on; loopback unless told otherwise', DEFAULT_HOST)
-  .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
-  .option('--tls-cert <file>', 'PEM certificate: serve HTTPS (with --tls-key)')
-  .option('--tls-key <file>', 'PEM private key for --tls-cert')
-  .option('--kubeconfig <file>', 'watch pods and nodes through this cluster\'s API server (see below)')
-  .option('--in-cluster', 'the same, with the pod\'s service account (when orchsim runs in the cluster)')
-  .option('--enable-bind', 'serve the bind verb: create Bindings through the API server (needs --kubeconfig or --in-cluster)')
-  .option('--seed <n>', 'seed of the random streams plugins draw from', parseSeed, 0)
-  .option('--max-body-bytes <n>', 'largest request body accepted (bytes, or e.g. 64Mi)', parseByteSize, DEFAULT_MAX_BODY_BYTES)
-  .option('--request-timeout <seconds>', 'time a client has to send a whole request (and to finish a TLS handshake)', parsePositive, DEFAULT_REQUEST_TIMEOUT_MS / 1000)
-  .option('--max-inflight-bytes <n>', 'request-body bytes held at once across connections; a declared body waits for room (default: 4 x --max-body-bytes)', parseByteSize)
-  .option('--max-connections <n>', 'open connections at most; past it new ones are closed', parseCount, DEFAULT_MAX_CONNECTIONS)
-  .addHelpText('after', SERVE_HELP)
-  .action(async (opts: ServeCliOptions) => {
-    const log = (line: string) => printErr(`${line}\n`);
-    // Loaded here: the Kubernetes client takes about half a second to load, which no other command needs.
-    const { startServe } = await import('./serve.js');
-    const { server, cache, profile } = await startServe(opts, log);
-    log(`orchsim serve: profile ${profile} on ${server.url} (${cache ? `pods and nodes from ${cache.server}` : 'no --kubeconfig: nodes look empty, see --help'})`);
-    const stop = () => {
-      void Promise.all([cache?.stop().catch(() => {}), server.close()]).then(() => process.exit(0));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+addServeCommand(program, printErr);
 
 const experiment = program.command('experiment').description('Run a published experiment protocol.');
 experiment
