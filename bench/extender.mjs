@@ -77,7 +77,8 @@ function pod(name, app, nodeName) {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: 'shop', uid: `uid-${name}`, labels: { app, 'pod-template-hash': '7c9f8d' } },
+    // Every pod the API server returns has a resourceVersion; kube-scheduler sends it as it is.
+    metadata: { name, namespace: 'shop', uid: `uid-${name}`, resourceVersion: '41270', labels: { app, 'pod-template-hash': '7c9f8d' } },
     spec: {
       containers: [{ name: app, image: `registry.example.com/${app}:1.4.2`, resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } } }],
       tolerations: [

@@ -64,6 +64,8 @@ export class Extender {
   private lastNames: { readonly base: BaseView; readonly names: readonly string[]; readonly view: RequestView } | undefined;
   /** Equal pod specs as one object, so plugins' per-selector caches hit across requests. */
   private readonly specs = new Map<string, PodSpec>();
+  /** Specs already interned, to the equal one kept (decoders hand the same spec object back for the same pod version). */
+  private readonly interned = new WeakMap<PodSpec, PodSpec>();
 
   constructor(readonly framework: Framework, readonly source: ClusterSource = NO_CLUSTER_SOURCE, private readonly options: ExtenderOptions = {}) {}
 
@@ -162,13 +164,19 @@ export class Extender {
 
   /** The pod with its spec replaced by an equal one seen before, if any. */
   private intern(pod: PodInfo): PodInfo {
+    const known = this.interned.get(pod.spec);
+    if (known !== undefined) return known === pod.spec ? pod : { ...pod, spec: known };
     const key = JSON.stringify(pod.spec);
     // A huge spec is not worth keeping (a request body may be 64 MiB).
     if (key.length > MAX_INTERNED_KEY) return pod;
     const seen = this.specs.get(key);
-    if (seen) return { ...pod, spec: seen };
+    if (seen) {
+      this.interned.set(pod.spec, seen);
+      return { ...pod, spec: seen };
+    }
     if (this.specs.size >= MAX_INTERNED_SPECS) this.specs.clear();
     this.specs.set(key, pod.spec);
+    this.interned.set(pod.spec, pod.spec);
     return pod;
   }
 

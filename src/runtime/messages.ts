@@ -68,7 +68,7 @@ const INCOMING_POD_ID = -1;
  * The v1 objects in it are the parsed JSON, never mutated; the node objects are returned too,
  * for the filter result's Nodes list.
  */
-export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: NodeSpecCache): ExtenderArgs & { readonly nodeObjects?: readonly unknown[] | undefined } {
+export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: NodeSpecCache, podSpecs?: PodSpecCache): ExtenderArgs & { readonly nodeObjects?: readonly unknown[] | undefined } {
   const out = new IssueList(request);
   const m = readObject(body, [], out, 'ExtenderArgs: a JSON object with Pod and Nodes or NodeNames');
   if (!m) throw new InputError(out.issues);
@@ -81,7 +81,11 @@ export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: N
     const meta = readMap(podObj['metadata'], [...podPath, 'metadata'], out) ?? {};
     const name = readString(meta['name'], [...podPath, 'metadata', 'name'], out) ?? '';
     const namespace = readString(meta['namespace'], [...podPath, 'metadata', 'namespace'], out) || 'default';
-    const spec = convertPodSpec(podObj['spec'], podObj['metadata'], podPath, { file: request }, out);
+    const cached = podSpecs?.get(podObj);
+    const issuesBefore = out.issues.length;
+    const spec = cached ?? convertPodSpec(podObj['spec'], podObj['metadata'], podPath, { file: request }, out);
+    // Only a spec that converted without a problem is remembered.
+    if (!cached && out.issues.length === issuesBefore) podSpecs?.set(podObj, spec);
     pod = { id: INCOMING_POD_ID, name: `${namespace}/${name}`, spec };
   }
 
@@ -134,23 +138,40 @@ export function decodeExtenderArgs(body: unknown, request: string, nodeSpecs?: N
  * and the same NodeSpec lets the extender reuse its view of the node. One entry per node, so
  * memory follows the cluster's size; objects without both fields are converted every time.
  */
-export class NodeSpecCache {
-  private readonly specs = new Map<string, { readonly resourceVersion: string; readonly name: string; readonly spec: NodeSpec }>();
-  constructor(private readonly capacity = 100_000) {}
+export class VersionedObjectCache<T> {
+  private readonly entries = new Map<string, { readonly resourceVersion: string; readonly name: string; readonly value: T }>();
+  constructor(private readonly capacity: number) {}
 
-  /** The cached spec of a Node object, if it is the version converted before. */
-  get(item: unknown): NodeSpec | undefined {
+  /** What was converted from this object's uid at its resourceVersion, if anything. */
+  get(item: unknown): T | undefined {
     const id = identity(item);
     if (!id) return undefined;
-    const e = this.specs.get(id.uid);
-    return e && e.resourceVersion === id.resourceVersion && e.name === id.name ? e.spec : undefined;
+    const e = this.entries.get(id.uid);
+    return e && e.resourceVersion === id.resourceVersion && e.name === id.name ? e.value : undefined;
   }
 
-  set(item: unknown, spec: NodeSpec): void {
+  set(item: unknown, value: T): void {
     const id = identity(item);
     if (!id) return;
-    if (this.specs.size >= this.capacity && !this.specs.has(id.uid)) this.specs.clear();
-    this.specs.set(id.uid, { resourceVersion: id.resourceVersion, name: id.name, spec });
+    if (this.entries.size >= this.capacity && !this.entries.has(id.uid)) this.entries.clear();
+    this.entries.set(id.uid, { resourceVersion: id.resourceVersion, name: id.name, value });
+  }
+}
+
+export class NodeSpecCache extends VersionedObjectCache<NodeSpec> {
+  constructor(capacity = 100_000) {
+    super(capacity);
+  }
+}
+
+/**
+ * Converted Pod specs by uid and resourceVersion: kube-scheduler sends the same pod object to
+ * filter and then to prioritize (and again on each retry), so its second decoding is a lookup.
+ * Few entries: only the pods being scheduled now matter.
+ */
+export class PodSpecCache extends VersionedObjectCache<PodInfo['spec']> {
+  constructor(capacity = 4_096) {
+    super(capacity);
   }
 }
 

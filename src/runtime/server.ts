@@ -18,7 +18,7 @@ import type { Extender } from './extender.js';
 import { BodyBudget } from './body-budget.js';
 import { IdleCollector } from './idle-gc.js';
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS, inflightBytesFor } from './defaults.js';
-import { decodeBindingArgs, decodeExtenderArgs, NodeSpecCache } from './messages.js';
+import { decodeBindingArgs, decodeExtenderArgs, NodeSpecCache, PodSpecCache } from './messages.js';
 
 export interface ServeOptions {
   /** Default 127.0.0.1: loopback unless told otherwise. */
@@ -190,9 +190,10 @@ function parseJson(text: string, what: string): unknown {
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
   if (res.headersSent || res.destroyed) return;
-  const bytes = Buffer.from(body, 'utf8');
-  res.writeHead(status, { 'content-type': contentType, 'content-length': bytes.length });
-  res.end(bytes);
+  // The string goes to the socket as it is (encoded once, natively): a Buffer made from it
+  // first was a second copy of every response, a tenth of the extender's time.
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body, 'utf8') });
+  res.end(body, 'utf8');
 }
 
 function verbOf(path: string): Verb | undefined {
@@ -210,6 +211,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
   const registry = new Registry();
   const m = metricsFor(registry, budget);
   const nodeSpecs = new NodeSpecCache();
+  const podSpecs = new PodSpecCache();
   const reasons = new Set<string>();
 
   async function handleVerb(verb: Verb, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -236,7 +238,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
         out = JSON.stringify({ Error: error });
         if (error !== '') status = extender.canBind ? 500 : 404;
       } else {
-        const args = decodeExtenderArgs(body, what, nodeSpecs);
+        const args = decodeExtenderArgs(body, what, nodeSpecs, podSpecs);
         if (verb === 'filter') {
           const { json, result } = extender.filterJSON(args, args.nodeObjects);
           m.filtered.inc(args.nodes?.length ?? args.nodeNames?.length ?? 0);

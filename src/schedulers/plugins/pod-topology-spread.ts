@@ -457,10 +457,18 @@ export function computeSpreadPreScoreState(
   const topoSize = new Int32Array(n);
   const counts: (Float64Array | undefined)[] = [];
   for (let i = 0; i < n; i++) counts.push(domains[i] === undefined ? undefined : new Float64Array(domains[i]!.size).fill(NaN));
+  // nodeHasTopologyKeys through the domains' per-node memo: a node's domain id is -1 exactly
+  // when it lacks the key, and PreScore asks this of every node for every pod.
+  const hasTopologyKeys = (node: NodeInfo): boolean => {
+    for (let i = 0; i < n; i++) {
+      if (isHostname[i] === 1 ? !Object.hasOwn(node.labels, WellKnownLabel.hostname) : domains[i]!.of(node) < 0) return false;
+    }
+    return true;
+  };
   let ignored = 0;
   for (let p = 0; p < feasible.length; p++) {
     const node = feasible[p]!;
-    if (requireAllTopologies && !nodeHasTopologyKeys(node.labels, constraints)) {
+    if (requireAllTopologies && !hasTopologyKeys(node)) {
       ignoredNode[node.index] = 1;
       ignoredAt[p] = 1;
       ignored++;
@@ -496,7 +504,7 @@ export function computeSpreadPreScoreState(
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
       if (!fitsNodeAffinity(pod, node)) continue;
-      if (requireAllTopologies && !nodeHasTopologyKeys(node.labels, constraints)) continue;
+      if (requireAllTopologies && !hasTopologyKeys(node)) continue;
       for (let i = 0; i < n; i++) {
         if (isHostname[i] === 1) continue;
         let id = domains[i]!.of(node);
