@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -34,14 +34,12 @@ function distIsCurrent(): boolean {
 export default async function setup(): Promise<void> {
   if (!distIsCurrent()) {
     try {
-      await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+      await promisify(execFile)(process.execPath, ['scripts/build.mjs']);
     } catch (e) {
-      rmSync(MAIN, { force: true });
       const { stdout, stderr } = e as { stdout?: string; stderr?: string };
-      throw new Error(`tsc -p tsconfig.build.json failed:\n${stdout ?? ''}${stderr ?? ''}`);
+      throw new Error(`npm run build failed:\n${stdout ?? ''}${stderr ?? ''}`);
     }
   }
-  // tsc writes the file anew without the executable bit that npm install gave the package's bin:
-  // without it, `npx orchsim` after `npm test` fails with "Permission denied".
+  // A dist/ built by tsc alone lacks the bin's executable bit (see scripts/build.mjs).
   chmodSync(MAIN, 0o755);
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm run build`: compiles src/ into a folder beside dist/ and renames it into place, so a CLI
+// call during a build (a test's, or a user's in another terminal) runs the old build or the new
+// one, never half of one: only the moment between two renames has no dist/ at all. A failed
+// build leaves the old dist/ without its bin (dist/cli/main.js), so it never passes for current.
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+const staging = `dist.build-${process.pid}`;
+const old = `dist.old-${process.pid}`;
+// Folders a killed build left behind (its process is gone).
+for (const name of readdirSync('.')) {
+  const pid = /^dist\.(?:build|old)-(\d+)$/.exec(name)?.[1];
+  if (pid === undefined) continue;
+  let alive = true;
+  try {
+    process.kill(Number(pid), 0);
+  } catch (e) {
+    alive = e.code === 'EPERM';
+  }
+  if (!alive) rmSync(name, { recursive: true, force: true });
+}
+try {
+  await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', staging]);
+} catch (e) {
+  rmSync(staging, { recursive: true, force: true });
+  rmSync('dist/cli/main.js', { force: true });
+  process.stderr.write(`tsc -p tsconfig.build.json failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  process.exit(1);
+}
+// tsc writes files without the executable bit that npm install gave the package's bin: without
+// it, `npx orchsim` fails with "Permission denied".
+chmodSync(`${staging}/cli/main.js`, 0o755);
+if (existsSync('dist')) renameSync('dist', old);
+renameSync(staging, 'dist');
+rmSync(old, { recursive: true, force: true });
