@@ -44,7 +44,9 @@ export interface RequestView {
 
 /** How many distinct pod specs and node views the extender remembers before it starts afresh. */
 const MAX_INTERNED_SPECS = 10_000;
-const MAX_VIEWS = 100_000;
+// Four times Kubernetes' largest supported cluster (5,000 nodes); a node view and its converted
+// spec take a few KB, so a neighbour sending ever new nodes holds at most some tens of MB here.
+const MAX_VIEWS = 20_000;
 const MAX_INTERNED_KEY = 64 * 1024;
 
 /** The cache's nodes as a snapshot, kept from request to request while they do not change. */

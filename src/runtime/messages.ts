@@ -159,7 +159,8 @@ export class VersionedObjectCache<T> {
 }
 
 export class NodeSpecCache extends VersionedObjectCache<NodeSpec> {
-  constructor(capacity = 100_000) {
+  /** As many as the extender keeps node views for (MAX_VIEWS). */
+  constructor(capacity = 20_000) {
     super(capacity);
   }
 }

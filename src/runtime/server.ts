@@ -161,7 +161,11 @@ async function readBody(req: IncomingMessage, limit: number, budget: BodyBudget)
       });
       req.on('end', () => {
         bytes = size;
-        resolve(text + decoder.end());
+        const whole = text + decoder.end();
+        // The listeners live on with the request object, as long as a kept-alive connection
+        // does: they must not hold the body.
+        text = '';
+        resolve(whole);
       });
       req.on('error', (e) => reject(new RequestError(400, `cannot read the request body: ${e.message}`)));
       req.on('aborted', () => reject(new RequestError(400, 'the client aborted the request')));
