@@ -6,6 +6,7 @@ import { parseSlo, type Slo } from './experiments/slo.js';
 import type { ComparisonResults } from './experiments/comparison.js';
 import { prepareScenario, runPrepared, type PrepareOptions, type RunOutput } from './scenario/index.js';
 import { scenarioFileSchema, type JsonSchema } from './scenario/json-schema.js';
+import type { SchemaKind } from './scenario/schema-kinds.js';
 
 /**
  * What orchsim's commands do, as plain functions that return data: the CLI (src/cli) parses
@@ -109,9 +110,7 @@ export function plan(options: PlanOptions): Promise<CapacityPlan> {
   });
 }
 
-/** The files `orchsim schema` describes (a `compare:` block is part of a scenario file). */
-export const SCHEMA_KINDS = ['scenario', 'sweep'] as const;
-export type SchemaKind = (typeof SCHEMA_KINDS)[number];
+export { SCHEMA_KINDS, type SchemaKind } from './scenario/schema-kinds.js';
 
 /**
  * `orchsim schema`: the JSON Schema (draft-07) of a scenario or sweep file, generated from the

@@ -2,40 +2,23 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
-import { FGD_POLICIES, fgdPolicySource, resolveFgdPolicies, summarize as summarizeFgd } from '../experiments/fgd.js';
-import { checkFgdPolicies, loadExperiment, runTask, type FgdTask } from '../experiments/fgd-runner.js';
-import { runPool } from '../experiments/pool.js';
-import { chartFiles } from '../report/charts.js';
-import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
-import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
-import { writeRunMetrics } from '../report/run-metrics.js';
-import { DEFAULT_METRICS_START, OPENMETRICS_FILE, parseMetricsStart, runLabels, runOpenMetrics } from '../report/openmetrics.js';
-import { incidentsCSV } from '../sim/failures.js';
-import { checkOutDir, writeFilesAtomically } from '../util/files.js';
-import { BUILTIN_PLUGINS, BUILTIN_PROFILES } from '../schedulers/builtins.js';
-import { PluginError } from '../schedulers/framework.js';
-import { ensurePolicies } from '../scenario/plugin-module.js';
-import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
-import { compare, fileSchema, plan as planCapacity, SCHEMA_KINDS, type SchemaKind } from '../commands.js';
-import { jsonSchemaText } from '../scenario/json-schema.js';
-import { escapeControls, formatIssue, InputError, type InputIssue } from '../util/errors.js';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
-import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL, type ExperimentOptions } from '../experiments/compare.js';
-import { mergeShards } from '../experiments/merge.js';
-import { checkRunsAgainstPlan } from '../experiments/results-files.js';
-import { planResultsJSON, readCapacityPlan, runCapacityPlan, type CapacityPlanResults, type PlanPool } from '../experiments/capacity.js';
+// Only what defining the commands needs is imported here: each command imports what it runs when
+// it runs (`orchsim validate` and `--help` load no experiment, report or chart code).
+import { PluginError } from '../api/framework.js';
+import { FGD_POLICIES } from '../experiments/fgd-policies.js';
+import type { FgdTask } from '../experiments/fgd-runner.js';
+import type { ExperimentOptions } from '../experiments/compare.js';
+import type { CapacityPlanResults, PlanPool } from '../experiments/capacity.js';
 import type { RunRecord } from '../experiments/records.js';
-import { formatPlan, planReportFiles } from '../report/plan-report.js';
-import { sweepPlan } from '../experiments/plans.js';
-import { summarizeComparison } from '../experiments/comparison.js';
-import { formatComparison, resultsJSON } from '../report/comparison.js';
-import { writeComparisonReport } from '../report/compare-report.js';
+import { DEFAULT_METRICS_START, parseMetricsStart } from '../report/openmetrics.js';
+import { SCHEMA_KINDS, type SchemaKind } from '../scenario/schema-kinds.js';
+import { checkOutDir, writeFilesAtomically } from '../util/files.js';
+import { escapeControls, formatIssue, InputError, type InputIssue } from '../util/errors.js';
 import { formatDuration, parseDuration } from '../util/quantity.js';
 import { callBudget, CallTimeoutError, DEFAULT_PLUGIN_TIMEOUT_SECONDS } from '../util/call-watch.js';
-import { runWatched } from '../experiments/watched-run.js';
 import { addServeCommand } from './serve-command.js';
 import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
-import { checkModulePluginsWatched } from './plugin-check.js';
 import { addDataCommands, traceOption } from './data.js';
 
 /**
@@ -76,9 +59,10 @@ const METRICS_START_HELP = 'the date-time of simulated time 0 in metrics.om (Ope
 
 const OPENMETRICS_HELP = 'also write each run\'s time series as OpenMetrics (metrics/VARIANT/ARM/seed-SEED.om in --out; for promtool tsdb create-blocks-from openmetrics)';
 /** compare / sweep --openmetrics: writes each run's metrics.om as it comes back. */
-function runMetricsWriter(opts: { out?: string; openmetrics?: boolean; metricsStart?: number }): ExperimentOptions['onRunOutput'] {
+async function runMetricsWriter(opts: { out?: string; openmetrics?: boolean; metricsStart?: number }): Promise<ExperimentOptions['onRunOutput']> {
   if (!opts.openmetrics || opts.out === undefined) return undefined;
   const target = { outDir: opts.out, start: opts.metricsStart ?? DEFAULT_METRICS_START };
+  const { writeRunMetrics } = await import('../report/run-metrics.js');
   return (run, output) => writeRunMetrics(target, run, output);
 }
 
@@ -150,6 +134,7 @@ Examples:
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
   .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; metricsStart?: number; plugin: string[]; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
+    const { prepareScenarioWithPlugins, runPrepared } = await import('../scenario/index.js');
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin });
     printWarnings(prepared.resolved.warnings);
     const t0 = performance.now();
@@ -161,10 +146,12 @@ Examples:
     const sampledState = opts.out !== undefined;
     const out = budget === undefined
       ? runPrepared(prepared, { onProgress, sampledState })
-      : await runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin.map((f) => resolvePath(f)), sampledState }, budget, onProgress);
+      : await (await import('../experiments/watched-run.js')).runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin.map((f) => resolvePath(f)), sampledState }, budget, onProgress);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
+    const { actionsCSV, formatSummary, resultJSON, timeseriesCSV } = await import('../report/summary.js');
     if (opts.out) {
+      const [{ incidentsCSV }, { OPENMETRICS_FILE, runLabels, runOpenMetrics }] = await Promise.all([import('../sim/failures.js'), import('../report/openmetrics.js')]);
       const written = writeFilesAtomically(opts.out, {
         'result.json': resultJSON(out.result),
         'timeseries.csv': timeseriesCSV(out.timeseries),
@@ -196,6 +183,7 @@ Examples:
   $ orchsim validate my-cluster.yaml || echo "fix the errors above"
   $ orchsim validate my-cluster.yaml --plugin ./my-plugin.mjs`)
   .action(async (scenario: string, opts: { json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
+    const [{ prepareScenarioWithPlugins }, { checkModulePluginsWatched }] = await Promise.all([import('../scenario/index.js'), import('./plugin-check.js')]);
     const { resolved, policies } = await prepareScenarioWithPlugins(scenario, { pluginFiles: opts.plugin });
     printWarnings(resolved.warnings);
     const checked = await checkModulePluginsWatched(policies.modules, resolved.profile, callBudget(policies.modules.length, opts.pluginTimeout));
@@ -219,7 +207,8 @@ program
   .command('profiles')
   .description('List the built-in scheduler profiles and plugins.')
   .option('--json', 'print profiles and plugins as JSON')
-  .action((opts: { json?: boolean }) => {
+  .action(async (opts: { json?: boolean }) => {
+    const { BUILTIN_PLUGINS, BUILTIN_PROFILES } = await import('../schedulers/builtins.js');
     if (opts.json) {
       print(JSON.stringify({ profiles: BUILTIN_PROFILES, plugins: BUILTIN_PLUGINS.map(({ factory: _f, ...p }) => p) }, null, 2) + '\n');
       return;
@@ -247,7 +236,8 @@ Examples:
 
 Then, on the first line of a scenario file (yaml-language-server: VS Code's YAML extension, Neovim, Helix...):
   # yaml-language-server: $schema=./scenario.schema.json`)
-  .action((kind: SchemaKind, opts: { out?: string }) => {
+  .action(async (kind: SchemaKind, opts: { out?: string }) => {
+    const [{ fileSchema }, { jsonSchemaText }] = await Promise.all([import('../commands.js'), import('../scenario/json-schema.js')]);
     const text = jsonSchemaText(fileSchema(kind));
     if (!opts.out) {
       print(text);
@@ -353,9 +343,12 @@ a difference is marked * when its confidence interval excludes 0.`)
     if (opts.out) checkOutDir(opts.out);
     if (opts.openmetrics && !opts.out) throw new InputError({ file: '--openmetrics', path: [], message: 'needs --out DIR: each run\'s metrics.om goes into it' });
     const profiles = opts.profiles?.split(',').map((x) => x.trim()).filter(Boolean);
+    const [{ compare }, { writeComparisonReport }, { formatComparison, resultsJSON }, { RESULTS_FILE, RUNS_FILE }] = await Promise.all([
+      import('../commands.js'), import('../report/compare-report.js'), import('../report/comparison.js'), import('../experiments/compare.js'),
+    ]);
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: runMetricsWriter(opts) });
+    const outcome = await compare(scenario, { profiles, seeds: opts.seeds, baseline: opts.baseline, confidence: opts.confidence, workers: opts.workers, outDir: opts.out, onRun: progress.onRun, plugins: opts.plugin, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: await runMetricsWriter(opts) });
     progress.clear();
     const results = outcome.results;
     if (opts.out) {
@@ -400,11 +393,14 @@ Examples:
     if (opts.out) checkOutDir(opts.out);
     if ((opts.shard === undefined) !== (opts.shards === undefined)) throw new InputError({ file: sweepFile, path: [], message: '--shard and --shards go together' });
     if (opts.shard !== undefined && opts.shard >= opts.shards!) throw new InputError({ file: sweepFile, path: [], message: `--shard ${opts.shard} is out of range: shards are numbered 0..${opts.shards! - 1}` });
+    const [{ sweepPlan }, { runExperiment, RESULTS_FILE, RUNS_FILE }, { writeComparisonReport }, { formatComparison, resultsJSON }] = await Promise.all([
+      import('../experiments/plans.js'), import('../experiments/compare.js'), import('../report/compare-report.js'), import('../report/comparison.js'),
+    ]);
     const plan = sweepPlan(sweepFile, opts.plugin);
     const shard = opts.shard !== undefined ? { index: opts.shard, count: opts.shards! } : undefined;
     const progress = runProgress(!opts.json);
     const t0 = performance.now();
-    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: runMetricsWriter(opts) });
+    const outcome = await runExperiment(plan, { workers: opts.workers, outDir: opts.out, shard, onRun: progress.onRun, pluginTimeoutSeconds: opts.pluginTimeout, onWarning: (w) => printWarnings([w]), onRunOutput: await runMetricsWriter(opts) });
     progress.clear();
     if (outcome.results) {
       const written = await writeComparisonReport(opts.out, outcome.results, outcome.records, { [RESULTS_FILE]: resultsJSON(outcome.results) });
@@ -424,6 +420,9 @@ program
   .option('--json', 'print results.json on stdout')
   .action(async (dirs: string[], opts: { out: string; json?: boolean }) => {
     if (opts.out) checkOutDir(opts.out);
+    const [{ mergeShards }, { PLAN_FILE, planJSON, RESULTS_FILE, RUNS_FILE, runsJSONL }, { writeComparisonReport }, { formatComparison, resultsJSON }] = await Promise.all([
+      import('../experiments/merge.js'), import('../experiments/compare.js'), import('../report/compare-report.js'), import('../report/comparison.js'),
+    ]);
     const merged = mergeShards(dirs);
     const written = await writeComparisonReport(opts.out, merged.results, merged.records, { [PLAN_FILE]: planJSON(merged.plan), [RUNS_FILE]: runsJSONL(merged.records), [RESULTS_FILE]: resultsJSON(merged.results) });
     if (opts.json) print(resultsJSON(merged.results));
@@ -435,6 +434,9 @@ program
 
 /** A capacity plan's results.json, runs.jsonl (the runs behind it first, in the order used) and report, as one atomic set. */
 async function writePlanFiles(dir: string, results: CapacityPlanResults, records: readonly RunRecord[]): Promise<string[]> {
+  const [{ RESULTS_FILE, RUNS_FILE, runsJSONL }, { planResultsJSON }, { planReportFiles }] = await Promise.all([
+    import('../experiments/compare.js'), import('../experiments/capacity.js'), import('../report/plan-report.js'),
+  ]);
   return writeFilesAtomically(dir, { [RESULTS_FILE]: planResultsJSON(results), [RUNS_FILE]: runsJSONL(records), ...(await planReportFiles(results)) });
 }
 
@@ -443,6 +445,9 @@ program
   .description('Rebuild report.md, report.html and the charts of a compare, sweep or plan results directory from its plan.json and runs.jsonl.')
   .argument('<dir>', 'results directory (the --out of compare, sweep, merge or plan)')
   .action(async (dir: string) => {
+    const [{ readCapacityPlan, runCapacityPlan }, { orderRecords, readPlan, readRuns, RESULTS_FILE, RUNS_FILE }, { checkRunsAgainstPlan }, { summarizeComparison }, { writeComparisonReport }, { resultsJSON }] = await Promise.all([
+      import('../experiments/capacity.js'), import('../experiments/compare.js'), import('../experiments/results-files.js'), import('../experiments/comparison.js'), import('../report/compare-report.js'), import('../report/comparison.js'),
+    ]);
     const capacity = readCapacityPlan(dir);
     if (capacity) {
       const { results, records, saved } = await runCapacityPlan({ ...capacity, workers: 1, outDir: dir, savedRunsOnly: true });
@@ -539,6 +544,7 @@ Examples:
   .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
     const tty = process.stderr.isTTY && !opts.json;
+    const [{ plan: planCapacity }, { planResultsJSON }, { formatPlan }] = await Promise.all([import('../commands.js'), import('../experiments/capacity.js'), import('../report/plan-report.js')]);
     const t0 = performance.now();
     const { results, saved, ran, reused } = await planCapacity({
       scenario,
@@ -597,6 +603,9 @@ Examples:
   $ orchsim experiment fgd --pods data:openb/openb_pod_list_gpushare40.csv --out reports/fgd-share40`)
   .action(async (opts: { nodes: string; pods: string; policies?: string[]; plugin: string[]; seeds: number[]; tune: number; workers: number; json?: boolean; out?: string; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
+    const [{ ensurePolicies }, { fgdPolicySource, resolveFgdPolicies, summarize: summarizeFgd }, { checkFgdPolicies, loadExperiment, runTask }, { runPool }, { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV }, { chartFiles }] = await Promise.all([
+      import('../scenario/plugin-module.js'), import('../experiments/fgd.js'), import('../experiments/fgd-runner.js'), import('../experiments/pool.js'), import('../report/fgd-report.js'), import('../report/charts.js'),
+    ]);
     // Load the modules and check the names first: bad input fails before any worker starts
     // (each worker loads the same modules before its first run).
     const set = await ensurePolicies(opts.plugin.map((file) => ({ file })));

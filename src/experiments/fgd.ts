@@ -10,6 +10,7 @@ import { ClusterState } from '../sim/cluster.js';
 import { InputError } from '../util/errors.js';
 import { RandomStreams, type RandomStream } from '../util/random.js';
 import { openbPodSpec, type OpenbPod } from '../workloads/openb.js';
+import { FGD_POLICIES, isBuiltinFgdPolicy, type FgdPolicy } from './fgd-policies.js';
 
 /**
  * The FGD paper's experiment (../shared/docs/FGD.md sections 2 and 7): a GPU cluster, a pod
@@ -18,14 +19,7 @@ import { openbPodSpec, type OpenbPod } from '../workloads/openb.js';
  * arrived demand. No clock: pods never leave.
  */
 
-/** Policy names as in FGD.md (and as the plugins are registered). */
-export const FGD_POLICIES = ['Random', 'DotProd', 'GpuClustering', 'GpuPacking', 'BestFit', 'FGD'] as const;
-/** A built-in policy; a run's policy may also be a user's (a module's profile or plugin), by name. */
-export type FgdPolicy = (typeof FGD_POLICIES)[number];
-
-export function isBuiltinFgdPolicy(name: string): name is FgdPolicy {
-  return (FGD_POLICIES as readonly string[]).includes(name);
-}
+export { FGD_POLICIES, isBuiltinFgdPolicy, type FgdPolicy } from './fgd-policies.js';
 
 /**
  * The order results are shown in: the built-in policies in FGD_POLICIES order, then users'

@@ -96,9 +96,17 @@ export const MAX_QUANTITY = Number.MAX_SAFE_INTEGER;
 
 export { formatBytes } from '../util/files.js';
 
-/** A count with thousands separators: "1,000,000". */
+/**
+ * A count with thousands separators: "1,000,000". Whole numbers are grouped by hand: the schema
+ * formats its limits as it is built, and the first toLocaleString of a process loads ICU's
+ * number formatting (20 to 80 ms of every `orchsim validate`).
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = String(Math.abs(n));
+  let out = '';
+  for (let end = digits.length; end > 0; end -= 3) out = (end > 3 ? ',' : '') + digits.slice(Math.max(0, end - 3), end) + out;
+  return n < 0 ? `-${out}` : out;
 }
 
 export { readLimitedText } from '../util/files.js';

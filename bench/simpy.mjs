@@ -1,0 +1,160 @@
+// orchsim against SimPy 3 on the same M/M/c queue, in the same run (DESIGN.md, "Performance":
+// SimPy from Debian's python3-simpy3 as the peer).
+//
+// The queue: 20 nodes that fit one pod each (the servers), Poisson arrivals at 0.18/s,
+// exponential run times with mean 100 s, FIFO, 200,000 pods (offered load 0.9). orchsim runs it as
+// a scenario (a batch stream with `count: 200000` on a 14-day horizon, long enough for the last
+// arrival - about 12.9 days - and the queue to drain), written to a temporary file; SimPy runs
+// bench/mmc_simpy.py (a simpy.Resource of capacity 20, written as SimPy's examples write one).
+// Contenders, alternated (alternateRuns), one warm-up each, then the median of 3:
+//   orchsim, in-process   runScenario on the prepared scenario (parsing and validation excluded)
+//   SimPy, env.run()      the script's own timing of env.run() (interpreter start-up excluded)
+//   orchsim run, process  `node dist/cli/main.js run FILE --json`: the whole process, start-up included
+//   SimPy, process        `python3 bench/mmc_simpy.py`: the whole process
+// Both mean waits are printed beside Erlang C's (the exact M/M/c mean wait), as a check that both
+// simulate the same queue.
+//
+// SimPy: `python3 -c "import simpy"`, else Debian's /usr/bin/python3; if neither has it, the
+// script installs python3-simpy3 with apt-get (as root) and, failing that, skips SimPy with a
+// message.
+//
+// Run: node bench/simpy.mjs   (after npm run build; about a minute on 2 cores)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepareScenario } from '../dist/scenario/index.js';
+import { runScenario } from '../dist/scenario/runner.js';
+import { alternateRuns, fmtRatio, isMain, machineLine, median, printSummary, printTable } from './lib.mjs';
+
+const SERVERS = 20;
+const RATE = 0.18;
+const MEAN_SECONDS = 100;
+const JOBS = 200_000;
+const REPETITIONS = 3;
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const SIMPY_SCRIPT = fileURLToPath(new URL('./mmc_simpy.py', import.meta.url));
+
+/** The M/M/c as an orchsim scenario. */
+export function mmcScenarioText() {
+  return `name: mmc
+seed: 1
+horizon: 14d
+sampleInterval: 1d
+cluster:
+  pools:
+    - { name: server, count: ${SERVERS}, resources: { cpu: 1, memory: 1Gi } }
+scheduler: { profile: default, queue: fifo }
+workloads:
+  - type: batch
+    name: jobs
+    count: ${JOBS}
+    arrival: { poisson: { rate: ${RATE}/s } }
+    duration: { exponential: { mean: ${MEAN_SECONDS}s } }
+    requests: { cpu: 1, memory: 1Gi }
+`;
+}
+
+/** Erlang C mean wait of M/M/c: C(c, a) / (c mu - lambda), a = lambda / mu. */
+export function erlangCMeanWait(c, lambda, mu) {
+  const a = lambda / mu;
+  let term = 1;
+  let sum = 0;
+  for (let k = 0; k < c; k++) {
+    sum += term;
+    term *= a / (k + 1);
+  }
+  const last = (term * c) / (c - a);
+  return last / (sum + last) / (c * mu - lambda);
+}
+
+const hasSimpy = (python) => spawnSync(python, ['-c', 'import simpy'], { stdio: 'ignore' }).status === 0;
+
+/** A python3 that imports simpy, installing Debian's python3-simpy3 where missing; undefined if none. */
+export function findSimpyPython() {
+  for (const python of ['python3', '/usr/bin/python3']) if (hasSimpy(python)) return python;
+  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+    console.log('SimPy not found: installing python3-simpy3 with apt-get ...');
+    const r = spawnSync('apt-get', ['install', '-y', '-qq', 'python3-simpy3'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.status === 0 && hasSimpy('/usr/bin/python3')) return '/usr/bin/python3';
+  }
+  return undefined;
+}
+
+/** The mean wait of an orchsim result, after checking that every job was scheduled. */
+function waitOf(result) {
+  const m = result.metrics;
+  if (m.pods.scheduled !== JOBS) throw new Error(`orchsim scheduled ${m.pods.scheduled} of ${JOBS} pods: the horizon is too short`);
+  return { meanWait: m.pendingSeconds.mean };
+}
+
+function timedProcess(cmd, args) {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { seconds, stdout: r.stdout };
+}
+
+export async function run() {
+  const startLoad = machineLine();
+  console.log(`\n=== M/M/c: orchsim against SimPy 3 (${startLoad}) ===`);
+  console.log(`${SERVERS} servers (nodes of one pod), Poisson arrivals ${RATE}/s, exponential run time mean ${MEAN_SECONDS} s, FIFO, ${JOBS.toLocaleString('en-US')} jobs; median of ${REPETITIONS} alternated runs after one warm-up each.`);
+  const dir = mkdtempSync(join(tmpdir(), 'orchsim-bench-mmc-'));
+  const file = join(dir, 'mmc.yaml');
+  writeFileSync(file, mmcScenarioText());
+  const python = findSimpyPython();
+  if (!python) console.log('SimPy 3 is not installed and could not be (apt-get install python3-simpy3 failed or needs root): its rows are skipped.');
+  const simpyArgs = [SIMPY_SCRIPT, '--servers', String(SERVERS), '--rate', String(RATE), '--mean', String(MEAN_SECONDS), '--jobs', String(JOBS)];
+  const prepared = prepareScenario(file);
+  /** SimPy's own timing of env.run(), every call (the first is the warm-up). */
+  const simpyRunSeconds = [];
+  let simpyVersion;
+
+  const contenders = [
+    () => waitOf(runScenario(prepared.resolved).result),
+    () => waitOf(JSON.parse(timedProcess(process.execPath, [CLI, 'run', file, '--json']).stdout)),
+    ...(python
+      ? [() => {
+        const out = JSON.parse(timedProcess(python, simpyArgs).stdout);
+        simpyRunSeconds.push(out.runSeconds);
+        simpyVersion = out.simpy;
+        return { meanWait: out.meanWait };
+      }]
+      : []),
+  ];
+  let timed;
+  try {
+    timed = alternateRuns(contenders, REPETITIONS, (c) => c());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const { seconds, outs } = timed;
+  const fmt = (list) => list.map((x) => x.toFixed(2)).join(' / ');
+  const simpyRuns = simpyRunSeconds.slice(1);
+  const orchRun = median(seconds[0]);
+  const orchProcess = median(seconds[1]);
+  const simpyRun = python ? median(simpyRuns) : NaN;
+  const simpyProcess = python ? median(seconds[2]) : NaN;
+  const theory = erlangCMeanWait(SERVERS, RATE, 1 / MEAN_SECONDS);
+  const skipped = 'skipped';
+  printTable(`M/M/c, ${JOBS.toLocaleString('en-US')} jobs${python ? ` (SimPy ${simpyVersion}, ${python})` : ''}`, ['contender', 'wall (median)', 'each run', 'mean wait'], [
+    ['orchsim, run only (runScenario, in-process)', `${orchRun.toFixed(2)} s`, fmt(seconds[0]), `${outs[0].meanWait.toFixed(2)} s`],
+    ['SimPy 3, run only (env.run())', python ? `${simpyRun.toFixed(2)} s` : skipped, python ? fmt(simpyRuns) : '-', python ? `${outs[2].meanWait.toFixed(2)} s` : '-'],
+    ['orchsim run, whole process', `${orchProcess.toFixed(2)} s`, fmt(seconds[1]), `${outs[1].meanWait.toFixed(2)} s`],
+    ['SimPy 3, whole process (python3 mmc_simpy.py)', python ? `${simpyProcess.toFixed(2)} s` : skipped, python ? fmt(seconds[2]) : '-', '(same as above)'],
+    ['Erlang C (exact M/M/c mean wait)', '-', '-', `${theory.toFixed(2)} s`],
+  ]);
+  console.log(`\nload at the start: ${startLoad}\nload at the end:   ${machineLine()}`);
+  const summary = [
+    { metric: 'M/M/c 200,000 jobs, run only (s)', orchsim: orchRun.toFixed(2), peer: python ? `${simpyRun.toFixed(2)} (SimPy env.run())` : skipped, ratio: fmtRatio(simpyRun / orchRun), target: '-' },
+    { metric: 'M/M/c 200,000 jobs, whole process (s)', orchsim: orchProcess.toFixed(2), peer: python ? `${simpyProcess.toFixed(2)} (SimPy process)` : skipped, ratio: fmtRatio(simpyProcess / orchProcess), target: '-' },
+  ];
+  return { summary, orchRun, orchProcess, simpyRun, simpyProcess, theory };
+}
+
+if (isMain(import.meta.url)) {
+  const { summary } = await run();
+  printSummary(summary, 'SimPy summary (ratio: SimPy time / orchsim time; above 1x orchsim is faster)');
+}
