@@ -10,6 +10,7 @@ import { InputError } from '../util/errors.js';
 import {
   extenderPriority, type BindingArgs, type ExtenderArgs, type ExtenderFilterResult, type HostPriority,
 } from './messages.js';
+import { filterResultBytes, hostPrioritiesBytes } from './response-bytes.js';
 import { RuntimeNode, RuntimeSnapshot } from './snapshot.js';
 import { NO_CLUSTER_SOURCE, type ClusterSource } from './source.js';
 
@@ -217,14 +218,18 @@ export class Extender {
     return result;
   }
 
-  /** filter's result as JSON, built from the nodes' pre-quoted names (JSON.stringify of the object is several times slower). */
-  filterJSON(args: ExtenderArgs, nodeObjects?: readonly unknown[]): { json: string; result: Pick<ExtenderFilterResult, 'FailedNodes' | 'FailedAndUnresolvableNodes'> } {
+  /** filter's result as UTF-8 JSON, from the nodes' pre-encoded names (see response-bytes.ts). */
+  filterBytes(args: ExtenderArgs, nodeObjects?: readonly unknown[]): { body: Buffer; result: Pick<ExtenderFilterResult, 'FailedNodes' | 'FailedAndUnresolvableNodes'> } {
     const { feasible, failed, unresolvable } = this.runFilter(args);
-    let names = '';
-    for (let i = 0; i < feasible.length; i++) names += (i === 0 ? '' : ',') + feasible[i]!.quotedName;
     const nodes = args.nodes ? JSON.stringify({ apiVersion: 'v1', kind: 'NodeList', metadata: {}, items: this.passedObjects(args, feasible, nodeObjects) }) : 'null';
-    const json = `{"NodeNames":[${names}],"FailedNodes":${JSON.stringify(failed)},"FailedAndUnresolvableNodes":${JSON.stringify(unresolvable)},"Error":"","Nodes":${nodes}}`;
-    return { json, result: { FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable } };
+    const body = filterResultBytes(feasible, JSON.stringify(failed), JSON.stringify(unresolvable), nodes);
+    return { body, result: { FailedNodes: failed, FailedAndUnresolvableNodes: unresolvable } };
+  }
+
+  /** filterBytes as a string. */
+  filterJSON(args: ExtenderArgs, nodeObjects?: readonly unknown[]): { json: string; result: Pick<ExtenderFilterResult, 'FailedNodes' | 'FailedAndUnresolvableNodes'> } {
+    const { body, result } = this.filterBytes(args, nodeObjects);
+    return { json: body.toString('utf8'), result };
   }
 
   /** Scores 0..10 of the candidates, in request order, and the NodeNames the cache lacks. */
@@ -248,13 +253,15 @@ export class Extender {
     return result;
   }
 
-  /** prioritize's result as JSON (see filterJSON). */
-  prioritizeJSON(args: ExtenderArgs): string {
+  /** prioritize's result as UTF-8 JSON (see response-bytes.ts). */
+  prioritizeBytes(args: ExtenderArgs): Buffer {
     const { nodes, scores, missing } = this.runPrioritize(args);
-    let json = '[';
-    for (let i = 0; i < nodes.length; i++) json += `${i === 0 ? '' : ','}{"Host":${nodes[i]!.quotedName},"Score":${scores[i]!}}`;
-    for (const name of missing) json += `${json.length > 1 ? ',' : ''}{"Host":${JSON.stringify(name)},"Score":0}`;
-    return json + ']';
+    return hostPrioritiesBytes(nodes, scores, missing);
+  }
+
+  /** prioritizeBytes as a string. */
+  prioritizeJSON(args: ExtenderArgs): string {
+    return this.prioritizeBytes(args).toString('utf8');
   }
 
   /** bind: creates the Binding through the source (the API server); '' on success. */

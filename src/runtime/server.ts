@@ -192,10 +192,15 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
+function send(res: ServerResponse, status: number, body: string | Buffer, contentType = 'application/json'): void {
   if (res.headersSent || res.destroyed) return;
-  // The string goes to the socket as it is (encoded once, natively): a Buffer made from it
-  // first was a second copy of every response, a tenth of the extender's time.
+  // The verbs' responses come as bytes (response-bytes.ts); a string goes to the socket as it
+  // is (encoded once, natively): a Buffer made from it first was a second copy.
+  if (typeof body !== 'string') {
+    res.writeHead(status, { 'content-type': contentType, 'content-length': body.length });
+    res.end(body);
+    return;
+  }
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body, 'utf8') });
   res.end(body, 'utf8');
 }
@@ -235,7 +240,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
   async function decide(verb: Verb, what: string, body: unknown, res: ServerResponse): Promise<void> {
     const start = process.hrtime.bigint();
     let status = 200;
-    let out: string;
+    let out: string | Buffer;
     try {
       if (verb === 'bind') {
         const error = await extender.bind(decodeBindingArgs(body, what));
@@ -244,7 +249,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
       } else {
         const args = decodeExtenderArgs(body, what, nodeSpecs, podSpecs);
         if (verb === 'filter') {
-          const { json, result } = extender.filterJSON(args, args.nodeObjects);
+          const { body: json, result } = extender.filterBytes(args, args.nodeObjects);
           m.filtered.inc(args.nodes?.length ?? args.nodeNames?.length ?? 0);
           const byReason = new Map<string, number>();
           for (const failed of [result.FailedNodes, result.FailedAndUnresolvableNodes]) {
@@ -257,7 +262,7 @@ export async function startExtenderServer(extender: Extender, options: ServeOpti
           for (const [reason, n] of byReason) m.rejections.inc({ reason }, n);
           out = json;
         } else {
-          out = extender.prioritizeJSON(args);
+          out = extender.prioritizeBytes(args);
         }
       }
     } catch (e) {

@@ -37,6 +37,8 @@ export class RuntimeNode implements NodeInfo {
   readonly podsWithRequiredAntiAffinity: readonly PodInfo[];
   private readonly free: Float64Array;
   private quoted: string | undefined;
+  private quotedUtf8: Buffer | undefined;
+  private hostPrefix: Buffer | undefined;
 
   constructor(readonly index: number, readonly spec: NodeSpec, readonly pods: readonly PodInfo[]) {
     this.name = spec.name;
@@ -88,6 +90,16 @@ export class RuntimeNode implements NodeInfo {
   /** The name as a JSON string, for responses (computed once per view). */
   get quotedName(): string {
     return (this.quoted ??= JSON.stringify(this.name));
+  }
+
+  /** quotedName as UTF-8 bytes, for filter responses (see response-bytes.ts). */
+  get quotedBytes(): Buffer {
+    return (this.quotedUtf8 ??= Buffer.from(this.quotedName, 'utf8'));
+  }
+
+  /** `{"Host":"<name>","Score":` as UTF-8 bytes, for prioritize responses. */
+  get hostPrefixBytes(): Buffer {
+    return (this.hostPrefix ??= Buffer.from(`{"Host":${this.quotedName},"Score":`, 'utf8'));
   }
 }
 
