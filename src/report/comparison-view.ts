@@ -1,0 +1,172 @@
+import type { ComparisonResults, MetricComparison, VariantComparison } from '../experiments/comparison.js';
+import type { MetricInfo } from '../experiments/records.js';
+import { estimateDecimals, formatEstimate, formatMean, metricKind, metricLabel, metricPhrase, timeUnitFor, type Estimate, type FormatOptions } from './metric-format.js';
+
+/**
+ * What the terminal tables, report.md and report.html show of a comparison, as data they all
+ * render: per variant the rows that differ between the arms, the metrics that do not (folded
+ * under "no difference"), and a headline that says the significant differences in words.
+ */
+
+export interface DifferenceCell {
+  readonly arm: string;
+  readonly text: string;
+  readonly significant: boolean;
+  /** Whether a significant difference is an improvement, by the metric's direction; undefined when neutral. */
+  readonly direction?: 'better' | 'worse' | undefined;
+}
+
+export interface MetricRow {
+  readonly metric: MetricComparison;
+  /** The metric's name with its unit where the cells do not show it. */
+  readonly label: string;
+  /** One per arm, in plan order: "mean [low, high]". */
+  readonly arms: readonly string[];
+  /** One per arm other than the baseline: arm - baseline. */
+  readonly differences: readonly DifferenceCell[];
+}
+
+export interface VariantView {
+  readonly variant: string;
+  /** "Variant v2 (cluster.nodes=8)" in a sweep; undefined for a plain comparison. */
+  readonly heading: string | undefined;
+  readonly rows: readonly MetricRow[];
+  /** Metrics equal in every arm (to the digits shown) or with every paired difference exactly 0. */
+  readonly same: readonly MetricComparison[];
+  /** Every metric of the variant (to tell names apart). */
+  readonly all: readonly MetricComparison[];
+}
+
+/** `k=v, ...` of a variant's parameters, as the reports write them. */
+export function paramsText(params: Readonly<Record<string, unknown>>): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+}
+
+function direction(m: MetricComparison, difference: number): 'better' | 'worse' | undefined {
+  if (m.higherIsBetter === undefined || difference === 0) return undefined;
+  return (difference > 0) === m.higherIsBetter ? 'better' : 'worse';
+}
+
+/**
+ * Whether a metric shows no difference between the arms: no difference is significant, and
+ * either every paired difference is exactly 0 on every seed, or every arm's mean reads the
+ * same at the coarsest digits any of them is shown with. One arm alone is never folded.
+ */
+export function showsNoDifference(m: MetricComparison): boolean {
+  if (m.arms.length < 2 || m.differences.some((d) => d.significant)) return false;
+  if (m.differences.length > 0 && m.differences.every((d) => d.n > 0 && d.mean === 0 && (d.n < 2 || d.sd === 0))) return true;
+  if (m.arms.some((a) => a.n === 0 || !Number.isFinite(a.mean))) return false;
+  const kind = metricKind(m);
+  const o: FormatOptions = kind === 'duration' ? { timeUnit: timeUnitFor(Math.max(...m.arms.map((a) => Math.abs(a.mean)))) } : {};
+  const decimals = Math.min(...m.arms.map((a) => estimateDecimals(kind, a, o)));
+  const shown = m.arms.map((a) => formatMean(kind, a, o, decimals));
+  return shown.every((s) => s === shown[0]);
+}
+
+function metricRow(m: MetricComparison): MetricRow {
+  const kind = metricKind(m);
+  return {
+    metric: m,
+    label: metricLabel(m),
+    arms: m.arms.map((a) => formatEstimate(kind, a)),
+    differences: m.differences.map((d) => ({
+      arm: d.arm,
+      text: formatEstimate(kind, d, { difference: true, signed: true }),
+      significant: d.n > 0 && d.significant,
+      direction: d.n > 0 && d.significant ? direction(m, d.mean) : undefined,
+    })),
+  };
+}
+
+function variantView(results: ComparisonResults, g: VariantComparison): VariantView {
+  const hasParams = Object.keys(g.params).length > 0;
+  return {
+    variant: g.variant,
+    heading: results.groups.length > 1 || hasParams ? `Variant ${g.variant}${hasParams ? ` (${paramsText(g.params)})` : ''}` : undefined,
+    rows: g.metrics.filter((m) => !showsNoDifference(m)).map(metricRow),
+    same: g.metrics.filter(showsNoDifference),
+    all: g.metrics,
+  };
+}
+
+export function variantViews(results: ComparisonResults): VariantView[] {
+  return results.groups.map((g) => variantView(results, g));
+}
+
+/** Differences named in one sentence of the headline; the rest are counted. */
+const MAX_PER_SENTENCE = 3;
+/** Sentences in the headline (one per arm and variant with a significant difference). */
+const MAX_SENTENCES = 3;
+
+/** "raises X by 4.1 pp [3.2, 5.0]" or "lowers X by 12 s [3, 21]": the size of the difference, its interval turned to match. */
+function differencePhrase(m: MetricComparison, phrase: string, d: Estimate): string {
+  const kind = metricKind(m);
+  const up = d.mean > 0;
+  const size = up ? d : { n: d.n, mean: -d.mean, low: -d.high, high: -d.low };
+  const dir = direction(m, d.mean);
+  return `${up ? 'raises' : 'lowers'} ${phrase} by ${formatEstimate(kind, size, { difference: true })}${dir ? ` (${dir})` : ''}`;
+}
+
+/** "a, b and c" */
+function listText(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * One to three sentences in words, listing the significant differences (the paired interval
+ * excludes 0): "binpack lowers pods never scheduled by 5.2 [1.0, 9.4] (better) against
+ * default." - the first few per arm in table order, the rest counted. Without any: "No
+ * significant difference between the arms over N seeds."
+ */
+export function headline(results: ComparisonResults): string {
+  const sweep = results.groups.length > 1;
+  const sentences: string[] = [];
+  let more = 0;
+  const moreVariants = new Set<string>();
+  for (const g of results.groups) {
+    for (const arm of results.arms.filter((a) => a !== results.baseline)) {
+      const phrases = metricPhrases(g.metrics);
+      const found = g.metrics.flatMap((m, i) => m.differences.filter((d) => d.arm === arm && d.n > 0 && d.significant).map((d) => differencePhrase(m, phrases[i]!, d)));
+      if (found.length === 0) continue;
+      if (sentences.length === MAX_SENTENCES) {
+        more += found.length;
+        moreVariants.add(g.variant);
+        continue;
+      }
+      const named = found.slice(0, sweep ? MAX_PER_SENTENCE - 1 : MAX_PER_SENTENCE);
+      const rest = found.length - named.length;
+      const where = sweep ? `In ${g.variant}${Object.keys(g.params).length > 0 ? ` (${paramsText(g.params)})` : ''}, ` : '';
+      sentences.push(`${where}${arm} ${listText(named)} against ${results.baseline}${rest > 0 ? `; ${rest} more difference${rest === 1 ? '' : 's'} in the table` : ''}.`);
+    }
+  }
+  const seeds = `${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'}`;
+  if (sentences.length === 0) {
+    return results.arms.length < 2 ? `One arm, ${results.baseline}, over ${seeds}: nothing to compare.` : `No significant difference between the arms over ${seeds}.`;
+  }
+  const pct = Math.round(results.confidence * 100);
+  const tail = more > 0 ? ` ${more} more significant difference${more === 1 ? '' : 's'}${sweep ? ` in variant${moreVariants.size === 1 ? '' : 's'} ${listText([...moreVariants])}` : ''}: see the tables.` : '';
+  return `${sentences.join(' ')}${tail} (${pct}% intervals over ${seeds}.)`;
+}
+
+/** How the intervals were computed, for the reports' method note. */
+export function intervalsNote(results: ComparisonResults): string {
+  const pct = Math.round(results.confidence * 100);
+  const arms = results.intervals?.arms ?? 'Student t interval of the mean over the seeds';
+  const differences = results.intervals?.differences ?? 'paired Student t interval of the per-seed differences';
+  return `Intervals (${pct}%): an arm's mean, ${arms}, so it stays within the values the seeds gave (never below 0, never above 100%); a difference, ${differences}.`;
+}
+
+/**
+ * Each metric's name for a sentence: without its parenthesized explanation, unless that is
+ * what tells it from another of `among` ("service availability (worst service)").
+ */
+export function metricPhrases(metrics: readonly MetricInfo[], among: readonly MetricInfo[] = metrics): string[] {
+  const count = new Map<string, number>();
+  for (const m of among) count.set(metricPhrase(m), (count.get(metricPhrase(m)) ?? 0) + 1);
+  return metrics.map((m) => ((count.get(metricPhrase(m)) ?? 0) > 1 ? m.label : metricPhrase(m)));
+}
+
+/** The metrics that do not differ, in words: "pods failed; incidents; MTTR". */
+export function metricPhraseList(metrics: readonly MetricComparison[], among: readonly MetricInfo[] = metrics): string {
+  return metricPhrases(metrics, among).join('; ');
+}
