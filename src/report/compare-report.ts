@@ -528,7 +528,10 @@ export function comparisonHtml(results: ComparisonResults, charts: readonly Comp
         if (i === 0) return `<th scope="row">${escapeHtml(c.text)}</th>`;
         const classes = ['number', ...(c.significant ? ['significant'] : []), ...(c.direction ? [c.direction] : [])];
         const title = c.significant ? ` title="significant${c.direction ? `, ${c.direction}` : ''}"` : '';
-        return `<td class="${classes.join(' ')}"${title}>${escapeHtml(c.text)}${c.significant ? '*' : ''}</td>`;
+        // The interval under the mean, smaller: the columns stay narrow and the means read first.
+        const at = c.text.indexOf(' [');
+        const text = at < 0 ? escapeHtml(c.text) : `${escapeHtml(c.text.slice(0, at))}${c.significant ? '*' : ''} <span class="interval">${escapeHtml(c.text.slice(at + 1))}</span>`;
+        return `<td class="${classes.join(' ')}"${title}>${text}${c.significant && at < 0 ? '*' : ''}</td>`;
       });
       body.push(`<tr>${cells.join('')}</tr>`);
     }

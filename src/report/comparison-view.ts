@@ -95,7 +95,7 @@ export function variantViews(results: ComparisonResults): VariantView[] {
 
 /** Differences named in one sentence of the headline; the rest are counted. */
 const MAX_PER_SENTENCE = 3;
-/** Sentences in the headline (one per arm and variant with a significant difference). */
+/** Sentences in the headline (one per arm with a significant difference). */
 const MAX_SENTENCES = 3;
 
 /** "raises X by 4.1 pp [3.2, 5.0]" or "lowers X by 12 s [3, 21]": the size of the difference, its interval turned to match. */
@@ -119,33 +119,73 @@ function listText(items: readonly string[]): string {
  * significant difference between the arms over N seeds."
  */
 export function headline(results: ComparisonResults): string {
+  const seeds = `${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'}`;
+  if (results.arms.length < 2) return `One arm, ${results.baseline}, over ${seeds}: nothing to compare.`;
   const sweep = results.groups.length > 1;
   const sentences: string[] = [];
-  let more = 0;
-  const moreVariants = new Set<string>();
-  for (const g of results.groups) {
-    for (const arm of results.arms.filter((a) => a !== results.baseline)) {
-      const phrases = metricPhrases(g.metrics);
-      const found = g.metrics.flatMap((m, i) => m.differences.filter((d) => d.arm === arm && d.n > 0 && d.significant).map((d) => differencePhrase(m, phrases[i]!, d)));
-      if (found.length === 0) continue;
-      if (sentences.length === MAX_SENTENCES) {
-        more += found.length;
-        moreVariants.add(g.variant);
-        continue;
-      }
-      const named = found.slice(0, sweep ? MAX_PER_SENTENCE - 1 : MAX_PER_SENTENCE);
-      const rest = found.length - named.length;
-      const where = sweep ? `In ${g.variant}${Object.keys(g.params).length > 0 ? ` (${paramsText(g.params)})` : ''}, ` : '';
-      sentences.push(`${where}${arm} ${listText(named)} against ${results.baseline}${rest > 0 ? `; ${rest} more difference${rest === 1 ? '' : 's'} in the table` : ''}.`);
+  let moreArms = 0;
+  for (const arm of results.arms.filter((a) => a !== results.baseline)) {
+    const found = sweep ? sweepDifferences(results, arm) : compareDifferences(results, arm);
+    if (found.length === 0) continue;
+    if (sentences.length === MAX_SENTENCES) {
+      moreArms++;
+      continue;
     }
+    const named = found.slice(0, MAX_PER_SENTENCE);
+    const rest = found.length - named.length;
+    sentences.push(`${arm} ${listText(named)} against ${results.baseline}${rest > 0 ? `; ${rest} more difference${rest === 1 ? '' : 's'} in the table${sweep ? 's' : ''}` : ''}.`);
   }
-  const seeds = `${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'}`;
-  if (sentences.length === 0) {
-    return results.arms.length < 2 ? `One arm, ${results.baseline}, over ${seeds}: nothing to compare.` : `No significant difference between the arms over ${seeds}.`;
-  }
+  if (sentences.length === 0) return `No significant difference between the arms over ${seeds}.`;
   const pct = Math.round(results.confidence * 100);
-  const tail = more > 0 ? ` ${more} more significant difference${more === 1 ? '' : 's'}${sweep ? ` in variant${moreVariants.size === 1 ? '' : 's'} ${listText([...moreVariants])}` : ''}: see the tables.` : '';
+  const tail = moreArms > 0 ? ` ${moreArms} more arm${moreArms === 1 ? ' differs' : 's differ'} significantly: see the tables.` : '';
   return `${sentences.join(' ')}${tail} (${pct}% intervals over ${seeds}.)`;
+}
+
+/** The significant differences of one arm in a comparison (one variant), in table order. */
+function compareDifferences(results: ComparisonResults, arm: string): string[] {
+  const g = results.groups[0];
+  if (!g) return [];
+  const phrases = metricPhrases(g.metrics);
+  return g.metrics.flatMap((m, i) => m.differences.filter((d) => d.arm === arm && d.n > 0 && d.significant).map((d) => differencePhrase(m, phrases[i]!, d)));
+}
+
+/**
+ * The significant differences of one arm across a sweep's variants: a metric that moves the
+ * same way in several variants is named once, with the variants and the range of its size
+ * ("raises cpu stranded in all 3 variants, by 0.15 pp to 0.21 pp"); the most widespread first.
+ */
+function sweepDifferences(results: ComparisonResults, arm: string): string[] {
+  const found = new Map<string, { m: MetricComparison; phrase: string; up: boolean; sizes: Estimate[]; variants: string[] }>();
+  for (const g of results.groups) {
+    const phrases = metricPhrases(g.metrics);
+    g.metrics.forEach((m, i) => {
+      const d = m.differences.find((x) => x.arm === arm && x.n > 0 && x.significant);
+      if (!d) return;
+      const up = d.mean > 0;
+      const key = `${up ? '+' : '-'}${m.key}`;
+      const entry = found.get(key) ?? { m, phrase: phrases[i]!, up, sizes: [], variants: [] };
+      entry.sizes.push(up ? d : { n: d.n, mean: -d.mean, low: -d.high, high: -d.low });
+      entry.variants.push(g.variant);
+      found.set(key, entry);
+    });
+  }
+  const total = results.groups.length;
+  return [...found.values()]
+    .sort((a, b) => b.variants.length - a.variants.length)
+    .map((e) => {
+      const kind = metricKind(e.m);
+      const o: FormatOptions = { difference: true };
+      const where = e.variants.length === total ? `in all ${total} variants` : `in ${listText(e.variants)}`;
+      let size: string;
+      if (e.sizes.length === 1) size = formatEstimate(kind, e.sizes[0]!, o);
+      else {
+        const sorted = [...e.sizes].sort((a, b) => a.mean - b.mean);
+        const mean = (x: Estimate) => formatMean(kind, x, o, estimateDecimals(kind, x, o));
+        size = `${mean(sorted[0]!)} to ${mean(sorted[sorted.length - 1]!)}`;
+      }
+      const dir = direction(e.m, e.up ? 1 : -1);
+      return `${e.up ? 'raises' : 'lowers'} ${e.phrase} ${where}, by ${size}${dir ? ` (${dir})` : ''}`;
+    });
 }
 
 /** How the intervals were computed, for the reports' method note. */

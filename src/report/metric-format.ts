@@ -110,7 +110,7 @@ function decimalsWithoutInterval(kind: MetricKind, scaled: number, o: FormatOpti
   let d = kind === 'ratio' ? 1 : clampDecimals(2 - Math.floor(Math.log10(a)));
   if (kind === 'ratio' || kind === 'count') d = Math.max(0, d);
   const edge = kind === 'ratio' && !o.difference ? [0, 100] : [0];
-  while (d < MAX_DECIMALS && edge.some((x) => Number(scaled.toFixed(d)) === x)) d++;
+  while (d < MAX_DECIMALS && edge.some((x) => scaled !== x && Number(scaled.toFixed(d)) === x)) d++;
   return d;
 }
 

@@ -88,7 +88,7 @@ export function formatTextTable(t: TextTable, width = TERMINAL_WIDTH): string[] 
     if (out.length > 0) out.push('');
     const used = group.reduce((s, i) => s + GAP.length + widths[i]!, 0);
     const longest = Math.max(t.header[0]!.length, ...t.rows.map((r) => r[0]!.length));
-    const nameWidth = Math.max(Math.min(longest, width - used), Math.min(longest, MIN_NAME_WIDTH));
+    const nameWidth = Math.max(Math.min(longest, width - used), Math.min(longest, MIN_NAME_WIDTH / 2));
     const line = (name: string, cells: readonly string[]) =>
       (name.padEnd(nameWidth) + group.map((i, k) => GAP + (cells[k] ?? '').padStart(widths[i]!)).join('')).trimEnd();
     // Headers wrapped to their column, bottom-aligned so the last line sits on the rule.

@@ -95,7 +95,7 @@ describe('comparisonHtml', () => {
     expect(html).toContain('<h3>Variant v2 (cluster.nodes=8)</h3>');
     expect(html).toContain('<title>Sweep: web-tier &lt;zone outage&gt;</title>');
     expect(html).toContain('<th scope="col">&lt;/script&gt;&lt;script&gt;window.pwned = 1&lt;/script&gt;&lt;!--</th>');
-    expect(html).toMatch(/<td class="number significant better" title="significant, better">\+\d+\.\d+ pp \[\+\d+\.\d+, \+\d+\.\d+\]\*<\/td>/);
+    expect(html).toMatch(/<td class="number significant better" title="significant, better">\+\d+\.\d+ pp\* <span class="interval">\[\+\d+\.\d+, \+\d+\.\d+\]<\/span><\/td>/);
   });
 
   it('is the same page every time', () => {
@@ -154,7 +154,7 @@ describe('report.html in a browser', () => {
       expect(d.marks, d.name).toBeGreaterThan(0);
     }
     expect(pwned).toBe('undefined');
-    expect(headline).toMatch(/^In v1 \(cluster\.nodes=4\), .+ raises .+ against default/);
+    expect(headline).toMatch(/ raises .+ in all 3 variants, by .+ against default/);
     expect(headlineAboveTables).toBe(true);
     expect(problems).toEqual([]);
     expect(requested).toEqual([]);
