@@ -115,7 +115,7 @@ function listText(items: readonly string[]): string {
 /**
  * One to three sentences in words, listing the significant differences (the paired interval
  * excludes 0): "binpack lowers pods never scheduled by 5.2 [1.0, 9.4] (better) against
- * default." - the first few per arm in table order, the rest counted. Without any: "No
+ * default." - the largest few per arm (relative to the arms' values), the rest counted. Without any: "No
  * significant difference between the arms over N seeds."
  */
 export function headline(results: ComparisonResults): string {
@@ -141,12 +141,27 @@ export function headline(results: ComparisonResults): string {
   return `${sentences.join(' ')}${tail} (${pct}% intervals over ${seeds}.)`;
 }
 
-/** The significant differences of one arm in a comparison (one variant), in table order. */
+/** The significant differences of one arm in a comparison (one variant), the largest first. */
 function compareDifferences(results: ComparisonResults, arm: string): string[] {
   const g = results.groups[0];
   if (!g) return [];
   const phrases = metricPhrases(g.metrics);
-  return g.metrics.flatMap((m, i) => m.differences.filter((d) => d.arm === arm && d.n > 0 && d.significant).map((d) => differencePhrase(m, phrases[i]!, d)));
+  const found = g.metrics.flatMap((m, i) => m.differences.filter((d) => d.arm === arm && d.n > 0 && d.significant).map((d) => ({ m, d, phrase: phrases[i]! })));
+  return found
+    .sort((a, b) => relativeSize(b.m, b.d.mean, b.d.arm) - relativeSize(a.m, a.d.mean, a.d.arm))
+    .map((x) => differencePhrase(x.m, x.phrase, x.d));
+}
+
+/**
+ * How large a difference is against the arms' values, 0..2: |difference| / max(|arm mean|,
+ * |baseline mean|). The headline names the largest first - MTTR cut from 6 minutes to 37 s
+ * before utilization up by 1 pp - and the order of equal sizes is the table's (a stable sort).
+ */
+function relativeSize(m: MetricComparison, difference: number, arm: string): number {
+  const base = m.arms.find((a) => !m.differences.some((d) => d.arm === a.arm))?.mean ?? NaN;
+  const other = m.arms.find((a) => a.arm === arm)?.mean ?? NaN;
+  const scale = Math.max(Math.abs(base), Math.abs(other));
+  return Number.isFinite(scale) && scale > 0 ? Math.abs(difference) / scale : 0;
 }
 
 /**
@@ -155,7 +170,7 @@ function compareDifferences(results: ComparisonResults, arm: string): string[] {
  * ("raises cpu stranded in all 3 variants, by 0.15 pp to 0.21 pp"); the most widespread first.
  */
 function sweepDifferences(results: ComparisonResults, arm: string): string[] {
-  const found = new Map<string, { m: MetricComparison; phrase: string; up: boolean; sizes: Estimate[]; variants: string[] }>();
+  const found = new Map<string, { m: MetricComparison; phrase: string; up: boolean; sizes: Estimate[]; variants: string[]; size: number }>();
   for (const g of results.groups) {
     const phrases = metricPhrases(g.metrics);
     g.metrics.forEach((m, i) => {
@@ -163,7 +178,8 @@ function sweepDifferences(results: ComparisonResults, arm: string): string[] {
       if (!d) return;
       const up = d.mean > 0;
       const key = `${up ? '+' : '-'}${m.key}`;
-      const entry = found.get(key) ?? { m, phrase: phrases[i]!, up, sizes: [], variants: [] };
+      const entry = found.get(key) ?? { m, phrase: phrases[i]!, up, sizes: [], variants: [], size: 0 };
+      entry.size = Math.max(entry.size, relativeSize(m, d.mean, arm));
       entry.sizes.push(up ? d : { n: d.n, mean: -d.mean, low: -d.high, high: -d.low });
       entry.variants.push(g.variant);
       found.set(key, entry);
@@ -171,7 +187,7 @@ function sweepDifferences(results: ComparisonResults, arm: string): string[] {
   }
   const total = results.groups.length;
   return [...found.values()]
-    .sort((a, b) => b.variants.length - a.variants.length)
+    .sort((a, b) => b.variants.length - a.variants.length || b.size - a.size)
     .map((e) => {
       const kind = metricKind(e.m);
       const o: FormatOptions = { difference: true };
