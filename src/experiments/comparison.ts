@@ -1,5 +1,6 @@
 import { dynamicMetricInfo, METRICS, type MetricInfo, type RunRecord } from './records.js';
-import { meanInterval, pairedDifference, type MeanInterval, type PairedDifference } from '../util/stats.js';
+import { pairedDifference, type MeanInterval, type PairedDifference } from '../util/stats.js';
+import { BOOTSTRAP_METHOD, bootstrapMeanInterval } from '../util/bootstrap.js';
 
 /**
  * The summary of a comparison or sweep (`results.json`): for every variant and metric, each
@@ -22,7 +23,18 @@ export interface ComparisonResults {
   readonly groups: readonly VariantComparison[];
   /** Runs a user's plugin failed (left out of the metrics), in plan order; absent when none did. */
   readonly failedRuns?: readonly { readonly variant: string; readonly arm: string; readonly seed: number; readonly failure: string }[] | undefined;
+  /**
+   * How the intervals were computed, in words (absent in results written before it was added,
+   * whose arm intervals were Student t ones).
+   */
+  readonly intervals?: { readonly arms: string; readonly differences: string } | undefined;
 }
+
+/** The interval methods summarizeComparison uses. */
+export const INTERVAL_METHODS = {
+  arms: BOOTSTRAP_METHOD,
+  differences: 'paired Student t interval of the per-seed differences',
+} as const;
 
 export interface VariantComparison {
   readonly variant: string;
@@ -32,6 +44,10 @@ export interface VariantComparison {
 }
 
 export interface MetricComparison extends MetricInfo {
+  /**
+   * The mean over the seeds; low and high from a bootstrap of the seeds' values, so they stay
+   * within the values' range (util/bootstrap.ts); halfWidth is the Student t one.
+   */
   readonly arms: readonly ({ readonly arm: string } & MeanInterval)[];
   /** One per arm other than the baseline: arm - baseline, paired by seed. */
   readonly differences: readonly ({ readonly arm: string } & PairedDifference)[];
@@ -63,7 +79,7 @@ export function summarizeComparison(plan: ComparisonPlan, records: readonly RunR
     const queueKeys = new Set<string>();
     for (const r of records) for (const key of Object.keys(r.metrics)) if (dynamicMetricInfo(key)) queueKeys.add(key);
     for (const info of [...METRICS, ...[...queueKeys].map((k) => dynamicMetricInfo(k)!)]) {
-      const arms = plan.arms.map((arm) => ({ arm, ...meanInterval(value(arm, info.key), plan.confidence) }));
+      const arms = plan.arms.map((arm) => ({ arm, ...bootstrapMeanInterval(value(arm, info.key), plan.confidence) }));
       if (arms.every((a) => a.n === 0)) continue;
       if (info.omitWhenZero && plan.arms.every((arm) => value(arm, info.key).every((x) => x === null || x === 0))) continue;
       const base = value(plan.baseline, info.key);
@@ -86,6 +102,7 @@ export function summarizeComparison(plan: ComparisonPlan, records: readonly RunR
     runs,
     groups,
     ...failedRuns(plan, byId),
+    intervals: INTERVAL_METHODS,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { RunRecord } from '../experiments/records.js';
 import { chartFolderFiles, type VegaLiteSpec } from './charts.js';
 import type { ComparisonResults, MetricComparison } from '../experiments/comparison.js';
-import { formatNumber } from './comparison.js';
+import { headline, intervalsNote, metricPhrases, variantViews } from './comparison-view.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { chartFigure, escapeHtml, htmlPage } from './html.js';
 import { escapeControls } from '../util/errors.js';
@@ -384,20 +384,6 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
   return charts;
 }
 
-/** A number for a table, with the precision formatComparison uses (comparison.ts). */
-
-function formatInterval(m: MeanInterval, signed = false): string {
-  if (m.n === 0) return '-';
-  if (m.n < 2) return formatNumber(m.mean, signed);
-  return `${formatNumber(m.mean, signed)} [${formatNumber(m.low, signed)}, ${formatNumber(m.high, signed)}]`;
-}
-
-/** Whether a significant difference is an improvement, by the metric's direction; undefined when neutral. */
-function direction(m: MetricComparison, difference: number): 'better' | 'worse' | undefined {
-  if (m.higherIsBetter === undefined || difference === 0) return undefined;
-  return (difference > 0) === m.higherIsBetter ? 'better' : 'worse';
-}
-
 /** The rows of one variant's table, as data both the Markdown and the HTML render. */
 interface TableCell {
   readonly text: string;
@@ -405,23 +391,15 @@ interface TableCell {
   readonly direction?: 'better' | 'worse' | undefined;
 }
 
+/** Per variant: its heading, the table of the metrics that differ, and the names of those that do not. */
 function variantTables(results: ComparisonResults) {
   const others = results.arms.filter((a) => a !== results.baseline);
   const header = ['Metric', ...results.arms, ...others.map((a) => `${a} - ${results.baseline}`)];
-  return results.groups.map((g) => ({
-    heading: results.groups.length > 1 || Object.keys(g.params).length > 0
-      ? `Variant ${g.variant}${Object.keys(g.params).length > 0 ? ` (${paramsText(g.params)})` : ''}`
-      : undefined,
+  return variantViews(results).map((v) => ({
+    heading: v.heading,
     header,
-    rows: g.metrics.map((m): TableCell[] => [
-      { text: metricTitle(m) },
-      ...m.arms.map((a) => ({ text: formatInterval(a) })),
-      ...m.differences.map((d) => ({
-        text: formatInterval(d, true),
-        significant: d.n > 0 && d.significant,
-        direction: d.n > 0 && d.significant ? direction(m, d.mean) : undefined,
-      })),
-    ]),
+    rows: v.rows.map((r): TableCell[] => [{ text: r.label }, ...r.arms.map((text) => ({ text })), ...r.differences]),
+    same: metricPhrases(v.same, v.all),
   }));
 }
 
@@ -443,19 +421,21 @@ function failedRunsLines(results: ComparisonResults, name: (text: string) => str
 }
 
 /** What was compared, in one paragraph (Markdown and HTML share the words). */
-function introduction(results: ComparisonResults, name: (text: string) => string = (t) => t): { title: string; lines: string[] } {
+function introduction(results: ComparisonResults, name: (text: string) => string = (t) => t): { title: string; headline: string; lines: string[] } {
   const pct = Math.round(results.confidence * 100);
   const expected = results.arms.length * results.variants.length * results.seeds.length;
   const what = results.kind === 'sweep' ? 'Sweep' : 'Comparison';
   return {
     title: `${what}: ${name(results.scenario)}`,
+    headline: name(headline(results)),
     lines: [
       `Scenario ${name(results.scenario)}; arms ${results.arms.map(name).join(', ')} (baseline ${name(results.baseline)}); ` +
         `${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'} (${seedsText(results.seeds)}); ` +
         `${results.variants.length} variant${results.variants.length === 1 ? '' : 's'}; ${results.runs} of ${expected} runs.`,
-      `Each arm's cell is the mean over seeds with its ${pct}% confidence interval [low, high] (Student t). ` +
+      `Each arm's cell is the mean over seeds with its ${pct}% confidence interval [low, high]. ` +
         `A difference is arm - ${name(results.baseline)}, paired by seed: runs with the same seed see the same arrivals and failures ` +
-        '(common random numbers), so the paired interval is the sharp one.',
+        '(common random numbers), so the paired interval is the sharp one. Ratios are in %, their differences in percentage points (pp).',
+      name(intervalsNote(results)),
       ...failedRunsLines(results, name),
     ],
   };
@@ -478,24 +458,30 @@ const mdAlt = (text: string): string => text.replace(/[[\]\\]/g, (c) => `\\${c}`
 export function comparisonMarkdown(results: ComparisonResults, charts: readonly ComparisonChart[]): string {
   const pct = Math.round(results.confidence * 100);
   const intro = introduction(results, mdText);
-  const out: string[] = [`# ${intro.title}`, '', ...intro.lines.flatMap((l) => [l, '']), '## Results', ''];
+  const out: string[] = [`# ${intro.title}`, '', `**${intro.headline}**`, '', ...intro.lines.flatMap((l) => [l, '']), '## Results', ''];
   out.push(
     `**Bold** with \\*: the difference's ${pct}% interval excludes 0 (significant); ` +
-      '(better) or (worse) by the direction of the metric. A `-` is a metric with no value in any run of that arm.',
+      '(better) or (worse) by the direction of the metric. A `-` is a metric with no value in any run of that arm. ' +
+      'Metrics that read the same in every arm are named under the table.',
     '',
   );
   for (const t of variantTables(results)) {
     if (t.heading) out.push(`### ${mdText(t.heading)}`, '');
-    out.push(`| ${t.header.map(mdText).join(' | ')} |`, `| ${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
-    for (const row of t.rows) {
-      const cells = row.map((c) => {
-        const text = mdCell(c.text);
-        if (!c.significant) return text;
-        return `**${text}**\\*${c.direction ? ` (${c.direction})` : ''}`;
-      });
-      out.push(`| ${cells.join(' | ')} |`);
+    if (t.rows.length > 0) {
+      out.push(`| ${t.header.map(mdText).join(' | ')} |`, `| ${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`);
+      for (const row of t.rows) {
+        const cells = row.map((c) => {
+          const text = mdCell(c.text);
+          if (!c.significant) return text;
+          return `**${text}**\\*${c.direction ? ` (${c.direction})` : ''}`;
+        });
+        out.push(`| ${cells.join(' | ')} |`);
+      }
+      out.push('');
+    } else {
+      out.push('Every metric reads the same in every arm.', '');
     }
-    out.push('');
+    if (t.same.length > 0) out.push(`No difference: ${mdText(t.same.join('; '))}.`, '');
   }
   if (charts.length > 0) {
     out.push('## Charts', '', 'report.html has the same charts, interactive (tooltips), in one file that works offline.', '');
@@ -516,24 +502,40 @@ export function comparisonMarkdown(results: ComparisonResults, charts: readonly 
 export function comparisonHtml(results: ComparisonResults, charts: readonly ComparisonChart[]): string {
   const pct = Math.round(results.confidence * 100);
   const intro = introduction(results);
-  const body: string[] = [`<h1>${escapeHtml(intro.title)}</h1>`, ...intro.lines.map((l) => `<p>${escapeHtml(l)}</p>`), '<h2>Results</h2>'];
+  const body: string[] = [
+    `<h1>${escapeHtml(intro.title)}</h1>`,
+    `<p class="headline" id="headline">${escapeHtml(intro.headline)}</p>`,
+    ...intro.lines.map((l) => `<p>${escapeHtml(l)}</p>`),
+    '<h2>Results</h2>',
+  ];
   body.push(
     `<p><strong>Bold</strong> with *: the difference's ${pct}% interval excludes 0 (significant); ` +
-      'green is better and red worse by the direction of the metric. A - is a metric with no value in any run of that arm.</p>',
+      'green is better and red worse by the direction of the metric. A - is a metric with no value in any run of that arm. ' +
+      'Metrics that read the same in every arm are folded under the table.</p>',
   );
   for (const t of variantTables(results)) {
     if (t.heading) body.push(`<h3>${escapeHtml(t.heading)}</h3>`);
+    const same = t.same.length > 0
+      ? [`<details class="no-difference"><summary>No difference: ${t.same.length} metric${t.same.length === 1 ? '' : 's'} read the same in every arm</summary><ul>${t.same.map((m) => `<li>${escapeHtml(m)}</li>`).join('')}</ul></details>`]
+      : [];
+    if (t.rows.length === 0) {
+      body.push('<p>Every metric reads the same in every arm.</p>', ...same);
+      continue;
+    }
     body.push('<div class="table-scroll"><table>', `<thead><tr>${t.header.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead>`, '<tbody>');
     for (const row of t.rows) {
       const cells = row.map((c, i) => {
         if (i === 0) return `<th scope="row">${escapeHtml(c.text)}</th>`;
         const classes = ['number', ...(c.significant ? ['significant'] : []), ...(c.direction ? [c.direction] : [])];
         const title = c.significant ? ` title="significant${c.direction ? `, ${c.direction}` : ''}"` : '';
-        return `<td class="${classes.join(' ')}"${title}>${escapeHtml(c.text)}${c.significant ? '*' : ''}</td>`;
+        // The interval under the mean, smaller: the columns stay narrow and the means read first.
+        const at = c.text.indexOf(' [');
+        const text = at < 0 ? escapeHtml(c.text) : `${escapeHtml(c.text.slice(0, at))}${c.significant ? '*' : ''} <span class="interval">${escapeHtml(c.text.slice(at + 1))}</span>`;
+        return `<td class="${classes.join(' ')}"${title}>${text}${c.significant && at < 0 ? '*' : ''}</td>`;
       });
       body.push(`<tr>${cells.join('')}</tr>`);
     }
-    body.push('</tbody>', '</table></div>');
+    body.push('</tbody>', '</table></div>', ...same);
   }
   if (charts.length > 0) {
     body.push('<h2>Charts</h2>');

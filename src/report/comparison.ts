@@ -1,5 +1,6 @@
 import type { ComparisonResults } from '../experiments/comparison.js';
-import type { MeanInterval } from '../util/stats.js';
+import { headline, intervalsNote, metricPhraseList, variantViews, type MetricRow } from './comparison-view.js';
+import { formatTextTable, nameRoom, TERMINAL_WIDTH, wrapText } from './text-table.js';
 
 /** JSON with NaN and infinities as null (JSON has neither), two-space indented, newline-terminated. */
 export function resultsJSON(results: ComparisonResults): string {
@@ -7,35 +8,50 @@ export function resultsJSON(results: ComparisonResults): string {
 }
 
 /**
- * A metric value for tables: 4 significant-ish digits for fractions, fewer decimals for large
- * values, exponent form for very small or large ones; "-" when missing. `signed` adds "+".
+ * The name column keeps at least this many characters beside the values in one table; below
+ * it, the differences go to a table of their own under the means.
  */
-export function formatNumber(x: number, signed = false): string {
-  if (!Number.isFinite(x)) return '-';
-  const a = Math.abs(x);
-  const s = a !== 0 && (a < 0.001 || a >= 1e6) ? x.toExponential(2) : a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toFixed(4);
-  return signed && x > 0 ? `+${s}` : s;
-}
+const ONE_TABLE_NAME_WIDTH = 40;
 
-/** Fixed-width text tables, one per variant: mean [low, high] per arm, and the paired differences. */
-export function formatComparison(results: ComparisonResults): string {
+const diffCell = (d: MetricRow['differences'][number]) => `${d.significant ? '*' : ' '}${d.text}`;
+
+/**
+ * The terminal report of a comparison or sweep, within TERMINAL_WIDTH columns: the headline
+ * (the significant differences in words), then per variant a table of the means with their
+ * intervals and the paired differences against the baseline (* when the interval excludes
+ * 0) - side by side when they fit, else the differences in a second table - the metrics that
+ * do not differ named on one line, and how the intervals were computed.
+ */
+export function formatComparison(results: ComparisonResults, width = TERMINAL_WIDTH): string {
   const pct = Math.round(results.confidence * 100);
-  const lines: string[] = [];
-  const interval = (m: MeanInterval) => (m.n === 0 ? '-' : m.n < 2 ? `${formatNumber(m.mean)}` : `${formatNumber(m.mean)} [${formatNumber(m.low)}, ${formatNumber(m.high)}]`);
-  for (const g of results.groups) {
-    const head = results.groups.length > 1 || Object.keys(g.params).length > 0
-      ? `Variant ${g.variant}${Object.keys(g.params).length > 0 ? ` (${Object.entries(g.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})` : ''}`
-      : `${results.scenario}`;
-    lines.push(`${head}: mean [${pct}% CI] over ${results.seeds.length} seeds; difference = arm - ${results.baseline} (paired by seed), * when the interval excludes 0`);
-    const header = ['metric', ...results.arms, ...results.arms.filter((a) => a !== results.baseline).map((a) => `${a} - ${results.baseline}`)];
-    const rows = g.metrics.map((m) => [
-      `${m.label}${m.unit === 'fraction' ? '' : ` (${m.unit})`}`,
-      ...m.arms.map(interval),
-      ...m.differences.map((d) => (d.n === 0 ? '-' : `${d.significant ? '*' : ' '}${interval(d)}`)),
-    ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    lines.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '');
+  const seeds = `${results.seeds.length} seed${results.seeds.length === 1 ? '' : 's'}`;
+  const lines: string[] = [...wrapText(headline(results), width), ''];
+  const others = results.arms.filter((a) => a !== results.baseline);
+  for (const v of variantViews(results)) {
+    const head = v.heading ?? `Scenario ${results.scenario}`;
+    if (v.rows.length > 0) {
+      const means = { header: ['metric', ...results.arms], rows: v.rows.map((r) => [r.label, ...r.arms]) };
+      const both = {
+        header: [...means.header, ...others.map((a) => `${a} - ${results.baseline}`)],
+        rows: v.rows.map((r) => [r.label, ...r.arms, ...r.differences.map(diffCell)]),
+      };
+      // Side by side when the names keep room enough beside all the values.
+      const fits = nameRoom(both, width) >= Math.min(ONE_TABLE_NAME_WIDTH, Math.max(...v.rows.map((r) => r.label.length)));
+      if (others.length === 0 || fits) {
+        lines.push(...wrapText(`${head}: mean [${pct}% interval] over ${seeds}${others.length > 0 ? `; arm - ${results.baseline} paired by seed, * when its interval excludes 0` : ''}`, width, '  '));
+        lines.push(...formatTextTable(others.length === 0 ? means : both, width));
+      } else {
+        lines.push(...wrapText(`${head}: mean [${pct}% interval] over ${seeds}`, width, '  '));
+        lines.push(...formatTextTable(means, width), '');
+        lines.push(...wrapText(`${head}: difference from ${results.baseline}, paired by seed; * when its ${pct}% interval excludes 0`, width, '  '));
+        lines.push(...formatTextTable({ header: ['metric', ...others], rows: v.rows.map((r) => [r.label, ...r.differences.map(diffCell)]) }, width));
+      }
+    } else {
+      lines.push(`${head}: every metric reads the same in every arm.`);
+    }
+    if (v.same.length > 0) lines.push(...wrapText(`No difference: ${metricPhraseList(v.same, v.all)}.`, width, '  '));
+    lines.push('');
   }
+  lines.push(...wrapText(intervalsNote(results), width), '');
   return lines.join('\n');
 }

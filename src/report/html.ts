@@ -87,9 +87,14 @@ th { background: #f6f8fa; }
 tbody th[scope="row"] { min-width: 16rem; text-align: left; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.significant { font-weight: 600; }
+td.number .interval { display: block; font-size: 0.8rem; color: #59636e; font-weight: 400; }
 td.better { background: #e6f4ea; }
 td.worse { background: #fce8e6; }
 figure { margin: 1.5rem 0; }
+.headline { font-size: 1.1rem; line-height: 1.5; margin: 1rem 0 1.25rem; padding: 0.75rem 1rem; background: #f6f8fa; border-left: 4px solid #0969da; }
+details.no-difference { margin: 0 0 1.5rem; color: #59636e; }
+details.no-difference summary { cursor: pointer; }
+details.no-difference ul { margin: 0.3rem 0; columns: 2; }
 .chart { min-height: 120px; }
 .chart-error { color: #b3261e; }
 `;

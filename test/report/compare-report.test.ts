@@ -359,14 +359,16 @@ describe('comparisonMarkdown and writeComparisonReport', () => {
     const cells = cpuRow.split(' | ');
     expect(cells).toHaveLength(6);
     // Means with [low, high]; binpack packs 0.1 more, significantly, and that is better.
-    expect(cells[1]).toMatch(/^0\.\d{4} \[0\.\d{4}, 0\.\d{4}\]$/);
-    expect(cells[4]).toMatch(/^\*\*\+0\.\d{4} \[\+0\.\d{4}, \+0\.\d{4}\]\*\*\\\* \(better\)$/);
+    // Ratios in %, their differences in percentage points; digits from the interval's half-width.
+    expect(cells[1]).toMatch(/^30\.\d+% \[30\.\d+, 30\.\d+\]$/);
+    expect(cells[4]).toMatch(/^\*\*\+\d+\.\d+ pp \[\+\d+\.\d+, \+\d+\.\d+\]\*\*\\\* \(better\)$/);
     // MTTR is 10 s longer per arm: significant and worse.
-    const mttrRow = markdown.split('\n').find((l) => l.startsWith('| MTTR (s)'))!;
+    const mttrRow = markdown.split('\n').find((l) => l.startsWith('| MTTR |'))!;
+    expect(mttrRow).toMatch(/\| \*\*\+10 s \[/);
     expect(mttrRow).toContain('(worse)');
-    // Pods failed: 0 in every run, the difference 0 exactly, not significant.
-    const failedRow = markdown.split('\n').find((l) => l.startsWith('| pods failed'))!;
-    expect(failedRow).not.toContain('**');
+    // Pods failed: 0 in every run, the difference 0 exactly: no row, named under the table.
+    expect(markdown.split('\n').find((l) => l.startsWith('| pods failed'))).toBeUndefined();
+    expect(markdown).toMatch(/^No difference: .*pods failed.*\.$/m);
   });
 
   it('has a table per variant in a sweep, named with its parameters', () => {

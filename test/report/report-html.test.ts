@@ -95,7 +95,7 @@ describe('comparisonHtml', () => {
     expect(html).toContain('<h3>Variant v2 (cluster.nodes=8)</h3>');
     expect(html).toContain('<title>Sweep: web-tier &lt;zone outage&gt;</title>');
     expect(html).toContain('<th scope="col">&lt;/script&gt;&lt;script&gt;window.pwned = 1&lt;/script&gt;&lt;!--</th>');
-    expect(html).toMatch(/<td class="number significant better" title="significant, better">\+0\.\d{4} \[\+0\.\d{4}, \+0\.\d{4}\]\*<\/td>/);
+    expect(html).toMatch(/<td class="number significant better" title="significant, better">\+\d+\.\d+ pp\* <span class="interval">\[\+\d+\.\d+, \+\d+\.\d+\]<\/span><\/td>/);
   });
 
   it('is the same page every time', () => {
@@ -127,8 +127,16 @@ if (!haveChromium) {
 describe('report.html in a browser', () => {
   it.skipIf(!haveChromium)(`draws every chart offline with no console or page error (needs ${CHROMIUM})`, async () => {
     let pwned: unknown;
+    let headline: string | null = null;
+    let headlineAboveTables = false;
     const { drawn, problems, requested } = await openReport(html, async (page) => {
       pwned = await page.evaluate('typeof window.pwned');
+      // The significant differences in words, at the top: before the first table, visible.
+      headline = await page.textContent('#headline');
+      headlineAboveTables = await page.evaluate<boolean>(
+        `(() => { const h = document.getElementById('headline'); const t = document.querySelector('table');
+          return h.getBoundingClientRect().height > 0 && !!(h.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING); })()`,
+      );
       // A tooltip for the sample nearest the pointer on an over-time chart.
       const plot = page.locator('#chart-utilization-v1 svg.marks');
       // The pointer reaches only what is on screen.
@@ -146,6 +154,8 @@ describe('report.html in a browser', () => {
       expect(d.marks, d.name).toBeGreaterThan(0);
     }
     expect(pwned).toBe('undefined');
+    expect(headline).toMatch(/ raises .+ in all 3 variants, by .+ against default/);
+    expect(headlineAboveTables).toBe(true);
     expect(problems).toEqual([]);
     expect(requested).toEqual([]);
   });
