@@ -37,6 +37,7 @@ import { addServeCommand } from './serve-command.js';
 import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
 import { checkModulePluginsWatched } from './plugin-check.js';
 import { addDataCommands, traceOption } from './data.js';
+import { planProgress, runProgress } from './progress.js';
 
 /**
  * Everything printed goes through escapeControls: names and messages come from input files, and
@@ -303,26 +304,6 @@ function parseConfidence(v: string): number {
 
 const defaultWorkers = Math.max(1, Math.min(2, availableParallelism()));
 
-/** Runs done / total with an ETA from the pace so far, on stderr when it is a terminal. */
-function runProgress(enabled: boolean): { onRun: ((done: number, total: number) => void) | undefined; clear: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { onRun: undefined, clear: () => {} };
-  const t0 = performance.now();
-  let first: number | undefined;
-  return {
-    onRun: (done, total) => {
-      // Pace from the runs done in this session (finished runs found on resume cost nothing).
-      first ??= done - 1;
-      const elapsed = (performance.now() - t0) / 1000;
-      const rate = (done - first) / Math.max(elapsed, 1e-9);
-      const eta = rate > 0 ? (total - done) / rate : NaN;
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs${Number.isFinite(eta) && done < total ? `, ETA ${formatDuration(Math.round(eta))}` : ''}`);
-    },
-    clear: () => process.stderr.write('\r\x1b[K'),
-  };
-}
-
 program
   .command('compare')
   .description('Run scheduler profiles (or the arms of the scenario\'s `compare:` block) over the same seeds and compare them: mean and confidence interval per arm, and paired differences against a baseline.')
@@ -538,7 +519,7 @@ Examples:
   $ orchsim plan my-cluster.yaml --pool web=3..30 --slo 'served>=99.5%' --out reports/web-plan --json`)
   .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
-    const tty = process.stderr.isTTY && !opts.json;
+    const progress = planProgress(!opts.json);
     const t0 = performance.now();
     const { results, saved, ran, reused } = await planCapacity({
       scenario,
@@ -553,10 +534,10 @@ Examples:
       plugins: opts.plugin.map((f) => resolvePath(f)),
       pluginTimeoutSeconds: opts.pluginTimeout,
       onWarning: (w) => printWarnings([w]),
-      onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${escapeControls(candidate)}: seed ${done} of ${total}`) : undefined,
-      onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${escapeControls(c.name)}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
+      onRun: progress.onRun,
+      onCandidate: progress.onCandidate && ((c, runs) => progress.onCandidate!(`${escapeControls(c.name)}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)`)),
     });
-    if (tty) process.stderr.write('\r\x1b[K');
+    progress.clear();
     if (opts.out) {
       const written = await writePlanFiles(opts.out, results, saved);
       if (!opts.json) printErr(`wrote ${written.length} files (results.json, runs.jsonl, report.md, report.html, charts/) in ${opts.out}\n`);
@@ -616,16 +597,16 @@ Examples:
     const modules = opts.plugin.length > 0 ? { modules: opts.plugin } : {};
     for (const policy of policies) for (const seed of opts.seeds) tasks.push({ nodesFile, podsFile, policy, seed, tune: opts.tune, ...modules });
     const t0 = performance.now();
-    const tty = process.stderr.isTTY && !opts.json;
+    const progress = runProgress(!opts.json);
     const results = await runPool(tasks, {
       workers: opts.workers,
       workerUrl: new URL('../experiments/fgd-worker.js', import.meta.url),
       inline: runTask,
       // A user's plugin runs watched: one call that never returns stops the experiment, named.
       callBudgetSeconds: callBudget(set.modules.length, opts.pluginTimeout),
-      onResult: tty ? (done, total) => process.stderr.write(`\r${done}/${total} runs`) : undefined,
+      onResult: progress.onRun,
     });
-    if (tty) process.stderr.write('\r\x1b[K');
+    progress.clear();
     const runs = results.map((r) => r.run);
     const seconds = new Map<string, number[]>();
     results.forEach((r) => seconds.set(r.run.policy, [...(seconds.get(r.run.policy) ?? []), r.seconds]));
