@@ -9,6 +9,7 @@ import { chartFiles } from '../report/charts.js';
 import { allocationChart, fgdJSON, formatFgdTable, meanCurvesCSV, perSeedCurvesCSV } from '../report/fgd-report.js';
 import { actionsCSV, formatSummary, resultJSON, timeseriesCSV } from '../report/summary.js';
 import { writeRunMetrics } from '../report/run-metrics.js';
+import { runReportFiles } from '../report/run-report.js';
 import { DEFAULT_METRICS_START, OPENMETRICS_FILE, parseMetricsStart, runLabels, runOpenMetrics } from '../report/openmetrics.js';
 import { incidentsCSV } from '../sim/failures.js';
 import { checkOutDir, writeFilesAtomically } from '../util/files.js';
@@ -19,7 +20,7 @@ import { prepareScenarioWithPlugins, runPrepared } from '../scenario/index.js';
 import { compare, fileSchema, plan as planCapacity, SCHEMA_KINDS, type SchemaKind } from '../commands.js';
 import { jsonSchemaText } from '../scenario/json-schema.js';
 import { escapeControls, formatIssue, InputError, type InputIssue } from '../util/errors.js';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 import { orderRecords, PLAN_FILE, planJSON, readPlan, readRuns, RESULTS_FILE, runExperiment, RUNS_FILE, runsJSONL, type ExperimentOptions } from '../experiments/compare.js';
 import { mergeShards } from '../experiments/merge.js';
 import { checkRunsAgainstPlan } from '../experiments/results-files.js';
@@ -136,7 +137,8 @@ program
   .option('--profile <name>', 'override the scheduler profile (see `orchsim profiles`)')
   .option('--orchestrator <name>', 'override the scenario\'s orchestrator: kubernetes or swarm (Docker Swarm mode)', parseOrchestrator)
   .option('--json', 'print the result as JSON on stdout instead of the summary')
-  .option('--out <dir>', 'write result.json, timeseries.csv, incidents.csv and metrics.om (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
+  .option('--out <dir>', 'write result.json, timeseries.csv, incidents.csv, metrics.om (and, with autoscaling, autoscaling.csv and scaling-actions.csv), report.html and charts/ into this directory')
+  .option('--png', 'with --out, also draw each chart of report.html as charts/NAME.svg and .png (a second or two more)')
   .option('--metrics-start <time>', METRICS_START_HELP, parseStart)
   .option('--plugin <module>', 'a plugin module (plugins and optional profiles, as for serve --plugin); repeatable', collect, [])
   .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
@@ -146,11 +148,13 @@ Examples:
   $ orchsim run scenarios/default.yaml --profile binpack --seed 7
   $ orchsim run --orchestrator swarm              # the same cluster and workloads under Docker Swarm
   $ orchsim run my-cluster.yaml --json | jq .metrics.utilization
-  $ orchsim run my-cluster.yaml --out reports/my-run
+  $ orchsim run my-cluster.yaml --out reports/my-run   # then open reports/my-run/report.html
+  $ orchsim run --out reports/default --png       # and charts/*.png for a slide or a README
   $ orchsim run --out reports/default && promtool tsdb create-blocks-from openmetrics reports/default/metrics.om data/
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
-  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; metricsStart?: number; plugin: string[]; pluginTimeout?: number }) => {
+  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; png?: boolean; metricsStart?: number; plugin: string[]; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
+    if (opts.png && !opts.out) throw new InputError({ file: '--png', path: [], message: 'needs --out DIR: the pictures go into DIR/charts' });
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin });
     printWarnings(prepared.resolved.warnings);
     const t0 = performance.now();
@@ -173,8 +177,10 @@ Examples:
         ...(out.autoscaling ? { 'autoscaling.csv': timeseriesCSV(out.autoscaling.timeseries), 'scaling-actions.csv': actionsCSV(out.autoscaling.actions) } : {}),
         ...(out.queueingTimeseries ? { 'queueing.csv': timeseriesCSV(out.queueingTimeseries) } : {}),
         [OPENMETRICS_FILE]: runOpenMetrics(out, { start: opts.metricsStart ?? DEFAULT_METRICS_START, labels: runLabels(out.result) }),
+        // report.html and charts/: drawn before anything is written, written in the same set.
+        ...(await runReportFiles(out, { pictures: opts.png })),
       });
-      if (!opts.json) printErr(`wrote ${written.join(', ')}\n`);
+      if (!opts.json) printErr(`wrote ${written.filter((f) => !f.includes(`${sep}charts${sep}`)).join(', ')} and ${written.filter((f) => f.includes(`${sep}charts${sep}`)).length} chart files in ${join(opts.out, 'charts')}\nreport: ${join(opts.out, 'report.html')}\n`);
     }
     print(opts.json ? resultJSON(out.result) : formatSummary(out.result, { wallSeconds }));
   });

@@ -92,6 +92,7 @@ td.worse { background: #fce8e6; }
 figure { margin: 1.5rem 0; }
 .chart { min-height: 120px; }
 .chart-error { color: #b3261e; }
+pre.summary { overflow-x: auto; font-size: 0.8rem; background: #f6f8fa; padding: 0.75rem; }
 `;
 
 /**
