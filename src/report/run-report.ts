@@ -133,7 +133,7 @@ function incidentChart(incidents: readonly Incident[], horizon: number, unit: { 
       data: { values: rows },
       encoding: {
         x: { field: 'start', type: 'quantitative', title: `Time (${unit.label})`, scale: { domain: [0, round(horizon / unit.seconds)] } },
-        y: { field: 'incident', type: 'nominal', title: null, sort: labels },
+        y: { field: 'incident', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 260 } },
       },
       layer: [
         { mark: { type: 'bar', height: 10 }, encoding: { x2: { field: 'end' }, color: { field: 'phase', type: 'nominal', title: 'Phase', scale: { domain: [...INCIDENT_PHASES], range: INCIDENT_COLORS } }, tooltip } },

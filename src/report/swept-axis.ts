@@ -39,7 +39,7 @@ export function valueText(v: unknown): string {
 const words = (segment: string): string => segment.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
 
 /** `pools` -> `pool`: a list's item. */
-const singular = (segment: string): string => (/ies$/.test(segment) ? segment.replace(/ies$/, 'y') : segment.replace(/s$/, ''));
+const singular = (segment: string): string => segment.replace(/ies$/, 'y').replace(/(ss|x|ch|sh)es$/, '$1').replace(/([^s])s$/, '$1');
 
 /**
  * A grid path in words, with the path after it so it can be found in the scenario:

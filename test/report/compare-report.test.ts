@@ -255,6 +255,8 @@ describe('comparisonCharts: every spec compiles and draws', () => {
     everything: comparison(EVERYTHING),
     nothing: comparison({}),
     sweep: comparison(EVERYTHING, sweepVariants(3)),
+    // Two grid paths: the second one's values as small multiples.
+    'two-path sweep': comparison({ pending: true, incidents: true }, [100, 200].flatMap((n, i) => [1, 3].map((r, j) => ({ name: `v${2 * i + j + 1}`, params: { 'cluster.pools.0.count': n, 'workloads.0.replicas': r } })))),
     'one seed': (() => {
       const c = comparison(EVERYTHING);
       const records = c.records.filter((r) => r.seed === 1);

@@ -127,8 +127,11 @@ if (!haveChromium) {
 describe('report.html in a browser', () => {
   it.skipIf(!haveChromium)(`draws every chart offline with no console or page error (needs ${CHROMIUM})`, async () => {
     let pwned: unknown;
+    let sweptLabels: string[] = [];
     const { drawn, problems, requested } = await openReport(html, async (page) => {
       pwned = await page.evaluate('typeof window.pwned');
+      // The metric-against-variant chart's x axis: the swept values, not the variant names.
+      sweptLabels = await page.evaluate<string[]>(`[...document.querySelectorAll('#chart-metric-utilization-cpu svg .role-axis')].filter((a) => (a.getAttribute('aria-label') || '').startsWith('X-axis')).flatMap((a) => [...a.querySelectorAll('.role-axis-label text')].map((t) => t.textContent))`);
       // A tooltip for the sample nearest the pointer on an over-time chart.
       const plot = page.locator('#chart-utilization-v1 svg.marks');
       // The pointer reaches only what is on screen.
@@ -146,6 +149,7 @@ describe('report.html in a browser', () => {
       expect(d.marks, d.name).toBeGreaterThan(0);
     }
     expect(pwned).toBe('undefined');
+    expect(sweptLabels).toEqual(['4', '8', '12']);
     expect(problems).toEqual([]);
     expect(requested).toEqual([]);
   });
