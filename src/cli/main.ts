@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
 // Only what defining the commands needs is imported here: each command imports what it runs when
 // it runs (`orchsim validate` and `--help` load no experiment, report or chart code).
 import { PluginError } from '../api/framework.js';
@@ -20,6 +20,7 @@ import { callBudget, CallTimeoutError, DEFAULT_PLUGIN_TIMEOUT_SECONDS } from '..
 import { addServeCommand } from './serve-command.js';
 import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
 import { addDataCommands, traceOption } from './data.js';
+import { planProgress, runProgress } from './progress.js';
 
 /**
  * Everything printed goes through escapeControls: names and messages come from input files, and
@@ -119,7 +120,8 @@ program
   .option('--profile <name>', 'override the scheduler profile (see `orchsim profiles`)')
   .option('--orchestrator <name>', 'override the scenario\'s orchestrator: kubernetes or swarm (Docker Swarm mode)', parseOrchestrator)
   .option('--json', 'print the result as JSON on stdout instead of the summary')
-  .option('--out <dir>', 'write result.json, timeseries.csv, incidents.csv and metrics.om (and, with autoscaling, autoscaling.csv and scaling-actions.csv) into this directory')
+  .option('--out <dir>', 'write result.json, timeseries.csv, incidents.csv, metrics.om (and, with autoscaling, autoscaling.csv and scaling-actions.csv), report.html and charts/ into this directory')
+  .option('--png', 'with --out, also draw each chart of report.html as charts/NAME.svg and .png (a second or two more)')
   .option('--metrics-start <time>', METRICS_START_HELP, parseStart)
   .option('--plugin <module>', 'a plugin module (plugins and optional profiles, as for serve --plugin); repeatable', collect, [])
   .option('--plugin-timeout <seconds>', PLUGIN_TIMEOUT_HELP, parsePluginTimeout)
@@ -129,10 +131,11 @@ Examples:
   $ orchsim run scenarios/default.yaml --profile binpack --seed 7
   $ orchsim run --orchestrator swarm              # the same cluster and workloads under Docker Swarm
   $ orchsim run my-cluster.yaml --json | jq .metrics.utilization
-  $ orchsim run my-cluster.yaml --out reports/my-run
+  $ orchsim run my-cluster.yaml --out reports/my-run   # then open reports/my-run/report.html
+  $ orchsim run --out reports/default --png       # and charts/*.png for a slide or a README
   $ orchsim run --out reports/default && promtool tsdb create-blocks-from openmetrics reports/default/metrics.om data/
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
-  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; metricsStart?: number; plugin: string[]; pluginTimeout?: number }) => {
+  .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; png?: boolean; metricsStart?: number; plugin: string[]; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
     const { prepareScenarioWithPlugins, runPrepared } = await import('../scenario/index.js');
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin });
@@ -159,8 +162,10 @@ Examples:
         ...(out.autoscaling ? { 'autoscaling.csv': timeseriesCSV(out.autoscaling.timeseries), 'scaling-actions.csv': actionsCSV(out.autoscaling.actions) } : {}),
         ...(out.queueingTimeseries ? { 'queueing.csv': timeseriesCSV(out.queueingTimeseries) } : {}),
         [OPENMETRICS_FILE]: runOpenMetrics(out, { start: opts.metricsStart ?? DEFAULT_METRICS_START, labels: runLabels(out.result) }),
+        // report.html and charts/: drawn before anything is written, written in the same set.
+        ...(await (await import('../report/run-report.js')).runReportFiles(out, { pictures: opts.png })),
       });
-      if (!opts.json) printErr(`wrote ${written.join(', ')}\n`);
+      if (!opts.json) printErr(`wrote ${written.filter((f) => !f.includes(`${sep}charts${sep}`)).join(', ')} and ${written.filter((f) => f.includes(`${sep}charts${sep}`)).length} chart files in ${join(opts.out, 'charts')}\nreport: ${join(opts.out, 'report.html')}\n`);
     }
     print(opts.json ? resultJSON(out.result) : formatSummary(out.result, { wallSeconds }));
   });
@@ -292,26 +297,6 @@ function parseConfidence(v: string): number {
 }
 
 const defaultWorkers = Math.max(1, Math.min(2, availableParallelism()));
-
-/** Runs done / total with an ETA from the pace so far, on stderr when it is a terminal. */
-function runProgress(enabled: boolean): { onRun: ((done: number, total: number) => void) | undefined; clear: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { onRun: undefined, clear: () => {} };
-  const t0 = performance.now();
-  let first: number | undefined;
-  return {
-    onRun: (done, total) => {
-      // Pace from the runs done in this session (finished runs found on resume cost nothing).
-      first ??= done - 1;
-      const elapsed = (performance.now() - t0) / 1000;
-      const rate = (done - first) / Math.max(elapsed, 1e-9);
-      const eta = rate > 0 ? (total - done) / rate : NaN;
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      process.stderr.write(`\r\x1b[K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs${Number.isFinite(eta) && done < total ? `, ETA ${formatDuration(Math.round(eta))}` : ''}`);
-    },
-    clear: () => process.stderr.write('\r\x1b[K'),
-  };
-}
 
 program
   .command('compare')
@@ -543,7 +528,7 @@ Examples:
   $ orchsim plan my-cluster.yaml --pool web=3..30 --slo 'served>=99.5%' --out reports/web-plan --json`)
   .action(async (scenario: string | undefined, opts: { pool: PlanPool[]; slo?: string[]; seeds: number; confidence: number; budget?: number; grid?: boolean; workers: number; out?: string; json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
     if (opts.out) checkOutDir(opts.out);
-    const tty = process.stderr.isTTY && !opts.json;
+    const progress = planProgress(!opts.json);
     const [{ plan: planCapacity }, { planResultsJSON }, { formatPlan }] = await Promise.all([import('../commands.js'), import('../experiments/capacity.js'), import('../report/plan-report.js')]);
     const t0 = performance.now();
     const { results, saved, ran, reused } = await planCapacity({
@@ -559,10 +544,10 @@ Examples:
       plugins: opts.plugin.map((f) => resolvePath(f)),
       pluginTimeoutSeconds: opts.pluginTimeout,
       onWarning: (w) => printWarnings([w]),
-      onRun: tty ? (candidate, done, total) => process.stderr.write(`\r\x1b[K${escapeControls(candidate)}: seed ${done} of ${total}`) : undefined,
-      onCandidate: tty ? (c, runs) => process.stderr.write(`\r\x1b[K${escapeControls(c.name)}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)\n`) : undefined,
+      onRun: progress.onRun,
+      onCandidate: progress.onCandidate && ((c, runs) => progress.onCandidate!(`${escapeControls(c.name)}: ${c.verdict}${c.early ? ` after ${c.seedsRun} seeds` : ''} (${runs} runs so far)`)),
     });
-    if (tty) process.stderr.write('\r\x1b[K');
+    progress.clear();
     if (opts.out) {
       const written = await writePlanFiles(opts.out, results, saved);
       if (!opts.json) printErr(`wrote ${written.length} files (results.json, runs.jsonl, report.md, report.html, charts/) in ${opts.out}\n`);
@@ -625,16 +610,16 @@ Examples:
     const modules = opts.plugin.length > 0 ? { modules: opts.plugin } : {};
     for (const policy of policies) for (const seed of opts.seeds) tasks.push({ nodesFile, podsFile, policy, seed, tune: opts.tune, ...modules });
     const t0 = performance.now();
-    const tty = process.stderr.isTTY && !opts.json;
+    const progress = runProgress(!opts.json);
     const results = await runPool(tasks, {
       workers: opts.workers,
       workerUrl: new URL('../experiments/fgd-worker.js', import.meta.url),
       inline: runTask,
       // A user's plugin runs watched: one call that never returns stops the experiment, named.
       callBudgetSeconds: callBudget(set.modules.length, opts.pluginTimeout),
-      onResult: tty ? (done, total) => process.stderr.write(`\r${done}/${total} runs`) : undefined,
+      onResult: progress.onRun,
     });
-    if (tty) process.stderr.write('\r\x1b[K');
+    progress.clear();
     const runs = results.map((r) => r.run);
     const seconds = new Map<string, number[]>();
     results.forEach((r) => seconds.set(r.run.policy, [...(seconds.get(r.run.policy) ?? []), r.seconds]));

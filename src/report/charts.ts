@@ -32,6 +32,13 @@ export interface LineChartOptions {
 const DEFAULT_WIDTH = 600;
 const DEFAULT_HEIGHT = 300;
 
+/** The time unit of a chart's x axis: seconds for short runs, minutes or hours for long ones. */
+export function timeUnit(maxSeconds: number): { readonly seconds: number; readonly label: string } {
+  if (maxSeconds >= 2 * 3600) return { seconds: 3600, label: 'h' };
+  if (maxSeconds >= 2 * 60) return { seconds: 60, label: 'min' };
+  return { seconds: 1, label: 's' };
+}
+
 /**
  * A line chart, one line per series. Rows whose x or y is null or not a finite number break the
  * line there instead of being drawn as 0: a missing sample is not a zero sample.

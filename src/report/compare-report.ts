@@ -1,11 +1,13 @@
 import type { RunRecord } from '../experiments/records.js';
-import { chartFolderFiles, type VegaLiteSpec } from './charts.js';
+import { chartFolderFiles, timeUnit, type VegaLiteSpec } from './charts.js';
 import type { ComparisonResults, MetricComparison } from '../experiments/comparison.js';
 import { headline, intervalsNote, metricPhrases, variantViews } from './comparison-view.js';
 import { writeFilesAtomically } from '../util/files.js';
 import { chartFigure, escapeHtml, htmlPage } from './html.js';
 import { escapeControls } from '../util/errors.js';
 import type { MeanInterval } from '../util/stats.js';
+import { armColor, armDash, armShape, markerIndices } from './arm-style.js';
+import { dodged, sweptAxis, sweptGroup, sweptValue } from './swept-axis.js';
 
 /**
  * The report of a comparison or sweep: charts drawn from the run records, tables from the
@@ -61,27 +63,6 @@ function paramsText(params: Readonly<Record<string, unknown>>): string {
   return Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
 }
 
-/** The time unit of a chart's x axis: seconds for short runs, minutes or hours for long ones. */
-function timeUnit(maxSeconds: number): { readonly seconds: number; readonly label: string } {
-  if (maxSeconds >= 2 * 3600) return { seconds: 3600, label: 'h' };
-  if (maxSeconds >= 2 * 60) return { seconds: 60, label: 'min' };
-  return { seconds: 1, label: 's' };
-}
-
-/**
- * The same colour for an arm in every chart of a report (the plan's arm order fixes the
- * palette), also in a chart where some arm has no data.
- */
-function armColor(arms: readonly string[], legend = true) {
-  return {
-    field: 'arm',
-    type: 'nominal' as const,
-    title: 'Arm',
-    scale: { domain: [...arms] },
-    ...(legend ? {} : { legend: null }),
-  };
-}
-
 /**
  * The mean over seeds at each sample time of one series; a time where no seed has a value is
  * kept with null, so the line breaks there instead of joining across the gap. Seeds are summed
@@ -128,20 +109,60 @@ function hoverLayer(tooltip: readonly { field: string; type: 'quantitative' | 'n
   };
 }
 
+/**
+ * A chart's title: what it shows on the first line, the details (seeds, variant) on a second,
+ * smaller one - a single long line would set the width of the picture, and shrink the plot with
+ * it wherever the picture is scaled to fit.
+ */
+interface ChartTitle {
+  readonly text: string;
+  readonly subtitle: string;
+}
+
+const titleSpec = (t: ChartTitle) => ({ text: t.text, ...(t.subtitle ? { subtitle: t.subtitle } : {}), anchor: 'start' as const });
+/** The title as one line: the figure's alt text and label. */
+const titleText = (t: ChartTitle): string => (t.subtitle ? `${t.text} (${t.subtitle})` : t.text);
+
 interface LinesOptions {
-  readonly title: string;
+  readonly title: ChartTitle;
   readonly arms: readonly string[];
   /** `symlog`: a log-like axis that still has 0 (pending times: most pods wait 0 s, a few hours). */
   readonly x: { readonly field: string; readonly title: string; readonly format: string; readonly scale?: 'symlog' | undefined };
   readonly y: { readonly field: string; readonly title: string; readonly format: string; readonly domain?: readonly [number, number] };
   readonly rows: readonly Row[];
-  /** Several quantities per arm (e.g. nodes and replicas): told apart by dash, listed in this order. */
+  /**
+   * Several quantities per arm (e.g. nodes and replicas), in this order: one panel each, stacked,
+   * with its own y scale (counts of different things need not share one).
+   */
   readonly quantities?: readonly string[];
   /** Counts that change in steps (nodes, replicas) hold their value until the next sample. */
   readonly steps?: boolean;
 }
 
-/** A line per arm (and quantity) over a continuous x, with its hover variant for the HTML page. */
+/**
+ * The rows with `marker: 1` on the samples that get a marker: about ten per line, set at
+ * different samples for each arm (arm-style.ts), so coinciding lines still show every arm.
+ */
+function markRows(rows: readonly Row[], arms: readonly string[], yField: string): Row[] {
+  const lines = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const y = r[yField];
+    if (typeof y !== 'number') return;
+    const key = `${String(r.arm)}\u0000${String(r.quantity ?? '')}`;
+    lines.set(key, [...(lines.get(key) ?? []), i]);
+  });
+  const marked = new Set<number>();
+  for (const [key, indices] of lines) {
+    const arm = arms.indexOf(key.split('\u0000')[0]!);
+    for (const k of markerIndices(indices.length, Math.max(0, arm), arms.length)) marked.add(indices[k]!);
+  }
+  return rows.map((r, i) => (marked.has(i) ? { ...r, marker: 1 } : { ...r }));
+}
+
+/**
+ * A line per arm (and quantity) over a continuous x, with its hover variant for the HTML page.
+ * Each arm has its colour, dash pattern and marker shape (arm-style.ts), in one legend.
+ */
 function linesChart(o: LinesOptions): { spec: VegaLiteSpec; interactive: VegaLiteSpec } {
   const line = {
     // Explicit because the default has changed across Vega-Lite versions (see lineChart).
@@ -152,23 +173,18 @@ function linesChart(o: LinesOptions): { spec: VegaLiteSpec; interactive: VegaLit
       clip: true,
       ...(o.steps ? { interpolate: 'step-after' as const } : {}),
     },
-    ...(o.quantities
-      ? { encoding: { strokeDash: { field: 'quantity', type: 'nominal' as const, title: 'Quantity', scale: { domain: [...o.quantities] } } } }
-      : {}),
+    encoding: { strokeDash: armDash(o.arms) },
   };
-  const base = {
-    $schema: SCHEMA,
-    title: { text: o.title, anchor: 'start' as const },
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: o.rows.map((r) => ({ ...r })) },
-    encoding: {
-      // zero: false - time need not start at 0, nor pending times at 0 s.
-      x: { field: o.x.field, type: 'quantitative' as const, title: o.x.title, scale: o.x.scale === 'symlog' ? { type: 'symlog' as const } : { zero: false } },
-      y: { field: o.y.field, type: 'quantitative' as const, title: o.y.title, ...(o.y.domain ? { scale: { domain: [...o.y.domain] } } : {}) },
-      // Line symbols in the legend, also when the hover points (circles) are layered on top.
-      color: { ...armColor(o.arms), legend: { symbolType: 'stroke' } },
-    },
+  const markers = {
+    transform: [{ filter: 'datum.marker === 1' }],
+    mark: { type: 'point' as const, filled: true, size: 45, opacity: 1, clip: true },
+    encoding: { shape: armShape(o.arms) },
+  };
+  const encoding = {
+    // zero: false - time need not start at 0, nor pending times at 0 s.
+    x: { field: o.x.field, type: 'quantitative' as const, title: o.x.title, scale: o.x.scale === 'symlog' ? { type: 'symlog' as const } : { zero: false } },
+    y: { field: o.y.field, type: 'quantitative' as const, title: o.y.title, ...(o.y.domain ? { scale: { domain: [...o.y.domain] } } : {}) },
+    color: armColor(o.arms),
   };
   const tooltip = [
     { field: 'arm', type: 'nominal' as const, title: 'Arm' },
@@ -176,10 +192,22 @@ function linesChart(o: LinesOptions): { spec: VegaLiteSpec; interactive: VegaLit
     { field: o.x.field, type: 'quantitative' as const, title: o.x.title, format: o.x.format },
     { field: o.y.field, type: 'quantitative' as const, title: o.y.title, format: o.y.format },
   ];
-  return {
-    spec: { ...base, layer: [line] },
-    interactive: { ...structuredClone(base), layer: [structuredClone(line), hoverLayer(tooltip)] },
+  const data = { values: markRows(o.rows, o.arms, o.y.field) };
+  const head = { $schema: SCHEMA, title: titleSpec(o.title), data };
+  // One legend for colour, dash and marker (same field and title): each arm's marker in its
+  // colour, with no outline (the dash pattern drawn around a marker reads as noise).
+  const legend = { config: { legend: { symbolSize: 90, symbolStrokeWidth: 0 } } };
+  const build = (layer: readonly object[]): VegaLiteSpec => {
+    if (!o.quantities) return { ...head, width: WIDTH, height: HEIGHT, encoding, layer: structuredClone(layer), ...legend } as VegaLiteSpec;
+    return {
+      ...head,
+      facet: { row: { field: 'quantity', type: 'nominal', title: null, sort: [...o.quantities], header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold', labelFontSize: 12 } } },
+      spec: { width: WIDTH, height: Math.round(HEIGHT / 2), encoding, layer: structuredClone(layer) },
+      resolve: { scale: { y: 'independent' } },
+      ...legend,
+    } as VegaLiteSpec;
   };
+  return { spec: build([line, markers]), interactive: build([line, markers, hoverLayer(tooltip)]) };
 }
 
 /** A summary row per arm (or per arm and variant): the mean and its interval. */
@@ -188,12 +216,25 @@ function intervalRow(m: MeanInterval): Row {
 }
 
 /**
+ * The y scale of means and intervals: fitted to the data (zero: false), except when every value
+ * is the same - then a zero-height domain would put one tick labelled 0.000000 mid-plot, so the
+ * axis starts at 0 (0 to 1 when the value is 0: no pod waited at any size, say).
+ */
+function meanScale(rows: readonly Row[]): { zero: boolean } | { domain: [number, number] } {
+  const values = rows.flatMap((r) => [r.mean, r.low, r.high]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  if (values.length === 0 || lo < hi) return { zero: false };
+  return lo === 0 ? { domain: [0, 1] } : { zero: true };
+}
+
+/**
  * The layers that draw a mean as a point with its confidence interval as a vertical rule. One
  * seed gives no interval (low and high are null): the point alone is drawn, and with no interval
  * in any row there is no rule layer at all (an empty one has no extent for Vega to scale).
  */
 function intervalLayers(rows: readonly Row[], yTitle: string, colorLegend: boolean, arms: readonly string[], extraTooltip: readonly { field: string; title: string }[]) {
-  const y = { type: 'quantitative' as const, title: yTitle, scale: { zero: false } };
+  const y = { type: 'quantitative' as const, title: yTitle, scale: meanScale(rows) };
   const anyInterval = rows.some((r) => r.low !== null && r.low !== undefined && r.high !== null && r.high !== undefined);
   return [
     ...(anyInterval ? [{
@@ -206,6 +247,7 @@ function intervalLayers(rows: readonly Row[], yTitle: string, colorLegend: boole
       encoding: {
         y: { field: 'mean', ...y },
         color: armColor(arms, colorLegend),
+        shape: armShape(arms, colorLegend),
         tooltip: [
           { field: 'arm', type: 'nominal' as const, title: 'Arm' },
           ...extraTooltip.map((t) => ({ field: t.field, type: 'nominal' as const, title: t.title })),
@@ -246,7 +288,23 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
   for (const r of records) byId.set(r.id, r);
 
   if (sweep) {
-    const variantNames = results.variants.map((v) => v.name);
+    const axis = sweptAxis(results.variants);
+    const groups = axis ? [...new Set(results.variants.map((v) => sweptGroup(axis, v.params)))] : [];
+    const facet = axis !== undefined && axis.others.length > 0;
+    // The swept value on x (variant names say nothing by themselves); variants that set nothing
+    // (a grid of arms only) keep their names, in plan order.
+    const x = !axis
+      ? { field: 'variant', type: 'ordinal', title: 'Variant', sort: results.variants.map((v) => v.name), axis: { labelAngle: 0 } }
+      : axis.numeric
+        ? {
+            field: 'x',
+            type: 'quantitative',
+            title: axis.title,
+            // Ticks at the swept values only, the arms' points a few pixels either side (dodged).
+            scale: { type: axis.log ? 'log' : 'linear', zero: false, nice: false, padding: 30 },
+            axis: { values: [...axis.values], labelAngle: 0, grid: false },
+          }
+        : { field: 'value', type: 'ordinal', title: axis.title, sort: [...axis.values], axis: { labelAngle: 0 } };
     for (const key of HEADLINE_METRICS) {
       const rows: Row[] = [];
       let info: MetricComparison | undefined;
@@ -255,32 +313,44 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
         if (!m) return;
         info ??= m;
         for (const a of m.arms) {
-          if (a.n > 0) rows.push({ variant: v.name, params: paramsText(v.params), arm: a.arm, ...intervalRow(a) });
+          if (a.n === 0) continue;
+          const swept = axis ? sweptValue(axis, v.params) : undefined;
+          rows.push({
+            variant: v.name,
+            params: paramsText(v.params),
+            ...(axis ? { value: swept!, ...(axis.numeric ? { x: dodged(axis, swept as number, arms.indexOf(a.arm), arms.length) } : {}) } : {}),
+            ...(facet ? { group: sweptGroup(axis, v.params) } : {}),
+            arm: a.arm,
+            ...intervalRow(a),
+          });
         }
       });
       if (!info || rows.length === 0) continue;
-      const title = `${metricTitle(info)} by variant: mean with ${pct}% CI over ${results.seeds.length} seeds`;
-      const intervals = intervalLayers(rows, metricTitle(info), true, arms, [{ field: 'variant', title: 'Variant' }, { field: 'params', title: 'Parameters' }]);
-      add(`metric-${key}`, title, {
-        $schema: SCHEMA,
-        title: { text: title, anchor: 'start' },
-        width: WIDTH,
-        height: HEIGHT,
-        data: { values: rows },
-        // Variants in plan order: a grid's order usually follows its parameter.
-        encoding: { x: { field: 'variant', type: 'ordinal', title: 'Variant', sort: variantNames, axis: { labelAngle: 0 } } },
-        layer: [
-          { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'mean', type: 'quantitative', title: metricTitle(info), scale: { zero: false } }, color: armColor(arms) } },
-          ...intervals,
-        ],
-      });
+      const heading = { text: `${metricTitle(info)} by ${axis ? axis.path : 'variant'}`, subtitle: `mean with ${pct}% CI over ${results.seeds.length} seeds` };
+      const title = titleText(heading);
+      const extraTooltip = [{ field: 'variant', title: 'Variant' }, { field: 'params', title: 'Parameters' }];
+      const layer = [
+        { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'mean', type: 'quantitative', title: metricTitle(info), scale: meanScale(rows) }, color: armColor(arms), strokeDash: armDash(arms) } },
+        ...intervalLayers(rows, metricTitle(info), true, arms, extraTooltip),
+      ];
+      const head = { $schema: SCHEMA, title: titleSpec(heading), data: { values: rows }, config: { legend: { symbolStrokeWidth: 0 } } };
+      add(`metric-${key}`, title, (facet
+        ? {
+            ...head,
+            // One small multiple per combination of the other grid paths' values, in grid order.
+            facet: { field: 'group', type: 'nominal', title: axis.others.join(', '), sort: groups },
+            columns: 2,
+            spec: { width: 280, height: 200, encoding: { x }, layer },
+          }
+        : { ...head, width: WIDTH, height: HEIGHT, encoding: { x }, layer }) as VegaLiteSpec);
     }
   }
 
   results.variants.slice(0, MAX_VARIANT_CHARTS).forEach((variant, vi) => {
     const suffix = sweep ? `-${variant.name}` : '';
     const params = paramsText(variant.params);
-    const about = sweep ? ` - variant ${variant.name}${params ? ` (${params})` : ''}` : '';
+    const about = sweep ? `variant ${variant.name}${params ? ` (${params})` : ''}` : '';
+    const details = (...parts: string[]) => [...parts, about].filter(Boolean).join('; ');
     // runs[arm] in plan seed order.
     const runs = new Map(arms.map((arm) => [arm, results.seeds.map((seed) => byId.get(`${variant.name}|${arm}|${seed}`)).filter((r): r is RunRecord => r !== undefined)]));
     const all = [...runs.values()].flat();
@@ -310,9 +380,9 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
         if (rows.length > before) present.push(s.quantity);
       }
       if (rows.length === 0) return;
-      const full = `${title} (${seedsText})${about}`;
+      const heading = { text: title, subtitle: details(seedsText) };
       const { spec, interactive } = linesChart({
-        title: full,
+        title: heading,
         arms,
         x: { field: 'time', title: `Time (${unit.label})`, format: ',.4~g' },
         y: { field: 'value', title: yTitle, format: fraction ? '.3f' : ',.4~g', ...(fraction ? { domain: [0, 1] as const } : {}) },
@@ -320,7 +390,7 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
         ...(series.length > 1 ? { quantities: present } : {}),
         steps: !fraction,
       });
-      add(base + suffix, full, spec, interactive);
+      add(base + suffix, titleText(heading), spec, interactive);
     };
 
     overTime('utilization', 'CPU requested / allocatable over time', 'cpu requested / allocatable', true, [{ quantity: 'cpu', pick: (r) => r.series.cpu }]);
@@ -339,15 +409,15 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
       }
     }
     if (cdfRows.length > 0) {
-      const title = `Pending time CDF (each quantile averaged over the seeds where pods waited)${about}`;
+      const heading = { text: 'Pending time CDF', subtitle: details('each quantile averaged over the seeds where pods waited') };
       const { spec, interactive } = linesChart({
-        title,
+        title: heading,
         arms,
         x: { field: 'seconds', title: 'Pending time (s, symmetric log scale)', format: ',.4~g', scale: 'symlog' },
         y: { field: 'fraction', title: 'Fraction of pods', format: '.0%', domain: [0, 1] },
         rows: cdfRows,
       });
-      add('pending-cdf' + suffix, title, spec, interactive);
+      add('pending-cdf' + suffix, titleText(heading), spec, interactive);
     }
 
     // Availability, MTTR, stranded cpu, Kueue's time to admission and the gangs' wait: a point per
@@ -358,16 +428,18 @@ export function comparisonCharts(results: ComparisonResults, records: readonly R
       if (!m) continue;
       const rows = m.arms.filter((a) => a.n > 0).map((a) => ({ arm: a.arm, ...intervalRow(a) }));
       if (rows.length === 0) continue;
-      const title = `${metricTitle(m)}: mean with ${pct}% CI over ${results.seeds.length} seeds${about}`;
-      add(base + suffix, title, {
+      const heading = { text: metricTitle(m), subtitle: details(`mean with ${pct}% CI over ${results.seeds.length} seeds`) };
+      add(base + suffix, titleText(heading), {
         $schema: SCHEMA,
-        title: { text: title, anchor: 'start' },
+        title: titleSpec(heading),
         // A step per arm: a few points do not need a 600-pixel-wide plot.
         width: { step: 90 },
         height: HEIGHT,
         data: { values: rows },
         encoding: { x: { field: 'arm', type: 'nominal', title: 'Arm', sort: [...arms], axis: { labelAngle: 0 } } },
-        layer: intervalLayers(rows, metricTitle(m), false, arms, []),
+        // The unit alone on the axis: the title names the metric, and a long label set
+        // vertically would run past the plot's height.
+        layer: intervalLayers(rows, m.unit === 's' ? 'seconds' : m.unit, false, arms, []),
       });
     }
 

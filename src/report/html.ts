@@ -97,6 +97,7 @@ details.no-difference summary { cursor: pointer; }
 details.no-difference ul { margin: 0.3rem 0; columns: 2; }
 .chart { min-height: 120px; }
 .chart-error { color: #b3261e; }
+pre.summary { overflow-x: auto; font-size: 0.8rem; background: #f6f8fa; padding: 0.75rem; }
 `;
 
 /**

@@ -135,13 +135,14 @@ export interface PlanChart {
 const VERDICT_COLORS = { domain: ['pass', 'fail'], range: ['#1a7f37', '#cf222e'] };
 
 /** A 600 x 300 chart of layers over one set of rows (a layer may bring its own data). */
-function layeredChart(name: string, title: string, rows: readonly object[], layers: readonly unknown[]): PlanChart {
+function layeredChart(name: string, heading: { text: string; subtitle?: string }, rows: readonly object[], layers: readonly unknown[]): PlanChart {
   return {
     name,
-    title,
+    title: heading.subtitle ? `${heading.text}: ${heading.subtitle}` : heading.text,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: title, anchor: 'start' },
+      // The details on a second line: one long line would set the picture's width.
+      title: { text: heading.text, ...(heading.subtitle ? { subtitle: heading.subtitle } : {}), anchor: 'start' },
       width: 600,
       height: 300,
       data: { values: rows },
@@ -195,15 +196,15 @@ export function planCharts(results: CapacityPlanResults): PlanChart[] {
       { data: { values: [{ target: slo.target }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#57606a' }, encoding: { y: { field: 'target', type: 'quantitative' } } },
       ...(answerX !== undefined ? [{ data: { values: [{ answer: answerX }] }, mark: { type: 'rule', color: '#1a7f37', strokeDash: [2, 2] }, encoding: { x: { field: 'answer', type: 'quantitative' } } }] : []),
     ];
-    const title = `${slo.text}: mean over seeds, band to the one-sided ${percent(results.confidence)} bounds; dashed: the target${answerX !== undefined ? `; green: the answer (${answerX})` : ''}`;
-    return layeredChart(`slo-${i + 1}`, title, rows, layers);
+    const subtitle = `mean over seeds, band to the one-sided ${percent(results.confidence)} bounds; dashed: the target${answerX !== undefined ? `; green: the answer (${answerX})` : ''}`;
+    return layeredChart(`slo-${i + 1}`, { text: slo.text, subtitle }, rows, layers);
   });
   if (results.objective === 'cost') {
     const rows = candidates.map((c) => ({ nodes: c.nodes, cost: c.cost, candidate: c.name, verdict: c.verdict }));
     const title = `Cost per hour of the whole cluster against ${xTitle}`;
     const x = { field: 'nodes', type: 'quantitative', title: xTitle } as const;
     const y = { field: 'cost', type: 'quantitative', title: 'price per hour' } as const;
-    charts.push(layeredChart('cost', title, rows, [
+    charts.push(layeredChart('cost', { text: title }, rows, [
       ...(single ? [{ mark: { type: 'line', color: '#57606a' }, encoding: { x, y } }] : []),
       {
         mark: { type: 'point', filled: true, size: 60 },

@@ -164,10 +164,16 @@ describe('comparisonCharts: which charts', () => {
       for (const base of ['utilization', 'memory', 'pending-cdf', 'availability', 'mttr', 'gpu', 'autoscaling']) expect(names).toContain(`${base}-${v}`);
     }
     expect(byName(charts, 'utilization-v2').title).toContain('variant v2 (cluster.nodes=8)');
-    // Variants on x in plan order, a line per arm.
-    const metric = byName(charts, 'metric-pending-p99').spec as { encoding: { x: { sort: unknown; type: string } } };
-    expect(metric.encoding.x).toMatchObject({ type: 'ordinal', sort: ['v1', 'v2', 'v3'] });
-    expect(valuesOf(byName(charts, 'metric-pending-p99').spec)).toHaveLength(9);
+    // The swept values on x (not v1, v2, v3), ticks at them only, a line per arm; each arm's
+    // point a little to one side of its value, so that intervals at the same value do not hide one another.
+    const metric = byName(charts, 'metric-pending-p99').spec as { encoding: { x: { field: string; type: string; title: string; axis: { values: unknown } } } };
+    expect(metric.encoding.x).toMatchObject({ field: 'x', type: 'quantitative', title: 'nodes of cluster (cluster.nodes)', axis: { values: [4, 8, 12] } });
+    const rows = valuesOf(byName(charts, 'metric-pending-p99').spec);
+    expect(rows).toHaveLength(9);
+    expect(rows.filter((r) => r.variant === 'v2').map((r) => r.value)).toEqual([8, 8, 8]);
+    const xs = rows.filter((r) => r.variant === 'v2').map((r) => r.x as number);
+    expect(new Set(xs).size).toBe(3);
+    for (const x of xs) expect(Math.abs(x - 8)).toBeLessThan(0.5);
   });
 
   it('in a sweep of more than four variants, draws the over-time charts of the first four only', () => {
@@ -249,6 +255,8 @@ describe('comparisonCharts: every spec compiles and draws', () => {
     everything: comparison(EVERYTHING),
     nothing: comparison({}),
     sweep: comparison(EVERYTHING, sweepVariants(3)),
+    // Two grid paths: the second one's values as small multiples.
+    'two-path sweep': comparison({ pending: true, incidents: true }, [100, 200].flatMap((n, i) => [1, 3].map((r, j) => ({ name: `v${2 * i + j + 1}`, params: { 'cluster.pools.0.count': n, 'workloads.0.replicas': r } })))),
     'one seed': (() => {
       const c = comparison(EVERYTHING);
       const records = c.records.filter((r) => r.seed === 1);
@@ -286,7 +294,11 @@ describe('comparisonCharts: every spec compiles and draws', () => {
       for (const c of charts) {
         const { svg, png } = drawn.get(c.name)!;
         expect(svg.startsWith('<svg ')).toBe(true);
-        expect(svg).toContain(`>${c.title}</text>`);
+        // The title's first line; details (seeds, variant) on a second.
+        const title = (c.spec as { title: { text: string; subtitle?: string } }).title;
+        expect(c.title.startsWith(title.text)).toBe(true);
+        expect(svg).toContain(`>${title.text}</text>`);
+        if (title.subtitle) expect(svg).toContain(`>${title.subtitle}</text>`);
         expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
         const size = pngSize(png);
         expect(size.width).toBeGreaterThan(0);
@@ -302,8 +314,19 @@ describe('comparisonCharts: every spec compiles and draws', () => {
         for (const arm of ARMS) expect(lines.filter((p) => p.includes(`Arm: ${arm}"`))).toHaveLength(1);
       }
       expect(marks(drawn.get('autoscaling')!.svg, 'line mark')).toHaveLength(2 * ARMS.length);
-      // The static picture has no hover points.
-      expect(marks(drawn.get('utilization')!.svg, 'point')).toHaveLength(0);
+    });
+
+    it('arms differ by dash pattern and marker shape too, so lines that coincide stay visible', () => {
+      const lines = marks(drawn.get('utilization')!.svg, 'line mark');
+      // The first arm solid, every other dashed, each differently.
+      const dashes = ARMS.map((arm) => /stroke-dasharray="([^"]*)"/.exec(lines.find((p) => p.includes(`Arm: ${arm}"`))!)?.[1] ?? 'solid');
+      expect(new Set(dashes).size).toBe(ARMS.length);
+      // Markers on about ten samples of each line (of 11 here), in the static picture too.
+      const points = marks(drawn.get('utilization')!.svg, 'point');
+      for (const arm of ARMS) expect(points.filter((p) => p.includes(`Arm: ${arm}"`)).length, arm).toBeGreaterThan(0);
+      expect(points.length).toBeLessThanOrEqual(ARMS.length * 11);
+      // One legend for colour, dash and shape.
+      expect(drawn.get('utilization')!.svg.match(/role-legend"/g)).toHaveLength(1);
     });
 
     it('interval charts have a point and a rule (the interval) per arm', () => {

@@ -128,9 +128,12 @@ describe('report.html in a browser', () => {
   it.skipIf(!haveChromium)(`draws every chart offline with no console or page error (needs ${CHROMIUM})`, async () => {
     let pwned: unknown;
     let headline: string | null = null;
+    let sweptLabels: string[] = [];
     let headlineAboveTables = false;
     const { drawn, problems, requested } = await openReport(html, async (page) => {
       pwned = await page.evaluate('typeof window.pwned');
+      // The metric-against-variant chart's x axis: the swept values, not the variant names.
+      sweptLabels = await page.evaluate<string[]>(`[...document.querySelectorAll('#chart-metric-utilization-cpu svg .role-axis')].filter((a) => (a.getAttribute('aria-label') || '').startsWith('X-axis')).flatMap((a) => [...a.querySelectorAll('.role-axis-label text')].map((t) => t.textContent))`);
       // The significant differences in words, at the top: before the first table, visible.
       headline = await page.textContent('#headline');
       headlineAboveTables = await page.evaluate<boolean>(
@@ -156,6 +159,7 @@ describe('report.html in a browser', () => {
     expect(pwned).toBe('undefined');
     expect(headline).toMatch(/ raises .+ in all 3 variants, by .+ against default/);
     expect(headlineAboveTables).toBe(true);
+    expect(sweptLabels).toEqual(['4', '8', '12']);
     expect(problems).toEqual([]);
     expect(requested).toEqual([]);
   });
