@@ -136,6 +136,7 @@ Examples:
   $ orchsim run --out reports/default && promtool tsdb create-blocks-from openmetrics reports/default/metrics.om data/
   $ orchsim run my-cluster.yaml --plugin ./my-plugin.mjs --profile mine`)
   .action(async (scenario: string | undefined, opts: { seed?: number; profile?: string; orchestrator?: 'kubernetes' | 'swarm'; json?: boolean; out?: string; png?: boolean; metricsStart?: number; plugin: string[]; pluginTimeout?: number }) => {
+    if (opts.png && !opts.out) throw new InputError({ file: '--png', path: [], message: 'needs --out DIR: the pictures go into DIR/charts' });
     if (opts.out) checkOutDir(opts.out);
     const { prepareScenarioWithPlugins, runPrepared } = await import('../scenario/index.js');
     const prepared = await prepareScenarioWithPlugins(scenario, { seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin });
