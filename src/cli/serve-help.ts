@@ -11,6 +11,13 @@ What the extender knows:
   unfinished pod on its node and decides against the whole cluster; it then also answers
   NodeNames requests from its node cache; with --enable-bind it also binds pods (bindVerb) by
   creating a Binding. Bind is off by default: anyone who can reach the port could bind pods.
+  The node-cache mode (--kubeconfig or --in-cluster, nodeCacheCapable: true) is the production
+  mode; without a cache every request carries the whole NodeList, whose JSON is the cost.
+
+Limits:
+  --request-timeout also bounds a TLS handshake; --max-connections caps open connections;
+  --max-inflight-bytes bounds request bodies held at once (a declared body waits its turn, an
+  undeclared one past it gets 503 with Retry-After).
 
 Endpoints:
   POST <prefix>/filter       ExtenderArgs -> ExtenderFilterResult
