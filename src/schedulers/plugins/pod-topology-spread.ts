@@ -457,18 +457,28 @@ export function computeSpreadPreScoreState(
   const topoSize = new Int32Array(n);
   const counts: (Float64Array | undefined)[] = [];
   for (let i = 0; i < n; i++) counts.push(domains[i] === undefined ? undefined : new Float64Array(domains[i]!.size).fill(NaN));
-  // nodeHasTopologyKeys through the domains' per-node memo: a node's domain id is -1 exactly
-  // when it lacks the key, and PreScore asks this of every node for every pod.
-  const hasTopologyKeys = (node: NodeInfo): boolean => {
+  // Each node's domain id per constraint, read once per node from the domains' per-node memo;
+  // -1 exactly when the node lacks the key, which is nodeHasTopologyKeys (PreScore asks this of
+  // every node for every pod, so the ids are not looked up twice).
+  const ids = new Int32Array(n);
+  const readIds = (node: NodeInfo): boolean => {
+    let all = true;
     for (let i = 0; i < n; i++) {
-      if (isHostname[i] === 1 ? !Object.hasOwn(node.labels, WellKnownLabel.hostname) : domains[i]!.of(node) < 0) return false;
+      if (isHostname[i] === 1) {
+        ids[i] = 0;
+        if (!Object.hasOwn(node.labels, WellKnownLabel.hostname)) all = false;
+      } else {
+        const id = domains[i]!.of(node);
+        ids[i] = id;
+        if (id < 0) all = false;
+      }
     }
-    return true;
+    return all;
   };
   let ignored = 0;
   for (let p = 0; p < feasible.length; p++) {
     const node = feasible[p]!;
-    if (requireAllTopologies && !hasTopologyKeys(node)) {
+    if (!readIds(node) && requireAllTopologies) {
       ignoredNode[node.index] = 1;
       ignoredAt[p] = 1;
       ignored++;
@@ -480,7 +490,7 @@ export function computeSpreadPreScoreState(
         hostCounts[i]![node.index] = countPods(node, constraints[i]!.selector, ns);
         continue;
       }
-      let id = domains[i]!.of(node);
+      let id = ids[i]!;
       if (id < 0) id = emptyDomain[i]!;
       let m = counts[i]!;
       if (id >= m.length) {
@@ -504,10 +514,10 @@ export function computeSpreadPreScoreState(
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
       if (!fitsNodeAffinity(pod, node)) continue;
-      if (requireAllTopologies && !hasTopologyKeys(node)) continue;
+      if (!readIds(node) && requireAllTopologies) continue;
       for (let i = 0; i < n; i++) {
         if (isHostname[i] === 1) continue;
-        let id = domains[i]!.of(node);
+        let id = ids[i]!;
         if (id < 0) id = emptyDomain[i]!;
         const m = counts[i]!;
         // A domain with no feasible node is never scored: skip the counting.
