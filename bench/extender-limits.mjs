@@ -15,7 +15,8 @@
 //   p99, cached mode   64 connections alternating filter and prioritize for one pod over 1,500
 //                      nodes named in NodeNames (nodeCacheCapable: true, the production mode),
 //                      to an extender holding the cluster's 1,500 nodes and 15,000 pods (the
-//                      server of bench/extender.mjs). Peer: parse+echo of the same requests.
+//                      server of bench/extender.mjs), median of 3 rounds taken in turn with
+//                      the peer: parse+echo of the same requests.
 //
 // Run: node bench/extender-limits.mjs [--duration 10]   (after npm run build)
 import { spawn } from 'node:child_process';
@@ -186,18 +187,28 @@ async function load(url, body, duration) {
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }
 
-export async function cachedP99(duration) {
-  const rows = [];
+/** Median of 3 rounds, the two servers measured in turn in each (machine noise falls on both). */
+export async function cachedP99(duration, rounds = 3) {
+  const servers = [];
   for (const [name, args] of [
     ['orchsim serve, NodeNames + cache', [EXTENDER_BENCH, '--server', 'cache']],
     ['peer: parse+echo, NodeNames', [EXTENDER_BENCH, '--server', 'parse-echo']],
   ]) {
     const { url, child } = await startChild(args);
     await load(url, nodeNamesBody, 2); // JIT warm-up
-    rows.push({ name, ...(await load(url, nodeNamesBody, duration)) });
-    stop(child);
+    servers.push({ name, url, child, runs: [] });
   }
-  return rows;
+  for (let r = 0; r < rounds; r++) for (const s of servers) s.runs.push(await load(s.url, nodeNamesBody, duration));
+  for (const s of servers) stop(s.child);
+  const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  return servers.map((s) => ({
+    name: s.name,
+    rps: med(s.runs.map((x) => x.rps)),
+    p50: med(s.runs.map((x) => x.p50)),
+    p99: med(s.runs.map((x) => x.p99)),
+    p99s: s.runs.map((x) => x.p99),
+    errors: s.runs.reduce((n, x) => n + x.errors, 0),
+  }));
 }
 
 export async function run({ duration = 10 } = {}) {
@@ -210,7 +221,7 @@ export async function run({ duration = 10 } = {}) {
     mem.rows.map((r) => [r.name, r.codes, fmtInt(r.baseline / MiB), fmtInt(r.peak / MiB), fmtInt(r.after / MiB)]),
   );
   const p99 = await cachedP99(duration);
-  printTable(`64 connections, filter + prioritize, 1,500 nodes as NodeNames, ${duration} s (${machineLine()})`, ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors'], p99.map((r) => [r.name, r.rps.toFixed(0), String(r.p50), String(r.p99), String(r.errors)]));
+  printTable(`64 connections, filter + prioritize, 1,500 nodes as NodeNames, 3 rounds of ${duration} s, medians (${machineLine()})`, ['server', 'req/s', 'p50 ms', 'p99 ms', 'p99 each round', 'errors'], p99.map((r) => [r.name, r.rps.toFixed(0), String(r.p50), String(r.p99), r.p99s.join(' / '), String(r.errors)]));
   const [mine, peer] = [mem.rows[0], mem.rows[1]];
   const summary = [
     { metric: 'idle TLS sockets still open after 12 s', orchsim: String(tls.rows[0].open), peer: String(tls.rows[1].open), ratio: '', target: verdict('0 (closed at --request-timeout)', tls.rows[0].open === 0) },
@@ -218,7 +229,7 @@ export async function run({ duration = 10 } = {}) {
     { metric: 'RSS 5 s after a 24 x 62 MB burst', orchsim: `${fmtInt(mine.after / MiB)} MiB (baseline ${fmtInt(mine.baseline / MiB)})`, peer: `${fmtInt(peer.after / MiB)} MiB (baseline ${fmtInt(peer.baseline / MiB)})`, ratio: '', target: '' },
     { metric: 'of what the burst added, given back 5 s later', orchsim: pct(givenBack(mine)), peer: pct(givenBack(peer)), ratio: '', target: verdict('>= 80%', givenBack(mine) >= 0.8) },
     { metric: 'RSS peak during the burst', orchsim: `${fmtInt(mine.peak / MiB)} MiB`, peer: `${fmtInt(peer.peak / MiB)} MiB`, ratio: (mine.peak / peer.peak).toFixed(2), target: '' },
-    { metric: 'cached mode (NodeNames), 64 connections: p99', orchsim: `${p99[0].p99} ms`, peer: `${p99[1].p99} ms`, ratio: (p99[0].p99 / p99[1].p99).toFixed(2), target: verdict('< 50 ms, 0 errors', p99[0].p99 < 50 && p99[0].errors === 0) },
+    { metric: 'cached mode (NodeNames), 64 connections: p99 (median of 3)', orchsim: `${p99[0].p99} ms`, peer: `${p99[1].p99} ms`, ratio: (p99[0].p99 / p99[1].p99).toFixed(2), target: verdict('< 50 ms, 0 errors', p99[0].p99 < 50 && p99[0].errors === 0) },
   ];
   printSummary(summary);
   return { summary };
