@@ -52,7 +52,7 @@ export function formatFgdTable(r: FgdReportInput, seconds?: ReadonlyMap<string, 
     'GPU allocation and fragmentation, % of GPU capacity, mean over seeds, at 100 % and 130 % arrived demand',
     line(head),
     ...rows.map(line),
-    ...(published ? ['paper: FGD, USENIX ATC\'23, mean of seeds 42..51 (../shared/docs/FGD.md section 8)'] : []),
+    ...(published ? ['paper: "Beware of Fragmentation" (FGD), USENIX ATC\'23, the published means (the paper ran seeds 42..51)'] : []),
   ].join('\n') + '\n';
 }
 
