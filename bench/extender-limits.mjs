@@ -19,14 +19,13 @@
 //                      the peer: parse+echo of the same requests.
 //
 // Run: node bench/extender-limits.mjs [--duration 10]   (after npm run build)
-import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, request } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { nodeListBody, nodeNamesBody } from './extender.mjs';
+import { nodeListBody, nodeNamesBody, startServer } from './extender.mjs';
 import { fmtInt, isMain, machineLine, printSummary, printTable, verdict } from './lib.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -39,22 +38,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Share of the memory a burst added (peak over baseline) that is resident no more. */
 const givenBack = (r) => (r.peak - r.after) / (r.peak - r.baseline);
 const pct = (x) => `${(100 * x).toFixed(0)}%`;
-
-/** Starts a child process and resolves with the URL it prints and the child. */
-function startChild(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d) => {
-      out += d.toString();
-      const m = /(?:listening|on) (https?:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-}
 
 function stop(child) {
   child.removeAllListeners('exit');
@@ -111,14 +94,14 @@ export async function idleTls() {
     ['orchsim serve --tls-cert (defaults)', [CLI, 'serve', '--port', '0', '--tls-cert', TLS.cert, '--tls-key', TLS.key]],
     ['peer: node:https, Node defaults', [SELF, '--peer', 'https-defaults']],
   ]) {
-    const { url, child } = await startChild(args);
+    const { url, child } = await startServer(args);
     const idle = await idleConnections(url, 200);
     await sleep(12_000);
     rows.push({ name, open: idle.open() });
     idle.destroy();
     stop(child);
   }
-  const { url, child } = await startChild([CLI, 'serve', '--port', '0', '--max-connections', '100']);
+  const { url, child } = await startServer([CLI, 'serve', '--port', '0', '--max-connections', '100']);
   const idle = await idleConnections(url, 200);
   await sleep(500);
   const capped = idle.open();
@@ -172,7 +155,7 @@ export async function rssAfterBurst() {
     ['orchsim serve (defaults)', [CLI, 'serve', '--port', '0']],
     ['peer: parse+answer, unbounded', [SELF, '--peer', 'parse']],
   ]) {
-    const { url, child } = await startChild(args);
+    const { url, child } = await startServer(args);
     rows.push({ name, ...(await burst(url, child.pid, body)) });
     stop(child);
   }
@@ -194,7 +177,7 @@ export async function cachedP99(duration, rounds = 3) {
     ['orchsim serve, NodeNames + cache', [EXTENDER_BENCH, '--server', 'cache']],
     ['peer: parse+echo, NodeNames', [EXTENDER_BENCH, '--server', 'parse-echo']],
   ]) {
-    const { url, child } = await startChild(args);
+    const { url, child } = await startServer(args);
     await load(url, nodeNamesBody, 2); // JIT warm-up
     servers.push({ name, url, child, runs: [] });
   }

@@ -147,7 +147,8 @@ async function serveChild(mode) {
   console.log(`listening ${server.url}`);
 }
 
-function startServer(args) {
+/** Starts a server process; resolves with the URL it prints and the child. */
+export function startServer(args) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
