@@ -37,13 +37,14 @@ export class BodyBudget {
     if (this.queue.length === 0 && this.used + bytes <= this.limit) {
       this.used += bytes;
       let held = true;
-      return { granted: Promise.resolve(), release: () => { if (held) { held = false; this.release(bytes); } } };
+      return { heldAtOnce: true, granted: Promise.resolve(), release: () => { if (held) { held = false; this.release(bytes); } } };
     }
     let grant!: () => void;
     const granted = new Promise<void>((resolve) => (grant = resolve));
     const waiter: Waiter = { bytes, grant, state: 'waiting' };
     this.queue.push(waiter);
     return {
+      heldAtOnce: false,
       granted,
       release: () => {
         if (waiter.state === 'waiting') {
@@ -83,6 +84,8 @@ export class BodyBudget {
 
 /** A reservation: `granted` settles when the bytes are held; `release` gives them back (idempotent). */
 export interface BodyLease {
+  /** Whether the bytes were free when asked for (the usual case): nothing to wait for. */
+  readonly heldAtOnce: boolean;
   readonly granted: Promise<void>;
   release(): void;
 }

@@ -124,7 +124,7 @@ async function readBody(req: IncomingMessage, limit: number, budget: BodyBudget)
     const lease = budget.reserve(declared);
     release = () => lease.release();
     // Wait for the bytes without reading: the socket stays paused, so TCP holds the client back.
-    const gone = await Promise.race([lease.granted.then(() => false), closed(req)]);
+    const gone = !lease.heldAtOnce && await Promise.race([lease.granted.then(() => false), closed(req)]);
     if (gone) {
       release();
       throw new RequestError(400, 'the client went away before its request body was read');
