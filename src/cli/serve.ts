@@ -64,6 +64,9 @@ export async function startServe(opts: ServeCliOptions, log: (line: string) => v
   if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
     throw new InputError({ file: opts.tlsCert ? '--tls-key' : '--tls-cert', path: [], message: 'TLS needs both --tls-cert and --tls-key' });
   }
+  if (opts.maxInflightBytes !== undefined && opts.maxInflightBytes < opts.maxBodyBytes) {
+    throw new InputError({ file: '--max-inflight-bytes', path: [], message: `${opts.maxInflightBytes} is less than --max-body-bytes (${opts.maxBodyBytes}): a body of the largest accepted size could never be read` });
+  }
   const tls = opts.tlsCert && opts.tlsKey ? { cert: readPem(opts.tlsCert, 'certificate'), key: readPem(opts.tlsKey, 'key') } : undefined;
   const { profile, registry } = await resolveProfile(opts);
   const framework = buildFramework(profile, new RandomStreams(opts.seed), registry, { file: opts.plugin ?? `profile ${profile.name}` });

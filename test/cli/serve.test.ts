@@ -61,6 +61,7 @@ describe('orchsim serve', () => {
       [{ kubeconfig: join(dir, 'no-kubeconfig') }, /no-kubeconfig/],
       [{ kubeconfig: join(dir, 'k'), inCluster: true }, /either --kubeconfig or --in-cluster, not both/],
       [{ enableBind: true }, /bind needs --kubeconfig or --in-cluster/],
+      [{ maxInflightBytes: 1024 }, /--max-inflight-bytes.*1024 is less than --max-body-bytes/],
       [{ tlsCert: 'package.json', tlsKey: 'package.json' }, /package\.json.*not a usable PEM certificate/],
       // Outside a pod (where the tests run), --in-cluster names what is missing.
       ...(process.env['KUBERNETES_SERVICE_HOST'] ? [] : [[{ inCluster: true }, /not running in a pod/] as [Partial<ServeCliOptions>, RegExp]]),
