@@ -9,6 +9,7 @@ import type { NodeSpec } from '../api/node.js';
 import { ClusterState } from '../sim/cluster.js';
 import { InputError } from '../util/errors.js';
 import { RandomStreams, type RandomStream } from '../util/random.js';
+import { formatCount, MAX_PODS_PER_WORKLOAD } from '../workloads/input-limits.js';
 import { openbPodSpec, type OpenbPod } from '../workloads/openb.js';
 import { FGD_POLICIES, isBuiltinFgdPolicy, type FgdPolicy } from './fgd-policies.js';
 
@@ -69,6 +70,13 @@ export function prepareExperiment(nodes: readonly NodeSpec[], pods: readonly Ope
 }
 
 /** Total GPU demand D = m * k of a pod, and its per-GPU share m. */
+/** Pods in one run's tuned order: MAX_PODS_PER_WORKLOAD, the limit a scenario's workload has too. */
+export const MAX_TUNED_PODS = MAX_PODS_PER_WORKLOAD;
+
+function tuneError(tune: number, message: string): InputError {
+  return new InputError({ file: '--tune', path: [], message: `${tune}: ${message}` });
+}
+
 function demand(p: PodInfo): number {
   return p.spec.requests.milliGPU;
 }
@@ -92,20 +100,70 @@ export function tunedOrder(e: PreparedExperiment, tune: number, shuffle: RandomS
   const target = tune * e.totalGpuMilli;
   let total = list.reduce((s, p) => s + demand(p), 0);
   if (total < target) {
+    // Only a GPU pod can stop the loop below: a trace without one would append pods for ever.
+    if (!e.orig.some((p) => perGpuShare(p) > 0)) throw tuneError(tune, `no pod of the trace asks for a GPU, so its GPU demand (${total} milli-GPU) cannot be tuned up to ${tune} x capacity (${e.totalGpuMilli} milli-GPU)`);
     // The stop test uses m, not D: CPU-only pods (m = 0) never stop the loop (a quirk that matters).
     for (;;) {
       const p = e.orig[Math.floor(draw.next() * e.orig.length)]!;
       if (total + perGpuShare(p) > target) break;
+      // A trace of few GPU pods among many others (or a huge --tune) would grow without bound.
+      if (list.length >= MAX_TUNED_PODS) throw tuneError(tune, `tuning the trace up to ${tune} x capacity takes more than ${formatCount(MAX_TUNED_PODS)} pods (the limit); lower --tune or use a trace with more GPU pods`);
       list.push(p);
       total += demand(p);
     }
-  } else {
+  } else if (total > target) {
+    // Remove random positions of what is left (the k-th remaining pod, k drawn over their
+    // number) until demand <= target. Found in a Fenwick tree of the pods still present rather
+    // than by splicing: a small --tune on a large trace removes most pods, and splicing each
+    // would take time quadratic in the trace.
+    const present = new FenwickPresence(list.length);
+    let remaining = list.length;
     while (total > target) {
-      const [p] = list.splice(Math.floor(draw.next() * list.length), 1);
-      total -= demand(p!);
+      const at = present.removeKth(Math.floor(draw.next() * remaining));
+      remaining--;
+      total -= demand(list[at]!);
     }
+    return list.filter((_, i) => present.has(i));
   }
   return list;
+}
+
+/** Positions 0..n-1, all present at first; the k-th present one found and removed in O(log n). */
+class FenwickPresence {
+  private readonly tree: Int32Array;
+  private readonly gone: Uint8Array;
+  private readonly top: number;
+
+  constructor(private readonly n: number) {
+    this.tree = new Int32Array(n + 1);
+    // Every position present: node i covers (i - lowbit(i), i].
+    for (let i = 1; i <= n; i++) this.tree[i] = i & -i;
+    this.gone = new Uint8Array(n);
+    let top = 1;
+    while (top * 2 <= n) top *= 2;
+    this.top = top;
+  }
+
+  has(i: number): boolean {
+    return this.gone[i] === 0;
+  }
+
+  /** Removes and returns the position of the k-th (0-based) present one. */
+  removeKth(k: number): number {
+    let pos = 0;
+    let rest = k + 1;
+    for (let step = this.top; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= this.n && this.tree[next]! < rest) {
+        pos = next;
+        rest -= this.tree[next]!;
+      }
+    }
+    // pos is the last 1-based index whose prefix count is below k + 1: position pos (0-based) is the k-th.
+    this.gone[pos] = 1;
+    for (let i = pos + 1; i <= this.n; i += i & -i) this.tree[i]!--;
+    return pos;
+  }
 }
 
 /** Round half to even, as Python's round() (FGD.md section 7's bucketing). */

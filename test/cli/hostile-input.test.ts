@@ -118,6 +118,19 @@ describe('kind 1: limits bound memory and time', () => {
     expectBadInput(rs[2]!, 'openb GPUs', /openb-gpu-huge\.csv:2:\d+: /, /at most 1024 GPUs per node/);
     expectBadInput(rs[3]!, 'Node manifest GPUs', /node-gpu-huge\.yaml:9:\d+: /, /at most 1024 GPUs per node/);
   });
+
+  it('the FGD experiment\'s tuned pod list is bounded: a trace with no GPU pod, and one GPU pod in 1,000 tuned a million-fold', async () => {
+    const pods = join(tmp, 'fgd-one-gpu-pod.csv');
+    writeFileSync(pods, ['name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time', 'p-0000,1000,1024,1,100,,LS,Running,0,10,0',
+      ...Array.from({ length: 999 }, (_, i) => `p-${String(i + 1).padStart(4, '0')},1000,1024,0,0,,LS,Running,0,10,0`)].join('\n') + '\n');
+    const nodes = join(DIR, 'traces/fgd-nodes.csv');
+    const rs = await boundedAll([
+      ['experiment', 'fgd', '--nodes', nodes, '--pods', join(DIR, 'traces/fgd-pods-no-gpu.csv'), '--seeds', '1', '--policies', 'FGD'],
+      ['experiment', 'fgd', '--nodes', nodes, '--pods', pods, '--seeds', '1', '--policies', 'FGD', '--tune', '1000000'],
+    ]);
+    expectBadInput(rs[0]!, 'FGD, no GPU pod', /--tune: /, /no pod of the trace asks for a GPU/);
+    expectBadInput(rs[1]!, 'FGD, tuned a million-fold', /--tune: /, /takes more than 1,000,000 pods \(the limit\)/);
+  });
 });
 
 describe('kind 2: only regular files are read', () => {
