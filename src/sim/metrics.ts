@@ -480,7 +480,9 @@ export class MetricsRecorder {
           scheduled: f.scheduled,
           completed: f.completed,
           pending: wr.created - f.scheduled,
-          pendingSeconds: summarize(f.pending.sorted()),
+          // Every bind pushes its wait to both buffers: a workload that has them all (the only one
+          // that binds) has the run's samples in the same order, already sorted above.
+          pendingSeconds: summarize(f.pending.length === this.pending.length ? pendingSorted : f.pending.sorted()),
         };
       }),
       events: api.engine.processed,

@@ -323,14 +323,15 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   private blocked = false;
   /** Events that could unblock the head. */
   private blockedOn = 0;
-  private readonly attemptCounts = new Map<number, number>();
+  /** Failed attempts per pod id (typed, not a Map: one entry per pod that ever waited). */
+  private attemptCounts = new Int32Array(1024);
 
   get size(): number {
     return this.tail - this.head;
   }
 
   attempts(pod: number): number {
-    return this.attemptCounts.get(pod) ?? 0;
+    return pod < this.attemptCounts.length ? this.attemptCounts[pod]! : 0;
   }
 
   add(pod: number): void {
@@ -351,7 +352,8 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   }
 
   failed(pod: number, _now: number, events: number): void {
-    this.attemptCounts.set(pod, (this.attemptCounts.get(pod) ?? 0) + 1);
+    if (pod >= this.attemptCounts.length) this.attemptCounts = grown(this.attemptCounts, capacityFor(this.attemptCounts.length, pod));
+    this.attemptCounts[pod] = this.attemptCounts[pod]! + 1;
     // Put it back at the head and stop until an event that could help it.
     this.ids[--this.head] = pod;
     this.blocked = true;
