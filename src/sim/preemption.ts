@@ -53,6 +53,8 @@ export class Preemption {
     private readonly api: Lifecycle,
     private readonly scheduler: Scheduler,
     private readonly random: RandomStream,
+    /** SimShortcuts.reuseDryRuns: one what-if per profile for every PostFilter (false: a new one each time). */
+    private readonly reuseDryRuns = true,
   ) {
     this.evLeave = api.engine.defineEvent('preemption-victim-leaves', (id) => this.leave(id));
     this.handle = {
@@ -161,12 +163,12 @@ export class Preemption {
   }
 
   private dryRunFor(scheduler: Scheduler): WhatIfCluster {
-    let whatIf = this.dryRuns.get(scheduler);
+    let whatIf = this.reuseDryRuns ? this.dryRuns.get(scheduler) : undefined;
     if (whatIf === undefined) {
       whatIf = new WhatIfCluster(this.api.cluster, scheduler, () => {
         throw new Error('a preemption dry run adds no nodes');
       });
-      this.dryRuns.set(scheduler, whatIf);
+      if (this.reuseDryRuns) this.dryRuns.set(scheduler, whatIf);
     }
     return whatIf;
   }
