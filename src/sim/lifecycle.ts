@@ -6,6 +6,7 @@ import { ClusterState, type SimNode } from './cluster.js';
 import type { Engine } from './engine.js';
 import type { Incident } from './failures.js';
 import { NO_NODE, PodTable } from './pods.js';
+import { PendingPods } from './pending-pods.js';
 import type { ServiceTraffic } from './service-traffic.js';
 import type { PodTemplate, Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
@@ -102,7 +103,7 @@ export class Lifecycle {
   readonly pods: PodTable;
   readonly workloads: WorkloadRecord[];
   /** Pods waiting for a node, in creation order. */
-  readonly pendingIds = new Set<number>();
+  readonly pendingIds = new PendingPods();
   /** The incident log (failures and crashes), by incident id. */
   readonly incidents: Incident[] = [];
   /** PodDisruptionBudgets (spec and status; the disruption controller keeps the status). */
