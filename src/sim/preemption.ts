@@ -87,10 +87,11 @@ export class Preemption {
     // The dry runs count the nominated pods of at least this priority on their nodes
     // (SelectVictimsOnNode filters with RunFilterPluginsWithNominatedPods): room another
     // preemptor is waiting for is not this one's to take.
-    this.placeNominated(whatIf, pod);
+    if (this.nominated.size > 0) this.placeNominated(whatIf, pod);
     this.dryRun = whatIf;
-    this.victimGpus.clear();
-    this.allowed.clear();
+    // Guarded: clearing a Map allocates a new table even when it is empty.
+    if (this.victimGpus.size > 0) this.victimGpus.clear();
+    if (this.allowed.size > 0) this.allowed.clear();
     const handle = this.handle;
     let result;
     try {
