@@ -13,12 +13,18 @@ export interface SimShortcuts {
    * that waits has one. Off: ORCHSIM_NO_DRY_RUN_REUSE=1.
    */
   readonly reuseDryRuns: boolean;
+  /**
+   * The result's per-workload pending-time summary reuses the run's sorted waits for a workload
+   * that got every bind (its samples are the run's, in the same order) instead of sorting the
+   * same samples again. Off: ORCHSIM_NO_SORTED_WAITS_REUSE=1.
+   */
+  readonly reuseSortedWaits: boolean;
 }
 
-export const ALL_SHORTCUTS: SimShortcuts = Object.freeze({ reuseDryRuns: true });
+export const ALL_SHORTCUTS: SimShortcuts = Object.freeze({ reuseDryRuns: true, reuseSortedWaits: true });
 
 /** The switches as the environment sets them: `ORCHSIM_NO_<NAME>=1` turns one off. */
 export function shortcutsFromEnv(env: Readonly<Record<string, string | undefined>>): SimShortcuts {
   const off = (name: string) => env[name] !== undefined && env[name] !== '' && env[name] !== '0';
-  return { reuseDryRuns: !off('ORCHSIM_NO_DRY_RUN_REUSE') };
+  return { reuseDryRuns: !off('ORCHSIM_NO_DRY_RUN_REUSE'), reuseSortedWaits: !off('ORCHSIM_NO_SORTED_WAITS_REUSE') };
 }
