@@ -5,7 +5,7 @@ import type { NodeSpec } from '../api/node.js';
 import { ClusterState, type SimNode } from './cluster.js';
 import type { Engine } from './engine.js';
 import type { Incident } from './failures.js';
-import { NO_NODE, PodTable } from './pods.js';
+import { expectedPods, NO_NODE, PodTable } from './pods.js';
 import { PendingPods } from './pending-pods.js';
 import type { ServiceTraffic } from './service-traffic.js';
 import type { PodTemplate, Workload } from '../api/workload.js';
@@ -134,7 +134,7 @@ export class Lifecycle {
     /** Called for every bind before it happens (tests check invariants with it). */
     private readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined,
   ) {
-    this.pods = new PodTable(expectedPods(workloads));
+    this.pods = new PodTable(expectedPods(workloads.map((wr) => wr.w)));
     this.cluster = new ClusterState(Math.max(16, nodes.length));
     for (const n of nodes) this.cluster.addNode(n);
     this.workloads = [...workloads];
@@ -675,22 +675,6 @@ export class Lifecycle {
     this.downSince = grown(this.downSince, c);
     this.notReady = grown(this.notReady, c);
   }
-}
-
-/**
- * The pods a run is known to create, at least: a batch stream's `count`, a Job's completions, a
- * service's replicas, a pod list. Only a capacity hint for the pod table (retries, replacements
- * and unbounded streams make the table grow as before).
- */
-export function expectedPods(workloads: readonly WorkloadRecord[]): number {
-  let n = 0;
-  for (const { w } of workloads) {
-    if (w.kind === 'batch') n += Number.isFinite(w.maxPods) ? w.maxPods : 0;
-    else if (w.kind === 'job') n += w.completions;
-    else if (w.kind === 'service') n += w.replicas;
-    else if (w.kind === 'pods') n += w.pods.length;
-  }
-  return n;
 }
 
 export { NO_NODE };

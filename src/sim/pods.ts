@@ -1,8 +1,25 @@
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
+import type { Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
 
 /** The largest capacity hint taken (beyond it the table grows by doubling as it fills). */
 const MAX_CAPACITY_HINT = 1 << 21;
+
+/**
+ * The pods a run is known to create, at least: a batch stream's `count`, a Job's completions, a
+ * service's replicas, a pod list. Only a capacity hint for the pod table (retries, replacements
+ * and unbounded streams make the table grow as before).
+ */
+export function expectedPods(workloads: readonly Workload[]): number {
+  let n = 0;
+  for (const w of workloads) {
+    if (w.kind === 'batch') n += Number.isFinite(w.maxPods) ? w.maxPods : 0;
+    else if (w.kind === 'job') n += w.completions;
+    else if (w.kind === 'service') n += w.replicas;
+    else if (w.kind === 'pods') n += w.pods.length;
+  }
+  return n;
+}
 
 /** A pod's node before it is bound, and after it left. */
 export const NO_NODE = -1;
@@ -58,8 +75,8 @@ export class PodTable {
   readonly infos: PodInfo[] = [];
 
   /**
-   * `capacity`: rows allocated up front - the pods the run is known to create (lifecycle.ts
-   * expectedPods) - so a long run does not copy every column at each doubling.
+   * `capacity`: rows allocated up front - the pods the run is known to create
+   * (expectedPods) - so a long run does not copy every column at each doubling.
    */
   constructor(capacity = 1024) {
     const c = Math.max(1024, Math.min(capacity, MAX_CAPACITY_HINT));
