@@ -18,12 +18,15 @@
 // script installs python3-simpy3 with apt-get (as root) and, failing that, skips SimPy with a
 // message.
 //
-// Run: node bench/simpy.mjs   (after npm run build; about a minute on 2 cores)
+// `--before DIR` adds another build's contenders to the same alternated rounds: its runScenario
+// in-process (imported from DIR/dist/) and its `node DIR/dist/cli/main.js run FILE --json`.
+//
+// Run: node bench/simpy.mjs [--before DIR] [--runs N]   (after npm run build; about a minute on 2 cores)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { prepareScenario } from '../dist/scenario/index.js';
 import { runScenario } from '../dist/scenario/runner.js';
 import { alternateRuns, fmtRatio, isMain, machineLine, median, printSummary, printTable } from './lib.mjs';
@@ -33,6 +36,14 @@ const RATE = 0.18;
 const MEAN_SECONDS = 100;
 const JOBS = 200_000;
 const REPETITIONS = 3;
+/** `--runs N`: more alternated runs than the default 3 (a loaded machine needs them). */
+function repetitions(argv) {
+  const i = argv.indexOf('--runs');
+  if (i < 0) return REPETITIONS;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--runs needs a whole number of runs, got ${argv[i + 1]}`);
+  return n;
+}
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const SIMPY_SCRIPT = fileURLToPath(new URL('./mmc_simpy.py', import.meta.url));
 
@@ -97,10 +108,21 @@ function timedProcess(cmd, args) {
   return { seconds, stdout: r.stdout };
 }
 
-export async function run() {
+/** `--before DIR`: another build (its dist/) timed in the same rounds; undefined without it. */
+function beforeDir(argv) {
+  const i = argv.indexOf('--before');
+  if (i < 0) return undefined;
+  const dir = argv[i + 1];
+  if (!dir) throw new Error('--before needs a directory (a checkout with a built dist/)');
+  return dir;
+}
+
+export async function run(argv = []) {
+  const before = beforeDir(argv);
+  const reps = repetitions(argv);
   const startLoad = machineLine();
   console.log(`\n=== M/M/c: orchsim against SimPy 3 (${startLoad}) ===`);
-  console.log(`${SERVERS} servers (nodes of one pod), Poisson arrivals ${RATE}/s, exponential run time mean ${MEAN_SECONDS} s, FIFO, ${JOBS.toLocaleString('en-US')} jobs; median of ${REPETITIONS} alternated runs after one warm-up each.`);
+  console.log(`${SERVERS} servers (nodes of one pod), Poisson arrivals ${RATE}/s, exponential run time mean ${MEAN_SECONDS} s, FIFO, ${JOBS.toLocaleString('en-US')} jobs; median of ${reps} alternated runs after one warm-up each.`);
   const dir = mkdtempSync(join(tmpdir(), 'orchsim-bench-mmc-'));
   const file = join(dir, 'mmc.yaml');
   writeFileSync(file, mmcScenarioText());
@@ -108,6 +130,11 @@ export async function run() {
   if (!python) console.log('SimPy 3 is not installed and could not be (apt-get install python3-simpy3 failed or needs root): its rows are skipped.');
   const simpyArgs = [SIMPY_SCRIPT, '--servers', String(SERVERS), '--rate', String(RATE), '--mean', String(MEAN_SECONDS), '--jobs', String(JOBS)];
   const prepared = prepareScenario(file);
+  const old = before === undefined ? undefined : {
+    prepared: (await import(pathToFileURL(join(before, 'dist/scenario/index.js')).href)).prepareScenario(file),
+    runScenario: (await import(pathToFileURL(join(before, 'dist/scenario/runner.js')).href)).runScenario,
+    cli: join(before, 'dist/cli/main.js'),
+  };
   /** SimPy's own timing of env.run(), every call (the first is the warm-up). */
   const simpyRunSeconds = [];
   let simpyVersion;
@@ -123,10 +150,16 @@ export async function run() {
         return { meanWait: out.meanWait };
       }]
       : []),
+    ...(old
+      ? [
+        () => waitOf(old.runScenario(old.prepared.resolved).result),
+        () => waitOf(JSON.parse(timedProcess(process.execPath, [old.cli, 'run', file, '--json']).stdout)),
+      ]
+      : []),
   ];
   let timed;
   try {
-    timed = alternateRuns(contenders, REPETITIONS, (c) => c());
+    timed = alternateRuns(contenders, reps, (c) => c());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -144,6 +177,15 @@ export async function run() {
     ['SimPy 3, run only (env.run())', python ? `${simpyRun.toFixed(2)} s` : skipped, python ? fmt(simpyRuns) : '-', python ? `${outs[2].meanWait.toFixed(2)} s` : '-'],
     ['orchsim run, whole process', `${orchProcess.toFixed(2)} s`, fmt(seconds[1]), `${outs[1].meanWait.toFixed(2)} s`],
     ['SimPy 3, whole process (python3 mmc_simpy.py)', python ? `${simpyProcess.toFixed(2)} s` : skipped, python ? fmt(seconds[2]) : '-', '(same as above)'],
+    ...(old
+      ? (() => {
+        const k = python ? 3 : 2;
+        return [
+          [`before (${before}), run only`, `${median(seconds[k]).toFixed(2)} s`, fmt(seconds[k]), `${outs[k].meanWait.toFixed(2)} s`],
+          [`before (${before}), whole process`, `${median(seconds[k + 1]).toFixed(2)} s`, fmt(seconds[k + 1]), `${outs[k + 1].meanWait.toFixed(2)} s`],
+        ];
+      })()
+      : []),
     ['Erlang C (exact M/M/c mean wait)', '-', '-', `${theory.toFixed(2)} s`],
   ]);
   console.log(`\nload at the start: ${startLoad}\nload at the end:   ${machineLine()}`);
@@ -155,6 +197,6 @@ export async function run() {
 }
 
 if (isMain(import.meta.url)) {
-  const { summary } = await run();
+  const { summary } = await run(process.argv.slice(2));
   printSummary(summary, 'SimPy summary (ratio: SimPy time / orchsim time; above 1x orchsim is faster)');
 }

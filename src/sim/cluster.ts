@@ -48,6 +48,12 @@ export class ClusterState implements ClusterSnapshot {
   private readonly gpuFaults = new Map<number, number>();
   /** Devices held by each GPU pod (pod id -> device indexes on its node). */
   private readonly gpuAssignments = new Map<number, readonly number[]>();
+  /**
+   * Per pod id (ids >= 0): its position in its node's `pods` list, so a removal finds it with no
+   * per-node Map (a Map that gains and loses a key per pod reallocates its table as it goes). A
+   * hint, checked on use: a pod that is not where it says is looked up in the list.
+   */
+  podSlots = new Int32Array(1024);
   /** Bound pods by priority (only priorities with pods): lets preemption see at once that no pod is below a preemptor. */
   private readonly boundByPriority = new Map<number, number>();
   /** Cluster-wide sums, kept incrementally for utilization metrics. */
@@ -315,11 +321,10 @@ export class SimNode implements NodeInfo {
   removed = false;
   /** Bumped on every change of the node's pods and on reset/removal (NodeInfo.generation). */
   generation = 0;
-  /** Pods bound here; removal swaps with the last entry, positions kept in `slots`. */
+  /** Pods bound here; removal swaps with the last entry, positions kept in the cluster's `podSlots`. */
   readonly pods: PodInfo[] = [];
   readonly podsWithAffinity: PodInfo[] = [];
   readonly podsWithRequiredAntiAffinity: PodInfo[] = [];
-  private readonly slots = new Map<number, number>();
   scalarRequested: Record<string, number> | undefined;
 
   constructor(private readonly cluster: ClusterState, readonly index: number, spec: NodeSpec, gpuCount: number) {
@@ -370,20 +375,29 @@ export class SimNode implements NodeInfo {
   }
 
   addPod(pod: PodInfo): void {
-    this.slots.set(pod.id, this.pods.length);
+    const id = pod.id;
+    if (id >= 0) {
+      const c = this.cluster;
+      if (id >= c.podSlots.length) c.podSlots = grown(c.podSlots, capacityFor(c.podSlots.length, id));
+      c.podSlots[id] = this.pods.length;
+    }
     this.pods.push(pod);
     this.generation = nextGeneration();
   }
 
   removePod(pod: PodInfo): void {
-    const slot = this.slots.get(pod.id);
-    if (slot === undefined) throw new Error(`pod ${pod.name} is not bound to node ${this.name}`);
-    const last = this.pods.pop()!;
+    const pods = this.pods;
+    const slots = this.cluster.podSlots;
+    const id = pod.id;
+    let slot = id >= 0 && id < slots.length ? slots[id]! : -1;
+    // The hint is stale only for pods without an id of their own (templates, tests): search.
+    if (slot < 0 || slot >= pods.length || pods[slot] !== pod) slot = pods.indexOf(pod);
+    if (slot < 0) throw new Error(`pod ${pod.name} is not bound to node ${this.name}`);
+    const last = pods.pop()!;
     if (last !== pod) {
-      this.pods[slot] = last;
-      this.slots.set(last.id, slot);
+      pods[slot] = last;
+      if (last.id >= 0 && last.id < slots.length) slots[last.id] = slot;
     }
-    this.slots.delete(pod.id);
     this.generation = nextGeneration();
   }
 

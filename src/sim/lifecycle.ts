@@ -5,7 +5,8 @@ import type { NodeSpec } from '../api/node.js';
 import { ClusterState, type SimNode } from './cluster.js';
 import type { Engine } from './engine.js';
 import type { Incident } from './failures.js';
-import { NO_NODE, PodTable } from './pods.js';
+import { expectedPods, NO_NODE, PodTable } from './pods.js';
+import { PendingPods } from './pending-pods.js';
 import type { ServiceTraffic } from './service-traffic.js';
 import type { PodTemplate, Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
@@ -99,10 +100,10 @@ export type Hook = keyof StoreHooks;
  */
 export class Lifecycle {
   readonly cluster: ClusterState;
-  readonly pods = new PodTable();
+  readonly pods: PodTable;
   readonly workloads: WorkloadRecord[];
   /** Pods waiting for a node, in creation order. */
-  readonly pendingIds = new Set<number>();
+  readonly pendingIds = new PendingPods();
   /** The incident log (failures and crashes), by incident id. */
   readonly incidents: Incident[] = [];
   /** PodDisruptionBudgets (spec and status; the disruption controller keeps the status). */
@@ -133,6 +134,7 @@ export class Lifecycle {
     /** Called for every bind before it happens (tests check invariants with it). */
     private readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined,
   ) {
+    this.pods = new PodTable(expectedPods(workloads.map((wr) => wr.w)));
     this.cluster = new ClusterState(Math.max(16, nodes.length));
     for (const n of nodes) this.cluster.addNode(n);
     this.workloads = [...workloads];

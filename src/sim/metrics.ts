@@ -44,6 +44,8 @@ export interface MetricsOptions {
   readonly reportScaling: boolean;
   /** Called at every time-series sample, before the row is taken. */
   readonly onSample?: ((now: number) => void) | undefined;
+  /** SimShortcuts.reuseSortedWaits (src/sim/shortcuts.ts); absent: on. */
+  readonly reuseSortedWaits?: boolean | undefined;
 }
 
 /**
@@ -419,6 +421,7 @@ export class MetricsRecorder {
     }
     // Sorted once for the summary and the percentiles.
     const pendingSorted = this.pending.sorted();
+    const reuseSorted = this.options.reuseSortedWaits ?? true;
     return {
       horizon,
       nodes: c.liveNodes,
@@ -480,7 +483,9 @@ export class MetricsRecorder {
           scheduled: f.scheduled,
           completed: f.completed,
           pending: wr.created - f.scheduled,
-          pendingSeconds: summarize(f.pending.sorted()),
+          // Every bind pushes its wait to both buffers: a workload that has them all (the only one
+          // that binds) has the run's samples in the same order, already sorted above.
+          pendingSeconds: summarize(reuseSorted && f.pending.length === this.pending.length ? pendingSorted : f.pending.sorted()),
         };
       }),
       events: api.engine.processed,

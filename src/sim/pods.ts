@@ -1,5 +1,25 @@
 import { PodPhase, type PodInfo, type PodSpec } from '../api/pod.js';
+import type { Workload } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
+
+/** The largest capacity hint taken (beyond it the table grows by doubling as it fills). */
+const MAX_CAPACITY_HINT = 1 << 21;
+
+/**
+ * The pods a run is known to create, at least: a batch stream's `count`, a Job's completions, a
+ * service's replicas, a pod list. Only a capacity hint for the pod table (retries, replacements
+ * and unbounded streams make the table grow as before).
+ */
+export function expectedPods(workloads: readonly Workload[]): number {
+  let n = 0;
+  for (const w of workloads) {
+    if (w.kind === 'batch') n += Number.isFinite(w.maxPods) ? w.maxPods : 0;
+    else if (w.kind === 'job') n += w.completions;
+    else if (w.kind === 'service') n += w.replicas;
+    else if (w.kind === 'pods') n += w.pods.length;
+  }
+  return n;
+}
 
 /** A pod's node before it is bound, and after it left. */
 export const NO_NODE = -1;
@@ -11,48 +31,77 @@ export const NO_NODE = -1;
  * columns it owns (the kubelet's due times, the incident a replica belongs to).
  */
 export class PodTable {
-  phase = new Uint8Array(1024);
-  node = new Int32Array(1024);
-  workload = new Int32Array(1024);
-  createdAt = new Float64Array(1024);
-  boundAt = new Float64Array(1024);
-  duration = new Float64Array(1024);
+  phase: Uint8Array;
+  node: Int32Array;
+  workload: Int32Array;
+  createdAt: Float64Array;
+  boundAt: Float64Array;
+  duration: Float64Array;
   /** When the pending start / finish event is due (NaN: none); stale events are ignored. */
-  startDue = new Float64Array(1024);
-  finishDue = new Float64Array(1024);
-  startedAt = new Float64Array(1024);
+  startDue: Float64Array;
+  finishDue: Float64Array;
+  startedAt: Float64Array;
   /** The incident whose replica this pod is (or replaces); -1 for none. */
-  incident = new Int32Array(1024);
+  incident: Int32Array;
   /** 1 if the pod itself was hit by its incident (0 for a replacement created for it). */
-  hit = new Uint8Array(1024);
+  hit: Uint8Array;
   /** Container crashes: when the next one is due (NaN: none), consecutive restarts, restart due. */
-  crashDue = new Float64Array(1024);
-  restarts = new Int32Array(1024);
-  restartDue = new Float64Array(1024);
+  crashDue: Float64Array;
+  restarts: Int32Array;
+  restartDue: Float64Array;
   /** 1 while the pod's containers run (so stopping is counted once). */
-  live = new Uint8Array(1024);
+  live: Uint8Array;
   /**
    * 1 while the pod is Ready (the Ready condition): its containers run and have passed their
    * readiness probe, if any (src/sim/probes.ts). Without probes it goes with `live`. Serving
    * (the service's ready count), availability, HPA pod readiness, Deployment availability and
    * PodDisruptionBudget health all read this.
    */
-  ready = new Uint8Array(1024);
+  ready: Uint8Array;
   /** When a readiness probe last made the pod Ready (the Ready condition's lastTransitionTime); NaN: Ready when its containers started (startedAt). */
-  probedReadyAt = new Float64Array(1024);
+  probedReadyAt: Float64Array;
   /** 1 once a scheduling attempt failed (the PodScheduled=False condition; read it with the phase). */
-  unschedulable = new Uint8Array(1024);
+  unschedulable: Uint8Array;
   /**
    * Earliest time the containers may start (0: none). Docker Swarm's restart supervisor creates a
    * replacement task at once but lets it run only after the restart delay (restart.go DelayStart).
    */
-  startGate = new Float64Array(1024);
+  startGate: Float64Array;
   /**
    * 1 while the pod is reserved on `node` at Permit (a gang member waiting for its group): its
    * requests are accounted on the node, its phase stays Pending, it is neither bound nor started.
    */
-  reserved = new Uint8Array(1024);
+  reserved: Uint8Array;
   readonly infos: PodInfo[] = [];
+
+  /**
+   * `capacity`: rows allocated up front - the pods the run is known to create
+   * (expectedPods) - so a long run does not copy every column at each doubling.
+   */
+  constructor(capacity = 1024) {
+    const c = Math.max(1024, Math.min(capacity, MAX_CAPACITY_HINT));
+    this.phase = new Uint8Array(c);
+    this.node = new Int32Array(c);
+    this.workload = new Int32Array(c);
+    this.createdAt = new Float64Array(c);
+    this.boundAt = new Float64Array(c);
+    this.duration = new Float64Array(c);
+    this.startDue = new Float64Array(c);
+    this.finishDue = new Float64Array(c);
+    this.startedAt = new Float64Array(c);
+    this.incident = new Int32Array(c);
+    this.hit = new Uint8Array(c);
+    this.crashDue = new Float64Array(c);
+    this.restarts = new Int32Array(c);
+    this.restartDue = new Float64Array(c);
+    this.live = new Uint8Array(c);
+    this.ready = new Uint8Array(c);
+    this.probedReadyAt = new Float64Array(c);
+    this.unschedulable = new Uint8Array(c);
+    this.startGate = new Float64Array(c);
+    this.reserved = new Uint8Array(c);
+  }
+
 
   get length(): number {
     return this.infos.length;

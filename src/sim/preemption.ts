@@ -36,13 +36,37 @@ export class Preemption {
   /** status.nominatedNodeName of waiting preemptors. */
   private readonly nominated = new Map<number, number>();
   private readonly evLeave: number;
+  /**
+   * One what-if per profile, reused by every PostFilter (its rollback leaves it empty): a failed
+   * cycle is common (every pod that waits has one) and allocated a what-if, a handle and their
+   * closures each time. `dryRun` is the one the current PostFilter uses.
+   */
+  private readonly dryRuns = new Map<Scheduler, WhatIfCluster>();
+  private dryRun: WhatIfCluster | undefined;
+  /** The current dry run's victims' GPU devices (restored with them). */
+  private readonly victimGpus = new Map<PodInfo, readonly number[] | undefined>();
+  /** Each budget's allowance as read when a pod of it was first asked about in the current PostFilter (Lifecycle.podBudget). */
+  private readonly allowed = new Map<string, number>();
+  private readonly handle: PreemptionHandle;
 
   constructor(
     private readonly api: Lifecycle,
     private readonly scheduler: Scheduler,
     private readonly random: RandomStream,
+    /** SimShortcuts.reuseDryRuns: one what-if per profile for every PostFilter (false: a new one each time). */
+    private readonly reuseDryRuns = true,
   ) {
     this.evLeave = api.engine.defineEvent('preemption-victim-leaves', (id) => this.leave(id));
+    this.handle = {
+      podsOn: (node) => this.podsOn(node),
+      remove: (p, node) => {
+        if (!this.victimGpus.has(p)) this.victimGpus.set(p, api.cluster.gpusOf(p));
+        this.dryRun!.removePod(p, node);
+      },
+      restore: (p, node) => this.dryRun!.restorePod(p, node, this.victimGpus.get(p)),
+      budgets: this.budgets(),
+      hasPodBelow: (priority) => api.cluster.hasPodBelow(priority),
+    };
     api.on('podBound', (id) => this.nominated.delete(id));
     api.on('podReserved', (id) => this.nominated.delete(id));
     api.on('podRemoved', (id) => {
@@ -59,29 +83,22 @@ export class Preemption {
     const api = this.api;
     const pod = api.pods.infos[id]!;
     if (!scheduler.preempt || pod.spec.preemptionPolicy === 'Never' || this.waitsForVictims(pod)) return false;
-    const whatIf = new WhatIfCluster(api.cluster, scheduler, () => {
-      throw new Error('a preemption dry run adds no nodes');
-    });
+    const whatIf = this.dryRunFor(scheduler);
     // The dry runs count the nominated pods of at least this priority on their nodes
     // (SelectVictimsOnNode filters with RunFilterPluginsWithNominatedPods): room another
     // preemptor is waiting for is not this one's to take.
-    this.placeNominated(whatIf, pod);
-    const gpus = new Map<PodInfo, readonly number[] | undefined>();
-    const handle: PreemptionHandle = {
-      podsOn: (node) => this.podsOn(node),
-      remove: (p, node) => {
-        if (!gpus.has(p)) gpus.set(p, api.cluster.gpusOf(p));
-        whatIf.removePod(p, node);
-      },
-      restore: (p, node) => whatIf.restorePod(p, node, gpus.get(p)),
-      budgets: this.budgets(),
-      hasPodBelow: (priority) => api.cluster.hasPodBelow(priority),
-    };
+    if (this.nominated.size > 0) this.placeNominated(whatIf, pod);
+    this.dryRun = whatIf;
+    // Guarded: clearing a Map allocates a new table even when it is empty.
+    if (this.victimGpus.size > 0) this.victimGpus.clear();
+    if (this.allowed.size > 0) this.allowed.clear();
+    const handle = this.handle;
     let result;
     try {
       result = scheduler.preempt(pod, api.cluster, handle, this.random);
     } finally {
       whatIf.rollback();
+      this.dryRun = undefined;
     }
     if (!result) return false;
     const now = api.engine.now;
@@ -146,6 +163,17 @@ export class Preemption {
     for (const [q, n] of this.nominatedFor(pod)) if (q.spec.requests.milliGPU === 0 || whatIf.fits(q, n)) whatIf.place(q, n);
   }
 
+  private dryRunFor(scheduler: Scheduler): WhatIfCluster {
+    let whatIf = this.reuseDryRuns ? this.dryRuns.get(scheduler) : undefined;
+    if (whatIf === undefined) {
+      whatIf = new WhatIfCluster(this.api.cluster, scheduler, () => {
+        throw new Error('a preemption dry run adds no nodes');
+      });
+      if (this.reuseDryRuns) this.dryRuns.set(scheduler, whatIf);
+    }
+    return whatIf;
+  }
+
   /** The node the preemptor is nominated to, if any (status.nominatedNodeName). */
   nominatedNode(id: number): number | undefined {
     return this.nominated.get(id);
@@ -171,8 +199,7 @@ export class Preemption {
    * weighs them; it deletes its victims directly, not through the eviction API (as upstream).
    */
   private budgets(): DisruptionBudgets {
-    // Each budget's allowance as read when a pod of it was first asked about (Lifecycle.podBudget).
-    const allowed = new Map<string, number>();
+    const allowed = this.allowed;
     return {
       budgetOf: (p) => {
         const b = this.api.podBudget(p.id);

@@ -149,8 +149,12 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
   /**
    * The unschedulable pool, bucketed by the events that could help each pod (at most 16
    * masks), so an event visits only the pods it can help. Each bucket is in failure order.
+   * Masks and buckets are parallel arrays in the order masks first appeared (a Map's entry
+   * iterator allocated on every pop and cluster event); `bucketOf` finds a mask's bucket.
    */
-  private readonly buckets = new Map<number, number[]>();
+  private readonly masks: number[] = [];
+  private readonly buckets: number[][] = [];
+  private readonly bucketOf = new Map<number, number>();
   private unschedulableCount = 0;
   private count = 0;
 
@@ -210,9 +214,13 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
     p.timestamp[pod] = now;
     p.backoffExpiry[pod] = now + backoffSeconds(p.attempts[pod]!, this.initialBackoff, this.maxBackoff);
     p.where[pod] = WHERE_UNSCHEDULABLE;
-    let bucket = this.buckets.get(events);
-    if (!bucket) this.buckets.set(events, (bucket = []));
-    bucket.push(pod);
+    let b = this.bucketOf.get(events);
+    if (b === undefined) {
+      b = this.masks.push(events) - 1;
+      this.buckets.push([]);
+      this.bucketOf.set(events, b);
+    }
+    this.buckets[b]!.push(pod);
     this.unschedulableCount++;
     this.count++;
   }
@@ -223,11 +231,14 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
    */
   clusterChanged(now: number, event: number): void {
     if (this.unschedulableCount === 0) return;
-    for (const [mask, bucket] of this.buckets) {
-      if ((mask & event) === 0 || bucket.length === 0) continue;
-      this.buckets.set(mask, []);
+    const masks = this.masks;
+    const buckets = this.buckets;
+    for (let b = 0; b < masks.length; b++) {
+      const bucket = buckets[b]!;
+      if ((masks[b]! & event) === 0 || bucket.length === 0) continue;
+      buckets[b] = [];
       this.unschedulableCount -= bucket.length;
-      for (const pod of bucket) this.requeue(pod, now);
+      for (let k = 0; k < bucket.length; k++) this.requeue(bucket[k]!, now);
     }
   }
 
@@ -246,7 +257,7 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
   activate(pod: number, now: number): void {
     const p = this.p;
     if (pod >= p.where.length || p.where[pod] !== WHERE_UNSCHEDULABLE) return;
-    for (const bucket of this.buckets.values()) {
+    for (const bucket of this.buckets) {
       const i = bucket.indexOf(pod);
       if (i < 0) continue;
       bucket.splice(i, 1);
@@ -264,7 +275,10 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
       // The periodic flush: the oldest unschedulable pod is due 5 minutes after it entered the pool.
       // Each bucket is in failure order and `now` never decreases, so its first pod is its oldest.
       let oldest = Infinity;
-      for (const bucket of this.buckets.values()) if (bucket.length > 0) oldest = Math.min(oldest, this.p.timestamp[bucket[0]!]!);
+      for (let b = 0; b < this.buckets.length; b++) {
+        const bucket = this.buckets[b]!;
+        if (bucket.length > 0) oldest = Math.min(oldest, this.p.timestamp[bucket[0]!]!);
+      }
       const due = oldest + POD_MAX_IN_UNSCHEDULABLE_SECONDS;
       // The flush runs on a 30 s period; wake at the first period tick at or after `due`.
       const tick = Math.ceil(due / UNSCHEDULABLE_FLUSH_PERIOD_SECONDS) * UNSCHEDULABLE_FLUSH_PERIOD_SECONDS;
@@ -281,11 +295,13 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
       this.toActive(pod, now);
     }
     if (this.unschedulableCount === 0) return;
-    for (const [mask, bucket] of this.buckets) {
+    const buckets = this.buckets;
+    for (let b = 0; b < buckets.length; b++) {
+      const bucket = buckets[b]!;
       if (bucket.length === 0 || now - p.timestamp[bucket[0]!]! < POD_MAX_IN_UNSCHEDULABLE_SECONDS) continue;
       let k = 0;
       while (k < bucket.length && now - p.timestamp[bucket[k]!]! >= POD_MAX_IN_UNSCHEDULABLE_SECONDS) this.requeue(bucket[k++]!, now);
-      this.buckets.set(mask, bucket.slice(k));
+      buckets[b] = bucket.slice(k);
       this.unschedulableCount -= k;
     }
   }
@@ -323,14 +339,15 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   private blocked = false;
   /** Events that could unblock the head. */
   private blockedOn = 0;
-  private readonly attemptCounts = new Map<number, number>();
+  /** Failed attempts per pod id (typed, not a Map: one entry per pod that ever waited). */
+  private attemptCounts = new Int32Array(1024);
 
   get size(): number {
     return this.tail - this.head;
   }
 
   attempts(pod: number): number {
-    return this.attemptCounts.get(pod) ?? 0;
+    return pod < this.attemptCounts.length ? this.attemptCounts[pod]! : 0;
   }
 
   add(pod: number): void {
@@ -351,7 +368,8 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   }
 
   failed(pod: number, _now: number, events: number): void {
-    this.attemptCounts.set(pod, (this.attemptCounts.get(pod) ?? 0) + 1);
+    if (pod >= this.attemptCounts.length) this.attemptCounts = grown(this.attemptCounts, capacityFor(this.attemptCounts.length, pod));
+    this.attemptCounts[pod] = this.attemptCounts[pod]! + 1;
     // Put it back at the head and stop until an event that could help it.
     this.ids[--this.head] = pod;
     this.blocked = true;

@@ -29,6 +29,7 @@ import { Engine } from './engine.js';
 import { NO_FAILURES, type FailureConfig } from './failures.js';
 import { Lifecycle, type WorkloadRecord } from './lifecycle.js';
 import { disruptionResult } from './eviction.js';
+import { shortcutsFromEnv, type SimShortcuts } from './shortcuts.js';
 
 export type { Lifecycle } from './lifecycle.js';
 import { MetricsRecorder, scaledService } from './metrics.js';
@@ -84,6 +85,8 @@ export interface SimulationConfig {
   readonly resourceQuotas?: readonly ResourceQuotaSpec[] | undefined;
   /** Kueue's queueing objects: queued Jobs and batch arrivals wait for admission (absent: no queueing). */
   readonly queueing?: QueueingConfig | undefined;
+  /** The simulator's shortcuts (src/sim/shortcuts.ts); absent: as the environment's ORCHSIM_NO_* switches say. */
+  readonly shortcuts?: SimShortcuts | undefined;
 }
 
 export interface SwarmOrchestration {
@@ -143,8 +146,10 @@ export class Simulation {
     this.gangMetrics = gangs ? new GangMetrics(api) : undefined;
     const nodeGroups = cfg.nodeGroups ?? [];
     const failures = cfg.failures ?? NO_FAILURES;
+    const shortcuts = cfg.shortcuts ?? shortcutsFromEnv(process.env);
     this.metrics = new MetricsRecorder(api, {
       horizon,
+      reuseSortedWaits: shortcuts.reuseSortedWaits,
       sampleInterval: cfg.sampleInterval,
       nodes: cfg.nodes,
       autoscaledPools: nodeGroups.map((g) => ({ pool: g.pool, pricePerHour: g.spec.pricePerHour })),
@@ -179,7 +184,7 @@ export class Simulation {
     const autoscaler = new ClusterAutoscalerController(api, cfg.clusterAutoscaler, nodeGroups, cfg.nodes, cfg.scheduler, streams, streams.get('autoscaler/cluster'), horizon);
     // Before the scheduler: a pod over its namespace's quota is gated before the scheduler hears of it.
     this.quotas = cfg.resourceQuotas && cfg.resourceQuotas.length > 0 ? new ResourceQuotaController(api, cfg.resourceQuotas) : undefined;
-    this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'), cfg.schedulers);
+    this.scheduling = new SchedulingController(api, cfg.scheduler, cfg.queue, streams.get('scheduler/tie-break'), horizon, streams.get('scheduler/preemption'), cfg.schedulers, shortcuts);
     // Kueue after the scheduler: it hears of Workloads, never of pods, so its place only orders its events after theirs.
     const kueue = (this.kueue = cfg.queueing ? new KueueController(api, cfg.queueing, horizon, cfg.sampleInterval) : undefined);
     const extra = (cfg.controllers ?? []).map((make) => make(api, cfg));

@@ -164,14 +164,18 @@ export class WhatIfCluster implements ClusterSimulation {
     // Newest first: each pod a removal unbound goes back to its node in its old place, and each
     // placed pod leaves from the end of its node's list.
     for (let op = this.undo.pop(); op; op = this.undo.pop()) op();
-    for (const [index, generation] of this.generations) if (!Number.isNaN(generation)) this.cluster.nodes[index]!.generation = generation;
-    this.generations.clear();
+    // Guarded clears: clearing a Map or Set allocates a new table even when it is empty, and most
+    // what-ifs (a PostFilter that found no victim) changed nothing.
+    if (this.generations.size > 0) {
+      for (const [index, generation] of this.generations) if (!Number.isNaN(generation)) this.cluster.nodes[index]!.generation = generation;
+      this.generations.clear();
+    }
     if (this.affinityLists) {
       restoreOrder(this.cluster.havePodsWithAffinity, this.affinityLists.withAffinity);
       restoreOrder(this.cluster.havePodsWithRequiredAntiAffinity, this.affinityLists.withRequiredAntiAffinity);
       this.affinityLists = undefined;
     }
-    this.removedNodes.clear();
+    if (this.removedNodes.size > 0) this.removedNodes.clear();
     this.added.length = 0;
     this.cachedNodes = undefined;
     this.usableMemo = undefined;

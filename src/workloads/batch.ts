@@ -27,18 +27,22 @@ export function sizedPodSpecs(template: PodSpec, sizes: RequestSizes): PodSpecSo
     const spec = withFixedSizes(template, sizes);
     return { next: () => spec };
   }
-  const cache = new Map<string, PodSpec>();
+  // Keyed by cpu, then memory, then gpu: numbers, so a draw builds no key string.
+  const cache = new Map<number, Map<number, Map<number, PodSpec>>>();
   return {
     next(rng: RandomDraws): PodSpec {
       const cpu = Math.max(0, Math.round(sizes.milliCPU ? sample(sizes.milliCPU, rng) : template.requests.milliCPU));
       const mib = 2 ** 20;
       const memory = Math.max(0, Math.round((sizes.memory ? sample(sizes.memory, rng) : template.requests.memory) / mib) * mib);
       const gpu = gpuMilli(sizes.milliGPU ? sample(sizes.milliGPU, rng) : template.requests.milliGPU);
-      const key = `${cpu}/${memory}/${gpu}`;
-      let spec = cache.get(key);
+      let byMemory = cache.get(cpu);
+      if (!byMemory) cache.set(cpu, (byMemory = new Map()));
+      let byGpu = byMemory.get(memory);
+      if (!byGpu) byMemory.set(memory, (byGpu = new Map()));
+      let spec = byGpu.get(gpu);
       if (!spec) {
         spec = { ...template, requests: resources({ ...template.requests, milliCPU: cpu, memory, milliGPU: gpu }) };
-        cache.set(key, spec);
+        byGpu.set(gpu, spec);
       }
       return spec;
     },

@@ -6,6 +6,7 @@ import { NO_NODE } from '../pods.js';
 import { Preemption } from '../preemption.js';
 import { SchedulerProfiles } from '../scheduler-profiles.js';
 import { FifoSchedulingQueue, KubernetesSchedulingQueue, type QueueOrder, type SchedulingQueue } from '../scheduling-queue.js';
+import { ALL_SHORTCUTS, type SimShortcuts } from '../shortcuts.js';
 import { WaitingPods } from '../waiting-pods.js';
 
 /**
@@ -53,6 +54,7 @@ export class SchedulingController {
     preemptionRandom?: RandomStream,
     /** Profiles by the schedulerName of their pods, besides the default one (`scheduler`). */
     others?: ReadonlyMap<string, Scheduler>,
+    shortcuts: SimShortcuts = ALL_SHORTCUTS,
   ) {
     // QueueSort: one for all profiles, as upstream requires; the default profile's.
     const sort = scheduler.queueSort;
@@ -77,7 +79,7 @@ export class SchedulingController {
     }) : undefined;
     const profiles = (this.profiles = others && others.size > 0 ? new SchedulerProfiles(api, scheduler, others) : undefined);
     const preempts = [scheduler, ...(others?.values() ?? [])].some((s) => s.preemption !== undefined && s.preempt);
-    this.preemption = preempts && preemptionRandom ? new Preemption(api, scheduler, preemptionRandom) : undefined;
+    this.preemption = preempts && preemptionRandom ? new Preemption(api, scheduler, preemptionRandom, shortcuts.reuseDryRuns) : undefined;
     this.evSchedule = api.engine.defineEvent('schedule', () => this.onSchedule());
     const enqueue = (id: number) => {
       const now = api.engine.now;

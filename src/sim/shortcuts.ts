@@ -1,0 +1,30 @@
+/**
+ * The simulator's own shortcuts: work skipped or reused because it cannot change a result. Each
+ * has a switch so a property test can run random scenarios with it on and off and require
+ * byte-identical results (test/sim/shortcuts-properties.test.ts), and so a user who suspects one
+ * can turn it off (issue 23: "every cache proven invisible").
+ *
+ * Read once when a run is wired (Simulation's constructor), never inside the event loop.
+ */
+export interface SimShortcuts {
+  /**
+   * Preemption's PostFilter reuses one what-if cluster and one handle per profile across calls
+   * (its rollback leaves it empty) instead of building them for every failed cycle - every pod
+   * that waits has one. Off: ORCHSIM_NO_DRY_RUN_REUSE=1.
+   */
+  readonly reuseDryRuns: boolean;
+  /**
+   * The result's per-workload pending-time summary reuses the run's sorted waits for a workload
+   * that got every bind (its samples are the run's, in the same order) instead of sorting the
+   * same samples again. Off: ORCHSIM_NO_SORTED_WAITS_REUSE=1.
+   */
+  readonly reuseSortedWaits: boolean;
+}
+
+export const ALL_SHORTCUTS: SimShortcuts = Object.freeze({ reuseDryRuns: true, reuseSortedWaits: true });
+
+/** The switches as the environment sets them: `ORCHSIM_NO_<NAME>=1` turns one off. */
+export function shortcutsFromEnv(env: Readonly<Record<string, string | undefined>>): SimShortcuts {
+  const off = (name: string) => env[name] !== undefined && env[name] !== '' && env[name] !== '0';
+  return { reuseDryRuns: !off('ORCHSIM_NO_DRY_RUN_REUSE'), reuseSortedWaits: !off('ORCHSIM_NO_SORTED_WAITS_REUSE') };
+}
