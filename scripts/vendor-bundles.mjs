@@ -6,7 +6,7 @@
 //   its own (bench/README.md section 17), so one file loads faster with the same code inside.
 //   esbuild copies the packages' code and changes nothing in it (whitespace and syntax only; names
 //   are kept, as some are read at run time), except that zod's messages in languages other than
-//   English are left out (below).
+//   English are left out and commander loads child_process when it first spawns (below).
 // - A code cache per bundle (scripts/vendor-load.mjs, copied to dist/vendor/load.js): the
 //   bytecode of the functions an `orchsim validate` of the default scenario compiled, written by
 //   the build, so a command skips most of the parsing and compiling of these packages.
@@ -40,6 +40,22 @@ const ZOD_ENGLISH_ONLY = {
   name: 'zod-english-only',
   setup(build) {
     build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({ contents: "export { default as en } from './en.js';\n", resolveDir: join(args.path, '..') }));
+  },
+};
+
+/**
+ * commander requires node:child_process when it loads, for executable subcommands (a spawn),
+ * which orchsim has none of; loading Node's child_process costs a command 10-25 ms. Its bundle
+ * gets an object that requires child_process on first use instead: the same calls, made later.
+ */
+const COMMANDER_LAZY_CHILD_PROCESS = {
+  name: 'commander-lazy-child-process',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: "let loaded;\nmodule.exports = new Proxy({}, { get: (_, key) => (loaded ??= require('node:child_process'))[key] });\n",
+      loader: 'js',
+    }));
   },
 };
 
@@ -93,7 +109,7 @@ export async function vendorBundles(buildDir, root) {
       target: 'node20',
       minifyWhitespace: true,
       minifySyntax: true,
-      plugins: name === 'zod' ? [ZOD_ENGLISH_ONLY] : [],
+      plugins: name === 'zod' ? [ZOD_ENGLISH_ONLY] : name === 'commander' ? [COMMANDER_LAZY_CHILD_PROCESS] : [],
       outfile: bundle,
       logLevel: 'error',
     });
