@@ -35,7 +35,8 @@ try {
 // zod, yaml and commander as one file each in dist/vendor/ (start-up time; scripts/vendor-bundles.mjs).
 try {
   const note = await vendorBundles(staging, process.cwd());
-  if (!note.startsWith('vendor bundles: zod')) process.stderr.write(`${note}\n`);
+  // Said only when something was left out (the step off or skipped, or no code caches).
+  if (!note.startsWith('vendor bundles: zod') || note.includes('no code caches')) process.stderr.write(`${note}\n`);
 } catch (e) {
   rmSync(staging, { recursive: true, force: true });
   rmSync('dist/cli/main.js', { force: true });
