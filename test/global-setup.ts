@@ -17,7 +17,8 @@ function files(dir: string): string[] {
  */
 function distIsCurrent(): boolean {
   try {
-    const inputs = [...files('src'), 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+    // scripts/: the build itself (scripts/vendor-bundles.mjs rewrites what tsc wrote).
+    const inputs = [...files('src'), ...files('scripts'), 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
     const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
     const outputs = files('src').filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => join('dist', f.slice('src/'.length).replace(/\.ts$/, '.js')));
     return [MAIN, ...outputs].every((f) => statSync(f).mtimeMs >= newestInput);

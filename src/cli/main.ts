@@ -189,7 +189,7 @@ Examples:
   $ orchsim validate my-cluster.yaml || echo "fix the errors above"
   $ orchsim validate my-cluster.yaml --plugin ./my-plugin.mjs`)
   .action(async (scenario: string, opts: { json?: boolean; plugin: string[]; pluginTimeout?: number }) => {
-    const [{ prepareScenarioWithPlugins }, { checkModulePluginsWatched }] = await Promise.all([import('../scenario/index.js'), import('./plugin-check.js')]);
+    const [{ prepareScenarioWithPlugins }, { checkModulePluginsWatched }] = await Promise.all([import('../scenario/prepare.js'), import('./plugin-check.js')]);
     const { resolved, policies } = await prepareScenarioWithPlugins(scenario, { pluginFiles: opts.plugin });
     printWarnings(resolved.warnings);
     const checked = await checkModulePluginsWatched(policies.modules, resolved.profile, callBudget(policies.modules.length, opts.pluginTimeout));

@@ -1,5 +1,4 @@
 import type { ProfileConfig } from '../api/framework.js';
-import { runPool } from '../experiments/pool.js';
 import { ensurePolicies, type PluginModule } from '../scenario/plugin-module.js';
 import { CallTimeoutError } from '../util/call-watch.js';
 import { InputError } from '../util/errors.js';
@@ -60,6 +59,8 @@ const workerUrl = new URL('./plugin-check-worker.js', import.meta.url);
 export async function checkModulePluginsWatched(modules: readonly PluginModule[], profile: ProfileConfig, budgetSeconds: number | undefined): Promise<string[]> {
   if (modules.length === 0) return [];
   if (budgetSeconds === undefined) return checkModulePlugins(modules, profile);
+  // The pool (and worker_threads) only when there is a module to check: most scenarios have none.
+  const { runPool } = await import('../experiments/pool.js');
   try {
     const [lines] = await runPool<PluginCheckTask, string[]>([{ files: modules.map((m) => m.file), profile }], {
       workers: 1,

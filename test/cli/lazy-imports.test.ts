@@ -41,6 +41,11 @@ describe('the CLI loads what a command runs, when it runs', () => {
     const leaves = ['experiments/pool.js', 'experiments/worker-errors.js', 'experiments/fgd-policies.js', 'report/openmetrics.js', 'runtime/defaults.js'];
     const loaded = modules.filter((m) => /^(experiments|report|runtime)\//.test(m) && !leaves.includes(m));
     expect(loaded).toEqual([]);
+    // Validating builds the scheduler (plugin names and arguments) but never runs it: no simulation
+    // (scenario/prepare.ts). The leaves: failure-process defaults and the sampled-state field names.
+    const simLeaves = ['sim/failures.js', 'sim/sampled-state.js'];
+    expect(modules.filter((m) => /^sim\//.test(m) && !simLeaves.includes(m))).toEqual([]);
+    expect(modules).not.toContain('scenario/runner.js');
     expect(modules.filter((m) => HEAVY_PACKAGES.includes(m))).toEqual([]);
   });
 });

@@ -1,0 +1,1 @@
+export function validateOutcome(v: unknown, text: string, file: string): string;
