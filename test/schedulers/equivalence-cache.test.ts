@@ -128,14 +128,26 @@ function outcome(fw: Framework, chosen: number) {
   };
 }
 
-function framework(profile: ProfileConfig, seed: number, equivalenceCache: boolean): { fw: Framework; random: { next(): number } } {
+/** A framework with the equivalence cache, and PodTopologySpread's incremental counts, on or off. */
+function framework(profile: ProfileConfig, seed: number, equivalenceCache: boolean, spreadCounts = true): { fw: Framework; random: { next(): number } } {
   const streams = new RandomStreams(seed);
-  const fw = new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { equivalenceCache });
-  return { fw, random: streams.get('scheduler/tie-break') };
+  if (!spreadCounts) process.env.ORCHSIM_NO_SPREAD_COUNTS = '1';
+  try {
+    const fw = new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { equivalenceCache });
+    return { fw, random: streams.get('scheduler/tie-break') };
+  } finally {
+    delete process.env.ORCHSIM_NO_SPREAD_COUNTS;
+  }
 }
 
-describe('the equivalence cache', () => {
-  it('changes no placement, tie-break draw or rejection, whatever happens to the nodes (property)', () => {
+/** Which optimization the twin framework turns off. */
+const SWITCHES = [
+  { name: 'the equivalence cache', env: 'ORCHSIM_NO_EQUIVALENCE_CACHE', off: (profile: ProfileConfig, seed: number) => framework(profile, seed, false) },
+  { name: "PodTopologySpread's incremental counts", env: 'ORCHSIM_NO_SPREAD_COUNTS', off: (profile: ProfileConfig, seed: number) => framework(profile, seed, true, false) },
+];
+
+describe('the equivalence cache and the incremental spread counts', () => {
+  it.each(SWITCHES)('$name changes no placement, tie-break draw or rejection, whatever happens to the nodes (property)', (sw) => {
     fc.assert(
       fc.property(
         fc.constantFrom(...PROFILES),
@@ -152,7 +164,7 @@ describe('the equivalence cache', () => {
           })));
           const specs = specDescs.map(buildSpec);
           const on = framework(profile, seed, true);
-          const off = framework(profile, seed, false);
+          const off = sw.off(profile, seed);
           const bound: { pod: PodInfo; node: number }[] = [];
           let added = 0;
           const failedGpus = new Set<number>();
@@ -269,19 +281,23 @@ describe('the equivalence cache', () => {
 
   afterEach(() => {
     delete process.env.ORCHSIM_NO_EQUIVALENCE_CACHE;
+    delete process.env.ORCHSIM_NO_SPREAD_COUNTS;
   });
 
-  it('gives byte-identical run results with the cache on and off (property, whole runs)', () => {
+  it.each(SWITCHES)('$name: byte-identical run results on and off (property, whole runs)', (sw) => {
     fc.assert(
       fc.property(scenarioDescArb({ maxNodes: 30, maxWorkloads: 4 }), (d) => {
-        delete process.env.ORCHSIM_NO_EQUIVALENCE_CACHE;
+        delete process.env[sw.env];
         const withCache = JSON.stringify(runScenario(buildScenario(d)));
-        process.env.ORCHSIM_NO_EQUIVALENCE_CACHE = '1';
-        const without = JSON.stringify(runScenario(buildScenario(d)));
-        delete process.env.ORCHSIM_NO_EQUIVALENCE_CACHE;
-        expect(withCache).toBe(without);
+        process.env[sw.env] = '1';
+        try {
+          const without = JSON.stringify(runScenario(buildScenario(d)));
+          expect(withCache).toBe(without);
+        } finally {
+          delete process.env[sw.env];
+        }
       }),
-      runs(25),
+      runs(20),
     );
   });
 });
