@@ -34,10 +34,14 @@ export function equivalenceCacheDefault(): boolean {
 }
 
 /**
- * How many spec objects keep their verdicts (least recently used first out): each costs about
- * 40 bytes per node, so 32 specs over 10,000 nodes hold about 13 MB.
+ * How many spec objects keep their verdicts (least recently used first out). Each costs about
+ * 45 bytes per node, and a spec evicted and seen again pays for new tables, so the cap follows
+ * the cluster: 2^20 node entries (about 45 MB) shared out, at least 32 and at most 1,024 specs
+ * (100 specs at 10,000 nodes, 500 at 2,000).
  */
-export const MAX_CACHED_SPECS = 32;
+export function maxCachedSpecs(nodes: number): number {
+  return Math.max(32, Math.min(1024, Math.floor(2 ** 20 / Math.max(nodes, 1))));
+}
 
 /** Verdicts of one pod spec on every node it was checked against. */
 export class SpecVerdicts {
@@ -138,7 +142,7 @@ export class EquivalenceCache {
     }
     if (e === undefined) {
       e = new SpecVerdicts(filterMask, size, this.scoreSlots);
-      if (entries.size >= MAX_CACHED_SPECS) entries.delete(entries.keys().next().value!);
+      if (entries.size >= maxCachedSpecs(size)) entries.delete(entries.keys().next().value!);
     } else e.grow(size);
     entries.set(spec, e);
     return e;

@@ -6,7 +6,7 @@ import type { PodInfo, PodSpec, Toleration } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import { equivalenceCacheDefault, MAX_CACHED_SPECS } from '../../src/schedulers/equivalence-cache.js';
+import { equivalenceCacheDefault, maxCachedSpecs } from '../../src/schedulers/equivalence-cache.js';
 import { formatFitError, Framework } from '../../src/schedulers/framework.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
@@ -257,11 +257,12 @@ describe('the equivalence cache and the incremental spread counts', () => {
     );
   });
 
-  it('keeps the verdicts of at most MAX_CACHED_SPECS specs and still agrees when specs come and go', () => {
-    const c = makeCluster(Array.from({ length: 20 }, (_, i) => ({ name: `n${i}`, cpu: 64, memory: 256 * Gi })));
+  it('keeps the verdicts of at most maxCachedSpecs specs and still agrees when specs come and go', () => {
+    expect([maxCachedSpecs(20), maxCachedSpecs(2_000), maxCachedSpecs(10_000), maxCachedSpecs(100_000)]).toEqual([1024, 524, 104, 32]);
+    const c = makeCluster(Array.from({ length: 20 }, (_, i) => ({ name: `n${i}`, cpu: 256, memory: 1024 * Gi, maxPods: 1000 })));
     const on = framework(BUILTIN_PROFILES[0]!, 1, true);
     const off = framework(BUILTIN_PROFILES[0]!, 1, false);
-    const specs = Array.from({ length: MAX_CACHED_SPECS + 5 }, (_, i) => makeSpec({ cpu: 100 + i, memory: Gi }));
+    const specs = Array.from({ length: maxCachedSpecs(20) + 5 }, (_, i) => makeSpec({ cpu: 1 + (i % 7), memory: Gi / 16 }));
     for (let round = 0; round < 3; round++) {
       for (const spec of specs) {
         const pod = makePod(spec);
