@@ -8,11 +8,14 @@ import type { PodInfo, PodSpec } from '../api/pod.js';
  * and a workload's replicas share one spec object, so the second pod of a stream finds every
  * node it looks at already judged, except the nodes that changed since.
  *
- * kube-scheduler had the same idea as the "equivalence class cache" (pkg/scheduler/core/
- * equivalence_cache.go, Kubernetes 1.10-1.13, keyed by a hash of the pod's controller and
- * invalidated per node and predicate); it was removed upstream because invalidating on informer
- * events cost more than it saved in a concurrent scheduler. Here the scheduler is the only reader
- * and the node's own fields say when it changed, so nothing has to be invalidated from outside.
+ * The idea is the Borg paper's equivalence classes (section 3.4), which kube-scheduler carried
+ * for a while as the "equivalence class cache" (pkg/scheduler/core/equivalence_cache.go, later
+ * pkg/scheduler/core/equivalence/eqivalence.go; kubernetes/kubernetes#17390, #30844): predicate
+ * results per pod equivalence hash and node, invalidated from the informers' event handlers. It
+ * was removed in 2018 (kubernetes/kubernetes#71013) because lock contention and a three-level
+ * cache made it slower than running the predicates for simple pods. Here the scheduler is the
+ * only reader, nothing is invalidated from outside (a node's own fields say when it changed), and
+ * a lookup is two typed-array reads.
  *
  * A node's version changes whenever anything a node-local plugin reads may have changed: the
  * NodeInfo object in the slot, its generation, its taints (by identity: they are replaced, never
