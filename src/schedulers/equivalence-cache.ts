@@ -123,7 +123,36 @@ export class EquivalenceCache {
   /** Insertion order is recency order (an entry used is moved to the end). */
   private readonly entries = new Map<PodSpec, SpecVerdicts>();
 
-  constructor(private readonly scoreSlots: number) {}
+  /** After prepare(): the active filters that are not node-local, and their positions in the profile's filters. */
+  readonly others: FilterPlugin[] = [];
+  readonly positions: Int32Array;
+
+  constructor(
+    /** The profile's filters, in order. */
+    private readonly filters: readonly FilterPlugin[],
+    private readonly scoreSlots: number,
+  ) {
+    this.positions = new Int32Array(filters.length);
+  }
+
+  /**
+   * The verdicts for this cycle's pod given the active filters (its PreFilters' Skips taken
+   * off), or undefined: a GPU pod (a device fault changes free GPU capacity with no new node
+   * generation) or the spec's first cycle. Also fills `others` and `positions`.
+   */
+  prepare(pod: PodInfo, active: readonly FilterPlugin[], size: number): SpecVerdicts | undefined {
+    if (pod.spec.requests.milliGPU > 0) return undefined;
+    const entry = this.entryFor(pod.spec, nodeLocalFilterMask(this.filters, active), size);
+    if (entry === undefined) return undefined;
+    const others = this.others;
+    others.length = 0;
+    for (const f of active) {
+      if (f.nodeLocal === true) continue;
+      this.positions[others.length] = this.filters.indexOf(f);
+      others.push(f);
+    }
+    return entry;
+  }
 
   /**
    * The verdicts of `spec` for the node-local filters in `filterMask`, sized for node indexes

@@ -8,7 +8,7 @@ import {
 import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
-import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeLocalFilterMask, type SpecVerdicts } from './equivalence-cache.js';
+import { EquivalenceCache, equivalenceCacheDefault, judgeNode, type SpecVerdicts } from './equivalence-cache.js';
 import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
@@ -98,9 +98,6 @@ export class Framework implements Scheduler {
 
   /** Node-local verdicts per spec; undefined when turned off. */
   private readonly equivalence: EquivalenceCache | undefined;
-  /** The active filters that are not node-local this cycle, and their positions in `filters`. */
-  private readonly otherFilters: FilterPlugin[] = [];
-  private otherPositions = new Int32Array(0);
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle, options?: FrameworkOptions);
@@ -143,8 +140,7 @@ export class Framework implements Scheduler {
     this.plugins = plugins;
     // Filter positions are bits of a 31-bit mask.
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
-    this.equivalence = cache ? new EquivalenceCache(this.scores.length) : undefined;
-    this.otherPositions = new Int32Array(this.filters.length);
+    this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length) : undefined;
     this.skipScore = new Uint8Array(this.scores.length);
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -291,7 +287,7 @@ export class Framework implements Scheduler {
         const startIdx = idx;
         // Rejected nodes this cycle: their slots of failStatus/failPlugin are cleared after.
         let failed = 0;
-        entry = this.equivalenceEntry(pod, filters, numAllNodes);
+        entry = this.equivalence?.prepare(pod, filters, numAllNodes);
         if (entry !== undefined) {
           // The same verdicts as the loop below: node-local filters come from the cache (run
           // only where the node changed); the others run in profile order, those placed before
@@ -300,8 +296,8 @@ export class Framework implements Scheduler {
           const all = this.filters;
           const nAll = all.length;
           const mask = entry.filterMask;
-          const others = this.otherFilters;
-          const positions = this.otherPositions;
+          const others = cache.others;
+          const positions = cache.positions;
           const no = others.length;
           if (this.feasibleIndex.length < numAllNodes) this.feasibleIndex = new Int32Array(Math.max(numAllNodes, 2 * this.feasibleIndex.length));
           const feasibleIndex = this.feasibleIndex;
@@ -602,6 +598,9 @@ export class Framework implements Scheduler {
       const filters = this.filters.filter((f) => !skipped.has(f));
       point = 'Filter';
       const pinned = pod.spec.nodeName;
+      // Node-local verdicts from the equivalence cache, as in schedule(); the others run as there.
+      const cache = this.equivalence;
+      const entry = cache?.prepare(pod, filters, snapshot.nodes.length);
       for (const node of candidates) {
         if (pinned !== undefined && node.name !== pinned) {
           rejected?.(node, REASON_NODE_NAME, 'NodeName');
@@ -609,7 +608,20 @@ export class Framework implements Scheduler {
         }
         current = node;
         let status: Status | null = null;
-        for (const f of filters) {
+        if (entry !== undefined) {
+          const i = node.index;
+          const version = cache!.versionOf(node);
+          if (i >= entry.size) entry.grow(i + 1);
+          const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, this.filters, entry.filterMask, state, pod, node, snapshot, version);
+          for (let j = 0; j < cache!.others.length && cache!.positions[j]! < k && status === null; j++) {
+            plugin = cache!.others[j]!.name;
+            status = cache!.others[j]!.filter(state, pod, node, snapshot);
+          }
+          if (status === null && k < this.filters.length) {
+            plugin = this.filters[k]!.name;
+            status = entry.failStatus[i]!;
+          }
+        } else for (const f of filters) {
           plugin = f.name;
           status = f.filter(state, pod, node, snapshot);
           if (status !== null) break;
@@ -640,26 +652,6 @@ export class Framework implements Scheduler {
       this.lastGPUs = gpus ?? selectGpusBestFit(node, req);
     }
     return node.index;
-  }
-
-  /**
-   * The cached verdicts for this cycle's pod, or undefined (cache off, a GPU pod - device faults
-   * change free GPU capacity with no new node generation - or the spec's first cycle). Also
-   * lists the active filters that are not node-local, with their profile positions.
-   */
-  private equivalenceEntry(pod: PodInfo, active: readonly FilterPlugin[], numAllNodes: number): SpecVerdicts | undefined {
-    const cache = this.equivalence;
-    if (cache === undefined || pod.spec.requests.milliGPU > 0) return undefined;
-    const entry = cache.entryFor(pod.spec, nodeLocalFilterMask(this.filters, active), numAllNodes);
-    if (entry === undefined) return undefined;
-    const others = this.otherFilters;
-    others.length = 0;
-    for (const f of active) {
-      if (f.nodeLocal === true) continue;
-      this.otherPositions[others.length] = this.filters.indexOf(f);
-      others.push(f);
-    }
-    return entry;
   }
 
   private scanOrder(nodes: readonly NodeInfo[]): Int32Array {

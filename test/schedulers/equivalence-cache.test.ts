@@ -170,6 +170,14 @@ describe('the equivalence cache and the incremental spread counts', () => {
           const failedGpus = new Set<number>();
           const live = () => c.nodes.filter((n) => !n.removed);
           const cycle = (pod: PodInfo, snapshotOn = c, bind = true) => {
+            // The extender's filter and the autoscalers' / preemption's findFeasible use the cache too.
+            const candidates = live();
+            const verdicts = (fw: Framework) => {
+              const out: string[] = [];
+              const pass = fw.filterNodes(pod, snapshotOn, candidates, (n, st, plugin) => out.push(`${n.name}: ${st.code} ${st.reason} (${plugin})`));
+              return { out, pass: pass.map((n) => n.name), first: fw.findFeasible(pod, snapshotOn, candidates, 2).map((n) => n.name) };
+            };
+            expect(verdicts(on.fw)).toEqual(verdicts(off.fw));
             const a = on.fw.schedule(pod, snapshotOn, on.random);
             const oa = outcome(on.fw, a);
             const b = off.fw.schedule(pod, snapshotOn, off.random);
