@@ -6,9 +6,9 @@ import { resources } from '../../src/api/resources.js';
 import { Framework } from '../../src/schedulers/framework.js';
 import { nodeResourcesFit } from '../../src/schedulers/plugins/node-resources-fit.js';
 import {
-  cachedNodePodCounter, computeSpreadPreFilterState, effectiveConstraints, filterSpread, withDomainIds, type SpreadPreFilterState, type TopologyDomainsByKey,
+  cachedNodePodCounter, computeSpreadPreFilterState, computeSpreadPreScoreState, effectiveConstraints, filterSpread, withDomainIds, type SpreadPreFilterState, type TopologyDomainsByKey,
 } from '../../src/schedulers/plugins/pod-topology-spread.js';
-import { IncrementalSpreadCounts, incrementalSpreadCountsDefault } from '../../src/schedulers/plugins/spread-domain-counts.js';
+import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from '../../src/schedulers/plugins/spread-domain-counts.js';
 import { PluginRegistry } from '../../src/schedulers/registry.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
@@ -36,7 +36,14 @@ for (const app of APPS) {
   SPECS.push(makeSpec({ labels: { app }, cpu: 100, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector }] }));
   SPECS.push(makeSpec({ labels: { app }, cpu: 100, nodeSelector: { [ZONE]: 'z1' }, topologySpreadConstraints: [{ maxSkew: 2, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector }, { maxSkew: 1, topologyKey: HOST, whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector, minDomains: 2 }] }));
   SPECS.push(makeSpec({ labels: { app }, cpu: 100, ownerSelector: selector }));
+  SPECS.push(makeSpec({ labels: { app }, cpu: 100, nodeSelector: { [ZONE]: 'z0' }, ownerSelector: selector }));
+  SPECS.push(makeSpec({ labels: { app }, cpu: 100, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector }, { maxSkew: 2, topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector }] }));
 }
+/** The plugin's system defaults for scoring (ScheduleAnyway), as SYSTEM_DEFAULT_CONSTRAINTS. */
+const SCORE_DEFAULTS = [
+  { maxSkew: 3, topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway' as const },
+  { maxSkew: 5, topologyKey: ZONE, whenUnsatisfiable: 'ScheduleAnyway' as const },
+];
 
 type Op =
   | { kind: 'bind'; spec: number; node: number }
@@ -76,12 +83,13 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
     delete process.env.ORCHSIM_NO_SPREAD_COUNTS;
   });
 
-  it('equal the full recount, and Filter by domain id equals Filter by label, after any cluster change (property)', () => {
+  it('equal the full recount (PreFilter and PreScore), and Filter by domain id equals Filter by label, after any cluster change (property)', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.array(op, { maxLength: 50 }), (nodeCount, ops) => {
       const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({ name: `n${i}`, labels: i % 4 === 3 ? ({} as Record<string, string>) : { [ZONE]: `z${i % 3}` } })));
       const fw = new Framework({ name: 'p', plugins: [{ name: 'NodeResourcesFit' }] }, registry, handle);
       // One counter and one domain table for the whole run, as one plugin instance keeps them.
       const incremental = new IncrementalSpreadCounts();
+      const incrementalScore = new IncrementalSpreadScoreCounts();
       const counter = cachedNodePodCounter();
       const byKey: TopologyDomainsByKey = new Map();
       const bound: { pod: PodInfo; node: number }[] = [];
@@ -99,6 +107,18 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
         const byId = withDomainIds(kept, byKey);
         for (const n of nodes) expect(filterSpread(byId, n)).toBe(filterSpread(plain, n));
       };
+      // PreScore over some of the nodes as feasible: the kept totals give the same state.
+      const checkScore = (spec: PodSpec, nodes: typeof c.nodes, every: number) => {
+        const pod = makePod(spec);
+        const constraints = effectiveConstraints(spec, 'ScheduleAnyway', SCORE_DEFAULTS);
+        if (constraints.length === 0) return;
+        const requireAll = (spec.topologySpreadConstraints?.length ?? 0) > 0;
+        const feasible = nodes.filter((n, i) => !n.removed && i % every === 0);
+        const plain = computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, cachedNodePodCounter(), byKey);
+        computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScore);
+        const kept = computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScore);
+        expect(kept).toEqual(plain);
+      };
       for (const o of ops) {
         const nodes = live();
         if (o.kind === 'bind') {
@@ -113,6 +133,7 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
           c.unbind(b!.pod, b!.node);
         } else if (o.kind === 'check') {
           check(SPECS[o.spec]!, nodes);
+          checkScore(SPECS[o.spec]!, c.nodes, 1 + (o.spec % 3));
         } else if (o.kind === 'add-node') {
           c.addNode({ ...template(`z${o.zone ?? 0}`, `extra-${added++}`), ...(o.zone === null ? { labels: {} } : {}) });
         } else if (o.kind === 'remove-node') {
@@ -128,12 +149,17 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
             else sim.place(makePod(SPECS[s.spec]!), inSim[s.node % inSim.length]!);
             // Counts taken inside the what-if are kept too: they must not survive the rollback.
             check(SPECS[s.spec]!, c.nodes);
+            checkScore(SPECS[s.spec]!, c.nodes, 1);
           }
           sim.rollback();
         }
         check(SPECS[0]!, c.nodes);
+        checkScore(SPECS[2]!, c.nodes, 1);
       }
-      for (const spec of SPECS) check(spec, c.nodes);
+      for (const spec of SPECS) {
+        check(spec, c.nodes);
+        checkScore(spec, c.nodes, 2);
+      }
     }), { numRuns: 100 * SCALE });
   });
 

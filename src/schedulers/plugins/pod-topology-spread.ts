@@ -6,7 +6,7 @@ import { matchesLabelSelector, type LabelSelector, type Labels } from '../../api
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.js';
 import { PluginArgsError } from '../registry.js';
-import { IncrementalSpreadCounts, incrementalSpreadCountsDefault } from './spread-domain-counts.js';
+import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 
@@ -468,7 +468,7 @@ export interface SpreadPreScoreState {
 export function computeSpreadPreScoreState(
   pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot,
   constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, countPods: NodePodCounter = countOnNode,
-  domainsByKey: TopologyDomainsByKey = new Map(),
+  domainsByKey: TopologyDomainsByKey = new Map(), incremental?: IncrementalSpreadScoreCounts,
 ): SpreadPreScoreState {
   const n = constraints.length;
   const nodeCount = snapshot.nodes.length;
@@ -545,7 +545,16 @@ export function computeSpreadPreScoreState(
   for (let i = 0; i < n; i++) {
     weights[i] = topologyNormalizingWeight(isHostname[i] === 1 ? feasible.length - ignored : topoSize[i]!);
   }
-  if (anyDomainConstraint) {
+  const kept = anyDomainConstraint ? incremental?.totals(pod, snapshot, constraints, { isHostname, domains, emptyDomain, requireAllTopologies }, countPods) : undefined;
+  if (kept !== undefined) {
+    // The same sums, kept per spec: each scored domain takes its total over the counted nodes.
+    for (let i = 0; i < n; i++) {
+      const m = counts[i];
+      if (m === undefined) continue;
+      const totals = kept[i]!;
+      for (let id = 0; id < m.length; id++) if (!Number.isNaN(m[id]!)) m[id] = id < totals.length ? totals[id]! : 0;
+    }
+  } else if (anyDomainConstraint) {
     const nodes = snapshot.nodes;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
@@ -623,6 +632,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints;
   const countPods = cachedNodePodCounter();
   const incremental = incrementalSpreadCountsDefault() ? new IncrementalSpreadCounts() : undefined;
+  const incrementalScore = incremental !== undefined ? new IncrementalSpreadScoreCounts() : undefined;
   const domains: TopologyDomainsByKey = new Map();
   return {
     name: NAME,
@@ -646,7 +656,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
       if (constraints.length === 0) return SKIP;
       // Only system-default spreading lets nodes without every topology label be scored.
       const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;
-      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains));
+      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains, incrementalScore));
       return null;
     },
     score: (state, _pod, node) => scoreSpread(readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
