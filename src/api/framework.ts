@@ -65,6 +65,16 @@ export interface Plugin {
   readonly name: string;
   /** Bit mask of ClusterEvent that can resolve this plugin's rejections; absent means all. */
   readonly events?: number | undefined;
+  /**
+   * The plugin's Filter verdict and raw Score (before NormalizeScore) for a pod on a node depend
+   * on the pod's spec and on that node alone - its name, labels, taints, unschedulable,
+   * allocatable, allowedPodNumber and its pods (requested, nonZeroRequested, podCount) - and its
+   * PreFilter/PreScore verdicts on the pod's spec alone: not on other nodes, the cycle state
+   * other plugins write, a clock or a random draw, nor on GPU devices' free capacity (a device
+   * fault changes it with no new generation). The framework then reuses them for pods that share
+   * one spec object until the node changes (src/schedulers/equivalence-cache.ts). Absent: false.
+   */
+  readonly nodeLocal?: boolean | undefined;
 }
 
 export interface PreFilterPlugin extends Plugin {

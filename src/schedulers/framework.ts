@@ -6,72 +6,34 @@ import {
   type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
 } from '../api/framework.js';
 import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
-import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../api/node.js';
+import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
+import { EquivalenceCache, equivalenceCacheDefault, judgeNode, type SpecVerdicts } from './equivalence-cache.js';
+import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
+import { NodeRanks } from './node-ranks.js';
+import { numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 
-/** minFeasibleNodesToFind and the adaptive rule (pkg/scheduler/schedule_one.go). */
-export const MIN_FEASIBLE_NODES_TO_FIND = 100;
-export const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
-
-/**
- * How many feasible nodes the scheduler looks for before it stops filtering
- * (numFeasibleNodesToFind): all nodes below 100 or at 100%; adaptive 50 - nodes/125 (floor 5%)
- * when the percentage is 0; never fewer than 100.
- */
-export function numFeasibleNodesToFind(percentageOfNodesToScore: number, numAllNodes: number): number {
-  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND || percentageOfNodesToScore >= 100) return numAllNodes;
-  let pct = percentageOfNodesToScore;
-  if (pct <= 0) {
-    pct = 50 - Math.trunc(numAllNodes / 125);
-    if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
-  }
-  const n = Math.trunc((numAllNodes * pct) / 100);
-  return n < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : n;
-}
-
-/**
- * Node scan order of the scheduler's NodeTree: zones interleaved (first node of each zone, then
- * the second of each, ...), zones in order of first appearance, nodes in index order within a zone.
- */
-export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
-  const zones = new Map<string, number[]>();
-  for (const n of nodes) {
-    const zone = n.labels[WellKnownLabel.zone] ?? '';
-    let list = zones.get(zone);
-    if (!list) zones.set(zone, (list = []));
-    list.push(n.index);
-  }
-  const lists = [...zones.values()];
-  const order = new Int32Array(nodes.length);
-  let k = 0;
-  for (let round = 0; k < nodes.length; round++) {
-    for (const list of lists) if (round < list.length) order[k++] = list[round]!;
-  }
-  return order;
-}
-
-
-/** Builds a FitError; the retry events are the union of the rejecting plugins' registrations. */
-function fitError(pod: string, numAllNodes: number, reasons: Map<string, number>, plugins: readonly Plugin[], extraEvents = 0): FitError {
-  let events = extraEvents;
-  for (const p of plugins) events |= p.events ?? ALL_CLUSTER_EVENTS;
-  return { pod, numAllNodes, reasons, unschedulablePlugins: new Set(plugins.map((p) => p.name)), events };
-}
-
-export function formatFitError(e: FitError): string {
-  const parts = [...e.reasons].map(([reason, n]) => `${n} ${reason}`).sort();
-  return `0/${e.numAllNodes} nodes are available${parts.length ? ': ' + parts.join(', ') : ''}.`;
-}
-
+export { MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, MIN_FEASIBLE_NODES_TO_FIND, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
+export { formatFitError } from './fit-error.js';
 export { PluginError } from '../api/framework.js';
 
 interface WeightedScore {
   readonly plugin: ScorePlugin;
   readonly weight: number;
   readonly preScore: boolean;
+  /** Its raw scores may be reused per (spec, node version) (Plugin.nodeLocal). */
+  readonly nodeLocal: boolean;
+}
+
+export interface FrameworkOptions {
+  /**
+   * Reuse node-local plugins' verdicts per (pod spec, node version) (src/schedulers/
+   * equivalence-cache.ts). Default: on, unless ORCHSIM_NO_EQUIVALENCE_CACHE=1.
+   */
+  readonly equivalenceCache?: boolean | undefined;
 }
 
 const NO_NODE = -1;
@@ -102,12 +64,14 @@ export class Framework implements Scheduler {
   private readonly activeFilters: FilterPlugin[] = [];
   private readonly skipScore: Uint8Array;
   private readonly feasible: NodeInfo[] = [];
+  /** With the equivalence cache: feasible[i].index, read by the score loops. */
+  private feasibleIndex = new Int32Array(0);
   private failStatus: (Status | null)[] = [];
   private failPlugin: (Plugin | null)[] = [];
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
-  private ranks: Int32Array = new Int32Array(0);
+  private readonly ranks = new NodeRanks();
   /** Number of nodes whose filters ran in the last cycle. */
   lastEvaluated = 0;
   /** Devices chosen for the last scheduled GPU pod. */
@@ -132,11 +96,16 @@ export class Framework implements Scheduler {
   readonly unreserve?: Framework['runUnreserve'];
   readonly postFilterWaiting?: Framework['runWaitingPostFilters'];
 
+  /** Node-local verdicts per spec; undefined when turned off. */
+  private readonly equivalence: EquivalenceCache | undefined;
+
   /** Instantiates the profile's plugins from `registry`. */
-  constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle);
+  constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle, options?: FrameworkOptions);
   /** Over plugins already instantiated: one per entry of `profile.plugins`, in its order. */
-  constructor(profile: ProfileConfig, plugins: readonly Plugin[]);
-  constructor(profile: ProfileConfig, source: PluginRegistry | readonly Plugin[], handle?: PluginHandle) {
+  constructor(profile: ProfileConfig, plugins: readonly Plugin[], options?: FrameworkOptions);
+  constructor(profile: ProfileConfig, source: PluginRegistry | readonly Plugin[], handleOrOptions?: PluginHandle | FrameworkOptions, moreOptions?: FrameworkOptions) {
+    const handle = Array.isArray(source) ? undefined : (handleOrOptions as PluginHandle);
+    const options = Array.isArray(source) ? (handleOrOptions as FrameworkOptions | undefined) : moreOptions;
     this.name = profile.name;
     this.profile = profile;
     this.percentage = profile.percentageOfNodesToScore ?? 0;
@@ -165,10 +134,13 @@ export class Framework implements Scheduler {
       const weight = cfg.weight ?? 1;
       if (isScore(plugin) && weight > 0) {
         if (isPreScore(plugin)) this.preScores.push(plugin);
-        this.scores.push({ plugin, weight, preScore: isPreScore(plugin) });
+        this.scores.push({ plugin, weight, preScore: isPreScore(plugin), nodeLocal: plugin.nodeLocal === true });
       }
     }
     this.plugins = plugins;
+    // Filter positions are bits of a 31-bit mask.
+    const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
+    this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length) : undefined;
     this.skipScore = new Uint8Array(this.scores.length);
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -244,6 +216,7 @@ export class Framework implements Scheduler {
     let plugin = '';
     let point = '';
     let current: NodeInfo | undefined;
+    let entry: SpecVerdicts | undefined;
     try {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
@@ -312,21 +285,69 @@ export class Framework implements Scheduler {
         const toFind = numFeasibleNodesToFind(this.percentage, numAllNodes);
         let idx = this.nextStartNodeIndex % numAllNodes;
         const startIdx = idx;
-        for (; processed < numAllNodes && feasible.length < toFind; processed++) {
-          const node = nodes[order[idx]!]!;
-          current = node;
-          let status: Status | null = null;
-          for (let f = 0; f < nf; f++) {
-            plugin = filters[f]!.name;
-            status = filters[f]!.filter(state, pod, node, snapshot);
-            if (status !== null) {
-              failPlugin[processed] = filters[f]!;
-              break;
+        // Rejected nodes this cycle: their slots of failStatus/failPlugin are cleared after.
+        let failed = 0;
+        entry = this.equivalence?.prepare(pod, filters, numAllNodes);
+        if (entry !== undefined) {
+          // The same verdicts as the loop below: node-local filters come from the cache (run
+          // only where the node changed); the others run in profile order, those placed before
+          // the node-local filter that rejects the node, as the plain chain would have.
+          const cache = this.equivalence!;
+          const all = this.filters;
+          const nAll = all.length;
+          const mask = entry.filterMask;
+          const others = cache.others;
+          const positions = cache.positions;
+          const no = others.length;
+          if (this.feasibleIndex.length < numAllNodes) this.feasibleIndex = new Int32Array(Math.max(numAllNodes, 2 * this.feasibleIndex.length));
+          const feasibleIndex = this.feasibleIndex;
+          for (; processed < numAllNodes && feasible.length < toFind; processed++) {
+            const node = nodes[order[idx]!]!;
+            current = node;
+            const i = node.index;
+            const version = cache.versionOf(node);
+            if (i >= entry.size) entry.grow(i + 1);
+            const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, all, mask, state, pod, node, snapshot, version);
+            let status: Status | null = null;
+            for (let j = 0; j < no && positions[j]! < k; j++) {
+              plugin = others[j]!.name;
+              status = others[j]!.filter(state, pod, node, snapshot);
+              if (status !== null) {
+                failPlugin[processed] = others[j]!;
+                break;
+              }
             }
+            if (status === null && k < nAll) {
+              status = entry.failStatus[i]!;
+              failPlugin[processed] = all[k]!;
+            }
+            if (status === null) feasibleIndex[feasible.push(node) - 1] = i;
+            else {
+              failStatus[processed] = status;
+              failed++;
+            }
+            if (++idx === numAllNodes) idx = 0;
           }
-          if (status === null) feasible.push(node);
-          else failStatus[processed] = status;
-          if (++idx === numAllNodes) idx = 0;
+        } else {
+          for (; processed < numAllNodes && feasible.length < toFind; processed++) {
+            const node = nodes[order[idx]!]!;
+            current = node;
+            let status: Status | null = null;
+            for (let f = 0; f < nf; f++) {
+              plugin = filters[f]!.name;
+              status = filters[f]!.filter(state, pod, node, snapshot);
+              if (status !== null) {
+                failPlugin[processed] = filters[f]!;
+                break;
+              }
+            }
+            if (status === null) feasible.push(node);
+            else {
+              failStatus[processed] = status;
+              failed++;
+            }
+            if (++idx === numAllNodes) idx = 0;
+          }
         }
         this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % numAllNodes;
         this.lastEvaluated = processed;
@@ -346,9 +367,11 @@ export class Framework implements Scheduler {
           this.lastFitError = fitError(pod.name, numAllNodes, reasons, [...rejecters]);
           return NO_NODE;
         }
-        for (let i = 0; i < processed; i++) {
-          failStatus[i] = null;
-          failPlugin[i] = null;
+        if (failed > 0) {
+          for (let i = 0; i < processed; i++) {
+            failStatus[i] = null;
+            failPlugin[i] = null;
+          }
         }
       }
       current = undefined;
@@ -358,14 +381,14 @@ export class Framework implements Scheduler {
       if (count === 1 || this.scores.length === 0) {
         let chosen: NodeInfo;
         if (count === 1 || this.tieBreak === 'first') chosen = feasible[0]!;
-        else if (this.tieBreak === 'rank') chosen = this.lowestRank(feasible, null, 0, snapshot, random);
+        else if (this.tieBreak === 'rank') chosen = this.ranks.lowest(feasible, null, 0, snapshot, random);
         else chosen = feasible[random.next() * count >>> 0]!;
         point = 'Reserve';
         return this.reserve(state, pod, chosen, snapshot);
       }
 
       // PreScore, Score, NormalizeScore, weighted sum.
-      const total = this.scoreInto(state, pod, feasible, snapshot);
+      const total = this.scoreInto(state, pod, feasible, snapshot, entry);
 
       // selectHost: the top total score. Ties: reservoir sampling as kube-scheduler's selectHost
       // (random), scan order (first), or the run's fixed node rank (rank).
@@ -385,7 +408,7 @@ export class Framework implements Scheduler {
           if (random.next() * ties < 1) best = i;
         }
       }
-      const chosen = this.tieBreak === 'rank' ? this.lowestRank(feasible, total, maxScore, snapshot, random) : feasible[best]!;
+      const chosen = this.tieBreak === 'rank' ? this.ranks.lowest(feasible, total, maxScore, snapshot, random) : feasible[best]!;
       point = 'Reserve';
       return this.reserve(state, pod, chosen, snapshot);
     } catch (e) {
@@ -420,7 +443,7 @@ export class Framework implements Scheduler {
    * PreScore, Score, NormalizeScore and the weighted sum over `feasible`: the totals, in a
    * buffer reused by the next call (entries 0..feasible.length-1).
    */
-  private scoreInto(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot): Float64Array {
+  private scoreInto(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot, entry?: SpecVerdicts): Float64Array {
     const count = feasible.length;
     let plugin = '';
     let point = 'PreScore';
@@ -449,9 +472,43 @@ export class Framework implements Scheduler {
         const p = w.plugin;
         plugin = p.name;
         point = 'Score';
-        for (let i = 0; i < count; i++) {
-          current = feasible[i]!;
-          buf[i] = p.score(state, pod, current, snapshot);
+        if (entry !== undefined && w.nodeLocal) {
+          // Raw scores of this spec at the node versions the filter loop has just checked.
+          const raw = entry.scoresOf(s);
+          const feasibleIndex = this.feasibleIndex;
+          if (p.normalizeScore === undefined) {
+            // Raw is final: check and add in one pass, in the same order as the loops below.
+            const weight = w.weight;
+            for (let i = 0; i < count; i++) {
+              const index = feasibleIndex[i]!;
+              let v = raw[index]!;
+              if (v !== v) {
+                current = feasible[i]!;
+                v = raw[index] = p.score(state, pod, current, snapshot);
+              }
+              if (!(v >= 0 && v <= MAX_NODE_SCORE)) {
+                current = feasible[i]!;
+                throw new RangeError(`score ${v} of node ${current.name} is outside 0..${MAX_NODE_SCORE}`);
+              }
+              total[i] = total[i]! + weight * v;
+            }
+            current = undefined;
+            continue;
+          }
+          for (let i = 0; i < count; i++) {
+            const index = feasibleIndex[i]!;
+            let v = raw[index]!;
+            if (v !== v) {
+              current = feasible[i]!;
+              v = raw[index] = p.score(state, pod, current, snapshot);
+            }
+            buf[i] = v;
+          }
+        } else {
+          for (let i = 0; i < count; i++) {
+            current = feasible[i]!;
+            buf[i] = p.score(state, pod, current, snapshot);
+          }
         }
         current = undefined;
         if (p.normalizeScore) {
@@ -541,6 +598,9 @@ export class Framework implements Scheduler {
       const filters = this.filters.filter((f) => !skipped.has(f));
       point = 'Filter';
       const pinned = pod.spec.nodeName;
+      // Node-local verdicts from the equivalence cache, as in schedule(); the others run as there.
+      const cache = this.equivalence;
+      const entry = cache?.prepare(pod, filters, snapshot.nodes.length);
       for (const node of candidates) {
         if (pinned !== undefined && node.name !== pinned) {
           rejected?.(node, REASON_NODE_NAME, 'NodeName');
@@ -548,7 +608,20 @@ export class Framework implements Scheduler {
         }
         current = node;
         let status: Status | null = null;
-        for (const f of filters) {
+        if (entry !== undefined) {
+          const i = node.index;
+          const version = cache!.versionOf(node);
+          if (i >= entry.size) entry.grow(i + 1);
+          const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, this.filters, entry.filterMask, state, pod, node, snapshot, version);
+          for (let j = 0; j < cache!.others.length && cache!.positions[j]! < k && status === null; j++) {
+            plugin = cache!.others[j]!.name;
+            status = cache!.others[j]!.filter(state, pod, node, snapshot);
+          }
+          if (status === null && k < this.filters.length) {
+            plugin = this.filters[k]!.name;
+            status = entry.failStatus[i]!;
+          }
+        } else for (const f of filters) {
           plugin = f.name;
           status = f.filter(state, pod, node, snapshot);
           if (status !== null) break;
@@ -579,41 +652,6 @@ export class Framework implements Scheduler {
       this.lastGPUs = gpus ?? selectGpusBestFit(node, req);
     }
     return node.index;
-  }
-
-  /**
-   * Among the candidates with the top score (all when `total` is null), the one with the
-   * smallest rank. Ranks are a random permutation of the nodes sorted by name, drawn from the
-   * tie-break stream at the first use; nodes added later rank after the first ones.
-   */
-  private lowestRank(feasible: readonly NodeInfo[], total: Float64Array | null, maxScore: number, snapshot: ClusterSnapshot, random: RandomSource): NodeInfo {
-    const nodes = snapshot.nodes;
-    if (this.ranks.length < nodes.length) {
-      const byName = [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((n) => n.index);
-      const ranks = new Int32Array(nodes.length);
-      if (this.ranks.length === 0) {
-        // A uniform permutation (Fisher-Yates); node i of the name order gets rank perm[i].
-        const perm = Int32Array.from({ length: nodes.length }, (_, i) => i);
-        for (let i = perm.length - 1; i > 0; i--) {
-          const j = Math.floor(random.next() * (i + 1));
-          const t = perm[i]!;
-          perm[i] = perm[j]!;
-          perm[j] = t;
-        }
-        byName.forEach((nodeIndex, i) => (ranks[nodeIndex] = perm[i]!));
-      } else {
-        ranks.set(this.ranks);
-        for (let i = this.ranks.length; i < nodes.length; i++) ranks[i] = i;
-      }
-      this.ranks = ranks;
-    }
-    let best: NodeInfo | undefined;
-    for (let i = 0; i < feasible.length; i++) {
-      if (total !== null && total[i] !== maxScore) continue;
-      const n = feasible[i]!;
-      if (best === undefined || this.ranks[n.index]! < this.ranks[best.index]!) best = n;
-    }
-    return best!;
   }
 
   private scanOrder(nodes: readonly NodeInfo[]): Int32Array {

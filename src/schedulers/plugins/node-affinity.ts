@@ -33,6 +33,8 @@ export function preferredNodeAffinityScore(pod: PodInfo, node: NodeInfo): number
 export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node (Plugin.nodeLocal): its verdicts are reused per spec.
+    nodeLocal: true,
     // Only node labels can help (nodeaffinity EventsToRegister).
     events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     preFilter(_state, pod) {

@@ -13,6 +13,8 @@ export function fitsNodeName(pod: PodInfo, node: NodeInfo): boolean {
 export function nodeName(): PreFilterPlugin & FilterPlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node (Plugin.nodeLocal): its verdicts are reused per spec.
+    nodeLocal: true,
     // Only the named node appearing can help.
     events: ClusterEvent.NodeAdd,
     // Nothing to check for pods without spec.nodeName: skip the per-node filter entirely.

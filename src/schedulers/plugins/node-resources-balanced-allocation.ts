@@ -72,6 +72,8 @@ export function nodeResourcesBalancedAllocation(rawArgs?: unknown): ScorePlugin 
   const fast = cpuMemoryWeights(resources) !== undefined;
   return {
     name: NAME,
+    // Reads only the pod spec and this node (Plugin.nodeLocal): its verdicts are reused per spec.
+    nodeLocal: true,
     score: fast ? (_state, pod, node) => cpuMemoryBalancedScore(pod, node) : (_state, pod, node) => balancedAllocationScore(pod, node, resources),
   };
 }

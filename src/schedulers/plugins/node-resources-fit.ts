@@ -268,6 +268,8 @@ export function nodeResourcesFit(rawArgs?: unknown): FilterPlugin & ScorePlugin 
   }
   return {
     name: NAME,
+    // Reads only the pod spec and this node (Plugin.nodeLocal): its verdicts are reused per spec.
+    nodeLocal: true,
     // Freed requests or a new or larger node can make room (fit.go EventsToRegister).
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter: (_state, pod, node) => fitsRequest(pod, node),

@@ -19,6 +19,8 @@ export function fitsUnschedulable(pod: PodInfo, node: NodeInfo): boolean {
 export function nodeUnschedulable(): FilterPlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node (Plugin.nodeLocal): its verdicts are reused per spec.
+    nodeLocal: true,
     // Only an uncordoned or new node can help.
     events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter: (_state, pod, node) => (fitsUnschedulable(pod, node) ? null : REASON_UNSCHEDULABLE),

@@ -6,6 +6,7 @@ import { matchesLabelSelector, type LabelSelector, type Labels } from '../../api
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.js';
 import { PluginArgsError } from '../registry.js';
+import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 
@@ -281,6 +282,29 @@ export interface SpreadPreFilterState {
   readonly minMatchNum: Float64Array;
   /** 1 when the incoming pod matches the constraint's selector. */
   readonly selfMatch: Uint8Array;
+  /**
+   * Optional, for Filter's speed: each constraint's topology domains and matchNum by domain id
+   * (0 for a domain with no counted node, as matchNum.get(value) ?? 0), so Filter reads no label
+   * map per node.
+   */
+  readonly domains?: readonly TopologyDomains[] | undefined;
+  readonly matchByDomain?: readonly Float64Array[] | undefined;
+}
+
+/** Adds domains and matchByDomain to a PreFilter state (see SpreadPreFilterState). */
+export function withDomainIds(s: SpreadPreFilterState, byKey: TopologyDomainsByKey): SpreadPreFilterState {
+  const domains: TopologyDomains[] = [];
+  const matchByDomain: Float64Array[] = [];
+  for (let i = 0; i < s.constraints.length; i++) {
+    const d = domainsOf(byKey, s.constraints[i]!.topologyKey);
+    const m = s.matchNum[i]!;
+    for (const value of m.keys()) d.idOf(value);
+    const byId = new Float64Array(d.size);
+    for (const [value, n] of m) byId[d.idOf(value)] = n;
+    domains.push(d);
+    matchByDomain.push(byId);
+  }
+  return { ...s, domains, matchByDomain };
 }
 
 const EMPTY_PRE_FILTER_STATE: SpreadPreFilterState = Object.freeze({
@@ -295,17 +319,16 @@ const EMPTY_PRE_FILTER_STATE: SpreadPreFilterState = Object.freeze({
  */
 export function computeSpreadPreFilterState(
   pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter = countOnNode,
+  incremental?: IncrementalSpreadCounts,
 ): SpreadPreFilterState {
   const n = constraints.length;
-  const matchNum: Map<string, number>[] = [];
   const selfMatch = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    matchNum.push(new Map());
-    selfMatch[i] = selfMatches(constraints[i]!, pod.spec.labels) ? 1 : 0;
-  }
+  for (let i = 0; i < n; i++) selfMatch[i] = selfMatches(constraints[i]!, pod.spec.labels) ? 1 : 0;
+  const kept = incremental?.matchNum(pod, snapshot, constraints, countPods);
+  const matchNum: Map<string, number>[] = kept ?? constraints.map(() => new Map());
   const ns = pod.spec.namespace;
   const nodes = snapshot.nodes;
-  for (let k = 0; k < nodes.length; k++) {
+  for (let k = 0; kept === undefined && k < nodes.length; k++) {
     const node = nodes[k]!;
     if (!fitsNodeAffinity(pod, node)) continue;
     if (!nodeHasTopologyKeys(node.labels, constraints)) continue;
@@ -333,6 +356,19 @@ export function computeSpreadPreFilterState(
  */
 export function filterSpread(s: SpreadPreFilterState, node: NodeInfo): Status | null {
   const constraints = s.constraints;
+  const domains = s.domains;
+  if (domains !== undefined) {
+    const byDomain = s.matchByDomain!;
+    for (let i = 0; i < constraints.length; i++) {
+      const id = domains[i]!.of(node);
+      if (id < 0) return REASON_NODE_LABEL_NOT_MATCH;
+      const counts = byDomain[i]!;
+      // A domain numbered after PreFilter (or with no counted node) holds no matching pod.
+      const matchNum = id < counts.length ? counts[id]! : 0;
+      if (matchNum + s.selfMatch[i]! - s.minMatchNum[i]! > constraints[i]!.maxSkew) return REASON_CONSTRAINTS_NOT_MATCH;
+    }
+    return null;
+  }
   for (let i = 0; i < constraints.length; i++) {
     const c = constraints[i]!;
     const value = labelValue(node.labels, c.topologyKey);
@@ -432,7 +468,7 @@ export interface SpreadPreScoreState {
 export function computeSpreadPreScoreState(
   pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot,
   constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, countPods: NodePodCounter = countOnNode,
-  domainsByKey: TopologyDomainsByKey = new Map(),
+  domainsByKey: TopologyDomainsByKey = new Map(), incremental?: IncrementalSpreadScoreCounts,
 ): SpreadPreScoreState {
   const n = constraints.length;
   const nodeCount = snapshot.nodes.length;
@@ -509,7 +545,16 @@ export function computeSpreadPreScoreState(
   for (let i = 0; i < n; i++) {
     weights[i] = topologyNormalizingWeight(isHostname[i] === 1 ? feasible.length - ignored : topoSize[i]!);
   }
-  if (anyDomainConstraint) {
+  const kept = anyDomainConstraint ? incremental?.totals(pod, snapshot, constraints, { isHostname, domains, emptyDomain, requireAllTopologies }, countPods) : undefined;
+  if (kept !== undefined) {
+    // The same sums, kept per spec: each scored domain takes its total over the counted nodes.
+    for (let i = 0; i < n; i++) {
+      const m = counts[i];
+      if (m === undefined) continue;
+      const totals = kept[i]!;
+      for (let id = 0; id < m.length; id++) if (!Number.isNaN(m[id]!)) m[id] = id < totals.length ? totals[id]! : 0;
+    }
+  } else if (anyDomainConstraint) {
     const nodes = snapshot.nodes;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
@@ -586,6 +631,8 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const systemDefaulted = args.defaultingType === 'System';
   const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints;
   const countPods = cachedNodePodCounter();
+  const incremental = incrementalSpreadCountsDefault() ? new IncrementalSpreadCounts() : undefined;
+  const incrementalScore = incremental !== undefined ? new IncrementalSpreadScoreCounts() : undefined;
   const domains: TopologyDomainsByKey = new Map();
   return {
     name: NAME,
@@ -598,7 +645,8 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
         state.set(PRE_FILTER_STATE_KEY, EMPTY_PRE_FILTER_STATE);
         return SKIP;
       }
-      state.set(PRE_FILTER_STATE_KEY, computeSpreadPreFilterState(pod, snapshot, constraints, countPods));
+      const counted = computeSpreadPreFilterState(pod, snapshot, constraints, countPods, incremental);
+      state.set(PRE_FILTER_STATE_KEY, incremental !== undefined ? withDomainIds(counted, domains) : counted);
       return null;
     },
     filter: (state, _pod, node) => filterSpread(readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY), node),
@@ -608,7 +656,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
       if (constraints.length === 0) return SKIP;
       // Only system-default spreading lets nodes without every topology label be scored.
       const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;
-      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains));
+      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains, incrementalScore));
       return null;
     },
     score: (state, _pod, node) => scoreSpread(readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),

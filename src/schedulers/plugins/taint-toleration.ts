@@ -56,6 +56,8 @@ export function countIntolerablePreferNoSchedule(pod: PodInfo, node: NodeInfo): 
 export function taintToleration(): FilterPlugin & ScorePlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node (Plugin.nodeLocal): its verdicts are reused per spec.
+    nodeLocal: true,
     // Only a node without the taint can help (tainttoleration EventsToRegister).
     events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter(_state, pod, node) {

@@ -1,0 +1,265 @@
+import { PluginError, type CycleState, type FilterPlugin, type Status } from '../api/framework.js';
+import type { ClusterSnapshot, NodeInfo, Taint } from '../api/node.js';
+import type { PodInfo, PodSpec } from '../api/pod.js';
+
+/**
+ * The equivalence cache: Filter verdicts and raw Scores of node-local plugins (Plugin.nodeLocal)
+ * remembered per (pod spec object, node version) and reused until the node changes. Batch streams
+ * and a workload's replicas share one spec object, so the second pod of a stream finds every
+ * node it looks at already judged, except the nodes that changed since.
+ *
+ * The idea is the Borg paper's equivalence classes (section 3.4), which kube-scheduler carried
+ * for a while as the "equivalence class cache" (pkg/scheduler/core/equivalence_cache.go, later
+ * pkg/scheduler/core/equivalence/eqivalence.go; kubernetes/kubernetes#17390, #30844): predicate
+ * results per pod equivalence hash and node, invalidated from the informers' event handlers. It
+ * was removed in 2018 (kubernetes/kubernetes#71013) because lock contention and a three-level
+ * cache made it slower than running the predicates for simple pods. Here the scheduler is the
+ * only reader, nothing is invalidated from outside (a node's own fields say when it changed), and
+ * a lookup is two typed-array reads.
+ *
+ * A node's version changes whenever anything a node-local plugin reads may have changed: the
+ * NodeInfo object in the slot, its generation, its taints (by identity: they are replaced, never
+ * mutated) and unschedulable. NodeInfo.generation changes with the node's pods (so its requests)
+ * and with the node itself (a slot's name, labels, allocatable and pod capacity are set only when
+ * a node takes the slot, with a new generation); the simulator's node lifecycle controller and
+ * cordons change taints and unschedulable without one, so those two are compared here. A node
+ * without a generation gets a new version at every look, so nothing is reused for it.
+ *
+ * Off with ORCHSIM_NO_EQUIVALENCE_CACHE=1 (read when a framework is built) or the framework's
+ * `equivalenceCache: false` option; test/schedulers/equivalence-cache.test.ts runs random
+ * clusters and pods with it on and off and requires the same placements and rejections.
+ */
+
+/** Whether frameworks cache node-local verdicts unless told otherwise (ORCHSIM_NO_EQUIVALENCE_CACHE=1 turns it off). */
+export function equivalenceCacheDefault(): boolean {
+  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_EQUIVALENCE_CACHE;
+  return env === undefined || env === '' || env === '0';
+}
+
+/**
+ * How many spec objects keep their verdicts (least recently used first out). Each costs about
+ * 45 bytes per node, and a spec evicted and seen again pays for new tables, so the cap follows
+ * the cluster: 2^20 node entries (about 45 MB) shared out, at least 32 and at most 1,024 specs
+ * (100 specs at 10,000 nodes, 500 at 2,000).
+ */
+export function maxCachedSpecs(nodes: number): number {
+  return Math.max(32, Math.min(1024, Math.floor(2 ** 20 / Math.max(nodes, 1))));
+}
+
+/** Verdicts of one pod spec on every node it was checked against. */
+export class SpecVerdicts {
+  /** The node version the entry at a node index was computed for (NaN: none). */
+  version: Float64Array;
+  /**
+   * Position in the profile's filter list of the first node-local filter that rejects the pod
+   * on the node, or the number of filters when all of them pass.
+   */
+  failAt: Int32Array;
+  /** That filter's status (null when all pass). */
+  failStatus: (Status | null)[];
+  /** Raw score per score slot of the profile and node index (NaN: not computed at this version). */
+  readonly scores: (Float64Array | undefined)[];
+
+  constructor(
+    /** Bit mask of the node-local filters that ran for this spec (their PreFilter did not skip). */
+    readonly filterMask: number,
+    size: number,
+    scoreSlots: number,
+  ) {
+    this.version = new Float64Array(size).fill(NaN);
+    this.failAt = new Int32Array(size);
+    this.failStatus = new Array<Status | null>(size).fill(null);
+    this.scores = new Array<Float64Array | undefined>(scoreSlots).fill(undefined);
+  }
+
+  get size(): number {
+    return this.version.length;
+  }
+
+  /** Makes room for node indexes below `size`. */
+  grow(size: number): void {
+    const old = this.version.length;
+    if (size <= old) return;
+    const n = Math.max(size, old * 2);
+    const version = new Float64Array(n).fill(NaN);
+    version.set(this.version);
+    this.version = version;
+    const failAt = new Int32Array(n);
+    failAt.set(this.failAt);
+    this.failAt = failAt;
+    this.failStatus.length = n;
+    this.failStatus.fill(null, old);
+    for (let s = 0; s < this.scores.length; s++) {
+      const before = this.scores[s];
+      if (before === undefined) continue;
+      const a = new Float64Array(n).fill(NaN);
+      a.set(before);
+      this.scores[s] = a;
+    }
+  }
+
+  /** The raw scores of score slot `s`, created on first use. */
+  scoresOf(s: number): Float64Array {
+    let a = this.scores[s];
+    if (a === undefined) this.scores[s] = a = new Float64Array(this.version.length).fill(NaN);
+    return a;
+  }
+}
+
+/**
+ * The per-node versions and the verdicts of the most recently used specs, for one framework.
+ */
+export class EquivalenceCache {
+  // What each node slot held when its version was last given: struct of arrays, read in scan
+  // order by every cycle.
+  private seenNode: (NodeInfo | undefined)[] = [];
+  private seenTaints: (readonly Taint[] | undefined)[] = [];
+  private seenGeneration = new Float64Array(0);
+  private seenUnschedulable = new Uint8Array(0);
+  private versions = new Float64Array(0);
+  private lastVersion = 0;
+  /** Specs seen once: a spec gets an entry the second time it is scheduled (a one-off pod costs nothing). */
+  private seenOnce = new WeakSet<PodSpec>();
+  /** Insertion order is recency order (an entry used is moved to the end). */
+  private readonly entries = new Map<PodSpec, SpecVerdicts>();
+
+  /** After prepare(): the active filters that are not node-local, and their positions in the profile's filters. */
+  readonly others: FilterPlugin[] = [];
+  readonly positions: Int32Array;
+
+  constructor(
+    /** The profile's filters, in order. */
+    private readonly filters: readonly FilterPlugin[],
+    private readonly scoreSlots: number,
+  ) {
+    this.positions = new Int32Array(filters.length);
+  }
+
+  /**
+   * The verdicts for this cycle's pod given the active filters (its PreFilters' Skips taken
+   * off), or undefined: a GPU pod (a device fault changes free GPU capacity with no new node
+   * generation) or the spec's first cycle. Also fills `others` and `positions`.
+   */
+  prepare(pod: PodInfo, active: readonly FilterPlugin[], size: number): SpecVerdicts | undefined {
+    if (pod.spec.requests.milliGPU > 0) return undefined;
+    const entry = this.entryFor(pod.spec, nodeLocalFilterMask(this.filters, active), size);
+    if (entry === undefined) return undefined;
+    const others = this.others;
+    others.length = 0;
+    for (const f of active) {
+      if (f.nodeLocal === true) continue;
+      this.positions[others.length] = this.filters.indexOf(f);
+      others.push(f);
+    }
+    return entry;
+  }
+
+  /**
+   * The verdicts of `spec` for the node-local filters in `filterMask`, sized for node indexes
+   * below `size`; undefined the first time a spec is seen.
+   */
+  entryFor(spec: PodSpec, filterMask: number, size: number): SpecVerdicts | undefined {
+    const entries = this.entries;
+    let e = entries.get(spec);
+    if (e === undefined) {
+      if (!this.seenOnce.has(spec)) {
+        this.seenOnce.add(spec);
+        return undefined;
+      }
+    } else {
+      entries.delete(spec);
+      // A node-local PreFilter decides on the spec alone, so this does not happen with the
+      // built-in plugins; start afresh rather than trust verdicts of another filter set.
+      if (e.filterMask !== filterMask) e = undefined;
+    }
+    if (e === undefined) {
+      e = new SpecVerdicts(filterMask, size, this.scoreSlots);
+      if (entries.size >= maxCachedSpecs(size)) entries.delete(entries.keys().next().value!);
+    } else e.grow(size);
+    entries.set(spec, e);
+    return e;
+  }
+
+  /** The node's version: the same number as long as nothing a node-local plugin reads changed. */
+  versionOf(node: NodeInfo): number {
+    const i = node.index;
+    if (
+      this.seenGeneration[i] === node.generation &&
+      this.seenNode[i] === node &&
+      this.seenTaints[i] === node.taints &&
+      this.seenUnschedulable[i] === (node.unschedulable ? 1 : 0)
+    ) return this.versions[i]!;
+    return this.renew(node);
+  }
+
+  private renew(node: NodeInfo): number {
+    const i = node.index;
+    if (i >= this.versions.length) this.growNodes(i + 1);
+    // An undefined generation becomes NaN, which equals nothing: such a node is new at every look.
+    this.seenGeneration[i] = node.generation ?? NaN;
+    this.seenNode[i] = node;
+    this.seenTaints[i] = node.taints;
+    this.seenUnschedulable[i] = node.unschedulable ? 1 : 0;
+    return (this.versions[i] = ++this.lastVersion);
+  }
+
+  private growNodes(size: number): void {
+    const n = Math.max(size, 2 * this.versions.length, 64);
+    const generation = new Float64Array(n).fill(NaN);
+    generation.set(this.seenGeneration);
+    this.seenGeneration = generation;
+    const unschedulable = new Uint8Array(n);
+    unschedulable.set(this.seenUnschedulable);
+    this.seenUnschedulable = unschedulable;
+    const versions = new Float64Array(n);
+    versions.set(this.versions);
+    this.versions = versions;
+    while (this.seenNode.length < n) {
+      this.seenNode.push(undefined);
+      this.seenTaints.push(undefined);
+    }
+  }
+}
+
+/** Bit mask of the node-local filters among `active` (positions in `all`, the profile's filters). */
+export function nodeLocalFilterMask(all: readonly FilterPlugin[], active: readonly FilterPlugin[]): number {
+  let mask = 0;
+  for (const f of active) {
+    if (f.nodeLocal !== true) continue;
+    mask |= 1 << all.indexOf(f);
+  }
+  return mask;
+}
+
+/**
+ * Runs the node-local filters of `mask` (positions in `filters`, in profile order) on one node
+ * until one rejects, and records the verdict in `entry` at `version`. Returns the position of
+ * the rejecting filter, or filters.length when all pass. The node's raw scores are forgotten.
+ */
+export function judgeNode(entry: SpecVerdicts, filters: readonly FilterPlugin[], mask: number, state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot, version: number): number {
+  const i = node.index;
+  let k = filters.length;
+  let status: Status | null = null;
+  for (let f = 0; f < filters.length; f++) {
+    if ((mask & (1 << f)) === 0) continue;
+    const p = filters[f]!;
+    try {
+      status = p.filter(state, pod, node, snapshot);
+    } catch (e) {
+      throw e instanceof PluginError ? e : new PluginError(p.name, 'Filter', pod.name, node.name, e);
+    }
+    if (status !== null) {
+      k = f;
+      break;
+    }
+  }
+  entry.version[i] = version;
+  entry.failAt[i] = k;
+  entry.failStatus[i] = status;
+  const scores = entry.scores;
+  for (let s = 0; s < scores.length; s++) {
+    const a = scores[s];
+    if (a !== undefined) a[i] = NaN;
+  }
+  return k;
+}

@@ -1,0 +1,293 @@
+import type { ClusterSnapshot, NodeInfo } from '../../api/node.js';
+import type { PodInfo, PodSpec } from '../../api/pod.js';
+import { fitsNodeAffinity } from './node-affinity.js';
+import type { NodePodCounter, SpreadConstraint } from './pod-topology-spread.js';
+
+/**
+ * PodTopologySpread's PreFilter counts (TpValueToMatchNum: matching pods per topology value over
+ * the nodes that pass the pod's node affinity and carry every topology key), kept per pod spec
+ * and brought up to date incrementally: a node whose NodeInfo object and generation are those
+ * it was counted at keeps its contribution; any other node's old contribution is taken off and
+ * its new one added. Upstream recounts every node in PreFilter (calPreFilterState in
+ * pkg/scheduler/framework/plugins/podtopologyspread/filtering.go); between two cycles of a
+ * workload only a few nodes change, so this touches one generation per node instead of its
+ * labels, selector and pods. The counts are integers, so the totals are exactly the recount's.
+ *
+ * What a node contributes depends on the pod spec (namespace, node affinity, constraints - the
+ * plugin's defaults are fixed per instance) and on the node's labels, name and pods, all of which
+ * change its generation. A node without a generation is counted afresh at every cycle.
+ * PreScore's per-domain pod counts (IncrementalSpreadScoreCounts, below) are kept the same way.
+ * Off with ORCHSIM_NO_SPREAD_COUNTS=1 (read when the plugin is built; it turns off both); the
+ * property test in test/schedulers/spread-domain-counts.test.ts requires the same PreFilter and
+ * PreScore states as the full recount.
+ */
+
+/** Whether PodTopologySpread keeps its PreFilter counts incrementally unless told otherwise. */
+export function incrementalSpreadCountsDefault(): boolean {
+  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_SPREAD_COUNTS;
+  return env === undefined || env === '' || env === '0';
+}
+
+/** One spec's per-node contributions and per-domain totals. */
+class SpecCounts {
+  private seen: (NodeInfo | undefined)[] = [];
+  private generation = new Float64Array(0);
+  /** Domain id per (node slot, constraint), -1 when the node is not counted. */
+  private domain = new Int32Array(0);
+  private count = new Float64Array(0);
+  private slots = 0;
+  /** Per constraint: topology value by domain id, its id by value, matching pods and counted nodes by id. */
+  private readonly values: string[][];
+  private readonly ids: Map<string, number>[];
+  private totals: Float64Array[];
+  private nodesIn: Int32Array[];
+
+  constructor(private readonly n: number) {
+    this.values = Array.from({ length: n }, () => []);
+    this.ids = Array.from({ length: n }, () => new Map());
+    this.totals = Array.from({ length: n }, () => new Float64Array(8));
+    this.nodesIn = Array.from({ length: n }, () => new Int32Array(8));
+  }
+
+  update(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter): Map<string, number>[] {
+    const n = this.n;
+    const nodes = snapshot.nodes;
+    if (nodes.length > this.seen.length) this.grow(nodes.length);
+    const ns = pod.spec.namespace;
+    for (let k = 0; k < nodes.length; k++) {
+      const node = nodes[k]!;
+      if (this.seen[k] === node && this.generation[k] === node.generation) continue;
+      this.take(k);
+      this.seen[k] = node;
+      this.generation[k] = node.generation ?? NaN;
+      if (!fitsNodeAffinity(pod, node) || !hasKeys(node, constraints)) continue;
+      let lastSelector = constraints[0]!.selector;
+      let lastCount = 0;
+      for (let i = 0; i < n; i++) {
+        const c = constraints[i]!;
+        // System/List defaults share one selector object: count each node's pods once for all of them.
+        const count = i > 0 && c.selector === lastSelector ? lastCount : countPods(node, c.selector, ns);
+        lastSelector = c.selector;
+        lastCount = count;
+        const d = this.idOf(i, node.labels[c.topologyKey]!);
+        this.domain[k * n + i] = d;
+        this.count[k * n + i] = count;
+        this.totals[i]![d] = this.totals[i]![d]! + count;
+        this.nodesIn[i]![d] = this.nodesIn[i]![d]! + 1;
+      }
+    }
+    for (let k = nodes.length; k < this.slots; k++) {
+      this.take(k);
+      this.seen[k] = undefined;
+      this.generation[k] = NaN;
+    }
+    this.slots = nodes.length;
+    const matchNum: Map<string, number>[] = [];
+    for (let i = 0; i < n; i++) {
+      const m = new Map<string, number>();
+      const values = this.values[i]!;
+      const totals = this.totals[i]!;
+      const nodesIn = this.nodesIn[i]!;
+      for (let d = 0; d < values.length; d++) if (nodesIn[d]! > 0) m.set(values[d]!, totals[d]!);
+      matchNum.push(m);
+    }
+    return matchNum;
+  }
+
+  /** Takes slot k's contribution off the totals. */
+  private take(k: number): void {
+    if (this.seen[k] === undefined) return;
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      const d = this.domain[k * n + i]!;
+      if (d < 0) continue;
+      this.totals[i]![d] = this.totals[i]![d]! - this.count[k * n + i]!;
+      this.nodesIn[i]![d] = this.nodesIn[i]![d]! - 1;
+      this.domain[k * n + i] = -1;
+    }
+  }
+
+  private idOf(i: number, value: string): number {
+    const ids = this.ids[i]!;
+    let d = ids.get(value);
+    if (d === undefined) {
+      d = this.values[i]!.length;
+      ids.set(value, d);
+      this.values[i]!.push(value);
+      if (d >= this.totals[i]!.length) {
+        const totals = new Float64Array(2 * d);
+        totals.set(this.totals[i]!);
+        this.totals[i] = totals;
+        const nodesIn = new Int32Array(2 * d);
+        nodesIn.set(this.nodesIn[i]!);
+        this.nodesIn[i] = nodesIn;
+      }
+    }
+    return d;
+  }
+
+  private grow(size: number): void {
+    const n = this.n;
+    while (this.seen.length < size) this.seen.push(undefined);
+    const generation = new Float64Array(size).fill(NaN);
+    generation.set(this.generation);
+    this.generation = generation;
+    const domain = new Int32Array(size * n).fill(-1);
+    domain.set(this.domain);
+    this.domain = domain;
+    const count = new Float64Array(size * n);
+    count.set(this.count);
+    this.count = count;
+  }
+}
+
+function hasKeys(node: NodeInfo, constraints: readonly SpreadConstraint[]): boolean {
+  const labels = node.labels;
+  for (let i = 0; i < constraints.length; i++) if (!Object.hasOwn(labels, constraints[i]!.topologyKey)) return false;
+  return true;
+}
+
+/**
+ * The PreFilter counts of PodTopologySpread for pods of specs seen before; undefined the first
+ * time a spec is seen (a one-off pod is counted the plain way and leaves nothing behind).
+ */
+export class IncrementalSpreadCounts {
+  private readonly bySpec = new WeakMap<PodSpec, SpecCounts>();
+  private readonly seenOnce = new WeakSet<PodSpec>();
+
+  matchNum(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter): Map<string, number>[] | undefined {
+    const spec = pod.spec;
+    let e = this.bySpec.get(spec);
+    if (e === undefined) {
+      if (!this.seenOnce.has(spec)) {
+        this.seenOnce.add(spec);
+        return undefined;
+      }
+      this.bySpec.set(spec, (e = new SpecCounts(constraints.length)));
+    }
+    return e.update(pod, snapshot, constraints, countPods);
+  }
+}
+
+/** What PreScore needs to place a node in a domain (see computeSpreadPreScoreState). */
+export interface PreScoreDomains {
+  readonly isHostname: Uint8Array;
+  readonly domains: readonly ({ of(node: NodeInfo): number } | undefined)[];
+  /** Per constraint, the domain of a node without the key (-1 when every key is required). */
+  readonly emptyDomain: Int32Array;
+  readonly requireAllTopologies: boolean;
+}
+
+/**
+ * PreScore's TopologyValueToPodCounts before it is cut to the feasible nodes' domains: matching
+ * pods per domain id (TopologyDomains ids, per constraint; hostname constraints are left out)
+ * over the nodes that pass the pod's node affinity and have the keys (or, with system defaults,
+ * land in the "" domain), kept per spec like SpecCounts. Upstream (scoring.go PreScore) walks
+ * every node at every cycle.
+ */
+class SpecScoreCounts {
+  private seen: (NodeInfo | undefined)[] = [];
+  private generation = new Float64Array(0);
+  private domain = new Int32Array(0);
+  private count = new Float64Array(0);
+  private slots = 0;
+  readonly totals: Float64Array[];
+
+  constructor(private readonly n: number) {
+    this.totals = Array.from({ length: n }, () => new Float64Array(8));
+  }
+
+  update(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): void {
+    const n = this.n;
+    const nodes = snapshot.nodes;
+    if (nodes.length > this.seen.length) this.grow(nodes.length);
+    const ns = pod.spec.namespace;
+    for (let k = 0; k < nodes.length; k++) {
+      const node = nodes[k]!;
+      if (this.seen[k] === node && this.generation[k] === node.generation) continue;
+      this.take(k);
+      this.seen[k] = node;
+      this.generation[k] = node.generation ?? NaN;
+      if (!fitsNodeAffinity(pod, node)) continue;
+      let all = true;
+      for (let i = 0; i < n; i++) {
+        const id = d.isHostname[i] === 1 ? (Object.hasOwn(node.labels, constraints[i]!.topologyKey) ? 0 : -1) : d.domains[i]!.of(node);
+        this.domain[k * n + i] = id;
+        if (id < 0) all = false;
+      }
+      if (!all && d.requireAllTopologies) {
+        for (let i = 0; i < n; i++) this.domain[k * n + i] = -1;
+        continue;
+      }
+      for (let i = 0; i < n; i++) {
+        if (d.isHostname[i] === 1) {
+          this.domain[k * n + i] = -1;
+          continue;
+        }
+        let id = this.domain[k * n + i]!;
+        if (id < 0) id = d.emptyDomain[i]!;
+        this.domain[k * n + i] = id;
+        if (id < 0) continue;
+        const c = countPods(node, constraints[i]!.selector, ns);
+        this.count[k * n + i] = c;
+        if (id >= this.totals[i]!.length) {
+          const t = new Float64Array(Math.max(id + 1, 2 * this.totals[i]!.length));
+          t.set(this.totals[i]!);
+          this.totals[i] = t;
+        }
+        this.totals[i]![id] = this.totals[i]![id]! + c;
+      }
+    }
+    for (let k = nodes.length; k < this.slots; k++) {
+      this.take(k);
+      this.seen[k] = undefined;
+      this.generation[k] = NaN;
+    }
+    this.slots = nodes.length;
+  }
+
+  private take(k: number): void {
+    if (this.seen[k] === undefined) return;
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      const id = this.domain[k * n + i]!;
+      if (id < 0) continue;
+      this.totals[i]![id] = this.totals[i]![id]! - this.count[k * n + i]!;
+      this.domain[k * n + i] = -1;
+    }
+  }
+
+  private grow(size: number): void {
+    const n = this.n;
+    while (this.seen.length < size) this.seen.push(undefined);
+    const generation = new Float64Array(size).fill(NaN);
+    generation.set(this.generation);
+    this.generation = generation;
+    const domain = new Int32Array(size * n).fill(-1);
+    domain.set(this.domain);
+    this.domain = domain;
+    const count = new Float64Array(size * n);
+    count.set(this.count);
+    this.count = count;
+  }
+}
+
+/** PreScore's per-domain totals for pods of specs seen before (undefined the first time, as IncrementalSpreadCounts). */
+export class IncrementalSpreadScoreCounts {
+  private readonly bySpec = new WeakMap<PodSpec, SpecScoreCounts>();
+  private readonly seenOnce = new WeakSet<PodSpec>();
+
+  totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): readonly Float64Array[] | undefined {
+    const spec = pod.spec;
+    let e = this.bySpec.get(spec);
+    if (e === undefined) {
+      if (!this.seenOnce.has(spec)) {
+        this.seenOnce.add(spec);
+        return undefined;
+      }
+      this.bySpec.set(spec, (e = new SpecScoreCounts(constraints.length)));
+    }
+    e.update(pod, snapshot, constraints, d, countPods);
+    return e.totals;
+  }
+}
