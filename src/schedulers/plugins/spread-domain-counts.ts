@@ -28,21 +28,94 @@ export function incrementalSpreadCountsDefault(): boolean {
   return env === undefined || env === '' || env === '0';
 }
 
-/** One spec's per-node contributions and per-domain totals. */
-class SpecCounts {
+/**
+ * What each node slot contributed per constraint (its domain id, -1 for none, and its matching
+ * pods), valid while the slot holds the same NodeInfo at the same generation. Subclasses keep the
+ * totals and say how a contribution is taken off them.
+ */
+abstract class NodeContributions {
   private seen: (NodeInfo | undefined)[] = [];
   private generation = new Float64Array(0);
   /** Domain id per (node slot, constraint), -1 when the node is not counted. */
-  private domain = new Int32Array(0);
-  private count = new Float64Array(0);
+  protected domain = new Int32Array(0);
+  protected count = new Float64Array(0);
   private slots = 0;
+
+  constructor(protected readonly n: number) {}
+
+  /** Makes room for `size` node slots. */
+  protected begin(size: number): void {
+    if (size <= this.seen.length) return;
+    const n = this.n;
+    while (this.seen.length < size) this.seen.push(undefined);
+    const generation = new Float64Array(size).fill(NaN);
+    generation.set(this.generation);
+    this.generation = generation;
+    const domain = new Int32Array(size * n).fill(-1);
+    domain.set(this.domain);
+    this.domain = domain;
+    const count = new Float64Array(size * n);
+    count.set(this.count);
+    this.count = count;
+  }
+
+  /**
+   * False when slot k holds `node` as it was counted; otherwise its old contribution is taken
+   * off, the node recorded, and true: the caller counts it again.
+   */
+  protected changed(k: number, node: NodeInfo): boolean {
+    if (this.seen[k] === node && this.generation[k] === node.generation) return false;
+    if (this.seen[k] !== undefined) this.take(k);
+    this.seen[k] = node;
+    this.generation[k] = node.generation ?? NaN;
+    return true;
+  }
+
+  /** The snapshot had `size` nodes: slots beyond it (removed nodes) give their contributions back. */
+  protected end(size: number): void {
+    for (let k = size; k < this.slots; k++) {
+      if (this.seen[k] !== undefined) this.take(k);
+      this.seen[k] = undefined;
+      this.generation[k] = NaN;
+    }
+    this.slots = size;
+  }
+
+  /** Takes slot k's contribution off the totals (and marks its domains -1). */
+  protected abstract take(k: number): void;
+}
+
+/**
+ * A value per pod spec from the second time the spec is seen: undefined the first time (a
+ * one-off pod is counted the plain way and leaves nothing behind).
+ */
+class SecondSight<T> {
+  private readonly bySpec = new WeakMap<PodSpec, T>();
+  private readonly seenOnce = new WeakSet<PodSpec>();
+
+  get(spec: PodSpec, create: () => T): T | undefined {
+    let e = this.bySpec.get(spec);
+    if (e === undefined) {
+      if (!this.seenOnce.has(spec)) {
+        this.seenOnce.add(spec);
+        return undefined;
+      }
+      this.bySpec.set(spec, (e = create()));
+    }
+    return e;
+  }
+}
+
+/** One spec's per-node contributions and per-domain totals. */
+class SpecCounts extends NodeContributions {
   /** Per constraint: topology value by domain id, its id by value, matching pods and counted nodes by id. */
   private readonly values: string[][];
   private readonly ids: Map<string, number>[];
   private totals: Float64Array[];
   private nodesIn: Int32Array[];
 
-  constructor(private readonly n: number) {
+  constructor(n: number) {
+    super(n);
     this.values = Array.from({ length: n }, () => []);
     this.ids = Array.from({ length: n }, () => new Map());
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
@@ -52,14 +125,11 @@ class SpecCounts {
   update(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter): Map<string, number>[] {
     const n = this.n;
     const nodes = snapshot.nodes;
-    if (nodes.length > this.seen.length) this.grow(nodes.length);
+    this.begin(nodes.length);
     const ns = pod.spec.namespace;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
-      if (this.seen[k] === node && this.generation[k] === node.generation) continue;
-      this.take(k);
-      this.seen[k] = node;
-      this.generation[k] = node.generation ?? NaN;
+      if (!this.changed(k, node)) continue;
       if (!fitsNodeAffinity(pod, node) || !hasKeys(node, constraints)) continue;
       let lastSelector = constraints[0]!.selector;
       let lastCount = 0;
@@ -76,12 +146,7 @@ class SpecCounts {
         this.nodesIn[i]![d] = this.nodesIn[i]![d]! + 1;
       }
     }
-    for (let k = nodes.length; k < this.slots; k++) {
-      this.take(k);
-      this.seen[k] = undefined;
-      this.generation[k] = NaN;
-    }
-    this.slots = nodes.length;
+    this.end(nodes.length);
     const matchNum: Map<string, number>[] = [];
     for (let i = 0; i < n; i++) {
       const m = new Map<string, number>();
@@ -94,9 +159,7 @@ class SpecCounts {
     return matchNum;
   }
 
-  /** Takes slot k's contribution off the totals. */
-  private take(k: number): void {
-    if (this.seen[k] === undefined) return;
+  protected take(k: number): void {
     const n = this.n;
     for (let i = 0; i < n; i++) {
       const d = this.domain[k * n + i]!;
@@ -125,20 +188,6 @@ class SpecCounts {
     }
     return d;
   }
-
-  private grow(size: number): void {
-    const n = this.n;
-    while (this.seen.length < size) this.seen.push(undefined);
-    const generation = new Float64Array(size).fill(NaN);
-    generation.set(this.generation);
-    this.generation = generation;
-    const domain = new Int32Array(size * n).fill(-1);
-    domain.set(this.domain);
-    this.domain = domain;
-    const count = new Float64Array(size * n);
-    count.set(this.count);
-    this.count = count;
-  }
 }
 
 function hasKeys(node: NodeInfo, constraints: readonly SpreadConstraint[]): boolean {
@@ -152,20 +201,10 @@ function hasKeys(node: NodeInfo, constraints: readonly SpreadConstraint[]): bool
  * time a spec is seen (a one-off pod is counted the plain way and leaves nothing behind).
  */
 export class IncrementalSpreadCounts {
-  private readonly bySpec = new WeakMap<PodSpec, SpecCounts>();
-  private readonly seenOnce = new WeakSet<PodSpec>();
+  private readonly specs = new SecondSight<SpecCounts>();
 
   matchNum(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter): Map<string, number>[] | undefined {
-    const spec = pod.spec;
-    let e = this.bySpec.get(spec);
-    if (e === undefined) {
-      if (!this.seenOnce.has(spec)) {
-        this.seenOnce.add(spec);
-        return undefined;
-      }
-      this.bySpec.set(spec, (e = new SpecCounts(constraints.length)));
-    }
-    return e.update(pod, snapshot, constraints, countPods);
+    return this.specs.get(pod.spec, () => new SpecCounts(constraints.length))?.update(pod, snapshot, constraints, countPods);
   }
 }
 
@@ -185,29 +224,22 @@ export interface PreScoreDomains {
  * land in the "" domain), kept per spec like SpecCounts. Upstream (scoring.go PreScore) walks
  * every node at every cycle.
  */
-class SpecScoreCounts {
-  private seen: (NodeInfo | undefined)[] = [];
-  private generation = new Float64Array(0);
-  private domain = new Int32Array(0);
-  private count = new Float64Array(0);
-  private slots = 0;
+class SpecScoreCounts extends NodeContributions {
   readonly totals: Float64Array[];
 
-  constructor(private readonly n: number) {
+  constructor(n: number) {
+    super(n);
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
   }
 
   update(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): void {
     const n = this.n;
     const nodes = snapshot.nodes;
-    if (nodes.length > this.seen.length) this.grow(nodes.length);
+    this.begin(nodes.length);
     const ns = pod.spec.namespace;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
-      if (this.seen[k] === node && this.generation[k] === node.generation) continue;
-      this.take(k);
-      this.seen[k] = node;
-      this.generation[k] = node.generation ?? NaN;
+      if (!this.changed(k, node)) continue;
       if (!fitsNodeAffinity(pod, node)) continue;
       let all = true;
       for (let i = 0; i < n; i++) {
@@ -238,16 +270,10 @@ class SpecScoreCounts {
         this.totals[i]![id] = this.totals[i]![id]! + c;
       }
     }
-    for (let k = nodes.length; k < this.slots; k++) {
-      this.take(k);
-      this.seen[k] = undefined;
-      this.generation[k] = NaN;
-    }
-    this.slots = nodes.length;
+    this.end(nodes.length);
   }
 
-  private take(k: number): void {
-    if (this.seen[k] === undefined) return;
+  protected take(k: number): void {
     const n = this.n;
     for (let i = 0; i < n; i++) {
       const id = this.domain[k * n + i]!;
@@ -256,37 +282,15 @@ class SpecScoreCounts {
       this.domain[k * n + i] = -1;
     }
   }
-
-  private grow(size: number): void {
-    const n = this.n;
-    while (this.seen.length < size) this.seen.push(undefined);
-    const generation = new Float64Array(size).fill(NaN);
-    generation.set(this.generation);
-    this.generation = generation;
-    const domain = new Int32Array(size * n).fill(-1);
-    domain.set(this.domain);
-    this.domain = domain;
-    const count = new Float64Array(size * n);
-    count.set(this.count);
-    this.count = count;
-  }
 }
 
 /** PreScore's per-domain totals for pods of specs seen before (undefined the first time, as IncrementalSpreadCounts). */
 export class IncrementalSpreadScoreCounts {
-  private readonly bySpec = new WeakMap<PodSpec, SpecScoreCounts>();
-  private readonly seenOnce = new WeakSet<PodSpec>();
+  private readonly specs = new SecondSight<SpecScoreCounts>();
 
   totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): readonly Float64Array[] | undefined {
-    const spec = pod.spec;
-    let e = this.bySpec.get(spec);
-    if (e === undefined) {
-      if (!this.seenOnce.has(spec)) {
-        this.seenOnce.add(spec);
-        return undefined;
-      }
-      this.bySpec.set(spec, (e = new SpecScoreCounts(constraints.length)));
-    }
+    const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length));
+    if (e === undefined) return undefined;
     e.update(pod, snapshot, constraints, d, countPods);
     return e.totals;
   }
