@@ -130,7 +130,7 @@ export function groupPods(
  * summed samples and requests per group, and the summed scale-down fallback of the missing pods
  * (each truncated, as upstream's per-pod int64 arithmetic).
  */
-interface PodTally {
+export interface PodTally {
   counted: number;
   usage: number;
   requests: number;
@@ -148,14 +148,72 @@ const TALLY: PodTally = { counted: 0, usage: 0, requests: 0, unready: 0, unready
 
 /**
  * classifyPod's rule applied inline, pod by pod (this loop runs for every pod of every HPA every
- * 15 s). The pods of a Deployment share one requests object and mostly one sample value, so the
- * milli-unit conversions are remembered from the previous pod.
+ * 15 s), unless the target keeps the tally itself. The pods of a Deployment share one requests
+ * object and mostly one sample value, so the milli-unit conversions are remembered from the
+ * previous pod.
  */
 function tallyPods(
-  pods: readonly ScaledPod[], metricName: string, resource: string | undefined, cpuReadiness: boolean, scale: number,
+  pods: readonly ScaledPod[], target: TalliedTarget | undefined, metricName: string, resource: string | undefined, cpuReadiness: boolean, scale: number,
   fallbackUtilization: number, now: number, calc: ReplicaCalculatorOptions,
 ): PodTally {
   const t = TALLY;
+  // One query object, reused (a sync runs every 15 s for every HPA; the target reads it at once).
+  const query = QUERY;
+  query.metricName = metricName;
+  query.resource = resource;
+  query.cpuReadiness = cpuReadiness;
+  query.scale = scale;
+  query.fallbackUtilization = fallbackUtilization;
+  query.now = now;
+  query.calc = calc;
+  if (target?.tallyPods?.(query, t) === true) return t;
+  t.counted = 0;
+  t.usage = 0;
+  t.requests = 0;
+  t.unready = 0;
+  t.unreadyRequests = 0;
+  t.missing = 0;
+  t.missingRequests = 0;
+  t.missingFallback = 0;
+  t.missingRequest = false;
+  addToTally(pods, pods.length, query, t);
+  return t;
+}
+
+/** What a tally is of: one metric of one HPA at one sync (tallyPods' arguments). */
+export interface TallyQuery {
+  readonly metricName: string;
+  /** The resource whose requests are summed (Utilization targets); undefined: requests count 0. */
+  readonly resource: string | undefined;
+  /** Whether the cpu readiness rules apply (a cpu Resource metric). */
+  readonly cpuReadiness: boolean;
+  readonly scale: number;
+  readonly fallbackUtilization: number;
+  readonly now: number;
+  readonly calc: ReplicaCalculatorOptions;
+}
+
+const QUERY: { -readonly [K in keyof TallyQuery]: TallyQuery[K] } = {
+  metricName: '', resource: undefined, cpuReadiness: false, scale: 1, fallbackUtilization: 0, now: 0,
+  calc: { tolerance: 0, cpuInitializationPeriod: 0, initialReadinessDelay: 0 },
+};
+
+/**
+ * A target that can tally its pods itself (the HPA controller keeps most of a Deployment's pods
+ * as running counts, src/sim/controllers/hpa.ts). `tallyPods` fills `into` exactly as the walk
+ * over `pods` would, or returns false and the walk runs.
+ */
+export interface TalliedTarget extends ScaleTargetStatus {
+  tallyPods?(query: TallyQuery, into: PodTally): boolean;
+}
+
+/**
+ * Adds the first `n` pods of `pods` to the sums of `t` (classifyPod's rule, inline). Every sum is
+ * of integers (milli-values, truncated fallbacks), so while they stay below 2^53 the order in
+ * which pods are added does not change them.
+ */
+export function addToTally(pods: readonly ScaledPod[], n: number, query: TallyQuery, t: PodTally): void {
+  const { metricName, resource, cpuReadiness, scale, fallbackUtilization, now, calc } = query;
   // Sums in locals, stored once at the end.
   let counted = 0;
   let usageSum = 0;
@@ -165,14 +223,13 @@ function tallyPods(
   let missing = 0;
   let missingRequests = 0;
   let missingFallback = 0;
-  t.missingRequest = false;
   const initializationPeriod = calc.cpuInitializationPeriod;
   const readinessDelay = calc.initialReadinessDelay;
   let lastRequests: Resources | undefined;
   let request = 0;
   let lastValue = NaN;
   let usage = 0;
-  for (let i = 0; i < pods.length; i++) {
+  for (let i = 0; i < n; i++) {
     const pod = pods[i]!;
     if (resource !== undefined) {
       // calculatePodRequests: every pod of the target must request the resource.
@@ -237,15 +294,14 @@ function tallyPods(
     usageSum += usage;
     requestSum += request;
   }
-  t.counted = counted;
-  t.usage = usageSum;
-  t.requests = requestSum;
-  t.unready = unready;
-  t.unreadyRequests = unreadyRequests;
-  t.missing = missing;
-  t.missingRequests = missingRequests;
-  t.missingFallback = missingFallback;
-  return t;
+  t.counted += counted;
+  t.usage += usageSum;
+  t.requests += requestSum;
+  t.unready += unready;
+  t.unreadyRequests += unreadyRequests;
+  t.missing += missing;
+  t.missingRequests += missingRequests;
+  t.missingFallback += missingFallback;
 }
 
 /**
@@ -287,7 +343,7 @@ const NO_READY_METRICS = 'did not receive metrics for any ready pods';
  */
 export function resourceUtilizationReplicas(
   currentReplicas: number, resource: string, targetUtilization: number,
-  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions,
+  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions, target?: TalliedTarget,
 ): MetricProposal {
   if (pods.length === 0) return invalid(NO_PODS);
   const scale = milliScale('Resource', resource);
@@ -295,7 +351,7 @@ export function resourceUtilizationReplicas(
   // request (or the target, when the target is above 100%), so a scale-down is never larger
   // than the data shows.
   const fallbackUtilization = Math.max(100, targetUtilization);
-  const t = tallyPods(pods, resource, resource, resource === ResourceName.cpu, scale, fallbackUtilization, now, calc);
+  const t = tallyPods(pods, target, resource, resource, resource === ResourceName.cpu, scale, fallbackUtilization, now, calc);
   if (t.missingRequest) return invalid(`missing request for ${resource}`);
   if (t.counted === 0) return invalid(NO_READY_METRICS);
   // GetResourceUtilizationRatio: an integer percentage of the summed requests.
@@ -339,12 +395,12 @@ export function resourceUtilizationReplicas(
  */
 export function plainMetricReplicas(
   currentReplicas: number, source: 'Resource' | 'Pods', name: string, targetAverageValue: number,
-  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions,
+  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions, target?: TalliedTarget,
 ): MetricProposal {
   if (pods.length === 0) return invalid(NO_PODS);
   const scale = milliScale(source, name);
   const targetMilli = milliValue(targetAverageValue, scale);
-  const t = tallyPods(pods, name, undefined, source === 'Resource' && name === ResourceName.cpu, scale, 0, now, calc);
+  const t = tallyPods(pods, target, name, undefined, source === 'Resource' && name === ResourceName.cpu, scale, 0, now, calc);
   if (t.counted === 0) return invalid(NO_READY_METRICS);
   // GetMetricUsageRatio: the integer (milli) average of the samples against the target.
   const usageMilli = Math.trunc(t.usage / t.counted);
@@ -416,11 +472,11 @@ export function metricReplicas(metric: MetricSpec, target: ScaleTargetStatus, no
   const t = metric.target;
   switch (metric.type) {
     case 'Resource':
-      if (t.type === 'Utilization') return resourceUtilizationReplicas(current, metric.name, t.averageUtilization, target.pods, now, calc);
-      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Resource', metric.name, t.averageValue, target.pods, now, calc);
+      if (t.type === 'Utilization') return resourceUtilizationReplicas(current, metric.name, t.averageUtilization, target.pods, now, calc, target);
+      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Resource', metric.name, t.averageValue, target.pods, now, calc, target);
       return invalid('invalid resource metric source: neither an average utilization target nor an average value (usage) target was set');
     case 'Pods':
-      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Pods', metric.name, t.averageValue, target.pods, now, calc);
+      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Pods', metric.name, t.averageValue, target.pods, now, calc, target);
       return invalid('invalid pods metric source: an average value target is required');
     case 'External': {
       const value = target.external(metric.name);

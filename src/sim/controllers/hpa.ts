@@ -1,6 +1,7 @@
-import type { PodMetricSample, ScaledPod, ScaleTargetStatus } from '../../api/autoscaling.js';
+import type { PodMetricSample, ScaledPod } from '../../api/autoscaling.js';
+import { addToTally, milliValue, type PodTally, type TalliedTarget, type TallyQuery } from '../../autoscalers/hpa-replica-calculator.js';
 import { PodPhase } from '../../api/pod.js';
-import type { Resources } from '../../api/resources.js';
+import { resourceValue, type Resources } from '../../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../../api/units.js';
 import type { Lifecycle, WorkloadRecord } from '../lifecycle.js';
 import type { PodTable } from '../pods.js';
@@ -18,6 +19,31 @@ const METRIC_RESOLUTION = 15;
 
 const NO_REQUESTS: Resources = Object.freeze({ milliCPU: 0 as MilliCPU, memory: 0 as Bytes, milliGPU: 0 as MilliGPU, ephemeralStorage: 0 as Bytes });
 
+/**
+ * Where a view stands in its HPA's running tally (HpaState.groups, young): what the replica
+ * calculator's rule makes of the pod, as far as it no longer depends on the clock.
+ */
+const IN_NONE = 0;
+/** Failed: ignored. */
+const IN_FAILED = 1;
+/** Pending: unready. */
+const IN_PENDING = 2;
+/** Running, not ready: no sample (metric() returns none), so missing. */
+const IN_NOT_READY = 3;
+/** Running and ready, but its sample or its cpu readiness still depends on the clock: walked at each sync. */
+const IN_YOUNG = 4;
+/** Running, ready, sampled and past the cpu initialization period: counted, for good (until it changes). */
+const IN_SETTLED = 5;
+
+/** The tally's counts of the pods that share one requests object (those of a Deployment do). */
+interface RequestGroup {
+  readonly requests: Resources;
+  all: number;
+  pending: number;
+  notReady: number;
+  settled: number;
+}
+
 /** One HPA's state: its pods as it sees them, and this sync's metric values. */
 interface HpaState {
   readonly wr: WorkloadRecord;
@@ -33,7 +59,7 @@ interface HpaState {
   viewTimes: Float64Array;
   viewCount: number;
   /** The HPA's view of the Deployment, reused every sync. */
-  target?: ScaleTargetStatus & { currentReplicas: number; rate: number } | undefined;
+  target?: TalliedTarget & { currentReplicas: number; rate: number } | undefined;
   /** Metric values of this sync, shared by the pod views. */
   metricNow: number;
   cpuUtilization: number;
@@ -43,6 +69,13 @@ interface HpaState {
   /** The metric name last asked of the views, and which metric it is (METRIC_*). */
   metricName: string;
   metricKind: number;
+  /** Whether the running tally is kept (HpaController's incrementalTally). */
+  readonly tally: boolean;
+  /** The HPA's cpuInitializationPeriod (when a ready pod settles). */
+  readonly initializationPeriod: number;
+  /** The running tally: counts per requests object (usually one), and the young views. */
+  readonly groups: RequestGroup[];
+  readonly young: PodView[];
 }
 
 /**
@@ -60,6 +93,11 @@ class PodView implements ScaledPod {
   readonly cell: number;
   name = '';
   id = -1;
+  /** IN_*: where the view stands in the running tally. */
+  standing = IN_NONE;
+  /** The view's place in hs.young while IN_YOUNG. */
+  youngAt = -1;
+  group: RequestGroup | undefined;
   constructor(private readonly hs: HpaState) {
     this.cell = hs.viewCount++;
     if (2 * hs.viewCount > hs.viewTimes.length) {
@@ -83,7 +121,80 @@ class PodView implements ScaledPod {
     this.id = id;
     this.name = info.name;
     this.requests = info.spec.requests;
+    if (this.hs.tally) {
+      const groups = this.hs.groups;
+      let g = groups.find((x) => x.requests === this.requests);
+      if (g === undefined) groups.push(g = { requests: this.requests, all: 0, pending: 0, notReady: 0, settled: 0 });
+      this.group = g;
+      g.all++;
+    }
     this.refresh(pods);
+  }
+
+  /** Leaves the running tally (the pod is gone). */
+  detach(): void {
+    if (!this.hs.tally) return;
+    this.leave();
+    this.group!.all--;
+    this.group = undefined;
+  }
+
+  /** Takes the view's standing out of the tally's counts. */
+  private leave(): void {
+    const g = this.group!;
+    switch (this.standing) {
+      case IN_PENDING: g.pending--; break;
+      case IN_NOT_READY: g.notReady--; break;
+      case IN_SETTLED: g.settled--; break;
+      case IN_YOUNG: {
+        const young = this.hs.young;
+        const last = young.pop()!;
+        if (last !== this) {
+          young[this.youngAt] = last;
+          last.youngAt = this.youngAt;
+        }
+        this.youngAt = -1;
+        break;
+      }
+      default: break;
+    }
+    this.standing = IN_NONE;
+  }
+
+  /** Puts the view in the tally as its state says (a ready pod starts young: the sync settles it). */
+  private enter(): void {
+    const g = this.group!;
+    if (this.phase === 'Failed') {
+      this.standing = IN_FAILED;
+    } else if (this.phase === 'Pending') {
+      this.standing = IN_PENDING;
+      g.pending++;
+    } else if (!this.ready) {
+      this.standing = IN_NOT_READY;
+      g.notReady++;
+    } else {
+      this.standing = IN_YOUNG;
+      this.youngAt = this.hs.young.push(this) - 1;
+    }
+  }
+
+  /**
+   * Whether, at `now` and at every later time, the tally's rule counts this young view with its
+   * sample (given its HPA's sample is a number): metric() has a sample (its Ready transition is
+   * a resolution ago, or unknown) and the cpu readiness rule calls it ready (it has a start time
+   * and is past the initialization period). Both only become true as time goes on.
+   */
+  settlesAt(now: number): boolean {
+    const times = this.hs.viewTimes;
+    const start = times[2 * this.cell]!;
+    return !(now - times[2 * this.cell + 1]! < METRIC_RESOLUTION) && !Number.isNaN(start) && !(start + this.hs.initializationPeriod > now);
+  }
+
+  /** A young view that settled: counted from now on. */
+  settle(): void {
+    this.leave();
+    this.standing = IN_SETTLED;
+    this.group!.settled++;
   }
 
   get deleting(): boolean {
@@ -102,31 +213,135 @@ class PodView implements ScaledPod {
     // The Ready transition: when the containers started, or later when a readiness probe passed.
     const probed = p.probedReadyAt[id]!;
     times[2 * this.cell + 1] = probed > p.startedAt[id]! ? probed : p.startedAt[id]!;
+    if (this.hs.tally) {
+      this.leave();
+      this.enter();
+    }
   }
 
   metric(name: string): PodMetricSample | undefined {
     const hs = this.hs;
     const now = hs.metricNow;
     if (!this.ready || now - hs.viewTimes[2 * this.cell + 1]! < METRIC_RESOLUTION) return undefined;
-    // Which metric, decided once per name object (comparing a name read from a file with a
-    // constant compares characters; the same object again is one pointer comparison).
-    if (name !== hs.metricName) {
-      hs.metricName = name;
-      hs.metricKind = name === 'cpu' ? METRIC_CPU : name === 'memory' ? METRIC_MEMORY : name === 'requests_per_second' ? METRIC_RPS : METRIC_NONE;
-    }
-    const kind = hs.metricKind;
-    let value: number;
-    if (kind === METRIC_CPU) value = hs.cpuUtilization * this.requests.milliCPU;
-    else if (kind === METRIC_MEMORY) value = hs.memoryUtilization * this.requests.memory;
-    else if (kind === METRIC_RPS && hs.traffic) value = hs.rpsPerPod;
-    else return undefined;
-    if (!Number.isFinite(value)) return undefined;
+    const value = sampleValue(hs, name, this.requests);
+    if (value === undefined) return undefined;
     // One sample object per service, reused: the HPA reads it at once and keeps only numbers.
     const sample = hs.sample;
     sample.value = value;
     sample.timestamp = now;
     return sample;
   }
+}
+
+/**
+ * The sample a ready, sampled pod with these requests has of metric `name` at this sync, or
+ * undefined when the metric has none.
+ */
+function sampleValue(hs: HpaState, name: string, requests: Resources): number | undefined {
+  // Which metric, decided once per name object (comparing a name read from a file with a
+  // constant compares characters; the same object again is one pointer comparison).
+  if (name !== hs.metricName) {
+    hs.metricName = name;
+    hs.metricKind = name === 'cpu' ? METRIC_CPU : name === 'memory' ? METRIC_MEMORY : name === 'requests_per_second' ? METRIC_RPS : METRIC_NONE;
+  }
+  const kind = hs.metricKind;
+  let value: number;
+  if (kind === METRIC_CPU) value = hs.cpuUtilization * requests.milliCPU;
+  else if (kind === METRIC_MEMORY) value = hs.memoryUtilization * requests.memory;
+  else if (kind === METRIC_RPS && hs.traffic) value = hs.rpsPerPod;
+  else return undefined;
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * The replica calculator's tally (hpa-replica-calculator.ts tallyPods) from the running counts:
+ * each group's settled, pending and not-ready pods at once, the young views one by one (settling
+ * those whose standing no longer depends on the clock). Every sum is of integers, so the result
+ * is the walk's as long as they stay below 2^53; past that, or asked at another time or with
+ * another initialization period than the HPA's, it declines (false) and the walk runs.
+ */
+function tallyFromCounts(hs: HpaState, q: TallyQuery, t: PodTally): boolean {
+  const now = q.now;
+  if (now !== hs.metricNow || q.calc.cpuInitializationPeriod !== hs.initializationPeriod) return false;
+  const young = hs.young;
+  for (let i = young.length - 1; i >= 0; i--) {
+    const view = young[i]!;
+    if (view.settlesAt(now)) view.settle();
+  }
+  let counted = 0;
+  let usage = 0;
+  let requests = 0;
+  let unready = 0;
+  let unreadyRequests = 0;
+  let missing = 0;
+  let missingRequests = 0;
+  let missingFallback = 0;
+  const groups = hs.groups;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    if (g.all === 0) continue;
+    let request = 0;
+    if (q.resource !== undefined) {
+      request = milliValue(resourceValue(g.requests, q.resource), q.scale);
+      if (!(request > 0)) {
+        // calculatePodRequests: the metric is invalid, whatever the sums.
+        t.missingRequest = true;
+        return true;
+      }
+    }
+    const fallback = Math.trunc((request * q.fallbackUtilization) / 100);
+    unready += g.pending;
+    unreadyRequests += g.pending * request;
+    missing += g.notReady;
+    missingRequests += g.notReady * request;
+    missingFallback += g.notReady * fallback;
+    if (g.settled === 0) continue;
+    const value = sampleValue(hs, q.metricName, g.requests);
+    if (value === undefined) {
+      missing += g.settled;
+      missingRequests += g.settled * request;
+      missingFallback += g.settled * fallback;
+    } else {
+      const milli = milliValue(value, q.scale);
+      if (!(milli >= 0)) return false;
+      counted += g.settled;
+      usage += g.settled * milli;
+      requests += g.settled * request;
+    }
+  }
+  t.counted = counted;
+  t.usage = usage;
+  t.requests = requests;
+  t.unready = unready;
+  t.unreadyRequests = unreadyRequests;
+  t.missing = missing;
+  t.missingRequests = missingRequests;
+  t.missingFallback = missingFallback;
+  t.missingRequest = false;
+  addToTally(young, young.length, q, t);
+  if (t.missingRequest) return true;
+  return Number.isSafeInteger(t.usage) && Number.isSafeInteger(t.requests) && Number.isSafeInteger(t.unreadyRequests)
+    && Number.isSafeInteger(t.missingRequests) && Number.isSafeInteger(t.missingFallback);
+}
+
+/** The HPA's view of its Deployment: its pods, the service's rate, the running tally when kept. */
+function newTarget(hs: HpaState): TalliedTarget & { currentReplicas: number; rate: number } {
+  const target: TalliedTarget & { currentReplicas: number; rate: number } = {
+    currentReplicas: 0,
+    pods: hs.podViews,
+    rate: NaN,
+    external(name: string) {
+      return name === 'requests_per_second' && !Number.isNaN(this.rate) ? this.rate : undefined;
+    },
+  };
+  if (hs.tally) target.tallyPods = (q, t) => tallyFromCounts(hs, q, t);
+  return target;
+}
+
+/** Whether the environment leaves the running tally on (ORCHSIM_NO_HPA_TALLY=1, non-empty and not 0, turns it off). */
+export function hpaTallyFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
+  const v = env.ORCHSIM_NO_HPA_TALLY;
+  return v === undefined || v === '' || v === '0';
 }
 
 /** Returns a view to its pool, kept by descending cell (the lowest free cell is taken first). */
@@ -160,7 +375,14 @@ export class HpaController {
    */
   private readonly ticks: { readonly period: number; readonly members: number[] }[] = [];
 
-  constructor(private readonly api: Lifecycle, private readonly horizon: number) {
+  /**
+   * `incrementalTally`: keep each HPA's pods as running counts by state, so that a sync walks
+   * only the pods whose standing still depends on the clock (started or ready within the last
+   * few minutes) instead of every pod (issue 23). Results are the same either way (test/sim/
+   * hpa-tally-properties.test.ts). Default: on, unless ORCHSIM_NO_HPA_TALLY=1 (read here, when
+   * the run is wired).
+   */
+  constructor(private readonly api: Lifecycle, private readonly horizon: number, incrementalTally = hpaTallyFromEnv()) {
     this.states = api.workloads.map((wr) => {
       const w = wr.w;
       if (w.kind !== 'service' || !w.autoscaler) return undefined;
@@ -178,6 +400,10 @@ export class HpaController {
         rpsPerPod: NaN,
         metricName: '',
         metricKind: METRIC_NONE,
+        tally: incrementalTally,
+        initializationPeriod: w.autoscaler.spec.cpuInitializationPeriod,
+        groups: [],
+        young: [],
       };
       // The pod views, allocated together up front (a sync reads them all every 15 s).
       const n = Math.min(w.autoscaler.spec.maxReplicas, 4096) + 4;
@@ -244,6 +470,7 @@ export class HpaController {
       this.viewSlot.set(last.id, at);
     }
     this.viewSlot.delete(id);
+    view.detach();
     releaseView(hs.freeViews, view);
   }
 
@@ -267,8 +494,7 @@ export class HpaController {
     const rate = traffic ? traffic.rate(now) : NaN;
     hs.cpuUtilization = traffic ? traffic.utilizationAt(rate, wr.ready) : 0;
     hs.rpsPerPod = wr.ready > 0 ? rate / wr.ready : NaN;
-    const views = hs.podViews;
-    const target = (hs.target ??= { currentReplicas: 0, pods: views, rate: NaN, external(name: string) { return name === 'requests_per_second' && !Number.isNaN(this.rate) ? this.rate : undefined; } });
+    const target = (hs.target ??= newTarget(hs));
     target.currentReplicas = wr.desired;
     target.rate = traffic ? rate : NaN;
     const decision = hpa.sync(target, now);
