@@ -221,7 +221,8 @@ export class Framework implements Scheduler {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
       const skipped = this.skippedFilters;
-      skipped.clear();
+      // Guarded: clearing a Set allocates a new table even when it is empty (most cycles skip nothing).
+      if (skipped.size > 0) skipped.clear();
       for (const p of this.preFilters) {
         plugin = p.name;
         const s = p.preFilter(state, pod, snapshot);
@@ -583,19 +584,20 @@ export class Framework implements Scheduler {
     let point = 'PreFilter';
     let current: NodeInfo | undefined;
     try {
-      const skipped = new Set<Plugin>();
+      // Made only when a PreFilter skips (what-if scans call this per candidate pod).
+      let skipped: Set<Plugin> | undefined;
       for (const p of this.preFilters) {
         plugin = p.name;
         const s = p.preFilter(state, pod, snapshot);
         if (s === null) continue;
         if (s.code === 'Skip') {
-          skipped.add(p);
+          (skipped ??= new Set()).add(p);
           continue;
         }
         if (rejected) for (const node of candidates) rejected(node, s, p.name);
         return out;
       }
-      const filters = this.filters.filter((f) => !skipped.has(f));
+      const filters = skipped === undefined ? this.filters : this.filters.filter((f) => !skipped.has(f));
       point = 'Filter';
       const pinned = pod.spec.nodeName;
       // Node-local verdicts from the equivalence cache, as in schedule(); the others run as there.
