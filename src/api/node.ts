@@ -102,8 +102,9 @@ export interface ClusterSnapshot {
    * changes - its pods (so its requests), labels, allocatable, pod capacity, taints,
    * unschedulable, a node taking or leaving the slot - except its GPU devices' free capacity
    * (device faults). The same version at an index means the node is as it was then (a what-if's
-   * rollback may restore one). Optional: without it the equivalence cache compares the node's
-   * fields itself (src/schedulers/equivalence-cache.ts).
+   * rollback may restore one). Only for snapshots whose `nodes[i].index` is i (the scheduler's
+   * scan then takes a node's index from its position). Optional: without it the equivalence
+   * cache compares the node's fields itself (src/schedulers/equivalence-cache.ts).
    */
   readonly nodeVersions?: Float64Array | undefined;
 }

@@ -309,9 +309,12 @@ export class Framework implements Scheduler {
           const feasibleIndex = this.feasibleIndex;
           const versions = cache.snapshotVersions(snapshot);
           for (; processed < numAllNodes && feasible.length < toFind; processed++) {
-            const node = nodes[order[idx]!]!;
+            const at = order[idx]!;
+            const node = nodes[at]!;
             current = node;
-            const i = node.index;
+            // A snapshot keeping node versions has node k at index k (ClusterSnapshot.nodeVersions):
+            // a node whose verdict is cached is then never read, only passed on.
+            const i = versions !== undefined ? at : node.index;
             const version = versions !== undefined ? versions[i]! : cache.versionOf(node);
             if (i >= entry.size) entry.grow(i + 1);
             const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, all, mask, state, pod, node, snapshot, version);
