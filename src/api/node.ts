@@ -96,6 +96,17 @@ export interface ClusterSnapshot {
   nodeByName(name: string): NodeInfo | undefined;
   /** The PodGroups (gangs) of the cluster; absent where there are none. */
   readonly podGroups?: PodGroupLister | undefined;
+  /**
+   * Per node index, the node's version: a positive number, never given twice in the process,
+   * replaced whenever anything a node-local plugin (Plugin.nodeLocal) may read of the node
+   * changes - its pods (so its requests), labels, allocatable, pod capacity, taints,
+   * unschedulable, a node taking or leaving the slot - except its GPU devices' free capacity
+   * (device faults). The same version at an index means the node is as it was then (a what-if's
+   * rollback may restore one). Only for snapshots whose `nodes[i].index` is i (the scheduler's
+   * scan then takes a node's index from its position). Optional: without it the equivalence
+   * cache compares the node's fields itself (src/schedulers/equivalence-cache.ts).
+   */
+  readonly nodeVersions?: Float64Array | undefined;
 }
 
 /** Defaults for pods without a cpu/memory request when scoring (pkg/scheduler/util/pod_resources.go). */

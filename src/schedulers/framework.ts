@@ -8,7 +8,7 @@ import {
 import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
-import { EquivalenceCache, equivalenceCacheDefault, judgeNode, type SpecVerdicts } from './equivalence-cache.js';
+import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
@@ -34,6 +34,11 @@ export interface FrameworkOptions {
    * equivalence-cache.ts). Default: on, unless ORCHSIM_NO_EQUIVALENCE_CACHE=1.
    */
   readonly equivalenceCache?: boolean | undefined;
+  /**
+   * With the cache: take node versions from snapshots that keep them (ClusterSnapshot.nodeVersions).
+   * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
+   */
+  readonly nodeVersions?: boolean | undefined;
 }
 
 const NO_NODE = -1;
@@ -140,7 +145,7 @@ export class Framework implements Scheduler {
     this.plugins = plugins;
     // Filter positions are bits of a 31-bit mask.
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
-    this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length) : undefined;
+    this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
     this.skipScore = new Uint8Array(this.scores.length);
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -221,7 +226,8 @@ export class Framework implements Scheduler {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
       const skipped = this.skippedFilters;
-      skipped.clear();
+      // Guarded: clearing a Set allocates a new table even when it is empty (most cycles skip nothing).
+      if (skipped.size > 0) skipped.clear();
       for (const p of this.preFilters) {
         plugin = p.name;
         const s = p.preFilter(state, pod, snapshot);
@@ -301,11 +307,15 @@ export class Framework implements Scheduler {
           const no = others.length;
           if (this.feasibleIndex.length < numAllNodes) this.feasibleIndex = new Int32Array(Math.max(numAllNodes, 2 * this.feasibleIndex.length));
           const feasibleIndex = this.feasibleIndex;
+          const versions = cache.snapshotVersions(snapshot);
           for (; processed < numAllNodes && feasible.length < toFind; processed++) {
-            const node = nodes[order[idx]!]!;
+            const at = order[idx]!;
+            const node = nodes[at]!;
             current = node;
-            const i = node.index;
-            const version = cache.versionOf(node);
+            // A snapshot keeping node versions has node k at index k (ClusterSnapshot.nodeVersions):
+            // a node whose verdict is cached is then never read, only passed on.
+            const i = versions !== undefined ? at : node.index;
+            const version = versions !== undefined ? versions[i]! : cache.versionOf(node);
             if (i >= entry.size) entry.grow(i + 1);
             const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, all, mask, state, pod, node, snapshot, version);
             let status: Status | null = null;
@@ -583,24 +593,26 @@ export class Framework implements Scheduler {
     let point = 'PreFilter';
     let current: NodeInfo | undefined;
     try {
-      const skipped = new Set<Plugin>();
+      // Made only when a PreFilter skips (what-if scans call this per candidate pod).
+      let skipped: Set<Plugin> | undefined;
       for (const p of this.preFilters) {
         plugin = p.name;
         const s = p.preFilter(state, pod, snapshot);
         if (s === null) continue;
         if (s.code === 'Skip') {
-          skipped.add(p);
+          (skipped ??= new Set()).add(p);
           continue;
         }
         if (rejected) for (const node of candidates) rejected(node, s, p.name);
         return out;
       }
-      const filters = this.filters.filter((f) => !skipped.has(f));
+      const filters = skipped === undefined ? this.filters : this.filters.filter((f) => !skipped.has(f));
       point = 'Filter';
       const pinned = pod.spec.nodeName;
       // Node-local verdicts from the equivalence cache, as in schedule(); the others run as there.
       const cache = this.equivalence;
       const entry = cache?.prepare(pod, filters, snapshot.nodes.length);
+      const versions = entry !== undefined ? cache!.snapshotVersions(snapshot) : undefined;
       for (const node of candidates) {
         if (pinned !== undefined && node.name !== pinned) {
           rejected?.(node, REASON_NODE_NAME, 'NodeName');
@@ -610,7 +622,7 @@ export class Framework implements Scheduler {
         let status: Status | null = null;
         if (entry !== undefined) {
           const i = node.index;
-          const version = cache!.versionOf(node);
+          const version = versions !== undefined ? versions[i]! : cache!.versionOf(node);
           if (i >= entry.size) entry.grow(i + 1);
           const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, this.filters, entry.filterMask, state, pod, node, snapshot, version);
           for (let j = 0; j < cache!.others.length && cache!.positions[j]! < k && status === null; j++) {

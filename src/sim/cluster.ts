@@ -40,6 +40,11 @@ export class ClusterState implements ClusterSnapshot {
   nzCPU: Float64Array;
   nzMem: Float64Array;
   podCounts: Int32Array;
+  /**
+   * ClusterSnapshot.nodeVersions: SimNode gives its slot a new version on every change a
+   * node-local plugin could see, so the equivalence cache checks a node with one read.
+   */
+  nodeVersions: Float64Array;
   /** Free milli-GPU of every device, flat: node i's devices start at gpuOffset[i]. */
   gpuFree: Float64Array = new Float64Array(64);
   gpuOffset: Int32Array;
@@ -73,6 +78,7 @@ export class ClusterState implements ClusterSnapshot {
     this.nzCPU = new Float64Array(this.capacity);
     this.nzMem = new Float64Array(this.capacity);
     this.podCounts = new Int32Array(this.capacity);
+    this.nodeVersions = new Float64Array(this.capacity);
     this.gpuOffset = new Int32Array(this.capacity);
   }
 
@@ -258,6 +264,7 @@ export class ClusterState implements ClusterSnapshot {
     this.nzCPU = grown(this.nzCPU, c);
     this.nzMem = grown(this.nzMem, c);
     this.podCounts = grown(this.podCounts, c);
+    this.nodeVersions = grown(this.nodeVersions, c);
     this.gpuOffset = grown(this.gpuOffset, c);
     this.capacity = c;
   }
@@ -293,20 +300,23 @@ class NonZeroRequestedView implements Resources {
 /** Upstream's nextGeneration(): one counter for every node of the process, so a generation is never reused. */
 let lastGeneration = 0;
 const nextGeneration = (): number => ++lastGeneration;
+/** ClusterSnapshot.nodeVersions: one counter for every cluster of the process, so a version is never reused. */
+let lastNodeVersion = 0;
 
 export class SimNode implements NodeInfo {
   // Identity fields change only when a removed node's slot is reused (reset) or on removal.
   name!: string;
   labels!: Labels;
-  /** Replaced (never mutated) when the node lifecycle controller taints or untaints the node. */
-  taints!: readonly Taint[];
+  // Behind accessors so that every writer (the node lifecycle controller, cordons, drains) gives
+  // the node a new version.
+  private currentTaints!: readonly Taint[];
+  private currentUnschedulable!: boolean;
   /** The taints the node was declared with. */
   specTaints!: readonly Taint[];
   /** spec.unschedulable as declared (a drain's end restores it). */
   specUnschedulable!: boolean;
   /** Drains in progress (overlapping drains keep the node cordoned until the last ends). */
   drains = 0;
-  unschedulable!: boolean;
   allocatable!: Resources;
   allowedPodNumber!: number;
   readonly requested: Resources;
@@ -334,6 +344,30 @@ export class SimNode implements NodeInfo {
     this.reset(spec);
   }
 
+  /** Replaced (never mutated) when the node lifecycle controller taints or untaints the node. */
+  get taints(): readonly Taint[] {
+    return this.currentTaints;
+  }
+
+  set taints(taints: readonly Taint[]) {
+    this.currentTaints = taints;
+    this.changed();
+  }
+
+  get unschedulable(): boolean {
+    return this.currentUnschedulable;
+  }
+
+  set unschedulable(unschedulable: boolean) {
+    this.currentUnschedulable = unschedulable;
+    this.changed();
+  }
+
+  /** A new version for the node's slot (ClusterSnapshot.nodeVersions). */
+  private changed(): void {
+    this.cluster.nodeVersions[this.index] = ++lastNodeVersion;
+  }
+
   /** Takes on a node spec: at creation, and when a removed node's slot is reused (same device count). */
   reset(spec: NodeSpec): void {
     this.name = spec.name;
@@ -351,6 +385,7 @@ export class SimNode implements NodeInfo {
     this.swarm = spec.swarm;
     this.removed = false;
     this.generation = nextGeneration();
+    this.changed();
   }
 
   markRemoved(): void {
@@ -364,6 +399,7 @@ export class SimNode implements NodeInfo {
     this.allowedPodNumber = 0;
     this.scalarRequested = undefined;
     this.generation = nextGeneration();
+    this.changed();
   }
 
   get podCount(): number {
@@ -383,6 +419,7 @@ export class SimNode implements NodeInfo {
     }
     this.pods.push(pod);
     this.generation = nextGeneration();
+    this.changed();
   }
 
   removePod(pod: PodInfo): void {
@@ -399,6 +436,7 @@ export class SimNode implements NodeInfo {
       if (last.id >= 0 && last.id < slots.length) slots[last.id] = slot;
     }
     this.generation = nextGeneration();
+    this.changed();
   }
 
   addScalar(scalar: Readonly<Record<string, number>>, sign: 1 | -1): void {

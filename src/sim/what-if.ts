@@ -46,6 +46,8 @@ export class WhatIfCluster implements ClusterSimulation {
    * (PodTopologySpread's counts, the cluster autoscaler's fingerprint) stay valid across a scan.
    */
   private readonly generations = new Map<number, number>();
+  /** Each touched node's version (ClusterSnapshot.nodeVersions) before the what-if, restored with the generation for the same reason. */
+  private readonly versions = new Map<number, number>();
   /**
    * The cluster's nodes-with-affinity lists before the what-if first bound or unbound a pod with
    * affinity terms: ClusterState removes from them by swapping in the last node, so undoing the
@@ -169,6 +171,8 @@ export class WhatIfCluster implements ClusterSimulation {
     if (this.generations.size > 0) {
       for (const [index, generation] of this.generations) if (!Number.isNaN(generation)) this.cluster.nodes[index]!.generation = generation;
       this.generations.clear();
+      for (const [index, version] of this.versions) this.cluster.nodeVersions[index] = version;
+      this.versions.clear();
     }
     if (this.affinityLists) {
       restoreOrder(this.cluster.havePodsWithAffinity, this.affinityLists.withAffinity);
@@ -188,7 +192,10 @@ export class WhatIfCluster implements ClusterSimulation {
 
   /** Records a node's generation before the what-if first changes it. */
   private touch(index: number): void {
-    if (!this.generations.has(index)) this.generations.set(index, this.cluster.nodes[index]!.generation);
+    if (!this.generations.has(index)) {
+      this.generations.set(index, this.cluster.nodes[index]!.generation);
+      this.versions.set(index, this.cluster.nodeVersions[index]!);
+    }
   }
 
   /** Remembers the nodes-with-affinity lists before the first change a pod with affinity terms makes to them. */

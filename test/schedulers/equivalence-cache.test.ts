@@ -6,7 +6,7 @@ import type { PodInfo, PodSpec, Toleration } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import { equivalenceCacheDefault, maxCachedSpecs } from '../../src/schedulers/equivalence-cache.js';
+import { equivalenceCacheDefault, maxCachedSpecs, nodeVersionsDefault } from '../../src/schedulers/equivalence-cache.js';
 import { formatFitError, Framework } from '../../src/schedulers/framework.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
@@ -129,11 +129,11 @@ function outcome(fw: Framework, chosen: number) {
 }
 
 /** A framework with the equivalence cache, and PodTopologySpread's incremental counts, on or off. */
-function framework(profile: ProfileConfig, seed: number, equivalenceCache: boolean, spreadCounts = true): { fw: Framework; random: { next(): number } } {
+function framework(profile: ProfileConfig, seed: number, equivalenceCache: boolean, spreadCounts = true, nodeVersions = true): { fw: Framework; random: { next(): number } } {
   const streams = new RandomStreams(seed);
   if (!spreadCounts) process.env.ORCHSIM_NO_SPREAD_COUNTS = '1';
   try {
-    const fw = new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { equivalenceCache });
+    const fw = new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { equivalenceCache, nodeVersions });
     return { fw, random: streams.get('scheduler/tie-break') };
   } finally {
     delete process.env.ORCHSIM_NO_SPREAD_COUNTS;
@@ -144,6 +144,9 @@ function framework(profile: ProfileConfig, seed: number, equivalenceCache: boole
 const SWITCHES = [
   { name: 'the equivalence cache', env: 'ORCHSIM_NO_EQUIVALENCE_CACHE', off: (profile: ProfileConfig, seed: number) => framework(profile, seed, false) },
   { name: "PodTopologySpread's incremental counts", env: 'ORCHSIM_NO_SPREAD_COUNTS', off: (profile: ProfileConfig, seed: number) => framework(profile, seed, true, false) },
+  // The twin compares each node's object, generation, taints and unschedulable instead of
+  // reading ClusterState's node versions.
+  { name: "the cluster's node versions", env: 'ORCHSIM_NO_NODE_VERSIONS', off: (profile: ProfileConfig, seed: number) => framework(profile, seed, true, true, false) },
 ];
 
 describe('the equivalence cache and the incremental spread counts', () => {
@@ -288,9 +291,52 @@ describe('the equivalence cache and the incremental spread counts', () => {
     expect(equivalenceCacheDefault()).toBe(false);
   });
 
+  it('takes node versions from the cluster by default, not with ORCHSIM_NO_NODE_VERSIONS=1', () => {
+    delete process.env.ORCHSIM_NO_NODE_VERSIONS;
+    expect(nodeVersionsDefault()).toBe(true);
+    process.env.ORCHSIM_NO_NODE_VERSIONS = '1';
+    expect(nodeVersionsDefault()).toBe(false);
+  });
+
+  it('gives a node a new version on every change a node-local plugin can see, and a what-if rollback gives the old one back', () => {
+    const c = makeCluster([{ name: 'n0', cpu: 4, memory: 16 * Gi }, { name: 'n1', cpu: 4, memory: 16 * Gi }]);
+    const seen = new Set<number>();
+    const fresh = (i: number) => {
+      const v = c.nodeVersions[i]!;
+      expect(v).toBeGreaterThan(0);
+      expect(seen.has(v)).toBe(false);
+      seen.add(v);
+      return v;
+    };
+    fresh(0);
+    fresh(1);
+    const n0 = c.nodes[0]!;
+    n0.taints = [TAINT_NO_SCHEDULE];
+    fresh(0);
+    n0.unschedulable = true;
+    fresh(0);
+    const pod = makePod(makeSpec({ cpu: 100 }));
+    c.bind(pod, 0);
+    const bound = fresh(0);
+    const whatIf = new WhatIfCluster(c, framework(BUILTIN_PROFILES[0]!, 1, true).fw, () => {
+      throw new Error('no template nodes here');
+    });
+    whatIf.removePod(pod, n0);
+    fresh(0);
+    whatIf.rollback();
+    expect(c.nodeVersions[0]).toBe(bound);
+    c.unbind(pod, 0);
+    fresh(0);
+    c.removeNode(0);
+    fresh(0);
+    c.addNode({ name: 'n2', labels: {}, taints: [], unschedulable: false, allocatable: resources({ milliCPU: 4000, memory: 16 * Gi, milliGPU: 0 }) });
+    fresh(0);
+  });
+
   afterEach(() => {
     delete process.env.ORCHSIM_NO_EQUIVALENCE_CACHE;
     delete process.env.ORCHSIM_NO_SPREAD_COUNTS;
+    delete process.env.ORCHSIM_NO_NODE_VERSIONS;
   });
 
   it.each(SWITCHES)('$name: byte-identical run results on and off (property, whole runs)', (sw) => {

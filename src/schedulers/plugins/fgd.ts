@@ -287,7 +287,9 @@ export function fgd(rawArgs: unknown): ScorePlugin & GpuSelectPlugin {
     cacheKey[node.index] = k;
     cacheModel[node.index] = node.gpuModel;
     cacheValue[node.index] = v;
-    evaluations[node.index]?.clear();
+    // Guarded: clearing a Map allocates a new table even when it is empty.
+    const stale = evaluations[node.index];
+    if (stale !== undefined && stale.size > 0) stale.clear();
     return v;
   };
   // The shape of the pod last seen (pods of one workload share their spec object).

@@ -177,6 +177,10 @@ export function computeAffinityPreFilterState(pod: PodInfo, snapshot: ClusterSna
   const incoming = pod.spec;
   const { requiredAffinity, requiredAntiAffinity } = podAffinityTerms(incoming);
   const checkIncoming = requiredAffinity.length > 0 || requiredAntiAffinity.length > 0;
+  // Upstream's Skip (interpodaffinity/filtering.go PreFilter: no existing anti-affinity counts and
+  // no required terms of its own) decided before anything is allocated: with no pod in the
+  // cluster holding required anti-affinity, no count can be made, and most cycles end here.
+  if (!checkIncoming && snapshot.havePodsWithRequiredAntiAffinity.length === 0) return undefined;
   const existingAnti: TopologyCounts = new Map();
   const affinityCounts: TopologyCounts = new Map();
   const antiAffinityCounts: TopologyCounts = new Map();
@@ -298,6 +302,8 @@ export function computeAffinityPreScoreState(pod: PodInfo, snapshot: ClusterSnap
   const { preferredAffinity, preferredAntiAffinity } = podAffinityTerms(incoming);
   const hasConstraints = preferredAffinity.length > 0 || preferredAntiAffinity.length > 0;
   if (args.ignorePreferredTermsOfExistingPods && !hasConstraints) return undefined;
+  // Nothing can contribute: no preferred terms of its own and no pod with affinity terms anywhere.
+  if (!hasConstraints && snapshot.havePodsWithAffinity.length === 0) return undefined;
   const hardWeight = args.hardPodAffinityWeight;
   const m: TopologyCounts = new Map();
   // Without preferred terms of its own, only pods with affinity terms contribute: walk just those.
