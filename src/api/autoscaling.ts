@@ -263,3 +263,52 @@ export interface ClusterAutoscaler {
 }
 
 export type ClusterAutoscalerFactory = (groups: readonly NodeGroupSpec[], options: unknown) => ClusterAutoscaler;
+
+// ---- The HPA replica calculator's pod tally (src/autoscalers/hpa-replica-calculator.ts), which a
+// target may keep itself (src/sim/controllers/hpa.ts) ---------------------------------------
+
+/**
+ * The same grouping as sums (a sync runs every 15 s for every HPA, so no per-pod maps): counts,
+ * summed samples and requests per group, and the summed scale-down fallback of the missing pods
+ * (each truncated, as upstream's per-pod int64 arithmetic).
+ */
+export interface PodTally {
+  counted: number;
+  usage: number;
+  requests: number;
+  unready: number;
+  unreadyRequests: number;
+  missing: number;
+  missingRequests: number;
+  missingFallback: number;
+  /** A pod without a request for the resource (the metric is then invalid). */
+  missingRequest: boolean;
+}
+
+/** What a tally is of: one metric of one HPA at one sync (tallyPods' arguments). */
+export interface TallyQuery {
+  readonly metricName: string;
+  /** The resource whose requests are summed (Utilization targets); undefined: requests count 0. */
+  readonly resource: string | undefined;
+  /** Whether the cpu readiness rules apply (a cpu Resource metric). */
+  readonly cpuReadiness: boolean;
+  readonly scale: number;
+  readonly fallbackUtilization: number;
+  readonly now: number;
+  readonly calc: Pick<HorizontalPodAutoscalerSpec, 'tolerance' | 'cpuInitializationPeriod' | 'initialReadinessDelay'>;
+  /**
+   * The calculator's rule for adding pods to a tally (classifyPod, inline): given to the target
+   * with the query, so a target that keeps counts applies the very same rule to the pods it
+   * has not counted yet.
+   */
+  readonly addPods: (pods: readonly ScaledPod[], n: number, query: TallyQuery, into: PodTally) => void;
+}
+
+/**
+ * A target that can tally its pods itself (the HPA controller keeps most of a Deployment's pods
+ * as running counts, src/sim/controllers/hpa.ts). `tallyPods` fills `into` exactly as the walk
+ * over `pods` would, or returns false and the walk runs.
+ */
+export interface TalliedTarget extends ScaleTargetStatus {
+  tallyPods?(query: TallyQuery, into: PodTally): boolean;
+}

@@ -1,4 +1,7 @@
-import type { HorizontalPodAutoscalerSpec, MetricSpec, PodMetricSample, ScaleTargetStatus, ScaledPod } from '../api/autoscaling.js';
+import type { HorizontalPodAutoscalerSpec, MetricSpec, PodMetricSample, PodTally, ScaleTargetStatus, ScaledPod, TalliedTarget, TallyQuery } from '../api/autoscaling.js';
+import { milliValue } from '../util/quantity.js';
+
+export type { PodTally, TalliedTarget, TallyQuery } from '../api/autoscaling.js';
 import { ResourceName, type Resources, resourceValue } from '../api/resources.js';
 
 /**
@@ -40,12 +43,8 @@ export function milliScale(source: MetricSpec['type'], name: string): number {
   return source === 'Resource' && (name === ResourceName.cpu || name === ResourceName.gpu) ? 1 : 1000;
 }
 
-/** Quantity.MilliValue: rounds up to a whole milli-unit (after snapping binary noise such as 0.29 * 1000). */
-export function milliValue(value: number, scale: number): number {
-  const x = value * scale;
-  const r = Math.round(x);
-  return Math.abs(x - r) < 1e-6 ? r : Math.ceil(x);
-}
+// Quantity.MilliValue lives with the other quantity rules (the HPA controller uses it too).
+export { milliValue } from '../util/quantity.js';
 
 export interface PodGroups {
   /** Pods whose sample is used as is (upstream readyPodCount). */
@@ -125,24 +124,6 @@ export function groupPods(
   return { readyPodCount, samples, unready, missing, ignored };
 }
 
-/**
- * The same grouping as sums (a sync runs every 15 s for every HPA, so no per-pod maps): counts,
- * summed samples and requests per group, and the summed scale-down fallback of the missing pods
- * (each truncated, as upstream's per-pod int64 arithmetic).
- */
-export interface PodTally {
-  counted: number;
-  usage: number;
-  requests: number;
-  unready: number;
-  unreadyRequests: number;
-  missing: number;
-  missingRequests: number;
-  missingFallback: number;
-  /** A pod without a request for the resource (the metric is then invalid). */
-  missingRequest: boolean;
-}
-
 /** tallyPods' result, reused (a sync reads it at once and keeps only numbers). */
 const TALLY: PodTally = { counted: 0, usage: 0, requests: 0, unready: 0, unreadyRequests: 0, missing: 0, missingRequests: 0, missingFallback: 0, missingRequest: false };
 
@@ -180,32 +161,11 @@ function tallyPods(
   return t;
 }
 
-/** What a tally is of: one metric of one HPA at one sync (tallyPods' arguments). */
-export interface TallyQuery {
-  readonly metricName: string;
-  /** The resource whose requests are summed (Utilization targets); undefined: requests count 0. */
-  readonly resource: string | undefined;
-  /** Whether the cpu readiness rules apply (a cpu Resource metric). */
-  readonly cpuReadiness: boolean;
-  readonly scale: number;
-  readonly fallbackUtilization: number;
-  readonly now: number;
-  readonly calc: ReplicaCalculatorOptions;
-}
-
 const QUERY: { -readonly [K in keyof TallyQuery]: TallyQuery[K] } = {
   metricName: '', resource: undefined, cpuReadiness: false, scale: 1, fallbackUtilization: 0, now: 0,
   calc: { tolerance: 0, cpuInitializationPeriod: 0, initialReadinessDelay: 0 },
+  addPods: (pods, n, query, into) => addToTally(pods, n, query, into),
 };
-
-/**
- * A target that can tally its pods itself (the HPA controller keeps most of a Deployment's pods
- * as running counts, src/sim/controllers/hpa.ts). `tallyPods` fills `into` exactly as the walk
- * over `pods` would, or returns false and the walk runs.
- */
-export interface TalliedTarget extends ScaleTargetStatus {
-  tallyPods?(query: TallyQuery, into: PodTally): boolean;
-}
 
 /**
  * Adds the first `n` pods of `pods` to the sums of `t` (classifyPod's rule, inline). Every sum is

@@ -72,3 +72,10 @@ export function formatDuration(seconds: number): string {
   }
   return parts.join('');
 }
+
+/** Quantity.MilliValue: rounds up to a whole milli-unit (after snapping binary noise such as 0.29 * 1000). */
+export function milliValue(value: number, scale: number): number {
+  const x = value * scale;
+  const r = Math.round(x);
+  return Math.abs(x - r) < 1e-6 ? r : Math.ceil(x);
+}

@@ -1,5 +1,5 @@
-import type { PodMetricSample, ScaledPod } from '../../api/autoscaling.js';
-import { addToTally, milliValue, type PodTally, type TalliedTarget, type TallyQuery } from '../../autoscalers/hpa-replica-calculator.js';
+import type { PodMetricSample, PodTally, ScaledPod, TalliedTarget, TallyQuery } from '../../api/autoscaling.js';
+import { milliValue } from '../../util/quantity.js';
 import { PodPhase } from '../../api/pod.js';
 import { resourceValue, type Resources } from '../../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../../api/units.js';
@@ -318,7 +318,7 @@ function tallyFromCounts(hs: HpaState, q: TallyQuery, t: PodTally): boolean {
   t.missingRequests = missingRequests;
   t.missingFallback = missingFallback;
   t.missingRequest = false;
-  addToTally(young, young.length, q, t);
+  q.addPods(young, young.length, q, t);
   if (t.missingRequest) return true;
   return Number.isSafeInteger(t.usage) && Number.isSafeInteger(t.requests) && Number.isSafeInteger(t.unreadyRequests)
     && Number.isSafeInteger(t.missingRequests) && Number.isSafeInteger(t.missingFallback);
