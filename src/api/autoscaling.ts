@@ -285,6 +285,19 @@ export interface PodTally {
   missingRequest: boolean;
 }
 
+/** Sets every sum of a tally to 0 (tallies are reused from sync to sync). */
+export function clearTally(t: PodTally): void {
+  t.counted = 0;
+  t.usage = 0;
+  t.requests = 0;
+  t.unready = 0;
+  t.unreadyRequests = 0;
+  t.missing = 0;
+  t.missingRequests = 0;
+  t.missingFallback = 0;
+  t.missingRequest = false;
+}
+
 /** What a tally is of: one metric of one HPA at one sync (tallyPods' arguments). */
 export interface TallyQuery {
   readonly metricName: string;

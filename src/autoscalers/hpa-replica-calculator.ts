@@ -1,4 +1,4 @@
-import type { HorizontalPodAutoscalerSpec, MetricSpec, PodMetricSample, PodTally, ScaleTargetStatus, ScaledPod, TalliedTarget, TallyQuery } from '../api/autoscaling.js';
+import { clearTally, type HorizontalPodAutoscalerSpec, type MetricSpec, type PodMetricSample, type PodTally, type ScaleTargetStatus, type ScaledPod, type TalliedTarget, type TallyQuery } from '../api/autoscaling.js';
 import { milliValue } from '../util/quantity.js';
 
 export type { PodTally, TalliedTarget, TallyQuery } from '../api/autoscaling.js';
@@ -148,15 +148,7 @@ function tallyPods(
   query.now = now;
   query.calc = calc;
   if (target?.tallyPods?.(query, t) === true) return t;
-  t.counted = 0;
-  t.usage = 0;
-  t.requests = 0;
-  t.unready = 0;
-  t.unreadyRequests = 0;
-  t.missing = 0;
-  t.missingRequests = 0;
-  t.missingFallback = 0;
-  t.missingRequest = false;
+  clearTally(t);
   addToTally(pods, pods.length, query, t);
   return t;
 }

@@ -1,7 +1,7 @@
 import type { ClusterSnapshot, NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { fitsNodeAffinity } from './node-affinity.js';
-import type { NodePodCounter, SpreadConstraint } from './pod-topology-spread.js';
+import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
 
 /**
  * PodTopologySpread's PreFilter counts (TpValueToMatchNum: matching pods per topology value over
@@ -130,7 +130,7 @@ class SpecCounts extends NodeContributions {
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
       if (!this.changed(k, node)) continue;
-      if (!fitsNodeAffinity(pod, node) || !hasKeys(node, constraints)) continue;
+      if (!fitsNodeAffinity(pod, node) || !nodeHasTopologyKeys(node.labels, constraints)) continue;
       let lastSelector = constraints[0]!.selector;
       let lastCount = 0;
       for (let i = 0; i < n; i++) {
@@ -188,12 +188,6 @@ class SpecCounts extends NodeContributions {
     }
     return d;
   }
-}
-
-function hasKeys(node: NodeInfo, constraints: readonly SpreadConstraint[]): boolean {
-  const labels = node.labels;
-  for (let i = 0; i < constraints.length; i++) if (!Object.hasOwn(labels, constraints[i]!.topologyKey)) return false;
-  return true;
 }
 
 /**

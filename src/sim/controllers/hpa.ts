@@ -1,4 +1,4 @@
-import type { PodMetricSample, PodTally, ScaledPod, TalliedTarget, TallyQuery } from '../../api/autoscaling.js';
+import { clearTally, type PodMetricSample, type PodTally, type ScaledPod, type TalliedTarget, type TallyQuery } from '../../api/autoscaling.js';
 import { milliValue } from '../../util/quantity.js';
 import { PodPhase } from '../../api/pod.js';
 import { resourceValue, type Resources } from '../../api/resources.js';
@@ -268,14 +268,7 @@ function tallyFromCounts(hs: HpaState, q: TallyQuery, t: PodTally): boolean {
     const view = young[i]!;
     if (view.settlesAt(now)) view.settle();
   }
-  let counted = 0;
-  let usage = 0;
-  let requests = 0;
-  let unready = 0;
-  let unreadyRequests = 0;
-  let missing = 0;
-  let missingRequests = 0;
-  let missingFallback = 0;
+  clearTally(t);
   const groups = hs.groups;
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i]!;
@@ -290,34 +283,25 @@ function tallyFromCounts(hs: HpaState, q: TallyQuery, t: PodTally): boolean {
       }
     }
     const fallback = Math.trunc((request * q.fallbackUtilization) / 100);
-    unready += g.pending;
-    unreadyRequests += g.pending * request;
-    missing += g.notReady;
-    missingRequests += g.notReady * request;
-    missingFallback += g.notReady * fallback;
+    t.unready += g.pending;
+    t.unreadyRequests += g.pending * request;
+    t.missing += g.notReady;
+    t.missingRequests += g.notReady * request;
+    t.missingFallback += g.notReady * fallback;
     if (g.settled === 0) continue;
     const value = sampleValue(hs, q.metricName, g.requests);
     if (value === undefined) {
-      missing += g.settled;
-      missingRequests += g.settled * request;
-      missingFallback += g.settled * fallback;
+      t.missing += g.settled;
+      t.missingRequests += g.settled * request;
+      t.missingFallback += g.settled * fallback;
     } else {
       const milli = milliValue(value, q.scale);
       if (!(milli >= 0)) return false;
-      counted += g.settled;
-      usage += g.settled * milli;
-      requests += g.settled * request;
+      t.counted += g.settled;
+      t.usage += g.settled * milli;
+      t.requests += g.settled * request;
     }
   }
-  t.counted = counted;
-  t.usage = usage;
-  t.requests = requests;
-  t.unready = unready;
-  t.unreadyRequests = unreadyRequests;
-  t.missing = missing;
-  t.missingRequests = missingRequests;
-  t.missingFallback = missingFallback;
-  t.missingRequest = false;
   q.addPods(young, young.length, q, t);
   if (t.missingRequest) return true;
   return Number.isSafeInteger(t.usage) && Number.isSafeInteger(t.requests) && Number.isSafeInteger(t.unreadyRequests)
