@@ -137,6 +137,20 @@ export class EquivalenceCache {
   private seenOnce = new WeakSet<PodSpec>();
   /** Insertion order is recency order (an entry used is moved to the end). */
   private readonly entries = new Map<PodSpec, SpecVerdicts>();
+  /**
+   * The spec used last and its entry, the newest in `entries`: used again (a stream's next pod,
+   * a waiting pod retried), it is already at the end, so the Map is not touched. Moving it there
+   * anyway (delete, set) costs a hash lookup each and leaves a deleted slot that makes the table
+   * rehash now and then.
+   */
+  private newestSpec: PodSpec | undefined;
+  private newestEntry: SpecVerdicts | undefined;
+  /** prepare()'s filter lists for the profile's whole filter list (no PreFilter skipped), made once. */
+  private readonly allMask: number;
+  private readonly allOthers: FilterPlugin[];
+  private readonly allPositions: Int32Array;
+  /** Whether `others` and `positions` hold the lists for the whole filter list now. */
+  private preparedAll = false;
 
   /** After prepare(): the active filters that are not node-local, and their positions in the profile's filters. */
   readonly others: FilterPlugin[] = [];
@@ -150,6 +164,14 @@ export class EquivalenceCache {
     private readonly useNodeVersions = true,
   ) {
     this.positions = new Int32Array(filters.length);
+    this.allMask = nodeLocalFilterMask(filters, filters);
+    this.allOthers = [];
+    this.allPositions = new Int32Array(filters.length);
+    for (let i = 0; i < filters.length; i++) {
+      if (filters[i]!.nodeLocal === true) continue;
+      this.allPositions[this.allOthers.length] = i;
+      this.allOthers.push(filters[i]!);
+    }
   }
 
   /**
@@ -168,9 +190,21 @@ export class EquivalenceCache {
    */
   prepare(pod: PodInfo, active: readonly FilterPlugin[], size: number): SpecVerdicts | undefined {
     if (pod.spec.requests.milliGPU > 0) return undefined;
-    const entry = this.entryFor(pod.spec, nodeLocalFilterMask(this.filters, active), size);
+    // `active` is the profile's filters in order, less the skipped ones: all of them when as long.
+    const all = active.length === this.filters.length;
+    const entry = this.entryFor(pod.spec, all ? this.allMask : nodeLocalFilterMask(this.filters, active), size);
     if (entry === undefined) return undefined;
     const others = this.others;
+    if (all) {
+      if (!this.preparedAll) {
+        others.length = 0;
+        for (let j = 0; j < this.allOthers.length; j++) others.push(this.allOthers[j]!);
+        this.positions.set(this.allPositions);
+        this.preparedAll = true;
+      }
+      return entry;
+    }
+    this.preparedAll = false;
     others.length = 0;
     for (const f of active) {
       if (f.nodeLocal === true) continue;
@@ -185,6 +219,13 @@ export class EquivalenceCache {
    * below `size`; undefined the first time a spec is seen.
    */
   entryFor(spec: PodSpec, filterMask: number, size: number): SpecVerdicts | undefined {
+    if (spec === this.newestSpec) {
+      const newest = this.newestEntry!;
+      if (newest.filterMask === filterMask) {
+        newest.grow(size);
+        return newest;
+      }
+    }
     const entries = this.entries;
     let e = entries.get(spec);
     if (e === undefined) {
@@ -203,6 +244,8 @@ export class EquivalenceCache {
       if (entries.size >= maxCachedSpecs(size)) entries.delete(entries.keys().next().value!);
     } else e.grow(size);
     entries.set(spec, e);
+    this.newestSpec = spec;
+    this.newestEntry = e;
     return e;
   }
 

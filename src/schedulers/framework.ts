@@ -241,10 +241,13 @@ export class Framework implements Scheduler {
         if (s.code === 'Unschedulable') for (const n of nodes) this.lastResolvableNodes.push(n.index);
         return NO_NODE;
       }
-      // The filters that run this cycle, so the per-node loop has no skip test.
+      // The filters that run this cycle, so the per-node loop has no skip test. Rebuilt only
+      // when a PreFilter skipped this cycle or the last (most cycles run them all).
       const filters = this.activeFilters;
-      filters.length = 0;
-      for (const f of this.filters) if (!skipped.has(f)) filters.push(f);
+      if (skipped.size > 0 || filters.length !== this.filters.length) {
+        filters.length = 0;
+        for (const f of this.filters) if (!skipped.has(f)) filters.push(f);
+      }
 
       // Filter, scanning round-robin from where the last cycle stopped, until enough feasible
       // nodes are found.
