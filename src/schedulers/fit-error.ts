@@ -1,4 +1,5 @@
-import { ALL_CLUSTER_EVENTS, type FitError, type Plugin } from '../api/framework.js';
+import { ALL_CLUSTER_EVENTS, type FitError, type Plugin, type Status } from '../api/framework.js';
+import type { NodeInfo } from '../api/node.js';
 
 /** Builds a FitError; the retry events are the union of the rejecting plugins' registrations. */
 export function fitError(pod: string, numAllNodes: number, reasons: Map<string, number>, plugins: readonly Plugin[], extraEvents = 0): FitError {
@@ -10,4 +11,100 @@ export function fitError(pod: string, numAllNodes: number, reasons: Map<string, 
 export function formatFitError(e: FitError): string {
   const parts = [...e.reasons].map(([reason, n]) => `${n} ${reason}`).sort();
   return `0/${e.numAllNodes} nodes are available${parts.length ? ': ' + parts.join(', ') : ''}.`;
+}
+
+/**
+ * Whether frameworks reuse the reasons and plugins of the last failed cycle that every node
+ * rejected for one reason by one plugin (FitErrors) unless told otherwise:
+ * ORCHSIM_NO_FIT_ERROR_REUSE=1 turns it off.
+ */
+export function fitErrorReuseDefault(): boolean {
+  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_FIT_ERROR_REUSE;
+  return env === undefined || env === '' || env === '0';
+}
+
+const NO_NODES: readonly number[] = Object.freeze([]);
+
+/**
+ * The summary of a failed scan (upstream's FitError, pkg/scheduler/framework/types.go: the
+ * reason counts and the rejecting plugins), and the nodes where preemption might help.
+ *
+ * A waiting pod fails most often the way the last one did - in an M/M/c queue every node says
+ * "Insufficient cpu" - so when every node was rejected for one reason by one plugin and the last
+ * such summary had the same reason, count and plugin, its reasons map and plugin set are shared
+ * (both are read-only to FitError's readers) rather than built again: the same contents, fewer
+ * allocations per waiting pod. Off (a new map and set every time) with `reuse` false
+ * (fitErrorReuseDefault); test/schedulers/fit-error-reuse.test.ts requires the same summaries
+ * either way.
+ */
+export class FitErrors {
+  /** After summarize(): the nodes rejected as Unschedulable (not ...AndUnresolvable), in scan order. */
+  resolvable: readonly number[] = NO_NODES;
+  /** Reused between scans: `.length = 0` on a plain array drops its backing store. */
+  private readonly resolvableBuf: number[] = [];
+  private uniformReason: string | undefined;
+  private uniformCount = -1;
+  private uniformPlugin: Plugin | undefined;
+  private uniformReasons: Map<string, number> | undefined;
+  private uniformPlugins: ReadonlySet<string> | undefined;
+  private uniformEvents = 0;
+
+  constructor(private readonly reuse = true) {}
+
+  /**
+   * The FitError of a scan that found no feasible node: `processed` nodes, the i-th of them
+   * nodes[order[(start + i) % nodes.length]], rejected with failStatus[i] by failPlugin[i]. Clears
+   * those entries of both arrays, and fills `resolvable`.
+   */
+  summarize(pod: string, nodes: readonly NodeInfo[], order: Int32Array, start: number, processed: number, failStatus: (Status | null)[], failPlugin: (Plugin | null)[]): FitError {
+    const numAllNodes = nodes.length;
+    const buf = this.resolvableBuf;
+    let n = 0;
+    const first = failStatus[0]!;
+    const firstReason = first.reason;
+    const firstPlugin = failPlugin[0]!;
+    let uniform = this.reuse;
+    for (let i = 0; i < processed; i++) {
+      const st = failStatus[i]!;
+      if (st.code === 'Unschedulable') {
+        const index = nodes[order[(start + i) % numAllNodes]!]!.index;
+        if (n < buf.length) buf[n] = index;
+        else buf.push(index);
+        n++;
+      }
+      if (uniform && (st.reason !== firstReason || failPlugin[i] !== firstPlugin)) uniform = false;
+    }
+    if (n === 0) this.resolvable = NO_NODES;
+    else {
+      // Shortening keeps the backing store (V8 trims it only when under half is used).
+      if (buf.length > n) buf.length = n;
+      this.resolvable = buf;
+    }
+    let e: FitError;
+    if (uniform && firstReason === this.uniformReason && processed === this.uniformCount && firstPlugin === this.uniformPlugin) {
+      e = { pod, numAllNodes, reasons: this.uniformReasons!, unschedulablePlugins: this.uniformPlugins!, events: this.uniformEvents };
+    } else {
+      const reasons = new Map<string, number>();
+      const rejecters = new Set<Plugin>();
+      for (let i = 0; i < processed; i++) {
+        const r = failStatus[i]!.reason;
+        reasons.set(r, (reasons.get(r) ?? 0) + 1);
+        rejecters.add(failPlugin[i]!);
+      }
+      e = fitError(pod, numAllNodes, reasons, [...rejecters]);
+      if (uniform) {
+        this.uniformReason = firstReason;
+        this.uniformCount = processed;
+        this.uniformPlugin = firstPlugin;
+        this.uniformReasons = reasons;
+        this.uniformPlugins = e.unschedulablePlugins;
+        this.uniformEvents = e.events;
+      }
+    }
+    for (let i = 0; i < processed; i++) {
+      failStatus[i] = null;
+      failPlugin[i] = null;
+    }
+    return e;
+  }
 }

@@ -9,7 +9,7 @@ import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
-import { fitError } from './fit-error.js';
+import { FitErrors, fitError, fitErrorReuseDefault } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
@@ -39,9 +39,16 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
    */
   readonly nodeVersions?: boolean | undefined;
+  /**
+   * Share the reasons map and plugin set of the last failed cycle that had the same single
+   * reason, count and plugin (src/schedulers/fit-error.ts FitErrors). Default: on, unless
+   * ORCHSIM_NO_FIT_ERROR_REUSE=1.
+   */
+  readonly fitErrorReuse?: boolean | undefined;
 }
 
 const NO_NODE = -1;
+const NO_NODES: readonly number[] = Object.freeze([]);
 
 /**
  * One scheduler profile instantiated: runs a scheduling cycle for a pod against a snapshot,
@@ -88,7 +95,9 @@ export class Framework implements Scheduler {
    * UnschedulableAndUnresolvable - where removing pods might make room
    * (nodesWherePreemptionMightHelp, pkg/scheduler/framework/preemption/preemption.go).
    */
-  lastResolvableNodes: number[] = [];
+  lastResolvableNodes: readonly number[] = [];
+  /** Builds lastFitError and lastResolvableNodes after a scan that found no node. */
+  private readonly fitErrors: FitErrors;
   /** DefaultPreemption's arguments when the profile lists it (PostFilter). */
   preemption: PostFilterPlugin['preemption'] | undefined;
   /** The profile's QueueSort plugin (Coscheduling), if any. */
@@ -147,6 +156,7 @@ export class Framework implements Scheduler {
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
     this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
     this.skipScore = new Uint8Array(this.scores.length);
+    this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault());
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
@@ -212,7 +222,7 @@ export class Framework implements Scheduler {
     const numAllNodes = nodes.length;
     this.lastFitError = undefined;
     this.lastEvaluated = 0;
-    this.lastResolvableNodes.length = 0;
+    if (this.lastResolvableNodes.length > 0) this.lastResolvableNodes = NO_NODES;
     if (numAllNodes === 0) {
       this.lastFitError = fitError(pod.name, 0, new Map(), [], ALL_CLUSTER_EVENTS);
       return NO_NODE;
@@ -238,7 +248,7 @@ export class Framework implements Scheduler {
         }
         this.lastFitError = fitError(pod.name, numAllNodes, new Map([[s.reason, numAllNodes]]), [p]);
         // A PreFilter rejection is every node's status (upstream fills the status map with it).
-        if (s.code === 'Unschedulable') for (const n of nodes) this.lastResolvableNodes.push(n.index);
+        if (s.code === 'Unschedulable') this.lastResolvableNodes = nodes.map((n) => n.index);
         return NO_NODE;
       }
       // The filters that run this cycle, so the per-node loop has no skip test. Rebuilt only
@@ -279,7 +289,7 @@ export class Framework implements Scheduler {
           if (status === null) feasible.push(node);
           else {
             rejection = status.reason;
-            if (status.code === 'Unschedulable') this.lastResolvableNodes.push(node.index);
+            if (status.code === 'Unschedulable') this.lastResolvableNodes = [node.index];
           }
           processed = 1;
         }
@@ -365,19 +375,8 @@ export class Framework implements Scheduler {
         this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % numAllNodes;
         this.lastEvaluated = processed;
         if (feasible.length === 0) {
-          const reasons = new Map<string, number>();
-          const rejecters = new Set<Plugin>();
-          const resolvable = this.lastResolvableNodes;
-          for (let i = 0; i < processed; i++) {
-            const st = failStatus[i]!;
-            const r = st.reason;
-            reasons.set(r, (reasons.get(r) ?? 0) + 1);
-            if (st.code === 'Unschedulable') resolvable.push(nodes[order[(startIdx + i) % numAllNodes]!]!.index);
-            rejecters.add(failPlugin[i]!);
-            failStatus[i] = null;
-            failPlugin[i] = null;
-          }
-          this.lastFitError = fitError(pod.name, numAllNodes, reasons, [...rejecters]);
+          this.lastFitError = this.fitErrors.summarize(pod.name, nodes, order, startIdx, processed, failStatus, failPlugin);
+          this.lastResolvableNodes = this.fitErrors.resolvable;
           return NO_NODE;
         }
         if (failed > 0) {
@@ -440,12 +439,13 @@ export class Framework implements Scheduler {
   preempt(pod: PodInfo, snapshot: ClusterSnapshot, handle: PreemptionHandle, random: RandomSource): PreemptionResult | undefined {
     const args = this.preemption;
     if (args === undefined || pod.spec.preemptionPolicy === 'Never') return undefined;
-    const potential = this.lastResolvableNodes.map((i) => snapshot.nodes[i]!);
-    if (potential.length === 0) return undefined;
-    const offset = Math.floor(random.next() * potential.length);
+    const resolvable = this.lastResolvableNodes;
+    if (resolvable.length === 0) return undefined;
+    const offset = Math.floor(random.next() * resolvable.length);
     // No lower-priority pod anywhere: every node's SelectVictimsOnNode would find none (the
     // offset is drawn first all the same, so the seeded stream is used as without the shortcut).
     if (handle.hasPodBelow !== undefined && !handle.hasPodBelow(pod.spec.priority)) return undefined;
+    const potential = resolvable.map((i) => snapshot.nodes[i]!);
     const fits = (node: NodeInfo) => this.findFeasible(pod, snapshot, [node], 1).length === 1;
     const cluster = { remove: (p: PodInfo, n: NodeInfo) => handle.remove(p, n), restore: (p: PodInfo, n: NodeInfo) => handle.restore(p, n), fits };
     const chosen = findPreemption(pod.spec.priority, potential, offset, args, (n) => handle.podsOn(n), () => cluster, handle.budgets);
