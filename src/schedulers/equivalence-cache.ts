@@ -145,12 +145,13 @@ export class EquivalenceCache {
    */
   private newestSpec: PodSpec | undefined;
   private newestEntry: SpecVerdicts | undefined;
-  /** prepare()'s filter lists for the profile's whole filter list (no PreFilter skipped), made once. */
-  private readonly allMask: number;
-  private readonly allOthers: FilterPlugin[];
-  private readonly allPositions: Int32Array;
-  /** Whether `others` and `positions` hold the lists for the whole filter list now. */
-  private preparedAll = false;
+  /**
+   * The active filters `others`, `positions` and `preparedMask` were made for: most cycles of a
+   * run skip the same PreFilters, so they are made again only when the list differs.
+   */
+  private readonly preparedFor: FilterPlugin[] = [];
+  private preparedMask = 0;
+  private prepared = false;
 
   /** After prepare(): the active filters that are not node-local, and their positions in the profile's filters. */
   readonly others: FilterPlugin[] = [];
@@ -164,14 +165,6 @@ export class EquivalenceCache {
     private readonly useNodeVersions = true,
   ) {
     this.positions = new Int32Array(filters.length);
-    this.allMask = nodeLocalFilterMask(filters, filters);
-    this.allOthers = [];
-    this.allPositions = new Int32Array(filters.length);
-    for (let i = 0; i < filters.length; i++) {
-      if (filters[i]!.nodeLocal === true) continue;
-      this.allPositions[this.allOthers.length] = i;
-      this.allOthers.push(filters[i]!);
-    }
   }
 
   /**
@@ -190,28 +183,24 @@ export class EquivalenceCache {
    */
   prepare(pod: PodInfo, active: readonly FilterPlugin[], size: number): SpecVerdicts | undefined {
     if (pod.spec.requests.milliGPU > 0) return undefined;
-    // `active` is the profile's filters in order, less the skipped ones: all of them when as long.
-    const all = active.length === this.filters.length;
-    const entry = this.entryFor(pod.spec, all ? this.allMask : nodeLocalFilterMask(this.filters, active), size);
-    if (entry === undefined) return undefined;
-    const others = this.others;
-    if (all) {
-      if (!this.preparedAll) {
-        others.length = 0;
-        for (let j = 0; j < this.allOthers.length; j++) others.push(this.allOthers[j]!);
-        this.positions.set(this.allPositions);
-        this.preparedAll = true;
+    const preparedFor = this.preparedFor;
+    let same = this.prepared && preparedFor.length === active.length;
+    for (let j = 0; same && j < active.length; j++) same = preparedFor[j] === active[j];
+    if (!same) {
+      this.prepared = false;
+      this.preparedMask = nodeLocalFilterMask(this.filters, active);
+      const others = this.others;
+      others.length = 0;
+      for (const f of active) {
+        if (f.nodeLocal === true) continue;
+        this.positions[others.length] = this.filters.indexOf(f);
+        others.push(f);
       }
-      return entry;
+      preparedFor.length = 0;
+      for (const f of active) preparedFor.push(f);
+      this.prepared = true;
     }
-    this.preparedAll = false;
-    others.length = 0;
-    for (const f of active) {
-      if (f.nodeLocal === true) continue;
-      this.positions[others.length] = this.filters.indexOf(f);
-      others.push(f);
-    }
-    return entry;
+    return this.entryFor(pod.spec, this.preparedMask, size);
   }
 
   /**

@@ -71,8 +71,12 @@ export class Framework implements Scheduler {
   private order: Int32Array = new Int32Array(0);
   private orderFor: readonly NodeInfo[] | undefined;
   private orderLength = -1;
-  /** Plugins whose PreFilter returned SKIP this cycle, and the filters left to run. */
-  private readonly skippedFilters = new Set<Plugin>();
+  /**
+   * The PreFilters that returned SKIP in the last cycle (positions in preFilters; -1: unknown,
+   * the cycle ended early), and the filters left to run.
+   */
+  private skippedAt = new Int32Array(0);
+  private skippedCount = -1;
   private readonly activeFilters: FilterPlugin[] = [];
   private readonly skipScore: Uint8Array;
   private readonly feasible: NodeInfo[] = [];
@@ -156,6 +160,7 @@ export class Framework implements Scheduler {
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
     this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
     this.skipScore = new Uint8Array(this.scores.length);
+    this.skippedAt = new Int32Array(this.preFilters.length);
     this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault());
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -235,15 +240,22 @@ export class Framework implements Scheduler {
     try {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
-      const skipped = this.skippedFilters;
-      // Guarded: clearing a Set allocates a new table even when it is empty (most cycles skip nothing).
-      if (skipped.size > 0) skipped.clear();
-      for (const p of this.preFilters) {
+      // The PreFilters that skip (positions in preFilters), compared with the last cycle's as
+      // they come: most cycles skip the same ones, and then the active filters stay as they are.
+      const preFilters = this.preFilters;
+      const skippedAt = this.skippedAt;
+      const before = this.skippedCount;
+      this.skippedCount = -1;
+      let same = true;
+      let nSkipped = 0;
+      for (let i = 0; i < preFilters.length; i++) {
+        const p = preFilters[i]!;
         plugin = p.name;
         const s = p.preFilter(state, pod, snapshot);
         if (s === null) continue;
         if (s.code === 'Skip') {
-          skipped.add(p);
+          if (nSkipped >= before || skippedAt[nSkipped] !== i) same = false;
+          skippedAt[nSkipped++] = i;
           continue;
         }
         this.lastFitError = fitError(pod.name, numAllNodes, new Map([[s.reason, numAllNodes]]), [p]);
@@ -251,12 +263,16 @@ export class Framework implements Scheduler {
         if (s.code === 'Unschedulable') this.lastResolvableNodes = nodes.map((n) => n.index);
         return NO_NODE;
       }
-      // The filters that run this cycle, so the per-node loop has no skip test. Rebuilt only
-      // when a PreFilter skipped this cycle or the last (most cycles run them all).
+      this.skippedCount = nSkipped;
+      // The filters that run this cycle, so the per-node loop has no skip test.
       const filters = this.activeFilters;
-      if (skipped.size > 0 || filters.length !== this.filters.length) {
+      if (!same || nSkipped !== before) {
         filters.length = 0;
-        for (const f of this.filters) if (!skipped.has(f)) filters.push(f);
+        for (const f of this.filters) {
+          let skip = false;
+          for (let j = 0; j < nSkipped && !skip; j++) skip = preFilters[skippedAt[j]!] === (f as Plugin);
+          if (!skip) filters.push(f);
+        }
       }
 
       // Filter, scanning round-robin from where the last cycle stopped, until enough feasible
