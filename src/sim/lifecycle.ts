@@ -211,7 +211,8 @@ export class Lifecycle {
 
   /** How the pod's containers start and crash: its template's (a ReplicaSet's) or its workload's. */
   podTemplate(id: number): Pick<PodTemplate, 'startup' | 'crashes' | 'probes'> {
-    return this.templates.get(id) ?? this.workloads[this.pods.workload[id]!]!.w;
+    // Most runs stamp no pod from another template: no lookup then (called at every start).
+    return (this.templates.size > 0 ? this.templates.get(id) : undefined) ?? this.workloads[this.pods.workload[id]!]!.w;
   }
 
   /** Creates a PodGroup object (a manifest's, or a gang workload's before its pods). */

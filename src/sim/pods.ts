@@ -111,6 +111,9 @@ export class PodTable {
     const id = this.infos.length;
     if (id === this.phase.length) this.grow();
     this.infos.push({ id, name, spec });
+    // A row is never reused (ids only grow) and a new typed array is zero, so the columns whose
+    // initial value is 0 - hit, restarts, live, ready, unschedulable, startGate, reserved - are
+    // not written: a column a run never uses is then never touched, and its pages never faulted in.
     this.phase[id] = PodPhase.Pending;
     this.node[id] = NO_NODE;
     this.workload[id] = workload;
@@ -121,16 +124,9 @@ export class PodTable {
     this.finishDue[id] = NaN;
     this.startedAt[id] = NaN;
     this.incident[id] = -1;
-    this.hit[id] = 0;
     this.crashDue[id] = NaN;
-    this.restarts[id] = 0;
     this.restartDue[id] = NaN;
-    this.live[id] = 0;
-    this.ready[id] = 0;
     this.probedReadyAt[id] = NaN;
-    this.unschedulable[id] = 0;
-    this.startGate[id] = 0;
-    this.reserved[id] = 0;
     return id;
   }
 

@@ -180,7 +180,8 @@ export class WhatIfCluster implements ClusterSimulation {
       this.affinityLists = undefined;
     }
     if (this.removedNodes.size > 0) this.removedNodes.clear();
-    this.added.length = 0;
+    // Guarded too: setting an array's length calls into the runtime even when it is 0 already.
+    if (this.added.length > 0) this.added.length = 0;
     this.cachedNodes = undefined;
     this.usableMemo = undefined;
   }
