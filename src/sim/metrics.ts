@@ -122,7 +122,7 @@ export class MetricsRecorder {
       this.stranded.podCreated(api.pods.infos[id]!.spec);
     });
     api.on('podBound', (id, _node, waited) => {
-      if (this.preemptors.delete(id)) this.preemptorWaits.push(waited);
+      if (this.preemptors.size > 0 && this.preemptors.delete(id)) this.preemptorWaits.push(waited);
       this.pending.push(waited);
       this.counts.scheduled++;
       this.counts.bound++;

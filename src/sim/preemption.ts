@@ -181,8 +181,9 @@ export class Preemption {
 
   /** Its nominated node still has lower-priority pods terminating because of a preemption. */
   private waitsForVictims(pod: PodInfo): boolean {
+    if (this.terminating.size === 0) return false;
     const node = this.nominated.get(pod.id);
-    if (node === undefined || this.terminating.size === 0) return false;
+    if (node === undefined) return false;
     const n = this.api.cluster.nodes[node];
     return n !== undefined && !n.removed && n.pods.some((p) => this.terminating.has(p.id) && p.spec.priority < pod.spec.priority);
   }
