@@ -39,11 +39,7 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
    */
   readonly nodeVersions?: boolean | undefined;
-  /**
-   * Share the reasons map and plugin set of the last failed cycle that had the same single
-   * reason, count and plugin (src/schedulers/fit-error.ts FitErrors). Default: on, unless
-   * ORCHSIM_NO_FIT_ERROR_REUSE=1.
-   */
+  /** Share a failed cycle's reasons and plugins with the last alike (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_REUSE=1. */
   readonly fitErrorReuse?: boolean | undefined;
 }
 
@@ -71,10 +67,7 @@ export class Framework implements Scheduler {
   private order: Int32Array = new Int32Array(0);
   private orderFor: readonly NodeInfo[] | undefined;
   private orderLength = -1;
-  /**
-   * The PreFilters that returned SKIP in the last cycle (positions in preFilters; -1: unknown,
-   * the cycle ended early), and the filters left to run.
-   */
+  /** The last cycle's PreFilters that returned SKIP (positions; count -1: unknown), and the filters left to run. */
   private skippedAt = new Int32Array(0);
   private skippedCount = -1;
   private readonly activeFilters: FilterPlugin[] = [];
