@@ -9,12 +9,13 @@ import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
-import { FitErrors, fitError, fitErrorReuseDefault } from './fit-error.js';
+import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
+import { FitErrors, fitErrorReuseDefault } from './fit-error.js';
 
 export { MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, MIN_FEASIBLE_NODES_TO_FIND, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 export { formatFitError } from './fit-error.js';
@@ -29,6 +30,8 @@ interface WeightedScore {
 }
 
 export interface FrameworkOptions {
+  /** Share a failed cycle's reasons and plugins with the last alike (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_REUSE=1. */
+  readonly fitErrorReuse?: boolean | undefined;
   /**
    * Reuse node-local plugins' verdicts per (pod spec, node version) (src/schedulers/
    * equivalence-cache.ts). Default: on, unless ORCHSIM_NO_EQUIVALENCE_CACHE=1.
@@ -39,8 +42,6 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
    */
   readonly nodeVersions?: boolean | undefined;
-  /** Share a failed cycle's reasons and plugins with the last alike (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_REUSE=1. */
-  readonly fitErrorReuse?: boolean | undefined;
 }
 
 const NO_NODE = -1;
@@ -153,11 +154,11 @@ export class Framework implements Scheduler {
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
     this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
     this.skipScore = new Uint8Array(this.scores.length);
-    this.skippedAt = new Int32Array(this.preFilters.length);
-    this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault());
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
+    this.skippedAt = new Int32Array(this.preFilters.length);
+    this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault());
   }
 
   /**
