@@ -60,10 +60,9 @@ export class FitErrors {
     const numAllNodes = nodes.length;
     const buf = this.resolvableBuf;
     let n = 0;
-    const first = failStatus[0]!;
-    const firstReason = first.reason;
-    const firstPlugin = failPlugin[0]!;
-    let uniform = this.reuse;
+    const firstReason = processed > 0 ? failStatus[0]!.reason : undefined;
+    const firstPlugin = processed > 0 ? failPlugin[0]! : undefined;
+    let uniform = this.reuse && processed > 0;
     for (let i = 0; i < processed; i++) {
       const st = failStatus[i]!;
       if (st.code === 'Unschedulable') {
