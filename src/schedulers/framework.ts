@@ -12,7 +12,7 @@ import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefau
 import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
-import { numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
+import { fastScanDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 
@@ -39,6 +39,11 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
    */
   readonly nodeVersions?: boolean | undefined;
+  /**
+   * With the cache: the node scan's fast paths (src/schedulers/scan-order.ts fastScanDefault).
+   * Default: on, unless ORCHSIM_NO_FAST_SCAN=1.
+   */
+  readonly fastScan?: boolean | undefined;
 }
 
 const NO_NODE = -1;
@@ -103,6 +108,8 @@ export class Framework implements Scheduler {
 
   /** Node-local verdicts per spec; undefined when turned off. */
   private readonly equivalence: EquivalenceCache | undefined;
+  /** The scan's fast paths over cached verdicts (FrameworkOptions.fastScan). */
+  private readonly fastScan: boolean;
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle, options?: FrameworkOptions);
@@ -146,6 +153,7 @@ export class Framework implements Scheduler {
     // Filter positions are bits of a 31-bit mask.
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
     this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
+    this.fastScan = options?.fastScan ?? fastScanDefault();
     this.skipScore = new Uint8Array(this.scores.length);
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -249,8 +257,9 @@ export class Framework implements Scheduler {
       // Filter, scanning round-robin from where the last cycle stopped, until enough feasible
       // nodes are found.
       point = 'Filter';
+      // Filled from index 0 and cut to length after the scan, never emptied first: an array cut to
+      // length 0 loses its backing store, and 500 pushes would grow it again every cycle.
       const feasible = this.feasible;
-      feasible.length = 0;
       if (this.failStatus.length < numAllNodes) {
         this.failStatus = new Array<Status | null>(numAllNodes).fill(null);
         this.failPlugin = new Array<Plugin | null>(numAllNodes).fill(null);
@@ -265,6 +274,7 @@ export class Framework implements Scheduler {
         const node = snapshot.nodeByName(pinned);
         let rejection = `node "${pinned}" not found`;
         let rejecter: Plugin | undefined;
+        feasible.length = 0;
         if (node) {
           current = node;
           let status: Status | null = null;
@@ -293,6 +303,8 @@ export class Framework implements Scheduler {
         const startIdx = idx;
         // Rejected nodes this cycle: their slots of failStatus/failPlugin are cleared after.
         let failed = 0;
+        // Feasible nodes found so far (feasible[0..found-1]; the array is cut to `found` after).
+        let found = 0;
         entry = this.equivalence?.prepare(pod, filters, numAllNodes);
         if (entry !== undefined) {
           // The same verdicts as the loop below: node-local filters come from the cache (run
@@ -308,7 +320,29 @@ export class Framework implements Scheduler {
           if (this.feasibleIndex.length < numAllNodes) this.feasibleIndex = new Int32Array(Math.max(numAllNodes, 2 * this.feasibleIndex.length));
           const feasibleIndex = this.feasibleIndex;
           const versions = cache.snapshotVersions(snapshot);
-          for (; processed < numAllNodes && feasible.length < toFind; processed++) {
+          if (this.fastScan && versions !== undefined && no === 0) {
+            // The common case (every active filter node-local, the snapshot keeps node versions,
+            // node k at index k): the same verdicts from the same arrays, with no node object
+            // read for a cached node and the feasible nodes gathered after the scan. The arrays
+            // are taken once: prepare() sized them for every index and judgeNode only writes them.
+            const entryVersion = entry.version;
+            const failAt = entry.failAt;
+            const entryStatus = entry.failStatus;
+            for (; processed < numAllNodes && found < toFind; processed++) {
+              const i = order[idx]!;
+              const version = versions[i]!;
+              const k = entryVersion[i] === version ? failAt[i]! : judgeNode(entry, all, mask, state, pod, nodes[i]!, snapshot, version);
+              if (k === nAll) feasibleIndex[found++] = i;
+              else {
+                failStatus[processed] = entryStatus[i]!;
+                failPlugin[processed] = all[k]!;
+                failed++;
+              }
+              if (++idx === numAllNodes) idx = 0;
+            }
+            for (let f = 0; f < found; f++) feasible[f] = nodes[feasibleIndex[f]!]!;
+            feasible.length = found;
+          } else for (; processed < numAllNodes && found < toFind; processed++) {
             const at = order[idx]!;
             const node = nodes[at]!;
             current = node;
@@ -331,15 +365,17 @@ export class Framework implements Scheduler {
               status = entry.failStatus[i]!;
               failPlugin[processed] = all[k]!;
             }
-            if (status === null) feasibleIndex[feasible.push(node) - 1] = i;
-            else {
+            if (status === null) {
+              feasibleIndex[found] = i;
+              feasible[found++] = node;
+            } else {
               failStatus[processed] = status;
               failed++;
             }
             if (++idx === numAllNodes) idx = 0;
           }
         } else {
-          for (; processed < numAllNodes && feasible.length < toFind; processed++) {
+          for (; processed < numAllNodes && found < toFind; processed++) {
             const node = nodes[order[idx]!]!;
             current = node;
             let status: Status | null = null;
@@ -351,7 +387,7 @@ export class Framework implements Scheduler {
                 break;
               }
             }
-            if (status === null) feasible.push(node);
+            if (status === null) feasible[found++] = node;
             else {
               failStatus[processed] = status;
               failed++;
@@ -359,6 +395,7 @@ export class Framework implements Scheduler {
             if (++idx === numAllNodes) idx = 0;
           }
         }
+        feasible.length = found;
         this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % numAllNodes;
         this.lastEvaluated = processed;
         if (feasible.length === 0) {
@@ -489,6 +526,23 @@ export class Framework implements Scheduler {
           if (p.normalizeScore === undefined) {
             // Raw is final: check and add in one pass, in the same order as the loops below.
             const weight = w.weight;
+            if (this.fastScan) {
+              // A raw score is checked once, when computed, and only an in-range one is kept: a
+              // cached one needs no check (the same error, at the same node, as the loop below).
+              for (let i = 0; i < count; i++) {
+                const index = feasibleIndex[i]!;
+                let v = raw[index]!;
+                if (v !== v) {
+                  current = feasible[i]!;
+                  v = p.score(state, pod, current, snapshot);
+                  if (!(v >= 0 && v <= MAX_NODE_SCORE)) throw new RangeError(`score ${v} of node ${current.name} is outside 0..${MAX_NODE_SCORE}`);
+                  raw[index] = v;
+                }
+                total[i] = total[i]! + weight * v;
+              }
+              current = undefined;
+              continue;
+            }
             for (let i = 0; i < count; i++) {
               const index = feasibleIndex[i]!;
               let v = raw[index]!;
