@@ -9,6 +9,7 @@ import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
+import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
 import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
@@ -78,6 +79,9 @@ export class Framework implements Scheduler {
   private feasibleIndex = new Int32Array(0);
   private failStatus: (Status | null)[] = [];
   private failPlugin: (Plugin | null)[] = [];
+  /** Scan positions of the nodes rejected this cycle (0..failed-1): only their slots are cleared after. */
+  private rejectedAt = new Int32Array(0);
+  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0 };
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
@@ -303,77 +307,22 @@ export class Framework implements Scheduler {
         const startIdx = idx;
         // Rejected nodes this cycle: their slots of failStatus/failPlugin are cleared after.
         let failed = 0;
+        if (this.rejectedAt.length < numAllNodes) this.rejectedAt = new Int32Array(numAllNodes);
+        const rejectedAt = this.rejectedAt;
         // Feasible nodes found so far (feasible[0..found-1]; the array is cut to `found` after).
         let found = 0;
         entry = this.equivalence?.prepare(pod, filters, numAllNodes);
         if (entry !== undefined) {
-          // The same verdicts as the loop below: node-local filters come from the cache (run
-          // only where the node changed); the others run in profile order, those placed before
-          // the node-local filter that rejects the node, as the plain chain would have.
-          const cache = this.equivalence!;
-          const all = this.filters;
-          const nAll = all.length;
-          const mask = entry.filterMask;
-          const others = cache.others;
-          const positions = cache.positions;
-          const no = others.length;
           if (this.feasibleIndex.length < numAllNodes) this.feasibleIndex = new Int32Array(Math.max(numAllNodes, 2 * this.feasibleIndex.length));
-          const feasibleIndex = this.feasibleIndex;
-          const versions = cache.snapshotVersions(snapshot);
-          if (this.fastScan && versions !== undefined && no === 0) {
-            // The common case (every active filter node-local, the snapshot keeps node versions,
-            // node k at index k): the same verdicts from the same arrays, with no node object
-            // read for a cached node and the feasible nodes gathered after the scan. The arrays
-            // are taken once: prepare() sized them for every index and judgeNode only writes them.
-            const entryVersion = entry.version;
-            const failAt = entry.failAt;
-            const entryStatus = entry.failStatus;
-            for (; processed < numAllNodes && found < toFind; processed++) {
-              const i = order[idx]!;
-              const version = versions[i]!;
-              const k = entryVersion[i] === version ? failAt[i]! : judgeNode(entry, all, mask, state, pod, nodes[i]!, snapshot, version);
-              if (k === nAll) feasibleIndex[found++] = i;
-              else {
-                failStatus[processed] = entryStatus[i]!;
-                failPlugin[processed] = all[k]!;
-                failed++;
-              }
-              if (++idx === numAllNodes) idx = 0;
-            }
-            for (let f = 0; f < found; f++) feasible[f] = nodes[feasibleIndex[f]!]!;
-            feasible.length = found;
-          } else for (; processed < numAllNodes && found < toFind; processed++) {
-            const at = order[idx]!;
-            const node = nodes[at]!;
-            current = node;
-            // A snapshot keeping node versions has node k at index k (ClusterSnapshot.nodeVersions):
-            // a node whose verdict is cached is then never read, only passed on.
-            const i = versions !== undefined ? at : node.index;
-            const version = versions !== undefined ? versions[i]! : cache.versionOf(node);
-            if (i >= entry.size) entry.grow(i + 1);
-            const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, all, mask, state, pod, node, snapshot, version);
-            let status: Status | null = null;
-            for (let j = 0; j < no && positions[j]! < k; j++) {
-              plugin = others[j]!.name;
-              status = others[j]!.filter(state, pod, node, snapshot);
-              if (status !== null) {
-                failPlugin[processed] = others[j]!;
-                break;
-              }
-            }
-            if (status === null && k < nAll) {
-              status = entry.failStatus[i]!;
-              failPlugin[processed] = all[k]!;
-            }
-            if (status === null) {
-              feasibleIndex[found] = i;
-              feasible[found++] = node;
-            } else {
-              failStatus[processed] = status;
-              failed++;
-            }
-            if (++idx === numAllNodes) idx = 0;
-          }
+          const cur = this.cursor;
+          cur.processed = 0;
+          cur.idx = idx;
+          cur.found = 0;
+          cur.failed = 0;
+          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt);
+          processed = cur.processed;
+          found = cur.found;
+          failed = cur.failed;
         } else {
           for (; processed < numAllNodes && found < toFind; processed++) {
             const node = nodes[order[idx]!]!;
@@ -390,7 +339,7 @@ export class Framework implements Scheduler {
             if (status === null) feasible[found++] = node;
             else {
               failStatus[processed] = status;
-              failed++;
+              rejectedAt[failed++] = processed;
             }
             if (++idx === numAllNodes) idx = 0;
           }
@@ -414,11 +363,10 @@ export class Framework implements Scheduler {
           this.lastFitError = fitError(pod.name, numAllNodes, reasons, [...rejecters]);
           return NO_NODE;
         }
-        if (failed > 0) {
-          for (let i = 0; i < processed; i++) {
-            failStatus[i] = null;
-            failPlugin[i] = null;
-          }
+        for (let r = 0; r < failed; r++) {
+          const i = rejectedAt[r]!;
+          failStatus[i] = null;
+          failPlugin[i] = null;
         }
       }
       current = undefined;
