@@ -10,13 +10,18 @@
 // dist/ in the same invocation, as the peer (alternated with this checkout's: --runs N rounds,
 // which goes first swaps each round).
 //
+// `--in-process` (with --before) runs both builds in this process instead, alternated, a full GC
+// before each run, and compares CPU time only (as bench/scan-ab.mjs does): less swing on a shared
+// machine, no peak RSS; for smaller runs of the same shape.
+//
 // Run: node bench/scale.mjs [--20k] [--before DIR] [--runs N]   (after npm run build)
 //      node bench/scale.mjs --nodes 2000 --pods 200000 --days 30   (a smaller run of the same shape)
+//      node bench/scale.mjs --nodes 20000 --pods 200000 --days 3 --before DIR --in-process --runs 3
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fmtBytes, fmtInt, isMain, machineLine, median, printSummary, printTable, seeded, verdict } from './lib.mjs';
+import { collectGarbage, fmtBytes, fmtInt, isMain, machineLine, median, printSummary, printTable, seeded, verdict } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -146,7 +151,7 @@ function runChild(root, nodeCount, podCount, days) {
 }
 
 function parseArgs(argv) {
-  const opts = { twenty: false, before: undefined, runs: 1, nodes: undefined, pods: undefined, days: 30 };
+  const opts = { twenty: false, before: undefined, runs: 1, nodes: undefined, pods: undefined, days: 30, inProcess: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -160,11 +165,37 @@ function parseArgs(argv) {
     else if (a === '--nodes') opts.nodes = Number(value());
     else if (a === '--pods') opts.pods = Number(value());
     else if (a === '--days') opts.days = Number(value());
+    else if (a === '--in-process') opts.inProcess = true;
     else throw new Error(`unknown argument ${a} (usage: node bench/scale.mjs [--20k] [--before DIR] [--runs N] [--nodes N --pods N --days N])`);
   }
   opts.nodes ??= opts.twenty ? 20_000 : 10_000;
   opts.pods ??= opts.nodes * 100;
+  if (opts.inProcess && !opts.before) throw new Error('--in-process needs --before DIR');
   return opts;
+}
+
+/** Both builds in this process, alternated (one untimed round first): CPU seconds of each run. */
+async function inProcess(o, contenders) {
+  for (const c of contenders) c.runScenario = (await import(pathToFileURL(resolve(c.root, 'dist', 'scenario/runner.js')).href)).runScenario;
+  const cpu = contenders.map(() => []);
+  const results = [];
+  for (let round = 0; round <= o.runs; round++) {
+    const order = round % 2 === 1 ? [1, 0] : [0, 1];
+    for (const k of order) {
+      const scenario = await scaleScenario(contenders[k].root, o.nodes, o.pods, o.days);
+      collectGarbage();
+      const c0 = process.cpuUsage();
+      const out = contenders[k].runScenario(scenario);
+      const c = process.cpuUsage(c0);
+      results[k] = JSON.stringify(out.result);
+      if (round > 0) cpu[k].push((c.user + c.system) / 1e6);
+    }
+  }
+  printTable(`CPU of runScenario in one process, median of ${o.runs} alternated after an untimed round; results ${results[0] === results[1] ? 'byte-identical' : 'DIFFER'}`, ['build', 'cpu', 'runs'],
+    contenders.map((c, k) => [c.name, `${median(cpu[k]).toFixed(2)} s`, cpu[k].map((x) => x.toFixed(2)).join(' / ')]));
+  console.log(`load at the end: ${machineLine()}`);
+  const [a, b] = [median(cpu[0]), median(cpu[1])];
+  return { summary: [{ metric: `scale ${fmtInt(o.nodes)} nodes / ${fmtInt(o.pods)} pods / ${o.days} d, in one process: CPU`, orchsim: `${a.toFixed(2)} s`, peer: `${b.toFixed(2)} s`, ratio: `${(b / a).toFixed(2)}x`, target: '-' }], results: cpu };
 }
 
 export async function run(argv = []) {
@@ -172,6 +203,7 @@ export async function run(argv = []) {
   const contenders = [{ name: 'this checkout', root: HERE }];
   if (o.before) contenders.push({ name: `before (${o.before})`, root: o.before });
   console.log(`\n=== Scale: ${fmtInt(o.nodes)} nodes, ${fmtInt(o.pods)} pods, ${o.days} days with node failures (${machineLine()}) ===`);
+  if (o.inProcess) return inProcess(o, contenders);
   const results = contenders.map(() => []);
   for (let round = 0; round < o.runs; round++) {
     const order = contenders.map((_, k) => k);
