@@ -1,8 +1,8 @@
 // The node scan of SchedulingBasic with every node scored (section 15's hardest row) as CPU time
 // per pod, two builds in one process, alternated (which goes first swaps each round), one
-// untimed round first, a full GC before each run; a third contender is this checkout with
-// ClusterState's node versions turned off (ORCHSIM_NO_NODE_VERSIONS=1 when the framework is
-// built), so the switch's own share shows beside the whole branch's. CPU time (process.cpuUsage)
+// untimed round first, a full GC before each run; a third contender is this checkout with the
+// node scan's fast paths turned off (ORCHSIM_NO_FAST_SCAN=1 when the framework is built), so the
+// switch's own share shows beside the whole branch's. CPU time (process.cpuUsage)
 // because on the shared 2-core machine wall time swings with the other tenants' load.
 //
 // Run: node bench/scan-ab.mjs DIR [RUNS]   (after npm run build here and in DIR; RUNS 5)
@@ -69,7 +69,7 @@ const after = await load(here);
 const contenders = [
   { name: `before (${dir})`, build: before, env: {} },
   { name: 'this checkout', build: after, env: {} },
-  { name: 'this checkout, ORCHSIM_NO_NODE_VERSIONS=1', build: after, env: { ORCHSIM_NO_NODE_VERSIONS: '1' } },
+  { name: 'this checkout, ORCHSIM_NO_FAST_SCAN=1', build: after, env: { ORCHSIM_NO_FAST_SCAN: '1' } },
 ];
 const cpu = contenders.map(() => []);
 console.log(`\n=== SchedulingBasic ${NODES} nodes, every node scored: CPU per pod over ${MEASURED_PODS} pods after ${INIT_PODS} (${machineLine()}) ===`);

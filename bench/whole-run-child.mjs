@@ -1,11 +1,16 @@
 // Child process of bench/whole-run.mjs: builds the scenario, times runScenario once and writes
 // one JSON line to stdout. Runs in its own process so peak memory is this run's alone.
-import { BUILTIN_PROFILES } from '../dist/schedulers/builtins.js';
-import { runScenario } from '../dist/scenario/runner.js';
-import { poissonArrivals } from '../dist/workloads/arrivals.js';
-import { sizedPodSpecs } from '../dist/workloads/batch.js';
-import { resources } from '../dist/api/resources.js';
+//
+// Run: node bench/whole-run-child.mjs [ROOT]   (ROOT: the checkout whose dist/ runs; this one by default)
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { mixedNodes } from './scheduling.mjs';
+
+const root = resolve(process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url)));
+const at = (p) => import(pathToFileURL(resolve(root, 'dist', p)).href);
+const [{ BUILTIN_PROFILES }, { runScenario }, { poissonArrivals }, { sizedPodSpecs }, { resources }] = await Promise.all([
+  at('schedulers/builtins.js'), at('scenario/runner.js'), at('workloads/arrivals.js'), at('workloads/batch.js'), at('api/resources.js'),
+]);
 
 const NODES = 1_000;
 const PODS = 100_000;
@@ -56,9 +61,11 @@ const onBind = () => {
     if (rss > rssPeakSampled) rssPeakSampled = rss;
   }
 };
+const c0 = process.cpuUsage();
 const t0 = performance.now();
 const out = runScenario(scenario, { onBind });
 const wallSeconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(c0);
 const rssAfter = process.memoryUsage.rss();
 if (rssAfter > rssPeakSampled) rssPeakSampled = rssAfter;
 const mem = process.memoryUsage();
@@ -66,6 +73,7 @@ const r = out.result;
 process.stdout.write(JSON.stringify({
   config: { nodes: NODES, pods: PODS, horizonSeconds: HORIZON, ratePerSecond: RATE, meanDurationSeconds: MEAN_DURATION },
   wallSeconds,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
   rssBefore,
   rssAfter,
   rssPeakSampled,

@@ -9,10 +9,11 @@ import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
+import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
 import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
-import { numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
+import { fastScanDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 import { FitErrors, fitErrorReuseDefault } from './fit-error.js';
@@ -42,6 +43,11 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
    */
   readonly nodeVersions?: boolean | undefined;
+  /**
+   * With the cache: the node scan's fast paths (src/schedulers/scan-order.ts fastScanDefault).
+   * Default: on, unless ORCHSIM_NO_FAST_SCAN=1.
+   */
+  readonly fastScan?: boolean | undefined;
 }
 
 const NO_NODE = -1;
@@ -78,6 +84,9 @@ export class Framework implements Scheduler {
   private feasibleIndex = new Int32Array(0);
   private failStatus: (Status | null)[] = [];
   private failPlugin: (Plugin | null)[] = [];
+  /** Scan positions of the nodes rejected this cycle (0..failed-1): only their slots are cleared after. */
+  private rejectedAt = new Int32Array(0);
+  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0 };
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
@@ -110,6 +119,8 @@ export class Framework implements Scheduler {
 
   /** Node-local verdicts per spec; undefined when turned off. */
   private readonly equivalence: EquivalenceCache | undefined;
+  /** The scan's fast paths over cached verdicts (FrameworkOptions.fastScan). */
+  private readonly fastScan: boolean;
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle, options?: FrameworkOptions);
@@ -153,6 +164,7 @@ export class Framework implements Scheduler {
     // Filter positions are bits of a 31-bit mask.
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
     this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
+    this.fastScan = options?.fastScan ?? fastScanDefault();
     this.skipScore = new Uint8Array(this.scores.length);
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -272,8 +284,9 @@ export class Framework implements Scheduler {
       // Filter, scanning round-robin from where the last cycle stopped, until enough feasible
       // nodes are found.
       point = 'Filter';
+      // Filled from index 0 and cut to length after the scan, never emptied first: an array cut to
+      // length 0 loses its backing store, and 500 pushes would grow it again every cycle.
       const feasible = this.feasible;
-      feasible.length = 0;
       if (this.failStatus.length < numAllNodes) {
         this.failStatus = new Array<Status | null>(numAllNodes).fill(null);
         this.failPlugin = new Array<Plugin | null>(numAllNodes).fill(null);
@@ -288,6 +301,7 @@ export class Framework implements Scheduler {
         const node = snapshot.nodeByName(pinned);
         let rejection = `node "${pinned}" not found`;
         let rejecter: Plugin | undefined;
+        feasible.length = 0;
         if (node) {
           current = node;
           let status: Status | null = null;
@@ -316,53 +330,24 @@ export class Framework implements Scheduler {
         const startIdx = idx;
         // Rejected nodes this cycle: their slots of failStatus/failPlugin are cleared after.
         let failed = 0;
+        if (this.rejectedAt.length < numAllNodes) this.rejectedAt = new Int32Array(numAllNodes);
+        const rejectedAt = this.rejectedAt;
+        // Feasible nodes found so far (feasible[0..found-1]; the array is cut to `found` after).
+        let found = 0;
         entry = this.equivalence?.prepare(pod, filters, numAllNodes);
         if (entry !== undefined) {
-          // The same verdicts as the loop below: node-local filters come from the cache (run
-          // only where the node changed); the others run in profile order, those placed before
-          // the node-local filter that rejects the node, as the plain chain would have.
-          const cache = this.equivalence!;
-          const all = this.filters;
-          const nAll = all.length;
-          const mask = entry.filterMask;
-          const others = cache.others;
-          const positions = cache.positions;
-          const no = others.length;
           if (this.feasibleIndex.length < numAllNodes) this.feasibleIndex = new Int32Array(Math.max(numAllNodes, 2 * this.feasibleIndex.length));
-          const feasibleIndex = this.feasibleIndex;
-          const versions = cache.snapshotVersions(snapshot);
-          for (; processed < numAllNodes && feasible.length < toFind; processed++) {
-            const at = order[idx]!;
-            const node = nodes[at]!;
-            current = node;
-            // A snapshot keeping node versions has node k at index k (ClusterSnapshot.nodeVersions):
-            // a node whose verdict is cached is then never read, only passed on.
-            const i = versions !== undefined ? at : node.index;
-            const version = versions !== undefined ? versions[i]! : cache.versionOf(node);
-            if (i >= entry.size) entry.grow(i + 1);
-            const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, all, mask, state, pod, node, snapshot, version);
-            let status: Status | null = null;
-            for (let j = 0; j < no && positions[j]! < k; j++) {
-              plugin = others[j]!.name;
-              status = others[j]!.filter(state, pod, node, snapshot);
-              if (status !== null) {
-                failPlugin[processed] = others[j]!;
-                break;
-              }
-            }
-            if (status === null && k < nAll) {
-              status = entry.failStatus[i]!;
-              failPlugin[processed] = all[k]!;
-            }
-            if (status === null) feasibleIndex[feasible.push(node) - 1] = i;
-            else {
-              failStatus[processed] = status;
-              failed++;
-            }
-            if (++idx === numAllNodes) idx = 0;
-          }
+          const cur = this.cursor;
+          cur.processed = 0;
+          cur.idx = idx;
+          cur.found = 0;
+          cur.failed = 0;
+          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt);
+          processed = cur.processed;
+          found = cur.found;
+          failed = cur.failed;
         } else {
-          for (; processed < numAllNodes && feasible.length < toFind; processed++) {
+          for (; processed < numAllNodes && found < toFind; processed++) {
             const node = nodes[order[idx]!]!;
             current = node;
             let status: Status | null = null;
@@ -374,14 +359,15 @@ export class Framework implements Scheduler {
                 break;
               }
             }
-            if (status === null) feasible.push(node);
+            if (status === null) feasible[found++] = node;
             else {
               failStatus[processed] = status;
-              failed++;
+              rejectedAt[failed++] = processed;
             }
             if (++idx === numAllNodes) idx = 0;
           }
         }
+        feasible.length = found;
         this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % numAllNodes;
         this.lastEvaluated = processed;
         if (feasible.length === 0) {
@@ -389,11 +375,10 @@ export class Framework implements Scheduler {
           this.lastResolvableNodes = this.fitErrors.resolvable;
           return NO_NODE;
         }
-        if (failed > 0) {
-          for (let i = 0; i < processed; i++) {
-            failStatus[i] = null;
-            failPlugin[i] = null;
-          }
+        for (let r = 0; r < failed; r++) {
+          const i = rejectedAt[r]!;
+          failStatus[i] = null;
+          failPlugin[i] = null;
         }
       }
       current = undefined;
@@ -502,6 +487,23 @@ export class Framework implements Scheduler {
           if (p.normalizeScore === undefined) {
             // Raw is final: check and add in one pass, in the same order as the loops below.
             const weight = w.weight;
+            if (this.fastScan) {
+              // A raw score is checked once, when computed, and only an in-range one is kept: a
+              // cached one needs no check (the same error, at the same node, as the loop below).
+              for (let i = 0; i < count; i++) {
+                const index = feasibleIndex[i]!;
+                let v = raw[index]!;
+                if (v !== v) {
+                  current = feasible[i]!;
+                  v = p.score(state, pod, current, snapshot);
+                  if (!(v >= 0 && v <= MAX_NODE_SCORE)) throw new RangeError(`score ${v} of node ${current.name} is outside 0..${MAX_NODE_SCORE}`);
+                  raw[index] = v;
+                }
+                total[i] = total[i]! + weight * v;
+              }
+              current = undefined;
+              continue;
+            }
             for (let i = 0; i < count; i++) {
               const index = feasibleIndex[i]!;
               let v = raw[index]!;

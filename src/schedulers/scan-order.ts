@@ -40,3 +40,14 @@ export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
   }
   return order;
 }
+
+/**
+ * Whether frameworks take the node scan's fast paths over the equivalence cache's verdicts unless
+ * told otherwise (FrameworkOptions.fastScan): the Filter loop's and scoreInto's specialised loops
+ * for the common case, which give the same verdicts, scores and tie-break draws as the general
+ * loops (test/schedulers/fast-scan.test.ts runs both). ORCHSIM_NO_FAST_SCAN=1 turns them off.
+ */
+export function fastScanDefault(): boolean {
+  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_FAST_SCAN;
+  return env === undefined || env === '' || env === '0';
+}

@@ -1,0 +1,104 @@
+import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Status } from '../api/framework.js';
+import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
+import type { PodInfo } from '../api/pod.js';
+import { judgeNode, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
+
+/**
+ * The Filter loop of a scheduling cycle over the equivalence cache's verdicts (src/schedulers/
+ * equivalence-cache.ts): the node-local filters' verdicts come from the cache (run only where the
+ * node changed); the others run in profile order, those placed before the node-local filter that
+ * rejects the node, as the plain chain would have. Framework.schedule calls it; the plain loop
+ * (no cache) stays there.
+ */
+
+/** Where the scan stands: set by the caller, advanced here. */
+export interface ScanCursor {
+  /** Nodes looked at (failStatus/failPlugin are indexed by this position). */
+  processed: number;
+  /** Position in the scan order of the next node. */
+  idx: number;
+  /** Feasible nodes found: feasible[0..found-1], their indexes in feasibleIndex. */
+  found: number;
+  /** Nodes rejected: their scan positions in rejectedAt[0..failed-1]. */
+  failed: number;
+}
+
+/**
+ * Scans from `cur.idx` in `order` until `toFind` nodes are feasible or every node was looked at.
+ * `filters` is the profile's filter list (the cache's positions refer to it). With `fast` and a
+ * snapshot that keeps node versions (node k at index k) and no filter but node-local ones, a
+ * specialised loop gives the same verdicts from the same arrays, with no node object read for a
+ * cached node and the feasible nodes gathered after the scan (FrameworkOptions.fastScan).
+ */
+export function scanCachedVerdicts(
+  cur: ScanCursor, order: Int32Array, nodes: readonly NodeInfo[], toFind: number, entry: SpecVerdicts, cache: EquivalenceCache,
+  filters: readonly FilterPlugin[], fast: boolean, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot,
+  // The framework's buffers, each sized for every node.
+  feasible: NodeInfo[], feasibleIndex: Int32Array, failStatus: (Status | null)[], failPlugin: (Plugin | null)[], rejectedAt: Int32Array,
+): void {
+  const numAllNodes = nodes.length;
+  const nAll = filters.length;
+  const mask = entry.filterMask;
+  const others = cache.others;
+  const positions = cache.positions;
+  const no = others.length;
+  const versions = cache.snapshotVersions(snapshot);
+  let { processed, idx, found, failed } = cur;
+  if (fast && versions !== undefined && no === 0) {
+    // The arrays are taken once: prepare() sized them for every index and judgeNode only writes them.
+    const entryVersion = entry.version;
+    const failAt = entry.failAt;
+    const entryStatus = entry.failStatus;
+    for (; processed < numAllNodes && found < toFind; processed++) {
+      const i = order[idx]!;
+      const version = versions[i]!;
+      const k = entryVersion[i] === version ? failAt[i]! : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
+      if (k === nAll) feasibleIndex[found++] = i;
+      else {
+        failStatus[processed] = entryStatus[i]!;
+        failPlugin[processed] = filters[k]!;
+        rejectedAt[failed++] = processed;
+      }
+      if (++idx === numAllNodes) idx = 0;
+    }
+    for (let f = 0; f < found; f++) feasible[f] = nodes[feasibleIndex[f]!]!;
+  } else for (; processed < numAllNodes && found < toFind; processed++) {
+    const at = order[idx]!;
+    const node = nodes[at]!;
+    // A snapshot keeping node versions has node k at index k (ClusterSnapshot.nodeVersions):
+    // a node whose verdict is cached is then never read, only passed on.
+    const i = versions !== undefined ? at : node.index;
+    const version = versions !== undefined ? versions[i]! : cache.versionOf(node);
+    if (i >= entry.size) entry.grow(i + 1);
+    const k = entry.version[i] === version ? entry.failAt[i]! : judgeNode(entry, filters, mask, state, pod, node, snapshot, version);
+    let status: Status | null = null;
+    for (let j = 0; j < no && positions[j]! < k; j++) {
+      const p = others[j]!;
+      try {
+        status = p.filter(state, pod, node, snapshot);
+      } catch (e) {
+        throw e instanceof PluginError ? e : new PluginError(p.name, 'Filter', pod.name, node.name, e);
+      }
+      if (status !== null) {
+        failPlugin[processed] = p;
+        break;
+      }
+    }
+    if (status === null && k < nAll) {
+      status = entry.failStatus[i]!;
+      failPlugin[processed] = filters[k]!;
+    }
+    if (status === null) {
+      feasibleIndex[found] = i;
+      feasible[found++] = node;
+    } else {
+      failStatus[processed] = status;
+      rejectedAt[failed++] = processed;
+    }
+    if (++idx === numAllNodes) idx = 0;
+  }
+  cur.processed = processed;
+  cur.idx = idx;
+  cur.found = found;
+  cur.failed = failed;
+}

@@ -1,0 +1,202 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PluginError, type Plugin, type ProfileConfig, type ScorePlugin } from '../../src/api/framework.js';
+import { WellKnownLabel, type Taint } from '../../src/api/node.js';
+import type { PodInfo, PodSpec } from '../../src/api/pod.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
+import { formatFitError, Framework } from '../../src/schedulers/framework.js';
+import { fastScanDefault } from '../../src/schedulers/scan-order.js';
+import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
+import { RandomStreams } from '../../src/util/random.js';
+import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+
+// The node scan's fast paths (FrameworkOptions.fastScan, ORCHSIM_NO_FAST_SCAN=1): the Filter
+// loop's specialised loop over the equivalence cache's verdicts and scoreInto's check of a raw
+// score when it is computed rather than at every use. Two frameworks of one profile, one with
+// them and one without, driven over the same cluster, must choose the same nodes, draw the same
+// tie-breaks and give the same rejections and errors; whole runs must be byte-identical.
+
+/** ORCHSIM_PROPERTY_SCALE=20 multiplies numRuns, for a longer hunt than CI affords. */
+const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
+const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
+
+const ZONES = ['z0', 'z1', 'z2'];
+const TAINTS: readonly (readonly Taint[])[] = [
+  [],
+  [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+  [{ key: 'spot', value: 'true', effect: 'PreferNoSchedule' }],
+];
+
+/**
+ * A node-local Score plugin of a user's: its raw score is the node's index (mod `mod`), so a
+ * cluster larger than 100 nodes gets out-of-range scores where `mod` exceeds 101.
+ */
+function indexScore(mod: number): ScorePlugin {
+  return { name: 'IndexScore', nodeLocal: true, score: (_s, _p, node) => node.index % mod };
+}
+
+/** The default profile's plugins with IndexScore after them. */
+function withIndexScore(mod: number): { profile: ProfileConfig; plugins: () => Plugin[] } {
+  const base = BUILTIN_PROFILES.find((p) => p.name === 'default')!;
+  const profile: ProfileConfig = { ...base, name: `default+index${mod}`, plugins: [...base.plugins, { name: 'IndexScore', weight: 1 }] };
+  const registry = builtinPlugins();
+  return {
+    profile,
+    plugins: () => profile.plugins.map((cfg) => (cfg.name === 'IndexScore' ? indexScore(mod) : registry.get(cfg.name)!.factory(cfg.args, { random: () => new RandomStreams(1).get('x') }))),
+  };
+}
+
+const PROFILES = ['default', 'binpack', 'spread', 'random'].map((name) => BUILTIN_PROFILES.find((p) => p.name === name)!);
+
+interface SpecDesc { cpu: number; memoryGi: number; zone: number | null; tolerate: boolean; spread: boolean; app: number }
+const specArb: fc.Arbitrary<SpecDesc> = fc.record({
+  cpu: fc.constantFrom(0, 100, 500, 1500, 3000, 5000),
+  memoryGi: fc.constantFrom(0, 1, 4, 12),
+  zone: fc.option(fc.nat(2)),
+  tolerate: fc.boolean(),
+  spread: fc.constantFrom(false, false, true),
+  app: fc.nat(1),
+});
+
+function buildSpec(d: SpecDesc): PodSpec {
+  const labels = { app: `a${d.app}` };
+  return makeSpec({
+    cpu: d.cpu,
+    memory: d.memoryGi * Gi,
+    labels,
+    ...(d.zone !== null ? { nodeSelector: { [WellKnownLabel.zone]: ZONES[d.zone]! } } : {}),
+    tolerations: d.tolerate ? [{ key: 'dedicated', operator: 'Equal', value: 'batch', effect: 'NoSchedule' }] : [],
+    // A filter that is not node-local: the general loop runs for this spec even with the fast paths.
+    ...(d.spread ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: WellKnownLabel.zone, whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: labels } }] } : {}),
+  });
+}
+
+type Op =
+  | { kind: 'schedule'; spec: number; times: number }
+  | { kind: 'unbind'; pick: number }
+  | { kind: 'taint'; node: number; taint: number }
+  | { kind: 'cordon'; node: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('schedule' as const), spec: fc.nat(3), times: fc.integer({ min: 1, max: 8 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(10_000) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('taint' as const), node: fc.nat(300), taint: fc.nat(TAINTS.length - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cordon' as const), node: fc.nat(300) }) },
+);
+
+/** Everything a cycle's caller can observe, or the error it threw. */
+function cycle(fw: Framework, pod: PodInfo, c: ReturnType<typeof makeCluster>, random: { next(): number }) {
+  try {
+    const chosen = fw.schedule(pod, c, random);
+    const e = fw.lastFitError;
+    return {
+      chosen,
+      evaluated: fw.lastEvaluated,
+      resolvable: [...fw.lastResolvableNodes],
+      fitError: e && { text: formatFitError(e), plugins: [...e.unschedulablePlugins].sort(), events: e.events },
+    };
+  } catch (e) {
+    return { error: e instanceof PluginError ? `PluginError ${e.message}` : String(e) };
+  }
+}
+
+describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
+  afterEach(() => {
+    delete process.env.ORCHSIM_NO_FAST_SCAN;
+  });
+
+  it('are on by default and off with ORCHSIM_NO_FAST_SCAN=1', () => {
+    delete process.env.ORCHSIM_NO_FAST_SCAN;
+    expect(fastScanDefault()).toBe(true);
+    process.env.ORCHSIM_NO_FAST_SCAN = '1';
+    expect(fastScanDefault()).toBe(false);
+    process.env.ORCHSIM_NO_FAST_SCAN = '0';
+    expect(fastScanDefault()).toBe(true);
+  });
+
+  it('change no placement, tie-break draw, rejection or score error, whatever happens to the nodes (property)', () => {
+    let outOfRange = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom(...PROFILES.map((p) => ({ profile: p, plugins: undefined as (() => Plugin[]) | undefined }))), fc.constantFrom(90, 200).map((mod) => withIndexScore(mod))),
+        fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 100, max: 160 })),
+        fc.constantFrom(undefined, 5, 30, 100),
+        fc.array(specArb, { minLength: 4, maxLength: 4 }),
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        fc.nat(1000),
+        ({ profile: base, plugins }, nodeCount, percentage, specDescs, ops, seed) => {
+          const profile = percentage === undefined ? base : { ...base, percentageOfNodesToScore: percentage };
+          const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({
+            name: `n${i}`, cpu: 4 + 4 * (i % 3), memory: 16 * Gi, maxPods: i % 5 === 0 ? 3 : undefined,
+            labels: { [WellKnownLabel.zone]: ZONES[i % 3]! },
+          })));
+          const specs = specDescs.map(buildSpec);
+          const build = (fastScan: boolean) => {
+            const streams = new RandomStreams(seed);
+            const fw = plugins
+              ? new Framework(profile, plugins(), { fastScan })
+              : new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { fastScan });
+            return { fw, random: streams.get('scheduler/tie-break') };
+          };
+          const on = build(true);
+          const off = build(false);
+          const bound: { pod: PodInfo; node: number }[] = [];
+          const step = (spec: PodSpec) => {
+            const pod = makePod(spec);
+            const a = cycle(on.fw, pod, c, on.random);
+            expect(a).toEqual(cycle(off.fw, pod, c, off.random));
+            if ('error' in a) outOfRange++;
+            else if (a.chosen >= 0) {
+              c.bind(pod, a.chosen);
+              bound.push({ pod, node: a.chosen });
+            }
+          };
+          for (const o of ops) {
+            switch (o.kind) {
+              case 'schedule':
+                for (let t = 0; t < o.times; t++) step(specs[o.spec]!);
+                break;
+              case 'unbind': {
+                if (bound.length === 0) break;
+                const [b] = bound.splice(o.pick % bound.length, 1);
+                c.unbind(b!.pod, b!.node);
+                break;
+              }
+              case 'taint':
+                // As the node lifecycle controller does: a new array, no new generation.
+                c.nodes[o.node % c.nodes.length]!.taints = TAINTS[o.taint]!;
+                break;
+              case 'cordon': {
+                const node = c.nodes[o.node % c.nodes.length]!;
+                node.unschedulable = !node.unschedulable;
+                break;
+              }
+            }
+            // The first spec again after every step, so verdicts cached before it are used after it.
+            step(specs[0]!);
+          }
+        },
+      ),
+      runs(80),
+    );
+    // The out-of-range IndexScore was met (the error path is compared, not only placements).
+    expect(outOfRange).toBeGreaterThan(0);
+  });
+
+  it('give byte-identical run results on and off (property, whole runs)', () => {
+    fc.assert(
+      fc.property(scenarioDescArb({ maxNodes: 30, maxWorkloads: 4 }), (d) => {
+        delete process.env.ORCHSIM_NO_FAST_SCAN;
+        const on = JSON.stringify(runScenario(buildScenario(d)));
+        process.env.ORCHSIM_NO_FAST_SCAN = '1';
+        try {
+          expect(JSON.stringify(runScenario(buildScenario(d)))).toBe(on);
+        } finally {
+          delete process.env.ORCHSIM_NO_FAST_SCAN;
+        }
+      }),
+      runs(20),
+    );
+  });
+});
