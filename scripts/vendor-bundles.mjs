@@ -116,15 +116,16 @@ export async function vendorBundles(buildDir, root) {
     writeFileSync(join(vendorDir, `${name}.js`), shimModule(name, Object.keys(createRequire(bundle)(bundle))));
   }
   copyFileSync(join(root, 'scripts/vendor-load.mjs'), join(vendorDir, 'load.js'));
-  // `from 'zod'` and `import('zod')` in the compiled code; never a subpath (none is imported at run time).
-  const specifier = new RegExp(`(\\bfrom |\\bimport\\()'(${Object.keys(VENDORED).join('|')})'`, 'g');
+  // `from 'zod'` and `import('zod')` in the compiled code (tsc's quotes, or esbuild's: the entry
+  // bundles); never a subpath (none is imported at run time).
+  const specifier = new RegExp(`(\\bfrom |\\bimport\\()(['"])(${Object.keys(VENDORED).join('|')})\\2`, 'g');
   let rewritten = 0;
   for (const file of jsFiles(outDir)) {
     if (file.startsWith(vendorDir + sep)) continue;
     const text = readFileSync(file, 'utf8');
-    const next = text.replace(specifier, (_, lead, pkg) => {
+    const next = text.replace(specifier, (_, lead, quote, pkg) => {
       const target = relative(join(file, '..'), join(vendorDir, `${pkg}.js`)).split(sep).join('/');
-      return `${lead}'${target.startsWith('.') ? target : `./${target}`}'`;
+      return `${lead}${quote}${target.startsWith('.') ? target : `./${target}`}${quote}`;
     });
     if (next !== text) {
       writeFileSync(file, next);
