@@ -12,8 +12,8 @@ import { validateOutcome } from '../helpers/validate-outcome.mjs';
 
 /**
  * The build bundles zod, yaml, commander and seedrandom into dist/vendor/, with a V8 code cache
- * for each, and points dist/ at those files (scripts/vendor-bundles.mjs, for start-up time); src/, which these
- * tests import, uses the packages. The property: what `orchsim validate` does with a file - parse
+ * for each, and points dist/ at those files (scripts/vendor-bundles.mjs, for start-up time);
+ * src/, which these tests import, uses the packages. The property: what `orchsim validate` does with a file - parse
  * the YAML, check it against the schema, resolve it and build its scheduler - gives the same
  * document or the same error messages through dist/ (the bundles, with their code caches and with
  * ORCHSIM_NO_CODE_CACHE=1) as through src/ (the packages), for the example scenarios mutated the
