@@ -13,6 +13,18 @@ import { inputShapeOf, withInputShape } from './input-shape.js';
 const LAZY_SCHEMA = process.env.ORCHSIM_NO_LAZY_SCHEMA !== '1';
 
 /**
+ * A schema built when first asked for (a workload kind when a file first has one, a
+ * distribution's forms when a field first meets one), once; under ORCHSIM_NO_LAZY_SCHEMA=1 built
+ * here, where it is declared, as every schema was.
+ */
+export function lazily<T>(build: () => T): () => T {
+  let built: T | undefined;
+  const get = (): T => (built ??= build());
+  if (!LAZY_SCHEMA) get();
+  return get;
+}
+
+/**
  * Zod schemas for the units people write in scenario files. Each reports what it expected and
  * what it got, so the message stands on its own next to the file position.
  */
@@ -127,9 +139,7 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
   // twenty fields take a distribution, each with these eight forms, and building them all was
   // about a fifth of the scenario schema's construction on every CLI start, for files that mostly
   // give plain values. The same schemas, built later; ORCHSIM_NO_LAZY_SCHEMA=1 builds them here.
-  let built: Record<string, z.ZodType<Distribution>> | undefined;
-  const forms = (): Record<string, z.ZodType<Distribution>> => (built ??= distributionForms(unit));
-  if (!LAZY_SCHEMA) forms();
+  const forms = lazily(() => distributionForms(unit));
   const fixed = unit.transform((value): Distribution => ({ kind: 'fixed', value }));
   const shape = () => {
     const title = (inputShapeOf(unit)?.meta() as { title?: string } | undefined)?.title ?? 'value';

@@ -10,10 +10,11 @@ import { validateOutcome } from '../helpers/validate-outcome.mjs';
 
 /**
  * A distribution's object forms ({exponential: {mean}}, {choice: [...]}, ...) are built when a
- * field first meets one (src/scenario/units.ts, start-up time); ORCHSIM_NO_LAZY_SCHEMA=1 builds
- * them with the schema. The property: the same values, one after another through one schema, and
- * whole scenarios with random distributions in their distribution fields, give the same data or
- * the same errors either way.
+ * field first meets one, and each workload kind's schema when a file first has one
+ * (src/scenario/units.ts, schema.ts; start-up time); ORCHSIM_NO_LAZY_SCHEMA=1 builds them with
+ * the schema. The property: the same values, one after another through one schema, and whole
+ * scenarios with random distributions in their distribution fields or workloads of another
+ * kind, give the same data or the same errors either way.
  */
 
 let eager: { units: typeof lazyUnits; v: Parameters<typeof validateOutcome>[0] };
@@ -55,7 +56,7 @@ const sources = readdirSync('scenarios').filter((f) => /\.ya?ml$/.test(f)).sort(
 const DISTRIBUTION_LINE = /^(\s*(?:- )?(?:startup|duration|every|factor|timeBetweenFailures|repairTime|provisioningDelay|cpu|memory): ).*$/;
 const withDistributions = sources.filter((s) => s.text.split('\n').some((l) => DISTRIBUTION_LINE.test(l)));
 
-describe('lazily built distribution schemas (ORCHSIM_NO_LAZY_SCHEMA)', () => {
+describe('lazily built schemas (ORCHSIM_NO_LAZY_SCHEMA)', () => {
   it('the same values, in turn through one schema, give the same data or errors lazily and eagerly', () => {
     // Two copies of the module, one read the switch on.
     expect(eager.units.distributionSchema).not.toBe(lazyUnits.distributionSchema);
@@ -83,6 +84,27 @@ describe('lazily built distribution schemas (ORCHSIM_NO_LAZY_SCHEMA)', () => {
       expect(got).toEqual(validateOutcome(eager.v, text, source.file));
     }), { numRuns: 60 });
     // Both kinds were compared: valid documents and errors.
+    expect([...outcomes].sort()).toEqual(expect.arrayContaining(['in', '{"']));
+  });
+
+  it('scenarios whose workloads change kind validate the same lazily and eagerly (each kind built on first use)', () => {
+    const KINDS = ['service', 'job', 'batch', 'daemonset', 'trace', 'cronjob', ''];
+    const TYPE_LINE = /^(\s*(?:- )?type: )\S+$/;
+    const withTypes = sources.filter((s) => s.text.split('\n').some((l) => TYPE_LINE.test(l)));
+    expect(withTypes.length).toBeGreaterThan(3);
+    const outcomes = new Set<string>();
+    fc.assert(fc.property(fc.constantFrom(...withTypes), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...KINDS)), { maxLength: 2 }), (source, edits) => {
+      const lines = source.text.split('\n');
+      const at = lines.flatMap((l, i) => (TYPE_LINE.test(l) ? [i] : []));
+      for (const [k, kind] of edits) {
+        const i = at[k % at.length]!;
+        lines[i] = lines[i]!.replace(TYPE_LINE, `$1${kind}`);
+      }
+      const text = lines.join('\n');
+      const got = validateOutcome(lazy, text, source.file);
+      outcomes.add(got.slice(0, 2));
+      expect(got).toEqual(validateOutcome(eager.v, text, source.file));
+    }), { numRuns: 60 });
     expect([...outcomes].sort()).toEqual(expect.arrayContaining(['in', '{"']));
   });
 });
