@@ -53,7 +53,7 @@ describe.skipIf(!BUNDLED)('dist/ bundled entries (scripts/entry-bundles.mjs)', (
   it('validate prints the same through the bundles and through src/, for valid and broken scenarios', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orchsim-bundles-'));
     try {
-      const cases = fc.sample(mutated, { numRuns: Math.max(2, Math.round(6 * SCALE)), seed: 23 });
+      const cases = fc.sample(mutated, { numRuns: Math.max(2, Math.round(4 * SCALE)), seed: 23 });
       const codes = new Set<number>();
       for (const [i, c] of cases.entries()) {
         // Paths relative to the scenario (manifests, stacks) no longer resolve from here: the same
@@ -70,7 +70,7 @@ describe.skipIf(!BUNDLED)('dist/ bundled entries (scripts/entry-bundles.mjs)', (
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 300_000);
+  }, 600_000);
 
   it('run gives byte-identical results through the bundles and through src/, with and without user plugins', async () => {
     const [seed, other] = fc.sample(fc.integer({ min: 1, max: 1_000_000 }), { numRuns: 2, seed: 23 });
@@ -78,9 +78,9 @@ describe.skipIf(!BUNDLED)('dist/ bundled entries (scripts/entry-bundles.mjs)', (
     await expectSameOutput(['run', 'scenarios/priority.yaml', '--json', '--seed', String(other)]);
     // The plugins' run takes 10 s or so: one seed.
     await expectSameOutput(['run', 'examples/plugins/scenario.yaml', '--json', '--seed', String(seed)], true);
-  }, 300_000);
+  }, 600_000);
 
   it('the listing commands print the same', async () => {
     for (const args of [['--help'], ['profiles', '--json'], ['schema']]) await expectSameOutput(args);
-  }, 120_000);
+  }, 300_000);
 });
