@@ -3,7 +3,8 @@
 // `orchsim --help` - against `node -e 0` (the floor: starting Node itself), in the same run.
 //
 // Each process is timed from spawn to exit (spawnSync); the commands run round-robin, so a
-// change of load hits all alike; the median of 5 rounds after one untimed round is reported.
+// change of load hits all alike; the median of 5 rounds after one untimed round is reported,
+// and beside it the median CPU time (user + sys) of the same processes where GNU time is there.
 // With `--before DIR`, the same commands also run with DIR/dist/cli/main.js, a build of another
 // commit (e.g. a copy of main's dist/ with package.json beside it and node_modules reachable), to
 // print a before/after table from one run.
@@ -23,12 +24,23 @@ const DEFAULT_SCENARIO = fileURLToPath(new URL('../scenarios/default.yaml', impo
 /** Issue 23's targets, seconds of wall time. */
 const TARGETS = { default: 0.25, mmc: 0.3 };
 
+/**
+ * GNU time, where there is one: the CPU time (user + sys) of each process beside its wall time.
+ * On a shared machine the wall time of a short process swings with its neighbours; the CPU it
+ * used swings less.
+ */
+const GNU_TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, '-e', '0'], { encoding: 'utf8' }).status === 0 ? '/usr/bin/time' : undefined;
+
+/** Wall and CPU seconds of one process (CPU undefined without GNU time). */
 function timeProcess(args) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = GNU_TIME
+    ? spawnSync(GNU_TIME, ['-f', 'orchsim-bench-cpu %U %S', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return seconds;
+  const cpu = /orchsim-bench-cpu (\S+) (\S+)\s*$/.exec(r.stderr);
+  return { seconds, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined };
 }
 
 export async function run({ before, rounds = 5 } = {}) {
@@ -53,11 +65,14 @@ export async function run({ before, rounds = 5 } = {}) {
     );
   }
   const seconds = commands.map(() => []);
+  const cpus = commands.map(() => []);
   try {
     for (let round = -1; round < rounds; round++) {
       commands.forEach((c, i) => {
-        const s = timeProcess(c.args);
-        if (round >= 0) seconds[i].push(s);
+        const t = timeProcess(c.args);
+        if (round < 0) return;
+        seconds[i].push(t.seconds);
+        if (t.cpu !== undefined) cpus[i].push(t.cpu);
       });
     }
   } finally {
@@ -66,6 +81,11 @@ export async function run({ before, rounds = 5 } = {}) {
   const med = Object.fromEntries(commands.map((c, i) => [c.key, median(seconds[i])]));
   printTable(`Wall time of the whole process (median of ${rounds} round-robin rounds)`, ['command', 'median', 'over the floor', 'each round'],
     commands.map((c, i) => [c.name, `${med[c.key].toFixed(3)} s`, c.key === 'floor' ? '-' : `+${(med[c.key] - med.floor).toFixed(3)} s`, seconds[i].map((s) => s.toFixed(2)).join(' / ')]));
+  if (GNU_TIME) {
+    const cpu = cpus.map((c) => median(c));
+    printTable(`CPU time of the same processes (user + sys, /usr/bin/time; median of ${rounds})`, ['command', 'median', 'over the floor', 'each round'],
+      commands.map((c, i) => [c.name, `${cpu[i].toFixed(3)} s`, c.key === 'floor' ? '-' : `+${(cpu[i] - cpu[0]).toFixed(3)} s`, cpus[i].map((s) => s.toFixed(2)).join(' / ')]));
+  }
   console.log(`\nload at the start: ${startLoad}\nload at the end:   ${machineLine()}`);
   const summary = [];
   for (const which of ['default', 'mmc']) {

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { entryBundles } from './entry-bundles.mjs';
 import { vendorBundles } from './vendor-bundles.mjs';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
@@ -32,15 +33,19 @@ try {
   process.stderr.write(`tsc -p tsconfig.build.json failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   process.exit(1);
 }
-// zod, yaml and commander as one file each in dist/vendor/ (start-up time; scripts/vendor-bundles.mjs).
+// The entries bundled with shared chunks, then zod, yaml and commander as one file each in
+// dist/vendor/ (start-up time; scripts/entry-bundles.mjs, scripts/vendor-bundles.mjs).
 try {
+  const bundled = await entryBundles(staging);
+  // Said only when the step was off or skipped.
+  if (!bundled.includes(' chunks in ')) process.stderr.write(`${bundled}\n`);
   const note = await vendorBundles(staging, process.cwd());
   // Said only when something was left out (the step off or skipped, or no code caches).
   if (!note.startsWith('vendor bundles: zod') || note.includes('no code caches')) process.stderr.write(`${note}\n`);
 } catch (e) {
   rmSync(staging, { recursive: true, force: true });
   rmSync('dist/cli/main.js', { force: true });
-  process.stderr.write(`bundling dist/vendor failed:\n${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`bundling dist/ failed:\n${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 }
 // tsc writes files without the executable bit that npm install gave the package's bin: without

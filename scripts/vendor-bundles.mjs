@@ -1,12 +1,14 @@
 // Start-up: the packages every CLI command loads - zod (95 ES modules), yaml (about 60 CommonJS
-// files) and commander - are each bundled into one file in dist/vendor/, loaded with a V8 code
-// cache, and the compiled code imports them from there instead of from node_modules.
+// files), commander and seedrandom (8 CommonJS files) - are each bundled into one file in
+// dist/vendor/, loaded with a V8 code cache, and the compiled code imports them from there instead
+// of from node_modules.
 //
 // - One file per package: Node's ES module loader resolves, stats, reads and links each file on
 //   its own (bench/README.md section 17), so one file loads faster with the same code inside.
 //   esbuild copies the packages' code and changes nothing in it (whitespace and syntax only; names
 //   are kept, as some are read at run time), except that zod's messages in languages other than
-//   English are left out and commander loads child_process when it first spawns (below).
+//   English are left out, commander loads child_process when it first spawns and seedrandom
+//   crypto when it first autoseeds (below).
 // - A code cache per bundle (scripts/vendor-load.mjs, copied to dist/vendor/load.js): the
 //   bytecode of the functions an `orchsim validate` of the default scenario compiled, written by
 //   the build, so a command skips most of the parsing and compiling of these packages.
@@ -29,6 +31,9 @@ const VENDORED = {
   commander: () => "export * from 'commander';\n",
   // CommonJS without an ES entry: its exports are named one by one, as Node's loader finds them.
   yaml: (require) => `export { ${Object.keys(require('yaml')).filter((k) => k !== 'default').join(', ')} } from 'yaml';\nexport { default } from 'yaml';\n`,
+  // CommonJS, eight files read and compiled one by one by Node's CommonJS loader on every start;
+  // orchsim imports its default export (the seeded ARC4 generator) only.
+  seedrandom: () => "export { default } from 'seedrandom';\n",
 };
 
 /**
@@ -44,20 +49,29 @@ const ZOD_ENGLISH_ONLY = {
 };
 
 /**
- * commander requires node:child_process when it loads, for executable subcommands (a spawn),
- * which orchsim has none of; loading Node's child_process costs a command 10-25 ms. Its bundle
- * gets an object that requires child_process on first use instead: the same calls, made later.
+ * A built-in module a package requires when it loads but uses only later, if ever, replaced in its
+ * bundle by an object that requires the module on first use: the same calls, made later. Loading
+ * one costs a command 10-25 ms. commander requires node:child_process for executable subcommands
+ * (a spawn), which orchsim has none of; seedrandom requires crypto for autoseeding (randomBytes),
+ * which orchsim never does (every stream has a seed).
  */
-const COMMANDER_LAZY_CHILD_PROCESS = {
-  name: 'commander-lazy-child-process',
-  setup(build) {
-    build.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
-      contents: "let loaded;\nmodule.exports = new Proxy({}, { get: (_, key) => (loaded ??= require('node:child_process'))[key] });\n",
-      loader: 'js',
-    }));
-  },
-};
+function lazyBuiltin(pkg, builtin) {
+  const filter = new RegExp(`^(node:)?${builtin}$`);
+  const importer = new RegExp(`[\\\\/]${pkg}[\\\\/]`);
+  return {
+    name: `${pkg}-lazy-${builtin}`,
+    setup(build) {
+      build.onResolve({ filter }, (args) => (importer.test(args.importer) ? { path: builtin, namespace: 'lazy-builtin' } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+        contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, key) => (loaded ??= require('node:${builtin}'))[key] });\n`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The esbuild plugins of each package's bundle. */
+const PLUGINS = { zod: [ZOD_ENGLISH_ONLY], commander: [lazyBuiltin('commander', 'child_process')], seedrandom: [lazyBuiltin('seedrandom', 'crypto')] };
 
 /** Every .js file under `dir`. */
 function jsFiles(dir) {
@@ -109,22 +123,23 @@ export async function vendorBundles(buildDir, root) {
       target: 'node20',
       minifyWhitespace: true,
       minifySyntax: true,
-      plugins: name === 'zod' ? [ZOD_ENGLISH_ONLY] : name === 'commander' ? [COMMANDER_LAZY_CHILD_PROCESS] : [],
+      plugins: PLUGINS[name] ?? [],
       outfile: bundle,
       logLevel: 'error',
     });
     writeFileSync(join(vendorDir, `${name}.js`), shimModule(name, Object.keys(createRequire(bundle)(bundle))));
   }
   copyFileSync(join(root, 'scripts/vendor-load.mjs'), join(vendorDir, 'load.js'));
-  // `from 'zod'` and `import('zod')` in the compiled code; never a subpath (none is imported at run time).
-  const specifier = new RegExp(`(\\bfrom |\\bimport\\()'(${Object.keys(VENDORED).join('|')})'`, 'g');
+  // `from 'zod'` and `import('zod')` in the compiled code (tsc's quotes, or esbuild's: the entry
+  // bundles); never a subpath (none is imported at run time).
+  const specifier = new RegExp(`(\\bfrom |\\bimport\\()(['"])(${Object.keys(VENDORED).join('|')})\\2`, 'g');
   let rewritten = 0;
   for (const file of jsFiles(outDir)) {
     if (file.startsWith(vendorDir + sep)) continue;
     const text = readFileSync(file, 'utf8');
-    const next = text.replace(specifier, (_, lead, pkg) => {
+    const next = text.replace(specifier, (_, lead, quote, pkg) => {
       const target = relative(join(file, '..'), join(vendorDir, `${pkg}.js`)).split(sep).join('/');
-      return `${lead}'${target.startsWith('.') ? target : `./${target}`}'`;
+      return `${lead}${quote}${target.startsWith('.') ? target : `./${target}`}${quote}`;
     });
     if (next !== text) {
       writeFileSync(file, next);

@@ -6,9 +6,7 @@
 import type { Command } from 'commander';
 import { catalogue, DATASETS } from '../data/catalogue.js';
 import { DATA_PREFIX, dataDir, dataDirOrigin, locateTrace } from '../data/dir.js';
-import { DownloadError } from '../data/download.js';
-import { parseMirror, pull, selectDatasets, type PullProgress } from '../data/pull.js';
-import { datasetStatus, formatSize } from '../data/status.js';
+import type { PullProgress } from '../data/pull.js';
 import { escapeControls, InputError } from '../util/errors.js';
 
 const print = (text: string) => process.stdout.write(escapeControls(text));
@@ -18,7 +16,7 @@ const printErr = (text: string) => process.stderr.write(escapeControls(text));
  * One line of progress, redrawn in place at most every 100 ms and at each file's start and end;
  * only on a terminal. The path is escaped; the redraw codes are not.
  */
-function progressLine(): (p: PullProgress) => void {
+function progressLine(formatSize: (bytes: number) => string): (p: PullProgress) => void {
   let last = -Infinity;
   return (p) => {
     const now = performance.now();
@@ -66,6 +64,8 @@ export function addDataCommands(program: Command): void {
     .option('--from <dir-or-url>', 'a mirror laid out like the data directory (a folder, or an http(s) URL of one) instead of the upstream repositories')
     .addHelpText('after', DATA_HELP)
     .action(async (names: string[], opts: { dir?: string; from?: string }) => {
+      // The downloader (node:crypto, node:stream) only for this command: every other start skips it.
+      const [{ DownloadError }, { parseMirror, pull, selectDatasets }, { formatSize }] = await Promise.all([import('../data/download.js'), import('../data/pull.js'), import('../data/status.js')]);
       const datasets = catalogue();
       const mirror = opts.from !== undefined ? parseMirror(opts.from) : undefined;
       const { datasets: chosen, skipped } = selectDatasets(names, datasets, mirror);
@@ -73,7 +73,7 @@ export function addDataCommands(program: Command): void {
       const tty = process.stderr.isTTY === true;
       let result;
       try {
-        result = await pull(chosen, dir, { mirror, dirOrigin: dataDirOrigin(opts.dir), onProgress: tty ? progressLine() : undefined });
+        result = await pull(chosen, dir, { mirror, dirOrigin: dataDirOrigin(opts.dir), onProgress: tty ? progressLine(formatSize) : undefined });
       } catch (e) {
         if (tty) process.stderr.write('\r\x1b[K');
         if (e instanceof DownloadError) {
@@ -97,7 +97,8 @@ export function addDataCommands(program: Command): void {
     .description('Show each dataset: whether it is in the data directory, its size, source and terms of use.')
     .option('--dir <dir>', 'data directory (default: $ORCHSIM_DATA, else $XDG_CACHE_HOME/orchsim or ~/.cache/orchsim)')
     .option('--json', 'print the list as JSON on stdout')
-    .action((opts: { dir?: string; json?: boolean }) => {
+    .action(async (opts: { dir?: string; json?: boolean }) => {
+      const { datasetStatus, formatSize } = await import('../data/status.js');
       const dir = dataDir(opts.dir);
       const rows = datasetStatus(catalogue(), dir);
       if (opts.json) {

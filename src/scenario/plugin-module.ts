@@ -10,7 +10,6 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ClusterAutoscalerFactory, HorizontalAutoscalerFactory } from '../api/autoscaling.js';
 import type { ProfileConfig } from '../api/framework.js';
@@ -94,6 +93,8 @@ export async function loadPluginModule(file: string): Promise<PluginModule> {
   profiles.forEach((p, i) => {
     if (!isObj(p) || typeof p.name !== 'string' || !Array.isArray(p.plugins)) throw problem(['profiles', i], 'expected a profile {name, plugins: [{name, weight?, args?}]}');
   });
+  // node:crypto only when a module is loaded: commands without plugin modules skip loading it (10 ms).
+  const { createHash } = await import('node:crypto');
   return { file, sha256: createHash('sha256').update(readFileSync(resolve(file))).digest('hex'), plugins, profiles, horizontalAutoscalers, clusterAutoscalers };
 }
 

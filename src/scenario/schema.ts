@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { TieBreak } from '../api/framework.js';
-import { bytesSchema, distributionSchema, durationSchema, forwardIssues, gpuRequestSchema, gpuSchema, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { bytesSchema, distributionSchema, durationSchema, forwardIssues, gpuRequestSchema, gpuSchema, lazily, milliCPUSchema, numberSchema, rateSchema } from './units.js';
 import { withInputShape } from './input-shape.js';
 import { queueingSchema } from './schema-queueing.js';
 import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_SAMPLES } from '../workloads/input-limits.js';
@@ -10,6 +10,14 @@ import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX
  * (a typo must not silently become a default). Units are parsed here; everything after this
  * layer works in base units (seconds, milli-CPU, bytes, milli-GPU).
  */
+
+/**
+ * The workload kinds (and the parts only services have: load, HPA, strategy) are built when a
+ * file first has one (lazily, units.ts): the workload dispatcher below picks the kind before
+ * parsing, so a file of batch streams never builds a service's schema. The same schemas either
+ * way; ORCHSIM_NO_LAZY_SCHEMA=1 builds them all here.
+ */
+type Built<F extends () => z.ZodType> = z.output<ReturnType<F>>;
 
 /** Counts that become pods or nodes, capped so one number cannot exhaust memory (input-limits.ts). */
 const podCount = (min: number) => z.number().int().min(min).max(MAX_PODS_PER_WORKLOAD, `at most ${formatCount(MAX_PODS_PER_WORKLOAD)} pods per workload (the limit)`);
@@ -154,7 +162,7 @@ const positiveDuration = durationSchema.refine((v) => v > 0, 'must be > 0');
  * A service's offered traffic: one base (constant, diurnal or a replayed trace) times steps,
  * spikes and random bursts; requests per second unless a unit is given ("120/m").
  */
-const load = z.strictObject({
+const load = lazily(() => z.strictObject({
   constant: rateSchema.optional(),
   diurnal: z.strictObject({
     mean: rateSchema,
@@ -194,57 +202,57 @@ const load = z.strictObject({
   slo: z.number().gt(0).max(1).optional(),
   /** Integration step of the request accounting (default 10s). */
   step: positiveDuration.optional(),
-}).refine((l) => [l.constant, l.diurnal, l.trace].filter((x) => x !== undefined).length === 1, { message: 'give exactly one base load: constant, diurnal or trace' });
+}).refine((l) => [l.constant, l.diurnal, l.trace].filter((x) => x !== undefined).length === 1, { message: 'give exactly one base load: constant, diurnal or trace' }));
 
 /** autoscaling/v2 MetricTarget: Utilization (percent of request), AverageValue (per pod) or Value (total). */
-const metricTarget = z.union([
+const metricTarget = lazily(() => z.union([
   z.strictObject({ type: z.literal('Utilization'), averageUtilization: z.number().int().min(1) }),
   z.strictObject({ type: z.literal('AverageValue'), averageValue: z.number().gt(0) }),
   z.strictObject({ type: z.literal('Value'), value: z.number().gt(0) }),
-]);
+]));
 /** autoscaling/v2 MetricSpec, as in a HorizontalPodAutoscaler manifest. */
-const metricSpec = z.union([
-  z.strictObject({ type: z.literal('Resource'), resource: z.strictObject({ name: z.enum(['cpu', 'memory']), target: metricTarget }) }),
-  z.strictObject({ type: z.literal('Pods'), pods: z.strictObject({ metric: z.strictObject({ name: z.literal('requests_per_second') }), target: metricTarget }) }),
-  z.strictObject({ type: z.literal('External'), external: z.strictObject({ metric: z.strictObject({ name: z.literal('requests_per_second') }), target: metricTarget }) }),
-]);
-const scalingRules = z.strictObject({
+const metricSpec = lazily(() => z.union([
+  z.strictObject({ type: z.literal('Resource'), resource: z.strictObject({ name: z.enum(['cpu', 'memory']), target: metricTarget() }) }),
+  z.strictObject({ type: z.literal('Pods'), pods: z.strictObject({ metric: z.strictObject({ name: z.literal('requests_per_second') }), target: metricTarget() }) }),
+  z.strictObject({ type: z.literal('External'), external: z.strictObject({ metric: z.strictObject({ name: z.literal('requests_per_second') }), target: metricTarget() }) }),
+]));
+const scalingRules = lazily(() => z.strictObject({
   stabilizationWindowSeconds: z.number().int().min(0).max(3600).optional(),
   selectPolicy: z.enum(['Max', 'Min', 'Disabled']).optional(),
   policies: z.array(z.strictObject({ type: z.enum(['Pods', 'Percent']), value: z.number().int().min(1), periodSeconds: z.number().int().min(1).max(1800) })).min(1).optional(),
-});
+}));
 /** A HorizontalPodAutoscaler on the service (autoscaling/v2 spec fields, Kubernetes defaults). */
-const hpa = z.strictObject({
+const hpa = lazily(() => z.strictObject({
   /** The horizontal autoscaler: the built-in `hpa` (default), or one a plugin module exports (horizontalAutoscalers). */
   policy: z.string().min(1).optional(),
   minReplicas: podCount(1).optional(),
   maxReplicas: podCount(1),
-  metrics: z.array(metricSpec).min(1).optional(),
-  behavior: z.strictObject({ scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional() }).optional(),
+  metrics: z.array(metricSpec()).min(1).optional(),
+  behavior: z.strictObject({ scaleUp: scalingRules().optional(), scaleDown: scalingRules().optional() }).optional(),
   /** kube-controller-manager flags. */
   syncPeriod: durationSchema.refine((v) => v > 0, 'must be > 0').optional(),
   tolerance: z.number().min(0).max(1).optional(),
   cpuInitializationPeriod: durationSchema.optional(),
   initialReadinessDelay: durationSchema.optional(),
-}).refine((h) => (h.minReplicas ?? 1) <= h.maxReplicas, { message: 'minReplicas must be <= maxReplicas', path: ['minReplicas'] });
+}).refine((h) => (h.minReplicas ?? 1) <= h.maxReplicas, { message: 'minReplicas must be <= maxReplicas', path: ['minReplicas'] }));
 
 /** intstr.IntOrString of a rolling update: a pod count or a percentage of replicas ("25%"). */
-const intOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d+%$/, 'expected a count or a percentage such as "25%"')]);
+const intOrPercent = lazily(() => z.union([z.number().int().min(0), z.string().regex(/^\d+%$/, 'expected a count or a percentage such as "25%"')]));
 
 /** Deployment spec.strategy (apps/v1); checks as ValidateDeploymentStrategy (pkg/apis/apps/validation/validation.go). */
-const strategy = z.strictObject({
+const strategy = lazily(() => z.strictObject({
   type: z.enum(['RollingUpdate', 'Recreate']),
   rollingUpdate: z.strictObject({
-    maxSurge: intOrPercent.optional(),
-    maxUnavailable: intOrPercent.refine((v) => typeof v === 'number' || Number(v.slice(0, -1)) <= 100, 'must not be greater than 100%').optional(),
+    maxSurge: intOrPercent().optional(),
+    maxUnavailable: intOrPercent().refine((v) => typeof v === 'number' || Number(v.slice(0, -1)) <= 100, 'must not be greater than 100%').optional(),
   }).optional(),
 }).refine((st) => st.type !== 'Recreate' || st.rollingUpdate === undefined, { message: 'may not be specified when strategy `type` is \'Recreate\'', path: ['rollingUpdate'] })
   .refine((st) => {
     const zero = (v: number | string | undefined) => v !== undefined && (v === 0 || v === '0%');
     return !(zero(st.rollingUpdate?.maxSurge) && zero(st.rollingUpdate?.maxUnavailable));
-  }, { message: 'may not be 0 when `maxSurge` is 0', path: ['rollingUpdate', 'maxUnavailable'] });
+  }, { message: 'may not be 0 when `maxSurge` is 0', path: ['rollingUpdate', 'maxUnavailable'] }));
 
-const service = z.strictObject({
+const service = lazily(() => z.strictObject({
   type: z.literal('service'),
   name,
   replicas: podCount(0),
@@ -255,10 +263,10 @@ const service = z.strictObject({
   startAt: durationSchema.optional(),
   requests: fixedRequests.optional(),
   /** Offered traffic and per-replica capacity (the HPA's metrics come from it). */
-  load: load.optional(),
-  autoscaling: hpa.optional(),
+  load: load().optional(),
+  autoscaling: hpa().optional(),
   /** How a rollout replaces the pods (Deployment spec.strategy; default RollingUpdate 25%/25%). */
-  strategy: strategy.optional(),
+  strategy: strategy().optional(),
   /** Seconds a new pod must be ready before it counts as available (default 0). */
   minReadySeconds: z.number().int().min(0).optional(),
   /** Seconds without progress before the rollout is ProgressDeadlineExceeded (default 600). */
@@ -268,7 +276,7 @@ const service = z.strictObject({
   deploy: swarmDeploy.optional(),
   ...podFields,
 }).refine((s) => s.autoscaling === undefined || s.load !== undefined, { message: 'an autoscaled service needs a `load` model (its metrics come from the load)', path: ['autoscaling'] })
-  .refine((s) => s.progressDeadlineSeconds === undefined || s.progressDeadlineSeconds > (s.minReadySeconds ?? 0), { message: 'must be greater than minReadySeconds', path: ['progressDeadlineSeconds'] });
+  .refine((s) => s.progressDeadlineSeconds === undefined || s.progressDeadlineSeconds > (s.minReadySeconds ?? 0), { message: 'must be greater than minReadySeconds', path: ['progressDeadlineSeconds'] }));
 
 /** A rollout: at a time, a service's template changes (`set`) or goes back to an earlier revision (`undo`, kubectl rollout undo). */
 const rolloutEvent = z.strictObject({
@@ -297,7 +305,7 @@ const gangFields = {
   scheduleTimeout: durationSchema.optional(),
 };
 
-const job = z.strictObject({
+const job = lazily(() => z.strictObject({
   type: z.literal('job'),
   /** The Job's pods form one PodGroup (minMember defaults to parallelism). */
   gang: z.strictObject(gangFields).optional(),
@@ -313,7 +321,7 @@ const job = z.strictObject({
   requests: fixedRequests.optional(),
   deploy: swarmDeploy.optional(),
   ...podFields,
-});
+}));
 
 const arrivalForms = {
   poisson: z.strictObject({ poisson: z.strictObject({ rate: rateSchema.refine((v) => v > 0, 'rate must be > 0') }) }),
@@ -334,7 +342,7 @@ const arrival = withInputShape(z.unknown().transform((v, ctx): Arrival => {
   return z.NEVER;
 }), () => z.union([arrivalForms.poisson, arrivalForms.interval]));
 
-const batch = z.strictObject({
+const batch = lazily(() => z.strictObject({
   type: z.literal('batch'),
   /** Each arrival is `size` pods forming one PodGroup (minMember defaults to size). */
   gang: z.strictObject({ size: podCount(1), ...gangFields }).optional(),
@@ -349,13 +357,13 @@ const batch = z.strictObject({
   queue: z.string().min(1).optional(),
   deploy: swarmDeploy.optional(),
   ...podFields,
-});
+}));
 
 /**
  * One pod on every node that should run it (its nodeSelector, affinity and tolerations decide),
  * on nodes added later too; node agents such as node-exporter or a log shipper.
  */
-const daemonset = z.strictObject({
+const daemonset = lazily(() => z.strictObject({
   type: z.literal('daemonset'),
   name,
   requests: fixedRequests.optional(),
@@ -363,18 +371,18 @@ const daemonset = z.strictObject({
   hostNetwork: z.boolean().optional(),
   deploy: swarmDeploy.optional(),
   ...podFields,
-});
+}));
 
-const manifests = z.strictObject({ manifests: z.string().min(1) });
+const manifests = lazily(() => z.strictObject({ manifests: z.string().min(1) }));
 
 /**
  * A `docker stack deploy` file (path relative to the scenario): each service becomes a workload
  * named <stack>_<service>. `stack` is the stack's name (default: the file's `name:`, else its base name).
  */
-const compose = z.strictObject({ compose: z.string().min(1), stack: name.optional() });
+const compose = lazily(() => z.strictObject({ compose: z.string().min(1), stack: name.optional() }));
 
 /** Pods replayed from a trace file (path relative to the scenario). */
-const trace = z.strictObject({
+const trace = lazily(() => z.strictObject({
   type: z.literal('trace'),
   name,
   format: z.enum(['openb', 'swf']),
@@ -387,12 +395,12 @@ const trace = z.strictObject({
   /** swf: shift arrivals so the first job arrives at 0 (default true). */
   startAtZero: z.boolean().optional(),
   startup: distributionSchema(durationSchema).optional(),
-});
+}));
 
 const workload = withInputShape(z.unknown().transform((v, ctx) => {
   // Dispatch on `type` (or `manifests`, `compose`) so the errors are those of the intended kind.
   const o = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  const schema = o && 'manifests' in o ? manifests : o && 'compose' in o ? compose : o?.type === 'service' ? service : o?.type === 'job' ? job : o?.type === 'batch' ? batch : o?.type === 'trace' ? trace : o?.type === 'daemonset' ? daemonset : undefined;
+  const schema = o && 'manifests' in o ? manifests() : o && 'compose' in o ? compose() : o?.type === 'service' ? service() : o?.type === 'job' ? job() : o?.type === 'batch' ? batch() : o?.type === 'trace' ? trace() : o?.type === 'daemonset' ? daemonset() : undefined;
   if (!schema) {
     ctx.addIssue({ code: 'custom', message: `expected a workload with type: service, batch, job, daemonset or trace (or {manifests: FILE} or {compose: FILE}), got ${o ? `type ${JSON.stringify(o.type)}` : JSON.stringify(v)}`, path: o && 'type' in o ? ['type'] : [] });
     return z.NEVER;
@@ -402,8 +410,8 @@ const workload = withInputShape(z.unknown().transform((v, ctx) => {
     forwardIssues(ctx, r.error.issues);
     return z.NEVER;
   }
-  return r.data as z.output<typeof service> | z.output<typeof job> | z.output<typeof batch> | z.output<typeof trace> | z.output<typeof daemonset> | z.output<typeof manifests> | z.output<typeof compose>;
-}), () => z.union([service, job, batch, daemonset, trace, manifests, compose]));
+  return r.data as Built<typeof service> | Built<typeof job> | Built<typeof batch> | Built<typeof trace> | Built<typeof daemonset> | Built<typeof manifests> | Built<typeof compose>;
+}), () => z.union([service(), job(), batch(), daemonset(), trace(), manifests(), compose()]));
 
 const pool = z.strictObject({
   name,
@@ -617,7 +625,7 @@ export type WorkloadDoc = z.output<typeof workload>;
 export type ProfileDoc = z.output<typeof profileSchema>;
 export type FailuresDoc = z.output<typeof failures>;
 export type DisruptionBudgetDoc = z.output<typeof disruptionBudget>;
-export type HpaDoc = z.output<typeof hpa>;
-export type LoadDoc = z.output<typeof load>;
-export type ServiceDoc = z.output<typeof service>;
+export type HpaDoc = Built<typeof hpa>;
+export type LoadDoc = Built<typeof load>;
+export type ServiceDoc = Built<typeof service>;
 export type RolloutDoc = z.output<typeof rolloutEvent>;

@@ -7,6 +7,24 @@ import { MAX_GPUS_PER_NODE, MAX_QUANTITY } from '../workloads/input-limits.js';
 import { inputShapeOf, withInputShape } from './input-shape.js';
 
 /**
+ * Schemas built on first use rather than when this module loads (distributionSchema): the same
+ * schemas, so the same verdicts and messages; ORCHSIM_NO_LAZY_SCHEMA=1 builds them all up front.
+ */
+const LAZY_SCHEMA = process.env.ORCHSIM_NO_LAZY_SCHEMA !== '1';
+
+/**
+ * A schema built when first asked for (a workload kind when a file first has one, a
+ * distribution's forms when a field first meets one), once; under ORCHSIM_NO_LAZY_SCHEMA=1 built
+ * here, where it is declared, as every schema was.
+ */
+export function lazily<T>(build: () => T): () => T {
+  let built: T | undefined;
+  const get = (): T => (built ??= build());
+  if (!LAZY_SCHEMA) get();
+  return get;
+}
+
+/**
  * Zod schemas for the units people write in scenario files. Each reports what it expected and
  * what it got, so the message stands on its own next to the file position.
  */
@@ -117,7 +135,40 @@ type UnitSchema = ReturnType<typeof unitSchema>;
  * {choice: [v, ...], weights?: [w, ...]}.
  */
 export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
-  const forms: Record<string, z.ZodType<Distribution>> = {
+  // Built when a value of this field is first an object (or the JSON Schema is asked for): some
+  // twenty fields take a distribution, each with these eight forms, and building them all was
+  // about a fifth of the scenario schema's construction on every CLI start, for files that mostly
+  // give plain values. The same schemas, built later; ORCHSIM_NO_LAZY_SCHEMA=1 builds them here.
+  const forms = lazily(() => distributionForms(unit));
+  const fixed = unit.transform((value): Distribution => ({ kind: 'fixed', value }));
+  const shape = () => {
+    const title = (inputShapeOf(unit)?.meta() as { title?: string } | undefined)?.title ?? 'value';
+    return z.union([unit, ...Object.values(forms())]).meta({
+      title: `${title}Distribution`,
+      description: 'A fixed value, or a distribution: {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...], weights: [...]}.',
+    });
+  };
+  return withInputShape(z.unknown().transform((v, ctx): Distribution => {
+    let schema: z.ZodType<Distribution> = fixed;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      const kind = keys.find((k) => k in forms());
+      if (!kind) {
+        ctx.addIssue({ code: 'custom', message: `expected a value or one of {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...]}, got keys ${keys.join(', ') || '(none)'}` });
+        return z.NEVER;
+      }
+      schema = forms()[kind]!;
+    }
+    const r = schema.safeParse(v);
+    if (r.success) return r.data;
+    forwardIssues(ctx, r.error.issues);
+    return z.NEVER;
+  }), shape);
+}
+
+/** The object forms of a distribution of `unit` values, by key (distributionSchema). */
+function distributionForms(unit: UnitSchema): Record<string, z.ZodType<Distribution>> {
+  return {
     fixed: z.strictObject({ fixed: unit }).transform((o): Distribution => ({ kind: 'fixed', value: o.fixed })),
     exponential: z.strictObject({ exponential: z.strictObject({ mean: unit }) }).transform((o): Distribution => ({ kind: 'exponential', mean: o.exponential.mean })),
     lognormal: z.strictObject({ lognormal: z.strictObject({ median: unit, sigma: z.number().min(0) }) })
@@ -139,30 +190,6 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
       .refine((o) => !o.weights || o.weights.some((w) => w > 0), { message: 'weights must not all be 0 (nothing could be chosen)', path: ['weights'] })
       .transform((o): Distribution => ({ kind: 'choice', values: o.choice, weights: o.weights })),
   };
-  const fixed = unit.transform((value): Distribution => ({ kind: 'fixed', value }));
-  const shape = () => {
-    const title = (inputShapeOf(unit)?.meta() as { title?: string } | undefined)?.title ?? 'value';
-    return z.union([unit, ...Object.values(forms)]).meta({
-      title: `${title}Distribution`,
-      description: 'A fixed value, or a distribution: {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...], weights: [...]}.',
-    });
-  };
-  return withInputShape(z.unknown().transform((v, ctx): Distribution => {
-    let schema: z.ZodType<Distribution> = fixed;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const keys = Object.keys(v);
-      const kind = keys.find((k) => k in forms);
-      if (!kind) {
-        ctx.addIssue({ code: 'custom', message: `expected a value or one of {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...]}, got keys ${keys.join(', ') || '(none)'}` });
-        return z.NEVER;
-      }
-      schema = forms[kind]!;
-    }
-    const r = schema.safeParse(v);
-    if (r.success) return r.data;
-    forwardIssues(ctx, r.error.issues);
-    return z.NEVER;
-  }), shape);
 }
 
 /**

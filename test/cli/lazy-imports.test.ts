@@ -1,17 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.js';
 
 const LIST_MODULES = new URL('../helpers/list-modules.mjs', import.meta.url).href;
 
-/** The modules (dist/ paths and package names) a CLI command loads, from the loader hook's lines. */
+/**
+ * Which of tsc's files each bundled file of dist/ holds (scripts/entry-bundles.mjs), or none
+ * where dist/ was built with ORCHSIM_NO_BUNDLE=1 (each file is then its own module).
+ */
+const BUNDLED: Record<string, string[]> = existsSync('dist/chunks/modules.json') ? JSON.parse(readFileSync('dist/chunks/modules.json', 'utf8')) : {};
+
+/**
+ * The modules (dist/ paths as tsc wrote them, and package names) a CLI command loads, from the
+ * loader hook's lines: a bundled entry or chunk counts as the modules in it, all of which it runs.
+ */
 async function modulesLoadedBy(...args: string[]): Promise<{ code: number; modules: string[] }> {
   const r = await run(process.execPath, ['--import', LIST_MODULES, 'dist/cli/main.js', ...args], { env: { ...process.env, ORCHSIM_DEBUG: '' } });
-  const modules = [...r.stderr.matchAll(/^orchsim-test module (.*)$/gm)].map((m) => {
+  const modules = [...r.stderr.matchAll(/^orchsim-test module (.*)$/gm)].flatMap((m) => {
     const url = m[1]!;
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    if (pkg) return pkg[1]!;
+    if (pkg) return [pkg[1]!];
     const dist = /\/dist\/(.*)$/.exec(url);
-    return dist ? dist[1]! : url;
+    return dist ? BUNDLED[dist[1]!] ?? [dist[1]!] : [url];
   });
   return { code: r.code, modules };
 }

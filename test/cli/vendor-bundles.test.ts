@@ -11,9 +11,9 @@ import { run } from '../helpers/cli.js';
 import { validateOutcome } from '../helpers/validate-outcome.mjs';
 
 /**
- * The build bundles zod, yaml and commander into dist/vendor/, with a V8 code cache for each, and
- * points dist/ at those files (scripts/vendor-bundles.mjs, for start-up time); src/, which these
- * tests import, uses the packages. The property: what `orchsim validate` does with a file - parse
+ * The build bundles zod, yaml, commander and seedrandom into dist/vendor/, with a V8 code cache
+ * for each, and points dist/ at those files (scripts/vendor-bundles.mjs, for start-up time);
+ * src/, which these tests import, uses the packages. The property: what `orchsim validate` does with a file - parse
  * the YAML, check it against the schema, resolve it and build its scheduler - gives the same
  * document or the same error messages through dist/ (the bundles, with their code caches and with
  * ORCHSIM_NO_CODE_CACHE=1) as through src/ (the packages), for the example scenarios mutated the
@@ -107,7 +107,7 @@ describe.skipIf(!VENDORED)('dist/vendor bundles (scripts/vendor-bundles.mjs)', (
     const r = await run(process.execPath, ['--import', new URL('../helpers/list-modules.mjs', import.meta.url).href, 'dist/cli/main.js', 'validate', 'scenarios/default.yaml'], { env: { ...process.env, ORCHSIM_DEBUG: '' } });
     expect(r.code).toBe(0);
     const urls = [...r.stderr.matchAll(/^orchsim-test module (.*)$/gm)].map((m) => m[1]!);
-    expect(urls.filter((u) => /\/dist\/vendor\/(zod|yaml|commander)\.js$/.test(u))).toHaveLength(3);
-    expect(urls.filter((u) => /\/node_modules\/(zod|yaml|commander)\//.test(u))).toEqual([]);
+    expect(urls.filter((u) => /\/dist\/vendor\/(zod|yaml|commander|seedrandom)\.js$/.test(u))).toHaveLength(4);
+    expect(urls.filter((u) => /\/node_modules\/(zod|yaml|commander|seedrandom)\//.test(u))).toEqual([]);
   });
 });
