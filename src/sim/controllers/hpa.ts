@@ -328,6 +328,15 @@ export function hpaTallyFromEnv(env: Readonly<Record<string, string | undefined>
   return v === undefined || v === '' || v === '0';
 }
 
+/**
+ * Whether the environment leaves in-place decisions on (ORCHSIM_NO_HPA_IN_PLACE=1, non-empty and
+ * not 0, turns them off: every sync then builds its whole decision, reason included).
+ */
+export function hpaInPlaceFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
+  const v = env.ORCHSIM_NO_HPA_IN_PLACE;
+  return v === undefined || v === '' || v === '0';
+}
+
 /** Returns a view to its pool, kept by descending cell (the lowest free cell is taken first). */
 function releaseView(free: PodView[], view: PodView): void {
   let lo = 0;
@@ -365,8 +374,13 @@ export class HpaController {
    * few minutes) instead of every pod (issue 23). Results are the same either way (test/sim/
    * hpa-tally-properties.test.ts). Default: on, unless ORCHSIM_NO_HPA_TALLY=1 (read here, when
    * the run is wired).
+   *
+   * `inPlace`: sync through the HPA's syncInPlace when it has one (a reused decision whose reason
+   * is built only when an action is recorded) instead of sync (issue 23). Results are the same
+   * either way (test/sim/hpa-tally-properties.test.ts). Default: on, unless
+   * ORCHSIM_NO_HPA_IN_PLACE=1.
    */
-  constructor(private readonly api: Lifecycle, private readonly horizon: number, incrementalTally = hpaTallyFromEnv()) {
+  constructor(private readonly api: Lifecycle, private readonly horizon: number, incrementalTally = hpaTallyFromEnv(), private readonly inPlace = hpaInPlaceFromEnv()) {
     this.states = api.workloads.map((wr) => {
       const w = wr.w;
       if (w.kind !== 'service' || !w.autoscaler) return undefined;
@@ -481,7 +495,7 @@ export class HpaController {
     const target = (hs.target ??= newTarget(hs));
     target.currentReplicas = wr.desired;
     target.rate = traffic ? rate : NaN;
-    const decision = hpa.sync(target, now);
+    const decision = this.inPlace && hpa.syncInPlace !== undefined ? hpa.syncInPlace(target, now) : hpa.sync(target, now);
     const desired = decision.desiredReplicas;
     if (!Number.isInteger(desired) || desired < 0) throw new Error(`HPA of ${w.name}: desired replicas ${desired} is not a count`);
     if (desired === wr.desired) return;
