@@ -1,7 +1,7 @@
 import type { HorizontalAutoscaler, HorizontalPodAutoscalerSpec, HorizontalScaleDecision, MetricSpec, ScaleTargetStatus } from '../api/autoscaling.js';
 import {
-  limitScaleRate, REASON_SCALE_DOWN_STABILIZED, REASON_SCALE_UP_STABILIZED, REASON_TOO_FEW_REPLICAS,
-  REASON_TOO_MANY_REPLICAS, RecommendationHistory, type ScaleEvent, storeScaleEvent,
+  hpaWindowDequeDefault, limitScaleRate, REASON_SCALE_DOWN_STABILIZED, REASON_SCALE_UP_STABILIZED, REASON_TOO_FEW_REPLICAS,
+  REASON_TOO_MANY_REPLICAS, RecommendationHistory, type Recommendations, type ScaleEvent, StabilizationWindows, storeScaleEvent,
   type TimestampedRecommendation,
 } from './hpa-behavior.js';
 import { computeReplicasForMetrics, metricDescription } from './hpa-replica-calculator.js';
@@ -134,7 +134,7 @@ class Reconciled implements HpaDecision {
  * when no scale event was recorded).
  */
 function reconcileInto(
-  spec: HorizontalPodAutoscalerSpec, state: HpaState, history: RecommendationHistory, target: ScaleTargetStatus, now: number, out: Reconciled,
+  spec: HorizontalPodAutoscalerSpec, state: HpaState, history: Recommendations, target: ScaleTargetStatus, now: number, out: Reconciled,
 ): HpaState {
   const current = target.currentReplicas;
   out.current = current;
@@ -199,13 +199,18 @@ export interface HpaAutoscaler extends HorizontalAutoscaler {
 
 /**
  * One HPA object. It assumes the caller applies every decision before the next sync (the
- * recorded scale events are what the rate limits count).
+ * recorded scale events are what the rate limits count). `windowDeque`: keep the recommendations
+ * as StabilizationWindows (same decisions, O(1) per sync; issue 23) rather than as the history
+ * upstream walks; default on unless ORCHSIM_NO_HPA_WINDOW_DEQUE=1 (read when the object is made).
  */
-export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec): HpaAutoscaler {
+export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windowDeque = hpaWindowDequeDefault()): HpaAutoscaler {
   validateHpaSpec(spec);
-  // The scale events in an HpaState; the recommendations in a history of the object's own.
+  // The scale events in an HpaState; the recommendations in a history of the object's own (or,
+  // by default, as the extremes of its two windows: StabilizationWindows).
   let state: HpaState = INITIAL_HPA_STATE;
-  const history = new RecommendationHistory();
+  const history: Recommendations = windowDeque
+    ? new StabilizationWindows(spec.behavior.scaleUp.stabilizationWindowSeconds, spec.behavior.scaleDown.stabilizationWindowSeconds)
+    : new RecommendationHistory();
   let lastSync = Number.NEGATIVE_INFINITY;
   // The outcome of the last sync, overwritten by the next (syncInPlace hands it out).
   const outcome = new Reconciled();

@@ -9,8 +9,8 @@ import {
   INITIAL_HPA_STATE, reconcile, horizontalPodAutoscaler, REASON_FAILED_COMPUTE, REASON_SCALING_DISABLED, type HpaDecision,
 } from '../../src/autoscalers/hpa.js';
 import {
-  limitScaleRate, REASON_DESIRED_WITHIN_RANGE, REASON_SCALE_DOWN_LIMIT, REASON_SCALE_UP_LIMIT, REASON_TOO_FEW_REPLICAS, REASON_TOO_MANY_REPLICAS,
-  replicasChangePerPeriod, scaleDownLimit, scaleUpLimit, stabilize, storeScaleEvent,
+  hpaWindowDequeDefault, limitScaleRate, RecommendationHistory, REASON_DESIRED_WITHIN_RANGE, REASON_SCALE_DOWN_LIMIT, REASON_SCALE_UP_LIMIT, REASON_TOO_FEW_REPLICAS, REASON_TOO_MANY_REPLICAS,
+  replicasChangePerPeriod, scaleDownLimit, scaleUpLimit, StabilizationWindows, stabilize, storeScaleEvent,
 } from '../../src/autoscalers/hpa-behavior.js';
 import {
   externalAverageValueReplicas, externalValueReplicas, groupPods, milliValue, plainMetricReplicas, resourceUtilizationReplicas,
@@ -575,11 +575,11 @@ describe('properties', () => {
   /**
    * Drives one HPA, applying each decision; returns every decision. `inPlace`: through
    * syncInPlace, each reused decision copied out field by field (its reason and event are built
-   * when read).
+   * when read). `windowDeque`: the recommendations as StabilizationWindows, else as the history.
    */
-  function run(s: Scenario, inPlace = false): HpaDecision[] {
+  function run(s: Scenario, inPlace = false, windowDeque = true): HpaDecision[] {
     const spec = hpaSpec({ minReplicas: s.min, maxReplicas: s.min + s.span, metrics: s.metrics, behavior: { scaleUp: s.scaleUp, scaleDown: s.scaleDown } });
-    const hpa = horizontalPodAutoscaler(spec);
+    const hpa = horizontalPodAutoscaler(spec, windowDeque);
     const sync = (t: ScaleTargetStatus, now: number): HpaDecision => {
       if (!inPlace) return hpa.sync(t, now);
       const d = hpa.syncInPlace(t, now);
@@ -628,6 +628,40 @@ describe('properties', () => {
     }), { numRuns: 200 });
     // Not vacuous: some syncs changed the count (and so built an event and a reason).
     expect(changed).toBeGreaterThan(0);
+  });
+
+  it('StabilizationWindows stabilizes as the recommendation history does (ORCHSIM_NO_HPA_WINDOW_DEQUE; issue 23)', () => {
+    let stabilized = 0;
+    fc.assert(fc.property(scenario, (s) => {
+      const walk = run(s, false, false);
+      expect(run(s, false, true)).toEqual(walk);
+      stabilized += walk.filter((d) => d.stabilizedReplicas !== d.metricReplicas).length;
+    }), { numRuns: 200 });
+    // Not vacuous: the windows held some proposals back.
+    expect(stabilized).toBeGreaterThan(0);
+  });
+
+  it('StabilizationWindows against the history, step by step: random recommendations, windows and time steps (some zero)', () => {
+    const stepArb = fc.record({ dt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 }), fc.double({ min: 0, max: 50, noNaN: true })), desired: fc.integer({ min: 0, max: 40 }), current: fc.integer({ min: 0, max: 40 }) });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 40 }), fc.array(stepArb, { minLength: 1, maxLength: 80 }), (upWindow, downWindow, initial, steps) => {
+      const walk = new RecommendationHistory();
+      const deque = new StabilizationWindows(upWindow, downWindow);
+      let now = 1000;
+      walk.push(initial, now);
+      deque.push(initial, now);
+      for (const st of steps) {
+        now += st.dt;
+        const args = { currentReplicas: st.current, desiredReplicas: st.desired, scaleUpWindowSeconds: upWindow, scaleDownWindowSeconds: downWindow, now };
+        expect(deque.stabilize(args)).toBe(walk.stabilize(args));
+      }
+    }), { numRuns: 500 });
+  });
+
+  it('hpaWindowDequeDefault reads ORCHSIM_NO_HPA_WINDOW_DEQUE=1 as off, unset, empty or 0 as on', () => {
+    expect(hpaWindowDequeDefault({})).toBe(true);
+    expect(hpaWindowDequeDefault({ ORCHSIM_NO_HPA_WINDOW_DEQUE: '1' })).toBe(false);
+    expect(hpaWindowDequeDefault({ ORCHSIM_NO_HPA_WINDOW_DEQUE: '0' })).toBe(true);
+    expect(hpaWindowDequeDefault({ ORCHSIM_NO_HPA_WINDOW_DEQUE: '' })).toBe(true);
   });
 });
 

@@ -19,14 +19,16 @@ import { hpaInPlaceFromEnv, hpaTallyFromEnv } from '../../src/sim/controllers/hp
  *
  * The same scenarios check the controller's in-place syncs (HorizontalAutoscaler.syncInPlace: a
  * reused decision whose reason is built only when an action is recorded) against plain syncs
- * (ORCHSIM_NO_HPA_IN_PLACE=1).
+ * (ORCHSIM_NO_HPA_IN_PLACE=1), and the HPA objects' stabilization windows as monotonic deques
+ * (hpa-behavior.ts StabilizationWindows) against the recommendation history
+ * (ORCHSIM_NO_HPA_WINDOW_DEQUE=1).
  */
 
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 const TIMEOUT = 120_000 * Math.max(1, SCALE);
 
-const SWITCHES = ['ORCHSIM_NO_HPA_TALLY', 'ORCHSIM_NO_HPA_IN_PLACE'] as const;
+const SWITCHES = ['ORCHSIM_NO_HPA_TALLY', 'ORCHSIM_NO_HPA_IN_PLACE', 'ORCHSIM_NO_HPA_WINDOW_DEQUE'] as const;
 type Switch = (typeof SWITCHES)[number];
 const saved = SWITCHES.map((k) => process.env[k]);
 afterEach(() => {
@@ -159,7 +161,7 @@ describe('HPA running tally is invisible (property-based)', () => {
   }, TIMEOUT);
 });
 
-describe('HPA in-place syncs are invisible (property-based)', () => {
+describe('HPA in-place syncs and stabilization deques are invisible (property-based)', () => {
   it('reads ORCHSIM_NO_HPA_IN_PLACE=1 as off, and unset, empty or 0 as on', () => {
     expect(hpaInPlaceFromEnv({})).toBe(true);
     expect(hpaInPlaceFromEnv({ ORCHSIM_NO_HPA_IN_PLACE: '1' })).toBe(false);
@@ -181,6 +183,23 @@ describe('HPA in-place syncs are invisible (property-based)', () => {
       runs(25),
     );
     // Not vacuous: HPAs acted (and so recorded reasons) in some runs.
+    expect(scaled).toBeGreaterThan(0);
+  }, TIMEOUT);
+
+    it('random services under HPAs: byte-identical results with stabilization deques on and off', () => {
+    let scaled = 0;
+    fc.assert(
+      fc.property(descArb, (d) => {
+        const file = join(dir, `w${fileNo++}.yaml`);
+        writeFileSync(file, yamlOf(d));
+        const on = resultWith(true, file, 'ORCHSIM_NO_HPA_WINDOW_DEQUE');
+        const off = resultWith(false, file, 'ORCHSIM_NO_HPA_WINDOW_DEQUE');
+        expect(on).toBe(off);
+        if ((JSON.parse(on) as SimulationResult).autoscaling?.actions.some((a) => a.scaler.startsWith('hpa/')) === true) scaled++;
+      }),
+      runs(25),
+    );
+    // Not vacuous: HPAs acted in some runs.
     expect(scaled).toBeGreaterThan(0);
   }, TIMEOUT);
 });
