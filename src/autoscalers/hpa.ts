@@ -1,6 +1,6 @@
 import type { HorizontalAutoscaler, HorizontalPodAutoscalerSpec, HorizontalScaleDecision, MetricSpec, ScaleTargetStatus } from '../api/autoscaling.js';
 import {
-  hpaWindowDequeDefault, limitScaleRate, REASON_SCALE_DOWN_STABILIZED, REASON_SCALE_UP_STABILIZED, REASON_TOO_FEW_REPLICAS,
+  hpaWindowDequeDefault, limitScaleRate, REASON_DESIRED_WITHIN_RANGE, REASON_SCALE_DOWN_STABILIZED, REASON_SCALE_UP_STABILIZED, REASON_TOO_FEW_REPLICAS,
   REASON_TOO_MANY_REPLICAS, RecommendationHistory, type Recommendations, type ScaleEvent, StabilizationWindows, storeScaleEvent,
   type TimestampedRecommendation,
 } from './hpa-behavior.js';
@@ -174,6 +174,12 @@ function reconcileInto(
       now,
     });
     out.stabilizedReplicas = stabilizedReplicas;
+    if (stabilizedReplicas === current) {
+      // Most syncs: no change, which no rate limit bounds (limitScaleRate's own answer).
+      out.limitReason = REASON_DESIRED_WITHIN_RANGE;
+      out.desiredReplicas = current;
+      return state;
+    }
     const limited = limitScaleRate({
       currentReplicas: current,
       desiredReplicas: stabilizedReplicas,
