@@ -95,10 +95,15 @@ export class RecommendationHistory implements Recommendations {
    * older than both windows (or appends it), and returns the stabilized count.
    */
   stabilize(args: StabilizeArgs): number {
-    const upCutoff = args.now - args.scaleUpWindowSeconds;
-    const downCutoff = args.now - args.scaleDownWindowSeconds;
-    let upRecommendation = args.desiredReplicas;
-    let downRecommendation = args.desiredReplicas;
+    return this.stabilizeWith(args.currentReplicas, args.desiredReplicas, args.scaleUpWindowSeconds, args.scaleDownWindowSeconds, args.now);
+  }
+
+  /** stabilize() with its arguments one by one (no arguments object per sync). */
+  stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
+    const upCutoff = now - scaleUpWindowSeconds;
+    const downCutoff = now - scaleDownWindowSeconds;
+    let upRecommendation = desiredReplicas;
+    let downRecommendation = desiredReplicas;
     let oldSampleIndex = -1;
     const replicas = this.replicas;
     const timestamps = this.timestamps;
@@ -110,14 +115,14 @@ export class RecommendationHistory implements Recommendations {
       if (t > downCutoff && r > downRecommendation) downRecommendation = r;
       if (t < upCutoff && t < downCutoff) oldSampleIndex = i;
     }
-    let stabilized = args.currentReplicas;
+    let stabilized = currentReplicas;
     if (stabilized < upRecommendation) stabilized = upRecommendation;
     if (stabilized > downRecommendation) stabilized = downRecommendation;
     if (oldSampleIndex >= 0) {
-      replicas[oldSampleIndex] = args.desiredReplicas;
-      timestamps[oldSampleIndex] = args.now;
+      replicas[oldSampleIndex] = desiredReplicas;
+      timestamps[oldSampleIndex] = now;
     } else {
-      this.push(args.desiredReplicas, args.now);
+      this.push(desiredReplicas, now);
     }
     return stabilized;
   }
@@ -128,6 +133,8 @@ export interface Recommendations {
   readonly length: number;
   push(replicas: number, timestamp: number): void;
   stabilize(args: StabilizeArgs): number;
+  /** stabilize() with its arguments one by one. */
+  stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number;
 }
 
 /**
@@ -213,18 +220,21 @@ export class StabilizationWindows implements Recommendations {
   }
 
   stabilize(args: StabilizeArgs): number {
-    if (args.scaleUpWindowSeconds !== this.scaleUpWindowSeconds || args.scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
+    return this.stabilizeWith(args.currentReplicas, args.desiredReplicas, args.scaleUpWindowSeconds, args.scaleDownWindowSeconds, args.now);
+  }
+
+  stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
+    if (scaleUpWindowSeconds !== this.scaleUpWindowSeconds || scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
       throw new RangeError('StabilizationWindows: the windows are fixed when it is made');
     }
-    const now = args.now;
-    const up = this.lowest.extreme(now - this.scaleUpWindowSeconds, args.desiredReplicas);
-    const down = this.highest.extreme(now - this.scaleDownWindowSeconds, args.desiredReplicas);
-    const upRecommendation = up < args.desiredReplicas ? up : args.desiredReplicas;
-    const downRecommendation = down > args.desiredReplicas ? down : args.desiredReplicas;
-    let stabilized = args.currentReplicas;
+    const up = this.lowest.extreme(now - scaleUpWindowSeconds, desiredReplicas);
+    const down = this.highest.extreme(now - scaleDownWindowSeconds, desiredReplicas);
+    const upRecommendation = up < desiredReplicas ? up : desiredReplicas;
+    const downRecommendation = down > desiredReplicas ? down : desiredReplicas;
+    let stabilized = currentReplicas;
     if (stabilized < upRecommendation) stabilized = upRecommendation;
     if (stabilized > downRecommendation) stabilized = downRecommendation;
-    this.push(args.desiredReplicas, now);
+    this.push(desiredReplicas, now);
     return stabilized;
   }
 }

@@ -4,7 +4,7 @@ import {
   REASON_TOO_MANY_REPLICAS, RecommendationHistory, type Recommendations, type ScaleEvent, StabilizationWindows, storeScaleEvent,
   type TimestampedRecommendation,
 } from './hpa-behavior.js';
-import { computeReplicasForMetrics, metricDescription } from './hpa-replica-calculator.js';
+import { computeReplicasForMetrics, metricDescription, type MetricsSlot } from './hpa-replica-calculator.js';
 import { validateHpaSpec } from './hpa-spec.js';
 
 /**
@@ -127,6 +127,9 @@ class Reconciled implements HpaDecision {
   }
 }
 
+/** The metrics' proposal of the reconcile under way (read at once). */
+const PROPOSED: MetricsSlot = { ok: false, replicas: NaN, metric: undefined, error: undefined };
+
 /**
  * reconcile() with the recommendation history apart and the outcome written into `out`:
  * `state.recommendations` is not read (nor kept up to date); `history` is, in place, and must
@@ -154,7 +157,7 @@ function reconcileInto(
     desired = spec.minReplicas;
     out.outcome = TOO_FEW;
   } else {
-    const proposed = computeReplicasForMetrics(spec.metrics, target, now, spec);
+    const proposed = computeReplicasForMetrics(spec.metrics, target, now, spec, PROPOSED);
     if (!proposed.ok) {
       out.outcome = FAILED_COMPUTE;
       out.error = proposed.error;
@@ -166,13 +169,9 @@ function reconcileInto(
     const metricReplicasProposal = Math.max(0, proposed.replicas);
     out.metricReplicas = metricReplicasProposal;
     // normalizeDesiredReplicasWithBehaviors
-    const stabilizedReplicas = history.stabilize({
-      currentReplicas: current,
-      desiredReplicas: metricReplicasProposal,
-      scaleUpWindowSeconds: spec.behavior.scaleUp.stabilizationWindowSeconds,
-      scaleDownWindowSeconds: spec.behavior.scaleDown.stabilizationWindowSeconds,
-      now,
-    });
+    const stabilizedReplicas = history.stabilizeWith(
+      current, metricReplicasProposal, spec.behavior.scaleUp.stabilizationWindowSeconds, spec.behavior.scaleDown.stabilizationWindowSeconds, now,
+    );
     out.stabilizedReplicas = stabilizedReplicas;
     if (stabilizedReplicas === current) {
       // Most syncs: no change, which no rate limit bounds (limitScaleRate's own answer).
