@@ -302,7 +302,8 @@ function tallyFromCounts(hs: HpaState, q: TallyQuery, t: PodTally): boolean {
       t.requests += g.settled * request;
     }
   }
-  q.addPods(young, young.length, q, t);
+  // Usually none left young: nothing to add.
+  if (young.length > 0) q.addPods(young, young.length, q, t);
   if (t.missingRequest) return true;
   return Number.isSafeInteger(t.usage) && Number.isSafeInteger(t.requests) && Number.isSafeInteger(t.unreadyRequests)
     && Number.isSafeInteger(t.missingRequests) && Number.isSafeInteger(t.missingFallback);
