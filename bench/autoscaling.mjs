@@ -1,6 +1,6 @@
 // Autoscaled week: 500 nodes (two pools in 3 zones, cluster autoscaler, 195..702 nodes), 100
 // services with diurnal load (20 with a spike) and an HPA on cpu each (15 s sync: ~4.03 M syncs),
-// 7 simulated days, samples every 5 min. Reports wall time (target < 10 s), events, scaling
+// 7 simulated days, samples every 5 min. Reports wall time (target < 4 s, issue 23; it was < 10 s before), events, scaling
 // actions, node range and cost. Peer in the same run: the same scenario with the cluster
 // autoscaler and the HPAs off (500 fixed nodes, each service fixed at its diurnal-peak replicas):
 // the ratio is what autoscaling costs in simulation time.
@@ -249,7 +249,7 @@ export async function run() {
   ]);
   const ratio = auto.wallSeconds / fixed.wallSeconds;
   const summary = [
-    { metric: 'autoscaled week 500 nodes / 100 HPAs / 7 d (peer: fixed)', orchsim: `${auto.wallSeconds.toFixed(2)} s`, peer: `${fixed.wallSeconds.toFixed(2)} s`, ratio: fmtRatio(ratio), target: verdict('< 10 s', auto.wallSeconds < 10) },
+    { metric: 'autoscaled week 500 nodes / 100 HPAs / 7 d (peer: fixed)', orchsim: `${auto.wallSeconds.toFixed(2)} s`, peer: `${fixed.wallSeconds.toFixed(2)} s`, ratio: fmtRatio(ratio), target: verdict('< 4 s', auto.wallSeconds < 4) },
   ];
   return { summary, result: { auto, fixed } };
 }

@@ -126,6 +126,12 @@ export interface HorizontalAutoscaler {
   readonly spec: HorizontalPodAutoscalerSpec;
   /** One reconcile at simulated time `now`; the caller applies `desiredReplicas`. */
   sync(target: ScaleTargetStatus, now: number): HorizontalScaleDecision;
+  /**
+   * Optional: sync() whose decision is one object reused by every call (read it before the next
+   * one), its reason built only when read. The HPA controller uses it when present: a sync runs
+   * every 15 s for every HPA and the reason is read only when the count changes (issue 23).
+   */
+  syncInPlace?(target: ScaleTargetStatus, now: number): HorizontalScaleDecision;
 }
 
 export type HorizontalAutoscalerFactory = (spec: HorizontalPodAutoscalerSpec) => HorizontalAutoscaler;

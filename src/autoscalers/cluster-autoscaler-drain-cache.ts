@@ -27,8 +27,19 @@ export class NodeTable {
   readonly groupIndex: Int32Array;
   /** Scratch for one flag per group name. */
   readonly groupFlags: Uint8Array;
+  /**
+   * Each node's scale-down utilization and threshold as of `utilizationGeneration` (NaN: none).
+   * Both follow from the node's pods and allocatable, which change only with its generation
+   * (NodeInfo.generation; a removed slot's reuse makes a new list, so a new table).
+   */
+  readonly utilization: Float64Array;
+  readonly threshold: Float64Array;
+  readonly utilizationGeneration: Float64Array;
   constructor(readonly list: readonly ScalableNode[]) {
     this.nodes = list.map((sn) => sn.node);
+    this.utilization = new Float64Array(list.length);
+    this.threshold = new Float64Array(list.length);
+    this.utilizationGeneration = new Float64Array(list.length).fill(NaN);
     const names: string[] = [];
     const index = new Map<string, number>();
     this.groupIndex = new Int32Array(list.length);

@@ -45,7 +45,11 @@ export const REASON_PDB = 'PodDisruptionBudget allows no more disruptions';
  * disruptionsAllowed >= n.
  */
 export class EvictionPlan {
-  private readonly planned = new Map<string, number>();
+  /** Planned evictions by controller kind, then name (no key string built per pod: a scan checks every candidate's pods). */
+  private readonly planned = new Map<string, Map<string, number>>();
+  /** check's own additions, undone before it returns (reused). */
+  private readonly raisedIn: Map<string, number>[] = [];
+  private readonly raisedNames: string[] = [];
   constructor(
     private readonly ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>,
     /** The cluster autoscaler honours safe-to-evict: "false"; Karpenter has its own annotation (do-not-disrupt). */
@@ -54,25 +58,51 @@ export class EvictionPlan {
 
   /** Why these pods cannot all be evicted on top of the plan, or undefined if they can. */
   check(pods: readonly PodInfo[]): string | undefined {
-    const local = new Map<string, number>();
+    let why: string | undefined;
+    let raised = 0;
     for (const pod of pods) {
       const c = this.ctx.controllerOf(pod);
-      if (this.honourSafeToEvict && pod.spec.annotations?.[ANNOTATION_SAFE_TO_EVICT] === 'false') return `${pod.name}: ${REASON_NOT_SAFE_TO_EVICT}`;
-      if (c.kind === 'None') return `${pod.name}: ${REASON_BARE_POD}`;
-      const key = `${c.kind}/${c.name}`;
-      const n = (this.planned.get(key) ?? 0) + (local.get(key) ?? 0);
-      if (this.ctx.disruptionsAllowed(pod) - n < 1) return `${pod.name}: ${REASON_PDB}`;
-      local.set(key, (local.get(key) ?? 0) + 1);
+      if (this.honourSafeToEvict && pod.spec.annotations?.[ANNOTATION_SAFE_TO_EVICT] === 'false') {
+        why = `${pod.name}: ${REASON_NOT_SAFE_TO_EVICT}`;
+        break;
+      }
+      if (c.kind === 'None') {
+        why = `${pod.name}: ${REASON_BARE_POD}`;
+        break;
+      }
+      // The plan's evictions of this controller plus those of the pods before this one.
+      const byName = this.byKind(c.kind);
+      const n = byName.get(c.name) ?? 0;
+      if (this.ctx.disruptionsAllowed(pod) - n < 1) {
+        why = `${pod.name}: ${REASON_PDB}`;
+        break;
+      }
+      byName.set(c.name, n + 1);
+      this.raisedIn[raised] = byName;
+      this.raisedNames[raised++] = c.name;
     }
-    return undefined;
+    for (let i = raised - 1; i >= 0; i--) {
+      const byName = this.raisedIn[i]!;
+      const name = this.raisedNames[i]!;
+      const n = byName.get(name)! - 1;
+      if (n === 0) byName.delete(name);
+      else byName.set(name, n);
+    }
+    return why;
   }
 
   commit(pods: readonly PodInfo[]): void {
     for (const pod of pods) {
       const c = this.ctx.controllerOf(pod);
-      const key = `${c.kind}/${c.name}`;
-      this.planned.set(key, (this.planned.get(key) ?? 0) + 1);
+      const byName = this.byKind(c.kind);
+      byName.set(c.name, (byName.get(c.name) ?? 0) + 1);
     }
+  }
+
+  private byKind(kind: string): Map<string, number> {
+    let byName = this.planned.get(kind);
+    if (byName === undefined) this.planned.set(kind, (byName = new Map()));
+    return byName;
   }
 }
 

@@ -81,6 +81,18 @@ export interface ClusterAutoscalerTuning {
   readonly drainCache?: boolean;
   /** Called after each scale-down plan with its drains (unneeded nodes and where their pods would go). */
   readonly observePlan?: (drains: readonly Drain[]) => void;
+  /**
+   * Remember each node's utilization and threshold while its generation stays the same (a scan
+   * surveys every node; issue 23). Default true unless ORCHSIM_NO_CA_UTILIZATION_CACHE=1 (read
+   * when the policy is made).
+   */
+  readonly utilizationCache?: boolean;
+}
+
+/** Whether the environment leaves the survey's utilization cache on (ORCHSIM_NO_CA_UTILIZATION_CACHE=1, non-empty and not 0, turns it off). */
+export function caUtilizationCacheFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
+  const v = env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
+  return v === undefined || v === '' || v === '0';
 }
 
 /**
@@ -105,6 +117,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   /** Nodes we asked to delete -> when. */
   const deleting = new Map<string, number>();
   const planner = new DrainPlanner(tuning.drainCache ?? true);
+  const utilizationCache = tuning.utilizationCache ?? caUtilizationCacheFromEnv();
   let table: NodeTable | undefined;
   /** Per scan, whether ctx.nodes[i] may take a drained node's pods (reused between scans). */
   let destination = new Uint8Array(0);
@@ -167,8 +180,22 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       destination[i] = 1;
       const gi = groupIndex[i]!;
       if (gi < 0 || ours[gi] === 0) continue;
-      const utilization = nodeUtilization(node);
-      if (utilization < thresholdOf(node)) candidates.push({ sn: list[i]!, pods: podsToMove(ctx, node), utilization, since: unneededSince.get(node.name) ?? Infinity });
+      let utilization: number;
+      let threshold: number;
+      const generation = utilizationCache ? node.generation : undefined;
+      if (generation !== undefined && t.utilizationGeneration[i] === generation) {
+        utilization = t.utilization[i]!;
+        threshold = t.threshold[i]!;
+      } else {
+        utilization = nodeUtilization(node);
+        threshold = thresholdOf(node);
+        if (generation !== undefined) {
+          t.utilization[i] = utilization;
+          t.threshold[i] = threshold;
+          t.utilizationGeneration[i] = generation;
+        }
+      }
+      if (utilization < threshold) candidates.push({ sn: list[i]!, pods: podsToMove(ctx, node), utilization, since: unneededSince.get(node.name) ?? Infinity });
     }
     return { unready, candidates };
   }

@@ -53,7 +53,7 @@ export function stabilize(
  * for its whole life, so a sync (every 15 s for every HPA) reads a few adjacent cache lines, not
  * one object per entry wherever it was allocated.
  */
-export class RecommendationHistory {
+export class RecommendationHistory implements Recommendations {
   private replicas: Float64Array;
   private timestamps: Float64Array;
   private size: number;
@@ -95,10 +95,15 @@ export class RecommendationHistory {
    * older than both windows (or appends it), and returns the stabilized count.
    */
   stabilize(args: StabilizeArgs): number {
-    const upCutoff = args.now - args.scaleUpWindowSeconds;
-    const downCutoff = args.now - args.scaleDownWindowSeconds;
-    let upRecommendation = args.desiredReplicas;
-    let downRecommendation = args.desiredReplicas;
+    return this.stabilizeWith(args.currentReplicas, args.desiredReplicas, args.scaleUpWindowSeconds, args.scaleDownWindowSeconds, args.now);
+  }
+
+  /** stabilize() with its arguments one by one (no arguments object per sync). */
+  stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
+    const upCutoff = now - scaleUpWindowSeconds;
+    const downCutoff = now - scaleDownWindowSeconds;
+    let upRecommendation = desiredReplicas;
+    let downRecommendation = desiredReplicas;
     let oldSampleIndex = -1;
     const replicas = this.replicas;
     const timestamps = this.timestamps;
@@ -110,17 +115,134 @@ export class RecommendationHistory {
       if (t > downCutoff && r > downRecommendation) downRecommendation = r;
       if (t < upCutoff && t < downCutoff) oldSampleIndex = i;
     }
-    let stabilized = args.currentReplicas;
+    let stabilized = currentReplicas;
     if (stabilized < upRecommendation) stabilized = upRecommendation;
     if (stabilized > downRecommendation) stabilized = downRecommendation;
     if (oldSampleIndex >= 0) {
-      replicas[oldSampleIndex] = args.desiredReplicas;
-      timestamps[oldSampleIndex] = args.now;
+      replicas[oldSampleIndex] = desiredReplicas;
+      timestamps[oldSampleIndex] = now;
     } else {
-      this.push(args.desiredReplicas, args.now);
+      this.push(desiredReplicas, now);
     }
     return stabilized;
   }
+}
+
+/** What an HPA object keeps of its recommendations: a RecommendationHistory or StabilizationWindows. */
+export interface Recommendations {
+  readonly length: number;
+  push(replicas: number, timestamp: number): void;
+  stabilize(args: StabilizeArgs): number;
+  /** stabilize() with its arguments one by one. */
+  stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number;
+}
+
+/**
+ * The recommendations one extreme of a window can still be, oldest first (a monotonic deque):
+ * a recommendation is dropped once a newer one is as extreme, or once it leaves the window.
+ */
+class WindowExtreme {
+  private replicas = new Float64Array(64);
+  private timestamps = new Float64Array(64);
+  private head = 0;
+  private tail = 0;
+  /** +1: keeps the maximum; -1: the minimum. */
+  constructor(private readonly sign: number) {}
+
+  /** Drops what is at or before the cutoff (time.After is strict), then adds (replicas, timestamp). */
+  add(replicas: number, timestamp: number, cutoff: number): void {
+    const r = this.replicas;
+    const t = this.timestamps;
+    while (this.head < this.tail && !(t[this.head]! > cutoff)) this.head++;
+    while (this.head < this.tail && this.sign * (replicas - r[this.tail - 1]!) >= 0) this.tail--;
+    if (this.tail === r.length) this.makeRoom();
+    this.replicas[this.tail] = replicas;
+    this.timestamps[this.tail] = timestamp;
+    this.tail++;
+  }
+
+  /** The extreme of what is after the cutoff, or `fallback` when nothing is. */
+  extreme(cutoff: number, fallback: number): number {
+    const t = this.timestamps;
+    while (this.head < this.tail && !(t[this.head]! > cutoff)) this.head++;
+    return this.head < this.tail ? this.replicas[this.head]! : fallback;
+  }
+
+  /** Moves the entries to the front, in place (growing the arrays only when they are half full). */
+  private makeRoom(): void {
+    const n = this.tail - this.head;
+    if (2 * n > this.replicas.length) {
+      const r = new Float64Array(2 * this.replicas.length);
+      const t = new Float64Array(2 * this.replicas.length);
+      r.set(this.replicas.subarray(this.head, this.tail));
+      t.set(this.timestamps.subarray(this.head, this.tail));
+      this.replicas = r;
+      this.timestamps = t;
+    } else {
+      this.replicas.copyWithin(0, this.head, this.tail);
+      this.timestamps.copyWithin(0, this.head, this.tail);
+    }
+    this.head = 0;
+    this.tail = n;
+  }
+}
+
+/**
+ * stabilize() for an HPA object with fixed windows whose syncs never go back in time, as two
+ * monotonic deques (issue 23): the lowest recommendation within the scale-up window and the
+ * highest within the scale-down window in O(1) amortized per sync instead of a walk over the
+ * whole history (about 21 entries at a 15 s sync and the default 300 s scale-down window).
+ *
+ * Same counts as RecommendationHistory: its history holds every recommendation recorded but those
+ * it overwrote, which were outside both windows then and, the cutoffs only moving forward, are
+ * outside them for good; a window's extreme is that of the recommendations after its cutoff, the
+ * unstabilized one included. ORCHSIM_NO_HPA_WINDOW_DEQUE=1 keeps the walk
+ * (hpaWindowDequeDefault); test/autoscalers/hpa.test.ts compares the two.
+ */
+export class StabilizationWindows implements Recommendations {
+  private readonly lowest = new WindowExtreme(-1);
+  private readonly highest = new WindowExtreme(1);
+  private count = 0;
+  private lastNow = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly scaleUpWindowSeconds: number, private readonly scaleDownWindowSeconds: number) {}
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(replicas: number, timestamp: number): void {
+    if (timestamp < this.lastNow) throw new RangeError(`recommendation time went backwards: ${timestamp} < ${this.lastNow}`);
+    this.lastNow = timestamp;
+    this.lowest.add(replicas, timestamp, timestamp - this.scaleUpWindowSeconds);
+    this.highest.add(replicas, timestamp, timestamp - this.scaleDownWindowSeconds);
+    this.count++;
+  }
+
+  stabilize(args: StabilizeArgs): number {
+    return this.stabilizeWith(args.currentReplicas, args.desiredReplicas, args.scaleUpWindowSeconds, args.scaleDownWindowSeconds, args.now);
+  }
+
+  stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
+    if (scaleUpWindowSeconds !== this.scaleUpWindowSeconds || scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
+      throw new RangeError('StabilizationWindows: the windows are fixed when it is made');
+    }
+    const up = this.lowest.extreme(now - scaleUpWindowSeconds, desiredReplicas);
+    const down = this.highest.extreme(now - scaleDownWindowSeconds, desiredReplicas);
+    const upRecommendation = up < desiredReplicas ? up : desiredReplicas;
+    const downRecommendation = down > desiredReplicas ? down : desiredReplicas;
+    let stabilized = currentReplicas;
+    if (stabilized < upRecommendation) stabilized = upRecommendation;
+    if (stabilized > downRecommendation) stabilized = downRecommendation;
+    this.push(desiredReplicas, now);
+    return stabilized;
+  }
+}
+
+/** Whether HPA objects use StabilizationWindows unless told otherwise (ORCHSIM_NO_HPA_WINDOW_DEQUE=1, non-empty and not 0, turns it off). */
+export function hpaWindowDequeDefault(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
+  const v = env.ORCHSIM_NO_HPA_WINDOW_DEQUE;
+  return v === undefined || v === '' || v === '0';
 }
 
 // ---- scaling rate limits (convertDesiredReplicasWithBehaviorRate) --------------------------

@@ -31,8 +31,34 @@ export type MetricProposal =
   }
   | { readonly ok: false; readonly error: string };
 
-const proposal = (replicas: number, usage: number): MetricProposal => ({ ok: true, replicas, usage });
-const invalid = (error: string): MetricProposal => ({ ok: false, error });
+/**
+ * A metric's proposal written in place rather than a new object: computeReplicasForMetrics reads
+ * each metric's at once (a sync runs every 15 s for every HPA). As a MetricProposal it carries
+ * the fields of both cases.
+ */
+export interface ProposalSlot {
+  ok: boolean;
+  replicas: number;
+  usage: number;
+  error: string;
+}
+
+const proposal = (replicas: number, usage: number, out?: ProposalSlot): MetricProposal => {
+  if (out === undefined) return { ok: true, replicas, usage };
+  out.ok = true;
+  out.replicas = replicas;
+  out.usage = usage;
+  out.error = '';
+  return out as MetricProposal;
+};
+const invalid = (error: string, out?: ProposalSlot): MetricProposal => {
+  if (out === undefined) return { ok: false, error };
+  out.ok = false;
+  out.replicas = NaN;
+  out.usage = NaN;
+  out.error = error;
+  return out as unknown as MetricProposal;
+};
 
 /**
  * How many milli-units one unit of a metric's samples is. Resource samples are in the unit of
@@ -295,25 +321,25 @@ const NO_READY_METRICS = 'did not receive metrics for any ready pods';
  */
 export function resourceUtilizationReplicas(
   currentReplicas: number, resource: string, targetUtilization: number,
-  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions, target?: TalliedTarget,
+  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions, target?: TalliedTarget, out?: ProposalSlot,
 ): MetricProposal {
-  if (pods.length === 0) return invalid(NO_PODS);
+  if (pods.length === 0) return invalid(NO_PODS, out);
   const scale = milliScale('Resource', resource);
   // A pod without a sample may be the busiest one: on a scale-down assume it uses all of its
   // request (or the target, when the target is above 100%), so a scale-down is never larger
   // than the data shows.
   const fallbackUtilization = Math.max(100, targetUtilization);
   const t = tallyPods(pods, target, resource, resource, resource === ResourceName.cpu, scale, fallbackUtilization, now, calc);
-  if (t.missingRequest) return invalid(`missing request for ${resource}`);
-  if (t.counted === 0) return invalid(NO_READY_METRICS);
+  if (t.missingRequest) return invalid(`missing request for ${resource}`, out);
+  if (t.counted === 0) return invalid(NO_READY_METRICS, out);
   // GetResourceUtilizationRatio: an integer percentage of the summed requests.
   const utilization = Math.trunc((t.usage * 100) / t.requests);
   const usageRatio = utilization / targetUtilization;
 
   const scaleUpWithUnready = t.unready > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && t.missing === 0) {
-    if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, utilization);
-    return proposal(Math.ceil(usageRatio * t.counted), utilization);
+    if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, utilization, out);
+    return proposal(Math.ceil(usageRatio * t.counted), utilization, out);
   }
   // Re-average: missing pods at the fallback (scale-down) or 0 (scale-up; at exactly 1 they stay
   // out), unready pods at 0 on a scale-up.
@@ -331,13 +357,13 @@ export function resourceUtilizationReplicas(
   }
   const newUsageRatio = Math.trunc((usage * 100) / requests) / targetUtilization;
   if (Math.abs(1 - newUsageRatio) <= calc.tolerance || (usageRatio < 1 && newUsageRatio > 1) || (usageRatio > 1 && newUsageRatio < 1)) {
-    return proposal(currentReplicas, utilization);
+    return proposal(currentReplicas, utilization, out);
   }
   const newReplicas = Math.ceil(newUsageRatio * size);
   if ((newUsageRatio < 1 && newReplicas > currentReplicas) || (newUsageRatio > 1 && newReplicas < currentReplicas)) {
-    return proposal(currentReplicas, utilization);
+    return proposal(currentReplicas, utilization, out);
   }
-  return proposal(newReplicas, utilization);
+  return proposal(newReplicas, utilization, out);
 }
 
 /**
@@ -347,13 +373,13 @@ export function resourceUtilizationReplicas(
  */
 export function plainMetricReplicas(
   currentReplicas: number, source: 'Resource' | 'Pods', name: string, targetAverageValue: number,
-  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions, target?: TalliedTarget,
+  pods: readonly ScaledPod[], now: number, calc: ReplicaCalculatorOptions, target?: TalliedTarget, out?: ProposalSlot,
 ): MetricProposal {
-  if (pods.length === 0) return invalid(NO_PODS);
+  if (pods.length === 0) return invalid(NO_PODS, out);
   const scale = milliScale(source, name);
   const targetMilli = milliValue(targetAverageValue, scale);
   const t = tallyPods(pods, target, name, undefined, source === 'Resource' && name === ResourceName.cpu, scale, 0, now, calc);
-  if (t.counted === 0) return invalid(NO_READY_METRICS);
+  if (t.counted === 0) return invalid(NO_READY_METRICS, out);
   // GetMetricUsageRatio: the integer (milli) average of the samples against the target.
   const usageMilli = Math.trunc(t.usage / t.counted);
   const usageRatio = usageMilli / targetMilli;
@@ -361,8 +387,8 @@ export function plainMetricReplicas(
 
   const scaleUpWithUnready = t.unready > 0 && usageRatio > 1;
   if (!scaleUpWithUnready && t.missing === 0) {
-    if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, usage);
-    return proposal(Math.ceil(usageRatio * t.counted), usage);
+    if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, usage, out);
+    return proposal(Math.ceil(usageRatio * t.counted), usage, out);
   }
   let total = t.usage;
   let size = t.counted;
@@ -374,13 +400,13 @@ export function plainMetricReplicas(
   if (scaleUpWithUnready) size += t.unready;
   const newUsageRatio = Math.trunc(total / size) / targetMilli;
   if (Math.abs(1 - newUsageRatio) <= calc.tolerance || (usageRatio < 1 && newUsageRatio > 1) || (usageRatio > 1 && newUsageRatio < 1)) {
-    return proposal(currentReplicas, usage);
+    return proposal(currentReplicas, usage, out);
   }
   const newReplicas = Math.ceil(newUsageRatio * size);
   if ((newUsageRatio < 1 && newReplicas > currentReplicas) || (newUsageRatio > 1 && newReplicas < currentReplicas)) {
-    return proposal(currentReplicas, usage);
+    return proposal(currentReplicas, usage, out);
   }
-  return proposal(newReplicas, usage);
+  return proposal(newReplicas, usage, out);
 }
 
 /**
@@ -390,16 +416,16 @@ export function plainMetricReplicas(
  * decides (scale from zero).
  */
 export function externalValueReplicas(
-  currentReplicas: number, value: number, targetValue: number, pods: readonly ScaledPod[], calc: Pick<ReplicaCalculatorOptions, 'tolerance'>,
+  currentReplicas: number, value: number, targetValue: number, pods: readonly ScaledPod[], calc: Pick<ReplicaCalculatorOptions, 'tolerance'>, out?: ProposalSlot,
 ): MetricProposal {
   const usageMilli = milliValue(value, 1000);
   const usageRatio = usageMilli / milliValue(targetValue, 1000);
-  if (currentReplicas === 0) return proposal(Math.ceil(usageRatio), value);
-  if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, value);
-  if (pods.length === 0) return invalid(`unable to calculate ready pods: ${NO_PODS}`);
+  if (currentReplicas === 0) return proposal(Math.ceil(usageRatio), value, out);
+  if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, value, out);
+  if (pods.length === 0) return invalid(`unable to calculate ready pods: ${NO_PODS}`, out);
   let readyPodCount = 0;
   for (const pod of pods) if (pod.phase === 'Running' && pod.ready) readyPodCount++;
-  return proposal(Math.ceil(usageRatio * readyPodCount), value);
+  return proposal(Math.ceil(usageRatio * readyPodCount), value, out);
 }
 
 /**
@@ -409,36 +435,36 @@ export function externalValueReplicas(
  * which it equals once the Deployment has caught up.
  */
 export function externalAverageValueReplicas(
-  currentReplicas: number, value: number, targetAverageValue: number, calc: Pick<ReplicaCalculatorOptions, 'tolerance'>,
+  currentReplicas: number, value: number, targetAverageValue: number, calc: Pick<ReplicaCalculatorOptions, 'tolerance'>, out?: ProposalSlot,
 ): MetricProposal {
   const usageMilli = milliValue(value, 1000);
   const targetMilli = milliValue(targetAverageValue, 1000);
   const usageRatio = usageMilli / (targetMilli * currentReplicas);
   const replicas = Math.abs(1 - usageRatio) > calc.tolerance ? Math.ceil(usageMilli / targetMilli) : currentReplicas;
-  return proposal(replicas, (currentReplicas > 0 ? Math.ceil(usageMilli / currentReplicas) : usageMilli) / 1000);
+  return proposal(replicas, (currentReplicas > 0 ? Math.ceil(usageMilli / currentReplicas) : usageMilli) / 1000, out);
 }
 
 /** computeReplicasForMetric: dispatch on the metric source and target type. */
-export function metricReplicas(metric: MetricSpec, target: ScaleTargetStatus, now: number, calc: ReplicaCalculatorOptions): MetricProposal {
+export function metricReplicas(metric: MetricSpec, target: ScaleTargetStatus, now: number, calc: ReplicaCalculatorOptions, out?: ProposalSlot): MetricProposal {
   const current = target.currentReplicas;
   const t = metric.target;
   switch (metric.type) {
     case 'Resource':
-      if (t.type === 'Utilization') return resourceUtilizationReplicas(current, metric.name, t.averageUtilization, target.pods, now, calc, target);
-      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Resource', metric.name, t.averageValue, target.pods, now, calc, target);
-      return invalid('invalid resource metric source: neither an average utilization target nor an average value (usage) target was set');
+      if (t.type === 'Utilization') return resourceUtilizationReplicas(current, metric.name, t.averageUtilization, target.pods, now, calc, target, out);
+      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Resource', metric.name, t.averageValue, target.pods, now, calc, target, out);
+      return invalid('invalid resource metric source: neither an average utilization target nor an average value (usage) target was set', out);
     case 'Pods':
-      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Pods', metric.name, t.averageValue, target.pods, now, calc, target);
-      return invalid('invalid pods metric source: an average value target is required');
+      if (t.type === 'AverageValue') return plainMetricReplicas(current, 'Pods', metric.name, t.averageValue, target.pods, now, calc, target, out);
+      return invalid('invalid pods metric source: an average value target is required', out);
     case 'External': {
       const value = target.external(metric.name);
-      if (value === undefined) return invalid(`unable to get external metric ${metric.name}`);
-      if (t.type === 'AverageValue') return externalAverageValueReplicas(current, value, t.averageValue, calc);
-      if (t.type === 'Value') return externalValueReplicas(current, value, t.value, target.pods, calc);
-      return invalid('invalid external metric source: neither a value target nor an average value target was set');
+      if (value === undefined) return invalid(`unable to get external metric ${metric.name}`, out);
+      if (t.type === 'AverageValue') return externalAverageValueReplicas(current, value, t.averageValue, calc, out);
+      if (t.type === 'Value') return externalValueReplicas(current, value, t.value, target.pods, calc, out);
+      return invalid('invalid external metric source: neither a value target nor an average value target was set', out);
     }
     default:
-      return invalid(`unknown metric source type ${String((metric as { type: unknown }).type)}`);
+      return invalid(`unknown metric source type ${String((metric as { type: unknown }).type)}`, out);
   }
 }
 
@@ -469,20 +495,32 @@ export type MetricsProposal =
   }
   | { readonly ok: false; readonly error: string };
 
+/** computeReplicasForMetrics' result written in place (see ProposalSlot); as a MetricsProposal it carries the fields of both cases. */
+export interface MetricsSlot {
+  ok: boolean;
+  replicas: number;
+  metric: MetricSpec | undefined;
+  error: string | undefined;
+}
+
+/** Each metric's proposal in turn, read at once. */
+const METRIC_SLOT: ProposalSlot = { ok: false, replicas: NaN, usage: NaN, error: '' };
+
 /**
  * computeReplicasForMetrics: the largest proposal wins. When every metric is invalid, or some are
  * and the valid ones would scale down, there is no proposal: scaling down on partial data could
- * remove capacity the unreadable metric needs.
+ * remove capacity the unreadable metric needs. With `out`, the result is written there.
  */
 export function computeReplicasForMetrics(
-  metrics: readonly MetricSpec[], target: ScaleTargetStatus, now: number, calc: ReplicaCalculatorOptions,
+  metrics: readonly MetricSpec[], target: ScaleTargetStatus, now: number, calc: ReplicaCalculatorOptions, out?: MetricsSlot,
 ): MetricsProposal {
   let replicas = 0;
   let chosen: MetricSpec | undefined;
   let invalidCount = 0;
   let firstError = '';
-  for (const metric of metrics) {
-    const p = metricReplicas(metric, target, now, calc);
+  for (let i = 0; i < metrics.length; i++) {
+    const metric = metrics[i]!;
+    const p = metricReplicas(metric, target, now, calc, METRIC_SLOT);
     if (!p.ok) {
       if (invalidCount === 0) firstError = `${metric.name}: ${p.error}`;
       invalidCount++;
@@ -495,7 +533,17 @@ export function computeReplicasForMetrics(
   }
   const error = invalidCount > 0 ? `invalid metrics (${invalidCount} invalid out of ${metrics.length}), first error is: ${firstError}` : undefined;
   if (invalidCount >= metrics.length || (invalidCount > 0 && replicas < target.currentReplicas)) {
-    return { ok: false, error: error ?? 'no metrics' };
+    if (out === undefined) return { ok: false, error: error ?? 'no metrics' };
+    out.ok = false;
+    out.replicas = NaN;
+    out.metric = undefined;
+    out.error = error ?? 'no metrics';
+    return out as unknown as MetricsProposal;
   }
-  return { ok: true, replicas, metric: chosen, error };
+  if (out === undefined) return { ok: true, replicas, metric: chosen, error };
+  out.ok = true;
+  out.replicas = replicas;
+  out.metric = chosen;
+  out.error = error;
+  return out as MetricsProposal;
 }

@@ -42,12 +42,15 @@ export interface HorizontalPodAutoscalerSpecInput {
   readonly initialReadinessDelay?: number | undefined;
 }
 
+const SELECT_POLICIES: readonly HPAScalingRules['selectPolicy'][] = ['Max', 'Min', 'Disabled'];
+const POLICY_TYPES: readonly HPAScalingPolicy['type'][] = ['Pods', 'Percent'];
+
 /** copyHPAScalingRules: each field the user set replaces the default, the others stay. */
 function defaultRules(given: HPAScalingRulesInput | undefined, defaults: HPAScalingRules): HPAScalingRules {
   return {
     stabilizationWindowSeconds: given?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds,
-    selectPolicy: given?.selectPolicy ?? defaults.selectPolicy,
-    policies: (given?.policies ?? defaults.policies).map((p) => ({ ...p })),
+    selectPolicy: canonical(given?.selectPolicy ?? defaults.selectPolicy, SELECT_POLICIES),
+    policies: (given?.policies ?? defaults.policies).map((p) => ({ ...p, type: canonical(p.type, POLICY_TYPES) })),
   };
 }
 
@@ -61,6 +64,20 @@ function canonicalName(name: string): string {
   return name;
 }
 
+/** A keyword as the library's own constant (see canonicalName): every sync switches on the metric's and target's types. */
+function canonical<T extends string>(value: T, known: readonly T[]): T {
+  for (const k of known) if (value === k) return k;
+  return value;
+}
+
+const METRIC_TYPES: readonly MetricSpec['type'][] = ['Resource', 'Pods', 'External'];
+const TARGET_TYPES: readonly MetricSpec['target']['type'][] = ['Utilization', 'AverageValue', 'Value'];
+
+/** A metric with its name and keywords as the library's constants (same values). */
+function canonicalMetric(m: MetricSpec): MetricSpec {
+  return { ...m, type: canonical(m.type, METRIC_TYPES), name: canonicalName(m.name), target: { ...m.target, type: canonical(m.target.type, TARGET_TYPES) } } as MetricSpec;
+}
+
 /**
  * A full spec with Kubernetes defaults (autoscaling/v2 defaults.go: minReplicas 1, cpu 80% when
  * no metric is given, GenerateHPAScaleUpRules / GenerateHPAScaleDownRules field by field; the
@@ -72,7 +89,7 @@ export function hpaSpec(input: HorizontalPodAutoscalerSpecInput): HorizontalPodA
   const spec: HorizontalPodAutoscalerSpec = {
     minReplicas: input.minReplicas ?? 1,
     maxReplicas: input.maxReplicas,
-    metrics: input.metrics !== undefined && input.metrics.length > 0 ? input.metrics.map((m) => ({ ...m, name: canonicalName(m.name) })) : [DEFAULT_METRIC],
+    metrics: input.metrics !== undefined && input.metrics.length > 0 ? input.metrics.map(canonicalMetric) : [DEFAULT_METRIC],
     behavior: {
       scaleUp: defaultRules(input.behavior?.scaleUp, DEFAULT_SCALE_UP_RULES),
       scaleDown: defaultRules(input.behavior?.scaleDown, DEFAULT_SCALE_DOWN_RULES),

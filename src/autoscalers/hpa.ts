@@ -1,10 +1,10 @@
-import type { HorizontalAutoscaler, HorizontalPodAutoscalerSpec, HorizontalScaleDecision, ScaleTargetStatus } from '../api/autoscaling.js';
+import type { HorizontalAutoscaler, HorizontalPodAutoscalerSpec, HorizontalScaleDecision, MetricSpec, ScaleTargetStatus } from '../api/autoscaling.js';
 import {
-  limitScaleRate, REASON_SCALE_DOWN_STABILIZED, REASON_SCALE_UP_STABILIZED, REASON_TOO_FEW_REPLICAS,
-  REASON_TOO_MANY_REPLICAS, RecommendationHistory, type ScaleEvent, storeScaleEvent,
+  hpaWindowDequeDefault, limitScaleRate, REASON_DESIRED_WITHIN_RANGE, REASON_SCALE_DOWN_STABILIZED, REASON_SCALE_UP_STABILIZED, REASON_TOO_FEW_REPLICAS,
+  REASON_TOO_MANY_REPLICAS, RecommendationHistory, type Recommendations, type ScaleEvent, StabilizationWindows, storeScaleEvent,
   type TimestampedRecommendation,
 } from './hpa-behavior.js';
-import { computeReplicasForMetrics, metricDescription } from './hpa-replica-calculator.js';
+import { computeReplicasForMetrics, metricDescription, type MetricsSlot } from './hpa-replica-calculator.js';
 import { validateHpaSpec } from './hpa-spec.js';
 
 /**
@@ -56,68 +56,128 @@ export function reconcile(
   spec: HorizontalPodAutoscalerSpec, state: HpaState, target: ScaleTargetStatus, now: number,
 ): { readonly decision: HpaDecision; readonly state: HpaState } {
   const history = new RecommendationHistory(state.recommendations ?? [{ replicas: target.currentReplicas, timestamp: now }]);
-  const result = reconcileWith(spec, state, history, target, now);
-  return { decision: result.decision, state: { ...result.state, recommendations: history.toArray() } };
+  const out = new Reconciled();
+  const next = reconcileInto(spec, state, history, target, now, out);
+  return { decision: out.toDecision(), state: { ...next, recommendations: history.toArray() } };
 }
 
-/**
- * reconcile() with the recommendation history apart: `state.recommendations` is not read (nor
- * kept up to date); `history` is, in place, and must already hold the initial recommendation.
- */
-function reconcileWith(
-  spec: HorizontalPodAutoscalerSpec, state: HpaState, history: RecommendationHistory, target: ScaleTargetStatus, now: number,
-): { readonly decision: HpaDecision; readonly state: HpaState } {
-  const current = target.currentReplicas;
-  let desired: number;
-  let reason: string;
-  let rescaleReason: string;
-  let metricReplicasProposal: number | undefined;
-  let stabilizedReplicas: number | undefined;
+/** How a reconcile ended (Reconciled.outcome). */
+const SCALING_DISABLED = 0;
+const TOO_MANY = 1;
+const TOO_FEW = 2;
+const FAILED_COMPUTE = 3;
+const FROM_METRICS = 4;
 
+/**
+ * One reconcile's outcome as numbers and the constant strings it picked; the decision's reason
+ * and event are built from them only when read. A sync runs every 15 s for every HPA and its
+ * reason is read only when the count changes (the controller records it then), so most syncs
+ * build no string and, through HpaAutoscaler.syncInPlace, allocate no decision either.
+ */
+class Reconciled implements HpaDecision {
+  desiredReplicas = 0;
+  metricReplicas: number | undefined = undefined;
+  stabilizedReplicas: number | undefined = undefined;
+  outcome = SCALING_DISABLED;
+  current = 0;
+  /** FROM_METRICS: the metric that made the proposal. */
+  metric: MetricSpec | undefined = undefined;
+  /** FROM_METRICS: the rate limit's reason (a constant of hpa-behavior.ts). */
+  limitReason = '';
+  /** FAILED_COMPUTE: the calculator's error. */
+  error = '';
+
+  get reason(): string {
+    switch (this.outcome) {
+      case SCALING_DISABLED: return REASON_SCALING_DISABLED;
+      case TOO_MANY: return REASON_TOO_MANY_REPLICAS;
+      case TOO_FEW: return REASON_TOO_FEW_REPLICAS;
+      case FAILED_COMPUTE: return `${REASON_FAILED_COMPUTE}: ${this.error}`;
+      default: break;
+    }
+    // The reason's parts joined by "; ".
+    const proposal = this.metricReplicas!;
+    const current = this.current;
+    let reason = proposal > current ? `${this.metric?.name ?? ''} above target` : proposal < current ? REASON_ALL_METRICS_BELOW_TARGET : '';
+    if (this.stabilizedReplicas !== proposal) {
+      const stabilized = proposal >= current ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
+      reason = reason === '' ? stabilized : `${reason}; ${stabilized}`;
+    }
+    return reason === '' ? this.limitReason : `${reason}; ${this.limitReason}`;
+  }
+
+  /** Upstream's event text when the size changes. */
+  get event(): string | undefined {
+    if (this.desiredReplicas === this.current || this.outcome === SCALING_DISABLED || this.outcome === FAILED_COMPUTE) return undefined;
+    return `New size: ${this.desiredReplicas}; reason: ${this.rescaleReason()}`;
+  }
+
+  /** reconcileAutoscaler's rescaleReason. */
+  private rescaleReason(): string {
+    if (this.outcome === TOO_MANY) return 'Current number of replicas above Spec.MaxReplicas';
+    if (this.outcome === TOO_FEW) return 'Current number of replicas below Spec.MinReplicas';
+    const proposal = this.metricReplicas!;
+    if (proposal > this.current) return `${this.metric ? metricDescription(this.metric) : ''} above target`;
+    return proposal < this.current ? REASON_ALL_METRICS_BELOW_TARGET : '';
+  }
+
+  /** The decision as a plain object of its own (what sync and reconcile return). */
+  toDecision(): HpaDecision {
+    return { desiredReplicas: this.desiredReplicas, reason: this.reason, metricReplicas: this.metricReplicas, stabilizedReplicas: this.stabilizedReplicas, event: this.event };
+  }
+}
+
+/** The metrics' proposal of the reconcile under way (read at once). */
+const PROPOSED: MetricsSlot = { ok: false, replicas: NaN, metric: undefined, error: undefined };
+
+/**
+ * reconcile() with the recommendation history apart and the outcome written into `out`:
+ * `state.recommendations` is not read (nor kept up to date); `history` is, in place, and must
+ * already hold the initial recommendation. Returns the state for the next sync (`state` itself
+ * when no scale event was recorded).
+ */
+function reconcileInto(
+  spec: HorizontalPodAutoscalerSpec, state: HpaState, history: Recommendations, target: ScaleTargetStatus, now: number, out: Reconciled,
+): HpaState {
+  const current = target.currentReplicas;
+  out.current = current;
+  out.metricReplicas = undefined;
+  out.stabilizedReplicas = undefined;
+  out.metric = undefined;
+  let desired: number;
   if (current === 0 && spec.minReplicas !== 0) {
     // A target scaled to zero by hand is left alone.
-    const decision: HpaDecision = { desiredReplicas: 0, reason: REASON_SCALING_DISABLED, metricReplicas: undefined, stabilizedReplicas: undefined, event: undefined };
-    return { decision, state };
+    out.outcome = SCALING_DISABLED;
+    out.desiredReplicas = 0;
+    return state;
   } else if (current > spec.maxReplicas) {
     desired = spec.maxReplicas;
-    reason = REASON_TOO_MANY_REPLICAS;
-    rescaleReason = 'Current number of replicas above Spec.MaxReplicas';
+    out.outcome = TOO_MANY;
   } else if (current < spec.minReplicas) {
     desired = spec.minReplicas;
-    reason = REASON_TOO_FEW_REPLICAS;
-    rescaleReason = 'Current number of replicas below Spec.MinReplicas';
+    out.outcome = TOO_FEW;
   } else {
-    const proposed = computeReplicasForMetrics(spec.metrics, target, now, spec);
+    const proposed = computeReplicasForMetrics(spec.metrics, target, now, spec, PROPOSED);
     if (!proposed.ok) {
-      const decision: HpaDecision = {
-        desiredReplicas: current, reason: `${REASON_FAILED_COMPUTE}: ${proposed.error}`,
-        metricReplicas: undefined, stabilizedReplicas: undefined, event: undefined,
-      };
-      return { decision, state };
+      out.outcome = FAILED_COMPUTE;
+      out.error = proposed.error;
+      out.desiredReplicas = current;
+      return state;
     }
-    metricReplicasProposal = Math.max(0, proposed.replicas);
-    // The reason's parts joined by "; " (concatenated as they come: a sync runs every 15 s).
-    reason = '';
-    if (metricReplicasProposal > current) {
-      reason = `${proposed.metric?.name ?? ''} above target`;
-      rescaleReason = `${proposed.metric ? metricDescription(proposed.metric) : ''} above target`;
-    } else if (metricReplicasProposal < current) {
-      reason = REASON_ALL_METRICS_BELOW_TARGET;
-      rescaleReason = REASON_ALL_METRICS_BELOW_TARGET;
-    } else {
-      rescaleReason = '';
-    }
+    out.outcome = FROM_METRICS;
+    out.metric = proposed.metric;
+    const metricReplicasProposal = Math.max(0, proposed.replicas);
+    out.metricReplicas = metricReplicasProposal;
     // normalizeDesiredReplicasWithBehaviors
-    stabilizedReplicas = history.stabilize({
-      currentReplicas: current,
-      desiredReplicas: metricReplicasProposal,
-      scaleUpWindowSeconds: spec.behavior.scaleUp.stabilizationWindowSeconds,
-      scaleDownWindowSeconds: spec.behavior.scaleDown.stabilizationWindowSeconds,
-      now,
-    });
-    if (stabilizedReplicas !== metricReplicasProposal) {
-      const stabilized = metricReplicasProposal >= current ? REASON_SCALE_UP_STABILIZED : REASON_SCALE_DOWN_STABILIZED;
-      reason = reason === '' ? stabilized : `${reason}; ${stabilized}`;
+    const stabilizedReplicas = history.stabilizeWith(
+      current, metricReplicasProposal, spec.behavior.scaleUp.stabilizationWindowSeconds, spec.behavior.scaleDown.stabilizationWindowSeconds, now,
+    );
+    out.stabilizedReplicas = stabilizedReplicas;
+    if (stabilizedReplicas === current) {
+      // Most syncs: no change, which no rate limit bounds (limitScaleRate's own answer).
+      out.limitReason = REASON_DESIRED_WITHIN_RANGE;
+      out.desiredReplicas = current;
+      return state;
     }
     const limited = limitScaleRate({
       currentReplicas: current,
@@ -127,52 +187,57 @@ function reconcileWith(
       scaleUp: spec.behavior.scaleUp,
       scaleDown: spec.behavior.scaleDown,
     }, state.scaleUpEvents, state.scaleDownEvents, now);
-    reason = reason === '' ? limited.reason : `${reason}; ${limited.reason}`;
+    out.limitReason = limited.reason;
     desired = limited.replicas;
   }
-
-  let { scaleUpEvents, scaleDownEvents } = state;
-  let event: string | undefined;
-  if (desired !== current) {
-    event = `New size: ${desired}; reason: ${rescaleReason}`;
-    if (desired > current) scaleUpEvents = storeScaleEvent(scaleUpEvents, desired - current, spec.behavior.scaleUp, now);
-    else scaleDownEvents = storeScaleEvent(scaleDownEvents, current - desired, spec.behavior.scaleDown, now);
-  }
-  const unchanged = scaleUpEvents === state.scaleUpEvents && scaleDownEvents === state.scaleDownEvents;
-  return {
-    decision: { desiredReplicas: desired, reason, metricReplicas: metricReplicasProposal, stabilizedReplicas, event },
-    state: unchanged ? state : { recommendations: state.recommendations, scaleUpEvents, scaleDownEvents },
-  };
+  out.desiredReplicas = desired;
+  if (desired === current) return state;
+  if (desired > current) return { recommendations: state.recommendations, scaleUpEvents: storeScaleEvent(state.scaleUpEvents, desired - current, spec.behavior.scaleUp, now), scaleDownEvents: state.scaleDownEvents };
+  return { recommendations: state.recommendations, scaleUpEvents: state.scaleUpEvents, scaleDownEvents: storeScaleEvent(state.scaleDownEvents, current - desired, spec.behavior.scaleDown, now) };
 }
 
 /** The HPA object: its decisions carry the intermediate values too. */
 export interface HpaAutoscaler extends HorizontalAutoscaler {
   sync(target: ScaleTargetStatus, now: number): HpaDecision;
+  syncInPlace(target: ScaleTargetStatus, now: number): HpaDecision;
 }
 
 /**
  * One HPA object. It assumes the caller applies every decision before the next sync (the
- * recorded scale events are what the rate limits count).
+ * recorded scale events are what the rate limits count). `windowDeque`: keep the recommendations
+ * as StabilizationWindows (same decisions, O(1) per sync; issue 23) rather than as the history
+ * upstream walks; default on unless ORCHSIM_NO_HPA_WINDOW_DEQUE=1 (read when the object is made).
  */
-export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec): HpaAutoscaler {
+export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windowDeque = hpaWindowDequeDefault()): HpaAutoscaler {
   validateHpaSpec(spec);
-  // The scale events in an HpaState; the recommendations in a history of the object's own.
+  // The scale events in an HpaState; the recommendations in a history of the object's own (or,
+  // by default, as the extremes of its two windows: StabilizationWindows).
   let state: HpaState = INITIAL_HPA_STATE;
-  const history = new RecommendationHistory();
+  const history: Recommendations = windowDeque
+    ? new StabilizationWindows(spec.behavior.scaleUp.stabilizationWindowSeconds, spec.behavior.scaleDown.stabilizationWindowSeconds)
+    : new RecommendationHistory();
   let lastSync = Number.NEGATIVE_INFINITY;
+  // The outcome of the last sync, overwritten by the next (syncInPlace hands it out).
+  const outcome = new Reconciled();
+  function syncInto(target: ScaleTargetStatus, now: number): void {
+    if (!Number.isFinite(now)) throw new RangeError(`HPA sync time must be finite (got ${now})`);
+    if (now < lastSync) throw new RangeError(`HPA sync time went backwards: ${now} < ${lastSync}`);
+    const current = target.currentReplicas;
+    if (!Number.isInteger(current) || current < 0) throw new RangeError(`currentReplicas must be an integer >= 0 (got ${current})`);
+    lastSync = now;
+    // recordInitialRecommendation at the first sync.
+    if (history.length === 0) history.push(current, now);
+    state = reconcileInto(spec, state, history, target, now, outcome);
+  }
   return {
     spec,
     sync(target, now) {
-      if (!Number.isFinite(now)) throw new RangeError(`HPA sync time must be finite (got ${now})`);
-      if (now < lastSync) throw new RangeError(`HPA sync time went backwards: ${now} < ${lastSync}`);
-      const current = target.currentReplicas;
-      if (!Number.isInteger(current) || current < 0) throw new RangeError(`currentReplicas must be an integer >= 0 (got ${current})`);
-      lastSync = now;
-      // recordInitialRecommendation at the first sync.
-      if (history.length === 0) history.push(current, now);
-      const result = reconcileWith(spec, state, history, target, now);
-      state = result.state;
-      return result.decision;
+      syncInto(target, now);
+      return outcome.toDecision();
+    },
+    syncInPlace(target, now) {
+      syncInto(target, now);
+      return outcome;
     },
   };
 }

@@ -102,7 +102,7 @@ export function guardedHorizontalFactory(name: string, factory: HorizontalAutosc
   return (spec) => {
     const hpa: HorizontalAutoscaler = factory(spec);
     const watch = activeCallWatch();
-    return watch && typeof hpa === 'object' && hpa !== null ? guardMethod(hpa, 'sync', watch.label(`horizontal autoscaler ${name} sync`), watch) : hpa;
+    return watch && typeof hpa === 'object' && hpa !== null ? guardMethod(guardMethod(hpa, 'sync', watch.label(`horizontal autoscaler ${name} sync`), watch), 'syncInPlace', watch.label(`horizontal autoscaler ${name} sync`), watch) : hpa;
   };
 }
 

@@ -2,9 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SCALE_DOWN_RULES, DEFAULT_SCALE_UP_RULES,
-  type HPAScalingRules, type MetricSpec, type ScaledPod, type ScaleTargetStatus,
+  type HPAScalingRules, type ScaledPod,
 } from '../../src/api/autoscaling.js';
-import { resources } from '../../src/api/resources.js';
 import {
   INITIAL_HPA_STATE, reconcile, horizontalPodAutoscaler, REASON_FAILED_COMPUTE, REASON_SCALING_DISABLED, type HpaDecision,
 } from '../../src/autoscalers/hpa.js';
@@ -16,59 +15,14 @@ import {
   externalAverageValueReplicas, externalValueReplicas, groupPods, milliValue, plainMetricReplicas, resourceUtilizationReplicas,
 } from '../../src/autoscalers/hpa-replica-calculator.js';
 import { DEFAULT_METRIC, hpaSpec } from '../../src/autoscalers/hpa-spec.js';
+import { cpuAt, cpuPods, Gi, pod, podsMetric, target } from '../helpers/hpa-pods.js';
 
 /*
  * Cases come from the Kubernetes documentation ("Horizontal Pod Autoscaling", "HPA walkthrough")
  * and from the shape of upstream's replica_calculator_test.go / horizontal_test.go. Each asserts
- * concrete replica counts worked out by hand in the comments.
+ * concrete replica counts worked out by hand in the comments. Properties of the HPA object are
+ * in hpa-properties.test.ts.
  */
-
-const Gi = 2 ** 30;
-
-interface PodOptions {
-  readonly phase?: ScaledPod['phase'];
-  readonly deleting?: boolean;
-  readonly ready?: boolean;
-  readonly startTime?: number;
-  readonly readyTransitionTime?: number;
-  /** Requests: milli-CPU and bytes. */
-  readonly cpu?: number;
-  readonly memory?: number;
-  /** Samples by metric name (cpu in milli-CPU, memory in bytes, custom metrics as named). */
-  readonly samples?: Readonly<Record<string, number>>;
-  readonly sampleTime?: number;
-  readonly window?: number;
-}
-
-/** A Running, Ready pod started long ago (past the cpu initialization period) unless told otherwise. */
-function pod(name: string, o: PodOptions = {}): ScaledPod {
-  const samples = o.samples ?? {};
-  return {
-    name,
-    phase: o.phase ?? 'Running',
-    deleting: o.deleting ?? false,
-    ready: o.ready ?? true,
-    startTime: o.startTime ?? -1000,
-    readyTransitionTime: o.readyTransitionTime ?? -990,
-    requests: resources({ milliCPU: o.cpu ?? 1000, memory: o.memory ?? Gi }),
-    metric: (name) => {
-      const value = samples[name];
-      return value === undefined ? undefined : { value, timestamp: o.sampleTime ?? 0, window: o.window ?? 30 };
-    },
-  };
-}
-
-/** n pods using `usage` milli-CPU each. */
-function cpuPods(n: number, usage: number, o: PodOptions = {}): ScaledPod[] {
-  return Array.from({ length: n }, (_, i) => pod(`p${i}`, { ...o, samples: { cpu: usage, ...o.samples } }));
-}
-
-function target(currentReplicas: number, pods: readonly ScaledPod[], external: Readonly<Record<string, number>> = {}): ScaleTargetStatus {
-  return { currentReplicas, pods, external: (name) => external[name] };
-}
-
-const cpuAt = (averageUtilization: number): MetricSpec => ({ type: 'Resource', name: 'cpu', target: { type: 'Utilization', averageUtilization } });
-const podsMetric = (name: string, averageValue: number): MetricSpec => ({ type: 'Pods', name, target: { type: 'AverageValue', averageValue } });
 
 /** Upstream's test calculator flags are the production defaults here. */
 const CALC = { tolerance: 0.1, cpuInitializationPeriod: 300, initialReadinessDelay: 30 };
@@ -529,87 +483,6 @@ describe('horizontalPodAutoscaler sync', () => {
   });
 });
 
-// ---- properties -------------------------------------------------------------------------------
-
-describe('properties', () => {
-  const policy = fc.record({
-    type: fc.constantFrom('Pods' as const, 'Percent' as const),
-    value: fc.integer({ min: 1, max: 200 }),
-    periodSeconds: fc.integer({ min: 1, max: 120 }),
-  });
-  const rules = fc.record({
-    stabilizationWindowSeconds: fc.integer({ min: 0, max: 600 }),
-    selectPolicy: fc.constantFrom('Max' as const, 'Min' as const, 'Disabled' as const),
-    policies: fc.array(policy, { minLength: 1, maxLength: 3 }),
-  });
-  const metric: fc.Arbitrary<MetricSpec> = fc.oneof(
-    fc.integer({ min: 10, max: 150 }).map(cpuAt),
-    fc.integer({ min: 1, max: 50 }).map((v) => podsMetric('qps', v)),
-    fc.integer({ min: 1, max: 500 }).map((v): MetricSpec => ({ type: 'External', name: 'queue', target: { type: 'Value', value: v } })),
-    fc.integer({ min: 1, max: 100 }).map((v): MetricSpec => ({ type: 'External', name: 'queue', target: { type: 'AverageValue', averageValue: v } })),
-  );
-  const podDesc = fc.record({
-    phase: fc.constantFrom('Running' as const, 'Running' as const, 'Running' as const, 'Pending' as const, 'Failed' as const),
-    deleting: fc.boolean(),
-    ready: fc.boolean(),
-    age: fc.integer({ min: 0, max: 1000 }),
-    cpu: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
-    qps: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
-  });
-  const step = fc.record({
-    dt: fc.integer({ min: 1, max: 90 }),
-    pods: fc.array(podDesc, { minLength: 40, maxLength: 40 }),
-    queue: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
-  });
-  const scenario = fc.record({
-    min: fc.integer({ min: 1, max: 5 }),
-    span: fc.integer({ min: 0, max: 30 }),
-    start: fc.nat(),
-    metrics: fc.array(metric, { minLength: 1, maxLength: 3 }),
-    scaleUp: rules,
-    scaleDown: rules,
-    steps: fc.array(step, { minLength: 1, maxLength: 12 }),
-  });
-  type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
-
-  /** Drives one HPA, applying each decision; returns every decision. */
-  function run(s: Scenario): HpaDecision[] {
-    const spec = hpaSpec({ minReplicas: s.min, maxReplicas: s.min + s.span, metrics: s.metrics, behavior: { scaleUp: s.scaleUp, scaleDown: s.scaleDown } });
-    const hpa = horizontalPodAutoscaler(spec);
-    let replicas = s.min + (s.start % (s.span + 1));
-    let now = 0;
-    const out: HpaDecision[] = [];
-    for (const st of s.steps) {
-      now += st.dt;
-      const pods = st.pods.slice(0, replicas).map((p, i) => {
-        const samples: Record<string, number> = {};
-        if (p.cpu !== undefined) samples.cpu = p.cpu;
-        if (p.qps !== undefined) samples.qps = p.qps;
-        return pod(`p${i}`, { phase: p.phase, deleting: p.deleting, ready: p.ready, startTime: now - p.age, readyTransitionTime: now - p.age + 5, samples, sampleTime: now });
-      });
-      const d = hpa.sync(target(replicas, pods, st.queue === undefined ? {} : { queue: st.queue }), now);
-      out.push(d);
-      replicas = d.desiredReplicas;
-    }
-    return out;
-  }
-
-  it('desiredReplicas stays within [minReplicas, maxReplicas] and is an integer', () => {
-    fc.assert(fc.property(scenario, (s) => {
-      for (const d of run(s)) {
-        expect(Number.isInteger(d.desiredReplicas)).toBe(true);
-        expect(d.desiredReplicas).toBeGreaterThanOrEqual(s.min);
-        expect(d.desiredReplicas).toBeLessThanOrEqual(s.min + s.span);
-      }
-    }), { numRuns: 200 });
-  });
-
-  it('the same input sequence gives the same decisions', () => {
-    fc.assert(fc.property(scenario, (s) => {
-      expect(run(s)).toEqual(run(s));
-    }), { numRuns: 100 });
-  });
-});
 
 /*
  * The replica calculations run as single-pass sums (a sync every 15 s for every HPA); here they

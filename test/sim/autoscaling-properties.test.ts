@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WellKnownLabel } from '../../src/api/node.js';
 import { prepareScenario, runPrepared } from '../../src/scenario/index.js';
 import { POOL_LABEL, type ResolvedScenario } from '../../src/scenario/resolve.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { Simulation } from '../../src/sim/simulation.js';
+import { caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
 import { overcommitChecker, podTableViolations } from '../helpers/invariants.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies every numRuns, for a longer hunt than CI affords. */
@@ -525,5 +526,44 @@ describe('autoscaling invariants (properties)', () => {
       expect(JSON.stringify(two.autoscaling)).toBe(JSON.stringify(one.autoscaling));
       expect(one.autoscaling).toBeDefined();
     }), runs(15));
+  }, TIMEOUT);
+});
+
+/**
+ * The cluster autoscaler's survey remembers each node's utilization and threshold per node
+ * generation (issue 23): with it on and off (ORCHSIM_NO_CA_UTILIZATION_CACHE=1, read when the
+ * policy is made) the same scenarios give byte-identical results and action logs.
+ */
+describe('cluster-autoscaler utilization cache is invisible (property-based)', () => {
+  const saved = process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
+    else process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE = saved;
+  });
+
+  it('reads ORCHSIM_NO_CA_UTILIZATION_CACHE=1 as off, and unset, empty or 0 as on', () => {
+    expect(caUtilizationCacheFromEnv({})).toBe(true);
+    expect(caUtilizationCacheFromEnv({ ORCHSIM_NO_CA_UTILIZATION_CACHE: '1' })).toBe(false);
+    expect(caUtilizationCacheFromEnv({ ORCHSIM_NO_CA_UTILIZATION_CACHE: '0' })).toBe(true);
+    expect(caUtilizationCacheFromEnv({ ORCHSIM_NO_CA_UTILIZATION_CACHE: '' })).toBe(true);
+  });
+
+  it('random autoscaled clusters: byte-identical results and action logs with the cache on and off', async () => {
+    let removed = 0;
+    await fc.assert(fc.asyncProperty(descArb.map((d) => ({ ...d, policy: 'cluster-autoscaler' as const })), async (d) => {
+      await yieldToRunner();
+      const run = (on: boolean) => {
+        if (on) delete process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
+        else process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE = '1';
+        return runPrepared(prepare(d));
+      };
+      const on = run(true);
+      const off = run(false);
+      expect(JSON.stringify(on.result)).toBe(JSON.stringify(off.result));
+      expect(JSON.stringify(on.autoscaling)).toBe(JSON.stringify(off.autoscaling));
+      if (on.autoscaling?.actions.some((a) => a.action === 'node-removed') === true) removed++;
+    }), runs(25));
+    // Not vacuous: the scale-down (which the survey's utilization decides) removed nodes in some runs.
+    expect(removed).toBeGreaterThan(0);
   }, TIMEOUT);
 });

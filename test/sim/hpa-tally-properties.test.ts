@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { prepareScenario } from '../../src/scenario/index.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { SimulationResult } from '../../src/sim/results.js';
-import { hpaTallyFromEnv } from '../../src/sim/controllers/hpa.js';
+import { hpaInPlaceFromEnv, hpaTallyFromEnv } from '../../src/sim/controllers/hpa.js';
 
 /**
  * The HPA controller's running tally (src/sim/controllers/hpa.ts: pods kept as counts by state,
@@ -16,16 +16,27 @@ import { hpaTallyFromEnv } from '../../src/sim/controllers/hpa.js';
  * pass a readiness probe late or never, the cpu initialization period and readiness delay, the
  * metric (cpu or memory utilization, cpu average value, a Pods metric, an External one, two at
  * once), the sync period.
+ *
+ * The same scenarios check the controller's in-place syncs (HorizontalAutoscaler.syncInPlace: a
+ * reused decision whose reason is built only when an action is recorded) against plain syncs
+ * (ORCHSIM_NO_HPA_IN_PLACE=1), and the HPA objects' stabilization windows as monotonic deques
+ * (hpa-behavior.ts StabilizationWindows) against the recommendation history
+ * (ORCHSIM_NO_HPA_WINDOW_DEQUE=1).
  */
 
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 const TIMEOUT = 120_000 * Math.max(1, SCALE);
 
-const saved = process.env.ORCHSIM_NO_HPA_TALLY;
+const SWITCHES = ['ORCHSIM_NO_HPA_TALLY', 'ORCHSIM_NO_HPA_IN_PLACE', 'ORCHSIM_NO_HPA_WINDOW_DEQUE'] as const;
+type Switch = (typeof SWITCHES)[number];
+const saved = SWITCHES.map((k) => process.env[k]);
 afterEach(() => {
-  if (saved === undefined) delete process.env.ORCHSIM_NO_HPA_TALLY;
-  else process.env.ORCHSIM_NO_HPA_TALLY = saved;
+  SWITCHES.forEach((k, i) => {
+    const v = saved[i];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  });
 });
 
 const METRICS = {
@@ -116,10 +127,10 @@ function yamlOf(d: Desc): string {
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-hpa-tally-'));
 let fileNo = 0;
 
-/** The whole result as JSON, with the running tally on or off (the switch is read when the run is wired). */
-function resultWith(tally: boolean, file: string): string {
-  if (tally) delete process.env.ORCHSIM_NO_HPA_TALLY;
-  else process.env.ORCHSIM_NO_HPA_TALLY = '1';
+/** The whole result as JSON, with one shortcut on or off (the switch is read when the run is wired). */
+function resultWith(on: boolean, file: string, off: Switch = 'ORCHSIM_NO_HPA_TALLY'): string {
+  if (on) delete process.env[off];
+  else process.env[off] = '1';
   return JSON.stringify(createSimulation(prepareScenario(file).resolved).run());
 }
 
@@ -140,6 +151,49 @@ describe('HPA running tally is invisible (property-based)', () => {
         writeFileSync(file, yamlOf(d));
         const on = resultWith(true, file);
         const off = resultWith(false, file);
+        expect(on).toBe(off);
+        if ((JSON.parse(on) as SimulationResult).autoscaling?.actions.some((a) => a.scaler.startsWith('hpa/')) === true) scaled++;
+      }),
+      runs(25),
+    );
+    // Not vacuous: HPAs acted in some runs.
+    expect(scaled).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+describe('HPA in-place syncs and stabilization deques are invisible (property-based)', () => {
+  it('reads ORCHSIM_NO_HPA_IN_PLACE=1 as off, and unset, empty or 0 as on', () => {
+    expect(hpaInPlaceFromEnv({})).toBe(true);
+    expect(hpaInPlaceFromEnv({ ORCHSIM_NO_HPA_IN_PLACE: '1' })).toBe(false);
+    expect(hpaInPlaceFromEnv({ ORCHSIM_NO_HPA_IN_PLACE: '0' })).toBe(true);
+    expect(hpaInPlaceFromEnv({ ORCHSIM_NO_HPA_IN_PLACE: '' })).toBe(true);
+  });
+
+  it('random services under HPAs: byte-identical results with in-place syncs on and off', () => {
+    let scaled = 0;
+    fc.assert(
+      fc.property(descArb, (d) => {
+        const file = join(dir, `p${fileNo++}.yaml`);
+        writeFileSync(file, yamlOf(d));
+        const on = resultWith(true, file, 'ORCHSIM_NO_HPA_IN_PLACE');
+        const off = resultWith(false, file, 'ORCHSIM_NO_HPA_IN_PLACE');
+        expect(on).toBe(off);
+        if ((JSON.parse(on) as SimulationResult).autoscaling?.actions.some((a) => a.scaler.startsWith('hpa/')) === true) scaled++;
+      }),
+      runs(25),
+    );
+    // Not vacuous: HPAs acted (and so recorded reasons) in some runs.
+    expect(scaled).toBeGreaterThan(0);
+  }, TIMEOUT);
+
+    it('random services under HPAs: byte-identical results with stabilization deques on and off', () => {
+    let scaled = 0;
+    fc.assert(
+      fc.property(descArb, (d) => {
+        const file = join(dir, `w${fileNo++}.yaml`);
+        writeFileSync(file, yamlOf(d));
+        const on = resultWith(true, file, 'ORCHSIM_NO_HPA_WINDOW_DEQUE');
+        const off = resultWith(false, file, 'ORCHSIM_NO_HPA_WINDOW_DEQUE');
         expect(on).toBe(off);
         if ((JSON.parse(on) as SimulationResult).autoscaling?.actions.some((a) => a.scaler.startsWith('hpa/')) === true) scaled++;
       }),

@@ -302,7 +302,8 @@ function tallyFromCounts(hs: HpaState, q: TallyQuery, t: PodTally): boolean {
       t.requests += g.settled * request;
     }
   }
-  q.addPods(young, young.length, q, t);
+  // Usually none left young: nothing to add.
+  if (young.length > 0) q.addPods(young, young.length, q, t);
   if (t.missingRequest) return true;
   return Number.isSafeInteger(t.usage) && Number.isSafeInteger(t.requests) && Number.isSafeInteger(t.unreadyRequests)
     && Number.isSafeInteger(t.missingRequests) && Number.isSafeInteger(t.missingFallback);
@@ -325,6 +326,15 @@ function newTarget(hs: HpaState): TalliedTarget & { currentReplicas: number; rat
 /** Whether the environment leaves the running tally on (ORCHSIM_NO_HPA_TALLY=1, non-empty and not 0, turns it off). */
 export function hpaTallyFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
   const v = env.ORCHSIM_NO_HPA_TALLY;
+  return v === undefined || v === '' || v === '0';
+}
+
+/**
+ * Whether the environment leaves in-place decisions on (ORCHSIM_NO_HPA_IN_PLACE=1, non-empty and
+ * not 0, turns them off: every sync then builds its whole decision, reason included).
+ */
+export function hpaInPlaceFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
+  const v = env.ORCHSIM_NO_HPA_IN_PLACE;
   return v === undefined || v === '' || v === '0';
 }
 
@@ -365,8 +375,13 @@ export class HpaController {
    * few minutes) instead of every pod (issue 23). Results are the same either way (test/sim/
    * hpa-tally-properties.test.ts). Default: on, unless ORCHSIM_NO_HPA_TALLY=1 (read here, when
    * the run is wired).
+   *
+   * `inPlace`: sync through the HPA's syncInPlace when it has one (a reused decision whose reason
+   * is built only when an action is recorded) instead of sync (issue 23). Results are the same
+   * either way (test/sim/hpa-tally-properties.test.ts). Default: on, unless
+   * ORCHSIM_NO_HPA_IN_PLACE=1.
    */
-  constructor(private readonly api: Lifecycle, private readonly horizon: number, incrementalTally = hpaTallyFromEnv()) {
+  constructor(private readonly api: Lifecycle, private readonly horizon: number, incrementalTally = hpaTallyFromEnv(), private readonly inPlace = hpaInPlaceFromEnv()) {
     this.states = api.workloads.map((wr) => {
       const w = wr.w;
       if (w.kind !== 'service' || !w.autoscaler) return undefined;
@@ -481,7 +496,7 @@ export class HpaController {
     const target = (hs.target ??= newTarget(hs));
     target.currentReplicas = wr.desired;
     target.rate = traffic ? rate : NaN;
-    const decision = hpa.sync(target, now);
+    const decision = this.inPlace && hpa.syncInPlace !== undefined ? hpa.syncInPlace(target, now) : hpa.sync(target, now);
     const desired = decision.desiredReplicas;
     if (!Number.isInteger(desired) || desired < 0) throw new Error(`HPA of ${w.name}: desired replicas ${desired} is not a count`);
     if (desired === wr.desired) return;

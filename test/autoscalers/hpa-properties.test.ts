@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { MetricSpec, ScaleTargetStatus } from '../../src/api/autoscaling.js';
+import { horizontalPodAutoscaler, type HpaDecision } from '../../src/autoscalers/hpa.js';
+import { hpaWindowDequeDefault, RecommendationHistory, StabilizationWindows } from '../../src/autoscalers/hpa-behavior.js';
+import { hpaSpec } from '../../src/autoscalers/hpa-spec.js';
+import { cpuAt, pod, podsMetric, target } from '../helpers/hpa-pods.js';
+
+/*
+ * Properties of the HPA object over random specs and sync sequences: counts in range,
+ * determinism, and its shortcuts (in-place syncs, the stabilization deques) deciding exactly as
+ * the plain forms do (issue 23).
+ */
+
+describe('properties', () => {
+  const policy = fc.record({
+    type: fc.constantFrom('Pods' as const, 'Percent' as const),
+    value: fc.integer({ min: 1, max: 200 }),
+    periodSeconds: fc.integer({ min: 1, max: 120 }),
+  });
+  const rules = fc.record({
+    stabilizationWindowSeconds: fc.integer({ min: 0, max: 600 }),
+    selectPolicy: fc.constantFrom('Max' as const, 'Min' as const, 'Disabled' as const),
+    policies: fc.array(policy, { minLength: 1, maxLength: 3 }),
+  });
+  const metric: fc.Arbitrary<MetricSpec> = fc.oneof(
+    fc.integer({ min: 10, max: 150 }).map(cpuAt),
+    fc.integer({ min: 1, max: 50 }).map((v) => podsMetric('qps', v)),
+    fc.integer({ min: 1, max: 500 }).map((v): MetricSpec => ({ type: 'External', name: 'queue', target: { type: 'Value', value: v } })),
+    fc.integer({ min: 1, max: 100 }).map((v): MetricSpec => ({ type: 'External', name: 'queue', target: { type: 'AverageValue', averageValue: v } })),
+  );
+  const podDesc = fc.record({
+    phase: fc.constantFrom('Running' as const, 'Running' as const, 'Running' as const, 'Pending' as const, 'Failed' as const),
+    deleting: fc.boolean(),
+    ready: fc.boolean(),
+    age: fc.integer({ min: 0, max: 1000 }),
+    cpu: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: undefined }),
+    qps: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
+  });
+  const step = fc.record({
+    dt: fc.integer({ min: 1, max: 90 }),
+    pods: fc.array(podDesc, { minLength: 40, maxLength: 40 }),
+    queue: fc.option(fc.integer({ min: 0, max: 5000 }), { nil: undefined }),
+  });
+  const scenario = fc.record({
+    min: fc.integer({ min: 1, max: 5 }),
+    span: fc.integer({ min: 0, max: 30 }),
+    start: fc.nat(),
+    metrics: fc.array(metric, { minLength: 1, maxLength: 3 }),
+    scaleUp: rules,
+    scaleDown: rules,
+    steps: fc.array(step, { minLength: 1, maxLength: 12 }),
+  });
+  type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+  /**
+   * Drives one HPA, applying each decision; returns every decision. `inPlace`: through
+   * syncInPlace, each reused decision copied out field by field (its reason and event are built
+   * when read). `windowDeque`: the recommendations as StabilizationWindows, else as the history.
+   */
+  function run(s: Scenario, inPlace = false, windowDeque = true): HpaDecision[] {
+    const spec = hpaSpec({ minReplicas: s.min, maxReplicas: s.min + s.span, metrics: s.metrics, behavior: { scaleUp: s.scaleUp, scaleDown: s.scaleDown } });
+    const hpa = horizontalPodAutoscaler(spec, windowDeque);
+    const sync = (t: ScaleTargetStatus, now: number): HpaDecision => {
+      if (!inPlace) return hpa.sync(t, now);
+      const d = hpa.syncInPlace(t, now);
+      return { desiredReplicas: d.desiredReplicas, reason: d.reason, metricReplicas: d.metricReplicas, stabilizedReplicas: d.stabilizedReplicas, event: d.event };
+    };
+    let replicas = s.min + (s.start % (s.span + 1));
+    let now = 0;
+    const out: HpaDecision[] = [];
+    for (const st of s.steps) {
+      now += st.dt;
+      const pods = st.pods.slice(0, replicas).map((p, i) => {
+        const samples: Record<string, number> = {};
+        if (p.cpu !== undefined) samples.cpu = p.cpu;
+        if (p.qps !== undefined) samples.qps = p.qps;
+        return pod(`p${i}`, { phase: p.phase, deleting: p.deleting, ready: p.ready, startTime: now - p.age, readyTransitionTime: now - p.age + 5, samples, sampleTime: now });
+      });
+      const d = sync(target(replicas, pods, st.queue === undefined ? {} : { queue: st.queue }), now);
+      out.push(d);
+      replicas = d.desiredReplicas;
+    }
+    return out;
+  }
+
+  it('desiredReplicas stays within [minReplicas, maxReplicas] and is an integer', () => {
+    fc.assert(fc.property(scenario, (s) => {
+      for (const d of run(s)) {
+        expect(Number.isInteger(d.desiredReplicas)).toBe(true);
+        expect(d.desiredReplicas).toBeGreaterThanOrEqual(s.min);
+        expect(d.desiredReplicas).toBeLessThanOrEqual(s.min + s.span);
+      }
+    }), { numRuns: 200 });
+  });
+
+  it('the same input sequence gives the same decisions', () => {
+    fc.assert(fc.property(scenario, (s) => {
+      expect(run(s)).toEqual(run(s));
+    }), { numRuns: 100 });
+  });
+
+  it('syncInPlace decides as sync does: same counts, reasons and events (issue 23)', () => {
+    let changed = 0;
+    fc.assert(fc.property(scenario, (s) => {
+      const plain = run(s);
+      expect(run(s, true)).toEqual(plain);
+      changed += plain.filter((d) => d.event !== undefined).length;
+    }), { numRuns: 200 });
+    // Not vacuous: some syncs changed the count (and so built an event and a reason).
+    expect(changed).toBeGreaterThan(0);
+  });
+
+  it('StabilizationWindows stabilizes as the recommendation history does (ORCHSIM_NO_HPA_WINDOW_DEQUE; issue 23)', () => {
+    let stabilized = 0;
+    fc.assert(fc.property(scenario, (s) => {
+      const walk = run(s, false, false);
+      expect(run(s, false, true)).toEqual(walk);
+      stabilized += walk.filter((d) => d.stabilizedReplicas !== d.metricReplicas).length;
+    }), { numRuns: 200 });
+    // Not vacuous: the windows held some proposals back.
+    expect(stabilized).toBeGreaterThan(0);
+  });
+
+  it('StabilizationWindows against the history, step by step: random recommendations, windows and time steps (some zero)', () => {
+    const stepArb = fc.record({ dt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 }), fc.double({ min: 0, max: 50, noNaN: true })), desired: fc.integer({ min: 0, max: 40 }), current: fc.integer({ min: 0, max: 40 }) });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 40 }), fc.array(stepArb, { minLength: 1, maxLength: 80 }), (upWindow, downWindow, initial, steps) => {
+      const walk = new RecommendationHistory();
+      const deque = new StabilizationWindows(upWindow, downWindow);
+      let now = 1000;
+      walk.push(initial, now);
+      deque.push(initial, now);
+      for (const st of steps) {
+        now += st.dt;
+        const args = { currentReplicas: st.current, desiredReplicas: st.desired, scaleUpWindowSeconds: upWindow, scaleDownWindowSeconds: downWindow, now };
+        expect(deque.stabilize(args)).toBe(walk.stabilize(args));
+      }
+    }), { numRuns: 500 });
+  });
+
+  it('hpaWindowDequeDefault reads ORCHSIM_NO_HPA_WINDOW_DEQUE=1 as off, unset, empty or 0 as on', () => {
+    expect(hpaWindowDequeDefault({})).toBe(true);
+    expect(hpaWindowDequeDefault({ ORCHSIM_NO_HPA_WINDOW_DEQUE: '1' })).toBe(false);
+    expect(hpaWindowDequeDefault({ ORCHSIM_NO_HPA_WINDOW_DEQUE: '0' })).toBe(true);
+    expect(hpaWindowDequeDefault({ ORCHSIM_NO_HPA_WINDOW_DEQUE: '' })).toBe(true);
+  });
+});
