@@ -13,12 +13,11 @@
 // time listed, and the target is judged on the median.
 //
 // Run: node bench/autoscaling.mjs   (after npm run build)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmtBytes, fmtInt, fmtPct, fmtRatio, isMain, machineLine, printSummary, printTable, verdict } from './lib.mjs';
+import { fmtBytes, fmtInt, fmtPct, fmtRatio, isMain, machineLine, printSummary, printTable, runJsonChild, verdict } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const DAY = 86_400;
@@ -179,20 +178,9 @@ async function child(mode) {
 
 // ---- parent --------------------------------------------------------------------------------
 
+/** One run of `mode` in a fresh child; Node flags given to the parent (e.g. --cpu-prof) passed on. */
 function runChild(mode) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const c = spawn(process.execPath, [...process.execArgv, SELF, '--child', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (x) => (stdout += x));
-    c.stderr.on('data', (x) => (stderr += x));
-    c.on('error', reject);
-    c.on('close', (code) => {
-      if (code !== 0) reject(new Error(`autoscaling child (${mode}) exited with ${code}\n${stderr}`));
-      else resolve({ ...JSON.parse(stdout), processSeconds: (performance.now() - t0) / 1000 });
-    });
-  });
+  return runJsonChild([...process.execArgv, SELF, '--child', mode], { label: `autoscaling child (${mode})` });
 }
 
 /** Runs of each mode (the median is reported). */

@@ -1,5 +1,7 @@
 // Shared helpers for the benchmarks: seeded inputs, repetition statistics, table printing.
 // Inputs come from seeded seedrandom streams (never Math.random) so runs are comparable.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import os from 'node:os';
@@ -139,4 +141,45 @@ export function alternateRuns(contenders, reps, run) {
     });
   }
   return { seconds, outs };
+}
+
+/** GNU time, whose -v output gives a child's peak RSS as the kernel counted it. */
+export const GNU_TIME = '/usr/bin/time';
+
+function hasGnuTime() {
+  try {
+    accessSync(GNU_TIME, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `node ...argv` in a fresh child (under GNU time -v when `underTime` and it is present) and
+ * resolves with the JSON the child printed on stdout, plus `timeMaxRSS` (time's "Maximum
+ * resident set size", bytes; undefined without GNU time), `processSeconds` (wall time of the
+ * whole child) and `usedTime`. A child that fails rejects with its stderr, named by `label`.
+ */
+export function runJsonChild(argv, { underTime = false, label = 'bench child' } = {}) {
+  const useTime = underTime && hasGnuTime();
+  const [cmd, args] = useTime ? [GNU_TIME, ['-v', process.execPath, ...argv]] : [process.execPath, argv];
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const processSeconds = (performance.now() - t0) / 1000;
+      if (code !== 0) {
+        reject(new Error(`${label} exited with ${code}\n${stderr}`));
+        return;
+      }
+      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      resolve({ ...JSON.parse(stdout), timeMaxRSS: m ? Number(m[1]) * 1024 : undefined, processSeconds, usedTime: useTime });
+    });
+  });
 }

@@ -17,15 +17,12 @@
 // Run: node bench/scale.mjs [--20k] [--before DIR] [--runs N]   (after npm run build)
 //      node bench/scale.mjs --nodes 2000 --pods 200000 --days 30   (a smaller run of the same shape)
 //      node bench/scale.mjs --nodes 20000 --pods 200000 --days 3 --before DIR --in-process --runs 3
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { collectGarbage, fmtBytes, fmtInt, isMain, machineLine, median, printSummary, printTable, seeded, verdict } from './lib.mjs';
+import { collectGarbage, fmtBytes, fmtInt, isMain, machineLine, median, printSummary, printTable, runJsonChild, seeded, verdict } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const TIME = '/usr/bin/time';
 const DAY = 86_400;
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -116,38 +113,10 @@ async function child(root, nodeCount, podCount, days) {
   }) + '\n');
 }
 
-function hasGnuTime() {
-  try {
-    accessSync(TIME, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** One run of `root`'s build in a fresh child, under GNU time -v when present. */
-function runChild(root, nodeCount, podCount, days) {
-  const useTime = hasGnuTime();
-  const argv = [SELF, '--child', root, String(nodeCount), String(podCount), String(days)];
-  const [cmd, args] = useTime ? [TIME, ['-v', process.execPath, ...argv]] : [process.execPath, argv];
-  return new Promise((resolvePromise, reject) => {
-    const t0 = performance.now();
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`scale child (${root}) exited with ${code}\n${stderr}`));
-        return;
-      }
-      const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      const r = JSON.parse(stdout);
-      resolvePromise({ ...r, peakRSS: Math.max(r.maxRSS, m ? Number(m[1]) * 1024 : 0), processSeconds: (performance.now() - t0) / 1000 });
-    });
-  });
+async function runChild(root, nodeCount, podCount, days) {
+  const r = await runJsonChild([SELF, '--child', root, String(nodeCount), String(podCount), String(days)], { underTime: true, label: `scale child (${root})` });
+  return { ...r, peakRSS: Math.max(r.maxRSS, r.timeMaxRSS ?? 0) };
 }
 
 function parseArgs(argv) {
