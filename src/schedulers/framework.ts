@@ -367,10 +367,11 @@ export class Framework implements Scheduler {
             if (++idx === numAllNodes) idx = 0;
           }
         }
-        feasible.length = found;
         this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % numAllNodes;
         this.lastEvaluated = processed;
-        if (feasible.length === 0) {
+        // No node: `feasible` keeps the last cycle's nodes (only this method reads it, up to the
+        // count found) - cut to length 0, V8 would drop its backing store and allocate it again.
+        if (found === 0) {
           this.lastFitError = this.fitErrors.summarize(pod.name, nodes, order, startIdx, processed, failStatus, failPlugin);
           this.lastResolvableNodes = this.fitErrors.resolvable;
           return NO_NODE;
@@ -380,6 +381,8 @@ export class Framework implements Scheduler {
           failStatus[i] = null;
           failPlugin[i] = null;
         }
+        // Setting an array's length is a runtime call: only when it changes.
+        if (feasible.length !== found) feasible.length = found;
       }
       current = undefined;
 

@@ -9,6 +9,7 @@ import {
 } from './results.js';
 import type { ServiceWorkload, Workload } from '../api/workload.js';
 import { StrandedRecorder } from './stranded.js';
+import { expectedPods } from './pods.js';
 
 /** Per-workload figures the recorder keeps (pending times, availability and replica integrals). */
 interface WorkloadFigures {
@@ -63,7 +64,7 @@ export class MetricsRecorder {
   private areaAllocGPU = 0;
   /** Node-seconds of present nodes (nodes come and go under autoscaling). */
   private areaNodes = 0;
-  private readonly pending = new SampleBuffer();
+  private readonly pending: SampleBuffer;
   /** Preemption: preemptors (bound ones leave the set), victims per workload, lost work, preemptors' waits. */
   private readonly preemptors = new Set<number>();
   private preemptorCount = 0;
@@ -99,10 +100,12 @@ export class MetricsRecorder {
   private readonly stranded = new StrandedRecorder();
 
   constructor(private readonly api: Lifecycle, private readonly options: MetricsOptions) {
+    // One wait per bound pod: room for the pods the run is known to create (expectedPods).
+    this.pending = new SampleBuffer(expectedPods(api.workloads.map((wr) => wr.w)));
     this.figures = api.workloads.map((wr) => {
       const replicas = wr.w.kind === 'service' ? wr.w.replicas : 0;
       return {
-        scheduled: 0, completed: 0, pending: new SampleBuffer(), windowStart: NaN, minWindowStart: NaN, lastChange: 0, belowAll: 0, belowMin: 0,
+        scheduled: 0, completed: 0, pending: new SampleBuffer(expectedPods([wr.w])), windowStart: NaN, minWindowStart: NaN, lastChange: 0, belowAll: 0, belowMin: 0,
         replicaArea: 0, replicaMin: replicas, replicaMax: replicas, lastReplicaT: wr.w.kind === 'service' ? wr.w.startAt : 0,
       };
     });

@@ -25,8 +25,15 @@ export function mean(values: ArrayLike<number>): number {
 
 /** A growable Float64Array for collecting samples without an object per value. */
 export class SampleBuffer {
-  private data = new Float64Array(1024);
+  private data: Float64Array;
   length = 0;
+  /**
+   * `capacity`: the samples room is made for up front (a run's expected pods; 1024 to 2^21), so
+   * a long run does not copy the buffer at each doubling; beyond it, it doubles as it fills.
+   */
+  constructor(capacity = 1024) {
+    this.data = new Float64Array(Math.max(1024, Math.min(capacity, 1 << 21)));
+  }
   push(v: number): void {
     if (this.length === this.data.length) this.data = grown(this.data, this.data.length * 2);
     this.data[this.length++] = v;

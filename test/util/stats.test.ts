@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { meanInterval, pairedDifference, tCritical } from '../../src/util/stats.js';
+import { meanInterval, pairedDifference, SampleBuffer, tCritical } from '../../src/util/stats.js';
 
 describe('confidence intervals', () => {
   it('use Student t quantiles: the published two-sided 95% and 99% values for small n', () => {
@@ -59,5 +59,22 @@ describe('confidence intervals', () => {
       expect(m95.high).toBeGreaterThanOrEqual(m95.mean);
       expect(m99.halfWidth).toBeGreaterThanOrEqual(m95.halfWidth);
     }), { numRuns: 200 });
+  });
+});
+
+describe('SampleBuffer', () => {
+  it('keeps the same samples, in order and sorted, whatever room it starts with (property)', () => {
+    fc.assert(fc.property(fc.array(fc.double({ noNaN: true }), { maxLength: 3000 }), fc.integer({ min: 0, max: 5000 }), (values, capacity) => {
+      const hinted = new SampleBuffer(capacity);
+      const plain = new SampleBuffer();
+      for (const v of values) {
+        hinted.push(v);
+        plain.push(v);
+      }
+      expect(hinted.length).toBe(values.length);
+      // Sorted copies alike, and equal to the samples sorted (Float64Array order: -0 before 0).
+      expect([...hinted.sorted()]).toEqual([...plain.sorted()]);
+      expect([...hinted.sorted()]).toEqual([...Float64Array.from(values).sort()]);
+    }), { numRuns: 100 });
   });
 });
