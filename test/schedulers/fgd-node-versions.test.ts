@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProfileConfig } from '../../src/api/framework.js';
 import { GPU_MODEL_LABEL } from '../../src/api/gpu.js';
+import type { ClusterSnapshot } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { builtinPlugins } from '../../src/schedulers/builtins.js';
 import { Framework } from '../../src/schedulers/framework.js';
@@ -45,16 +46,16 @@ function framework(args: Record<string, unknown>, seed: number) {
 const shapeArb = fc.record({ cpu: fc.integer({ min: 0, max: 12 }), gpu: fc.constantFrom(0, 0.25, 0.3, 0.5, 1, 2) });
 
 type Op =
-  | { kind: 'schedule'; shape: number; times: number }
+  | { kind: 'schedule'; shape: number; times: number; view: boolean }
   | { kind: 'unbind'; pick: number }
   | { kind: 'gpu-fault'; node: number; device: number }
-  | { kind: 'what-if'; removals: number[]; shape: number };
+  | { kind: 'what-if'; removals: number[]; shape: number; via: 0 | 1 | 2; after: boolean };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('schedule' as const), shape: fc.nat(5), times: fc.integer({ min: 1, max: 6 }) }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('schedule' as const), shape: fc.nat(5), times: fc.integer({ min: 1, max: 6 }), view: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(10_000) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('gpu-fault' as const), node: fc.nat(200), device: fc.nat(7) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('what-if' as const), removals: fc.array(fc.nat(10_000), { maxLength: 3 }), shape: fc.nat(5) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('what-if' as const), removals: fc.array(fc.nat(10_000), { maxLength: 3 }), shape: fc.nat(5), via: fc.constantFrom(0 as const, 1 as const, 2 as const), after: fc.boolean() }) },
 );
 
 afterEach(() => {
@@ -72,30 +73,46 @@ describe("FGD's memo keyed by the cluster's node versions", () => {
         (nodeDescs, shapes, ops, seed) => {
           const c = makeCluster(nodeDescs.map((n, i) => ({
             name: `n${i}`, cpu: n.cpu, memory: 256 * Gi, gpu: n.gpus, maxPods: 200,
-            labels: n.gpus > 0 ? { [GPU_MODEL_LABEL]: n.model } : {},
+            labels: n.gpus > 0 ? { [GPU_MODEL_LABEL]: n.model } : ({} as Record<string, string>),
           })));
+          // The runtime's kind of snapshot: the same nodes, no node versions.
+          const withoutVersions: ClusterSnapshot = {
+            get nodes() {
+              return c.nodes;
+            },
+            havePodsWithAffinity: c.havePodsWithAffinity,
+            havePodsWithRequiredAntiAffinity: c.havePodsWithRequiredAntiAffinity,
+            nodeByName: (name) => c.nodeByName(name),
+          };
           const specs = shapes.map((s) => makeSpec({ cpu: s.cpu * 1000, memory: Gi, gpu: s.gpu }));
           // Versions on (the default), versions off (state compared), and no memo at all.
           const twins = [framework({}, seed), framework({ nodeVersions: false }, seed), framework({ memoize: false }, seed)];
           const bound: { pod: PodInfo; node: number }[] = [];
           // Faults per (node, device): repaired only as often as failed.
           const faults = new Map<string, number>();
-          const cycle = (pod: PodInfo, bind: boolean) => {
+          // A cycle of each twin, compared; the pod is not bound.
+          const probe = (pod: PodInfo, snapshot: ClusterSnapshot) => {
             const outcomes = twins.map(({ fw, random }) => {
-              const chosen = fw.schedule(pod, c, random);
+              const chosen = fw.schedule(pod, snapshot, random);
               return { chosen, gpus: chosen >= 0 ? fw.lastGPUs : undefined };
             });
             expect(outcomes[1]).toEqual(outcomes[0]);
             expect(outcomes[2]).toEqual(outcomes[0]);
-            if (bind && outcomes[0]!.chosen >= 0) {
-              c.bind(pod, outcomes[0]!.chosen, outcomes[0]!.gpus);
-              bound.push({ pod, node: outcomes[0]!.chosen });
+            return outcomes[0]!;
+          };
+          const cycle = (pod: PodInfo, snapshot: ClusterSnapshot) => {
+            const outcome = probe(pod, snapshot);
+            if (outcome.chosen >= 0) {
+              c.bind(pod, outcome.chosen, outcome.gpus);
+              bound.push({ pod, node: outcome.chosen });
             }
           };
           for (const o of ops) {
             switch (o.kind) {
               case 'schedule':
-                for (let t = 0; t < o.times; t++) cycle(makePod(specs[o.shape]!), true);
+                // On the cluster, or on a view of it that keeps no versions (the same memos then
+                // checked by state, and mixed with the versions' checks).
+                for (let t = 0; t < o.times; t++) cycle(makePod(specs[o.shape]!), o.view ? withoutVersions : c);
                 break;
               case 'unbind': {
                 if (bound.length === 0) break;
@@ -126,8 +143,11 @@ describe("FGD's memo keyed by the cluster's node versions", () => {
                 break;
               }
               case 'what-if': {
-                // A preemption dry run (a snapshot without node versions): victims off, a cycle,
-                // everything put back (and the old versions with it).
+                // A preemption dry run: victims off, cycles, everything put back (and the old
+                // versions with it); with cycles on the view without versions before (and after),
+                // so memos checked by state and by version take turns on a node that changes
+                // and comes back.
+                probe(makePod(specs[o.shape]!), withoutVersions);
                 const whatIf = new WhatIfCluster(c, twins[0]!.fw, () => {
                   throw new Error('no template nodes here');
                 });
@@ -139,23 +159,20 @@ describe("FGD's memo keyed by the cluster's node versions", () => {
                   taken.add(k);
                   whatIf.removePod(bound[k]!.pod, c.nodes[bound[k]!.node]!);
                 }
-                const pod = makePod(specs[o.shape]!);
-                const outcomes = twins.map(({ fw, random }) => {
-                  const chosen = fw.schedule(pod, whatIf, random);
-                  return { chosen, gpus: chosen >= 0 ? fw.lastGPUs : undefined };
-                });
-                expect(outcomes[1]).toEqual(outcomes[0]);
-                expect(outcomes[2]).toEqual(outcomes[0]);
+                // On the cluster (versions renewed by the removals, given back by the rollback),
+                // on a view of it that keeps no versions (memos checked by state), or both.
+                for (const snapshot of [[c], [withoutVersions], [c, withoutVersions]][o.via]!) probe(makePod(specs[o.shape]!), snapshot);
                 whatIf.rollback();
+                if (o.after) probe(makePod(specs[o.shape]!), withoutVersions);
                 break;
               }
             }
             // A pod of the first shape after each step, so memos made before it are used after it.
-            cycle(makePod(specs[0]!), true);
+            cycle(makePod(specs[0]!), c);
           }
         },
       ),
-      { numRuns: Math.max(1, Math.round(80 * SCALE)) },
+      { numRuns: Math.max(1, Math.round(200 * SCALE)) },
     );
   });
 
