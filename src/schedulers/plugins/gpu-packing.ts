@@ -6,9 +6,6 @@ import { MILLI_PER_GPU } from '../../api/units.js';
 
 export const NAME = 'GpuPacking';
 
-/** Device indexes in scoring order (gpuPackingScore's scratch). */
-let order = new Int32Array(16);
-
 /**
  * GpuPacking (FGD.md section 6), integer arithmetic: prefer nodes whose GPUs are already in use,
  * and among those the fullest devices. CPU-only pods score 0 everywhere. With F fully free
@@ -23,24 +20,13 @@ export function gpuPackingScore(pod: PodInfo, node: NodeInfo): number {
   let fullyFree = 0;
   for (let i = 0; i < G; i++) if (node.gpuFree(i) >= MILLI_PER_GPU) fullyFree++;
   if (fullyFree === G) return Math.max(33 - G, G);
-  // The devices in ascending order of free, stable by index: an insertion sort into a scratch
-  // array kept between calls (this runs for every node of every cycle: no allocation).
-  if (order.length < G) order = new Int32Array(Math.max(G, 2 * order.length));
-  for (let i = 0; i < G; i++) {
-    const g = node.gpuFree(i);
-    let k = i - 1;
-    while (k >= 0 && node.gpuFree(order[k]!) > g) {
-      order[k + 1] = order[k]!;
-      k--;
-    }
-    order[k + 1] = i;
-  }
+  const order = Array.from({ length: G }, (_, i) => i).sort((a, b) => node.gpuFree(a) - node.gpuFree(b) || a - b);
   let taken = 0;
   let j = 0;
   let sum = 0;
-  for (let o = 0; o < G; o++) {
+  for (const i of order) {
     if (taken === req.count) break;
-    const g = node.gpuFree(order[o]!);
+    const g = node.gpuFree(i);
     if (g < req.milliPerGpu) continue;
     taken++;
     if (g >= MILLI_PER_GPU) j++;
