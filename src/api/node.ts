@@ -100,8 +100,8 @@ export interface ClusterSnapshot {
    * Per node index, the node's version: a positive number, never given twice in the process,
    * replaced whenever anything a node-local plugin (Plugin.nodeLocal) may read of the node
    * changes - its pods (so its requests), labels, allocatable, pod capacity, taints,
-   * unschedulable, a node taking or leaving the slot - except its GPU devices' free capacity
-   * (device faults). The same version at an index means the node is as it was then (a what-if's
+   * unschedulable, a node taking or leaving the slot, its GPU devices' free capacity (pods and
+   * device faults and repairs alike). The same version at an index means the node is as it was then (a what-if's
    * rollback may restore one). Only for snapshots whose `nodes[i].index` is i (the scheduler's
    * scan then takes a node's index from its position). Optional: without it the equivalence
    * cache compares the node's fields itself (src/schedulers/equivalence-cache.ts).

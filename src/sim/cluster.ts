@@ -231,8 +231,15 @@ export class ClusterState implements ClusterSnapshot {
     if (faults < 0) throw new Error(`GPU ${device} of node ${this.nodes[nodeIndex]!.name} repaired more often than it failed`);
     if (faults === 0) this.gpuFaults.delete(d);
     else this.gpuFaults.set(d, faults);
-    if (failed && faults === 1) this.gpuFree[d] = 0;
-    if (!failed && faults === 0) this.gpuFree[d] = 1000;
+    // The device's free capacity changes: the node gets a new version (ClusterSnapshot.nodeVersions).
+    if (failed && faults === 1) {
+      this.gpuFree[d] = 0;
+      this.nodeVersions[nodeIndex] = nextNodeVersion();
+    }
+    if (!failed && faults === 0) {
+      this.gpuFree[d] = 1000;
+      this.nodeVersions[nodeIndex] = nextNodeVersion();
+    }
   }
 
   /** The devices a bound GPU pod holds, or undefined. */
@@ -302,6 +309,7 @@ let lastGeneration = 0;
 const nextGeneration = (): number => ++lastGeneration;
 /** ClusterSnapshot.nodeVersions: one counter for every cluster of the process, so a version is never reused. */
 let lastNodeVersion = 0;
+const nextNodeVersion = (): number => ++lastNodeVersion;
 
 export class SimNode implements NodeInfo {
   // Identity fields change only when a removed node's slot is reused (reset) or on removal.
@@ -365,7 +373,7 @@ export class SimNode implements NodeInfo {
 
   /** A new version for the node's slot (ClusterSnapshot.nodeVersions). */
   private changed(): void {
-    this.cluster.nodeVersions[this.index] = ++lastNodeVersion;
+    this.cluster.nodeVersions[this.index] = nextNodeVersion();
   }
 
   /** Takes on a node spec: at creation, and when a removed node's slot is reused (same device count). */

@@ -1,6 +1,6 @@
 import { ClusterEvent, type GpuSelectPlugin, type ScorePlugin } from '../../api/framework.js';
 import { gpuRequest } from '../../api/gpu.js';
-import type { NodeInfo } from '../../api/node.js';
+import type { ClusterSnapshot, NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 import { MILLI_PER_GPU } from '../../api/units.js';
 import { PluginArgsError } from '../registry.js';
@@ -227,7 +227,7 @@ export function evaluateFgd(model: FragmentationModel, pod: PodInfo, node: NodeI
 
 export function parseTypicalPods(plugin: string, raw: unknown): TypicalPod[] {
   const obj = argsObject(plugin, raw);
-  rejectUnknownKeys(plugin, obj, ['typicalPods', 'memoize']);
+  rejectUnknownKeys(plugin, obj, ['typicalPods', 'memoize', 'nodeVersions']);
   const list = obj.typicalPods;
   if (!Array.isArray(list) || list.length === 0) {
     throw new PluginArgsError(plugin, ['typicalPods'], 'expected a non-empty list of {cpu, gpuMilli, gpuCount, models?, weight} (the workload FGD measures fragmentation against)');
@@ -246,13 +246,39 @@ export function parseTypicalPods(plugin: string, raw: unknown): TypicalPod[] {
   });
 }
 
-/** Most pod shapes remembered per node before its memo starts afresh (bounds memory). */
-const MAX_SHAPES_PER_NODE = 1024;
+/**
+ * Whether FGD's memo trusts snapshots that keep node versions (ClusterSnapshot.nodeVersions: the
+ * simulator's ClusterState gives a node a new one whenever its pods or device frees change, device
+ * faults included), unless the plugin argument `nodeVersions` says otherwise: one typed-array read
+ * per node instead of its free CPU and every device's free. ORCHSIM_NO_FGD_NODE_VERSIONS=1 turns
+ * it off (read when the plugin is built); test/schedulers/fgd-node-versions.test.ts runs random
+ * clusters, pods and device faults with it on and off and requires the same placements.
+ */
+export function fgdNodeVersionsDefault(): boolean {
+  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_FGD_NODE_VERSIONS;
+  return env === undefined || env === '' || env === '0';
+}
+
+/**
+ * Most (pod shape, node) evaluations remembered: 2^21 (32 MB); shapes first seen beyond it are
+ * evaluated every time (1,700 shapes at 1,213 nodes, 200 at 10,000).
+ */
+const MAX_MEMO_CELLS = 1 << 21;
+
+/** A copy of `a` with room for `n` entries, the new ones `fill`. */
+function grownTo(a: Float64Array, n: number, fill: number): Float64Array {
+  const b = new Float64Array(n);
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
+}
 
 /**
  * The FGD plugin: Score and the share-GPU choice at Reserve. Two memos, both exact, both off with
  * `memoize: false`:
- * - F(n) of each node's current state, recomputed only when the node's free CPU or devices changed;
+ * - F(n) of each node's current state, recomputed only when the node changed: its version
+ *   changed (snapshots that keep node versions, unless `nodeVersions: false`), or else its free
+ *   CPU, device frees or model differ from those F(n) was computed for;
  * - each node's evaluation (score and chosen device) per pod shape, kept while that state holds.
  *   An evaluation reads only the node's free CPU, device frees and model, and the pod's CPU and
  *   GPU request (evaluateFgd), so a pod of a shape already evaluated on an unchanged node gets
@@ -261,74 +287,116 @@ const MAX_SHAPES_PER_NODE = 1024;
  */
 export function fgd(rawArgs: unknown): ScorePlugin & GpuSelectPlugin {
   const model = new FragmentationModel(parseTypicalPods(NAME, rawArgs));
+  const args = argsObject(NAME, rawArgs);
   // args.memoize: false turns both memos off (for measuring what they save, and for the
   // property test that they change nothing).
-  const memoize = (argsObject(NAME, rawArgs).memoize ?? true) !== false;
+  const memoize = (args.memoize ?? true) !== false;
+  if (args.nodeVersions !== undefined && typeof args.nodeVersions !== 'boolean') throw new PluginArgsError(NAME, ['nodeVersions'], 'expected true or false');
+  const useVersions = (args.nodeVersions ?? fgdNodeVersionsDefault()) !== false;
   // Device frees, then (for shares) the distinct frees already tried: 2 x the most devices.
   const scratch = new Float64Array(256);
-  // Per-node cache of F(n): the state it was computed for (cpu left, device frees, model) and
-  // the value; and the evaluations of that state by pod shape (score * 256 + device + 1).
-  const cacheKey: number[][] = [];
+  // Per node index: the version F(n) was computed for (NaN: none, or computed by state), the
+  // state it was computed for when compared by state (cpu left, device frees; and the model),
+  // F(n), and a stamp new at every recomputation (evaluations are kept per stamp).
+  let slots = 0;
+  let memoVersion: Float64Array = new Float64Array(0);
+  let value: Float64Array = new Float64Array(0);
+  let stampOf: Float64Array = new Float64Array(0);
+  const cacheKey: (number[] | undefined)[] = [];
   const cacheModel: (string | undefined)[] = [];
-  const cacheValue: number[] = [];
-  const evaluations: (Map<string, number> | undefined)[] = [];
-  const current = (node: NodeInfo): number => {
+  let stamps = 0;
+  const room = (i: number): void => {
+    if (i < slots) return;
+    slots = Math.max(i + 1, slots * 2, 64);
+    memoVersion = grownTo(memoVersion, slots, NaN);
+    value = grownTo(value, slots, 0);
+    stampOf = grownTo(stampOf, slots, 0);
+  };
+  const fragmentationOf = (node: NodeInfo, cpuLeft: number): number => {
+    for (let i = 0; i < node.gpuCount; i++) scratch[i] = node.gpuFree(i);
+    return model.fragmentation(cpuLeft, scratch, node.gpuCount, node.gpuModel);
+  };
+  /** F(n) of the node as it is, from the memo when the node has not changed. */
+  const current = (node: NodeInfo, versions: Float64Array | undefined): number => {
+    const i = node.index;
+    room(i);
     const cpuLeft = node.allocatable.milliCPU - node.requested.milliCPU;
-    const key = cacheKey[node.index];
-    let same = memoize && key !== undefined && key[0] === cpuLeft && key.length === node.gpuCount + 1 && cacheModel[node.index] === node.gpuModel;
-    if (same) for (let i = 0; i < node.gpuCount; i++) if (key![i + 1] !== node.gpuFree(i)) { same = false; break; }
-    if (same) return cacheValue[node.index]!;
-    const k = [cpuLeft];
-    for (let i = 0; i < node.gpuCount; i++) {
-      scratch[i] = node.gpuFree(i);
-      k.push(scratch[i]!);
+    if (versions !== undefined) {
+      const version = versions[i]!;
+      if (memoVersion[i] === version) return value[i]!;
+      memoVersion[i] = version;
+      // The state compared below is no longer what value[i] was computed for.
+      cacheKey[i] = undefined;
+    } else {
+      const key = cacheKey[i];
+      let same = key !== undefined && key[0] === cpuLeft && key.length === node.gpuCount + 1 && cacheModel[i] === node.gpuModel;
+      if (same) for (let g = 0; g < node.gpuCount; g++) if (key![g + 1] !== node.gpuFree(g)) { same = false; break; }
+      if (same) return value[i]!;
+      const k = [cpuLeft];
+      for (let g = 0; g < node.gpuCount; g++) k.push(node.gpuFree(g));
+      cacheKey[i] = k;
+      cacheModel[i] = node.gpuModel;
+      // Nor may a version trust value[i] now.
+      memoVersion[i] = NaN;
     }
-    const v = model.fragmentation(cpuLeft, scratch, node.gpuCount, node.gpuModel);
-    cacheKey[node.index] = k;
-    cacheModel[node.index] = node.gpuModel;
-    cacheValue[node.index] = v;
-    // Guarded: clearing a Map allocates a new table even when it is empty.
-    const stale = evaluations[node.index];
-    if (stale !== undefined && stale.size > 0) stale.clear();
+    const v = fragmentationOf(node, cpuLeft);
+    value[i] = v;
+    stampOf[i] = ++stamps;
     return v;
   };
-  // The shape of the pod last seen (pods of one workload share their spec object).
+  // Pod shapes by number; the shape of the pod last seen (pods of one workload share their spec object).
+  const shapes = new Map<string, number>();
   let lastSpec: PodInfo['spec'] | undefined;
-  let lastShape = '';
-  const shapeOf = (pod: PodInfo): string => {
+  let lastShape = 0;
+  const shapeOf = (pod: PodInfo): number => {
     if (pod.spec !== lastSpec) {
       const req = gpuRequest(pod.spec.requests);
+      const key = `${pod.spec.requests.milliCPU}/${req ? `${req.milliPerGpu}x${req.count}` : '-'}`;
+      let id = shapes.get(key);
+      if (id === undefined) shapes.set(key, (id = shapes.size));
       lastSpec = pod.spec;
-      lastShape = `${pod.spec.requests.milliCPU}/${req ? `${req.milliPerGpu}x${req.count}` : '-'}`;
+      lastShape = id;
     }
     return lastShape;
   };
-  // An evaluation packed in one number (score * 256 + device + 1), so the memo's hit allocates nothing.
-  const evaluate = (pod: PodInfo, node: NodeInfo): number => {
-    const before = current(node);
+  // Per shape: for each node index, the stamp of the node's state an evaluation was made for and
+  // the evaluation packed in one number (score * 256 + device + 1), so a hit allocates nothing.
+  const tables: (Float64Array | undefined)[] = [];
+  let cells = 0;
+  const evaluate = (pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): number => {
     if (!memoize) {
-      const e = evaluateFgd(model, pod, node, scratch, before);
+      const e = evaluateFgd(model, pod, node, scratch);
       return e.score * 256 + e.gpu + 1;
     }
+    const before = current(node, useVersions ? snapshot.nodeVersions : undefined);
+    const i = node.index;
     const shape = shapeOf(pod);
-    let memo = evaluations[node.index];
-    const known = memo?.get(shape);
-    if (known !== undefined) return known;
+    let table = tables[shape];
+    if (table === undefined || table.length < 2 * slots) {
+      const grow = slots - (table === undefined ? 0 : table.length / 2);
+      if (cells + grow <= MAX_MEMO_CELLS) {
+        cells += grow;
+        tables[shape] = table = grownTo(table ?? new Float64Array(0), 2 * slots, 0);
+      } else table = undefined;
+    }
+    // Stamps start at 1 and current() has given this node one: a zero entry never matches.
+    if (table !== undefined && table[2 * i] === stampOf[i]) return table[2 * i + 1]!;
     const e = evaluateFgd(model, pod, node, scratch, before);
     const packed = e.score * 256 + e.gpu + 1;
-    if (!memo) evaluations[node.index] = memo = new Map();
-    else if (memo.size >= MAX_SHAPES_PER_NODE) memo.clear();
-    memo.set(shape, packed);
+    if (table !== undefined) {
+      table[2 * i] = stampOf[i]!;
+      table[2 * i + 1] = packed;
+    }
     return packed;
   };
   return {
     name: NAME,
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
-    score: (_state, pod, node) => evaluate(pod, node) >> 8,
-    selectGPUs(_state, pod, node) {
+    score: (_state, pod, node, snapshot) => evaluate(pod, node, snapshot) >> 8,
+    selectGPUs(_state, pod, node, snapshot) {
       const req = gpuRequest(pod.spec.requests);
       if (!req || req.milliPerGpu >= MILLI_PER_GPU) return undefined;
-      const gpu = (evaluate(pod, node) & 255) - 1;
+      const gpu = (evaluate(pod, node, snapshot) & 255) - 1;
       return gpu >= 0 ? [gpu] : undefined;
     },
   };
