@@ -6,7 +6,7 @@ import { matchesLabelSelector, type LabelSelector, type Labels } from '../../api
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.js';
 import { PluginArgsError } from '../registry.js';
-import { histogramNodePodCounter, IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
+import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 
@@ -630,8 +630,8 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const args = parsePodTopologySpreadArgs(rawArgs);
   const systemDefaulted = args.defaultingType === 'System';
   const defaults = systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : args.defaultConstraints;
+  const countPods = cachedNodePodCounter();
   const incremental = incrementalSpreadCountsDefault() ? new IncrementalSpreadCounts() : undefined;
-  const countPods = incremental !== undefined ? histogramNodePodCounter() : cachedNodePodCounter();
   const incrementalScore = incremental !== undefined ? new IncrementalSpreadScoreCounts() : undefined;
   const domains: TopologyDomainsByKey = new Map();
   // The constraints follow from the spec alone (the defaults are fixed per instance), and a

@@ -1,8 +1,7 @@
 import type { ClusterSnapshot, NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { fitsNodeAffinity } from './node-affinity.js';
-import { matchesLabelSelector, type LabelSelector } from '../../api/labels.js';
-import { countMatchingPods, isEmptySelector, nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
+import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
 
 /**
  * PodTopologySpread's PreFilter counts (TpValueToMatchNum: matching pods per topology value over
@@ -19,8 +18,7 @@ import { countMatchingPods, isEmptySelector, nodeHasTopologyKeys, type NodePodCo
  * change its generation. A node without a generation is counted afresh at every cycle.
  * PreScore's per-domain pod counts (IncrementalSpreadScoreCounts, below) are kept the same way.
  * Off with ORCHSIM_NO_SPREAD_COUNTS=1 (read when the plugin is built; it turns off both, and the
- * plugin's per-spec memo of its constraint lists and its pod counter by histogram,
- * histogramNodePodCounter below); the
+ * plugin's per-spec memo of its constraint lists); the
  * property test in test/schedulers/spread-domain-counts.test.ts requires the same PreFilter and
  * PreScore states as the full recount.
  */
@@ -291,81 +289,4 @@ export class IncrementalSpreadScoreCounts {
     e.update(pod, snapshot, constraints, d, countPods);
     return e.totals;
   }
-}
-
-/** One selector's matching specs (in one namespace), checked up to `checked` of the specs seen so far. */
-interface SelectorSpecs {
-  readonly namespace: string;
-  checked: number;
-  readonly matching: PodSpec[];
-  readonly matchingSet: Set<PodSpec>;
-}
-
-/**
- * countMatchingPods per node from a histogram of the node's pods by spec, built once per node
- * generation and shared by every selector, and each selector's matching specs (a selector is
- * matched against a spec once, when the spec is first seen). The per-(selector, generation)
- * counter recounts a changed node's pods for every selector that asks; in a cluster of many
- * services (each its own owner selector) whose pods come and go all the time, most nodes have
- * changed between two cycles of one service, so that was a recount of nearly every node per
- * cycle. Here a count is a lookup per matching spec (usually one or two). The counts are the same
- * integers. Off with ORCHSIM_NO_SPREAD_COUNTS=1 (then the plugin uses cachedNodePodCounter).
- */
-export function histogramNodePodCounter(): NodePodCounter {
-  let generations = new Float64Array(0);
-  const histograms: (Map<PodSpec, number> | undefined)[] = [];
-  /** Every spec seen in a histogram, in order of first sight (workload versions: few). */
-  const specs: PodSpec[] = [];
-  const known = new WeakSet<PodSpec>();
-  const bySelector = new WeakMap<LabelSelector, SelectorSpecs[]>();
-  const entryOf = (selector: LabelSelector, namespace: string): SelectorSpecs => {
-    let list = bySelector.get(selector);
-    if (list === undefined) bySelector.set(selector, (list = []));
-    for (let i = 0; i < list.length; i++) if (list[i]!.namespace === namespace) return list[i]!;
-    const e: SelectorSpecs = { namespace, checked: 0, matching: [], matchingSet: new Set() };
-    list.push(e);
-    return e;
-  };
-  return (node, selector, namespace) => {
-    const generation = node.generation;
-    if (generation === undefined || selector === undefined) return countMatchingPods(node.pods, selector, namespace);
-    if (isEmptySelector(selector)) return 0;
-    const i = node.index;
-    if (i >= generations.length) {
-      const grown = new Float64Array(Math.max(i + 1, 2 * generations.length, 64)).fill(NaN);
-      grown.set(generations);
-      generations = grown;
-    }
-    let h = histograms[i];
-    if (h === undefined || generations[i] !== generation) {
-      h = new Map();
-      const pods = node.pods;
-      for (let k = 0; k < pods.length; k++) {
-        const spec = pods[k]!.spec;
-        h.set(spec, (h.get(spec) ?? 0) + 1);
-        if (!known.has(spec)) {
-          known.add(spec);
-          specs.push(spec);
-        }
-      }
-      while (histograms.length <= i) histograms.push(undefined);
-      histograms[i] = h;
-      generations[i] = generation;
-    }
-    const e = entryOf(selector, namespace);
-    for (; e.checked < specs.length; e.checked++) {
-      const spec = specs[e.checked]!;
-      if (spec.namespace === namespace && matchesLabelSelector(selector, spec.labels)) {
-        e.matching.push(spec);
-        e.matchingSet.add(spec);
-      }
-    }
-    let count = 0;
-    if (e.matching.length <= h.size) {
-      for (let k = 0; k < e.matching.length; k++) count += h.get(e.matching[k]!) ?? 0;
-    } else {
-      for (const [spec, n] of h) if (e.matchingSet.has(spec)) count += n;
-    }
-    return count;
-  };
 }
