@@ -11,6 +11,12 @@ export interface WhatIfDaemons {
   isDaemonPod(pod: PodInfo): boolean;
 }
 
+/** Whether the environment leaves WhatIfCluster's narrowing of usable lists on (ORCHSIM_NO_WHAT_IF_NARROW=1, non-empty and not 0, turns it off). */
+export function whatIfNarrowUsableFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
+  const v = env.ORCHSIM_NO_WHAT_IF_NARROW;
+  return v === undefined || v === '' || v === '0';
+}
+
 /** The present nodes of a cluster, cached per node list (ClusterState replaces the list when nodes come or go). */
 const present = new WeakMap<readonly NodeInfo[], NodeInfo[]>();
 function presentNodes(cluster: ClusterState): NodeInfo[] {
@@ -55,7 +61,11 @@ export class WhatIfCluster implements ClusterSimulation {
    */
   private affinityLists: { readonly withAffinity: SimNode[]; readonly withRequiredAntiAffinity: SimNode[] } | undefined;
   private cachedNodes: NodeInfo[] | undefined;
-  private usableMemo: { candidates: readonly NodeInfo[]; nodes: readonly NodeInfo[]; usable: readonly NodeInfo[] } | undefined;
+  private usableMemo: { candidates: readonly NodeInfo[]; length: number; nodes: readonly NodeInfo[] | undefined; adds: number; removals: number; usable: readonly NodeInfo[] } | undefined;
+  /** Nodes removed by this what-if so far (never decreases before the rollback, which forgets the memo). */
+  private removals = 0;
+  /** Template nodes added so far (the same). */
+  private adds = 0;
   private seq = 0;
 
   constructor(
@@ -64,6 +74,8 @@ export class WhatIfCluster implements ClusterSimulation {
     private readonly template: (group: string, name: string) => NodeSpec,
     /** The DaemonSets' pods: those a template node runs, and which pods are daemon pods (absent: no DaemonSets). */
     private readonly daemons?: WhatIfDaemons | undefined,
+    /** Whether usableOf narrows its remembered list after a removal instead of filtering again (see usableOf). */
+    private readonly narrowUsable: boolean = whatIfNarrowUsableFromEnv(),
   ) {
     if (!scheduler.findFeasible) throw new Error(`scheduler ${scheduler.name} does not expose its filters (findFeasible), which cluster autoscaling needs`);
   }
@@ -86,6 +98,7 @@ export class WhatIfCluster implements ClusterSimulation {
     const spec = this.template(group, `what-if-${group}-${this.seq++}`);
     const node = this.cluster.addNode(spec);
     this.added.push(node);
+    this.adds++;
     // Not restored: the slot ends as a removed node, not as it was (NaN marks it).
     this.generations.set(node.index, NaN);
     this.cachedNodes = undefined;
@@ -109,6 +122,7 @@ export class WhatIfCluster implements ClusterSimulation {
     // Last to first, so that the rollback (newest first) binds them back in their order.
     for (let i = pods.length - 1; i >= 0; i--) this.unbind(pods[i]!, n.index);
     this.removedNodes.add(n.index);
+    this.removals++;
     this.cachedNodes = undefined;
     this.undo.push(() => {
       this.removedNodes.delete(n.index);
@@ -130,12 +144,35 @@ export class WhatIfCluster implements ClusterSimulation {
   /**
    * The usable nodes of a candidate list, remembered while the list and the what-if's nodes
    * stay the same (a drain asks for every pod with the same destinations).
+   *
+   * With `narrowUsable` (the default) the memo is keyed by the numbers of removals and template
+   * nodes added instead of the node list: when only nodes were removed since (the rollback
+   * forgets the memo), the remembered list only loses the removed nodes, in the same order. That
+   * spares a cluster autoscaler scan, which drains node after node in one what-if, rebuilding
+   * the whole node list (the `nodes` getter) and filtering every destination again per drained
+   * node. Off with ORCHSIM_NO_WHAT_IF_NARROW=1 (read when the what-if is built); the property
+   * tests in test/sim/what-if-narrow.test.ts and test/sim/autoscaling-properties.test.ts require
+   * the same destinations and byte-identical results either way.
    */
   private usableOf(candidates: readonly NodeInfo[]): readonly NodeInfo[] {
     const memo = this.usableMemo;
+    if (this.narrowUsable) {
+      // Callers grow a candidate list in place as they add nodes (karpenter's open nodes, the
+      // scale-up's added ones): a node added or a list of another length means filtering again.
+      if (memo !== undefined && memo.candidates === candidates && memo.adds === this.adds && memo.length === candidates.length) {
+        if (memo.removals === this.removals) return memo.usable;
+        const removed = this.removedNodes;
+        const usable = memo.usable.filter((n) => !removed.has(n.index));
+        this.usableMemo = { candidates, length: candidates.length, nodes: undefined, adds: this.adds, removals: this.removals, usable };
+        return usable;
+      }
+      const usable = candidates.filter((n) => this.usable(n));
+      this.usableMemo = { candidates, length: candidates.length, nodes: undefined, adds: this.adds, removals: this.removals, usable };
+      return usable;
+    }
     if (memo !== undefined && memo.candidates === candidates && memo.nodes === this.nodes) return memo.usable;
     const usable = candidates.filter((n) => this.usable(n));
-    this.usableMemo = { candidates, nodes: this.nodes, usable };
+    this.usableMemo = { candidates, length: candidates.length, nodes: this.nodes, adds: this.adds, removals: this.removals, usable };
     return usable;
   }
 
@@ -184,6 +221,8 @@ export class WhatIfCluster implements ClusterSimulation {
     if (this.added.length > 0) this.added.length = 0;
     this.cachedNodes = undefined;
     this.usableMemo = undefined;
+    this.removals = 0;
+    this.adds = 0;
   }
 
   private usable(node: NodeInfo): boolean {

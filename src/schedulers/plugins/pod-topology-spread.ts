@@ -634,12 +634,23 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const incremental = incrementalSpreadCountsDefault() ? new IncrementalSpreadCounts() : undefined;
   const incrementalScore = incremental !== undefined ? new IncrementalSpreadScoreCounts() : undefined;
   const domains: TopologyDomainsByKey = new Map();
+  // The constraints follow from the spec alone (the defaults are fixed per instance), and a
+  // workload's pods share their spec: remember them per spec instead of building the list at
+  // every PreFilter and PreScore. Off with the incremental counts (ORCHSIM_NO_SPREAD_COUNTS=1).
+  const hard = incremental !== undefined ? new WeakMap<PodSpec, readonly SpreadConstraint[]>() : undefined;
+  const soft = incremental !== undefined ? new WeakMap<PodSpec, readonly SpreadConstraint[]>() : undefined;
+  const constraintsOf = (spec: PodSpec, action: UnsatisfiableAction, memo: WeakMap<PodSpec, readonly SpreadConstraint[]> | undefined): readonly SpreadConstraint[] => {
+    if (memo === undefined) return effectiveConstraints(spec, action, defaults);
+    let c = memo.get(spec);
+    if (c === undefined) memo.set(spec, (c = effectiveConstraints(spec, action, defaults)));
+    return c;
+  };
   return {
     name: NAME,
     // Pods added or removed change domain counts; nodes change the domains (podtopologyspread EventsToRegister).
     events: ClusterEvent.AssignedPodAdd | ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     preFilter(state, pod, snapshot) {
-      const constraints = effectiveConstraints(pod.spec, 'DoNotSchedule', defaults);
+      const constraints = constraintsOf(pod.spec, 'DoNotSchedule', hard);
       if (constraints.length === 0) {
         // Upstream writes an empty state too, so a Filter that runs anyway lets every node pass.
         state.set(PRE_FILTER_STATE_KEY, EMPTY_PRE_FILTER_STATE);
@@ -652,7 +663,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
     filter: (state, _pod, node) => filterSpread(readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY), node),
     preScore(state, pod, feasible, snapshot) {
       if (snapshot.nodes.length === 0) return SKIP;
-      const constraints = effectiveConstraints(pod.spec, 'ScheduleAnyway', defaults);
+      const constraints = constraintsOf(pod.spec, 'ScheduleAnyway', soft);
       if (constraints.length === 0) return SKIP;
       // Only system-default spreading lets nodes without every topology label be scored.
       const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;

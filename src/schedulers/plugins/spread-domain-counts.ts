@@ -17,7 +17,8 @@ import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from 
  * plugin's defaults are fixed per instance) and on the node's labels, name and pods, all of which
  * change its generation. A node without a generation is counted afresh at every cycle.
  * PreScore's per-domain pod counts (IncrementalSpreadScoreCounts, below) are kept the same way.
- * Off with ORCHSIM_NO_SPREAD_COUNTS=1 (read when the plugin is built; it turns off both); the
+ * Off with ORCHSIM_NO_SPREAD_COUNTS=1 (read when the plugin is built; it turns off both, and the
+ * plugin's per-spec memo of its constraint lists); the
  * property test in test/schedulers/spread-domain-counts.test.ts requires the same PreFilter and
  * PreScore states as the full recount.
  */
