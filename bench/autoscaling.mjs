@@ -74,7 +74,7 @@ function peakRequestedCores(params, s) {
  * The services with their mean rates, the rate scale found by bisection so that the requested
  * cpu peaks at PEAK_SHARE of the initial cluster (no spikes, HPA in steady state).
  */
-function design() {
+export function design() {
   const params = Array.from({ length: SERVICES }, (_, i) => serviceParams(i));
   const want = PEAK_SHARE * INITIAL_CORES;
   let lo = 0;
@@ -96,7 +96,7 @@ function design() {
 const num = (v) => String(Math.round(v * 1000) / 1000);
 
 /** mode 'autoscaled' (HPAs + cluster autoscaler) or 'fixed' (neither; replicas at the diurnal peak). */
-function scenarioYaml(mode, d) {
+export function scenarioYaml(mode, d) {
   const auto = mode === 'autoscaled';
   const pools = POOLS.map((p) => `    - { name: ${p.name}, count: ${p.count}, zones: [${ZONES.join(', ')}], resources: { cpu: ${p.cpu}, memory: ${p.memoryGi}Gi }, instanceType: ${p.instanceType}, pricePerHour: ${p.pricePerHour}${auto ? `, autoscaling: { min: ${p.min}, max: ${p.max} }` : ''} }`);
   const services = d.services.map((x) => {
