@@ -152,7 +152,7 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
     let schema: z.ZodType<Distribution> = fixed;
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const keys = Object.keys(v);
-      const kind = keys.find((k) => k in forms());
+      const kind = keys.find((k) => Object.hasOwn(forms(), k));
       if (!kind) {
         ctx.addIssue({ code: 'custom', message: `expected a value or one of {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...]}, got keys ${keys.join(', ') || '(none)'}` });
         return z.NEVER;
