@@ -11,6 +11,7 @@ import { type ClusterAutoscalerOptions, NAME, resolveClusterAutoscalerOptions, v
 import { DELETION_GRACE, type Drain, EvictionPlan, isGpuNode, nodeUtilization, scaleDownReason } from './cluster-autoscaler-scale-down.js';
 import { estimate, filterOutSchedulable, NodeGroupBackoff, replayFilterOut, scaleUpReason } from './cluster-autoscaler-scale-up.js';
 import { chooseOption, type ScaleUpOption } from './expanders.js';
+import { type Environment, processEnvironment, switchedOn } from '../util/switches.js';
 
 /**
  * The Kubernetes cluster-autoscaler (kubernetes/autoscaler, cluster-autoscaler/core): every scan
@@ -90,9 +91,8 @@ export interface ClusterAutoscalerTuning {
 }
 
 /** Whether the environment leaves the survey's utilization cache on (ORCHSIM_NO_CA_UTILIZATION_CACHE=1, non-empty and not 0, turns it off). */
-export function caUtilizationCacheFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
-  const v = env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
-  return v === undefined || v === '' || v === '0';
+export function caUtilizationCacheFromEnv(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_CA_UTILIZATION_CACHE', env);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { HPAScalingRules } from '../api/autoscaling.js';
+import { type Environment, processEnvironment, switchedOn } from '../util/switches.js';
 
 /**
  * The HPA's scaling behavior, after kubernetes pkg/controller/podautoscaler/horizontal.go
@@ -240,9 +241,8 @@ export class StabilizationWindows implements Recommendations {
 }
 
 /** Whether HPA objects use StabilizationWindows unless told otherwise (ORCHSIM_NO_HPA_WINDOW_DEQUE=1, non-empty and not 0, turns it off). */
-export function hpaWindowDequeDefault(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
-  const v = env.ORCHSIM_NO_HPA_WINDOW_DEQUE;
-  return v === undefined || v === '' || v === '0';
+export function hpaWindowDequeDefault(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_HPA_WINDOW_DEQUE', env);
 }
 
 // ---- scaling rate limits (convertDesiredReplicasWithBehaviorRate) --------------------------

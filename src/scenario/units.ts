@@ -5,12 +5,13 @@ import type { Distribution } from '../api/distribution.js';
 import { parseBytes, parseDuration, parseMilliCPU, parseQuantity } from '../util/quantity.js';
 import { MAX_GPUS_PER_NODE, MAX_QUANTITY } from '../workloads/input-limits.js';
 import { inputShapeOf, withInputShape } from './input-shape.js';
+import { switchedOn } from '../util/switches.js';
 
 /**
  * Schemas built on first use rather than when this module loads (distributionSchema): the same
  * schemas, so the same verdicts and messages; ORCHSIM_NO_LAZY_SCHEMA=1 builds them all up front.
  */
-const LAZY_SCHEMA = process.env.ORCHSIM_NO_LAZY_SCHEMA !== '1';
+const LAZY_SCHEMA = switchedOn('ORCHSIM_NO_LAZY_SCHEMA');
 
 /**
  * A schema built when first asked for (a workload kind when a file first has one, a

@@ -1,6 +1,7 @@
 import { PluginError, type CycleState, type FilterPlugin, type Status } from '../api/framework.js';
 import type { ClusterSnapshot, NodeInfo, Taint } from '../api/node.js';
 import type { PodInfo, PodSpec } from '../api/pod.js';
+import { switchedOn } from '../util/switches.js';
 
 /**
  * The equivalence cache: Filter verdicts and raw Scores of node-local plugins (Plugin.nodeLocal)
@@ -41,14 +42,12 @@ import type { PodInfo, PodSpec } from '../api/pod.js';
  * lines). ORCHSIM_NO_NODE_VERSIONS=1 turns it off (the cache then compares the node's fields).
  */
 export function nodeVersionsDefault(): boolean {
-  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_NODE_VERSIONS;
-  return env === undefined || env === '' || env === '0';
+  return switchedOn('ORCHSIM_NO_NODE_VERSIONS');
 }
 
 /** Whether frameworks cache node-local verdicts unless told otherwise (ORCHSIM_NO_EQUIVALENCE_CACHE=1 turns it off). */
 export function equivalenceCacheDefault(): boolean {
-  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_EQUIVALENCE_CACHE;
-  return env === undefined || env === '' || env === '0';
+  return switchedOn('ORCHSIM_NO_EQUIVALENCE_CACHE');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ALL_CLUSTER_EVENTS, type FitError, type Plugin, type Status } from '../api/framework.js';
 import type { NodeInfo } from '../api/node.js';
+import { switchedOn } from '../util/switches.js';
 
 /** Builds a FitError; the retry events are the union of the rejecting plugins' registrations. */
 export function fitError(pod: string, numAllNodes: number, reasons: Map<string, number>, plugins: readonly Plugin[], extraEvents = 0): FitError {
@@ -19,8 +20,7 @@ export function formatFitError(e: FitError): string {
  * ORCHSIM_NO_FIT_ERROR_REUSE=1 turns it off.
  */
 export function fitErrorReuseDefault(): boolean {
-  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_FIT_ERROR_REUSE;
-  return env === undefined || env === '' || env === '0';
+  return switchedOn('ORCHSIM_NO_FIT_ERROR_REUSE');
 }
 
 const NO_NODES: readonly number[] = Object.freeze([]);

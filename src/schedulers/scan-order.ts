@@ -1,4 +1,5 @@
 import { WellKnownLabel, type NodeInfo } from '../api/node.js';
+import { switchedOn } from '../util/switches.js';
 
 /** minFeasibleNodesToFind and the adaptive rule (pkg/scheduler/schedule_one.go). */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -48,6 +49,5 @@ export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
  * loops (test/schedulers/fast-scan.test.ts runs both). ORCHSIM_NO_FAST_SCAN=1 turns them off.
  */
 export function fastScanDefault(): boolean {
-  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_FAST_SCAN;
-  return env === undefined || env === '' || env === '0';
+  return switchedOn('ORCHSIM_NO_FAST_SCAN');
 }

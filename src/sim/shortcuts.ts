@@ -1,3 +1,5 @@
+import { type Environment, switchedOn } from '../util/switches.js';
+
 /**
  * The simulator's own shortcuts: work skipped or reused because it cannot change a result. Each
  * has a switch so a property test can run random scenarios with it on and off and require
@@ -24,7 +26,6 @@ export interface SimShortcuts {
 export const ALL_SHORTCUTS: SimShortcuts = Object.freeze({ reuseDryRuns: true, reuseSortedWaits: true });
 
 /** The switches as the environment sets them: `ORCHSIM_NO_<NAME>=1` turns one off. */
-export function shortcutsFromEnv(env: Readonly<Record<string, string | undefined>>): SimShortcuts {
-  const off = (name: string) => env[name] !== undefined && env[name] !== '' && env[name] !== '0';
-  return { reuseDryRuns: !off('ORCHSIM_NO_DRY_RUN_REUSE'), reuseSortedWaits: !off('ORCHSIM_NO_SORTED_WAITS_REUSE') };
+export function shortcutsFromEnv(env: Environment): SimShortcuts {
+  return { reuseDryRuns: switchedOn('ORCHSIM_NO_DRY_RUN_REUSE', env), reuseSortedWaits: switchedOn('ORCHSIM_NO_SORTED_WAITS_REUSE', env) };
 }

@@ -3,6 +3,7 @@ import type { Scheduler } from '../api/framework.js';
 import { hasPodAffinityTerms, type NodeInfo, type NodeSpec } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import type { ClusterState, SimNode } from './cluster.js';
+import { type Environment, processEnvironment, switchedOn } from '../util/switches.js';
 
 /** What a what-if needs to know of the DaemonSets (the cluster autoscaler controller provides it). */
 export interface WhatIfDaemons {
@@ -12,9 +13,8 @@ export interface WhatIfDaemons {
 }
 
 /** Whether the environment leaves WhatIfCluster's narrowing of usable lists on (ORCHSIM_NO_WHAT_IF_NARROW=1, non-empty and not 0, turns it off). */
-export function whatIfNarrowUsableFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
-  const v = env.ORCHSIM_NO_WHAT_IF_NARROW;
-  return v === undefined || v === '' || v === '0';
+export function whatIfNarrowUsableFromEnv(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_WHAT_IF_NARROW', env);
 }
 
 /** The present nodes of a cluster, cached per node list (ClusterState replaces the list when nodes come or go). */

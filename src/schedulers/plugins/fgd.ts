@@ -5,6 +5,7 @@ import type { PodInfo } from '../../api/pod.js';
 import { MILLI_PER_GPU } from '../../api/units.js';
 import { PluginArgsError } from '../registry.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
+import { switchedOn } from '../../util/switches.js';
 
 /**
  * Fragmentation Gradient Descent (Weng et al., "Beware of Fragmentation: Scheduling
@@ -255,8 +256,7 @@ export function parseTypicalPods(plugin: string, raw: unknown): TypicalPod[] {
  * clusters, pods and device faults with it on and off and requires the same placements.
  */
 export function fgdNodeVersionsDefault(): boolean {
-  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_FGD_NODE_VERSIONS;
-  return env === undefined || env === '' || env === '0';
+  return switchedOn('ORCHSIM_NO_FGD_NODE_VERSIONS');
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ClusterSnapshot, NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
+import { switchedOn } from '../../util/switches.js';
 
 /**
  * PodTopologySpread's PreFilter counts (TpValueToMatchNum: matching pods per topology value over
@@ -25,8 +26,7 @@ import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from 
 
 /** Whether PodTopologySpread keeps its PreFilter counts incrementally unless told otherwise. */
 export function incrementalSpreadCountsDefault(): boolean {
-  const env = typeof process === 'undefined' ? undefined : process.env.ORCHSIM_NO_SPREAD_COUNTS;
-  return env === undefined || env === '' || env === '0';
+  return switchedOn('ORCHSIM_NO_SPREAD_COUNTS');
 }
 
 /**

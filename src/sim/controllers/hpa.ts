@@ -7,6 +7,7 @@ import type { Lifecycle, WorkloadRecord } from '../lifecycle.js';
 import type { PodTable } from '../pods.js';
 import type { ServiceTraffic } from '../service-traffic.js';
 import type { ServiceWorkload } from '../../api/workload.js';
+import { type Environment, processEnvironment, switchedOn } from '../../util/switches.js';
 
 /** The metrics a pod view serves (HpaState.metricKind). */
 const METRIC_NONE = 0;
@@ -324,18 +325,16 @@ function newTarget(hs: HpaState): TalliedTarget & { currentReplicas: number; rat
 }
 
 /** Whether the environment leaves the running tally on (ORCHSIM_NO_HPA_TALLY=1, non-empty and not 0, turns it off). */
-export function hpaTallyFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
-  const v = env.ORCHSIM_NO_HPA_TALLY;
-  return v === undefined || v === '' || v === '0';
+export function hpaTallyFromEnv(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_HPA_TALLY', env);
 }
 
 /**
  * Whether the environment leaves in-place decisions on (ORCHSIM_NO_HPA_IN_PLACE=1, non-empty and
  * not 0, turns them off: every sync then builds its whole decision, reason included).
  */
-export function hpaInPlaceFromEnv(env: Readonly<Record<string, string | undefined>> = typeof process === 'undefined' ? {} : process.env): boolean {
-  const v = env.ORCHSIM_NO_HPA_IN_PLACE;
-  return v === undefined || v === '' || v === '0';
+export function hpaInPlaceFromEnv(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_HPA_IN_PLACE', env);
 }
 
 /** Returns a view to its pool, kept by descending cell (the lowest free cell is taken first). */
