@@ -530,6 +530,28 @@ describe('autoscaling invariants (properties)', () => {
 });
 
 /**
+ * Random cluster-autoscaler scenarios run with the switch `variable` unset and set to 1 must give
+ * byte-identical results and action logs; returns how many of the runs removed a node.
+ */
+async function nodeRemovingRunsAlike(variable: string, numRuns: number): Promise<number> {
+  let removed = 0;
+  await fc.assert(fc.asyncProperty(descArb.map((d) => ({ ...d, policy: 'cluster-autoscaler' as const })), async (d) => {
+    await yieldToRunner();
+    const run = (on: boolean) => {
+      if (on) delete process.env[variable];
+      else process.env[variable] = '1';
+      return runPrepared(prepare(d));
+    };
+    const on = run(true);
+    const off = run(false);
+    expect(JSON.stringify(on.result)).toBe(JSON.stringify(off.result));
+    expect(JSON.stringify(on.autoscaling)).toBe(JSON.stringify(off.autoscaling));
+    if (on.autoscaling?.actions.some((a) => a.action === 'node-removed') === true) removed++;
+  }), runs(numRuns));
+  return removed;
+}
+
+/**
  * The cluster autoscaler's survey remembers each node's utilization and threshold per node
  * generation (issue 23): with it on and off (ORCHSIM_NO_CA_UTILIZATION_CACHE=1, read when the
  * policy is made) the same scenarios give byte-identical results and action logs.
@@ -549,22 +571,8 @@ describe('cluster-autoscaler utilization cache is invisible (property-based)', (
   });
 
   it('random autoscaled clusters: byte-identical results and action logs with the cache on and off', async () => {
-    let removed = 0;
-    await fc.assert(fc.asyncProperty(descArb.map((d) => ({ ...d, policy: 'cluster-autoscaler' as const })), async (d) => {
-      await yieldToRunner();
-      const run = (on: boolean) => {
-        if (on) delete process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
-        else process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE = '1';
-        return runPrepared(prepare(d));
-      };
-      const on = run(true);
-      const off = run(false);
-      expect(JSON.stringify(on.result)).toBe(JSON.stringify(off.result));
-      expect(JSON.stringify(on.autoscaling)).toBe(JSON.stringify(off.autoscaling));
-      if (on.autoscaling?.actions.some((a) => a.action === 'node-removed') === true) removed++;
-    }), runs(25));
     // Not vacuous: the scale-down (which the survey's utilization decides) removed nodes in some runs.
-    expect(removed).toBeGreaterThan(0);
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_UTILIZATION_CACHE', 25)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
 
@@ -581,21 +589,7 @@ describe('what-if destination narrowing is invisible (property-based)', () => {
   });
 
   it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
-    let removed = 0;
-    await fc.assert(fc.asyncProperty(descArb.map((d) => ({ ...d, policy: 'cluster-autoscaler' as const })), async (d) => {
-      await yieldToRunner();
-      const run = (on: boolean) => {
-        if (on) delete process.env.ORCHSIM_NO_WHAT_IF_NARROW;
-        else process.env.ORCHSIM_NO_WHAT_IF_NARROW = '1';
-        return runPrepared(prepare(d));
-      };
-      const on = run(true);
-      const off = run(false);
-      expect(JSON.stringify(on.result)).toBe(JSON.stringify(off.result));
-      expect(JSON.stringify(on.autoscaling)).toBe(JSON.stringify(off.autoscaling));
-      if (on.autoscaling?.actions.some((a) => a.action === 'node-removed') === true) removed++;
-    }), runs(20));
     // Not vacuous: some runs drained nodes (the scale-down's what-ifs).
-    expect(removed).toBeGreaterThan(0);
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_WHAT_IF_NARROW', 20)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
