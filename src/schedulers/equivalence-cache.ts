@@ -23,7 +23,8 @@ import { switchedOn } from '../util/switches.js';
  * mutated) and unschedulable. NodeInfo.generation changes with the node's pods (so its requests)
  * and with the node itself (a slot's name, labels, allocatable and pod capacity are set only when
  * a node takes the slot, with a new generation); the simulator's node lifecycle controller and
- * cordons change taints and unschedulable without one, so those two are compared here. A node
+ * cordons change taints and unschedulable without one, so those two are compared here, and so
+ * are a GPU node's device frees (a device fault or repair changes them without one either). A node
  * without a generation gets a new version at every look, so nothing is reused for it.
  *
  * A snapshot that keeps node versions itself (ClusterSnapshot.nodeVersions: the simulator's
@@ -43,6 +44,18 @@ import { switchedOn } from '../util/switches.js';
  */
 export function nodeVersionsDefault(): boolean {
   return switchedOn('ORCHSIM_NO_NODE_VERSIONS');
+}
+
+/**
+ * Whether the cache takes GPU pods too (ORCHSIM_NO_GPU_EQUIVALENCE=1 leaves them out: every
+ * cycle of a GPU pod then runs the filters on every node it looks at, as before issue 23's third
+ * FGD pass). A GPU pod's verdict reads the node's device frees, which a device fault or repair
+ * changes with no new generation; node versions cover that (ClusterState gives the node a new
+ * one), and versionOf compares the device frees. test/schedulers/gpu-equivalence.test.ts runs
+ * random GPU clusters, pods, device faults and what-ifs with it on and off.
+ */
+export function gpuEquivalenceDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_GPU_EQUIVALENCE');
 }
 
 /** Whether frameworks cache node-local verdicts unless told otherwise (ORCHSIM_NO_EQUIVALENCE_CACHE=1 turns it off). */
@@ -130,6 +143,8 @@ export class EquivalenceCache {
   private seenTaints: (readonly Taint[] | undefined)[] = [];
   private seenGeneration = new Float64Array(0);
   private seenUnschedulable = new Uint8Array(0);
+  /** A GPU node's device frees when its version was given (undefined for a node without devices). */
+  private seenDevices: (Float64Array | undefined)[] = [];
   private versions = new Float64Array(0);
   private lastVersion = 0;
   /** Specs seen once: a spec gets an entry the second time it is scheduled (a one-off pod costs nothing). */
@@ -162,6 +177,8 @@ export class EquivalenceCache {
     private readonly scoreSlots: number,
     /** Take node versions from snapshots that keep them (nodeVersionsDefault). */
     private readonly useNodeVersions = true,
+    /** Cache GPU pods' verdicts too (gpuEquivalenceDefault; read when the framework is built). */
+    private readonly gpuPods = gpuEquivalenceDefault(),
   ) {
     this.positions = new Int32Array(filters.length);
   }
@@ -177,11 +194,11 @@ export class EquivalenceCache {
 
   /**
    * The verdicts for this cycle's pod given the active filters (its PreFilters' Skips taken
-   * off), or undefined: a GPU pod (a device fault changes free GPU capacity with no new node
-   * generation) or the spec's first cycle. Also fills `others` and `positions`.
+   * off), or undefined: the spec's first cycle, or a GPU pod with `gpuPods` off. Also fills
+   * `others` and `positions`.
    */
   prepare(pod: PodInfo, active: readonly FilterPlugin[], size: number): SpecVerdicts | undefined {
-    if (pod.spec.requests.milliGPU > 0) return undefined;
+    if (!this.gpuPods && pod.spec.requests.milliGPU > 0) return undefined;
     const preparedFor = this.preparedFor;
     let same = this.prepared && preparedFor.length === active.length;
     for (let j = 0; same && j < active.length; j++) same = preparedFor[j] === active[j];
@@ -244,9 +261,18 @@ export class EquivalenceCache {
       this.seenGeneration[i] === node.generation &&
       this.seenNode[i] === node &&
       this.seenTaints[i] === node.taints &&
-      this.seenUnschedulable[i] === (node.unschedulable ? 1 : 0)
+      this.seenUnschedulable[i] === (node.unschedulable ? 1 : 0) &&
+      (node.gpuCount === 0 || this.sameDevices(i, node))
     ) return this.versions[i]!;
     return this.renew(node);
+  }
+
+  /** Whether the node's device frees are those seen when its version was given. */
+  private sameDevices(i: number, node: NodeInfo): boolean {
+    const seen = this.seenDevices[i];
+    if (seen === undefined || seen.length !== node.gpuCount) return false;
+    for (let g = 0; g < seen.length; g++) if (seen[g] !== node.gpuFree(g)) return false;
+    return true;
   }
 
   private renew(node: NodeInfo): number {
@@ -257,6 +283,12 @@ export class EquivalenceCache {
     this.seenNode[i] = node;
     this.seenTaints[i] = node.taints;
     this.seenUnschedulable[i] = node.unschedulable ? 1 : 0;
+    const g = node.gpuCount;
+    if (g > 0) {
+      let seen = this.seenDevices[i];
+      if (seen === undefined || seen.length !== g) this.seenDevices[i] = seen = new Float64Array(g);
+      for (let d = 0; d < g; d++) seen[d] = node.gpuFree(d);
+    } else this.seenDevices[i] = undefined;
     // Negative: apart from the snapshots' versions (snapshotVersions).
     return (this.versions[i] = --this.lastVersion);
   }
@@ -275,6 +307,7 @@ export class EquivalenceCache {
     while (this.seenNode.length < n) {
       this.seenNode.push(undefined);
       this.seenTaints.push(undefined);
+      this.seenDevices.push(undefined);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { ClusterEvent, type ScorePlugin } from '../../api/framework.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
-import { cpuLeft, gpuDemand, gpuFreeTotal, MAX_CPU_MILLI, MAX_GPU_MILLI } from './gpu-node-state.js';
+import { cpuLeft, gpuDemand, gpuFreeTotal, gpuScoreCacheDefault, MAX_CPU_MILLI, MAX_GPU_MILLI } from './gpu-node-state.js';
 
 export const NAME = 'BestFit';
 
@@ -18,6 +18,8 @@ export function bestFitScore(pod: PodInfo, node: NodeInfo): number {
 export function bestFit(): ScorePlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node: raw scores reused per (spec, node version).
+    nodeLocal: gpuScoreCacheDefault(),
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     score: (_state, pod, node) => bestFitScore(pod, node),
   };

@@ -1,7 +1,7 @@
 import { ClusterEvent, type ScorePlugin } from '../../api/framework.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
-import { cpuLeft, gpuDemand, gpuFreeTotal, MAX_CPU_MILLI, MAX_GPU_MILLI } from './gpu-node-state.js';
+import { cpuLeft, gpuDemand, gpuFreeTotal, gpuScoreCacheDefault, MAX_CPU_MILLI, MAX_GPU_MILLI } from './gpu-node-state.js';
 
 export const NAME = 'DotProd';
 
@@ -17,6 +17,8 @@ export function dotProdScore(pod: PodInfo, node: NodeInfo): number {
 export function dotProd(): ScorePlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node: raw scores reused per (spec, node version).
+    nodeLocal: gpuScoreCacheDefault(),
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     score: (_state, pod, node) => dotProdScore(pod, node),
   };

@@ -5,6 +5,7 @@ import type { PodInfo } from '../../api/pod.js';
 import { MILLI_PER_GPU } from '../../api/units.js';
 import { PluginArgsError } from '../registry.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
+import { gpuScoreCacheDefault } from './gpu-node-state.js';
 import { switchedOn } from '../../util/switches.js';
 
 /**
@@ -391,6 +392,9 @@ export function fgd(rawArgs: unknown): ScorePlugin & GpuSelectPlugin {
   };
   return {
     name: NAME,
+    // An evaluation reads only the pod's shape and the node (see above): raw scores reused per
+    // (spec, node version) by the framework's equivalence cache, before the memos are asked.
+    nodeLocal: gpuScoreCacheDefault(),
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     score: (_state, pod, node, snapshot) => evaluate(pod, node, snapshot) >> 8,
     selectGPUs(_state, pod, node, snapshot) {

@@ -3,7 +3,7 @@ import { gpuRequest } from '../../api/gpu.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { MILLI_PER_GPU } from '../../api/units.js';
-import { gpuFreeTotal, MAX_GPU_MILLI } from './gpu-node-state.js';
+import { gpuFreeTotal, gpuScoreCacheDefault, MAX_GPU_MILLI } from './gpu-node-state.js';
 
 export const NAME = 'GpuClustering';
 
@@ -48,6 +48,8 @@ export function gpuClusteringScore(pod: PodInfo, node: NodeInfo): number {
 export function gpuClustering(): ScorePlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node: raw scores reused per (spec, node version).
+    nodeLocal: gpuScoreCacheDefault(),
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     score: (_state, pod, node) => gpuClusteringScore(pod, node),
   };

@@ -1,6 +1,7 @@
 import { ClusterEvent, type ScorePlugin } from '../../api/framework.js';
 import { gpuRequest } from '../../api/gpu.js';
 import type { NodeInfo } from '../../api/node.js';
+import { gpuScoreCacheDefault } from './gpu-node-state.js';
 import type { PodInfo } from '../../api/pod.js';
 import { MILLI_PER_GPU } from '../../api/units.js';
 
@@ -39,6 +40,8 @@ export function gpuPackingScore(pod: PodInfo, node: NodeInfo): number {
 export function gpuPacking(): ScorePlugin {
   return {
     name: NAME,
+    // Reads only the pod spec and this node: raw scores reused per (spec, node version).
+    nodeLocal: gpuScoreCacheDefault(),
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     score: (_state, pod, node) => gpuPackingScore(pod, node),
   };
