@@ -1,9 +1,9 @@
 import { ClusterEvent, type ScorePlugin } from '../../api/framework.js';
 import { gpuRequest } from '../../api/gpu.js';
 import type { NodeInfo } from '../../api/node.js';
-import { gpuScoreCacheDefault } from './gpu-node-state.js';
 import type { PodInfo } from '../../api/pod.js';
 import { MILLI_PER_GPU } from '../../api/units.js';
+import { gpuScoreCacheDefault } from './gpu-node-state.js';
 
 export const NAME = 'GpuPacking';
 
