@@ -5,12 +5,14 @@ import { GPU_MODEL_LABEL } from '../../src/api/gpu.js';
 import type { ClusterSnapshot } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { FGD_POLICIES, policyProfile } from '../../src/experiments/fgd.js';
+import { runScenario } from '../../src/scenario/runner.js';
 import { BUILTIN_PROFILES, builtinPlugins } from '../../src/schedulers/builtins.js';
 import { gpuEquivalenceDefault } from '../../src/schedulers/equivalence-cache.js';
 import { formatFitError, Framework } from '../../src/schedulers/framework.js';
 import type { TypicalPod } from '../../src/schedulers/plugins/fgd.js';
 import { gpuScoreCacheDefault } from '../../src/schedulers/plugins/gpu-node-state.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
+import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
 
@@ -188,6 +190,22 @@ describe('GPU pods in the equivalence cache, and the GPU policies\' scores kept 
         },
       ),
       { numRuns: Math.max(1, Math.round(150 * SCALE)) },
+    );
+  });
+
+  it.each(SWITCHES)('%s: byte-identical run results on and off (property, whole runs, GPU nodes and pods among them)', (env) => {
+    fc.assert(
+      fc.property(scenarioDescArb({ maxNodes: 30, maxWorkloads: 4 }), (d) => {
+        delete process.env[env];
+        const on = JSON.stringify(runScenario(buildScenario(d)));
+        process.env[env] = '1';
+        try {
+          expect(JSON.stringify(runScenario(buildScenario(d)))).toBe(on);
+        } finally {
+          delete process.env[env];
+        }
+      }),
+      { numRuns: Math.max(1, Math.round(20 * SCALE)) },
     );
   });
 
