@@ -107,6 +107,11 @@ export class PodTable {
     return this.infos.length;
   }
 
+  /** Rows allocated: the pods the run is known to create (at least 1024), a size hint for other per-pod arrays. */
+  get capacity(): number {
+    return this.phase.length;
+  }
+
   add(name: string, spec: PodSpec, workload: number, now: number, duration: number): number {
     const id = this.infos.length;
     if (id === this.phase.length) this.grow();
