@@ -10,13 +10,12 @@ import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
-import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
-import { FitErrors, fitErrorReuseDefault } from './fit-error.js';
+import { fitError, FitErrors, fitErrorReuseDefault } from './fit-error.js';
 import { CycleStates, cycleStateReuseDefault } from './cycle-state.js';
 
 export { MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, MIN_FEASIBLE_NODES_TO_FIND, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
@@ -49,10 +48,7 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_FAST_SCAN=1.
    */
   readonly fastScan?: boolean | undefined;
-  /**
-   * Hand a cycle the last cycle's CycleState when no plugin wrote to it (src/schedulers/
-   * cycle-state.ts). Default: on, unless ORCHSIM_NO_CYCLE_STATE_REUSE=1.
-   */
+  /** Hand a cycle the last one's CycleState when no plugin wrote to it (cycle-state.ts). Default: on, unless ORCHSIM_NO_CYCLE_STATE_REUSE=1. */
   readonly cycleStateReuse?: boolean | undefined;
 }
 
@@ -433,9 +429,7 @@ export class Framework implements Scheduler {
     } catch (e) {
       if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
-    } finally {
-      this.states.give(state);
-    }
+    } finally { this.states.give(state); }
   }
 
   /**
@@ -674,9 +668,7 @@ export class Framework implements Scheduler {
     } catch (e) {
       if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
-    } finally {
-      this.states.give(state);
-    }
+    } finally { this.states.give(state); }
   }
 
   /**
