@@ -63,14 +63,17 @@ export class FitErrors {
     const firstReason = processed > 0 ? failStatus[0]!.reason : undefined;
     const firstPlugin = processed > 0 ? failPlugin[0]! : undefined;
     let uniform = this.reuse && processed > 0;
+    // The i-th node's position in `order`, wrapping round (an integer division per node saved).
+    let at = processed > 0 ? start % numAllNodes : 0;
     for (let i = 0; i < processed; i++) {
       const st = failStatus[i]!;
       if (st.code === 'Unschedulable') {
-        const index = nodes[order[(start + i) % numAllNodes]!]!.index;
+        const index = nodes[order[at]!]!.index;
         if (n < buf.length) buf[n] = index;
         else buf.push(index);
         n++;
       }
+      if (++at === numAllNodes) at = 0;
       if (uniform && (st.reason !== firstReason || failPlugin[i] !== firstPlugin)) uniform = false;
     }
     if (n === 0) this.resolvable = NO_NODES;

@@ -10,13 +10,13 @@ import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
-import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
-import { FitErrors, fitErrorReuseDefault } from './fit-error.js';
+import { fitError, FitErrors, fitErrorReuseDefault } from './fit-error.js';
+import { CycleStates, cycleStateReuseDefault } from './cycle-state.js';
 
 export { MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, MIN_FEASIBLE_NODES_TO_FIND, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 export { formatFitError } from './fit-error.js';
@@ -48,6 +48,8 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_FAST_SCAN=1.
    */
   readonly fastScan?: boolean | undefined;
+  /** Hand a cycle the last one's CycleState when no plugin wrote to it (cycle-state.ts). Default: on, unless ORCHSIM_NO_CYCLE_STATE_REUSE=1. */
+  readonly cycleStateReuse?: boolean | undefined;
 }
 
 const NO_NODE = -1;
@@ -112,6 +114,8 @@ export class Framework implements Scheduler {
   private readonly permits: PermitPlugin[] = [];
   private readonly unreserves: UnreservePlugin[] = [];
   private readonly waitingPostFilters: WaitingPostFilterPlugin[] = [];
+  /** Each cycle's CycleState: the last one again when no plugin wrote to it (FrameworkOptions.cycleStateReuse). */
+  private readonly states: CycleStates;
   /** Set only when the profile has the extension point, so the simulator's fast path stays as it was. */
   readonly permit?: Framework['runPermit'];
   readonly unreserve?: Framework['runUnreserve'];
@@ -171,6 +175,7 @@ export class Framework implements Scheduler {
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
     this.skippedAt = new Int32Array(this.preFilters.length);
     this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault());
+    this.states = new CycleStates(options?.cycleStateReuse ?? cycleStateReuseDefault());
   }
 
   /**
@@ -238,7 +243,7 @@ export class Framework implements Scheduler {
       this.lastFitError = fitError(pod.name, 0, new Map(), [], ALL_CLUSTER_EVENTS);
       return NO_NODE;
     }
-    const state: CycleState = new Map();
+    const state = this.states.take();
     let plugin = '';
     let point = '';
     let current: NodeInfo | undefined;
@@ -424,7 +429,7 @@ export class Framework implements Scheduler {
     } catch (e) {
       if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
-    }
+    } finally { this.states.give(state); }
   }
 
   /**
@@ -606,7 +611,7 @@ export class Framework implements Scheduler {
   private runFilters(pod: PodInfo, snapshot: ClusterSnapshot, candidates: readonly NodeInfo[], limit: number, rejected: ((node: NodeInfo, status: Status, plugin: string) => void) | undefined): NodeInfo[] {
     const out: NodeInfo[] = [];
     if (limit <= 0 || candidates.length === 0) return out;
-    const state: CycleState = new Map();
+    const state = this.states.take();
     let plugin = '';
     let point = 'PreFilter';
     let current: NodeInfo | undefined;
@@ -663,7 +668,7 @@ export class Framework implements Scheduler {
     } catch (e) {
       if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, point, pod.name, current?.name, e);
-    }
+    } finally { this.states.give(state); }
   }
 
   /**

@@ -103,7 +103,7 @@ export class Lifecycle {
   readonly pods: PodTable;
   readonly workloads: WorkloadRecord[];
   /** Pods waiting for a node, in creation order. */
-  readonly pendingIds = new PendingPods();
+  readonly pendingIds: PendingPods;
   /** The incident log (failures and crashes), by incident id. */
   readonly incidents: Incident[] = [];
   /** PodDisruptionBudgets (spec and status; the disruption controller keeps the status). */
@@ -135,6 +135,7 @@ export class Lifecycle {
     private readonly onBind?: ((pod: PodInfo, nodeIndex: number, cluster: ClusterState, now: number) => void) | undefined,
   ) {
     this.pods = new PodTable(expectedPods(workloads.map((wr) => wr.w)));
+    this.pendingIds = new PendingPods(this.pods.capacity);
     this.cluster = new ClusterState(Math.max(16, nodes.length));
     for (const n of nodes) this.cluster.addNode(n);
     this.workloads = [...workloads];

@@ -102,10 +102,13 @@ export class MetricsRecorder {
   constructor(private readonly api: Lifecycle, private readonly options: MetricsOptions) {
     // One wait per bound pod: room for the pods the run is known to create (expectedPods).
     this.pending = new SampleBuffer(expectedPods(api.workloads.map((wr) => wr.w)));
+    // A run of one workload: every bind is that workload's, so its waits are the run's - one
+    // buffer for both instead of the same samples pushed twice (SimShortcuts.reuseSortedWaits).
+    const oneBuffer = api.workloads.length === 1 && (options.reuseSortedWaits ?? true);
     this.figures = api.workloads.map((wr) => {
       const replicas = wr.w.kind === 'service' ? wr.w.replicas : 0;
       return {
-        scheduled: 0, completed: 0, pending: new SampleBuffer(expectedPods([wr.w])), windowStart: NaN, minWindowStart: NaN, lastChange: 0, belowAll: 0, belowMin: 0,
+        scheduled: 0, completed: 0, pending: oneBuffer ? this.pending : new SampleBuffer(expectedPods([wr.w])), windowStart: NaN, minWindowStart: NaN, lastChange: 0, belowAll: 0, belowMin: 0,
         replicaArea: 0, replicaMin: replicas, replicaMax: replicas, lastReplicaT: wr.w.kind === 'service' ? wr.w.startAt : 0,
       };
     });
@@ -131,7 +134,7 @@ export class MetricsRecorder {
       this.counts.bound++;
       const f = this.figures[api.pods.workload[id]!]!;
       f.scheduled++;
-      f.pending.push(waited);
+      if (f.pending !== this.pending) f.pending.push(waited);
     });
     api.on('podPhaseChanged', (_id, from, to) => {
       if (from === PodPhase.Bound && to === PodPhase.Running) {

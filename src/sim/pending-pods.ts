@@ -13,14 +13,24 @@ const NONE = -1;
  * found at once rather than seeing a different order than a Set would give.
  */
 export class PendingPods implements Iterable<number> {
-  private next = new Int32Array(1024).fill(NONE);
-  private prev = new Int32Array(1024).fill(NONE);
-  private member = new Uint8Array(1024);
+  // A pod's next and prev are written when it is added and read only while it is a member, so
+  // the arrays need no filling: a slot never used is never touched (its page never faulted in).
+  private next: Int32Array;
+  private prev: Int32Array;
+  private member: Uint8Array;
   private head = NONE;
   private tail = NONE;
   private count = 0;
   /** Bumped on every change; an iterator that sees it move throws. */
   private version = 0;
+
+  /** `capacity`: pod ids room is made for up front (the run's pod table's), so the arrays are not copied at each doubling. */
+  constructor(capacity = 1024) {
+    const c = Math.max(16, capacity);
+    this.next = new Int32Array(c);
+    this.prev = new Int32Array(c);
+    this.member = new Uint8Array(c);
+  }
 
   get size(): number {
     return this.count;
@@ -71,11 +81,8 @@ export class PendingPods implements Iterable<number> {
 
   private grow(id: number): void {
     const c = capacityFor(this.member.length, id);
-    const old = this.member.length;
     this.next = grown(this.next, c);
     this.prev = grown(this.prev, c);
     this.member = grown(this.member, c);
-    this.next.fill(NONE, old);
-    this.prev.fill(NONE, old);
   }
 }

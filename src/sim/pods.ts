@@ -45,10 +45,8 @@ export class PodTable {
   incident: Int32Array;
   /** 1 if the pod itself was hit by its incident (0 for a replacement created for it). */
   hit: Uint8Array;
-  /** Container crashes: when the next one is due (NaN: none), consecutive restarts, restart due. */
-  crashDue: Float64Array;
+  /** Container crashes: consecutive restarts (when the next crash and the restart are due: crashDue, restartDue). */
   restarts: Int32Array;
-  restartDue: Float64Array;
   /** 1 while the pod's containers run (so stopping is counted once). */
   live: Uint8Array;
   /**
@@ -58,8 +56,6 @@ export class PodTable {
    * PodDisruptionBudget health all read this.
    */
   ready: Uint8Array;
-  /** When a readiness probe last made the pod Ready (the Ready condition's lastTransitionTime); NaN: Ready when its containers started (startedAt). */
-  probedReadyAt: Float64Array;
   /** 1 once a scheduling attempt failed (the PodScheduled=False condition; read it with the phase). */
   unschedulable: Uint8Array;
   /**
@@ -73,6 +69,14 @@ export class PodTable {
    */
   reserved: Uint8Array;
   readonly infos: PodInfo[] = [];
+  /**
+   * Columns whose rows start as NaN and that only crashes, restarts, failures and readiness
+   * probes use: made (all NaN, for every row) on first use, so a run without them never writes
+   * NaN into a row of each - 8 bytes per pod and column, and the pages' faults, saved.
+   */
+  private crashDueColumn: Float64Array | undefined;
+  private restartDueColumn: Float64Array | undefined;
+  private probedReadyAtColumn: Float64Array | undefined;
 
   /**
    * `capacity`: rows allocated up front - the pods the run is known to create
@@ -91,12 +95,9 @@ export class PodTable {
     this.startedAt = new Float64Array(c);
     this.incident = new Int32Array(c);
     this.hit = new Uint8Array(c);
-    this.crashDue = new Float64Array(c);
     this.restarts = new Int32Array(c);
-    this.restartDue = new Float64Array(c);
     this.live = new Uint8Array(c);
     this.ready = new Uint8Array(c);
-    this.probedReadyAt = new Float64Array(c);
     this.unschedulable = new Uint8Array(c);
     this.startGate = new Float64Array(c);
     this.reserved = new Uint8Array(c);
@@ -105,6 +106,26 @@ export class PodTable {
 
   get length(): number {
     return this.infos.length;
+  }
+
+  /** When the next container crash is due (NaN: none). */
+  get crashDue(): Float64Array {
+    return (this.crashDueColumn ??= new Float64Array(this.phase.length).fill(NaN));
+  }
+
+  /** When the container restarts after its back-off (NaN: none). */
+  get restartDue(): Float64Array {
+    return (this.restartDueColumn ??= new Float64Array(this.phase.length).fill(NaN));
+  }
+
+  /** When a readiness probe last made the pod Ready (the Ready condition's lastTransitionTime); NaN: Ready when its containers started (startedAt). */
+  get probedReadyAt(): Float64Array {
+    return (this.probedReadyAtColumn ??= new Float64Array(this.phase.length).fill(NaN));
+  }
+
+  /** Rows allocated: the pods the run is known to create (at least 1024), a size hint for other per-pod arrays. */
+  get capacity(): number {
+    return this.phase.length;
   }
 
   add(name: string, spec: PodSpec, workload: number, now: number, duration: number): number {
@@ -124,9 +145,6 @@ export class PodTable {
     this.finishDue[id] = NaN;
     this.startedAt[id] = NaN;
     this.incident[id] = -1;
-    this.crashDue[id] = NaN;
-    this.restartDue[id] = NaN;
-    this.probedReadyAt[id] = NaN;
     return id;
   }
 
@@ -154,14 +172,21 @@ export class PodTable {
     this.startedAt = grown(this.startedAt, c);
     this.incident = grown(this.incident, c);
     this.hit = grown(this.hit, c);
-    this.crashDue = grown(this.crashDue, c);
     this.restarts = grown(this.restarts, c);
-    this.restartDue = grown(this.restartDue, c);
     this.live = grown(this.live, c);
     this.ready = grown(this.ready, c);
-    this.probedReadyAt = grown(this.probedReadyAt, c);
     this.unschedulable = grown(this.unschedulable, c);
     this.startGate = grown(this.startGate, c);
     this.reserved = grown(this.reserved, c);
+    if (this.crashDueColumn) this.crashDueColumn = grownNaN(this.crashDueColumn, c);
+    if (this.restartDueColumn) this.restartDueColumn = grownNaN(this.restartDueColumn, c);
+    if (this.probedReadyAtColumn) this.probedReadyAtColumn = grownNaN(this.probedReadyAtColumn, c);
   }
+}
+
+/** A column grown to `c` rows, the new rows NaN as every row starts. */
+function grownNaN(a: Float64Array, c: number): Float64Array {
+  const b = grown(a, c);
+  b.fill(NaN, a.length);
+  return b;
 }

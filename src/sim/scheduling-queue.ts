@@ -59,13 +59,24 @@ const WHERE_UNSCHEDULABLE = 3;
 
 /** Growable per-pod arrays. */
 class PodArrays {
-  priority = new Float64Array(1024);
-  timestamp = new Float64Array(1024);
-  seq = new Float64Array(1024);
-  backoffExpiry = new Float64Array(1024);
-  attempts = new Int32Array(1024);
-  where = new Uint8Array(1024);
-  sortKey = new Float64Array(1024);
+  priority: Float64Array;
+  timestamp: Float64Array;
+  seq: Float64Array;
+  backoffExpiry: Float64Array;
+  attempts: Int32Array;
+  where: Uint8Array;
+  sortKey: Float64Array;
+  /** `capacity`: pod ids room is made for up front, so the columns are not copied at each doubling. */
+  constructor(capacity: number) {
+    const c = Math.max(16, capacity);
+    this.priority = new Float64Array(c);
+    this.timestamp = new Float64Array(c);
+    this.seq = new Float64Array(c);
+    this.backoffExpiry = new Float64Array(c);
+    this.attempts = new Int32Array(c);
+    this.where = new Uint8Array(c);
+    this.sortKey = new Float64Array(c);
+  }
   ensure(pod: number): void {
     if (pod < this.priority.length) return;
     const c = capacityFor(this.priority.length, pod);
@@ -142,7 +153,7 @@ class IdHeap {
  */
 export class KubernetesSchedulingQueue implements SchedulingQueue {
   readonly discipline = 'kubernetes' as const;
-  private readonly p = new PodArrays();
+  private readonly p: PodArrays;
   private nextSeq = 0;
   private readonly active: IdHeap;
   private readonly backoff: IdHeap;
@@ -158,8 +169,9 @@ export class KubernetesSchedulingQueue implements SchedulingQueue {
   private unschedulableCount = 0;
   private count = 0;
 
-  constructor(private readonly initialBackoff = POD_INITIAL_BACKOFF_SECONDS, private readonly maxBackoff = POD_MAX_BACKOFF_SECONDS, private readonly order?: QueueOrder) {
-    const p = this.p;
+  /** `capacity`: pod ids its per-pod columns make room for up front (e.g. the run's pod table's). */
+  constructor(private readonly initialBackoff = POD_INITIAL_BACKOFF_SECONDS, private readonly maxBackoff = POD_MAX_BACKOFF_SECONDS, private readonly order?: QueueOrder, capacity = 1024) {
+    const p = (this.p = new PodArrays(capacity));
     this.active = order === undefined ? new IdHeap((a, b) => {
       const pa = p.priority[a]!, pb = p.priority[b]!;
       if (pa !== pb) return pa > pb;
@@ -340,7 +352,12 @@ export class FifoSchedulingQueue implements SchedulingQueue {
   /** Events that could unblock the head. */
   private blockedOn = 0;
   /** Failed attempts per pod id (typed, not a Map: one entry per pod that ever waited). */
-  private attemptCounts = new Int32Array(1024);
+  private attemptCounts: Int32Array;
+
+  /** `capacity`: pod ids the attempt counts make room for up front (e.g. the run's pod table's). */
+  constructor(capacity = 1024) {
+    this.attemptCounts = new Int32Array(Math.max(16, capacity));
+  }
 
   get size(): number {
     return this.tail - this.head;

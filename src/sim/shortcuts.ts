@@ -18,7 +18,8 @@ export interface SimShortcuts {
   /**
    * The result's per-workload pending-time summary reuses the run's sorted waits for a workload
    * that got every bind (its samples are the run's, in the same order) instead of sorting the
-   * same samples again. Off: ORCHSIM_NO_SORTED_WAITS_REUSE=1.
+   * same samples again; in a run of one workload, that workload's waits are kept in the run's
+   * buffer, not pushed to a second one. Off: ORCHSIM_NO_SORTED_WAITS_REUSE=1.
    */
   readonly reuseSortedWaits: boolean;
 }

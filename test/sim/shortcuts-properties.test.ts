@@ -63,7 +63,8 @@ describe('simulator shortcuts are invisible (property-based)', () => {
   });
 
   it("a workload's pending-time summary taken from the run's sorted waits: the same as sorting its own", () => {
-    // One or two workloads: often one of them gets every bind (the reuse), sometimes not.
+    // One or two workloads: often one of them gets every bind (the reuse), sometimes not; a run
+    // of one workload keeps its waits in the run's buffer only.
     const arb = scenarioDescArb({ maxNodes: 8, maxWorkloads: 2 });
     invisible('ORCHSIM_NO_SORTED_WAITS_REUSE', arb, (r) => r.workloads.some((w) => w.scheduled > 0 && w.scheduled === r.pods.scheduled), 30);
   });

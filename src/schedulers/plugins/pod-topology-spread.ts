@@ -8,6 +8,7 @@ import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.j
 import { PluginArgsError } from '../registry.js';
 import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
+import { cycleStateReuseDefault } from '../cycle-state.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 
 /**
@@ -634,6 +635,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const incremental = incrementalSpreadCountsDefault() ? new IncrementalSpreadCounts() : undefined;
   const incrementalScore = incremental !== undefined ? new IncrementalSpreadScoreCounts() : undefined;
   const domains: TopologyDomainsByKey = new Map();
+  const writeEmpty = !cycleStateReuseDefault();
   // The constraints follow from the spec alone (the defaults are fixed per instance), and a
   // workload's pods share their spec: remember them per spec instead of building the list at
   // every PreFilter and PreScore. Off with the incremental counts (ORCHSIM_NO_SPREAD_COUNTS=1).
@@ -652,15 +654,17 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
     preFilter(state, pod, snapshot) {
       const constraints = constraintsOf(pod.spec, 'DoNotSchedule', hard);
       if (constraints.length === 0) {
-        // Upstream writes an empty state too, so a Filter that runs anyway lets every node pass.
-        state.set(PRE_FILTER_STATE_KEY, EMPTY_PRE_FILTER_STATE);
+        // Upstream writes an empty state too, so a Filter that runs anyway lets every node pass;
+        // here a Filter whose PreFilter skipped never runs, and an untouched state is reused (cycle-state.ts).
+        if (writeEmpty) state.set(PRE_FILTER_STATE_KEY, EMPTY_PRE_FILTER_STATE);
         return SKIP;
       }
       const counted = computeSpreadPreFilterState(pod, snapshot, constraints, countPods, incremental);
       state.set(PRE_FILTER_STATE_KEY, incremental !== undefined ? withDomainIds(counted, domains) : counted);
       return null;
     },
-    filter: (state, _pod, node) => filterSpread(readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY), node),
+    // No state after a PreFilter that skipped without writing it: the empty state's verdict (every node passes).
+    filter: (state, _pod, node) => filterSpread((state.get(PRE_FILTER_STATE_KEY) as SpreadPreFilterState | undefined) ?? (writeEmpty ? readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY) : EMPTY_PRE_FILTER_STATE), node),
     preScore(state, pod, feasible, snapshot) {
       if (snapshot.nodes.length === 0) return SKIP;
       const constraints = constraintsOf(pod.spec, 'ScheduleAnyway', soft);

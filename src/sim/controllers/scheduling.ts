@@ -66,7 +66,9 @@ export class SchedulingController {
         return ka < kb ? -1 : ka > kb ? 1 : 0;
       },
     };
-    this.queue = discipline === 'fifo' ? new FifoSchedulingQueue() : new KubernetesSchedulingQueue(undefined, undefined, order);
+    // Per-pod columns sized for the pods the run is known to create, as the pod table.
+    const capacity = api.pods.capacity;
+    this.queue = discipline === 'fifo' ? new FifoSchedulingQueue(capacity) : new KubernetesSchedulingQueue(undefined, undefined, order, capacity);
     const permits = [scheduler, ...(others?.values() ?? [])].some((s) => s.permit !== undefined);
     this.waiting = permits ? new WaitingPods(api, {
       allowed: (id, node, evaluated) => this.allowed(id, node, evaluated),
