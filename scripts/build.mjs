@@ -8,7 +8,8 @@ import { chmodSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { entryBundles } from './entry-bundles.mjs';
-import { vendorBundles } from './vendor-bundles.mjs';
+import { coreBundle } from './core-bundle.mjs';
+import { vendorBundles, writeCodeCaches } from './vendor-bundles.mjs';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 const staging = `dist.build-${process.pid}`;
@@ -33,15 +34,25 @@ try {
   process.stderr.write(`tsc -p tsconfig.build.json failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   process.exit(1);
 }
-// The entries bundled with shared chunks, then zod, yaml and commander as one file each in
-// dist/vendor/ (start-up time; scripts/entry-bundles.mjs, scripts/vendor-bundles.mjs).
+// The entries' code in one script, dist/orchsim.cjs (or, with that off, bundled with shared
+// chunks), then zod, yaml and commander as one file each in dist/vendor/, then the code caches
+// (start-up time; scripts/core-bundle.mjs, entry-bundles.mjs, vendor-bundles.mjs).
 try {
-  const bundled = await entryBundles(staging);
-  // Said only when the step was off or skipped.
-  if (!bundled.includes(' chunks in ')) process.stderr.write(`${bundled}\n`);
+  const core = await coreBundle(staging, process.cwd());
+  if (core === undefined) {
+    process.stderr.write('core bundle: off (ORCHSIM_NO_CORE_BUNDLE=1, or esbuild cannot be loaded)\n');
+    const bundled = await entryBundles(staging);
+    // Said only when the step was off or skipped.
+    if (!bundled.includes(' chunks in ')) process.stderr.write(`${bundled}\n`);
+  }
   const note = await vendorBundles(staging, process.cwd());
   // Said only when something was left out (the step off or skipped, or no code caches).
   if (!note.startsWith('vendor bundles: zod') || note.includes('no code caches')) process.stderr.write(`${note}\n`);
+  // The core's code cache, where the vendor step (which writes every loaded script's) was off.
+  if (core !== undefined && !note.startsWith('vendor bundles: zod')) {
+    const caches = await writeCodeCaches(staging, process.cwd());
+    if (caches.startsWith('no code caches')) process.stderr.write(`${caches}\n`);
+  }
 } catch (e) {
   rmSync(staging, { recursive: true, force: true });
   rmSync('dist/cli/main.js', { force: true });

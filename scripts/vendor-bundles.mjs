@@ -26,7 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 /** The bundled packages, each with the entry its bundle exports. */
-const VENDORED = {
+export const VENDORED = {
   zod: () => "export * from 'zod';\nexport { default } from 'zod';\n",
   commander: () => "export * from 'commander';\n",
   // CommonJS without an ES entry: its exports are named one by one, as Node's loader finds them.
@@ -71,7 +71,7 @@ function lazyBuiltin(pkg, builtin) {
 }
 
 /** The esbuild plugins of each package's bundle. */
-const PLUGINS = { zod: [ZOD_ENGLISH_ONLY], commander: [lazyBuiltin('commander', 'child_process')], seedrandom: [lazyBuiltin('seedrandom', 'crypto')] };
+export const PLUGINS = { zod: [ZOD_ENGLISH_ONLY], commander: [lazyBuiltin('commander', 'child_process')], seedrandom: [lazyBuiltin('seedrandom', 'crypto')] };
 
 /** Every .js file under `dir`. */
 function jsFiles(dir) {
@@ -154,7 +154,7 @@ export async function vendorBundles(buildDir, root) {
  * Runs `orchsim validate scenarios/default.yaml` from the new build, in a process of its own, and
  * writes each bundle's code cache as it exits: the cache holds the functions that run compiled.
  */
-async function writeCodeCaches(outDir, root) {
+export async function writeCodeCaches(outDir, root) {
   const load = pathToFileURL(join(outDir, 'vendor/load.js')).href;
   const main = pathToFileURL(join(outDir, 'cli/main.js')).href;
   const script = `

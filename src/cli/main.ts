@@ -21,6 +21,7 @@ import { addServeCommand } from './serve-command.js';
 import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
 import { addDataCommands, traceOption } from './data.js';
 import { planProgress, runProgress } from './progress.js';
+import { interpretSchemaParsing } from './schema-parsing.js';
 
 /**
  * Everything printed goes through escapeControls: names and messages come from input files, and
@@ -36,6 +37,9 @@ function printErr(text: string): boolean {
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
 const EXIT_RUN_FAILED = 1;
 const EXIT_BAD_INPUT = 2;
+
+// zod parses interpreted, for start-up time; set before a command builds a schema (src/cli/schema-parsing.ts).
+interpretSchemaParsing();
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 

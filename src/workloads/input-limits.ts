@@ -6,6 +6,7 @@
  */
 import { CST, isAlias, isCollection, isMap, isPair, isScalar, Lexer, LineCounter, type Document, type Node as YamlNode } from 'yaml';
 import type { InputIssue } from '../util/errors.js';
+import { switchedOn } from '../util/switches.js';
 
 const MiB = 1024 * 1024;
 
@@ -182,8 +183,63 @@ export function yamlAliasIssue(doc: Document, lineCounter: LineCounter, file: st
  * within a level or two per line of the real depth; syntax errors are left to the real parse.
  */
 export function yamlDepthIssue(text: string, file: string, limit = MAX_YAML_DEPTH, valueLimit = MAX_YAML_VALUES): InputIssue | undefined {
+  if (COUNT_BOUND && yamlWithinLimitsByCount(text, limit, valueLimit)) return undefined;
   const shape = yamlShape(text, file, limit, valueLimit);
   return 'issue' in shape ? shape.issue : undefined;
+}
+
+/** ORCHSIM_NO_YAML_COUNT_BOUND=1 lexes every text (yamlWithinLimitsByCount's shortcut off); read once, at load. */
+const COUNT_BOUND = switchedOn('ORCHSIM_NO_YAML_COUNT_BOUND');
+
+/**
+ * Whether characters alone show that a text passes none of lexShape's limits, so the lexer pass
+ * can be skipped (start-up time: it was a sixth of parsing a scenario, a lexer pass of its own).
+ * Upper bounds, each of what lexShape counts:
+ * - a token is at least one character, so no token or scalar is longer than the text, nor more
+ *   tokens than characters; a value is counted on a token (its scalar marker, `---`, an alias, a
+ *   `[` or `{`) and a token opens at most one block level besides: values <= 2 x characters;
+ * - flow levels are `[` and `{` tokens: at most the `[` and `{` characters;
+ * - open block levels have strictly increasing columns, each the column of a token that starts a
+ *   line (after its indentation of spaces: one of the lines' widths; a line indented with a tab
+ *   is left to the lexer) or follows an indicator
+ *   that lets the next token open a level (`- `, `? `, `--- `; a `-`, `?` or `.` followed by a
+ *   space, tab, line break or the end): at most the distinct widths plus those indicators, and
+ *   one for a byte-order mark.
+ * false where the bounds allow a limit to be passed: the lexer then decides.
+ */
+export function yamlWithinLimitsByCount(text: string, limit: number, valueLimit: number): boolean {
+  const n = text.length;
+  if (n > MAX_YAML_SCALAR_CHARS || n > MAX_YAML_QUOTED_CHARS || n > 4 * valueLimit || 2 * n > valueLimit) return false;
+  const widths = new Set<number>();
+  let levels = 1; // a byte-order mark's
+  let indent = 0;
+  let atIndent = true;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (atIndent && c === 32) {
+      indent++;
+      continue;
+    }
+    // yaml's lexer indents by spaces; where a tab is among them, where tokens start is its business.
+    if (atIndent && c === 9) return false;
+    if (atIndent) {
+      atIndent = false;
+      if (!widths.has(indent)) {
+        widths.add(indent);
+        levels++;
+      }
+    }
+    if (c === 10) {
+      atIndent = true;
+      indent = 0;
+    } else if (c === 91 || c === 123) levels++; // [ {
+    else if (c === 45 || c === 63 || c === 46) { // - ? .
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
+      if (next === -1 || next === 32 || next === 10 || next === 13 || next === 9) levels++;
+    }
+    if (levels > limit) return false;
+  }
+  return levels + (atIndent && !widths.has(indent) ? 1 : 0) <= limit;
 }
 
 /**

@@ -7,19 +7,20 @@ import { run, type Exited } from '../helpers/cli.js';
 
 /**
  * The build bundles dist/'s entries (the CLI, the library, orchsim/testing, the worker scripts)
- * with their modules in shared chunks (scripts/entry-bundles.mjs, for start-up time). The
+ * with their modules into one script run with a code cache (scripts/core-bundle.mjs) or, with
+ * ORCHSIM_NO_CORE_BUNDLE=1, in shared chunks (scripts/entry-bundles.mjs), for start-up time. The
  * property: the bundled CLI prints the same, byte for byte, and exits with the same code as the
  * CLI run from src/ module by module (tsx), for the example scenarios mutated the way files get
  * broken, runs with random seeds (results, and of a user's plugin modules, which import 'orchsim':
  * the bundle's own classes and registries must be theirs) and the listing commands. Skipped
- * where dist/ was built with ORCHSIM_NO_BUNDLE=1 (it is then tsc's files).
+ * where dist/ was built with ORCHSIM_NO_CORE_BUNDLE=1 ORCHSIM_NO_BUNDLE=1 (it is then tsc's files).
  */
 
 const BUNDLED = existsSync('dist/chunks/modules.json');
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const env = { ...process.env, ORCHSIM_DEBUG: '' };
 
-const viaDist = (args: readonly string[]): Promise<Exited> => run(process.execPath, ['dist/cli/main.js', ...args], { env });
+const viaDist = (args: readonly string[], more: NodeJS.ProcessEnv = {}): Promise<Exited> => run(process.execPath, ['dist/cli/main.js', ...args], { env: { ...env, ...more } });
 const viaSrc = (args: readonly string[]): Promise<Exited> => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
 
 const sources = readdirSync('scenarios').filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => ({ file: join('scenarios', f), text: readFileSync(join('scenarios', f), 'utf8') }));
@@ -42,14 +43,24 @@ const mutated = fc.record({ source: fc.constantFrom(...sources), at: fc.nat(), h
  * is a .js file only dist/ has), dist/ as asked (on its worker thread, a bundled entry of its own,
  * unless the arguments say --plugin-timeout 0).
  */
-async function expectSameOutput(args: readonly string[], plugins = false): Promise<number> {
+async function expectSameOutput(args: readonly string[], plugins = false, distEnvs: readonly NodeJS.ProcessEnv[] = [{}]): Promise<number> {
   const src = await viaSrc(plugins && !args.includes('--plugin-timeout') ? [...args, '--plugin-timeout', '0'] : args);
-  const dist = await viaDist(args);
-  expect({ args, code: dist.code, stdout: dist.stdout, stderr: dist.stderr }).toEqual({ args, code: src.code, stdout: src.stdout, stderr: src.stderr });
-  return dist.code;
+  let code = src.code;
+  for (const more of distEnvs) {
+    const dist = await viaDist(args, more);
+    expect({ args, more, code: dist.code, stdout: dist.stdout, stderr: dist.stderr }).toEqual({ args, more, code: src.code, stdout: src.stdout, stderr: src.stderr });
+    code = dist.code;
+  }
+  return code;
 }
 
-describe.skipIf(!BUNDLED)('dist/ bundled entries (scripts/entry-bundles.mjs)', () => {
+/**
+ * Where dist/'s modules are one script with a code cache (dist/orchsim.cjs, scripts/core-bundle.mjs):
+ * with the cache and compiled from source (ORCHSIM_NO_CODE_CACHE=1), both as src/.
+ */
+const CACHE_BOTH_WAYS: readonly NodeJS.ProcessEnv[] = existsSync('dist/orchsim.cjs') ? [{}, { ORCHSIM_NO_CODE_CACHE: '1' }] : [{}];
+
+describe.skipIf(!BUNDLED)('dist/ bundled entries (scripts/core-bundle.mjs, entry-bundles.mjs)', () => {
   it('validate prints the same through the bundles and through src/, for valid and broken scenarios', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orchsim-bundles-'));
     try {
@@ -60,12 +71,12 @@ describe.skipIf(!BUNDLED)('dist/ bundled entries (scripts/entry-bundles.mjs)', (
         // error both ways. The originals themselves are valid (fc.sample draws some unchanged).
         const file = join(dir, `${i}-${c.file.split('/').pop()}`);
         writeFileSync(file, c.text);
-        codes.add(await expectSameOutput(['validate', file]));
+        codes.add(await expectSameOutput(['validate', file], false, CACHE_BOTH_WAYS));
       }
       codes.add(await expectSameOutput(['validate', 'scenarios/from-manifests.yaml']));
       // Both kinds were compared: valid files (0) and bad input (2).
       expect([...codes].sort()).toEqual([0, 2]);
-      await expectSameOutput(['validate', '--json', 'examples/plugins/scenario.yaml'], true);
+      await expectSameOutput(['validate', '--json', 'examples/plugins/scenario.yaml'], true, CACHE_BOTH_WAYS);
       await expectSameOutput(['validate', 'examples/plugins/scenario.yaml', '--plugin-timeout', '0'], true);
     } finally {
       rmSync(dir, { recursive: true, force: true });

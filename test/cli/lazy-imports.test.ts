@@ -12,11 +12,13 @@ const BUNDLED: Record<string, string[]> = existsSync('dist/chunks/modules.json')
 
 /**
  * The modules (dist/ paths as tsc wrote them, and package names) a CLI command loads, from the
- * loader hook's lines: a bundled entry or chunk counts as the modules in it, all of which it runs.
+ * loader hook's lines: a bundled entry or chunk counts as the modules in it, all of which it runs;
+ * of dist/orchsim.cjs (scripts/core-bundle.mjs), which holds them all, the modules that ran and the
+ * packages it required, as load.js reports them.
  */
 async function modulesLoadedBy(...args: string[]): Promise<{ code: number; modules: string[] }> {
   const r = await run(process.execPath, ['--import', LIST_MODULES, 'dist/cli/main.js', ...args], { env: { ...process.env, ORCHSIM_DEBUG: '' } });
-  const modules = [...r.stderr.matchAll(/^orchsim-test module (.*)$/gm)].flatMap((m) => {
+  const modules = [...r.stderr.matchAll(/^orchsim-test (?:module|ran) (.*)$/gm)].flatMap((m) => {
     const url = m[1]!;
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (pkg) return [pkg[1]!];
