@@ -7,6 +7,10 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+# The build bundles with scripts/ and trains its code caches on `orchsim validate
+# scenarios/default.yaml` (scripts/build.mjs).
+COPY scripts ./scripts
+COPY scenarios ./scenarios
 COPY src ./src
 RUN npm run build
 

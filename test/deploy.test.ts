@@ -50,6 +50,10 @@ describe('deploy/kubernetes', () => {
     expect(text).toContain('npm run build');
     expect(text).toContain('ENTRYPOINT ["node", "/opt/orchsim/dist/cli/main.js"]');
     expect(text).toContain('COPY sweeps ./sweeps');
+    // The build stage has what `npm run build` reads: the bundling scripts, and the default
+    // scenario the code caches are trained on (scripts/build.mjs).
+    const buildStage = text.slice(0, text.indexOf('RUN npm run build'));
+    for (const dir of ['src', 'scripts', 'scenarios']) expect(buildStage).toContain(`COPY ${dir} ./${dir}`);
   });
 });
 
