@@ -8,6 +8,7 @@ import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.j
 import { PluginArgsError } from '../registry.js';
 import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
+import { cachedNodePodCounter, countOnNode, isEmptySelector, type NodePodCounter } from './pod-topology-spread-counter.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 
 /**
@@ -115,13 +116,6 @@ function labelValue(labels: Labels, key: string): string | undefined {
   return Object.hasOwn(labels, key) ? labels[key] : undefined;
 }
 
-/** labels.Selector.Empty(): no matchLabels and no matchExpressions. */
-export function isEmptySelector(selector: LabelSelector): boolean {
-  if (selector.matchExpressions !== undefined && selector.matchExpressions.length > 0) return false;
-  for (const _ in selector.matchLabels) return false;
-  return true;
-}
-
 /**
  * The constraints of one kind (`action`) that apply to the pod (getConstraints /
  * initPreScoreState): the pod's own when it has any, else the cluster defaults with the pod's
@@ -147,86 +141,7 @@ export function effectiveConstraints(spec: PodSpec, action: UnsatisfiableAction,
   return out;
 }
 
-/**
- * countPodsMatchSelector (common.go): pods in `namespace` whose labels match. A nil selector
- * matches nothing, and upstream also returns 0 for an empty selector (`selector.Empty()`), so
- * `{}` counts no pods even though it would match the incoming pod's own labels.
- */
-export function countMatchingPods(pods: readonly PodInfo[], selector: LabelSelector | undefined, namespace: string): number {
-  if (selector === undefined || isEmptySelector(selector)) return 0;
-  let count = 0;
-  // Pods of one workload share a spec object: remember the last verdict (a cheap memo, no allocation).
-  let lastSpec: PodSpec | undefined;
-  let lastMatch = false;
-  for (let i = 0; i < pods.length; i++) {
-    const spec = pods[i]!.spec;
-    if (spec !== lastSpec) {
-      lastSpec = spec;
-      lastMatch = spec.namespace === namespace && matchesLabelSelector(selector, spec.labels);
-    }
-    if (lastMatch) count++;
-  }
-  return count;
-}
-
-/** How many of a node's pods a selector matches in a namespace (countMatchingPods, or a cache of it). */
-export type NodePodCounter = (node: NodeInfo, selector: LabelSelector | undefined, namespace: string) => number;
-
-const countOnNode: NodePodCounter = (node, selector, namespace) => countMatchingPods(node.pods, selector, namespace);
-
-/** One selector's counts by node index, each valid for the node generation it was counted at. */
-interface SelectorCounts {
-  readonly namespace: string;
-  generation: Float64Array;
-  count: Int32Array;
-}
-
-/**
- * countMatchingPods per node, remembered per (selector, namespace) and node generation. PreFilter
- * and PreScore count every node's pods for every attempt (O(total pods)); between two attempts
- * only the nodes whose pods changed have a new generation, so only those are counted again.
- * Selectors are keyed by object: a workload's pods share their spec's selector objects. Nodes
- * without a generation are always counted.
- */
-export function cachedNodePodCounter(): NodePodCounter {
-  const bySelector = new WeakMap<LabelSelector, SelectorCounts[]>();
-  const lookUp = (selector: LabelSelector, namespace: string): SelectorCounts => {
-    let list = bySelector.get(selector);
-    if (list === undefined) bySelector.set(selector, (list = []));
-    for (let i = 0; i < list.length; i++) if (list[i]!.namespace === namespace) return list[i]!;
-    const entry: SelectorCounts = { namespace, generation: new Float64Array(0), count: new Int32Array(0) };
-    list.push(entry);
-    return entry;
-  };
-  let lastSelector: LabelSelector | undefined;
-  let lastNamespace = '';
-  let last: SelectorCounts | undefined;
-  return (node, selector, namespace) => {
-    const generation = node.generation;
-    if (generation === undefined || selector === undefined) return countMatchingPods(node.pods, selector, namespace);
-    let e = last;
-    if (e === undefined || selector !== lastSelector || namespace !== lastNamespace) {
-      e = last = lookUp(selector, namespace);
-      lastSelector = selector;
-      lastNamespace = namespace;
-    }
-    const i = node.index;
-    if (i >= e.generation.length) {
-      const size = Math.max(i + 1, 2 * e.generation.length, 64);
-      const generations = new Float64Array(size).fill(-1);
-      generations.set(e.generation);
-      const counts = new Int32Array(size);
-      counts.set(e.count);
-      e.generation = generations;
-      e.count = counts;
-    }
-    if (e.generation[i] === generation) return e.count[i]!;
-    const count = countMatchingPods(node.pods, selector, namespace);
-    e.generation[i] = generation;
-    e.count[i] = count;
-    return count;
-  };
-}
+export { cachedNodePodCounter, countMatchingPods, isEmptySelector, type NodePodCounter } from './pod-topology-spread-counter.js';
 
 /** nodeLabelsMatchSpreadConstraints: the node has every constraint's topologyKey. */
 export function nodeHasTopologyKeys(labels: Labels, constraints: readonly SpreadConstraint[]): boolean {
