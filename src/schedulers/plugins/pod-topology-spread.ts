@@ -426,6 +426,9 @@ export function computeSpreadPreScoreState(
     }
     return all;
   };
+  // Kept per spec (from the second pod of a spec on): the domain totals, and each node's count
+  // for the hostname constraints, both from one pass over the nodes that recounts only changed ones.
+  const kept = incremental?.totals(pod, snapshot, constraints, { isHostname, domains, emptyDomain, requireAllTopologies }, countPods);
   let ignored = 0;
   for (let p = 0; p < feasible.length; p++) {
     const node = feasible[p]!;
@@ -438,7 +441,8 @@ export function computeSpreadPreScoreState(
     for (let i = 0; i < n; i++) {
       if (isHostname[i] === 1) {
         // Upstream counts a node's own pods in Score; done here so Score is O(constraints).
-        hostCounts[i]![node.index] = countPods(node, constraints[i]!.selector, ns);
+        const count = kept !== undefined ? kept.hostCount(node, i) : -1;
+        hostCounts[i]![node.index] = count >= 0 ? count : countPods(node, constraints[i]!.selector, ns);
         continue;
       }
       let id = ids[i]!;
@@ -460,13 +464,12 @@ export function computeSpreadPreScoreState(
   for (let i = 0; i < n; i++) {
     weights[i] = topologyNormalizingWeight(isHostname[i] === 1 ? feasible.length - ignored : topoSize[i]!);
   }
-  const kept = anyDomainConstraint ? incremental?.totals(pod, snapshot, constraints, { isHostname, domains, emptyDomain, requireAllTopologies }, countPods) : undefined;
   if (kept !== undefined) {
     // The same sums, kept per spec: each scored domain takes its total over the counted nodes.
     for (let i = 0; i < n; i++) {
       const m = counts[i];
       if (m === undefined) continue;
-      const totals = kept[i]!;
+      const totals = kept.totals[i]!;
       for (let id = 0; id < m.length; id++) if (!Number.isNaN(m[id]!)) m[id] = id < totals.length ? totals[id]! : 0;
     }
   } else if (anyDomainConstraint) {

@@ -40,6 +40,8 @@ abstract class NodeContributions {
   /** Domain id per (node slot, constraint), -1 when the node is not counted. */
   protected domain = new Int32Array(0);
   protected count = new Float64Array(0);
+  /** Per (node slot, constraint): 1 when `count` holds a count that no domain total includes (a hostname constraint's). */
+  protected counted = new Uint8Array(0);
   private slots = 0;
 
   constructor(protected readonly n: number) {}
@@ -58,6 +60,14 @@ abstract class NodeContributions {
     const count = new Float64Array(size * n);
     count.set(this.count);
     this.count = count;
+    const counted = new Uint8Array(size * n);
+    counted.set(this.counted);
+    this.counted = counted;
+  }
+
+  /** Whether slot k holds `node` (as of the last update, which saw every node of the snapshot). */
+  protected holds(k: number, node: NodeInfo): boolean {
+    return k < this.seen.length && this.seen[k] === node;
   }
 
   /**
@@ -217,7 +227,9 @@ export interface PreScoreDomains {
  * pods per domain id (TopologyDomains ids, per constraint; hostname constraints are left out)
  * over the nodes that pass the pod's node affinity and have the keys (or, with system defaults,
  * land in the "" domain), kept per spec like SpecCounts. Upstream (scoring.go PreScore) walks
- * every node at every cycle.
+ * every node at every cycle. The same pass keeps each such node's count for the hostname
+ * constraints, which PreScore reads for the feasible nodes instead of asking the counter again
+ * (upstream counts them in Score, scoring.go).
  */
 class SpecScoreCounts extends NodeContributions {
   readonly totals: Float64Array[];
@@ -246,16 +258,29 @@ class SpecScoreCounts extends NodeContributions {
         for (let i = 0; i < n; i++) this.domain[k * n + i] = -1;
         continue;
       }
+      let lastSelector = constraints[0]!.selector;
+      let lastCount = -1;
       for (let i = 0; i < n; i++) {
+        const selector = constraints[i]!.selector;
         if (d.isHostname[i] === 1) {
+          // PreScore counts the node's own pods for a hostname constraint when the node is
+          // feasible (and not ignored): counted here, for every node, so it reads them.
           this.domain[k * n + i] = -1;
+          const c = lastCount >= 0 && selector === lastSelector ? lastCount : countPods(node, selector, ns);
+          lastSelector = selector;
+          lastCount = c;
+          this.count[k * n + i] = c;
+          this.counted[k * n + i] = 1;
           continue;
         }
         let id = this.domain[k * n + i]!;
         if (id < 0) id = d.emptyDomain[i]!;
         this.domain[k * n + i] = id;
         if (id < 0) continue;
-        const c = countPods(node, constraints[i]!.selector, ns);
+        // System/List defaults share one selector object: count each node's pods once for all of them.
+        const c = lastCount >= 0 && selector === lastSelector ? lastCount : countPods(node, selector, ns);
+        lastSelector = selector;
+        lastCount = c;
         this.count[k * n + i] = c;
         if (id >= this.totals[i]!.length) {
           const t = new Float64Array(Math.max(id + 1, 2 * this.totals[i]!.length));
@@ -271,22 +296,35 @@ class SpecScoreCounts extends NodeContributions {
   protected take(k: number): void {
     const n = this.n;
     for (let i = 0; i < n; i++) {
+      this.counted[k * n + i] = 0;
       const id = this.domain[k * n + i]!;
       if (id < 0) continue;
       this.totals[i]![id] = this.totals[i]![id]! - this.count[k * n + i]!;
       this.domain[k * n + i] = -1;
     }
   }
+
+  /** The node's matching pods for hostname constraint i as of the last update, -1 when not counted there. */
+  hostCount(node: NodeInfo, i: number): number {
+    const k = node.index;
+    return this.holds(k, node) && this.counted[k * this.n + i] === 1 ? this.count[k * this.n + i]! : -1;
+  }
+}
+
+/** What IncrementalSpreadScoreCounts.totals gives PreScore: per-domain totals and the hostname constraints' per-node counts. */
+export interface SpreadScoreCounts {
+  readonly totals: readonly Float64Array[];
+  hostCount(node: NodeInfo, i: number): number;
 }
 
 /** PreScore's per-domain totals for pods of specs seen before (undefined the first time, as IncrementalSpreadCounts). */
 export class IncrementalSpreadScoreCounts {
   private readonly specs = new SecondSight<SpecScoreCounts>();
 
-  totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): readonly Float64Array[] | undefined {
+  totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): SpreadScoreCounts | undefined {
     const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length));
     if (e === undefined) return undefined;
     e.update(pod, snapshot, constraints, d, countPods);
-    return e.totals;
+    return e;
   }
 }
