@@ -9,6 +9,7 @@ import { PluginArgsError } from '../registry.js';
 import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
 import { cachedNodePodCounter, countOnNode, isEmptySelector, type NodePodCounter } from './pod-topology-spread-counter.js';
+import { PreScoreArrays } from './pod-topology-spread-arrays.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 
 /**
@@ -371,6 +372,8 @@ export interface SpreadPreScoreState {
   readonly ignoredNode: Uint8Array;
   /** The same, by position in the `feasible` array (NormalizeScore sees scores in that order). */
   readonly ignoredAt: Uint8Array;
+  /** Set when a plugin took the arrays back for reuse (PreScoreArrays): the state may not be read again. */
+  spent?: boolean;
 }
 
 /**
@@ -383,7 +386,7 @@ export interface SpreadPreScoreState {
 export function computeSpreadPreScoreState(
   pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot,
   constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, countPods: NodePodCounter = countOnNode,
-  domainsByKey: TopologyDomainsByKey = new Map(), incremental?: IncrementalSpreadScoreCounts,
+  domainsByKey: TopologyDomainsByKey = new Map(), incremental?: IncrementalSpreadScoreCounts, arrays?: PreScoreArrays,
 ): SpreadPreScoreState {
   const n = constraints.length;
   const nodeCount = snapshot.nodes.length;
@@ -400,11 +403,11 @@ export function computeSpreadPreScoreState(
     const d = host ? undefined : domainsOf(domainsByKey, constraints[i]!.topologyKey);
     domains.push(d);
     emptyDomain[i] = d === undefined || requireAllTopologies ? -1 : d.idOf('');
-    hostCounts.push(host ? new Int32Array(nodeCount) : undefined);
+    hostCounts.push(!host ? undefined : arrays !== undefined ? arrays.int32Of(nodeCount) : new Int32Array(nodeCount));
     if (!host) anyDomainConstraint = true;
   }
-  const ignoredNode = new Uint8Array(nodeCount);
-  const ignoredAt = new Uint8Array(feasible.length);
+  const ignoredNode = arrays !== undefined ? arrays.uint8Of(nodeCount) : new Uint8Array(nodeCount);
+  const ignoredAt = arrays !== undefined ? arrays.byPosition(feasible.length) : new Uint8Array(feasible.length);
   const topoSize = new Int32Array(n);
   const counts: (Float64Array | undefined)[] = [];
   for (let i = 0; i < n; i++) counts.push(domains[i] === undefined ? undefined : new Float64Array(domains[i]!.size).fill(NaN));
@@ -494,6 +497,7 @@ export function computeSpreadPreScoreState(
 
 /** Score: sum over constraints of count * weight + (maxSkew - 1), rounded; 0 for ignored nodes. */
 export function scoreSpread(s: SpreadPreScoreState, node: NodeInfo): number {
+  if (s.spent === true) throw new Error(`${NAME}: Score after NormalizeScore (the PreScore state's arrays were reused)`);
   if (s.ignoredNode[node.index] === 1) return 0;
   const constraints = s.constraints;
   let score = 0;
@@ -552,6 +556,11 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const incremental = incrementalSpreadCountsDefault() ? new IncrementalSpreadCounts() : undefined;
   const incrementalScore = incremental !== undefined ? new IncrementalSpreadScoreCounts() : undefined;
   const domains: TopologyDomainsByKey = new Map();
+  // PreScore's arrays, reused from one cycle to the next (PreScoreArrays), and the last PreScore's
+  // state with its cycle state, so Score for each node finds it without a map lookup.
+  const arrays = incremental !== undefined ? new PreScoreArrays() : undefined;
+  let lastState: CycleState | undefined;
+  let lastPreScore: SpreadPreScoreState | undefined;
   // The constraints follow from the spec alone (the defaults are fixed per instance), and a
   // workload's pods share their spec: remember them per spec instead of building the list at
   // every PreFilter and PreScore. Off with the incremental counts (ORCHSIM_NO_SPREAD_COUNTS=1).
@@ -580,17 +589,33 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
     },
     filter: (state, _pod, node) => filterSpread(readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY), node),
     preScore(state, pod, feasible, snapshot) {
+      lastState = undefined;
+      lastPreScore = undefined;
       if (snapshot.nodes.length === 0) return SKIP;
       const constraints = constraintsOf(pod.spec, 'ScheduleAnyway', soft);
       if (constraints.length === 0) return SKIP;
       // Only system-default spreading lets nodes without every topology label be scored.
       const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;
-      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains, incrementalScore));
+      const s = computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains, incrementalScore, arrays);
+      state.set(PRE_SCORE_STATE_KEY, s);
+      if (arrays !== undefined) {
+        lastState = state;
+        lastPreScore = s;
+      }
       return null;
     },
-    score: (state, _pod, node) => scoreSpread(readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
+    score: (state, _pod, node) => scoreSpread(state === lastState ? lastPreScore! : readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
     normalizeScore(state, _pod, scores, count) {
-      normalizeSpreadScores(scores, count, readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY).ignoredAt);
+      const s = state === lastState ? lastPreScore! : readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY);
+      if (s.spent === true) throw new Error(`${NAME}: NormalizeScore twice (the PreScore state's arrays were reused)`);
+      normalizeSpreadScores(scores, count, s.ignoredAt);
+      if (arrays !== undefined && s === lastPreScore) {
+        // The cycle's last read of the state: its arrays serve the next cycle.
+        s.spent = true;
+        arrays.give(s.hostCounts, s.ignoredNode, s.ignoredAt);
+        lastState = undefined;
+        lastPreScore = undefined;
+      }
     },
   };
 }
