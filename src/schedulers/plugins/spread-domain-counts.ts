@@ -3,6 +3,7 @@ import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
 import { switchedOn } from '../../util/switches.js';
+import { nodeVersionsDefault } from '../equivalence-cache.js';
 
 /**
  * PodTopologySpread's PreFilter counts (TpValueToMatchNum: matching pods per topology value over
@@ -37,6 +38,8 @@ export function incrementalSpreadCountsDefault(): boolean {
 abstract class NodeContributions {
   private seen: (NodeInfo | undefined)[] = [];
   private generation = new Float64Array(0);
+  /** Each slot's ClusterSnapshot.nodeVersions entry when last looked at (NaN: none). */
+  private version = new Float64Array(0);
   /** Domain id per (node slot, constraint), -1 when the node is not counted. */
   protected domain = new Int32Array(0);
   protected count = new Float64Array(0);
@@ -44,7 +47,8 @@ abstract class NodeContributions {
   protected counted = new Uint8Array(0);
   private slots = 0;
 
-  constructor(protected readonly n: number) {}
+  /** `useVersions`: read node versions from snapshots that keep them (nodeVersionsDefault). */
+  constructor(protected readonly n: number, protected readonly useVersions: boolean) {}
 
   /** Makes room for `size` node slots. */
   protected begin(size: number): void {
@@ -54,6 +58,9 @@ abstract class NodeContributions {
     const generation = new Float64Array(size).fill(NaN);
     generation.set(this.generation);
     this.generation = generation;
+    const version = new Float64Array(size).fill(NaN);
+    version.set(this.version);
+    this.version = version;
     const domain = new Int32Array(size * n).fill(-1);
     domain.set(this.domain);
     this.domain = domain;
@@ -74,11 +81,20 @@ abstract class NodeContributions {
    * False when slot k holds `node` as it was counted; otherwise its old contribution is taken
    * off, the node recorded, and true: the caller counts it again.
    */
-  protected changed(k: number, node: NodeInfo): boolean {
-    if (this.seen[k] === node && this.generation[k] === node.generation) return false;
+  protected changed(k: number, node: NodeInfo, versions: Float64Array | undefined): boolean {
+    if (this.seen[k] === node) {
+      // The same version at an index: the node is as it was then, pods included
+      // (ClusterSnapshot.nodeVersions), so its generation need not be read from the node.
+      if (versions !== undefined && this.version[k] === versions[k]) return false;
+      if (this.generation[k] === node.generation) {
+        if (versions !== undefined) this.version[k] = versions[k] ?? NaN;
+        return false;
+      }
+    }
     if (this.seen[k] !== undefined) this.take(k);
     this.seen[k] = node;
     this.generation[k] = node.generation ?? NaN;
+    this.version[k] = versions !== undefined ? versions[k] ?? NaN : NaN;
     return true;
   }
 
@@ -88,6 +104,7 @@ abstract class NodeContributions {
       if (this.seen[k] !== undefined) this.take(k);
       this.seen[k] = undefined;
       this.generation[k] = NaN;
+      this.version[k] = NaN;
     }
     this.slots = size;
   }
@@ -125,8 +142,8 @@ class SpecCounts extends NodeContributions {
   private totals: Float64Array[];
   private nodesIn: Int32Array[];
 
-  constructor(n: number) {
-    super(n);
+  constructor(n: number, useVersions: boolean) {
+    super(n, useVersions);
     this.values = Array.from({ length: n }, () => []);
     this.ids = Array.from({ length: n }, () => new Map());
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
@@ -137,10 +154,11 @@ class SpecCounts extends NodeContributions {
     const n = this.n;
     const nodes = snapshot.nodes;
     this.begin(nodes.length);
+    const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
-      if (!this.changed(k, node)) continue;
+      if (!this.changed(k, node, versions)) continue;
       if (!fitsNodeAffinity(pod, node) || !nodeHasTopologyKeys(node.labels, constraints)) continue;
       let lastSelector = constraints[0]!.selector;
       let lastCount = 0;
@@ -208,8 +226,11 @@ class SpecCounts extends NodeContributions {
 export class IncrementalSpreadCounts {
   private readonly specs = new SecondSight<SpecCounts>();
 
+  /** `useVersions`: skip a node whose ClusterSnapshot.nodeVersions entry is unchanged without reading it (ORCHSIM_NO_NODE_VERSIONS=1 turns it off). */
+  constructor(private readonly useVersions: boolean = nodeVersionsDefault()) {}
+
   matchNum(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter): Map<string, number>[] | undefined {
-    return this.specs.get(pod.spec, () => new SpecCounts(constraints.length))?.update(pod, snapshot, constraints, countPods);
+    return this.specs.get(pod.spec, () => new SpecCounts(constraints.length, this.useVersions))?.update(pod, snapshot, constraints, countPods);
   }
 }
 
@@ -234,8 +255,8 @@ export interface PreScoreDomains {
 class SpecScoreCounts extends NodeContributions {
   readonly totals: Float64Array[];
 
-  constructor(n: number) {
-    super(n);
+  constructor(n: number, useVersions: boolean) {
+    super(n, useVersions);
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
   }
 
@@ -243,10 +264,11 @@ class SpecScoreCounts extends NodeContributions {
     const n = this.n;
     const nodes = snapshot.nodes;
     this.begin(nodes.length);
+    const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
-      if (!this.changed(k, node)) continue;
+      if (!this.changed(k, node, versions)) continue;
       if (!fitsNodeAffinity(pod, node)) continue;
       let all = true;
       for (let i = 0; i < n; i++) {
@@ -321,8 +343,11 @@ export interface SpreadScoreCounts {
 export class IncrementalSpreadScoreCounts {
   private readonly specs = new SecondSight<SpecScoreCounts>();
 
+  /** As IncrementalSpreadCounts'. */
+  constructor(private readonly useVersions: boolean = nodeVersionsDefault()) {}
+
   totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): SpreadScoreCounts | undefined {
-    const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length));
+    const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length, this.useVersions));
     if (e === undefined) return undefined;
     e.update(pod, snapshot, constraints, d, countPods);
     return e;
