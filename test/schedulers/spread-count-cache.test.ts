@@ -62,6 +62,11 @@ describe('the cached per-node pod counts of PodTopologySpread', () => {
       const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({ name: `n${i}`, labels: { [WellKnownLabel.zone]: `z${i % 2}` } })));
       const fw = new Framework({ name: 'p', plugins: [{ name: 'NodeResourcesFit' }] }, registry, handle);
       const count = cachedNodePodCounter();
+      // From each node's spec list (the default) and by matching every pod (ORCHSIM_NO_SPREAD_NODE_SPECS=1),
+      // and with verdicts remembered only for the first two specs (the bound a trace with a spec per pod reaches).
+      const fromSpecLists = cachedNodePodCounter(true);
+      const byPod = cachedNodePodCounter(false);
+      const bounded = cachedNodePodCounter(true, 2);
       // One plugin instance for the whole run (its caches live across cycles), against a new one per check.
       const spreading = podTopologySpread();
       const bound: { pod: PodInfo; node: number }[] = [];
@@ -69,7 +74,11 @@ describe('the cached per-node pod counts of PodTopologySpread', () => {
       const live = () => c.nodes.filter((n) => !n.removed);
       const checkAll = (selector: number, ns: number) => {
         for (const n of c.nodes) {
-          expect(count(n, SELECTORS[selector], NAMESPACES[ns]!)).toBe(countMatchingPods(n.pods, SELECTORS[selector], NAMESPACES[ns]!));
+          const plain = countMatchingPods(n.pods, SELECTORS[selector], NAMESPACES[ns]!);
+          expect(count(n, SELECTORS[selector], NAMESPACES[ns]!)).toBe(plain);
+          expect(fromSpecLists(n, SELECTORS[selector], NAMESPACES[ns]!)).toBe(plain);
+          expect(byPod(n, SELECTORS[selector], NAMESPACES[ns]!)).toBe(plain);
+          expect(bounded(n, SELECTORS[selector], NAMESPACES[ns]!)).toBe(plain);
         }
       };
       for (const o of ops) {

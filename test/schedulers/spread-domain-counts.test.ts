@@ -90,6 +90,10 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
       // One counter and one domain table for the whole run, as one plugin instance keeps them.
       const incremental = new IncrementalSpreadCounts();
       const incrementalScore = new IncrementalSpreadScoreCounts();
+      // The same, reading every node's generation (ORCHSIM_NO_NODE_VERSIONS=1) instead of skipping
+      // nodes whose ClusterSnapshot.nodeVersions entry is unchanged.
+      const incrementalNoVersions = new IncrementalSpreadCounts(false);
+      const incrementalScoreNoVersions = new IncrementalSpreadScoreCounts(false);
       const counter = cachedNodePodCounter();
       const byKey: TopologyDomainsByKey = new Map();
       const bound: { pod: PodInfo; node: number }[] = [];
@@ -104,6 +108,8 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
         computeSpreadPreFilterState(pod, c, constraints, counter, incremental);
         const kept = computeSpreadPreFilterState(pod, c, constraints, counter, incremental);
         expect(counts(kept)).toEqual(counts(plain));
+        computeSpreadPreFilterState(pod, c, constraints, counter, incrementalNoVersions);
+        expect(counts(computeSpreadPreFilterState(pod, c, constraints, counter, incrementalNoVersions))).toEqual(counts(plain));
         const byId = withDomainIds(kept, byKey);
         for (const n of nodes) expect(filterSpread(byId, n)).toBe(filterSpread(plain, n));
       };
@@ -118,6 +124,8 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
         computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScore);
         const kept = computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScore);
         expect(kept).toEqual(plain);
+        computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScoreNoVersions);
+        expect(computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScoreNoVersions)).toEqual(plain);
       };
       for (const o of ops) {
         const nodes = live();

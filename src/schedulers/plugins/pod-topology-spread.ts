@@ -9,6 +9,8 @@ import { PluginArgsError } from '../registry.js';
 import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
 import { cycleStateReuseDefault } from '../cycle-state.js';
+import { cachedNodePodCounter, countOnNode, isEmptySelector, type NodePodCounter } from './pod-topology-spread-counter.js';
+import { PreScoreArrays } from './pod-topology-spread-arrays.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 
 /**
@@ -116,13 +118,6 @@ function labelValue(labels: Labels, key: string): string | undefined {
   return Object.hasOwn(labels, key) ? labels[key] : undefined;
 }
 
-/** labels.Selector.Empty(): no matchLabels and no matchExpressions. */
-export function isEmptySelector(selector: LabelSelector): boolean {
-  if (selector.matchExpressions !== undefined && selector.matchExpressions.length > 0) return false;
-  for (const _ in selector.matchLabels) return false;
-  return true;
-}
-
 /**
  * The constraints of one kind (`action`) that apply to the pod (getConstraints /
  * initPreScoreState): the pod's own when it has any, else the cluster defaults with the pod's
@@ -148,86 +143,7 @@ export function effectiveConstraints(spec: PodSpec, action: UnsatisfiableAction,
   return out;
 }
 
-/**
- * countPodsMatchSelector (common.go): pods in `namespace` whose labels match. A nil selector
- * matches nothing, and upstream also returns 0 for an empty selector (`selector.Empty()`), so
- * `{}` counts no pods even though it would match the incoming pod's own labels.
- */
-export function countMatchingPods(pods: readonly PodInfo[], selector: LabelSelector | undefined, namespace: string): number {
-  if (selector === undefined || isEmptySelector(selector)) return 0;
-  let count = 0;
-  // Pods of one workload share a spec object: remember the last verdict (a cheap memo, no allocation).
-  let lastSpec: PodSpec | undefined;
-  let lastMatch = false;
-  for (let i = 0; i < pods.length; i++) {
-    const spec = pods[i]!.spec;
-    if (spec !== lastSpec) {
-      lastSpec = spec;
-      lastMatch = spec.namespace === namespace && matchesLabelSelector(selector, spec.labels);
-    }
-    if (lastMatch) count++;
-  }
-  return count;
-}
-
-/** How many of a node's pods a selector matches in a namespace (countMatchingPods, or a cache of it). */
-export type NodePodCounter = (node: NodeInfo, selector: LabelSelector | undefined, namespace: string) => number;
-
-const countOnNode: NodePodCounter = (node, selector, namespace) => countMatchingPods(node.pods, selector, namespace);
-
-/** One selector's counts by node index, each valid for the node generation it was counted at. */
-interface SelectorCounts {
-  readonly namespace: string;
-  generation: Float64Array;
-  count: Int32Array;
-}
-
-/**
- * countMatchingPods per node, remembered per (selector, namespace) and node generation. PreFilter
- * and PreScore count every node's pods for every attempt (O(total pods)); between two attempts
- * only the nodes whose pods changed have a new generation, so only those are counted again.
- * Selectors are keyed by object: a workload's pods share their spec's selector objects. Nodes
- * without a generation are always counted.
- */
-export function cachedNodePodCounter(): NodePodCounter {
-  const bySelector = new WeakMap<LabelSelector, SelectorCounts[]>();
-  const lookUp = (selector: LabelSelector, namespace: string): SelectorCounts => {
-    let list = bySelector.get(selector);
-    if (list === undefined) bySelector.set(selector, (list = []));
-    for (let i = 0; i < list.length; i++) if (list[i]!.namespace === namespace) return list[i]!;
-    const entry: SelectorCounts = { namespace, generation: new Float64Array(0), count: new Int32Array(0) };
-    list.push(entry);
-    return entry;
-  };
-  let lastSelector: LabelSelector | undefined;
-  let lastNamespace = '';
-  let last: SelectorCounts | undefined;
-  return (node, selector, namespace) => {
-    const generation = node.generation;
-    if (generation === undefined || selector === undefined) return countMatchingPods(node.pods, selector, namespace);
-    let e = last;
-    if (e === undefined || selector !== lastSelector || namespace !== lastNamespace) {
-      e = last = lookUp(selector, namespace);
-      lastSelector = selector;
-      lastNamespace = namespace;
-    }
-    const i = node.index;
-    if (i >= e.generation.length) {
-      const size = Math.max(i + 1, 2 * e.generation.length, 64);
-      const generations = new Float64Array(size).fill(-1);
-      generations.set(e.generation);
-      const counts = new Int32Array(size);
-      counts.set(e.count);
-      e.generation = generations;
-      e.count = counts;
-    }
-    if (e.generation[i] === generation) return e.count[i]!;
-    const count = countMatchingPods(node.pods, selector, namespace);
-    e.generation[i] = generation;
-    e.count[i] = count;
-    return count;
-  };
-}
+export { cachedNodePodCounter, countMatchingPods, isEmptySelector, type NodePodCounter } from './pod-topology-spread-counter.js';
 
 /** nodeLabelsMatchSpreadConstraints: the node has every constraint's topologyKey. */
 export function nodeHasTopologyKeys(labels: Labels, constraints: readonly SpreadConstraint[]): boolean {
@@ -457,6 +373,8 @@ export interface SpreadPreScoreState {
   readonly ignoredNode: Uint8Array;
   /** The same, by position in the `feasible` array (NormalizeScore sees scores in that order). */
   readonly ignoredAt: Uint8Array;
+  /** Set when a plugin took the arrays back for reuse (PreScoreArrays): the state may not be read again. */
+  spent?: boolean;
 }
 
 /**
@@ -469,7 +387,7 @@ export interface SpreadPreScoreState {
 export function computeSpreadPreScoreState(
   pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot,
   constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, countPods: NodePodCounter = countOnNode,
-  domainsByKey: TopologyDomainsByKey = new Map(), incremental?: IncrementalSpreadScoreCounts,
+  domainsByKey: TopologyDomainsByKey = new Map(), incremental?: IncrementalSpreadScoreCounts, arrays?: PreScoreArrays,
 ): SpreadPreScoreState {
   const n = constraints.length;
   const nodeCount = snapshot.nodes.length;
@@ -486,11 +404,11 @@ export function computeSpreadPreScoreState(
     const d = host ? undefined : domainsOf(domainsByKey, constraints[i]!.topologyKey);
     domains.push(d);
     emptyDomain[i] = d === undefined || requireAllTopologies ? -1 : d.idOf('');
-    hostCounts.push(host ? new Int32Array(nodeCount) : undefined);
+    hostCounts.push(!host ? undefined : arrays !== undefined ? arrays.int32Of(nodeCount) : new Int32Array(nodeCount));
     if (!host) anyDomainConstraint = true;
   }
-  const ignoredNode = new Uint8Array(nodeCount);
-  const ignoredAt = new Uint8Array(feasible.length);
+  const ignoredNode = arrays !== undefined ? arrays.uint8Of(nodeCount) : new Uint8Array(nodeCount);
+  const ignoredAt = arrays !== undefined ? arrays.byPosition(feasible.length) : new Uint8Array(feasible.length);
   const topoSize = new Int32Array(n);
   const counts: (Float64Array | undefined)[] = [];
   for (let i = 0; i < n; i++) counts.push(domains[i] === undefined ? undefined : new Float64Array(domains[i]!.size).fill(NaN));
@@ -512,6 +430,9 @@ export function computeSpreadPreScoreState(
     }
     return all;
   };
+  // Kept per spec (from the second pod of a spec on): the domain totals, and each node's count
+  // for the hostname constraints, both from one pass over the nodes that recounts only changed ones.
+  const kept = incremental?.totals(pod, snapshot, constraints, { isHostname, domains, emptyDomain, requireAllTopologies }, countPods);
   let ignored = 0;
   for (let p = 0; p < feasible.length; p++) {
     const node = feasible[p]!;
@@ -524,7 +445,8 @@ export function computeSpreadPreScoreState(
     for (let i = 0; i < n; i++) {
       if (isHostname[i] === 1) {
         // Upstream counts a node's own pods in Score; done here so Score is O(constraints).
-        hostCounts[i]![node.index] = countPods(node, constraints[i]!.selector, ns);
+        const count = kept !== undefined ? kept.hostCount(node, i) : -1;
+        hostCounts[i]![node.index] = count >= 0 ? count : countPods(node, constraints[i]!.selector, ns);
         continue;
       }
       let id = ids[i]!;
@@ -546,13 +468,12 @@ export function computeSpreadPreScoreState(
   for (let i = 0; i < n; i++) {
     weights[i] = topologyNormalizingWeight(isHostname[i] === 1 ? feasible.length - ignored : topoSize[i]!);
   }
-  const kept = anyDomainConstraint ? incremental?.totals(pod, snapshot, constraints, { isHostname, domains, emptyDomain, requireAllTopologies }, countPods) : undefined;
   if (kept !== undefined) {
     // The same sums, kept per spec: each scored domain takes its total over the counted nodes.
     for (let i = 0; i < n; i++) {
       const m = counts[i];
       if (m === undefined) continue;
-      const totals = kept[i]!;
+      const totals = kept.totals[i]!;
       for (let id = 0; id < m.length; id++) if (!Number.isNaN(m[id]!)) m[id] = id < totals.length ? totals[id]! : 0;
     }
   } else if (anyDomainConstraint) {
@@ -577,6 +498,7 @@ export function computeSpreadPreScoreState(
 
 /** Score: sum over constraints of count * weight + (maxSkew - 1), rounded; 0 for ignored nodes. */
 export function scoreSpread(s: SpreadPreScoreState, node: NodeInfo): number {
+  if (s.spent === true) throw new Error(`${NAME}: Score after NormalizeScore (the PreScore state's arrays were reused)`);
   if (s.ignoredNode[node.index] === 1) return 0;
   const constraints = s.constraints;
   let score = 0;
@@ -636,6 +558,11 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
   const incrementalScore = incremental !== undefined ? new IncrementalSpreadScoreCounts() : undefined;
   const domains: TopologyDomainsByKey = new Map();
   const writeEmpty = !cycleStateReuseDefault();
+  // PreScore's arrays, reused from one cycle to the next (PreScoreArrays), and the last PreScore's
+  // state with its cycle state, so Score for each node finds it without a map lookup.
+  const arrays = incremental !== undefined ? new PreScoreArrays() : undefined;
+  let lastState: CycleState | undefined;
+  let lastPreScore: SpreadPreScoreState | undefined;
   // The constraints follow from the spec alone (the defaults are fixed per instance), and a
   // workload's pods share their spec: remember them per spec instead of building the list at
   // every PreFilter and PreScore. Off with the incremental counts (ORCHSIM_NO_SPREAD_COUNTS=1).
@@ -666,17 +593,33 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
     // No state after a PreFilter that skipped without writing it: the empty state's verdict (every node passes).
     filter: (state, _pod, node) => filterSpread((state.get(PRE_FILTER_STATE_KEY) as SpreadPreFilterState | undefined) ?? (writeEmpty ? readState<SpreadPreFilterState>(state, PRE_FILTER_STATE_KEY) : EMPTY_PRE_FILTER_STATE), node),
     preScore(state, pod, feasible, snapshot) {
+      lastState = undefined;
+      lastPreScore = undefined;
       if (snapshot.nodes.length === 0) return SKIP;
       const constraints = constraintsOf(pod.spec, 'ScheduleAnyway', soft);
       if (constraints.length === 0) return SKIP;
       // Only system-default spreading lets nodes without every topology label be scored.
       const requireAllTopologies = (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || !systemDefaulted;
-      state.set(PRE_SCORE_STATE_KEY, computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains, incrementalScore));
+      const s = computeSpreadPreScoreState(pod, feasible, snapshot, constraints, requireAllTopologies, countPods, domains, incrementalScore, arrays);
+      state.set(PRE_SCORE_STATE_KEY, s);
+      if (arrays !== undefined) {
+        lastState = state;
+        lastPreScore = s;
+      }
       return null;
     },
-    score: (state, _pod, node) => scoreSpread(readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
+    score: (state, _pod, node) => scoreSpread(state === lastState ? lastPreScore! : readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
     normalizeScore(state, _pod, scores, count) {
-      normalizeSpreadScores(scores, count, readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY).ignoredAt);
+      const s = state === lastState ? lastPreScore! : readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY);
+      if (s.spent === true) throw new Error(`${NAME}: NormalizeScore twice (the PreScore state's arrays were reused)`);
+      normalizeSpreadScores(scores, count, s.ignoredAt);
+      if (arrays !== undefined && s === lastPreScore) {
+        // The cycle's last read of the state: its arrays serve the next cycle.
+        s.spent = true;
+        arrays.give(s.hostCounts, s.ignoredNode, s.ignoredAt);
+        lastState = undefined;
+        lastPreScore = undefined;
+      }
     },
   };
 }

@@ -3,6 +3,7 @@ import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
 import { switchedOn } from '../../util/switches.js';
+import { nodeVersionsDefault } from '../equivalence-cache.js';
 
 /**
  * PodTopologySpread's PreFilter counts (TpValueToMatchNum: matching pods per topology value over
@@ -37,12 +38,17 @@ export function incrementalSpreadCountsDefault(): boolean {
 abstract class NodeContributions {
   private seen: (NodeInfo | undefined)[] = [];
   private generation = new Float64Array(0);
+  /** Each slot's ClusterSnapshot.nodeVersions entry when last looked at (NaN: none). */
+  private version = new Float64Array(0);
   /** Domain id per (node slot, constraint), -1 when the node is not counted. */
   protected domain = new Int32Array(0);
   protected count = new Float64Array(0);
+  /** Per (node slot, constraint): 1 when `count` holds a count that no domain total includes (a hostname constraint's). */
+  protected counted = new Uint8Array(0);
   private slots = 0;
 
-  constructor(protected readonly n: number) {}
+  /** `useVersions`: read node versions from snapshots that keep them (nodeVersionsDefault). */
+  constructor(protected readonly n: number, protected readonly useVersions: boolean) {}
 
   /** Makes room for `size` node slots. */
   protected begin(size: number): void {
@@ -52,23 +58,43 @@ abstract class NodeContributions {
     const generation = new Float64Array(size).fill(NaN);
     generation.set(this.generation);
     this.generation = generation;
+    const version = new Float64Array(size).fill(NaN);
+    version.set(this.version);
+    this.version = version;
     const domain = new Int32Array(size * n).fill(-1);
     domain.set(this.domain);
     this.domain = domain;
     const count = new Float64Array(size * n);
     count.set(this.count);
     this.count = count;
+    const counted = new Uint8Array(size * n);
+    counted.set(this.counted);
+    this.counted = counted;
+  }
+
+  /** Whether slot k holds `node` (as of the last update, which saw every node of the snapshot). */
+  protected holds(k: number, node: NodeInfo): boolean {
+    return k < this.seen.length && this.seen[k] === node;
   }
 
   /**
    * False when slot k holds `node` as it was counted; otherwise its old contribution is taken
    * off, the node recorded, and true: the caller counts it again.
    */
-  protected changed(k: number, node: NodeInfo): boolean {
-    if (this.seen[k] === node && this.generation[k] === node.generation) return false;
+  protected changed(k: number, node: NodeInfo, versions: Float64Array | undefined): boolean {
+    if (this.seen[k] === node) {
+      // The same version at an index: the node is as it was then, pods included
+      // (ClusterSnapshot.nodeVersions), so its generation need not be read from the node.
+      if (versions !== undefined && this.version[k] === versions[k]) return false;
+      if (this.generation[k] === node.generation) {
+        if (versions !== undefined) this.version[k] = versions[k] ?? NaN;
+        return false;
+      }
+    }
     if (this.seen[k] !== undefined) this.take(k);
     this.seen[k] = node;
     this.generation[k] = node.generation ?? NaN;
+    this.version[k] = versions !== undefined ? versions[k] ?? NaN : NaN;
     return true;
   }
 
@@ -78,6 +104,7 @@ abstract class NodeContributions {
       if (this.seen[k] !== undefined) this.take(k);
       this.seen[k] = undefined;
       this.generation[k] = NaN;
+      this.version[k] = NaN;
     }
     this.slots = size;
   }
@@ -115,8 +142,8 @@ class SpecCounts extends NodeContributions {
   private totals: Float64Array[];
   private nodesIn: Int32Array[];
 
-  constructor(n: number) {
-    super(n);
+  constructor(n: number, useVersions: boolean) {
+    super(n, useVersions);
     this.values = Array.from({ length: n }, () => []);
     this.ids = Array.from({ length: n }, () => new Map());
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
@@ -127,10 +154,11 @@ class SpecCounts extends NodeContributions {
     const n = this.n;
     const nodes = snapshot.nodes;
     this.begin(nodes.length);
+    const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
-      if (!this.changed(k, node)) continue;
+      if (!this.changed(k, node, versions)) continue;
       if (!fitsNodeAffinity(pod, node) || !nodeHasTopologyKeys(node.labels, constraints)) continue;
       let lastSelector = constraints[0]!.selector;
       let lastCount = 0;
@@ -198,8 +226,11 @@ class SpecCounts extends NodeContributions {
 export class IncrementalSpreadCounts {
   private readonly specs = new SecondSight<SpecCounts>();
 
+  /** `useVersions`: skip a node whose ClusterSnapshot.nodeVersions entry is unchanged without reading it (ORCHSIM_NO_NODE_VERSIONS=1 turns it off). */
+  constructor(private readonly useVersions: boolean = nodeVersionsDefault()) {}
+
   matchNum(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter): Map<string, number>[] | undefined {
-    return this.specs.get(pod.spec, () => new SpecCounts(constraints.length))?.update(pod, snapshot, constraints, countPods);
+    return this.specs.get(pod.spec, () => new SpecCounts(constraints.length, this.useVersions))?.update(pod, snapshot, constraints, countPods);
   }
 }
 
@@ -217,13 +248,15 @@ export interface PreScoreDomains {
  * pods per domain id (TopologyDomains ids, per constraint; hostname constraints are left out)
  * over the nodes that pass the pod's node affinity and have the keys (or, with system defaults,
  * land in the "" domain), kept per spec like SpecCounts. Upstream (scoring.go PreScore) walks
- * every node at every cycle.
+ * every node at every cycle. The same pass keeps each such node's count for the hostname
+ * constraints, which PreScore reads for the feasible nodes instead of asking the counter again
+ * (upstream counts them in Score, scoring.go).
  */
 class SpecScoreCounts extends NodeContributions {
   readonly totals: Float64Array[];
 
-  constructor(n: number) {
-    super(n);
+  constructor(n: number, useVersions: boolean) {
+    super(n, useVersions);
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
   }
 
@@ -231,10 +264,11 @@ class SpecScoreCounts extends NodeContributions {
     const n = this.n;
     const nodes = snapshot.nodes;
     this.begin(nodes.length);
+    const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k]!;
-      if (!this.changed(k, node)) continue;
+      if (!this.changed(k, node, versions)) continue;
       if (!fitsNodeAffinity(pod, node)) continue;
       let all = true;
       for (let i = 0; i < n; i++) {
@@ -246,16 +280,29 @@ class SpecScoreCounts extends NodeContributions {
         for (let i = 0; i < n; i++) this.domain[k * n + i] = -1;
         continue;
       }
+      let lastSelector = constraints[0]!.selector;
+      let lastCount = -1;
       for (let i = 0; i < n; i++) {
+        const selector = constraints[i]!.selector;
         if (d.isHostname[i] === 1) {
+          // PreScore counts the node's own pods for a hostname constraint when the node is
+          // feasible (and not ignored): counted here, for every node, so it reads them.
           this.domain[k * n + i] = -1;
+          const c = lastCount >= 0 && selector === lastSelector ? lastCount : countPods(node, selector, ns);
+          lastSelector = selector;
+          lastCount = c;
+          this.count[k * n + i] = c;
+          this.counted[k * n + i] = 1;
           continue;
         }
         let id = this.domain[k * n + i]!;
         if (id < 0) id = d.emptyDomain[i]!;
         this.domain[k * n + i] = id;
         if (id < 0) continue;
-        const c = countPods(node, constraints[i]!.selector, ns);
+        // System/List defaults share one selector object: count each node's pods once for all of them.
+        const c = lastCount >= 0 && selector === lastSelector ? lastCount : countPods(node, selector, ns);
+        lastSelector = selector;
+        lastCount = c;
         this.count[k * n + i] = c;
         if (id >= this.totals[i]!.length) {
           const t = new Float64Array(Math.max(id + 1, 2 * this.totals[i]!.length));
@@ -271,22 +318,38 @@ class SpecScoreCounts extends NodeContributions {
   protected take(k: number): void {
     const n = this.n;
     for (let i = 0; i < n; i++) {
+      this.counted[k * n + i] = 0;
       const id = this.domain[k * n + i]!;
       if (id < 0) continue;
       this.totals[i]![id] = this.totals[i]![id]! - this.count[k * n + i]!;
       this.domain[k * n + i] = -1;
     }
   }
+
+  /** The node's matching pods for hostname constraint i as of the last update, -1 when not counted there. */
+  hostCount(node: NodeInfo, i: number): number {
+    const k = node.index;
+    return this.holds(k, node) && this.counted[k * this.n + i] === 1 ? this.count[k * this.n + i]! : -1;
+  }
+}
+
+/** What IncrementalSpreadScoreCounts.totals gives PreScore: per-domain totals and the hostname constraints' per-node counts. */
+export interface SpreadScoreCounts {
+  readonly totals: readonly Float64Array[];
+  hostCount(node: NodeInfo, i: number): number;
 }
 
 /** PreScore's per-domain totals for pods of specs seen before (undefined the first time, as IncrementalSpreadCounts). */
 export class IncrementalSpreadScoreCounts {
   private readonly specs = new SecondSight<SpecScoreCounts>();
 
-  totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): readonly Float64Array[] | undefined {
-    const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length));
+  /** As IncrementalSpreadCounts'. */
+  constructor(private readonly useVersions: boolean = nodeVersionsDefault()) {}
+
+  totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): SpreadScoreCounts | undefined {
+    const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length, this.useVersions));
     if (e === undefined) return undefined;
     e.update(pod, snapshot, constraints, d, countPods);
-    return e.totals;
+    return e;
   }
 }
