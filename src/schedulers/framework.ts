@@ -13,7 +13,7 @@ import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
 import { fitError } from './fit-error.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
-import { fastScanDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
+import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 import { FitErrors, fitErrorReuseDefault } from './fit-error.js';
@@ -48,6 +48,12 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_FAST_SCAN=1.
    */
   readonly fastScan?: boolean | undefined;
+  /**
+   * With the cache: a node whose verdict or raw score must be computed again is judged from the
+   * snapshot's node records where the plugin can (FilterPlugin.filterAt, ScorePlugin.scoreAt;
+   * scan-order.ts nodeRecordsDefault). Default: on, unless ORCHSIM_NO_NODE_RECORDS=1.
+   */
+  readonly nodeRecords?: boolean | undefined;
 }
 
 const NO_NODE = -1;
@@ -121,6 +127,8 @@ export class Framework implements Scheduler {
   private readonly equivalence: EquivalenceCache | undefined;
   /** The scan's fast paths over cached verdicts (FrameworkOptions.fastScan). */
   private readonly fastScan: boolean;
+  /** Judge and score changed nodes from node records (FrameworkOptions.nodeRecords). */
+  private readonly nodeRecords: boolean;
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle, options?: FrameworkOptions);
@@ -165,6 +173,7 @@ export class Framework implements Scheduler {
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
     this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
     this.fastScan = options?.fastScan ?? fastScanDefault();
+    this.nodeRecords = options?.nodeRecords ?? nodeRecordsDefault();
     this.skipScore = new Uint8Array(this.scores.length);
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -342,7 +351,7 @@ export class Framework implements Scheduler {
           cur.idx = idx;
           cur.found = 0;
           cur.failed = 0;
-          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt);
+          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, this.nodeRecords, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt);
           processed = cur.processed;
           found = cur.found;
           failed = cur.failed;
@@ -487,6 +496,8 @@ export class Framework implements Scheduler {
           // Raw scores of this spec at the node versions the filter loop has just checked.
           const raw = entry.scoresOf(s);
           const feasibleIndex = this.feasibleIndex;
+          // A raw score computed again is taken from the node's record where the plugin can (FrameworkOptions.nodeRecords).
+          const at = this.nodeRecords && snapshot.nodeRecords !== undefined && p.scoreAt !== undefined;
           if (p.normalizeScore === undefined) {
             // Raw is final: check and add in one pass, in the same order as the loops below.
             const weight = w.weight;
@@ -498,7 +509,7 @@ export class Framework implements Scheduler {
                 let v = raw[index]!;
                 if (v !== v) {
                   current = feasible[i]!;
-                  v = p.score(state, pod, current, snapshot);
+                  v = at ? p.scoreAt!(state, pod, snapshot, index) : p.score(state, pod, current, snapshot);
                   if (!(v >= 0 && v <= MAX_NODE_SCORE)) throw new RangeError(`score ${v} of node ${current.name} is outside 0..${MAX_NODE_SCORE}`);
                   raw[index] = v;
                 }
@@ -512,7 +523,7 @@ export class Framework implements Scheduler {
               let v = raw[index]!;
               if (v !== v) {
                 current = feasible[i]!;
-                v = raw[index] = p.score(state, pod, current, snapshot);
+                v = raw[index] = at ? p.scoreAt!(state, pod, snapshot, index) : p.score(state, pod, current, snapshot);
               }
               if (!(v >= 0 && v <= MAX_NODE_SCORE)) {
                 current = feasible[i]!;
@@ -528,7 +539,7 @@ export class Framework implements Scheduler {
             let v = raw[index]!;
             if (v !== v) {
               current = feasible[i]!;
-              v = raw[index] = p.score(state, pod, current, snapshot);
+              v = raw[index] = at ? p.scoreAt!(state, pod, snapshot, index) : p.score(state, pod, current, snapshot);
             }
             buf[i] = v;
           }

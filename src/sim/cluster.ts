@@ -8,6 +8,10 @@ import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
 import type { SwarmNodeMeta } from '../api/swarm.js';
 import { capacityFor, grown } from '../util/typed-arrays.js';
+import {
+  NODE_RECORD_STRIDE, REC_ALLOC_CPU, REC_ALLOC_EPHEMERAL, REC_ALLOC_MEMORY, REC_ALLOWED_PODS, REC_NZ_CPU, REC_NZ_MEMORY, REC_POD_COUNT,
+  REC_REQ_CPU, REC_REQ_EPHEMERAL, REC_REQ_MEMORY, REC_TAINTS, REC_UNSCHEDULABLE,
+} from '../api/node-record.js';
 
 /** The taint of a removed node's empty slot (cluster-autoscaler's deletion taint, kept for ever). */
 export const TAINT_NODE_REMOVED: Taint = Object.freeze({ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' });
@@ -45,6 +49,11 @@ export class ClusterState implements ClusterSnapshot {
    * node-local plugin could see, so the equivalence cache checks a node with one read.
    */
   nodeVersions: Float64Array;
+  /**
+   * ClusterSnapshot.nodeRecords (src/api/node-record.ts): copies of the numbers above and of
+   * the node's own fields, written wherever those change (account, SimNode's setters and reset).
+   */
+  nodeRecords: Float64Array;
   /** Free milli-GPU of every device, flat: node i's devices start at gpuOffset[i]. */
   gpuFree: Float64Array = new Float64Array(64);
   gpuOffset: Int32Array;
@@ -79,6 +88,7 @@ export class ClusterState implements ClusterSnapshot {
     this.nzMem = new Float64Array(this.capacity);
     this.podCounts = new Int32Array(this.capacity);
     this.nodeVersions = new Float64Array(this.capacity);
+    this.nodeRecords = new Float64Array(this.capacity * NODE_RECORD_STRIDE);
     this.gpuOffset = new Int32Array(this.capacity);
   }
 
@@ -260,6 +270,15 @@ export class ClusterState implements ClusterSnapshot {
     this.totalReqMem += sign * r.memory;
     this.totalReqGPU += sign * r.milliGPU;
     if (r.scalar) this.nodes[i]!.addScalar(r.scalar, sign);
+    // The node's record takes copies of the sums (the same numbers, not sums of its own).
+    const rec = this.nodeRecords;
+    const b = i * NODE_RECORD_STRIDE;
+    rec[b + REC_POD_COUNT] = this.podCounts[i]!;
+    rec[b + REC_REQ_CPU] = this.reqCPU[i]!;
+    rec[b + REC_REQ_MEMORY] = this.reqMem[i]!;
+    rec[b + REC_NZ_CPU] = this.nzCPU[i]!;
+    rec[b + REC_NZ_MEMORY] = this.nzMem[i]!;
+    rec[b + REC_REQ_EPHEMERAL] = this.reqEph[i]!;
   }
 
   private grow(): void {
@@ -272,6 +291,7 @@ export class ClusterState implements ClusterSnapshot {
     this.nzMem = grown(this.nzMem, c);
     this.podCounts = grown(this.podCounts, c);
     this.nodeVersions = grown(this.nodeVersions, c);
+    this.nodeRecords = grown(this.nodeRecords, c * NODE_RECORD_STRIDE);
     this.gpuOffset = grown(this.gpuOffset, c);
     this.capacity = c;
   }
@@ -359,6 +379,7 @@ export class SimNode implements NodeInfo {
 
   set taints(taints: readonly Taint[]) {
     this.currentTaints = taints;
+    this.cluster.nodeRecords[this.index * NODE_RECORD_STRIDE + REC_TAINTS] = taints.length;
     this.changed();
   }
 
@@ -368,7 +389,18 @@ export class SimNode implements NodeInfo {
 
   set unschedulable(unschedulable: boolean) {
     this.currentUnschedulable = unschedulable;
+    this.cluster.nodeRecords[this.index * NODE_RECORD_STRIDE + REC_UNSCHEDULABLE] = unschedulable ? 1 : 0;
     this.changed();
+  }
+
+  /** The record's copies of the node's allocatable and pod capacity (ClusterState.nodeRecords). */
+  private recordCapacity(): void {
+    const rec = this.cluster.nodeRecords;
+    const b = this.index * NODE_RECORD_STRIDE;
+    rec[b + REC_ALLOWED_PODS] = this.allowedPodNumber;
+    rec[b + REC_ALLOC_CPU] = this.allocatable.milliCPU;
+    rec[b + REC_ALLOC_MEMORY] = this.allocatable.memory;
+    rec[b + REC_ALLOC_EPHEMERAL] = this.allocatable.ephemeralStorage;
   }
 
   /** A new version for the node's slot (ClusterSnapshot.nodeVersions). */
@@ -393,6 +425,7 @@ export class SimNode implements NodeInfo {
     this.swarm = spec.swarm;
     this.removed = false;
     this.generation = nextGeneration();
+    this.recordCapacity();
     this.changed();
   }
 
@@ -407,6 +440,7 @@ export class SimNode implements NodeInfo {
     this.allowedPodNumber = 0;
     this.scalarRequested = undefined;
     this.generation = nextGeneration();
+    this.recordCapacity();
     this.changed();
   }
 
