@@ -43,16 +43,9 @@ export interface FrameworkOptions {
    * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
    */
   readonly nodeVersions?: boolean | undefined;
-  /**
-   * With the cache: the node scan's fast paths (src/schedulers/scan-order.ts fastScanDefault).
-   * Default: on, unless ORCHSIM_NO_FAST_SCAN=1.
-   */
+  /** With the cache: the node scan's fast paths (scan-order.ts fastScanDefault). Default: on, unless ORCHSIM_NO_FAST_SCAN=1. */
   readonly fastScan?: boolean | undefined;
-  /**
-   * With the cache: a node whose verdict or raw score must be computed again is judged from the
-   * snapshot's node records where the plugin can (FilterPlugin.filterAt, ScorePlugin.scoreAt;
-   * scan-order.ts nodeRecordsDefault). Default: on, unless ORCHSIM_NO_NODE_RECORDS=1.
-   */
+  /** With the cache: judge and score a changed node from node records (scan-order.ts nodeRecordsDefault). Default: on, unless ORCHSIM_NO_NODE_RECORDS=1. */
   readonly nodeRecords?: boolean | undefined;
 }
 
@@ -127,7 +120,7 @@ export class Framework implements Scheduler {
   private readonly equivalence: EquivalenceCache | undefined;
   /** The scan's fast paths over cached verdicts (FrameworkOptions.fastScan). */
   private readonly fastScan: boolean;
-  /** Judge and score changed nodes from node records (FrameworkOptions.nodeRecords). */
+  /** FrameworkOptions.nodeRecords. */
   private readonly nodeRecords: boolean;
 
   /** Instantiates the profile's plugins from `registry`. */
