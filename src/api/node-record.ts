@@ -1,12 +1,13 @@
 /**
  * ClusterSnapshot.nodeRecords: what the default profile's node-local plugins read of a node, one
  * record per node index, NODE_RECORD_STRIDE numbers each, the record of node i starting at
- * i * NODE_RECORD_STRIDE. The same numbers are behind the node's object (its podCount,
- * allowedPodNumber, allocatable, requested, nonZeroRequested, taints and unschedulable), which
- * are spread over the node's object, its views, its taint list and one typed array per resource:
- * about ten cache lines for a node the scheduler has not looked at lately. A record is one or
- * two, so a node whose verdict must be computed again (it changed since the pod's spec last saw
- * it) costs a fraction of what the objects cost (bench/README.md, "Third pass").
+ * i * NODE_RECORD_STRIDE. The node's object reports the same numbers (its podCount, requested
+ * and nonZeroRequested read them from the record; allocatable, allowedPodNumber, taints and
+ * unschedulable are copied in when they change), but reaching them through the object, its
+ * views, its allocatable and its taint list takes several cache lines for a node the scheduler
+ * has not looked at lately. A record is one or two, so a node whose verdict must be computed
+ * again (it changed since the pod's spec last saw it) costs a fraction of what the objects cost
+ * (bench/README.md, "Third pass (branch scale3)").
  *
  * Plugins read it through FilterPlugin.filterAt and ScorePlugin.scoreAt, which give the verdict
  * and score of filter and score on snapshot.nodes[index], from the record where they can.
