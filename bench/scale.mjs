@@ -12,7 +12,9 @@
 //
 // `--in-process` (with --before) runs both builds in this process instead, alternated, a full GC
 // before each run, and compares CPU time only (as bench/scan-ab.mjs does): less swing on a shared
-// machine, no peak RSS; for smaller runs of the same shape.
+// machine, no peak RSS; for smaller runs of the same shape. `--switch ORCHSIM_NO_<NAME>` (with
+// --in-process, repeatable) adds this checkout with that switch set while each run builds its
+// scheduler, so a shortcut's own share shows beside the whole branch's.
 //
 // Run: node bench/scale.mjs [--20k] [--before DIR] [--runs N]   (after npm run build)
 //      node bench/scale.mjs --nodes 2000 --pods 200000 --days 30   (a smaller run of the same shape)
@@ -120,7 +122,7 @@ async function runChild(root, nodeCount, podCount, days) {
 }
 
 function parseArgs(argv) {
-  const opts = { twenty: false, before: undefined, runs: 1, nodes: undefined, pods: undefined, days: 30, inProcess: false };
+  const opts = { twenty: false, before: undefined, runs: 1, nodes: undefined, pods: undefined, days: 30, inProcess: false, switches: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -135,11 +137,13 @@ function parseArgs(argv) {
     else if (a === '--pods') opts.pods = Number(value());
     else if (a === '--days') opts.days = Number(value());
     else if (a === '--in-process') opts.inProcess = true;
+    else if (a === '--switch') opts.switches.push(value());
     else throw new Error(`unknown argument ${a} (usage: node bench/scale.mjs [--20k] [--before DIR] [--runs N] [--nodes N --pods N --days N])`);
   }
   opts.nodes ??= opts.twenty ? 20_000 : 10_000;
   opts.pods ??= opts.nodes * 100;
   if (opts.inProcess && !opts.before) throw new Error('--in-process needs --before DIR');
+  if (opts.switches.length > 0 && !opts.inProcess) throw new Error('--switch needs --in-process');
   return opts;
 }
 
@@ -149,18 +153,25 @@ async function inProcess(o, contenders) {
   const cpu = contenders.map(() => []);
   const results = [];
   for (let round = 0; round <= o.runs; round++) {
-    const order = round % 2 === 1 ? [1, 0] : [0, 1];
+    const order = contenders.map((_, k) => k);
+    if (round % 2 === 1) order.reverse();
     for (const k of order) {
+      const env = contenders[k].env ?? {};
       const scenario = await scaleScenario(contenders[k].root, o.nodes, o.pods, o.days);
-      collectGarbage();
-      const c0 = process.cpuUsage();
-      const out = contenders[k].runScenario(scenario);
-      const c = process.cpuUsage(c0);
-      results[k] = JSON.stringify(out.result);
-      if (round > 0) cpu[k].push((c.user + c.system) / 1e6);
+      Object.assign(process.env, env);
+      try {
+        collectGarbage();
+        const c0 = process.cpuUsage();
+        const out = contenders[k].runScenario(scenario);
+        const c = process.cpuUsage(c0);
+        results[k] = JSON.stringify(out.result);
+        if (round > 0) cpu[k].push((c.user + c.system) / 1e6);
+      } finally {
+        for (const key of Object.keys(env)) delete process.env[key];
+      }
     }
   }
-  printTable(`CPU of runScenario in one process, median of ${o.runs} alternated after an untimed round; results ${results[0] === results[1] ? 'byte-identical' : 'DIFFER'}`, ['build', 'cpu', 'runs'],
+  printTable(`CPU of runScenario in one process, median of ${o.runs} alternated after an untimed round; results ${results.every((r) => r === results[0]) ? 'byte-identical' : 'DIFFER'}`, ['build', 'cpu', 'runs'],
     contenders.map((c, k) => [c.name, `${median(cpu[k]).toFixed(2)} s`, cpu[k].map((x) => x.toFixed(2)).join(' / ')]));
   console.log(`load at the end: ${machineLine()}`);
   const [a, b] = [median(cpu[0]), median(cpu[1])];
@@ -171,6 +182,7 @@ export async function run(argv = []) {
   const o = parseArgs(argv);
   const contenders = [{ name: 'this checkout', root: HERE }];
   if (o.before) contenders.push({ name: `before (${o.before})`, root: o.before });
+  for (const s of o.switches) contenders.push({ name: `this checkout, ${s}=1`, root: HERE, env: { [s]: '1' } });
   console.log(`\n=== Scale: ${fmtInt(o.nodes)} nodes, ${fmtInt(o.pods)} pods, ${o.days} days with node failures (${machineLine()}) ===`);
   if (o.inProcess) return inProcess(o, contenders);
   const results = contenders.map(() => []);

@@ -85,6 +85,12 @@ export interface PreFilterPlugin extends Plugin {
 export interface FilterPlugin extends Plugin {
   /** null when the pod fits on the node. Must not allocate on success: it runs for every node. */
   filter(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): Status | null;
+  /**
+   * Optional, for a snapshot with nodeRecords (src/api/node-record.ts): the same verdict as
+   * filter(state, pod, snapshot.nodes[index], snapshot), from the node's record where it can, so
+   * the node's objects are not read. The framework calls it only where it would call filter.
+   */
+  filterAt?(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, index: number): Status | null;
 }
 
 export interface PreScorePlugin extends Plugin {
@@ -95,6 +101,8 @@ export interface PreScorePlugin extends Plugin {
 export interface ScorePlugin extends Plugin {
   /** Raw score of one feasible node; after NormalizeScore it must lie in 0..100. */
   score(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): number;
+  /** Optional, as FilterPlugin.filterAt: the same number as score(state, pod, snapshot.nodes[index], snapshot). */
+  scoreAt?(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, index: number): number;
   /** Rewrites scores[0..count) in place into 0..100 (ScoreExtensions.NormalizeScore). */
   normalizeScore?(state: CycleState, pod: PodInfo, scores: Float64Array, count: number): void;
 }

@@ -107,6 +107,12 @@ export interface ClusterSnapshot {
    * cache compares the node's fields itself (src/schedulers/equivalence-cache.ts).
    */
   readonly nodeVersions?: Float64Array | undefined;
+  /**
+   * Per node index, the numbers node-local plugins read of the node, in one record per node
+   * (layout: src/api/node-record.ts), always equal to what `nodes[i]` reports. Only for
+   * snapshots whose `nodes[i].index` is i. Optional: plugins' filterAt/scoreAt read it.
+   */
+  readonly nodeRecords?: Float64Array | undefined;
 }
 
 /** Defaults for pods without a cpu/memory request when scoring (pkg/scheduler/util/pod_resources.go). */

@@ -28,11 +28,13 @@ export interface ScanCursor {
  * `filters` is the profile's filter list (the cache's positions refer to it). With `fast` and a
  * snapshot that keeps node versions (node k at index k) and no filter but node-local ones, a
  * specialised loop gives the same verdicts from the same arrays, with no node object read for a
- * cached node and the feasible nodes gathered after the scan (FrameworkOptions.fastScan).
+ * cached node and the feasible nodes gathered after the scan (FrameworkOptions.fastScan); with
+ * `records` and a snapshot that keeps node records, a changed node is judged from its record
+ * (judgeAt; FrameworkOptions.nodeRecords).
  */
 export function scanCachedVerdicts(
   cur: ScanCursor, order: Int32Array, nodes: readonly NodeInfo[], toFind: number, entry: SpecVerdicts, cache: EquivalenceCache,
-  filters: readonly FilterPlugin[], fast: boolean, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot,
+  filters: readonly FilterPlugin[], fast: boolean, records: boolean, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot,
   // The framework's buffers, each sized for every node.
   feasible: NodeInfo[], feasibleIndex: Int32Array, failStatus: (Status | null)[], failPlugin: (Plugin | null)[], rejectedAt: Int32Array,
 ): void {
@@ -49,10 +51,14 @@ export function scanCachedVerdicts(
     const entryVersion = entry.version;
     const failAt = entry.failAt;
     const entryStatus = entry.failStatus;
+    // A changed node is judged from its record (judgeAt) where the snapshot keeps them.
+    const atRecords = records && snapshot.nodeRecords !== undefined;
     for (; processed < numAllNodes && found < toFind; processed++) {
       const i = order[idx]!;
       const version = versions[i]!;
-      const k = entryVersion[i] === version ? failAt[i]! : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
+      const k = entryVersion[i] === version ? failAt[i]!
+        : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, i, version)
+        : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
       if (k === nAll) feasibleIndex[found++] = i;
       else {
         failStatus[processed] = entryStatus[i]!;
@@ -101,4 +107,36 @@ export function scanCachedVerdicts(
   cur.idx = idx;
   cur.found = found;
   cur.failed = failed;
+}
+
+/**
+ * judgeNode (src/schedulers/equivalence-cache.ts) for node `i` of a snapshot with node records:
+ * each filter's filterAt where it has one (the same verdict from the node's record), its filter
+ * on snapshot.nodes[i] where not; the verdict recorded in `entry` at `version` the same way.
+ */
+function judgeAt(entry: SpecVerdicts, filters: readonly FilterPlugin[], mask: number, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, i: number, version: number): number {
+  let k = filters.length;
+  let status: Status | null = null;
+  for (let f = 0; f < filters.length; f++) {
+    if ((mask & (1 << f)) === 0) continue;
+    const p = filters[f]!;
+    try {
+      status = p.filterAt !== undefined ? p.filterAt(state, pod, snapshot, i) : p.filter(state, pod, snapshot.nodes[i]!, snapshot);
+    } catch (e) {
+      throw e instanceof PluginError ? e : new PluginError(p.name, 'Filter', pod.name, snapshot.nodes[i]!.name, e);
+    }
+    if (status !== null) {
+      k = f;
+      break;
+    }
+  }
+  entry.version[i] = version;
+  entry.failAt[i] = k;
+  entry.failStatus[i] = status;
+  const scores = entry.scores;
+  for (let s = 0; s < scores.length; s++) {
+    const a = scores[s];
+    if (a !== undefined) a[i] = NaN;
+  }
+  return k;
 }

@@ -3,7 +3,7 @@ import {
   type UnreservePlugin, type WaitingPodsHandle, type WaitingPostFilterPlugin, isFilter, isPostFilter, type PostFilterPlugin, type PreemptionHandle, type PreemptionResult, isGpuSelect, isPreFilter, isPreScore, isScore, MAX_NODE_SCORE,
   type FitError, type GpuSelectPlugin,
   type CycleState, type FilterPlugin, type Plugin, type PreFilterPlugin, type PreScorePlugin,
-  type ProfileConfig, type RandomSource, type Scheduler, type ScorePlugin, type Status, type TieBreak,
+  type ProfileConfig, type RandomSource, type Scheduler, type Status, type TieBreak,
 } from '../api/framework.js';
 import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
@@ -12,45 +12,18 @@ import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefau
 import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
-import { fastScanDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
+import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 import { fitError, FitErrors, fitErrorReuseDefault } from './fit-error.js';
 import { CycleStates, cycleStateReuseDefault } from './cycle-state.js';
+import type { FrameworkOptions, WeightedScore } from './framework-options.js';
 
 export { MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, MIN_FEASIBLE_NODES_TO_FIND, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 export { formatFitError } from './fit-error.js';
 export { PluginError } from '../api/framework.js';
 
-interface WeightedScore {
-  readonly plugin: ScorePlugin;
-  readonly weight: number;
-  readonly preScore: boolean;
-  /** Its raw scores may be reused per (spec, node version) (Plugin.nodeLocal). */
-  readonly nodeLocal: boolean;
-}
-
-export interface FrameworkOptions {
-  /** Share a failed cycle's reasons and plugins with the last alike (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_REUSE=1. */
-  readonly fitErrorReuse?: boolean | undefined;
-  /**
-   * Reuse node-local plugins' verdicts per (pod spec, node version) (src/schedulers/
-   * equivalence-cache.ts). Default: on, unless ORCHSIM_NO_EQUIVALENCE_CACHE=1.
-   */
-  readonly equivalenceCache?: boolean | undefined;
-  /**
-   * With the cache: take node versions from snapshots that keep them (ClusterSnapshot.nodeVersions).
-   * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
-   */
-  readonly nodeVersions?: boolean | undefined;
-  /**
-   * With the cache: the node scan's fast paths (src/schedulers/scan-order.ts fastScanDefault).
-   * Default: on, unless ORCHSIM_NO_FAST_SCAN=1.
-   */
-  readonly fastScan?: boolean | undefined;
-  /** Hand a cycle the last one's CycleState when no plugin wrote to it (cycle-state.ts). Default: on, unless ORCHSIM_NO_CYCLE_STATE_REUSE=1. */
-  readonly cycleStateReuse?: boolean | undefined;
-}
+export type { FrameworkOptions } from './framework-options.js';
 
 const NO_NODE = -1;
 const NO_NODES: readonly number[] = Object.freeze([]);
@@ -125,6 +98,8 @@ export class Framework implements Scheduler {
   private readonly equivalence: EquivalenceCache | undefined;
   /** The scan's fast paths over cached verdicts (FrameworkOptions.fastScan). */
   private readonly fastScan: boolean;
+  /** FrameworkOptions.nodeRecords. */
+  private readonly nodeRecords: boolean;
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle, options?: FrameworkOptions);
@@ -169,6 +144,7 @@ export class Framework implements Scheduler {
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
     this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
     this.fastScan = options?.fastScan ?? fastScanDefault();
+    this.nodeRecords = options?.nodeRecords ?? nodeRecordsDefault();
     this.skipScore = new Uint8Array(this.scores.length);
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
@@ -347,7 +323,7 @@ export class Framework implements Scheduler {
           cur.idx = idx;
           cur.found = 0;
           cur.failed = 0;
-          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt);
+          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, this.nodeRecords, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt);
           processed = cur.processed;
           found = cur.found;
           failed = cur.failed;
@@ -492,6 +468,8 @@ export class Framework implements Scheduler {
           // Raw scores of this spec at the node versions the filter loop has just checked.
           const raw = entry.scoresOf(s);
           const feasibleIndex = this.feasibleIndex;
+          // A raw score computed again is taken from the node's record where the plugin can (FrameworkOptions.nodeRecords).
+          const at = this.nodeRecords && snapshot.nodeRecords !== undefined && p.scoreAt !== undefined;
           if (p.normalizeScore === undefined) {
             // Raw is final: check and add in one pass, in the same order as the loops below.
             const weight = w.weight;
@@ -503,7 +481,7 @@ export class Framework implements Scheduler {
                 let v = raw[index]!;
                 if (v !== v) {
                   current = feasible[i]!;
-                  v = p.score(state, pod, current, snapshot);
+                  v = at ? p.scoreAt!(state, pod, snapshot, index) : p.score(state, pod, current, snapshot);
                   if (!(v >= 0 && v <= MAX_NODE_SCORE)) throw new RangeError(`score ${v} of node ${current.name} is outside 0..${MAX_NODE_SCORE}`);
                   raw[index] = v;
                 }
@@ -517,7 +495,7 @@ export class Framework implements Scheduler {
               let v = raw[index]!;
               if (v !== v) {
                 current = feasible[i]!;
-                v = raw[index] = p.score(state, pod, current, snapshot);
+                v = raw[index] = at ? p.scoreAt!(state, pod, snapshot, index) : p.score(state, pod, current, snapshot);
               }
               if (!(v >= 0 && v <= MAX_NODE_SCORE)) {
                 current = feasible[i]!;
@@ -533,7 +511,7 @@ export class Framework implements Scheduler {
             let v = raw[index]!;
             if (v !== v) {
               current = feasible[i]!;
-              v = raw[index] = p.score(state, pod, current, snapshot);
+              v = raw[index] = at ? p.scoreAt!(state, pod, snapshot, index) : p.score(state, pod, current, snapshot);
             }
             buf[i] = v;
           }

@@ -51,3 +51,13 @@ export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
 export function fastScanDefault(): boolean {
   return switchedOn('ORCHSIM_NO_FAST_SCAN');
 }
+
+/**
+ * Whether frameworks judge and score a changed node from the snapshot's node records
+ * (ClusterSnapshot.nodeRecords, src/api/node-record.ts) through the plugins' filterAt and
+ * scoreAt, unless told otherwise (FrameworkOptions.nodeRecords), rather than from the node's
+ * objects (test/schedulers/node-records.test.ts runs both). ORCHSIM_NO_NODE_RECORDS=1 turns it off.
+ */
+export function nodeRecordsDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_NODE_RECORDS');
+}

@@ -8,6 +8,10 @@ import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
 import type { SwarmNodeMeta } from '../api/swarm.js';
 import { capacityFor, grown } from '../util/typed-arrays.js';
+import {
+  NODE_RECORD_STRIDE, REC_ALLOC_CPU, REC_ALLOC_EPHEMERAL, REC_ALLOC_MEMORY, REC_ALLOWED_PODS, REC_NZ_CPU, REC_NZ_MEMORY, REC_POD_COUNT,
+  REC_REQ_CPU, REC_REQ_EPHEMERAL, REC_REQ_MEMORY, REC_TAINTS, REC_UNSCHEDULABLE,
+} from '../api/node-record.js';
 
 /** The taint of a removed node's empty slot (cluster-autoscaler's deletion taint, kept for ever). */
 export const TAINT_NODE_REMOVED: Taint = Object.freeze({ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' });
@@ -31,20 +35,22 @@ export class ClusterState implements ClusterSnapshot {
   /** Nodes present (not removed). */
   liveNodes = 0;
   private capacity: number;
-  // Requested totals (sum of bound pods' effective requests).
-  reqCPU: Float64Array;
-  reqMem: Float64Array;
+  // Requested totals (sum of bound pods' effective requests), non-zero requested (scoring
+  // defaults for pods without cpu/memory requests) and pod counts live in nodeRecords (below);
+  // requested GPU here.
   reqGPU: Float64Array;
-  reqEph: Float64Array;
-  // Non-zero requested (scoring defaults for pods without cpu/memory requests).
-  nzCPU: Float64Array;
-  nzMem: Float64Array;
-  podCounts: Int32Array;
   /**
    * ClusterSnapshot.nodeVersions: SimNode gives its slot a new version on every change a
    * node-local plugin could see, so the equivalence cache checks a node with one read.
    */
   nodeVersions: Float64Array;
+  /**
+   * ClusterSnapshot.nodeRecords (src/api/node-record.ts): each node's pod count, requested and
+   * non-zero requested cpu, memory and ephemeral storage (kept here, nowhere else: account), and
+   * copies of the node's own fields, written wherever those change (SimNode's setters and reset).
+   * The node's views read it, so a node's numbers are on one or two cache lines.
+   */
+  nodeRecords: Float64Array;
   /** Free milli-GPU of every device, flat: node i's devices start at gpuOffset[i]. */
   gpuFree: Float64Array = new Float64Array(64);
   gpuOffset: Int32Array;
@@ -71,14 +77,9 @@ export class ClusterState implements ClusterSnapshot {
 
   constructor(initialCapacity = 64) {
     this.capacity = Math.max(1, initialCapacity);
-    this.reqCPU = new Float64Array(this.capacity);
-    this.reqMem = new Float64Array(this.capacity);
     this.reqGPU = new Float64Array(this.capacity);
-    this.reqEph = new Float64Array(this.capacity);
-    this.nzCPU = new Float64Array(this.capacity);
-    this.nzMem = new Float64Array(this.capacity);
-    this.podCounts = new Int32Array(this.capacity);
     this.nodeVersions = new Float64Array(this.capacity);
+    this.nodeRecords = new Float64Array(this.capacity * NODE_RECORD_STRIDE);
     this.gpuOffset = new Int32Array(this.capacity);
   }
 
@@ -249,29 +250,47 @@ export class ClusterState implements ClusterSnapshot {
 
   private account(pod: PodInfo, i: number, sign: 1 | -1): void {
     const r = pod.spec.requests;
-    this.reqCPU[i] = this.reqCPU[i]! + sign * r.milliCPU;
-    this.reqMem[i] = this.reqMem[i]! + sign * r.memory;
+    const rec = this.nodeRecords;
+    const b = i * NODE_RECORD_STRIDE;
+    rec[b + REC_REQ_CPU] = rec[b + REC_REQ_CPU]! + sign * r.milliCPU;
+    rec[b + REC_REQ_MEMORY] = rec[b + REC_REQ_MEMORY]! + sign * r.memory;
     this.reqGPU[i] = this.reqGPU[i]! + sign * r.milliGPU;
-    this.reqEph[i] = this.reqEph[i]! + sign * r.ephemeralStorage;
-    this.nzCPU[i] = this.nzCPU[i]! + sign * (r.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : r.milliCPU);
-    this.nzMem[i] = this.nzMem[i]! + sign * (r.memory === 0 ? DEFAULT_MEMORY_REQUEST : r.memory);
-    this.podCounts[i] = this.podCounts[i]! + sign;
+    rec[b + REC_REQ_EPHEMERAL] = rec[b + REC_REQ_EPHEMERAL]! + sign * r.ephemeralStorage;
+    rec[b + REC_NZ_CPU] = rec[b + REC_NZ_CPU]! + sign * (r.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : r.milliCPU);
+    rec[b + REC_NZ_MEMORY] = rec[b + REC_NZ_MEMORY]! + sign * (r.memory === 0 ? DEFAULT_MEMORY_REQUEST : r.memory);
+    rec[b + REC_POD_COUNT] = rec[b + REC_POD_COUNT]! + sign;
     this.totalReqCPU += sign * r.milliCPU;
     this.totalReqMem += sign * r.memory;
     this.totalReqGPU += sign * r.milliGPU;
     if (r.scalar) this.nodes[i]!.addScalar(r.scalar, sign);
   }
 
+  /** Requested cpu per node index, a copy (for tests and tools: nodes[i].requested reads it live). */
+  get reqCPU(): Float64Array {
+    return this.recordColumn(REC_REQ_CPU);
+  }
+
+  /** Requested memory per node index, a copy (as reqCPU). */
+  get reqMem(): Float64Array {
+    return this.recordColumn(REC_REQ_MEMORY);
+  }
+
+  /** Pods per node index, a copy (as reqCPU). */
+  get podCounts(): Float64Array {
+    return this.recordColumn(REC_POD_COUNT);
+  }
+
+  private recordColumn(field: number): Float64Array {
+    const out = new Float64Array(this.nodes.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.nodeRecords[i * NODE_RECORD_STRIDE + field]!;
+    return out;
+  }
+
   private grow(): void {
     const c = this.capacity * 2;
-    this.reqCPU = grown(this.reqCPU, c);
-    this.reqMem = grown(this.reqMem, c);
     this.reqGPU = grown(this.reqGPU, c);
-    this.reqEph = grown(this.reqEph, c);
-    this.nzCPU = grown(this.nzCPU, c);
-    this.nzMem = grown(this.nzMem, c);
-    this.podCounts = grown(this.podCounts, c);
     this.nodeVersions = grown(this.nodeVersions, c);
+    this.nodeRecords = grown(this.nodeRecords, c * NODE_RECORD_STRIDE);
     this.gpuOffset = grown(this.gpuOffset, c);
     this.capacity = c;
   }
@@ -287,20 +306,27 @@ function removeItem<T>(list: T[], item: T): void {
 
 /** Live view of a node's requested resources, read from the cluster's typed arrays. */
 class RequestedView implements Resources {
-  constructor(private readonly c: ClusterState, private readonly i: number, private readonly node: SimNode) {}
-  get milliCPU(): MilliCPU { return this.c.reqCPU[this.i]! as MilliCPU; }
-  get memory(): Bytes { return this.c.reqMem[this.i]! as Bytes; }
+  /** The node's record in the cluster's nodeRecords. */
+  private readonly b: number;
+  constructor(private readonly c: ClusterState, private readonly i: number, private readonly node: SimNode) {
+    this.b = i * NODE_RECORD_STRIDE;
+  }
+  get milliCPU(): MilliCPU { return this.c.nodeRecords[this.b + REC_REQ_CPU]! as MilliCPU; }
+  get memory(): Bytes { return this.c.nodeRecords[this.b + REC_REQ_MEMORY]! as Bytes; }
   get milliGPU(): MilliGPU { return this.c.reqGPU[this.i]! as MilliGPU; }
-  get ephemeralStorage(): Bytes { return this.c.reqEph[this.i]! as Bytes; }
+  get ephemeralStorage(): Bytes { return this.c.nodeRecords[this.b + REC_REQ_EPHEMERAL]! as Bytes; }
   get scalar(): Readonly<Record<string, number>> | undefined { return this.node.scalarRequested; }
 }
 
 class NonZeroRequestedView implements Resources {
-  constructor(private readonly c: ClusterState, private readonly i: number, private readonly node: SimNode) {}
-  get milliCPU(): MilliCPU { return this.c.nzCPU[this.i]! as MilliCPU; }
-  get memory(): Bytes { return this.c.nzMem[this.i]! as Bytes; }
+  private readonly b: number;
+  constructor(private readonly c: ClusterState, private readonly i: number, private readonly node: SimNode) {
+    this.b = i * NODE_RECORD_STRIDE;
+  }
+  get milliCPU(): MilliCPU { return this.c.nodeRecords[this.b + REC_NZ_CPU]! as MilliCPU; }
+  get memory(): Bytes { return this.c.nodeRecords[this.b + REC_NZ_MEMORY]! as Bytes; }
   get milliGPU(): MilliGPU { return this.c.reqGPU[this.i]! as MilliGPU; }
-  get ephemeralStorage(): Bytes { return this.c.reqEph[this.i]! as Bytes; }
+  get ephemeralStorage(): Bytes { return this.c.nodeRecords[this.b + REC_REQ_EPHEMERAL]! as Bytes; }
   get scalar(): Readonly<Record<string, number>> | undefined { return this.node.scalarRequested; }
 }
 
@@ -359,6 +385,7 @@ export class SimNode implements NodeInfo {
 
   set taints(taints: readonly Taint[]) {
     this.currentTaints = taints;
+    this.cluster.nodeRecords[this.index * NODE_RECORD_STRIDE + REC_TAINTS] = taints.length;
     this.changed();
   }
 
@@ -368,7 +395,18 @@ export class SimNode implements NodeInfo {
 
   set unschedulable(unschedulable: boolean) {
     this.currentUnschedulable = unschedulable;
+    this.cluster.nodeRecords[this.index * NODE_RECORD_STRIDE + REC_UNSCHEDULABLE] = unschedulable ? 1 : 0;
     this.changed();
+  }
+
+  /** The record's copies of the node's allocatable and pod capacity (ClusterState.nodeRecords). */
+  private recordCapacity(): void {
+    const rec = this.cluster.nodeRecords;
+    const b = this.index * NODE_RECORD_STRIDE;
+    rec[b + REC_ALLOWED_PODS] = this.allowedPodNumber;
+    rec[b + REC_ALLOC_CPU] = this.allocatable.milliCPU;
+    rec[b + REC_ALLOC_MEMORY] = this.allocatable.memory;
+    rec[b + REC_ALLOC_EPHEMERAL] = this.allocatable.ephemeralStorage;
   }
 
   /** A new version for the node's slot (ClusterSnapshot.nodeVersions). */
@@ -393,6 +431,7 @@ export class SimNode implements NodeInfo {
     this.swarm = spec.swarm;
     this.removed = false;
     this.generation = nextGeneration();
+    this.recordCapacity();
     this.changed();
   }
 
@@ -407,11 +446,12 @@ export class SimNode implements NodeInfo {
     this.allowedPodNumber = 0;
     this.scalarRequested = undefined;
     this.generation = nextGeneration();
+    this.recordCapacity();
     this.changed();
   }
 
   get podCount(): number {
-    return this.cluster.podCounts[this.index]!;
+    return this.cluster.nodeRecords[this.index * NODE_RECORD_STRIDE + REC_POD_COUNT]!;
   }
 
   gpuFree(i: number): number {

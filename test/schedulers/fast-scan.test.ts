@@ -32,18 +32,25 @@ const TAINTS: readonly (readonly Taint[])[] = [
  * A node-local Score plugin of a user's: its raw score is the node's index (mod `mod`), so a
  * cluster larger than 100 nodes gets out-of-range scores where `mod` exceeds 101.
  */
-function indexScore(mod: number): ScorePlugin {
-  return { name: 'IndexScore', nodeLocal: true, score: (_s, _p, node) => node.index % mod };
+function indexScore(mod: number, name = 'IndexScore', offset = 0): ScorePlugin {
+  return { name, nodeLocal: true, score: (_s, _p, node) => (node.index + offset) % mod };
 }
 
-/** The default profile's plugins with IndexScore after them. */
-function withIndexScore(mod: number): { profile: ProfileConfig; plugins: () => Plugin[] } {
+/**
+ * The default profile's plugins with IndexScore after them; with `offset`, a second one after it
+ * (IndexScore2, out of range at lower indexes than the first): the first's error must win, as in
+ * the plain loops, however the fast paths order the work.
+ */
+function withIndexScore(mod: number, offset?: number): { profile: ProfileConfig; plugins: () => Plugin[] } {
   const base = BUILTIN_PROFILES.find((p) => p.name === 'default')!;
-  const profile: ProfileConfig = { ...base, name: `default+index${mod}`, plugins: [...base.plugins, { name: 'IndexScore', weight: 1 }] };
+  const extra = offset === undefined ? [{ name: 'IndexScore', weight: 1 }] : [{ name: 'IndexScore', weight: 1 }, { name: 'IndexScore2', weight: 2 }];
+  const profile: ProfileConfig = { ...base, name: `default+index${mod}`, plugins: [...base.plugins, ...extra] };
   const registry = builtinPlugins();
   return {
     profile,
-    plugins: () => profile.plugins.map((cfg) => (cfg.name === 'IndexScore' ? indexScore(mod) : registry.get(cfg.name)!.factory(cfg.args, { random: () => new RandomStreams(1).get('x') }))),
+    plugins: () => profile.plugins.map((cfg) => (cfg.name === 'IndexScore' ? indexScore(mod)
+      : cfg.name === 'IndexScore2' ? indexScore(200, 'IndexScore2', offset)
+      : registry.get(cfg.name)!.factory(cfg.args, { random: () => new RandomStreams(1).get('x') }))),
   };
 }
 
@@ -119,7 +126,7 @@ describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
     let outOfRange = 0;
     fc.assert(
       fc.property(
-        fc.oneof(fc.constantFrom(...PROFILES.map((p) => ({ profile: p, plugins: undefined as (() => Plugin[]) | undefined }))), fc.constantFrom(90, 200).map((mod) => withIndexScore(mod))),
+        fc.oneof(fc.constantFrom(...PROFILES.map((p) => ({ profile: p, plugins: undefined as (() => Plugin[]) | undefined }))), fc.constantFrom(90, 200).map((mod) => withIndexScore(mod)), fc.constant(150).map((mod) => withIndexScore(mod, 30))),
         fc.oneof(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 100, max: 160 })),
         fc.constantFrom(undefined, 5, 30, 100),
         fc.array(specArb, { minLength: 4, maxLength: 4 }),

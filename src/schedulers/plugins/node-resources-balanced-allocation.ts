@@ -1,6 +1,7 @@
 import { MAX_NODE_SCORE, type ScorePlugin } from '../../api/framework.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
+import { NODE_RECORD_STRIDE, REC_ALLOC_CPU, REC_ALLOC_MEMORY, REC_REQ_CPU, REC_REQ_MEMORY } from '../../api/node-record.js';
 import { PluginArgsError } from '../registry.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
 import { allocatableAndRequested, cpuMemoryWeights, DEFAULT_SCORING_RESOURCES, type ResourceSpec } from './node-resources-fit.js';
@@ -57,6 +58,18 @@ export function cpuMemoryBalancedScore(pod: PodInfo, node: NodeInfo): number {
   return Math.trunc((1 - Math.abs((fCPU - fMem) / 2)) * MAX_NODE_SCORE);
 }
 
+/** cpuMemoryBalancedScore from the node's record (ClusterSnapshot.nodeRecords): the same arithmetic on the same numbers. */
+export function cpuMemoryBalancedScoreRecord(pod: PodInfo, rec: Float64Array, index: number): number {
+  const b = index * NODE_RECORD_STRIDE;
+  const req = pod.spec.requests;
+  const allocCPU = rec[b + REC_ALLOC_CPU]!;
+  const allocMem = rec[b + REC_ALLOC_MEMORY]!;
+  if (allocCPU === 0 || allocMem === 0) return MAX_NODE_SCORE;
+  const fCPU = Math.min((rec[b + REC_REQ_CPU]! + req.milliCPU) / allocCPU, 1);
+  const fMem = Math.min((rec[b + REC_REQ_MEMORY]! + req.memory) / allocMem, 1);
+  return Math.trunc((1 - Math.abs((fCPU - fMem) / 2)) * MAX_NODE_SCORE);
+}
+
 export function nodeResourcesBalancedAllocation(rawArgs?: unknown): ScorePlugin {
   const obj = argsObject(NAME, rawArgs);
   rejectUnknownKeys(NAME, obj, ['resources']);
@@ -75,5 +88,11 @@ export function nodeResourcesBalancedAllocation(rawArgs?: unknown): ScorePlugin 
     // Reads only the pod spec and this node (Plugin.nodeLocal): its verdicts are reused per spec.
     nodeLocal: true,
     score: fast ? (_state, pod, node) => cpuMemoryBalancedScore(pod, node) : (_state, pod, node) => balancedAllocationScore(pod, node, resources),
+    scoreAt(_state, pod, snapshot, index) {
+      const rec = snapshot.nodeRecords;
+      if (fast && rec !== undefined) return cpuMemoryBalancedScoreRecord(pod, rec, index);
+      const node = snapshot.nodes[index]!;
+      return fast ? cpuMemoryBalancedScore(pod, node) : balancedAllocationScore(pod, node, resources);
+    },
   };
 }

@@ -2,6 +2,10 @@ import { ClusterEvent, MAX_NODE_SCORE, unresolvable, unschedulable, type FilterP
 import { gpuRequest } from '../../api/gpu.js';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, type NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
+import {
+  NODE_RECORD_STRIDE, REC_ALLOC_CPU, REC_ALLOC_EPHEMERAL, REC_ALLOC_MEMORY, REC_ALLOWED_PODS, REC_NZ_CPU, REC_NZ_MEMORY, REC_POD_COUNT,
+  REC_REQ_CPU, REC_REQ_EPHEMERAL, REC_REQ_MEMORY,
+} from '../../api/node-record.js';
 import { ResourceName, resourceValue, type Resources } from '../../api/resources.js';
 import { PluginArgsError } from '../registry.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
@@ -69,6 +73,21 @@ export function fitsRequest(pod: PodInfo, node: NodeInfo): Status | null {
       if (q > 0 && q > (alloc.scalar?.[name] ?? 0) - (used.scalar?.[name] ?? 0)) return insufficientScalar(name);
     }
   }
+  return null;
+}
+
+/**
+ * fitsRequest from the node's record (ClusterSnapshot.nodeRecords, src/api/node-record.ts),
+ * for a pod that requests no GPU and no extended resource (the caller checks): the same checks
+ * in the same order on the same numbers.
+ */
+export function fitsRequestRecord(pod: PodInfo, rec: Float64Array, index: number): Status | null {
+  const b = index * NODE_RECORD_STRIDE;
+  if (rec[b + REC_POD_COUNT]! + 1 > rec[b + REC_ALLOWED_PODS]!) return REASON_TOO_MANY_PODS;
+  const req = pod.spec.requests;
+  if (req.milliCPU > 0 && req.milliCPU > rec[b + REC_ALLOC_CPU]! - rec[b + REC_REQ_CPU]!) return REASON_INSUFFICIENT_CPU;
+  if (req.memory > 0 && req.memory > rec[b + REC_ALLOC_MEMORY]! - rec[b + REC_REQ_MEMORY]!) return REASON_INSUFFICIENT_MEMORY;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > rec[b + REC_ALLOC_EPHEMERAL]! - rec[b + REC_REQ_EPHEMERAL]!) return REASON_INSUFFICIENT_EPHEMERAL;
   return null;
 }
 
@@ -180,6 +199,27 @@ export function cpuMemoryScore(pod: PodInfo, node: NodeInfo, cpuWeight: number, 
   return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
 }
 
+/** cpuMemoryScore from the node's record (ClusterSnapshot.nodeRecords): the same arithmetic on the same numbers. */
+export function cpuMemoryScoreRecord(pod: PodInfo, rec: Float64Array, index: number, cpuWeight: number, memoryWeight: number, scorer: Scorer): number {
+  const b = index * NODE_RECORD_STRIDE;
+  const req = pod.spec.requests;
+  let nodeScore = 0;
+  let weightSum = 0;
+  const allocCPU = rec[b + REC_ALLOC_CPU]!;
+  if (allocCPU !== 0) {
+    const podCPU = req.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : req.milliCPU;
+    nodeScore += scorer(rec[b + REC_NZ_CPU]! + podCPU, allocCPU) * cpuWeight;
+    weightSum += cpuWeight;
+  }
+  const allocMem = rec[b + REC_ALLOC_MEMORY]!;
+  if (allocMem !== 0) {
+    const podMem = req.memory === 0 ? DEFAULT_MEMORY_REQUEST : req.memory;
+    nodeScore += scorer(rec[b + REC_NZ_MEMORY]! + podMem, allocMem) * memoryWeight;
+    weightSum += memoryWeight;
+  }
+  return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
+}
+
 /** The weights of cpu and memory when they are the only two resources scored, else undefined. */
 export function cpuMemoryWeights(resources: readonly ResourceSpec[]): [cpu: number, memory: number] | undefined {
   if (resources.length !== 2) return undefined;
@@ -253,12 +293,15 @@ export function nodeResourcesFit(rawArgs?: unknown): FilterPlugin & ScorePlugin 
   const args = parseNodeResourcesFitArgs(rawArgs);
   const { type, resources } = args.scoringStrategy;
   let score: (pod: PodInfo, node: NodeInfo) => number;
+  // From the node's record, where the strategy reads only what a record holds.
+  let scoreRecord: ((pod: PodInfo, rec: Float64Array, index: number) => number) | undefined;
   const cm = cpuMemoryWeights(resources);
   if (type === 'LeastAllocated' || type === 'MostAllocated') {
     const scorer = type === 'LeastAllocated' ? leastRequestedScore : mostRequestedScore;
     if (cm) {
       const [wCPU, wMem] = cm;
       score = (pod, node) => cpuMemoryScore(pod, node, wCPU, wMem, scorer);
+      scoreRecord = (pod, rec, index) => cpuMemoryScoreRecord(pod, rec, index, wCPU, wMem, scorer);
     } else {
       score = (pod, node) => weightedResourceScore(pod, node, resources, scorer);
     }
@@ -273,7 +316,17 @@ export function nodeResourcesFit(rawArgs?: unknown): FilterPlugin & ScorePlugin 
     // Freed requests or a new or larger node can make room (fit.go EventsToRegister).
     events: ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter: (_state, pod, node) => fitsRequest(pod, node),
+    filterAt(_state, pod, snapshot, index) {
+      const req = pod.spec.requests;
+      const rec = snapshot.nodeRecords;
+      if (rec === undefined || req.milliGPU > 0 || req.scalar !== undefined) return fitsRequest(pod, snapshot.nodes[index]!);
+      return fitsRequestRecord(pod, rec, index);
+    },
     score: (_state, pod, node) => score(pod, node),
+    scoreAt(_state, pod, snapshot, index) {
+      const rec = snapshot.nodeRecords;
+      return scoreRecord !== undefined && rec !== undefined ? scoreRecord(pod, rec, index) : score(pod, snapshot.nodes[index]!);
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { ClusterEvent, unresolvable, type FilterPlugin } from '../../api/framewo
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
 import { tolerates } from './taint-toleration.js';
+import { NODE_RECORD_STRIDE, REC_UNSCHEDULABLE } from '../../api/node-record.js';
 
 export const NAME = 'NodeUnschedulable';
 /** ErrReasonUnschedulable in nodeunschedulable.go. */
@@ -24,5 +25,11 @@ export function nodeUnschedulable(): FilterPlugin {
     // Only an uncordoned or new node can help.
     events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter: (_state, pod, node) => (fitsUnschedulable(pod, node) ? null : REASON_UNSCHEDULABLE),
+    // A schedulable node is judged from its record, without reading the node.
+    filterAt(_state, pod, snapshot, index) {
+      const rec = snapshot.nodeRecords;
+      if (rec !== undefined && rec[index * NODE_RECORD_STRIDE + REC_UNSCHEDULABLE] === 0) return null;
+      return fitsUnschedulable(pod, snapshot.nodes[index]!) ? null : REASON_UNSCHEDULABLE;
+    },
   };
 }

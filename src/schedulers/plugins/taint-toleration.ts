@@ -2,6 +2,7 @@ import { ClusterEvent, unresolvable, type FilterPlugin, type ScorePlugin, type S
 import type { NodeInfo, Taint } from '../../api/node.js';
 import type { PodInfo, Toleration } from '../../api/pod.js';
 import { defaultNormalizeScore } from './args.js';
+import { NODE_RECORD_STRIDE, REC_TAINTS } from '../../api/node-record.js';
 
 export const NAME = 'TaintToleration';
 export const REASON_UNTOLERATED = "node(s) had untolerated taint";
@@ -65,7 +66,20 @@ export function taintToleration(): FilterPlugin & ScorePlugin {
       const taint = firstUntoleratedTaint(pod, node);
       return taint === undefined ? null : untolerated(taint);
     },
+    // A node without taints is judged from its record's taint count, without reading the node.
+    filterAt(_state, pod, snapshot, index) {
+      const rec = snapshot.nodeRecords;
+      if (rec !== undefined && rec[index * NODE_RECORD_STRIDE + REC_TAINTS] === 0) return null;
+      const taint = firstUntoleratedTaint(pod, snapshot.nodes[index]!);
+      return taint === undefined ? null : untolerated(taint);
+    },
     score: (_state, pod, node) => (node.taints.length === 0 ? 0 : countIntolerablePreferNoSchedule(pod, node)),
+    scoreAt(_state, pod, snapshot, index) {
+      const rec = snapshot.nodeRecords;
+      if (rec !== undefined && rec[index * NODE_RECORD_STRIDE + REC_TAINTS] === 0) return 0;
+      const node = snapshot.nodes[index]!;
+      return node.taints.length === 0 ? 0 : countIntolerablePreferNoSchedule(pod, node);
+    },
     // Fewest untolerated PreferNoSchedule taints scores 100.
     normalizeScore: (_state, _pod, scores, count) => defaultNormalizeScore(100, true, scores, count),
   };

@@ -1,0 +1,32 @@
+import type { ScorePlugin } from '../api/framework.js';
+
+/** A Score plugin of a profile with its weight (Framework's scores, in profile order). */
+export interface WeightedScore {
+  readonly plugin: ScorePlugin;
+  readonly weight: number;
+  readonly preScore: boolean;
+  /** Its raw scores may be reused per (spec, node version) (Plugin.nodeLocal). */
+  readonly nodeLocal: boolean;
+}
+
+/** A Framework's options: each turns one of its caches or shortcuts off (every one is on unless its ORCHSIM_NO_<NAME> switch is set). */
+export interface FrameworkOptions {
+  /** Share a failed cycle's reasons and plugins with the last alike (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_REUSE=1. */
+  readonly fitErrorReuse?: boolean | undefined;
+  /**
+   * Reuse node-local plugins' verdicts per (pod spec, node version) (src/schedulers/
+   * equivalence-cache.ts). Default: on, unless ORCHSIM_NO_EQUIVALENCE_CACHE=1.
+   */
+  readonly equivalenceCache?: boolean | undefined;
+  /**
+   * With the cache: take node versions from snapshots that keep them (ClusterSnapshot.nodeVersions).
+   * Default: on, unless ORCHSIM_NO_NODE_VERSIONS=1.
+   */
+  readonly nodeVersions?: boolean | undefined;
+  /** With the cache: the node scan's fast paths (scan-order.ts fastScanDefault). Default: on, unless ORCHSIM_NO_FAST_SCAN=1. */
+  readonly fastScan?: boolean | undefined;
+  /** Hand a cycle the last one's CycleState when no plugin wrote to it (cycle-state.ts). Default: on, unless ORCHSIM_NO_CYCLE_STATE_REUSE=1. */
+  readonly cycleStateReuse?: boolean | undefined;
+  /** With the cache: judge and score a changed node from node records (scan-order.ts nodeRecordsDefault). Default: on, unless ORCHSIM_NO_NODE_RECORDS=1. */
+  readonly nodeRecords?: boolean | undefined;
+}
