@@ -4,12 +4,13 @@
 // one, never half of one: only the moment between two renames has no dist/ at all. A failed
 // build leaves the old dist/ without its bin (dist/cli/main.js), so it never passes for current.
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { entryBundles } from './entry-bundles.mjs';
 import { coreBundle } from './core-bundle.mjs';
 import { vendorBundles, writeCodeCaches } from './vendor-bundles.mjs';
+import { buildInputsDigest, distMadeFrom, INPUTS_FILE } from './build-inputs.mjs';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 const staging = `dist.build-${process.pid}`;
@@ -25,6 +26,13 @@ for (const name of readdirSync('.')) {
     alive = e.code === 'EPERM';
   }
   if (!alive) rmSync(name, { recursive: true, force: true });
+}
+// Nothing to do where dist/ was made from these very inputs (scripts/build-inputs.mjs says why);
+// `npm run build -- --force` builds anyway.
+const digest = buildInputsDigest();
+if (!process.argv.includes('--force') && distMadeFrom(digest)) {
+  process.stderr.write(`dist/ is up to date: made from these sources, scripts, lock file and Node ${process.version} (npm run build -- --force rebuilds)\n`);
+  process.exit(0);
 }
 try {
   await promisify(execFile)(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', staging]);
@@ -62,6 +70,7 @@ try {
 // tsc writes files without the executable bit that npm install gave the package's bin: without
 // it, `npx orchsim` fails with "Permission denied".
 chmodSync(`${staging}/cli/main.js`, 0o755);
+writeFileSync(`${staging}/${INPUTS_FILE.slice('dist/'.length)}`, digest);
 if (existsSync('dist')) renameSync('dist', old);
 renameSync(staging, 'dist');
 rmSync(old, { recursive: true, force: true });
