@@ -1,7 +1,7 @@
 import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Status } from '../api/framework.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
-import { judgeNode, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
+import { judgeNode, recordVerdict, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
 
 /**
  * The Filter loop of a scheduling cycle over the equivalence cache's verdicts (src/schedulers/
@@ -130,13 +130,5 @@ function judgeAt(entry: SpecVerdicts, filters: readonly FilterPlugin[], mask: nu
       break;
     }
   }
-  entry.version[i] = version;
-  entry.failAt[i] = k;
-  entry.failStatus[i] = status;
-  const scores = entry.scores;
-  for (let s = 0; s < scores.length; s++) {
-    const a = scores[s];
-    if (a !== undefined) a[i] = NaN;
-  }
-  return k;
+  return recordVerdict(entry, i, version, k, status);
 }

@@ -344,6 +344,15 @@ export function judgeNode(entry: SpecVerdicts, filters: readonly FilterPlugin[],
       break;
     }
   }
+  return recordVerdict(entry, i, version, k, status);
+}
+
+/**
+ * Records node `i`'s verdict for the spec at `version` (k: the index of the filter that rejected
+ * it, or the filter count where none did) and forgets its cached raw scores, which were for an
+ * older version. Returns k. Shared by judgeNode and the fast scan's judgeAt (cached-scan.ts).
+ */
+export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k: number, status: Status | null): number {
   entry.version[i] = version;
   entry.failAt[i] = k;
   entry.failStatus[i] = status;
