@@ -90,6 +90,40 @@ function addNode(c: ClusterState, shape: number, name = `x${added++}`): void {
   });
 }
 
+/** A step of the cluster's other than scheduling (an Op that is not 'schedule'), on `c` and its bound pods. */
+function applyNodeOp(c: ClusterState, o: Exclude<Op, { kind: 'schedule' }>, bound: { pod: PodInfo; node: number }[]): void {
+  switch (o.kind) {
+    case 'unbind': {
+      if (bound.length === 0) break;
+      const [b] = bound.splice(o.pick % bound.length, 1);
+      c.unbind(b!.pod, b!.node);
+      break;
+    }
+    case 'taint':
+      c.nodes[o.node % c.nodes.length]!.taints = TAINTS[o.taint]!;
+      break;
+    case 'cordon': {
+      const node = c.nodes[o.node % c.nodes.length]!;
+      node.unschedulable = !node.unschedulable;
+      break;
+    }
+    case 'remove': {
+      const node = c.nodes[o.node % c.nodes.length]!;
+      if (node.removed) break;
+      for (let k = bound.length - 1; k >= 0; k--) {
+        if (bound[k]!.node !== node.index) continue;
+        c.unbind(bound[k]!.pod, node.index);
+        bound.splice(k, 1);
+      }
+      c.removeNode(node.index);
+      break;
+    }
+    case 'add':
+      addNode(c, o.shape);
+      break;
+  }
+}
+
 /** What the records must hold: the nodes' own numbers. */
 function recordsMatchNodes(c: ClusterState): void {
   const rec = c.nodeRecords;
@@ -184,34 +218,8 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
                   }
                 }
                 break;
-              case 'unbind': {
-                if (bound.length === 0) break;
-                const [b] = bound.splice(o.pick % bound.length, 1);
-                c.unbind(b!.pod, b!.node);
-                break;
-              }
-              case 'taint':
-                c.nodes[o.node % c.nodes.length]!.taints = TAINTS[o.taint]!;
-                break;
-              case 'cordon': {
-                const node = c.nodes[o.node % c.nodes.length]!;
-                node.unschedulable = !node.unschedulable;
-                break;
-              }
-              case 'remove': {
-                const node = c.nodes[o.node % c.nodes.length]!;
-                if (node.removed) break;
-                for (let k = bound.length - 1; k >= 0; k--) {
-                  if (bound[k]!.node !== node.index) continue;
-                  c.unbind(bound[k]!.pod, node.index);
-                  bound.splice(k, 1);
-                }
-                c.removeNode(node.index);
-                break;
-              }
-              case 'add':
-                addNode(c, o.shape);
-                break;
+              default:
+                applyNodeOp(c, o, bound);
             }
             recordsMatchNodes(c);
             samePerNode(specs[o.kind === 'schedule' ? o.spec : 0]!);
@@ -258,34 +266,8 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
               case 'schedule':
                 for (let t = 0; t < o.times; t++) step(specs[o.spec]!);
                 break;
-              case 'unbind': {
-                if (bound.length === 0) break;
-                const [b] = bound.splice(o.pick % bound.length, 1);
-                c.unbind(b!.pod, b!.node);
-                break;
-              }
-              case 'taint':
-                c.nodes[o.node % c.nodes.length]!.taints = TAINTS[o.taint]!;
-                break;
-              case 'cordon': {
-                const node = c.nodes[o.node % c.nodes.length]!;
-                node.unschedulable = !node.unschedulable;
-                break;
-              }
-              case 'remove': {
-                const node = c.nodes[o.node % c.nodes.length]!;
-                if (node.removed) break;
-                for (let k = bound.length - 1; k >= 0; k--) {
-                  if (bound[k]!.node !== node.index) continue;
-                  c.unbind(bound[k]!.pod, node.index);
-                  bound.splice(k, 1);
-                }
-                c.removeNode(node.index);
-                break;
-              }
-              case 'add':
-                addNode(c, o.shape);
-                break;
+              default:
+                applyNodeOp(c, o, bound);
             }
             // The first spec again after every step, so verdicts cached before it are used after it.
             step(specs[0]!);
