@@ -58,7 +58,7 @@ const UPDATE_KEYS = ['parallelism', 'delay', 'failure_action', 'monitor', 'max_f
 export function checkKeys(m: Obj, allowed: readonly string[], path: Path, out: IssueList, what: string, hint: Readonly<Record<string, string>> = {}): void {
   for (const k of Object.keys(m)) {
     if (allowed.includes(k)) continue;
-    out.add([...path, k], hint[k] ?? `unknown key "${k}" in ${what} (expected ${allowed.join(', ')})`);
+    out.add([...path, k], (Object.hasOwn(hint, k) ? hint[k] : undefined) ?? `unknown key "${k}" in ${what} (expected ${allowed.join(', ')})`);
   }
 }
 
