@@ -8,7 +8,7 @@
 // cache for ES modules: each chunk was resolved, read, parsed and linked, and each function
 // compiled when it first ran (bench/README.md section 17, third pass: about half the CPU time
 // orchsim added to Node's own start). A script run through vm.Script takes the bytecode the
-// build's own `orchsim validate` compiled (scripts/vendor-load.mjs), as the vendor bundles did.
+// build's own `orchsim validate` compiled (scripts/vendor-load.cjs), as the vendor bundles did.
 //
 // Each module still runs when it did: esbuild wraps every module in a function run on first
 // require (its `__esm` helper), and each dynamic import() of a module of orchsim becomes a call of
@@ -22,14 +22,17 @@
 //
 // Switch: ORCHSIM_NO_CORE_BUNDLE=1 at build time keeps the second pass's layout (ES module
 // chunks, scripts/entry-bundles.mjs); it is also kept, with a note, where esbuild cannot be loaded.
-import { readFileSync, writeFileSync, copyFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENTRIES } from './entry-bundles.mjs';
-import { VENDORED, PLUGINS } from './vendor-bundles.mjs';
+import { VENDORED, PLUGINS, installLoader } from './vendor-bundles.mjs';
 
 /** The entries that export nothing (the bin, the workers' scripts): not run at build time. */
 const RUNS_WHEN_LOADED = new Set(['cli/main.js', 'cli/plugin-check-worker.js', 'experiments/compare-worker.js', 'experiments/fgd-worker.js', 'experiments/run-worker.js']);
+
+/** The folder of dist/ whose entries are CommonJS scripts (the bin's). */
+const COMMONJS_FOLDER = 'cli/';
 
 /** The free names the script's wrapper (load.js) gives it. */
 const DIST_URL = '__orchsimDistUrl';
@@ -116,8 +119,7 @@ export async function coreBundle(buildDir, root) {
   const out = result.outputFiles.find((f) => f.path.endsWith('orchsim.cjs'));
   if (out.text.match(ESM_HELPER)?.length !== 1) throw new Error('core bundle: esbuild\'s __esm helper is not the one scripts/core-bundle.mjs expects');
   writeFileSync(out.path, asciiOnly(out.text.replace(ESM_HELPER, ESM_HELPER_LOGGED)), 'latin1');
-  mkdirSync(join(outDir, 'vendor'), { recursive: true });
-  copyFileSync(join(root, 'scripts/vendor-load.mjs'), join(outDir, 'vendor/load.js'));
+  installLoader(outDir, root);
   // Each entry's names, from the script itself (the library and orchsim/testing run here).
   const { loadCore } = await import(pathToFileURL(join(outDir, 'vendor/load.js')).href);
   const entries = loadCore();
@@ -127,7 +129,13 @@ export async function coreBundle(buildDir, root) {
     const bang = entry === 'cli/main.js' ? '#!/usr/bin/env node\n' : '';
     const load = relative(dirname(file), join(outDir, 'vendor/load.js')).split(sep).join('/');
     const named = names.filter((k) => k !== 'default');
-    writeFileSync(file, [
+    const commonJs = entry.startsWith(COMMONJS_FOLDER);
+    if (commonJs && names.length > 0) throw new Error(`core bundle: ${entry} exports names, but ${COMMONJS_FOLDER} holds CommonJS entries that export nothing`);
+    writeFileSync(file, commonJs ? [
+      `${bang}// ${entry}: its module in dist/orchsim.cjs, run by load.cjs with its code cache (scripts/core-bundle.mjs).`,
+      `require(${JSON.stringify(`${load}`.replace(/\.js$/, '.cjs'))}).loadCore()[${JSON.stringify(entry)}]();`,
+      '',
+    ].join('\n') : [
       `${bang}// ${entry}: its module in dist/orchsim.cjs, run by load.js with its code cache (scripts/core-bundle.mjs).`,
       `import { loadCore } from ${JSON.stringify(load.startsWith('.') ? load : `./${load}`)};`,
       `${names.length > 0 ? 'const m = ' : ''}loadCore()[${JSON.stringify(entry)}]();`,
@@ -139,6 +147,11 @@ export async function coreBundle(buildDir, root) {
     // tsc's source map of an entry no longer describes it.
     if (existsSync(`${file}.map`)) rmSync(`${file}.map`);
   }
+  // The bin and the plugin-check worker, the entries in cli/, are CommonJS (the folder says so):
+  // a CommonJS main starts without Node's ES module loader, which the bin needs for nothing else
+  // (its resolution, reads and the loader's own modules: 15-30 ms of a `--help` or `validate`,
+  // bench/README.md section 17, fourth pass). tsc's other files in cli/ are imported by no one.
+  writeFileSync(join(outDir, COMMONJS_FOLDER, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   const modules = Object.keys(result.metafile.inputs).filter((i) => !i.includes('node_modules') && i !== '<stdin>').sort();
   mkdirSync(join(outDir, 'chunks'), { recursive: true });
   writeFileSync(join(outDir, 'chunks/modules.json'), `${JSON.stringify({ 'orchsim.cjs': modules }, null, 1)}\n`);

@@ -9,7 +9,7 @@
 //   are kept, as some are read at run time), except that zod's messages in languages other than
 //   English are left out, commander loads child_process when it first spawns and seedrandom
 //   crypto when it first autoseeds (below).
-// - A code cache per bundle (scripts/vendor-load.mjs, copied to dist/vendor/load.js): the
+// - A code cache per bundle (scripts/vendor-load.cjs, copied to dist/vendor/load.cjs): the
 //   bytecode of the functions an `orchsim validate` of the default scenario compiled, written by
 //   the build, so a command skips most of the parsing and compiling of these packages.
 //
@@ -19,7 +19,7 @@
 // packages, as plain tsc output does; it is also skipped, with a note, where esbuild cannot be
 // loaded); ORCHSIM_NO_CODE_CACHE=1 at run time loads the bundles without their code cache.
 import { execFile } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -98,6 +98,23 @@ function shimModule(name, exportNames) {
 }
 
 /**
+ * Writes the loader into `outDir`/vendor: load.cjs (scripts/vendor-load.cjs), and load.js, which
+ * gives ES modules its exports. An ES module importing a CommonJS one gets it from Node's CommonJS
+ * cache, so the bin's require and every ES module's import share one loader, and one script.
+ */
+export function installLoader(outDir, root) {
+  const vendorDir = join(outDir, 'vendor');
+  mkdirSync(vendorDir, { recursive: true });
+  copyFileSync(join(root, 'scripts/vendor-load.cjs'), join(vendorDir, 'load.cjs'));
+  writeFileSync(join(vendorDir, 'load.js'), [
+    '// dist/vendor/load.cjs for ES modules: the same module instance as the bin\'s (scripts/vendor-bundles.mjs).',
+    "import load from './load.cjs';",
+    'export const { loadVendored, loadCore, writeCodeCaches } = load;',
+    '',
+  ].join('\n'));
+}
+
+/**
  * Bundles the packages into `outDir`/vendor and points the compiled files under `outDir` at them,
  * then writes the code caches. Returns what it did, for the build's log; throws when a bundle
  * fails (the build then fails). A code cache that cannot be written only leaves it out.
@@ -129,7 +146,7 @@ export async function vendorBundles(buildDir, root) {
     });
     writeFileSync(join(vendorDir, `${name}.js`), shimModule(name, Object.keys(createRequire(bundle)(bundle))));
   }
-  copyFileSync(join(root, 'scripts/vendor-load.mjs'), join(vendorDir, 'load.js'));
+  installLoader(outDir, root);
   // `from 'zod'` and `import('zod')` in the compiled code (tsc's quotes, or esbuild's: the entry
   // bundles); never a subpath (none is imported at run time).
   const specifier = new RegExp(`(\\bfrom |\\bimport\\()(['"])(${Object.keys(VENDORED).join('|')})\\2`, 'g');

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
+import { switchedOn } from '../util/switches.js';
 
 /** Where upstream has one file. */
 export interface Upstream {
@@ -167,25 +168,34 @@ export function isDataPath(p: string): boolean {
   return p.length > 0 && p.length <= 1024 && !p.startsWith('/') && !p.includes('\\') && !p.includes('\0') && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
 }
 
-const dataPath = z.string().refine(isDataPath, 'expected a relative path inside the data directory ("folder/file.csv", no "..")');
-const CatalogueFile = z.array(
-  z.object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
-    folder: dataPath,
-    description: z.string(),
-    source: z.string(),
-    terms: z.string(),
-    mirrorOnly: z.string().optional(),
-    files: z.array(
-      z.object({
-        path: dataPath,
-        bytes: z.number().int().nonnegative(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/),
-        upstream: z.object({ url: z.string().url(), xz: z.boolean().optional() }).optional(),
-      }),
-    ).min(1),
-  }),
-).min(1);
+/**
+ * The shape of a catalogue file (ORCHSIM_DATA_CATALOGUE), built on first use: only tests set the
+ * variable, and building it when this module loads cost every CLI command, `--help` included,
+ * some twenty zod schemas (start-up time, bench/README.md section 17, fourth pass). The same
+ * schema either way; ORCHSIM_NO_LAZY_SCHEMA=1 builds it here, as the scenario's lazy parts.
+ */
+function catalogueFileSchema() {
+  const dataPath = z.string().refine(isDataPath, 'expected a relative path inside the data directory ("folder/file.csv", no "..")');
+  return z.array(
+    z.object({
+      name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+      folder: dataPath,
+      description: z.string(),
+      source: z.string(),
+      terms: z.string(),
+      mirrorOnly: z.string().optional(),
+      files: z.array(
+        z.object({
+          path: dataPath,
+          bytes: z.number().int().nonnegative(),
+          sha256: z.string().regex(/^[0-9a-f]{64}$/),
+          upstream: z.object({ url: z.string().url(), xz: z.boolean().optional() }).optional(),
+        }),
+      ).min(1),
+    }),
+  ).min(1);
+}
+let catalogueFile = switchedOn('ORCHSIM_NO_LAZY_SCHEMA') ? undefined : catalogueFileSchema();
 
 /**
  * The catalogue in use: the built-in one, or the JSON file that ORCHSIM_DATA_CATALOGUE names (a
@@ -201,7 +211,8 @@ export function catalogue(env: NodeJS.ProcessEnv = process.env): readonly Datase
   } catch (e) {
     throw new InputError({ file, path: [], message: `cannot read the data catalogue (ORCHSIM_DATA_CATALOGUE): ${e instanceof Error ? e.message : String(e)}` });
   }
-  const parsed = CatalogueFile.safeParse(doc);
+  catalogueFile ??= catalogueFileSchema();
+  const parsed = catalogueFile.safeParse(doc);
   if (!parsed.success) throw new InputError(parsed.error.issues.map((i) => ({ file, path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })));
   return parsed.data;
 }

@@ -180,10 +180,11 @@ describe('the npm package: packed, installed offline into an empty project, used
 
   it('ships the compiled code with its types, the scenarios, the examples, the JSON Schemas, README and LICENSE; no sources, tests, maps or bench', () => {
     // dist/vendor/: zod, yaml and commander bundled, with their V8 code caches (scripts/vendor-bundles.mjs);
-    // dist/orchsim.cjs: the entries' modules in one script, with its code cache (scripts/core-bundle.mjs).
+    // dist/orchsim.cjs: the entries' modules in one script, with its code cache (scripts/core-bundle.mjs);
+    // dist/cli/package.json: says the bin is CommonJS (it starts without the ES module loader).
     const paths = packed.files.map((f) => f.path);
     const unexpected = paths.filter(
-      (p) => !['package.json', 'README.md', 'LICENSE'].includes(p) && !/^dist\/.+\.(js|d\.ts)$/.test(p) && !/^dist\/(vendor\/[a-z]+|orchsim)\.(cjs|v8cache)$/.test(p) && !/^scenarios\/.+\.ya?ml$/.test(p) && !p.startsWith('examples/') && !/^schema\/[a-z]+\.schema\.json$/.test(p),
+      (p) => !['package.json', 'README.md', 'LICENSE', 'dist/cli/package.json'].includes(p) && !/^dist\/.+\.(js|d\.ts)$/.test(p) && !/^dist\/(vendor\/[a-z]+|orchsim)\.(cjs|v8cache)$/.test(p) && !/^scenarios\/.+\.ya?ml$/.test(p) && !p.startsWith('examples/') && !/^schema\/[a-z]+\.schema\.json$/.test(p),
     );
     expect(unexpected).toEqual([]);
     // What the package needs at run time and for its types: both entry points, the bin, the built-in scenario;

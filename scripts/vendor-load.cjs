@@ -1,6 +1,7 @@
-// dist/vendor/load.js (the build copies this file there): loads one bundled package,
-// dist/vendor/NAME.cjs, or orchsim's own modules, dist/orchsim.cjs (scripts/core-bundle.mjs), with
-// the V8 code cache the build wrote beside it (NAME.v8cache, orchsim.v8cache).
+// dist/vendor/load.cjs (the build copies this file there; dist/vendor/load.js re-exports it for ES
+// modules): loads one bundled package, dist/vendor/NAME.cjs, or orchsim's own modules,
+// dist/orchsim.cjs (scripts/core-bundle.mjs), with the V8 code cache the build wrote beside it
+// (NAME.v8cache, orchsim.v8cache).
 //
 // Why: V8 parses and compiles every ES module's source text when it is loaded, and each function
 // again the first time it runs; for zod, yaml and commander that was most of what a short command
@@ -8,14 +9,20 @@
 // by vm.Script#createCachedData) skips that work. The code run is the same either way: where the
 // cache does not fit this Node (another V8 version or other flags), V8 rejects it and compiles
 // the source as usual. ORCHSIM_NO_CODE_CACHE=1 turns the cache off (read once, at load).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Script } from 'node:vm';
+//
+// CommonJS, so that the bin (dist/cli/main.js, CommonJS too: scripts/core-bundle.mjs) starts
+// without Node's ES module loader (bench/README.md section 17, fourth pass). One instance per
+// thread either way: an ES module importing load.js gets this module from Node's CommonJS cache,
+// the one the bin required, so the script runs once whoever loads it first.
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname, isAbsolute, join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
 const useCache = process.env.ORCHSIM_NO_CODE_CACHE !== '1';
-/** The scripts loaded in this process, by name, with their caches' URLs (writeCodeCaches). */
+/** The scripts loaded in this process, by name, with their caches' paths (writeCodeCaches). */
 const scripts = new Map();
 
 /**
@@ -43,9 +50,9 @@ function runScript(key, file, cache, name, require, extra = {}, encoding = 'utf8
 }
 
 /** The exports of dist/vendor/NAME.cjs. */
-export function loadVendored(name) {
-  const file = fileURLToPath(new URL(`./${name}.cjs`, import.meta.url));
-  return runScript(name, file, new URL(`./${name}.v8cache`, import.meta.url), `orchsim/dist/vendor/${name}.cjs`, createRequire(file));
+function loadVendored(name) {
+  const file = join(__dirname, `${name}.cjs`);
+  return runScript(name, file, join(__dirname, `${name}.v8cache`), `orchsim/dist/vendor/${name}.cjs`, createRequire(file));
 }
 
 /** What a test's loader hook asks to hear of: each module of dist/orchsim.cjs as it runs (by its URL). */
@@ -57,15 +64,16 @@ let core;
  * asks (the bin, the library a user's plugin imports, the worker scripts); by entry, a function
  * that runs the entry's module and returns its exports.
  */
-export function loadCore() {
+function loadCore() {
   if (core !== undefined) return core;
-  const file = fileURLToPath(new URL('../orchsim.cjs', import.meta.url));
-  const distUrl = new URL('../', import.meta.url);
+  const file = join(__dirname, '../orchsim.cjs');
+  const distUrl = pathToFileURL(join(__dirname, '../'));
   const nodeRequire = createRequire(file);
   const require = moduleHook ? (id) => (isAbsolute(nodeRequire.resolve(id)) && moduleHook(pathToFileURL(nodeRequire.resolve(id)).href), nodeRequire(id)) : nodeRequire;
-  core = runScript('orchsim', file, new URL('../orchsim.v8cache', import.meta.url), 'orchsim/dist/orchsim.cjs', require, {
+  core = runScript('orchsim', file, join(__dirname, '../orchsim.v8cache'), 'orchsim/dist/orchsim.cjs', require, {
     __orchsimDistUrl: distUrl,
-    // Packages and a user's files are imported from here, as the modules of dist/ imported them.
+    // Packages and a user's files are imported from here, as the modules of dist/ imported them
+    // (a dynamic import() in a CommonJS module resolves from its file, as it did from load.js).
     __orchsimImport: (specifier) => import(specifier),
     __orchsimModuleRun: moduleHook && ((path) => moduleHook(new URL(path, distUrl).href)),
     // The build writes it in ASCII (scripts/core-bundle.mjs): read without decoding UTF-8.
@@ -74,7 +82,9 @@ export function loadCore() {
 }
 
 /** The build's last step: each loaded package's code cache, with every function compiled so far. */
-export function writeCodeCaches() {
+function writeCodeCaches() {
   for (const { script, cache } of scripts.values()) writeFileSync(cache, script.createCachedData());
   return [...scripts.keys()];
 }
+
+module.exports = { loadVendored, loadCore, writeCodeCaches };
