@@ -221,7 +221,7 @@ export class Lifecycle {
     const g = this.podGroups.create(spec);
     this.cluster.podGroups = this.podGroups;
     // The first group: the store starts following pods created from now on (and any before).
-    if (this.podGroups.size === 1) for (const info of this.pods.infos) if (this.pods.phase[info.id] !== PodPhase.Failed) this.podGroups.podCreated(info);
+    if (this.podGroups.size === 1) for (let id = 0; id < this.pods.length; id++) if (this.pods.phase[id] !== PodPhase.Failed) this.podGroups.podCreated(this.pods.infos[id]!);
     return g;
   }
 
