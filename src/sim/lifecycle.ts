@@ -136,7 +136,7 @@ export class Lifecycle {
   ) {
     this.pods = new PodTable(expectedPods(workloads.map((wr) => wr.w)));
     this.pendingIds = new PendingPods(this.pods.capacity);
-    this.cluster = new ClusterState(Math.max(16, nodes.length));
+    this.cluster = new ClusterState(Math.max(16, nodes.length), this.pods.capacity);
     for (const n of nodes) this.cluster.addNode(n);
     this.workloads = [...workloads];
     this.podGroups = new PodGroupStore(engine);
