@@ -21,6 +21,9 @@ export function expectedPods(workloads: readonly Workload[]): number {
   return n;
 }
 
+/** The most PodInfo slots made up front (PodTable.infos). */
+const MAX_INFOS_UP_FRONT = 1 << 18;
+
 /** A pod's node before it is bound, and after it left. */
 export const NO_NODE = -1;
 
@@ -70,7 +73,8 @@ export class PodTable {
   reserved: Uint8Array;
   /**
    * The pods' PodInfo objects by id: entries 0..length-1 (`length`, not `infos.length`: the
-   * array is made with room for `capacity` pods up front, holes beyond the pods created so far).
+   * array is made with room for up to 2^18 of the `capacity` pods up front, holes beyond the pods
+   * created so far).
    * Grown by push, a 200,000-pod run copied it about 30 times into fresh large arrays - on this
    * kind of VM page faults dominate (bench/README.md section 16, fourth pass).
    */
@@ -91,7 +95,9 @@ export class PodTable {
    */
   constructor(capacity = 1024) {
     const c = Math.max(1024, Math.min(capacity, MAX_CAPACITY_HINT));
-    this.infos = new Array<PodInfo>(c);
+    // The holes are written up front (4 bytes a row): at most 2^18 rows, so a stream whose
+    // `count` the horizon cuts short fills at most 1 MB of them; beyond, the array grows by push.
+    this.infos = new Array<PodInfo>(Math.min(c, MAX_INFOS_UP_FRONT));
     this.phase = new Uint8Array(c);
     this.node = new Int32Array(c);
     this.workload = new Int32Array(c);
