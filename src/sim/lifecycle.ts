@@ -124,6 +124,11 @@ export class Lifecycle {
     readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], nodeAvailabilityChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
     kueueWorkloadCreated: [], kueueWorkloadAdmitted: [], kueueWorkloadEvicted: [], kueueWorkloadFinished: [],
   };
+  /**
+   * SimShortcuts.releaseFinishedPods in effect: a batch, Job or pod-list pod that succeeded
+   * leaves the pod table's `infos` (its numbers stay). Set once when the run is wired.
+   */
+  releaseFinishedPods = false;
   /** Kueue Workload objects, by id (only in runs with queueing). */
   readonly kueueWorkloads: KueueWorkload[] = [];
 
@@ -388,6 +393,12 @@ export class Lifecycle {
     pods.ready[id] = 0;
     if (wasReady) this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
     for (const f of this.hooks.podSucceeded) f(id);
+    // Its subscribers have heard of it: nothing reads the object of a finished pod of these kinds
+    // again (a service's or DaemonSet's pods are read by the HPA's views and the Deployment controller).
+    if (this.releaseFinishedPods) {
+      const kind = this.workloads[pods.workload[id]!]!.w.kind;
+      if (kind === 'batch' || kind === 'job' || kind === 'pods') pods.release(id);
+    }
   }
 
   /**
