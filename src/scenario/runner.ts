@@ -107,7 +107,7 @@ export interface RunOptions {
  * Wires a resolved scenario into a Simulation: the run's streams, the profile's framework
  * (optionally wrapped, e.g. by a test that observes every cycle), the nodes and workloads.
  */
-export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined; controllers?: SimulationConfig['controllers'] } = {}): Simulation {
+export function createSimulation(s: ResolvedScenario, options: RunOptions & { wrapScheduler?: ((inner: Scheduler) => Scheduler) | undefined; onSample?: ((sim: Simulation, now: number) => void) | undefined; controllers?: SimulationConfig['controllers']; releaseFinishedPods?: boolean | undefined } = {}): Simulation {
   const autoscalers = options.autoscalers ?? BUILTIN_AUTOSCALERS;
   const built = options.prepared?.take(s);
   const streams = built?.streams ?? new RandomStreams(s.seed);
@@ -154,13 +154,15 @@ export function createSimulation(s: ResolvedScenario, options: RunOptions & { wr
     controllers: options.controllers,
     ...(s.queueing ? { queueing: s.queueing } : {}),
     ...(s.orchestrator === 'swarm' ? { orchestrator: { kind: 'swarm' as const, scheduler: swarmScheduler, heartbeatPeriod: s.heartbeatPeriod } } : {}),
+    ...(options.releaseFinishedPods ? { releaseFinishedPods: true } : {}),
   });
 }
 
 /** Runs a resolved scenario once. Deterministic: same scenario and seed, same result. */
 export function runScenario(s: ResolvedScenario, options: RunOptions = {}): RunOutput {
   const sampler = options.sampledState ? new StateSampler() : undefined;
-  const r = createSimulation(s, { ...options, ...(sampler ? { onSample: (sim: Simulation, now: number) => sampler.sample(sim, now) } : {}) }).run();
+  // Only the result is read, so finished pods' objects may go (SimShortcuts.releaseFinishedPods).
+  const r = createSimulation(s, { ...options, releaseFinishedPods: true, ...(sampler ? { onSample: (sim: Simulation, now: number) => sampler.sample(sim, now) } : {}) }).run();
   return {
     result: {
       format: RESULT_FORMAT,

@@ -64,7 +64,7 @@ export class ClusterState implements ClusterSnapshot {
    * per-node Map (a Map that gains and loses a key per pod reallocates its table as it goes). A
    * hint, checked on use: a pod that is not where it says is looked up in the list.
    */
-  podSlots = new Int32Array(1024);
+  podSlots: Int32Array;
   /** Bound pods by priority (only priorities with pods): lets preemption see at once that no pod is below a preemptor. */
   private readonly boundByPriority = new Map<number, number>();
   /** Cluster-wide sums, kept incrementally for utilization metrics. */
@@ -75,8 +75,10 @@ export class ClusterState implements ClusterSnapshot {
   totalReqMem = 0;
   totalReqGPU = 0;
 
-  constructor(initialCapacity = 64) {
+  /** `podCapacity`: pod ids the pod-slot hints make room for up front (e.g. the run's pod table's). */
+  constructor(initialCapacity = 64, podCapacity = 1024) {
     this.capacity = Math.max(1, initialCapacity);
+    this.podSlots = new Int32Array(Math.max(1024, podCapacity));
     this.reqGPU = new Float64Array(this.capacity);
     this.nodeVersions = new Float64Array(this.capacity);
     this.nodeRecords = new Float64Array(this.capacity * NODE_RECORD_STRIDE);

@@ -124,6 +124,11 @@ export class Lifecycle {
     readyChanged: [], desiredChanged: [], nodeAdded: [], nodeRemoved: [], nodeDown: [], nodeUp: [], nodeStatusChanged: [], nodeAvailabilityChanged: [], clusterChanged: [], billed: [], scalingAction: [], attempt: [],
     kueueWorkloadCreated: [], kueueWorkloadAdmitted: [], kueueWorkloadEvicted: [], kueueWorkloadFinished: [],
   };
+  /**
+   * SimShortcuts.releaseFinishedPods in effect: a batch, Job or pod-list pod that succeeded
+   * leaves the pod table's `infos` (its numbers stay). Set once when the run is wired.
+   */
+  releaseFinishedPods = false;
   /** Kueue Workload objects, by id (only in runs with queueing). */
   readonly kueueWorkloads: KueueWorkload[] = [];
 
@@ -136,7 +141,7 @@ export class Lifecycle {
   ) {
     this.pods = new PodTable(expectedPods(workloads.map((wr) => wr.w)));
     this.pendingIds = new PendingPods(this.pods.capacity);
-    this.cluster = new ClusterState(Math.max(16, nodes.length));
+    this.cluster = new ClusterState(Math.max(16, nodes.length), this.pods.capacity);
     for (const n of nodes) this.cluster.addNode(n);
     this.workloads = [...workloads];
     this.podGroups = new PodGroupStore(engine);
@@ -221,7 +226,7 @@ export class Lifecycle {
     const g = this.podGroups.create(spec);
     this.cluster.podGroups = this.podGroups;
     // The first group: the store starts following pods created from now on (and any before).
-    if (this.podGroups.size === 1) for (const info of this.pods.infos) if (this.pods.phase[info.id] !== PodPhase.Failed) this.podGroups.podCreated(info);
+    if (this.podGroups.size === 1) for (let id = 0; id < this.pods.length; id++) if (this.pods.phase[id] !== PodPhase.Failed) this.podGroups.podCreated(this.pods.infos[id]!);
     return g;
   }
 
@@ -388,6 +393,12 @@ export class Lifecycle {
     pods.ready[id] = 0;
     if (wasReady) this.readyChange(this.workloads[pods.workload[id]!]!, -1, now);
     for (const f of this.hooks.podSucceeded) f(id);
+    // Its subscribers have heard of it: nothing reads the object of a finished pod of these kinds
+    // again (a service's or DaemonSet's pods are read by the HPA's views and the Deployment controller).
+    if (this.releaseFinishedPods) {
+      const kind = this.workloads[pods.workload[id]!]!.w.kind;
+      if (kind === 'batch' || kind === 'job' || kind === 'pods') pods.release(id);
+    }
   }
 
   /**

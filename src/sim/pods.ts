@@ -21,6 +21,9 @@ export function expectedPods(workloads: readonly Workload[]): number {
   return n;
 }
 
+/** The most PodInfo slots made up front (PodTable.infos). */
+const MAX_INFOS_UP_FRONT = 1 << 18;
+
 /** A pod's node before it is bound, and after it left. */
 export const NO_NODE = -1;
 
@@ -68,7 +71,15 @@ export class PodTable {
    * requests are accounted on the node, its phase stays Pending, it is neither bound nor started.
    */
   reserved: Uint8Array;
-  readonly infos: PodInfo[] = [];
+  /**
+   * The pods' PodInfo objects by id: entries 0..length-1 (`length`, not `infos.length`: the
+   * array is made with room for up to 2^18 of the `capacity` pods up front, holes beyond the pods
+   * created so far). A released pod's entry is undefined (`release`).
+   * Grown by push, a 200,000-pod run copied it about 30 times into fresh large arrays - on this
+   * kind of VM page faults dominate (bench/README.md section 16, fourth pass).
+   */
+  readonly infos: PodInfo[];
+  private count = 0;
   /**
    * Columns whose rows start as NaN and that only crashes, restarts, failures and readiness
    * probes use: made (all NaN, for every row) on first use, so a run without them never writes
@@ -84,6 +95,9 @@ export class PodTable {
    */
   constructor(capacity = 1024) {
     const c = Math.max(1024, Math.min(capacity, MAX_CAPACITY_HINT));
+    // The holes are written up front (4 bytes a row): at most 2^18 rows, so a stream whose
+    // `count` the horizon cuts short fills at most 1 MB of them; beyond, the array grows by push.
+    this.infos = new Array<PodInfo>(Math.min(c, MAX_INFOS_UP_FRONT));
     this.phase = new Uint8Array(c);
     this.node = new Int32Array(c);
     this.workload = new Int32Array(c);
@@ -104,8 +118,9 @@ export class PodTable {
   }
 
 
+  /** Pods created so far (ids 0..length-1). */
   get length(): number {
-    return this.infos.length;
+    return this.count;
   }
 
   /** When the next container crash is due (NaN: none). */
@@ -129,9 +144,11 @@ export class PodTable {
   }
 
   add(name: string, spec: PodSpec, workload: number, now: number, duration: number): number {
-    const id = this.infos.length;
+    const id = this.count++;
     if (id === this.phase.length) this.grow();
-    this.infos.push({ id, name, spec });
+    const info = { id, name, spec };
+    if (id < this.infos.length) this.infos[id] = info;
+    else this.infos.push(info);
     // A row is never reused (ids only grow) and a new typed array is zero, so the columns whose
     // initial value is 0 - hit, restarts, live, ready, unschedulable, startGate, reserved - are
     // not written: a column a run never uses is then never touched, and its pages never faulted in.
@@ -146,6 +163,14 @@ export class PodTable {
     this.startedAt[id] = NaN;
     this.incident[id] = -1;
     return id;
+  }
+
+  /**
+   * Lets go of a finished pod's PodInfo (SimShortcuts.releaseFinishedPods): `infos[id]` reads
+   * undefined from now on; the pod's row of numbers stays.
+   */
+  release(id: number): void {
+    (this.infos as (PodInfo | undefined)[])[id] = undefined;
   }
 
   /** Whether the pod holds a node (Bound or Running). */

@@ -22,11 +22,24 @@ export interface SimShortcuts {
    * buffer, not pushed to a second one. Off: ORCHSIM_NO_SORTED_WAITS_REUSE=1.
    */
   readonly reuseSortedWaits: boolean;
+  /**
+   * In a run whose pod table nobody reads after it (SimulationConfig.releaseFinishedPods:
+   * runScenario's), the pod table lets go of the PodInfo object of a batch, Job or pod-list pod
+   * that succeeded (its row of numbers stays): nothing reads a finished pod's object again, and
+   * kept to the end every pod's object and name were copied by two scavenges each - the largest
+   * part of the M/M/c run's garbage collection (bench/README.md section 16, fourth pass).
+   * Off: ORCHSIM_NO_FINISHED_POD_RELEASE=1.
+   */
+  readonly releaseFinishedPods: boolean;
 }
 
-export const ALL_SHORTCUTS: SimShortcuts = Object.freeze({ reuseDryRuns: true, reuseSortedWaits: true });
+export const ALL_SHORTCUTS: SimShortcuts = Object.freeze({ reuseDryRuns: true, reuseSortedWaits: true, releaseFinishedPods: true });
 
 /** The switches as the environment sets them: `ORCHSIM_NO_<NAME>=1` turns one off. */
 export function shortcutsFromEnv(env: Environment): SimShortcuts {
-  return { reuseDryRuns: switchedOn('ORCHSIM_NO_DRY_RUN_REUSE', env), reuseSortedWaits: switchedOn('ORCHSIM_NO_SORTED_WAITS_REUSE', env) };
+  return {
+    reuseDryRuns: switchedOn('ORCHSIM_NO_DRY_RUN_REUSE', env),
+    reuseSortedWaits: switchedOn('ORCHSIM_NO_SORTED_WAITS_REUSE', env),
+    releaseFinishedPods: switchedOn('ORCHSIM_NO_FINISHED_POD_RELEASE', env),
+  };
 }

@@ -87,6 +87,12 @@ export interface SimulationConfig {
   readonly queueing?: QueueingConfig | undefined;
   /** The simulator's shortcuts (src/sim/shortcuts.ts); absent: as the environment's ORCHSIM_NO_* switches say. */
   readonly shortcuts?: SimShortcuts | undefined;
+  /**
+   * The caller reads only the run's result, never `pods` after (or during) the run: the pod
+   * table may then let go of finished pods' objects (SimShortcuts.releaseFinishedPods).
+   * runScenario sets it; absent, every pod's PodInfo stays (tests and tools read them).
+   */
+  readonly releaseFinishedPods?: boolean | undefined;
 }
 
 export interface SwarmOrchestration {
@@ -147,6 +153,9 @@ export class Simulation {
     const nodeGroups = cfg.nodeGroups ?? [];
     const failures = cfg.failures ?? NO_FAILURES;
     const shortcuts = cfg.shortcuts ?? shortcutsFromEnv(process.env);
+    // Not with gangs (a PodGroup made later adopts every pod not failed, and counts succeeded
+    // members), Swarm's orchestrator or added controllers: they may read a finished pod's object.
+    api.releaseFinishedPods = cfg.releaseFinishedPods === true && shortcuts.releaseFinishedPods && !gangs && cfg.orchestrator === undefined && (cfg.controllers?.length ?? 0) === 0;
     this.metrics = new MetricsRecorder(api, {
       horizon,
       reuseSortedWaits: shortcuts.reuseSortedWaits,

@@ -1,4 +1,5 @@
 import type { PodSpec } from '../api/pod.js';
+import { NODE_RECORD_STRIDE, REC_ALLOC_CPU, REC_ALLOC_MEMORY, REC_ALLOWED_PODS, REC_POD_COUNT, REC_REQ_CPU, REC_REQ_MEMORY, REC_UNSCHEDULABLE } from '../api/node-record.js';
 import type { ClusterState } from './cluster.js';
 
 /** Stranded capacity, as fractions of the allocatable of the nodes that could take pods, averaged over the samples. */
@@ -56,13 +57,21 @@ export class StrandedRecorder {
     let cpu = 0;
     let mem = 0;
     let gpu = 0;
-    for (const n of c.nodes) {
-      if (n.removed || n.unschedulable || !ready(n.index)) continue;
-      const freeCPU = n.allocatable.milliCPU - n.requested.milliCPU;
-      const freeMem = n.allocatable.memory - n.requested.memory;
-      const full = n.podCount >= n.allowedPodNumber;
-      allocCPU += n.allocatable.milliCPU;
-      allocMem += n.allocatable.memory;
+    // The numbers from the nodes' records (ClusterSnapshot.nodeRecords: the same values the
+    // node objects report, on one or two cache lines per node instead of four getters' objects).
+    const rec = c.nodeRecords;
+    const nodes = c.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      const b = i * NODE_RECORD_STRIDE;
+      if (n.removed || rec[b + REC_UNSCHEDULABLE] !== 0 || !ready(i)) continue;
+      const nodeCPU = rec[b + REC_ALLOC_CPU]!;
+      const nodeMem = rec[b + REC_ALLOC_MEMORY]!;
+      const freeCPU = nodeCPU - rec[b + REC_REQ_CPU]!;
+      const freeMem = nodeMem - rec[b + REC_REQ_MEMORY]!;
+      const full = rec[b + REC_POD_COUNT]! >= rec[b + REC_ALLOWED_PODS]!;
+      allocCPU += nodeCPU;
+      allocMem += nodeMem;
       gpus += n.gpuCount;
       if (freeCPU > 0 && (full || freeMem < this.minMem)) cpu += freeCPU;
       if (freeMem > 0 && (full || freeCPU < this.minCPU)) mem += freeMem;

@@ -55,6 +55,8 @@ export class WorkloadController {
   private readonly arrived: Int32Array;
   /** Pods of admitted Kueue Workloads: the Workload's id, and each Workload's pods not yet ended. */
   private readonly podKueue = new Map<number, number>();
+  /** Per workload: `<name>-`, the start of its pods' names (one concatenation per pod instead of two). */
+  private readonly namePrefixes: string[];
   private readonly kueuePods = new Map<number, Set<number>>();
 
   constructor(private readonly api: Lifecycle, streams: RandomStreams, private readonly horizon: number, kinds?: ReadonlySet<Workload['kind']>) {
@@ -65,6 +67,7 @@ export class WorkloadController {
     this.durations = api.workloads.map((wr) => streams.get(`durations/${wr.w.name}`));
     this.jobs = api.workloads.map(() => ({ succeeded: 0, active: 0, failed: 0, jobFailed: false, retryIncidents: [], kueueId: -1, suspended: false, spec: undefined }));
     this.arrived = new Int32Array(api.workloads.length);
+    this.namePrefixes = api.workloads.map((wr) => `${wr.w.name}-`);
     this.evArrival = e.defineEvent('workload-arrival', (wi) => this.onArrival(wi));
     this.evPodList = e.defineEvent('pod-list-arrival', (i) => this.onPodListArrival(i));
     this.evJobRetry = e.defineEvent('job-retry', (wi) => this.createJobPod(wi, this.jobs[wi]!.retryIncidents.shift() ?? -1, true));
@@ -146,7 +149,7 @@ export class WorkloadController {
           const durations = Array.from({ length: count }, () => sample(w.duration, this.durations[wi]!));
           api.createKueueWorkload({ wi, name: `${w.name}-${n}`, namespace: spec.namespace, queue: w.queue, priority: spec.priority, spec, count, durations });
         } else {
-          for (let k = 0; k < count && wr.created < w.maxPods; k++) api.createPod(wi, `${w.name}-${wr.created}`, spec, sample(w.duration, this.durations[wi]!));
+          for (let k = 0; k < count && wr.created < w.maxPods; k++) api.createPod(wi, this.namePrefixes[wi]! + wr.created, spec, sample(w.duration, this.durations[wi]!));
         }
         if ((w.queue !== undefined ? this.arrived[wi]! * count : wr.created) < w.maxPods) {
           const t = w.arrivals.next(api.engine.now, this.arrivals[wi]!);
