@@ -35,11 +35,28 @@ export class NodeTable {
   readonly utilization: Float64Array;
   readonly threshold: Float64Array;
   readonly utilizationGeneration: Float64Array;
+  /** Each node's NodeInfo.index: its entry in ClusterAutoscalerContext.nodeVersions. */
+  readonly slot: Int32Array;
+  /** The node version `utilization` and `threshold` hold for (NaN: none, or not known). */
+  readonly utilizationVersion: Float64Array;
+  /**
+   * Per node, its version and readiness (1/0) at the last survey of this table, when the
+   * survey's destination flag for it was set (NaN / 255: not yet); and the policy's count of
+   * changes to its deleting list then.
+   */
+  readonly surveyVersion: Float64Array;
+  readonly surveyReady: Uint8Array;
+  surveyDeletingEpoch = -1;
   constructor(readonly list: readonly ScalableNode[]) {
     this.nodes = list.map((sn) => sn.node);
     this.utilization = new Float64Array(list.length);
     this.threshold = new Float64Array(list.length);
     this.utilizationGeneration = new Float64Array(list.length).fill(NaN);
+    this.slot = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) this.slot[i] = this.nodes[i]!.index;
+    this.utilizationVersion = new Float64Array(list.length).fill(NaN);
+    this.surveyVersion = new Float64Array(list.length).fill(NaN);
+    this.surveyReady = new Uint8Array(list.length).fill(255);
     const names: string[] = [];
     const index = new Map<string, number>();
     this.groupIndex = new Int32Array(list.length);
@@ -81,17 +98,38 @@ class ClusterFingerprint {
   private refs: unknown[] = [];
   private gpuOffset = new Int32Array(1);
   private gpuFree = new Float64Array(0);
+  /** The policy's survey count at the last call (see DrainPlanner.run). */
+  private surveyEpoch: number | undefined;
+  /** Each node's ClusterAutoscalerContext.nodeVersions entry when recorded (NaN: none). */
+  private versionAt = new Float64Array(0);
 
   /**
    * Whether the nodes are as at the last call (false on the first call and whenever the node
    * list changed); records them either way. `destination[i]`: whether node i may take pods.
    */
-  matches(table: NodeTable, destination: Uint8Array): boolean {
+  matches(table: NodeTable, destination: Uint8Array, versions: Float64Array | undefined, surveyEpoch: number | undefined): boolean {
+    // The same survey as at the last call: nothing has changed (see DrainPlanner.run).
+    if (table === this.table && surveyEpoch !== undefined && surveyEpoch === this.surveyEpoch) return true;
+    this.surveyEpoch = surveyEpoch;
     let same = table === this.table;
     if (!same) this.reset(table);
-    const { flags, refs, gpuOffset, gpuFree } = this;
+    const { flags, refs, gpuOffset, gpuFree, versionAt } = this;
     const nodes = table.nodes;
+    const slot = table.slot;
     for (let i = 0; i < nodes.length; i++) {
+      if (versions !== undefined) {
+        // The version recorded with the rest: everything below is as recorded but the flags.
+        const v = versions[slot[i]!]!;
+        if (v === versionAt[i]) {
+          const f = destination[i]! | (flags[i]! & 2);
+          if (flags[i] !== f) {
+            same = false;
+            flags[i] = f;
+          }
+          continue;
+        }
+        versionAt[i] = v;
+      }
       const n = nodes[i]!;
       // An unchanged generation means the same pods in the same order (NodeInfo.generation).
       const generation = n.generation ?? NaN;
@@ -135,6 +173,7 @@ class ClusterFingerprint {
     this.table = table;
     this.pods = Array.from({ length: n }, () => []);
     this.generations = new Float64Array(n).fill(NaN);
+    this.versionAt = new Float64Array(n).fill(NaN);
     this.flags = new Uint8Array(n).fill(255);
     this.refs = new Array<unknown>(4 * n);
     this.gpuOffset = new Int32Array(n + 1);
@@ -216,6 +255,9 @@ export class DrainPlanner {
   // Per scan.
   private ctx!: ClusterAutoscalerContext;
   private destination: Uint8Array = new Uint8Array(0);
+  /** The scan's node versions, when the fingerprint may use them (ClusterAutoscalerTuning.nodeVersions). */
+  private versions: Float64Array | undefined;
+  private surveyEpoch: number | undefined;
   private destinations: NodeInfo[] | undefined;
   /** The drains so far in this scan (empty nodes included). */
   private readonly drains: Drain[] = [];
@@ -230,11 +272,19 @@ export class DrainPlanner {
   /**
    * Plans one scan: goes through the candidates in order, asking `steps` about each, and
    * returns the drains (valid until the next scan). `destination[i]` says whether node i of
-   * `table` (ctx.nodes) may take pods.
+   * `table` (ctx.nodes) may take pods; `versions`, when given, are ctx.nodeVersions, which the
+   * cache's fingerprint then reads instead of an unchanged node's fields; `surveyEpoch`, when
+   * given, changes whenever the nodes or `destination` may have changed since the last scan
+   * (the policy's count of surveys made: it gives an unchanged cluster's survey again).
    */
-  run(ctx: ClusterAutoscalerContext, table: NodeTable, destination: Uint8Array, candidates: readonly Candidate[], steps: PlanSteps): readonly Drain[] {
+  run(
+    ctx: ClusterAutoscalerContext, table: NodeTable, destination: Uint8Array, candidates: readonly Candidate[],
+    versions: Float64Array | undefined, surveyEpoch: number | undefined, steps: PlanSteps,
+  ): readonly Drain[] {
     this.ctx = ctx;
     this.destination = destination;
+    this.versions = versions;
+    this.surveyEpoch = surveyEpoch;
     this.destinations = undefined;
     this.drains.length = 0;
     this.receivers.clear();
@@ -360,7 +410,7 @@ export class DrainPlanner {
   /** Checks the cluster against the cache (once per scan, at its first drain what-if). */
   private lookUp(): void {
     this.checked = true;
-    if (!this.fingerprint.matches(this.table!, this.destination) || this.runs > MAX_CACHED_RUNS) {
+    if (!this.fingerprint.matches(this.table!, this.destination, this.versions, this.surveyEpoch) || this.runs > MAX_CACHED_RUNS) {
       this.root = new Map();
       this.runs = 0;
     }
