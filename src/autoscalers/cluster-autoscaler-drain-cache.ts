@@ -170,9 +170,28 @@ class ClusterFingerprint {
   private reset(table: NodeTable): void {
     const nodes = table.nodes;
     const n = nodes.length;
+    // A node of the last table at the same generation has the same pods (NodeInfo.generation):
+    // its record moves over rather than being copied again (the list changes with every node
+    // that comes or goes, and most of its nodes stay).
+    const was = this.table;
+    const wasPods = this.pods;
+    const wasGenerations = this.generations;
+    const pods: PodInfo[][] = new Array<PodInfo[]>(n);
+    const generations = new Float64Array(n).fill(NaN);
+    const at = was !== undefined ? positionsBySlot(was) : undefined;
+    for (let i = 0; i < n; i++) {
+      const node = nodes[i]!;
+      const j = at !== undefined && node.index < at.length ? at[node.index]! : -1;
+      if (j >= 0 && was!.nodes[j] === node) {
+        pods[i] = wasPods[j]!;
+        generations[i] = wasGenerations[j]!;
+      } else {
+        pods[i] = [];
+      }
+    }
     this.table = table;
-    this.pods = Array.from({ length: n }, () => []);
-    this.generations = new Float64Array(n).fill(NaN);
+    this.pods = pods;
+    this.generations = generations;
     this.versionAt = new Float64Array(n).fill(NaN);
     this.flags = new Uint8Array(n).fill(255);
     this.refs = new Array<unknown>(4 * n);
@@ -180,6 +199,16 @@ class ClusterFingerprint {
     for (let i = 0; i < n; i++) this.gpuOffset[i + 1] = this.gpuOffset[i]! + Math.max(0, nodes[i]!.gpuCount | 0);
     this.gpuFree = new Float64Array(this.gpuOffset[n]!).fill(NaN);
   }
+}
+
+/** Each node slot's position in the table (-1: none). */
+function positionsBySlot(table: NodeTable): Int32Array {
+  const slot = table.slot;
+  let size = 0;
+  for (let i = 0; i < slot.length; i++) if (slot[i]! >= size) size = slot[i]! + 1;
+  const at = new Int32Array(size).fill(-1);
+  for (let i = 0; i < slot.length; i++) at[slot[i]!] = i;
+  return at;
 }
 
 function samePods(a: readonly PodInfo[], b: readonly PodInfo[]): boolean {
@@ -462,14 +491,18 @@ export class DrainPlanner {
   private learnNodes(sim: ClusterSimulation): void {
     if (this.whatIfNodes) return;
     const nodes = [...sim.nodes];
-    const listed = new Map<string, number>();
-    this.table!.nodes.forEach((n, i) => listed.set(n.name, i));
+    const table = this.table!;
+    // Positions in the list by node slot, the name checked (what a by-name map would give:
+    // names are unique among the nodes of a cluster).
+    const at = positionsBySlot(table);
     this.byName = new Map();
     this.listPosition = new Int32Array(nodes.length);
-    nodes.forEach((n, i) => {
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       this.byName.set(n.name, n);
-      this.listPosition[i] = listed.get(n.name) ?? -1;
-    });
+      const p = n.index < at.length ? at[n.index]! : -1;
+      this.listPosition[i] = p >= 0 && table.nodes[p]!.name === n.name ? p : -1;
+    }
     this.whatIfNodes = nodes;
   }
 
