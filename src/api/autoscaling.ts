@@ -225,6 +225,21 @@ export interface ClusterAutoscalerContext {
   readonly nodes: readonly ScalableNode[];
   /** Pods the scheduler tried and could not place (PodScheduled=False, reason Unschedulable). */
   readonly unschedulablePods: readonly PodInfo[];
+  /**
+   * ClusterSnapshot.nodeVersions of the cluster (src/api/node.ts), by NodeInfo.index: a node
+   * whose entry is unchanged is unchanged - its pods in their order, generation, labels, taints,
+   * cordon, allocatable, pod capacity and GPU devices - and a what-if's revert restores the
+   * entries with the nodes. Readiness is not part of it (ScalableNode.ready). Optional: without
+   * it a policy reads the nodes themselves.
+   */
+  readonly nodeVersions?: Float64Array | undefined;
+  /**
+   * A number that moves whenever any node gets a new version (nodeVersions) or changes
+   * readiness, read when called (a what-if moves it too, and its revert does not take it back).
+   * Equal at the end of one scan and the start of the next, with the same `nodes` list: every
+   * node is as it was, readiness included. Optional.
+   */
+  clusterVersion?(): number;
   controllerOf(pod: PodInfo): PodController;
   /**
    * How many more pods of this pod's PodDisruptionBudget may be evicted now (Infinity when no

@@ -35,11 +35,28 @@ export class NodeTable {
   readonly utilization: Float64Array;
   readonly threshold: Float64Array;
   readonly utilizationGeneration: Float64Array;
+  /** Each node's NodeInfo.index: its entry in ClusterAutoscalerContext.nodeVersions. */
+  readonly slot: Int32Array;
+  /** The node version `utilization` and `threshold` hold for (NaN: none, or not known). */
+  readonly utilizationVersion: Float64Array;
+  /**
+   * Per node, its version and readiness (1/0) at the last survey of this table, when the
+   * survey's destination flag for it was set (NaN / 255: not yet); and the policy's count of
+   * changes to its deleting list then.
+   */
+  readonly surveyVersion: Float64Array;
+  readonly surveyReady: Uint8Array;
+  surveyDeletingEpoch = -1;
   constructor(readonly list: readonly ScalableNode[]) {
     this.nodes = list.map((sn) => sn.node);
     this.utilization = new Float64Array(list.length);
     this.threshold = new Float64Array(list.length);
     this.utilizationGeneration = new Float64Array(list.length).fill(NaN);
+    this.slot = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) this.slot[i] = this.nodes[i]!.index;
+    this.utilizationVersion = new Float64Array(list.length).fill(NaN);
+    this.surveyVersion = new Float64Array(list.length).fill(NaN);
+    this.surveyReady = new Uint8Array(list.length).fill(255);
     const names: string[] = [];
     const index = new Map<string, number>();
     this.groupIndex = new Int32Array(list.length);
@@ -81,17 +98,38 @@ class ClusterFingerprint {
   private refs: unknown[] = [];
   private gpuOffset = new Int32Array(1);
   private gpuFree = new Float64Array(0);
+  /** The policy's survey count at the last call (see DrainPlanner.run). */
+  private surveyEpoch: number | undefined;
+  /** Each node's ClusterAutoscalerContext.nodeVersions entry when recorded (NaN: none). */
+  private versionAt = new Float64Array(0);
 
   /**
    * Whether the nodes are as at the last call (false on the first call and whenever the node
    * list changed); records them either way. `destination[i]`: whether node i may take pods.
    */
-  matches(table: NodeTable, destination: Uint8Array): boolean {
+  matches(table: NodeTable, destination: Uint8Array, versions: Float64Array | undefined, surveyEpoch: number | undefined): boolean {
+    // The same survey as at the last call: nothing has changed (see DrainPlanner.run).
+    if (table === this.table && surveyEpoch !== undefined && surveyEpoch === this.surveyEpoch) return true;
+    this.surveyEpoch = surveyEpoch;
     let same = table === this.table;
     if (!same) this.reset(table);
-    const { flags, refs, gpuOffset, gpuFree } = this;
+    const { flags, refs, gpuOffset, gpuFree, versionAt } = this;
     const nodes = table.nodes;
+    const slot = table.slot;
     for (let i = 0; i < nodes.length; i++) {
+      if (versions !== undefined) {
+        // The version recorded with the rest: everything below is as recorded but the flags.
+        const v = versions[slot[i]!]!;
+        if (v === versionAt[i]) {
+          const f = destination[i]! | (flags[i]! & 2);
+          if (flags[i] !== f) {
+            same = false;
+            flags[i] = f;
+          }
+          continue;
+        }
+        versionAt[i] = v;
+      }
       const n = nodes[i]!;
       // An unchanged generation means the same pods in the same order (NodeInfo.generation).
       const generation = n.generation ?? NaN;
@@ -132,15 +170,45 @@ class ClusterFingerprint {
   private reset(table: NodeTable): void {
     const nodes = table.nodes;
     const n = nodes.length;
+    // A node of the last table at the same generation has the same pods (NodeInfo.generation):
+    // its record moves over rather than being copied again (the list changes with every node
+    // that comes or goes, and most of its nodes stay).
+    const was = this.table;
+    const wasPods = this.pods;
+    const wasGenerations = this.generations;
+    const pods: PodInfo[][] = new Array<PodInfo[]>(n);
+    const generations = new Float64Array(n).fill(NaN);
+    const at = was !== undefined ? positionsBySlot(was) : undefined;
+    for (let i = 0; i < n; i++) {
+      const node = nodes[i]!;
+      const j = at !== undefined && node.index < at.length ? at[node.index]! : -1;
+      if (j >= 0 && was!.nodes[j] === node) {
+        pods[i] = wasPods[j]!;
+        generations[i] = wasGenerations[j]!;
+      } else {
+        pods[i] = [];
+      }
+    }
     this.table = table;
-    this.pods = Array.from({ length: n }, () => []);
-    this.generations = new Float64Array(n).fill(NaN);
+    this.pods = pods;
+    this.generations = generations;
+    this.versionAt = new Float64Array(n).fill(NaN);
     this.flags = new Uint8Array(n).fill(255);
     this.refs = new Array<unknown>(4 * n);
     this.gpuOffset = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) this.gpuOffset[i + 1] = this.gpuOffset[i]! + Math.max(0, nodes[i]!.gpuCount | 0);
     this.gpuFree = new Float64Array(this.gpuOffset[n]!).fill(NaN);
   }
+}
+
+/** Each node slot's position in the table (-1: none). */
+function positionsBySlot(table: NodeTable): Int32Array {
+  const slot = table.slot;
+  let size = 0;
+  for (let i = 0; i < slot.length; i++) if (slot[i]! >= size) size = slot[i]! + 1;
+  const at = new Int32Array(size).fill(-1);
+  for (let i = 0; i < slot.length; i++) at[slot[i]!] = i;
+  return at;
 }
 
 function samePods(a: readonly PodInfo[], b: readonly PodInfo[]): boolean {
@@ -216,6 +284,9 @@ export class DrainPlanner {
   // Per scan.
   private ctx!: ClusterAutoscalerContext;
   private destination: Uint8Array = new Uint8Array(0);
+  /** The scan's node versions, when the fingerprint may use them (ClusterAutoscalerTuning.nodeVersions). */
+  private versions: Float64Array | undefined;
+  private surveyEpoch: number | undefined;
   private destinations: NodeInfo[] | undefined;
   /** The drains so far in this scan (empty nodes included). */
   private readonly drains: Drain[] = [];
@@ -230,11 +301,19 @@ export class DrainPlanner {
   /**
    * Plans one scan: goes through the candidates in order, asking `steps` about each, and
    * returns the drains (valid until the next scan). `destination[i]` says whether node i of
-   * `table` (ctx.nodes) may take pods.
+   * `table` (ctx.nodes) may take pods; `versions`, when given, are ctx.nodeVersions, which the
+   * cache's fingerprint then reads instead of an unchanged node's fields; `surveyEpoch`, when
+   * given, changes whenever the nodes or `destination` may have changed since the last scan
+   * (the policy's count of surveys made: it gives an unchanged cluster's survey again).
    */
-  run(ctx: ClusterAutoscalerContext, table: NodeTable, destination: Uint8Array, candidates: readonly Candidate[], steps: PlanSteps): readonly Drain[] {
+  run(
+    ctx: ClusterAutoscalerContext, table: NodeTable, destination: Uint8Array, candidates: readonly Candidate[],
+    versions: Float64Array | undefined, surveyEpoch: number | undefined, steps: PlanSteps,
+  ): readonly Drain[] {
     this.ctx = ctx;
     this.destination = destination;
+    this.versions = versions;
+    this.surveyEpoch = surveyEpoch;
     this.destinations = undefined;
     this.drains.length = 0;
     this.receivers.clear();
@@ -360,7 +439,7 @@ export class DrainPlanner {
   /** Checks the cluster against the cache (once per scan, at its first drain what-if). */
   private lookUp(): void {
     this.checked = true;
-    if (!this.fingerprint.matches(this.table!, this.destination) || this.runs > MAX_CACHED_RUNS) {
+    if (!this.fingerprint.matches(this.table!, this.destination, this.versions, this.surveyEpoch) || this.runs > MAX_CACHED_RUNS) {
       this.root = new Map();
       this.runs = 0;
     }
@@ -412,14 +491,18 @@ export class DrainPlanner {
   private learnNodes(sim: ClusterSimulation): void {
     if (this.whatIfNodes) return;
     const nodes = [...sim.nodes];
-    const listed = new Map<string, number>();
-    this.table!.nodes.forEach((n, i) => listed.set(n.name, i));
+    const table = this.table!;
+    // Positions in the list by node slot, the name checked (what a by-name map would give:
+    // names are unique among the nodes of a cluster).
+    const at = positionsBySlot(table);
     this.byName = new Map();
     this.listPosition = new Int32Array(nodes.length);
-    nodes.forEach((n, i) => {
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       this.byName.set(n.name, n);
-      this.listPosition[i] = listed.get(n.name) ?? -1;
-    });
+      const p = n.index < at.length ? at[n.index]! : -1;
+      this.listPosition[i] = p >= 0 && table.nodes[p]!.name === n.name ? p : -1;
+    }
     this.whatIfNodes = nodes;
   }
 

@@ -88,6 +88,19 @@ export interface ClusterAutoscalerTuning {
    * when the policy is made).
    */
   readonly utilizationCache?: boolean;
+  /**
+   * Read the context's node versions (ClusterAutoscalerContext.nodeVersions), where it gives
+   * them, to pass over nodes unchanged since the last scan without loading them: the survey
+   * keeps such a node's destination flag and utilization, the drain cache's fingerprint its
+   * record (issue 23). Default true unless ORCHSIM_NO_CA_NODE_VERSIONS=1 (read when the policy is
+   * made).
+   */
+  readonly nodeVersions?: boolean;
+}
+
+/** Whether the environment leaves the scans' use of node versions on (ORCHSIM_NO_CA_NODE_VERSIONS=1, non-empty and not 0, turns it off). */
+export function caNodeVersionsFromEnv(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_CA_NODE_VERSIONS', env);
 }
 
 /** Whether the environment leaves the survey's utilization cache on (ORCHSIM_NO_CA_UTILIZATION_CACHE=1, non-empty and not 0, turns it off). */
@@ -116,8 +129,21 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   let lastUnneeded: UnneededNode[] = [];
   /** Nodes we asked to delete -> when. */
   const deleting = new Map<string, number>();
+  /** Changes whenever `deleting` does (a node's destination flag depends on it). */
+  let deletingEpoch = 0;
   const planner = new DrainPlanner(tuning.drainCache ?? true);
   const utilizationCache = tuning.utilizationCache ?? caUtilizationCacheFromEnv();
+  const useVersions = tuning.nodeVersions ?? caNodeVersionsFromEnv();
+  /**
+   * The last survey, to be given again while nothing it read has changed: the cluster's version
+   * (ctx.clusterVersion) at the end of that scan - its what-ifs revert the nodes to what the
+   * survey saw - is the one at the start of this one, for the same node table, deleting list and
+   * groups of ours. `epoch` counts the surveys actually made (the drain cache's fingerprint
+   * need not look at the nodes either while it stays the same).
+   */
+  let surveyed: { table: NodeTable; deletingEpoch: number; ours: Uint8Array; unready: number; at: number[]; utilization: number[] } | undefined;
+  let clockAtEnd = NaN;
+  let surveyEpoch = 0;
   let table: NodeTable | undefined;
   /** Per scan, whether ctx.nodes[i] may take a drained node's pods (reused between scans). */
   let destination = new Uint8Array(0);
@@ -164,39 +190,83 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     const ours = t.groupFlags;
     t.groupNames.forEach((g, gi) => (ours[gi] = sizes.has(g) ? 1 : 0));
     const down = opts.scaleDownEnabled;
-    if (down && destination.length < nodes.length) destination = new Uint8Array(Math.max(nodes.length, 2 * destination.length));
+    const last = surveyed;
+    if (last !== undefined && last.table === t && last.deletingEpoch === deletingEpoch && ctx.clusterVersion !== undefined && ctx.clusterVersion() === clockAtEnd && sameFlags(last.ours, ours)) {
+      // Nothing the last survey read has changed: the same candidates (their pods and since read anew), and `destination` as it left it.
+      const candidates: Candidate[] = [];
+      for (let k = 0; k < last.at.length; k++) {
+        const i = last.at[k]!;
+        const node = nodes[i]!;
+        candidates.push({ sn: list[i]!, pods: podsToMove(ctx, node), utilization: last.utilization[k]!, since: unneededSince.get(node.name) ?? Infinity });
+      }
+      return { unready: last.unready, candidates };
+    }
+    surveyEpoch++;
+    if (down && destination.length < nodes.length) {
+      destination = new Uint8Array(Math.max(nodes.length, 2 * destination.length));
+      // The flags kept for unchanged nodes (below) were in the old array.
+      t.surveyVersion.fill(NaN);
+    }
     const candidates: Candidate[] = [];
+    /** The candidates' positions in the list. */
+    const at: number[] = [];
     const checkDeleting = deleting.size > 0;
+    // Node versions: a node whose version and readiness are those of the last survey of this
+    // table, with the same nodes being deleted, keeps its destination flag, and its utilization
+    // (recorded at that version) - all without loading the node.
+    const versions = useVersions ? ctx.nodeVersions : undefined;
+    const slot = t.slot;
+    const surveyVersion = t.surveyVersion;
+    const surveyReady = t.surveyReady;
+    const sameDeleting = t.surveyDeletingEpoch === deletingEpoch;
+    t.surveyDeletingEpoch = deletingEpoch;
     let unready = 0;
     for (let i = 0; i < nodes.length; i++) {
       const ready = list[i]!.ready;
       if (!ready) unready++;
       if (!down) continue;
-      const node = nodes[i]!;
-      if (!ready || node.unschedulable || (checkDeleting && deleting.has(node.name))) {
-        destination[i] = 0;
-        continue;
+      const version = versions !== undefined ? versions[slot[i]!]! : NaN;
+      const readyFlag = ready ? 1 : 0;
+      const same = sameDeleting && version === surveyVersion[i] && readyFlag === surveyReady[i];
+      if (!same) {
+        const node = nodes[i]!;
+        destination[i] = !ready || node.unschedulable || (checkDeleting && deleting.has(node.name)) ? 0 : 1;
+        surveyVersion[i] = version;
+        surveyReady[i] = readyFlag;
       }
-      destination[i] = 1;
+      if (destination[i] === 0) continue;
       const gi = groupIndex[i]!;
       if (gi < 0 || ours[gi] === 0) continue;
       let utilization: number;
       let threshold: number;
-      const generation = utilizationCache ? node.generation : undefined;
-      if (generation !== undefined && t.utilizationGeneration[i] === generation) {
+      if (utilizationCache && versions !== undefined && t.utilizationVersion[i] === version) {
         utilization = t.utilization[i]!;
         threshold = t.threshold[i]!;
       } else {
-        utilization = nodeUtilization(node);
-        threshold = thresholdOf(node);
-        if (generation !== undefined) {
-          t.utilization[i] = utilization;
-          t.threshold[i] = threshold;
-          t.utilizationGeneration[i] = generation;
+        const node = nodes[i]!;
+        const generation = utilizationCache ? node.generation : undefined;
+        if (generation !== undefined && t.utilizationGeneration[i] === generation) {
+          utilization = t.utilization[i]!;
+          threshold = t.threshold[i]!;
+        } else {
+          utilization = nodeUtilization(node);
+          threshold = thresholdOf(node);
+          if (generation !== undefined) {
+            t.utilization[i] = utilization;
+            t.threshold[i] = threshold;
+            t.utilizationGeneration[i] = generation;
+          }
         }
+        // A version goes with one generation: the figures are as of this version too.
+        if (generation !== undefined) t.utilizationVersion[i] = version;
       }
-      if (utilization < threshold) candidates.push({ sn: list[i]!, pods: podsToMove(ctx, node), utilization, since: unneededSince.get(node.name) ?? Infinity });
+      if (utilization < threshold) {
+        const node = nodes[i]!;
+        candidates.push({ sn: list[i]!, pods: podsToMove(ctx, node), utilization, since: unneededSince.get(node.name) ?? Infinity });
+        at.push(i);
+      }
     }
+    surveyed = useVersions ? { table: t, deletingEpoch, ours: ours.slice(), unready, at, utilization: candidates.map((c) => c.utilization) } : undefined;
     return { unready, candidates };
   }
 
@@ -242,7 +312,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     const plan = new EvictionPlan(ctx);
     const out: UnneededNode[] = [];
     let simulated = 0;
-    const drains = planner.run(ctx, t, destination, candidates, {
+    const drains = planner.run(ctx, t, destination, candidates, useVersions ? ctx.nodeVersions : undefined, useVersions ? surveyEpoch : undefined, {
       consider(c) {
         if ((removable.get(c.sn.group!) ?? 0) <= 0) return 'skip';
         if (c.pods.length === 0) return 'empty';
@@ -311,47 +381,68 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     unneeded: () => lastUnneeded,
     isBackedOff: (group, now) => backoff.isBackedOff(group, now),
     reconcile(ctx: ClusterAutoscalerContext, random: RandomSource): ClusterScaleDecision {
-      const now = ctx.now;
-      // Failed scale-ups: back the group off and delay scale-down.
-      for (const g of ctx.groups) {
-        const f = g.lastScaleUpFailure;
-        if (!specs.has(g.spec.name) || !Number.isFinite(f) || seenFailure.get(g.spec.name) === f) continue;
-        seenFailure.set(g.spec.name, f);
-        backoff.backoff(g.spec.name, f);
-        lastFailure = Math.max(lastFailure, f);
+      try {
+        return reconcileScan(ctx, random);
+      } finally {
+        // After this scan's what-ifs (reverted): the next survey compares with this.
+        clockAtEnd = useVersions && ctx.clusterVersion !== undefined ? ctx.clusterVersion() : NaN;
       }
-      // Forget deletions that are done (node gone) or timed out.
-      const t = tableOf(ctx);
-      if (deleting.size > 0) {
-        const listed = new Set<string>();
-        for (const n of t.nodes) if (deleting.has(n.name)) listed.add(n.name);
-        for (const [name, at] of deleting) if (!listed.has(name) || now - at >= DELETION_GRACE) deleting.delete(name);
-      }
-
-      // Sizes and the node survey first (the what-ifs below leave what they read unchanged).
-      const sizes = effectiveSizes(ctx, t);
-      const { unready, candidates } = survey(ctx, t, sizes);
-      if (!healthyWith(unready, ctx.nodes.length, opts.okTotalUnreadyCount, opts.maxTotalUnreadyPercentage)) {
-        // Upstream CleanUpUnneededNodes: unneeded time starts over once the cluster is healthy.
-        unneededSince.clear();
-        lastUnneeded = [];
-        return NO_CLUSTER_SCALING;
-      }
-
-      const up = scaleUp(ctx, sizes, random);
-      if (up) lastScaleUp = now;
-      const deletions = scaleDown(ctx, t, sizes, candidates, up !== undefined);
-      if (deletions.length > 0) {
-        lastDeletion = now;
-        for (const d of deletions) {
-          deleting.set(d.node, now);
-          unneededSince.delete(d.node);
-        }
-      }
-      if (!up && deletions.length === 0) return NO_CLUSTER_SCALING;
-      return { scaleUps: up ? [up] : [], deletions };
     },
   };
+
+  function reconcileScan(ctx: ClusterAutoscalerContext, random: RandomSource): ClusterScaleDecision {
+    const now = ctx.now;
+    // Failed scale-ups: back the group off and delay scale-down.
+    for (const g of ctx.groups) {
+      const f = g.lastScaleUpFailure;
+      if (!specs.has(g.spec.name) || !Number.isFinite(f) || seenFailure.get(g.spec.name) === f) continue;
+      seenFailure.set(g.spec.name, f);
+      backoff.backoff(g.spec.name, f);
+      lastFailure = Math.max(lastFailure, f);
+    }
+    // Forget deletions that are done (node gone) or timed out.
+    const t = tableOf(ctx);
+    if (deleting.size > 0) {
+      const listed = new Set<string>();
+      for (const n of t.nodes) if (deleting.has(n.name)) listed.add(n.name);
+      for (const [name, at] of deleting) {
+        if (!listed.has(name) || now - at >= DELETION_GRACE) {
+          deleting.delete(name);
+          deletingEpoch++;
+        }
+      }
+    }
+
+    // Sizes and the node survey first (the what-ifs below leave what they read unchanged).
+    const sizes = effectiveSizes(ctx, t);
+    const { unready, candidates } = survey(ctx, t, sizes);
+    if (!healthyWith(unready, ctx.nodes.length, opts.okTotalUnreadyCount, opts.maxTotalUnreadyPercentage)) {
+      // Upstream CleanUpUnneededNodes: unneeded time starts over once the cluster is healthy.
+      unneededSince.clear();
+      lastUnneeded = [];
+      return NO_CLUSTER_SCALING;
+    }
+
+    const up = scaleUp(ctx, sizes, random);
+    if (up) lastScaleUp = now;
+    const deletions = scaleDown(ctx, t, sizes, candidates, up !== undefined);
+    if (deletions.length > 0) {
+      lastDeletion = now;
+      for (const d of deletions) {
+        deleting.set(d.node, now);
+        deletingEpoch++;
+        unneededSince.delete(d.node);
+      }
+    }
+    if (!up && deletions.length === 0) return NO_CLUSTER_SCALING;
+    return { scaleUps: up ? [up] : [], deletions };
+  }
+}
+
+function sameFlags(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** For registries: options arrive untyped (e.g. from a scenario file) and are validated here. */

@@ -143,8 +143,12 @@ export interface Recommendations {
  * a recommendation is dropped once a newer one is as extreme, or once it leaves the window.
  */
 class WindowExtreme {
-  private replicas = new Float64Array(64);
-  private timestamps = new Float64Array(64);
+  /**
+   * The entries as (replicas, timestamp) pairs side by side: a sync reads the head's timestamp
+   * and then its replicas, one cache line (the HPA's state is cold at every 15 s sync).
+   */
+  private entries = new Float64Array(128);
+  /** Entry indices (an entry is two cells). */
   private head = 0;
   private tail = 0;
   /** +1: keeps the maximum; -1: the minimum. */
@@ -152,36 +156,32 @@ class WindowExtreme {
 
   /** Drops what is at or before the cutoff (time.After is strict), then adds (replicas, timestamp). */
   add(replicas: number, timestamp: number, cutoff: number): void {
-    const r = this.replicas;
-    const t = this.timestamps;
-    while (this.head < this.tail && !(t[this.head]! > cutoff)) this.head++;
-    while (this.head < this.tail && this.sign * (replicas - r[this.tail - 1]!) >= 0) this.tail--;
-    if (this.tail === r.length) this.makeRoom();
-    this.replicas[this.tail] = replicas;
-    this.timestamps[this.tail] = timestamp;
+    const e = this.entries;
+    while (this.head < this.tail && !(e[2 * this.head + 1]! > cutoff)) this.head++;
+    while (this.head < this.tail && this.sign * (replicas - e[2 * (this.tail - 1)]!) >= 0) this.tail--;
+    if (2 * this.tail === e.length) this.makeRoom();
+    const f = this.entries;
+    f[2 * this.tail] = replicas;
+    f[2 * this.tail + 1] = timestamp;
     this.tail++;
   }
 
   /** The extreme of what is after the cutoff, or `fallback` when nothing is. */
   extreme(cutoff: number, fallback: number): number {
-    const t = this.timestamps;
-    while (this.head < this.tail && !(t[this.head]! > cutoff)) this.head++;
-    return this.head < this.tail ? this.replicas[this.head]! : fallback;
+    const e = this.entries;
+    while (this.head < this.tail && !(e[2 * this.head + 1]! > cutoff)) this.head++;
+    return this.head < this.tail ? e[2 * this.head]! : fallback;
   }
 
-  /** Moves the entries to the front, in place (growing the arrays only when they are half full). */
+  /** Moves the entries to the front, in place (growing the array only when it is half full). */
   private makeRoom(): void {
     const n = this.tail - this.head;
-    if (2 * n > this.replicas.length) {
-      const r = new Float64Array(2 * this.replicas.length);
-      const t = new Float64Array(2 * this.replicas.length);
-      r.set(this.replicas.subarray(this.head, this.tail));
-      t.set(this.timestamps.subarray(this.head, this.tail));
-      this.replicas = r;
-      this.timestamps = t;
+    if (2 * (2 * n) > this.entries.length) {
+      const e = new Float64Array(2 * this.entries.length);
+      e.set(this.entries.subarray(2 * this.head, 2 * this.tail));
+      this.entries = e;
     } else {
-      this.replicas.copyWithin(0, this.head, this.tail);
-      this.timestamps.copyWithin(0, this.head, this.tail);
+      this.entries.copyWithin(0, 2 * this.head, 2 * this.tail);
     }
     this.head = 0;
     this.tail = n;

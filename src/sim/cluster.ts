@@ -338,6 +338,8 @@ const nextGeneration = (): number => ++lastGeneration;
 /** ClusterSnapshot.nodeVersions: one counter for every cluster of the process, so a version is never reused. */
 let lastNodeVersion = 0;
 const nextNodeVersion = (): number => ++lastNodeVersion;
+/** The last node version given (unchanged since a moment: no node of any cluster has changed since; the cluster autoscaler's scans). */
+export const nodeVersionClock = (): number => lastNodeVersion;
 
 export class SimNode implements NodeInfo {
   // Identity fields change only when a removed node's slot is reused (reset) or on removal.

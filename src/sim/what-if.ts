@@ -45,6 +45,8 @@ function presentNodes(cluster: ClusterState): NodeInfo[] {
 export class WhatIfCluster implements ClusterSimulation {
   private readonly undo: (() => void)[] = [];
   private readonly removedNodes = new Set<number>();
+  /** The removed nodes' indices in the order of removal (usableOf narrows by the newest ones). */
+  private readonly removedOrder: number[] = [];
   private readonly added: NodeInfo[] = [];
   /**
    * Each touched node's generation before the what-if. The rollback restores the node exactly
@@ -122,6 +124,7 @@ export class WhatIfCluster implements ClusterSimulation {
     // Last to first, so that the rollback (newest first) binds them back in their order.
     for (let i = pods.length - 1; i >= 0; i--) this.unbind(pods[i]!, n.index);
     this.removedNodes.add(n.index);
+    this.removedOrder.push(n.index);
     this.removals++;
     this.cachedNodes = undefined;
     this.undo.push(() => {
@@ -161,8 +164,13 @@ export class WhatIfCluster implements ClusterSimulation {
       // scale-up's added ones): a node added or a list of another length means filtering again.
       if (memo !== undefined && memo.candidates === candidates && memo.adds === this.adds && memo.length === candidates.length) {
         if (memo.removals === this.removals) return memo.usable;
-        const removed = this.removedNodes;
-        const usable = memo.usable.filter((n) => !removed.has(n.index));
+        // Only the nodes removed since drop out: cut each from a copy (a scan removes one node
+        // between two drains, so this is a copy and a search instead of a set lookup per node).
+        const usable = memo.usable.slice();
+        for (let r = memo.removals; r < this.removals; r++) {
+          const gone = this.cluster.nodes[this.removedOrder[r]!];
+          for (let at = usable.indexOf(gone!); at >= 0; at = usable.indexOf(gone!, at)) usable.splice(at, 1);
+        }
         this.usableMemo = { candidates, length: candidates.length, nodes: undefined, adds: this.adds, removals: this.removals, usable };
         return usable;
       }
@@ -217,6 +225,8 @@ export class WhatIfCluster implements ClusterSimulation {
       this.affinityLists = undefined;
     }
     if (this.removedNodes.size > 0) this.removedNodes.clear();
+    // (The undo steps above took the removals out of removedNodes already, not out of this.)
+    if (this.removedOrder.length > 0) this.removedOrder.length = 0;
     // Guarded too: setting an array's length calls into the runtime even when it is 0 already.
     if (this.added.length > 0) this.added.length = 0;
     this.cachedNodes = undefined;

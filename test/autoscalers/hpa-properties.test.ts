@@ -122,6 +122,25 @@ describe('properties', () => {
     expect(stabilized).toBeGreaterThan(0);
   });
 
+  it('StabilizationWindows against the history over long monotonic runs (a deque holds more than its first 64 entries, grows and compacts)', () => {
+    fc.assert(fc.property(fc.integer({ min: 40, max: 200 }), fc.integer({ min: 100, max: 600 }), fc.integer({ min: 0, max: 3 }), (window, n, sway) => {
+      const walk = new RecommendationHistory();
+      const deque = new StabilizationWindows(window, window);
+      let now = 0;
+      walk.push(0, now);
+      deque.push(0, now);
+      // Rising, then falling, one second apart: one deque or the other holds the whole window,
+      // and its head (the window's oldest, so its extreme) changes at every step. A current of 0
+      // reads the scale-up window's minimum, a large one the scale-down window's maximum.
+      for (let i = 0; i < 2 * n; i++) {
+        now += 1;
+        const desired = (i < n ? i : 2 * n - i) + (i % (sway + 1));
+        const args = { currentReplicas: i % 2 === 0 ? 0 : 1_000_000, desiredReplicas: desired, scaleUpWindowSeconds: window, scaleDownWindowSeconds: window, now };
+        expect(deque.stabilize(args)).toBe(walk.stabilize(args));
+      }
+    }), { numRuns: 30 });
+  });
+
   it('StabilizationWindows against the history, step by step: random recommendations, windows and time steps (some zero)', () => {
     const stepArb = fc.record({ dt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 }), fc.double({ min: 0, max: 50, noNaN: true })), desired: fc.integer({ min: 0, max: 40 }), current: fc.integer({ min: 0, max: 40 }) });
     fc.assert(fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 40 }), fc.array(stepArb, { minLength: 1, maxLength: 80 }), (upWindow, downWindow, initial, steps) => {

@@ -8,7 +8,7 @@ import { prepareScenario, runPrepared } from '../../src/scenario/index.js';
 import { POOL_LABEL, type ResolvedScenario } from '../../src/scenario/resolve.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { Simulation } from '../../src/sim/simulation.js';
-import { caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
+import { caNodeVersionsFromEnv, caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
 import { overcommitChecker, podTableViolations } from '../helpers/invariants.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies every numRuns, for a longer hunt than CI affords. */
@@ -242,9 +242,9 @@ function yamlOf(d: Desc): string {
 const dir = mkdtempSync(join(tmpdir(), 'orchsim-autoscaling-props-'));
 let fileNo = 0;
 
-function prepare(d: Desc): ReturnType<typeof prepareScenario> {
+function prepare(d: Desc, extraYaml = ''): ReturnType<typeof prepareScenario> {
   const f = join(dir, `p${fileNo++}.yaml`);
-  writeFileSync(f, yamlOf(d));
+  writeFileSync(f, yamlOf(d) + extraYaml);
   return prepareScenario(f);
 }
 
@@ -533,14 +533,14 @@ describe('autoscaling invariants (properties)', () => {
  * Random cluster-autoscaler scenarios run with the switch `variable` unset and set to 1 must give
  * byte-identical results and action logs; returns how many of the runs removed a node.
  */
-async function nodeRemovingRunsAlike(variable: string, numRuns: number): Promise<number> {
+async function nodeRemovingRunsAlike(variable: string, numRuns: number, extraYaml = ''): Promise<number> {
   let removed = 0;
   await fc.assert(fc.asyncProperty(descArb.map((d) => ({ ...d, policy: 'cluster-autoscaler' as const })), async (d) => {
     await yieldToRunner();
     const run = (on: boolean) => {
       if (on) delete process.env[variable];
       else process.env[variable] = '1';
-      return runPrepared(prepare(d));
+      return runPrepared(prepare(d, extraYaml));
     };
     const on = run(true);
     const off = run(false);
@@ -610,5 +610,43 @@ describe("PodTopologySpread's node spec lists are invisible (property-based)", (
 
   it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
     expect(await nodeRemovingRunsAlike('ORCHSIM_NO_SPREAD_NODE_SPECS', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
+ * The cluster autoscaler's scans read the cluster's node versions and its version clock
+ * (ClusterAutoscalerContext.nodeVersions, clusterVersion; issue 23): a scan of an unchanged
+ * cluster gives the last survey again, an unchanged node keeps its destination flag and
+ * utilization, and the drain cache's fingerprint passes over unchanged nodes. With it on and off
+ * (ORCHSIM_NO_CA_NODE_VERSIONS=1, read when the policy is made) the same scenarios give
+ * byte-identical results and action logs - also with nodes failing and coming back (readiness
+ * changes, which move no node version of their own).
+ */
+describe("cluster-autoscaler scans' node versions are invisible (property-based)", () => {
+  const saved = process.env.ORCHSIM_NO_CA_NODE_VERSIONS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.ORCHSIM_NO_CA_NODE_VERSIONS;
+    else process.env.ORCHSIM_NO_CA_NODE_VERSIONS = saved;
+  });
+
+  it('reads ORCHSIM_NO_CA_NODE_VERSIONS=1 as off, and unset, empty or 0 as on', () => {
+    expect(caNodeVersionsFromEnv({})).toBe(true);
+    expect(caNodeVersionsFromEnv({ ORCHSIM_NO_CA_NODE_VERSIONS: '1' })).toBe(false);
+    expect(caNodeVersionsFromEnv({ ORCHSIM_NO_CA_NODE_VERSIONS: '0' })).toBe(true);
+    expect(caNodeVersionsFromEnv({ ORCHSIM_NO_CA_NODE_VERSIONS: '' })).toBe(true);
+  });
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_NODE_VERSIONS', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+
+  it('the same with nodes failing and being repaired (NotReady and back)', async () => {
+    const failures = [
+      'failures:',
+      '  processes:',
+      '    - { name: nodes, domain: node, timeBetweenFailures: { exponential: { mean: 3h } }, repairTime: { exponential: { mean: 20m } } }',
+      '',
+    ].join('\n');
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_NODE_VERSIONS', 15, failures)).toBeGreaterThan(0);
   }, TIMEOUT);
 });

@@ -7,10 +7,10 @@ import { sample } from '../../util/distributions.js';
 import type { RandomStream, RandomStreams } from '../../util/random.js';
 import { grown } from '../../util/typed-arrays.js';
 import type { NodeSpec } from '../../api/node.js';
-import type { SimNode } from '../cluster.js';
+import { nodeVersionClock, type SimNode } from '../cluster.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { daemonPodForNode, daemonPodTolerations, nodeShouldRunDaemonPod } from '../daemon-pods.js';
-import { WhatIfCluster, type WhatIfDaemons } from '../what-if.js';
+import { WhatIfCluster, type WhatIfDaemons, whatIfNarrowUsableFromEnv } from '../what-if.js';
 
 /** An autoscaled node group as the engine runs it. */
 export interface SimNodeGroup {
@@ -35,9 +35,13 @@ interface GroupState {
 
 /** The autoscaler's view of one node (its readiness read live). */
 class ScalableNodeView implements ScalableNode {
-  constructor(private readonly api: Lifecycle, readonly node: SimNode, readonly group: string | undefined, readonly readySince: number) {}
+  /** The node's slot, kept here: a scan reads every node's readiness, and need not load the node for it. */
+  private readonly index: number;
+  constructor(private readonly api: Lifecycle, readonly node: SimNode, readonly group: string | undefined, readonly readySince: number) {
+    this.index = node.index;
+  }
   get ready(): boolean {
-    return this.api.isNodeReady(this.node.index);
+    return this.api.isNodeReady(this.index);
   }
 }
 
@@ -65,6 +69,10 @@ export class ClusterAutoscalerController {
   private readonly controllers: (PodController | undefined)[];
   /** The DaemonSets as the what-ifs see them; undefined when the run has none. */
   private readonly daemons: WhatIfDaemons | undefined;
+  /** WhatIfCluster's narrowing switch, read once here rather than from the environment per what-if. */
+  private readonly narrowUsable = whatIfNarrowUsableFromEnv();
+  /** Node readiness changes so far (ClusterAutoscalerContext.clusterVersion). */
+  private readinessChanges = 0;
 
   constructor(
     private readonly api: Lifecycle,
@@ -93,6 +101,7 @@ export class ClusterAutoscalerController {
       return w.kind === 'service' ? { kind: 'Deployment', name: w.name } : w.kind === 'job' ? { kind: 'Job', name: w.name } : w.kind === 'daemonset' ? { kind: 'DaemonSet', name: w.name } : undefined;
     });
     this.daemons = this.whatIfDaemons();
+    api.on('nodeStatusChanged', () => this.readinessChanges++);
     nodes.forEach((spec, index) => {
       if (spec.group === undefined) return;
       const gi = this.groupByName.get(spec.group);
@@ -145,6 +154,9 @@ export class ClusterAutoscalerController {
       groups: this.groups.map((gs) => this.groupStatus(gs)),
       nodes: this.scalableNodeList(),
       unschedulablePods: unschedulable,
+      nodeVersions: api.cluster.nodeVersions,
+      // Both counts only grow, so their sum is unchanged only while both are.
+      clusterVersion: () => nodeVersionClock() + this.readinessChanges,
       controllerOf: (pod) => this.controllerOf(pod),
       disruptionsAllowed: (pod) => {
         // Its budget's status (several budgets: none allowed, the eviction API refuses them).
@@ -152,7 +164,7 @@ export class ClusterAutoscalerController {
         return b === undefined ? Infinity : b.shared ? 0 : b.allowed;
       },
       simulate: (fn) => {
-        const whatIf = new WhatIfCluster(api.cluster, this.scheduler, (group, name) => this.groupNodeSpec(this.groupIndexOf(group), name), this.daemons);
+        const whatIf = new WhatIfCluster(api.cluster, this.scheduler, (group, name) => this.groupNodeSpec(this.groupIndexOf(group), name), this.daemons, this.narrowUsable);
         try {
           return fn(whatIf);
         } finally {
