@@ -2,7 +2,7 @@ import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Stat
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { judgeNode, recordVerdict, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
-import { NO_TOTAL, type FusedScores } from './fused-scores.js';
+import { NO_TOTAL, REJECTED, type FusedScores } from './fused-scores.js';
 
 /**
  * The Filter loop of a scheduling cycle over the equivalence cache's verdicts (src/schedulers/
@@ -65,6 +65,30 @@ export function scanCachedVerdicts(
       let ties = 0;
       let drawsBefore = 0;
       for (; processed < numAllNodes && found < toFind; processed++) {
+        if (ok) {
+          // Nodes unchanged since the spec's last cycle whose total or rejection is kept: a loop
+          // with no call in it. Any other node leaves it for the loop below, one node at a time.
+          for (; processed < numAllNodes && found < toFind; processed++) {
+            const i = order[idx]!;
+            if (entryVersion[i] !== versions[i]) break;
+            const t = totals[i]!;
+            if (t >= 0) {
+              if (t > max) {
+                if (ties > 0) drawsBefore += ties - 1;
+                max = t;
+                ties = 1;
+                tiePos[0] = found;
+              } else if (t === max) tiePos[ties++] = found;
+              feasibleIndex[found++] = i;
+            } else if (t === REJECTED) {
+              failStatus[processed] = entryStatus[i]!;
+              failPlugin[processed] = filters[failAt[i]!]!;
+              rejectedAt[failed++] = processed;
+            } else break;
+            if (++idx === numAllNodes) idx = 0;
+          }
+          if (processed >= numAllNodes || found >= toFind) break;
+        }
         const i = order[idx]!;
         const version = versions[i]!;
         const k = entryVersion[i] === version ? failAt[i]!
@@ -85,6 +109,8 @@ export function scanCachedVerdicts(
           }
           feasibleIndex[found++] = i;
         } else {
+          // Kept for the tight loop until the node's version changes (recordVerdict resets it).
+          totals[i] = REJECTED;
           failStatus[processed] = entryStatus[i]!;
           failPlugin[processed] = filters[k]!;
           rejectedAt[failed++] = processed;

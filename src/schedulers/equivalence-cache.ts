@@ -88,7 +88,8 @@ export class SpecVerdicts {
   readonly scores: (Float64Array | undefined)[];
   /**
    * The weighted total score per node index for the score slots that ran in the spec's last
-   * cycle (fused-scores.ts; NaN: not computed at this version, NO_TOTAL: cannot be fused).
+   * cycle (fused-scores.ts; NaN: not computed at this version, NO_TOTAL: cannot be fused,
+   * REJECTED: a node-local filter rejects the pod there).
    */
   totals: Float64Array | undefined;
   /** Which score slots PreScore skipped in the spec's last cycle (bit per slot; -1: none yet): what `totals` are for. */

@@ -43,6 +43,8 @@ export function fusedScoresDefault(): boolean {
 
 /** Marks a node whose total cannot be fused (SpecVerdicts.totals). */
 export const NO_TOTAL = -1;
+/** Marks a node a node-local filter rejects (SpecVerdicts.totals; the verdict is in failAt and failStatus). */
+export const REJECTED = -2;
 
 /** The fused scan's configuration for one cycle and what it found. */
 export class FusedScores {

@@ -149,7 +149,7 @@ interface Counts { fused: number; errors: number }
 /** Drives a fused and an unfused framework of one profile through `ops` over one cluster, comparing every cycle. */
 function compare(
   { profile: base, plugins }: { profile: ProfileConfig; plugins: (() => Plugin[]) | undefined }, tieBreak: TieBreak | undefined, nodeCount: number,
-  percentage: number | undefined, specDescs: SpecDesc[], ops: Op[], seed: number, counts: Counts,
+  percentage: number | undefined, specDescs: SpecDesc[], ops: Op[], seed: number, counts: Counts, onFailed?: () => void,
 ): void {
   let profile = percentage === undefined ? base : { ...base, percentageOfNodesToScore: percentage };
   if (plugins === undefined && tieBreak !== undefined) profile = { ...profile, tieBreak };
@@ -174,6 +174,7 @@ function compare(
     const a = cycle(on.fw, pod, c, on.random);
     expect(a).toEqual(cycle(off.fw, pod, c, off.random));
     if ('error' in a) counts.errors++;
+    else if (a.chosen < 0) onFailed?.();
     else if (a.chosen >= 0) {
       if (on.fw.lastEvaluated > 1) counts.fused++;
       c.bind(pod, a.chosen);
@@ -284,6 +285,25 @@ describe('fused scores (ORCHSIM_NO_FUSED_SCORES)', () => {
       runs(40),
     );
     expect(counts.fused).toBeGreaterThan(0);
+  });
+
+  it('report the same rejections when a cluster the spec was scored on fills up (property)', () => {
+    // Small clusters and large pods: a spec's cycles find several nodes, then none, so the fit
+    // error is built from rejections the fused scan kept from the spec's earlier cycles.
+    const big = specArb.map((d) => ({ ...d, cpu: 1500 + (d.cpu % 4) * 1000, prefer: false, avoid: false, spread: false }));
+    let failedCycles = 0;
+    const counts: Counts = { fused: 0, errors: 0 };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 12 }),
+        fc.array(big, { minLength: 4, maxLength: 4 }),
+        fc.array(opArb.filter((o) => o.kind !== 'avoider'), { minLength: 4, maxLength: 30 }),
+        fc.nat(1000),
+        (nodeCount, specDescs, ops, seed) => compare({ profile: BUILTIN_PROFILES.find((p) => p.name === 'default')!, plugins: undefined }, undefined, nodeCount, undefined, specDescs, ops, seed, counts, () => failedCycles++),
+      ),
+      runs(60),
+    );
+    expect(failedCycles).toBeGreaterThan(0);
   });
 
   it('give byte-identical run results on and off (property, whole runs)', () => {
