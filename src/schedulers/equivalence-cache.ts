@@ -65,8 +65,8 @@ export function equivalenceCacheDefault(): boolean {
 
 /**
  * How many spec objects keep their verdicts (least recently used first out). Each costs about
- * 45 bytes per node, and a spec evicted and seen again pays for new tables, so the cap follows
- * the cluster: 2^20 node entries (about 45 MB) shared out, at least 32 and at most 1,024 specs
+ * 45 bytes per node (53 with fused scores' totals), and a spec evicted and seen again pays for
+ * new tables, so the cap follows the cluster: 2^20 node entries (about 45-55 MB) shared out, at least 32 and at most 1,024 specs
  * (100 specs at 10,000 nodes, 500 at 2,000).
  */
 export function maxCachedSpecs(nodes: number): number {

@@ -386,8 +386,7 @@ export class Framework implements Scheduler {
         return this.reserve(state, pod, chosen, snapshot);
       }
 
-      // PreScore, Score, NormalizeScore, weighted sum; or, where the scan kept the totals'
-      // maximum, PreScore and selectHost's draws (fused-scores.ts).
+      // PreScore, then the fused scan's pick (fused-scores.ts) or Score, NormalizeScore, weighted sum.
       let total: Float64Array;
       if (this.fused !== undefined && entry !== undefined) {
         this.preScoreInto(state, pod, feasible, snapshot);
