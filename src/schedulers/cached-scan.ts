@@ -2,6 +2,7 @@ import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Stat
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { judgeNode, recordVerdict, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
+import { NO_TOTAL, REJECTED, type FusedScores } from './fused-scores.js';
 
 /**
  * The Filter loop of a scheduling cycle over the equivalence cache's verdicts (src/schedulers/
@@ -30,13 +31,16 @@ export interface ScanCursor {
  * specialised loop gives the same verdicts from the same arrays, with no node object read for a
  * cached node and the feasible nodes gathered after the scan (FrameworkOptions.fastScan); with
  * `records` and a snapshot that keeps node records, a changed node is judged from its record
- * (judgeAt; FrameworkOptions.nodeRecords).
+ * (judgeAt; FrameworkOptions.nodeRecords). With `fused` (set up for this cycle; only with the
+ * fast path), each feasible node's total is read or computed as it is found and selectHost's
+ * running maximum kept (fused-scores.ts).
  */
 export function scanCachedVerdicts(
   cur: ScanCursor, order: Int32Array, nodes: readonly NodeInfo[], toFind: number, entry: SpecVerdicts, cache: EquivalenceCache,
   filters: readonly FilterPlugin[], fast: boolean, records: boolean, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot,
   // The framework's buffers, each sized for every node.
   feasible: NodeInfo[], feasibleIndex: Int32Array, failStatus: (Status | null)[], failPlugin: (Plugin | null)[], rejectedAt: Int32Array,
+  fused?: FusedScores,
 ): void {
   const numAllNodes = nodes.length;
   const nAll = filters.length;
@@ -53,7 +57,71 @@ export function scanCachedVerdicts(
     const entryStatus = entry.failStatus;
     // A changed node is judged from its record (judgeAt) where the snapshot keeps them.
     const atRecords = records && snapshot.nodeRecords !== undefined;
-    for (; processed < numAllNodes && found < toFind; processed++) {
+    if (fused !== undefined) {
+      const totals = entry.totalsOf();
+      const tiePos = fused.tiePos;
+      let ok = true;
+      let max = -Infinity;
+      let ties = 0;
+      let drawsBefore = 0;
+      for (; processed < numAllNodes && found < toFind; processed++) {
+        if (ok) {
+          // Nodes unchanged since the spec's last cycle whose total or rejection is kept: a loop
+          // with no call in it. Any other node leaves it for the loop below, one node at a time.
+          for (; processed < numAllNodes && found < toFind; processed++) {
+            const i = order[idx]!;
+            if (entryVersion[i] !== versions[i]) break;
+            const t = totals[i]!;
+            if (t >= 0) {
+              if (t > max) {
+                if (ties > 0) drawsBefore += ties - 1;
+                max = t;
+                ties = 1;
+                tiePos[0] = found;
+              } else if (t === max) tiePos[ties++] = found;
+              feasibleIndex[found++] = i;
+            } else if (t === REJECTED) {
+              failStatus[processed] = entryStatus[i]!;
+              failPlugin[processed] = filters[failAt[i]!]!;
+              rejectedAt[failed++] = processed;
+            } else break;
+            if (++idx === numAllNodes) idx = 0;
+          }
+          if (processed >= numAllNodes || found >= toFind) break;
+        }
+        const i = order[idx]!;
+        const version = versions[i]!;
+        const k = entryVersion[i] === version ? failAt[i]!
+          : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, i, version)
+          : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
+        if (k === nAll) {
+          if (ok) {
+            let t = totals[i]!;
+            if (t !== t) t = totals[i] = fused.total(i, state, pod, snapshot);
+            if (t === NO_TOTAL) ok = false;
+            else if (t > max) {
+              // selectHost drew once per node equal to the maximum it overtakes, after the first.
+              if (ties > 0) drawsBefore += ties - 1;
+              max = t;
+              ties = 1;
+              tiePos[0] = found;
+            } else if (t === max) tiePos[ties++] = found;
+          }
+          feasibleIndex[found++] = i;
+        } else {
+          // Kept for the tight loop until the node's version changes (recordVerdict resets it).
+          totals[i] = REJECTED;
+          failStatus[processed] = entryStatus[i]!;
+          failPlugin[processed] = filters[k]!;
+          rejectedAt[failed++] = processed;
+        }
+        if (++idx === numAllNodes) idx = 0;
+      }
+      fused.ok = ok;
+      fused.ties = ties;
+      fused.drawsBefore = drawsBefore;
+      fused.max = max;
+    } else for (; processed < numAllNodes && found < toFind; processed++) {
       const i = order[idx]!;
       const version = versions[i]!;
       const k = entryVersion[i] === version ? failAt[i]!

@@ -65,8 +65,8 @@ export function equivalenceCacheDefault(): boolean {
 
 /**
  * How many spec objects keep their verdicts (least recently used first out). Each costs about
- * 45 bytes per node, and a spec evicted and seen again pays for new tables, so the cap follows
- * the cluster: 2^20 node entries (about 45 MB) shared out, at least 32 and at most 1,024 specs
+ * 45 bytes per node (53 with fused scores' totals), and a spec evicted and seen again pays for
+ * new tables, so the cap follows the cluster: 2^20 node entries (about 45-55 MB) shared out, at least 32 and at most 1,024 specs
  * (100 specs at 10,000 nodes, 500 at 2,000).
  */
 export function maxCachedSpecs(nodes: number): number {
@@ -86,6 +86,14 @@ export class SpecVerdicts {
   failStatus: (Status | null)[];
   /** Raw score per score slot of the profile and node index (NaN: not computed at this version). */
   readonly scores: (Float64Array | undefined)[];
+  /**
+   * The weighted total score per node index for the score slots that ran in the spec's last
+   * cycle (fused-scores.ts; NaN: not computed at this version, NO_TOTAL: cannot be fused,
+   * REJECTED: a node-local filter rejects the pod there).
+   */
+  totals: Float64Array | undefined;
+  /** Which score slots PreScore skipped in the spec's last cycle (bit per slot; -1: none yet): what `totals` are for. */
+  totalsMask = -1;
 
   constructor(
     /** Bit mask of the node-local filters that ran for this spec (their PreFilter did not skip). */
@@ -97,6 +105,17 @@ export class SpecVerdicts {
     this.failAt = new Int32Array(size);
     this.failStatus = new Array<Status | null>(size).fill(null);
     this.scores = new Array<Float64Array | undefined>(scoreSlots).fill(undefined);
+  }
+
+  /** The totals, created on first use. */
+  totalsOf(): Float64Array {
+    return (this.totals ??= new Float64Array(this.version.length).fill(NaN));
+  }
+
+  /** A new skip mask: the totals were for other plugins. */
+  setTotalsMask(mask: number): void {
+    this.totalsMask = mask;
+    this.totals?.fill(NaN);
   }
 
   get size(): number {
@@ -122,6 +141,11 @@ export class SpecVerdicts {
       const a = new Float64Array(n).fill(NaN);
       a.set(before);
       this.scores[s] = a;
+    }
+    if (this.totals !== undefined) {
+      const a = new Float64Array(n).fill(NaN);
+      a.set(this.totals);
+      this.totals = a;
     }
   }
 
@@ -349,7 +373,7 @@ export function judgeNode(entry: SpecVerdicts, filters: readonly FilterPlugin[],
 
 /**
  * Records node `i`'s verdict for the spec at `version` (k: the index of the filter that rejected
- * it, or the filter count where none did) and forgets its cached raw scores, which were for an
+ * it, or the filter count where none did) and forgets its cached raw scores and total, which were for an
  * older version. Returns k. Shared by judgeNode and the fast scan's judgeAt (cached-scan.ts).
  */
 export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k: number, status: Status | null): number {
@@ -361,5 +385,7 @@ export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k
     const a = scores[s];
     if (a !== undefined) a[i] = NaN;
   }
+  const totals = entry.totals;
+  if (totals !== undefined) totals[i] = NaN;
   return k;
 }

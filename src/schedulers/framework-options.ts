@@ -29,4 +29,9 @@ export interface FrameworkOptions {
   readonly cycleStateReuse?: boolean | undefined;
   /** With the cache: judge and score a changed node from node records (scan-order.ts nodeRecordsDefault). Default: on, unless ORCHSIM_NO_NODE_RECORDS=1. */
   readonly nodeRecords?: boolean | undefined;
+  /**
+   * With the cache and the fast scan: weighted totals per (spec, node version) and selectHost's
+   * maximum kept by the scan (fused-scores.ts). Default: on, unless ORCHSIM_NO_FUSED_SCORES=1.
+   */
+  readonly fusedScores?: boolean | undefined;
 }

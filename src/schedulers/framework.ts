@@ -10,6 +10,7 @@ import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
+import { FusedScores, fusedScoresDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
@@ -100,6 +101,8 @@ export class Framework implements Scheduler {
   private readonly fastScan: boolean;
   /** FrameworkOptions.nodeRecords. */
   private readonly nodeRecords: boolean;
+  /** Totals per (spec, node version) and the scan that keeps selectHost's maximum (FrameworkOptions.fusedScores). */
+  private readonly fused: FusedScores | undefined;
 
   /** Instantiates the profile's plugins from `registry`. */
   constructor(profile: ProfileConfig, registry: PluginRegistry, handle: PluginHandle, options?: FrameworkOptions);
@@ -146,6 +149,9 @@ export class Framework implements Scheduler {
     this.fastScan = options?.fastScan ?? fastScanDefault();
     this.nodeRecords = options?.nodeRecords ?? nodeRecordsDefault();
     this.skipScore = new Uint8Array(this.scores.length);
+    // Skip masks are 31-bit; the 'rank' tie-break reads every total.
+    const fuse = this.equivalence !== undefined && this.fastScan && (options?.fusedScores ?? fusedScoresDefault()) && this.scores.length <= 30 && this.tieBreak !== 'rank';
+    this.fused = fuse ? new FusedScores(this.scores) : undefined;
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
@@ -224,6 +230,7 @@ export class Framework implements Scheduler {
     let point = '';
     let current: NodeInfo | undefined;
     let entry: SpecVerdicts | undefined;
+    let fusedScan: FusedScores | undefined;
     try {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
@@ -323,7 +330,8 @@ export class Framework implements Scheduler {
           cur.idx = idx;
           cur.found = 0;
           cur.failed = 0;
-          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, this.nodeRecords, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt);
+          fusedScan = this.fused !== undefined && this.fused.prepare(entry, this.nodeRecords, snapshot, numAllNodes) ? this.fused : undefined;
+          scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, this.nodeRecords, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt, fusedScan);
           processed = cur.processed;
           found = cur.found;
           failed = cur.failed;
@@ -378,28 +386,23 @@ export class Framework implements Scheduler {
         return this.reserve(state, pod, chosen, snapshot);
       }
 
-      // PreScore, Score, NormalizeScore, weighted sum.
-      const total = this.scoreInto(state, pod, feasible, snapshot, entry);
+      // PreScore, then the fused scan's pick (fused-scores.ts) or Score, NormalizeScore, weighted sum.
+      let total: Float64Array;
+      if (this.fused !== undefined && entry !== undefined) {
+        this.preScoreInto(state, pod, feasible, snapshot);
+        const at = this.fused.settle(entry, this.skipScore, fusedScan !== undefined, random, this.tieBreak === 'random');
+        if (at >= 0) {
+          point = 'Reserve';
+          return this.reserve(state, pod, feasible[at]!, snapshot);
+        }
+        total = this.scoreAfterPreScore(state, pod, feasible, snapshot, entry);
+      } else total = this.scoreInto(state, pod, feasible, snapshot, entry);
 
       // selectHost: the top total score. Ties: reservoir sampling as kube-scheduler's selectHost
       // (random), scan order (first), or the run's fixed node rank (rank).
       point = 'selectHost';
-      let best = 0;
-      let maxScore = total[0]!;
-      let ties = 1;
-      const randomTies = this.tieBreak === 'random';
-      for (let i = 1; i < count; i++) {
-        const t = total[i]!;
-        if (t > maxScore) {
-          maxScore = t;
-          best = i;
-          ties = 1;
-        } else if (t === maxScore && randomTies) {
-          ties++;
-          if (random.next() * ties < 1) best = i;
-        }
-      }
-      const chosen = this.tieBreak === 'rank' ? this.ranks.lowest(feasible, total, maxScore, snapshot, random) : feasible[best]!;
+      const best = selectHost(total, count, this.tieBreak === 'random', random);
+      const chosen = this.tieBreak === 'rank' ? this.ranks.lowest(feasible, total, total[best]!, snapshot, random) : feasible[best]!;
       point = 'Reserve';
       return this.reserve(state, pod, chosen, snapshot);
     } catch (e) {
@@ -436,10 +439,13 @@ export class Framework implements Scheduler {
    * buffer reused by the next call (entries 0..feasible.length-1).
    */
   private scoreInto(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot, entry?: SpecVerdicts): Float64Array {
-    const count = feasible.length;
+    this.preScoreInto(state, pod, feasible, snapshot);
+    return this.scoreAfterPreScore(state, pod, feasible, snapshot, entry);
+  }
+
+  /** PreScore: skipScore[s] = 1 where score slot s's PreScore returned Skip. */
+  private preScoreInto(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot): void {
     let plugin = '';
-    let point = 'PreScore';
-    let current: NodeInfo | undefined;
     try {
       const skipScore = this.skipScore;
       skipScore.fill(0);
@@ -451,6 +457,21 @@ export class Framework implements Scheduler {
         const st = (w.plugin as unknown as PreScorePlugin).preScore(state, pod, feasible, snapshot);
         if (st !== null && st.code === 'Skip') skipScore[s] = 1;
       }
+    } catch (e) {
+      if (e instanceof PluginError) throw e;
+      throw new PluginError(plugin, 'PreScore', pod.name, undefined, e);
+    }
+  }
+
+  /** Score, NormalizeScore and the weighted sum after preScoreInto. */
+  private scoreAfterPreScore(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot, entry?: SpecVerdicts): Float64Array {
+    const count = feasible.length;
+    let plugin = '';
+    let point = 'Score';
+    let current: NodeInfo | undefined;
+    try {
+      const skipScore = this.skipScore;
+      const weighted = this.scores;
       if (this.scoreBuf.length < count) {
         this.scoreBuf = new Float64Array(Math.max(count, this.scoreBuf.length * 2));
         this.totalBuf = new Float64Array(this.scoreBuf.length);

@@ -14,6 +14,25 @@ export function rejectUnknownKeys(plugin: string, obj: Record<string, unknown>, 
   }
 }
 
+/** What each normalizer made by defaultNormalizer gives every node when all raw scores are 0. */
+const ALL_ZERO = new WeakMap<object, number>();
+
+/**
+ * A NormalizeScore of defaultNormalizeScore, registered with what it gives every node when all
+ * raw scores are 0 (maxPriority when reversed, else 0 - the scores stay): the fused scan
+ * (src/schedulers/fused-scores.ts) adds that value without calling it.
+ */
+export function defaultNormalizer(maxPriority: number, reverse: boolean): (state: unknown, pod: unknown, scores: Float64Array, count: number) => void {
+  const fn = (_state: unknown, _pod: unknown, scores: Float64Array, count: number) => defaultNormalizeScore(maxPriority, reverse, scores, count);
+  ALL_ZERO.set(fn, reverse ? maxPriority : 0);
+  return fn;
+}
+
+/** The value `normalize` gives every node when all raw scores are 0, if it is known (defaultNormalizer); else undefined. */
+export function allZeroNormalized(normalize: object): number | undefined {
+  return ALL_ZERO.get(normalize);
+}
+
 /** Shared min-max normalizer (helper.DefaultNormalizeScore): 100 * s / max; reverse = 100 - that. */
 export function defaultNormalizeScore(maxPriority: number, reverse: boolean, scores: Float64Array, count: number): void {
   let max = 0;

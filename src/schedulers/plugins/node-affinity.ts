@@ -2,7 +2,7 @@ import { ClusterEvent, SKIP, unresolvable, type FilterPlugin, type PreFilterPlug
 import { matchesNodeSelectorTerm, matchesNodeSelectorTerms } from '../../api/labels.js';
 import type { NodeInfo } from '../../api/node.js';
 import type { PodInfo } from '../../api/pod.js';
-import { defaultNormalizeScore } from './args.js';
+import { defaultNormalizer } from './args.js';
 
 export const NAME = 'NodeAffinity';
 /** ErrReasonPod in nodeaffinity/node_affinity.go. */
@@ -48,6 +48,6 @@ export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin 
       return preferred && preferred.length > 0 ? null : SKIP;
     },
     score: (_state, pod, node) => preferredNodeAffinityScore(pod, node),
-    normalizeScore: (_state, _pod, scores, count) => defaultNormalizeScore(100, false, scores, count),
+    normalizeScore: defaultNormalizer(100, false),
   };
 }

@@ -1,7 +1,7 @@
 import { ClusterEvent, unresolvable, type FilterPlugin, type ScorePlugin, type Status } from '../../api/framework.js';
 import type { NodeInfo, Taint } from '../../api/node.js';
 import type { PodInfo, Toleration } from '../../api/pod.js';
-import { defaultNormalizeScore } from './args.js';
+import { defaultNormalizer } from './args.js';
 import { NODE_RECORD_STRIDE, REC_TAINTS } from '../../api/node-record.js';
 
 export const NAME = 'TaintToleration';
@@ -81,6 +81,6 @@ export function taintToleration(): FilterPlugin & ScorePlugin {
       return node.taints.length === 0 ? 0 : countIntolerablePreferNoSchedule(pod, node);
     },
     // Fewest untolerated PreferNoSchedule taints scores 100.
-    normalizeScore: (_state, _pod, scores, count) => defaultNormalizeScore(100, true, scores, count),
+    normalizeScore: defaultNormalizer(100, true),
   };
 }

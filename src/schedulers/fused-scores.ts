@@ -1,0 +1,193 @@
+import { MAX_NODE_SCORE, type CycleState, type RandomSource, type ScorePlugin } from '../api/framework.js';
+import type { ClusterSnapshot } from '../api/node.js';
+import type { PodInfo } from '../api/pod.js';
+import { switchedOn } from '../util/switches.js';
+import type { SpecVerdicts } from './equivalence-cache.js';
+import type { WeightedScore } from './framework-options.js';
+import { allZeroNormalized } from './plugins/args.js';
+
+/**
+ * Fused scores: a node's weighted total score kept per (pod spec, node version) beside its
+ * Filter verdict in the equivalence cache, and the node scan that reads it and keeps
+ * selectHost's running maximum as it goes, so a cycle over cached nodes is one loop instead of
+ * the scan, one loop per Score plugin, one per NormalizeScore and selectHost's.
+ *
+ * A total depends on the spec and the node alone when every Score plugin that runs for the pod
+ * is node-local (Plugin.nodeLocal) and either has no NormalizeScore or has one that maps raw
+ * scores that are all 0 to one constant (plugins/args.ts allZeroNormalized: the default
+ * normalizer's, helper.DefaultNormalizeScore in upstream's pkg/scheduler/framework/plugins/
+ * helper/normalize_score.go). The default profile's common case is such: NodeResourcesFit and
+ * NodeResourcesBalancedAllocation have no NormalizeScore, TaintToleration's PreScore never skips
+ * (upstream pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go: PreScore only
+ * writes the pod's PreferNoSchedule tolerations) and its raw score is 0 on an untainted node, so
+ * every untainted feasible node normalizes to 100; NodeAffinity, PodTopologySpread and
+ * InterPodAffinity skip at PreScore for a pod without preferred terms or spread constraints.
+ * A node whose normalizing raw score is not 0 (or whose score is out of range, or whose Score
+ * throws) has no fused total, and the cycle goes the plain way (Framework.scoreInto), which
+ * gives the same choice and the same error at the same node.
+ *
+ * Which plugins run is known only after PreScore, which takes the feasible list, so the scan uses
+ * the spec's last cycle's set (`SpecVerdicts.totalsMask`); PreScore runs after the scan as before,
+ * and the fused result stands only when it skipped the same plugins. Tie-break draws are taken
+ * after PreScore, as selectHost would: the draws for maxima later overtaken (one per node equal to
+ * the running maximum) first, then one per tie of the final maximum, in scan order.
+ *
+ * Off with ORCHSIM_NO_FUSED_SCORES=1 or the Framework option `fusedScores: false`;
+ * test/schedulers/fused-scores.test.ts runs both.
+ */
+
+/** Whether frameworks fuse the scan and scores unless told otherwise (FrameworkOptions.fusedScores). */
+export function fusedScoresDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_FUSED_SCORES');
+}
+
+/** Marks a node whose total cannot be fused (SpecVerdicts.totals). */
+export const NO_TOTAL = -1;
+/** Marks a node a node-local filter rejects (SpecVerdicts.totals; the verdict is in failAt and failStatus). */
+export const REJECTED = -2;
+
+/** The fused scan's configuration for one cycle and what it found. */
+export class FusedScores {
+  /** The running slots, in profile order: plugin, weight, raw scores, normalized value of an all-zero cycle (NaN: no NormalizeScore). */
+  private readonly plugins: ScorePlugin[] = [];
+  private readonly weights: Float64Array;
+  private readonly zeros: Float64Array;
+  private readonly raws: Float64Array[] = [];
+  private readonly at: Uint8Array;
+  private n = 0;
+  /** Per slot: may it run in a fused cycle (node-local, no PreScore, a known all-zero normalization). */
+  private readonly fusable: Uint8Array;
+  private readonly zeroOf: Float64Array;
+
+  /** Set by the scan: every feasible node had a total. */
+  ok = false;
+  /** Draws selectHost took for maxima that were overtaken later. */
+  drawsBefore = 0;
+  /** Positions (in the feasible list) of the nodes with the highest total, in scan order. */
+  tiePos = new Int32Array(64);
+  ties = 0;
+  max = 0;
+
+  constructor(private readonly scores: readonly WeightedScore[]) {
+    const n = scores.length;
+    this.weights = new Float64Array(n);
+    this.zeros = new Float64Array(n);
+    this.at = new Uint8Array(n);
+    this.fusable = new Uint8Array(n);
+    this.zeroOf = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      const w = scores[s]!;
+      const p = w.plugin;
+      const zero = p.normalizeScore === undefined ? NaN : allZeroNormalized(p.normalizeScore) ?? -1;
+      this.zeroOf[s] = zero;
+      this.fusable[s] = w.nodeLocal && !w.preScore && (zero !== zero || (zero >= 0 && zero <= MAX_NODE_SCORE)) ? 1 : 0;
+    }
+  }
+
+  /**
+   * Sets the cycle up for `entry`'s last skip mask (bit s: score slot s skipped at PreScore);
+   * false when there is none yet or a slot that would run cannot be fused.
+   */
+  prepare(entry: SpecVerdicts, records: boolean, snapshot: ClusterSnapshot, size: number): boolean {
+    const mask = entry.totalsMask;
+    if (mask < 0) return false;
+    const scores = this.scores;
+    let n = 0;
+    for (let s = 0; s < scores.length; s++) {
+      if ((mask & (1 << s)) !== 0) continue;
+      if (this.fusable[s] === 0) return false;
+      const p = scores[s]!.plugin;
+      this.plugins[n] = p;
+      this.weights[n] = scores[s]!.weight;
+      this.zeros[n] = this.zeroOf[s]!;
+      this.raws[n] = entry.scoresOf(s);
+      this.at[n] = records && snapshot.nodeRecords !== undefined && p.scoreAt !== undefined ? 1 : 0;
+      n++;
+    }
+    if (n === 0) return false;
+    this.n = n;
+    if (this.tiePos.length < size) this.tiePos = new Int32Array(Math.max(size, 2 * this.tiePos.length));
+    // The fast scan sets it; a cycle the general loop scans stays unfused.
+    this.ok = false;
+    this.drawsBefore = 0;
+    this.ties = 0;
+    this.max = -Infinity;
+    return true;
+  }
+
+  /**
+   * Node `i`'s weighted total, as scoreInto would add it (the same sum in the same order), from
+   * the raw scores cached in the entry or computed and cached now; NO_TOTAL when it cannot be
+   * fused. A non-normalized raw score is kept only in range (as the fast scan's scoreInto does).
+   */
+  total(i: number, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): number {
+    let t = 0;
+    for (let j = 0; j < this.n; j++) {
+      const raw = this.raws[j]!;
+      const zero = this.zeros[j]!;
+      let v = raw[i]!;
+      if (v !== v) {
+        const p = this.plugins[j]!;
+        try {
+          v = this.at[j] === 1 ? p.scoreAt!(state, pod, snapshot, i) : p.score(state, pod, snapshot.nodes[i]!, snapshot);
+        } catch {
+          // scoreInto calls it again, after every filter, and reports the error as it would have.
+          return NO_TOTAL;
+        }
+        if (zero !== zero && !(v >= 0 && v <= MAX_NODE_SCORE)) return NO_TOTAL;
+        raw[i] = v;
+      }
+      if (zero === zero) {
+        if (v !== 0) return NO_TOTAL;
+        v = zero;
+      }
+      t = t + this.weights[j]! * v;
+    }
+    return t;
+  }
+
+  /**
+   * After PreScore: the position in the feasible list selectHost would choose, drawing from
+   * `random` as it would, or -1 when the fused scan does not stand (not run, a node without a
+   * total, or PreScore skipped other plugins than the scan assumed). Records the skip mask in
+   * the entry for the spec's next cycle.
+   */
+  settle(entry: SpecVerdicts, skipScore: Uint8Array, scanned: boolean, random: RandomSource, randomTies: boolean): number {
+    let mask = 0;
+    for (let s = 0; s < skipScore.length; s++) if (skipScore[s] === 1) mask |= 1 << s;
+    if (mask !== entry.totalsMask) {
+      entry.setTotalsMask(mask);
+      return -1;
+    }
+    if (!scanned || !this.ok) return -1;
+    const tiePos = this.tiePos;
+    if (!randomTies) return tiePos[0]!;
+    for (let d = 0; d < this.drawsBefore; d++) random.next();
+    let best = tiePos[0]!;
+    for (let j = 1; j < this.ties; j++) if (random.next() * (j + 1) < 1) best = tiePos[j]!;
+    return best;
+  }
+}
+
+/**
+ * selectHost (pkg/scheduler/schedule_one.go): the position of the top total among the first
+ * `count`; ties by reservoir sampling, one draw per node equal to the running maximum after its
+ * first (`randomTies`), else the first in scan order. FusedScores.settle draws the same way.
+ */
+export function selectHost(total: Float64Array, count: number, randomTies: boolean, random: RandomSource): number {
+  let best = 0;
+  let maxScore = total[0]!;
+  let ties = 1;
+  for (let i = 1; i < count; i++) {
+    const t = total[i]!;
+    if (t > maxScore) {
+      maxScore = t;
+      best = i;
+      ties = 1;
+    } else if (t === maxScore && randomTies) {
+      ties++;
+      if (random.next() * ties < 1) best = i;
+    }
+  }
+  return best;
+}
