@@ -1,15 +1,16 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PluginError, type Plugin, type ProfileConfig, type ScorePlugin } from '../../src/api/framework.js';
-import { WellKnownLabel, type Taint } from '../../src/api/node.js';
+import { type Plugin, type ProfileConfig, type ScorePlugin } from '../../src/api/framework.js';
+import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import { formatFitError, Framework } from '../../src/schedulers/framework.js';
+import { Framework } from '../../src/schedulers/framework.js';
 import { fastScanDefault } from '../../src/schedulers/scan-order.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { applyNodeOp, cycleOutcome, NODE_TAINTS, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node scan's fast paths (FrameworkOptions.fastScan, ORCHSIM_NO_FAST_SCAN=1): the Filter
 // loop's specialised loop over the equivalence cache's verdicts and scoreInto's check of a raw
@@ -22,11 +23,7 @@ const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
 const ZONES = ['z0', 'z1', 'z2'];
-const TAINTS: readonly (readonly Taint[])[] = [
-  [],
-  [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
-  [{ key: 'spot', value: 'true', effect: 'PreferNoSchedule' }],
-];
+const TAINTS = NODE_TAINTS;
 
 /**
  * A node-local Score plugin of a user's: its raw score is the node's index (mod `mod`), so a
@@ -79,34 +76,10 @@ function buildSpec(d: SpecDesc): PodSpec {
   });
 }
 
-type Op =
-  | { kind: 'schedule'; spec: number; times: number }
-  | { kind: 'unbind'; pick: number }
-  | { kind: 'taint'; node: number; taint: number }
-  | { kind: 'cordon'; node: number };
+type Op = ScheduleOp | NodeOp;
 
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('schedule' as const), spec: fc.nat(3), times: fc.integer({ min: 1, max: 8 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(10_000) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('taint' as const), node: fc.nat(300), taint: fc.nat(TAINTS.length - 1) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cordon' as const), node: fc.nat(300) }) },
-);
+const opArb: fc.Arbitrary<Op> = fc.oneof(...opArbitraries(4, TAINTS.length));
 
-/** Everything a cycle's caller can observe, or the error it threw. */
-function cycle(fw: Framework, pod: PodInfo, c: ReturnType<typeof makeCluster>, random: { next(): number }) {
-  try {
-    const chosen = fw.schedule(pod, c, random);
-    const e = fw.lastFitError;
-    return {
-      chosen,
-      evaluated: fw.lastEvaluated,
-      resolvable: [...fw.lastResolvableNodes],
-      fitError: e && { text: formatFitError(e), plugins: [...e.unschedulablePlugins].sort(), events: e.events },
-    };
-  } catch (e) {
-    return { error: e instanceof PluginError ? `PluginError ${e.message}` : String(e) };
-  }
-}
 
 describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
   afterEach(() => {
@@ -151,8 +124,8 @@ describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
           const bound: { pod: PodInfo; node: number }[] = [];
           const step = (spec: PodSpec) => {
             const pod = makePod(spec);
-            const a = cycle(on.fw, pod, c, on.random);
-            expect(a).toEqual(cycle(off.fw, pod, c, off.random));
+            const a = cycleOutcome(on.fw, pod, c, on.random);
+            expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random));
             if ('error' in a) outOfRange++;
             else if (a.chosen >= 0) {
               c.bind(pod, a.chosen);
@@ -160,26 +133,8 @@ describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
             }
           };
           for (const o of ops) {
-            switch (o.kind) {
-              case 'schedule':
-                for (let t = 0; t < o.times; t++) step(specs[o.spec]!);
-                break;
-              case 'unbind': {
-                if (bound.length === 0) break;
-                const [b] = bound.splice(o.pick % bound.length, 1);
-                c.unbind(b!.pod, b!.node);
-                break;
-              }
-              case 'taint':
-                // As the node lifecycle controller does: a new array, no new generation.
-                c.nodes[o.node % c.nodes.length]!.taints = TAINTS[o.taint]!;
-                break;
-              case 'cordon': {
-                const node = c.nodes[o.node % c.nodes.length]!;
-                node.unschedulable = !node.unschedulable;
-                break;
-              }
-            }
+            if (o.kind === 'schedule') for (let t = 0; t < o.times; t++) step(specs[o.spec]!);
+            else applyNodeOp(c, o, bound, TAINTS);
             // The first spec again after every step, so verdicts cached before it are used after it.
             step(specs[0]!);
           }

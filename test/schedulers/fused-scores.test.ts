@@ -1,16 +1,17 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PluginError, type Plugin, type ProfileConfig, type ScorePlugin, type TieBreak } from '../../src/api/framework.js';
+import { type Plugin, type ProfileConfig, type ScorePlugin, type TieBreak } from '../../src/api/framework.js';
 import { WellKnownLabel, type Taint } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import { formatFitError, Framework } from '../../src/schedulers/framework.js';
+import { Framework } from '../../src/schedulers/framework.js';
 import { fusedScoresDefault } from '../../src/schedulers/fused-scores.js';
 import { allZeroNormalized, defaultNormalizer, defaultNormalizeScore } from '../../src/schedulers/plugins/args.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { applyNodeOp, cycleOutcome, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // Fused scores (FrameworkOptions.fusedScores, ORCHSIM_NO_FUSED_SCORES=1): weighted totals kept
 // per (spec, node version) and selectHost's maximum kept by the node scan, its tie-break draws
@@ -103,18 +104,10 @@ function buildSpec(d: SpecDesc): PodSpec {
   });
 }
 
-type Op =
-  | { kind: 'schedule'; spec: number; times: number }
-  | { kind: 'unbind'; pick: number }
-  | { kind: 'taint'; node: number; taint: number }
-  | { kind: 'cordon'; node: number }
-  | { kind: 'avoider'; node: number; app: number };
+type Op = ScheduleOp | NodeOp | { kind: 'avoider'; node: number; app: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('schedule' as const), spec: fc.nat(3), times: fc.integer({ min: 1, max: 8 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(10_000) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('taint' as const), node: fc.nat(300), taint: fc.nat(TAINTS.length - 1) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cordon' as const), node: fc.nat(300) }) },
+  ...opArbitraries(4, TAINTS.length),
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('avoider' as const), node: fc.nat(300), app: fc.nat(1) }) },
 );
 
@@ -127,22 +120,6 @@ function avoider(app: number): PodInfo {
   return makePod(makeSpec({ cpu: 100, labels: { app: 'avoider' }, affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, podAffinityTerm: { topologyKey: WellKnownLabel.zone, labelSelector: { matchLabels: { app: `a${app}` } } } }] } } }));
 }
 
-/** Everything a cycle's caller can observe, or the error it threw; then one draw, so a different count of tie-break draws shows. */
-function cycle(fw: Framework, pod: PodInfo, c: ReturnType<typeof makeCluster>, random: { next(): number }) {
-  try {
-    const chosen = fw.schedule(pod, c, random);
-    const e = fw.lastFitError;
-    return {
-      chosen,
-      evaluated: fw.lastEvaluated,
-      resolvable: [...fw.lastResolvableNodes],
-      fitError: e && { text: formatFitError(e), plugins: [...e.unschedulablePlugins].sort(), events: e.events },
-      nextDraw: random.next(),
-    };
-  } catch (e) {
-    return { error: e instanceof PluginError ? `PluginError ${e.message}` : String(e), nextDraw: random.next() };
-  }
-}
 
 interface Counts { fused: number; errors: number }
 
@@ -171,8 +148,8 @@ function compare(
   let avoiding: { pod: PodInfo; node: number } | undefined;
   const step = (spec: PodSpec) => {
     const pod = makePod(spec);
-    const a = cycle(on.fw, pod, c, on.random);
-    expect(a).toEqual(cycle(off.fw, pod, c, off.random));
+    const a = cycleOutcome(on.fw, pod, c, on.random, true);
+    expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random, true));
     if ('error' in a) counts.errors++;
     else if (a.chosen < 0) onFailed?.();
     else if (a.chosen >= 0) {
@@ -186,21 +163,11 @@ function compare(
       case 'schedule':
         for (let t = 0; t < o.times; t++) step(specs[o.spec]!);
         break;
-      case 'unbind': {
-        if (bound.length === 0) break;
-        const [b] = bound.splice(o.pick % bound.length, 1);
-        c.unbind(b!.pod, b!.node);
-        break;
-      }
+      case 'unbind':
       case 'taint':
-        // As the node lifecycle controller does: a new array, no new generation.
-        c.nodes[o.node % c.nodes.length]!.taints = TAINTS[o.taint]!;
+      case 'cordon':
+        applyNodeOp(c, o, bound, TAINTS);
         break;
-      case 'cordon': {
-        const node = c.nodes[o.node % c.nodes.length]!;
-        node.unschedulable = !node.unschedulable;
-        break;
-      }
       case 'avoider':
         if (avoiding !== undefined) {
           c.unbind(avoiding.pod, avoiding.node);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PluginError, isFilter, isScore, type Plugin, type ProfileConfig } from '../../src/api/framework.js';
+import { isFilter, isScore, type Plugin, type ProfileConfig } from '../../src/api/framework.js';
 import {
   NODE_RECORD_STRIDE, REC_ALLOC_CPU, REC_ALLOC_EPHEMERAL, REC_ALLOC_MEMORY, REC_ALLOWED_PODS, REC_NZ_CPU, REC_NZ_MEMORY, REC_POD_COUNT,
   REC_REQ_CPU, REC_REQ_EPHEMERAL, REC_REQ_MEMORY, REC_TAINTS, REC_UNSCHEDULABLE,
@@ -10,12 +10,13 @@ import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import { formatFitError, Framework } from '../../src/schedulers/framework.js';
+import { Framework } from '../../src/schedulers/framework.js';
 import { nodeRecordsDefault } from '../../src/schedulers/scan-order.js';
 import { ClusterState } from '../../src/sim/cluster.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod } from '../helpers/cluster.js';
+import { applyNodeOp as applyBaseNodeOp, cycleOutcome, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node records (ClusterSnapshot.nodeRecords, FrameworkOptions.nodeRecords,
 // ORCHSIM_NO_NODE_RECORDS=1): ClusterState keeps one record per node of what the node-local
@@ -60,19 +61,10 @@ function buildSpec(d: SpecDesc, app: number): PodSpec {
   };
 }
 
-type Op =
-  | { kind: 'schedule'; spec: number; times: number }
-  | { kind: 'unbind'; pick: number }
-  | { kind: 'taint'; node: number; taint: number }
-  | { kind: 'cordon'; node: number }
-  | { kind: 'remove'; node: number }
-  | { kind: 'add'; shape: number };
+type Op = ScheduleOp | NodeOp | { kind: 'remove'; node: number } | { kind: 'add'; shape: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('schedule' as const), spec: fc.nat(3), times: fc.integer({ min: 1, max: 8 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(10_000) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('taint' as const), node: fc.nat(300), taint: fc.nat(TAINTS.length - 1) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cordon' as const), node: fc.nat(300) }) },
+  ...opArbitraries(4, TAINTS.length),
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), node: fc.nat(300) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('add' as const), shape: fc.nat(5) }) },
 );
@@ -93,20 +85,11 @@ function addNode(c: ClusterState, shape: number, name = `x${added++}`): void {
 /** A step of the cluster's other than scheduling (an Op that is not 'schedule'), on `c` and its bound pods. */
 function applyNodeOp(c: ClusterState, o: Exclude<Op, { kind: 'schedule' }>, bound: { pod: PodInfo; node: number }[]): void {
   switch (o.kind) {
-    case 'unbind': {
-      if (bound.length === 0) break;
-      const [b] = bound.splice(o.pick % bound.length, 1);
-      c.unbind(b!.pod, b!.node);
-      break;
-    }
+    case 'unbind':
     case 'taint':
-      c.nodes[o.node % c.nodes.length]!.taints = TAINTS[o.taint]!;
+    case 'cordon':
+      applyBaseNodeOp(c, o, bound, TAINTS);
       break;
-    case 'cordon': {
-      const node = c.nodes[o.node % c.nodes.length]!;
-      node.unschedulable = !node.unschedulable;
-      break;
-    }
     case 'remove': {
       const node = c.nodes[o.node % c.nodes.length]!;
       if (node.removed) break;
@@ -152,21 +135,6 @@ const PROFILES: ProfileConfig[] = [
   },
 ];
 
-/** Everything a cycle's caller can observe, or the error it threw. */
-function cycle(fw: Framework, pod: PodInfo, c: ClusterState, random: { next(): number }) {
-  try {
-    const chosen = fw.schedule(pod, c, random);
-    const e = fw.lastFitError;
-    return {
-      chosen,
-      evaluated: fw.lastEvaluated,
-      resolvable: [...fw.lastResolvableNodes],
-      fitError: e && { text: formatFitError(e), plugins: [...e.unschedulablePlugins].sort(), events: e.events },
-    };
-  } catch (e) {
-    return { error: e instanceof PluginError ? `PluginError ${e.message}` : String(e) };
-  }
-}
 
 describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
   afterEach(() => {
@@ -254,8 +222,8 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
           const bound: { pod: PodInfo; node: number }[] = [];
           const step = (spec: PodSpec) => {
             const pod = makePod(spec);
-            const a = cycle(on.fw, pod, c, on.random);
-            expect(a).toEqual(cycle(off.fw, pod, c, off.random));
+            const a = cycleOutcome(on.fw, pod, c, on.random);
+            expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random));
             if (!('error' in a) && a.chosen >= 0) {
               c.bind(pod, a.chosen);
               bound.push({ pod, node: a.chosen });

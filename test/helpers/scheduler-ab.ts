@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { PluginError } from '../../src/api/framework.js';
+import type { Taint } from '../../src/api/node.js';
+import type { PodInfo } from '../../src/api/pod.js';
+import type { ClusterState } from '../../src/sim/cluster.js';
+import { formatFitError, type Framework } from '../../src/schedulers/framework.js';
+
+/**
+ * What the scheduler's on/off property tests share (a shortcut of issue 23 against the plain
+ * path): the outcome of one cycle as its caller sees it, and the random cluster steps other
+ * than scheduling that move node versions between cycles.
+ */
+
+/** Taints a step puts on a node: none, a NoSchedule one, a PreferNoSchedule one (scored). */
+export const NODE_TAINTS: readonly (readonly Taint[])[] = [
+  [],
+  [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
+  [{ key: 'spot', value: 'true', effect: 'PreferNoSchedule' }],
+];
+
+/** A pod scheduled `times` times with spec `spec` of the test's list. */
+export type ScheduleOp = { kind: 'schedule'; spec: number; times: number };
+/** Unbind a bound pod, set a node's taints (from the test's list), flip a node's cordon. */
+export type NodeOp = { kind: 'unbind'; pick: number } | { kind: 'taint'; node: number; taint: number } | { kind: 'cordon'; node: number };
+
+/** The weighted arbitraries of a schedule step (of `specs` specs) and the NodeOps (`taints`: the length of the test's taint list). */
+export function opArbitraries(specs: number, taints: number) {
+  return [
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('schedule' as const), spec: fc.nat(specs - 1), times: fc.integer({ min: 1, max: 8 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(10_000) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('taint' as const), node: fc.nat(300), taint: fc.nat(taints - 1) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('cordon' as const), node: fc.nat(300) }) },
+  ];
+}
+
+/** Applies a NodeOp to `c` and its `bound` pods; `taints` is the test's taint list. */
+export function applyNodeOp(c: ClusterState, o: NodeOp, bound: { pod: PodInfo; node: number }[], taints: readonly (readonly Taint[])[] = NODE_TAINTS): void {
+  switch (o.kind) {
+    case 'unbind': {
+      if (bound.length === 0) break;
+      const [b] = bound.splice(o.pick % bound.length, 1);
+      c.unbind(b!.pod, b!.node);
+      break;
+    }
+    case 'taint':
+      // As the node lifecycle controller does: a new array, no new generation.
+      c.nodes[o.node % c.nodes.length]!.taints = taints[o.taint]!;
+      break;
+    case 'cordon': {
+      const node = c.nodes[o.node % c.nodes.length]!;
+      node.unschedulable = !node.unschedulable;
+      break;
+    }
+  }
+}
+
+/**
+ * Everything a cycle's caller can observe (the node chosen, nodes evaluated, the nodes
+ * preemption may try, the fit error), or the error it threw; with `nextDraw`, also the next
+ * value of `random`, so two runs must have drawn as many tie-breaks.
+ */
+export function cycleOutcome(fw: Framework, pod: PodInfo, c: ClusterState, random: { next(): number }, nextDraw = false) {
+  const draw = () => (nextDraw ? { nextDraw: random.next() } : {});
+  try {
+    const chosen = fw.schedule(pod, c, random);
+    const e = fw.lastFitError;
+    return {
+      chosen,
+      evaluated: fw.lastEvaluated,
+      resolvable: [...fw.lastResolvableNodes],
+      fitError: e && { text: formatFitError(e), plugins: [...e.unschedulablePlugins].sort(), events: e.events },
+      ...draw(),
+    };
+  } catch (e) {
+    return { error: e instanceof PluginError ? `PluginError ${e.message}` : String(e), ...draw() };
+  }
+}
