@@ -1,9 +1,12 @@
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { PluginError } from '../../src/api/framework.js';
 import type { Taint } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
+import { runScenario } from '../../src/scenario/runner.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { formatFitError, type Framework } from '../../src/schedulers/framework.js';
+import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 
 /**
  * What the scheduler's on/off property tests share (a shortcut of issue 23 against the plain
@@ -74,4 +77,24 @@ export function cycleOutcome(fw: Framework, pod: PodInfo, c: ClusterState, rando
   } catch (e) {
     return { error: e instanceof PluginError ? `PluginError ${e.message}` : String(e), ...draw() };
   }
+}
+
+/**
+ * Random whole runs (scenarioDescArb) give byte-identical results with the switch `envName`
+ * (an ORCHSIM_NO_* variable) unset and set: the shortcut it turns off changes nothing a user sees.
+ */
+export function expectRunsIdenticalWithSwitch(envName: string, numRuns: number): void {
+  fc.assert(
+    fc.property(scenarioDescArb({ maxNodes: 30, maxWorkloads: 4 }), (d) => {
+      delete process.env[envName];
+      const on = JSON.stringify(runScenario(buildScenario(d)));
+      process.env[envName] = '1';
+      try {
+        expect(JSON.stringify(runScenario(buildScenario(d)))).toBe(on);
+      } finally {
+        delete process.env[envName];
+      }
+    }),
+    { numRuns },
+  );
 }

@@ -3,14 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Plugin, type ProfileConfig, type ScorePlugin } from '../../src/api/framework.js';
 import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
-import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { Framework } from '../../src/schedulers/framework.js';
 import { fastScanDefault } from '../../src/schedulers/scan-order.js';
-import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, NODE_TAINTS, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, NODE_TAINTS, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node scan's fast paths (FrameworkOptions.fastScan, ORCHSIM_NO_FAST_SCAN=1): the Filter
 // loop's specialised loop over the equivalence cache's verdicts and scoreInto's check of a raw
@@ -147,18 +145,6 @@ describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
   });
 
   it('give byte-identical run results on and off (property, whole runs)', () => {
-    fc.assert(
-      fc.property(scenarioDescArb({ maxNodes: 30, maxWorkloads: 4 }), (d) => {
-        delete process.env.ORCHSIM_NO_FAST_SCAN;
-        const on = JSON.stringify(runScenario(buildScenario(d)));
-        process.env.ORCHSIM_NO_FAST_SCAN = '1';
-        try {
-          expect(JSON.stringify(runScenario(buildScenario(d)))).toBe(on);
-        } finally {
-          delete process.env.ORCHSIM_NO_FAST_SCAN;
-        }
-      }),
-      runs(20),
-    );
+    expectRunsIdenticalWithSwitch('ORCHSIM_NO_FAST_SCAN', runs(20).numRuns);
   });
 });

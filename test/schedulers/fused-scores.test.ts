@@ -3,15 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Plugin, type ProfileConfig, type ScorePlugin, type TieBreak } from '../../src/api/framework.js';
 import { WellKnownLabel, type Taint } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
-import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { Framework } from '../../src/schedulers/framework.js';
 import { fusedScoresDefault } from '../../src/schedulers/fused-scores.js';
 import { allZeroNormalized, defaultNormalizer, defaultNormalizeScore } from '../../src/schedulers/plugins/args.js';
-import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // Fused scores (FrameworkOptions.fusedScores, ORCHSIM_NO_FUSED_SCORES=1): weighted totals kept
 // per (spec, node version) and selectHost's maximum kept by the node scan, its tie-break draws
@@ -274,18 +272,6 @@ describe('fused scores (ORCHSIM_NO_FUSED_SCORES)', () => {
   });
 
   it('give byte-identical run results on and off (property, whole runs)', () => {
-    fc.assert(
-      fc.property(scenarioDescArb({ maxNodes: 30, maxWorkloads: 4 }), (d) => {
-        delete process.env.ORCHSIM_NO_FUSED_SCORES;
-        const on = JSON.stringify(runScenario(buildScenario(d)));
-        process.env.ORCHSIM_NO_FUSED_SCORES = '1';
-        try {
-          expect(JSON.stringify(runScenario(buildScenario(d)))).toBe(on);
-        } finally {
-          delete process.env.ORCHSIM_NO_FUSED_SCORES;
-        }
-      }),
-      runs(20),
-    );
+    expectRunsIdenticalWithSwitch('ORCHSIM_NO_FUSED_SCORES', runs(20).numRuns);
   });
 });

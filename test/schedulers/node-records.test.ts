@@ -8,15 +8,13 @@ import {
 import { WellKnownLabel, type NodeInfo, type Taint } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
-import { runScenario } from '../../src/scenario/runner.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { Framework } from '../../src/schedulers/framework.js';
 import { nodeRecordsDefault } from '../../src/schedulers/scan-order.js';
 import { ClusterState } from '../../src/sim/cluster.js';
-import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod } from '../helpers/cluster.js';
-import { applyNodeOp as applyBaseNodeOp, cycleOutcome, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp as applyBaseNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node records (ClusterSnapshot.nodeRecords, FrameworkOptions.nodeRecords,
 // ORCHSIM_NO_NODE_RECORDS=1): ClusterState keeps one record per node of what the node-local
@@ -247,18 +245,6 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
   });
 
   it('give byte-identical run results on and off (property, whole runs)', () => {
-    fc.assert(
-      fc.property(scenarioDescArb({ maxNodes: 30, maxWorkloads: 4 }), (d) => {
-        delete process.env.ORCHSIM_NO_NODE_RECORDS;
-        const on = JSON.stringify(runScenario(buildScenario(d)));
-        process.env.ORCHSIM_NO_NODE_RECORDS = '1';
-        try {
-          expect(JSON.stringify(runScenario(buildScenario(d)))).toBe(on);
-        } finally {
-          delete process.env.ORCHSIM_NO_NODE_RECORDS;
-        }
-      }),
-      runs(20),
-    );
+    expectRunsIdenticalWithSwitch('ORCHSIM_NO_NODE_RECORDS', runs(20).numRuns);
   });
 });
