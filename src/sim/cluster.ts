@@ -15,7 +15,13 @@ import {
 
 /** The taint of a removed node's empty slot (cluster-autoscaler's deletion taint, kept for ever). */
 export const TAINT_NODE_REMOVED: Taint = Object.freeze({ key: 'ToBeDeletedByClusterAutoscaler', effect: 'NoSchedule' });
-const NO_RESOURCES: Resources = Object.freeze({ milliCPU: 0 as MilliCPU, memory: 0 as Bytes, milliGPU: 0 as MilliGPU, ephemeralStorage: 0 as Bytes });
+/**
+ * A removed node's allocatable. Not frozen (Resources is read-only by type): V8 gives a frozen
+ * object a map of its own, and the first read of it (the week's first scale-down) made V8
+ * generalize the fields of every Resources object and throw away the compiled code of every
+ * function that reads one (the scoring plugins', fitsRequest...), to compile it again.
+ */
+const NO_RESOURCES: Resources = { milliCPU: 0 as MilliCPU, memory: 0 as Bytes, milliGPU: 0 as MilliGPU, ephemeralStorage: 0 as Bytes };
 
 /**
  * Per-node totals live in typed arrays indexed by node id (struct of arrays); a NodeInfo object
@@ -83,6 +89,12 @@ export class ClusterState implements ClusterSnapshot {
     this.nodeVersions = new Float64Array(this.capacity);
     this.nodeRecords = new Float64Array(this.capacity * NODE_RECORD_STRIDE);
     this.gpuOffset = new Int32Array(this.capacity);
+    // The node list is replaced when a node goes (removeNode) or a slot is reused (addNode).
+    // Replace it once here too: V8 treats a field never written after construction as a
+    // constant, and the first replacement (the first scale-down, days into a run) would throw
+    // away the compiled code of every function that read it (the what-ifs, the drain cache,
+    // PodTopologySpread's PreScore...), to compile it again.
+    this.nodes = this.nodes.slice();
   }
 
   nodeByName(name: string): SimNode | undefined {
