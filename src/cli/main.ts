@@ -22,7 +22,7 @@ import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
 import { addDataCommands, traceOption } from './data.js';
 import { planProgress, runProgress } from './progress.js';
 import { interpretSchemaParsing } from './schema-parsing.js';
-import { writeErr, writeOut } from './stdio.js';
+import { commanderOutput, writeErr, writeOut } from './stdio.js';
 
 /**
  * Everything printed goes through escapeControls: names and messages come from input files, and
@@ -116,6 +116,8 @@ Examples:
 
 Scenario format and result fields: see README.md.`)
   .exitOverride();
+// Help and usage errors written as the rest (src/cli/stdio.ts); set before the commands are added, which copy it.
+program.configureOutput(commanderOutput(program.configureOutput()));
 
 program
   .command('run')

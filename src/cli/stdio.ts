@@ -1,4 +1,5 @@
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
+import type { OutputConfiguration } from 'commander';
 import { switchedOn } from '../util/switches.js';
 
 /**
@@ -46,4 +47,45 @@ export function writeOut(text: string): boolean {
 /** Writes `text` to standard error. */
 export function writeErr(text: string): boolean {
   return write(2, text);
+}
+
+/**
+ * Whether descriptor `fd` may be a terminal, without building its stream: every terminal is a
+ * character device, and a file or pipe is not (/dev/null is one: it goes the stream's way).
+ */
+function mayBeTerminal(fd: 1 | 2): boolean {
+  if (!direct[fd]) return true;
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Colours forced on or off by the environment, as commander decides it before it asks the
+ * stream (commander 14, lib/command.js `useColor`): NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE.
+ */
+function colourFromEnvironment(): boolean | undefined {
+  const env = process.env;
+  if (env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return false;
+  if (env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined) return true;
+  return undefined;
+}
+
+/**
+ * commander's output settings (Command#configureOutput) writing as print and printErr do, and
+ * asking a stream for its width and colours only where the descriptor may be a terminal: for
+ * help and usage errors written to a file or pipe, commander's defaults built the stream only to
+ * learn that it is not a terminal (width and colours undefined, as here).
+ */
+export function commanderOutput(defaults: OutputConfiguration): OutputConfiguration {
+  // commander's own types say number and boolean; its defaults give undefined for a non-terminal.
+  const forFd = (fd: 1 | 2, width: () => number, colours: () => boolean) => ({
+    width: () => (mayBeTerminal(fd) ? width() : (undefined as unknown as number)),
+    colours: () => (mayBeTerminal(fd) ? colours() : (colourFromEnvironment() as boolean)),
+  });
+  const out = forFd(1, defaults.getOutHelpWidth!, defaults.getOutHasColors!);
+  const err = forFd(2, defaults.getErrHelpWidth!, defaults.getErrHasColors!);
+  return { ...defaults, writeOut, writeErr, getOutHelpWidth: out.width, getErrHelpWidth: err.width, getOutHasColors: out.colours, getErrHasColors: err.colours };
 }

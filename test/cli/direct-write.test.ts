@@ -18,13 +18,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sources = readdirSync('scenarios').filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => ({ name: f, text: readFileSync(join('scenarios', f), 'utf8') }));
 
-function cli(args: readonly string[], direct: boolean): Promise<Exited> {
-  const env = { ...process.env, ORCHSIM_DEBUG: '', ORCHSIM_NO_DIRECT_WRITE: direct ? '' : '1' };
+function cli(args: readonly string[], direct: boolean, extraEnv: Record<string, string> = {}): Promise<Exited> {
+  const env = { ...process.env, ORCHSIM_DEBUG: '', ORCHSIM_NO_DIRECT_WRITE: direct ? '' : '1', ...extraEnv };
   return run(process.execPath, ['dist/cli/main.js', ...args], { env });
 }
 
-async function bothWays(args: readonly string[]): Promise<Exited> {
-  const [on, off] = await Promise.all([cli(args, true), cli(args, false)]);
+async function bothWays(args: readonly string[], env: Record<string, string> = {}): Promise<Exited> {
+  const [on, off] = await Promise.all([cli(args, true, env), cli(args, false, env)]);
   expect(on).toEqual(off);
   return on;
 }
@@ -54,5 +54,10 @@ describe('output written straight to the descriptors (ORCHSIM_NO_DIRECT_WRITE)',
     expect(bad.stderr).toMatch(/missing\.yaml/);
     expect((await bothWays(['--help'])).stdout).toMatch(/Usage: orchsim/);
     expect((await bothWays(['no-such-command'])).code).not.toBe(0);
+    // commander's help and usage errors, whose colours the environment may force (src/cli/stdio.ts commanderOutput).
+    for (const env of [{ FORCE_COLOR: '1' }, { NO_COLOR: '1' }, { CLICOLOR_FORCE: '' }] as Record<string, string>[]) {
+      expect((await bothWays(['run', '--help'], env)).stdout).toMatch(/Usage: orchsim run/);
+      expect((await bothWays(['run', '--no-such-option'], env)).code).not.toBe(0);
+    }
   });
 });
