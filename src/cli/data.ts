@@ -8,9 +8,10 @@ import { catalogue, DATASETS } from '../data/catalogue.js';
 import { DATA_PREFIX, dataDir, dataDirOrigin, locateTrace } from '../data/dir.js';
 import type { PullProgress } from '../data/pull.js';
 import { escapeControls, InputError } from '../util/errors.js';
+import { writeErr, writeOut } from './stdio.js';
 
-const print = (text: string) => process.stdout.write(escapeControls(text));
-const printErr = (text: string) => process.stderr.write(escapeControls(text));
+const print = (text: string) => writeOut(escapeControls(text));
+const printErr = (text: string) => writeErr(escapeControls(text));
 
 /**
  * One line of progress, redrawn in place at most every 100 ms and at each file's start and end;

@@ -22,16 +22,17 @@ import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
 import { addDataCommands, traceOption } from './data.js';
 import { planProgress, runProgress } from './progress.js';
 import { interpretSchemaParsing } from './schema-parsing.js';
+import { commanderOutput, writeErr, writeOut } from './stdio.js';
 
 /**
  * Everything printed goes through escapeControls: names and messages come from input files, and
  * an escape sequence in a scenario's name must not reach the terminal as one.
  */
 function print(text: string): boolean {
-  return process.stdout.write(escapeControls(text));
+  return writeOut(escapeControls(text));
 }
 function printErr(text: string): boolean {
-  return process.stderr.write(escapeControls(text));
+  return writeErr(escapeControls(text));
 }
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad input (DESIGN.md). */
@@ -115,6 +116,8 @@ Examples:
 
 Scenario format and result fields: see README.md.`)
   .exitOverride();
+// Help and usage errors written as the rest (src/cli/stdio.ts); set before the commands are added, which copy it.
+program.configureOutput(commanderOutput(program.configureOutput()));
 
 program
   .command('run')

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { TieBreak } from '../api/framework.js';
-import { bytesSchema, distributionSchema, durationSchema, forwardIssues, gpuRequestSchema, gpuSchema, lazily, milliCPUSchema, numberSchema, rateSchema } from './units.js';
+import { bytesSchema, distributionSchema, durationSchema, forwardIssues, gpuRequestSchema, gpuSchema, lazily, lazySection, milliCPUSchema, numberSchema, rateSchema } from './units.js';
 import { withInputShape } from './input-shape.js';
 import { queueingSchema } from './schema-queueing.js';
 import { formatCount, MAX_HORIZON_SECONDS, MAX_NODES, MAX_PODS_PER_WORKLOAD, MAX_SAMPLES } from '../workloads/input-limits.js';
@@ -90,7 +90,7 @@ const probeTiming = {
   failureThreshold: z.number().int().min(1).optional(),
 };
 /** Liveness and startup probes: successThreshold must be 1 (pkg/apis/core/validation validateProbe callers). */
-const restartingProbe = z.strictObject(probeTiming).refine((p) => p.successThreshold === undefined || p.successThreshold === 1, { message: 'must be 1 for liveness and startup probes', path: ['successThreshold'] });
+const restartingProbe = lazily(() => z.strictObject(probeTiming).refine((p) => p.successThreshold === undefined || p.successThreshold === 1, { message: 'must be 1 for liveness and startup probes', path: ['successThreshold'] }));
 
 /**
  * How Docker Swarm runs the workload: the Swarm part of a Compose `deploy:` section (placement,
@@ -122,21 +122,21 @@ const podFields = {
   /** Delay from bind to Running: image pull and start-up. */
   startup: distributionSchema(durationSchema).optional(),
   /** Container crashes: time between crashes of a running container, the share that are hangs. */
-  crashes: z.strictObject({
+  crashes: lazySection(() => z.strictObject({
     every: distributionSchema(durationSchema),
     hangFraction: z.number().min(0).max(1).optional(),
     livenessPeriod: durationSchema.refine((v) => v > 0, 'must be > 0').optional(),
     livenessFailureThreshold: z.number().int().min(1).optional(),
-  }).optional(),
+  })).optional(),
   /**
    * Ready only after this probe passes (none: Ready when the containers start). `neverReadyFraction`:
    * the share of container starts whose readiness probe never passes (a service never fully ready).
    */
-  readinessProbe: z.strictObject({ ...probeTiming, neverReadyFraction: z.number().min(0).max(1).optional() }).optional(),
+  readinessProbe: lazySection(() => z.strictObject({ ...probeTiming, neverReadyFraction: z.number().min(0).max(1).optional() })).optional(),
   /** Gates readiness and liveness until it passes; failureThreshold x periodSeconds is the start-up budget, then the container is restarted. */
-  startupProbe: restartingProbe.optional(),
+  startupProbe: lazySection(restartingProbe).optional(),
   /** Restarts a container it finds failing: during a slow start, and a hung one (`crashes.hangFraction`; its period and failureThreshold win over crashes.liveness*). */
-  livenessProbe: restartingProbe.optional(),
+  livenessProbe: lazySection(restartingProbe).optional(),
 };
 
 const fixedRequests = z.strictObject({
@@ -279,7 +279,7 @@ const service = lazily(() => z.strictObject({
   .refine((s) => s.progressDeadlineSeconds === undefined || s.progressDeadlineSeconds > (s.minReadySeconds ?? 0), { message: 'must be greater than minReadySeconds', path: ['progressDeadlineSeconds'] }));
 
 /** A rollout: at a time, a service's template changes (`set`) or goes back to an earlier revision (`undo`, kubectl rollout undo). */
-const rolloutEvent = z.strictObject({
+const rolloutEvent = lazily(() => z.strictObject({
   at: durationSchema,
   workload: name,
   set: z.strictObject({
@@ -294,7 +294,7 @@ const rolloutEvent = z.strictObject({
   }).refine((t) => Object.values(t).some((v) => v !== undefined), 'set at least one of requests, startup, crashes, readinessProbe, startupProbe, livenessProbe').optional(),
   /** true: back to the previous revision; {toRevision: N}: to revision N (kubectl rollout undo --to-revision). */
   undo: z.union([z.literal(true), z.strictObject({ toRevision: z.number().int().min(1) })]).optional(),
-}).refine((r) => (r.set === undefined) !== (r.undo === undefined), { message: 'give exactly one of `set` (a new template) or `undo`' });
+}).refine((r) => (r.set === undefined) !== (r.undo === undefined), { message: 'give exactly one of `set` (a new template) or `undo`' }));
 
 /**
  * Gang scheduling (scheduler-plugins' coscheduling PodGroup): minMember pods placed together or
@@ -438,9 +438,9 @@ const pool = z.strictObject({
   /** Docker Swarm: the engine's labels (engine.labels.* constraints and spread preferences). */
   engineLabels: labels.optional(),
   /** Docker Swarm: node.platform.os / arch (default: the kubernetes.io/os and kubernetes.io/arch labels, else linux / amd64). */
-  platform: z.strictObject({ os: z.string().min(1).optional(), arch: z.string().min(1).optional() }).optional(),
+  platform: lazySection(() => z.strictObject({ os: z.string().min(1).optional(), arch: z.string().min(1).optional() })).optional(),
   /** A node group the cluster autoscaler sizes: one group per zone when the pool has zones. */
-  autoscaling: z.strictObject({
+  autoscaling: lazySection(() => z.strictObject({
     min: nodeCount(0),
     max: nodeCount(0),
     /** Scale-up request to ready node (default: uniform 3-4 minutes, cloud VMs). */
@@ -449,7 +449,7 @@ const pool = z.strictObject({
     maxProvisionTime: durationSchema.optional(),
     /** For the priority expander (higher first). */
     priority: z.number().int().optional(),
-  }).refine((a) => a.min <= a.max, { message: 'min must be <= max', path: ['min'] }).optional(),
+  }).refine((a) => a.min <= a.max, { message: 'min must be <= max', path: ['min'] })).optional(),
 });
 
 const pluginConfig = z.strictObject({
@@ -471,7 +471,7 @@ export const profileSchema = z.strictObject({
   tieBreak: z.enum(TIE_BREAKS).optional(),
 });
 
-const failureProcess = z.strictObject({
+const failureProcess = lazily(() => z.strictObject({
   name,
   /** gpu: every GPU device of the (selected) nodes fails on its own. */
   domain: z.enum(['node', 'rack', 'zone', 'gpu']),
@@ -481,9 +481,9 @@ const failureProcess = z.strictObject({
   repairTime: distributionSchema(durationSchema),
   /** Fraction of the domain's nodes each failure takes down (correlated failures); default 1. */
   fraction: z.number().gt(0).max(1).optional(),
-});
+}));
 
-const outage = z.strictObject({
+const outage = lazily(() => z.strictObject({
   name: name.optional(),
   at: durationSchema,
   duration: durationSchema.refine((v) => v > 0, 'duration must be > 0'),
@@ -495,10 +495,10 @@ const outage = z.strictObject({
   /** kubectl drain --timeout: give up on evictions a PodDisruptionBudget still refuses (0 = wait without end). */
   drainTimeout: durationSchema.optional(),
 }).refine((o) => [o.node, o.rack, o.zone].filter((x) => x !== undefined).length === 1, { message: 'name exactly one domain: node, rack or zone' })
-  .refine((o) => o.drainTimeout === undefined || o.drain === true, { message: 'drainTimeout needs drain: true', path: ['drainTimeout'] });
+  .refine((o) => o.drainTimeout === undefined || o.drain === true, { message: 'drainTimeout needs drain: true', path: ['drainTimeout'] }));
 
 /** Failures replayed from a trace file (path relative to the scenario). */
-const failureTrace = z.strictObject({
+const failureTrace = lazily(() => z.strictObject({
   name: name.optional(),
   format: z.enum(['lanl', 'uptime']),
   file: z.string().min(1),
@@ -506,28 +506,28 @@ const failureTrace = z.strictObject({
   system: z.number().int().min(0).optional(),
   /** lanl: how the system's node numbers map onto cluster nodes (default modulo). */
   mapping: z.enum(['modulo', 'sequential']).optional(),
-}).refine((t) => t.format !== 'lanl' || t.system !== undefined, { message: 'a lanl trace needs `system` (which LANL system to replay)', path: ['system'] });
+}).refine((t) => t.format !== 'lanl' || t.system !== undefined, { message: 'a lanl trace needs `system` (which LANL system to replay)', path: ['system'] }));
 
-const failures = z.strictObject({
+const failures = lazily(() => z.strictObject({
   /** Sets the node monitor grace period: 40s before Kubernetes 1.32, 50s from 1.32. */
   kubernetesVersion: z.string().regex(/^1\.\d+$/, 'expected a version like "1.31"').optional(),
   nodeMonitorGracePeriod: durationSchema.optional(),
   tolerationSeconds: durationSchema.optional(),
   zoneLabel: z.string().min(1).optional(),
   rackLabel: z.string().min(1).optional(),
-  processes: z.array(failureProcess).default([]),
-  outages: z.array(outage).default([]),
-  traces: z.array(failureTrace).default([]),
-});
+  processes: z.array(failureProcess()).default([]),
+  outages: z.array(outage()).default([]),
+  traces: z.array(failureTrace()).default([]),
+}));
 
 /** An IntOrString count or "NN%" (policy/v1 validation: non-negative, at most 100%). */
-const budgetIntOrPercent = z.union([
+const budgetIntOrPercent = lazily(() => z.union([
   z.number().int().min(0),
   z.string().regex(/^\d+%$/, 'expected an integer or a percent such as "50%"').refine((v) => Number(v.slice(0, -1)) <= 100, 'a percent must be at most 100%'),
-]);
+]));
 
 /** A PodDisruptionBudget (policy/v1): which pods, and how many voluntary evictions may take down. */
-const disruptionBudget = z.strictObject({
+const disruptionBudget = lazily(() => z.strictObject({
   name,
   namespace: z.string().min(1).optional(),
   /** `workload: NAME` selects that service's or job's pods (its pod labels); or a label selector. */
@@ -537,10 +537,10 @@ const disruptionBudget = z.strictObject({
     matchExpressions: labelSelector.shape.matchExpressions,
   }).refine((s) => s.workload !== undefined || Object.keys(s.matchLabels ?? {}).length + (s.matchExpressions?.length ?? 0) > 0, { message: 'select pods: workload, matchLabels or matchExpressions' })
     .refine((s) => s.workload === undefined || (s.matchLabels === undefined && s.matchExpressions === undefined), { message: 'workload selects by the workload\'s labels: give it alone, or use matchLabels / matchExpressions' }),
-  minAvailable: budgetIntOrPercent.optional(),
-  maxUnavailable: budgetIntOrPercent.optional(),
+  minAvailable: budgetIntOrPercent().optional(),
+  maxUnavailable: budgetIntOrPercent().optional(),
   unhealthyPodEvictionPolicy: z.enum(['IfHealthyBudget', 'AlwaysAllow']).default('IfHealthyBudget'),
-}).refine((b) => (b.minAvailable === undefined) !== (b.maxUnavailable === undefined), { message: 'set exactly one of minAvailable and maxUnavailable (as kubectl create pdb requires)' });
+}).refine((b) => (b.minAvailable === undefined) !== (b.maxUnavailable === undefined), { message: 'set exactly one of minAvailable and maxUnavailable (as kubectl create pdb requires)' }));
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -554,10 +554,10 @@ export const scenarioSchema = z.strictObject({
   plugins: z.array(z.string().min(1)).optional().describe('Users\' plugin modules (paths relative to the scenario file), loaded before the profile is resolved.'),
   orchestrator: z.enum(['kubernetes', 'swarm']).default('kubernetes').describe('Which orchestrator\'s controllers run the workloads: Kubernetes (default) or Docker Swarm mode.'),
   /** Docker Swarm cluster settings (read with orchestrator: swarm). */
-  swarm: z.strictObject({
+  swarm: lazySection(() => z.strictObject({
     /** dispatcher.heartbeat_period (docker swarm update --dispatcher-heartbeat); 5 s by default. */
     heartbeatPeriod: durationSchema.refine((v) => v > 0 && v <= 3600, 'heartbeatPeriod must be > 0 and at most 1h').optional(),
-  }).optional(),
+  })).optional(),
   scheduler: z.strictObject({
     profile: z.union([z.string().min(1), profileSchema]).default('default'),
     queue: z.enum(['kubernetes', 'fifo']).default('kubernetes'),
@@ -570,12 +570,12 @@ export const scenarioSchema = z.strictObject({
     openbNodes: z.array(z.string().min(1)).default([]),
   }),
   workloads: z.array(workload).default([]).describe('Services, jobs, batch streams, DaemonSets and traces (type: ...), or {manifests: FILE} / {compose: FILE}.'),
-  rollouts: z.array(rolloutEvent).optional().describe('Template changes and rollbacks of services over time (Deployment rollouts).'),
-  failures: failures.optional().describe('Random failure processes, scheduled outages and drains, replayed failure traces, and detection timings.'),
-  queueing: queueingSchema.optional().describe('Kueue: flavors, ClusterQueues with quotas and cohorts, LocalQueues; workloads name a LocalQueue with `queue`.'),
-  disruptionBudgets: z.array(disruptionBudget).optional().describe('PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API.'),
+  rollouts: lazySection(() => z.array(rolloutEvent())).optional().describe('Template changes and rollbacks of services over time (Deployment rollouts).'),
+  failures: lazySection(failures).optional().describe('Random failure processes, scheduled outages and drains, replayed failure traces, and detection timings.'),
+  queueing: lazySection(queueingSchema).optional().describe('Kueue: flavors, ClusterQueues with quotas and cohorts, LocalQueues; workloads name a LocalQueue with `queue`.'),
+  disruptionBudgets: lazySection(() => z.array(disruptionBudget())).optional().describe('PodDisruptionBudgets: drains and autoscaler scale-downs evict through the eviction API.'),
   /** ResourceQuotas (core/v1): per namespace, hard limits on what its non-terminal pods request. */
-  resourceQuotas: z.array(z.strictObject({
+  resourceQuotas: lazySection(() => z.array(z.strictObject({
     name: z.string().min(1).optional(),
     namespace: z.string().min(1).default('default'),
     hard: z.strictObject({
@@ -586,18 +586,18 @@ export const scenarioSchema = z.strictObject({
       'requests.nvidia.com/gpu': gpuSchema.optional(),
       pods: z.number().int().min(0).optional(),
     }).refine((h) => Object.values(h).some((v) => v !== undefined), 'give at least one of requests.cpu, requests.memory, requests.nvidia.com/gpu, pods'),
-  })).optional(),
+  }))).optional(),
   /** The cluster autoscaler over the pools with `autoscaling` (options as the policy defines them). */
-  clusterAutoscaler: z.strictObject({
+  clusterAutoscaler: lazySection(() => z.strictObject({
     /** cluster-autoscaler, karpenter, or one a plugin module exports (clusterAutoscalers). */
     policy: z.string().min(1).default('cluster-autoscaler'),
     options: z.record(z.string(), z.unknown()).optional(),
-  }).optional(),
+  })).optional(),
   /**
    * What `orchsim compare` compares when no --profiles are given: arms (a scheduler profile,
    * and/or changes merged into this scenario, e.g. another autoscaler), over common seeds.
    */
-  compare: z.strictObject({
+  compare: lazySection(() => z.strictObject({
     /** Seeds per arm: the scenario seed and the ones after it. */
     seeds: z.number().int().min(1).max(100_000).default(10),
     /** The arm the others are compared with; the first arm by default. */
@@ -612,7 +612,7 @@ export const scenarioSchema = z.strictObject({
       /** Merged into the scenario for this arm (mappings merge key by key; lists and values replace). */
       set: z.record(z.string(), z.unknown()).optional(),
     })).optional(),
-  }).optional(),
+  })).optional(),
 }).refine((d) => d.sampleInterval === 0 || d.horizon / d.sampleInterval <= MAX_SAMPLES, {
   message: `horizon / sampleInterval must be at most ${formatCount(MAX_SAMPLES)} samples (the limit): raise sampleInterval, or set it to 0 for no time series`,
   path: ['sampleInterval'],
@@ -623,9 +623,9 @@ export type ScenarioDoc = z.output<typeof scenarioSchema>;
 export type PoolDoc = z.output<typeof pool>;
 export type WorkloadDoc = z.output<typeof workload>;
 export type ProfileDoc = z.output<typeof profileSchema>;
-export type FailuresDoc = z.output<typeof failures>;
-export type DisruptionBudgetDoc = z.output<typeof disruptionBudget>;
+export type FailuresDoc = Built<typeof failures>;
+export type DisruptionBudgetDoc = Built<typeof disruptionBudget>;
 export type HpaDoc = Built<typeof hpa>;
 export type LoadDoc = Built<typeof load>;
 export type ServiceDoc = Built<typeof service>;
-export type RolloutDoc = z.output<typeof rolloutEvent>;
+export type RolloutDoc = Built<typeof rolloutEvent>;

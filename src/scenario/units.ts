@@ -26,6 +26,19 @@ export function lazily<T>(build: () => T): () => T {
 }
 
 /**
+ * A section of a file's schema (a top-level key such as `failures:`, or a part of a pool or a
+ * pod template) built when a file first has it: zod's lazy schema, whose parse is its inner
+ * schema's parse, so the same verdicts, messages and paths. Most files give a few of the
+ * sections; building the others was most of what remained of the scenario schema's construction
+ * on every CLI start. ORCHSIM_NO_LAZY_SCHEMA=1 builds the section here and uses it as it is, as
+ * before (test/scenario/lazy-schema.test.ts compares the two).
+ */
+export function lazySection<T extends z.ZodType>(build: () => T): z.ZodType<z.output<T>, z.input<T>> {
+  // The built schema is the type it declares: TypeScript cannot see that T is a ZodType of its own output and input.
+  return LAZY_SCHEMA ? z.lazy(build) : (build() as unknown as z.ZodType<z.output<T>, z.input<T>>);
+}
+
+/**
  * Zod schemas for the units people write in scenario files. Each reports what it expected and
  * what it got, so the message stands on its own next to the file position.
  */

@@ -107,4 +107,40 @@ describe('lazily built schemas (ORCHSIM_NO_LAZY_SCHEMA)', () => {
     }), { numRuns: 60 });
     expect([...outcomes].sort()).toEqual(expect.arrayContaining(['in', '{"']));
   });
+
+  it('scenarios with random values in the sections built on first use validate the same lazily and eagerly', () => {
+    // The sections schema.ts builds when a file first has them (lazySection): top-level ones and
+    // parts of a pool or a pod template. A line of one of them set to another value, or dropped.
+    const SECTION = /^(\s*)(?:- )?(?:failures|queueing|rollouts|disruptionBudgets|resourceQuotas|clusterAutoscaler|compare|swarm|autoscaling|platform|crashes|readinessProbe|startupProbe|livenessProbe):/;
+    const SCALAR_LINE = /^(\s*(?:- )?[\w./-]+: )(\S.*)$/;
+    const inSections = (lines: readonly string[]): number[] => {
+      const at = new Set<number>();
+      lines.forEach((l, i) => {
+        const m = SECTION.exec(l);
+        if (!m) return;
+        if (SCALAR_LINE.test(l)) at.add(i);
+        for (let j = i + 1; j < lines.length && (lines[j]!.trim() === '' || lines[j]!.search(/\S/) > m[1]!.length); j++) if (SCALAR_LINE.test(lines[j]!)) at.add(j);
+      });
+      return [...at];
+    };
+    const withSections = sources.filter((s) => inSections(s.text.split('\n')).length > 0);
+    expect(withSections.length).toBeGreaterThan(5);
+    const value = fc.oneof(unitValue, fc.constantFrom('true', 'node', 'zone', 'Never', '{}', '[]', '{ a: 1 }', '[x]', '25%', '101%', 'drain') as fc.Arbitrary<unknown>);
+    const outcomes = new Set<string>();
+    // An edit: a new value, the line dropped, or its key misspelt (an unknown key in a strict object).
+    const edit = fc.oneof(value.map((v) => ({ v })), fc.constant('drop' as const), fc.constant('misspell' as const));
+    fc.assert(fc.property(fc.constantFrom(...withSections), fc.array(fc.tuple(fc.nat(), edit), { minLength: 1, maxLength: 3 }), (source, edits) => {
+      const lines = source.text.split('\n');
+      const at = inSections(lines);
+      for (const [k, e] of edits) {
+        const i = at[k % at.length]!;
+        lines[i] = e === 'drop' ? '' : e === 'misspell' ? lines[i]!.replace(/([\w./-]+): /, '$1x: ') : lines[i]!.replace(SCALAR_LINE, `$1${typeof e.v === 'string' ? e.v : JSON.stringify(e.v)}`);
+      }
+      const text = lines.join('\n');
+      const got = validateOutcome(lazy, text, source.file);
+      outcomes.add(got.slice(0, 2));
+      expect(got).toEqual(validateOutcome(eager.v, text, source.file));
+    }), { numRuns: 80 });
+    expect([...outcomes].sort()).toEqual(expect.arrayContaining(['in', '{"']));
+  });
 });
