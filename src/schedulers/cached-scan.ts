@@ -67,9 +67,14 @@ export function scanCachedVerdicts(
       for (; processed < numAllNodes && found < toFind; processed++) {
         if (ok) {
           // Nodes unchanged since the spec's last cycle whose total or rejection is kept: a loop
-          // with no call in it. Any other node leaves it for the loop below, one node at a time.
-          for (; processed < numAllNodes && found < toFind; processed++) {
-            const i = order[idx]!;
+          // with no call in it, over scan positions idx..end-1 (no wrap, no more than the nodes
+          // left), its node count taken after. Any other node leaves it for the loop below, one
+          // node at a time (as does the wrap to position 0).
+          const start = idx;
+          const end = Math.min(numAllNodes, idx + (numAllNodes - processed));
+          let j = idx;
+          for (; j < end && found < toFind; j++) {
+            const i = order[j]!;
             if (entryVersion[i] !== versions[i]) break;
             const t = totals[i]!;
             if (t >= 0) {
@@ -79,14 +84,16 @@ export function scanCachedVerdicts(
                 ties = 1;
                 tiePos[0] = found;
               } else if (t === max) tiePos[ties++] = found;
-              feasibleIndex[found++] = i;
+              feasible[found++] = nodes[i]!;
             } else if (t === REJECTED) {
-              failStatus[processed] = entryStatus[i]!;
-              failPlugin[processed] = filters[failAt[i]!]!;
-              rejectedAt[failed++] = processed;
+              const at = processed + (j - start);
+              failStatus[at] = entryStatus[i]!;
+              failPlugin[at] = filters[failAt[i]!]!;
+              rejectedAt[failed++] = at;
             } else break;
-            if (++idx === numAllNodes) idx = 0;
           }
+          processed += j - start;
+          idx = j === numAllNodes ? 0 : j;
           if (processed >= numAllNodes || found >= toFind) break;
         }
         const i = order[idx]!;
@@ -107,7 +114,7 @@ export function scanCachedVerdicts(
               tiePos[0] = found;
             } else if (t === max) tiePos[ties++] = found;
           }
-          feasibleIndex[found++] = i;
+          feasible[found++] = nodes[i]!;
         } else {
           // Kept for the tight loop until the node's version changes (recordVerdict resets it).
           totals[i] = REJECTED;
@@ -121,21 +128,26 @@ export function scanCachedVerdicts(
       fused.ties = ties;
       fused.drawsBefore = drawsBefore;
       fused.max = max;
-    } else for (; processed < numAllNodes && found < toFind; processed++) {
-      const i = order[idx]!;
-      const version = versions[i]!;
-      const k = entryVersion[i] === version ? failAt[i]!
-        : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, i, version)
-        : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
-      if (k === nAll) feasibleIndex[found++] = i;
-      else {
-        failStatus[processed] = entryStatus[i]!;
-        failPlugin[processed] = filters[k]!;
-        rejectedAt[failed++] = processed;
+      // The feasible nodes were gathered as found; their indexes are filled only if the fused
+      // result does not stand (fillIndexes).
+      fused.indexed = false;
+    } else {
+      for (; processed < numAllNodes && found < toFind; processed++) {
+        const i = order[idx]!;
+        const version = versions[i]!;
+        const k = entryVersion[i] === version ? failAt[i]!
+          : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, i, version)
+          : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
+        if (k === nAll) feasibleIndex[found++] = i;
+        else {
+          failStatus[processed] = entryStatus[i]!;
+          failPlugin[processed] = filters[k]!;
+          rejectedAt[failed++] = processed;
+        }
+        if (++idx === numAllNodes) idx = 0;
       }
-      if (++idx === numAllNodes) idx = 0;
+      for (let f = 0; f < found; f++) feasible[f] = nodes[feasibleIndex[f]!]!;
     }
-    for (let f = 0; f < found; f++) feasible[f] = nodes[feasibleIndex[f]!]!;
   } else for (; processed < numAllNodes && found < toFind; processed++) {
     const at = order[idx]!;
     const node = nodes[at]!;

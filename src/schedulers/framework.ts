@@ -10,7 +10,7 @@ import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
-import { FusedScores, fusedScoresDefault, selectHost } from './fused-scores.js';
+import { fillIndexes, FusedScores, fusedScoresDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
@@ -395,6 +395,7 @@ export class Framework implements Scheduler {
           point = 'Reserve';
           return this.reserve(state, pod, feasible[at]!, snapshot);
         }
+        if (fusedScan !== undefined) fillIndexes(fusedScan, feasible, count, this.feasibleIndex);
         total = this.scoreAfterPreScore(state, pod, feasible, snapshot, entry);
       } else total = this.scoreInto(state, pod, feasible, snapshot, entry);
 

@@ -67,6 +67,11 @@ export class FusedScores {
   tiePos = new Int32Array(64);
   ties = 0;
   max = 0;
+  /**
+   * Whether the scan filled the framework's feasibleIndex; the fast scan gathers the feasible
+   * nodes as it finds them and leaves it to indexes(), for a cycle whose fused result does not stand.
+   */
+  indexed = true;
 
   constructor(private readonly scores: readonly WeightedScore[]) {
     const n = scores.length;
@@ -109,6 +114,7 @@ export class FusedScores {
     if (this.tiePos.length < size) this.tiePos = new Int32Array(Math.max(size, 2 * this.tiePos.length));
     // The fast scan sets it; a cycle the general loop scans stays unfused.
     this.ok = false;
+    this.indexed = true;
     this.drawsBefore = 0;
     this.ties = 0;
     this.max = -Infinity;
@@ -167,6 +173,16 @@ export class FusedScores {
     for (let j = 1; j < this.ties; j++) if (random.next() * (j + 1) < 1) best = tiePos[j]!;
     return best;
   }
+}
+
+/**
+ * The node indexes of `feasible[0..count-1]` into `feasibleIndex` where the scan left them
+ * unfilled (FusedScores.indexed): the fast scan's snapshot has node k at index k.
+ */
+export function fillIndexes(fused: FusedScores, feasible: readonly { readonly index: number }[], count: number, feasibleIndex: Int32Array): void {
+  if (fused.indexed) return;
+  for (let f = 0; f < count; f++) feasibleIndex[f] = feasible[f]!.index;
+  fused.indexed = true;
 }
 
 /**

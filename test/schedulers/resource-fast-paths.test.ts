@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { balancedAllocationScore, cpuMemoryBalancedScore } from '../../src/schedulers/plugins/node-resources-balanced-allocation.js';
-import { cpuMemoryScore, DEFAULT_SCORING_RESOURCES, leastRequestedScore, mostRequestedScore, weightedResourceScore } from '../../src/schedulers/plugins/node-resources-fit.js';
+import { cpuMemoryScore, cpuMemoryScoreRecord, DEFAULT_SCORING_RESOURCES, leastRequestedScore, mostRequestedScore, weightedResourceScore } from '../../src/schedulers/plugins/node-resources-fit.js';
 import { makeCluster, makePod, makeSpec, place } from '../helpers/cluster.js';
 
 /** The cpu+memory fast paths must give exactly what the general per-resource code gives. */
@@ -25,6 +25,8 @@ describe('cpu/memory fast paths equal the general scorers', () => {
       const res = [{ name: 'cpu', weight: a.wCPU }, { name: 'memory', weight: a.wMem }];
       for (const scorer of [leastRequestedScore, mostRequestedScore]) {
         expect(cpuMemoryScore(pod, node, a.wCPU, a.wMem, scorer)).toBe(weightedResourceScore(pod, node, res, scorer));
+        // The record path (scoreAt) adds a zero request's default in its own arm: the same sums.
+        expect(cpuMemoryScoreRecord(pod, c.nodeRecords, node.index, a.wCPU, a.wMem, scorer)).toBe(weightedResourceScore(pod, node, res, scorer));
       }
       expect(cpuMemoryBalancedScore(pod, node)).toBe(balancedAllocationScore(pod, node, DEFAULT_SCORING_RESOURCES));
     }), { numRuns: 500 });

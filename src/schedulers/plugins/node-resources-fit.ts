@@ -199,7 +199,13 @@ export function cpuMemoryScore(pod: PodInfo, node: NodeInfo, cpuWeight: number, 
   return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
 }
 
-/** cpuMemoryScore from the node's record (ClusterSnapshot.nodeRecords): the same arithmetic on the same numbers. */
+/**
+ * cpuMemoryScore from the node's record (ClusterSnapshot.nodeRecords): the same arithmetic on the
+ * same numbers. The pod's request is added in each arm of the default's choice rather than after
+ * it: a choice between the imported default and a request above the small-integer range (memory
+ * in bytes) makes the compiler box the request, one allocation per call, and this runs for every
+ * changed node and spec in the fused node scan (src/schedulers/fused-scores.ts).
+ */
 export function cpuMemoryScoreRecord(pod: PodInfo, rec: Float64Array, index: number, cpuWeight: number, memoryWeight: number, scorer: Scorer): number {
   const b = index * NODE_RECORD_STRIDE;
   const req = pod.spec.requests;
@@ -207,14 +213,14 @@ export function cpuMemoryScoreRecord(pod: PodInfo, rec: Float64Array, index: num
   let weightSum = 0;
   const allocCPU = rec[b + REC_ALLOC_CPU]!;
   if (allocCPU !== 0) {
-    const podCPU = req.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : req.milliCPU;
-    nodeScore += scorer(rec[b + REC_NZ_CPU]! + podCPU, allocCPU) * cpuWeight;
+    const requested = req.milliCPU === 0 ? rec[b + REC_NZ_CPU]! + DEFAULT_MILLI_CPU_REQUEST : rec[b + REC_NZ_CPU]! + req.milliCPU;
+    nodeScore += scorer(requested, allocCPU) * cpuWeight;
     weightSum += cpuWeight;
   }
   const allocMem = rec[b + REC_ALLOC_MEMORY]!;
   if (allocMem !== 0) {
-    const podMem = req.memory === 0 ? DEFAULT_MEMORY_REQUEST : req.memory;
-    nodeScore += scorer(rec[b + REC_NZ_MEMORY]! + podMem, allocMem) * memoryWeight;
+    const requested = req.memory === 0 ? rec[b + REC_NZ_MEMORY]! + DEFAULT_MEMORY_REQUEST : rec[b + REC_NZ_MEMORY]! + req.memory;
+    nodeScore += scorer(requested, allocMem) * memoryWeight;
     weightSum += memoryWeight;
   }
   return weightSum === 0 ? 0 : Math.trunc(nodeScore / weightSum);
