@@ -6,9 +6,7 @@
 //
 // Run: node bench/cpu-ab.mjs DIR SCENARIO.yaml [RUNS]   (after npm run build here and in DIR; RUNS 7)
 // e.g. node bench/cpu-ab.mjs /tmp/before scenarios/default.yaml
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { collectGarbage, machineLine, median } from './lib.mjs';
+import { collectGarbage, machineLine, median, scenarioBuilds } from './lib.mjs';
 
 const [dir, file, runsArg] = process.argv.slice(2);
 if (!dir || !file) {
@@ -16,12 +14,7 @@ if (!dir || !file) {
   process.exit(2);
 }
 const runs = Number(runsArg ?? 7);
-const here = resolve(new URL('..', import.meta.url).pathname);
-const load = async (root) => ({
-  index: await import(pathToFileURL(resolve(root, 'dist/scenario/index.js')).href),
-  runner: await import(pathToFileURL(resolve(root, 'dist/scenario/runner.js')).href),
-});
-const builds = [{ name: `before (${dir})`, ...(await load(dir)) }, { name: 'this checkout', ...(await load(here)) }];
+const builds = await scenarioBuilds(dir);
 const cpu = [[], []];
 const wall = [[], []];
 console.log(`\n=== ${file}: two builds in one process (${machineLine()}) ===`);

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -59,6 +60,19 @@ let gcFn;
  * Forces a full garbage collection (outside timed regions), so garbage left by one contender
  * (simjs allocates per event) is not collected during the next one's timed region.
  */
+/**
+ * The scenario modules (dist/scenario/index.js and runner.js) of the build in `dir` and of this
+ * checkout, for A/Bs of two builds in one process (cpu-ab.mjs, run-scenario-ab.mjs).
+ */
+export async function scenarioBuilds(dir) {
+  const load = async (root) => ({
+    index: await import(pathToFileURL(resolve(root, 'dist/scenario/index.js')).href),
+    runner: await import(pathToFileURL(resolve(root, 'dist/scenario/runner.js')).href),
+  });
+  const here = resolve(new URL('..', import.meta.url).pathname);
+  return [{ name: `before (${dir})`, ...(await load(dir)) }, { name: 'this checkout', ...(await load(here)) }];
+}
+
 export function collectGarbage() {
   if (gcFn === undefined) {
     v8.setFlagsFromString('--expose-gc');

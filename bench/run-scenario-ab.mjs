@@ -8,9 +8,7 @@
 //
 // Run: node bench/run-scenario-ab.mjs DIR SCENARIO.yaml [RUNS] [SWITCH]   (after npm run build here and in DIR; RUNS 7)
 // e.g. node bench/run-scenario-ab.mjs /tmp/before /tmp/mmc.yaml 9 ORCHSIM_NO_FINISHED_POD_RELEASE
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { collectGarbage, machineLine, median } from './lib.mjs';
+import { collectGarbage, machineLine, median, scenarioBuilds } from './lib.mjs';
 
 const [dir, file, runsArg, sw] = process.argv.slice(2);
 if (!dir || !file) {
@@ -18,12 +16,7 @@ if (!dir || !file) {
   process.exit(2);
 }
 const runs = Number(runsArg ?? 7);
-const here = resolve(new URL('..', import.meta.url).pathname);
-const load = async (root) => ({
-  index: await import(pathToFileURL(resolve(root, 'dist/scenario/index.js')).href),
-  runner: await import(pathToFileURL(resolve(root, 'dist/scenario/runner.js')).href),
-});
-const builds = [{ name: `before (${dir})`, ...(await load(dir)) }, { name: 'this checkout', ...(await load(here)) }];
+const builds = await scenarioBuilds(dir);
 if (sw) builds.push({ ...builds[1], name: `this checkout, ${sw}=1`, off: sw });
 const cpu = builds.map(() => []);
 const results = builds.map(() => '');
