@@ -78,7 +78,7 @@ export class PodTable {
    * Grown by push, a 200,000-pod run copied it about 30 times into fresh large arrays - on this
    * kind of VM page faults dominate (bench/README.md section 16, fourth pass).
    */
-  readonly infos: PodInfo[];
+  readonly infos: (PodInfo | undefined)[];
   private count = 0;
   /**
    * Columns whose rows start as NaN and that only crashes, restarts, failures and readiness
@@ -97,7 +97,7 @@ export class PodTable {
     const c = Math.max(1024, Math.min(capacity, MAX_CAPACITY_HINT));
     // The holes are written up front (4 bytes a row): at most 2^18 rows, so a stream whose
     // `count` the horizon cuts short fills at most 1 MB of them; beyond, the array grows by push.
-    this.infos = new Array<PodInfo>(Math.min(c, MAX_INFOS_UP_FRONT));
+    this.infos = new Array<PodInfo | undefined>(Math.min(c, MAX_INFOS_UP_FRONT));
     this.phase = new Uint8Array(c);
     this.node = new Int32Array(c);
     this.workload = new Int32Array(c);
@@ -170,7 +170,7 @@ export class PodTable {
    * undefined from now on; the pod's row of numbers stays.
    */
   release(id: number): void {
-    (this.infos as (PodInfo | undefined)[])[id] = undefined;
+    this.infos[id] = undefined;
   }
 
   /** Whether the pod holds a node (Bound or Running). */

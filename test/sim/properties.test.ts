@@ -255,7 +255,7 @@ describe('a pod bigger than any node', () => {
     const check = overcommitChecker();
     const { sim, result } = simulate(s, { onBind: check.onBind });
     expect(check.violations).toEqual([]);
-    const id = sim.pods.infos.findIndex((p) => p.name === 'huge-0');
+    const id = sim.pods.infos.findIndex((p) => p?.name === 'huge-0');
     expect(id).toBeGreaterThanOrEqual(0);
     expect(sim.pods.phase[id]).toBe(PodPhase.Pending);
     expect(sim.queue.attempts(id)).toBeGreaterThan(0);
