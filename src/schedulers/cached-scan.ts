@@ -22,6 +22,14 @@ export interface ScanCursor {
   found: number;
   /** Nodes rejected: their scan positions in rejectedAt[0..failed-1]. */
   failed: number;
+  /**
+   * Set by the scan: the fast loops left the rejected nodes' statuses in the entry (their node
+   * indexes in rejectedNode[0..failed-1]) and wrote nothing to failStatus/failPlugin; settleRejections
+   * writes them for a cycle that found no node, the only one that reads them (the FitError).
+   */
+  deferred: boolean;
+  /** With `deferred`: the node index of each rejected node, beside its scan position in rejectedAt. */
+  rejectedNode: Int32Array;
 }
 
 /**
@@ -50,11 +58,14 @@ export function scanCachedVerdicts(
   const no = others.length;
   const versions = cache.snapshotVersions(snapshot);
   let { processed, idx, found, failed } = cur;
+  cur.deferred = false;
   if (fast && versions !== undefined && no === 0) {
+    cur.deferred = true;
     // The arrays are taken once: prepare() sized them for every index and judgeNode only writes them.
+    if (cur.rejectedNode.length < numAllNodes) cur.rejectedNode = new Int32Array(Math.max(numAllNodes, 2 * cur.rejectedNode.length));
+    const rejectedNode = cur.rejectedNode;
     const entryVersion = entry.version;
     const failAt = entry.failAt;
-    const entryStatus = entry.failStatus;
     // A changed node is judged from its record (judgeAt) where the snapshot keeps them.
     const atRecords = records && snapshot.nodeRecords !== undefined;
     if (fused !== undefined) {
@@ -86,10 +97,8 @@ export function scanCachedVerdicts(
               } else if (t === max) tiePos[ties++] = found;
               feasible[found++] = nodes[i]!;
             } else if (t === REJECTED) {
-              const at = processed + (j - start);
-              failStatus[at] = entryStatus[i]!;
-              failPlugin[at] = filters[failAt[i]!]!;
-              rejectedAt[failed++] = at;
+              rejectedNode[failed] = i;
+              rejectedAt[failed++] = processed + (j - start);
             } else break;
           }
           processed += j - start;
@@ -118,8 +127,7 @@ export function scanCachedVerdicts(
         } else {
           // Kept for the tight loop until the node's version changes (recordVerdict resets it).
           totals[i] = REJECTED;
-          failStatus[processed] = entryStatus[i]!;
-          failPlugin[processed] = filters[k]!;
+          rejectedNode[failed] = i;
           rejectedAt[failed++] = processed;
         }
         if (++idx === numAllNodes) idx = 0;
@@ -140,8 +148,7 @@ export function scanCachedVerdicts(
           : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
         if (k === nAll) feasibleIndex[found++] = i;
         else {
-          failStatus[processed] = entryStatus[i]!;
-          failPlugin[processed] = filters[k]!;
+          rejectedNode[failed] = i;
           rejectedAt[failed++] = processed;
         }
         if (++idx === numAllNodes) idx = 0;
@@ -187,6 +194,26 @@ export function scanCachedVerdicts(
   cur.idx = idx;
   cur.found = found;
   cur.failed = failed;
+}
+
+/**
+ * After the scan: how many entries of failStatus/failPlugin (at rejectedAt[0..]) the caller must
+ * clear. A fast scan (`cur.deferred`) wrote none; when it found no node, the rejected nodes'
+ * statuses and rejecting filters are written now from the entry, as the general loop writes
+ * them, for the FitError. A cycle that found a node never reads them: a waiting pod's cycle in
+ * an M/M/c queue rejects all but one node, and wrote and cleared two slots per rejected node.
+ */
+export function settleRejections(cur: ScanCursor, entry: SpecVerdicts, filters: readonly FilterPlugin[], failStatus: (Status | null)[], failPlugin: (Plugin | null)[], rejectedAt: Int32Array): number {
+  if (!cur.deferred) return cur.failed;
+  if (cur.found > 0) return 0;
+  const rejectedNode = cur.rejectedNode;
+  for (let r = 0; r < cur.failed; r++) {
+    const at = rejectedAt[r]!;
+    const i = rejectedNode[r]!;
+    failStatus[at] = entry.failStatus[i]!;
+    failPlugin[at] = filters[entry.failAt[i]!]!;
+  }
+  return cur.failed;
 }
 
 /**

@@ -9,7 +9,7 @@ import { gpuRequest, selectGpusBestFit } from '../api/gpu.js';
 import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
-import { scanCachedVerdicts, type ScanCursor } from './cached-scan.js';
+import { scanCachedVerdicts, settleRejections, type ScanCursor } from './cached-scan.js';
 import { fillIndexes, FusedScores, fusedScoresDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
@@ -62,7 +62,7 @@ export class Framework implements Scheduler {
   private failPlugin: (Plugin | null)[] = [];
   /** Scan positions of the nodes rejected this cycle (0..failed-1): only their slots are cleared after. */
   private rejectedAt = new Int32Array(0);
-  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0 };
+  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, rejectedNode: new Int32Array(0) };
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
@@ -334,7 +334,7 @@ export class Framework implements Scheduler {
           scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, this.nodeRecords, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt, fusedScan);
           processed = cur.processed;
           found = cur.found;
-          failed = cur.failed;
+          failed = settleRejections(cur, entry, this.filters, failStatus, failPlugin, this.rejectedAt);
         } else {
           for (; processed < numAllNodes && found < toFind; processed++) {
             const node = nodes[order[idx]!]!;
