@@ -1,5 +1,6 @@
 import { EventQueue } from './event-queue.js';
 import { watchedClock } from '../util/call-watch.js';
+import { switchedOn } from '../util/switches.js';
 
 /** A handler receives the event's subject id; the engine's clock is already at the event time. */
 export type EventHandler = (subject: number) => void;
@@ -21,7 +22,7 @@ export class Engine {
   onProgress: ((now: number) => void) | undefined;
 
   constructor(initialCapacity = 1024) {
-    this.queue = new EventQueue(initialCapacity);
+    this.queue = new EventQueue(initialCapacity, switchedOn('ORCHSIM_NO_EVENT_LANE'));
   }
 
   /** Current simulated time in seconds. */

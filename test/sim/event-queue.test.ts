@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/sim/engine.js';
 import { EventQueue } from '../../src/sim/event-queue.js';
+import { expectRunsIdenticalWithSwitch } from '../helpers/scheduler-ab.js';
 
 describe('EventQueue', () => {
   it('pops in (time, insertion sequence) order for any input (property)', () => {
@@ -15,9 +16,9 @@ describe('EventQueue', () => {
     }));
   });
 
-  /** Reference: a sorted list of (time, push order). */
-  function checkAgainstReference(ops: readonly { push: boolean; delay: number; peek?: boolean }[]): void {
-    const q = new EventQueue(16);
+  /** Reference: a sorted list of (time, push order). `lane` false: the queue without its lane for the current time. */
+  function checkAgainstReference(ops: readonly { push: boolean; delay: number; peek?: boolean }[], lane = true): void {
+    const q = new EventQueue(16, lane);
     let ref: { t: number; i: number }[] = [];
     let dirty = false;
     let now = 0;
@@ -58,7 +59,45 @@ describe('EventQueue', () => {
       fc.double({ min: 1e4, max: 1e7, noNaN: true }), // far future (completions days away)
       fc.double({ min: 1e-9, max: 1e-6, noNaN: true }), // tiny gaps
     );
-    fc.assert(fc.property(fc.array(fc.record({ push: fc.boolean(), delay, peek: fc.boolean() }), { maxLength: 3000 }), (ops) => checkAgainstReference(ops)), { numRuns: 150 });
+    fc.assert(fc.property(fc.array(fc.record({ push: fc.boolean(), delay, peek: fc.boolean() }), { minLength: 100, maxLength: 3000 }), (ops) => {
+      checkAgainstReference(ops);
+      checkAgainstReference(ops, false);
+    }), { numRuns: 150 });
+  });
+
+  it('pops the same events in the same order with and without the lane for the current time, pushes before the last pop included (property)', () => {
+    // A queue used directly may be given times before its last pop (never negative: buckets are
+    // numbered from time 0); the engine never does.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('push' as const), at: fc.oneof(fc.constant('now' as const), fc.integer({ min: -3, max: 6 })) }),
+      fc.record({ kind: fc.constant('pop' as const) }),
+      fc.record({ kind: fc.constant('peek' as const) }),
+    );
+    fc.assert(fc.property(fc.array(op, { minLength: 50, maxLength: 400 }), (ops) => {
+      const trace = (lane: boolean) => {
+        const q = new EventQueue(16, lane);
+        const out: (number | boolean)[] = [];
+        ops.forEach((o, i) => {
+          if (o.kind === 'push') q.push(o.at === 'now' ? q.time : Math.max(0, q.time + o.at), i % 256, i);
+          else if (o.kind === 'peek') out.push(q.peekTime(), q.size);
+          else out.push(q.pop(), q.time, q.kind, q.subject, q.size);
+        });
+        while (q.pop()) out.push(q.time, q.subject);
+        return out;
+      };
+      expect(trace(true)).toEqual(trace(false));
+    }), { numRuns: 300 });
+  });
+
+  it('is used by the engine unless ORCHSIM_NO_EVENT_LANE=1, and runs give byte-identical results either way (property, whole runs)', () => {
+    expect((new Engine().queue as unknown as { lane: boolean }).lane).toBe(true);
+    process.env.ORCHSIM_NO_EVENT_LANE = '1';
+    try {
+      expect((new Engine().queue as unknown as { lane: boolean }).lane).toBe(false);
+    } finally {
+      delete process.env.ORCHSIM_NO_EVENT_LANE;
+    }
+    expectRunsIdenticalWithSwitch('ORCHSIM_NO_EVENT_LANE', 20);
   });
 
   it('survives growing to many thousands of events and shrinking back (resizes both ways)', () => {
