@@ -1,0 +1,83 @@
+// Instructions, not seconds: one scenario run by another build's dist/ (DIR) and by this
+// checkout's, each in its own `node --predictable` process under valgrind's cachegrind (no cache
+// simulation), counting the instructions the whole process executed; the same again with a tiny
+// version of the run (the scenario's first `--base-pods` pods, its horizon cut to fit) gives the
+// process's fixed part (start-up, module loading, compiling), and the difference is the run's.
+//
+// Why: on the shared 2-core machine a run's CPU time moves by 5-15% with the neighbours' load
+// (bench/README.md, the fourth passes), more than most single changes save. An instruction count
+// does not depend on the load: `--predictable` runs V8's compilers and GC on the main thread at
+// fixed points, and two counts of the same build agree to about 0.2-2%. It is a proxy - a cache
+// miss or a write barrier costs more than its instruction count says - so a change that moves
+// few instructions is still measured in seconds (cpu-ab.mjs, run-scenario-ab.mjs) before it is
+// called a speed-up.
+//
+// The scenario is a YAML file as `orchsim run` takes it, or `whole-run` for bench/whole-run.mjs's
+// built scenario (then the tiny version is not made: the printed count is the whole process).
+// Needs valgrind (Debian package valgrind); skipped with a message where it is missing. About
+// 50x slower than the run itself: the M/M/c of bench/simpy.mjs at 60,000 pods takes ~40 s a build.
+//
+// Run: node bench/instructions.mjs DIR SCENARIO.yaml|whole-run [--base-pods N]
+// e.g. node bench/instructions.mjs /tmp/before /tmp/mmc60k.yaml
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineLine } from './lib.mjs';
+
+const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const CHILD = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url));
+
+/** The instructions a `node --predictable CHILD root scenario` process executes (cachegrind's "I refs"). */
+function instructions(root, scenario) {
+  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', CHILD, root, scenario], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`valgrind run of ${root} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
+  if (!m) throw new Error(`no instruction count in valgrind's output for ${root}`);
+  return { count: Number(m[1].replaceAll(',', '')), result: r.stdout.trim() };
+}
+
+/** The scenario with its batch workloads cut to `pods` pods and the horizon to match, or undefined when it has none. */
+function tinyVersion(text, pods) {
+  if (!/count:\s*\d+/.test(text)) return undefined;
+  return text.replace(/count:\s*\d+/g, `count: ${pods}`).replace(/horizon:\s*\S+/, 'horizon: 1h');
+}
+
+function main(argv) {
+  const [dir, scenario] = argv;
+  const i = argv.indexOf('--base-pods');
+  const basePods = i >= 0 ? Number(argv[i + 1]) : 10;
+  if (!dir || !scenario || !Number.isInteger(basePods) || basePods < 1) {
+    console.error('usage: node bench/instructions.mjs DIR SCENARIO.yaml|whole-run [--base-pods N]');
+    return 2;
+  }
+  if (spawnSync('valgrind', ['--version'], { encoding: 'utf8' }).status !== 0) {
+    console.log('skipped: valgrind is not installed (Debian: apt-get install valgrind)');
+    return 0;
+  }
+  const before = resolve(dir);
+  const file = scenario === 'whole-run' ? scenario : resolve(scenario);
+  const tmp = mkdtempSync(join(tmpdir(), 'orchsim-instructions-'));
+  try {
+    const tiny = file === 'whole-run' ? undefined : tinyVersion(readFileSync(file, 'utf8'), basePods);
+    const tinyFile = tiny === undefined ? undefined : join(tmp, 'tiny.yaml');
+    if (tinyFile) writeFileSync(tinyFile, tiny);
+    console.log(`\n=== ${scenario}: instructions executed, valgrind cachegrind, node --predictable (${machineLine()}) ===`);
+    const rows = [];
+    for (const [name, root] of [[`before (${dir})`, before], ['this checkout', HERE]]) {
+      const full = instructions(root, file);
+      const base = tinyFile ? instructions(root, tinyFile).count : 0;
+      rows.push({ name, full: full.count, run: full.count - base, result: full.result });
+      console.log(`${name.padEnd(44)} process ${(full.count / 1e9).toFixed(4)} G${tinyFile ? `, of which the run ${((full.count - base) / 1e9).toFixed(4)} G (the ${basePods}-pod version's ${(base / 1e9).toFixed(4)} G taken off)` : ''}`);
+    }
+    const [b, h] = rows;
+    const key = tinyFile ? 'run' : 'full';
+    console.log(`this checkout / before: ${(h[key] / b[key]).toFixed(4)}x (${tinyFile ? 'the run' : 'the whole process'}); results identical: ${b.result === h.result}`);
+    return b.result === h.result ? 0 : 1;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
