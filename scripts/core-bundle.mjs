@@ -23,10 +23,12 @@
 // Switch: ORCHSIM_NO_CORE_BUNDLE=1 at build time keeps the second pass's layout (ES module
 // chunks, scripts/entry-bundles.mjs); it is also kept, with a note, where esbuild cannot be loaded.
 import { readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENTRIES } from './entry-bundles.mjs';
 import { VENDORED, PLUGINS, installLoader } from './vendor-bundles.mjs';
+import { dropRedundantNames } from './redundant-names.mjs';
 
 /** The entries that export nothing (the bin, the workers' scripts): not run at build time. */
 const RUNS_WHEN_LOADED = new Set(['cli/main.js', 'cli/plugin-check-worker.js', 'experiments/compare-worker.js', 'experiments/fgd-worker.js', 'experiments/run-worker.js']);
@@ -58,6 +60,22 @@ const OUTSIDE_IMPORT = /\bimport\((?!\s*['"]\.)/g;
 function asciiOnly(text) {
   // By UTF-16 unit: a character beyond the first plane becomes its surrogate pair, as JS reads it.
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * esbuild's output without the `__name` calls that change no function's name (scripts/redundant-names.mjs),
+ * unless ORCHSIM_NO_NAME_TRIM=1 or TypeScript (its parser) cannot be loaded: then as it is.
+ */
+function trimNames(text, root) {
+  if (process.env.ORCHSIM_NO_NAME_TRIM === '1') return { text, note: 'names: every __name call kept (ORCHSIM_NO_NAME_TRIM=1)' };
+  let ts;
+  try {
+    ts = createRequire(join(root, 'package.json'))('typescript');
+  } catch {
+    return { text, note: 'names: every __name call kept (TypeScript cannot be loaded)' };
+  }
+  const r = dropRedundantNames(text, ts);
+  return { text: r.text, note: `names: ${r.dropped} redundant __name calls left out, ${r.kept} kept` };
 }
 
 /**
@@ -118,7 +136,8 @@ export async function coreBundle(buildDir, root) {
   });
   const out = result.outputFiles.find((f) => f.path.endsWith('orchsim.cjs'));
   if (out.text.match(ESM_HELPER)?.length !== 1) throw new Error('core bundle: esbuild\'s __esm helper is not the one scripts/core-bundle.mjs expects');
-  writeFileSync(out.path, asciiOnly(out.text.replace(ESM_HELPER, ESM_HELPER_LOGGED)), 'latin1');
+  const named = trimNames(out.text, root);
+  writeFileSync(out.path, asciiOnly(named.text.replace(ESM_HELPER, ESM_HELPER_LOGGED)), 'latin1');
   installLoader(outDir, root);
   // Each entry's names, from the script itself (the library and orchsim/testing run here).
   const { loadCore } = await import(pathToFileURL(join(outDir, 'vendor/load.js')).href);
@@ -155,5 +174,5 @@ export async function coreBundle(buildDir, root) {
   const modules = Object.keys(result.metafile.inputs).filter((i) => !i.includes('node_modules') && i !== '<stdin>').sort();
   mkdirSync(join(outDir, 'chunks'), { recursive: true });
   writeFileSync(join(outDir, 'chunks/modules.json'), `${JSON.stringify({ 'orchsim.cjs': modules }, null, 1)}\n`);
-  return `core bundle: ${ENTRIES.length} entries, ${modules.length} modules and ${Object.keys(VENDORED).join(', ')} in orchsim.cjs (${(out.text.length / 1e6).toFixed(1)} MB)`;
+  return `core bundle: ${ENTRIES.length} entries, ${modules.length} modules and ${Object.keys(VENDORED).join(', ')} in orchsim.cjs (${(named.text.length / 1e6).toFixed(1)} MB; ${named.note})`;
 }

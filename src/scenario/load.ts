@@ -3,6 +3,8 @@ import type * as z from 'zod';
 import { excerpt, InputError, issueAt, type InputIssue } from '../util/errors.js';
 import { formatCount, MAX_SCENARIO_BYTES, readLimitedText, yamlDepthIssue, yamlDocProblems, yamlErrorText, yamlValue } from '../workloads/input-limits.js';
 import { didYouMean } from '../util/suggest.js';
+import { switchedOn } from '../util/switches.js';
+import { subsetYamlValue } from '../workloads/yaml-subset.js';
 import { knownKeysAt, scenarioFileSchema } from './json-schema.js';
 import { scenarioSchema, type ScenarioDoc } from './schema.js';
 
@@ -16,11 +18,26 @@ export interface ParsedYaml {
   readonly locate: Locator;
 }
 
+/**
+ * ORCHSIM_NO_YAML_SUBSET=1 parses every text with yaml, also those src/workloads/yaml-subset.ts
+ * reads (start-up time); read once, at load.
+ */
+const YAML_SUBSET = switchedOn('ORCHSIM_NO_YAML_SUBSET');
+
 /** Parses one YAML (or JSON) document, keeping positions; syntax errors become InputErrors. */
 export function parseYaml(text: string, file: string): ParsedYaml {
   // Before the real parse, whose composer recurses once per nesting level and keeps every value.
   const deep = yamlDepthIssue(text, file);
   if (deep) throw new InputError(deep);
+  const subset = YAML_SUBSET ? subsetYamlValue(text) : undefined;
+  if (subset === undefined) return parseWithYaml(text, file);
+  // The same value yaml gives, and yaml would have found no problem: its document, with the
+  // positions, is built only if something asks where a path is (an issue or a warning to show).
+  let located: Locator | undefined;
+  return { value: subset.value, locate: (path, options) => (located ??= parseWithYaml(text, file).locate)(path, options) };
+}
+
+function parseWithYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // merge: YAML merge keys (`<<: *base`), common in Kubernetes configuration. uniqueKeys off:
   // yamlDocProblems checks them in linear time.

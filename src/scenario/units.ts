@@ -153,7 +153,15 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
   // twenty fields take a distribution, each with these eight forms, and building them all was
   // about a fifth of the scenario schema's construction on every CLI start, for files that mostly
   // give plain values. The same schemas, built later; ORCHSIM_NO_LAZY_SCHEMA=1 builds them here.
-  const forms = lazily(() => distributionForms(unit));
+  // Each form on its own: a field meets one or two forms (a file's `{exponential: {mean: 15s}}`),
+  // and building all eight for it was most of the forms' cost in a validate of the default scenario.
+  const built = new Map<DistributionKind, z.ZodType<Distribution>>();
+  const form = (kind: DistributionKind): z.ZodType<Distribution> => {
+    let schema = built.get(kind);
+    if (schema === undefined) built.set(kind, (schema = distributionForm(unit, kind)));
+    return schema;
+  };
+  const forms = lazily(() => Object.fromEntries(DISTRIBUTION_KINDS.map((k) => [k, form(k)])) as Record<DistributionKind, z.ZodType<Distribution>>);
   const fixed = unit.transform((value): Distribution => ({ kind: 'fixed', value }));
   const shape = () => {
     const title = (inputShapeOf(unit)?.meta() as { title?: string } | undefined)?.title ?? 'value';
@@ -166,12 +174,12 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
     let schema: z.ZodType<Distribution> = fixed;
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const keys = Object.keys(v);
-      const kind = keys.find((k) => Object.hasOwn(forms(), k));
+      const kind = keys.find((k): k is DistributionKind => DISTRIBUTION_KIND_SET.has(k));
       if (!kind) {
         ctx.addIssue({ code: 'custom', message: `expected a value or one of {fixed}, {exponential: {mean}}, {lognormal: {median, sigma}}, {uniform: {min, max}}, {weibull: {shape, scale}}, {gamma: {shape, scale}}, {empirical: [...]}, {choice: [...]}, got keys ${keys.join(', ') || '(none)'}` });
         return z.NEVER;
       }
-      schema = forms()[kind]!;
+      schema = form(kind);
     }
     const r = schema.safeParse(v);
     if (r.success) return r.data;
@@ -180,30 +188,43 @@ export function distributionSchema(unit: UnitSchema): z.ZodType<Distribution> {
   }), shape);
 }
 
-/** The object forms of a distribution of `unit` values, by key (distributionSchema). */
-function distributionForms(unit: UnitSchema): Record<string, z.ZodType<Distribution>> {
-  return {
-    fixed: z.strictObject({ fixed: unit }).transform((o): Distribution => ({ kind: 'fixed', value: o.fixed })),
-    exponential: z.strictObject({ exponential: z.strictObject({ mean: unit }) }).transform((o): Distribution => ({ kind: 'exponential', mean: o.exponential.mean })),
-    lognormal: z.strictObject({ lognormal: z.strictObject({ median: unit, sigma: z.number().min(0) }) })
-      .refine((o) => o.lognormal.median > 0, { message: 'lognormal median must be > 0', path: ['lognormal', 'median'] })
-      .transform((o): Distribution => ({ kind: 'lognormal', mu: Math.log(o.lognormal.median), sigma: o.lognormal.sigma })),
-    uniform: z.strictObject({ uniform: z.strictObject({ min: unit, max: unit }) })
-      .refine((o) => o.uniform.max >= o.uniform.min, { message: 'uniform max must be >= min', path: ['uniform', 'max'] })
-      .transform((o): Distribution => ({ kind: 'uniform', min: o.uniform.min, max: o.uniform.max })),
-    weibull: z.strictObject({ weibull: z.strictObject({ shape: z.number().positive(), scale: unit }) })
-      .refine((o) => o.weibull.scale > 0, { message: 'weibull scale must be > 0', path: ['weibull', 'scale'] })
-      .transform((o): Distribution => ({ kind: 'weibull', shape: o.weibull.shape, scale: o.weibull.scale })),
-    gamma: z.strictObject({ gamma: z.strictObject({ shape: z.number().positive(), scale: unit }) })
-      .refine((o) => o.gamma.scale > 0, { message: 'gamma scale must be > 0', path: ['gamma', 'scale'] })
-      .transform((o): Distribution => ({ kind: 'gamma', shape: o.gamma.shape, scale: o.gamma.scale })),
-    empirical: z.strictObject({ empirical: z.array(unit).min(1) })
-      .transform((o): Distribution => ({ kind: 'empirical', values: o.empirical })),
-    choice: z.strictObject({ choice: z.array(unit).min(1), weights: z.array(z.number().min(0)).optional() })
-      .refine((o) => !o.weights || o.weights.length === o.choice.length, { message: 'weights must have one entry per choice', path: ['weights'] })
-      .refine((o) => !o.weights || o.weights.some((w) => w > 0), { message: 'weights must not all be 0 (nothing could be chosen)', path: ['weights'] })
-      .transform((o): Distribution => ({ kind: 'choice', values: o.choice, weights: o.weights })),
-  };
+/** The keys of a distribution's object forms, in the order the JSON Schema lists them. */
+const DISTRIBUTION_KINDS = ['fixed', 'exponential', 'lognormal', 'uniform', 'weibull', 'gamma', 'empirical', 'choice'] as const;
+type DistributionKind = (typeof DISTRIBUTION_KINDS)[number];
+const DISTRIBUTION_KIND_SET: ReadonlySet<string> = new Set(DISTRIBUTION_KINDS);
+
+/** One object form of a distribution of `unit` values (distributionSchema). */
+function distributionForm(unit: UnitSchema, kind: DistributionKind): z.ZodType<Distribution> {
+  switch (kind) {
+    case 'fixed':
+      return z.strictObject({ fixed: unit }).transform((o): Distribution => ({ kind: 'fixed', value: o.fixed }));
+    case 'exponential':
+      return z.strictObject({ exponential: z.strictObject({ mean: unit }) }).transform((o): Distribution => ({ kind: 'exponential', mean: o.exponential.mean }));
+    case 'lognormal':
+      return z.strictObject({ lognormal: z.strictObject({ median: unit, sigma: z.number().min(0) }) })
+        .refine((o) => o.lognormal.median > 0, { message: 'lognormal median must be > 0', path: ['lognormal', 'median'] })
+        .transform((o): Distribution => ({ kind: 'lognormal', mu: Math.log(o.lognormal.median), sigma: o.lognormal.sigma }));
+    case 'uniform':
+      return z.strictObject({ uniform: z.strictObject({ min: unit, max: unit }) })
+        .refine((o) => o.uniform.max >= o.uniform.min, { message: 'uniform max must be >= min', path: ['uniform', 'max'] })
+        .transform((o): Distribution => ({ kind: 'uniform', min: o.uniform.min, max: o.uniform.max }));
+    case 'weibull':
+      return z.strictObject({ weibull: z.strictObject({ shape: z.number().positive(), scale: unit }) })
+        .refine((o) => o.weibull.scale > 0, { message: 'weibull scale must be > 0', path: ['weibull', 'scale'] })
+        .transform((o): Distribution => ({ kind: 'weibull', shape: o.weibull.shape, scale: o.weibull.scale }));
+    case 'gamma':
+      return z.strictObject({ gamma: z.strictObject({ shape: z.number().positive(), scale: unit }) })
+        .refine((o) => o.gamma.scale > 0, { message: 'gamma scale must be > 0', path: ['gamma', 'scale'] })
+        .transform((o): Distribution => ({ kind: 'gamma', shape: o.gamma.shape, scale: o.gamma.scale }));
+    case 'empirical':
+      return z.strictObject({ empirical: z.array(unit).min(1) })
+        .transform((o): Distribution => ({ kind: 'empirical', values: o.empirical }));
+    case 'choice':
+      return z.strictObject({ choice: z.array(unit).min(1), weights: z.array(z.number().min(0)).optional() })
+        .refine((o) => !o.weights || o.weights.length === o.choice.length, { message: 'weights must have one entry per choice', path: ['weights'] })
+        .refine((o) => !o.weights || o.weights.some((w) => w > 0), { message: 'weights must not all be 0 (nothing could be chosen)', path: ['weights'] })
+        .transform((o): Distribution => ({ kind: 'choice', values: o.choice, weights: o.weights }));
+  }
 }
 
 /**
