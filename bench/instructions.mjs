@@ -31,7 +31,7 @@ const CHILD = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url)
 
 /** The instructions a `node --predictable CHILD root scenario` process executes (cachegrind's "I refs"). */
 function instructions(root, scenario) {
-  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', CHILD, root, scenario], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', CHILD, root, scenario], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`valgrind run of ${root} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
   const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
   if (!m) throw new Error(`no instruction count in valgrind's output for ${root}`);
