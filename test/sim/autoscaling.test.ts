@@ -349,36 +349,6 @@ describe('the cluster autoscaler in the simulator', () => {
     expect(r.result.utilization.cpu).toBeCloseTo((5 * 3390) / (2 * 3600 + 8 * 3390), 12);
   });
 
-  it("a scaled-up node's labels are its pool's nodes' labels with its own hostname, keys in the same order", () => {
-    // The same keys in the same order give the labels one hidden class, so the scheduler's label
-    // reads stay monomorphic when the first new node comes (bench/README.md, "Autoscaled week,
-    // sixth pass"); the name wins over the template's hostname.
-    const r = run(`
-horizon: 1h
-cluster:
-  pools:
-    - name: pool
-      count: 1
-      zones: [zone-a]
-      instanceType: m5.large
-      labels: { team: web }
-      resources: { cpu: 2, memory: 8Gi }
-      autoscaling: { min: 1, max: 3, provisioningDelay: 60s }
-clusterAutoscaler:
-  policy: cluster-autoscaler
-workloads:
-  - { type: service, name: big, replicas: 2, requests: { cpu: 1500m, memory: 1Gi }, startup: 0s }
-`);
-    const nodes = r.sim.cluster.nodes.filter((n) => !n.removed);
-    expect(nodes.length).toBeGreaterThan(1);
-    const [first, ...added] = nodes;
-    for (const n of added) {
-      expect(Object.keys(n.labels)).toEqual(Object.keys(first!.labels));
-      expect(n.labels).toEqual({ ...first!.labels, 'kubernetes.io/hostname': n.name });
-    }
-    expect(Object.keys(first!.labels)[0]).toBe('kubernetes.io/hostname');
-  });
-
   it('the expander picks the group: priority takes the high-priority group, price the cheap one', () => {
     const byPriority = run(twoGroups('priority'));
     const byPrice = run(twoGroups('price'));
