@@ -364,10 +364,7 @@ export class DrainPlanner {
       if (verdict === 'skip') continue;
       const name = c.sn.node.name;
       if (verdict === 'empty') {
-        if (sim) {
-          const n = this.byName.get(name);
-          if (n) sim.removeNode(n);
-        }
+        if (sim) this.removeEmpty(sim, name);
         this.addEmpty(name);
         steps.taken(c);
         continue;
@@ -394,19 +391,7 @@ export class DrainPlanner {
       if (run) {
         for (const p of run.drain.placements) sim.place(p.pod, this.byName.get(p.node)!);
       } else {
-        const destinations = this.destinationList();
-        const placements: { pod: PodInfo; node: string }[] = [];
-        let ok = true;
-        for (const pod of pods) {
-          const to = sim.findNode(pod, destinations);
-          if (!to) {
-            ok = false;
-            break;
-          }
-          sim.place(pod, to);
-          placements.push({ pod, node: to.name });
-        }
-        run = this.remember(name, c.pods, [...pods], { node: name, placements }, ok);
+        run = this.drainAfresh(sim, name, c, pods);
       }
       if (run.ok) {
         this.accept(run);
@@ -416,6 +401,35 @@ export class DrainPlanner {
       if (!run.ok) return [i + 1, false];
     }
     return [i, false];
+  }
+
+  /**
+   * A drain not seen before: each of the node's pods to the first destination where it fits, in
+   * the what-if, up to the first that fits nowhere; remembered. Apart from advance, as is
+   * removeEmpty, so that advance - the loop most scans run over remembered drains - compiles
+   * small, and a first use of these paths recompiles only them (bench/README.md, "Autoscaled
+   * week, sixth pass").
+   */
+  private drainAfresh(sim: ClusterSimulation, name: string, c: Candidate, pods: readonly PodInfo[]): DrainRun {
+    const destinations = this.destinationList();
+    const placements: { pod: PodInfo; node: string }[] = [];
+    let ok = true;
+    for (const pod of pods) {
+      const to = sim.findNode(pod, destinations);
+      if (!to) {
+        ok = false;
+        break;
+      }
+      sim.place(pod, to);
+      placements.push({ pod, node: to.name });
+    }
+    return this.remember(name, c.pods, [...pods], { node: name, placements }, ok);
+  }
+
+  /** An empty candidate leaves the what-if too. */
+  private removeEmpty(sim: ClusterSimulation, name: string): void {
+    const n = this.byName.get(name);
+    if (n) sim.removeNode(n);
   }
 
   /** Removes the drained nodes and places their pods as they were placed. */

@@ -89,6 +89,27 @@ export class ClusterState implements ClusterSnapshot {
     this.nodeVersions = new Float64Array(this.capacity);
     this.nodeRecords = new Float64Array(this.capacity * NODE_RECORD_STRIDE);
     this.gpuOffset = new Int32Array(this.capacity);
+    // The cluster-wide sums are doubles from here on, and written: account() adds `sign * r.milliGPU`,
+    // -0 for a pod without GPUs leaving, a heap number, so the first pod to go turned
+    // totalReqGPU from a small-integer field into a double one (a pod's memory in bytes does the
+    // same to totalReqMem at the first bind). V8 then gives the cluster a new hidden class and
+    // throws away the compiled code of every function that had checked the old one - the
+    // scheduler's filters and scores, PodTopologySpread's PreScore, the fused scan: 15 functions
+    // compiled again, hours into the autoscaled week (bench/README.md, "Autoscaled week, sixth
+    // pass"). A fractional value written once and replaced makes each field a double before
+    // any code is compiled; the values are the same numbers.
+    this.totalAllocCPU = 0.5;
+    this.totalAllocMem = 0.5;
+    this.totalAllocGPU = 0.5;
+    this.totalReqCPU = 0.5;
+    this.totalReqMem = 0.5;
+    this.totalReqGPU = 0.5;
+    this.totalAllocCPU = 0;
+    this.totalAllocMem = 0;
+    this.totalAllocGPU = 0;
+    this.totalReqCPU = 0;
+    this.totalReqMem = 0;
+    this.totalReqGPU = 0;
     // The node list is replaced when a node goes (removeNode) or a slot is reused (addNode).
     // Replace it once here too: V8 treats a field never written after construction as a
     // constant, and the first replacement (the first scale-down, days into a run) would throw

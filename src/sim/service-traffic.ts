@@ -32,14 +32,19 @@ export class ServiceTraffic {
   private readonly outcome: (number | null | undefined)[];
   /** Per event: capacity fell short since its onset; start of the current stretch of enough capacity (NaN while short). */
   private readonly short: boolean[];
-  private readonly enoughSince: number[];
+  /**
+   * A typed array: as a plain array of event times (small integers, as a scenario writes them)
+   * its first NaN changed its element kind and the compiled checkEvents and advance with it
+   * (bench/README.md, "Autoscaled week, sixth pass").
+   */
+  private readonly enoughSince: Float64Array;
 
   constructor(readonly load: ServiceLoad, start: number) {
     this.lastT = start;
     this.events = [...load.curve.events].sort((a, b) => a.at - b.at || a.peakAt - b.peakAt);
     this.outcome = this.events.map(() => undefined);
     this.short = this.events.map(() => false);
-    this.enoughSince = this.events.map((e) => e.at);
+    this.enoughSince = Float64Array.from(this.events, (e) => e.at);
   }
 
   /** Offered requests per second now. */

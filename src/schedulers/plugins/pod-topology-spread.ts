@@ -6,7 +6,7 @@ import { matchesLabelSelector, type LabelSelector, type Labels } from '../../api
 import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.js';
 import { PluginArgsError } from '../registry.js';
-import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts } from './spread-domain-counts.js';
+import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts, type SpreadScoreCounts } from './spread-domain-counts.js';
 import { argsObject, rejectUnknownKeys } from './args.js';
 import { cycleStateReuseDefault } from '../cycle-state.js';
 import { cachedNodePodCounter, countOnNode, isEmptySelector, type NodePodCounter } from './pod-topology-spread-counter.js';
@@ -330,8 +330,18 @@ export class TopologyDomains {
   /** The node's domain, -1 when it has no such label. */
   of(node: NodeInfo): number {
     const i = node.index;
+    if (i < this.domain.length && this.labels[i] === node.labels) return this.domain[i]!;
+    return this.learn(node);
+  }
+
+  /**
+   * of() for a node not remembered with these labels. Apart from of() so that the hit, which
+   * PreScore and Filter inline at every node, stays small (the optimizing compiler inlines and
+   * recompiles less; bench/README.md, "Autoscaled week, sixth pass").
+   */
+  private learn(node: NodeInfo): number {
+    const i = node.index;
     const labels = node.labels;
-    if (i < this.domain.length && this.labels[i] === labels) return this.domain[i]!;
     if (i >= this.domain.length) {
       const grown = new Int32Array(Math.max(i + 1, 2 * this.domain.length, 64));
       grown.set(this.domain);
@@ -389,12 +399,53 @@ export function computeSpreadPreScoreState(
   constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, countPods: NodePodCounter = countOnNode,
   domainsByKey: TopologyDomainsByKey = new Map(), incremental?: IncrementalSpreadScoreCounts, arrays?: PreScoreArrays,
 ): SpreadPreScoreState {
+  // The hot part (the pass over the feasible nodes) is in a function of its own, as are the
+  // set-up and the plain totals: each compiles small, and a recompile of one (a new node shape,
+  // a first one-off spec) does not recompile the others (bench/README.md, "Autoscaled week,
+  // sixth pass").
+  const w = preScoreWork(constraints, requireAllTopologies, domainsByKey, snapshot.nodes.length, feasible.length, arrays);
   const n = constraints.length;
-  const nodeCount = snapshot.nodes.length;
-  const ns = pod.spec.namespace;
+  // Kept per spec (from the second pod of a spec on): the domain totals, and each node's count
+  // for the hostname constraints, both from one pass over the nodes that recounts only changed ones.
+  const kept = incremental?.totals(pod, snapshot, constraints, w, countPods);
+  const ignored = feasiblePass(pod, feasible, constraints, w, kept, countPods);
+  const weights = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    weights[i] = topologyNormalizingWeight(w.isHostname[i] === 1 ? feasible.length - ignored : w.topoSize[i]!);
+  }
+  if (kept !== undefined) keptTotals(w.counts, kept.totals);
+  else if (w.anyDomainConstraint) plainTotals(pod, snapshot, constraints, w, countPods);
+  return { constraints, isHostname: w.isHostname, weights, domains: w.domains, counts: w.counts, hostCounts: w.hostCounts, ignoredNode: w.ignoredNode, ignoredAt: w.ignoredAt };
+}
+
+/** computeSpreadPreScoreState's arrays while it runs (also the PreScoreDomains the kept totals read). */
+interface PreScoreWork {
+  readonly isHostname: Uint8Array;
+  readonly domains: (TopologyDomains | undefined)[];
+  /** Per constraint, the id of the "" domain (where a node without the key counts). */
+  readonly emptyDomain: Int32Array;
+  readonly requireAllTopologies: boolean;
+  readonly hostCounts: (Int32Array | undefined)[];
+  readonly ignoredNode: Uint8Array;
+  readonly ignoredAt: Uint8Array;
+  readonly topoSize: Int32Array;
+  readonly counts: (Float64Array | undefined)[];
+  /**
+   * Each node's domain id per constraint, read once per node from the domains' per-node memo;
+   * -1 exactly when the node lacks the key, which is nodeHasTopologyKeys (PreScore asks this of
+   * every node for every pod, so the ids are not looked up twice).
+   */
+  readonly ids: Int32Array;
+  readonly anyDomainConstraint: boolean;
+}
+
+function preScoreWork(
+  constraints: readonly SpreadConstraint[], requireAllTopologies: boolean, domainsByKey: TopologyDomainsByKey, nodeCount: number, feasibleCount: number,
+  arrays: PreScoreArrays | undefined,
+): PreScoreWork {
+  const n = constraints.length;
   const isHostname = new Uint8Array(n);
   const domains: (TopologyDomains | undefined)[] = [];
-  /** Per constraint, the id of the "" domain (where a node without the key counts). */
   const emptyDomain = new Int32Array(n);
   const hostCounts: (Int32Array | undefined)[] = [];
   let anyDomainConstraint = false;
@@ -408,37 +459,47 @@ export function computeSpreadPreScoreState(
     if (!host) anyDomainConstraint = true;
   }
   const ignoredNode = arrays !== undefined ? arrays.uint8Of(nodeCount) : new Uint8Array(nodeCount);
-  const ignoredAt = arrays !== undefined ? arrays.byPosition(feasible.length) : new Uint8Array(feasible.length);
-  const topoSize = new Int32Array(n);
+  const ignoredAt = arrays !== undefined ? arrays.byPosition(feasibleCount) : new Uint8Array(feasibleCount);
   const counts: (Float64Array | undefined)[] = [];
   for (let i = 0; i < n; i++) counts.push(domains[i] === undefined ? undefined : new Float64Array(domains[i]!.size).fill(NaN));
-  // Each node's domain id per constraint, read once per node from the domains' per-node memo;
-  // -1 exactly when the node lacks the key, which is nodeHasTopologyKeys (PreScore asks this of
-  // every node for every pod, so the ids are not looked up twice).
-  const ids = new Int32Array(n);
-  const readIds = (node: NodeInfo): boolean => {
-    let all = true;
-    for (let i = 0; i < n; i++) {
-      if (isHostname[i] === 1) {
-        ids[i] = 0;
-        if (!Object.hasOwn(node.labels, WellKnownLabel.hostname)) all = false;
-      } else {
-        const id = domains[i]!.of(node);
-        ids[i] = id;
-        if (id < 0) all = false;
-      }
-    }
-    return all;
+  return {
+    isHostname, domains, emptyDomain, requireAllTopologies, hostCounts, ignoredNode, ignoredAt, topoSize: new Int32Array(n), counts, ids: new Int32Array(n), anyDomainConstraint,
   };
-  // Kept per spec (from the second pod of a spec on): the domain totals, and each node's count
-  // for the hostname constraints, both from one pass over the nodes that recounts only changed ones.
-  const kept = incremental?.totals(pod, snapshot, constraints, { isHostname, domains, emptyDomain, requireAllTopologies }, countPods);
+}
+
+/** Reads the node's domain ids into w.ids; whether it has every topology key. */
+function readIds(w: PreScoreWork, n: number, node: NodeInfo): boolean {
+  const ids = w.ids;
+  let all = true;
+  for (let i = 0; i < n; i++) {
+    if (w.isHostname[i] === 1) {
+      ids[i] = 0;
+      if (!Object.hasOwn(node.labels, WellKnownLabel.hostname)) all = false;
+    } else {
+      const id = w.domains[i]!.of(node);
+      ids[i] = id;
+      if (id < 0) all = false;
+    }
+  }
+  return all;
+}
+
+/**
+ * The pass over the feasible nodes: ignored nodes marked, the hostname constraints' counts of
+ * each node, the scored domains of the others. Returns the number of ignored nodes.
+ */
+function feasiblePass(
+  pod: PodInfo, feasible: readonly NodeInfo[], constraints: readonly SpreadConstraint[], w: PreScoreWork, kept: SpreadScoreCounts | undefined, countPods: NodePodCounter,
+): number {
+  const n = constraints.length;
+  const ns = pod.spec.namespace;
+  const { isHostname, hostCounts, ids, emptyDomain, counts, topoSize, requireAllTopologies } = w;
   let ignored = 0;
   for (let p = 0; p < feasible.length; p++) {
     const node = feasible[p]!;
-    if (!readIds(node) && requireAllTopologies) {
-      ignoredNode[node.index] = 1;
-      ignoredAt[p] = 1;
+    if (!readIds(w, n, node) && requireAllTopologies) {
+      w.ignoredNode[node.index] = 1;
+      w.ignoredAt[p] = 1;
       ignored++;
       continue;
     }
@@ -452,48 +513,55 @@ export function computeSpreadPreScoreState(
       let id = ids[i]!;
       if (id < 0) id = emptyDomain[i]!;
       let m = counts[i]!;
-      if (id >= m.length) {
-        // A value first seen now.
-        const grown = new Float64Array(domains[i]!.size).fill(NaN);
-        grown.set(m);
-        counts[i] = m = grown;
-      }
+      // A value first seen now.
+      if (id >= m.length) m = growCounts(w, i);
       if (Number.isNaN(m[id]!)) {
         m[id] = 0;
         topoSize[i]!++;
       }
     }
   }
-  const weights = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    weights[i] = topologyNormalizingWeight(isHostname[i] === 1 ? feasible.length - ignored : topoSize[i]!);
+  return ignored;
+}
+
+/** Constraint i's counts grown to the number of its domains (a value first seen in this PreScore). */
+function growCounts(w: PreScoreWork, i: number): Float64Array {
+  const m = w.counts[i]!;
+  const grown = new Float64Array(w.domains[i]!.size).fill(NaN);
+  grown.set(m);
+  w.counts[i] = grown;
+  return grown;
+}
+
+/** The same sums, kept per spec: each scored domain takes its total over the counted nodes. */
+function keptTotals(counts: readonly (Float64Array | undefined)[], totalsOf: readonly Float64Array[]): void {
+  for (let i = 0; i < counts.length; i++) {
+    const m = counts[i];
+    if (m === undefined) continue;
+    const totals = totalsOf[i]!;
+    for (let id = 0; id < m.length; id++) if (!Number.isNaN(m[id]!)) m[id] = id < totals.length ? totals[id]! : 0;
   }
-  if (kept !== undefined) {
-    // The same sums, kept per spec: each scored domain takes its total over the counted nodes.
+}
+
+/** The domain totals by a walk over every node (a spec's first pod, or without the kept counts). */
+function plainTotals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], w: PreScoreWork, countPods: NodePodCounter): void {
+  const n = constraints.length;
+  const ns = pod.spec.namespace;
+  const nodes = snapshot.nodes;
+  for (let k = 0; k < nodes.length; k++) {
+    const node = nodes[k]!;
+    if (!fitsNodeAffinity(pod, node)) continue;
+    if (!readIds(w, n, node) && w.requireAllTopologies) continue;
     for (let i = 0; i < n; i++) {
-      const m = counts[i];
-      if (m === undefined) continue;
-      const totals = kept.totals[i]!;
-      for (let id = 0; id < m.length; id++) if (!Number.isNaN(m[id]!)) m[id] = id < totals.length ? totals[id]! : 0;
-    }
-  } else if (anyDomainConstraint) {
-    const nodes = snapshot.nodes;
-    for (let k = 0; k < nodes.length; k++) {
-      const node = nodes[k]!;
-      if (!fitsNodeAffinity(pod, node)) continue;
-      if (!readIds(node) && requireAllTopologies) continue;
-      for (let i = 0; i < n; i++) {
-        if (isHostname[i] === 1) continue;
-        let id = ids[i]!;
-        if (id < 0) id = emptyDomain[i]!;
-        const m = counts[i]!;
-        // A domain with no feasible node is never scored: skip the counting.
-        if (!(id < m.length) || Number.isNaN(m[id]!)) continue;
-        m[id] = m[id]! + countPods(node, constraints[i]!.selector, ns);
-      }
+      if (w.isHostname[i] === 1) continue;
+      let id = w.ids[i]!;
+      if (id < 0) id = w.emptyDomain[i]!;
+      const m = w.counts[i]!;
+      // A domain with no feasible node is never scored: skip the counting.
+      if (!(id < m.length) || Number.isNaN(m[id]!)) continue;
+      m[id] = m[id]! + countPods(node, constraints[i]!.selector, ns);
     }
   }
-  return { constraints, isHostname, weights, domains, counts, hostCounts, ignoredNode, ignoredAt };
 }
 
 /** Score: sum over constraints of count * weight + (maxSkew - 1), rounded; 0 for ignored nodes. */

@@ -128,9 +128,16 @@ export class ClusterAutoscalerController {
   private groupNodeSpec(gi: number, name: string): NodeSpec {
     const spec = this.groups[gi]!.g.spec;
     const t = spec.template;
+    // The hostname first, as the pools' own nodes have it (src/scenario/resolve/cluster.ts
+    // poolNodes): the same keys in the same order give the labels the same hidden class, so the
+    // scheduler's label reads stay monomorphic when a scale-up (or a what-if's template node)
+    // first brings a new node. Set again after, so that the name wins over a template's own
+    // hostname label as before.
+    const labels: Record<string, string> = { [WellKnownLabel.hostname]: name, ...t.labels };
+    labels[WellKnownLabel.hostname] = name;
     return {
       name,
-      labels: { ...t.labels, [WellKnownLabel.hostname]: name },
+      labels,
       taints: t.taints,
       unschedulable: false,
       allocatable: t.allocatable,
