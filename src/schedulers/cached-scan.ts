@@ -30,6 +30,10 @@ export interface ScanCursor {
   deferred: boolean;
   /** With `deferred`: the node index of each rejected node, beside its scan position in rejectedAt. */
   rejectedNode: Int32Array;
+  /** Set by settleRejections for a deferred scan that found no node: where its rejections are (FitErrors.summarize reads them there). */
+  entryStatus: readonly (Status | null)[];
+  entryFailAt: Int32Array;
+  filters: readonly FilterPlugin[];
 }
 
 /**
@@ -198,22 +202,20 @@ export function scanCachedVerdicts(
 
 /**
  * After the scan: how many entries of failStatus/failPlugin (at rejectedAt[0..]) the caller must
- * clear. A fast scan (`cur.deferred`) wrote none; when it found no node, the rejected nodes'
- * statuses and rejecting filters are written now from the entry, as the general loop writes
- * them, for the FitError. A cycle that found a node never reads them: a waiting pod's cycle in
- * an M/M/c queue rejects all but one node, and wrote and cleared two slots per rejected node.
+ * clear. A fast scan (`cur.deferred`) wrote none: a cycle that found a node never reads them (a
+ * waiting pod's cycle in an M/M/c queue rejects all but one node, and wrote and cleared two slots
+ * per rejected node); for one that found none, the cursor is pointed at the entry's statuses
+ * and failing filters, where FitErrors.summarize reads them (`deferred`). Every node such a scan
+ * looked at was rejected, so rejectedNode[i] is the i-th node looked at.
  */
-export function settleRejections(cur: ScanCursor, entry: SpecVerdicts, filters: readonly FilterPlugin[], failStatus: (Status | null)[], failPlugin: (Plugin | null)[], rejectedAt: Int32Array): number {
+export function settleRejections(cur: ScanCursor, entry: SpecVerdicts, filters: readonly FilterPlugin[]): number {
   if (!cur.deferred) return cur.failed;
-  if (cur.found > 0) return 0;
-  const rejectedNode = cur.rejectedNode;
-  for (let r = 0; r < cur.failed; r++) {
-    const at = rejectedAt[r]!;
-    const i = rejectedNode[r]!;
-    failStatus[at] = entry.failStatus[i]!;
-    failPlugin[at] = filters[entry.failAt[i]!]!;
+  if (cur.found === 0) {
+    cur.entryStatus = entry.failStatus;
+    cur.entryFailAt = entry.failAt;
+    cur.filters = filters;
   }
-  return cur.failed;
+  return 0;
 }
 
 /**

@@ -26,6 +26,18 @@ export function fitErrorReuseDefault(): boolean {
 const NO_NODES: readonly number[] = Object.freeze([]);
 
 /**
+ * A failed scan's rejections where the fast scan left them (src/schedulers/cached-scan.ts,
+ * ScanCursor): the i-th node looked at is node rejectedNode[i] of a snapshot with node k at
+ * index k, rejected with entryStatus[node] by filters[entryFailAt[node]].
+ */
+export interface DeferredRejections {
+  readonly rejectedNode: Int32Array;
+  readonly entryStatus: readonly (Status | null)[];
+  readonly entryFailAt: Int32Array;
+  readonly filters: readonly Plugin[];
+}
+
+/**
  * The summary of a failed scan (upstream's FitError, pkg/scheduler/framework/types.go: the
  * reason counts and the rejecting plugins), and the nodes where preemption might help.
  *
@@ -54,27 +66,30 @@ export class FitErrors {
   /**
    * The FitError of a scan that found no feasible node: `processed` nodes, the i-th of them
    * nodes[order[(start + i) % nodes.length]], rejected with failStatus[i] by failPlugin[i]. Clears
-   * those entries of both arrays, and fills `resolvable`.
+   * those entries of both arrays, and fills `resolvable`. With `deferred`, the rejections are
+   * read where the fast scan left them instead, and the arrays are not touched.
    */
-  summarize(pod: string, nodes: readonly NodeInfo[], order: Int32Array, start: number, processed: number, failStatus: (Status | null)[], failPlugin: (Plugin | null)[]): FitError {
+  summarize(pod: string, nodes: readonly NodeInfo[], order: Int32Array, start: number, processed: number, failStatus: (Status | null)[], failPlugin: (Plugin | null)[], deferred?: DeferredRejections): FitError {
     const numAllNodes = nodes.length;
     const buf = this.resolvableBuf;
     let n = 0;
-    const firstReason = processed > 0 ? failStatus[0]!.reason : undefined;
-    const firstPlugin = processed > 0 ? failPlugin[0]! : undefined;
+    const statusAt = (i: number): Status => (deferred === undefined ? failStatus[i]! : deferred.entryStatus[deferred.rejectedNode[i]!]!);
+    const pluginAt = (i: number): Plugin => (deferred === undefined ? failPlugin[i]! : deferred.filters[deferred.entryFailAt[deferred.rejectedNode[i]!]!]!);
+    const firstReason = processed > 0 ? statusAt(0).reason : undefined;
+    const firstPlugin = processed > 0 ? pluginAt(0) : undefined;
     let uniform = this.reuse && processed > 0;
     // The i-th node's position in `order`, wrapping round (an integer division per node saved).
     let at = processed > 0 ? start % numAllNodes : 0;
     for (let i = 0; i < processed; i++) {
-      const st = failStatus[i]!;
+      const st = statusAt(i);
       if (st.code === 'Unschedulable') {
-        const index = nodes[order[at]!]!.index;
+        const index = deferred === undefined ? nodes[order[at]!]!.index : deferred.rejectedNode[i]!;
         if (n < buf.length) buf[n] = index;
         else buf.push(index);
         n++;
       }
       if (++at === numAllNodes) at = 0;
-      if (uniform && (st.reason !== firstReason || failPlugin[i] !== firstPlugin)) uniform = false;
+      if (uniform && (st.reason !== firstReason || pluginAt(i) !== firstPlugin)) uniform = false;
     }
     if (n === 0) this.resolvable = NO_NODES;
     else {
@@ -89,9 +104,9 @@ export class FitErrors {
       const reasons = new Map<string, number>();
       const rejecters = new Set<Plugin>();
       for (let i = 0; i < processed; i++) {
-        const r = failStatus[i]!.reason;
+        const r = statusAt(i).reason;
         reasons.set(r, (reasons.get(r) ?? 0) + 1);
-        rejecters.add(failPlugin[i]!);
+        rejecters.add(pluginAt(i));
       }
       e = fitError(pod, numAllNodes, reasons, [...rejecters]);
       if (uniform) {
@@ -103,9 +118,11 @@ export class FitErrors {
         this.uniformEvents = e.events;
       }
     }
-    for (let i = 0; i < processed; i++) {
-      failStatus[i] = null;
-      failPlugin[i] = null;
+    if (deferred === undefined) {
+      for (let i = 0; i < processed; i++) {
+        failStatus[i] = null;
+        failPlugin[i] = null;
+      }
     }
     return e;
   }

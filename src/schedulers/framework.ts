@@ -62,7 +62,7 @@ export class Framework implements Scheduler {
   private failPlugin: (Plugin | null)[] = [];
   /** Scan positions of the nodes rejected this cycle (0..failed-1): only their slots are cleared after. */
   private rejectedAt = new Int32Array(0);
-  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, rejectedNode: new Int32Array(0) };
+  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, rejectedNode: new Int32Array(0), entryStatus: [], entryFailAt: new Int32Array(0), filters: [] };
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
@@ -334,7 +334,7 @@ export class Framework implements Scheduler {
           scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, this.nodeRecords, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt, fusedScan);
           processed = cur.processed;
           found = cur.found;
-          failed = settleRejections(cur, entry, this.filters, failStatus, failPlugin, this.rejectedAt);
+          failed = settleRejections(cur, entry, this.filters);
         } else {
           for (; processed < numAllNodes && found < toFind; processed++) {
             const node = nodes[order[idx]!]!;
@@ -361,7 +361,7 @@ export class Framework implements Scheduler {
         // No node: `feasible` keeps the last cycle's nodes (only this method reads it, up to the
         // count found) - cut to length 0, V8 would drop its backing store and allocate it again.
         if (found === 0) {
-          this.lastFitError = this.fitErrors.summarize(pod.name, nodes, order, startIdx, processed, failStatus, failPlugin);
+          this.lastFitError = this.fitErrors.summarize(pod.name, nodes, order, startIdx, processed, failStatus, failPlugin, entry !== undefined && this.cursor.deferred ? this.cursor : undefined);
           this.lastResolvableNodes = this.fitErrors.resolvable;
           return NO_NODE;
         }
