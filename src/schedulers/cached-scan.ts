@@ -23,13 +23,11 @@ export interface ScanCursor {
   /** Nodes rejected: their scan positions in rejectedAt[0..failed-1]. */
   failed: number;
   /**
-   * Set by the scan: the fast loops left the rejected nodes' statuses in the entry (their node
-   * indexes in rejectedNode[0..failed-1]) and wrote nothing to failStatus/failPlugin; settleRejections
-   * writes them for a cycle that found no node, the only one that reads them (the FitError).
+   * Set by the scan: the fast loops left the rejected nodes' statuses in the entry and recorded
+   * nothing of them (not in failStatus/failPlugin/rejectedAt, nor `failed`): only a cycle that
+   * found no node reads them (its FitError), and in it every node looked at was rejected.
    */
   deferred: boolean;
-  /** With `deferred`: the node index of each rejected node, beside its scan position in rejectedAt. */
-  rejectedNode: Int32Array;
   /** Set by settleRejections for a deferred scan that found no node: where its rejections are (FitErrors.summarize reads them there). */
   entryStatus: readonly (Status | null)[];
   entryFailAt: Int32Array;
@@ -66,8 +64,6 @@ export function scanCachedVerdicts(
   if (fast && versions !== undefined && no === 0) {
     cur.deferred = true;
     // The arrays are taken once: prepare() sized them for every index and judgeNode only writes them.
-    if (cur.rejectedNode.length < numAllNodes) cur.rejectedNode = new Int32Array(Math.max(numAllNodes, 2 * cur.rejectedNode.length));
-    const rejectedNode = cur.rejectedNode;
     const entryVersion = entry.version;
     const failAt = entry.failAt;
     // A changed node is judged from its record (judgeAt) where the snapshot keeps them.
@@ -100,10 +96,7 @@ export function scanCachedVerdicts(
                 tiePos[0] = found;
               } else if (t === max) tiePos[ties++] = found;
               feasible[found++] = nodes[i]!;
-            } else if (t === REJECTED) {
-              rejectedNode[failed] = i;
-              rejectedAt[failed++] = processed + (j - start);
-            } else break;
+            } else if (t !== REJECTED) break;
           }
           processed += j - start;
           idx = j === numAllNodes ? 0 : j;
@@ -131,8 +124,6 @@ export function scanCachedVerdicts(
         } else {
           // Kept for the tight loop until the node's version changes (recordVerdict resets it).
           totals[i] = REJECTED;
-          rejectedNode[failed] = i;
-          rejectedAt[failed++] = processed;
         }
         if (++idx === numAllNodes) idx = 0;
       }
@@ -151,10 +142,6 @@ export function scanCachedVerdicts(
           : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, i, version)
           : judgeNode(entry, filters, mask, state, pod, nodes[i]!, snapshot, version);
         if (k === nAll) feasibleIndex[found++] = i;
-        else {
-          rejectedNode[failed] = i;
-          rejectedAt[failed++] = processed;
-        }
         if (++idx === numAllNodes) idx = 0;
       }
       for (let f = 0; f < found; f++) feasible[f] = nodes[feasibleIndex[f]!]!;
@@ -205,8 +192,7 @@ export function scanCachedVerdicts(
  * clear. A fast scan (`cur.deferred`) wrote none: a cycle that found a node never reads them (a
  * waiting pod's cycle in an M/M/c queue rejects all but one node, and wrote and cleared two slots
  * per rejected node); for one that found none, the cursor is pointed at the entry's statuses
- * and failing filters, where FitErrors.summarize reads them (`deferred`). Every node such a scan
- * looked at was rejected, so rejectedNode[i] is the i-th node looked at.
+ * and failing filters, where FitErrors.summarize reads them (`deferred`).
  */
 export function settleRejections(cur: ScanCursor, entry: SpecVerdicts, filters: readonly FilterPlugin[]): number {
   if (!cur.deferred) return cur.failed;

@@ -27,11 +27,10 @@ const NO_NODES: readonly number[] = Object.freeze([]);
 
 /**
  * A failed scan's rejections where the fast scan left them (src/schedulers/cached-scan.ts,
- * ScanCursor): the i-th node looked at is node rejectedNode[i] of a snapshot with node k at
- * index k, rejected with entryStatus[node] by filters[entryFailAt[node]].
+ * ScanCursor): in a snapshot with node k at index k, node `i` was rejected with entryStatus[i]
+ * by filters[entryFailAt[i]].
  */
 export interface DeferredRejections {
-  readonly rejectedNode: Int32Array;
   readonly entryStatus: readonly (Status | null)[];
   readonly entryFailAt: Int32Array;
   readonly filters: readonly Plugin[];
@@ -73,23 +72,25 @@ export class FitErrors {
     const numAllNodes = nodes.length;
     const buf = this.resolvableBuf;
     let n = 0;
-    const statusAt = (i: number): Status => (deferred === undefined ? failStatus[i]! : deferred.entryStatus[deferred.rejectedNode[i]!]!);
-    const pluginAt = (i: number): Plugin => (deferred === undefined ? failPlugin[i]! : deferred.filters[deferred.entryFailAt[deferred.rejectedNode[i]!]!]!);
-    const firstReason = processed > 0 ? statusAt(0).reason : undefined;
-    const firstPlugin = processed > 0 ? pluginAt(0) : undefined;
+    // The i-th node looked at is at position `at` of `order` (deferred: node order[at] itself).
+    const statusAt = (i: number, at: number): Status => (deferred === undefined ? failStatus[i]! : deferred.entryStatus[order[at]!]!);
+    const pluginAt = (i: number, at: number): Plugin => (deferred === undefined ? failPlugin[i]! : deferred.filters[deferred.entryFailAt[order[at]!]!]!);
+    // The first node's position in `order`; positions wrap round (an integer division per node saved).
+    const first = processed > 0 ? start % numAllNodes : 0;
+    const firstReason = processed > 0 ? statusAt(0, first).reason : undefined;
+    const firstPlugin = processed > 0 ? pluginAt(0, first) : undefined;
     let uniform = this.reuse && processed > 0;
-    // The i-th node's position in `order`, wrapping round (an integer division per node saved).
-    let at = processed > 0 ? start % numAllNodes : 0;
+    let at = first;
     for (let i = 0; i < processed; i++) {
-      const st = statusAt(i);
+      const st = statusAt(i, at);
       if (st.code === 'Unschedulable') {
-        const index = deferred === undefined ? nodes[order[at]!]!.index : deferred.rejectedNode[i]!;
+        const index = deferred === undefined ? nodes[order[at]!]!.index : order[at]!;
         if (n < buf.length) buf[n] = index;
         else buf.push(index);
         n++;
       }
+      if (uniform && (st.reason !== firstReason || pluginAt(i, at) !== firstPlugin)) uniform = false;
       if (++at === numAllNodes) at = 0;
-      if (uniform && (st.reason !== firstReason || pluginAt(i) !== firstPlugin)) uniform = false;
     }
     if (n === 0) this.resolvable = NO_NODES;
     else {
@@ -103,10 +104,12 @@ export class FitErrors {
     } else {
       const reasons = new Map<string, number>();
       const rejecters = new Set<Plugin>();
+      at = first;
       for (let i = 0; i < processed; i++) {
-        const r = statusAt(i).reason;
+        const r = statusAt(i, at).reason;
         reasons.set(r, (reasons.get(r) ?? 0) + 1);
-        rejecters.add(pluginAt(i));
+        rejecters.add(pluginAt(i, at));
+        if (++at === numAllNodes) at = 0;
       }
       e = fitError(pod, numAllNodes, reasons, [...rejecters]);
       if (uniform) {

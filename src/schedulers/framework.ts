@@ -62,7 +62,7 @@ export class Framework implements Scheduler {
   private failPlugin: (Plugin | null)[] = [];
   /** Scan positions of the nodes rejected this cycle (0..failed-1): only their slots are cleared after. */
   private rejectedAt = new Int32Array(0);
-  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, rejectedNode: new Int32Array(0), entryStatus: [], entryFailAt: new Int32Array(0), filters: [] };
+  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, entryStatus: [], entryFailAt: new Int32Array(0), filters: [] };
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
