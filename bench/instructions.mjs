@@ -38,10 +38,15 @@ function instructions(root, scenario) {
   return { count: Number(m[1].replaceAll(',', '')), result: r.stdout.trim() };
 }
 
-/** The scenario with its batch workloads cut to `pods` pods and the horizon to match, or undefined when it has none. */
+/**
+ * The scenario with its workloads' `count`s cut to `pods` and the horizon to 1 hour, or undefined
+ * when its workloads have none; the cluster (a pool's `count` of nodes) is left as it is.
+ */
 function tinyVersion(text, pods) {
-  if (!/count:\s*\d+/.test(text)) return undefined;
-  return text.replace(/count:\s*\d+/g, `count: ${pods}`).replace(/horizon:\s*\S+/, 'horizon: 1h');
+  const at = text.search(/^workloads:/m);
+  if (at < 0 || !/count:\s*\d+/.test(text.slice(at))) return undefined;
+  const head = text.slice(0, at).replace(/^horizon:\s*\S+/m, 'horizon: 1h');
+  return head + text.slice(at).replace(/count:\s*\d+/g, `count: ${pods}`);
 }
 
 function main(argv) {
