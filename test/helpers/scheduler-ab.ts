@@ -5,7 +5,13 @@ import type { Taint } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
-import { formatFitError, type Framework } from '../../src/schedulers/framework.js';
+import { WellKnownLabel } from '../../src/api/node.js';
+import type { Plugin, ProfileConfig } from '../../src/api/framework.js';
+import { builtinPlugins } from '../../src/schedulers/builtins.js';
+import type { FrameworkOptions } from '../../src/schedulers/framework-options.js';
+import { formatFitError, Framework } from '../../src/schedulers/framework.js';
+import { RandomStreams } from '../../src/util/random.js';
+import { Gi, makeCluster } from './cluster.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 
 /**
@@ -13,6 +19,29 @@ import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
  * path): the outcome of one cycle as its caller sees it, and the random cluster steps other
  * than scheduling that move node versions between cycles.
  */
+
+/**
+ * The scan tests' cluster: `nodeCount` nodes of 4, 8 or 12 cpu and 16 GiB round three zones
+ * (z0, z1, z2), every fifth holding at most 3 pods.
+ */
+export function zonedCluster(nodeCount: number): ClusterState {
+  return makeCluster(Array.from({ length: nodeCount }, (_, i) => ({
+    name: `n${i}`, cpu: 4 + 4 * (i % 3), memory: 16 * Gi, maxPods: i % 5 === 0 ? 3 : undefined,
+    labels: { [WellKnownLabel.zone]: `z${i % 3}` },
+  })));
+}
+
+/**
+ * A framework of `profile` with `options` (one shortcut on or off), and its tie-break stream:
+ * the built-in plugins with the run's seeded streams, or the test's `plugins()`.
+ */
+export function frameworkWith(profile: ProfileConfig, plugins: (() => Plugin[]) | undefined, seed: number, options: FrameworkOptions): { fw: Framework; random: { next(): number } } {
+  const streams = new RandomStreams(seed);
+  const fw = plugins
+    ? new Framework(profile, plugins(), options)
+    : new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, options);
+  return { fw, random: streams.get('scheduler/tie-break') };
+}
 
 /** Taints a step puts on a node: none, a NoSchedule one, a PreferNoSchedule one (scored). */
 export const NODE_TAINTS: readonly (readonly Taint[])[] = [

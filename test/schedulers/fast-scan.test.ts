@@ -4,11 +4,10 @@ import { type Plugin, type ProfileConfig, type ScorePlugin } from '../../src/api
 import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import { Framework } from '../../src/schedulers/framework.js';
 import { fastScanDefault } from '../../src/schedulers/scan-order.js';
 import { RandomStreams } from '../../src/util/random.js';
-import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, NODE_TAINTS, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
+import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, frameworkWith, zonedCluster, NODE_TAINTS, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node scan's fast paths (FrameworkOptions.fastScan, ORCHSIM_NO_FAST_SCAN=1): the Filter
 // loop's specialised loop over the equivalence cache's verdicts and scoreInto's check of a raw
@@ -105,18 +104,9 @@ describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
         fc.nat(1000),
         ({ profile: base, plugins }, nodeCount, percentage, specDescs, ops, seed) => {
           const profile = percentage === undefined ? base : { ...base, percentageOfNodesToScore: percentage };
-          const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({
-            name: `n${i}`, cpu: 4 + 4 * (i % 3), memory: 16 * Gi, maxPods: i % 5 === 0 ? 3 : undefined,
-            labels: { [WellKnownLabel.zone]: ZONES[i % 3]! },
-          })));
+          const c = zonedCluster(nodeCount);
           const specs = specDescs.map(buildSpec);
-          const build = (fastScan: boolean) => {
-            const streams = new RandomStreams(seed);
-            const fw = plugins
-              ? new Framework(profile, plugins(), { fastScan })
-              : new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { fastScan });
-            return { fw, random: streams.get('scheduler/tie-break') };
-          };
+          const build = (fastScan: boolean) => frameworkWith(profile, plugins, seed, { fastScan });
           const on = build(true);
           const off = build(false);
           const bound: { pod: PodInfo; node: number }[] = [];

@@ -4,12 +4,11 @@ import { type Plugin, type ProfileConfig, type ScorePlugin, type TieBreak } from
 import { WellKnownLabel, type Taint } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import { Framework } from '../../src/schedulers/framework.js';
 import { fusedScoresDefault } from '../../src/schedulers/fused-scores.js';
 import { allZeroNormalized, defaultNormalizer, defaultNormalizeScore } from '../../src/schedulers/plugins/args.js';
 import { RandomStreams } from '../../src/util/random.js';
-import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
+import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, frameworkWith, zonedCluster, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // Fused scores (FrameworkOptions.fusedScores, ORCHSIM_NO_FUSED_SCORES=1): weighted totals kept
 // per (spec, node version) and selectHost's maximum kept by the node scan, its tie-break draws
@@ -128,18 +127,9 @@ function compare(
 ): void {
   let profile = percentage === undefined ? base : { ...base, percentageOfNodesToScore: percentage };
   if (plugins === undefined && tieBreak !== undefined) profile = { ...profile, tieBreak };
-  const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({
-    name: `n${i}`, cpu: 4 + 4 * (i % 3), memory: 16 * Gi, maxPods: i % 5 === 0 ? 3 : undefined,
-    labels: { [WellKnownLabel.zone]: ZONES[i % 3]! },
-  })));
+  const c = zonedCluster(nodeCount);
   const specs = specDescs.map(buildSpec);
-  const build = (fusedScores: boolean) => {
-    const streams = new RandomStreams(seed);
-    const fw = plugins
-      ? new Framework(profile, plugins(), { fusedScores })
-      : new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { fusedScores });
-    return { fw, random: streams.get('scheduler/tie-break') };
-  };
+  const build = (fusedScores: boolean) => frameworkWith(profile, plugins, seed, { fusedScores });
   const on = build(true);
   const off = build(false);
   const bound: { pod: PodInfo; node: number }[] = [];
