@@ -43,6 +43,22 @@ export function frameworkWith(profile: ProfileConfig, plugins: (() => Plugin[]) 
   return { fw, random: streams.get('scheduler/tie-break') };
 }
 
+/**
+ * A shortcut's switch as src/util/switches.ts reads it: `readDefault()` is on with `name` unset,
+ * empty or "0", and off with "1". Leaves `name` unset.
+ */
+export function expectSwitchReadAsDocumented(name: string, readDefault: () => boolean): void {
+  try {
+    for (const [value, on] of [[undefined, true], ['0', true], ['', true], ['1', false]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+      expect(readDefault(), `${name}=${value ?? '(unset)'}`).toBe(on);
+    }
+  } finally {
+    delete process.env[name];
+  }
+}
+
 /** Taints a step puts on a node: none, a NoSchedule one, a PreferNoSchedule one (scored). */
 export const NODE_TAINTS: readonly (readonly Taint[])[] = [
   [],

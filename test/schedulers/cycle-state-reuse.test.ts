@@ -8,6 +8,7 @@ import { Framework } from '../../src/schedulers/framework.js';
 import { buildScenario, scenarioDescArb, type ScenarioDesc } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
 
 // A scheduling cycle whose plugins wrote nothing to its CycleState hands the same (empty) Map to
 // the next cycle (src/schedulers/cycle-state.ts), and PodTopologySpread no longer writes its
@@ -46,14 +47,7 @@ function framework(write: (pod: string) => boolean, cycleStateReuse: boolean) {
 
 describe('the cycle state reuse', () => {
   it('reads ORCHSIM_NO_CYCLE_STATE_REUSE=1 as off, and unset, empty or 0 as on', () => {
-    delete process.env.ORCHSIM_NO_CYCLE_STATE_REUSE;
-    expect(cycleStateReuseDefault()).toBe(true);
-    process.env.ORCHSIM_NO_CYCLE_STATE_REUSE = '0';
-    expect(cycleStateReuseDefault()).toBe(true);
-    process.env.ORCHSIM_NO_CYCLE_STATE_REUSE = '';
-    expect(cycleStateReuseDefault()).toBe(true);
-    process.env.ORCHSIM_NO_CYCLE_STATE_REUSE = '1';
-    expect(cycleStateReuseDefault()).toBe(false);
+    expectSwitchReadAsDocumented('ORCHSIM_NO_CYCLE_STATE_REUSE', cycleStateReuseDefault);
   });
 
   it('hands an untouched state to the next cycle, and a written one never again; every cycle starts empty (property)', () => {

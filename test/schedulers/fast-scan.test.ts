@@ -7,7 +7,7 @@ import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.
 import { fastScanDefault } from '../../src/schedulers/scan-order.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, frameworkWith, zonedCluster, NODE_TAINTS, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, NODE_TAINTS, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node scan's fast paths (FrameworkOptions.fastScan, ORCHSIM_NO_FAST_SCAN=1): the Filter
 // loop's specialised loop over the equivalence cache's verdicts and scoreInto's check of a raw
@@ -84,12 +84,7 @@ describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
   });
 
   it('are on by default and off with ORCHSIM_NO_FAST_SCAN=1', () => {
-    delete process.env.ORCHSIM_NO_FAST_SCAN;
-    expect(fastScanDefault()).toBe(true);
-    process.env.ORCHSIM_NO_FAST_SCAN = '1';
-    expect(fastScanDefault()).toBe(false);
-    process.env.ORCHSIM_NO_FAST_SCAN = '0';
-    expect(fastScanDefault()).toBe(true);
+    expectSwitchReadAsDocumented('ORCHSIM_NO_FAST_SCAN', fastScanDefault);
   });
 
   it('change no placement, tie-break draw, rejection or score error, whatever happens to the nodes (property)', () => {

@@ -12,6 +12,7 @@ import { Framework } from '../../src/schedulers/framework.js';
 import { buildScenario, scenarioDescArb, type ScenarioDesc } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
 
 // A failed cycle whose nodes were all rejected for one reason by one plugin shares the reasons
 // map and plugin set of the last such failure with the same reason, count and plugin
@@ -43,14 +44,7 @@ function framework(profile: ProfileConfig, seed: number, fitErrorReuse: boolean)
 
 describe('the fit-error reuse', () => {
   it('reads ORCHSIM_NO_FIT_ERROR_REUSE=1 as off, and unset, empty or 0 as on', () => {
-    delete process.env.ORCHSIM_NO_FIT_ERROR_REUSE;
-    expect(fitErrorReuseDefault()).toBe(true);
-    process.env.ORCHSIM_NO_FIT_ERROR_REUSE = '0';
-    expect(fitErrorReuseDefault()).toBe(true);
-    process.env.ORCHSIM_NO_FIT_ERROR_REUSE = '';
-    expect(fitErrorReuseDefault()).toBe(true);
-    process.env.ORCHSIM_NO_FIT_ERROR_REUSE = '1';
-    expect(fitErrorReuseDefault()).toBe(false);
+    expectSwitchReadAsDocumented('ORCHSIM_NO_FIT_ERROR_REUSE', fitErrorReuseDefault);
   });
 
   it('gives the same FitErrors and resolvable nodes as building each anew, on crowded clusters (property)', () => {

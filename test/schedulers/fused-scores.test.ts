@@ -8,7 +8,7 @@ import { fusedScoresDefault } from '../../src/schedulers/fused-scores.js';
 import { allZeroNormalized, defaultNormalizer, defaultNormalizeScore } from '../../src/schedulers/plugins/args.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, frameworkWith, zonedCluster, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // Fused scores (FrameworkOptions.fusedScores, ORCHSIM_NO_FUSED_SCORES=1): weighted totals kept
 // per (spec, node version) and selectHost's maximum kept by the node scan, its tie-break draws
@@ -177,12 +177,7 @@ describe('fused scores (ORCHSIM_NO_FUSED_SCORES)', () => {
   });
 
   it('are on by default and off with ORCHSIM_NO_FUSED_SCORES=1', () => {
-    delete process.env.ORCHSIM_NO_FUSED_SCORES;
-    expect(fusedScoresDefault()).toBe(true);
-    process.env.ORCHSIM_NO_FUSED_SCORES = '1';
-    expect(fusedScoresDefault()).toBe(false);
-    process.env.ORCHSIM_NO_FUSED_SCORES = '0';
-    expect(fusedScoresDefault()).toBe(true);
+    expectSwitchReadAsDocumented('ORCHSIM_NO_FUSED_SCORES', fusedScoresDefault);
   });
 
   it('know what the default normalizer gives raw scores that are all 0, and nothing of other normalizers', () => {

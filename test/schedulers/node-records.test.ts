@@ -14,7 +14,7 @@ import { nodeRecordsDefault } from '../../src/schedulers/scan-order.js';
 import { ClusterState } from '../../src/sim/cluster.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod } from '../helpers/cluster.js';
-import { applyNodeOp as applyBaseNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp as applyBaseNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node records (ClusterSnapshot.nodeRecords, FrameworkOptions.nodeRecords,
 // ORCHSIM_NO_NODE_RECORDS=1): ClusterState keeps one record per node of what the node-local
@@ -140,11 +140,7 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
   });
 
   it('are read by default and not with ORCHSIM_NO_NODE_RECORDS=1', () => {
-    expect(nodeRecordsDefault()).toBe(true);
-    process.env.ORCHSIM_NO_NODE_RECORDS = '1';
-    expect(nodeRecordsDefault()).toBe(false);
-    process.env.ORCHSIM_NO_NODE_RECORDS = '0';
-    expect(nodeRecordsDefault()).toBe(true);
+    expectSwitchReadAsDocumented('ORCHSIM_NO_NODE_RECORDS', nodeRecordsDefault);
   });
 
   it('say what the nodes say, and filterAt/scoreAt give what filter/score give, whatever happens to the nodes (property)', () => {
