@@ -113,6 +113,24 @@ export interface ClusterSnapshot {
    * snapshots whose `nodes[i].index` is i. Optional: plugins' filterAt/scoreAt read it.
    */
   readonly nodeRecords?: Float64Array | undefined;
+  /**
+   * Every write of a `nodeVersions` entry (a new version or a what-if's restore), in order: lets
+   * a reader that remembers where it stopped find the nodes changed since without comparing
+   * every node's version (the fused scan, src/schedulers/cached-scan.ts). Optional, and only
+   * with `nodeVersions`.
+   */
+  readonly nodeChanges?: NodeChangeLog | undefined;
+}
+
+/**
+ * ClusterSnapshot.nodeChanges: the node indexes whose version was written, the k-th write
+ * (counted from 0 over the log's life) at ring[k & (ring.length - 1)] (a power of two long),
+ * until `ring.length` later writes overwrite it.
+ */
+export interface NodeChangeLog {
+  readonly ring: Int32Array;
+  /** Writes so far. */
+  readonly count: number;
 }
 
 /** Defaults for pods without a cpu/memory request when scoring (pkg/scheduler/util/pod_resources.go). */

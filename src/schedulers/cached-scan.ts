@@ -70,6 +70,13 @@ export function scanCachedVerdicts(
     const atRecords = records && snapshot.nodeRecords !== undefined;
     if (fused !== undefined) {
       const totals = entry.totalsOf();
+      // With the cluster's change log the totals of every node changed since the spec's last
+      // look are reset first (syncTotals), so a kept total or rejection is current without its
+      // version being compared (FusedScores.changeLog).
+      const log = fused.changeLog ? snapshot.nodeChanges : undefined;
+      if (log !== undefined) entry.syncTotals(log, versions);
+      else entry.unsync();
+      const synced = log !== undefined;
       const tiePos = fused.tiePos;
       let ok = true;
       let max = -Infinity;
@@ -84,19 +91,36 @@ export function scanCachedVerdicts(
           const start = idx;
           const end = Math.min(numAllNodes, idx + (numAllNodes - processed));
           let j = idx;
-          for (; j < end && found < toFind; j++) {
-            const i = order[j]!;
-            if (entryVersion[i] !== versions[i]) break;
-            const t = totals[i]!;
-            if (t >= 0) {
-              if (t > max) {
-                if (ties > 0) drawsBefore += ties - 1;
-                max = t;
-                ties = 1;
-                tiePos[0] = found;
-              } else if (t === max) tiePos[ties++] = found;
-              feasible[found++] = nodes[i]!;
-            } else if (t !== REJECTED) break;
+          if (synced) {
+            // The same loop without the version compare (the totals were synced above).
+            for (; j < end && found < toFind; j++) {
+              const i = order[j]!;
+              const t = totals[i]!;
+              if (t >= 0) {
+                if (t > max) {
+                  if (ties > 0) drawsBefore += ties - 1;
+                  max = t;
+                  ties = 1;
+                  tiePos[0] = found;
+                } else if (t === max) tiePos[ties++] = found;
+                feasible[found++] = nodes[i]!;
+              } else if (t !== REJECTED) break;
+            }
+          } else {
+            for (; j < end && found < toFind; j++) {
+              const i = order[j]!;
+              if (entryVersion[i] !== versions[i]) break;
+              const t = totals[i]!;
+              if (t >= 0) {
+                if (t > max) {
+                  if (ties > 0) drawsBefore += ties - 1;
+                  max = t;
+                  ties = 1;
+                  tiePos[0] = found;
+                } else if (t === max) tiePos[ties++] = found;
+                feasible[found++] = nodes[i]!;
+              } else if (t !== REJECTED) break;
+            }
           }
           processed += j - start;
           idx = j === numAllNodes ? 0 : j;

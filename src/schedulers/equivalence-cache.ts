@@ -1,5 +1,5 @@
 import { PluginError, type CycleState, type FilterPlugin, type Status } from '../api/framework.js';
-import type { ClusterSnapshot, NodeInfo, Taint } from '../api/node.js';
+import type { ClusterSnapshot, NodeChangeLog, NodeInfo, Taint } from '../api/node.js';
 import type { PodInfo, PodSpec } from '../api/pod.js';
 import { switchedOn } from '../util/switches.js';
 
@@ -110,6 +110,46 @@ export class SpecVerdicts {
   /** The totals, created on first use. */
   totalsOf(): Float64Array {
     return (this.totals ??= new Float64Array(this.version.length).fill(NaN));
+  }
+
+  /** The change log syncTotals last read, and how many writes of it it had read. */
+  private syncedLog: NodeChangeLog | undefined;
+  private syncedCount = 0;
+
+  /**
+   * Resets the totals of the nodes whose version was written since the last call (NaN: the
+   * fused scan then looks at the node one at a time, version compared), from `log`, the
+   * snapshot's ClusterSnapshot.nodeChanges; every node whose entry version differs from
+   * `versions` when the log is another or has overwritten what was not read. After it, a
+   * total or REJECTED mark is kept only where the entry's version is the node's.
+   */
+  syncTotals(log: NodeChangeLog, versions: Float64Array): void {
+    const totals = this.totalsOf();
+    const count = log.count;
+    const ring = log.ring;
+    const n = totals.length;
+    if (this.syncedLog === log && count - this.syncedCount <= ring.length) {
+      const wrap = ring.length - 1;
+      for (let k = this.syncedCount; k < count; k++) {
+        const i = ring[k & wrap]!;
+        if (i < n) totals[i] = NaN;
+      }
+    } else {
+      const version = this.version;
+      const m = Math.min(n, versions.length);
+      for (let i = 0; i < m; i++) if (version[i] !== versions[i]) totals[i] = NaN;
+      if (m < n) totals.fill(NaN, m);
+      this.syncedLog = log;
+    }
+    this.syncedCount = count;
+  }
+
+  /**
+   * The totals are being written against a snapshot without a change log (maybe another
+   * cluster's versions): the next syncTotals compares every node's version.
+   */
+  unsync(): void {
+    this.syncedLog = undefined;
   }
 
   /** A new skip mask: the totals were for other plugins. */

@@ -34,4 +34,10 @@ export interface FrameworkOptions {
    * maximum kept by the scan (fused-scores.ts). Default: on, unless ORCHSIM_NO_FUSED_SCORES=1.
    */
   readonly fusedScores?: boolean | undefined;
+  /**
+   * With fused scores: reset the kept totals of the nodes the snapshot's change log names
+   * (ClusterSnapshot.nodeChanges) instead of comparing each kept node's version in the scan
+   * (fused-scores.ts nodeChangeLogDefault). Default: on, unless ORCHSIM_NO_NODE_CHANGE_LOG=1.
+   */
+  readonly nodeChangeLog?: boolean | undefined;
 }

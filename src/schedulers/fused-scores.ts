@@ -41,6 +41,17 @@ export function fusedScoresDefault(): boolean {
   return switchedOn('ORCHSIM_NO_FUSED_SCORES');
 }
 
+/**
+ * Whether the fused scan takes the nodes changed since a spec's last cycle from the snapshot's
+ * change log (ClusterSnapshot.nodeChanges) and resets their totals first (SpecVerdicts.syncTotals),
+ * so its loop over kept totals reads no node version, unless told otherwise
+ * (FrameworkOptions.nodeChangeLog). ORCHSIM_NO_NODE_CHANGE_LOG=1 turns it off: every kept total's
+ * node version is compared as the scan reaches it.
+ */
+export function nodeChangeLogDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_NODE_CHANGE_LOG');
+}
+
 /** Marks a node whose total cannot be fused (SpecVerdicts.totals). */
 export const NO_TOTAL = -1;
 /** Marks a node a node-local filter rejects (SpecVerdicts.totals; the verdict is in failAt and failStatus). */
@@ -73,7 +84,11 @@ export class FusedScores {
    */
   indexed = true;
 
-  constructor(private readonly scores: readonly WeightedScore[]) {
+  constructor(
+    private readonly scores: readonly WeightedScore[],
+    /** The scan reads the snapshot's node change log, where it has one, instead of comparing each kept node's version (nodeChangeLogDefault). */
+    readonly changeLog = nodeChangeLogDefault(),
+  ) {
     const n = scores.length;
     this.weights = new Float64Array(n);
     this.zeros = new Float64Array(n);

@@ -8,6 +8,7 @@ import type { Resources } from '../api/resources.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../api/units.js';
 import type { SwarmNodeMeta } from '../api/swarm.js';
 import { capacityFor, grown } from '../util/typed-arrays.js';
+import { NodeChanges } from './node-change-log.js';
 import {
   NODE_RECORD_STRIDE, REC_ALLOC_CPU, REC_ALLOC_EPHEMERAL, REC_ALLOC_MEMORY, REC_ALLOWED_PODS, REC_NZ_CPU, REC_NZ_MEMORY, REC_POD_COUNT,
   REC_REQ_CPU, REC_REQ_EPHEMERAL, REC_REQ_MEMORY, REC_TAINTS, REC_UNSCHEDULABLE,
@@ -50,6 +51,8 @@ export class ClusterState implements ClusterSnapshot {
    * node-local plugin could see, so the equivalence cache checks a node with one read.
    */
   nodeVersions: Float64Array;
+  /** ClusterSnapshot.nodeChanges: every write of nodeVersions is noted here (renewVersion, restoreVersion). */
+  readonly nodeChanges = new NodeChanges();
   /**
    * ClusterSnapshot.nodeRecords (src/api/node-record.ts): each node's pod count, requested and
    * non-zero requested cpu, memory and ephemeral storage (kept here, nowhere else: account), and
@@ -270,11 +273,11 @@ export class ClusterState implements ClusterSnapshot {
     // The device's free capacity changes: the node gets a new version (ClusterSnapshot.nodeVersions).
     if (failed && faults === 1) {
       this.gpuFree[d] = 0;
-      this.nodeVersions[nodeIndex] = nextNodeVersion();
+      this.renewVersion(nodeIndex);
     }
     if (!failed && faults === 0) {
       this.gpuFree[d] = 1000;
-      this.nodeVersions[nodeIndex] = nextNodeVersion();
+      this.renewVersion(nodeIndex);
     }
   }
 
@@ -319,6 +322,18 @@ export class ClusterState implements ClusterSnapshot {
     const out = new Float64Array(this.nodes.length);
     for (let i = 0; i < out.length; i++) out[i] = this.nodeRecords[i * NODE_RECORD_STRIDE + field]!;
     return out;
+  }
+
+  /** A new version for node `index` (ClusterSnapshot.nodeVersions), noted in nodeChanges. */
+  renewVersion(index: number): void {
+    this.nodeVersions[index] = nextNodeVersion();
+    this.nodeChanges.note(index);
+  }
+
+  /** A what-if's rollback: node `index` gets back the version it had (noted in nodeChanges like a new one). */
+  restoreVersion(index: number, version: number): void {
+    this.nodeVersions[index] = version;
+    this.nodeChanges.note(index);
   }
 
   private grow(): void {
@@ -448,7 +463,7 @@ export class SimNode implements NodeInfo {
 
   /** A new version for the node's slot (ClusterSnapshot.nodeVersions). */
   private changed(): void {
-    this.cluster.nodeVersions[this.index] = nextNodeVersion();
+    this.cluster.renewVersion(this.index);
   }
 
   /** Takes on a node spec: at creation, and when a removed node's slot is reused (same device count). */

@@ -216,7 +216,7 @@ export class WhatIfCluster implements ClusterSimulation {
     if (this.generations.size > 0) {
       for (const [index, generation] of this.generations) if (!Number.isNaN(generation)) this.cluster.nodes[index]!.generation = generation;
       this.generations.clear();
-      for (const [index, version] of this.versions) this.cluster.nodeVersions[index] = version;
+      for (const [index, version] of this.versions) this.cluster.restoreVersion(index, version);
       this.versions.clear();
     }
     if (this.affinityLists) {
