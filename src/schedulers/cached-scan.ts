@@ -77,6 +77,8 @@ export function scanCachedVerdicts(
       if (log !== undefined) entry.syncTotals(log, versions);
       else entry.unsync();
       const synced = log !== undefined;
+      // The marks as locals: an imported binding is loaded (and checked) at each use in the loops.
+      const rejected = REJECTED;
       const tiePos = fused.tiePos;
       let ok = true;
       let max = -Infinity;
@@ -104,7 +106,7 @@ export function scanCachedVerdicts(
                   tiePos[0] = found;
                 } else if (t === max) tiePos[ties++] = found;
                 feasible[found++] = nodes[i]!;
-              } else if (t !== REJECTED) break;
+              } else if (t !== rejected) break;
             }
           } else {
             for (; j < end && found < toFind; j++) {
@@ -119,7 +121,7 @@ export function scanCachedVerdicts(
                   tiePos[0] = found;
                 } else if (t === max) tiePos[ties++] = found;
                 feasible[found++] = nodes[i]!;
-              } else if (t !== REJECTED) break;
+              } else if (t !== rejected) break;
             }
           }
           processed += j - start;
@@ -134,7 +136,12 @@ export function scanCachedVerdicts(
         if (k === nAll) {
           if (ok) {
             let t = totals[i]!;
-            if (t !== t) t = totals[i] = fused.total(i, state, pod, snapshot);
+            if (t !== t) {
+              totals[i] = fused.total(i, state, pod, snapshot);
+              // Read back rather than taken from the call: a number from a Float64Array keeps
+              // `max` (which it may become) an unboxed double in the loops (V8 boxed it otherwise).
+              t = totals[i]!;
+            }
             if (t === NO_TOTAL) ok = false;
             else if (t > max) {
               // selectHost drew once per node equal to the maximum it overtakes, after the first.
