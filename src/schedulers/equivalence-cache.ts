@@ -189,6 +189,12 @@ export class SpecVerdicts {
     }
   }
 
+  /** Forgets the raw scores of every slot (all NaN again: scoresOf creates them anew). */
+  dropScores(): void {
+    const scores = this.scores;
+    for (let s = 0; s < scores.length; s++) if (scores[s] !== undefined) scores[s] = undefined;
+  }
+
   /** The raw scores of score slot `s`, created on first use. */
   scoresOf(s: number): Float64Array {
     let a = this.scores[s];

@@ -59,11 +59,10 @@ export const REJECTED = -2;
 
 /** The fused scan's configuration for one cycle and what it found. */
 export class FusedScores {
-  /** The running slots, in profile order: plugin, weight, raw scores, normalized value of an all-zero cycle (NaN: no NormalizeScore). */
+  /** The running slots, in profile order: plugin, weight, normalized value of an all-zero cycle (NaN: no NormalizeScore). */
   private readonly plugins: ScorePlugin[] = [];
   private readonly weights: Float64Array;
   private readonly zeros: Float64Array;
-  private readonly raws: Float64Array[] = [];
   private readonly at: Uint8Array;
   private n = 0;
   /** Per slot: may it run in a fused cycle (node-local, no PreScore, a known all-zero normalization). */
@@ -120,7 +119,6 @@ export class FusedScores {
       this.plugins[n] = p;
       this.weights[n] = scores[s]!.weight;
       this.zeros[n] = this.zeroOf[s]!;
-      this.raws[n] = entry.scoresOf(s);
       this.at[n] = records && snapshot.nodeRecords !== undefined && p.scoreAt !== undefined ? 1 : 0;
       n++;
     }
@@ -138,26 +136,26 @@ export class FusedScores {
 
   /**
    * Node `i`'s weighted total, as scoreInto would add it (the same sum in the same order), from
-   * the raw scores cached in the entry or computed and cached now; NO_TOTAL when it cannot be
-   * fused. A non-normalized raw score is kept only in range (as the fast scan's scoreInto does).
+   * raw scores computed now; NO_TOTAL when it cannot be fused. A non-normalized raw score is
+   * taken only in range (as the fast scan's scoreInto does). The raw scores are not kept in the
+   * entry (SpecVerdicts.scores, which the plain path's scoring keeps): the total is, and the
+   * entry's raw arrays - one more cache line each per changed node, to read and to write, and
+   * to reset in recordVerdict - cost more than the rare recomputation after a new skip mask
+   * (about 5% of the whole run's time).
    */
   total(i: number, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot): number {
     let t = 0;
     for (let j = 0; j < this.n; j++) {
-      const raw = this.raws[j]!;
       const zero = this.zeros[j]!;
-      let v = raw[i]!;
-      if (v !== v) {
-        const p = this.plugins[j]!;
-        try {
-          v = this.at[j] === 1 ? p.scoreAt!(state, pod, snapshot, i) : p.score(state, pod, snapshot.nodes[i]!, snapshot);
-        } catch {
-          // scoreInto calls it again, after every filter, and reports the error as it would have.
-          return NO_TOTAL;
-        }
-        if (zero !== zero && !(v >= 0 && v <= MAX_NODE_SCORE)) return NO_TOTAL;
-        raw[i] = v;
+      const p = this.plugins[j]!;
+      let v: number;
+      try {
+        v = this.at[j] === 1 ? p.scoreAt!(state, pod, snapshot, i) : p.score(state, pod, snapshot.nodes[i]!, snapshot);
+      } catch {
+        // scoreInto calls it again, after every filter, and reports the error as it would have.
+        return NO_TOTAL;
       }
+      if (zero !== zero && !(v >= 0 && v <= MAX_NODE_SCORE)) return NO_TOTAL;
       if (zero === zero) {
         if (v !== 0) return NO_TOTAL;
         v = zero;
@@ -181,6 +179,10 @@ export class FusedScores {
       return -1;
     }
     if (!scanned || !this.ok) return -1;
+    // The result stands: the spec's raw scores, kept by the plain path's cycles, are let go, so
+    // recordVerdict does not reset them at every changed node while the totals serve (total()
+    // neither reads nor writes them); a later plain cycle computes them afresh.
+    entry.dropScores();
     const tiePos = this.tiePos;
     if (!randomTies) return tiePos[0]!;
     for (let d = 0; d < this.drawsBefore; d++) random.next();
