@@ -225,6 +225,8 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
   const steady = only !== undefined && only.type === 'Resource' && only.target.type === 'Utilization';
   const steadyMetric = steady ? { resource: only.name, scale: milliScale('Resource', only.name) } : undefined;
   const steadyUtilization = steady && only.target.type === 'Utilization' ? only.target.averageUtilization : NaN;
+  // The spec's figures a steady sync reads, kept beside its other state.
+  const { minReplicas, maxReplicas, tolerance } = spec;
   const upWindow = spec.behavior.scaleUp.stabilizationWindowSeconds;
   const downWindow = spec.behavior.scaleDown.stabilizationWindowSeconds;
   function syncInto(target: ScaleTargetStatus, now: number): void {
@@ -259,8 +261,8 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
      */
     syncIfSteady(current, counted, usage, requests, now) {
       if (steadyMetric === undefined || history.length === 0 || !Number.isFinite(now) || now < lastSync) return false;
-      if (!Number.isInteger(current) || current < 1 || current > spec.maxReplicas || current < spec.minReplicas || !(counted > 0)) return false;
-      if (countedUtilizationReplicas(current, counted, usage, requests, steadyUtilization, spec.tolerance) !== current) return false;
+      if (!Number.isInteger(current) || current < 1 || current > maxReplicas || current < minReplicas || !(counted > 0)) return false;
+      if (countedUtilizationReplicas(current, counted, usage, requests, steadyUtilization, tolerance) !== current) return false;
       lastSync = now;
       history.stabilizeWith(current, current, upWindow, downWindow, now);
       return true;

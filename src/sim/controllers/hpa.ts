@@ -1,4 +1,4 @@
-import { clearTally, type PodMetricSample, type PodTally, type ScaledPod, type TalliedTarget, type TallyQuery } from '../../api/autoscaling.js';
+import { clearTally, type HorizontalAutoscaler, type PodMetricSample, type PodTally, type ScaledPod, type TalliedTarget, type TallyQuery } from '../../api/autoscaling.js';
 import { milliValue } from '../../util/quantity.js';
 import { PodPhase } from '../../api/pod.js';
 import { resourceValue, type Resources } from '../../api/resources.js';
@@ -43,11 +43,15 @@ interface RequestGroup {
   pending: number;
   notReady: number;
   settled: number;
+  /** The requests' milli-value of the HPA's steady resource (HpaState.steadyResource), NaN without one. */
+  readonly steadyRequest: number;
 }
 
 /** One HPA's state: its pods as it sees them, and this sync's metric values. */
 interface HpaState {
   readonly wr: WorkloadRecord;
+  /** The workload's HPA object (one load fewer per sync than through the workload). */
+  readonly hpa: HorizontalAutoscaler;
   readonly traffic: ServiceTraffic | undefined;
   /** The HPA's view of each live pod, kept between syncs (no allocation per sync). */
   readonly podViews: PodView[];
@@ -131,7 +135,12 @@ class PodView implements ScaledPod {
     if (this.hs.tally) {
       const groups = this.hs.groups;
       let g = groups.find((x) => x.requests === this.requests);
-      if (g === undefined) groups.push(g = { requests: this.requests, all: 0, pending: 0, notReady: 0, settled: 0 });
+      if (g === undefined) {
+        const steady = this.hs.steadyResource;
+        // Remembered once per group: the requests object never changes.
+        const steadyRequest = steady === undefined ? NaN : milliValue(resourceValue(this.requests, steady), this.hs.steadyScale);
+        groups.push(g = { requests: this.requests, all: 0, pending: 0, notReady: 0, settled: 0, steadyRequest });
+      }
       this.group = g;
       g.all++;
     }
@@ -338,7 +347,7 @@ function steadyTally(hs: HpaState, resource: string, scale: number, now: number)
     const g = groups[i]!;
     if (g.all === 0) continue;
     if (g.pending > 0 || g.notReady > 0) return false;
-    const request = milliValue(resourceValue(g.requests, resource), scale);
+    const request = g.steadyRequest;
     if (!(request > 0)) return false;
     if (g.settled === 0) continue;
     const value = sampleValue(hs, resource, g.requests);
@@ -454,6 +463,7 @@ export class HpaController {
       const steady = incrementalTally && steadySyncs && w.autoscaler.syncIfSteady !== undefined ? w.autoscaler.steadyMetric : undefined;
       const hs: HpaState = {
         wr,
+        hpa: w.autoscaler,
         traffic: wr.traffic,
         podViews: [],
         freeViews: [],
@@ -553,9 +563,8 @@ export class HpaController {
   private sync(wi: number): void {
     const hs = this.states[wi]!;
     const wr = hs.wr;
-    const w = wr.w as ServiceWorkload;
     const now = this.api.engine.now;
-    const hpa = w.autoscaler!;
+    const hpa = hs.hpa;
     const traffic = hs.traffic;
     if (traffic) traffic.advance(now, wr.ready);
     hs.metricNow = now;
@@ -568,6 +577,7 @@ export class HpaController {
     const target = (hs.target ??= newTarget(hs));
     target.currentReplicas = wr.desired;
     target.rate = traffic ? rate : NaN;
+    const w = wr.w as ServiceWorkload;
     const decision = this.inPlace && hpa.syncInPlace !== undefined ? hpa.syncInPlace(target, now) : hpa.sync(target, now);
     const desired = decision.desiredReplicas;
     if (!Number.isInteger(desired) || desired < 0) throw new Error(`HPA of ${w.name}: desired replicas ${desired} is not a count`);
