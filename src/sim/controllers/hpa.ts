@@ -45,6 +45,9 @@ interface RequestGroup {
   settled: number;
   /** The requests' milli-value of the HPA's steady resource (HpaState.steadyResource), NaN without one. */
   readonly steadyRequest: number;
+  /** The requests' cpu and memory, the figures of a sample (sampleValue), read without the requests object. */
+  readonly milliCPU: number;
+  readonly memory: number;
 }
 
 /** One HPA's state: its pods as it sees them, and this sync's metric values. */
@@ -80,6 +83,8 @@ interface HpaState {
   readonly initializationPeriod: number;
   /** The running tally: counts per requests object (usually one), and the young views. */
   readonly groups: RequestGroup[];
+  /** The only group while there is one (groups are never removed), else undefined. */
+  soleGroup: RequestGroup | undefined;
   readonly young: PodView[];
   /**
    * The resource of the HPA's metric when its syncs may go through syncIfSteady (the tally kept,
@@ -139,7 +144,8 @@ class PodView implements ScaledPod {
         const steady = this.hs.steadyResource;
         // Remembered once per group: the requests object never changes.
         const steadyRequest = steady === undefined ? NaN : milliValue(resourceValue(this.requests, steady), this.hs.steadyScale);
-        groups.push(g = { requests: this.requests, all: 0, pending: 0, notReady: 0, settled: 0, steadyRequest });
+        groups.push(g = { requests: this.requests, all: 0, pending: 0, notReady: 0, settled: 0, steadyRequest, milliCPU: this.requests.milliCPU, memory: this.requests.memory });
+        this.hs.soleGroup = groups.length === 1 ? g : undefined;
       }
       this.group = g;
       g.all++;
@@ -239,7 +245,7 @@ class PodView implements ScaledPod {
     const hs = this.hs;
     const now = hs.metricNow;
     if (!this.ready || now - hs.viewTimes[2 * this.cell + 1]! < METRIC_RESOLUTION) return undefined;
-    const value = sampleValue(hs, name, this.requests);
+    const value = sampleValue(hs, name, this.requests.milliCPU, this.requests.memory);
     if (value === undefined) return undefined;
     // One sample object per service, reused: the HPA reads it at once and keeps only numbers.
     const sample = hs.sample;
@@ -250,10 +256,10 @@ class PodView implements ScaledPod {
 }
 
 /**
- * The sample a ready, sampled pod with these requests has of metric `name` at this sync, or
- * undefined when the metric has none.
+ * The sample a ready, sampled pod with these requests (their cpu and memory) has of metric
+ * `name` at this sync, or undefined when the metric has none.
  */
-function sampleValue(hs: HpaState, name: string, requests: Resources): number | undefined {
+function sampleValue(hs: HpaState, name: string, milliCPU: number, memory: number): number | undefined {
   // Which metric, decided once per name object (comparing a name read from a file with a
   // constant compares characters; the same object again is one pointer comparison).
   if (name !== hs.metricName) {
@@ -262,8 +268,8 @@ function sampleValue(hs: HpaState, name: string, requests: Resources): number | 
   }
   const kind = hs.metricKind;
   let value: number;
-  if (kind === METRIC_CPU) value = hs.cpuUtilization * requests.milliCPU;
-  else if (kind === METRIC_MEMORY) value = hs.memoryUtilization * requests.memory;
+  if (kind === METRIC_CPU) value = hs.cpuUtilization * milliCPU;
+  else if (kind === METRIC_MEMORY) value = hs.memoryUtilization * memory;
   else if (kind === METRIC_RPS && hs.traffic) value = hs.rpsPerPod;
   else return undefined;
   return Number.isFinite(value) ? value : undefined;
@@ -305,7 +311,7 @@ function tallyFromCounts(hs: HpaState, q: TallyQuery, t: PodTally): boolean {
     t.missingRequests += g.notReady * request;
     t.missingFallback += g.notReady * fallback;
     if (g.settled === 0) continue;
-    const value = sampleValue(hs, q.metricName, g.requests);
+    const value = sampleValue(hs, q.metricName, g.milliCPU, g.memory);
     if (value === undefined) {
       t.missing += g.settled;
       t.missingRequests += g.settled * request;
@@ -339,29 +345,34 @@ function steadyTally(hs: HpaState, resource: string, scale: number, now: number)
     if (view.settlesAt(now)) view.settle();
   }
   if (young.length > 0) return false;
-  let counted = 0;
-  let usage = 0;
-  let requests = 0;
-  const groups = hs.groups;
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i]!;
-    if (g.all === 0) continue;
-    if (g.pending > 0 || g.notReady > 0) return false;
-    const request = g.steadyRequest;
-    if (!(request > 0)) return false;
-    if (g.settled === 0) continue;
-    const value = sampleValue(hs, resource, g.requests);
-    if (value === undefined) return false;
-    const milli = milliValue(value, scale);
-    if (!(milli >= 0)) return false;
-    counted += g.settled;
-    usage += g.settled * milli;
-    requests += g.settled * request;
+  STEADY.counted = 0;
+  STEADY.usage = 0;
+  STEADY.requests = 0;
+  // Usually one group (the pods of one Deployment share their requests): no walk of the list.
+  const sole = hs.soleGroup;
+  if (sole !== undefined) {
+    if (!addSteadyGroup(hs, sole, resource, scale)) return false;
+  } else {
+    const groups = hs.groups;
+    for (let i = 0; i < groups.length; i++) if (!addSteadyGroup(hs, groups[i]!, resource, scale)) return false;
   }
-  if (!Number.isSafeInteger(usage) || !Number.isSafeInteger(requests)) return false;
-  STEADY.counted = counted;
-  STEADY.usage = usage;
-  STEADY.requests = requests;
+  return Number.isSafeInteger(STEADY.usage) && Number.isSafeInteger(STEADY.requests);
+}
+
+/** Adds one request group to STEADY as tallyFromCounts would; false where its tally would not be steady. */
+function addSteadyGroup(hs: HpaState, g: RequestGroup, resource: string, scale: number): boolean {
+  if (g.all === 0) return true;
+  if (g.pending > 0 || g.notReady > 0) return false;
+  const request = g.steadyRequest;
+  if (!(request > 0)) return false;
+  if (g.settled === 0) return true;
+  const value = sampleValue(hs, resource, g.milliCPU, g.memory);
+  if (value === undefined) return false;
+  const milli = milliValue(value, scale);
+  if (!(milli >= 0)) return false;
+  STEADY.counted += g.settled;
+  STEADY.usage += g.settled * milli;
+  STEADY.requests += g.settled * request;
   return true;
 }
 
@@ -479,6 +490,7 @@ export class HpaController {
         tally: incrementalTally,
         initializationPeriod: w.autoscaler.spec.cpuInitializationPeriod,
         groups: [],
+        soleGroup: undefined,
         young: [],
         steadyResource: steady?.resource,
         steadyScale: steady?.scale ?? 1,
