@@ -138,37 +138,71 @@ export interface Recommendations {
   stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number;
 }
 
-/** Entries (replicas, timestamp pairs) each deque of a new StabilizationWindows has room for. */
-const INITIAL_ROOM = 64;
+/**
+ * The recommendations one extreme of a window can still be, oldest first (a monotonic deque):
+ * a recommendation is dropped once a newer one is as extreme, or once it leaves the window.
+ */
+class WindowExtreme {
+  /**
+   * The entries as (replicas, timestamp) pairs side by side: a sync reads the head's timestamp
+   * and then its replicas, one cache line (the HPA's state is cold at every 15 s sync).
+   */
+  private entries = new Float64Array(128);
+  /** Entry indices (an entry is two cells). */
+  private head = 0;
+  private tail = 0;
+  /** +1: keeps the maximum; -1: the minimum. */
+  constructor(private readonly sign: number) {}
+
+  /** Drops what is at or before the cutoff (time.After is strict), then adds (replicas, timestamp). */
+  add(replicas: number, timestamp: number, cutoff: number): void {
+    const e = this.entries;
+    while (this.head < this.tail && !(e[2 * this.head + 1]! > cutoff)) this.head++;
+    while (this.head < this.tail && this.sign * (replicas - e[2 * (this.tail - 1)]!) >= 0) this.tail--;
+    if (2 * this.tail === e.length) this.makeRoom();
+    const f = this.entries;
+    f[2 * this.tail] = replicas;
+    f[2 * this.tail + 1] = timestamp;
+    this.tail++;
+  }
+
+  /** The extreme of what is after the cutoff, or `fallback` when nothing is. */
+  extreme(cutoff: number, fallback: number): number {
+    const e = this.entries;
+    while (this.head < this.tail && !(e[2 * this.head + 1]! > cutoff)) this.head++;
+    return this.head < this.tail ? e[2 * this.head]! : fallback;
+  }
+
+  /** Moves the entries to the front, in place (growing the array only when it is half full). */
+  private makeRoom(): void {
+    const n = this.tail - this.head;
+    if (2 * (2 * n) > this.entries.length) {
+      const e = new Float64Array(2 * this.entries.length);
+      e.set(this.entries.subarray(2 * this.head, 2 * this.tail));
+      this.entries = e;
+    } else {
+      this.entries.copyWithin(0, 2 * this.head, 2 * this.tail);
+    }
+    this.head = 0;
+    this.tail = n;
+  }
+}
 
 /**
  * stabilize() for an HPA object with fixed windows whose syncs never go back in time, as two
  * monotonic deques (issue 23): the lowest recommendation within the scale-up window and the
  * highest within the scale-down window in O(1) amortized per sync instead of a walk over the
  * whole history (about 21 entries at a 15 s sync and the default 300 s scale-down window).
- * Each deque holds the recommendations its extreme can still be, oldest first: one is dropped
- * once a newer one is as extreme, or once it leaves the window.
  *
  * Same counts as RecommendationHistory: its history holds every recommendation recorded but those
  * it overwrote, which were outside both windows then and, the cutoffs only moving forward, are
  * outside them for good; a window's extreme is that of the recommendations after its cutoff, the
  * unstabilized one included. ORCHSIM_NO_HPA_WINDOW_DEQUE=1 keeps the walk
  * (hpaWindowDequeDefault); test/autoscalers/hpa.test.ts compares the two.
- *
- * Both deques live in one array of (replicas, timestamp) pairs - the lowest's in the first half,
- * the highest's in the second - with their ends as fields of this object: a sync, which finds
- * the HPA's state cold every 15 s, reads this object and one array instead of three objects and
- * two arrays (issue 23).
  */
 export class StabilizationWindows implements Recommendations {
-  /** Room per deque, in entries; the lowest's entry i at cells 2i, 2i + 1, the highest's at 2 (room + i), 2 (room + i) + 1. */
-  private room = INITIAL_ROOM;
-  private entries = new Float64Array(4 * INITIAL_ROOM);
-  /** Entry indices within each deque: [head, tail). */
-  private lowHead = 0;
-  private lowTail = 0;
-  private highHead = 0;
-  private highTail = 0;
+  private readonly lowest = new WindowExtreme(-1);
+  private readonly highest = new WindowExtreme(1);
   private count = 0;
   private lastNow = Number.NEGATIVE_INFINITY;
 
@@ -181,42 +215,8 @@ export class StabilizationWindows implements Recommendations {
   push(replicas: number, timestamp: number): void {
     if (timestamp < this.lastNow) throw new RangeError(`recommendation time went backwards: ${timestamp} < ${this.lastNow}`);
     this.lastNow = timestamp;
-    // The lowest (sign -1): drop what is at or before the cutoff (time.After is strict), then
-    // what the new recommendation is as low as; then add it.
-    const upCutoff = timestamp - this.scaleUpWindowSeconds;
-    let e = this.entries;
-    let head = this.lowHead;
-    let tail = this.lowTail;
-    while (head < tail && !(e[2 * head + 1]! > upCutoff)) head++;
-    while (head < tail && -1 * (replicas - e[2 * (tail - 1)]!) >= 0) tail--;
-    this.lowHead = head;
-    this.lowTail = tail;
-    if (tail === this.room) {
-      this.makeRoom(true);
-      e = this.entries;
-      tail = this.lowTail;
-    }
-    e[2 * tail] = replicas;
-    e[2 * tail + 1] = timestamp;
-    this.lowTail = tail + 1;
-    // The highest (sign +1), in the second half.
-    const downCutoff = timestamp - this.scaleDownWindowSeconds;
-    let base = 2 * this.room;
-    head = this.highHead;
-    tail = this.highTail;
-    while (head < tail && !(e[base + 2 * head + 1]! > downCutoff)) head++;
-    while (head < tail && 1 * (replicas - e[base + 2 * (tail - 1)]!) >= 0) tail--;
-    this.highHead = head;
-    this.highTail = tail;
-    if (tail === this.room) {
-      this.makeRoom(false);
-      e = this.entries;
-      base = 2 * this.room;
-      tail = this.highTail;
-    }
-    e[base + 2 * tail] = replicas;
-    e[base + 2 * tail + 1] = timestamp;
-    this.highTail = tail + 1;
+    this.lowest.add(replicas, timestamp, timestamp - this.scaleUpWindowSeconds);
+    this.highest.add(replicas, timestamp, timestamp - this.scaleDownWindowSeconds);
     this.count++;
   }
 
@@ -228,21 +228,8 @@ export class StabilizationWindows implements Recommendations {
     if (scaleUpWindowSeconds !== this.scaleUpWindowSeconds || scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
       throw new RangeError('StabilizationWindows: the windows are fixed when it is made');
     }
-    // Each window's extreme of what is after its cutoff, or the desired count when nothing is.
-    const e = this.entries;
-    const upCutoff = now - scaleUpWindowSeconds;
-    let head = this.lowHead;
-    const lowTail = this.lowTail;
-    while (head < lowTail && !(e[2 * head + 1]! > upCutoff)) head++;
-    this.lowHead = head;
-    const up = head < lowTail ? e[2 * head]! : desiredReplicas;
-    const downCutoff = now - scaleDownWindowSeconds;
-    const base = 2 * this.room;
-    head = this.highHead;
-    const highTail = this.highTail;
-    while (head < highTail && !(e[base + 2 * head + 1]! > downCutoff)) head++;
-    this.highHead = head;
-    const down = head < highTail ? e[base + 2 * head]! : desiredReplicas;
+    const up = this.lowest.extreme(now - scaleUpWindowSeconds, desiredReplicas);
+    const down = this.highest.extreme(now - scaleDownWindowSeconds, desiredReplicas);
     const upRecommendation = up < desiredReplicas ? up : desiredReplicas;
     const downRecommendation = down > desiredReplicas ? down : desiredReplicas;
     let stabilized = currentReplicas;
@@ -250,39 +237,6 @@ export class StabilizationWindows implements Recommendations {
     if (stabilized > downRecommendation) stabilized = downRecommendation;
     this.push(desiredReplicas, now);
     return stabilized;
-  }
-
-  /**
-   * Room at the tail of one deque (`low`: the lowest's): its entries moved to the front of its
-   * half, in place, or - when it is more than half full - both deques moved to an array twice as
-   * large.
-   */
-  private makeRoom(low: boolean): void {
-    const room = this.room;
-    const head = low ? this.lowHead : this.highHead;
-    const n = (low ? this.lowTail : this.highTail) - head;
-    if (2 * n > room) {
-      const e = new Float64Array(8 * room);
-      const base = 4 * room;
-      e.set(this.entries.subarray(2 * this.lowHead, 2 * this.lowTail));
-      e.set(this.entries.subarray(2 * room + 2 * this.highHead, 2 * room + 2 * this.highTail), base);
-      this.entries = e;
-      this.room = 2 * room;
-      this.lowTail -= this.lowHead;
-      this.lowHead = 0;
-      this.highTail -= this.highHead;
-      this.highHead = 0;
-    } else {
-      const base = low ? 0 : 2 * room;
-      this.entries.copyWithin(base, base + 2 * head, base + 2 * (head + n));
-      if (low) {
-        this.lowHead = 0;
-        this.lowTail = n;
-      } else {
-        this.highHead = 0;
-        this.highTail = n;
-      }
-    }
   }
 }
 
