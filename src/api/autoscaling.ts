@@ -132,6 +132,22 @@ export interface HorizontalAutoscaler {
    * every 15 s for every HPA and the reason is read only when the count changes (issue 23).
    */
   syncInPlace?(target: ScaleTargetStatus, now: number): HorizontalScaleDecision;
+  /**
+   * Optional, with syncIfSteady: the spec's metric when it has one only, a Resource metric with a
+   * Utilization target: its resource and how many milli-units one unit of its samples is (the
+   * replica calculator's milliScale). Undefined otherwise: syncIfSteady then always declines.
+   */
+  readonly steadyMetric?: { readonly resource: string; readonly scale: number } | undefined;
+  /**
+   * Optional: the sync of a target whose pods are all counted by the replica calculator (none
+   * pending, unready, missing a sample or a request): `counted` > 0 of them, with their usage and
+   * requests of steadyMetric's resource summed in milli-units as its tally sums them. When the metric's
+   * proposal is the current count (most syncs), records the sync as sync() would and returns
+   * true: the decision is to keep the count. Otherwise it changes nothing and returns false, and
+   * the caller syncs as usual. The HPA controller uses it when present (issue 23): such a sync
+   * needs neither the pod views nor a decision object.
+   */
+  syncIfSteady?(currentReplicas: number, counted: number, usage: number, requests: number, now: number): boolean;
 }
 
 export type HorizontalAutoscalerFactory = (spec: HorizontalPodAutoscalerSpec) => HorizontalAutoscaler;

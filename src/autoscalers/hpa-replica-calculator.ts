@@ -337,10 +337,7 @@ export function resourceUtilizationReplicas(
   const usageRatio = utilization / targetUtilization;
 
   const scaleUpWithUnready = t.unready > 0 && usageRatio > 1;
-  if (!scaleUpWithUnready && t.missing === 0) {
-    if (Math.abs(1 - usageRatio) <= calc.tolerance) return proposal(currentReplicas, utilization, out);
-    return proposal(Math.ceil(usageRatio * t.counted), utilization, out);
-  }
+  if (!scaleUpWithUnready && t.missing === 0) return proposal(countedReplicas(currentReplicas, t.counted, usageRatio, calc.tolerance), utilization, out);
   // Re-average: missing pods at the fallback (scale-down) or 0 (scale-up; at exactly 1 they stay
   // out), unready pods at 0 on a scale-up.
   let usage = t.usage;
@@ -364,6 +361,25 @@ export function resourceUtilizationReplicas(
     return proposal(currentReplicas, utilization, out);
   }
   return proposal(newReplicas, utilization, out);
+}
+
+/**
+ * GetResourceReplicas' answer when no pod is missing and none unready counts (the usual sync):
+ * the current count within tolerance, else the counted pods scaled by the usage ratio.
+ */
+export function countedReplicas(currentReplicas: number, counted: number, usageRatio: number, tolerance: number): number {
+  return Math.abs(1 - usageRatio) <= tolerance ? currentReplicas : Math.ceil(usageRatio * counted);
+}
+
+/**
+ * GetResourceReplicas for a target whose pods are all counted (none pending, unready or missing):
+ * `counted` pods with summed usage and requests in milli-units, as tallied. The integer
+ * utilization percentage, its ratio to the target, and countedReplicas.
+ */
+export function countedUtilizationReplicas(
+  currentReplicas: number, counted: number, usage: number, requests: number, targetUtilization: number, tolerance: number,
+): number {
+  return countedReplicas(currentReplicas, counted, Math.trunc((usage * 100) / requests) / targetUtilization, tolerance);
 }
 
 /**

@@ -4,7 +4,7 @@ import {
   REASON_TOO_MANY_REPLICAS, RecommendationHistory, type Recommendations, type ScaleEvent, StabilizationWindows, storeScaleEvent,
   type TimestampedRecommendation,
 } from './hpa-behavior.js';
-import { computeReplicasForMetrics, metricDescription, type MetricsSlot } from './hpa-replica-calculator.js';
+import { computeReplicasForMetrics, countedUtilizationReplicas, metricDescription, type MetricsSlot, milliScale } from './hpa-replica-calculator.js';
 import { validateHpaSpec } from './hpa-spec.js';
 
 /**
@@ -200,6 +200,7 @@ function reconcileInto(
 export interface HpaAutoscaler extends HorizontalAutoscaler {
   sync(target: ScaleTargetStatus, now: number): HpaDecision;
   syncInPlace(target: ScaleTargetStatus, now: number): HpaDecision;
+  syncIfSteady(currentReplicas: number, counted: number, usage: number, requests: number, now: number): boolean;
 }
 
 /**
@@ -219,6 +220,15 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
   let lastSync = Number.NEGATIVE_INFINITY;
   // The outcome of the last sync, overwritten by the next (syncInPlace hands it out).
   const outcome = new Reconciled();
+  // syncIfSteady's metric: the only one, a Resource metric with a Utilization target.
+  const only = spec.metrics.length === 1 ? spec.metrics[0]! : undefined;
+  const steady = only !== undefined && only.type === 'Resource' && only.target.type === 'Utilization';
+  const steadyMetric = steady ? { resource: only.name, scale: milliScale('Resource', only.name) } : undefined;
+  const steadyUtilization = steady && only.target.type === 'Utilization' ? only.target.averageUtilization : NaN;
+  // The spec's figures a steady sync reads, kept beside its other state.
+  const { minReplicas, maxReplicas, tolerance } = spec;
+  const upWindow = spec.behavior.scaleUp.stabilizationWindowSeconds;
+  const downWindow = spec.behavior.scaleDown.stabilizationWindowSeconds;
   function syncInto(target: ScaleTargetStatus, now: number): void {
     if (!Number.isFinite(now)) throw new RangeError(`HPA sync time must be finite (got ${now})`);
     if (now < lastSync) throw new RangeError(`HPA sync time went backwards: ${now} < ${lastSync}`);
@@ -238,6 +248,24 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
     syncInPlace(target, now) {
       syncInto(target, now);
       return outcome;
+    },
+    steadyMetric,
+    /**
+     * reconcileInto's path for a count within [minReplicas, maxReplicas] whose one metric proposes
+     * that count: the proposal stabilized (which records it; the stabilized count is then the
+     * current one, as every window's extremes bracket it), no rate limit, no scale event, the
+     * state kept. Declines (changing nothing) wherever syncInto would throw, at the first sync
+     * (which records the initial recommendation) and wherever the proposal is another count.
+     * The last decision handed out by syncInPlace is not updated: nothing reads it after the sync
+     * that returned it.
+     */
+    syncIfSteady(current, counted, usage, requests, now) {
+      if (steadyMetric === undefined || history.length === 0 || !Number.isFinite(now) || now < lastSync) return false;
+      if (!Number.isInteger(current) || current < 1 || current > maxReplicas || current < minReplicas || !(counted > 0)) return false;
+      if (countedUtilizationReplicas(current, counted, usage, requests, steadyUtilization, tolerance) !== current) return false;
+      lastSync = now;
+      history.stabilizeWith(current, current, upWindow, downWindow, now);
+      return true;
     },
   };
 }

@@ -157,6 +157,78 @@ describe('properties', () => {
     }), { numRuns: 500 });
   });
 
+  /*
+   * syncIfSteady (issue 23): the HPA controller's shortcut for a sync whose pods are all counted.
+   * Driven here as the controller drives it - through syncIfSteady when every pod is Running,
+   * Ready, past the cpu initialization period and sampled, the plain sync otherwise or when it
+   * declines - it must decide as the plain syncs do, and leave the same state behind (the later
+   * syncs' decisions). The pods are mostly steady, so that most syncs take the shortcut.
+   */
+  const steadyPod = fc.oneof(
+    { weight: 80, arbitrary: fc.record({ phase: fc.constant('Running' as const), deleting: fc.constant(false), ready: fc.constant(true), age: fc.integer({ min: 300, max: 1000 }), cpu: fc.integer({ min: 0, max: 3000 }), qps: fc.constant(undefined) }) },
+    { weight: 1, arbitrary: podDesc },
+  );
+  const steadyScenario = fc.record({
+    min: fc.integer({ min: 1, max: 5 }),
+    span: fc.integer({ min: 0, max: 30 }),
+    start: fc.nat(),
+    metrics: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 10, max: 150 }).map((v) => [cpuAt(v)]) }, { weight: 1, arbitrary: fc.array(metric, { minLength: 1, maxLength: 2 }) }),
+    scaleUp: rules,
+    scaleDown: rules,
+    // The load's level against the target, per sync: mostly on it, now and then far off (counts move).
+    steps: fc.array(fc.record({ dt: fc.integer({ min: 1, max: 90 }), level: fc.constantFrom(1, 1, 1, 1, 0.4, 0.7, 1.5, 2.5), pods: fc.array(steadyPod, { minLength: 40, maxLength: 40 }) }), { minLength: 1, maxLength: 30 }),
+  });
+  type SteadyScenario = typeof steadyScenario extends fc.Arbitrary<infer T> ? T : never;
+
+  /** The desired counts of `s`'s syncs, through syncIfSteady where the controller would try it; and how many it took. */
+  function runSteady(s: SteadyScenario, steady: boolean): { counts: number[]; taken: number } {
+    const spec = hpaSpec({ minReplicas: s.min, maxReplicas: s.min + s.span, metrics: s.metrics, behavior: { scaleUp: s.scaleUp, scaleDown: s.scaleDown } });
+    const hpa = horizontalPodAutoscaler(spec);
+    let replicas = s.min + (s.start % (s.span + 1));
+    let now = 0;
+    let taken = 0;
+    const counts: number[] = [];
+    // Samples near the target (within +-20 % of it), so that many proposals are the current count.
+    const first = s.metrics[0]!;
+    const aim = first.type === 'Resource' && first.target.type === 'Utilization' ? first.target.averageUtilization * 10 : 0;
+    const near = (cpu: number | undefined, level: number) => cpu === undefined || aim === 0 ? cpu : Math.round(level * aim * (0.8 + (0.4 * cpu) / 3000));
+    for (const st of s.steps) {
+      now += st.dt;
+      const used = st.pods.slice(0, replicas).map((p) => ({ ...p, cpu: near(p.cpu, st.level) }));
+      if (steady && hpa.steadyMetric !== undefined && used.every((p) => p.phase === 'Running' && !p.deleting && p.ready && p.age >= 300 && p.cpu !== undefined)) {
+        // The tally's sums: each pod requests 1000 milli-CPU (the helper's default).
+        const usage = used.reduce((a, p) => a + p.cpu!, 0);
+        if (hpa.syncIfSteady(replicas, used.length, usage, 1000 * used.length, now)) {
+          taken++;
+          counts.push(replicas);
+          continue;
+        }
+      }
+      const pods = used.map((p, i) => pod(`p${i}`, {
+        phase: p.phase, deleting: p.deleting, ready: p.ready, startTime: now - p.age, readyTransitionTime: now - p.age + 5,
+        samples: p.cpu === undefined ? {} : { cpu: p.cpu }, sampleTime: now,
+      }));
+      replicas = hpa.sync(target(replicas, pods), now).desiredReplicas;
+      counts.push(replicas);
+    }
+    return { counts, taken };
+  }
+
+  it('syncIfSteady decides as sync does and leaves the same state (ORCHSIM_NO_HPA_STEADY_SYNC; issue 23)', () => {
+    let taken = 0;
+    let moved = 0;
+    fc.assert(fc.property(steadyScenario, (s) => {
+      const plain = runSteady(s, false);
+      const steady = runSteady(s, true);
+      expect(steady.counts).toEqual(plain.counts);
+      taken += steady.taken;
+      moved += plain.counts.filter((c, i) => i > 0 && c !== plain.counts[i - 1]).length;
+    }), { numRuns: 300 });
+    // Not vacuous: the shortcut took syncs, and counts changed around them.
+    expect(taken).toBeGreaterThan(300);
+    expect(moved).toBeGreaterThan(30);
+  });
+
   it('hpaWindowDequeDefault reads ORCHSIM_NO_HPA_WINDOW_DEQUE=1 as off, unset, empty or 0 as on', () => {
     expect(hpaWindowDequeDefault({})).toBe(true);
     expect(hpaWindowDequeDefault({ ORCHSIM_NO_HPA_WINDOW_DEQUE: '1' })).toBe(false);

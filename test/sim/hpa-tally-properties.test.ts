@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { prepareScenario } from '../../src/scenario/index.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { SimulationResult } from '../../src/sim/results.js';
-import { hpaInPlaceFromEnv, hpaTallyFromEnv } from '../../src/sim/controllers/hpa.js';
+import { hpaInPlaceFromEnv, hpaSteadySyncFromEnv, hpaTallyFromEnv } from '../../src/sim/controllers/hpa.js';
 
 /**
  * The HPA controller's running tally (src/sim/controllers/hpa.ts: pods kept as counts by state,
@@ -21,14 +21,15 @@ import { hpaInPlaceFromEnv, hpaTallyFromEnv } from '../../src/sim/controllers/hp
  * reused decision whose reason is built only when an action is recorded) against plain syncs
  * (ORCHSIM_NO_HPA_IN_PLACE=1), and the HPA objects' stabilization windows as monotonic deques
  * (hpa-behavior.ts StabilizationWindows) against the recommendation history
- * (ORCHSIM_NO_HPA_WINDOW_DEQUE=1).
+ * (ORCHSIM_NO_HPA_WINDOW_DEQUE=1), and the controller's steady syncs (HorizontalAutoscaler.syncIfSteady
+ * for a sync whose pods are all counted) against the whole reconcile (ORCHSIM_NO_HPA_STEADY_SYNC=1).
  */
 
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 const TIMEOUT = 120_000 * Math.max(1, SCALE);
 
-const SWITCHES = ['ORCHSIM_NO_HPA_TALLY', 'ORCHSIM_NO_HPA_IN_PLACE', 'ORCHSIM_NO_HPA_WINDOW_DEQUE'] as const;
+const SWITCHES = ['ORCHSIM_NO_HPA_TALLY', 'ORCHSIM_NO_HPA_IN_PLACE', 'ORCHSIM_NO_HPA_WINDOW_DEQUE', 'ORCHSIM_NO_HPA_STEADY_SYNC'] as const;
 type Switch = (typeof SWITCHES)[number];
 const saved = SWITCHES.map((k) => process.env[k]);
 afterEach(() => {
@@ -198,6 +199,42 @@ describe('HPA in-place syncs and stabilization deques are invisible (property-ba
         if ((JSON.parse(on) as SimulationResult).autoscaling?.actions.some((a) => a.scaler.startsWith('hpa/')) === true) scaled++;
       }),
       runs(25),
+    );
+    // Not vacuous: HPAs acted in some runs.
+    expect(scaled).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
+ * Services most of whose syncs are steady (no crashes, no probes, room on the nodes, one cpu
+ * metric), so that the stabilization windows hold long runs of steady recommendations when a
+ * spike comes and goes; half the time the general mix instead.
+ */
+const steadyDescArb: fc.Arbitrary<Desc> = fc.oneof(
+  descArb,
+  descArb.map((d) => ({ ...d, nodes: 8, services: d.services.map((s) => ({ ...s, crashEvery: null, probe: null, metrics: ['cpu'] as MetricKind[] })) })),
+);
+
+describe('HPA steady syncs are invisible (property-based)', () => {
+  it('reads ORCHSIM_NO_HPA_STEADY_SYNC=1 as off, and unset, empty or 0 as on', () => {
+    expect(hpaSteadySyncFromEnv({})).toBe(true);
+    expect(hpaSteadySyncFromEnv({ ORCHSIM_NO_HPA_STEADY_SYNC: '1' })).toBe(false);
+    expect(hpaSteadySyncFromEnv({ ORCHSIM_NO_HPA_STEADY_SYNC: '0' })).toBe(true);
+    expect(hpaSteadySyncFromEnv({ ORCHSIM_NO_HPA_STEADY_SYNC: '' })).toBe(true);
+  });
+
+  it('random services under HPAs: byte-identical results with steady syncs on and off', () => {
+    let scaled = 0;
+    fc.assert(
+      fc.property(steadyDescArb, (d) => {
+        const file = join(dir, `s${fileNo++}.yaml`);
+        writeFileSync(file, yamlOf(d));
+        const on = resultWith(true, file, 'ORCHSIM_NO_HPA_STEADY_SYNC');
+        const off = resultWith(false, file, 'ORCHSIM_NO_HPA_STEADY_SYNC');
+        expect(on).toBe(off);
+        if ((JSON.parse(on) as SimulationResult).autoscaling?.actions.some((a) => a.scaler.startsWith('hpa/')) === true) scaled++;
+      }),
+      runs(40),
     );
     // Not vacuous: HPAs acted in some runs.
     expect(scaled).toBeGreaterThan(0);
