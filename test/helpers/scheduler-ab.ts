@@ -81,6 +81,23 @@ export function opArbitraries(specs: number, taints: number) {
   ];
 }
 
+/**
+ * Every device of one GPU node fails, or is repaired: the `pick`-th (modulo) of the GPU nodes
+ * that hold no GPU pod or have failed devices (`failedGpus`, kept by the caller). No new
+ * generation: the node's version is what tells the caches.
+ */
+export function toggleGpuNodeFault(c: ClusterState, pick: number, failedGpus: Set<number>): void {
+  const nodes = c.nodes;
+  const idle = (n: (typeof nodes)[number]) => Array.from({ length: n.gpuCount }, (_, g) => n.gpuFree(g)).every((f) => f === 1000);
+  const gpuNodes = nodes.filter((n) => n.gpuCount > 0 && (failedGpus.has(n.index) || idle(n)));
+  if (gpuNodes.length === 0) return;
+  const node = gpuNodes[pick % gpuNodes.length]!;
+  const failed = !failedGpus.has(node.index);
+  for (let g = 0; g < node.gpuCount; g++) c.setGpuFailed(node.index, g, failed);
+  if (failed) failedGpus.add(node.index);
+  else failedGpus.delete(node.index);
+}
+
 /** Applies a NodeOp to `c` and its `bound` pods; `taints` is the test's taint list. */
 export function applyNodeOp(c: ClusterState, o: NodeOp, bound: { pod: PodInfo; node: number }[], taints: readonly (readonly Taint[])[] = NODE_TAINTS): void {
   switch (o.kind) {

@@ -12,6 +12,7 @@ import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
 
 // The equivalence cache (src/schedulers/equivalence-cache.ts) reuses node-local plugins' Filter
 // verdicts and raw Scores per (pod spec object, node version). It must be invisible: two
@@ -215,18 +216,10 @@ describe('the equivalence cache and the incremental spread counts', () => {
                 node.unschedulable = !node.unschedulable;
                 break;
               }
-              case 'gpu-fault': {
+              case 'gpu-fault':
                 // Every device of a GPU node with no GPU pod fails, or is repaired: no new generation.
-                const idle = (n: (typeof nodes)[number]) => Array.from({ length: n.gpuCount }, (_, g) => n.gpuFree(g)).every((f) => f === 1000);
-                const gpuNodes = nodes.filter((n) => n.gpuCount > 0 && (failedGpus.has(n.index) || idle(n)));
-                if (gpuNodes.length === 0) break;
-                const node = gpuNodes[o.node % gpuNodes.length]!;
-                const failed = !failedGpus.has(node.index);
-                for (let g = 0; g < node.gpuCount; g++) c.setGpuFailed(node.index, g, failed);
-                if (failed) failedGpus.add(node.index);
-                else failedGpus.delete(node.index);
+                toggleGpuNodeFault(c, o.node, failedGpus);
                 break;
-              }
               case 'what-if': {
                 // A preemption dry run: victims off, a cycle, everything put back.
                 const whatIf = new WhatIfCluster(c, on.fw, () => {

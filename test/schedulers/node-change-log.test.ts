@@ -10,7 +10,7 @@ import type { ClusterState } from '../../src/sim/cluster.js';
 import { NODE_CHANGE_RING_SIZE } from '../../src/sim/node-change-log.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith } from '../helpers/scheduler-ab.js';
+import { cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
 
 // The node change log (ClusterSnapshot.nodeChanges, src/sim/node-change-log.ts;
 // FrameworkOptions.nodeChangeLog, ORCHSIM_NO_NODE_CHANGE_LOG=1): the fused scan resets the kept
@@ -102,17 +102,9 @@ function apply(w: World, o: Exclude<Op, { kind: 'schedule' }>, inside: (spec: nu
     case 'churn':
       for (let f = 0; f < o.flips; f++) node.unschedulable = !node.unschedulable;
       break;
-    case 'gpu-fault': {
-      const idle = (n: (typeof nodes)[number]) => Array.from({ length: n.gpuCount }, (_, g) => n.gpuFree(g)).every((f) => f === 1000);
-      const gpuNodes = nodes.filter((n) => n.gpuCount > 0 && (failedGpus.has(n.index) || idle(n)));
-      if (gpuNodes.length === 0) break;
-      const g = gpuNodes[o.node % gpuNodes.length]!;
-      const failed = !failedGpus.has(g.index);
-      for (let d = 0; d < g.gpuCount; d++) c.setGpuFailed(g.index, d, failed);
-      if (failed) failedGpus.add(g.index);
-      else failedGpus.delete(g.index);
+    case 'gpu-fault':
+      toggleGpuNodeFault(c, o.node, failedGpus);
       break;
-    }
     case 'what-if': {
       // A preemption dry run: victims off, a cycle, everything put back (the versions restored).
       const whatIf = new WhatIfCluster(c, frameworkWith(BUILTIN_PROFILES[0]!, undefined, 1, {}).fw, () => {
