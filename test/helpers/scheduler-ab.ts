@@ -11,6 +11,7 @@ import { builtinPlugins } from '../../src/schedulers/builtins.js';
 import type { FrameworkOptions } from '../../src/schedulers/framework-options.js';
 import { formatFitError, Framework } from '../../src/schedulers/framework.js';
 import { RandomStreams } from '../../src/util/random.js';
+import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { Gi, makeCluster } from './cluster.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 
@@ -79,6 +80,27 @@ export function opArbitraries(specs: number, taints: number) {
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('taint' as const), node: fc.nat(300), taint: fc.nat(taints - 1) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('cordon' as const), node: fc.nat(300) }) },
   ];
+}
+
+/**
+ * A preemption dry run as the caches see it: the victims the `removals` pick (distinct, modulo
+ * the bound pods) taken off through a WhatIfCluster over `c`, `inside()` run, and everything put
+ * back (the nodes' old versions with it).
+ */
+export function duringWhatIf(c: ClusterState, fw: Framework, bound: readonly { pod: PodInfo; node: number }[], removals: readonly number[], inside: () => void): void {
+  const whatIf = new WhatIfCluster(c, fw, () => {
+    throw new Error('no template nodes here');
+  });
+  const taken = new Set<number>();
+  for (const r of removals) {
+    if (bound.length === 0) break;
+    const k = r % bound.length;
+    if (taken.has(k)) continue;
+    taken.add(k);
+    whatIf.removePod(bound[k]!.pod, c.nodes[bound[k]!.node]!);
+  }
+  inside();
+  whatIf.rollback();
 }
 
 /**

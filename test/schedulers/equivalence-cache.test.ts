@@ -12,7 +12,7 @@ import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
+import { duringWhatIf, toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
 
 // The equivalence cache (src/schedulers/equivalence-cache.ts) reuses node-local plugins' Filter
 // verdicts and raw Scores per (pod spec object, node version). It must be invisible: two
@@ -222,19 +222,7 @@ describe('the equivalence cache and the incremental spread counts', () => {
                 break;
               case 'what-if': {
                 // A preemption dry run: victims off, a cycle, everything put back.
-                const whatIf = new WhatIfCluster(c, on.fw, () => {
-                  throw new Error('no template nodes here');
-                });
-                const taken = new Set<number>();
-                for (const r of o.removals) {
-                  if (bound.length === 0) break;
-                  const k = r % bound.length;
-                  if (taken.has(k)) continue;
-                  taken.add(k);
-                  whatIf.removePod(bound[k]!.pod, c.nodes[bound[k]!.node]!);
-                }
-                cycle(makePod(specs[o.spec]!), c, false);
-                whatIf.rollback();
+                duringWhatIf(c, on.fw, bound, o.removals, () => cycle(makePod(specs[o.spec]!), c, false));
                 break;
               }
               case 'add-node':

@@ -7,9 +7,9 @@ import type { PodInfo } from '../../src/api/pod.js';
 import { builtinPlugins } from '../../src/schedulers/builtins.js';
 import { Framework } from '../../src/schedulers/framework.js';
 import { fgdNodeVersionsDefault, type TypicalPod } from '../../src/schedulers/plugins/fgd.js';
-import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { duringWhatIf } from '../helpers/scheduler-ab.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? 1) || 1;
@@ -148,21 +148,11 @@ describe("FGD's memo keyed by the cluster's node versions", () => {
                 // so memos checked by state and by version take turns on a node that changes
                 // and comes back.
                 probe(makePod(specs[o.shape]!), withoutVersions);
-                const whatIf = new WhatIfCluster(c, twins[0]!.fw, () => {
-                  throw new Error('no template nodes here');
-                });
-                const taken = new Set<number>();
-                for (const r of o.removals) {
-                  if (bound.length === 0) break;
-                  const k = r % bound.length;
-                  if (taken.has(k)) continue;
-                  taken.add(k);
-                  whatIf.removePod(bound[k]!.pod, c.nodes[bound[k]!.node]!);
-                }
                 // On the cluster (versions renewed by the removals, given back by the rollback),
                 // on a view of it that keeps no versions (memos checked by state), or both.
-                for (const snapshot of [[c], [withoutVersions], [c, withoutVersions]][o.via]!) probe(makePod(specs[o.shape]!), snapshot);
-                whatIf.rollback();
+                duringWhatIf(c, twins[0]!.fw, bound, o.removals, () => {
+                  for (const snapshot of [[c], [withoutVersions], [c, withoutVersions]][o.via]!) probe(makePod(specs[o.shape]!), snapshot);
+                });
                 if (o.after) probe(makePod(specs[o.shape]!), withoutVersions);
                 break;
               }

@@ -11,10 +11,10 @@ import { gpuEquivalenceDefault } from '../../src/schedulers/equivalence-cache.js
 import { formatFitError, Framework } from '../../src/schedulers/framework.js';
 import type { TypicalPod } from '../../src/schedulers/plugins/fgd.js';
 import { gpuScoreCacheDefault } from '../../src/schedulers/plugins/gpu-node-state.js';
-import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { duringWhatIf } from '../helpers/scheduler-ab.js';
 
 // GPU pods in the equivalence cache (ORCHSIM_NO_GPU_EQUIVALENCE) and the GPU-sharing policies'
 // scores kept per (spec, node version) (ORCHSIM_NO_GPU_SCORE_CACHE) must be invisible: frameworks
@@ -167,19 +167,7 @@ describe('GPU pods in the equivalence cache, and the GPU policies\' scores kept 
               }
               case 'what-if': {
                 // A preemption dry run: victims off, a cycle, everything put back (old versions too).
-                const whatIf = new WhatIfCluster(c, twins[1]!.fw, () => {
-                  throw new Error('no template nodes here');
-                });
-                const taken = new Set<number>();
-                for (const r of o.removals) {
-                  if (bound.length === 0) break;
-                  const k = r % bound.length;
-                  if (taken.has(k)) continue;
-                  taken.add(k);
-                  whatIf.removePod(bound[k]!.pod, c.nodes[bound[k]!.node]!);
-                }
-                probe(makePod(specs[o.shape]!), o.view ? withoutVersions : c);
-                whatIf.rollback();
+                duringWhatIf(c, twins[1]!.fw, bound, o.removals, () => probe(makePod(specs[o.shape]!), o.view ? withoutVersions : c));
                 break;
               }
             }

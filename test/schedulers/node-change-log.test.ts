@@ -8,9 +8,8 @@ import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { nodeChangeLogDefault } from '../../src/schedulers/fused-scores.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { NODE_CHANGE_RING_SIZE } from '../../src/sim/node-change-log.js';
-import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
+import { cycleOutcome, duringWhatIf, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
 
 // The node change log (ClusterSnapshot.nodeChanges, src/sim/node-change-log.ts;
 // FrameworkOptions.nodeChangeLog, ORCHSIM_NO_NODE_CHANGE_LOG=1): the fused scan resets the kept
@@ -107,19 +106,7 @@ function apply(w: World, o: Exclude<Op, { kind: 'schedule' }>, inside: (spec: nu
       break;
     case 'what-if': {
       // A preemption dry run: victims off, a cycle, everything put back (the versions restored).
-      const whatIf = new WhatIfCluster(c, frameworkWith(BUILTIN_PROFILES[0]!, undefined, 1, {}).fw, () => {
-        throw new Error('no template nodes here');
-      });
-      const taken = new Set<number>();
-      for (const r of o.removals) {
-        if (bound.length === 0) break;
-        const k = r % bound.length;
-        if (taken.has(k)) continue;
-        taken.add(k);
-        whatIf.removePod(bound[k]!.pod, c.nodes[bound[k]!.node]!);
-      }
-      inside(o.spec);
-      whatIf.rollback();
+      duringWhatIf(c, frameworkWith(BUILTIN_PROFILES[0]!, undefined, 1, {}).fw, bound, o.removals, () => inside(o.spec));
       break;
     }
     case 'add-node':

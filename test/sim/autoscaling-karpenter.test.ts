@@ -8,11 +8,8 @@ import { expectPodsAccounted, run } from '../helpers/autoscaling-run.js';
  * grown past 700 lines.
  */
 
-describe('the karpenter policy end to end', () => {
-  it('provisions nodes for pending pods, and consolidates (moving pods) once the load is gone', () => {
-    const samples: { t: number; nodes: number; pending: number }[] = [];
-    const overfull: string[] = [];
-    const r = run(`
+/** The scenario of both blocks: one service with a spike on an empty pool; `annotations` on its pods. */
+const scenario = (policy: string, annotations: string) => `
 horizon: 3h
 sampleInterval: 1m
 cluster:
@@ -23,13 +20,13 @@ cluster:
       pricePerHour: 0.4
       autoscaling: { min: 0, max: 10, provisioningDelay: 60s }
 clusterAutoscaler:
-  policy: karpenter
+  policy: ${policy}
 workloads:
   - type: service
     name: web
     replicas: 4
     requests: { cpu: 1, memory: 2Gi }
-    startup: 5s
+    startup: 5s${annotations}
     load:
       constant: 200
       spikes: [{ at: 30m, factor: 5, duration: 30m }]
@@ -43,7 +40,13 @@ workloads:
       behavior:
         scaleDown:
           policies: [{ type: Pods, value: 2, periodSeconds: 60 }]
-`, (sim, now) => {
+`;
+
+describe('the karpenter policy end to end', () => {
+  it('provisions nodes for pending pods, and consolidates (moving pods) once the load is gone', () => {
+    const samples: { t: number; nodes: number; pending: number }[] = [];
+    const overfull: string[] = [];
+    const r = run(scenario('karpenter', ''), (sim, now) => {
       let pending = 0;
       for (let id = 0; id < sim.pods.length; id++) if (sim.pods.phase[id] === PodPhase.Pending) pending++;
       samples.push({ t: now, nodes: sim.cluster.liveNodes, pending });
@@ -81,38 +84,6 @@ workloads:
 });
 
 describe('annotations that keep a node from voluntary disruption', () => {
-  const scenario = (policy: string, annotations: string) => `
-horizon: 3h
-sampleInterval: 1m
-cluster:
-  pools:
-    - name: c8
-      count: 0
-      resources: { cpu: 8, memory: 32Gi }
-      pricePerHour: 0.4
-      autoscaling: { min: 0, max: 10, provisioningDelay: 60s }
-clusterAutoscaler:
-  policy: ${policy}
-workloads:
-  - type: service
-    name: web
-    replicas: 4
-    requests: { cpu: 1, memory: 2Gi }
-    startup: 5s${annotations}
-    load:
-      constant: 200
-      spikes: [{ at: 30m, factor: 5, duration: 30m }]
-      capacityPerReplica: 100
-    autoscaling:
-      minReplicas: 4
-      maxReplicas: 30
-      metrics:
-        - type: Resource
-          resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } }
-      behavior:
-        scaleDown:
-          policies: [{ type: Pods, value: 2, periodSeconds: 60 }]
-`;
   const removedWithPods = (policy: string, annotations: string) => run(scenario(policy, annotations), () => {}).auto.actions.filter((a) => a.action === 'node-removed' && !/empty/.test(a.reason));
 
   it('karpenter.sh/do-not-disrupt: "true" keeps Karpenter from consolidating the nodes those pods run on', () => {
