@@ -83,8 +83,6 @@ interface HpaState {
   readonly initializationPeriod: number;
   /** The running tally: counts per requests object (usually one), and the young views. */
   readonly groups: RequestGroup[];
-  /** The only group while there is one (groups are never removed), else undefined. */
-  soleGroup: RequestGroup | undefined;
   readonly young: PodView[];
   /**
    * The resource of the HPA's metric when its syncs may go through syncIfSteady (the tally kept,
@@ -145,7 +143,6 @@ class PodView implements ScaledPod {
         // Remembered once per group: the requests object never changes.
         const steadyRequest = steady === undefined ? NaN : milliValue(resourceValue(this.requests, steady), this.hs.steadyScale);
         groups.push(g = { requests: this.requests, all: 0, pending: 0, notReady: 0, settled: 0, steadyRequest, milliCPU: this.requests.milliCPU, memory: this.requests.memory });
-        this.hs.soleGroup = groups.length === 1 ? g : undefined;
       }
       this.group = g;
       g.all++;
@@ -348,14 +345,8 @@ function steadyTally(hs: HpaState, resource: string, scale: number, now: number)
   STEADY.counted = 0;
   STEADY.usage = 0;
   STEADY.requests = 0;
-  // Usually one group (the pods of one Deployment share their requests): no walk of the list.
-  const sole = hs.soleGroup;
-  if (sole !== undefined) {
-    if (!addSteadyGroup(hs, sole, resource, scale)) return false;
-  } else {
-    const groups = hs.groups;
-    for (let i = 0; i < groups.length; i++) if (!addSteadyGroup(hs, groups[i]!, resource, scale)) return false;
-  }
+  const groups = hs.groups;
+  for (let i = 0; i < groups.length; i++) if (!addSteadyGroup(hs, groups[i]!, resource, scale)) return false;
   return Number.isSafeInteger(STEADY.usage) && Number.isSafeInteger(STEADY.requests);
 }
 
@@ -490,7 +481,6 @@ export class HpaController {
         tally: incrementalTally,
         initializationPeriod: w.autoscaler.spec.cpuInitializationPeriod,
         groups: [],
-        soleGroup: undefined,
         young: [],
         steadyResource: steady?.resource,
         steadyScale: steady?.scale ?? 1,
