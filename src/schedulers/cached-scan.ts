@@ -1,5 +1,5 @@
 import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Status } from '../api/framework.js';
-import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
+import type { ClusterSnapshot, NodeChangeLog, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { judgeNode, recordVerdict, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
 import { NO_TOTAL, REJECTED, type FusedScores } from './fused-scores.js';
@@ -32,6 +32,8 @@ export interface ScanCursor {
   entryStatus: readonly (Status | null)[];
   entryFailAt: Int32Array;
   filters: readonly FilterPlugin[];
+  /** Set by a deferred scan: the snapshot's change log (FitErrors.summarize reads the nodes changed since its last summary there). */
+  changes: NodeChangeLog | undefined;
 }
 
 /**
@@ -63,6 +65,7 @@ export function scanCachedVerdicts(
   cur.deferred = false;
   if (fast && versions !== undefined && no === 0) {
     cur.deferred = true;
+    cur.changes = snapshot.nodeChanges;
     // The arrays are taken once: prepare() sized them for every index and judgeNode only writes them.
     const entryVersion = entry.version;
     const failAt = entry.failAt;

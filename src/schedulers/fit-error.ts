@@ -1,5 +1,5 @@
 import { ALL_CLUSTER_EVENTS, type FitError, type Plugin, type Status } from '../api/framework.js';
-import type { NodeInfo } from '../api/node.js';
+import type { NodeChangeLog, NodeInfo } from '../api/node.js';
 import { switchedOn } from '../util/switches.js';
 
 /** Builds a FitError; the retry events are the union of the rejecting plugins' registrations. */
@@ -23,6 +23,16 @@ export function fitErrorReuseDefault(): boolean {
   return switchedOn('ORCHSIM_NO_FIT_ERROR_REUSE');
 }
 
+/**
+ * Whether frameworks give a failed scan the last failed scan's summary again when the node change
+ * log says every node changed since still rejects the pod the same way (FitErrors, "again")
+ * unless told otherwise: ORCHSIM_NO_FIT_ERROR_AGAIN=1 turns it off (every node's rejection is
+ * read again).
+ */
+export function fitErrorAgainDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_FIT_ERROR_AGAIN');
+}
+
 const NO_NODES: readonly number[] = Object.freeze([]);
 
 /**
@@ -34,6 +44,8 @@ export interface DeferredRejections {
   readonly entryStatus: readonly (Status | null)[];
   readonly entryFailAt: Int32Array;
   readonly filters: readonly Plugin[];
+  /** The scanned snapshot's change log (ClusterSnapshot.nodeChanges), if it keeps one. */
+  readonly changes: NodeChangeLog | undefined;
 }
 
 /**
@@ -59,8 +71,54 @@ export class FitErrors {
   private uniformReasons: Map<string, number> | undefined;
   private uniformPlugins: ReadonlySet<string> | undefined;
   private uniformEvents = 0;
+  /**
+   * "Again": what the last summary was read from, kept only when it was a deferred scan of
+   * every node that every node rejected the same way (uniform, all of them, the change log
+   * known); againLog undefined otherwise. The next deferred full scan over the same entry
+   * arrays, order and first position needs only the nodes written in the log since (againSeen):
+   * if each still has the uniform reason, code and plugin, the summary and `resolvable` are the
+   * last ones. In an M/M/c queue every waiting pod fails once, one bind after the last failure,
+   * so this reads one node instead of all of them.
+   */
+  private againLog: NodeChangeLog | undefined;
+  private againSeen = 0;
+  private againStatus: readonly (Status | null)[] | undefined;
+  private againFailAt: Int32Array | undefined;
+  private againFilters: readonly Plugin[] | undefined;
+  private againOrder: Int32Array | undefined;
+  private againFirst = -1;
+  private againNodes = -1;
+  private againCode = '';
 
-  constructor(private readonly reuse = true) {}
+  constructor(private readonly reuse = true, private readonly again = true) {}
+
+  /**
+   * The last summary again, or undefined: see againLog. Only for a deferred scan of all
+   * `numAllNodes` nodes from position `first` of `order`.
+   */
+  private summaryAgain(pod: string, numAllNodes: number, order: Int32Array, first: number, d: DeferredRejections): FitError | undefined {
+    const log = this.againLog;
+    if (log === undefined || d.changes !== log || d.entryStatus !== this.againStatus || d.entryFailAt !== this.againFailAt || d.filters !== this.againFilters ||
+      order !== this.againOrder || first !== this.againFirst || numAllNodes !== this.againNodes) return undefined;
+    const count = log.count;
+    const ring = log.ring;
+    if (count - this.againSeen > ring.length) return undefined;
+    const wrap = ring.length - 1;
+    const reason = this.uniformReason;
+    const code = this.againCode;
+    const plugin = this.uniformPlugin;
+    const status = d.entryStatus;
+    const failAt = d.entryFailAt;
+    const filters = d.filters;
+    for (let k = this.againSeen; k < count; k++) {
+      const i = ring[k & wrap]!;
+      if (i >= numAllNodes) continue;
+      const st = status[i];
+      if (st === null || st === undefined || st.reason !== reason || st.code !== code || filters[failAt[i]!] !== plugin) return undefined;
+    }
+    this.againSeen = count;
+    return { pod, numAllNodes, reasons: this.uniformReasons!, unschedulablePlugins: this.uniformPlugins!, events: this.uniformEvents };
+  }
 
   /**
    * The FitError of a scan that found no feasible node: `processed` nodes, the i-th of them
@@ -70,6 +128,12 @@ export class FitErrors {
    */
   summarize(pod: string, nodes: readonly NodeInfo[], order: Int32Array, start: number, processed: number, failStatus: (Status | null)[], failPlugin: (Plugin | null)[], deferred?: DeferredRejections): FitError {
     const numAllNodes = nodes.length;
+    let whole = this.again && deferred !== undefined && deferred.changes !== undefined && processed === numAllNodes && processed > 0;
+    if (whole) {
+      const e = this.summaryAgain(pod, numAllNodes, order, start % numAllNodes, deferred!);
+      if (e !== undefined) return e;
+    }
+    this.againLog = undefined;
     const buf = this.resolvableBuf;
     let n = 0;
     // The i-th node looked at is at position `at` of `order` (deferred: node order[at] itself).
@@ -80,6 +144,7 @@ export class FitErrors {
     const firstReason = processed > 0 ? statusAt(0, first).reason : undefined;
     const firstPlugin = processed > 0 ? pluginAt(0, first) : undefined;
     let uniform = this.reuse && processed > 0;
+    const firstCode = processed > 0 ? statusAt(0, first).code : undefined;
     let at = first;
     for (let i = 0; i < processed; i++) {
       const st = statusAt(i, at);
@@ -90,6 +155,8 @@ export class FitErrors {
         n++;
       }
       if (uniform && (st.reason !== firstReason || pluginAt(i, at) !== firstPlugin)) uniform = false;
+      // summaryAgain keeps `resolvable` as it is: only when every node has the same code too.
+      if (whole && st.code !== firstCode) whole = false;
       if (++at === numAllNodes) at = 0;
     }
     if (n === 0) this.resolvable = NO_NODES;
@@ -120,6 +187,19 @@ export class FitErrors {
         this.uniformPlugins = e.unschedulablePlugins;
         this.uniformEvents = e.events;
       }
+    }
+    if (whole && uniform) {
+      // Every node rejected the same way: kept for summaryAgain.
+      const d = deferred!;
+      this.againLog = d.changes;
+      this.againSeen = d.changes!.count;
+      this.againStatus = d.entryStatus;
+      this.againFailAt = d.entryFailAt;
+      this.againFilters = d.filters;
+      this.againOrder = order;
+      this.againFirst = first;
+      this.againNodes = numAllNodes;
+      this.againCode = firstCode!;
     }
     if (deferred === undefined) {
       for (let i = 0; i < processed; i++) {

@@ -13,6 +13,8 @@ export interface WeightedScore {
 export interface FrameworkOptions {
   /** Share a failed cycle's reasons and plugins with the last alike (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_REUSE=1. */
   readonly fitErrorReuse?: boolean | undefined;
+  /** With the reuse: a failed full scan's summary given again when no node written in the change log since rejects differently (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_AGAIN=1. */
+  readonly fitErrorAgain?: boolean | undefined;
   /**
    * Reuse node-local plugins' verdicts per (pod spec, node version) (src/schedulers/
    * equivalence-cache.ts). Default: on, unless ORCHSIM_NO_EQUIVALENCE_CACHE=1.

@@ -16,7 +16,7 @@ import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
-import { fitError, FitErrors, fitErrorReuseDefault } from './fit-error.js';
+import { fitError, fitErrorAgainDefault, FitErrors, fitErrorReuseDefault } from './fit-error.js';
 import { CycleStates, cycleStateReuseDefault } from './cycle-state.js';
 import type { FrameworkOptions, WeightedScore } from './framework-options.js';
 
@@ -62,7 +62,7 @@ export class Framework implements Scheduler {
   private failPlugin: (Plugin | null)[] = [];
   /** Scan positions of the nodes rejected this cycle (0..failed-1): only their slots are cleared after. */
   private rejectedAt = new Int32Array(0);
-  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, entryStatus: [], entryFailAt: new Int32Array(0), filters: [] };
+  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, entryStatus: [], entryFailAt: new Int32Array(0), filters: [], changes: undefined };
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
@@ -156,7 +156,7 @@ export class Framework implements Scheduler {
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
     this.skippedAt = new Int32Array(this.preFilters.length);
-    this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault());
+    this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault(), options?.fitErrorAgain ?? fitErrorAgainDefault());
     this.states = new CycleStates(options?.cycleStateReuse ?? cycleStateReuseDefault());
   }
 

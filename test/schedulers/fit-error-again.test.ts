@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FitError, ProfileConfig } from '../../src/api/framework.js';
+import { WellKnownLabel } from '../../src/api/node.js';
+import type { PodInfo } from '../../src/api/pod.js';
+import { resources } from '../../src/api/resources.js';
+import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
+import { fitErrorAgainDefault, FitErrors } from '../../src/schedulers/fit-error.js';
+import { Framework } from '../../src/schedulers/framework.js';
+import { RandomStreams } from '../../src/util/random.js';
+import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
+
+// A failed scan of every node whose nodes all rejected the pod the same way gives the last such
+// summary again when each node the change log names since still rejects it that way
+// (src/schedulers/fit-error.ts, FitErrors.summaryAgain). It must be invisible: frameworks with it
+// on and off give the same FitErrors - contents and order - and resolvable nodes, and whole runs
+// give byte-identical results.
+
+const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
+const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
+
+const saved = process.env.ORCHSIM_NO_FIT_ERROR_AGAIN;
+afterEach(() => {
+  if (saved === undefined) delete process.env.ORCHSIM_NO_FIT_ERROR_AGAIN;
+  else process.env.ORCHSIM_NO_FIT_ERROR_AGAIN = saved;
+});
+
+const PROFILES: ProfileConfig[] = BUILTIN_PROFILES.filter((p) => ['default', 'binpack', 'first-fit'].includes(p.name));
+
+/** Everything of a FitError, in order (a Map's and a Set's order is part of what a reader sees). */
+function exact(e: FitError | undefined) {
+  return e && { pod: e.pod, numAllNodes: e.numAllNodes, reasons: [...e.reasons], plugins: [...e.unschedulablePlugins], events: e.events, keys: Object.keys(e) };
+}
+
+function framework(profile: ProfileConfig, seed: number, fitErrorAgain: boolean) {
+  const streams = new RandomStreams(seed);
+  const fw = new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { fitErrorAgain });
+  return { fw, random: streams.get('scheduler/tie-break') };
+}
+
+/** Counts the summaries given again while `body` runs. */
+function countingAgain(body: () => void): number {
+  const proto = FitErrors.prototype as unknown as { summaryAgain: (...a: unknown[]) => FitError | undefined };
+  const original = proto.summaryAgain;
+  let n = 0;
+  proto.summaryAgain = function (this: unknown, ...a: unknown[]) {
+    const e = original.apply(this, a);
+    if (e !== undefined) n++;
+    return e;
+  };
+  try {
+    body();
+  } finally {
+    proto.summaryAgain = original;
+  }
+  return n;
+}
+
+const TAINT = { key: 'dedicated', value: 'batch', effect: 'NoSchedule' as const };
+
+describe('the fit-error summary given again', () => {
+  it('reads ORCHSIM_NO_FIT_ERROR_AGAIN=1 as off, and unset, empty or 0 as on', () => {
+    expectSwitchReadAsDocumented('ORCHSIM_NO_FIT_ERROR_AGAIN', fitErrorAgainDefault);
+  });
+
+  it('gives the same FitErrors and resolvable nodes as reading every node, on crowded clusters that change (property)', () => {
+    const again = countingAgain(() => fc.assert(
+      fc.property(
+        fc.constantFrom(...PROFILES),
+        fc.integer({ min: 1, max: 10 }),
+        // Pod sizes (milli-cores, GiB), some of them too big for a tainted or any node.
+        fc.array(fc.record({ cpu: fc.constantFrom(500, 1000, 2000, 4000, 6000), memoryGi: fc.constantFrom(1, 8, 20), tolerate: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.oneof(
+          fc.record({ kind: fc.constant('schedule' as const), spec: fc.nat(3), times: fc.integer({ min: 1, max: 6 }) }),
+          fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(1000) }),
+          // A node's rejection changes kind (a taint instead of too little room) or its code (cordoned).
+          fc.record({ kind: fc.constant('taint' as const), pick: fc.nat(1000) }),
+          fc.record({ kind: fc.constant('cordon' as const), pick: fc.nat(1000) }),
+          fc.record({ kind: fc.constant('add-node' as const), pick: fc.nat(1) }),
+        ), { minLength: 1, maxLength: 40 }),
+        fc.nat(1000),
+        (profile, nodeCount, sizes, ops, seed) => {
+          const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({
+            name: `n${i}`, cpu: 4, memory: 16 * Gi,
+            labels: { [WellKnownLabel.zone]: `z${i % 2}` },
+            taints: i % 4 === 3 ? [TAINT] : [],
+          })));
+          const specs = sizes.map((s) => makeSpec({
+            cpu: s.cpu, memory: s.memoryGi * Gi,
+            tolerations: s.tolerate ? [{ key: 'dedicated', operator: 'Equal' as const, value: 'batch', effect: 'NoSchedule' as const }] : [],
+          }));
+          const on = framework(profile, seed, true);
+          const off = framework(profile, seed, false);
+          const bound: { pod: PodInfo; node: number }[] = [];
+          for (const o of ops) {
+            if (o.kind === 'add-node') {
+              const i = c.nodes.length;
+              c.addNode({
+                name: `added-${i}`, labels: { [WellKnownLabel.zone]: `z${o.pick}` }, taints: [], unschedulable: false,
+                allocatable: resources({ milliCPU: 4000, memory: 16 * Gi, milliGPU: 0 }),
+              });
+              continue;
+            }
+            if (o.kind === 'taint') {
+              const n = c.nodes[o.pick % c.nodes.length]!;
+              n.taints = n.taints.length > 0 ? [] : [TAINT];
+              continue;
+            }
+            if (o.kind === 'cordon') {
+              const n = c.nodes[o.pick % c.nodes.length]!;
+              n.unschedulable = !n.unschedulable;
+              continue;
+            }
+            if (o.kind === 'unbind') {
+              if (bound.length === 0) continue;
+              const [b] = bound.splice(o.pick % bound.length, 1);
+              c.unbind(b!.pod, b!.node);
+              continue;
+            }
+            for (let t = 0; t < o.times; t++) {
+              const pod = makePod(specs[o.spec % specs.length]!);
+              const a = on.fw.schedule(pod, c, on.random);
+              const b = off.fw.schedule(pod, c, off.random);
+              expect(a).toBe(b);
+              expect(exact(on.fw.lastFitError)).toEqual(exact(off.fw.lastFitError));
+              expect([...on.fw.lastResolvableNodes]).toEqual([...off.fw.lastResolvableNodes]);
+              expect(on.fw.lastEvaluated).toBe(off.fw.lastEvaluated);
+              if (a >= 0) {
+                c.bind(pod, a, undefined);
+                bound.push({ pod, node: a });
+              }
+            }
+          }
+        },
+      ),
+      runs(80),
+    ));
+    // Not vacuous: some failed cycles were given the last summary again.
+    expect(again).toBeGreaterThan(0);
+  });
+
+  it('changes no result of a whole run: random scenarios, byte-identical (property)', () => {
+    const again = countingAgain(() => expectRunsIdenticalWithSwitch('ORCHSIM_NO_FIT_ERROR_AGAIN', Math.max(1, Math.round(25 * SCALE))));
+    expect(again).toBeGreaterThan(0);
+  });
+});
