@@ -75,6 +75,14 @@ export interface Plugin {
    * one spec object until the node changes (src/schedulers/equivalence-cache.ts). Absent: false.
    */
   readonly nodeLocal?: boolean | undefined;
+  /**
+   * For a PreFilter plugin: whether its PreFilter returns Skip depends on the pod's spec alone
+   * (for all the pods that share one spec object it skips for every one or for none), and when
+   * it returns Skip it writes nothing to the cycle state and changes nothing another call could
+   * see. The framework then calls it once for a spec and takes the Skip as given for the next
+   * pods of the same spec (src/schedulers/pre-filters.ts). Absent: false (called every cycle).
+   */
+  readonly preFilterSkipsBySpec?: boolean | undefined;
 }
 
 export interface PreFilterPlugin extends Plugin {

@@ -15,6 +15,8 @@ export interface FrameworkOptions {
   readonly fitErrorReuse?: boolean | undefined;
   /** With the reuse: a failed full scan's summary given again when no node written in the change log since rejects differently (FitErrors). Default: on, unless ORCHSIM_NO_FIT_ERROR_AGAIN=1. */
   readonly fitErrorAgain?: boolean | undefined;
+  /** Do not call again, for the last spec's pods, a PreFilter that declares preFilterSkipsBySpec and skipped (pre-filters.ts). Default: on, unless ORCHSIM_NO_PRE_FILTER_SKIP_MEMO=1. */
+  readonly preFilterSkipMemo?: boolean | undefined;
   /**
    * Reuse node-local plugins' verdicts per (pod spec, node version) (src/schedulers/
    * equivalence-cache.ts). Default: on, unless ORCHSIM_NO_EQUIVALENCE_CACHE=1.

@@ -18,6 +18,7 @@ import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 import { fitError, fitErrorAgainDefault, FitErrors, fitErrorReuseDefault } from './fit-error.js';
 import { CycleStates, cycleStateReuseDefault } from './cycle-state.js';
+import { PreFilters, preFilterSkipMemoDefault } from './pre-filters.js';
 import type { FrameworkOptions, WeightedScore } from './framework-options.js';
 
 export { MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND, MIN_FEASIBLE_NODES_TO_FIND, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
@@ -50,10 +51,8 @@ export class Framework implements Scheduler {
   private order: Int32Array = new Int32Array(0);
   private orderFor: readonly NodeInfo[] | undefined;
   private orderLength = -1;
-  /** The last cycle's PreFilters that returned SKIP (positions; count -1: unknown), and the filters left to run. */
-  private skippedAt = new Int32Array(0);
-  private skippedCount = -1;
-  private readonly activeFilters: FilterPlugin[] = [];
+  /** PreFilter (pre-filters.ts): the plugins' Skips, the filters left to run. */
+  private readonly pre: PreFilters;
   private readonly skipScore: Uint8Array;
   private readonly feasible: NodeInfo[] = [];
   /** With the equivalence cache: feasible[i].index, read by the score loops. */
@@ -155,7 +154,7 @@ export class Framework implements Scheduler {
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
-    this.skippedAt = new Int32Array(this.preFilters.length);
+    this.pre = new PreFilters(this.preFilters, this.filters, options?.preFilterSkipMemo ?? preFilterSkipMemoDefault());
     this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault(), options?.fitErrorAgain ?? fitErrorAgainDefault());
     this.states = new CycleStates(options?.cycleStateReuse ?? cycleStateReuseDefault());
   }
@@ -234,40 +233,16 @@ export class Framework implements Scheduler {
     try {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
-      // The PreFilters that skip (positions in preFilters), compared with the last cycle's as
-      // they come: most cycles skip the same ones, and then the active filters stay as they are.
-      const preFilters = this.preFilters;
-      const skippedAt = this.skippedAt;
-      const before = this.skippedCount;
-      this.skippedCount = -1;
-      let same = true;
-      let nSkipped = 0;
-      for (let i = 0; i < preFilters.length; i++) {
-        const p = preFilters[i]!;
-        plugin = p.name;
-        const s = p.preFilter(state, pod, snapshot);
-        if (s === null) continue;
-        if (s.code === 'Skip') {
-          if (nSkipped >= before || skippedAt[nSkipped] !== i) same = false;
-          skippedAt[nSkipped++] = i;
-          continue;
-        }
-        this.lastFitError = fitError(pod.name, numAllNodes, new Map([[s.reason, numAllNodes]]), [p]);
+      const pre = this.pre;
+      if (!pre.run(state, pod, snapshot)) {
+        const s = pre.rejection!;
+        this.lastFitError = fitError(pod.name, numAllNodes, new Map([[s.reason, numAllNodes]]), [pre.rejecter!]);
         // A PreFilter rejection is every node's status (upstream fills the status map with it).
         if (s.code === 'Unschedulable') this.lastResolvableNodes = nodes.map((n) => n.index);
         return NO_NODE;
       }
-      this.skippedCount = nSkipped;
       // The filters that run this cycle, so the per-node loop has no skip test.
-      const filters = this.activeFilters;
-      if (!same || nSkipped !== before) {
-        filters.length = 0;
-        for (const f of this.filters) {
-          let skip = false;
-          for (let j = 0; j < nSkipped && !skip; j++) skip = preFilters[skippedAt[j]!] === (f as Plugin);
-          if (!skip) filters.push(f);
-        }
-      }
+      const filters = pre.active;
 
       // Filter, scanning round-robin from where the last cycle stopped, until enough feasible
       // nodes are found.
@@ -408,7 +383,7 @@ export class Framework implements Scheduler {
       return this.reserve(state, pod, chosen, snapshot);
     } catch (e) {
       if (e instanceof PluginError) throw e;
-      throw new PluginError(plugin, point, pod.name, current?.name, e);
+      throw new PluginError(point === 'PreFilter' ? this.pre.current?.name ?? '' : plugin, point, pod.name, current?.name, e);
     } finally { this.states.give(state); }
   }
 

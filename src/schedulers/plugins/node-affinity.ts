@@ -37,6 +37,8 @@ export function nodeAffinity(): PreFilterPlugin & FilterPlugin & PreScorePlugin 
     nodeLocal: true,
     // Only node labels can help (nodeaffinity EventsToRegister).
     events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
+    // Skips by the spec's required node affinity and node selector alone, writing nothing.
+    preFilterSkipsBySpec: true,
     preFilter(_state, pod) {
       const hasRequired = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
       const hasSelector = pod.spec.nodeSelector !== undefined && Object.keys(pod.spec.nodeSelector).length > 0;

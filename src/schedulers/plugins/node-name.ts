@@ -17,6 +17,8 @@ export function nodeName(): PreFilterPlugin & FilterPlugin {
     nodeLocal: true,
     // Only the named node appearing can help.
     events: ClusterEvent.NodeAdd,
+    // Skips by spec.nodeName alone, writing nothing (pre-filters.ts calls it once per spec).
+    preFilterSkipsBySpec: true,
     // Nothing to check for pods without spec.nodeName: skip the per-node filter entirely.
     preFilter: (_state, pod) => (pod.spec.nodeName === undefined ? SKIP : null),
     filter: (_state, pod, node) => (fitsNodeName(pod, node) ? null : REASON_NODE_NAME),

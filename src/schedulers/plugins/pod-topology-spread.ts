@@ -646,6 +646,9 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
     name: NAME,
     // Pods added or removed change domain counts; nodes change the domains (podtopologyspread EventsToRegister).
     events: ClusterEvent.AssignedPodAdd | ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
+    // Skips when the spec has no DoNotSchedule constraint (the defaults are fixed per instance),
+    // writing nothing unless it writes upstream's empty state.
+    preFilterSkipsBySpec: !writeEmpty,
     preFilter(state, pod, snapshot) {
       const constraints = constraintsOf(pod.spec, 'DoNotSchedule', hard);
       if (constraints.length === 0) {
