@@ -201,23 +201,12 @@ class WindowExtreme {
  * (hpaWindowDequeDefault); test/autoscalers/hpa.test.ts compares the two.
  */
 export class StabilizationWindows implements Recommendations {
-  /**
-   * The deque of each window; undefined for a window of 0 s (upstream's default for scale-up),
-   * whose extreme is always the fallback: at a sync at `now` it holds what is after now - 0,
-   * and nothing recorded is (times never go back: push refuses it). Not keeping it spares every
-   * sync its cold loads (the deque, its array, the head's cache line). Kept anyway with
-   * ORCHSIM_NO_HPA_ZERO_WINDOW=1 (hpaZeroWindowDefault); test/autoscalers/hpa-properties.test.ts
-   * compares the two, and both with the history.
-   */
-  private readonly lowest: WindowExtreme | undefined;
-  private readonly highest: WindowExtreme | undefined;
+  private readonly lowest = new WindowExtreme(-1);
+  private readonly highest = new WindowExtreme(1);
   private count = 0;
   private lastNow = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly scaleUpWindowSeconds: number, private readonly scaleDownWindowSeconds: number, skipZeroWindows = hpaZeroWindowDefault()) {
-    this.lowest = scaleUpWindowSeconds === 0 && skipZeroWindows ? undefined : new WindowExtreme(-1);
-    this.highest = scaleDownWindowSeconds === 0 && skipZeroWindows ? undefined : new WindowExtreme(1);
-  }
+  constructor(private readonly scaleUpWindowSeconds: number, private readonly scaleDownWindowSeconds: number) {}
 
   get length(): number {
     return this.count;
@@ -226,8 +215,8 @@ export class StabilizationWindows implements Recommendations {
   push(replicas: number, timestamp: number): void {
     if (timestamp < this.lastNow) throw new RangeError(`recommendation time went backwards: ${timestamp} < ${this.lastNow}`);
     this.lastNow = timestamp;
-    this.lowest?.add(replicas, timestamp, timestamp - this.scaleUpWindowSeconds);
-    this.highest?.add(replicas, timestamp, timestamp - this.scaleDownWindowSeconds);
+    this.lowest.add(replicas, timestamp, timestamp - this.scaleUpWindowSeconds);
+    this.highest.add(replicas, timestamp, timestamp - this.scaleDownWindowSeconds);
     this.count++;
   }
 
@@ -239,8 +228,8 @@ export class StabilizationWindows implements Recommendations {
     if (scaleUpWindowSeconds !== this.scaleUpWindowSeconds || scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
       throw new RangeError('StabilizationWindows: the windows are fixed when it is made');
     }
-    const up = this.lowest !== undefined ? this.lowest.extreme(now - scaleUpWindowSeconds, desiredReplicas) : desiredReplicas;
-    const down = this.highest !== undefined ? this.highest.extreme(now - scaleDownWindowSeconds, desiredReplicas) : desiredReplicas;
+    const up = this.lowest.extreme(now - scaleUpWindowSeconds, desiredReplicas);
+    const down = this.highest.extreme(now - scaleDownWindowSeconds, desiredReplicas);
     const upRecommendation = up < desiredReplicas ? up : desiredReplicas;
     const downRecommendation = down > desiredReplicas ? down : desiredReplicas;
     let stabilized = currentReplicas;
@@ -249,14 +238,6 @@ export class StabilizationWindows implements Recommendations {
     this.push(desiredReplicas, now);
     return stabilized;
   }
-}
-
-/**
- * Whether StabilizationWindows leaves out the deque of a window of 0 s unless told otherwise
- * (ORCHSIM_NO_HPA_ZERO_WINDOW=1, non-empty and not 0, keeps it).
- */
-export function hpaZeroWindowDefault(env: Environment = processEnvironment()): boolean {
-  return switchedOn('ORCHSIM_NO_HPA_ZERO_WINDOW', env);
 }
 
 /** Whether HPA objects use StabilizationWindows unless told otherwise (ORCHSIM_NO_HPA_WINDOW_DEQUE=1, non-empty and not 0, turns it off). */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MetricSpec, ScaleTargetStatus } from '../../src/api/autoscaling.js';
 import { horizontalPodAutoscaler, type HpaDecision } from '../../src/autoscalers/hpa.js';
-import { hpaWindowDequeDefault, hpaZeroWindowDefault, RecommendationHistory, StabilizationWindows } from '../../src/autoscalers/hpa-behavior.js';
+import { hpaWindowDequeDefault, RecommendationHistory, StabilizationWindows } from '../../src/autoscalers/hpa-behavior.js';
 import { hpaSpec } from '../../src/autoscalers/hpa-spec.js';
 import { cpuAt, pod, podsMetric, target } from '../helpers/hpa-pods.js';
 
@@ -157,35 +157,6 @@ describe('properties', () => {
     }), { numRuns: 500 });
   });
 
-  it('StabilizationWindows without the deque of a 0 s window stabilizes as with it and as the history (ORCHSIM_NO_HPA_ZERO_WINDOW; issue 23)', () => {
-    // Windows of 0 s half the time (upstream's scale-up default), time steps of 0 s too (two
-    // syncs at one time), and recommendations that rise and fall, so that the other window's
-    // deque and both fallbacks are exercised.
-    const windowArb = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300 }));
-    const stepArb = fc.record({ dt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 20, noNaN: true })), desired: fc.integer({ min: 0, max: 30 }), current: fc.integer({ min: 0, max: 30 }) });
-    let zero = 0;
-    fc.assert(fc.property(windowArb, windowArb, fc.integer({ min: 0, max: 30 }), fc.array(stepArb, { minLength: 1, maxLength: 100 }), (upWindow, downWindow, initial, steps) => {
-      const walk = new RecommendationHistory();
-      const kept = new StabilizationWindows(upWindow, downWindow, false);
-      const skipped = new StabilizationWindows(upWindow, downWindow, true);
-      let now = 500;
-      walk.push(initial, now);
-      kept.push(initial, now);
-      skipped.push(initial, now);
-      if (upWindow === 0 || downWindow === 0) zero++;
-      for (const st of steps) {
-        now += st.dt;
-        const args = { currentReplicas: st.current, desiredReplicas: st.desired, scaleUpWindowSeconds: upWindow, scaleDownWindowSeconds: downWindow, now };
-        const expected = walk.stabilize(args);
-        expect(kept.stabilize(args)).toBe(expected);
-        expect(skipped.stabilize(args)).toBe(expected);
-        expect(skipped.length).toBe(kept.length);
-      }
-    }), { numRuns: 500 });
-    // Not vacuous: most runs had a window of 0 s.
-    expect(zero).toBeGreaterThan(250);
-  });
-
   /*
    * syncIfSteady (issue 23): the HPA controller's shortcut for a sync whose pods are all counted.
    * Driven here as the controller drives it - through syncIfSteady when every pod is Running,
@@ -256,13 +227,6 @@ describe('properties', () => {
     // Not vacuous: the shortcut took syncs, and counts changed around them.
     expect(taken).toBeGreaterThan(300);
     expect(moved).toBeGreaterThan(30);
-  });
-
-  it('hpaZeroWindowDefault reads ORCHSIM_NO_HPA_ZERO_WINDOW=1 as off, unset, empty or 0 as on', () => {
-    expect(hpaZeroWindowDefault({})).toBe(true);
-    expect(hpaZeroWindowDefault({ ORCHSIM_NO_HPA_ZERO_WINDOW: '1' })).toBe(false);
-    expect(hpaZeroWindowDefault({ ORCHSIM_NO_HPA_ZERO_WINDOW: '0' })).toBe(true);
-    expect(hpaZeroWindowDefault({ ORCHSIM_NO_HPA_ZERO_WINDOW: '' })).toBe(true);
   });
 
   it('hpaWindowDequeDefault reads ORCHSIM_NO_HPA_WINDOW_DEQUE=1 as off, unset, empty or 0 as on', () => {
