@@ -5,6 +5,10 @@
 // shared machine CPU and wall times swing by tens of percent; these counts barely move, so they
 // show whether a change to shapes or fields removed deoptimizations at all (bench/README.md,
 // "Autoscaled week, fifth pass"). Each child runs `runPrepared` once, as bench/autoscaling.mjs's.
+// Aborted compiles are counted too: a compile TurboFan gives up (e.g. "Maps became deprecated
+// during optimization") leaves the function in slower code, and a function whose every compile is
+// given up runs there for good - the HPA sync did, 221 aborts in a one-day week, when a smaller
+// stabilizeWith was inlined into it ("Autoscaled week, eighth pass"); a healthy run has 0-3.
 //
 // Run: node bench/jit-counts.mjs DIR SCENARIO.yaml [ROUNDS]   (after npm run build here and in DIR; ROUNDS 2)
 import { spawnSync } from 'node:child_process';
@@ -25,17 +29,18 @@ async function child(root, file) {
 
 /** The counts of one fresh child's trace output. */
 function counts(out) {
-  let invalidations = 0, deopts = 0, compiles = 0, compileMs = 0, cpu = NaN;
+  let invalidations = 0, deopts = 0, compiles = 0, compileMs = 0, aborted = 0, cpu = NaN;
   for (const line of out.split('\n')) {
     if (line.startsWith('[marking dependent code')) invalidations++;
     else if (line.startsWith('[bailout (kind:')) deopts++;
+    else if (line.startsWith('[aborted optimizing')) aborted++;
     else if (line.startsWith('[completed compiling')) {
       compiles++;
       const m = / took [0-9.]+, ([0-9.]+), [0-9.]+ ms/.exec(line);
       if (m) compileMs += Number(m[1]);
     } else if (line.startsWith('JIT-COUNTS-CPU ')) cpu = Number(line.slice(15));
   }
-  return { invalidations, deopts, compiles, compileMs, cpu };
+  return { invalidations, deopts, compiles, compileMs, aborted, cpu };
 }
 
 async function main() {
@@ -54,12 +59,12 @@ async function main() {
       if (res.status !== 0) throw new Error(`child failed (${builds[k].name}): ${res.stderr}`);
       const c = counts(res.stdout);
       seen[k].push(c);
-      console.log(`${builds[k].name.padEnd(40)} invalidations ${c.invalidations}, eager deopts ${c.deopts}, compiles ${c.compiles}, compile thread ${(c.compileMs / 1000).toFixed(1)} s, CPU of the run ${c.cpu.toFixed(2)} s`);
+      console.log(`${builds[k].name.padEnd(40)} invalidations ${c.invalidations}, eager deopts ${c.deopts}, compiles ${c.compiles} (aborted ${c.aborted}), compile thread ${(c.compileMs / 1000).toFixed(1)} s, CPU of the run ${c.cpu.toFixed(2)} s`);
     }
   }
   for (const k of [0, 1]) {
     const s = seen[k];
-    console.log(`${builds[k].name.padEnd(40)} median: invalidations ${median(s.map((c) => c.invalidations))}, compiles ${median(s.map((c) => c.compiles))}, compile thread ${(median(s.map((c) => c.compileMs)) / 1000).toFixed(1)} s, CPU ${median(s.map((c) => c.cpu)).toFixed(2)} s`);
+    console.log(`${builds[k].name.padEnd(40)} median: invalidations ${median(s.map((c) => c.invalidations))}, compiles ${median(s.map((c) => c.compiles))} (aborted ${median(s.map((c) => c.aborted))}), compile thread ${(median(s.map((c) => c.compileMs)) / 1000).toFixed(1)} s, CPU ${median(s.map((c) => c.cpu)).toFixed(2)} s`);
   }
   console.log(`load at the end: ${machineLine()}`);
 }

@@ -19,6 +19,19 @@ export const WellKnownLabel = {
 } as const;
 
 /**
+ * Whether `labels` has the hostname label: Object.hasOwn(labels, WellKnownLabel.hostname),
+ * written with `in`. Node 20's optimizing compiler turns `in` with a constant key into a check
+ * of the object's hidden class, but calls a builtin for Object.hasOwn, and PodTopologySpread
+ * asks this of every feasible node in PreScore and again in Score (~2 % of the autoscaled week:
+ * bench/README.md, "Autoscaled week, eighth pass"). The same answer for every labels object: the
+ * key is no property of Object.prototype, and labels are plain (or null-prototype) objects with
+ * their own keys, never objects that inherit labels (test/schedulers/hostname-label.test.ts).
+ */
+export function hasHostnameLabel(labels: Labels): boolean {
+  return 'kubernetes.io/hostname' in labels;
+}
+
+/**
  * What a plugin sees of a node: its identity, labels, taints and allocatable, plus live
  * aggregates of the pods bound to it. The simulator and the production runtime both implement
  * this; a plugin must treat it as read-only and must not keep it past the call.

@@ -3,7 +3,7 @@ import { ClusterEvent,
   type CycleState, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin, type Status,
 } from '../../api/framework.js';
 import { matchesLabelSelector, type LabelSelector, type Labels } from '../../api/labels.js';
-import { WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
+import { hasHostnameLabel, WellKnownLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec, TopologySpreadConstraint } from '../../api/pod.js';
 import { PluginArgsError } from '../registry.js';
 import { IncrementalSpreadCounts, incrementalSpreadCountsDefault, IncrementalSpreadScoreCounts, type SpreadScoreCounts } from './spread-domain-counts.js';
@@ -474,7 +474,7 @@ function readIds(w: PreScoreWork, n: number, node: NodeInfo): boolean {
   for (let i = 0; i < n; i++) {
     if (w.isHostname[i] === 1) {
       ids[i] = 0;
-      if (!Object.hasOwn(node.labels, WellKnownLabel.hostname)) all = false;
+      if (!hasHostnameLabel(node.labels)) all = false;
     } else {
       const id = w.domains[i]!.of(node);
       ids[i] = id;
@@ -574,7 +574,8 @@ export function scoreSpread(s: SpreadPreScoreState, node: NodeInfo): number {
     const c = constraints[i]!;
     let count: number;
     if (s.isHostname[i] === 1) {
-      if (!Object.hasOwn(node.labels, c.topologyKey)) continue;
+      // A hostname constraint's key is the hostname label (isHostname).
+      if (!hasHostnameLabel(node.labels)) continue;
       count = s.hostCounts[i]![node.index] ?? 0;
     } else {
       const id = s.domains[i]!.of(node);

@@ -1,4 +1,4 @@
-import type { ClusterSnapshot, NodeInfo } from '../../api/node.js';
+import { hasHostnameLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
@@ -272,7 +272,7 @@ class SpecScoreCounts extends NodeContributions {
       if (!fitsNodeAffinity(pod, node)) continue;
       let all = true;
       for (let i = 0; i < n; i++) {
-        const id = d.isHostname[i] === 1 ? (Object.hasOwn(node.labels, constraints[i]!.topologyKey) ? 0 : -1) : d.domains[i]!.of(node);
+        const id = d.isHostname[i] === 1 ? (hasHostnameLabel(node.labels) ? 0 : -1) : d.domains[i]!.of(node);
         this.domain[k * n + i] = id;
         if (id < 0) all = false;
       }
