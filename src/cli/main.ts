@@ -22,7 +22,7 @@ import { parseCount, parsePositive, parseSeed } from './option-parsers.js';
 import { addDataCommands, traceOption } from './data.js';
 import { planProgress, runProgress } from './progress.js';
 import { interpretSchemaParsing } from './schema-parsing.js';
-import { commanderOutput, writeErr, writeOut } from './stdio.js';
+import { commanderOutput, stderrIsTerminal, writeErr, writeOut } from './stdio.js';
 
 /**
  * Everything printed goes through escapeControls: names and messages come from input files, and
@@ -92,7 +92,7 @@ function fail(e: unknown): never {
 
 /** Progress on stderr, only when it is a terminal (never in pipes, CI logs or --json output). */
 function progressBar(horizon: number): ((fraction: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!stderrIsTerminal()) return undefined;
   return (f) => {
     const width = 30;
     const done = Math.round(Math.min(1, f) * width);
@@ -158,7 +158,7 @@ Examples:
     const out = budget === undefined
       ? runPrepared(prepared, { onProgress, sampledState })
       : await (await import('../experiments/watched-run.js')).runWatched({ scenario: scenario === undefined ? undefined : resolvePath(scenario), seed: opts.seed, profile: opts.profile, orchestrator: opts.orchestrator, pluginFiles: opts.plugin.map((f) => resolvePath(f)), sampledState }, budget, onProgress);
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    if (onProgress !== undefined) process.stderr.write('\r\x1b[K');
     const wallSeconds = (performance.now() - t0) / 1000;
     const { actionsCSV, formatSummary, resultJSON, timeseriesCSV } = await import('../report/summary.js');
     if (opts.out) {

@@ -63,6 +63,15 @@ function mayBeTerminal(fd: 1 | 2): boolean {
 }
 
 /**
+ * process.stderr.isTTY, without building the stream where descriptor 2 cannot be a terminal (a
+ * pipe or file, as when a script or bench/simpy.mjs runs `orchsim run --json`): the progress bar
+ * of `run` asked the stream on every run, loading stream and net for nothing.
+ */
+export function stderrIsTerminal(): boolean {
+  return mayBeTerminal(2) && process.stderr.isTTY === true;
+}
+
+/**
  * Colours forced on or off by the environment, as commander decides it before it asks the
  * stream (commander 14, lib/command.js `useColor`): NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE.
  */

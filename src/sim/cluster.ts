@@ -74,8 +74,14 @@ export class ClusterState implements ClusterSnapshot {
    * hint, checked on use: a pod that is not where it says is looked up in the list.
    */
   podSlots: Int32Array;
-  /** Bound pods by priority (only priorities with pods): lets preemption see at once that no pod is below a preemptor. */
-  private readonly boundByPriority = new Map<number, number>();
+  /**
+   * Bound pods by priority (only priorities with pods; `boundCounts[i]` pods of `boundPriorities[i]`,
+   * in no order): lets preemption see at once that no pod is below a preemptor. Two short arrays
+   * searched from the end rather than a Map: a run has a few priority classes, and bind and
+   * unbind touch the count once per pod (a Map's get and set were ~1% of the M/M/c process).
+   */
+  private readonly boundPriorities: number[] = [];
+  private readonly boundCounts: number[] = [];
   /** Cluster-wide sums, kept incrementally for utilization metrics. */
   totalAllocCPU = 0;
   totalAllocMem = 0;
@@ -210,7 +216,12 @@ export class ClusterState implements ClusterSnapshot {
     this.account(pod, nodeIndex, 1);
     node.addPod(pod);
     const priority = pod.spec.priority;
-    this.boundByPriority.set(priority, (this.boundByPriority.get(priority) ?? 0) + 1);
+    const at = this.boundAt(priority);
+    if (at >= 0) this.boundCounts[at]!++;
+    else {
+      this.boundPriorities.push(priority);
+      this.boundCounts.push(1);
+    }
     if (hasPodAffinityTerms(pod.spec)) {
       if (node.podsWithAffinity.length === 0) this.havePodsWithAffinity.push(node);
       node.podsWithAffinity.push(pod);
@@ -221,16 +232,25 @@ export class ClusterState implements ClusterSnapshot {
     }
   }
 
+  /** The index of `priority` in boundPriorities, or -1 (a loop: lastIndexOf is a builtin call). */
+  private boundAt(priority: number): number {
+    const priorities = this.boundPriorities;
+    for (let i = priorities.length - 1; i >= 0; i--) if (priorities[i] === priority) return i;
+    return -1;
+  }
+
   /** Whether some bound pod has a priority below `priority` (else no node has a preemption victim for it). */
   hasPodBelow(priority: number): boolean {
-    for (const p of this.boundByPriority.keys()) if (p < priority) return true;
+    const priorities = this.boundPriorities;
+    for (let i = 0; i < priorities.length; i++) if (priorities[i]! < priority) return true;
     return false;
   }
 
   unbind(pod: PodInfo, nodeIndex: number): void {
     this.account(pod, nodeIndex, -1);
     const node = this.nodes[nodeIndex]!;
-    const gpus = this.gpuAssignments.get(pod.id);
+    // No lookup in a run without GPU pods (unbind runs once per pod).
+    const gpus = this.gpuAssignments.size > 0 ? this.gpuAssignments.get(pod.id) : undefined;
     if (gpus) {
       const m = gpuRequest(pod.spec.requests)!.milliPerGpu;
       const base = this.gpuOffset[nodeIndex]!;
@@ -238,10 +258,14 @@ export class ClusterState implements ClusterSnapshot {
       this.gpuAssignments.delete(pod.id);
     }
     node.removePod(pod);
-    const priority = pod.spec.priority;
-    const left = this.boundByPriority.get(priority)! - 1;
-    if (left === 0) this.boundByPriority.delete(priority);
-    else this.boundByPriority.set(priority, left);
+    const at = this.boundAt(pod.spec.priority);
+    if (--this.boundCounts[at]! === 0) {
+      // The last entry takes the emptied one's place (hasPodBelow does not depend on the order).
+      this.boundPriorities[at] = this.boundPriorities[this.boundPriorities.length - 1]!;
+      this.boundCounts[at] = this.boundCounts[this.boundCounts.length - 1]!;
+      this.boundPriorities.pop();
+      this.boundCounts.pop();
+    }
     if (hasPodAffinityTerms(pod.spec)) {
       removeItem(node.podsWithAffinity, pod);
       if (node.podsWithAffinity.length === 0) removeItem(this.havePodsWithAffinity, node);

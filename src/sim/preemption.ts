@@ -67,11 +67,13 @@ export class Preemption {
       budgets: this.budgets(),
       hasPodBelow: (priority) => api.cluster.hasPodBelow(priority),
     };
-    api.on('podBound', (id) => this.nominated.delete(id));
-    api.on('podReserved', (id) => this.nominated.delete(id));
+    // Each pod is bound and removed once: no Map call while nothing is nominated or terminating
+    // (the usual case; a Map's delete is a builtin call even on an empty Map).
+    api.on('podBound', (id) => this.nominated.size > 0 && this.nominated.delete(id));
+    api.on('podReserved', (id) => this.nominated.size > 0 && this.nominated.delete(id));
     api.on('podRemoved', (id) => {
-      this.nominated.delete(id);
-      this.terminating.delete(id);
+      if (this.nominated.size > 0) this.nominated.delete(id);
+      if (this.terminating.size > 0) this.terminating.delete(id);
     });
   }
 

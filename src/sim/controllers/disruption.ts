@@ -57,7 +57,8 @@ export class DisruptionController {
 
   /** countHealthyPods: Ready (the pod table's `ready`: running and past its readiness probe), not deleting, not listed in disruptedPods. */
   private refresh(id: number): void {
-    const list = this.budgetsOf.get(id);
+    // No lookup in a run without budgets (heard once or more per pod).
+    const list = this.budgetsOf.size > 0 ? this.budgetsOf.get(id) : undefined;
     if (!list) return;
     const pods = this.api.pods;
     const now = pods.ready[id] === 1 && pods.isOnNode(id) ? 1 : 0;
@@ -67,7 +68,7 @@ export class DisruptionController {
   }
 
   private gone(id: number): void {
-    const list = this.budgetsOf.get(id);
+    const list = this.budgetsOf.size > 0 ? this.budgetsOf.get(id) : undefined;
     if (!list) return;
     this.budgetsOf.delete(id);
     this.healthy[id] = 0;

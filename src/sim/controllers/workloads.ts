@@ -231,7 +231,8 @@ export class WorkloadController {
 
   /** A pod of a batch Workload ended: the Workload finishes with its last pod (its quota is released). */
   private kueuePodEnded(id: number): void {
-    const kueueId = this.podKueue.get(id);
+    // No lookup in a run without Kueue workloads' pods (every pod that ends comes here).
+    const kueueId = this.podKueue.size > 0 ? this.podKueue.get(id) : undefined;
     if (kueueId === undefined) return;
     this.podKueue.delete(id);
     const set = this.kueuePods.get(kueueId)!;
