@@ -1,12 +1,12 @@
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { PluginError } from '../../src/api/framework.js';
 import type { Taint } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { WellKnownLabel } from '../../src/api/node.js';
-import type { Plugin, ProfileConfig } from '../../src/api/framework.js';
+import type { FitError, Plugin, ProfileConfig } from '../../src/api/framework.js';
 import { builtinPlugins } from '../../src/schedulers/builtins.js';
 import type { FrameworkOptions } from '../../src/schedulers/framework-options.js';
 import { formatFitError, Framework } from '../../src/schedulers/framework.js';
@@ -30,6 +30,20 @@ export function zonedCluster(nodeCount: number): ClusterState {
     name: `n${i}`, cpu: 4 + 4 * (i % 3), memory: 16 * Gi, maxPods: i % 5 === 0 ? 3 : undefined,
     labels: { [WellKnownLabel.zone]: `z${i % 3}` },
   })));
+}
+
+/** Puts environment variable `name` back as it was before the test file ran, after each test. */
+export function restoreEnvAfterEach(name: string): void {
+  const saved = process.env[name];
+  afterEach(() => {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  });
+}
+
+/** Everything of a FitError, in order (a Map's and a Set's order is part of what a reader sees). */
+export function exactFitError(e: FitError | undefined) {
+  return e && { pod: e.pod, numAllNodes: e.numAllNodes, reasons: [...e.reasons], plugins: [...e.unschedulablePlugins], events: e.events, keys: Object.keys(e) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CycleState, FilterPlugin, PreFilterPlugin, ProfileConfig } from '../../src/api/framework.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { SimulationResult } from '../../src/sim/results.js';
@@ -8,7 +8,7 @@ import { Framework } from '../../src/schedulers/framework.js';
 import { buildScenario, scenarioDescArb, type ScenarioDesc } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
+import { expectSwitchReadAsDocumented, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 // A scheduling cycle whose plugins wrote nothing to its CycleState hands the same (empty) Map to
 // the next cycle (src/schedulers/cycle-state.ts), and PodTopologySpread no longer writes its
@@ -18,11 +18,7 @@ import { expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
-const saved = process.env.ORCHSIM_NO_CYCLE_STATE_REUSE;
-afterEach(() => {
-  if (saved === undefined) delete process.env.ORCHSIM_NO_CYCLE_STATE_REUSE;
-  else process.env.ORCHSIM_NO_CYCLE_STATE_REUSE = saved;
-});
+restoreEnvAfterEach('ORCHSIM_NO_CYCLE_STATE_REUSE');
 
 /** A PreFilter and Filter that records the state each cycle starts with, and writes to it on request. */
 function recorder(write: (pod: string) => boolean) {

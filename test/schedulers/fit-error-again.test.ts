@@ -1,15 +1,13 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FitError, ProfileConfig } from '../../src/api/framework.js';
 import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
-import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
+import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { fitErrorAgainDefault, FitErrors } from '../../src/schedulers/fit-error.js';
-import { Framework } from '../../src/schedulers/framework.js';
-import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
+import { exactFitError, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 // A failed scan of every node whose nodes all rejected the pod the same way gives the last such
 // summary again when each node the change log names since still rejects it that way
@@ -20,24 +18,9 @@ import { expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented } from '../
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
-const saved = process.env.ORCHSIM_NO_FIT_ERROR_AGAIN;
-afterEach(() => {
-  if (saved === undefined) delete process.env.ORCHSIM_NO_FIT_ERROR_AGAIN;
-  else process.env.ORCHSIM_NO_FIT_ERROR_AGAIN = saved;
-});
+restoreEnvAfterEach('ORCHSIM_NO_FIT_ERROR_AGAIN');
 
 const PROFILES: ProfileConfig[] = BUILTIN_PROFILES.filter((p) => ['default', 'binpack', 'first-fit'].includes(p.name));
-
-/** Everything of a FitError, in order (a Map's and a Set's order is part of what a reader sees). */
-function exact(e: FitError | undefined) {
-  return e && { pod: e.pod, numAllNodes: e.numAllNodes, reasons: [...e.reasons], plugins: [...e.unschedulablePlugins], events: e.events, keys: Object.keys(e) };
-}
-
-function framework(profile: ProfileConfig, seed: number, fitErrorAgain: boolean) {
-  const streams = new RandomStreams(seed);
-  const fw = new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { fitErrorAgain });
-  return { fw, random: streams.get('scheduler/tie-break') };
-}
 
 /** Counts the summaries given again while `body` runs. */
 function countingAgain(body: () => void): number {
@@ -90,8 +73,8 @@ describe('the fit-error summary given again', () => {
             cpu: s.cpu, memory: s.memoryGi * Gi,
             tolerations: s.tolerate ? [{ key: 'dedicated', operator: 'Equal' as const, value: 'batch', effect: 'NoSchedule' as const }] : [],
           }));
-          const on = framework(profile, seed, true);
-          const off = framework(profile, seed, false);
+          const on = frameworkWith(profile, undefined, seed, { fitErrorAgain: true });
+          const off = frameworkWith(profile, undefined, seed, { fitErrorAgain: false });
           const bound: { pod: PodInfo; node: number }[] = [];
           for (const o of ops) {
             if (o.kind === 'add-node') {
@@ -123,7 +106,7 @@ describe('the fit-error summary given again', () => {
               const a = on.fw.schedule(pod, c, on.random);
               const b = off.fw.schedule(pod, c, off.random);
               expect(a).toBe(b);
-              expect(exact(on.fw.lastFitError)).toEqual(exact(off.fw.lastFitError));
+              expect(exactFitError(on.fw.lastFitError)).toEqual(exactFitError(off.fw.lastFitError));
               expect([...on.fw.lastResolvableNodes]).toEqual([...off.fw.lastResolvableNodes]);
               expect(on.fw.lastEvaluated).toBe(off.fw.lastEvaluated);
               if (a >= 0) {

@@ -1,18 +1,16 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FitError, ProfileConfig } from '../../src/api/framework.js';
 import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { SimulationResult } from '../../src/sim/results.js';
-import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
+import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { fitErrorReuseDefault } from '../../src/schedulers/fit-error.js';
-import { Framework } from '../../src/schedulers/framework.js';
 import { buildScenario, scenarioDescArb, type ScenarioDesc } from '../../src/testing/scenarios.js';
-import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
+import { exactFitError, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 // A failed cycle whose nodes were all rejected for one reason by one plugin shares the reasons
 // map and plugin set of the last such failure with the same reason, count and plugin
@@ -23,24 +21,9 @@ import { expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
-const saved = process.env.ORCHSIM_NO_FIT_ERROR_REUSE;
-afterEach(() => {
-  if (saved === undefined) delete process.env.ORCHSIM_NO_FIT_ERROR_REUSE;
-  else process.env.ORCHSIM_NO_FIT_ERROR_REUSE = saved;
-});
+restoreEnvAfterEach('ORCHSIM_NO_FIT_ERROR_REUSE');
 
 const PROFILES: ProfileConfig[] = BUILTIN_PROFILES.filter((p) => ['default', 'binpack', 'first-fit'].includes(p.name));
-
-/** Everything of a FitError, in order (a Map's and a Set's order is part of what a reader sees). */
-function exact(e: FitError | undefined) {
-  return e && { pod: e.pod, numAllNodes: e.numAllNodes, reasons: [...e.reasons], plugins: [...e.unschedulablePlugins], events: e.events, keys: Object.keys(e) };
-}
-
-function framework(profile: ProfileConfig, seed: number, fitErrorReuse: boolean) {
-  const streams = new RandomStreams(seed);
-  const fw = new Framework(profile, builtinPlugins(), { random: (name) => streams.get(name) }, { fitErrorReuse });
-  return { fw, random: streams.get('scheduler/tie-break') };
-}
 
 describe('the fit-error reuse', () => {
   it('reads ORCHSIM_NO_FIT_ERROR_REUSE=1 as off, and unset, empty or 0 as on', () => {
@@ -72,8 +55,8 @@ describe('the fit-error reuse', () => {
             cpu: s.cpu, memory: s.memoryGi * Gi,
             tolerations: s.tolerate ? [{ key: 'dedicated', operator: 'Equal' as const, value: 'batch', effect: 'NoSchedule' as const }] : [],
           }));
-          const on = framework(profile, seed, true);
-          const off = framework(profile, seed, false);
+          const on = frameworkWith(profile, undefined, seed, { fitErrorReuse: true });
+          const off = frameworkWith(profile, undefined, seed, { fitErrorReuse: false });
           const bound: { pod: PodInfo; node: number }[] = [];
           let last: FitError | undefined;
           for (const o of ops) {
@@ -96,7 +79,7 @@ describe('the fit-error reuse', () => {
               const a = on.fw.schedule(pod, c, on.random);
               const b = off.fw.schedule(pod, c, off.random);
               expect(a).toBe(b);
-              expect(exact(on.fw.lastFitError)).toEqual(exact(off.fw.lastFitError));
+              expect(exactFitError(on.fw.lastFitError)).toEqual(exactFitError(off.fw.lastFitError));
               expect([...on.fw.lastResolvableNodes]).toEqual([...off.fw.lastResolvableNodes]);
               expect(on.fw.lastEvaluated).toBe(off.fw.lastEvaluated);
               const e = on.fw.lastFitError;

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { podTopologySpread } from '../../src/schedulers/plugins/pod-topology-spread.js';
 import { makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
 import { runScorePlugin } from '../helpers/plugins.js';
+import { restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 // PodTopologySpread's PreScore reuses its per-node arrays from one cycle to the next (taken back
 // after NormalizeScore, PreScoreArrays) and finds the last PreScore's state without a map lookup.
@@ -45,11 +46,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe("PodTopologySpread's reused PreScore arrays", () => {
-  const saved = process.env.ORCHSIM_NO_SPREAD_COUNTS;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.ORCHSIM_NO_SPREAD_COUNTS;
-    else process.env.ORCHSIM_NO_SPREAD_COUNTS = saved;
-  });
+  restoreEnvAfterEach('ORCHSIM_NO_SPREAD_COUNTS');
 
   it('a long-lived instance scores every cycle as a fresh one and as one with its memos off (property)', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 10 }), fc.array(op, { maxLength: 60 }), (nodeCount, ops) => {

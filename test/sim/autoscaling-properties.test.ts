@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WellKnownLabel } from '../../src/api/node.js';
 import { prepareScenario, runPrepared } from '../../src/scenario/index.js';
 import { POOL_LABEL, type ResolvedScenario } from '../../src/scenario/resolve.js';
@@ -10,6 +10,7 @@ import { createSimulation } from '../../src/scenario/runner.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import { caNodeVersionsFromEnv, caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
 import { overcommitChecker, podTableViolations } from '../helpers/invariants.js';
+import { restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies every numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
@@ -557,11 +558,7 @@ async function nodeRemovingRunsAlike(variable: string, numRuns: number, extraYam
  * policy is made) the same scenarios give byte-identical results and action logs.
  */
 describe('cluster-autoscaler utilization cache is invisible (property-based)', () => {
-  const saved = process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE;
-    else process.env.ORCHSIM_NO_CA_UTILIZATION_CACHE = saved;
-  });
+  restoreEnvAfterEach('ORCHSIM_NO_CA_UTILIZATION_CACHE');
 
   it('reads ORCHSIM_NO_CA_UTILIZATION_CACHE=1 as off, and unset, empty or 0 as on', () => {
     expect(caUtilizationCacheFromEnv({})).toBe(true);
@@ -582,11 +579,7 @@ describe('cluster-autoscaler utilization cache is invisible (property-based)', (
  * same autoscaled scenarios give byte-identical results and action logs.
  */
 describe('what-if destination narrowing is invisible (property-based)', () => {
-  const saved = process.env.ORCHSIM_NO_WHAT_IF_NARROW;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.ORCHSIM_NO_WHAT_IF_NARROW;
-    else process.env.ORCHSIM_NO_WHAT_IF_NARROW = saved;
-  });
+  restoreEnvAfterEach('ORCHSIM_NO_WHAT_IF_NARROW');
 
   it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
     // Not vacuous: some runs drained nodes (the scale-down's what-ifs).
@@ -602,11 +595,7 @@ describe('what-if destination narrowing is invisible (property-based)', () => {
  * results and action logs.
  */
 describe("PodTopologySpread's node spec lists are invisible (property-based)", () => {
-  const saved = process.env.ORCHSIM_NO_SPREAD_NODE_SPECS;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.ORCHSIM_NO_SPREAD_NODE_SPECS;
-    else process.env.ORCHSIM_NO_SPREAD_NODE_SPECS = saved;
-  });
+  restoreEnvAfterEach('ORCHSIM_NO_SPREAD_NODE_SPECS');
 
   it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
     expect(await nodeRemovingRunsAlike('ORCHSIM_NO_SPREAD_NODE_SPECS', 20)).toBeGreaterThan(0);
@@ -623,11 +612,7 @@ describe("PodTopologySpread's node spec lists are invisible (property-based)", (
  * changes, which move no node version of their own).
  */
 describe("cluster-autoscaler scans' node versions are invisible (property-based)", () => {
-  const saved = process.env.ORCHSIM_NO_CA_NODE_VERSIONS;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.ORCHSIM_NO_CA_NODE_VERSIONS;
-    else process.env.ORCHSIM_NO_CA_NODE_VERSIONS = saved;
-  });
+  restoreEnvAfterEach('ORCHSIM_NO_CA_NODE_VERSIONS');
 
   it('reads ORCHSIM_NO_CA_NODE_VERSIONS=1 as off, and unset, empty or 0 as on', () => {
     expect(caNodeVersionsFromEnv({})).toBe(true);

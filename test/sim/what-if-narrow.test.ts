@@ -1,11 +1,12 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../src/api/framework.js';
 import { WellKnownLabel, type NodeInfo, type NodeSpec } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { makeCluster, makePod, makeSpec, Gi } from '../helpers/cluster.js';
 import { WhatIfCluster, whatIfNarrowUsableFromEnv } from '../../src/sim/what-if.js';
+import { restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 // WhatIfCluster.usableOf narrows its remembered destination list after each removal instead of
 // filtering the candidates again (issue 23; off with ORCHSIM_NO_WHAT_IF_NARROW=1). Random
@@ -77,11 +78,7 @@ function trace(narrow: boolean, nodeCount: number, initial: readonly { node: num
 }
 
 describe('WhatIfCluster narrowing of destination lists (ORCHSIM_NO_WHAT_IF_NARROW)', () => {
-  const saved = process.env.ORCHSIM_NO_WHAT_IF_NARROW;
-  afterEach(() => {
-    if (saved === undefined) delete process.env.ORCHSIM_NO_WHAT_IF_NARROW;
-    else process.env.ORCHSIM_NO_WHAT_IF_NARROW = saved;
-  });
+  restoreEnvAfterEach('ORCHSIM_NO_WHAT_IF_NARROW');
 
   it('reads ORCHSIM_NO_WHAT_IF_NARROW=1 as off, and unset, empty or 0 as on', () => {
     expect(whatIfNarrowUsableFromEnv({})).toBe(true);
