@@ -3,6 +3,7 @@ import { afterEach, expect } from 'vitest';
 import { PluginError } from '../../src/api/framework.js';
 import type { Taint } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
+import { resources } from '../../src/api/resources.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { WellKnownLabel } from '../../src/api/node.js';
@@ -12,7 +13,7 @@ import type { FrameworkOptions } from '../../src/schedulers/framework-options.js
 import { formatFitError, Framework } from '../../src/schedulers/framework.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { WhatIfCluster } from '../../src/sim/what-if.js';
-import { Gi, makeCluster } from './cluster.js';
+import { Gi, makeCluster, makeSpec } from './cluster.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 
 /**
@@ -30,6 +31,49 @@ export function zonedCluster(nodeCount: number): ClusterState {
     name: `n${i}`, cpu: 4 + 4 * (i % 3), memory: 16 * Gi, maxPods: i % 5 === 0 ? 3 : undefined,
     labels: { [WellKnownLabel.zone]: `z${i % 3}` },
   })));
+}
+
+/** The taint the fit-error property tests put on every fourth node; a pod size may tolerate it. */
+export const DEDICATED_BATCH = { key: 'dedicated', value: 'batch', effect: 'NoSchedule' as const };
+
+/** Pod sizes (milli-cores, GiB), some of them too big for a tainted node or for any node. */
+export const crowdingPodSizes = (maxLength: number) =>
+  fc.array(fc.record({ cpu: fc.constantFrom(500, 1000, 2000, 4000, 6000), memoryGi: fc.constantFrom(1, 8, 20), tolerate: fc.boolean() }), { minLength: 1, maxLength });
+
+/** `nodeCount` nodes of 4 cores / 16 GiB in two zones, every fourth tainted, and a spec per size. */
+export function crowdedCluster(nodeCount: number, sizes: readonly { cpu: number; memoryGi: number; tolerate: boolean }[]) {
+  const cluster = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({
+    name: `n${i}`, cpu: 4, memory: 16 * Gi,
+    labels: { [WellKnownLabel.zone]: `z${i % 2}` },
+    taints: i % 4 === 3 ? [DEDICATED_BATCH] : [],
+  })));
+  const specs = sizes.map((s) => makeSpec({
+    cpu: s.cpu, memory: s.memoryGi * Gi,
+    tolerations: s.tolerate ? [{ ...DEDICATED_BATCH, operator: 'Equal' as const }] : [],
+  }));
+  return { cluster, specs };
+}
+
+/** Adds a 4-core / 16 GiB node in zone `z{zone}`, as crowdedCluster's nodes. */
+export function addCrowdedNode(c: ClusterState, zone: number): void {
+  c.addNode({
+    name: `added-${c.nodes.length}`, labels: { [WellKnownLabel.zone]: `z${zone}` }, taints: [], unschedulable: false,
+    allocatable: resources({ milliCPU: 4000, memory: 16 * Gi, milliGPU: 0 }),
+  });
+}
+
+/**
+ * Schedules `pod` with both frameworks (a shortcut on and off) and requires the same chosen node,
+ * FitError (contents and order), resolvable nodes and nodes evaluated; returns the chosen node.
+ */
+export function expectSameCycle(on: ReturnType<typeof frameworkWith>, off: ReturnType<typeof frameworkWith>, pod: PodInfo, c: ClusterState): number {
+  const a = on.fw.schedule(pod, c, on.random);
+  const b = off.fw.schedule(pod, c, off.random);
+  expect(a).toBe(b);
+  expect(exactFitError(on.fw.lastFitError)).toEqual(exactFitError(off.fw.lastFitError));
+  expect([...on.fw.lastResolvableNodes]).toEqual([...off.fw.lastResolvableNodes]);
+  expect(on.fw.lastEvaluated).toBe(off.fw.lastEvaluated);
+  return a;
 }
 
 /** Puts environment variable `name` back as it was before the test file ran, after each test. */

@@ -1,13 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FitError, ProfileConfig } from '../../src/api/framework.js';
-import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
-import { resources } from '../../src/api/resources.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { fitErrorAgainDefault, FitErrors } from '../../src/schedulers/fit-error.js';
-import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { exactFitError, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
+import { makePod } from '../helpers/cluster.js';
+import { addCrowdedNode, crowdedCluster, crowdingPodSizes, DEDICATED_BATCH, expectRunsIdenticalWithSwitch, expectSameCycle, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 // A failed scan of every node whose nodes all rejected the pod the same way gives the last such
 // summary again when each node the change log names since still rejects it that way
@@ -40,8 +38,6 @@ function countingAgain(body: () => void): number {
   return n;
 }
 
-const TAINT = { key: 'dedicated', value: 'batch', effect: 'NoSchedule' as const };
-
 describe('the fit-error summary given again', () => {
   it('reads ORCHSIM_NO_FIT_ERROR_AGAIN=1 as off, and unset, empty or 0 as on', () => {
     expectSwitchReadAsDocumented('ORCHSIM_NO_FIT_ERROR_AGAIN', fitErrorAgainDefault);
@@ -52,8 +48,7 @@ describe('the fit-error summary given again', () => {
       fc.property(
         fc.constantFrom(...PROFILES),
         fc.integer({ min: 1, max: 10 }),
-        // Pod sizes (milli-cores, GiB), some of them too big for a tainted or any node.
-        fc.array(fc.record({ cpu: fc.constantFrom(500, 1000, 2000, 4000, 6000), memoryGi: fc.constantFrom(1, 8, 20), tolerate: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+        crowdingPodSizes(3),
         fc.array(fc.oneof(
           fc.record({ kind: fc.constant('schedule' as const), spec: fc.nat(3), times: fc.integer({ min: 1, max: 6 }) }),
           fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(1000) }),
@@ -64,30 +59,18 @@ describe('the fit-error summary given again', () => {
         ), { minLength: 1, maxLength: 40 }),
         fc.nat(1000),
         (profile, nodeCount, sizes, ops, seed) => {
-          const c = makeCluster(Array.from({ length: nodeCount }, (_, i) => ({
-            name: `n${i}`, cpu: 4, memory: 16 * Gi,
-            labels: { [WellKnownLabel.zone]: `z${i % 2}` },
-            taints: i % 4 === 3 ? [TAINT] : [],
-          })));
-          const specs = sizes.map((s) => makeSpec({
-            cpu: s.cpu, memory: s.memoryGi * Gi,
-            tolerations: s.tolerate ? [{ key: 'dedicated', operator: 'Equal' as const, value: 'batch', effect: 'NoSchedule' as const }] : [],
-          }));
+          const { cluster: c, specs } = crowdedCluster(nodeCount, sizes);
           const on = frameworkWith(profile, undefined, seed, { fitErrorAgain: true });
           const off = frameworkWith(profile, undefined, seed, { fitErrorAgain: false });
           const bound: { pod: PodInfo; node: number }[] = [];
           for (const o of ops) {
             if (o.kind === 'add-node') {
-              const i = c.nodes.length;
-              c.addNode({
-                name: `added-${i}`, labels: { [WellKnownLabel.zone]: `z${o.pick}` }, taints: [], unschedulable: false,
-                allocatable: resources({ milliCPU: 4000, memory: 16 * Gi, milliGPU: 0 }),
-              });
+              addCrowdedNode(c, o.pick);
               continue;
             }
             if (o.kind === 'taint') {
               const n = c.nodes[o.pick % c.nodes.length]!;
-              n.taints = n.taints.length > 0 ? [] : [TAINT];
+              n.taints = n.taints.length > 0 ? [] : [DEDICATED_BATCH];
               continue;
             }
             if (o.kind === 'cordon') {
@@ -103,12 +86,7 @@ describe('the fit-error summary given again', () => {
             }
             for (let t = 0; t < o.times; t++) {
               const pod = makePod(specs[o.spec % specs.length]!);
-              const a = on.fw.schedule(pod, c, on.random);
-              const b = off.fw.schedule(pod, c, off.random);
-              expect(a).toBe(b);
-              expect(exactFitError(on.fw.lastFitError)).toEqual(exactFitError(off.fw.lastFitError));
-              expect([...on.fw.lastResolvableNodes]).toEqual([...off.fw.lastResolvableNodes]);
-              expect(on.fw.lastEvaluated).toBe(off.fw.lastEvaluated);
+              const a = expectSameCycle(on, off, pod, c);
               if (a >= 0) {
                 c.bind(pod, a, undefined);
                 bound.push({ pod, node: a });
