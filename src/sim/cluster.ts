@@ -183,11 +183,13 @@ export class ClusterState implements ClusterSnapshot {
     this.gpuFree.fill(0, base, base + node.gpuCount);
     for (let g = 0; g < node.gpuCount; g++) this.gpuFaults.delete(base + g);
     node.markRemoved();
-    const list = this.freeSlots.get(node.gpuCount) ?? [];
-    list.push(index);
-    // Reuse the lowest slot first, so the layout does not depend on removal order.
-    list.sort((a, b) => b - a);
-    this.freeSlots.set(node.gpuCount, list);
+    // Reuse the lowest slot first, so the layout does not depend on removal order: each list is
+    // kept in descending order (addNode pops its lowest) by inserting at the place a binary search
+    // finds - a what-if's rollback removes the nodes it added, and sorting with a comparator on
+    // each removal was ~1% of the autoscaled week.
+    const list = this.freeSlots.get(node.gpuCount);
+    if (list === undefined) this.freeSlots.set(node.gpuCount, [index]);
+    else insertDescending(list, index);
     this.nodes = this.nodes.slice();
   }
 
@@ -567,4 +569,18 @@ export class SimNode implements NodeInfo {
     const s = (this.scalarRequested ??= {});
     for (const k in scalar) s[k] = (s[k] ?? 0) + sign * scalar[k]!;
   }
+}
+
+/** Inserts `value` into `list`, which is in descending order and does not hold it, keeping the order. */
+function insertDescending(list: number[], value: number): void {
+  let lo = 0;
+  let hi = list.length;
+  // The first position whose entry is below `value`.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! > value) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === list.length) list.push(value);
+  else list.splice(lo, 0, value);
 }

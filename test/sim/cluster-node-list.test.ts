@@ -38,9 +38,11 @@ describe('ClusterState node list', () => {
         const copy = before.slice();
         const live = c.nodes.filter((n) => !n.removed);
         if (op.kind === 'add') {
-          const reuses = c.nodes.some((n) => n.removed);
-          c.addNode({ name: `n${next++}`, labels: {}, taints: [], unschedulable: false, allocatable: resources({ milliCPU: op.cpu * 1000, memory: op.memoryGi * Gi }) });
-          if (reuses) expect(c.nodes).not.toBe(before);
+          const removed = c.nodes.filter((n) => n.removed).map((n) => n.index);
+          const added = c.addNode({ name: `n${next++}`, labels: {}, taints: [], unschedulable: false, allocatable: resources({ milliCPU: op.cpu * 1000, memory: op.memoryGi * Gi }) });
+          // The lowest removed slot is reused (none has GPUs, so all share one free list).
+          expect(added.index).toBe(removed.length > 0 ? Math.min(...removed) : copy.length);
+          if (removed.length > 0) expect(c.nodes).not.toBe(before);
         } else {
           if (live.length === 0) continue;
           c.removeNode(live[op.pick % live.length]!.index);
