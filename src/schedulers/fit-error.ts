@@ -141,10 +141,11 @@ export class FitErrors {
     const pluginAt = (i: number, at: number): Plugin => (deferred === undefined ? failPlugin[i]! : deferred.filters[deferred.entryFailAt[order[at]!]!]!);
     // The first node's position in `order`; positions wrap round (an integer division per node saved).
     const first = processed > 0 ? start % numAllNodes : 0;
-    const firstReason = processed > 0 ? statusAt(0, first).reason : undefined;
+    const firstStatus = processed > 0 ? statusAt(0, first) : undefined;
+    const firstReason = firstStatus?.reason;
+    const firstCode = firstStatus?.code;
     const firstPlugin = processed > 0 ? pluginAt(0, first) : undefined;
     let uniform = this.reuse && processed > 0;
-    const firstCode = processed > 0 ? statusAt(0, first).code : undefined;
     let at = first;
     for (let i = 0; i < processed; i++) {
       const st = statusAt(i, at);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, expect } from 'vitest';
 import { PluginError } from '../../src/api/framework.js';
-import type { Taint } from '../../src/api/node.js';
+import type { NodeInfo, Taint } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { runScenario } from '../../src/scenario/runner.js';
@@ -178,13 +178,28 @@ export function toggleGpuNodeFault(c: ClusterState, pick: number, failedGpus: Se
   else failedGpus.delete(node.index);
 }
 
+/** Unbinds the `pick`-th (mod their count) of the `bound` pods and drops it from the list; none bound: nothing. */
+export function unbindPicked(c: ClusterState, bound: { pod: PodInfo; node: number }[], pick: number): void {
+  if (bound.length === 0) return;
+  const [b] = bound.splice(pick % bound.length, 1);
+  c.unbind(b!.pod, b!.node);
+}
+
+/**
+ * Removes the `pick`-th (mod their count) of `nodes` that is empty and has no failed GPU, as a
+ * scale-down would; leaves the last such node.
+ */
+export function removeEmptyNode(c: ClusterState, nodes: readonly NodeInfo[], failedGpus: ReadonlySet<number>, pick: number): void {
+  const empty = nodes.filter((n) => n.pods.length === 0 && !failedGpus.has(n.index));
+  if (empty.length <= 1) return;
+  c.removeNode(empty[pick % empty.length]!.index);
+}
+
 /** Applies a NodeOp to `c` and its `bound` pods; `taints` is the test's taint list. */
 export function applyNodeOp(c: ClusterState, o: NodeOp, bound: { pod: PodInfo; node: number }[], taints: readonly (readonly Taint[])[] = NODE_TAINTS): void {
   switch (o.kind) {
     case 'unbind': {
-      if (bound.length === 0) break;
-      const [b] = bound.splice(o.pick % bound.length, 1);
-      c.unbind(b!.pod, b!.node);
+      unbindPicked(c, bound, o.pick);
       break;
     }
     case 'taint':

@@ -12,7 +12,7 @@ import { WhatIfCluster } from '../../src/sim/what-if.js';
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { duringWhatIf, toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
+import { duringWhatIf, removeEmptyNode, toggleGpuNodeFault, unbindPicked } from '../helpers/scheduler-ab.js';
 
 // The equivalence cache (src/schedulers/equivalence-cache.ts) reuses node-local plugins' Filter
 // verdicts and raw Scores per (pod spec object, node version). It must be invisible: two
@@ -198,9 +198,7 @@ describe('the equivalence cache and the incremental spread counts', () => {
                 for (let t = 0; t < o.times; t++) cycle(makePod(specs[o.spec]!));
                 break;
               case 'unbind': {
-                if (bound.length === 0) break;
-                const [b] = bound.splice(o.pick % bound.length, 1);
-                c.unbind(b!.pod, b!.node);
+                unbindPicked(c, bound, o.pick);
                 break;
               }
               case 'taint': {
@@ -234,9 +232,7 @@ describe('the equivalence cache and the incremental spread counts', () => {
                 });
                 break;
               case 'remove-node': {
-                const empty = nodes.filter((n) => n.pods.length === 0 && !failedGpus.has(n.index));
-                if (empty.length <= 1) break;
-                c.removeNode(empty[o.node % empty.length]!.index);
+                removeEmptyNode(c, nodes, failedGpus, o.node);
                 break;
               }
             }

@@ -9,7 +9,7 @@ import { Framework } from '../../src/schedulers/framework.js';
 import { fgdNodeVersionsDefault, type TypicalPod } from '../../src/schedulers/plugins/fgd.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { duringWhatIf } from '../helpers/scheduler-ab.js';
+import { duringWhatIf, unbindPicked } from '../helpers/scheduler-ab.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? 1) || 1;
@@ -115,9 +115,7 @@ describe("FGD's memo keyed by the cluster's node versions", () => {
                 for (let t = 0; t < o.times; t++) cycle(makePod(specs[o.shape]!), o.view ? withoutVersions : c);
                 break;
               case 'unbind': {
-                if (bound.length === 0) break;
-                const [b] = bound.splice(o.pick % bound.length, 1);
-                c.unbind(b!.pod, b!.node);
+                unbindPicked(c, bound, o.pick);
                 break;
               }
               case 'gpu-fault': {

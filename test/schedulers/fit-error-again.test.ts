@@ -5,7 +5,7 @@ import type { PodInfo } from '../../src/api/pod.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { fitErrorAgainDefault, FitErrors } from '../../src/schedulers/fit-error.js';
 import { makePod } from '../helpers/cluster.js';
-import { addCrowdedNode, crowdedCluster, crowdingPodSizes, DEDICATED_BATCH, expectRunsIdenticalWithSwitch, expectSameCycle, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
+import { addCrowdedNode, crowdedCluster, crowdingPodSizes, DEDICATED_BATCH, expectRunsIdenticalWithSwitch, expectSameCycle, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach, unbindPicked } from '../helpers/scheduler-ab.js';
 
 // A failed scan of every node whose nodes all rejected the pod the same way gives the last such
 // summary again when each node the change log names since still rejects it that way
@@ -79,9 +79,7 @@ describe('the fit-error summary given again', () => {
               continue;
             }
             if (o.kind === 'unbind') {
-              if (bound.length === 0) continue;
-              const [b] = bound.splice(o.pick % bound.length, 1);
-              c.unbind(b!.pod, b!.node);
+              unbindPicked(c, bound, o.pick);
               continue;
             }
             for (let t = 0; t < o.times; t++) {

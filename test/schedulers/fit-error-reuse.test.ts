@@ -8,7 +8,7 @@ import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { fitErrorReuseDefault } from '../../src/schedulers/fit-error.js';
 import { buildScenario, scenarioDescArb, type ScenarioDesc } from '../../src/testing/scenarios.js';
 import { makePod } from '../helpers/cluster.js';
-import { addCrowdedNode, crowdedCluster, crowdingPodSizes, expectSameCycle, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
+import { addCrowdedNode, crowdedCluster, crowdingPodSizes, expectSameCycle, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach, unbindPicked } from '../helpers/scheduler-ab.js';
 
 // A failed cycle whose nodes were all rejected for one reason by one plugin shares the reasons
 // map and plugin set of the last such failure with the same reason, count and plugin
@@ -54,9 +54,7 @@ describe('the fit-error reuse', () => {
               continue;
             }
             if (o.kind === 'unbind') {
-              if (bound.length === 0) continue;
-              const [b] = bound.splice(o.pick % bound.length, 1);
-              c.unbind(b!.pod, b!.node);
+              unbindPicked(c, bound, o.pick);
               continue;
             }
             for (let t = 0; t < o.times; t++) {

@@ -14,7 +14,7 @@ import { gpuScoreCacheDefault } from '../../src/schedulers/plugins/gpu-node-stat
 import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { duringWhatIf } from '../helpers/scheduler-ab.js';
+import { duringWhatIf, unbindPicked } from '../helpers/scheduler-ab.js';
 
 // GPU pods in the equivalence cache (ORCHSIM_NO_GPU_EQUIVALENCE) and the GPU-sharing policies'
 // scores kept per (spec, node version) (ORCHSIM_NO_GPU_SCORE_CACHE) must be invisible: frameworks
@@ -138,9 +138,7 @@ describe('GPU pods in the equivalence cache, and the GPU policies\' scores kept 
                 for (let t = 0; t < o.times; t++) cycle(makePod(specs[o.shape]!), o.view ? withoutVersions : c);
                 break;
               case 'unbind': {
-                if (bound.length === 0) break;
-                const [b] = bound.splice(o.pick % bound.length, 1);
-                c.unbind(b!.pod, b!.node);
+                unbindPicked(c, bound, o.pick);
                 break;
               }
               case 'gpu-fault': {

@@ -9,7 +9,7 @@ import { nodeChangeLogDefault } from '../../src/schedulers/fused-scores.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { NODE_CHANGE_RING_SIZE } from '../../src/sim/node-change-log.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { cycleOutcome, duringWhatIf, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, toggleGpuNodeFault } from '../helpers/scheduler-ab.js';
+import { cycleOutcome, duringWhatIf, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, removeEmptyNode, toggleGpuNodeFault, unbindPicked } from '../helpers/scheduler-ab.js';
 
 // The node change log (ClusterSnapshot.nodeChanges, src/sim/node-change-log.ts;
 // FrameworkOptions.nodeChangeLog, ORCHSIM_NO_NODE_CHANGE_LOG=1): the fused scan resets the kept
@@ -87,9 +87,7 @@ function apply(w: World, o: Exclude<Op, { kind: 'schedule' }>, inside: (spec: nu
   const node = nodes[('node' in o ? o.node : 0) % nodes.length]!;
   switch (o.kind) {
     case 'unbind': {
-      if (bound.length === 0) break;
-      const [b] = bound.splice(o.pick % bound.length, 1);
-      c.unbind(b!.pod, b!.node);
+      unbindPicked(c, bound, o.pick);
       break;
     }
     case 'taint':
@@ -116,9 +114,7 @@ function apply(w: World, o: Exclude<Op, { kind: 'schedule' }>, inside: (spec: nu
       });
       break;
     case 'remove-node': {
-      const empty = nodes.filter((n) => n.pods.length === 0 && !failedGpus.has(n.index));
-      if (empty.length <= 1) break;
-      c.removeNode(empty[o.node % empty.length]!.index);
+      removeEmptyNode(c, nodes, failedGpus, o.node);
       break;
     }
   }
