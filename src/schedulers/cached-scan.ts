@@ -80,8 +80,10 @@ export function scanCachedVerdicts(
       if (log !== undefined) entry.syncTotals(log, versions);
       else entry.unsync();
       const synced = log !== undefined;
-      // The marks as locals: an imported binding is loaded (and checked) at each use in the loops.
-      const rejected = REJECTED;
+      // The mark as a literal local (its type ties it to REJECTED): an imported binding is loaded
+      // and checked at each use in the loops, and a local copied from it is a tagged value that
+      // the loops untag and convert to a double at every comparison (perf annotate of the scan).
+      const rejected: typeof REJECTED = -2;
       const tiePos = fused.tiePos;
       let ok = true;
       let max = -Infinity;

@@ -191,16 +191,27 @@ export class SpecVerdicts {
 
   /** Forgets the raw scores of every slot (all NaN again: scoresOf creates them anew). */
   dropScores(): void {
+    if (!this.scoresKept) return;
     const scores = this.scores;
     for (let s = 0; s < scores.length; s++) if (scores[s] !== undefined) scores[s] = undefined;
+    this.scoresKept = false;
   }
 
   /** The raw scores of score slot `s`, created on first use. */
   scoresOf(s: number): Float64Array {
     let a = this.scores[s];
-    if (a === undefined) this.scores[s] = a = new Float64Array(this.version.length).fill(NaN);
+    if (a === undefined) {
+      this.scores[s] = a = new Float64Array(this.version.length).fill(NaN);
+      this.scoresKept = true;
+    }
     return a;
   }
+
+  /**
+   * Whether any slot of `scores` holds an array (false: all undefined). A spec the fused scan
+   * serves keeps none, and recordVerdict and dropScores then skip their loop over the slots.
+   */
+  scoresKept = false;
 }
 
 /**
@@ -236,6 +247,8 @@ export class EquivalenceCache {
   private readonly preparedFor: FilterPlugin[] = [];
   private preparedMask = 0;
   private prepared = false;
+  /** The PreFilters epoch of the list prepared last (-1: a list given without one; compared at the next call). */
+  private preparedEpoch = -1;
 
   /** After prepare(): the active filters that are not node-local, and their positions in the profile's filters. */
   readonly others: FilterPlugin[] = [];
@@ -249,6 +262,8 @@ export class EquivalenceCache {
     private readonly useNodeVersions = true,
     /** Cache GPU pods' verdicts too (gpuEquivalenceDefault; read when the framework is built). */
     private readonly gpuPods = gpuEquivalenceDefault(),
+    /** prepare() trusts a list given with an unchanged epoch without comparing it (fused-scores.ts cycleSetupMemoDefault). */
+    private readonly setupMemo = true,
   ) {
     this.positions = new Int32Array(filters.length);
   }
@@ -267,11 +282,20 @@ export class EquivalenceCache {
    * off), or undefined: the spec's first cycle, or a GPU pod with `gpuPods` off. Also fills
    * `others` and `positions`.
    */
-  prepare(pod: PodInfo, active: readonly FilterPlugin[], size: number): SpecVerdicts | undefined {
+  prepare(pod: PodInfo, active: readonly FilterPlugin[], size: number, epoch = -1): SpecVerdicts | undefined {
     if (!this.gpuPods && pod.spec.requests.milliGPU > 0) return undefined;
+    // The same list as last time, unchanged since (PreFilters.activeEpoch): nothing to compare.
+    if (epoch < 0 || epoch !== this.preparedEpoch) this.prepareFilters(active, epoch);
+    return this.entryFor(pod.spec, this.preparedMask, size);
+  }
+
+  /** `others`, `positions` and `preparedMask` for the active filters `active`, made again only when the list differs from the last. */
+  private prepareFilters(active: readonly FilterPlugin[], epoch: number): void {
     const preparedFor = this.preparedFor;
     let same = this.prepared && preparedFor.length === active.length;
     for (let j = 0; same && j < active.length; j++) same = preparedFor[j] === active[j];
+    // A list given with its epoch is taken as unchanged until the epoch moves; one without is compared every time.
+    this.preparedEpoch = this.setupMemo ? epoch : -1;
     if (!same) {
       this.prepared = false;
       this.preparedMask = nodeLocalFilterMask(this.filters, active);
@@ -286,7 +310,6 @@ export class EquivalenceCache {
       for (const f of active) preparedFor.push(f);
       this.prepared = true;
     }
-    return this.entryFor(pod.spec, this.preparedMask, size);
   }
 
   /**
@@ -426,10 +449,12 @@ export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k
   entry.version[i] = version;
   entry.failAt[i] = k;
   entry.failStatus[i] = status;
-  const scores = entry.scores;
-  for (let s = 0; s < scores.length; s++) {
-    const a = scores[s];
-    if (a !== undefined) a[i] = NaN;
+  if (entry.scoresKept) {
+    const scores = entry.scores;
+    for (let s = 0; s < scores.length; s++) {
+      const a = scores[s];
+      if (a !== undefined) a[i] = NaN;
+    }
   }
   const totals = entry.totals;
   if (totals !== undefined) totals[i] = NaN;

@@ -44,4 +44,10 @@ export interface FrameworkOptions {
    * (fused-scores.ts nodeChangeLogDefault). Default: on, unless ORCHSIM_NO_NODE_CHANGE_LOG=1.
    */
   readonly nodeChangeLog?: boolean | undefined;
+  /**
+   * Per-cycle set-up made again only when its inputs change: the fused scan's score slots per
+   * skip mask, the equivalence cache's filter lists per PreFilter outcome (fused-scores.ts
+   * cycleSetupMemoDefault). Default: on, unless ORCHSIM_NO_CYCLE_SETUP_MEMO=1.
+   */
+  readonly cycleSetupMemo?: boolean | undefined;
 }

@@ -10,7 +10,7 @@ import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { scanCachedVerdicts, settleRejections, type ScanCursor } from './cached-scan.js';
-import { fillIndexes, FusedScores, fusedScoresDefault, nodeChangeLogDefault, selectHost } from './fused-scores.js';
+import { cycleSetupMemoDefault, fillIndexes, FusedScores, fusedScoresDefault, nodeChangeLogDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
@@ -54,6 +54,7 @@ export class Framework implements Scheduler {
   /** PreFilter (pre-filters.ts): the plugins' Skips, the filters left to run. */
   private readonly pre: PreFilters;
   private readonly skipScore: Uint8Array;
+  private skipMask = 0;
   private readonly feasible: NodeInfo[] = [];
   /** With the equivalence cache: feasible[i].index, read by the score loops. */
   private feasibleIndex = new Int32Array(0);
@@ -144,13 +145,14 @@ export class Framework implements Scheduler {
     this.plugins = plugins;
     // Filter positions are bits of a 31-bit mask.
     const cache = (options?.equivalenceCache ?? equivalenceCacheDefault()) && this.filters.length <= 30;
-    this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault()) : undefined;
+    const setupMemo = options?.cycleSetupMemo ?? cycleSetupMemoDefault();
+    this.equivalence = cache ? new EquivalenceCache(this.filters, this.scores.length, options?.nodeVersions ?? nodeVersionsDefault(), undefined, setupMemo) : undefined;
     this.fastScan = options?.fastScan ?? fastScanDefault();
     this.nodeRecords = options?.nodeRecords ?? nodeRecordsDefault();
     this.skipScore = new Uint8Array(this.scores.length);
     // Skip masks are 31-bit; the 'rank' tie-break reads every total.
     const fuse = this.equivalence !== undefined && this.fastScan && (options?.fusedScores ?? fusedScoresDefault()) && this.scores.length <= 30 && this.tieBreak !== 'rank';
-    this.fused = fuse ? new FusedScores(this.scores, options?.nodeChangeLog ?? nodeChangeLogDefault()) : undefined;
+    this.fused = fuse ? new FusedScores(this.scores, options?.nodeChangeLog ?? nodeChangeLogDefault(), setupMemo) : undefined;
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
@@ -289,7 +291,9 @@ export class Framework implements Scheduler {
       } else {
         const order = this.scanOrder(nodes);
         const toFind = numFeasibleNodesToFind(this.percentage, numAllNodes);
-        let idx = this.nextStartNodeIndex % numAllNodes;
+        // An integer division is tens of cycles: taken only when the node list has shrunk below the start.
+        const next = this.nextStartNodeIndex;
+        let idx = next < numAllNodes ? next : next % numAllNodes;
         const startIdx = idx;
         // Rejected nodes this cycle: their slots of failStatus/failPlugin are cleared after.
         let failed = 0;
@@ -297,7 +301,7 @@ export class Framework implements Scheduler {
         const rejectedAt = this.rejectedAt;
         // Feasible nodes found so far (feasible[0..found-1]; the array is cut to `found` after).
         let found = 0;
-        entry = this.equivalence?.prepare(pod, filters, numAllNodes);
+        entry = this.equivalence?.prepare(pod, filters, numAllNodes, pre.activeEpoch);
         if (entry !== undefined) {
           if (this.feasibleIndex.length < numAllNodes) this.feasibleIndex = new Int32Array(Math.max(numAllNodes, 2 * this.feasibleIndex.length));
           const cur = this.cursor;
@@ -331,7 +335,9 @@ export class Framework implements Scheduler {
             if (++idx === numAllNodes) idx = 0;
           }
         }
-        this.nextStartNodeIndex = (this.nextStartNodeIndex + processed) % numAllNodes;
+        // (start + processed) % numAllNodes, with start < numAllNodes and processed <= numAllNodes.
+        const after = startIdx + processed;
+        this.nextStartNodeIndex = after >= numAllNodes ? after - numAllNodes : after;
         this.lastEvaluated = processed;
         // No node: `feasible` keeps the last cycle's nodes (only this method reads it, up to the
         // count found) - cut to length 0, V8 would drop its backing store and allocate it again.
@@ -365,7 +371,7 @@ export class Framework implements Scheduler {
       let total: Float64Array;
       if (this.fused !== undefined && entry !== undefined) {
         this.preScoreInto(state, pod, feasible, snapshot);
-        const at = this.fused.settle(entry, this.skipScore, fusedScan !== undefined, random, this.tieBreak === 'random');
+        const at = this.fused.settle(entry, this.skipMask, fusedScan !== undefined, random, this.tieBreak === 'random');
         if (at >= 0) {
           point = 'Reserve';
           return this.reserve(state, pod, feasible[at]!, snapshot);
@@ -425,14 +431,20 @@ export class Framework implements Scheduler {
     try {
       const skipScore = this.skipScore;
       skipScore.fill(0);
+      // The same as a bit mask (bit s: slot s), for the fused scan's settle (only read with at most 30 slots).
+      let mask = 0;
       const weighted = this.scores;
       for (let s = 0; s < weighted.length; s++) {
         const w = weighted[s]!;
         if (!w.preScore) continue;
         plugin = w.plugin.name;
         const st = (w.plugin as unknown as PreScorePlugin).preScore(state, pod, feasible, snapshot);
-        if (st !== null && st.code === 'Skip') skipScore[s] = 1;
+        if (st !== null && st.code === 'Skip') {
+          skipScore[s] = 1;
+          mask |= 1 << s;
+        }
       }
+      this.skipMask = mask;
     } catch (e) {
       if (e instanceof PluginError) throw e;
       throw new PluginError(plugin, 'PreScore', pod.name, undefined, e);

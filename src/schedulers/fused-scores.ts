@@ -52,6 +52,17 @@ export function nodeChangeLogDefault(): boolean {
   return switchedOn('ORCHSIM_NO_NODE_CHANGE_LOG');
 }
 
+/**
+ * Whether the per-cycle set-up that depends only on what the last cycle already had is made again
+ * only when that changes, unless told otherwise (FrameworkOptions.cycleSetupMemo): the fused
+ * scan's score slots per skip mask (FusedScores.prepare) and the equivalence cache's filter lists
+ * per PreFilter outcome (EquivalenceCache.prepare). ORCHSIM_NO_CYCLE_SETUP_MEMO=1 makes both
+ * every cycle, as before.
+ */
+export function cycleSetupMemoDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_CYCLE_SETUP_MEMO');
+}
+
 /** Marks a node whose total cannot be fused (SpecVerdicts.totals). */
 export const NO_TOTAL = -1;
 /** Marks a node a node-local filter rejects (SpecVerdicts.totals; the verdict is in failAt and failStatus). */
@@ -65,6 +76,9 @@ export class FusedScores {
   private readonly zeros: Float64Array;
   private readonly at: Uint8Array;
   private n = 0;
+  /** The skip mask and records flag the slots are laid out for (mask -1: none yet). */
+  private slotsMask = -1;
+  private slotsAtRecords = false;
   /** Per slot: may it run in a fused cycle (node-local, no PreScore, a known all-zero normalization). */
   private readonly fusable: Uint8Array;
   private readonly zeroOf: Float64Array;
@@ -87,6 +101,8 @@ export class FusedScores {
     private readonly scores: readonly WeightedScore[],
     /** The scan reads the snapshot's node change log, where it has one, instead of comparing each kept node's version (nodeChangeLogDefault). */
     readonly changeLog = nodeChangeLogDefault(),
+    /** prepare() lays the slots out only when the skip mask or the records flag changed (cycleSetupMemoDefault). */
+    private readonly setupMemo = cycleSetupMemoDefault(),
   ) {
     const n = scores.length;
     this.weights = new Float64Array(n);
@@ -110,20 +126,17 @@ export class FusedScores {
   prepare(entry: SpecVerdicts, records: boolean, snapshot: ClusterSnapshot, size: number): boolean {
     const mask = entry.totalsMask;
     if (mask < 0) return false;
-    const scores = this.scores;
-    let n = 0;
-    for (let s = 0; s < scores.length; s++) {
-      if ((mask & (1 << s)) !== 0) continue;
-      if (this.fusable[s] === 0) return false;
-      const p = scores[s]!.plugin;
-      this.plugins[n] = p;
-      this.weights[n] = scores[s]!.weight;
-      this.zeros[n] = this.zeroOf[s]!;
-      this.at[n] = records && snapshot.nodeRecords !== undefined && p.scoreAt !== undefined ? 1 : 0;
-      n++;
+    const atRecords = records && snapshot.nodeRecords !== undefined;
+    // The slots depend on the skip mask and on whether the snapshot keeps node records alone (the
+    // plugins and their scoreAt are fixed when the profile is built): laid out again only when
+    // either differs from the last cycle's - most cycles of a run share both.
+    if (!this.setupMemo || mask !== this.slotsMask || atRecords !== this.slotsAtRecords) {
+      // A mask with a slot that cannot be fused, or none that runs, is remembered as such (n = 0).
+      this.n = this.layOut(mask, atRecords);
+      this.slotsMask = mask;
+      this.slotsAtRecords = atRecords;
     }
-    if (n === 0) return false;
-    this.n = n;
+    if (this.n === 0) return false;
     if (this.tiePos.length < size) this.tiePos = new Int32Array(Math.max(size, 2 * this.tiePos.length));
     // The fast scan sets it; a cycle the general loop scans stays unfused.
     this.ok = false;
@@ -132,6 +145,23 @@ export class FusedScores {
     this.ties = 0;
     this.max = -Infinity;
     return true;
+  }
+
+  /** The running slots for skip mask `mask`: their count, or 0 when one of them cannot be fused or none runs. */
+  private layOut(mask: number, atRecords: boolean): number {
+    const scores = this.scores;
+    let n = 0;
+    for (let s = 0; s < scores.length; s++) {
+      if ((mask & (1 << s)) !== 0) continue;
+      if (this.fusable[s] === 0) return 0;
+      const p = scores[s]!.plugin;
+      this.plugins[n] = p;
+      this.weights[n] = scores[s]!.weight;
+      this.zeros[n] = this.zeroOf[s]!;
+      this.at[n] = atRecords && p.scoreAt !== undefined ? 1 : 0;
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -166,14 +196,13 @@ export class FusedScores {
   }
 
   /**
-   * After PreScore: the position in the feasible list selectHost would choose, drawing from
+   * After PreScore, which skipped the score slots in `mask` (bit s: slot s): the position in the
+   * feasible list selectHost would choose, drawing from
    * `random` as it would, or -1 when the fused scan does not stand (not run, a node without a
    * total, or PreScore skipped other plugins than the scan assumed). Records the skip mask in
    * the entry for the spec's next cycle.
    */
-  settle(entry: SpecVerdicts, skipScore: Uint8Array, scanned: boolean, random: RandomSource, randomTies: boolean): number {
-    let mask = 0;
-    for (let s = 0; s < skipScore.length; s++) if (skipScore[s] === 1) mask |= 1 << s;
+  settle(entry: SpecVerdicts, mask: number, scanned: boolean, random: RandomSource, randomTies: boolean): number {
     if (mask !== entry.totalsMask) {
       entry.setTotalsMask(mask);
       return -1;

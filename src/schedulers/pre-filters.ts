@@ -35,6 +35,8 @@ export class PreFilters {
   private skippedCount = -1;
   /** The filters that run this cycle: the profile's less those whose PreFilter skipped. */
   readonly active: FilterPlugin[] = [];
+  /** Counts the times `active` was made again: while it stays, so does the list (EquivalenceCache.prepare compares nothing). */
+  activeEpoch = 0;
   /** After a rejection: the rejecting plugin's position and status. */
   rejecter: PreFilterPlugin | undefined;
   rejection: Status | undefined;
@@ -99,6 +101,7 @@ export class PreFilters {
     this.skippedCount = nSkipped;
     const filters = this.active;
     if (!same || nSkipped !== before) {
+      this.activeEpoch++;
       filters.length = 0;
       for (const f of this.filters) {
         let skip = false;
