@@ -43,6 +43,9 @@ export class Preemption {
    */
   private readonly dryRuns = new Map<Scheduler, WhatIfCluster>();
   private dryRun: WhatIfCluster | undefined;
+  /** The profile dryRunFor was last asked for, and its what-if (with reuseDryRuns). */
+  private lastDryRunOf: Scheduler | undefined;
+  private lastDryRun: WhatIfCluster | undefined;
   /** The current dry run's victims' GPU devices (restored with them). */
   private readonly victimGpus = new Map<PodInfo, readonly number[] | undefined>();
   /** Each budget's allowance as read when a pod of it was first asked about in the current PostFilter (Lifecycle.podBudget). */
@@ -166,12 +169,18 @@ export class Preemption {
   }
 
   private dryRunFor(scheduler: Scheduler): WhatIfCluster {
+    // The last profile's what-if without a Map lookup: most runs have one profile.
+    if (scheduler === this.lastDryRunOf && this.lastDryRun !== undefined) return this.lastDryRun;
     let whatIf = this.reuseDryRuns ? this.dryRuns.get(scheduler) : undefined;
     if (whatIf === undefined) {
       whatIf = new WhatIfCluster(this.api.cluster, scheduler, () => {
         throw new Error('a preemption dry run adds no nodes');
       });
       if (this.reuseDryRuns) this.dryRuns.set(scheduler, whatIf);
+    }
+    if (this.reuseDryRuns) {
+      this.lastDryRunOf = scheduler;
+      this.lastDryRun = whatIf;
     }
     return whatIf;
   }

@@ -95,7 +95,8 @@ export class SchedulingController {
     };
     // A gated pod (ResourceQuota admission) joins the queue when its gate is lifted.
     api.on('podCreated', (id) => {
-      if (!api.gatedPods.has(id)) enqueue(id);
+      // Most runs gate no pod: a Set lookup per pod created saved.
+      if (api.gatedPods.size === 0 || !api.gatedPods.has(id)) enqueue(id);
     });
     api.on('podUngated', enqueue);
     api.on('podRemoved', (id, from) => {
