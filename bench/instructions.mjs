@@ -17,7 +17,13 @@
 // Needs valgrind (Debian package valgrind); skipped with a message where it is missing. About
 // 50x slower than the run itself: the M/M/c of bench/simpy.mjs at 60,000 pods takes ~40 s a build.
 //
-// Run: node bench/instructions.mjs DIR SCENARIO.yaml|whole-run [--base-pods N]
+// `--split`: cachegrind's per-function counts are kept (in a temporary file) and each count is
+// also printed as its garbage collector's part (V8's GC and write-barrier functions, GC_FUNCTIONS)
+// and the rest. The GC part makes almost all of the +-40 M by which two counts of one build
+// differ; the rest of three counts of one build agreed to 2 M (bench/README.md section 16, ninth
+// pass), so a change of ten M in the rest is real.
+//
+// Run: node bench/instructions.mjs DIR SCENARIO.yaml|whole-run [--base-pods N] [--split]
 // e.g. node bench/instructions.mjs /tmp/before /tmp/mmc60k.yaml
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,13 +35,30 @@ import { machineLine } from './lib.mjs';
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url));
 
-/** The instructions a `node --predictable CHILD root scenario` process executes (cachegrind's "I refs"). */
-function instructions(root, scenario) {
-  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', CHILD, root, scenario], { encoding: 'utf8', maxBuffer: 1 << 26 });
+/** V8's garbage collector and write barriers, by function name in cachegrind's output (`--split`). */
+const GC_FUNCTIONS = /Mark|Scaveng|Evacuat|Sweep|Concurrent|LiveObject|BodyDescriptor|RecordMigrated|Remembered|Pretenuring|Worklist|WriteBarrier|MarkingBarrier|RecordWrite|heap::base|Heap::|SizeFromMap|Evacuator|MemoryChunk|SlotSet|TypedSlot|PagedSpace|NewSpace|SemiSpace|GCTracer|IncrementalMarking|pthread_cond|memset/;
+
+/**
+ * The instructions a `node --predictable CHILD root scenario` process executes (cachegrind's "I refs");
+ * with `outFile`, also the part spent in GC_FUNCTIONS, summed from cachegrind's per-function output.
+ */
+function instructions(root, scenario, outFile) {
+  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${outFile ?? '/dev/null'}`, process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', CHILD, root, scenario], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`valgrind run of ${root} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
   const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
   if (!m) throw new Error(`no instruction count in valgrind's output for ${root}`);
-  return { count: Number(m[1].replaceAll(',', '')), result: r.stdout.trim() };
+  return { count: Number(m[1].replaceAll(',', '')), result: r.stdout.trim(), gc: outFile ? gcPart(readFileSync(outFile, 'utf8')) : undefined };
+}
+
+/** The instructions of GC_FUNCTIONS in a cachegrind output file (`fn=` lines, then `line count` lines). */
+function gcPart(text) {
+  let gc = 0;
+  let inGc = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('fn=')) inGc = GC_FUNCTIONS.test(line);
+    else if (inGc && line.charCodeAt(0) >= 48 && line.charCodeAt(0) <= 57) gc += Number(line.split(' ')[1] ?? 0);
+  }
+  return gc;
 }
 
 /**
@@ -53,8 +76,9 @@ function main(argv) {
   const [dir, scenario] = argv;
   const i = argv.indexOf('--base-pods');
   const basePods = i >= 0 ? Number(argv[i + 1]) : 10;
+  const split = argv.includes('--split');
   if (!dir || !scenario || !Number.isInteger(basePods) || basePods < 1) {
-    console.error('usage: node bench/instructions.mjs DIR SCENARIO.yaml|whole-run [--base-pods N]');
+    console.error('usage: node bench/instructions.mjs DIR SCENARIO.yaml|whole-run [--base-pods N] [--split]');
     return 2;
   }
   if (spawnSync('valgrind', ['--version'], { encoding: 'utf8' }).status !== 0) {
@@ -70,11 +94,19 @@ function main(argv) {
     if (tinyFile) writeFileSync(tinyFile, tiny);
     console.log(`\n=== ${scenario}: instructions executed, valgrind cachegrind, node --predictable (${machineLine()}) ===`);
     const rows = [];
+    const out = split ? join(tmp, 'cachegrind.out') : undefined;
+    const g = (n) => `${(n / 1e9).toFixed(4)} G`;
     for (const [name, root] of [[`before (${dir})`, before], ['this checkout', HERE]]) {
-      const full = instructions(root, file);
-      const base = tinyFile ? instructions(root, tinyFile).count : 0;
+      const full = instructions(root, file, out);
+      const tinyCount = tinyFile ? instructions(root, tinyFile, out) : undefined;
+      const base = tinyCount?.count ?? 0;
       rows.push({ name, full: full.count, run: full.count - base, result: full.result });
-      console.log(`${name.padEnd(44)} process ${(full.count / 1e9).toFixed(4)} G${tinyFile ? `, of which the run ${((full.count - base) / 1e9).toFixed(4)} G (the ${basePods}-pod version's ${(base / 1e9).toFixed(4)} G taken off)` : ''}`);
+      console.log(`${name.padEnd(44)} process ${g(full.count)}${tinyFile ? `, of which the run ${g(full.count - base)} (the ${basePods}-pod version's ${g(base)} taken off)` : ''}`);
+      if (split) {
+        const fullGc = full.gc ?? 0;
+        const baseGc = tinyCount?.gc ?? 0;
+        console.log(`${''.padEnd(44)} GC and barriers ${g(fullGc)}, the rest ${g(full.count - fullGc)}${tinyFile ? `; the run's: GC ${g(fullGc - baseGc)}, the rest ${g(full.count - fullGc - (base - baseGc))}` : ''}`);
+      }
     }
     const [b, h] = rows;
     const key = tinyFile ? 'run' : 'full';

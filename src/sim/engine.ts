@@ -62,8 +62,7 @@ export class Engine {
   run(until: number): void {
     const q = this.queue;
     const handlers = this.handlers;
-    while (q.size > 0 && q.peekTime() <= until) {
-      q.pop();
+    while (q.popDue(until)) {
       this.clock = q.time;
       // Read by the thread watching a user's plugin (call-watch.ts), to say when a call hung.
       watchedClock[0] = q.time;

@@ -130,15 +130,51 @@ export class EventQueue {
   /** Removes the earliest event into (time, kind, subject). Returns false when empty. */
   pop(): boolean {
     if (this.laneTail > this.laneHead && !(this.calendarTime() <= this.laneTime)) {
-      const i = this.laneHead++;
-      this.time = this.laneTime;
-      this.kind = this.laneKinds[i]!;
-      this.subject = this.laneSubjects[i]!;
-      if (this.laneHead === this.laneTail) this.laneHead = this.laneTail = 0;
+      this.popLane();
       return true;
     }
     if (this.length === 0) return false;
     if (this.peeked < 0) this.findEarliest();
+    this.popCalendar();
+    return true;
+  }
+
+  /**
+   * Removes the earliest event into (time, kind, subject) when it is due by `until` (its time
+   * <= until), as `peekTime() <= until` and then `pop()` would; false, the queue untouched, when
+   * it is empty or its earliest event is later. The engine's loop: one look at the lane and the
+   * calendar per event instead of two (peekTime, then pop looking again).
+   */
+  popDue(until: number): boolean {
+    if (this.laneTail > this.laneHead) {
+      const laneTime = this.laneTime;
+      // The calendar's events of the lane's time were pushed before the lane's: they go first.
+      if (!(this.calendarTime() <= laneTime)) {
+        if (!(laneTime <= until)) return false;
+        this.popLane();
+        return true;
+      }
+    } else if (this.length === 0) {
+      return false;
+    } else if (this.peeked < 0) {
+      this.findEarliest();
+    }
+    if (!(this.times[this.peeked]! <= until)) return false;
+    this.popCalendar();
+    return true;
+  }
+
+  /** Takes the lane's first event (the lane is not empty and goes before the calendar). */
+  private popLane(): void {
+    const i = this.laneHead++;
+    this.time = this.laneTime;
+    this.kind = this.laneKinds[i]!;
+    this.subject = this.laneSubjects[i]!;
+    if (this.laneHead === this.laneTail) this.laneHead = this.laneTail = 0;
+  }
+
+  /** Takes the calendar's earliest event, found already (`peeked`). */
+  private popCalendar(): void {
     const slot = this.peeked;
     const b = this.peekedVb % this.nb;
     // The earliest entry is the first event of its bucket's first group.
@@ -165,7 +201,6 @@ export class EventQueue {
     this.opsSinceResize++;
     if (this.length < this.nb / 2 && this.nb > MIN_BUCKETS) this.resize(this.nb / 2);
     else this.maybeRetune();
-    return true;
   }
 
   clear(): void {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { grown } from './typed-arrays.js';
+import { switchedOn } from './switches.js';
 
 /**
  * Small pure statistics: quantiles and means of a run's metric samples, and confidence
@@ -27,6 +28,8 @@ export function mean(values: ArrayLike<number>): number {
 export class SampleBuffer {
   private data: Float64Array;
   length = 0;
+  /** Sorts samples that are all >= 0 as 64-bit integers (see sorted()); ORCHSIM_NO_INT_SORT=1 turns it off. */
+  private readonly intSort = switchedOn('ORCHSIM_NO_INT_SORT');
   /**
    * `capacity`: the samples room is made for up front (a run's expected pods; 1024 to 2^21), so
    * a long run does not copy the buffer at each doubling; beyond it, it doubles as it fills.
@@ -38,9 +41,23 @@ export class SampleBuffer {
     if (this.length === this.data.length) this.data = grown(this.data, this.data.length * 2);
     this.data[this.length++] = v;
   }
-  /** A sorted copy of the samples. */
+  /**
+   * A sorted copy of the samples, in Float64Array#sort's order (-0 before +0, NaN last).
+   *
+   * When no sample is negative or NaN (waits and durations), the copy is sorted through a
+   * BigInt64Array view of the same bytes: the bit patterns of +0, the positive doubles and
+   * +Infinity are the non-negative 64-bit integers in the same order, and -0 (the sign bit
+   * alone) is the least integer, as -0 comes first among them in the float order - so the
+   * bytes end the same. V8 sorts an integer typed array with std::sort's inlined `<`, a float
+   * one through a comparison function call per compare (CompareNum, for -0 and NaN): the
+   * M/M/c's 200,000 waits were about 1.2% of the run's samples there.
+   */
   sorted(): Float64Array {
-    return this.data.slice(0, this.length).sort();
+    const copy = this.data.slice(0, this.length);
+    if (!this.intSort) return copy.sort();
+    for (let i = 0; i < copy.length; i++) if (!(copy[i]! >= 0)) return copy.sort();
+    new BigInt64Array(copy.buffer, copy.byteOffset, copy.length).sort();
+    return copy;
   }
 }
 

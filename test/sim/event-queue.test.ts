@@ -89,6 +89,40 @@ describe('EventQueue', () => {
     }), { numRuns: 300 });
   });
 
+  it('popDue(until) pops what peekTime() <= until then pop() would, and leaves the queue alone otherwise (property)', () => {
+    // Two queues fed the same pushes: one popped the engine's old way, one with popDue; `until`
+    // before, at and after the earliest event, with and without the lane.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('push' as const), at: fc.oneof(fc.constant('now' as const), fc.integer({ min: 0, max: 6 }), fc.double({ min: 0, max: 1e6, noNaN: true })) }),
+      fc.record({ kind: fc.constant('due' as const), until: fc.oneof(fc.constant('now' as const), fc.integer({ min: -2, max: 8 }), fc.constant(Infinity), fc.constant(NaN)) }),
+      fc.record({ kind: fc.constant('peek' as const) }),
+    );
+    fc.assert(fc.property(fc.array(op, { minLength: 50, maxLength: 500 }), fc.boolean(), (ops, lane) => {
+      const a = new EventQueue(16, lane);
+      const b = new EventQueue(16, lane);
+      ops.forEach((o, i) => {
+        if (o.kind === 'push') {
+          const t = o.at === 'now' ? a.time : a.time + o.at;
+          a.push(t, i % 256, i);
+          b.push(t, i % 256, i);
+        } else if (o.kind === 'peek') {
+          expect(b.peekTime()).toBe(a.peekTime());
+        } else {
+          const until = o.until === 'now' ? a.time : a.time + o.until;
+          const want = a.size > 0 && a.peekTime() <= until;
+          if (want) a.pop();
+          expect(b.popDue(until)).toBe(want);
+          expect([b.time, b.kind, b.subject, b.size]).toEqual([a.time, a.kind, a.subject, a.size]);
+        }
+      });
+      while (a.pop()) {
+        expect(b.popDue(Infinity)).toBe(true);
+        expect([b.time, b.subject]).toEqual([a.time, a.subject]);
+      }
+      expect(b.popDue(Infinity)).toBe(false);
+    }), { numRuns: 300 });
+  });
+
   it('is used by the engine unless ORCHSIM_NO_EVENT_LANE=1, and runs give byte-identical results either way (property, whole runs)', () => {
     expect((new Engine().queue as unknown as { lane: boolean }).lane).toBe(true);
     process.env.ORCHSIM_NO_EVENT_LANE = '1';

@@ -5,6 +5,7 @@ import type { RandomStream, RandomStreams } from '../../util/random.js';
 import type { PodSpec } from '../../api/pod.js';
 import type { Workload } from '../../api/workload.js';
 import { POD_GROUP_LABEL } from '../../api/podgroup.js';
+import { CountedNames } from '../../util/counted-names.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from '../lifecycle.js';
 
 /** A Job's own bookkeeping (the Job controller's status.succeeded / active / failed). */
@@ -55,8 +56,8 @@ export class WorkloadController {
   private readonly arrived: Int32Array;
   /** Pods of admitted Kueue Workloads: the Workload's id, and each Workload's pods not yet ended. */
   private readonly podKueue = new Map<number, number>();
-  /** Per workload: `<name>-`, the start of its pods' names (one concatenation per pod instead of two). */
-  private readonly namePrefixes: string[];
+  /** Per workload: its pods' names, `<name>-<count>` (src/util/counted-names.ts: no number-to-string conversion per pod). */
+  private readonly names: CountedNames[];
   private readonly kueuePods = new Map<number, Set<number>>();
 
   constructor(private readonly api: Lifecycle, streams: RandomStreams, private readonly horizon: number, kinds?: ReadonlySet<Workload['kind']>) {
@@ -67,7 +68,7 @@ export class WorkloadController {
     this.durations = api.workloads.map((wr) => streams.get(`durations/${wr.w.name}`));
     this.jobs = api.workloads.map(() => ({ succeeded: 0, active: 0, failed: 0, jobFailed: false, retryIncidents: [], kueueId: -1, suspended: false, spec: undefined }));
     this.arrived = new Int32Array(api.workloads.length);
-    this.namePrefixes = api.workloads.map((wr) => `${wr.w.name}-`);
+    this.names = api.workloads.map((wr) => new CountedNames(`${wr.w.name}-`));
     this.evArrival = e.defineEvent('workload-arrival', (wi) => this.onArrival(wi));
     this.evPodList = e.defineEvent('pod-list-arrival', (i) => this.onPodListArrival(i));
     this.evJobRetry = e.defineEvent('job-retry', (wi) => this.createJobPod(wi, this.jobs[wi]!.retryIncidents.shift() ?? -1, true));
@@ -115,7 +116,7 @@ export class WorkloadController {
       case 'service':
         // A service with rollouts is the Deployment controller's (deployments.ts).
         if (w.rollout) break;
-        for (let k = 0; k < w.replicas; k++) api.createPod(wi, `${w.name}-${wr.created}`, w.spec, Infinity);
+        for (let k = 0; k < w.replicas; k++) api.createPod(wi, this.names[wi]!.name(wr.created), w.spec, Infinity);
         break;
       case 'job': {
         // A gang Job's PodGroup exists before its pods (as a controller creates it, e.g. the training operators).
@@ -149,7 +150,7 @@ export class WorkloadController {
           const durations = Array.from({ length: count }, () => sample(w.duration, this.durations[wi]!));
           api.createKueueWorkload({ wi, name: `${w.name}-${n}`, namespace: spec.namespace, queue: w.queue, priority: spec.priority, spec, count, durations });
         } else {
-          for (let k = 0; k < count && wr.created < w.maxPods; k++) api.createPod(wi, this.namePrefixes[wi]! + wr.created, spec, sample(w.duration, this.durations[wi]!));
+          for (let k = 0; k < count && wr.created < w.maxPods; k++) api.createPod(wi, this.names[wi]!.name(wr.created), spec, sample(w.duration, this.durations[wi]!));
         }
         if ((w.queue !== undefined ? this.arrived[wi]! * count : wr.created) < w.maxPods) {
           const t = w.arrivals.next(api.engine.now, this.arrivals[wi]!);
@@ -177,7 +178,7 @@ export class WorkloadController {
     const job = this.jobs[wi]!;
     if (w.kind !== 'job' || job.jobFailed || job.suspended) return;
     if (!retry) job.active++;
-    const id = this.api.createPod(wi, `${w.name}-${wr.created}`, job.spec ?? w.spec, sample(w.duration, this.durations[wi]!), incident);
+    const id = this.api.createPod(wi, this.names[wi]!.name(wr.created), job.spec ?? w.spec, sample(w.duration, this.durations[wi]!), incident);
     if (job.kueueId >= 0) this.track(id, job.kueueId);
   }
 
@@ -204,7 +205,7 @@ export class WorkloadController {
       const n = Math.min(w.parallelism, w.completions - job.succeeded);
       for (let k = 0; k < n; k++) this.createJobPod(wl.wi);
     } else if (w.kind === 'batch') {
-      for (let k = 0; k < wl.count; k++) this.track(api.createPod(wl.wi, `${w.name}-${wr.created}`, spec, wl.durations![k]!), kueueId);
+      for (let k = 0; k < wl.count; k++) this.track(api.createPod(wl.wi, this.names[wl.wi]!.name(wr.created), spec, wl.durations![k]!), kueueId);
     }
   }
 
@@ -275,7 +276,7 @@ export class WorkloadController {
     this.kueuePodEnded(id);
     if (w.kind === 'service') {
       if (w.rollout) return;
-      if (reason === 'failed' || wr.podIds.size < wr.desired) api.createPod(wi, `${w.name}-${wr.created}`, w.spec, Infinity, incident);
+      if (reason === 'failed' || wr.podIds.size < wr.desired) api.createPod(wi, this.names[wi]!.name(wr.created), w.spec, Infinity, incident);
     } else if (w.kind === 'job') {
       const job = this.jobs[wi]!;
       // The pods a failed Job terminates itself.
@@ -323,7 +324,7 @@ export class WorkloadController {
     if (w.kind !== 'service' || w.rollout || this.mine[wr.index] === 0) return;
     const live = wr.podIds.size;
     if (wr.desired > live) {
-      for (let k = live; k < wr.desired; k++) api.createPod(wr.index, `${w.name}-${wr.created}`, w.spec, Infinity);
+      for (let k = live; k < wr.desired; k++) api.createPod(wr.index, this.names[wr.index]!.name(wr.created), w.spec, Infinity);
     } else if (wr.desired < live) {
       for (const id of this.podsToDelete(wr, live - wr.desired)) {
         api.stopContainers(id);

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SampleBuffer } from '../../src/util/stats.js';
+import { expectRunsIdenticalWithSwitch, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
+
+/**
+ * SampleBuffer.sorted() sorts samples that are all >= 0 as 64-bit integers (src/util/stats.ts):
+ * the bytes must be those of Float64Array#sort for any samples - -0 and +0 apart, NaN,
+ * infinities, subnormals, negatives (which take the float sort) - with the switch on and off.
+ */
+describe('SampleBuffer.sorted (integer sort of non-negative samples)', () => {
+  restoreEnvAfterEach('ORCHSIM_NO_INT_SORT');
+
+  /** The samples' bytes, so -0 and +0 and NaN payloads compare exactly. */
+  const bytes = (a: Float64Array) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const sortedWith = (values: readonly number[], off: boolean) => {
+    if (off) process.env.ORCHSIM_NO_INT_SORT = '1';
+    else delete process.env.ORCHSIM_NO_INT_SORT;
+    const b = new SampleBuffer(4);
+    for (const v of values) b.push(v);
+    return b.sorted();
+  };
+
+  const sample = fc.oneof(
+    fc.constantFrom(0, -0, Infinity, Number.MIN_VALUE, Number.MAX_VALUE, 1, 2 ** 52, 2 ** 53 + 2),
+    fc.double({ min: 0, max: 1e6, noNaN: true }),
+    fc.integer({ min: 0, max: 50 }),
+  );
+  const anySample = fc.oneof(sample, fc.double(), fc.constantFrom(NaN, -Infinity, -1, -Number.MIN_VALUE));
+
+  it('non-negative samples: the same bytes as Float64Array#sort (property)', () => {
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 3000 }), (values) => {
+        const want = bytes(Float64Array.from(values).sort());
+        expect(bytes(sortedWith(values, false))).toEqual(want);
+        expect(bytes(sortedWith(values, true))).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('any samples (negatives, NaN): the same bytes as Float64Array#sort (property)', () => {
+    fc.assert(
+      fc.property(fc.array(anySample, { maxLength: 500 }), (values) => {
+        const want = bytes(Float64Array.from(values).sort());
+        expect(bytes(sortedWith(values, false))).toEqual(want);
+        expect(bytes(sortedWith(values, true))).toEqual(want);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a copy: the buffer keeps its samples and takes more', () => {
+    delete process.env.ORCHSIM_NO_INT_SORT;
+    const b = new SampleBuffer(4);
+    for (const v of [3, -0, 1, 0, 2]) b.push(v);
+    const first = b.sorted();
+    b.push(0.5);
+    expect(Array.from(first)).toEqual([-0, 0, 1, 2, 3]);
+    expect(Object.is(first[0], -0)).toBe(true);
+    expect(Array.from(b.sorted())).toEqual([-0, 0, 0.5, 1, 2, 3]);
+  });
+
+  it('random whole runs give byte-identical results with ORCHSIM_NO_INT_SORT on and off (property)', () => {
+    expectRunsIdenticalWithSwitch('ORCHSIM_NO_INT_SORT', 15);
+  });
+});
