@@ -1,4 +1,4 @@
-import type { ClusterAutoscalerContext, ClusterSimulation } from '../api/autoscaling.js';
+import type { ClusterAutoscalerContext, ClusterSimulation, PodController } from '../api/autoscaling.js';
 import type { NodeInfo } from '../api/node.js';
 import { ANNOTATION_SAFE_TO_EVICT, type PodInfo } from '../api/pod.js';
 
@@ -45,11 +45,17 @@ export const REASON_PDB = 'PodDisruptionBudget allows no more disruptions';
  * disruptionsAllowed >= n.
  */
 export class EvictionPlan {
-  /** Planned evictions by controller kind, then name (no key string built per pod: a scan checks every candidate's pods). */
-  private readonly planned = new Map<string, Map<string, number>>();
+  /** Each controller's planned evictions, by kind, then name: one slot per controller. */
+  private readonly planned = new Map<string, Map<string, PlannedEvictions>>();
+  /**
+   * The same slots by the controller object controllerOf answered: the simulator answers one
+   * object per workload, so a pod's slot is one lookup by identity, not two by string (a scan
+   * checks every candidate's pods: ~2 % of the autoscaled week was these lookups). An object
+   * seen first resolves through `planned`, so two objects of one controller share its slot.
+   */
+  private readonly byController = new Map<PodController, PlannedEvictions>();
   /** check's own additions, undone before it returns (reused). */
-  private readonly raisedIn: Map<string, number>[] = [];
-  private readonly raisedNames: string[] = [];
+  private readonly raised: PlannedEvictions[] = [];
   constructor(
     private readonly ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>,
     /** The cluster autoscaler honours safe-to-evict: "false"; Karpenter has its own annotation (do-not-disrupt). */
@@ -71,39 +77,39 @@ export class EvictionPlan {
         break;
       }
       // The plan's evictions of this controller plus those of the pods before this one.
-      const byName = this.byKind(c.kind);
-      const n = byName.get(c.name) ?? 0;
+      const slot = this.slotOf(c);
+      const n = slot.n;
       if (this.ctx.disruptionsAllowed(pod) - n < 1) {
         why = `${pod.name}: ${REASON_PDB}`;
         break;
       }
-      byName.set(c.name, n + 1);
-      this.raisedIn[raised] = byName;
-      this.raisedNames[raised++] = c.name;
+      slot.n = n + 1;
+      this.raised[raised++] = slot;
     }
-    for (let i = raised - 1; i >= 0; i--) {
-      const byName = this.raisedIn[i]!;
-      const name = this.raisedNames[i]!;
-      const n = byName.get(name)! - 1;
-      if (n === 0) byName.delete(name);
-      else byName.set(name, n);
-    }
+    for (let i = raised - 1; i >= 0; i--) this.raised[i]!.n--;
     return why;
   }
 
   commit(pods: readonly PodInfo[]): void {
-    for (const pod of pods) {
-      const c = this.ctx.controllerOf(pod);
-      const byName = this.byKind(c.kind);
-      byName.set(c.name, (byName.get(c.name) ?? 0) + 1);
-    }
+    for (const pod of pods) this.slotOf(this.ctx.controllerOf(pod)).n++;
   }
 
-  private byKind(kind: string): Map<string, number> {
-    let byName = this.planned.get(kind);
-    if (byName === undefined) this.planned.set(kind, (byName = new Map()));
-    return byName;
+  private slotOf(c: PodController): PlannedEvictions {
+    let slot = this.byController.get(c);
+    if (slot === undefined) {
+      let byName = this.planned.get(c.kind);
+      if (byName === undefined) this.planned.set(c.kind, (byName = new Map()));
+      slot = byName.get(c.name);
+      if (slot === undefined) byName.set(c.name, (slot = { n: 0 }));
+      this.byController.set(c, slot);
+    }
+    return slot;
   }
+}
+
+/** A controller's evictions planned so far in a scan (EvictionPlan). */
+interface PlannedEvictions {
+  n: number;
 }
 
 /** A node removed in a what-if, and where each of its pods went. */

@@ -6,6 +6,7 @@ import {
 import type { RandomSource } from '../api/framework.js';
 import type { NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
+import { CandidateOrder, caCandidateOrderFromEnv } from './cluster-autoscaler-candidate-order.js';
 import { type Candidate, DrainPlanner, NodeTable } from './cluster-autoscaler-drain-cache.js';
 import { type ClusterAutoscalerOptions, NAME, resolveClusterAutoscalerOptions, validateNodeGroups } from './cluster-autoscaler-options.js';
 import { DELETION_GRACE, type Drain, EvictionPlan, isGpuNode, nodeUtilization, scaleDownReason } from './cluster-autoscaler-scale-down.js';
@@ -96,6 +97,12 @@ export interface ClusterAutoscalerTuning {
    * made).
    */
   readonly nodeVersions?: boolean;
+  /**
+   * Try the last scan's sorted order of the scale-down candidates before sorting them
+   * (CandidateOrder; the same order either way). Default true unless
+   * ORCHSIM_NO_CA_CANDIDATE_ORDER=1 (read when the policy is made).
+   */
+  readonly candidateOrder?: boolean;
 }
 
 /** Whether the environment leaves the scans' use of node versions on (ORCHSIM_NO_CA_NODE_VERSIONS=1, non-empty and not 0, turns it off). */
@@ -134,6 +141,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   const planner = new DrainPlanner(tuning.drainCache ?? true);
   const utilizationCache = tuning.utilizationCache ?? caUtilizationCacheFromEnv();
   const useVersions = tuning.nodeVersions ?? caNodeVersionsFromEnv();
+  const candidateOrder = new CandidateOrder(tuning.candidateOrder ?? caCandidateOrderFromEnv());
   /**
    * The last survey, to be given again while nothing it read has changed: the cluster's version
    * (ctx.clusterVersion) at the end of that scan - its what-ifs revert the nodes to what the
@@ -317,11 +325,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       return [];
     }
     // Nodes already unneeded first (oldest first) so the plan is stable, then the emptiest.
-    candidates.sort((a, b) => {
-      if (a.since !== b.since) return a.since - b.since;
-      if (a.utilization !== b.utilization) return a.utilization - b.utilization;
-      return a.sn.node.name < b.sn.node.name ? -1 : a.sn.node.name > b.sn.node.name ? 1 : 0;
-    });
+    candidateOrder.sort(candidates);
     const removable = new Map<string, number>();
     for (const [name, g] of sizes) removable.set(name, g.size - specs.get(name)!.min);
     const plan = new EvictionPlan(ctx);

@@ -635,3 +635,17 @@ describe("cluster-autoscaler scans' node versions are invisible (property-based)
     expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_NODE_VERSIONS', 15, failures)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
+
+/**
+ * The scale-down planner tries the last scan's sorted order of its candidates before sorting them
+ * (CandidateOrder, issue 23). With it on and off (ORCHSIM_NO_CA_CANDIDATE_ORDER=1, read when the
+ * policy is made) the same scenarios give byte-identical results and action logs
+ * (test/autoscalers/candidate-order.test.ts checks the order itself scan by scan).
+ */
+describe("the scale-down candidates' remembered order is invisible (property-based)", () => {
+  restoreEnvAfterEach('ORCHSIM_NO_CA_CANDIDATE_ORDER');
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_CANDIDATE_ORDER', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
