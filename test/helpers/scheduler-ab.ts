@@ -237,6 +237,27 @@ export function cycleOutcome(fw: Framework, pod: PodInfo, c: ClusterState, rando
 }
 
 /**
+ * One cycle of `pod` through two frameworks that must agree on everything `cycleOutcome` sees;
+ * when they chose a node, the pod is bound there (and recorded in `bound`) for the next cycles.
+ */
+export function sameCycleThenBind(
+  on: { fw: Framework; random: { next(): number } },
+  off: { fw: Framework; random: { next(): number } },
+  pod: PodInfo,
+  c: ClusterState,
+  bound: { pod: PodInfo; node: number }[],
+  nextDraw = false,
+): ReturnType<typeof cycleOutcome> {
+  const a = cycleOutcome(on.fw, pod, c, on.random, nextDraw);
+  expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random, nextDraw));
+  if ('chosen' in a && a.chosen >= 0) {
+    c.bind(pod, a.chosen, undefined);
+    bound.push({ pod, node: a.chosen });
+  }
+  return a;
+}
+
+/**
  * Random whole runs (scenarioDescArb) give byte-identical results with the switch `envName`
  * (an ORCHSIM_NO_* variable) unset and set: the shortcut it turns off changes nothing a user sees.
  */

@@ -5,7 +5,7 @@ import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { cycleSetupMemoDefault } from '../../src/schedulers/fused-scores.js';
 import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The cycle set-up memo (FrameworkOptions.cycleSetupMemo, ORCHSIM_NO_CYCLE_SETUP_MEMO=1): the
 // equivalence cache's filter lists are made again only when the PreFilters' outcome changed
@@ -101,15 +101,7 @@ describe('the cycle set-up memo', () => {
               applyNodeOp(c, o, bound);
               continue;
             }
-            for (let t = 0; t < o.times; t++) {
-              const pod = makePod(specs[o.spec % specs.length]!);
-              const a = cycleOutcome(on.fw, pod, c, on.random, true);
-              expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random, true));
-              if ('chosen' in a && a.chosen !== undefined && a.chosen >= 0) {
-                c.bind(pod, a.chosen, undefined);
-                bound.push({ pod, node: a.chosen });
-              }
-            }
+            for (let t = 0; t < o.times; t++) sameCycleThenBind(on, off, makePod(specs[o.spec % specs.length]!), c, bound, true);
           }
         },
       ),

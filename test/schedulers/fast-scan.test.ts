@@ -7,7 +7,7 @@ import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.
 import { fastScanDefault } from '../../src/schedulers/scan-order.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, NODE_TAINTS, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, NODE_TAINTS, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node scan's fast paths (FrameworkOptions.fastScan, ORCHSIM_NO_FAST_SCAN=1): the Filter
 // loop's specialised loop over the equivalence cache's verdicts and scoreInto's check of a raw
@@ -106,14 +106,7 @@ describe('the node scan fast paths (ORCHSIM_NO_FAST_SCAN)', () => {
           const off = build(false);
           const bound: { pod: PodInfo; node: number }[] = [];
           const step = (spec: PodSpec) => {
-            const pod = makePod(spec);
-            const a = cycleOutcome(on.fw, pod, c, on.random);
-            expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random));
-            if ('error' in a) outOfRange++;
-            else if (a.chosen >= 0) {
-              c.bind(pod, a.chosen);
-              bound.push({ pod, node: a.chosen });
-            }
+            if ('error' in sameCycleThenBind(on, off, makePod(spec), c, bound)) outOfRange++;
           };
           for (const o of ops) {
             if (o.kind === 'schedule') for (let t = 0; t < o.times; t++) step(specs[o.spec]!);

@@ -14,7 +14,7 @@ import { nodeRecordsDefault } from '../../src/schedulers/scan-order.js';
 import { ClusterState } from '../../src/sim/cluster.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod } from '../helpers/cluster.js';
-import { applyNodeOp as applyBaseNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp as applyBaseNodeOp, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node records (ClusterSnapshot.nodeRecords, FrameworkOptions.nodeRecords,
 // ORCHSIM_NO_NODE_RECORDS=1): ClusterState keeps one record per node of what the node-local
@@ -214,15 +214,7 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
           const on = build(true);
           const off = build(false);
           const bound: { pod: PodInfo; node: number }[] = [];
-          const step = (spec: PodSpec) => {
-            const pod = makePod(spec);
-            const a = cycleOutcome(on.fw, pod, c, on.random);
-            expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random));
-            if (!('error' in a) && a.chosen >= 0) {
-              c.bind(pod, a.chosen);
-              bound.push({ pod, node: a.chosen });
-            }
-          };
+          const step = (spec: PodSpec) => sameCycleThenBind(on, off, makePod(spec), c, bound);
           for (const o of ops) {
             switch (o.kind) {
               case 'schedule':

@@ -7,7 +7,7 @@ import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.
 import { preFilterSkipMemoDefault } from '../../src/schedulers/pre-filters.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, cycleOutcome, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The PreFilter skip memo (src/schedulers/pre-filters.ts, ORCHSIM_NO_PRE_FILTER_SKIP_MEMO=1): a
 // PreFilter that declares Plugin.preFilterSkipsBySpec and skipped for the last spec scheduled is
@@ -122,15 +122,7 @@ describe('the PreFilter skip memo', () => {
               applyNodeOp(c, o, bound);
               continue;
             }
-            for (let t = 0; t < o.times; t++) {
-              const pod = makePod(specs[o.spec % specs.length]!);
-              const a = cycleOutcome(on.fw, pod, c, on.random, true);
-              expect(a).toEqual(cycleOutcome(off.fw, pod, c, off.random, true));
-              if ('chosen' in a && a.chosen !== undefined && a.chosen >= 0) {
-                c.bind(pod, a.chosen, undefined);
-                bound.push({ pod, node: a.chosen });
-              }
-            }
+            for (let t = 0; t < o.times; t++) sameCycleThenBind(on, off, makePod(specs[o.spec % specs.length]!), c, bound, true);
           }
           expect(callsOn.n).toBeLessThanOrEqual(callsOff.n);
           if (callsOn.n < callsOff.n) saved++;
