@@ -178,6 +178,13 @@ export function toggleGpuNodeFault(c: ClusterState, pick: number, failedGpus: Se
   else failedGpus.delete(node.index);
 }
 
+/** Binds `pod` to the `pick`-th (mod their count) node of `c` and records it in `bound`. */
+export function bindPicked(c: ClusterState, bound: { pod: PodInfo; node: number }[], pod: PodInfo, pick: number): void {
+  const node = pick % c.nodes.length;
+  c.bind(pod, node, undefined);
+  bound.push({ pod, node });
+}
+
 /** Unbinds the `pick`-th (mod their count) of the `bound` pods and drops it from the list; none bound: nothing. */
 export function unbindPicked(c: ClusterState, bound: { pod: PodInfo; node: number }[], pick: number): void {
   if (bound.length === 0) return;

@@ -5,7 +5,7 @@ import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { cycleSetupMemoDefault } from '../../src/schedulers/fused-scores.js';
 import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The cycle set-up memo (FrameworkOptions.cycleSetupMemo, ORCHSIM_NO_CYCLE_SETUP_MEMO=1): the
 // equivalence cache's filter lists are made again only when the PreFilters' outcome changed
@@ -84,10 +84,7 @@ describe('the cycle set-up memo', () => {
           const bound: { pod: PodInfo; node: number }[] = [];
           for (const o of ops) {
             if (o.kind === 'avoider') {
-              const pod = avoider();
-              const node = o.node % c.nodes.length;
-              c.bind(pod, node, undefined);
-              bound.push({ pod, node });
+              bindPicked(c, bound, avoider(), o.node);
               continue;
             }
             if (o.kind === 'filters') {

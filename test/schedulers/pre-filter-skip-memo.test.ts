@@ -7,7 +7,7 @@ import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.
 import { preFilterSkipMemoDefault } from '../../src/schedulers/pre-filters.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The PreFilter skip memo (src/schedulers/pre-filters.ts, ORCHSIM_NO_PRE_FILTER_SKIP_MEMO=1): a
 // PreFilter that declares Plugin.preFilterSkipsBySpec and skipped for the last spec scheduled is
@@ -112,10 +112,7 @@ describe('the PreFilter skip memo', () => {
           const bound: { pod: PodInfo; node: number }[] = [];
           for (const o of ops) {
             if (o.kind === 'anti') {
-              const pod = antiPod();
-              const node = o.node % c.nodes.length;
-              c.bind(pod, node, undefined);
-              bound.push({ pod, node });
+              bindPicked(c, bound, antiPod(), o.node);
               continue;
             }
             if (o.kind !== 'schedule') {

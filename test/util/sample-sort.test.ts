@@ -28,26 +28,19 @@ describe('SampleBuffer.sorted (integer sort of non-negative samples)', () => {
   );
   const anySample = fc.oneof(sample, fc.double(), fc.constantFrom(NaN, -Infinity, -1, -Number.MIN_VALUE));
 
+  /** Sorted with the switch off and on, `values` give the bytes Float64Array#sort gives. */
+  const sortsLikeFloat64Array = (values: number[]) => {
+    const want = bytes(Float64Array.from(values).sort());
+    expect(bytes(sortedWith(values, false))).toEqual(want);
+    expect(bytes(sortedWith(values, true))).toEqual(want);
+  };
+
   it('non-negative samples: the same bytes as Float64Array#sort (property)', () => {
-    fc.assert(
-      fc.property(fc.array(sample, { maxLength: 3000 }), (values) => {
-        const want = bytes(Float64Array.from(values).sort());
-        expect(bytes(sortedWith(values, false))).toEqual(want);
-        expect(bytes(sortedWith(values, true))).toEqual(want);
-      }),
-      { numRuns: 200 },
-    );
+    fc.assert(fc.property(fc.array(sample, { maxLength: 3000 }), sortsLikeFloat64Array), { numRuns: 200 });
   });
 
   it('any samples (negatives, NaN): the same bytes as Float64Array#sort (property)', () => {
-    fc.assert(
-      fc.property(fc.array(anySample, { maxLength: 500 }), (values) => {
-        const want = bytes(Float64Array.from(values).sort());
-        expect(bytes(sortedWith(values, false))).toEqual(want);
-        expect(bytes(sortedWith(values, true))).toEqual(want);
-      }),
-      { numRuns: 200 },
-    );
+    fc.assert(fc.property(fc.array(anySample, { maxLength: 500 }), sortsLikeFloat64Array), { numRuns: 200 });
   });
 
   it('a copy: the buffer keeps its samples and takes more', () => {

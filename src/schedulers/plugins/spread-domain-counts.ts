@@ -39,7 +39,7 @@ abstract class NodeContributions {
   private seen: (NodeInfo | undefined)[] = [];
   private generation = new Float64Array(0);
   /** Each slot's ClusterSnapshot.nodeVersions entry when last looked at (NaN: none). */
-  protected version = new Float64Array(0);
+  private version = new Float64Array(0);
   /** Domain id per (node slot, constraint), -1 when the node is not counted. */
   protected domain = new Int32Array(0);
   protected count = new Float64Array(0);
@@ -78,18 +78,19 @@ abstract class NodeContributions {
   }
 
   /**
-   * False when slot k holds `node` as it was counted; otherwise its old contribution is taken
+   * False when slot k holds `nodes[k]` as it was counted; otherwise its old contribution is taken
    * off, the node recorded, and true: the caller counts it again.
    */
-  protected changed(k: number, node: NodeInfo, versions: Float64Array | undefined): boolean {
-    if (this.seen[k] === node) {
-      // The same version at an index: the node is as it was then, pods included
-      // (ClusterSnapshot.nodeVersions), so its generation need not be read from the node.
-      if (versions !== undefined && this.version[k] === versions[k]) return false;
-      if (this.generation[k] === node.generation) {
-        if (versions !== undefined) this.version[k] = versions[k] ?? NaN;
-        return false;
-      }
+  protected changed(k: number, nodes: readonly NodeInfo[], versions: Float64Array | undefined): boolean {
+    // The same version at an index first, without loading the node: `version[k]` is only ever
+    // set together with seen[k], and the same version at an index is the same node as it was
+    // then, pods included (ClusterSnapshot.nodeVersions) - two loads less per node of a pass that
+    // mostly skips (bench/README.md, "Autoscaled week, ninth pass").
+    if (versions !== undefined && this.version[k] === versions[k]) return false;
+    const node = nodes[k]!;
+    if (this.seen[k] === node && this.generation[k] === node.generation) {
+      if (versions !== undefined) this.version[k] = versions[k] ?? NaN;
+      return false;
     }
     if (this.seen[k] !== undefined) this.take(k);
     this.seen[k] = node;
@@ -156,15 +157,9 @@ class SpecCounts extends NodeContributions {
     this.begin(nodes.length);
     const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
-    const version = this.version;
     for (let k = 0; k < nodes.length; k++) {
-      // An unchanged version first, without loading the node: `version[k]` is only ever set
-      // with seen[k] (changed) and the same version at an index is the same node as it was
-      // (ClusterSnapshot.nodeVersions), so this is changed()'s first answer, minus two loads
-      // per node of a pass that mostly skips (bench/README.md, "Autoscaled week, ninth pass").
-      if (versions !== undefined && version[k] === versions[k]) continue;
+      if (!this.changed(k, nodes, versions)) continue;
       const node = nodes[k]!;
-      if (!this.changed(k, node, versions)) continue;
       if (!fitsNodeAffinity(pod, node) || !nodeHasTopologyKeys(node.labels, constraints)) continue;
       let lastSelector = constraints[0]!.selector;
       let lastCount = 0;
@@ -272,12 +267,9 @@ class SpecScoreCounts extends NodeContributions {
     this.begin(nodes.length);
     const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
-    const version = this.version;
     for (let k = 0; k < nodes.length; k++) {
-      // As SpecCounts.update: an unchanged version first, without loading the node.
-      if (versions !== undefined && version[k] === versions[k]) continue;
+      if (!this.changed(k, nodes, versions)) continue;
       const node = nodes[k]!;
-      if (!this.changed(k, node, versions)) continue;
       if (!fitsNodeAffinity(pod, node)) continue;
       let all = true;
       for (let i = 0; i < n; i++) {
