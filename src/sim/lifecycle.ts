@@ -206,7 +206,7 @@ export class Lifecycle {
     const wr = this.workloads[wi]!;
     wr.created++;
     const id = this.pods.add(name, spec, wi, this.engine.now, duration);
-    this.pods.incident[id] = incident;
+    this.pods.setIncident(id, incident);
     if (template) this.templates.set(id, template);
     if (wr.w.kind === 'service') wr.podIds.add(id);
     this.pendingIds.add(id);
@@ -238,11 +238,11 @@ export class Lifecycle {
   reserve(id: number, node: number, gpus: readonly number[] | undefined): void {
     const pods = this.pods;
     const info = pods.infos[id]!;
-    if (pods.phase[id] !== PodPhase.Pending || pods.reserved[id] === 1) throw new Error(`pod ${info.name} cannot be reserved: not a pending, unreserved pod`);
+    if (pods.phase[id] !== PodPhase.Pending || pods.isReserved(id)) throw new Error(`pod ${info.name} cannot be reserved: not a pending, unreserved pod`);
     this.touch();
     this.onBind?.(info, node, this.cluster, this.engine.now);
     this.cluster.bind(info, node, gpus);
-    pods.reserved[id] = 1;
+    pods.setReserved(id, true);
     pods.node[id] = node;
     this.podGroups.reserved(info);
     for (const f of this.hooks.podReserved) f(id, node);
@@ -252,11 +252,11 @@ export class Lifecycle {
   unreserve(id: number): void {
     const pods = this.pods;
     const info = pods.infos[id]!;
-    if (pods.reserved[id] !== 1) throw new Error(`pod ${info.name} is not reserved`);
+    if (!pods.isReserved(id)) throw new Error(`pod ${info.name} is not reserved`);
     const node = pods.node[id]!;
     this.touch();
     this.cluster.unbind(info, node);
-    pods.reserved[id] = 0;
+    pods.setReserved(id, false);
     pods.node[id] = NO_NODE;
     this.podGroups.unreserved(info);
     for (const f of this.hooks.podUnreserved) f(id, node);
@@ -271,10 +271,10 @@ export class Lifecycle {
     const info = pods.infos[id]!;
     const now = this.engine.now;
     this.touch();
-    const wasReserved = pods.reserved[id] === 1;
+    const wasReserved = pods.isReserved(id);
     if (wasReserved) {
       if (pods.node[id] !== node) throw new Error(`pod ${info.name} is reserved on node ${pods.node[id]}, not ${node}`);
-      pods.reserved[id] = 0;
+      pods.setReserved(id, false);
     } else {
       this.onBind?.(info, node, this.cluster, now);
       this.cluster.bind(info, node, gpus);
@@ -284,7 +284,7 @@ export class Lifecycle {
     pods.node[id] = node;
     pods.boundAt[id] = now;
     this.pendingIds.delete(id);
-    const inc = pods.incident[id]!;
+    const inc = pods.incidentOf(id);
     if (inc >= 0) {
       const incident = this.incidents[inc]!;
       if (!(incident.lastBound >= now)) incident.lastBound = now;
@@ -338,9 +338,9 @@ export class Lifecycle {
     this.pods.ready[id] = 1;
     if (probed) this.pods.probedReadyAt[id] = now;
     this.readyChange(this.workloads[this.pods.workload[id]!]!, 1, now);
-    const inc = this.pods.incident[id]!;
+    const inc = this.pods.incidentOf(id);
     if (inc < 0) return;
-    this.pods.incident[id] = -1;
+    this.pods.setIncident(id, -1);
     const incident = this.incidents[inc]!;
     if (--incident.outstanding === 0) {
       incident.recovered = now;
@@ -410,11 +410,11 @@ export class Lifecycle {
     const pods = this.pods;
     const from = pods.phase[id] as PodPhase;
     if (from === PodPhase.Pending) {
-      if (pods.reserved[id] === 1) {
+      if (pods.isReserved(id)) {
         // A reserved pod deleted while it waited at Permit gives its node's resources back.
         this.touch();
         this.cluster.unbind(pods.infos[id]!, pods.node[id]!);
-        pods.reserved[id] = 0;
+        pods.setReserved(id, false);
         this.podGroups.unreserved(pods.infos[id]!);
       }
       pods.phase[id] = PodPhase.Failed;
@@ -573,8 +573,8 @@ export class Lifecycle {
 
   /** Counts a pod as a replica the incident must bring back (once: the first incident keeps it). */
   joinIncident(id: number, incident: Incident): void {
-    if (this.pods.incident[id]! >= 0) return;
-    this.pods.incident[id] = incident.id;
+    if (this.pods.incidentOf(id) >= 0) return;
+    this.pods.setIncident(id, incident.id);
     this.pods.hit[id] = 1;
     incident.affectedReplicas++;
     incident.outstanding++;

@@ -81,7 +81,7 @@ function runOnce(a: Args, file: string) {
     onSample: (s, now) => {
       const pods = s.pods;
       for (let id = 0; id < pods.length; id++) {
-        if (pods.reserved[id] !== 1) {
+        if (!pods.isReserved(id)) {
           reservedSince.delete(id);
           continue;
         }
@@ -100,7 +100,7 @@ function runOnce(a: Args, file: string) {
   });
   const result = sim.run();
   const reserved = new Set<number>();
-  for (let id = 0; id < sim.pods.length; id++) if (sim.pods.reserved[id] === 1) reserved.add(id);
+  for (let id = 0; id < sim.pods.length; id++) if (sim.pods.isReserved(id)) reserved.add(id);
   // Reserved (waiting) pods are Pending and listed on their node: the one accounting line that allows.
   const accounting = accountingViolations(sim, result, resolved.workloads).filter((v) => {
     const m = /^(\S+) \(phase Pending\) still listed on node/.exec(v);

@@ -273,7 +273,7 @@ export class DeploymentController {
     this.readyAt.delete(id);
     rs.pods.delete(id);
     const d = this.byWorkload.get(this.api.pods.workload[id]!)!;
-    const incident = this.api.pods.incident[id]!;
+    const incident = this.api.pods.incidentOf(id);
     if (incident >= 0) rs.owed.push(incident);
     this.manageReplicas(d, rs);
     this.enqueue(d);

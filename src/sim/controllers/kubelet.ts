@@ -69,7 +69,7 @@ export class KubeletController {
     const template = this.api.podTemplate(id);
     const now = this.api.engine.now;
     // The image pull and start run while a Swarm task waits for its start gate (0: none).
-    const gate = pods.startGate[id]!;
+    const gate = pods.startGateOf(id);
     const pulled = now + sample(template.startup, this.startup[wi]!);
     const due = gate > 0 && gate > pulled ? gate : pulled;
     pods.startDue[id] = due;
@@ -98,9 +98,14 @@ export class KubeletController {
     this.neverReady = grown(this.neverReady, c);
   }
 
-  /** Why the replica is back, for its incident: restarted in place, resumed, or a replacement. */
+  /**
+   * Why the replica is back, for its incident: restarted in place, resumed, or a replacement.
+   * replicaReady reads it only for a pod of an incident: for any other pod the restart count and
+   * the hit mark are not read (every pod start would fault their pages in, 5 bytes a pod).
+   */
   private recoveryPath(id: number): 'restarted' | 'resumed' | 'rescheduled' {
     const pods = this.api.pods;
+    if (pods.incidentOf(id) < 0) return 'rescheduled';
     return pods.restarts[id]! > 0 ? 'restarted' : pods.hit[id] === 1 ? 'resumed' : 'rescheduled';
   }
 
@@ -236,7 +241,7 @@ export class KubeletController {
   private failTask(id: number): void {
     const api = this.api;
     if (!api.pods.isOnNode(id)) return;
-    const inc = api.pods.incident[id]!;
+    const inc = api.pods.incidentOf(id);
     if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = api.engine.now;
     api.removePod(id, 'failed');
     api.clusterChanged(ClusterEvent.AssignedPodDelete);
@@ -305,7 +310,7 @@ export class KubeletController {
         this.scheduleCrash(id, now);
       } else {
         // The pod fails now: for its incident, the first replica gone (its replacement follows).
-        const inc = pods.incident[id]!;
+        const inc = pods.incidentOf(id);
         if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = now;
         api.removePod(id, 'failed');
         api.clusterChanged(ClusterEvent.AssignedPodDelete);

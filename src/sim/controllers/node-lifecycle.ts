@@ -75,7 +75,7 @@ export class NodeLifecycleController {
     if (this.evictDue.get(id) !== now) return;
     this.evictDue.delete(id);
     if (!pods.isOnNode(id) || api.isNodeReady(pods.node[id]!)) return;
-    const inc = pods.incident[id]!;
+    const inc = pods.incidentOf(id);
     if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = now;
     api.removePod(id, 'failed');
     api.clusterChanged(ClusterEvent.AssignedPodDelete);

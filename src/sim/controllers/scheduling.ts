@@ -75,7 +75,7 @@ export class SchedulingController {
       rejected: (id, node, evaluated, _plugin, _reason, timedOut) => this.rejected(id, node, evaluated, timedOut),
       activate: (ids) => {
         const now = api.engine.now;
-        for (const id of ids) if (api.pods.phase[id] === PodPhase.Pending && api.pods.reserved[id] === 0) this.queue.activate(id, now);
+        for (const id of ids) if (api.pods.phase[id] === PodPhase.Pending && !api.pods.isReserved(id)) this.queue.activate(id, now);
         this.requestSchedule(now);
       },
     }) : undefined;

@@ -270,7 +270,7 @@ export class WorkloadController {
     if (this.mine[wi] === 0) return;
     const wr = api.workloads[wi]!;
     const w = wr.w;
-    const incident = api.pods.incident[id]!;
+    const incident = api.pods.incidentOf(id);
     // Pods Kueue's eviction deletes are not failures (the Workload is queued again).
     if (reason === 'deleted' && !this.podKueue.has(id) && (w.kind === 'job' || w.kind === 'batch') && w.queue !== undefined) return;
     this.kueuePodEnded(id);

@@ -47,7 +47,7 @@ export interface SwarmService {
  * Replicated services keep `replicas` slots, each with one task desired running; a task that
  * ends is replaced in its slot per the restart policy (condition, max_attempts, window), the
  * replacement created at once and started after the restart delay (5 s; none when the node is
- * drained) - pods.startGate. A node that goes DOWN has its tasks restarted elsewhere
+ * drained) - pods.startGateOf. A node that goes DOWN has its tasks restarted elsewhere
  * (restartTasksByNodeID); the old tasks stay on the dead node, shut down, until it comes back
  * or they are orphaned. Scale-down removes the tasks the policy's tasksToRemove picks (most
  * copies per node first). Global services keep one task on each READY, active node that meets
@@ -194,7 +194,7 @@ export class SwarmOrchestrator implements SlotOwner {
       if (k >= 0) s.deadSlots.splice(k, 1);
     }
     this.views.setVersion(spec, s.specVersion);
-    api.pods.startGate[id] = gate;
+    api.pods.setStartGate(id, gate);
     if (s.global) s.taskOnNode[slot] = id;
     else s.slots.set(slot, id);
     return id;
@@ -256,7 +256,7 @@ export class SwarmOrchestrator implements SlotOwner {
     const gate = drained ? 0 : now + policy.delay;
     // A global service's replacement is pre-assigned to the same node (restart.go Restart: NewTask(..., t.NodeID)).
     const spec = s.global ? this.pinned(s, api.cluster.nodes[slot]!.name) : s.template.spec;
-    this.createTask(s, slot, gate, pods.incident[id]!, spec);
+    this.createTask(s, slot, gate, pods.incidentOf(id), spec);
   }
 
   /** orchestrator.InvalidNode: a node gone, DOWN or drained runs no tasks. */
@@ -278,7 +278,7 @@ export class SwarmOrchestrator implements SlotOwner {
       const id = info.id;
       const si = this.serviceOf[pods.workload[id]!]!;
       if (si < 0 || this.shutDownFlag[id] === 1) continue;
-      const inc = pods.incident[id]!;
+      const inc = pods.incidentOf(id);
       if (inc >= 0 && Number.isNaN(api.incidents[inc]!.evicted)) api.incidents[inc]!.evicted = api.engine.now;
       // The restart supervisor treats it as a task that ended now (not completed).
       this.ended(id, false);
