@@ -425,8 +425,8 @@ export class MetricsRecorder {
     for (let id = 0; id < api.pods.length; id++) {
       if (api.pods.phase[id] === PodPhase.Pending && api.pods.unschedulable[id] === 1) unschedulable++;
     }
-    // Sorted once for the summary and the percentiles.
-    const pendingSorted = this.pending.sorted();
+    // Sorted once, in place, for the summary and the percentiles (read before anything is pushed again).
+    const pendingSorted = this.pending.sortedInPlace();
     const reuseSorted = this.options.reuseSortedWaits ?? true;
     return {
       horizon,

@@ -53,11 +53,25 @@ export class SampleBuffer {
    * M/M/c's 200,000 waits were about 1.2% of the run's samples there.
    */
   sorted(): Float64Array {
-    const copy = this.data.slice(0, this.length);
-    if (!this.intSort) return copy.sort();
-    for (let i = 0; i < copy.length; i++) if (!(copy[i]! >= 0)) return copy.sort();
-    new BigInt64Array(copy.buffer, copy.byteOffset, copy.length).sort();
-    return copy;
+    return this.sortSamples(this.data.slice(0, this.length));
+  }
+
+  /**
+   * The same bytes as sorted(), sorted where the samples are, with no copy: a view of the
+   * buffer's own storage, valid until the next push or sort. For a caller that reads the samples
+   * once, as the run's summary does at the end: the copy of the M/M/c's 200,000 waits was 1.6 MB
+   * of fresh pages (~390 page faults). Only the order of the stored samples changes, and nothing
+   * reads the samples but sorted() and this, which sort them.
+   */
+  sortedInPlace(): Float64Array {
+    return this.sortSamples(this.data.subarray(0, this.length));
+  }
+
+  private sortSamples(samples: Float64Array): Float64Array {
+    if (!this.intSort) return samples.sort();
+    for (let i = 0; i < samples.length; i++) if (!(samples[i]! >= 0)) return samples.sort();
+    new BigInt64Array(samples.buffer, samples.byteOffset, samples.length).sort();
+    return samples;
   }
 }
 

@@ -54,6 +54,25 @@ describe('SampleBuffer.sorted (integer sort of non-negative samples)', () => {
     expect(Array.from(b.sorted())).toEqual([-0, 0, 0.5, 1, 2, 3]);
   });
 
+  // The run's summary sorts the waits where they are (sortedInPlace); the buffer may take more
+  // samples after, and any later sort gives the bytes of all samples sorted.
+  it('sortedInPlace: the bytes of sorted(), before and after more samples (property)', () => {
+    fc.assert(
+      fc.property(fc.array(anySample, { maxLength: 600 }), fc.array(anySample, { maxLength: 100 }), fc.boolean(), (first, more, off) => {
+        if (off) process.env.ORCHSIM_NO_INT_SORT = '1';
+        else delete process.env.ORCHSIM_NO_INT_SORT;
+        const b = new SampleBuffer(4);
+        for (const v of first) b.push(v);
+        expect(bytes(b.sortedInPlace())).toEqual(bytes(Float64Array.from(first).sort()));
+        for (const v of more) b.push(v);
+        const all = bytes(Float64Array.from([...first, ...more]).sort());
+        expect(bytes(b.sorted())).toEqual(all);
+        expect(bytes(b.sortedInPlace())).toEqual(all);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('random whole runs give byte-identical results with ORCHSIM_NO_INT_SORT on and off (property)', () => {
     expectRunsIdenticalWithSwitch('ORCHSIM_NO_INT_SORT', 15);
   });
