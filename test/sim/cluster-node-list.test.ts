@@ -90,3 +90,45 @@ describe('ClusterState cluster-wide sums', () => {
     }), runs(100));
   });
 });
+
+// A node's pod list: removal swaps the last pod into the removed one's place, the position found
+// through the cluster's podSlots hint - written only for positions from the eighth on, the first
+// ones searched. Any sequence of binds and unbinds must leave every list in the model's order.
+describe('NodeInfo pod list (swap-removal, position hints from the eighth pod on)', () => {
+  type PodOp = { kind: 'bind'; node: number; noId: boolean } | { kind: 'unbind'; pick: number };
+  const podOp: fc.Arbitrary<PodOp> = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('bind' as const), node: fc.nat(2), noId: fc.boolean() }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('unbind' as const), pick: fc.nat(1000) }) },
+  );
+
+  it('keeps each node\'s pods in the order of a plain swap-removal model (property)', () => {
+    fc.assert(fc.property(fc.array(podOp, { minLength: 1, maxLength: 300, size: 'max' }), (ops) => {
+      const c = makeCluster([{ name: 'a', cpu: 1000 }, { name: 'b', cpu: 1000 }, { name: 'c', cpu: 1000 }]);
+      const model: ReturnType<typeof makePod>[][] = [[], [], []];
+      const bound: { pod: ReturnType<typeof makePod>; node: number }[] = [];
+      const spec = makeSpec({ cpu: 1 });
+      for (const op of ops) {
+        if (op.kind === 'bind') {
+          const made = makePod(spec);
+          // A pod without an id of its own (a template's) has no hint: found by a search.
+          const pod = op.noId ? { ...made, id: -1 } : made;
+          c.bind(pod, op.node);
+          model[op.node]!.push(pod);
+          bound.push({ pod, node: op.node });
+        } else {
+          if (bound.length === 0) continue;
+          const [{ pod, node }] = bound.splice(op.pick % bound.length, 1) as [{ pod: ReturnType<typeof makePod>; node: number }];
+          c.unbind(pod, node);
+          const list = model[node]!;
+          const at = list.indexOf(pod);
+          const last = list.pop()!;
+          if (last !== pod) list[at] = last;
+        }
+        for (let n = 0; n < 3; n++) {
+          const got = c.nodes[n]!.pods;
+          if (got.length !== model[n]!.length || got.some((p, i) => p !== model[n]![i])) throw new Error(`node ${n}: ${got.map((p) => p.name)} against ${model[n]!.map((p) => p.name)}`);
+        }
+      }
+    }), runs(100));
+  });
+});
