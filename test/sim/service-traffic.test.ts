@@ -10,8 +10,8 @@ import { loadCurve } from '../../src/workloads/load.js';
  * two advances the ready replicas are fixed, the span is cut into ceil(span / step) equal
  * sub-steps, and each sub-step adds its midpoint rate times its length to the offered requests,
  * the part the capacity serves to the served ones, and its length to the time below the
- * objective when the served fraction falls short. advance() keeps the sums in locals (issue 23);
- * the numbers must be the same to the last bit.
+ * objective when the served fraction falls short. The numbers must be the same to the last bit:
+ * a change to how advance() adds (issue 23 tried sums kept in locals) must keep every result.
  */
 
 const DAY = 86_400;
