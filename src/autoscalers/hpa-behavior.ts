@@ -127,6 +127,10 @@ export class RecommendationHistory implements Recommendations {
     }
     return stabilized;
   }
+
+  recordSteady(replicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void {
+    this.stabilizeWith(replicas, replicas, scaleUpWindowSeconds, scaleDownWindowSeconds, now);
+  }
 }
 
 /** What an HPA object keeps of its recommendations: a RecommendationHistory or StabilizationWindows. */
@@ -136,6 +140,12 @@ export interface Recommendations {
   stabilize(args: StabilizeArgs): number;
   /** stabilize() with its arguments one by one. */
   stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number;
+  /**
+   * stabilizeWith(replicas, replicas, ...) for what it records alone: a recommendation equal to
+   * the current count stabilizes to that count (every window's extremes bracket it), so only
+   * the record is left to do.
+   */
+  recordSteady(replicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void;
 }
 
 /**
@@ -237,6 +247,17 @@ export class StabilizationWindows implements Recommendations {
     if (stabilized > downRecommendation) stabilized = downRecommendation;
     this.push(desiredReplicas, now);
     return stabilized;
+  }
+
+  /**
+   * stabilizeWith's record alone, without the two window reads: push drops what left the windows
+   * at the same cutoffs (the windows are fixed), so the deques end as stabilizeWith leaves them.
+   */
+  recordSteady(replicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void {
+    if (scaleUpWindowSeconds !== this.scaleUpWindowSeconds || scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
+      throw new RangeError('StabilizationWindows: the windows are fixed when it is made');
+    }
+    this.push(replicas, now);
   }
 }
 

@@ -252,8 +252,9 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
     steadyMetric,
     /**
      * reconcileInto's path for a count within [minReplicas, maxReplicas] whose one metric proposes
-     * that count: the proposal stabilized (which records it; the stabilized count is then the
-     * current one, as every window's extremes bracket it), no rate limit, no scale event, the
+     * that count: the proposal recorded as its stabilization would record it (recordSteady; the
+     * stabilized count is the current one, as every window's extremes bracket it, so it is not
+     * read), no rate limit, no scale event, the
      * state kept. Declines (changing nothing) wherever syncInto would throw, at the first sync
      * (which records the initial recommendation) and wherever the proposal is another count.
      * The last decision handed out by syncInPlace is not updated: nothing reads it after the sync
@@ -264,7 +265,7 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
       if (!Number.isInteger(current) || current < 1 || current > maxReplicas || current < minReplicas || !(counted > 0)) return false;
       if (countedUtilizationReplicas(current, counted, usage, requests, steadyUtilization, tolerance) !== current) return false;
       lastSync = now;
-      history.stabilizeWith(current, current, upWindow, downWindow, now);
+      history.recordSteady(current, upWindow, downWindow, now);
       return true;
     },
   };

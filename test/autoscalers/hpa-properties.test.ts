@@ -157,6 +157,32 @@ describe('properties', () => {
     }), { numRuns: 500 });
   });
 
+  it('recordSteady records as stabilizeWith of a recommendation equal to the current count does, in both forms (issue 23)', () => {
+    // Steps that stabilize a proposal (read and compared) or only record a steady one (a sync
+    // through syncIfSteady); the references stabilize every step and must end in the same state:
+    // every later stabilization agrees.
+    const stepArb = fc.record({ dt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 })), desired: fc.integer({ min: 0, max: 40 }), current: fc.integer({ min: 0, max: 40 }), steady: fc.boolean() });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 40 }), fc.array(stepArb, { minLength: 1, maxLength: 120 }), (upWindow, downWindow, initial, steps) => {
+      const forms = [new RecommendationHistory(), new StabilizationWindows(upWindow, downWindow)];
+      const references = [new RecommendationHistory(), new StabilizationWindows(upWindow, downWindow)];
+      let now = 1000;
+      for (const h of [...forms, ...references]) h.push(initial, now);
+      for (const st of steps) {
+        now += st.dt;
+        for (let k = 0; k < forms.length; k++) {
+          if (st.steady) {
+            // A steady sync's recommendation is the current count, which stabilizes to itself.
+            expect(references[k]!.stabilizeWith(st.current, st.current, upWindow, downWindow, now)).toBe(st.current);
+            forms[k]!.recordSteady(st.current, upWindow, downWindow, now);
+          } else {
+            expect(forms[k]!.stabilizeWith(st.current, st.desired, upWindow, downWindow, now)).toBe(references[k]!.stabilizeWith(st.current, st.desired, upWindow, downWindow, now));
+          }
+          expect(forms[k]!.length).toBe(references[k]!.length);
+        }
+      }
+    }), { numRuns: 500 });
+  });
+
   /*
    * syncIfSteady (issue 23): the HPA controller's shortcut for a sync whose pods are all counted.
    * Driven here as the controller drives it - through syncIfSteady when every pod is Running,

@@ -7,6 +7,7 @@ import type { Workload } from '../../api/workload.js';
 import { POD_GROUP_LABEL } from '../../api/podgroup.js';
 import { CountedNames } from '../../util/counted-names.js';
 import type { Lifecycle, RemovalReason, WorkloadRecord } from '../lifecycle.js';
+import { podsToDelete } from './replica-set-deletion.js';
 
 /** A Job's own bookkeeping (the Job controller's status.succeeded / active / failed). */
 interface JobState {
@@ -326,29 +327,11 @@ export class WorkloadController {
     if (wr.desired > live) {
       for (let k = live; k < wr.desired; k++) api.createPod(wr.index, this.names[wr.index]!.name(wr.created), w.spec, Infinity);
     } else if (wr.desired < live) {
-      for (const id of this.podsToDelete(wr, live - wr.desired)) {
+      for (const id of podsToDelete(api.pods, wr.podIds, live - wr.desired)) {
         api.stopContainers(id);
         api.removePod(id, 'deleted');
       }
       api.clusterChanged(ClusterEvent.AssignedPodDelete);
     }
-  }
-
-  /**
-   * The ReplicaSet controller's choice of pods to delete (getPodsToDelete, ActivePodsWithRanks):
-   * unscheduled before scheduled, not started before started, not ready before ready, pods on
-   * nodes with more replicas of the set first, then the most recently ready, then the newest.
-   */
-  private podsToDelete(wr: WorkloadRecord, count: number): number[] {
-    const p = this.api.pods;
-    const perNode = new Map<number, number>();
-    for (const id of wr.podIds) if (p.node[id]! >= 0 && p.phase[id] !== PodPhase.Pending) perNode.set(p.node[id]!, (perNode.get(p.node[id]!) ?? 0) + 1);
-    const rank = (id: number): number => (p.phase[id] === PodPhase.Pending ? 0 : p.phase[id] === PodPhase.Bound && p.restarts[id] === 0 ? 1 : p.ready[id] !== 1 ? 2 : 3);
-    const ids = [...wr.podIds];
-    ids.sort((a, b) => rank(a) - rank(b)
-      || (perNode.get(p.node[b]!) ?? 0) - (perNode.get(p.node[a]!) ?? 0)
-      || (p.startedAt[b]! || 0) - (p.startedAt[a]! || 0)
-      || b - a);
-    return ids.slice(0, count);
   }
 }
