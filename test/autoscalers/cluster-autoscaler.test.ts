@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NO_CLUSTER_SCALING, type ClusterAutoscaler, type ClusterScaleDecision, type NodeGroupSpec } from '../../src/api/autoscaling.js';
 import type { PodInfo } from '../../src/api/pod.js';
-import { clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy } from '../../src/autoscalers/cluster-autoscaler.js';
+import { clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy, setUnneededSince } from '../../src/autoscalers/cluster-autoscaler.js';
 import { CLUSTER_AUTOSCALER_DEFAULTS } from '../../src/autoscalers/cluster-autoscaler-options.js';
 import { nodeUtilization, type Drain } from '../../src/autoscalers/cluster-autoscaler-scale-down.js';
 import { NodeGroupBackoff } from '../../src/autoscalers/cluster-autoscaler-scale-up.js';
@@ -751,5 +751,32 @@ describe('drain cache (property-based)', () => {
       cluster.node('c').bind(testPod({ cpu: 100 }));
       expect(scan(30)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('setUnneededSince', () => {
+  // The planner's unneeded times: a map read by name only, so leaving a map that already holds
+  // the same names and times untouched must equal clearing and refilling it.
+  const unneeded = (node: string, since: number) => ({ node, group: 'g', utilization: 0.1, empty: false, since });
+  it('leaves the map holding exactly the unneeded nodes and their times, as a refilled map would', () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const times = fc.constantFrom(0, 10, 20, Infinity, Number.NaN);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...names), times)),
+        fc.uniqueArray(fc.tuple(fc.constantFrom(...names), times), { selector: ([n]) => n }),
+        (before, after) => {
+          const since = new Map(before);
+          const list = after.map(([n, t]) => unneeded(n, t));
+          setUnneededSince(since, list);
+          const refilled = new Map(list.map((u) => [u.node, u.since] as const));
+          expect(since.size).toBe(refilled.size);
+          for (const [n, t] of refilled) {
+            expect(since.has(n)).toBe(true);
+            expect(Object.is(since.get(n), t)).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });
