@@ -9,7 +9,7 @@ import type { PodInfo } from '../api/pod.js';
 import { CandidateOrder, caCandidateOrderFromEnv } from './cluster-autoscaler-candidate-order.js';
 import { type Candidate, DrainPlanner, NodeTable } from './cluster-autoscaler-drain-cache.js';
 import { type ClusterAutoscalerOptions, NAME, resolveClusterAutoscalerOptions, validateNodeGroups } from './cluster-autoscaler-options.js';
-import { DELETION_GRACE, type Drain, EvictionPlan, isGpuNode, nodeUtilization, scaleDownReason } from './cluster-autoscaler-scale-down.js';
+import { caEvictionSlotsFromEnv, DELETION_GRACE, type Drain, EvictionPlan, isGpuNode, nodeUtilization, scaleDownReason } from './cluster-autoscaler-scale-down.js';
 import { estimate, filterOutSchedulable, NodeGroupBackoff, replayFilterOut, scaleUpReason } from './cluster-autoscaler-scale-up.js';
 import { chooseOption, type ScaleUpOption } from './expanders.js';
 import { type Environment, processEnvironment, switchedOn } from '../util/switches.js';
@@ -103,6 +103,12 @@ export interface ClusterAutoscalerTuning {
    * ORCHSIM_NO_CA_CANDIDATE_ORDER=1 (read when the policy is made).
    */
   readonly candidateOrder?: boolean;
+  /**
+   * Keep the scale-down's eviction plan from scan to scan, emptied at each (EvictionPlan.startScan:
+   * its slots by controller stay), instead of a new plan per scan. Default true unless
+   * ORCHSIM_NO_CA_EVICTION_SLOTS=1 (read when the policy is made).
+   */
+  readonly evictionSlots?: boolean;
 }
 
 /** Whether the environment leaves the scans' use of node versions on (ORCHSIM_NO_CA_NODE_VERSIONS=1, non-empty and not 0, turns it off). */
@@ -142,6 +148,9 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   const utilizationCache = tuning.utilizationCache ?? caUtilizationCacheFromEnv();
   const useVersions = tuning.nodeVersions ?? caNodeVersionsFromEnv();
   const candidateOrder = new CandidateOrder(tuning.candidateOrder ?? caCandidateOrderFromEnv());
+  const keepEvictionSlots = tuning.evictionSlots ?? caEvictionSlotsFromEnv();
+  /** The scale-down's eviction plan, kept between scans when keepEvictionSlots (see planFor). */
+  let keptPlan: EvictionPlan | undefined;
   /**
    * The last survey, to be given again while nothing it read has changed: the cluster's version
    * (ctx.clusterVersion) at the end of that scan - its what-ifs revert the nodes to what the
@@ -318,6 +327,14 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     return { group: best.group.name, count: best.nodeCount, reason: scaleUpReason(best, remaining.length, expander) };
   }
 
+  /** An empty eviction plan for this scan: the kept one, emptied, or a new one. */
+  function planFor(ctx: ClusterAutoscalerContext): EvictionPlan {
+    if (!keepEvictionSlots) return new EvictionPlan(ctx);
+    if (keptPlan === undefined) keptPlan = new EvictionPlan(ctx);
+    else keptPlan.startScan(ctx);
+    return keptPlan;
+  }
+
   /** The scale-down planner: which nodes are unneeded now, in removal order. */
   function updateUnneeded(ctx: ClusterAutoscalerContext, t: NodeTable, sizes: Sizes, candidates: Candidate[]): UnneededNode[] {
     if (candidates.length === 0) {
@@ -328,7 +345,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     candidateOrder.sort(candidates);
     const removable = new Map<string, number>();
     for (const [name, g] of sizes) removable.set(name, g.size - specs.get(name)!.min);
-    const plan = new EvictionPlan(ctx);
+    const plan = planFor(ctx);
     const out: UnneededNode[] = [];
     let simulated = 0;
     const drains = planner.run(ctx, t, destination, candidates, useVersions ? ctx.nodeVersions : undefined, useVersions ? surveyEpoch : undefined, {

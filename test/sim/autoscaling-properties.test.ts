@@ -649,3 +649,18 @@ describe("the scale-down candidates' remembered order is invisible (property-bas
     expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_CANDIDATE_ORDER', 20)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
+
+/**
+ * The scale-down's eviction plan is kept from scan to scan and emptied at each (its slots by
+ * controller stay; EvictionPlan.startScan, issue 23). With it on and off
+ * (ORCHSIM_NO_CA_EVICTION_SLOTS=1, read when the policy is made) the same scenarios - services
+ * with PodDisruptionBudget-like minAvailable, scaled down by drains - give byte-identical results
+ * and action logs (test/autoscalers/eviction-plan.test.ts checks the counts scan by scan).
+ */
+describe("the eviction plan's kept slots are invisible (property-based)", () => {
+  restoreEnvAfterEach('ORCHSIM_NO_CA_EVICTION_SLOTS');
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_EVICTION_SLOTS', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
