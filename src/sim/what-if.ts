@@ -43,16 +43,7 @@ function presentNodes(cluster: ClusterState): NodeInfo[] {
  * behind as a removed slot (ClusterState never gives slots back).
  */
 export class WhatIfCluster implements ClusterSimulation {
-  /**
-   * The undo log, oldest first, as parallel lists: what each change was (UNDO_*), its pod, its
-   * node's index and, for an unbound GPU pod, its devices. Data rather than a closure per
-   * change: a scan's what-ifs log ~45 changes each, and the rollback then runs one loop over
-   * four kinds instead of calling a new function object per change.
-   */
-  private readonly undoKind: number[] = [];
-  private readonly undoPod: (PodInfo | undefined)[] = [];
-  private readonly undoNode: number[] = [];
-  private readonly undoGpus: (readonly number[] | undefined)[] = [];
+  private readonly undo: (() => void)[] = [];
   private readonly removedNodes = new Set<number>();
   /** The removed nodes' indices in the order of removal (usableOf narrows by the newest ones). */
   private readonly removedOrder: number[] = [];
@@ -113,14 +104,14 @@ export class WhatIfCluster implements ClusterSimulation {
     // Not restored: the slot ends as a removed node, not as it was (NaN marks it).
     this.generations.set(node.index, NaN);
     this.cachedNodes = undefined;
-    this.log(UNDO_ADD_NODE, undefined, node.index, undefined);
+    this.undo.push(() => this.cluster.removeNode(node.index));
     // Its daemon pods take their share first, fitting or not (upstream adds them to the template
     // NodeInfo without a scheduling check).
     if (this.daemons) {
       for (const pod of this.daemons.podsFor(spec)) {
         this.saveAffinityLists(pod);
         this.cluster.bind(pod, node.index);
-        this.log(UNDO_BIND, pod, node.index, undefined);
+        this.undo.push(() => this.cluster.unbind(pod, node.index));
       }
     }
     return node;
@@ -136,7 +127,10 @@ export class WhatIfCluster implements ClusterSimulation {
     this.removedOrder.push(n.index);
     this.removals++;
     this.cachedNodes = undefined;
-    this.log(UNDO_REMOVE_NODE, undefined, n.index, undefined);
+    this.undo.push(() => {
+      this.removedNodes.delete(n.index);
+      this.cachedNodes = undefined;
+    });
     const daemons = this.daemons;
     return daemons ? pods.filter((p) => !daemons.isDaemonPod(p)) : pods;
   }
@@ -195,7 +189,7 @@ export class WhatIfCluster implements ClusterSimulation {
     this.touch(node.index);
     this.saveAffinityLists(pod);
     this.cluster.bind(pod, node.index);
-    this.log(UNDO_BIND, pod, node.index, undefined);
+    this.undo.push(() => this.cluster.unbind(pod, node.index));
   }
 
   /** Takes one pod off its node (a preemption dry run's victim); undone by `rollback`. */
@@ -209,35 +203,14 @@ export class WhatIfCluster implements ClusterSimulation {
     this.touch(node.index);
     this.saveAffinityLists(pod);
     this.cluster.bind(pod, node.index, gpus);
-    this.log(UNDO_BIND, pod, node.index, undefined);
+    this.undo.push(() => this.cluster.unbind(pod, node.index));
   }
 
   /** Undoes every change, newest first: the cluster is exactly as before the what-if (see the class comment). */
   rollback(): void {
     // Newest first: each pod a removal unbound goes back to its node in its old place, and each
     // placed pod leaves from the end of its node's list.
-    const kinds = this.undoKind;
-    if (kinds.length > 0) {
-      const pods = this.undoPod;
-      const nodes = this.undoNode;
-      const gpus = this.undoGpus;
-      const cluster = this.cluster;
-      for (let op = kinds.length - 1; op >= 0; op--) {
-        const kind = kinds[op]!;
-        const index = nodes[op]!;
-        if (kind === UNDO_BIND) cluster.unbind(pods[op]!, index);
-        else if (kind === UNDO_UNBIND) cluster.bind(pods[op]!, index, gpus[op]);
-        else if (kind === UNDO_ADD_NODE) cluster.removeNode(index);
-        else {
-          this.removedNodes.delete(index);
-          this.cachedNodes = undefined;
-        }
-      }
-      kinds.length = 0;
-      pods.length = 0;
-      nodes.length = 0;
-      gpus.length = 0;
-    }
+    for (let op = this.undo.pop(); op; op = this.undo.pop()) op();
     // Guarded clears: clearing a Map or Set allocates a new table even when it is empty, and most
     // what-ifs (a PostFilter that found no victim) changed nothing.
     if (this.generations.size > 0) {
@@ -286,23 +259,9 @@ export class WhatIfCluster implements ClusterSimulation {
     this.saveAffinityLists(pod);
     const gpus = this.cluster.gpusOf(pod);
     this.cluster.unbind(pod, index);
-    this.log(UNDO_UNBIND, pod, index, gpus);
-  }
-
-  /** Notes a change for the rollback (see undoKind). */
-  private log(kind: number, pod: PodInfo | undefined, index: number, gpus: readonly number[] | undefined): void {
-    this.undoKind.push(kind);
-    this.undoPod.push(pod);
-    this.undoNode.push(index);
-    this.undoGpus.push(gpus);
+    this.undo.push(() => this.cluster.bind(pod, index, gpus));
   }
 }
-
-/** The undo log's kinds of change: a pod bound (undone by unbinding it), a pod unbound (bound back, on its GPU devices), a template node added (removed), a node removed (back in the what-if). */
-const UNDO_BIND = 0;
-const UNDO_UNBIND = 1;
-const UNDO_ADD_NODE = 2;
-const UNDO_REMOVE_NODE = 3;
 
 /** Puts a list back in a saved order (it holds the same items again once the what-if is undone). */
 function restoreOrder<T>(list: T[], saved: readonly T[]): void {
