@@ -196,11 +196,16 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   function effectiveSizes(ctx: ClusterAutoscalerContext, t: NodeTable): Sizes {
     let inFlight: Map<string, number> | undefined;
     if (deleting.size > 0) {
+      // The listed nodes being deleted, found by name (a few) rather than by a pass over the list.
       inFlight = new Map();
-      t.nodes.forEach((n, i) => {
-        const group = t.groupOf(i);
-        if (group !== undefined && deleting.has(n.name)) inFlight!.set(group, (inFlight!.get(group) ?? 0) + 1);
-      });
+      for (const name of deleting.keys()) {
+        const at = t.positionsOf(name);
+        if (at === undefined) continue;
+        for (const i of at) {
+          const group = t.groupOf(i);
+          if (group !== undefined) inFlight.set(group, (inFlight.get(group) ?? 0) + 1);
+        }
+      }
     }
     const out: Sizes = new Map();
     for (const g of ctx.groups) {
@@ -481,10 +486,8 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     // Forget deletions that are done (node gone) or timed out.
     const t = tableOf(ctx);
     if (deleting.size > 0) {
-      const listed = new Set<string>();
-      for (const n of t.nodes) if (deleting.has(n.name)) listed.add(n.name);
       for (const [name, at] of deleting) {
-        if (!listed.has(name) || now - at >= DELETION_GRACE) {
+        if (t.positionsOf(name) === undefined || now - at >= DELETION_GRACE) {
           deleting.delete(name);
           deletingEpoch++;
         }

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NO_CLUSTER_SCALING, type ClusterAutoscaler, type ClusterAutoscalerContext, type ClusterScaleDecision, type NodeGroupSpec } from '../../src/api/autoscaling.js';
+import { NO_CLUSTER_SCALING, type ClusterAutoscaler, type ClusterAutoscalerContext, type ClusterScaleDecision, type NodeGroupSpec, type ScalableNode } from '../../src/api/autoscaling.js';
 import type { NodeInfo } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy, setUnneededSince, type ClusterAutoscalerTuning } from '../../src/autoscalers/cluster-autoscaler.js';
+import { NodeTable } from '../../src/autoscalers/cluster-autoscaler-drain-cache.js';
 import { CLUSTER_AUTOSCALER_DEFAULTS } from '../../src/autoscalers/cluster-autoscaler-options.js';
 import { nodeUtilization, type Drain } from '../../src/autoscalers/cluster-autoscaler-scale-down.js';
 import { NodeGroupBackoff } from '../../src/autoscalers/cluster-autoscaler-scale-up.js';
@@ -849,6 +850,23 @@ describe('setUnneededSince', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('NodeTable.positionsOf', () => {
+  // effectiveSizes and the scan's forgetting of finished deletions find the nodes being deleted
+  // by name: the same positions as a pass over the list comparing names, repeated names included.
+  it('gives the positions of the nodes with a name, in list order, as a pass over the list would', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 12 }), fc.constantFrom('a', 'b', 'c', 'd', 'e'), (names, asked) => {
+        const list = names.map((name, i) => ({ node: { name, index: i } as unknown as NodeInfo, group: i % 2 === 0 ? 'g' : undefined, ready: true, readySince: 0 }));
+        const table = new NodeTable(list as unknown as ScalableNode[]);
+        const expected = names.flatMap((n, i) => (n === asked ? [i] : []));
+        const got = table.positionsOf(asked);
+        expect(got === undefined ? [] : [...got]).toEqual(expected);
+        if (expected.length === 0) expect(got).toBeUndefined();
+      }),
     );
   });
 });
