@@ -80,6 +80,29 @@ export class NodeTable {
     const gi = this.groupIndex[i]!;
     return gi < 0 ? undefined : this.groupNames[gi];
   }
+
+  /** Each name's positions in the list, made at the first positionsOf. */
+  private byName: Map<string, number[]> | undefined;
+
+  /**
+   * The positions of the nodes named `name` in the list (undefined: none), in list order. Names
+   * are unique among a cluster's nodes, but a list is not checked for it, so all are kept. A
+   * node's name changes only with its slot's reuse, which makes a new list and so a new table.
+   */
+  positionsOf(name: string): readonly number[] | undefined {
+    let byName = this.byName;
+    if (byName === undefined) {
+      byName = new Map();
+      for (let i = 0; i < this.nodes.length; i++) {
+        const n = this.nodes[i]!.name;
+        const at = byName.get(n);
+        if (at === undefined) byName.set(n, [i]);
+        else at.push(i);
+      }
+      this.byName = byName;
+    }
+    return byName.get(name);
+  }
 }
 
 /**

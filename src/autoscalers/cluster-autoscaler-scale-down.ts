@@ -1,6 +1,7 @@
 import type { ClusterAutoscalerContext, ClusterSimulation, PodController } from '../api/autoscaling.js';
 import type { NodeInfo } from '../api/node.js';
 import { ANNOTATION_SAFE_TO_EVICT, type PodInfo } from '../api/pod.js';
+import { type Environment, processEnvironment, switchedOn } from '../util/switches.js';
 
 /**
  * The cluster-autoscaler's scale-down rules (core/scaledown, simulator/drain.go): a node's
@@ -39,10 +40,28 @@ export const REASON_BARE_POD = 'pod has no controller';
 export const REASON_NOT_SAFE_TO_EVICT = 'pod annotated cluster-autoscaler.kubernetes.io/safe-to-evict: "false"';
 export const REASON_PDB = 'PodDisruptionBudget allows no more disruptions';
 
+/** Whether the environment leaves the eviction plan's slots kept from scan to scan (ORCHSIM_NO_CA_EVICTION_SLOTS=1, non-empty and not 0, turns it off). */
+export function caEvictionSlotsFromEnv(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_CA_EVICTION_SLOTS', env);
+}
+
+/**
+ * Slots kept by a plan across scans (startScan) before it forgets them all: a controllerOf that
+ * answers a new object per call would otherwise grow the directory without end.
+ */
+const MAX_KEPT_SLOTS = 4096;
+
 /**
  * Evictions planned in one scan, per controller: a PodDisruptionBudget is assumed to cover the
  * pods of one controller, so the n-th planned eviction of a controller's pods needs
  * disruptionsAllowed >= n.
+ *
+ * A plan is for one scan, or is kept from scan to scan by `startScan`, which empties it: its
+ * slots (the directory from controllers to counts) stay, their counts go back to 0. A scan then
+ * finds each controller's slot at the first lookup by identity, instead of making it anew
+ * (three Map operations per controller and scan, most of what was left of `check` in the
+ * autoscaled week). The counts a scan sees are the same either way: 0 for every controller at
+ * its start, raised by its own commits only.
  */
 export class EvictionPlan {
   /** Each controller's planned evictions, by kind, then name: one slot per controller. */
@@ -56,11 +75,29 @@ export class EvictionPlan {
   private readonly byController = new Map<PodController, PlannedEvictions>();
   /** check's own additions, undone before it returns (reused). */
   private readonly raised: PlannedEvictions[] = [];
+  /** The slots commit raised from 0 since the plan was made or last emptied (startScan). */
+  private readonly committed: PlannedEvictions[] = [];
   constructor(
-    private readonly ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>,
+    private ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>,
     /** The cluster autoscaler honours safe-to-evict: "false"; Karpenter has its own annotation (do-not-disrupt). */
     private readonly honourSafeToEvict = true,
   ) {}
+
+  /**
+   * Empties the plan for a new scan with this scan's context: as a new plan would be, but the
+   * slots stay (see the class comment). A controller object answered in an earlier scan keeps
+   * its slot: controllerOf's objects name a controller by kind and name, which they do not change.
+   */
+  startScan(ctx: Pick<ClusterAutoscalerContext, 'controllerOf' | 'disruptionsAllowed'>): void {
+    this.ctx = ctx;
+    const committed = this.committed;
+    for (let i = 0; i < committed.length; i++) committed[i]!.n = 0;
+    if (committed.length > 0) committed.length = 0;
+    if (this.byController.size > MAX_KEPT_SLOTS) {
+      this.byController.clear();
+      this.planned.clear();
+    }
+  }
 
   /** Why these pods cannot all be evicted on top of the plan, or undefined if they can. */
   check(pods: readonly PodInfo[]): string | undefined {
@@ -91,7 +128,10 @@ export class EvictionPlan {
   }
 
   commit(pods: readonly PodInfo[]): void {
-    for (const pod of pods) this.slotOf(this.ctx.controllerOf(pod)).n++;
+    for (const pod of pods) {
+      const slot = this.slotOf(this.ctx.controllerOf(pod));
+      if (slot.n++ === 0) this.committed.push(slot);
+    }
   }
 
   private slotOf(c: PodController): PlannedEvictions {

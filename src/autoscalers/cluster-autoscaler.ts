@@ -1,6 +1,6 @@
 import {
   type ClusterAutoscaler, type ClusterAutoscalerContext, type ClusterAutoscalerFactory,
-  type ClusterScaleDecision, NO_CLUSTER_SCALING, type NodeDeletion, type NodeGroupSpec, type ScalableNode,
+  type ClusterScaleDecision, NO_CLUSTER_SCALING, type NodeDeletion, type NodeGroupSpec, type NodeGroupStatus, type ScalableNode,
   type ScaleUp,
 } from '../api/autoscaling.js';
 import type { RandomSource } from '../api/framework.js';
@@ -9,7 +9,7 @@ import type { PodInfo } from '../api/pod.js';
 import { CandidateOrder, caCandidateOrderFromEnv } from './cluster-autoscaler-candidate-order.js';
 import { type Candidate, DrainPlanner, NodeTable } from './cluster-autoscaler-drain-cache.js';
 import { type ClusterAutoscalerOptions, NAME, resolveClusterAutoscalerOptions, validateNodeGroups } from './cluster-autoscaler-options.js';
-import { DELETION_GRACE, type Drain, EvictionPlan, isGpuNode, nodeUtilization, scaleDownReason } from './cluster-autoscaler-scale-down.js';
+import { caEvictionSlotsFromEnv, DELETION_GRACE, type Drain, EvictionPlan, isGpuNode, nodeUtilization, scaleDownReason } from './cluster-autoscaler-scale-down.js';
 import { estimate, filterOutSchedulable, NodeGroupBackoff, replayFilterOut, scaleUpReason } from './cluster-autoscaler-scale-up.js';
 import { chooseOption, type ScaleUpOption } from './expanders.js';
 import { type Environment, processEnvironment, switchedOn } from '../util/switches.js';
@@ -103,11 +103,29 @@ export interface ClusterAutoscalerTuning {
    * ORCHSIM_NO_CA_CANDIDATE_ORDER=1 (read when the policy is made).
    */
   readonly candidateOrder?: boolean;
+  /**
+   * Keep the scale-down's eviction plan from scan to scan, emptied at each (EvictionPlan.startScan:
+   * its slots by controller stay), instead of a new plan per scan. Default true unless
+   * ORCHSIM_NO_CA_EVICTION_SLOTS=1 (read when the policy is made).
+   */
+  readonly evictionSlots?: boolean;
+  /**
+   * Give the last scan's filter-out-schedulable answer again (which pending pods fit existing or
+   * upcoming nodes, and where) while the cluster is unchanged since that scan ended and the
+   * pending pods and the groups' provisioning are the same, instead of running its what-if
+   * again. Default true unless ORCHSIM_NO_CA_FILTER_OUT_MEMO=1 (read when the policy is made).
+   */
+  readonly filterOutMemo?: boolean;
 }
 
 /** Whether the environment leaves the scans' use of node versions on (ORCHSIM_NO_CA_NODE_VERSIONS=1, non-empty and not 0, turns it off). */
 export function caNodeVersionsFromEnv(env: Environment = processEnvironment()): boolean {
   return switchedOn('ORCHSIM_NO_CA_NODE_VERSIONS', env);
+}
+
+/** Whether the environment leaves the scale-up's filter-out memo on (ORCHSIM_NO_CA_FILTER_OUT_MEMO=1, non-empty and not 0, turns it off). */
+export function caFilterOutMemoFromEnv(env: Environment = processEnvironment()): boolean {
+  return switchedOn('ORCHSIM_NO_CA_FILTER_OUT_MEMO', env);
 }
 
 /** Whether the environment leaves the survey's utilization cache on (ORCHSIM_NO_CA_UTILIZATION_CACHE=1, non-empty and not 0, turns it off). */
@@ -142,6 +160,20 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   const utilizationCache = tuning.utilizationCache ?? caUtilizationCacheFromEnv();
   const useVersions = tuning.nodeVersions ?? caNodeVersionsFromEnv();
   const candidateOrder = new CandidateOrder(tuning.candidateOrder ?? caCandidateOrderFromEnv());
+  const keepEvictionSlots = tuning.evictionSlots ?? caEvictionSlotsFromEnv();
+  /** The scale-down's eviction plan, kept between scans when keepEvictionSlots (see planFor). */
+  let keptPlan: EvictionPlan | undefined;
+  const memoFilterOut = tuning.filterOutMemo ?? caFilterOutMemoFromEnv();
+  /**
+   * The cluster's version (ctx.clusterVersion) at the end of the last scan, and a count of the
+   * scans that began with the cluster changed since the scan before ended: while it stays the
+   * same, every node is as it was when the count last moved (each scan's what-ifs are reverted,
+   * and a scan changes nothing else before it ends).
+   */
+  let versionAtEnd = NaN;
+  let changedScans = 0;
+  /** The last filter-out-schedulable answer and what it was computed from (see filterOut). */
+  let filterOutMemo: { changedScans: number; pending: readonly PodInfo[]; groups: readonly NodeGroupStatus[]; answer: FilterOutAnswer } | undefined;
   /**
    * The last survey, to be given again while nothing it read has changed: the cluster's version
    * (ctx.clusterVersion) at the end of that scan - its what-ifs revert the nodes to what the
@@ -164,11 +196,16 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   function effectiveSizes(ctx: ClusterAutoscalerContext, t: NodeTable): Sizes {
     let inFlight: Map<string, number> | undefined;
     if (deleting.size > 0) {
+      // The listed nodes being deleted, found by name (a few) rather than by a pass over the list.
       inFlight = new Map();
-      t.nodes.forEach((n, i) => {
-        const group = t.groupOf(i);
-        if (group !== undefined && deleting.has(n.name)) inFlight!.set(group, (inFlight!.get(group) ?? 0) + 1);
-      });
+      for (const name of deleting.keys()) {
+        const at = t.positionsOf(name);
+        if (at === undefined) continue;
+        for (const i of at) {
+          const group = t.groupOf(i);
+          if (group !== undefined) inFlight.set(group, (inFlight.get(group) ?? 0) + 1);
+        }
+      }
     }
     const out: Sizes = new Map();
     for (const g of ctx.groups) {
@@ -302,7 +339,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       if (room > 0 && !backoff.isBackedOff(name, ctx.now)) eligible.push({ spec, room });
     }
     if (eligible.length === 0) return undefined;
-    const { remaining, placements } = ctx.simulate((sim) => filterOutSchedulable(sim, ctx.groups, ctx.unschedulablePods));
+    const { remaining, placements } = filterOut(ctx);
     if (remaining.length === 0) return undefined;
     const options: ScaleUpOption[] = [];
     for (const { spec, room } of eligible) {
@@ -318,17 +355,43 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     return { group: best.group.name, count: best.nodeCount, reason: scaleUpReason(best, remaining.length, expander) };
   }
 
+  /** An empty eviction plan for this scan: the kept one, emptied, or a new one. */
+  function planFor(ctx: ClusterAutoscalerContext): EvictionPlan {
+    if (!keepEvictionSlots) return new EvictionPlan(ctx);
+    if (keptPlan === undefined) keptPlan = new EvictionPlan(ctx);
+    else keptPlan.startScan(ctx);
+    return keptPlan;
+  }
+
+  /**
+   * Upstream's filterOutSchedulable in a what-if, or, with memoFilterOut, the last answer again
+   * when nothing it read has changed: the nodes (the cluster unchanged since the scan that
+   * answered ended), the pending pods (the same objects in the same order) and the upcoming
+   * nodes (each group's spec and provisioning count, in order). Pods that wait for an upcoming
+   * node stay pending over many scans of an otherwise quiet cluster, and each scan asked the
+   * scheduler about each of them again (~2 % of the autoscaled week). The scheduler's answers
+   * depend on nothing else: its filters read the cluster and the pod only.
+   */
+  function filterOut(ctx: ClusterAutoscalerContext): FilterOutAnswer {
+    const pending = ctx.unschedulablePods;
+    const memo = filterOutMemo;
+    if (memo !== undefined && memo.changedScans === changedScans && sameItems(memo.pending, pending) && sameUpcoming(memo.groups, ctx.groups)) return memo.answer;
+    const answer = ctx.simulate((sim) => filterOutSchedulable(sim, ctx.groups, pending));
+    filterOutMemo = memoFilterOut ? { changedScans, pending: pending.slice(), groups: ctx.groups.slice(), answer } : undefined;
+    return answer;
+  }
+
   /** The scale-down planner: which nodes are unneeded now, in removal order. */
   function updateUnneeded(ctx: ClusterAutoscalerContext, t: NodeTable, sizes: Sizes, candidates: Candidate[]): UnneededNode[] {
     if (candidates.length === 0) {
-      unneededSince.clear();
+      setUnneededSince(unneededSince, []);
       return [];
     }
     // Nodes already unneeded first (oldest first) so the plan is stable, then the emptiest.
     candidateOrder.sort(candidates);
     const removable = new Map<string, number>();
     for (const [name, g] of sizes) removable.set(name, g.size - specs.get(name)!.min);
-    const plan = new EvictionPlan(ctx);
+    const plan = planFor(ctx);
     const out: UnneededNode[] = [];
     let simulated = 0;
     const drains = planner.run(ctx, t, destination, candidates, useVersions ? ctx.nodeVersions : undefined, useVersions ? surveyEpoch : undefined, {
@@ -348,8 +411,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       },
     });
     tuning.observePlan?.(drains);
-    unneededSince.clear();
-    for (const u of out) unneededSince.set(u.node, u.since);
+    setUnneededSince(unneededSince, out);
     return out;
   }
 
@@ -405,12 +467,14 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       } finally {
         // After this scan's what-ifs (reverted): the next survey compares with this.
         clockAtEnd = useVersions && ctx.clusterVersion !== undefined ? ctx.clusterVersion() : NaN;
+        versionAtEnd = ctx.clusterVersion !== undefined ? ctx.clusterVersion() : NaN;
       }
     },
   };
 
   function reconcileScan(ctx: ClusterAutoscalerContext, random: RandomSource): ClusterScaleDecision {
     const now = ctx.now;
+    if (!(ctx.clusterVersion !== undefined && ctx.clusterVersion() === versionAtEnd)) changedScans++;
     // Failed scale-ups: back the group off and delay scale-down.
     for (const g of ctx.groups) {
       const f = g.lastScaleUpFailure;
@@ -422,10 +486,8 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     // Forget deletions that are done (node gone) or timed out.
     const t = tableOf(ctx);
     if (deleting.size > 0) {
-      const listed = new Set<string>();
-      for (const n of t.nodes) if (deleting.has(n.name)) listed.add(n.name);
       for (const [name, at] of deleting) {
-        if (!listed.has(name) || now - at >= DELETION_GRACE) {
+        if (t.positionsOf(name) === undefined || now - at >= DELETION_GRACE) {
           deleting.delete(name);
           deletingEpoch++;
         }
@@ -456,6 +518,44 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     if (!up && deletions.length === 0) return NO_CLUSTER_SCALING;
     return { scaleUps: up ? [up] : [], deletions };
   }
+}
+
+/**
+ * Makes `since` hold exactly the unneeded nodes' names and times (the planner's unneeded list,
+ * which names each node once). Most scans find the same nodes unneeded since the same times:
+ * then the map already holds them and is left as it is, since a Map's clear allocates a new
+ * table even when it is empty (about 1 % of the autoscaled week was clearing and refilling it).
+ * The map is only read by name, so leaving it unchanged is the same as refilling it.
+ */
+export function setUnneededSince(since: Map<string, number>, unneeded: readonly UnneededNode[]): void {
+  if (since.size === unneeded.length) {
+    let same = true;
+    for (const u of unneeded) {
+      if (since.get(u.node) !== u.since) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+  }
+  if (since.size > 0) since.clear();
+  for (const u of unneeded) since.set(u.node, u.since);
+}
+
+/** What filterOutSchedulable answers: the pods left, and where the others went. */
+type FilterOutAnswer = ReturnType<typeof filterOutSchedulable>;
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether two scans' groups give the same upcoming template nodes (filterOutSchedulable's addUpcoming): the same specs with the same provisioning counts, in order. */
+function sameUpcoming(a: readonly NodeGroupStatus[], b: readonly NodeGroupStatus[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.spec !== b[i]!.spec || a[i]!.provisioning !== b[i]!.provisioning) return false;
+  return true;
 }
 
 function sameFlags(a: Uint8Array, b: Uint8Array): boolean {

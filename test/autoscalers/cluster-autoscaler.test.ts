@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NO_CLUSTER_SCALING, type ClusterAutoscaler, type ClusterScaleDecision, type NodeGroupSpec } from '../../src/api/autoscaling.js';
+import { NO_CLUSTER_SCALING, type ClusterAutoscaler, type ClusterAutoscalerContext, type ClusterScaleDecision, type NodeGroupSpec, type ScalableNode } from '../../src/api/autoscaling.js';
+import type { NodeInfo } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
-import { clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy } from '../../src/autoscalers/cluster-autoscaler.js';
+import { clusterAutoscaler, clusterAutoscalerFactory, isClusterHealthy, setUnneededSince, type ClusterAutoscalerTuning } from '../../src/autoscalers/cluster-autoscaler.js';
+import { NodeTable } from '../../src/autoscalers/cluster-autoscaler-drain-cache.js';
 import { CLUSTER_AUTOSCALER_DEFAULTS } from '../../src/autoscalers/cluster-autoscaler-options.js';
 import { nodeUtilization, type Drain } from '../../src/autoscalers/cluster-autoscaler-scale-down.js';
 import { NodeGroupBackoff } from '../../src/autoscalers/cluster-autoscaler-scale-up.js';
@@ -536,6 +538,40 @@ const drainClusterArb = fc.record({
   nodes: fc.array(fc.record({ group: fc.nat(), pods: fc.array(podArb, { maxLength: 5 }) }), { minLength: 2, maxLength: 9 }),
 });
 
+/**
+ * Node versions and a cluster version for a FakeCluster's scan contexts, as the simulator gives
+ * them (ClusterAutoscalerContext.nodeVersions, clusterVersion): a node gets a new version when its
+ * pods, cordon, taints or readiness changed since the last scan, and the cluster's version moves
+ * with any node's and with the node list. The fake's what-ifs change no version (they leave
+ * nothing behind), so an unchanged cluster keeps its version from scan to scan.
+ */
+class VersionedContexts {
+  private clock = 0;
+  private readonly seen = new Map<NodeInfo, { pods: string; unschedulable: boolean; taints: unknown; ready: boolean; version: number }>();
+  private list: unknown;
+  of(ctx: ClusterAutoscalerContext): ClusterAutoscalerContext {
+    let changed = ctx.nodes !== this.list;
+    this.list = ctx.nodes;
+    let size = 0;
+    for (const sn of ctx.nodes) size = Math.max(size, sn.node.index + 1);
+    const nodeVersions = new Float64Array(size);
+    for (const sn of ctx.nodes) {
+      const n = sn.node;
+      const now = { pods: n.pods.map((p) => p.id).join(','), unschedulable: n.unschedulable, taints: n.taints, ready: sn.ready, version: 0 };
+      const was = this.seen.get(n);
+      if (was === undefined || was.pods !== now.pods || was.unschedulable !== now.unschedulable || was.taints !== now.taints || was.ready !== now.ready) {
+        changed = true;
+        now.version = ++this.clock;
+        this.seen.set(n, now);
+      }
+      nodeVersions[n.index] = this.seen.get(n)!.version;
+    }
+    if (changed) this.clock++;
+    const clock = this.clock;
+    return { ...ctx, nodeVersions, clusterVersion: () => clock };
+  }
+}
+
 describe('drain cache (property-based)', () => {
   /**
    * Two copies of one cluster go through the same scans, one with a cached policy and one with
@@ -544,6 +580,12 @@ describe('drain cache (property-based)', () => {
   function compare(
     world: ArbValue<typeof drainClusterArb>, scans: ArbValue<typeof scanArb>[],
     options: Partial<typeof CLUSTER_AUTOSCALER_DEFAULTS>,
+    /**
+     * The tuning of the second copy's policy (the first's is the default), and whether both
+     * contexts give node versions (VersionedContexts) and the same pending pod objects for the
+     * same pending list from scan to scan (as the simulator does for pods still pending).
+     */
+    second: ClusterAutoscalerTuning = { drainCache: false }, versions = false,
   ): { cached: number; uncached: number } {
     const specs = world.groups.map((g, i) => testGroup(`g${i}`, { min: g.min, max: 12, cpu: g.cpu, memory: (g.cpu / 1000) * 4 * Gi }));
     const mkPod = (p: { cpu: number; owner: number }) => testPod({ cpu: p.cpu, memory: p.cpu * 2 ** 20, owner: p.owner === 3 ? 'bare' : { kind: 'Deployment', name: OWNERS[p.owner]! } });
@@ -557,9 +599,10 @@ describe('drain cache (property-based)', () => {
       plans[k] = drains.map((d) => `${d.node}>${d.placements.map((p) => `${p.pod.id}:${p.node}`).join(',')}`).join(' ');
     };
     const runs = [
-      { cluster: make(), ca: clusterAutoscaler(specs, options, { observePlan: observe(0) }) },
-      { cluster: make(), ca: clusterAutoscaler(specs, options, { drainCache: false, observePlan: observe(1) }) },
+      { cluster: make(), ca: clusterAutoscaler(specs, options, { observePlan: observe(0) }), versioned: new VersionedContexts() },
+      { cluster: make(), ca: clusterAutoscaler(specs, options, { ...second, observePlan: observe(1) }), versioned: new VersionedContexts() },
     ];
+    const pendingPods = new Map<string, PodInfo>();
     const budgets: Record<string, number> = {};
     let now = 0;
     let seq = 0;
@@ -617,10 +660,16 @@ describe('drain cache (property-based)', () => {
           }
         });
       }
-      const pending = scan.pending.map((cpu) => testPod({ cpu }));
-      const out = runs.map(({ cluster, ca }, k) => {
+      const pending = scan.pending.map((cpu, i) => {
+        if (!versions) return testPod({ cpu });
+        const key = `${i}:${cpu}`;
+        if (!pendingPods.has(key)) pendingPods.set(key, testPod({ cpu }));
+        return pendingPods.get(key)!;
+      });
+      const out = runs.map(({ cluster, ca, versioned }, k) => {
         plans[k] = '';
-        const d = ca.reconcile(cluster.context(now, pending, { ...budgets }), seededRandom(now));
+        const ctx = cluster.context(now, pending, { ...budgets });
+        const d = ca.reconcile(versions ? versioned.of(ctx) : ctx, seededRandom(now));
         for (const del of d.deletions) cluster.removeNode(del.node);
         for (const up of d.scaleUps) {
           const g = cluster.group(up.group);
@@ -656,6 +705,30 @@ describe('drain cache (property-based)', () => {
     );
     // The cache was used (most scans change nothing, but each change invalidates it).
     expect(calls.cached, JSON.stringify(calls)).toBeLessThan(0.8 * calls.uncached);
+  });
+
+  it("with node versions, the scale-up's filter-out memo gives the same decisions, unneeded lists and plans as a what-if per scan", () => {
+    // ClusterAutoscalerTuning.filterOutMemo: on in the first copy, off in the second. Pending
+    // lists recur over quiet scans (the same pod objects), so the memo answers; changes between
+    // scans (binds, moves, readiness, groups' provisioning) must make it ask again.
+    const pendingArb = fc.constantFrom(noPending, [3900], [3900, 1500], [300], [300, 300, 7900]);
+    const memoScanArb = fc.record({
+      dt: fc.constantFrom(10, 10, 30, 300),
+      changes: fc.oneof({ weight: 3, arbitrary: fc.constant(noChanges) }, { weight: 1, arbitrary: fc.array(changeArb, { minLength: 1, maxLength: 2 }) }),
+      pending: pendingArb,
+    });
+    let memoAnswered = 0;
+    fc.assert(
+      fc.property(
+        drainClusterArb, fc.array(memoScanArb, { minLength: 2, maxLength: 30 }), fc.constantFrom(0, 600),
+        (world, scans, unneededTime) => {
+          compare(world, scans, { scaleDownUnneededTime: unneededTime, scaleDownDelayAfterAdd: unneededTime }, { filterOutMemo: false }, true);
+          memoAnswered++;
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(memoAnswered).toBe(400);
   });
 
   it('cached drains skip their what-ifs and the others share one what-if, with the same plans', () => {
@@ -751,5 +824,49 @@ describe('drain cache (property-based)', () => {
       cluster.node('c').bind(testPod({ cpu: 100 }));
       expect(scan(30)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('setUnneededSince', () => {
+  // The planner's unneeded times: a map read by name only, so leaving a map that already holds
+  // the same names and times untouched must equal clearing and refilling it.
+  const unneeded = (node: string, since: number) => ({ node, group: 'g', utilization: 0.1, empty: false, since });
+  it('leaves the map holding exactly the unneeded nodes and their times, as a refilled map would', () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const times = fc.constantFrom(0, 10, 20, Infinity, Number.NaN);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...names), times)),
+        fc.uniqueArray(fc.tuple(fc.constantFrom(...names), times), { selector: ([n]) => n }),
+        (before, after) => {
+          const since = new Map(before);
+          const list = after.map(([n, t]) => unneeded(n, t));
+          setUnneededSince(since, list);
+          const refilled = new Map(list.map((u) => [u.node, u.since] as const));
+          expect(since.size).toBe(refilled.size);
+          for (const [n, t] of refilled) {
+            expect(since.has(n)).toBe(true);
+            expect(Object.is(since.get(n), t)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('NodeTable.positionsOf', () => {
+  // effectiveSizes and the scan's forgetting of finished deletions find the nodes being deleted
+  // by name: the same positions as a pass over the list comparing names, repeated names included.
+  it('gives the positions of the nodes with a name, in list order, as a pass over the list would', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 12 }), fc.constantFrom('a', 'b', 'c', 'd', 'e'), (names, asked) => {
+        const list = names.map((name, i) => ({ node: { name, index: i } as unknown as NodeInfo, group: i % 2 === 0 ? 'g' : undefined, ready: true, readySince: 0 }));
+        const table = new NodeTable(list as unknown as ScalableNode[]);
+        const expected = names.flatMap((n, i) => (n === asked ? [i] : []));
+        const got = table.positionsOf(asked);
+        expect(got === undefined ? [] : [...got]).toEqual(expected);
+        if (expected.length === 0) expect(got).toBeUndefined();
+      }),
+    );
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PodController } from '../../src/api/autoscaling.js';
 import { ANNOTATION_SAFE_TO_EVICT, type PodInfo } from '../../src/api/pod.js';
-import { EvictionPlan, REASON_BARE_POD, REASON_NOT_SAFE_TO_EVICT, REASON_PDB } from '../../src/autoscalers/cluster-autoscaler-scale-down.js';
+import { caEvictionSlotsFromEnv, EvictionPlan, REASON_BARE_POD, REASON_NOT_SAFE_TO_EVICT, REASON_PDB } from '../../src/autoscalers/cluster-autoscaler-scale-down.js';
 import { testPod } from '../helpers/autoscaler-context.js';
 
 /**
@@ -91,5 +91,65 @@ describe('EvictionPlan', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('kept from scan to scan (startScan), counts as a new plain map per scan does', () => {
+    // The cluster autoscaler keeps one plan and empties it at each scan (ORCHSIM_NO_CA_EVICTION_SLOTS
+    // off): each scan must see every controller at 0 again, whatever the earlier scans committed,
+    // and each scan's context (a new controllerOf and disruptionsAllowed per scan) must be used.
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ owner: fc.nat({ max: OWNERS.length - 1 }), unsafe: fc.boolean() }), { minLength: 1, maxLength: 10 }),
+        fc.constantFrom(0, 1, 2),
+        fc.array(
+          fc.record({
+            allowance: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: OWNERS.length, maxLength: OWNERS.length }),
+            ops: fc.array(fc.record({ commit: fc.boolean(), pods: fc.array(fc.nat(), { maxLength: 6 }) }), { maxLength: 12 }),
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (podDefs, objects, scans) => {
+          const pods = podDefs.map((d) => {
+            const p = testPod();
+            return { ...p, spec: { ...p.spec, annotations: d.unsafe ? { [ANNOTATION_SAFE_TO_EVICT]: 'false' } : undefined } };
+          });
+          const ownerOf = new Map(pods.map((p, i) => [p.id, podDefs[i]!.owner]));
+          let calls = 0;
+          const controllerOf = (p: PodInfo): PodController => {
+            const o = OWNERS[ownerOf.get(p.id)!]!;
+            const fresh = objects === 1 || (objects === 2 && calls++ % 3 === 0);
+            return fresh ? { kind: o.kind, name: o.name } : o;
+          };
+          let kept: EvictionPlan | undefined;
+          for (const scan of scans) {
+            const allowed = (p: PodInfo) => {
+              const a = scan.allowance[ownerOf.get(p.id)!]!;
+              return a === 4 ? Infinity : a;
+            };
+            const ctx = { controllerOf: (p: PodInfo) => controllerOf(p), disruptionsAllowed: allowed };
+            if (kept === undefined) kept = new EvictionPlan(ctx);
+            else kept.startScan(ctx);
+            const ref = new ReferencePlan(controllerOf, allowed, true);
+            for (const op of scan.ops) {
+              const list = op.pods.map((i) => pods[i % pods.length]!);
+              if (op.commit) {
+                kept.commit(list);
+                ref.commit(list);
+              } else {
+                expect(kept.check(list)).toBe(ref.check(list));
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('reads ORCHSIM_NO_CA_EVICTION_SLOTS=1 as off, and unset, empty or 0 as on', () => {
+    expect(caEvictionSlotsFromEnv({})).toBe(true);
+    expect(caEvictionSlotsFromEnv({ ORCHSIM_NO_CA_EVICTION_SLOTS: '1' })).toBe(false);
+    expect(caEvictionSlotsFromEnv({ ORCHSIM_NO_CA_EVICTION_SLOTS: '0' })).toBe(true);
+    expect(caEvictionSlotsFromEnv({ ORCHSIM_NO_CA_EVICTION_SLOTS: '' })).toBe(true);
   });
 });

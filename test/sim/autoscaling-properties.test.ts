@@ -8,7 +8,7 @@ import { prepareScenario, runPrepared } from '../../src/scenario/index.js';
 import { POOL_LABEL, type ResolvedScenario } from '../../src/scenario/resolve.js';
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { Simulation } from '../../src/sim/simulation.js';
-import { caNodeVersionsFromEnv, caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
+import { caFilterOutMemoFromEnv, caNodeVersionsFromEnv, caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
 import { overcommitChecker, podTableViolations } from '../helpers/invariants.js';
 import { restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
@@ -647,5 +647,52 @@ describe("the scale-down candidates' remembered order is invisible (property-bas
 
   it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
     expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_CANDIDATE_ORDER', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
+ * The scale-down's eviction plan is kept from scan to scan and emptied at each (its slots by
+ * controller stay; EvictionPlan.startScan, issue 23). With it on and off
+ * (ORCHSIM_NO_CA_EVICTION_SLOTS=1, read when the policy is made) the same scenarios - services
+ * with PodDisruptionBudget-like minAvailable, scaled down by drains - give byte-identical results
+ * and action logs (test/autoscalers/eviction-plan.test.ts checks the counts scan by scan).
+ */
+describe("the eviction plan's kept slots are invisible (property-based)", () => {
+  restoreEnvAfterEach('ORCHSIM_NO_CA_EVICTION_SLOTS');
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_EVICTION_SLOTS', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
+ * The scale-up gives the last scan's filter-out-schedulable answer again while the cluster, the
+ * pending pods and the upcoming nodes are unchanged (ClusterAutoscalerTuning.filterOutMemo, issue
+ * 23). With it on and off (ORCHSIM_NO_CA_FILTER_OUT_MEMO=1, read when the policy is made) the same
+ * scenarios give byte-identical results and action logs - also with nodes failing and coming
+ * back (readiness changes move the cluster's version but no node's).
+ */
+describe("the scale-up's filter-out memo is invisible (property-based)", () => {
+  restoreEnvAfterEach('ORCHSIM_NO_CA_FILTER_OUT_MEMO');
+
+  it('reads ORCHSIM_NO_CA_FILTER_OUT_MEMO=1 as off, and unset, empty or 0 as on', () => {
+    expect(caFilterOutMemoFromEnv({})).toBe(true);
+    expect(caFilterOutMemoFromEnv({ ORCHSIM_NO_CA_FILTER_OUT_MEMO: '1' })).toBe(false);
+    expect(caFilterOutMemoFromEnv({ ORCHSIM_NO_CA_FILTER_OUT_MEMO: '0' })).toBe(true);
+    expect(caFilterOutMemoFromEnv({ ORCHSIM_NO_CA_FILTER_OUT_MEMO: '' })).toBe(true);
+  });
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_FILTER_OUT_MEMO', 25)).toBeGreaterThan(0);
+  }, TIMEOUT);
+
+  it('the same with nodes failing and being repaired (NotReady and back)', async () => {
+    const failures = [
+      'failures:',
+      '  processes:',
+      '    - { name: nodes, domain: node, timeBetweenFailures: { exponential: { mean: 3h } }, repairTime: { exponential: { mean: 20m } } }',
+      '',
+    ].join('\n');
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_FILTER_OUT_MEMO', 15, failures)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
