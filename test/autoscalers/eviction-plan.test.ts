@@ -4,6 +4,7 @@ import type { PodController } from '../../src/api/autoscaling.js';
 import { ANNOTATION_SAFE_TO_EVICT, type PodInfo } from '../../src/api/pod.js';
 import { caEvictionSlotsFromEnv, EvictionPlan, REASON_BARE_POD, REASON_NOT_SAFE_TO_EVICT, REASON_PDB } from '../../src/autoscalers/cluster-autoscaler-scale-down.js';
 import { testPod } from '../helpers/autoscaler-context.js';
+import { expectSwitchReadAsDocumented } from '../helpers/scheduler-ab.js';
 
 /**
  * EvictionPlan keeps each controller's planned evictions in a slot found by the controller
@@ -147,9 +148,6 @@ describe('EvictionPlan', () => {
   });
 
   it('reads ORCHSIM_NO_CA_EVICTION_SLOTS=1 as off, and unset, empty or 0 as on', () => {
-    expect(caEvictionSlotsFromEnv({})).toBe(true);
-    expect(caEvictionSlotsFromEnv({ ORCHSIM_NO_CA_EVICTION_SLOTS: '1' })).toBe(false);
-    expect(caEvictionSlotsFromEnv({ ORCHSIM_NO_CA_EVICTION_SLOTS: '0' })).toBe(true);
-    expect(caEvictionSlotsFromEnv({ ORCHSIM_NO_CA_EVICTION_SLOTS: '' })).toBe(true);
+    expectSwitchReadAsDocumented('ORCHSIM_NO_CA_EVICTION_SLOTS', () => caEvictionSlotsFromEnv());
   });
 });

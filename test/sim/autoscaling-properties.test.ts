@@ -10,7 +10,7 @@ import { createSimulation } from '../../src/scenario/runner.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import { caFilterOutMemoFromEnv, caNodeVersionsFromEnv, caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
 import { overcommitChecker, podTableViolations } from '../helpers/invariants.js';
-import { restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
+import { expectSwitchReadAsDocumented, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies every numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
@@ -530,6 +530,14 @@ describe('autoscaling invariants (properties)', () => {
   }, TIMEOUT);
 });
 
+/** Nodes failing every 3 h on average and repaired in 20 min (NotReady and back): a scenario section for nodeRemovingRunsAlike. */
+const NODE_FAILURES = [
+  'failures:',
+  '  processes:',
+  '    - { name: nodes, domain: node, timeBetweenFailures: { exponential: { mean: 3h } }, repairTime: { exponential: { mean: 20m } } }',
+  '',
+].join('\n');
+
 /**
  * Random cluster-autoscaler scenarios run with the switch `variable` unset and set to 1 must give
  * byte-identical results and action logs; returns how many of the runs removed a node.
@@ -626,13 +634,7 @@ describe("cluster-autoscaler scans' node versions are invisible (property-based)
   }, TIMEOUT);
 
   it('the same with nodes failing and being repaired (NotReady and back)', async () => {
-    const failures = [
-      'failures:',
-      '  processes:',
-      '    - { name: nodes, domain: node, timeBetweenFailures: { exponential: { mean: 3h } }, repairTime: { exponential: { mean: 20m } } }',
-      '',
-    ].join('\n');
-    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_NODE_VERSIONS', 15, failures)).toBeGreaterThan(0);
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_NODE_VERSIONS', 15, NODE_FAILURES)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
 
@@ -676,10 +678,7 @@ describe("the scale-up's filter-out memo is invisible (property-based)", () => {
   restoreEnvAfterEach('ORCHSIM_NO_CA_FILTER_OUT_MEMO');
 
   it('reads ORCHSIM_NO_CA_FILTER_OUT_MEMO=1 as off, and unset, empty or 0 as on', () => {
-    expect(caFilterOutMemoFromEnv({})).toBe(true);
-    expect(caFilterOutMemoFromEnv({ ORCHSIM_NO_CA_FILTER_OUT_MEMO: '1' })).toBe(false);
-    expect(caFilterOutMemoFromEnv({ ORCHSIM_NO_CA_FILTER_OUT_MEMO: '0' })).toBe(true);
-    expect(caFilterOutMemoFromEnv({ ORCHSIM_NO_CA_FILTER_OUT_MEMO: '' })).toBe(true);
+    expectSwitchReadAsDocumented('ORCHSIM_NO_CA_FILTER_OUT_MEMO', () => caFilterOutMemoFromEnv());
   });
 
   it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
@@ -687,12 +686,6 @@ describe("the scale-up's filter-out memo is invisible (property-based)", () => {
   }, TIMEOUT);
 
   it('the same with nodes failing and being repaired (NotReady and back)', async () => {
-    const failures = [
-      'failures:',
-      '  processes:',
-      '    - { name: nodes, domain: node, timeBetweenFailures: { exponential: { mean: 3h } }, repairTime: { exponential: { mean: 20m } } }',
-      '',
-    ].join('\n');
-    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_FILTER_OUT_MEMO', 15, failures)).toBeGreaterThan(0);
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_CA_FILTER_OUT_MEMO', 15, NODE_FAILURES)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
