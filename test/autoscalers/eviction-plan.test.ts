@@ -62,32 +62,14 @@ describe('EvictionPlan', () => {
         fc.boolean(),
         fc.array(fc.record({ commit: fc.boolean(), pods: fc.array(fc.nat(), { maxLength: 6 }) }), { minLength: 1, maxLength: 25 }),
         (podDefs, allowance, objects, honour, ops) => {
-          const pods = podDefs.map((d) => {
-            const p = testPod();
-            return { ...p, spec: { ...p.spec, annotations: d.unsafe ? { [ANNOTATION_SAFE_TO_EVICT]: 'false' } : undefined } };
-          });
-          const ownerOf = new Map(pods.map((p, i) => [p.id, podDefs[i]!.owner]));
-          let calls = 0;
-          const controllerOf = (p: PodInfo): PodController => {
-            const o = OWNERS[ownerOf.get(p.id)!]!;
-            const fresh = objects === 1 || (objects === 2 && calls++ % 3 === 0);
-            return fresh ? { kind: o.kind, name: o.name } : o;
-          };
+          const { pods, ownerOf, controllerOf } = podsOf(podDefs, objects);
           const allowed = (p: PodInfo) => {
             const a = allowance[ownerOf.get(p.id)!]!;
             return a === 4 ? Infinity : a;
           };
           const plan = new EvictionPlan({ controllerOf, disruptionsAllowed: allowed }, honour);
           const ref = new ReferencePlan(controllerOf, allowed, honour);
-          for (const op of ops) {
-            const list = op.pods.map((i) => pods[i % pods.length]!);
-            if (op.commit) {
-              plan.commit(list);
-              ref.commit(list);
-            } else {
-              expect(plan.check(list)).toBe(ref.check(list));
-            }
-          }
+          applyOps(plan, ref, ops, pods);
         },
       ),
       { numRuns: 400 },
@@ -110,17 +92,7 @@ describe('EvictionPlan', () => {
           { minLength: 1, maxLength: 8 },
         ),
         (podDefs, objects, scans) => {
-          const pods = podDefs.map((d) => {
-            const p = testPod();
-            return { ...p, spec: { ...p.spec, annotations: d.unsafe ? { [ANNOTATION_SAFE_TO_EVICT]: 'false' } : undefined } };
-          });
-          const ownerOf = new Map(pods.map((p, i) => [p.id, podDefs[i]!.owner]));
-          let calls = 0;
-          const controllerOf = (p: PodInfo): PodController => {
-            const o = OWNERS[ownerOf.get(p.id)!]!;
-            const fresh = objects === 1 || (objects === 2 && calls++ % 3 === 0);
-            return fresh ? { kind: o.kind, name: o.name } : o;
-          };
+          const { pods, ownerOf, controllerOf } = podsOf(podDefs, objects);
           let kept: EvictionPlan | undefined;
           for (const scan of scans) {
             const allowed = (p: PodInfo) => {
@@ -131,15 +103,7 @@ describe('EvictionPlan', () => {
             if (kept === undefined) kept = new EvictionPlan(ctx);
             else kept.startScan(ctx);
             const ref = new ReferencePlan(controllerOf, allowed, true);
-            for (const op of scan.ops) {
-              const list = op.pods.map((i) => pods[i % pods.length]!);
-              if (op.commit) {
-                kept.commit(list);
-                ref.commit(list);
-              } else {
-                expect(kept.check(list)).toBe(ref.check(list));
-              }
-            }
+            applyOps(kept, ref, scan.ops, pods);
           }
         },
       ),
@@ -151,3 +115,36 @@ describe('EvictionPlan', () => {
     expectSwitchReadAsDocumented('ORCHSIM_NO_CA_EVICTION_SLOTS', () => caEvictionSlotsFromEnv());
   });
 });
+
+/**
+ * The pods a property's podDefs describe (an owner each, some not safe to evict) and their
+ * controllerOf: `objects` 0 gives one shared object per controller, 1 a fresh object per call,
+ * 2 either, per call.
+ */
+function podsOf(podDefs: readonly { owner: number; unsafe: boolean }[], objects: number) {
+  const pods = podDefs.map((d) => {
+    const p = testPod();
+    return { ...p, spec: { ...p.spec, annotations: d.unsafe ? { [ANNOTATION_SAFE_TO_EVICT]: 'false' } : undefined } };
+  });
+  const ownerOf = new Map(pods.map((p, i) => [p.id, podDefs[i]!.owner]));
+  let calls = 0;
+  const controllerOf = (p: PodInfo): PodController => {
+    const o = OWNERS[ownerOf.get(p.id)!]!;
+    const fresh = objects === 1 || (objects === 2 && calls++ % 3 === 0);
+    return fresh ? { kind: o.kind, name: o.name } : o;
+  };
+  return { pods, ownerOf, controllerOf };
+}
+
+/** Commits or checks each op's pods in `plan` and in the reference, which must answer every check alike. */
+function applyOps(plan: EvictionPlan, ref: ReferencePlan, ops: readonly { commit: boolean; pods: readonly number[] }[], pods: readonly PodInfo[]): void {
+  for (const op of ops) {
+    const list = op.pods.map((i) => pods[i % pods.length]!);
+    if (op.commit) {
+      plan.commit(list);
+      ref.commit(list);
+    } else {
+      expect(plan.check(list)).toBe(ref.check(list));
+    }
+  }
+}
