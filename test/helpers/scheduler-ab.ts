@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, expect } from 'vitest';
 import { PluginError } from '../../src/api/framework.js';
 import type { NodeInfo, Taint } from '../../src/api/node.js';
-import type { PodInfo } from '../../src/api/pod.js';
+import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
@@ -21,6 +21,35 @@ import { buildScenario, scenarioDescArb } from '../../src/testing/scenarios.js';
  * path): the outcome of one cycle as its caller sees it, and the random cluster steps other
  * than scheduling that move node versions between cycles.
  */
+
+/**
+ * A pod spec of the on/off cycle properties: a cpu request, maybe a zone selector, maybe a node
+ * name that may not exist (n40 and up: more than zonedCluster makes), hard or soft zone spreading
+ * or none, maybe required anti-affinity to its own kind - each choice makes different plugins
+ * run, skip or reject.
+ */
+export interface MixedSpecDesc { cpu: number; zone: number | null; pinned: number | null; spread: 'none' | 'hard' | 'soft'; anti: boolean }
+export const mixedSpecFields = {
+  cpu: fc.constantFrom(100, 1500, 3000, 5000),
+  zone: fc.option(fc.nat(2)),
+  pinned: fc.option(fc.nat(45), { freq: 4 }),
+  spread: fc.constantFrom('none' as const, 'none' as const, 'hard' as const, 'soft' as const),
+  anti: fc.constantFrom(false, false, true),
+};
+
+/** The spec a MixedSpecDesc describes; `labels` select its own kind (spreading, anti-affinity), `extra` is added as is. */
+export function mixedSpec(d: MixedSpecDesc, labels: Record<string, string>, extra: Partial<Parameters<typeof makeSpec>[0]> = {}): PodSpec {
+  return makeSpec({
+    cpu: d.cpu,
+    memory: Gi,
+    labels,
+    ...extra,
+    ...(d.zone !== null ? { nodeSelector: { [WellKnownLabel.zone]: `z${d.zone}` } } : {}),
+    ...(d.pinned !== null ? { nodeName: `n${d.pinned}` } : {}),
+    ...(d.anti ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: WellKnownLabel.hostname, labelSelector: { matchLabels: labels } }] } } } : {}),
+    ...(d.spread !== 'none' ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: WellKnownLabel.zone, whenUnsatisfiable: d.spread === 'hard' ? 'DoNotSchedule' as const : 'ScheduleAnyway' as const, labelSelector: { matchLabels: labels } }] } : {}),
+  });
+}
 
 /**
  * The scan tests' cluster: `nodeCount` nodes of 4, 8 or 12 cpu and 16 GiB round three zones

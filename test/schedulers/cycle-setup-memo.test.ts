@@ -4,8 +4,8 @@ import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { cycleSetupMemoDefault } from '../../src/schedulers/fused-scores.js';
-import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { makePod, makeSpec } from '../helpers/cluster.js';
+import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, mixedSpec, mixedSpecFields, opArbitraries, zonedCluster, type MixedSpecDesc, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The cycle set-up memo (FrameworkOptions.cycleSetupMemo, ORCHSIM_NO_CYCLE_SETUP_MEMO=1): the
 // equivalence cache's filter lists are made again only when the PreFilters' outcome changed
@@ -18,32 +18,15 @@ import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwit
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
-const ZONES = ['z0', 'z1', 'z2'];
-
-interface SpecDesc { cpu: number; zone: number | null; pinned: number | null; spread: 'none' | 'hard' | 'soft'; anti: boolean; gpu: boolean }
+interface SpecDesc extends MixedSpecDesc { gpu: boolean }
 const specArb: fc.Arbitrary<SpecDesc> = fc.record({
-  cpu: fc.constantFrom(100, 1500, 3000, 5000),
-  zone: fc.option(fc.nat(2)),
-  // A node name that may not exist (n40 and up: more than the cluster has).
-  pinned: fc.option(fc.nat(45), { freq: 4 }),
-  spread: fc.constantFrom('none' as const, 'none' as const, 'hard' as const, 'soft' as const),
-  anti: fc.constantFrom(false, false, true),
+  ...mixedSpecFields,
   // A GPU request: the cache may leave such pods out (EquivalenceCache.prepare returns before the lists).
   gpu: fc.constantFrom(false, false, false, true),
 });
 
 function buildSpec(d: SpecDesc): PodSpec {
-  const labels = { app: 'a' };
-  return makeSpec({
-    cpu: d.cpu,
-    memory: Gi,
-    labels,
-    ...(d.gpu ? { gpu: 1 } : {}),
-    ...(d.zone !== null ? { nodeSelector: { [WellKnownLabel.zone]: ZONES[d.zone]! } } : {}),
-    ...(d.pinned !== null ? { nodeName: `n${d.pinned}` } : {}),
-    ...(d.anti ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: WellKnownLabel.hostname, labelSelector: { matchLabels: labels } }] } } } : {}),
-    ...(d.spread !== 'none' ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: WellKnownLabel.zone, whenUnsatisfiable: d.spread === 'hard' ? 'DoNotSchedule' as const : 'ScheduleAnyway' as const, labelSelector: { matchLabels: labels } }] } : {}),
-  });
+  return mixedSpec(d, { app: 'a' }, d.gpu ? { gpu: 1 } : {});
 }
 
 /**

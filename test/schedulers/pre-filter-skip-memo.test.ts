@@ -6,8 +6,8 @@ import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { preFilterSkipMemoDefault } from '../../src/schedulers/pre-filters.js';
 import { RandomStreams } from '../../src/util/random.js';
-import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, opArbitraries, zonedCluster, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { makePod, makeSpec } from '../helpers/cluster.js';
+import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, mixedSpec, mixedSpecFields, opArbitraries, zonedCluster, type MixedSpecDesc, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The PreFilter skip memo (src/schedulers/pre-filters.ts, ORCHSIM_NO_PRE_FILTER_SKIP_MEMO=1): a
 // PreFilter that declares Plugin.preFilterSkipsBySpec and skipped for the last spec scheduled is
@@ -17,8 +17,6 @@ import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwit
 
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
 const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
-
-const ZONES = ['z0', 'z1', 'z2'];
 
 /**
  * A user's PreFilter plugin that declares skipping by spec: by the spec's label `gate`, it
@@ -51,28 +49,14 @@ function withGate(calls: { n: number }): { profile: ProfileConfig; plugins: () =
   };
 }
 
-interface SpecDesc { cpu: number; zone: number | null; pinned: number | null; spread: 'none' | 'hard' | 'soft'; anti: boolean; gate: 'skip' | 'run' | 'reject' | 'throw' }
+interface SpecDesc extends MixedSpecDesc { gate: 'skip' | 'run' | 'reject' | 'throw' }
 const specArb: fc.Arbitrary<SpecDesc> = fc.record({
-  cpu: fc.constantFrom(100, 1500, 3000, 5000),
-  zone: fc.option(fc.nat(2)),
-  // A node name that may not exist (n40 and up: more than the cluster has).
-  pinned: fc.option(fc.nat(45), { freq: 4 }),
-  spread: fc.constantFrom('none' as const, 'none' as const, 'hard' as const, 'soft' as const),
-  anti: fc.constantFrom(false, false, true),
+  ...mixedSpecFields,
   gate: fc.constantFrom('skip' as const, 'skip' as const, 'run' as const, 'reject' as const, 'throw' as const),
 });
 
 function buildSpec(d: SpecDesc): PodSpec {
-  const labels = { app: 'a', gate: d.gate };
-  return makeSpec({
-    cpu: d.cpu,
-    memory: Gi,
-    labels,
-    ...(d.zone !== null ? { nodeSelector: { [WellKnownLabel.zone]: ZONES[d.zone]! } } : {}),
-    ...(d.pinned !== null ? { nodeName: `n${d.pinned}` } : {}),
-    ...(d.anti ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: WellKnownLabel.hostname, labelSelector: { matchLabels: labels } }] } } } : {}),
-    ...(d.spread !== 'none' ? { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: WellKnownLabel.zone, whenUnsatisfiable: d.spread === 'hard' ? 'DoNotSchedule' as const : 'ScheduleAnyway' as const, labelSelector: { matchLabels: labels } }] } : {}),
-  });
+  return mixedSpec(d, { app: 'a', gate: d.gate });
 }
 
 /**
