@@ -165,10 +165,10 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
   let keptPlan: EvictionPlan | undefined;
   const memoFilterOut = tuning.filterOutMemo ?? caFilterOutMemoFromEnv();
   /**
-   * The cluster's version (ctx.clusterVersion) at the end of the last scan, and a count of the
-   * scans that began with the cluster changed since the scan before ended: while it stays the
-   * same, every node is as it was when the count last moved (each scan's what-ifs are reverted,
-   * and a scan changes nothing else before it ends).
+   * The cluster's version (ctx.clusterVersion) at the end of the last scan (NaN: none), and a
+   * count of the scans that began with the cluster changed since the scan before ended: while it
+   * stays the same, every node is as it was when the count last moved (each scan's what-ifs are
+   * reverted, and a scan changes nothing else before it ends). The survey reads the first too.
    */
   let versionAtEnd = NaN;
   let changedScans = 0;
@@ -182,7 +182,6 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
    * need not look at the nodes either while it stays the same).
    */
   let surveyed: { table: NodeTable; deletingEpoch: number; ours: Uint8Array; unready: number; at: number[]; utilization: number[] } | undefined;
-  let clockAtEnd = NaN;
   let surveyEpoch = 0;
   let table: NodeTable | undefined;
   /** Per scan, whether ctx.nodes[i] may take a drained node's pods (reused between scans). */
@@ -232,7 +231,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
     const ours = t.groupFlags;
     t.groupNames.forEach((g, gi) => (ours[gi] = sizes.has(g) ? 1 : 0));
     const last = surveyed;
-    if (last !== undefined && last.table === t && last.deletingEpoch === deletingEpoch && ctx.clusterVersion !== undefined && ctx.clusterVersion() === clockAtEnd && sameFlags(last.ours, ours)) {
+    if (last !== undefined && last.table === t && last.deletingEpoch === deletingEpoch && useVersions && ctx.clusterVersion !== undefined && ctx.clusterVersion() === versionAtEnd && sameItems(last.ours, ours)) {
       return surveyAgain(ctx, last);
     }
     return freshSurvey(ctx, t);
@@ -465,8 +464,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       try {
         return reconcileScan(ctx, random);
       } finally {
-        // After this scan's what-ifs (reverted): the next survey compares with this.
-        clockAtEnd = useVersions && ctx.clusterVersion !== undefined ? ctx.clusterVersion() : NaN;
+        // After this scan's what-ifs (reverted): the next scan's survey and filter-out memo compare with this.
         versionAtEnd = ctx.clusterVersion !== undefined ? ctx.clusterVersion() : NaN;
       }
     },
@@ -545,7 +543,8 @@ export function setUnneededSince(since: Map<string, number>, unneeded: readonly 
 /** What filterOutSchedulable answers: the pods left, and where the others went. */
 type FilterOutAnswer = ReturnType<typeof filterOutSchedulable>;
 
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+/** Whether two lists hold the same items (by identity) in the same order. */
+function sameItems<T>(a: ArrayLike<T>, b: ArrayLike<T>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -555,12 +554,6 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 function sameUpcoming(a: readonly NodeGroupStatus[], b: readonly NodeGroupStatus[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]!.spec !== b[i]!.spec || a[i]!.provisioning !== b[i]!.provisioning) return false;
-  return true;
-}
-
-function sameFlags(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 

@@ -244,21 +244,14 @@ export class PodTable {
     if (this.incidentColumn) this.incidentColumn = grownFilled(this.incidentColumn, c, -1);
     if (this.startGateColumn) this.startGateColumn = grown(this.startGateColumn, c);
     if (this.reservedColumn) this.reservedColumn = grown(this.reservedColumn, c);
-    if (this.crashDueColumn) this.crashDueColumn = grownNaN(this.crashDueColumn, c);
-    if (this.restartDueColumn) this.restartDueColumn = grownNaN(this.restartDueColumn, c);
-    if (this.probedReadyAtColumn) this.probedReadyAtColumn = grownNaN(this.probedReadyAtColumn, c);
+    if (this.crashDueColumn) this.crashDueColumn = grownFilled(this.crashDueColumn, c, NaN);
+    if (this.restartDueColumn) this.restartDueColumn = grownFilled(this.restartDueColumn, c, NaN);
+    if (this.probedReadyAtColumn) this.probedReadyAtColumn = grownFilled(this.probedReadyAtColumn, c, NaN);
   }
 }
 
-/** A column grown to `c` rows, the new rows NaN as every row starts. */
-function grownNaN(a: Float64Array, c: number): Float64Array {
-  const b = grown(a, c);
-  b.fill(NaN, a.length);
-  return b;
-}
-
-/** An incident column grown to `c` rows, the new rows -1 (none) as every row starts. */
-function grownFilled(a: Int32Array, c: number, value: number): Int32Array {
+/** A column grown to `c` rows, the new rows `value` as every row of it starts (NaN, or -1 for the incident). */
+function grownFilled<T extends Float64Array | Int32Array>(a: T, c: number, value: number): T {
   const b = grown(a, c);
   b.fill(value, a.length);
   return b;

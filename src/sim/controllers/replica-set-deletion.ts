@@ -13,48 +13,44 @@ export type DeletionColumns = Pick<PodTable, 'phase' | 'node' | 'restarts' | 're
 
 /**
  * Up to this many pods to delete are picked by repeated scans for the first in deletion order
- * (count x pods comparisons of numbers read once) rather than by sorting every pod of the set
- * (pods x log pods calls of a comparator that looks its keys up again each time): an HPA's
- * scale-down usually removes a few pods of a set of tens to hundreds (issue 23).
+ * (count x pods comparisons) rather than by sorting every pod of the set (pods x log pods
+ * comparisons, and the sort's own work): an HPA's scale-down usually removes a few pods of a set
+ * of tens to hundreds (issue 23).
  */
 const PICK_AT_MOST = 16;
 
 /**
- * The `count` pods of `podIds` to delete first, in deletion order. The order is strict and total
- * (the pod id breaks every tie) while every start time is finite, so the first `count` pods of the
- * sorted set are the `count` picked one by one; otherwise the set is sorted as the comparator
- * says, whatever that makes of a NaN difference.
+ * The `count` pods of `podIds` to delete first, in deletion order. Each pod's keys are read once;
+ * the order is strict and total (the pod id breaks every tie) while every start time is finite,
+ * so the first `count` pods of the sorted set are the `count` picked one by one; otherwise the
+ * set is sorted by the same comparison, whatever that makes of a NaN difference.
  */
 export function podsToDelete(p: DeletionColumns, podIds: Iterable<number>, count: number): number[] {
   const perNode = new Map<number, number>();
   for (const id of podIds) if (p.node[id]! >= 0 && p.phase[id] !== PodPhase.Pending) perNode.set(p.node[id]!, (perNode.get(p.node[id]!) ?? 0) + 1);
-  const rank = (id: number): number => (p.phase[id] === PodPhase.Pending ? 0 : p.phase[id] === PodPhase.Bound && p.restarts[id] === 0 ? 1 : p.ready[id] !== 1 ? 2 : 3);
   const ids = [...podIds];
   const n = ids.length;
-  if (count >= 1 && count <= PICK_AT_MOST && count < n) {
-    // Each pod's keys, read once.
-    const ranks = new Int32Array(n);
-    const onNode = new Int32Array(n);
-    const started = new Float64Array(n);
-    let finite = true;
-    for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      ranks[i] = rank(id);
-      onNode[i] = perNode.get(p.node[id]!) ?? 0;
-      started[i] = p.startedAt[id]! || 0;
-      if (!Number.isFinite(started[i]!)) finite = false;
-    }
-    if (finite) return pickInOrder(ids, ranks, onNode, started, count);
+  const ranks = new Int32Array(n);
+  const onNode = new Int32Array(n);
+  const started = new Float64Array(n);
+  let finite = true;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    ranks[i] = p.phase[id] === PodPhase.Pending ? 0 : p.phase[id] === PodPhase.Bound && p.restarts[id] === 0 ? 1 : p.ready[id] !== 1 ? 2 : 3;
+    onNode[i] = perNode.get(p.node[id]!) ?? 0;
+    started[i] = p.startedAt[id]! || 0;
+    if (!Number.isFinite(started[i]!)) finite = false;
   }
-  ids.sort((a, b) => rank(a) - rank(b)
-    || (perNode.get(p.node[b]!) ?? 0) - (perNode.get(p.node[a]!) ?? 0)
-    || (p.startedAt[b]! || 0) - (p.startedAt[a]! || 0)
-    || b - a);
-  return ids.slice(0, count);
+  // Negative: position i goes before j (lower rank, more replicas on its node, started later, newer).
+  const order = (i: number, j: number): number => ranks[i]! - ranks[j]! || onNode[j]! - onNode[i]! || started[j]! - started[i]! || ids[j]! - ids[i]!;
+  if (finite && count >= 1 && count <= PICK_AT_MOST && count < n) return pickInOrder(ids, order, count);
+  const positions = Array.from({ length: n }, (_, i) => i);
+  positions.sort(order);
+  return positions.slice(0, count).map((i) => ids[i]!);
 }
 
-/** The first `count` of `ids` in deletion order, by `count` scans over the pods not yet picked. */
-function pickInOrder(ids: number[], ranks: Int32Array, onNode: Int32Array, started: Float64Array, count: number): number[] {
+/** The first `count` of `ids` in `order`, by `count` scans over the pods not yet picked. */
+function pickInOrder(ids: readonly number[], order: (i: number, j: number) => number, count: number): number[] {
   const n = ids.length;
   const picked = new Uint8Array(n);
   const out: number[] = [];
@@ -62,8 +58,7 @@ function pickInOrder(ids: number[], ranks: Int32Array, onNode: Int32Array, start
     let best = -1;
     for (let i = 0; i < n; i++) {
       if (picked[i] === 1) continue;
-      // i goes before best: lower rank, more replicas on its node, started later, newer.
-      if (best < 0 || (ranks[i]! - ranks[best]! || onNode[best]! - onNode[i]! || started[best]! - started[i]! || ids[best]! - ids[i]!) < 0) best = i;
+      if (best < 0 || order(i, best) < 0) best = i;
     }
     picked[best] = 1;
     out.push(ids[best]!);
