@@ -49,18 +49,6 @@ export interface DeferredRejections {
 }
 
 /**
- * The summary of a failed scan (upstream's FitError, pkg/scheduler/framework/types.go: the
- * reason counts and the rejecting plugins), and the nodes where preemption might help.
- *
- * A waiting pod fails most often the way the last one did - in an M/M/c queue every node says
- * "Insufficient cpu" - so when every node was rejected for one reason by one plugin and the last
- * such summary had the same reason, count and plugin, its reasons map and plugin set are shared
- * (both are read-only to FitError's readers) rather than built again: the same contents, fewer
- * allocations per waiting pod. Off (a new map and set every time) with `reuse` false
- * (fitErrorReuseDefault); test/schedulers/fit-error-reuse.test.ts requires the same summaries
- * either way.
- */
-/**
  * The rejection of the i-th node a scan looked at, at position `at` of `order`: in failStatus,
  * or with `deferred` where the fast scan left it (node order[at] itself). Functions rather than
  * closures made per summary: each FitErrors.summarize call allocated two closures and their
@@ -75,6 +63,18 @@ function pluginOf(i: number, at: number, order: Int32Array, failPlugin: readonly
   return deferred === undefined ? failPlugin[i]! : deferred.filters[deferred.entryFailAt[order[at]!]!]!;
 }
 
+/**
+ * The summary of a failed scan (upstream's FitError, pkg/scheduler/framework/types.go: the
+ * reason counts and the rejecting plugins), and the nodes where preemption might help.
+ *
+ * A waiting pod fails most often the way the last one did - in an M/M/c queue every node says
+ * "Insufficient cpu" - so when every node was rejected for one reason by one plugin and the last
+ * such summary had the same reason, count and plugin, its reasons map and plugin set are shared
+ * (both are read-only to FitError's readers) rather than built again: the same contents, fewer
+ * allocations per waiting pod. Off (a new map and set every time) with `reuse` false
+ * (fitErrorReuseDefault); test/schedulers/fit-error-reuse.test.ts requires the same summaries
+ * either way.
+ */
 export class FitErrors {
   /** After summarize(): the nodes rejected as Unschedulable (not ...AndUnresolvable), in scan order. */
   resolvable: readonly number[] = NO_NODES;
