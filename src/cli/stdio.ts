@@ -11,31 +11,58 @@ import { switchedOn } from '../util/switches.js';
  * 17, fifth pass). On Linux and macOS the streams write files, pipes and terminals synchronously
  * too, so the same bytes leave in the same order.
  *
- * The first write that fails for any reason (EAGAIN where the descriptor was inherited in
- * non-blocking mode, EPIPE where the reader has gone) is handed to the stream, and every later
- * write to that descriptor goes there too: from then on the CLI behaves as it did, errors and
- * all. Windows, where the streams of pipes are asynchronous, keeps the streams.
- * ORCHSIM_NO_DIRECT_WRITE=1 keeps them everywhere (read once, when this module loads).
+ * The first write that fails for another reason than EPIPE (EAGAIN where the descriptor was
+ * inherited in non-blocking mode) is handed to the stream, and every later write to that
+ * descriptor goes there too: from then on the CLI behaves as it did, errors and all. Windows,
+ * where the streams of pipes are asynchronous, keeps the streams. ORCHSIM_NO_DIRECT_WRITE=1 keeps
+ * them everywhere (read once, when this module loads).
+ *
+ * EPIPE, on either path, means the reader has gone (`orchsim --help | head -3`): as a Unix tool
+ * killed by SIGPIPE would, the CLI writes nothing more there - but Node ignores SIGPIPE, so the
+ * command goes on to finish its other work (files it writes, its exit code) instead of dying with
+ * an unhandled stream error and a stack trace.
  */
 const DIRECT = switchedOn('ORCHSIM_NO_DIRECT_WRITE') && process.platform !== 'win32';
 
 /** Per descriptor (1, 2): whether writes still go straight to it. */
 const direct = { 1: DIRECT, 2: DIRECT };
+/** Per descriptor: whether its reader has gone (EPIPE); nothing more is written there. */
+const readerGone = { 1: false, 2: false };
+/** Per descriptor: whether its stream has the EPIPE listener yet. */
+const listening = { 1: false, 2: false };
 
-function stream(fd: 1 | 2): NodeJS.WriteStream {
-  return fd === 1 ? process.stdout : process.stderr;
+function isBrokenPipe(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
+/** Writes through the descriptor's stream, whose EPIPE (reported later, as an event) marks the reader gone. */
+function streamWrite(fd: 1 | 2, data: string | Uint8Array): boolean {
+  const s = fd === 1 ? process.stdout : process.stderr;
+  if (!listening[fd]) {
+    listening[fd] = true;
+    s.on('error', (e) => {
+      if (!isBrokenPipe(e)) throw e;
+      readerGone[fd] = true;
+    });
+  }
+  return s.write(data);
 }
 
 function write(fd: 1 | 2, text: string): boolean {
-  if (!direct[fd]) return stream(fd).write(text);
+  if (readerGone[fd]) return false;
+  if (!direct[fd]) return streamWrite(fd, text);
   const bytes = Buffer.from(text, 'utf8');
   let done = 0;
   try {
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
     return true;
-  } catch {
+  } catch (e) {
+    if (isBrokenPipe(e)) {
+      readerGone[fd] = true;
+      return false;
+    }
     direct[fd] = false;
-    return stream(fd).write(bytes.subarray(done));
+    return streamWrite(fd, bytes.subarray(done));
   }
 }
 

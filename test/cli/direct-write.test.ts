@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,4 +61,31 @@ describe('output written straight to the descriptors (ORCHSIM_NO_DIRECT_WRITE)',
       expect((await bothWays(['run', '--no-such-option'], env)).code).not.toBe(0);
     }
   });
+
+  it('a reader that has gone (`orchsim --help | head -1`): no stack trace, the command finishes, either way', async () => {
+    for (const direct of [true, false]) {
+      for (const args of [['--help'], ['profiles', '--json'], ['run', '--json']]) {
+        const r = await readerGone(args, direct);
+        expect(r.stderr, `${args.join(' ')} (direct ${direct})`).toBe('');
+        expect(r.code, `${args.join(' ')} (direct ${direct})`).toBe(0);
+      }
+    }
+  });
 });
+
+/**
+ * Runs the CLI with its standard output a pipe whose reading end is closed before the CLI starts
+ * (spawn returns before the child runs Node's start-up, ~100 ms): every write to it fails with
+ * EPIPE, as when `head` has read what it wanted and exited.
+ */
+function readerGone(args: readonly string[], direct: boolean): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ORCHSIM_DEBUG: '', ORCHSIM_NO_DIRECT_WRITE: direct ? '' : '1' };
+    const child = spawn(process.execPath, ['dist/cli/main.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
