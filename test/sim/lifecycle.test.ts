@@ -147,6 +147,49 @@ describe('Lifecycle: pods', () => {
     createPod(api, 0);
     expect(order).toEqual(['first', 'second']);
   });
+
+  it('every hook of a pod\'s life reaches each of three subscribers, in the order they subscribed, with its arguments', () => {
+    const { engine, api } = store(twoNodes(), [job('batch')]);
+    const heard: string[] = [];
+    const hooks = ['beforeChange', 'podCreated', 'podBound', 'podPhaseChanged', 'podChanged', 'containersStopped', 'podSucceeded', 'podRemoved', 'clusterChanged', 'attempt'] as const;
+    for (const who of ['a', 'b', 'c']) {
+      for (const hook of hooks) api.on(hook, (...args: unknown[]) => heard.push(`${who} ${hook} ${args.join(',')}`));
+    }
+    engine.run(4);
+    const id = createPod(api, 0, 50);
+    api.recordAttempt(id, 2, true);
+    api.bind(id, 1, undefined);
+    api.startPod(id);
+    api.podChanged(id);
+    api.podSucceeded(id);
+    api.clusterChanged(3);
+    const gone = createPod(api, 0, 50);
+    api.bind(gone, 0, undefined);
+    api.stopContainers(gone);
+    api.startPod(gone);
+    api.stopContainers(gone);
+    api.removePod(gone, 'failed');
+    const each = (line: string) => ['a', 'b', 'c'].map((who) => `${who} ${line}`);
+    expect(heard).toEqual([
+      ...each(`podCreated ${id}`),
+      ...each(`attempt ${id},2,true`),
+      ...each('beforeChange 4'),
+      ...each(`podBound ${id},1,0`),
+      ...each(`podPhaseChanged ${id},${PodPhase.Bound},${PodPhase.Running}`),
+      ...each(`podChanged ${id}`),
+      ...each('beforeChange 4'),
+      ...each(`podSucceeded ${id}`),
+      ...each('clusterChanged 3'),
+      ...each(`podCreated ${gone}`),
+      ...each('beforeChange 4'),
+      ...each(`podBound ${gone},0,0`),
+      ...each(`podPhaseChanged ${gone},${PodPhase.Bound},${PodPhase.Running}`),
+      ...each(`podChanged ${gone}`),
+      ...each(`containersStopped ${gone},4`),
+      ...each('beforeChange 4'),
+      ...each(`podRemoved ${gone},${PodPhase.Running},failed`),
+    ]);
+  });
 });
 
 describe('Lifecycle: workloads and incidents', () => {
