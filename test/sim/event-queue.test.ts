@@ -173,6 +173,9 @@ describe('Engine', () => {
     expect(seen).toEqual([[0, 0], [10, 1], [20, 2]]);
     expect(e.now).toBe(20);
     expect(() => e.schedule(-1, k, 0)).toThrow(/negative or NaN delay -1 for event "tick"/);
+    expect(() => e.schedule(NaN, 7, 0)).toThrow(/negative or NaN delay NaN for event "7"/);
+    expect(() => e.scheduleAt(19.5, k, 0)).toThrow(/event "tick" at 19.5 is before now \(20\)/);
+    expect(e.queue.size, "the refused events are not queued (the tick for 30 is)").toBe(1);
     expect(() => e.defineEvent('tick', () => {})).toThrow(/already defined/);
   });
 });

@@ -13,6 +13,10 @@ describe('distributions', () => {
     ['gamma k=0.5', { kind: 'gamma', shape: 0.5, scale: 2 }, 1],
     ['lognormal', { kind: 'lognormal', mu: 1, sigma: 0.5 }, Math.exp(1.125)],
     ['empirical', { kind: 'empirical', values: [1, 2, 9] }, 4],
+    ['fixed', { kind: 'fixed', value: 7 }, 7],
+    ['uniform', { kind: 'uniform', min: 2, max: 6 }, 4],
+    ['choice', { kind: 'choice', values: [1, 2, 6] }, 3],
+    ['weighted choice', { kind: 'choice', values: [1, 5], weights: [3, 1] }, 2],
   ];
   it.each(cases)('%s: analytic mean and sample mean agree', (_name, d, mean) => {
     expect(distributionMean(d)).toBeCloseTo(mean, 5);
@@ -31,6 +35,7 @@ describe('distributions', () => {
     expect(bad, 'draws below 0 (or NaN)').toEqual([]);
     const m = s / n;
     const se = Math.sqrt((s2 / n - m * m) / n);
-    expect(Math.abs(m - mean)).toBeLessThan(4 * se);
+    // A fixed value's draws have no spread (se 0): its mean must be the value exactly.
+    expect(Math.abs(m - mean)).toBeLessThanOrEqual(4 * se);
   });
 });
