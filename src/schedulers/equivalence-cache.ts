@@ -368,7 +368,8 @@ export class EquivalenceCache {
     if (spec === this.newestSpec) {
       const newest = this.newestEntry!;
       if (newest.filterMask === filterMask) {
-        newest.grow(size);
+        // Checked here: grow() itself is not inlined, and this runs every cycle.
+        if (size > newest.version.length) newest.grow(size);
         return newest;
       }
     }
