@@ -42,6 +42,12 @@ export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
   return order;
 }
 
+/** Whether scan position p holds node index p throughout (one zone, or zones taking turns node by node). */
+export function isNodeOrder(order: Int32Array): boolean {
+  for (let p = 0; p < order.length; p++) if (order[p] !== p) return false;
+  return true;
+}
+
 /**
  * Whether frameworks take the node scan's fast paths over the equivalence cache's verdicts unless
  * told otherwise (FrameworkOptions.fastScan): the Filter loop's and scoreInto's specialised loops
