@@ -101,30 +101,52 @@ export class EvictionPlan {
 
   /** Why these pods cannot all be evicted on top of the plan, or undefined if they can. */
   check(pods: readonly PodInfo[]): string | undefined {
-    let why: string | undefined;
+    const at = this.firstBlocked(pods);
+    return at < 0 ? undefined : `${pods[at]!.name}: ${this.blockedBy}`;
+  }
+
+  /**
+   * Whether these pods can all be evicted on top of the plan: check without its reason, which a
+   * scan that only skips the node never reads (the cluster autoscaler asks at every scan for
+   * each candidate, and a blocked one is blocked again scan after scan).
+   */
+  allows(pods: readonly PodInfo[]): boolean {
+    return this.firstBlocked(pods) < 0;
+  }
+
+  /** Why the pod firstBlocked last found cannot be evicted. */
+  private blockedBy = '';
+
+  /** The position of the first of these pods that cannot be evicted on top of the plan and those before it (-1: none), its reason in blockedBy. */
+  private firstBlocked(pods: readonly PodInfo[]): number {
+    let blocked = -1;
     let raised = 0;
-    for (const pod of pods) {
+    for (let at = 0; at < pods.length; at++) {
+      const pod = pods[at]!;
       const c = this.ctx.controllerOf(pod);
       if (this.honourSafeToEvict && pod.spec.annotations?.[ANNOTATION_SAFE_TO_EVICT] === 'false') {
-        why = `${pod.name}: ${REASON_NOT_SAFE_TO_EVICT}`;
+        this.blockedBy = REASON_NOT_SAFE_TO_EVICT;
+        blocked = at;
         break;
       }
       if (c.kind === 'None') {
-        why = `${pod.name}: ${REASON_BARE_POD}`;
+        this.blockedBy = REASON_BARE_POD;
+        blocked = at;
         break;
       }
       // The plan's evictions of this controller plus those of the pods before this one.
       const slot = this.slotOf(c);
       const n = slot.n;
       if (this.ctx.disruptionsAllowed(pod) - n < 1) {
-        why = `${pod.name}: ${REASON_PDB}`;
+        this.blockedBy = REASON_PDB;
+        blocked = at;
         break;
       }
       slot.n = n + 1;
       this.raised[raised++] = slot;
     }
     for (let i = raised - 1; i >= 0; i--) this.raised[i]!.n--;
-    return why;
+    return blocked;
   }
 
   commit(pods: readonly PodInfo[]): void {

@@ -397,7 +397,7 @@ export function clusterAutoscaler(groups: readonly NodeGroupSpec[], options: Par
       consider(c) {
         if ((removable.get(c.sn.group!) ?? 0) <= 0) return 'skip';
         if (c.pods.length === 0) return 'empty';
-        if (simulated >= opts.scaleDownNonEmptyCandidatesCount || plan.check(c.pods) !== undefined) return 'skip';
+        if (simulated >= opts.scaleDownNonEmptyCandidatesCount || !plan.allows(c.pods)) return 'skip';
         simulated++;
         return 'drain';
       },

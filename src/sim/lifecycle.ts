@@ -477,6 +477,29 @@ export class Lifecycle {
    * none. The autoscalers plan with it and preemption weighs it.
    */
   podBudget(id: number): { readonly key: string; readonly allowed: number; readonly shared: boolean } | undefined {
+    const found = this.selectingBudget(id);
+    if (found) return { key: `pdb/${found.index}`, allowed: found.disruptionsAllowed, shared: this.budgetShared };
+    const allowed = this.serviceDisruptionsAllowed(id);
+    return Number.isNaN(allowed) ? undefined : { key: `service/${this.workloads[this.pods.workload[id]!]!.index}`, allowed, shared: false };
+  }
+
+  /**
+   * podBudget's verdict alone, without its object and key: how many more of the pod's budget
+   * may be evicted now - Infinity when no budget covers it, 0 when several do. The cluster
+   * autoscaler asks it for each candidate's pods at every scan.
+   */
+  podDisruptionsAllowed(id: number): number {
+    const found = this.selectingBudget(id);
+    if (found) return this.budgetShared ? 0 : found.disruptionsAllowed;
+    const allowed = this.serviceDisruptionsAllowed(id);
+    return Number.isNaN(allowed) ? Infinity : allowed;
+  }
+
+  /** Whether more than one budget selected the pod at the last selectingBudget. */
+  private budgetShared = false;
+
+  /** The first PodDisruptionBudget that selects the pod (budgetShared: whether another does too). */
+  private selectingBudget(id: number): DisruptionBudgetRecord | undefined {
     let found: DisruptionBudgetRecord | undefined;
     let shared = false;
     for (const b of this.disruptionBudgets) {
@@ -484,10 +507,14 @@ export class Lifecycle {
       if (found) shared = true;
       else found = b;
     }
-    if (found) return { key: `pdb/${found.index}`, allowed: found.disruptionsAllowed, shared };
+    this.budgetShared = shared;
+    return found;
+  }
+
+  /** The disruptions the pod's service allows when its minAvailable stands for a budget over its pods (NaN: it does not). */
+  private serviceDisruptionsAllowed(id: number): number {
     const wr = this.workloads[this.pods.workload[id]!]!;
-    if (wr.w.kind !== 'service' || wr.w.minAvailable === undefined) return undefined;
-    return { key: `service/${wr.index}`, allowed: Math.max(0, wr.ready - wr.w.minAvailable), shared: false };
+    return wr.w.kind === 'service' && wr.w.minAvailable !== undefined ? Math.max(0, wr.ready - wr.w.minAvailable) : NaN;
   }
 
   /** Creates a PodDisruptionBudget object (its controller fills in members and status). */

@@ -136,7 +136,7 @@ function podsOf(podDefs: readonly { owner: number; unsafe: boolean }[], objects:
   return { pods, ownerOf, controllerOf };
 }
 
-/** Commits or checks each op's pods in `plan` and in the reference, which must answer every check alike. */
+/** Commits or checks each op's pods in `plan` and in the reference, which must answer every check alike (and `allows` as the check's verdict). */
 function applyOps(plan: EvictionPlan, ref: ReferencePlan, ops: readonly { commit: boolean; pods: readonly number[] }[], pods: readonly PodInfo[]): void {
   for (const op of ops) {
     const list = op.pods.map((i) => pods[i % pods.length]!);
@@ -144,7 +144,9 @@ function applyOps(plan: EvictionPlan, ref: ReferencePlan, ops: readonly { commit
       plan.commit(list);
       ref.commit(list);
     } else {
-      expect(plan.check(list)).toBe(ref.check(list));
+      const why = ref.check(list);
+      expect(plan.allows(list)).toBe(why === undefined);
+      expect(plan.check(list)).toBe(why);
     }
   }
 }

@@ -156,34 +156,47 @@ export class ClusterAutoscalerController {
     const unschedulable: PodInfo[] = [];
     // DaemonSet pods are left out: a new node gets its own (core/podlistprocessor/filter_out_daemon_sets.go).
     for (const id of api.pendingIds) if (api.pods.unschedulable[id] === 1 && !this.isDaemonPodId(id)) unschedulable.push(api.pods.infos[id]!);
+    const f = this.contextFunctions;
     const ctx: ClusterAutoscalerContext = {
       now,
       groups: this.groups.map((gs) => this.groupStatus(gs)),
       nodes: this.scalableNodeList(),
       unschedulablePods: unschedulable,
       nodeVersions: api.cluster.nodeVersions,
-      // Both counts only grow, so their sum is unchanged only while both are.
-      clusterVersion: () => nodeVersionClock() + this.readinessChanges,
-      controllerOf: (pod) => this.controllerOf(pod),
-      disruptionsAllowed: (pod) => {
-        // Its budget's status (several budgets: none allowed, the eviction API refuses them).
-        const b = api.podBudget(pod.id);
-        return b === undefined ? Infinity : b.shared ? 0 : b.allowed;
-      },
-      simulate: (fn) => {
-        const whatIf = new WhatIfCluster(api.cluster, this.scheduler, (group, name) => this.groupNodeSpec(this.groupIndexOf(group), name), this.daemons, this.narrowUsable);
-        try {
-          return fn(whatIf);
-        } finally {
-          whatIf.rollback();
-        }
-      },
+      clusterVersion: f.clusterVersion,
+      controllerOf: f.controllerOf,
+      disruptionsAllowed: f.disruptionsAllowed,
+      simulate: f.simulate,
     };
     const decision = ca.reconcile(ctx, this.random);
-    this.apply(ca, decision.scaleUps, decision.deletions);
+    // Most scans decide nothing (apply's checks would only allocate).
+    if (decision.scaleUps.length > 0 || decision.deletions.length > 0) this.apply(ca, decision.scaleUps, decision.deletions);
     const next = now + ca.scanInterval;
     if (next <= this.horizon) api.engine.scheduleAt(next, this.evScan, 0);
   }
+
+  /**
+   * The scan context's functions: each reads the cluster when called, so one set serves every
+   * scan (60,480 scans in the autoscaled week, four closures each before).
+   */
+  private readonly contextFunctions: Required<Pick<ClusterAutoscalerContext, 'clusterVersion' | 'controllerOf' | 'disruptionsAllowed' | 'simulate'>> = {
+    // Both counts only grow, so their sum is unchanged only while both are.
+    clusterVersion: () => nodeVersionClock() + this.readinessChanges,
+    controllerOf: (pod) => this.controllerOf(pod),
+    // Its budget's status (several budgets: none allowed, the eviction API refuses them).
+    disruptionsAllowed: (pod) => this.api.podDisruptionsAllowed(pod.id),
+    simulate: (fn) => {
+      const whatIf = new WhatIfCluster(this.api.cluster, this.scheduler, this.templateNode, this.daemons, this.narrowUsable);
+      try {
+        return fn(whatIf);
+      } finally {
+        whatIf.rollback();
+      }
+    },
+  };
+
+  /** A what-if's template node of a group (WhatIfCluster's `template`). */
+  private readonly templateNode = (group: string, name: string): NodeSpec => this.groupNodeSpec(this.groupIndexOf(group), name);
 
   private groupIndexOf(group: string): number {
     const gi = this.groupByName.get(group);
