@@ -141,9 +141,10 @@ export interface HorizontalAutoscaler {
   /**
    * Optional: the sync of a target whose pods are all counted by the replica calculator (none
    * pending, unready, missing a sample or a request): `counted` > 0 of them, with their usage and
-   * requests of steadyMetric's resource summed in milli-units as its tally sums them. When the metric's
-   * proposal is the current count (most syncs), records the sync as sync() would and returns
-   * true: the decision is to keep the count. Otherwise it changes nothing and returns false, and
+   * requests of steadyMetric's resource summed in milli-units as its tally sums them. When sync()
+   * would keep the count (the metric proposes it, as at most syncs, or the stabilization window
+   * holds another proposal back), records the sync as sync() would and returns true: the decision
+   * is to keep the count. Otherwise it changes nothing sync() would read and returns false, and
    * the caller syncs as usual. The HPA controller uses it when present (issue 23): such a sync
    * needs neither the pod views nor a decision object.
    */

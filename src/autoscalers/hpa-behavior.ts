@@ -101,35 +101,47 @@ export class RecommendationHistory implements Recommendations {
 
   /** stabilize() with its arguments one by one (no arguments object per sync). */
   stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
+    const stabilized = this.stabilizedFor(currentReplicas, desiredReplicas, scaleUpWindowSeconds, scaleDownWindowSeconds, now);
+    this.record(desiredReplicas, scaleUpWindowSeconds, scaleDownWindowSeconds, now);
+    return stabilized;
+  }
+
+  stabilizedFor(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
     const upCutoff = now - scaleUpWindowSeconds;
     const downCutoff = now - scaleDownWindowSeconds;
     let upRecommendation = desiredReplicas;
     let downRecommendation = desiredReplicas;
-    let oldSampleIndex = -1;
     const replicas = this.replicas;
     const timestamps = this.timestamps;
     for (let i = 0; i < this.size; i++) {
       const t = timestamps[i]!;
       const r = replicas[i]!;
-      // time.After / time.Before are strict: a sample exactly at the cutoff is in neither.
+      // time.After is strict: a sample exactly at the cutoff is in neither window.
       if (t > upCutoff && r < upRecommendation) upRecommendation = r;
       if (t > downCutoff && r > downRecommendation) downRecommendation = r;
-      if (t < upCutoff && t < downCutoff) oldSampleIndex = i;
     }
     let stabilized = currentReplicas;
     if (stabilized < upRecommendation) stabilized = upRecommendation;
     if (stabilized > downRecommendation) stabilized = downRecommendation;
+    return stabilized;
+  }
+
+  /** Over the last sample older than both windows (time.Before is strict), or appended. */
+  record(desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void {
+    const upCutoff = now - scaleUpWindowSeconds;
+    const downCutoff = now - scaleDownWindowSeconds;
+    let oldSampleIndex = -1;
+    const timestamps = this.timestamps;
+    for (let i = 0; i < this.size; i++) {
+      const t = timestamps[i]!;
+      if (t < upCutoff && t < downCutoff) oldSampleIndex = i;
+    }
     if (oldSampleIndex >= 0) {
-      replicas[oldSampleIndex] = desiredReplicas;
+      this.replicas[oldSampleIndex] = desiredReplicas;
       timestamps[oldSampleIndex] = now;
     } else {
       this.push(desiredReplicas, now);
     }
-    return stabilized;
-  }
-
-  recordSteady(replicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void {
-    this.stabilizeWith(replicas, replicas, scaleUpWindowSeconds, scaleDownWindowSeconds, now);
   }
 }
 
@@ -140,12 +152,16 @@ export interface Recommendations {
   stabilize(args: StabilizeArgs): number;
   /** stabilize() with its arguments one by one. */
   stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number;
+  /** The count stabilizeWith would return now, without recording the recommendation. */
+  stabilizedFor(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number;
   /**
-   * stabilizeWith(replicas, replicas, ...) for what it records alone: a recommendation equal to
-   * the current count stabilizes to that count (every window's extremes bracket it), so only
-   * the record is left to do.
+   * stabilizeWith's record alone: the unstabilized recommendation recorded as stabilizeWith
+   * records it, whatever the current count (which only the answer depends on). What a sync whose
+   * stabilized count is known to be the current one is left to do: a recommendation equal to the
+   * current count stabilizes to it (every window's extremes bracket it), and stabilizedFor tells
+   * of any other.
    */
-  recordSteady(replicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void;
+  record(desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void;
 }
 
 /**
@@ -235,9 +251,13 @@ export class StabilizationWindows implements Recommendations {
   }
 
   stabilizeWith(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
-    if (scaleUpWindowSeconds !== this.scaleUpWindowSeconds || scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
-      throw new RangeError('StabilizationWindows: the windows are fixed when it is made');
-    }
+    const stabilized = this.stabilizedFor(currentReplicas, desiredReplicas, scaleUpWindowSeconds, scaleDownWindowSeconds, now);
+    this.push(desiredReplicas, now);
+    return stabilized;
+  }
+
+  stabilizedFor(currentReplicas: number, desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): number {
+    this.checkWindows(scaleUpWindowSeconds, scaleDownWindowSeconds);
     const up = this.lowest.extreme(now - scaleUpWindowSeconds, desiredReplicas);
     const down = this.highest.extreme(now - scaleDownWindowSeconds, desiredReplicas);
     const upRecommendation = up < desiredReplicas ? up : desiredReplicas;
@@ -245,19 +265,22 @@ export class StabilizationWindows implements Recommendations {
     let stabilized = currentReplicas;
     if (stabilized < upRecommendation) stabilized = upRecommendation;
     if (stabilized > downRecommendation) stabilized = downRecommendation;
-    this.push(desiredReplicas, now);
     return stabilized;
   }
 
   /**
-   * stabilizeWith's record alone, without the two window reads: push drops what left the windows
-   * at the same cutoffs (the windows are fixed), so the deques end as stabilizeWith leaves them.
+   * push, which drops what left the windows at stabilizeWith's cutoffs (the windows are fixed),
+   * so the deques end as stabilizeWith leaves them.
    */
-  recordSteady(replicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void {
+  record(desiredReplicas: number, scaleUpWindowSeconds: number, scaleDownWindowSeconds: number, now: number): void {
+    this.checkWindows(scaleUpWindowSeconds, scaleDownWindowSeconds);
+    this.push(desiredReplicas, now);
+  }
+
+  private checkWindows(scaleUpWindowSeconds: number, scaleDownWindowSeconds: number): void {
     if (scaleUpWindowSeconds !== this.scaleUpWindowSeconds || scaleDownWindowSeconds !== this.scaleDownWindowSeconds) {
       throw new RangeError('StabilizationWindows: the windows are fixed when it is made');
     }
-    this.push(replicas, now);
   }
 }
 

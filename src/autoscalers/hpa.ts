@@ -252,20 +252,24 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
     steadyMetric,
     /**
      * reconcileInto's path for a count within [minReplicas, maxReplicas] whose one metric proposes
-     * that count: the proposal recorded as its stabilization would record it (recordSteady; the
-     * stabilized count is the current one, as every window's extremes bracket it, so it is not
-     * read), no rate limit, no scale event, the
-     * state kept. Declines (changing nothing) wherever syncInto would throw, at the first sync
-     * (which records the initial recommendation) and wherever the proposal is another count.
-     * The last decision handed out by syncInPlace is not updated: nothing reads it after the sync
-     * that returned it.
+     * a count the stabilization keeps at the current one: the proposal recorded as its
+     * stabilization would record it, no rate limit, no scale event, the state kept. A proposal of
+     * the current count is recorded at once (the stabilized count is the current one, as every
+     * window's extremes bracket it); another is first stabilized without being recorded
+     * (stabilizedFor), and declined when that moves the count. Declines (changing nothing)
+     * wherever syncInto would throw and at the first sync (which records the initial
+     * recommendation). The last decision handed out by syncInPlace is not updated: nothing reads
+     * it after the sync that returned it.
      */
     syncIfSteady(current, counted, usage, requests, now) {
       if (steadyMetric === undefined || history.length === 0 || !Number.isFinite(now) || now < lastSync) return false;
       if (!Number.isInteger(current) || current < 1 || current > maxReplicas || current < minReplicas || !(counted > 0)) return false;
-      if (countedUtilizationReplicas(current, counted, usage, requests, steadyUtilization, tolerance) !== current) return false;
+      const proposal = Math.max(0, countedUtilizationReplicas(current, counted, usage, requests, steadyUtilization, tolerance));
+      // Mostly the current count; otherwise a proposal the windows hold back (a scale-down within
+      // the scale-down window's highest recommendation) still keeps the count.
+      if (proposal !== current && history.stabilizedFor(current, proposal, upWindow, downWindow, now) !== current) return false;
       lastSync = now;
-      history.recordSteady(current, upWindow, downWindow, now);
+      history.record(proposal, upWindow, downWindow, now);
       return true;
     },
   };

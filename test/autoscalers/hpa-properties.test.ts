@@ -157,11 +157,15 @@ describe('properties', () => {
     }), { numRuns: 500 });
   });
 
-  it('recordSteady records as stabilizeWith of a recommendation equal to the current count does, in both forms (issue 23)', () => {
-    // Steps that stabilize a proposal (read and compared) or only record a steady one (a sync
-    // through syncIfSteady); the references stabilize every step and must end in the same state:
-    // every later stabilization agrees.
-    const stepArb = fc.record({ dt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 })), desired: fc.integer({ min: 0, max: 40 }), current: fc.integer({ min: 0, max: 40 }), steady: fc.boolean() });
+  it('stabilizedFor and record make stabilizeWith, and a peek alone changes nothing, in both forms (issue 23)', () => {
+    // Steps that stabilize a proposal (read and compared), peek at it and record it (a sync
+    // through syncIfSteady whose windows hold it back), only peek (a sync syncIfSteady declines),
+    // or only record a steady one (the current count); the references stabilize at every step but
+    // the peeks and must end in the same state: every later stabilization agrees.
+    const stepArb = fc.record({
+      dt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 })), desired: fc.integer({ min: 0, max: 40 }), current: fc.integer({ min: 0, max: 40 }),
+      how: fc.constantFrom('stabilize' as const, 'peek and record' as const, 'peek' as const, 'steady' as const),
+    });
     fc.assert(fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 40 }), fc.array(stepArb, { minLength: 1, maxLength: 120 }), (upWindow, downWindow, initial, steps) => {
       const forms = [new RecommendationHistory(), new StabilizationWindows(upWindow, downWindow)];
       const references = [new RecommendationHistory(), new StabilizationWindows(upWindow, downWindow)];
@@ -170,14 +174,22 @@ describe('properties', () => {
       for (const st of steps) {
         now += st.dt;
         for (let k = 0; k < forms.length; k++) {
-          if (st.steady) {
+          const form = forms[k]!;
+          const reference = references[k]!;
+          if (st.how === 'steady') {
             // A steady sync's recommendation is the current count, which stabilizes to itself.
-            expect(references[k]!.stabilizeWith(st.current, st.current, upWindow, downWindow, now)).toBe(st.current);
-            forms[k]!.recordSteady(st.current, upWindow, downWindow, now);
+            expect(reference.stabilizeWith(st.current, st.current, upWindow, downWindow, now)).toBe(st.current);
+            form.record(st.current, upWindow, downWindow, now);
+          } else if (st.how === 'stabilize') {
+            expect(form.stabilizeWith(st.current, st.desired, upWindow, downWindow, now)).toBe(reference.stabilizeWith(st.current, st.desired, upWindow, downWindow, now));
           } else {
-            expect(forms[k]!.stabilizeWith(st.current, st.desired, upWindow, downWindow, now)).toBe(references[k]!.stabilizeWith(st.current, st.desired, upWindow, downWindow, now));
+            const peeked = form.stabilizedFor(st.current, st.desired, upWindow, downWindow, now);
+            if (st.how === 'peek and record') {
+              expect(peeked).toBe(reference.stabilizeWith(st.current, st.desired, upWindow, downWindow, now));
+              form.record(st.desired, upWindow, downWindow, now);
+            }
           }
-          expect(forms[k]!.length).toBe(references[k]!.length);
+          expect(form.length).toBe(reference.length);
         }
       }
     }), { numRuns: 500 });
