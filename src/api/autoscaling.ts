@@ -134,10 +134,12 @@ export interface HorizontalAutoscaler {
   syncInPlace?(target: ScaleTargetStatus, now: number): HorizontalScaleDecision;
   /**
    * Optional, with syncIfSteady: the spec's metric when it has one only, a Resource metric with a
-   * Utilization target: its resource and how many milli-units one unit of its samples is (the
-   * replica calculator's milliScale). Undefined otherwise: syncIfSteady then always declines.
+   * Utilization target: its resource, how many milli-units one unit of its samples is (the
+   * replica calculator's milliScale) and the calculator's rule for adding pods to a tally (the
+   * controller adds the young pods through it, as tallyPods would). Undefined otherwise:
+   * syncIfSteady then always declines.
    */
-  readonly steadyMetric?: { readonly resource: string; readonly scale: number } | undefined;
+  readonly steadyMetric?: { readonly resource: string; readonly scale: number; readonly addPods: TallyQuery['addPods'] } | undefined;
   /**
    * Optional: the sync of a target whose pods are all counted by the replica calculator (none
    * pending, unready, missing a sample or a request): `counted` > 0 of them, with their usage and

@@ -4,7 +4,7 @@ import {
   REASON_TOO_MANY_REPLICAS, RecommendationHistory, type Recommendations, type ScaleEvent, StabilizationWindows, storeScaleEvent,
   type TimestampedRecommendation,
 } from './hpa-behavior.js';
-import { computeReplicasForMetrics, countedUtilizationReplicas, metricDescription, type MetricsSlot, milliScale } from './hpa-replica-calculator.js';
+import { addToTally, computeReplicasForMetrics, countedUtilizationReplicas, metricDescription, type MetricsSlot, milliScale } from './hpa-replica-calculator.js';
 import { validateHpaSpec } from './hpa-spec.js';
 
 /**
@@ -223,7 +223,7 @@ export function horizontalPodAutoscaler(spec: HorizontalPodAutoscalerSpec, windo
   // syncIfSteady's metric: the only one, a Resource metric with a Utilization target.
   const only = spec.metrics.length === 1 ? spec.metrics[0]! : undefined;
   const steady = only !== undefined && only.type === 'Resource' && only.target.type === 'Utilization';
-  const steadyMetric = steady ? { resource: only.name, scale: milliScale('Resource', only.name) } : undefined;
+  const steadyMetric = steady ? { resource: only.name, scale: milliScale('Resource', only.name), addPods: addToTally } : undefined;
   const steadyUtilization = steady && only.target.type === 'Utilization' ? only.target.averageUtilization : NaN;
   // The spec's figures a steady sync reads, kept beside its other state.
   const { minReplicas, maxReplicas, tolerance } = spec;

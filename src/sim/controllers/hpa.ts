@@ -2,7 +2,6 @@ import { clearTally, type HorizontalAutoscaler, type PodMetricSample, type PodTa
 import { milliValue } from '../../util/quantity.js';
 import { PodPhase } from '../../api/pod.js';
 import { ResourceName, resourceValue, type Resources } from '../../api/resources.js';
-import { addToTally } from '../../autoscalers/hpa-replica-calculator.js';
 import type { Bytes, MilliCPU, MilliGPU } from '../../api/units.js';
 import type { Lifecycle, WorkloadRecord } from '../lifecycle.js';
 import type { PodTable } from '../pods.js';
@@ -91,6 +90,8 @@ interface HpaState {
    */
   readonly steadyResource: string | undefined;
   readonly steadyScale: number;
+  /** The replica calculator's rule for adding pods to a tally (steadyMetric's), for the young views. */
+  readonly steadyAddPods: TallyQuery['addPods'] | undefined;
 }
 
 /**
@@ -371,8 +372,9 @@ function addSteadyGroup(hs: HpaState, g: RequestGroup, resource: string, scale: 
 
 /**
  * Adds the young views to STEADY as tallyFromCounts adds them, through the replica calculator's
- * own rule (addToTally): for the minutes of a new pod's cpu initialization, a ready view whose
- * sample is a resolution past its Ready transition counts with that sample. False unless every
+ * own rule (steadyMetric's addPods, as the layers keep sim from importing the calculator): for
+ * the minutes of a new pod's cpu initialization, a ready view whose sample is a resolution past
+ * its Ready transition counts with that sample. False unless every
  * one of them is counted (one just ready has no sample yet): the tally is not steady then.
  */
 function addCountedYoung(hs: HpaState, resource: string, scale: number, now: number): boolean {
@@ -385,7 +387,8 @@ function addCountedYoung(hs: HpaState, resource: string, scale: number, now: num
   q.calc = hs.hpa.spec;
   const t = YOUNG_TALLY;
   clearTally(t);
-  addToTally(hs.young, hs.young.length, q, t);
+  q.addPods = hs.steadyAddPods!;
+  q.addPods(hs.young, hs.young.length, q, t);
   // Young views are Running and ready when they enter (never ignored), so each is counted,
   // unready or missing (a missing request stops the tally before it counts the view).
   if (t.counted !== hs.young.length) return false;
@@ -404,7 +407,7 @@ const STEADY = { counted: 0, usage: 0, requests: 0 };
  */
 const YOUNG_QUERY: { -readonly [K in keyof TallyQuery]: TallyQuery[K] } = {
   metricName: '', resource: undefined, cpuReadiness: false, scale: 1, fallbackUtilization: 0, now: 0,
-  calc: { tolerance: 0, cpuInitializationPeriod: 0, initialReadinessDelay: 0 }, addPods: addToTally,
+  calc: { tolerance: 0, cpuInitializationPeriod: 0, initialReadinessDelay: 0 }, addPods: () => {},
 };
 const YOUNG_TALLY: PodTally = { counted: 0, usage: 0, requests: 0, unready: 0, unreadyRequests: 0, missing: 0, missingRequests: 0, missingFallback: 0, missingRequest: false };
 
@@ -522,6 +525,7 @@ export class HpaController {
         young: [],
         steadyResource: steady?.resource,
         steadyScale: steady?.scale ?? 1,
+        steadyAddPods: steady?.addPods,
       };
       // The pod views, allocated together up front (a sync reads them all every 15 s).
       const n = Math.min(w.autoscaler.spec.maxReplicas, 4096) + 4;
