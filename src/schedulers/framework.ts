@@ -525,7 +525,8 @@ export class Framework implements Scheduler {
             }
             buf[i] = v;
           }
-        } else {
+        } else if (p.scoreAll !== undefined) p.scoreAll(state, pod, feasible, snapshot, buf);
+        else {
           for (let i = 0; i < count; i++) {
             current = feasible[i]!;
             buf[i] = p.score(state, pod, current, snapshot);
