@@ -13,7 +13,7 @@ import { scanCachedVerdicts, settleRejections, type ScanCursor } from './cached-
 import { cycleSetupMemoDefault, fillIndexes, FusedScores, fusedScoresDefault, nodeChangeLogDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
-import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
+import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, ScanOrder, scanOrderMemoDefault } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 import { fitError, fitErrorAgainDefault, FitErrors, fitErrorReuseDefault } from './fit-error.js';
@@ -48,9 +48,8 @@ export class Framework implements Scheduler {
   private readonly tieBreak: TieBreak;
 
   private nextStartNodeIndex = 0;
-  private order: Int32Array = new Int32Array(0);
-  private orderFor: readonly NodeInfo[] | undefined;
-  private orderLength = -1;
+  /** The node list's zone-interleaved scan order (NodeTree), made again when the list changes. */
+  private readonly scanOrder: ScanOrder;
   /** PreFilter (pre-filters.ts): the plugins' Skips, the filters left to run. */
   private readonly pre: PreFilters;
   private readonly skipScore: Uint8Array;
@@ -159,6 +158,7 @@ export class Framework implements Scheduler {
     this.pre = new PreFilters(this.preFilters, this.filters, options?.preFilterSkipMemo ?? preFilterSkipMemoDefault());
     this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault(), options?.fitErrorAgain ?? fitErrorAgainDefault());
     this.states = new CycleStates(options?.cycleStateReuse ?? cycleStateReuseDefault());
+    this.scanOrder = new ScanOrder(options?.scanOrderMemo ?? scanOrderMemoDefault());
   }
 
   /**
@@ -289,7 +289,7 @@ export class Framework implements Scheduler {
           return NO_NODE;
         }
       } else {
-        const order = this.scanOrder(nodes);
+        const order = this.scanOrder.of(nodes);
         const toFind = numFeasibleNodesToFind(this.percentage, numAllNodes);
         // An integer division is tens of cycles: taken only when the node list has shrunk below the start.
         const next = this.nextStartNodeIndex;
@@ -676,14 +676,5 @@ export class Framework implements Scheduler {
       this.lastGPUs = gpus ?? selectGpusBestFit(node, req);
     }
     return node.index;
-  }
-
-  private scanOrder(nodes: readonly NodeInfo[]): Int32Array {
-    if (this.orderFor !== nodes || this.orderLength !== nodes.length) {
-      this.order = zoneInterleavedOrder(nodes);
-      this.orderFor = nodes;
-      this.orderLength = nodes.length;
-    }
-    return this.order;
   }
 }

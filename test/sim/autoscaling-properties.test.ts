@@ -631,6 +631,21 @@ describe("PodTopologySpread's change-log passes are invisible (property-based)",
 });
 
 /**
+ * A scheduler keeps its zone-interleaved scan order for a new node list with the same zones at
+ * the same indexes (ScanOrder, issue 23): with it on and off (ORCHSIM_NO_SCAN_ORDER_MEMO=1, read
+ * when a scheduler profile is built) the same autoscaled scenarios - node lists replaced by
+ * scale-ups, scale-downs and what-ifs that add template nodes - give byte-identical results and
+ * action logs.
+ */
+describe('the scan order memo is invisible (property-based)', () => {
+  restoreEnvAfterEach('ORCHSIM_NO_SCAN_ORDER_MEMO');
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_SCAN_ORDER_MEMO', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
  * The cluster autoscaler's scans read the cluster's node versions and its version clock
  * (ClusterAutoscalerContext.nodeVersions, clusterVersion; issue 23): a scan of an unchanged
  * cluster gives the last survey again, an unchanged node keeps its destination flag and
