@@ -52,6 +52,8 @@ export class Framework implements Scheduler {
   private readonly scanOrder: ScanOrder;
   /** PreFilter (pre-filters.ts): the plugins' Skips, the filters left to run. */
   private readonly pre: PreFilters;
+  /** The same for findFeasible and filterNodes (what-ifs, preemption, the extender), apart so that neither path resets the other's. */
+  private readonly candidatesPre: PreFilters;
   private readonly skipScore: Uint8Array;
   private skipMask = 0;
   private readonly feasible: NodeInfo[] = [];
@@ -155,7 +157,9 @@ export class Framework implements Scheduler {
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
-    this.pre = new PreFilters(this.preFilters, this.filters, options?.preFilterSkipMemo ?? preFilterSkipMemoDefault());
+    const skipMemo = options?.preFilterSkipMemo ?? preFilterSkipMemoDefault();
+    this.pre = new PreFilters(this.preFilters, this.filters, skipMemo);
+    this.candidatesPre = new PreFilters(this.preFilters, this.filters, skipMemo);
     this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault(), options?.fitErrorAgain ?? fitErrorAgainDefault());
     this.states = new CycleStates(options?.cycleStateReuse ?? cycleStateReuseDefault());
     this.scanOrder = new ScanOrder(options?.scanOrderMemo ?? scanOrderMemoDefault());
@@ -604,21 +608,15 @@ export class Framework implements Scheduler {
     let plugin = '';
     let point = 'PreFilter';
     let current: NodeInfo | undefined;
+    const pre = this.candidatesPre;
     try {
-      // Made only when a PreFilter skips (what-if scans call this per candidate pod).
-      let skipped: Set<Plugin> | undefined;
-      for (const p of this.preFilters) {
-        plugin = p.name;
-        const s = p.preFilter(state, pod, snapshot);
-        if (s === null) continue;
-        if (s.code === 'Skip') {
-          (skipped ??= new Set()).add(p);
-          continue;
-        }
-        if (rejected) for (const node of candidates) rejected(node, s, p.name);
+      // What-if scans call this per candidate pod: the filters left to run are made again only
+      // when the PreFilters skip otherwise than for the last pod (PreFilters.active).
+      if (!pre.run(state, pod, snapshot)) {
+        if (rejected) for (const node of candidates) rejected(node, pre.rejection!, pre.rejecter!.name);
         return out;
       }
-      const filters = skipped === undefined ? this.filters : this.filters.filter((f) => !skipped.has(f));
+      const filters = pre.active;
       point = 'Filter';
       const pinned = pod.spec.nodeName;
       // Node-local verdicts from the equivalence cache, as in schedule(); the others run as there.
@@ -656,7 +654,7 @@ export class Framework implements Scheduler {
       return out;
     } catch (e) {
       if (e instanceof PluginError) throw e;
-      throw new PluginError(plugin, point, pod.name, current?.name, e);
+      throw new PluginError(point === 'PreFilter' ? pre.current?.name ?? '' : plugin, point, pod.name, current?.name, e);
     } finally { this.states.give(state); }
   }
 

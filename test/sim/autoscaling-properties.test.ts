@@ -646,6 +646,20 @@ describe('the scan order memo is invisible (property-based)', () => {
 });
 
 /**
+ * findFeasible, which the cluster autoscaler's what-ifs call per pod, keeps its PreFilters' Skips
+ * per spec and its filter list while they skip alike (issue 23): with the skip memo on and off
+ * (ORCHSIM_NO_PRE_FILTER_SKIP_MEMO=1, read when a scheduler profile is built) the same
+ * autoscaled scenarios give byte-identical results and action logs.
+ */
+describe('the what-ifs\' PreFilter skip memo is invisible (property-based)', () => {
+  restoreEnvAfterEach('ORCHSIM_NO_PRE_FILTER_SKIP_MEMO');
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_PRE_FILTER_SKIP_MEMO', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
  * The cluster autoscaler's scans read the cluster's node versions and its version clock
  * (ClusterAutoscalerContext.nodeVersions, clusterVersion; issue 23): a scan of an unchanged
  * cluster gives the last survey again, an unchanged node keeps its destination flag and
