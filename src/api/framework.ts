@@ -111,6 +111,13 @@ export interface ScorePlugin extends Plugin {
   score(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: ClusterSnapshot): number;
   /** Optional, as FilterPlugin.filterAt: the same number as score(state, pod, snapshot.nodes[index], snapshot). */
   scoreAt?(state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, index: number): number;
+  /**
+   * Optional: the raw scores of all of `feasible` at once, out[i] the number
+   * score(state, pod, feasible[i], snapshot) would give (0 <= i < feasible.length), in place of
+   * a call per node. The framework calls it where it would call score for every feasible node
+   * of a cycle (a plugin that is not node-local).
+   */
+  scoreAll?(state: CycleState, pod: PodInfo, feasible: readonly NodeInfo[], snapshot: ClusterSnapshot, out: Float64Array): void;
   /** Rewrites scores[0..count) in place into 0..100 (ScoreExtensions.NormalizeScore). */
   normalizeScore?(state: CycleState, pod: PodInfo, scores: Float64Array, count: number): void;
 }

@@ -56,4 +56,6 @@ export interface FrameworkOptions {
    * cycleSetupMemoDefault). Default: on, unless ORCHSIM_NO_CYCLE_SETUP_MEMO=1.
    */
   readonly cycleSetupMemo?: boolean | undefined;
+  /** Keep the node scan order for a new node list with the same zones at the same indexes (scan-order.ts ScanOrder). Default: on, unless ORCHSIM_NO_SCAN_ORDER_MEMO=1. */
+  readonly scanOrderMemo?: boolean | undefined;
 }

@@ -13,7 +13,7 @@ import { scanCachedVerdicts, settleRejections, type ScanCursor } from './cached-
 import { cycleSetupMemoDefault, fillIndexes, FusedScores, fusedScoresDefault, nodeChangeLogDefault, rejectionBitsDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
-import { fastScanDefault, isNodeOrder, nodeRecordsDefault, numFeasibleNodesToFind, zoneInterleavedOrder } from './scan-order.js';
+import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, ScanOrder, scanOrderMemoDefault } from './scan-order.js';
 import { findPreemption } from './preemption.js';
 import type { PluginHandle, PluginRegistry } from './registry.js';
 import { fitError, fitErrorAgainDefault, FitErrors, fitErrorReuseDefault } from './fit-error.js';
@@ -48,11 +48,12 @@ export class Framework implements Scheduler {
   private readonly tieBreak: TieBreak;
 
   private nextStartNodeIndex = 0;
-  private order: Int32Array = new Int32Array(0);
-  private orderFor: readonly NodeInfo[] | undefined;
-  private orderLength = -1;
+  /** The node list's zone-interleaved scan order (NodeTree), made again when the list changes. */
+  private readonly scanOrder: ScanOrder;
   /** PreFilter (pre-filters.ts): the plugins' Skips, the filters left to run. */
   private readonly pre: PreFilters;
+  /** The same for findFeasible and filterNodes (what-ifs, preemption, the extender), apart so that neither path resets the other's. */
+  private readonly candidatesPre: PreFilters;
   private readonly skipScore: Uint8Array;
   private skipMask = 0;
   private readonly feasible: NodeInfo[] = [];
@@ -156,9 +157,12 @@ export class Framework implements Scheduler {
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
-    this.pre = new PreFilters(this.preFilters, this.filters, options?.preFilterSkipMemo ?? preFilterSkipMemoDefault());
+    const skipMemo = options?.preFilterSkipMemo ?? preFilterSkipMemoDefault();
+    this.pre = new PreFilters(this.preFilters, this.filters, skipMemo);
+    this.candidatesPre = new PreFilters(this.preFilters, this.filters, skipMemo);
     this.fitErrors = new FitErrors(options?.fitErrorReuse ?? fitErrorReuseDefault(), options?.fitErrorAgain ?? fitErrorAgainDefault());
     this.states = new CycleStates(options?.cycleStateReuse ?? cycleStateReuseDefault());
+    this.scanOrder = new ScanOrder(options?.scanOrderMemo ?? scanOrderMemoDefault());
   }
 
   /**
@@ -289,7 +293,8 @@ export class Framework implements Scheduler {
           return NO_NODE;
         }
       } else {
-        const order = this.scanOrder(nodes);
+        const order = this.scanOrder.of(nodes);
+        this.cursor.nodeOrder = this.scanOrder.nodeOrder;
         const toFind = numFeasibleNodesToFind(this.percentage, numAllNodes);
         // An integer division is tens of cycles: taken only when the node list has shrunk below the start.
         const next = this.nextStartNodeIndex;
@@ -525,7 +530,8 @@ export class Framework implements Scheduler {
             }
             buf[i] = v;
           }
-        } else {
+        } else if (p.scoreAll !== undefined) p.scoreAll(state, pod, feasible, snapshot, buf);
+        else {
           for (let i = 0; i < count; i++) {
             current = feasible[i]!;
             buf[i] = p.score(state, pod, current, snapshot);
@@ -603,21 +609,15 @@ export class Framework implements Scheduler {
     let plugin = '';
     let point = 'PreFilter';
     let current: NodeInfo | undefined;
+    const pre = this.candidatesPre;
     try {
-      // Made only when a PreFilter skips (what-if scans call this per candidate pod).
-      let skipped: Set<Plugin> | undefined;
-      for (const p of this.preFilters) {
-        plugin = p.name;
-        const s = p.preFilter(state, pod, snapshot);
-        if (s === null) continue;
-        if (s.code === 'Skip') {
-          (skipped ??= new Set()).add(p);
-          continue;
-        }
-        if (rejected) for (const node of candidates) rejected(node, s, p.name);
+      // What-if scans call this per candidate pod: the filters left to run are made again only
+      // when the PreFilters skip otherwise than for the last pod (PreFilters.active).
+      if (!pre.run(state, pod, snapshot)) {
+        if (rejected) for (const node of candidates) rejected(node, pre.rejection!, pre.rejecter!.name);
         return out;
       }
-      const filters = skipped === undefined ? this.filters : this.filters.filter((f) => !skipped.has(f));
+      const filters = pre.active;
       point = 'Filter';
       const pinned = pod.spec.nodeName;
       // Node-local verdicts from the equivalence cache, as in schedule(); the others run as there.
@@ -655,7 +655,7 @@ export class Framework implements Scheduler {
       return out;
     } catch (e) {
       if (e instanceof PluginError) throw e;
-      throw new PluginError(plugin, point, pod.name, current?.name, e);
+      throw new PluginError(point === 'PreFilter' ? pre.current?.name ?? '' : plugin, point, pod.name, current?.name, e);
     } finally { this.states.give(state); }
   }
 
@@ -675,15 +675,5 @@ export class Framework implements Scheduler {
       this.lastGPUs = gpus ?? selectGpusBestFit(node, req);
     }
     return node.index;
-  }
-
-  private scanOrder(nodes: readonly NodeInfo[]): Int32Array {
-    if (this.orderFor !== nodes || this.orderLength !== nodes.length) {
-      this.order = zoneInterleavedOrder(nodes);
-      this.orderFor = nodes;
-      this.orderLength = nodes.length;
-      this.cursor.nodeOrder = isNodeOrder(this.order);
-    }
-    return this.order;
   }
 }

@@ -94,6 +94,10 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
       // nodes whose ClusterSnapshot.nodeVersions entry is unchanged.
       const incrementalNoVersions = new IncrementalSpreadCounts(false);
       const incrementalScoreNoVersions = new IncrementalSpreadScoreCounts(false);
+      // With versions but without the change log (ORCHSIM_NO_SPREAD_CHANGE_LOG=1): every node's
+      // version compared at every pass, where the ones above visit the nodes the log names.
+      const incrementalNoLog = new IncrementalSpreadCounts(true, false);
+      const incrementalScoreNoLog = new IncrementalSpreadScoreCounts(true, false);
       const counter = cachedNodePodCounter();
       const byKey: TopologyDomainsByKey = new Map();
       const bound: { pod: PodInfo; node: number }[] = [];
@@ -110,6 +114,8 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
         expect(counts(kept)).toEqual(counts(plain));
         computeSpreadPreFilterState(pod, c, constraints, counter, incrementalNoVersions);
         expect(counts(computeSpreadPreFilterState(pod, c, constraints, counter, incrementalNoVersions))).toEqual(counts(plain));
+        computeSpreadPreFilterState(pod, c, constraints, counter, incrementalNoLog);
+        expect(counts(computeSpreadPreFilterState(pod, c, constraints, counter, incrementalNoLog))).toEqual(counts(plain));
         const byId = withDomainIds(kept, byKey);
         for (const n of nodes) expect(filterSpread(byId, n)).toBe(filterSpread(plain, n));
       };
@@ -126,6 +132,8 @@ describe('the incremental PreFilter counts of PodTopologySpread', () => {
         expect(kept).toEqual(plain);
         computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScoreNoVersions);
         expect(computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScoreNoVersions)).toEqual(plain);
+        computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScoreNoLog);
+        expect(computeSpreadPreScoreState(pod, feasible, c, constraints, requireAll, counter, byKey, incrementalScoreNoLog)).toEqual(plain);
       };
       for (const o of ops) {
         const nodes = live();

@@ -9,6 +9,7 @@ import { POOL_LABEL, type ResolvedScenario } from '../../src/scenario/resolve.js
 import { createSimulation } from '../../src/scenario/runner.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import { caFilterOutMemoFromEnv, caNodeVersionsFromEnv, caUtilizationCacheFromEnv } from '../../src/autoscalers/cluster-autoscaler.js';
+import { spreadChangeLogDefault } from '../../src/schedulers/plugins/spread-domain-counts.js';
 import { overcommitChecker, podTableViolations } from '../helpers/invariants.js';
 import { expectSwitchReadAsDocumented, restoreEnvAfterEach } from '../helpers/scheduler-ab.js';
 
@@ -607,6 +608,54 @@ describe("PodTopologySpread's node spec lists are invisible (property-based)", (
 
   it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
     expect(await nodeRemovingRunsAlike('ORCHSIM_NO_SPREAD_NODE_SPECS', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
+ * PodTopologySpread's per-spec passes visit only the nodes the cluster's change log names since
+ * the spec's last pass (issue 23): with it on and off (ORCHSIM_NO_SPREAD_CHANGE_LOG=1, read when a
+ * scheduler profile is built) the same autoscaled scenarios - services spread by the default
+ * profile's system-default constraints, what-ifs writing and restoring node versions between two
+ * cycles of a spec - give byte-identical results and action logs.
+ */
+describe("PodTopologySpread's change-log passes are invisible (property-based)", () => {
+  restoreEnvAfterEach('ORCHSIM_NO_SPREAD_CHANGE_LOG');
+
+  it('reads ORCHSIM_NO_SPREAD_CHANGE_LOG=1 as off, and unset, empty or 0 as on', () => {
+    expectSwitchReadAsDocumented('ORCHSIM_NO_SPREAD_CHANGE_LOG', spreadChangeLogDefault);
+  });
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_SPREAD_CHANGE_LOG', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
+ * A scheduler keeps its zone-interleaved scan order for a new node list with the same zones at
+ * the same indexes (ScanOrder, issue 23): with it on and off (ORCHSIM_NO_SCAN_ORDER_MEMO=1, read
+ * when a scheduler profile is built) the same autoscaled scenarios - node lists replaced by
+ * scale-ups, scale-downs and what-ifs that add template nodes - give byte-identical results and
+ * action logs.
+ */
+describe('the scan order memo is invisible (property-based)', () => {
+  restoreEnvAfterEach('ORCHSIM_NO_SCAN_ORDER_MEMO');
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_SCAN_ORDER_MEMO', 20)).toBeGreaterThan(0);
+  }, TIMEOUT);
+});
+
+/**
+ * findFeasible, which the cluster autoscaler's what-ifs call per pod, keeps its PreFilters' Skips
+ * per spec and its filter list while they skip alike (issue 23): with the skip memo on and off
+ * (ORCHSIM_NO_PRE_FILTER_SKIP_MEMO=1, read when a scheduler profile is built) the same
+ * autoscaled scenarios give byte-identical results and action logs.
+ */
+describe('the what-ifs\' PreFilter skip memo is invisible (property-based)', () => {
+  restoreEnvAfterEach('ORCHSIM_NO_PRE_FILTER_SKIP_MEMO');
+
+  it('random autoscaled clusters: byte-identical results and action logs with it on and off', async () => {
+    expect(await nodeRemovingRunsAlike('ORCHSIM_NO_PRE_FILTER_SKIP_MEMO', 20)).toBeGreaterThan(0);
   }, TIMEOUT);
 });
 

@@ -13,6 +13,8 @@ export class PreScoreArrays {
   private readonly uint8: Uint8Array[] = [];
   private ignoredAt: Uint8Array = new Uint8Array(0);
   private ignoredAtLent = false;
+  private at: Int32Array = new Int32Array(0);
+  private atLent = false;
 
   /** An all-zero Int32Array of exactly `length` (a node count). */
   int32Of(length: number): Int32Array {
@@ -36,12 +38,24 @@ export class PreScoreArrays {
     return this.ignoredAt.fill(0, 0, length);
   }
 
+  /**
+   * An Int32Array of at least `length` entries by position in the feasible list (and constraint):
+   * PreScore writes every entry Score reads (SpreadPreScoreState.at), so it is not zeroed.
+   */
+  int32ByPosition(length: number): Int32Array {
+    if (this.atLent || this.at.length < length) return new Int32Array(length);
+    this.atLent = true;
+    return this.at;
+  }
+
   /** Takes back a cycle's arrays (after its NormalizeScore). */
-  give(hostCounts: readonly (Int32Array | undefined)[], ignoredNode: Uint8Array, ignoredAt: Uint8Array): void {
+  give(hostCounts: readonly (Int32Array | undefined)[], ignoredNode: Uint8Array, ignoredAt: Uint8Array, at: Int32Array): void {
     for (const a of hostCounts) if (a !== undefined && this.int32.length < POOLED) this.int32.push(a);
     if (this.uint8.length < POOLED) this.uint8.push(ignoredNode);
     if (ignoredAt === this.ignoredAt) this.ignoredAtLent = false;
     else if (!this.ignoredAtLent && ignoredAt.length > this.ignoredAt.length) this.ignoredAt = ignoredAt;
+    if (at === this.at) this.atLent = false;
+    else if (!this.atLent && at.length > this.at.length) this.at = at;
   }
 }
 

@@ -383,6 +383,15 @@ export interface SpreadPreScoreState {
   readonly ignoredNode: Uint8Array;
   /** The same, by position in the `feasible` array (NormalizeScore sees scores in that order). */
   readonly ignoredAt: Uint8Array;
+  /** The feasible nodes PreScore saw, and how many (the framework's list is reused from cycle to cycle). */
+  readonly feasible: readonly NodeInfo[];
+  readonly feasibleCount: number;
+  /**
+   * By position in `feasible` and constraint (position * constraints + constraint), what Score
+   * reads of the node: a hostname constraint's count of matching pods, a domain's id for the
+   * others, -1 where the node lacks the key (no part in its score); not written for ignored nodes.
+   */
+  readonly at: Int32Array;
   /** Set when a plugin took the arrays back for reuse (PreScoreArrays): the state may not be read again. */
   spent?: boolean;
 }
@@ -415,7 +424,10 @@ export function computeSpreadPreScoreState(
   }
   if (kept !== undefined) keptTotals(w.counts, kept.totals);
   else if (w.anyDomainConstraint) plainTotals(pod, snapshot, constraints, w, countPods);
-  return { constraints, isHostname: w.isHostname, weights, domains: w.domains, counts: w.counts, hostCounts: w.hostCounts, ignoredNode: w.ignoredNode, ignoredAt: w.ignoredAt };
+  return {
+    constraints, isHostname: w.isHostname, weights, domains: w.domains, counts: w.counts, hostCounts: w.hostCounts, ignoredNode: w.ignoredNode, ignoredAt: w.ignoredAt,
+    feasible, feasibleCount: feasible.length, at: w.at,
+  };
 }
 
 /** computeSpreadPreScoreState's arrays while it runs (also the PreScoreDomains the kept totals read). */
@@ -431,11 +443,14 @@ interface PreScoreWork {
   readonly topoSize: Int32Array;
   readonly counts: (Float64Array | undefined)[];
   /**
-   * Each node's domain id per constraint, read once per node from the domains' per-node memo;
-   * -1 exactly when the node lacks the key, which is nodeHasTopologyKeys (PreScore asks this of
-   * every node for every pod, so the ids are not looked up twice).
+   * Each node's domain id per constraint, read once per node from the domains' per-node memo
+   * (0 for a hostname constraint); -1 exactly when the node lacks the key, which is
+   * nodeHasTopologyKeys (PreScore asks this of every node for every pod, so the ids are not
+   * looked up twice).
    */
   readonly ids: Int32Array;
+  /** SpreadPreScoreState.at. */
+  readonly at: Int32Array;
   readonly anyDomainConstraint: boolean;
 }
 
@@ -460,10 +475,11 @@ function preScoreWork(
   }
   const ignoredNode = arrays !== undefined ? arrays.uint8Of(nodeCount) : new Uint8Array(nodeCount);
   const ignoredAt = arrays !== undefined ? arrays.byPosition(feasibleCount) : new Uint8Array(feasibleCount);
+  const at = arrays !== undefined ? arrays.int32ByPosition(feasibleCount * n) : new Int32Array(feasibleCount * n);
   const counts: (Float64Array | undefined)[] = [];
   for (let i = 0; i < n; i++) counts.push(domains[i] === undefined ? undefined : new Float64Array(domains[i]!.size).fill(NaN));
   return {
-    isHostname, domains, emptyDomain, requireAllTopologies, hostCounts, ignoredNode, ignoredAt, topoSize: new Int32Array(n), counts, ids: new Int32Array(n), anyDomainConstraint,
+    isHostname, domains, emptyDomain, requireAllTopologies, hostCounts, ignoredNode, ignoredAt, topoSize: new Int32Array(n), counts, ids: new Int32Array(n), at, anyDomainConstraint,
   };
 }
 
@@ -473,8 +489,11 @@ function readIds(w: PreScoreWork, n: number, node: NodeInfo): boolean {
   let all = true;
   for (let i = 0; i < n; i++) {
     if (w.isHostname[i] === 1) {
-      ids[i] = 0;
-      if (!hasHostnameLabel(node.labels)) all = false;
+      if (hasHostnameLabel(node.labels)) ids[i] = 0;
+      else {
+        ids[i] = -1;
+        all = false;
+      }
     } else {
       const id = w.domains[i]!.of(node);
       ids[i] = id;
@@ -493,7 +512,7 @@ function feasiblePass(
 ): number {
   const n = constraints.length;
   const ns = pod.spec.namespace;
-  const { isHostname, hostCounts, ids, emptyDomain, counts, topoSize, requireAllTopologies } = w;
+  const { isHostname, hostCounts, ids, emptyDomain, counts, topoSize, requireAllTopologies, at } = w;
   let ignored = 0;
   for (let p = 0; p < feasible.length; p++) {
     const node = feasible[p]!;
@@ -504,13 +523,16 @@ function feasiblePass(
       continue;
     }
     for (let i = 0; i < n; i++) {
+      let id = ids[i]!;
       if (isHostname[i] === 1) {
         // Upstream counts a node's own pods in Score; done here so Score is O(constraints).
-        const count = kept !== undefined ? kept.hostCount(node, i) : -1;
-        hostCounts[i]![node.index] = count >= 0 ? count : countPods(node, constraints[i]!.selector, ns);
+        const keptCount = kept !== undefined ? kept.hostCount(node, i) : -1;
+        const count = keptCount >= 0 ? keptCount : countPods(node, constraints[i]!.selector, ns);
+        hostCounts[i]![node.index] = count;
+        at[p * n + i] = id < 0 ? -1 : count;
         continue;
       }
-      let id = ids[i]!;
+      at[p * n + i] = id;
       if (id < 0) id = emptyDomain[i]!;
       let m = counts[i]!;
       // A value first seen now.
@@ -587,6 +609,40 @@ export function scoreSpread(s: SpreadPreScoreState, node: NodeInfo): number {
   }
   // int64(math.Round(score)); scores are non-negative, where Math.round agrees with Go's Round.
   return Math.round(score);
+}
+
+/**
+ * Score of every node of `feasible` into out[0..feasible.length): scoreSpread's numbers, in the
+ * same order of additions. For the list PreScore saw, from what PreScore read of each node
+ * (SpreadPreScoreState.at), with no call, label or node-index read per node; for another list,
+ * node by node.
+ */
+export function scoreSpreadAll(s: SpreadPreScoreState, feasible: readonly NodeInfo[], out: Float64Array): void {
+  if (s.spent === true) throw new Error(`${NAME}: Score after NormalizeScore (the PreScore state's arrays were reused)`);
+  if (s.feasible !== feasible || s.feasibleCount !== feasible.length) {
+    for (let p = 0; p < feasible.length; p++) out[p] = scoreSpread(s, feasible[p]!);
+    return;
+  }
+  const { constraints, isHostname, counts, weights, ignoredAt, at } = s;
+  const n = constraints.length;
+  for (let p = 0; p < feasible.length; p++) {
+    if (ignoredAt[p] === 1) {
+      out[p] = 0;
+      continue;
+    }
+    let score = 0;
+    for (let i = 0; i < n; i++) {
+      const v = at[p * n + i]!;
+      if (v < 0) continue;
+      let count = v;
+      if (isHostname[i] !== 1) {
+        const m = counts[i]!;
+        count = v < m.length && !Number.isNaN(m[v]!) ? m[v]! : 0;
+      }
+      score += scoreForCount(count, constraints[i]!.maxSkew, weights[i]!);
+    }
+    out[p] = Math.round(score);
+  }
 }
 
 /**
@@ -681,6 +737,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
       return null;
     },
     score: (state, _pod, node) => scoreSpread(state === lastState ? lastPreScore! : readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), node),
+    scoreAll: (state, _pod, feasible, _snapshot, out) => scoreSpreadAll(state === lastState ? lastPreScore! : readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY), feasible, out),
     normalizeScore(state, _pod, scores, count) {
       const s = state === lastState ? lastPreScore! : readState<SpreadPreScoreState>(state, PRE_SCORE_STATE_KEY);
       if (s.spent === true) throw new Error(`${NAME}: NormalizeScore twice (the PreScore state's arrays were reused)`);
@@ -688,7 +745,7 @@ export function podTopologySpread(rawArgs?: unknown): PreFilterPlugin & FilterPl
       if (arrays !== undefined && s === lastPreScore) {
         // The cycle's last read of the state: its arrays serve the next cycle.
         s.spent = true;
-        arrays.give(s.hostCounts, s.ignoredNode, s.ignoredAt);
+        arrays.give(s.hostCounts, s.ignoredNode, s.ignoredAt, s.at);
         lastState = undefined;
         lastPreScore = undefined;
       }

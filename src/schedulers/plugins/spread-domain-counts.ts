@@ -1,4 +1,4 @@
-import { hasHostnameLabel, type ClusterSnapshot, type NodeInfo } from '../../api/node.js';
+import { hasHostnameLabel, type ClusterSnapshot, type NodeChangeLog, type NodeInfo } from '../../api/node.js';
 import type { PodInfo, PodSpec } from '../../api/pod.js';
 import { fitsNodeAffinity } from './node-affinity.js';
 import { nodeHasTopologyKeys, type NodePodCounter, type SpreadConstraint } from './pod-topology-spread.js';
@@ -31,6 +31,16 @@ export function incrementalSpreadCountsDefault(): boolean {
 }
 
 /**
+ * Whether a spec's pass over the nodes (NodeContributions) visits only the nodes the snapshot's
+ * change log (ClusterSnapshot.nodeChanges) names since the spec's last pass, when it can, unless
+ * told otherwise: ORCHSIM_NO_SPREAD_CHANGE_LOG=1 turns it off (every node's version compared at
+ * every pass).
+ */
+export function spreadChangeLogDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_SPREAD_CHANGE_LOG');
+}
+
+/**
  * What each node slot contributed per constraint (its domain id, -1 for none, and its matching
  * pods), valid while the slot holds the same NodeInfo at the same generation. Subclasses keep the
  * totals and say how a contribution is taken off them.
@@ -46,9 +56,46 @@ abstract class NodeContributions {
   /** Per (node slot, constraint): 1 when `count` holds a count that no domain total includes (a hostname constraint's). */
   protected counted = new Uint8Array(0);
   private slots = 0;
+  /** The change log the last pass read up to `loggedCount` writes of (undefined: none). */
+  private log: NodeChangeLog | undefined;
+  private loggedCount = 0;
+  /** The node slots this pass visits when they come from the log (`visits` entries of it). */
+  protected visited = new Int32Array(0);
 
-  /** `useVersions`: read node versions from snapshots that keep them (nodeVersionsDefault). */
-  constructor(protected readonly n: number, protected readonly useVersions: boolean) {}
+  /**
+   * `useVersions`: read node versions from snapshots that keep them (nodeVersionsDefault);
+   * `useLog`: with them, visit the nodes the change log names (spreadChangeLogDefault).
+   */
+  constructor(protected readonly n: number, protected readonly useVersions: boolean, private readonly useLog: boolean) {}
+
+  /**
+   * The node slots of this pass: -1 for every slot of `nodes`, else the number of slots in
+   * `visited` - those whose version was written since the last pass, by the snapshot's change
+   * log. A slot the log does not name has the version it had then, which that pass (which saw
+   * every slot, or every slot written before it) recorded: changed() would pass over it. The
+   * log is read when it is the one the last pass read, has not overwritten what that pass did
+   * not read, names fewer slots than there are nodes, and the node list is as long as then.
+   */
+  protected slotsToVisit(snapshot: ClusterSnapshot, size: number): number {
+    const log = this.useLog && this.useVersions && snapshot.nodeVersions !== undefined ? snapshot.nodeChanges : undefined;
+    const last = this.log;
+    const from = this.loggedCount;
+    this.log = log;
+    this.loggedCount = log !== undefined ? log.count : 0;
+    if (log === undefined || log !== last || size !== this.slots) return -1;
+    const writes = log.count - from;
+    if (writes > log.ring.length || writes >= size) return -1;
+    if (this.visited.length < writes) this.visited = new Int32Array(Math.max(writes, 2 * this.visited.length, 16));
+    const ring = log.ring;
+    const wrap = ring.length - 1;
+    const visited = this.visited;
+    let m = 0;
+    for (let w = from; w < log.count; w++) {
+      const k = ring[w & wrap]!;
+      if (k < size) visited[m++] = k;
+    }
+    return m;
+  }
 
   /** Makes room for `size` node slots. */
   protected begin(size: number): void {
@@ -143,8 +190,8 @@ class SpecCounts extends NodeContributions {
   private totals: Float64Array[];
   private nodesIn: Int32Array[];
 
-  constructor(n: number, useVersions: boolean) {
-    super(n, useVersions);
+  constructor(n: number, useVersions: boolean, useLog: boolean) {
+    super(n, useVersions, useLog);
     this.values = Array.from({ length: n }, () => []);
     this.ids = Array.from({ length: n }, () => new Map());
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
@@ -157,7 +204,10 @@ class SpecCounts extends NodeContributions {
     this.begin(nodes.length);
     const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
-    for (let k = 0; k < nodes.length; k++) {
+    const logged = this.slotsToVisit(snapshot, nodes.length);
+    const visits = logged < 0 ? nodes.length : logged;
+    for (let j = 0; j < visits; j++) {
+      const k = logged < 0 ? j : this.visited[j]!;
       if (!this.changed(k, nodes, versions)) continue;
       const node = nodes[k]!;
       if (!fitsNodeAffinity(pod, node) || !nodeHasTopologyKeys(node.labels, constraints)) continue;
@@ -227,11 +277,15 @@ class SpecCounts extends NodeContributions {
 export class IncrementalSpreadCounts {
   private readonly specs = new SecondSight<SpecCounts>();
 
-  /** `useVersions`: skip a node whose ClusterSnapshot.nodeVersions entry is unchanged without reading it (ORCHSIM_NO_NODE_VERSIONS=1 turns it off). */
-  constructor(private readonly useVersions: boolean = nodeVersionsDefault()) {}
+  /**
+   * `useVersions`: skip a node whose ClusterSnapshot.nodeVersions entry is unchanged without
+   * reading it (ORCHSIM_NO_NODE_VERSIONS=1 turns it off); `useLog`: visit only the nodes the
+   * change log names since a spec's last pass (ORCHSIM_NO_SPREAD_CHANGE_LOG=1 turns it off).
+   */
+  constructor(private readonly useVersions: boolean = nodeVersionsDefault(), private readonly useLog: boolean = spreadChangeLogDefault()) {}
 
   matchNum(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], countPods: NodePodCounter): Map<string, number>[] | undefined {
-    return this.specs.get(pod.spec, () => new SpecCounts(constraints.length, this.useVersions))?.update(pod, snapshot, constraints, countPods);
+    return this.specs.get(pod.spec, () => new SpecCounts(constraints.length, this.useVersions, this.useLog))?.update(pod, snapshot, constraints, countPods);
   }
 }
 
@@ -256,8 +310,8 @@ export interface PreScoreDomains {
 class SpecScoreCounts extends NodeContributions {
   readonly totals: Float64Array[];
 
-  constructor(n: number, useVersions: boolean) {
-    super(n, useVersions);
+  constructor(n: number, useVersions: boolean, useLog: boolean) {
+    super(n, useVersions, useLog);
     this.totals = Array.from({ length: n }, () => new Float64Array(8));
   }
 
@@ -267,7 +321,10 @@ class SpecScoreCounts extends NodeContributions {
     this.begin(nodes.length);
     const versions = this.useVersions ? snapshot.nodeVersions : undefined;
     const ns = pod.spec.namespace;
-    for (let k = 0; k < nodes.length; k++) {
+    const logged = this.slotsToVisit(snapshot, nodes.length);
+    const visits = logged < 0 ? nodes.length : logged;
+    for (let j = 0; j < visits; j++) {
+      const k = logged < 0 ? j : this.visited[j]!;
       if (!this.changed(k, nodes, versions)) continue;
       const node = nodes[k]!;
       if (!fitsNodeAffinity(pod, node)) continue;
@@ -345,10 +402,10 @@ export class IncrementalSpreadScoreCounts {
   private readonly specs = new SecondSight<SpecScoreCounts>();
 
   /** As IncrementalSpreadCounts'. */
-  constructor(private readonly useVersions: boolean = nodeVersionsDefault()) {}
+  constructor(private readonly useVersions: boolean = nodeVersionsDefault(), private readonly useLog: boolean = spreadChangeLogDefault()) {}
 
   totals(pod: PodInfo, snapshot: ClusterSnapshot, constraints: readonly SpreadConstraint[], d: PreScoreDomains, countPods: NodePodCounter): SpreadScoreCounts | undefined {
-    const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length, this.useVersions));
+    const e = this.specs.get(pod.spec, () => new SpecScoreCounts(constraints.length, this.useVersions, this.useLog));
     if (e === undefined) return undefined;
     e.update(pod, snapshot, constraints, d, countPods);
     return e;
