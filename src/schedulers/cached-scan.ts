@@ -2,7 +2,7 @@ import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Stat
 import type { ClusterSnapshot, NodeChangeLog, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { judgeNode, recordVerdict, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
-import { NO_TOTAL, type REJECTED, type FusedScores } from './fused-scores.js';
+import { NO_TOTAL, REJECTED, type FusedScores } from './fused-scores.js';
 
 /**
  * The Filter loop of a scheduling cycle over the equivalence cache's verdicts (src/schedulers/
@@ -34,8 +34,6 @@ export interface ScanCursor {
   filters: readonly FilterPlugin[];
   /** Set by a deferred scan: the snapshot's change log (FitErrors.summarize reads the nodes changed since its last summary there). */
   changes: NodeChangeLog | undefined;
-  /** Set by the caller with the order: scan position p is node p (order[p] === p). */
-  nodeOrder: boolean;
 }
 
 /**
@@ -82,10 +80,6 @@ export function scanCachedVerdicts(
       if (log !== undefined) entry.syncTotals(log, versions);
       else entry.unsync();
       const synced = log !== undefined;
-      // In node order, with synced totals, the loop below goes from one node whose bit in
-      // `unrejected` is set to the next: the kept rejections between them are passed over a word
-      // at a time instead of one by one (FusedScores.rejectionBits).
-      const bits = synced && fused.rejectionBits && cur.nodeOrder ? entry.unrejected : undefined;
       // The mark as a literal local (its type ties it to REJECTED): an imported binding is loaded
       // and checked at each use in the loops, and a local copied from it is a tagged value that
       // the loops untag and convert to a double at every comparison (perf annotate of the scan).
@@ -105,10 +99,8 @@ export function scanCachedVerdicts(
           const end = Math.min(numAllNodes, idx + (numAllNodes - processed));
           let j = idx;
           if (synced) {
-            // The same loop without the version compare (the totals were synced above); with the
-            // bits, each step goes on to the next node whose bit is set (none: the loop ends).
+            // The same loop without the version compare (the totals were synced above).
             for (; j < end && found < toFind; j++) {
-              if (bits !== undefined && (j = nextUnrejected(bits, j, end)) === end) break;
               const i = order[j]!;
               const t = totals[i]!;
               if (t >= 0) {
@@ -167,7 +159,7 @@ export function scanCachedVerdicts(
           feasible[found++] = nodes[i]!;
         } else {
           // Kept for the tight loop until the node's version changes (recordVerdict resets it).
-          entry.reject(i);
+          totals[i] = REJECTED;
         }
         if (++idx === numAllNodes) idx = 0;
       }
@@ -229,22 +221,6 @@ export function scanCachedVerdicts(
   cur.idx = idx;
   cur.found = found;
   cur.failed = failed;
-}
-
-/**
- * The first scan position p, j <= p < end, whose bit is set in `bits`, or `end` when there is
- * none (j < end): with the scan in node order, position p is node p.
- */
-function nextUnrejected(bits: Int32Array, j: number, end: number): number {
-  let w = j >>> 5;
-  let word = bits[w]! & (-1 << (j & 31));
-  while (word === 0) {
-    if (++w << 5 >= end) return end;
-    word = bits[w]!;
-  }
-  // The lowest set bit's position: 31 less the leading zeros of the bit alone.
-  const p = (w << 5) | (31 - Math.clz32(word & -word));
-  return p < end ? p : end;
 }
 
 /**

@@ -2,7 +2,6 @@ import { PluginError, type CycleState, type FilterPlugin, type Status } from '..
 import type { ClusterSnapshot, NodeChangeLog, NodeInfo, Taint } from '../api/node.js';
 import type { PodInfo, PodSpec } from '../api/pod.js';
 import { switchedOn } from '../util/switches.js';
-import { REJECTED } from './fused-scores.js';
 
 /**
  * The equivalence cache: Filter verdicts and raw Scores of node-local plugins (Plugin.nodeLocal)
@@ -74,14 +73,6 @@ export function maxCachedSpecs(nodes: number): number {
   return Math.max(32, Math.min(1024, Math.floor(2 ** 20 / Math.max(nodes, 1))));
 }
 
-/** No bits: SpecVerdicts.unrejected before its totals are made. */
-const NO_BITS = new Int32Array(0);
-
-/** The 32-bit words of a bit per node for `n` nodes. */
-function bitWords(n: number): number {
-  return (n + 31) >>> 5;
-}
-
 /** Verdicts of one pod spec on every node it was checked against. */
 export class SpecVerdicts {
   /** The node version the entry at a node index was computed for (NaN: none). */
@@ -103,17 +94,6 @@ export class SpecVerdicts {
   totals: Float64Array | undefined;
   /** Which score slots PreScore skipped in the spec's last cycle (bit per slot; -1: none yet): what `totals` are for. */
   totalsMask = -1;
-  /**
-   * Made with `totals`: after syncTotals, bit i & 31 of word i >>> 5 is clear only where a
-   * node-local filter rejects the spec on node i at the node's present version, so a scan in node
-   * order can step over those nodes a word at a time (cached-scan.ts, FrameworkOptions.rejectionBits).
-   * A set bit promises nothing: the scan reads the node's total. A bit is cleared where a scan
-   * keeps a rejection (reject), at the version it scanned; when that version changes, the change
-   * log names the node and syncTotals sets its bit again (every bit, when it compares every node).
-   * A total reset for other reasons (recordVerdict, a new skip mask) leaves the bit: the verdict
-   * it stands for is the entry's, per node version, not the total's.
-   */
-  unrejected: Int32Array = NO_BITS;
 
   constructor(
     /** Bit mask of the node-local filters that ran for this spec (their PreFilter did not skip). */
@@ -129,26 +109,7 @@ export class SpecVerdicts {
 
   /** The totals, created on first use. */
   totalsOf(): Float64Array {
-    if (this.totals === undefined) {
-      this.totals = new Float64Array(this.version.length).fill(NaN);
-      this.unrejected = new Int32Array(bitWords(this.version.length)).fill(-1);
-    }
-    return this.totals;
-  }
-
-  /** A node-local filter rejects the spec on node i: kept as REJECTED, its bit in `unrejected` cleared. */
-  reject(i: number): void {
-    this.totals![i] = REJECTED;
-    const bits = this.unrejected;
-    const w = i >>> 5;
-    bits[w] = bits[w]! & ~(1 << (i & 31));
-  }
-
-  /** Node i's total is reset (NaN): its bit in `unrejected` is set again. */
-  reopen(i: number): void {
-    const bits = this.unrejected;
-    const w = i >>> 5;
-    bits[w] = bits[w]! | (1 << (i & 31));
+    return (this.totals ??= new Float64Array(this.version.length).fill(NaN));
   }
 
   /** The change log syncTotals last read, and how many writes of it it had read. */
@@ -171,18 +132,13 @@ export class SpecVerdicts {
       const wrap = ring.length - 1;
       for (let k = this.syncedCount; k < count; k++) {
         const i = ring[k & wrap]!;
-        if (i < n) {
-          totals[i] = NaN;
-          this.reopen(i);
-        }
+        if (i < n) totals[i] = NaN;
       }
     } else {
       const version = this.version;
       const m = Math.min(n, versions.length);
       for (let i = 0; i < m; i++) if (version[i] !== versions[i]) totals[i] = NaN;
       if (m < n) totals.fill(NaN, m);
-      // Every bit set: the rejections kept may be for another cluster's versions.
-      this.unrejected.fill(-1);
       this.syncedLog = log;
     }
     this.syncedCount = count;
@@ -230,10 +186,6 @@ export class SpecVerdicts {
       const a = new Float64Array(n).fill(NaN);
       a.set(this.totals);
       this.totals = a;
-      // Only nodes below `old` were ever rejected: every other bit is set.
-      const bits = new Int32Array(bitWords(n)).fill(-1);
-      bits.set(this.unrejected);
-      this.unrejected = bits;
     }
   }
 

@@ -45,12 +45,6 @@ export interface FrameworkOptions {
    */
   readonly nodeChangeLog?: boolean | undefined;
   /**
-   * With the change log, in node order: step over the nodes whose kept total is a rejection by a
-   * bit per node (fused-scores.ts rejectionBitsDefault). Default: on, unless
-   * ORCHSIM_NO_REJECTION_BITS=1.
-   */
-  readonly rejectionBits?: boolean | undefined;
-  /**
    * Per-cycle set-up made again only when its inputs change: the fused scan's score slots per
    * skip mask, the equivalence cache's filter lists per PreFilter outcome (fused-scores.ts
    * cycleSetupMemoDefault). Default: on, unless ORCHSIM_NO_CYCLE_SETUP_MEMO=1.

@@ -10,7 +10,7 @@ import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { scanCachedVerdicts, settleRejections, type ScanCursor } from './cached-scan.js';
-import { cycleSetupMemoDefault, fillIndexes, FusedScores, fusedScoresDefault, nodeChangeLogDefault, rejectionBitsDefault, selectHost } from './fused-scores.js';
+import { cycleSetupMemoDefault, fillIndexes, FusedScores, fusedScoresDefault, nodeChangeLogDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, ScanOrder, scanOrderMemoDefault } from './scan-order.js';
@@ -63,7 +63,7 @@ export class Framework implements Scheduler {
   private failPlugin: (Plugin | null)[] = [];
   /** Scan positions of the nodes rejected this cycle (0..failed-1): only their slots are cleared after. */
   private rejectedAt = new Int32Array(0);
-  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, entryStatus: [], entryFailAt: new Int32Array(0), filters: [], changes: undefined, nodeOrder: false };
+  private readonly cursor: ScanCursor = { processed: 0, idx: 0, found: 0, failed: 0, deferred: false, entryStatus: [], entryFailAt: new Int32Array(0), filters: [], changes: undefined };
   private scoreBuf = new Float64Array(64);
   private totalBuf = new Float64Array(64);
   private readonly gpuSelectors: GpuSelectPlugin[] = [];
@@ -153,7 +153,7 @@ export class Framework implements Scheduler {
     this.skipScore = new Uint8Array(this.scores.length);
     // Skip masks are 31-bit; the 'rank' tie-break reads every total.
     const fuse = this.equivalence !== undefined && this.fastScan && (options?.fusedScores ?? fusedScoresDefault()) && this.scores.length <= 30 && this.tieBreak !== 'rank';
-    this.fused = fuse ? new FusedScores(this.scores, options?.nodeChangeLog ?? nodeChangeLogDefault(), setupMemo, options?.rejectionBits ?? rejectionBitsDefault()) : undefined;
+    this.fused = fuse ? new FusedScores(this.scores, options?.nodeChangeLog ?? nodeChangeLogDefault(), setupMemo) : undefined;
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;
@@ -294,7 +294,6 @@ export class Framework implements Scheduler {
         }
       } else {
         const order = this.scanOrder.of(nodes);
-        this.cursor.nodeOrder = this.scanOrder.nodeOrder;
         const toFind = numFeasibleNodesToFind(this.percentage, numAllNodes);
         // An integer division is tens of cycles: taken only when the node list has shrunk below the start.
         const next = this.nextStartNodeIndex;

@@ -53,17 +53,6 @@ export function nodeChangeLogDefault(): boolean {
 }
 
 /**
- * Whether the fused scan, reading synced totals in node order (scan position p is node p), steps
- * over the nodes whose kept total is REJECTED by a bit per node (SpecVerdicts.unrejected) instead
- * of reading each one's total, unless told otherwise (FrameworkOptions.rejectionBits):
- * ORCHSIM_NO_REJECTION_BITS=1 turns it off. In an M/M/c queue every node but the one just freed
- * rejects a waiting pod, and each cycle read all of their totals.
- */
-export function rejectionBitsDefault(): boolean {
-  return switchedOn('ORCHSIM_NO_REJECTION_BITS');
-}
-
-/**
  * Whether the per-cycle set-up that depends only on what the last cycle already had is made again
  * only when that changes, unless told otherwise (FrameworkOptions.cycleSetupMemo): the fused
  * scan's score slots per skip mask (FusedScores.prepare) and the equivalence cache's filter lists
@@ -114,8 +103,6 @@ export class FusedScores {
     readonly changeLog = nodeChangeLogDefault(),
     /** prepare() lays the slots out only when the skip mask or the records flag changed (cycleSetupMemoDefault). */
     private readonly setupMemo = cycleSetupMemoDefault(),
-    /** The scan steps over kept rejections by their bits where it can (rejectionBitsDefault). */
-    readonly rejectionBits = rejectionBitsDefault(),
   ) {
     const n = scores.length;
     this.weights = new Float64Array(n);

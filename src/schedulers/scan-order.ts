@@ -42,12 +42,6 @@ export function zoneInterleavedOrder(nodes: readonly NodeInfo[]): Int32Array {
   return order;
 }
 
-/** Whether scan position p holds node index p throughout (one zone, or zones taking turns node by node). */
-export function isNodeOrder(order: Int32Array): boolean {
-  for (let p = 0; p < order.length; p++) if (order[p] !== p) return false;
-  return true;
-}
-
 /** The node's zone as the scan order groups it ("" without the label). */
 function zoneOf(node: NodeInfo): string {
   return node.labels[WellKnownLabel.zone] ?? '';
@@ -72,8 +66,6 @@ export function scanOrderMemoDefault(): boolean {
  */
 export class ScanOrder {
   private order: Int32Array = new Int32Array(0);
-  /** Whether `order` is the node order (isNodeOrder), where the fused scan can step over rejections by bits. */
-  nodeOrder = false;
   private orderFor: readonly NodeInfo[] | undefined;
   private orderLength = -1;
   /** With the memo: each position's zone and node index in the list `order` was made for. */
@@ -84,19 +76,14 @@ export class ScanOrder {
 
   of(nodes: readonly NodeInfo[]): Int32Array {
     if (this.orderFor === nodes && this.orderLength === nodes.length) return this.order;
-    if (!this.memo) this.made(zoneInterleavedOrder(nodes));
+    if (!this.memo) this.order = zoneInterleavedOrder(nodes);
     else if (!this.sameZones(nodes)) {
-      this.made(zoneInterleavedOrder(nodes));
+      this.order = zoneInterleavedOrder(nodes);
       this.remember(nodes);
     }
     this.orderFor = nodes;
     this.orderLength = nodes.length;
     return this.order;
-  }
-
-  private made(order: Int32Array): void {
-    this.order = order;
-    this.nodeOrder = isNodeOrder(order);
   }
 
   private sameZones(nodes: readonly NodeInfo[]): boolean {

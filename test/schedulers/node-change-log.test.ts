@@ -5,8 +5,7 @@ import { WellKnownLabel, type Taint } from '../../src/api/node.js';
 import type { PodInfo, PodSpec } from '../../src/api/pod.js';
 import { resources } from '../../src/api/resources.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
-import type { FrameworkOptions } from '../../src/schedulers/framework-options.js';
-import { nodeChangeLogDefault, rejectionBitsDefault } from '../../src/schedulers/fused-scores.js';
+import { nodeChangeLogDefault } from '../../src/schedulers/fused-scores.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { NODE_CHANGE_RING_SIZE } from '../../src/sim/node-change-log.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
@@ -19,9 +18,6 @@ import { cycleOutcome, duringWhatIf, expectRunsIdenticalWithSwitch, expectSwitch
 // ones and a what-if's restores), and two fused frameworks, one reading the log and one comparing
 // versions, must choose the same nodes, draw the same tie-breaks and give the same rejections -
 // over two clusters taking turns, and with more changes between two cycles than the ring holds.
-// The rejection bits (SpecVerdicts.unrejected; FrameworkOptions.rejectionBits,
-// ORCHSIM_NO_REJECTION_BITS=1) let that scan step over kept rejections in node order: the same
-// property with the bits off, over clusters whose added nodes may take the scan out of node order.
 
 /** ORCHSIM_PROPERTY_SCALE=20 multiplies numRuns, for a longer hunt than CI affords. */
 const SCALE = Number(process.env.ORCHSIM_PROPERTY_SCALE ?? '1');
@@ -172,74 +168,51 @@ describe('the node change log (ORCHSIM_NO_NODE_CHANGE_LOG)', () => {
   });
 
   it('changes no placement, tie-break draw or rejection, over two clusters taking turns (property)', () => {
-    expectSameCyclesWithout({ nodeChangeLog: false });
+    let cycles = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...PROFILES),
+        fc.constantFrom(undefined, 'first' as const),
+        fc.oneof(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 100, max: 140 })),
+        fc.constantFrom(undefined, 5, 30),
+        fc.array(specArb, { minLength: 4, maxLength: 4 }),
+        fc.array(opArb, { minLength: 1, maxLength: 30 }),
+        fc.nat(1000),
+        (base, tieBreak, nodeCount, percentage, specDescs, ops, seed) => {
+          let profile: ProfileConfig = percentage === undefined ? base : { ...base, percentageOfNodesToScore: percentage };
+          if (tieBreak !== undefined) profile = { ...profile, tieBreak };
+          const specs = specDescs.map(buildSpec);
+          const on = frameworkWith(profile, undefined, seed, {});
+          const off = frameworkWith(profile, undefined, seed, { nodeChangeLog: false });
+          // The same frameworks schedule on two clusters in turn: a spec's totals from one must not stand on the other.
+          const worlds = [world(nodeCount), world(nodeCount + 3)];
+          // The second cluster without its log (the versions kept): totals written there must not be trusted on the first.
+          const unlogged = Object.create(worlds[1]!.c, { nodeChanges: { value: undefined } }) as ClusterState;
+          const cycle = (w: World, pod: PodInfo, bind: boolean, snapshot = w.c) => {
+            const a = cycleOutcome(on.fw, pod, snapshot, on.random, true);
+            expect(a).toEqual(cycleOutcome(off.fw, pod, snapshot, off.random, true));
+            cycles++;
+            if (bind && 'chosen' in a && a.chosen >= 0) {
+              w.c.bind(pod, a.chosen, on.fw.lastGPUs);
+              w.bound.push({ pod, node: a.chosen });
+            }
+          };
+          for (const o of ops) {
+            const w = worlds[o.kind === 'schedule' && o.on > 0 ? 1 : 0]!;
+            if (o.kind === 'schedule') for (let t = 0; t < o.times; t++) cycle(w, makePod(specs[o.spec]!), true, o.on === 2 ? unlogged : w.c);
+            // A what-if's cycle with one of the specs: its totals are for versions the rollback takes back.
+            else apply(w, o, (spec) => cycle(w, makePod(specs[spec]!), false));
+            // The first spec again after every step, so totals kept before it are used after it.
+            cycle(worlds[0]!, makePod(specs[0]!), true);
+          }
+        },
+      ),
+      runs(60),
+    );
+    expect(cycles).toBeGreaterThan(0);
   });
 
   it('gives byte-identical run results on and off (property, whole runs)', () => {
     expectRunsIdenticalWithSwitch('ORCHSIM_NO_NODE_CHANGE_LOG', runs(15).numRuns);
   });
 });
-
-describe('the rejection bits (ORCHSIM_NO_REJECTION_BITS)', () => {
-  it('are used by default and not with ORCHSIM_NO_REJECTION_BITS=1', () => {
-    expectSwitchReadAsDocumented('ORCHSIM_NO_REJECTION_BITS', rejectionBitsDefault);
-  });
-
-  it('change no placement, tie-break draw or rejection, over two clusters taking turns (property)', () => {
-    expectSameCyclesWithout({ rejectionBits: false });
-  });
-
-  it('give byte-identical run results on and off (property, whole runs)', () => {
-    expectRunsIdenticalWithSwitch('ORCHSIM_NO_REJECTION_BITS', runs(15).numRuns);
-  });
-});
-
-/**
- * Frameworks with every shortcut on and with `off` must choose the same nodes, draw the same
- * tie-breaks and give the same rejections, over two clusters scheduled in turn (one also seen
- * through a snapshot without its change log) and every step of `opArb` between cycles.
- */
-function expectSameCyclesWithout(off: FrameworkOptions): void {
-  let cycles = 0;
-  fc.assert(
-    fc.property(
-      fc.constantFrom(...PROFILES),
-      fc.constantFrom(undefined, 'first' as const),
-      fc.oneof(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 100, max: 160 })),
-      fc.constantFrom(undefined, 5, 30),
-      fc.array(specArb, { minLength: 4, maxLength: 4 }),
-      fc.array(opArb, { minLength: 1, maxLength: 30 }),
-      fc.nat(1000),
-      (base, tieBreak, nodeCount, percentage, specDescs, ops, seed) => {
-        let profile: ProfileConfig = percentage === undefined ? base : { ...base, percentageOfNodesToScore: percentage };
-        if (tieBreak !== undefined) profile = { ...profile, tieBreak };
-        const specs = specDescs.map(buildSpec);
-        const on = frameworkWith(profile, undefined, seed, {});
-        const plain = frameworkWith(profile, undefined, seed, off);
-        // The same frameworks schedule on two clusters in turn: a spec's totals from one must not stand on the other.
-        const worlds = [world(nodeCount), world(nodeCount + 3)];
-        // The second cluster without its log (the versions kept): totals written there must not be trusted on the first.
-        const unlogged = Object.create(worlds[1]!.c, { nodeChanges: { value: undefined } }) as ClusterState;
-        const cycle = (w: World, pod: PodInfo, bind: boolean, snapshot = w.c) => {
-          const a = cycleOutcome(on.fw, pod, snapshot, on.random, true);
-          expect(a).toEqual(cycleOutcome(plain.fw, pod, snapshot, plain.random, true));
-          cycles++;
-          if (bind && 'chosen' in a && a.chosen >= 0) {
-            w.c.bind(pod, a.chosen, on.fw.lastGPUs);
-            w.bound.push({ pod, node: a.chosen });
-          }
-        };
-        for (const o of ops) {
-          const w = worlds[o.kind === 'schedule' && o.on > 0 ? 1 : 0]!;
-          if (o.kind === 'schedule') for (let t = 0; t < o.times; t++) cycle(w, makePod(specs[o.spec]!), true, o.on === 2 ? unlogged : w.c);
-          // A what-if's cycle with one of the specs: its totals are for versions the rollback takes back.
-          else apply(w, o, (spec) => cycle(w, makePod(specs[spec]!), false));
-          // The first spec again after every step, so totals kept before it are used after it.
-          cycle(worlds[0]!, makePod(specs[0]!), true);
-        }
-      },
-    ),
-    runs(60),
-  );
-  expect(cycles).toBeGreaterThan(0);
-}
