@@ -57,6 +57,16 @@ export interface EvictionDecision {
 }
 
 /**
+ * Where in `budgets` the first PodDisruptionBudget at or after position `from` that selects the
+ * pod is; -1 when none. The eviction API refuses a pod that two select, so its callers look again
+ * from the next position.
+ */
+export function selectingBudgetAt(budgets: readonly DisruptionBudgetRecord[], id: number, from = 0): number {
+  for (let k = from; k < budgets.length; k++) if (budgets[k]!.members.has(id)) return k;
+  return -1;
+}
+
+/**
  * Whether the eviction API deletes the pod now (eviction.go, Create):
  * - a pod that is Pending (not started), Succeeded or Failed is deleted without a budget check
  *   (canIgnorePDB); in the simulator a pod bound but never started is Pending in Kubernetes terms;
@@ -71,12 +81,9 @@ export function decideEviction(pods: PodTable, id: number, budgets: readonly Dis
   const phase = pods.phase[id];
   const notStarted = phase === PodPhase.Pending || (phase === PodPhase.Bound && Number.isNaN(pods.startedAt[id]!));
   if (notStarted || phase === PodPhase.Succeeded || phase === PodPhase.Failed) return { outcome: 'evicted', budget: undefined, decrement: false, reason: 'pod not running: no budget check (canIgnorePDB)' };
-  let budget: DisruptionBudgetRecord | undefined;
-  for (const b of budgets) {
-    if (!b.members.has(id)) continue;
-    if (budget) return { outcome: 'error', budget: undefined, decrement: false, reason: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' };
-    budget = b;
-  }
+  const at = selectingBudgetAt(budgets, id);
+  if (at >= 0 && selectingBudgetAt(budgets, id, at + 1) >= 0) return { outcome: 'error', budget: undefined, decrement: false, reason: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' };
+  const budget = at >= 0 ? budgets[at] : undefined;
   if (!budget) return { outcome: 'evicted', budget, decrement: false, reason: 'no PodDisruptionBudget' };
   const ready = pods.ready[id] === 1;
   if (!ready) {

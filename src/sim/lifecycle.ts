@@ -10,7 +10,7 @@ import { PendingPods } from './pending-pods.js';
 import type { PodTemplate } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
 import type { DisruptionBudgetSpec, EvictionOutcome } from '../api/disruption.js';
-import { decideEviction, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
+import { decideEviction, selectingBudgetAt, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
 import type { Hook, RemovalReason, StoreHooks, WorkloadRecord } from './store-hooks.js';
 import type { Admission, EvictionReason, KueueWorkload } from './kueue/workload.js';
 import type { PodGroupSpec } from '../api/podgroup.js';
@@ -403,8 +403,9 @@ export class Lifecycle {
    * none. The autoscalers plan with it and preemption weighs it.
    */
   podBudget(id: number): { readonly key: string; readonly allowed: number; readonly shared: boolean } | undefined {
-    const found = this.selectingBudget(id);
-    if (found) return { key: `pdb/${found.index}`, allowed: found.disruptionsAllowed, shared: this.budgetShared };
+    const budgets = this.disruptionBudgets;
+    const at = selectingBudgetAt(budgets, id);
+    if (at >= 0) return { key: `pdb/${budgets[at]!.index}`, allowed: budgets[at]!.disruptionsAllowed, shared: selectingBudgetAt(budgets, id, at + 1) >= 0 };
     const allowed = this.serviceDisruptionsAllowed(id);
     return Number.isNaN(allowed) ? undefined : { key: `service/${this.workloads[this.pods.workload[id]!]!.index}`, allowed, shared: false };
   }
@@ -415,26 +416,11 @@ export class Lifecycle {
    * autoscaler asks it for each candidate's pods at every scan.
    */
   podDisruptionsAllowed(id: number): number {
-    const found = this.selectingBudget(id);
-    if (found) return this.budgetShared ? 0 : found.disruptionsAllowed;
+    const budgets = this.disruptionBudgets;
+    const at = selectingBudgetAt(budgets, id);
+    if (at >= 0) return selectingBudgetAt(budgets, id, at + 1) >= 0 ? 0 : budgets[at]!.disruptionsAllowed;
     const allowed = this.serviceDisruptionsAllowed(id);
     return Number.isNaN(allowed) ? Infinity : allowed;
-  }
-
-  /** Whether more than one budget selected the pod at the last selectingBudget. */
-  private budgetShared = false;
-
-  /** The first PodDisruptionBudget that selects the pod (budgetShared: whether another does too). */
-  private selectingBudget(id: number): DisruptionBudgetRecord | undefined {
-    let found: DisruptionBudgetRecord | undefined;
-    let shared = false;
-    for (const b of this.disruptionBudgets) {
-      if (!b.members.has(id)) continue;
-      if (found) shared = true;
-      else found = b;
-    }
-    this.budgetShared = shared;
-    return found;
   }
 
   /** The disruptions the pod's service allows when its minAvailable stands for a budget over its pods (NaN: it does not). */
