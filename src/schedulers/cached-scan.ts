@@ -84,6 +84,25 @@ export function scanCachedVerdicts(
       // and checked at each use in the loops, and a local copied from it is a tagged value that
       // the loops untag and convert to a double at every comparison (perf annotate of the scan).
       const rejected: typeof REJECTED = -2;
+      // Every node but at most one kept as rejected (the spec fits nowhere else: a full
+      // cluster's queue): the scan looks for that one alone (scanLone).
+      if (synced && fused.loneScan && processed === 0 && found === 0 && entry.rejected >= numAllNodes - 1 && (toFind > 1 || numAllNodes === 1)) {
+        const lone = scanLone(entry, totals, numAllNodes, nodes, versions, filters, mask, state, pod, snapshot, atRecords);
+        if (lone !== MORE_THAN_ONE) {
+          if (lone >= 0) feasible[found++] = nodes[lone]!;
+          // Every node was looked at (at most one is feasible, and toFind > 1 or there is one
+          // node): the next scan starts where this one did.
+          cur.processed = numAllNodes;
+          cur.found = found;
+          cur.failed = 0;
+          // One feasible node is not scored (Framework.schedule), so its total is not computed;
+          // the fused result stands for nothing.
+          fused.ok = false;
+          fused.indexed = false;
+          fused.loneScans++;
+          return;
+        }
+      }
       const tiePos = fused.tiePos;
       let ok = true;
       let max = -Infinity;
@@ -159,7 +178,10 @@ export function scanCachedVerdicts(
           feasible[found++] = nodes[i]!;
         } else {
           // Kept for the tight loop until the node's version changes (recordVerdict resets it).
-          totals[i] = REJECTED;
+          if (totals[i] !== rejected) {
+            totals[i] = rejected;
+            entry.rejected++;
+          }
         }
         if (++idx === numAllNodes) idx = 0;
       }
@@ -238,6 +260,44 @@ export function settleRejections(cur: ScanCursor, entry: SpecVerdicts, filters: 
     cur.filters = filters;
   }
   return 0;
+}
+
+/** scanLone found two or more nodes not kept as rejected: the scan goes node by node. */
+const MORE_THAN_ONE = -2;
+
+/**
+ * The fused scan of a spec whose synced totals keep every node of the cluster but at most one as
+ * rejected (SpecVerdicts.rejected is only a hint: the nodes are counted here first): the index of
+ * that one node when the spec fits there (its verdict judged if not current, and kept), -1 when
+ * it does not or there is none, MORE_THAN_ONE when two or more nodes are not kept as rejected.
+ * The node-by-node scan would give the same: every node looked at, the kept ones passed over
+ * with no call, the one other judged (so a Filter that throws there throws the same), at most
+ * one feasible node found - which needs no score. A cluster's queue behind a full cluster (the
+ * M/M/c) runs most of its cycles so: one node was freed, or none.
+ */
+function scanLone(
+  entry: SpecVerdicts, totals: Float64Array, numAllNodes: number, nodes: readonly NodeInfo[], versions: Float64Array,
+  filters: readonly FilterPlugin[], mask: number, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, atRecords: boolean,
+): number {
+  const rejected: typeof REJECTED = -2;
+  let lone = -1;
+  for (let i = 0; i < numAllNodes; i++) {
+    if (totals[i] === rejected) continue;
+    if (lone >= 0) return MORE_THAN_ONE;
+    lone = i;
+  }
+  if (lone < 0) return -1;
+  const t = totals[lone]!;
+  // A kept total (or NO_TOTAL) is a feasible node at its current version.
+  if (t === t) return lone;
+  const version = versions[lone]!;
+  const k = entry.version[lone] === version ? entry.failAt[lone]!
+    : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, lone, version)
+    : judgeNode(entry, filters, mask, state, pod, nodes[lone]!, snapshot, version);
+  if (k === filters.length) return lone;
+  totals[lone] = rejected;
+  entry.rejected++;
+  return -1;
 }
 
 /**

@@ -2,6 +2,7 @@ import { PluginError, type CycleState, type FilterPlugin, type Status } from '..
 import type { ClusterSnapshot, NodeChangeLog, NodeInfo, Taint } from '../api/node.js';
 import type { PodInfo, PodSpec } from '../api/pod.js';
 import { switchedOn } from '../util/switches.js';
+import { REJECTED } from './fused-scores.js';
 
 /**
  * The equivalence cache: Filter verdicts and raw Scores of node-local plugins (Plugin.nodeLocal)
@@ -94,6 +95,12 @@ export class SpecVerdicts {
   totals: Float64Array | undefined;
   /** Which score slots PreScore skipped in the spec's last cycle (bit per slot; -1: none yet): what `totals` are for. */
   totalsMask = -1;
+  /**
+   * How many of `totals` are REJECTED, kept by every write to them: when all nodes of the
+   * cluster but one are, the fused scan looks only for that one (cached-scan.ts scanLone). A
+   * hint, never trusted alone: the scan counts the nodes it would skip before it skips them.
+   */
+  rejected = 0;
 
   constructor(
     /** Bit mask of the node-local filters that ran for this spec (their PreFilter did not skip). */
@@ -130,15 +137,25 @@ export class SpecVerdicts {
     const n = totals.length;
     if (this.syncedLog === log && count - this.syncedCount <= ring.length) {
       const wrap = ring.length - 1;
+      let rejected = this.rejected;
       for (let k = this.syncedCount; k < count; k++) {
         const i = ring[k & wrap]!;
-        if (i < n) totals[i] = NaN;
+        if (i < n) {
+          if (totals[i] === REJECTED) rejected--;
+          totals[i] = NaN;
+        }
       }
+      this.rejected = rejected;
     } else {
       const version = this.version;
       const m = Math.min(n, versions.length);
-      for (let i = 0; i < m; i++) if (version[i] !== versions[i]) totals[i] = NaN;
+      let rejected = 0;
+      for (let i = 0; i < m; i++) {
+        if (version[i] !== versions[i]) totals[i] = NaN;
+        else if (totals[i] === REJECTED) rejected++;
+      }
       if (m < n) totals.fill(NaN, m);
+      this.rejected = rejected;
       this.syncedLog = log;
     }
     this.syncedCount = count;
@@ -156,6 +173,7 @@ export class SpecVerdicts {
   setTotalsMask(mask: number): void {
     this.totalsMask = mask;
     this.totals?.fill(NaN);
+    this.rejected = 0;
   }
 
   get size(): number {
@@ -458,6 +476,9 @@ export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k
     }
   }
   const totals = entry.totals;
-  if (totals !== undefined) totals[i] = NaN;
+  if (totals !== undefined) {
+    if (totals[i] === REJECTED) entry.rejected--;
+    totals[i] = NaN;
+  }
   return k;
 }

@@ -45,6 +45,12 @@ export interface FrameworkOptions {
    */
   readonly nodeChangeLog?: boolean | undefined;
   /**
+   * With fused scores and the change log: a spec whose kept totals leave at most one node not
+   * rejected has only that node looked at (cached-scan.ts scanLone). Default: on, unless
+   * ORCHSIM_NO_LONE_SCAN=1.
+   */
+  readonly loneScan?: boolean | undefined;
+  /**
    * Per-cycle set-up made again only when its inputs change: the fused scan's score slots per
    * skip mask, the equivalence cache's filter lists per PreFilter outcome (fused-scores.ts
    * cycleSetupMemoDefault). Default: on, unless ORCHSIM_NO_CYCLE_SETUP_MEMO=1.

@@ -10,7 +10,7 @@ import type { ClusterSnapshot, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
 import { EquivalenceCache, equivalenceCacheDefault, judgeNode, nodeVersionsDefault, type SpecVerdicts } from './equivalence-cache.js';
 import { scanCachedVerdicts, settleRejections, type ScanCursor } from './cached-scan.js';
-import { cycleSetupMemoDefault, fillIndexes, FusedScores, fusedScoresDefault, nodeChangeLogDefault, selectHost } from './fused-scores.js';
+import { cycleSetupMemoDefault, fillIndexes, FusedScores, fusedScoresDefault, loneScanDefault, nodeChangeLogDefault, selectHost } from './fused-scores.js';
 import { REASON_NODE_NAME } from './plugins/node-name.js';
 import { NodeRanks } from './node-ranks.js';
 import { fastScanDefault, nodeRecordsDefault, numFeasibleNodesToFind, ScanOrder, scanOrderMemoDefault } from './scan-order.js';
@@ -153,7 +153,7 @@ export class Framework implements Scheduler {
     this.skipScore = new Uint8Array(this.scores.length);
     // Skip masks are 31-bit; the 'rank' tie-break reads every total.
     const fuse = this.equivalence !== undefined && this.fastScan && (options?.fusedScores ?? fusedScoresDefault()) && this.scores.length <= 30 && this.tieBreak !== 'rank';
-    this.fused = fuse ? new FusedScores(this.scores, options?.nodeChangeLog ?? nodeChangeLogDefault(), setupMemo) : undefined;
+    this.fused = fuse ? new FusedScores(this.scores, options?.nodeChangeLog ?? nodeChangeLogDefault(), setupMemo, options?.loneScan ?? loneScanDefault()) : undefined;
     if (this.permits.length > 0) this.permit = this.runPermit;
     if (this.unreserves.length > 0) this.unreserve = this.runUnreserve;
     if (this.waitingPostFilters.length > 0) this.postFilterWaiting = this.runWaitingPostFilters;

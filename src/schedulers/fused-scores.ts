@@ -63,6 +63,16 @@ export function cycleSetupMemoDefault(): boolean {
   return switchedOn('ORCHSIM_NO_CYCLE_SETUP_MEMO');
 }
 
+/**
+ * Whether the fused scan of a spec that every node but at most one rejects (its kept totals
+ * say so: SpecVerdicts.rejected) looks only for that one node (cached-scan.ts scanLone), unless
+ * told otherwise (FrameworkOptions.loneScan). ORCHSIM_NO_LONE_SCAN=1 turns it off: the scan
+ * passes over each kept rejection in scan order.
+ */
+export function loneScanDefault(): boolean {
+  return switchedOn('ORCHSIM_NO_LONE_SCAN');
+}
+
 /** Marks a node whose total cannot be fused (SpecVerdicts.totals). */
 export const NO_TOTAL = -1;
 /** Marks a node a node-local filter rejects (SpecVerdicts.totals; the verdict is in failAt and failStatus). */
@@ -96,6 +106,8 @@ export class FusedScores {
    * nodes as it finds them and leaves it to indexes(), for a cycle whose fused result does not stand.
    */
   indexed = true;
+  /** Scans that took the lone-node path (scanLone): for tests, which must see it taken. */
+  loneScans = 0;
 
   constructor(
     private readonly scores: readonly WeightedScore[],
@@ -103,6 +115,8 @@ export class FusedScores {
     readonly changeLog = nodeChangeLogDefault(),
     /** prepare() lays the slots out only when the skip mask or the records flag changed (cycleSetupMemoDefault). */
     private readonly setupMemo = cycleSetupMemoDefault(),
+    /** The scan looks for the one node a spec's kept rejections leave, where they leave one or none (loneScanDefault). */
+    readonly loneScan = loneScanDefault(),
   ) {
     const n = scores.length;
     this.weights = new Float64Array(n);
