@@ -63,20 +63,23 @@ export function scanCachedVerdicts(
   const versions = cache.snapshotVersions(snapshot);
   let { processed, idx, found, failed } = cur;
   cur.deferred = false;
-  if (fast && versions !== undefined && no === 0) {
+  // The flags compared with `true`: V8 does not know an argument or field to be a boolean and
+  // tests its truth the generic way (false, "", 0, NaN, a BigInt...), about ten instructions
+  // each, every cycle (per-instruction counts of the scan, bench/README.md section 16).
+  if (fast === true && versions !== undefined && no === 0) {
     cur.deferred = true;
     cur.changes = snapshot.nodeChanges;
     // The arrays are taken once: prepare() sized them for every index and judgeNode only writes them.
     const entryVersion = entry.version;
     const failAt = entry.failAt;
     // A changed node is judged from its record (judgeAt) where the snapshot keeps them.
-    const atRecords = records && snapshot.nodeRecords !== undefined;
+    const atRecords = records === true && snapshot.nodeRecords !== undefined;
     if (fused !== undefined) {
       const totals = entry.totalsOf();
       // With the cluster's change log the totals of every node changed since the spec's last
       // look are reset first (syncTotals), so a kept total or rejection is current without its
       // version being compared (FusedScores.changeLog).
-      const log = fused.changeLog ? snapshot.nodeChanges : undefined;
+      const log = fused.changeLog === true ? snapshot.nodeChanges : undefined;
       if (log !== undefined) entry.syncTotals(log, versions);
       else entry.unsync();
       const synced = log !== undefined;
@@ -86,7 +89,7 @@ export function scanCachedVerdicts(
       const rejected: typeof REJECTED = -2;
       // Every node but at most one kept as rejected (the spec fits nowhere else: a full
       // cluster's queue): the scan looks for that one alone (scanLone).
-      if (synced && fused.loneScan && processed === 0 && found === 0 && entry.rejected >= numAllNodes - 1 && (toFind > 1 || numAllNodes === 1)) {
+      if (synced && fused.loneScan === true && processed === 0 && found === 0 && entry.rejected >= numAllNodes - 1 && (toFind > 1 || numAllNodes === 1)) {
         const lone = scanLone(entry, totals, numAllNodes, nodes, versions, filters, mask, state, pod, snapshot, atRecords);
         if (lone !== MORE_THAN_ONE) {
           if (lone >= 0) feasible[found++] = nodes[lone]!;

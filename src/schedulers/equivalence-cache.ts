@@ -2,7 +2,7 @@ import { PluginError, type CycleState, type FilterPlugin, type Status } from '..
 import type { ClusterSnapshot, NodeChangeLog, NodeInfo, Taint } from '../api/node.js';
 import type { PodInfo, PodSpec } from '../api/pod.js';
 import { switchedOn } from '../util/switches.js';
-import { REJECTED } from './fused-scores.js';
+import type { REJECTED } from './fused-scores.js';
 
 /**
  * The equivalence cache: Filter verdicts and raw Scores of node-local plugins (Plugin.nodeLocal)
@@ -137,11 +137,14 @@ export class SpecVerdicts {
     const n = totals.length;
     if (this.syncedLog === log && count - this.syncedCount <= ring.length) {
       const wrap = ring.length - 1;
+      // The mark as a literal (its type ties it to REJECTED): an imported binding is a cell
+      // loaded, checked and converted to a double at each use in the loop.
+      const mark: typeof REJECTED = -2;
       let rejected = this.rejected;
       for (let k = this.syncedCount; k < count; k++) {
         const i = ring[k & wrap]!;
         if (i < n) {
-          if (totals[i] === REJECTED) rejected--;
+          if (totals[i] === mark) rejected--;
           totals[i] = NaN;
         }
       }
@@ -149,10 +152,11 @@ export class SpecVerdicts {
     } else {
       const version = this.version;
       const m = Math.min(n, versions.length);
+      const mark: typeof REJECTED = -2;
       let rejected = 0;
       for (let i = 0; i < m; i++) {
         if (version[i] !== versions[i]) totals[i] = NaN;
-        else if (totals[i] === REJECTED) rejected++;
+        else if (totals[i] === mark) rejected++;
       }
       if (m < n) totals.fill(NaN, m);
       this.rejected = rejected;
@@ -477,7 +481,8 @@ export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k
   }
   const totals = entry.totals;
   if (totals !== undefined) {
-    if (totals[i] === REJECTED) entry.rejected--;
+    const mark: typeof REJECTED = -2;
+    if (totals[i] === mark) entry.rejected--;
     totals[i] = NaN;
   }
   return k;
