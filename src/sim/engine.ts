@@ -73,9 +73,10 @@ export class Engine {
     const q = this.queue;
     const handlers = this.handlers;
     while (q.popDue(until)) {
-      this.clock = q.time;
+      const time = q.time;
+      this.clock = time;
       // Read by the thread watching a user's plugin (call-watch.ts), to say when a call hung.
-      watchedClock[0] = q.time;
+      watchedClock[0] = time;
       handlers[q.kind]!(q.subject);
       if ((++this.eventsProcessed & 0xffff) === 0 && this.onProgress) this.onProgress(this.clock);
     }
