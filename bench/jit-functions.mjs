@@ -107,9 +107,10 @@ const dir = mkdtempSync(join(tmpdir(), 'orchsim-jit-functions-'));
 const cgFile = join(dir, 'callgrind.out');
 let mapFile;
 try {
-  const r = spawnSync('valgrind', ['--tool=callgrind', '--dump-instr=yes', `--callgrind-out-file=${cgFile}`, process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', '--perf-basic-prof', CHILD, root, scenario], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('valgrind', ['--tool=callgrind', '--dump-instr=yes', `--callgrind-out-file=${cgFile}`, process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', '--perf-basic-prof', CHILD, root, scenario], { encoding: 'utf8', maxBuffer: 1 << 26, cwd: dir });
   if (r.status !== 0) throw new Error(`callgrind run failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
-  // Under valgrind the process keeps its pid, which names V8's perf map.
+  // Under valgrind the process keeps its pid, which names V8's perf map. (The run's cwd is the
+  // temporary folder: V8 writes an isolate-*.log there as well.)
   const pid = /==(\d+)==/.exec(r.stderr)?.[1];
   mapFile = `/tmp/perf-${pid}.map`;
   const total = Number(/Collected : (\d+)/.exec(r.stderr)?.[1] ?? NaN);
