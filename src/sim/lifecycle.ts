@@ -139,7 +139,7 @@ export class Lifecycle {
     wr.created++;
     const id = this.pods.add(name, spec, wi, this.engine.now, duration);
     this.pods.setIncident(id, incident);
-    if (template) this.templates.set(id, template);
+    if (template !== undefined) this.templates.set(id, template);
     if (wr.w.kind === 'service') wr.podIds.add(id);
     this.pendingIds.add(id);
     if (this.podGroups.size > 0) this.podGroups.podCreated(this.pods.infos[id]!);
@@ -327,7 +327,7 @@ export class Lifecycle {
     for (let i = 0, fs = this.hooks.podSucceeded; i < fs.length; i++) fs[i]!(id);
     // Its subscribers have heard of it: nothing reads the object of a finished pod of these kinds
     // again (a service's or DaemonSet's pods are read by the HPA's views and the Deployment controller).
-    if (this.releaseFinishedPods) {
+    if (this.releaseFinishedPods === true) {
       const kind = this.workloads[pods.workload[id]!]!.w.kind;
       if (kind === 'batch' || kind === 'job' || kind === 'pods') pods.release(id);
     }

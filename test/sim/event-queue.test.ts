@@ -134,6 +134,19 @@ describe('EventQueue', () => {
     expectRunsIdenticalWithSwitch('ORCHSIM_NO_EVENT_LANE', 20);
   });
 
+  it('puts an event for the current time in the lane when the lane is on, in the calendar when it is off', () => {
+    const inLane = (lane: boolean): number => {
+      const q = new EventQueue(16, lane);
+      q.push(5, 0, 1);
+      q.pop();
+      q.push(5, 0, 2);
+      const fields = q as unknown as { laneHead: number; laneTail: number };
+      return fields.laneTail - fields.laneHead;
+    };
+    expect(inLane(true)).toBe(1);
+    expect(inLane(false)).toBe(0);
+  });
+
   it('survives growing to many thousands of events and shrinking back (resizes both ways)', () => {
     const ops: { push: boolean; delay: number }[] = [];
     let x = 1;

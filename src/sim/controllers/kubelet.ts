@@ -74,7 +74,7 @@ export class KubeletController {
     const due = gate > 0 && gate > pulled ? gate : pulled;
     pods.startDue[id] = due;
     this.api.engine.scheduleAt(due, this.evStart, id);
-    if (template.probes) this.planProbes(id, now, due, template.probes);
+    if (template.probes !== undefined) this.planProbes(id, now, due, template.probes);
   }
 
   /** The prober's timeline of a container that starts now and whose app is up at `up`. */
@@ -111,7 +111,7 @@ export class KubeletController {
 
   /** Ready now, or when the readiness probe passes (a pod without probes is Ready when its containers start). */
   private readyOrLater(id: number, now: number): boolean {
-    const at = this.api.podTemplate(id).probes ? this.readyDue[id]! : now;
+    const at = this.api.podTemplate(id).probes !== undefined ? this.readyDue[id]! : now;
     if (at <= now) return true;
     if (at <= this.horizon) this.api.engine.scheduleAt(at, this.evReady, id);
     return false;
@@ -180,7 +180,7 @@ export class KubeletController {
     const pods = this.api.pods;
     const wi = pods.workload[id]!;
     const crashes = this.api.podTemplate(id).crashes;
-    if (!crashes) return;
+    if (crashes === undefined) return;
     const at = now + sample(crashes.timeBetweenCrashes, this.crashes[wi]!);
     if (at <= this.horizon && !(at >= pods.finishDue[id]!)) {
       pods.crashDue[id] = at;
