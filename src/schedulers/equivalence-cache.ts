@@ -213,7 +213,7 @@ export class SpecVerdicts {
 
   /** Forgets the raw scores of every slot (all NaN again: scoresOf creates them anew). */
   dropScores(): void {
-    if (!this.scoresKept) return;
+    if (this.scoresKept !== true) return;
     const scores = this.scores;
     for (let s = 0; s < scores.length; s++) if (scores[s] !== undefined) scores[s] = undefined;
     this.scoresKept = false;
@@ -296,7 +296,8 @@ export class EquivalenceCache {
    * so a verdict recorded under one is never taken for the other's.
    */
   snapshotVersions(snapshot: ClusterSnapshot): Float64Array | undefined {
-    return this.useNodeVersions ? snapshot.nodeVersions : undefined;
+    // Compared with true: V8 tests a field it does not know to be a boolean the generic way, every cycle.
+    return this.useNodeVersions === true ? snapshot.nodeVersions : undefined;
   }
 
   /**
@@ -472,7 +473,8 @@ export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k
   entry.version[i] = version;
   entry.failAt[i] = k;
   entry.failStatus[i] = status;
-  if (entry.scoresKept) {
+  // Compared with true (as snapshotVersions' flag): this runs for every node judged.
+  if (entry.scoresKept === true) {
     const scores = entry.scores;
     for (let s = 0; s < scores.length; s++) {
       const a = scores[s];
