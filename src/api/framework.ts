@@ -83,6 +83,15 @@ export interface Plugin {
    * pods of the same spec (src/schedulers/pre-filters.ts). Absent: false (called every cycle).
    */
   readonly preFilterSkipsBySpec?: boolean | undefined;
+  /**
+   * For a PreFilter plugin: as preFilterSkipsBySpec, but only while the snapshot holds no pod with
+   * required pod anti-affinity (ClusterSnapshot.havePodsWithRequiredAntiAffinity is empty): then
+   * whether it returns Skip depends on the pod's spec alone, and when it does it writes nothing
+   * (InterPodAffinity: upstream's Skip is "no required terms of its own and no existing pod's
+   * anti-affinity to count"). The framework takes a Skip seen in such a cycle as given for the next
+   * pods of the same spec while the snapshot still has no such pod. Absent: false.
+   */
+  readonly preFilterSkipsBySpecWithoutAntiAffinity?: boolean | undefined;
 }
 
 export interface PreFilterPlugin extends Plugin {

@@ -313,7 +313,10 @@ export class Framework implements Scheduler {
           cur.idx = idx;
           cur.found = 0;
           cur.failed = 0;
-          fusedScan = this.fused !== undefined && this.fused.prepare(entry, this.nodeRecords, snapshot, numAllNodes) ? this.fused : undefined;
+          // `=== true`: a value TurboFan knows to be a boolean, so prepare's compare of it with the
+          // last cycle's is a pointer compare, not the generic StrictEqual builtin (a class field
+          // is defined as undefined before the constructor sets it, so its loads are untyped).
+          fusedScan = this.fused !== undefined && this.fused.prepare(entry, this.nodeRecords === true, snapshot, numAllNodes) ? this.fused : undefined;
           scanCachedVerdicts(cur, order, nodes, toFind, entry, this.equivalence!, this.filters, this.fastScan, this.nodeRecords, state, pod, snapshot, feasible, this.feasibleIndex, failStatus, failPlugin, this.rejectedAt, fusedScan);
           processed = cur.processed;
           found = cur.found;

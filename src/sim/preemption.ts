@@ -43,6 +43,8 @@ export class Preemption {
    */
   private readonly dryRuns = new Map<Scheduler, WhatIfCluster>();
   private dryRun: WhatIfCluster | undefined;
+  /** Victims the current dry run has taken off so far: none, and no nominated pod placed, leaves nothing to roll back. */
+  private dryRunRemovals = 0;
   /** The profile dryRunFor was last asked for, and its what-if (with reuseDryRuns). */
   private lastDryRunOf: Scheduler | undefined;
   private lastDryRun: WhatIfCluster | undefined;
@@ -64,6 +66,7 @@ export class Preemption {
       podsOn: (node) => this.podsOn(node),
       remove: (p, node) => {
         if (!this.victimGpus.has(p)) this.victimGpus.set(p, api.cluster.gpusOf(p));
+        this.dryRunRemovals++;
         this.dryRun!.removePod(p, node);
       },
       restore: (p, node) => this.dryRun!.restorePod(p, node, this.victimGpus.get(p)),
@@ -92,8 +95,10 @@ export class Preemption {
     // The dry runs count the nominated pods of at least this priority on their nodes
     // (SelectVictimsOnNode filters with RunFilterPluginsWithNominatedPods): room another
     // preemptor is waiting for is not this one's to take.
-    if (this.nominated.size > 0) this.placeNominated(whatIf, pod);
+    const placed = this.nominated.size > 0;
+    if (placed) this.placeNominated(whatIf, pod);
     this.dryRun = whatIf;
+    this.dryRunRemovals = 0;
     // Guarded: clearing a Map allocates a new table even when it is empty.
     if (this.victimGpus.size > 0) this.victimGpus.clear();
     if (this.allowed.size > 0) this.allowed.clear();
@@ -102,7 +107,8 @@ export class Preemption {
     try {
       result = scheduler.preempt(pod, api.cluster, handle, this.random);
     } finally {
-      whatIf.rollback();
+      // Most PostFilters find no lower-priority pod (the search takes none off): nothing to undo.
+      if (placed || this.dryRunRemovals > 0) whatIf.rollback();
       this.dryRun = undefined;
     }
     if (!result) return false;

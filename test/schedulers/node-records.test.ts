@@ -13,7 +13,7 @@ import { Framework } from '../../src/schedulers/framework.js';
 import { nodeRecordsDefault } from '../../src/schedulers/scan-order.js';
 import { ClusterState } from '../../src/sim/cluster.js';
 import { RandomStreams } from '../../src/util/random.js';
-import { Gi, makePod } from '../helpers/cluster.js';
+import { Gi, makePod, makeSpec } from '../helpers/cluster.js';
 import { applyNodeOp as applyBaseNodeOp, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, opArbitraries, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The node records (ClusterSnapshot.nodeRecords, FrameworkOptions.nodeRecords,
@@ -230,6 +230,40 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
       ),
       runs(60),
     );
+  });
+
+  it('are read by the fused scan\'s totals of changed nodes (scoreAt), and only when on', () => {
+    // schedule() hands FusedScores.prepare its nodeRecords flag: handed false, the fused totals
+    // would call score() on the node objects while the results stayed the same.
+    for (const nodeRecords of [true, false]) {
+      const calls = { score: 0, scoreAt: 0 };
+      const streams = new RandomStreams(1);
+      const fit = builtinPlugins().get('NodeResourcesFit')!.factory(undefined, { random: (name) => streams.get(name) });
+      if (!isScore(fit) || fit.scoreAt === undefined) throw new Error('NodeResourcesFit scores from records');
+      const scoreAt = fit.scoreAt;
+      const counted: typeof fit = {
+        ...fit,
+        score: (...a: Parameters<typeof fit.score>) => (calls.score++, fit.score(...a)),
+        scoreAt: (...a: Parameters<typeof scoreAt>) => (calls.scoreAt++, scoreAt(...a)),
+      };
+      const fw = new Framework({ name: 'fit', plugins: [{ name: 'NodeResourcesFit' }] }, [counted], { nodeRecords });
+      const c = new ClusterState(2);
+      for (let i = 0; i < 6; i++) addNode(c, i, `n${i}`);
+      const random = streams.get('scheduler/tie-break');
+      const spec = makeSpec({ cpu: 100, memory: Gi });
+      for (let k = 0; k < 10; k++) {
+        const pod = makePod(spec);
+        const node = fw.schedule(pod, c, random);
+        expect(node).toBeGreaterThanOrEqual(0);
+        c.bind(pod, node, undefined);
+        // The spec's first cycle has no cached verdicts yet and scores every node the plain way.
+        if (k === 0) calls.score = calls.scoreAt = 0;
+      }
+      if (nodeRecords) {
+        expect(calls.score).toBe(0);
+        expect(calls.scoreAt).toBeGreaterThan(0);
+      } else expect(calls.scoreAt).toBe(0);
+    }
   });
 
   it('give byte-identical run results on and off (property, whole runs)', () => {

@@ -7,7 +7,7 @@ import { builtinPlugins, BUILTIN_PROFILES } from '../../src/schedulers/builtins.
 import { preFilterSkipMemoDefault } from '../../src/schedulers/pre-filters.js';
 import { RandomStreams } from '../../src/util/random.js';
 import { makePod, makeSpec } from '../helpers/cluster.js';
-import { applyNodeOp, bindPicked, sameCycleThenBind, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, mixedSpec, mixedSpecFields, opArbitraries, zonedCluster, type MixedSpecDesc, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
+import { applyNodeOp, bindPicked, sameCycleThenBind, unbindPicked, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, mixedSpec, mixedSpecFields, opArbitraries, zonedCluster, type MixedSpecDesc, type NodeOp, type ScheduleOp } from '../helpers/scheduler-ab.js';
 
 // The PreFilter skip memo (src/schedulers/pre-filters.ts, ORCHSIM_NO_PRE_FILTER_SKIP_MEMO=1): a
 // PreFilter that declares Plugin.preFilterSkipsBySpec and skipped for the last spec scheduled is
@@ -61,8 +61,10 @@ function buildSpec(d: SpecDesc): PodSpec {
 
 /**
  * A pod with required anti-affinity to the test's pods bound straight onto a node (as another
- * scheduler would): from then on InterPodAffinity's PreFilter, which does not declare skipping by
- * spec, stops skipping for every spec - including the one the memo is for.
+ * scheduler would): from then on InterPodAffinity's PreFilter, whose Skip is remembered only
+ * while no pod has required anti-affinity (preFilterSkipsBySpecWithoutAntiAffinity), stops
+ * skipping for every spec - including the one the memo is for; a memo that kept its Skip would
+ * place the test's pods beside the anti-affinity pod.
  */
 type Op = ScheduleOp | NodeOp | { kind: 'anti'; node: number };
 const opArb: fc.Arbitrary<Op> = fc.oneof(...opArbitraries(4, 3), { weight: 1, arbitrary: fc.record({ kind: fc.constant('anti' as const), node: fc.nat(300) }) });
@@ -113,6 +115,27 @@ describe('the PreFilter skip memo', () => {
     );
     // Not vacuous: the memo saved the user plugin's calls in some runs.
     expect(saved).toBeGreaterThan(0);
+  });
+
+  it('takes InterPodAffinity\'s Skip as given again once the last pod with required anti-affinity has left', () => {
+    // Skip remembered, called again (and not skipping) while the anti-affinity pod is bound, then
+    // skipping again without a call: the filters to run must be made again on that return, or
+    // InterPodAffinity's Filter would run without its PreFilter state.
+    const plain = BUILTIN_PROFILES.find((p) => p.name === 'default')!;
+    const on = frameworkWith(plain, undefined, 1, { preFilterSkipMemo: true });
+    const off = frameworkWith(plain, undefined, 1, { preFilterSkipMemo: false });
+    const c = zonedCluster(6);
+    const spec = buildSpec({ cpu: 100, zone: null, pinned: null, spread: 'none', anti: false, gate: 'skip' });
+    const bound: { pod: PodInfo; node: number }[] = [];
+    const twice = () => {
+      for (let t = 0; t < 2; t++) expect(sameCycleThenBind(on, off, makePod(spec), c, bound, true)).toHaveProperty('chosen');
+    };
+    twice();
+    const anti = antiPod();
+    bindPicked(c, bound, anti, 0);
+    twice();
+    unbindPicked(c, bound, bound.findIndex((b) => b.pod === anti));
+    twice();
   });
 
   it('changes no result of a whole run: random scenarios, byte-identical (property)', () => {

@@ -376,6 +376,8 @@ export function interPodAffinity(rawArgs?: unknown): PreFilterPlugin & FilterPlu
     name: NAME,
     // A matching pod appearing or leaving, or node labels, can satisfy the terms (interpodaffinity EventsToRegister).
     events: ClusterEvent.AssignedPodAdd | ClusterEvent.AssignedPodDelete | ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
+    // computeAffinityPreFilterState's Skip: with no pod holding required anti-affinity, the spec's own terms decide it.
+    preFilterSkipsBySpecWithoutAntiAffinity: true,
     preFilter(state, pod, snapshot) {
       const s = computeAffinityPreFilterState(pod, snapshot);
       if (s === undefined) return SKIP;
