@@ -72,13 +72,17 @@ export class Engine {
   run(until: number): void {
     const q = this.queue;
     const handlers = this.handlers;
+    // Read by the thread watching a user's plugin (call-watch.ts), to say when a call hung. The
+    // cell is taken once a run: a worker installs its watch before it runs anything, and the
+    // imported binding, read at every event, was a module-cell load, a hole check and a map
+    // check each time.
+    const watched = watchedClock;
     // `=== true`: popDue is not inlined here, and the truth of a value V8 knows no type of is a
     // dozen instructions (false, "", undetectable objects, heap numbers, BigInts) at every event.
     while (q.popDue(until) === true) {
       const time = q.time;
       this.clock = time;
-      // Read by the thread watching a user's plugin (call-watch.ts), to say when a call hung.
-      watchedClock[0] = time;
+      watched[0] = time;
       handlers[q.kind]!(q.subject);
       if ((++this.eventsProcessed & 0xffff) === 0 && this.onProgress) this.onProgress(this.clock);
     }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/sim/engine.js';
 import { EventQueue } from '../../src/sim/event-queue.js';
+import { CallWatch, installCallWatch } from '../../src/util/call-watch.js';
 import { expectRunsIdenticalWithSwitch } from '../helpers/scheduler-ab.js';
 
 describe('EventQueue', () => {
@@ -190,5 +191,23 @@ describe('Engine', () => {
     expect(() => e.scheduleAt(19.5, k, 0)).toThrow(/event "tick" at 19.5 is before now \(20\)/);
     expect(e.queue.size, "the refused events are not queued (the tick for 30 is)").toBe(1);
     expect(() => e.defineEvent('tick', () => {})).toThrow(/already defined/);
+  });
+
+  it("writes each event's time into the installed call watch before its handler runs (the time a hung plugin call is reported at)", () => {
+    const watch = new CallWatch();
+    installCallWatch(watch.buffer);
+    try {
+      const e = new Engine();
+      const seen: [number, number][] = [];
+      const k = e.defineEvent('tick', (s) => {
+        seen.push([e.now, watch.time[0]!]);
+        if (s < 2) e.schedule(7.25, k, s + 1);
+      });
+      e.schedule(1, k, 0);
+      e.run(100);
+      expect(seen).toEqual([[1, 1], [8.25, 8.25], [15.5, 15.5]]);
+    } finally {
+      installCallWatch(undefined);
+    }
   });
 });
