@@ -104,6 +104,12 @@ export class FitErrors {
   private againFirst = -1;
   private againNodes = -1;
   private againCode = '';
+  /**
+   * The first node's Status in the last summary. Plugins return shared Status constants, so a
+   * node whose status is this very object needs no compare of its reason and code (two string
+   * compares, each with its type checks, per logged node).
+   */
+  private againFirstStatus: Status | undefined;
 
   constructor(private readonly reuse = true, private readonly again = true) {}
 
@@ -122,14 +128,20 @@ export class FitErrors {
     const reason = this.uniformReason;
     const code = this.againCode;
     const plugin = this.uniformPlugin;
+    const same = this.againFirstStatus;
     const status = d.entryStatus;
     const failAt = d.entryFailAt;
     const filters = d.filters;
+    // A node logged twice in a row (unbound, then bound again: a pod finished and the next took
+    // its place) is read once: its verdict is the entry's now, whichever write logged it.
+    let last = -1;
     for (let k = this.againSeen; k < count; k++) {
       const i = ring[k & wrap]!;
-      if (i >= numAllNodes) continue;
+      if (i === last || i >= numAllNodes) continue;
+      last = i;
       const st = status[i];
-      if (st === null || st === undefined || st.reason !== reason || st.code !== code || filters[failAt[i]!] !== plugin) return undefined;
+      if (st !== same && (st === null || st === undefined || st.reason !== reason || st.code !== code)) return undefined;
+      if (filters[failAt[i]!] !== plugin) return undefined;
     }
     this.againSeen = count;
     return { pod, numAllNodes, reasons: this.uniformReasons!, unschedulablePlugins: this.uniformPlugins!, events: this.uniformEvents };
@@ -213,6 +225,7 @@ export class FitErrors {
       this.againFirst = first;
       this.againNodes = numAllNodes;
       this.againCode = firstCode!;
+      this.againFirstStatus = firstStatus;
     }
     if (deferred === undefined) {
       for (let i = 0; i < processed; i++) {
