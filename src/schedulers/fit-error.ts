@@ -155,7 +155,9 @@ export class FitErrors {
    */
   summarize(pod: string, nodes: readonly NodeInfo[], order: Int32Array, start: number, processed: number, failStatus: (Status | null)[], failPlugin: (Plugin | null)[], deferred?: DeferredRejections): FitError {
     const numAllNodes = nodes.length;
-    let whole = this.again && deferred !== undefined && deferred.changes !== undefined && processed === numAllNodes && processed > 0;
+    // The flags compared with true: as fields V8 does not know them as booleans, and `whole` and
+    // `uniform` would be truth-tested the generic way.
+    let whole = this.again === true && deferred !== undefined && deferred.changes !== undefined && processed === numAllNodes && processed > 0;
     if (whole) {
       const e = this.summaryAgain(pod, numAllNodes, order, start % numAllNodes, deferred!);
       if (e !== undefined) return e;
@@ -169,7 +171,7 @@ export class FitErrors {
     const firstReason = firstStatus?.reason;
     const firstCode = firstStatus?.code;
     const firstPlugin = processed > 0 ? pluginOf(0, first, order, failPlugin, deferred) : undefined;
-    let uniform = this.reuse && processed > 0;
+    let uniform = this.reuse === true && processed > 0;
     let at = first;
     for (let i = 0; i < processed; i++) {
       const st = statusOf(i, at, order, failStatus, deferred);
