@@ -104,6 +104,12 @@ export class FitErrors {
   private againFirst = -1;
   private againNodes = -1;
   private againCode = '';
+  /**
+   * The first node's Status in the last summary. Plugins return shared Status constants, so a
+   * node whose status is this very object needs no compare of its reason and code (two string
+   * compares, each with its type checks, per logged node).
+   */
+  private againFirstStatus: Status | undefined;
 
   constructor(private readonly reuse = true, private readonly again = true) {}
 
@@ -122,14 +128,20 @@ export class FitErrors {
     const reason = this.uniformReason;
     const code = this.againCode;
     const plugin = this.uniformPlugin;
+    const same = this.againFirstStatus;
     const status = d.entryStatus;
     const failAt = d.entryFailAt;
     const filters = d.filters;
+    // A node logged twice in a row (unbound, then bound again: a pod finished and the next took
+    // its place) is read once: its verdict is the entry's now, whichever write logged it.
+    let last = -1;
     for (let k = this.againSeen; k < count; k++) {
       const i = ring[k & wrap]!;
-      if (i >= numAllNodes) continue;
+      if (i === last || i >= numAllNodes) continue;
+      last = i;
       const st = status[i];
-      if (st === null || st === undefined || st.reason !== reason || st.code !== code || filters[failAt[i]!] !== plugin) return undefined;
+      if (st !== same && (st === null || st === undefined || st.reason !== reason || st.code !== code)) return undefined;
+      if (filters[failAt[i]!] !== plugin) return undefined;
     }
     this.againSeen = count;
     return { pod, numAllNodes, reasons: this.uniformReasons!, unschedulablePlugins: this.uniformPlugins!, events: this.uniformEvents };
@@ -143,7 +155,9 @@ export class FitErrors {
    */
   summarize(pod: string, nodes: readonly NodeInfo[], order: Int32Array, start: number, processed: number, failStatus: (Status | null)[], failPlugin: (Plugin | null)[], deferred?: DeferredRejections): FitError {
     const numAllNodes = nodes.length;
-    let whole = this.again && deferred !== undefined && deferred.changes !== undefined && processed === numAllNodes && processed > 0;
+    // The flags compared with true: as fields V8 does not know them as booleans, and `whole` and
+    // `uniform` would be truth-tested the generic way.
+    let whole = this.again === true && deferred !== undefined && deferred.changes !== undefined && processed === numAllNodes && processed > 0;
     if (whole) {
       const e = this.summaryAgain(pod, numAllNodes, order, start % numAllNodes, deferred!);
       if (e !== undefined) return e;
@@ -157,7 +171,7 @@ export class FitErrors {
     const firstReason = firstStatus?.reason;
     const firstCode = firstStatus?.code;
     const firstPlugin = processed > 0 ? pluginOf(0, first, order, failPlugin, deferred) : undefined;
-    let uniform = this.reuse && processed > 0;
+    let uniform = this.reuse === true && processed > 0;
     let at = first;
     for (let i = 0; i < processed; i++) {
       const st = statusOf(i, at, order, failStatus, deferred);
@@ -213,6 +227,7 @@ export class FitErrors {
       this.againFirst = first;
       this.againNodes = numAllNodes;
       this.againCode = firstCode!;
+      this.againFirstStatus = firstStatus;
     }
     if (deferred === undefined) {
       for (let i = 0; i < processed; i++) {

@@ -78,8 +78,17 @@ export class Framework implements Scheduler {
    * After a failed cycle: the nodes (snapshot indexes) a filter rejected as Unschedulable, not
    * UnschedulableAndUnresolvable - where removing pods might make room
    * (nodesWherePreemptionMightHelp, pkg/scheduler/framework/preemption/preemption.go).
+   * After a failed scan, FitErrors' own list: the cycle stores a flag rather than the array into
+   * this long-lived object (an array stored there, and the empty one stored again by the next
+   * cycle, each ran V8's write barrier out of line while the GC marks, twice per failed cycle).
    */
-  lastResolvableNodes: readonly number[] = [];
+  get lastResolvableNodes(): readonly number[] {
+    return this.resolvableFromScan === true ? this.fitErrors.resolvable : this.resolvableNodes;
+  }
+  /** lastResolvableNodes when the cycle did not fail in the scan (a PreFilter rejection, a pinned node). */
+  private resolvableNodes: readonly number[] = NO_NODES;
+  /** The last cycle failed in the scan: lastResolvableNodes is fitErrors.resolvable. */
+  private resolvableFromScan = false;
   /** Builds lastFitError and lastResolvableNodes after a scan that found no node. */
   private readonly fitErrors: FitErrors;
   /** DefaultPreemption's arguments when the profile lists it (PostFilter). */
@@ -225,7 +234,8 @@ export class Framework implements Scheduler {
     const numAllNodes = nodes.length;
     this.lastFitError = undefined;
     this.lastEvaluated = 0;
-    if (this.lastResolvableNodes.length > 0) this.lastResolvableNodes = NO_NODES;
+    this.resolvableFromScan = false;
+    if (this.resolvableNodes.length > 0) this.resolvableNodes = NO_NODES;
     if (numAllNodes === 0) {
       this.lastFitError = fitError(pod.name, 0, new Map(), [], ALL_CLUSTER_EVENTS);
       return NO_NODE;
@@ -240,11 +250,13 @@ export class Framework implements Scheduler {
       // PreFilter: a failure rejects the pod on every node; SKIP turns off that plugin's Filter.
       point = 'PreFilter';
       const pre = this.pre;
-      if (!pre.run(state, pod, snapshot)) {
+      // `!== true`: run's result comes from a call, so V8 does not know it as a boolean, and `!`
+      // would test it the generic way (false, "", a heap number, a BigInt...), every cycle.
+      if (pre.run(state, pod, snapshot) !== true) {
         const s = pre.rejection!;
         this.lastFitError = fitError(pod.name, numAllNodes, new Map([[s.reason, numAllNodes]]), [pre.rejecter!]);
         // A PreFilter rejection is every node's status (upstream fills the status map with it).
-        if (s.code === 'Unschedulable') this.lastResolvableNodes = nodes.map((n) => n.index);
+        if (s.code === 'Unschedulable') this.resolvableNodes = nodes.map((n) => n.index);
         return NO_NODE;
       }
       // The filters that run this cycle, so the per-node loop has no skip test.
@@ -282,7 +294,7 @@ export class Framework implements Scheduler {
           if (status === null) feasible.push(node);
           else {
             rejection = status.reason;
-            if (status.code === 'Unschedulable') this.lastResolvableNodes = [node.index];
+            if (status.code === 'Unschedulable') this.resolvableNodes = [node.index];
           }
           processed = 1;
         }
@@ -350,7 +362,7 @@ export class Framework implements Scheduler {
         // count found) - cut to length 0, V8 would drop its backing store and allocate it again.
         if (found === 0) {
           this.lastFitError = this.fitErrors.summarize(pod.name, nodes, order, startIdx, processed, failStatus, failPlugin, entry !== undefined && this.cursor.deferred ? this.cursor : undefined);
-          this.lastResolvableNodes = this.fitErrors.resolvable;
+          this.resolvableFromScan = true;
           return NO_NODE;
         }
         for (let r = 0; r < failed; r++) {

@@ -4,8 +4,8 @@ import type { FitError, ProfileConfig } from '../../src/api/framework.js';
 import type { PodInfo } from '../../src/api/pod.js';
 import { BUILTIN_PROFILES } from '../../src/schedulers/builtins.js';
 import { fitErrorAgainDefault, FitErrors } from '../../src/schedulers/fit-error.js';
-import { makePod } from '../helpers/cluster.js';
-import { addCrowdedNode, crowdedCluster, crowdingPodSizes, DEDICATED_BATCH, expectRunsIdenticalWithSwitch, expectSameCycle, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach, unbindPicked } from '../helpers/scheduler-ab.js';
+import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
+import { addCrowdedNode, crowdedCluster, crowdingPodSizes, DEDICATED_BATCH, exactFitError, expectRunsIdenticalWithSwitch, expectSameCycle, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach, unbindPicked } from '../helpers/scheduler-ab.js';
 
 // A failed scan of every node whose nodes all rejected the pod the same way gives the last such
 // summary again when each node the change log names since still rejects it that way
@@ -97,6 +97,42 @@ describe('the fit-error summary given again', () => {
     ));
     // Not vacuous: some failed cycles were given the last summary again.
     expect(again).toBeGreaterThan(0);
+  });
+
+  it('reads each node logged since: a Status of the same plugin and code but another reason, a node logged after one logged twice', () => {
+    // Both nodes reject the pod for cpu; then one rejects it for memory instead: the same plugin
+    // (NodeResourcesFit) and code (Unschedulable), another Status. The summary must say so, not
+    // the last one again (summaryAgain takes the first node's very Status as unchanged only).
+    const profile = PROFILES.find((p) => p.name === 'default')!;
+    const c = makeCluster([{ name: 'n0', cpu: 4, memory: 16 * Gi }, { name: 'n1', cpu: 4, memory: 16 * Gi }]);
+    const cpuHeavy = makeSpec({ cpu: 2000, memory: 1 * Gi });
+    const memoryHeavy = makeSpec({ cpu: 0, memory: 12 * Gi });
+    const wanted = makeSpec({ cpu: 2000, memory: 8 * Gi });
+    const first = makePod(cpuHeavy);
+    c.bind(first, 0, undefined);
+    c.bind(makePod(cpuHeavy), 0, undefined);
+    const second = makePod(cpuHeavy);
+    c.bind(second, 1, undefined);
+    c.bind(makePod(cpuHeavy), 1, undefined);
+    const on = frameworkWith(profile, undefined, 1, { fitErrorAgain: true });
+    const off = frameworkWith(profile, undefined, 1, { fitErrorAgain: false });
+    // The first scan judges the nodes, the second reads their kept verdicts and keeps its summary
+    // for "again", which the third gives.
+    for (let i = 0; i < 2; i++) expect(expectSameCycle(on, off, makePod(wanted), c)).toBe(-1);
+    // Given again by the framework with the memo only.
+    const pod = makePod(wanted);
+    expect(countingAgain(() => expect(on.fw.schedule(pod, c, on.random)).toBe(-1))).toBe(1);
+    expect(countingAgain(() => expect(off.fw.schedule(pod, c, off.random)).toBe(-1))).toBe(0);
+    expect(exactFitError(on.fw.lastFitError)).toEqual(exactFitError(off.fw.lastFitError));
+    expect(on.fw.lastFitError?.reasons.get('Insufficient cpu')).toBe(2);
+    // Logged first, n1 twice as before (a pod finished, the next took its place), then n0 changed.
+    c.unbind(second, 1);
+    c.bind(makePod(cpuHeavy), 1, undefined);
+    c.unbind(first, 0);
+    c.bind(makePod(memoryHeavy), 0, undefined);
+    expect(countingAgain(() => expect(expectSameCycle(on, off, makePod(wanted), c)).toBe(-1))).toBe(0);
+    expect(on.fw.lastFitError?.reasons.get('Insufficient memory')).toBe(1);
+    expect(on.fw.lastFitError?.reasons.get('Insufficient cpu')).toBe(1);
   });
 
   it('changes no result of a whole run: random scenarios, byte-identical (property)', () => {

@@ -58,6 +58,11 @@ describe('Framework.schedule', () => {
     const fw = new Framework(profile([{ name: 'NodeUnschedulable' }, { name: 'NodeResourcesFit' }]), builtinPlugins(), handle);
     expect(fw.schedule(makePod(makeSpec({ cpu: 2000 }), 'big-pod'), c, constant(0))).toBe(-1);
     expect(formatFitError(fw.lastFitError!)).toBe('0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.');
+    // Where preemption might help: the two nodes short of cpu, not the cordoned one; and nowhere
+    // after a cycle that found a node, whichever way the failed cycle kept the list.
+    expect([...fw.lastResolvableNodes]).toEqual([0, 1]);
+    expect(fw.schedule(makePod(makeSpec({ cpu: 500 })), c, constant(0))).toBeGreaterThanOrEqual(0);
+    expect(fw.lastResolvableNodes).toEqual([]);
   });
 
   it('breaks ties among top scores with reservoir sampling from the random source', () => {

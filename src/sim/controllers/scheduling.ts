@@ -175,7 +175,8 @@ export class SchedulingController {
         }
         continue;
       }
-      if (scheduler.permit && this.waiting) {
+      // Compared with undefined: a truth test of a field V8 does not know the type of is the generic one.
+      if (scheduler.permit !== undefined && this.waiting !== undefined) {
         this.permit(id, node, scheduler);
         continue;
       }
