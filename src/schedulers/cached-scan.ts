@@ -88,8 +88,8 @@ export function scanCachedVerdicts(
       // the loops untag and convert to a double at every comparison (perf annotate of the scan).
       const rejected: typeof REJECTED = -2;
       // Every node but at most one kept as rejected (the spec fits nowhere else: a full
-      // cluster's queue): the scan looks for that one alone (scanLone).
-      if (synced && fused.loneScan === true && processed === 0 && found === 0 && entry.rejected >= numAllNodes - 1 && (toFind > 1 || numAllNodes === 1)) {
+      // cluster's queue): scanLone finds it out and looks at that one alone.
+      if (synced && fused.loneScan === true && processed === 0 && found === 0 && (toFind > 1 || numAllNodes === 1)) {
         const lone = scanLone(entry, totals, numAllNodes, nodes, versions, filters, mask, state, pod, snapshot, atRecords);
         if (lone !== MORE_THAN_ONE) {
           if (lone >= 0) feasible[found++] = nodes[lone]!;
@@ -181,10 +181,7 @@ export function scanCachedVerdicts(
           feasible[found++] = nodes[i]!;
         } else {
           // Kept for the tight loop until the node's version changes (recordVerdict resets it).
-          if (totals[i] !== rejected) {
-            totals[i] = rejected;
-            entry.rejected++;
-          }
+          totals[i] = rejected;
         }
         if (++idx === numAllNodes) idx = 0;
       }
@@ -270,9 +267,10 @@ const MORE_THAN_ONE = -2;
 
 /**
  * The fused scan of a spec whose synced totals keep every node of the cluster but at most one as
- * rejected (SpecVerdicts.rejected is only a hint: the nodes are counted here first): the index of
- * that one node when the spec fits there (its verdict judged if not current, and kept), -1 when
- * it does not or there is none, MORE_THAN_ONE when two or more nodes are not kept as rejected.
+ * rejected: the index of that one node when the spec fits there (its verdict judged if not
+ * current, and kept), -1 when it does not or there is none, MORE_THAN_ONE as soon as a second
+ * node not kept as rejected turns up (where most nodes fit, at the second or third node; at
+ * worst a pass of a few instructions a node before the node-by-node scan's own).
  * The node-by-node scan would give the same: every node looked at, the kept ones passed over
  * with no call, the one other judged (so a Filter that throws there throws the same), at most
  * one feasible node found - which needs no score. A cluster's queue behind a full cluster (the
@@ -299,7 +297,6 @@ function scanLone(
     : judgeNode(entry, filters, mask, state, pod, nodes[lone]!, snapshot, version);
   if (k === filters.length) return lone;
   totals[lone] = rejected;
-  entry.rejected++;
   return -1;
 }
 

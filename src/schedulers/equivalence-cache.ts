@@ -2,7 +2,6 @@ import { PluginError, type CycleState, type FilterPlugin, type Status } from '..
 import type { ClusterSnapshot, NodeChangeLog, NodeInfo, Taint } from '../api/node.js';
 import type { PodInfo, PodSpec } from '../api/pod.js';
 import { switchedOn } from '../util/switches.js';
-import type { REJECTED } from './fused-scores.js';
 
 /**
  * The equivalence cache: Filter verdicts and raw Scores of node-local plugins (Plugin.nodeLocal)
@@ -95,12 +94,6 @@ export class SpecVerdicts {
   totals: Float64Array | undefined;
   /** Which score slots PreScore skipped in the spec's last cycle (bit per slot; -1: none yet): what `totals` are for. */
   totalsMask = -1;
-  /**
-   * How many of `totals` are REJECTED, kept by every write to them: when all nodes of the
-   * cluster but one are, the fused scan looks only for that one (cached-scan.ts scanLone). A
-   * hint, never trusted alone: the scan counts the nodes it would skip before it skips them.
-   */
-  rejected = 0;
 
   constructor(
     /** Bit mask of the node-local filters that ran for this spec (their PreFilter did not skip). */
@@ -137,29 +130,15 @@ export class SpecVerdicts {
     const n = totals.length;
     if (this.syncedLog === log && count - this.syncedCount <= ring.length) {
       const wrap = ring.length - 1;
-      // The mark as a literal (its type ties it to REJECTED): an imported binding is a cell
-      // loaded, checked and converted to a double at each use in the loop.
-      const mark: typeof REJECTED = -2;
-      let rejected = this.rejected;
       for (let k = this.syncedCount; k < count; k++) {
         const i = ring[k & wrap]!;
-        if (i < n) {
-          if (totals[i] === mark) rejected--;
-          totals[i] = NaN;
-        }
+        if (i < n) totals[i] = NaN;
       }
-      this.rejected = rejected;
     } else {
       const version = this.version;
       const m = Math.min(n, versions.length);
-      const mark: typeof REJECTED = -2;
-      let rejected = 0;
-      for (let i = 0; i < m; i++) {
-        if (version[i] !== versions[i]) totals[i] = NaN;
-        else if (totals[i] === mark) rejected++;
-      }
+      for (let i = 0; i < m; i++) if (version[i] !== versions[i]) totals[i] = NaN;
       if (m < n) totals.fill(NaN, m);
-      this.rejected = rejected;
       this.syncedLog = log;
     }
     this.syncedCount = count;
@@ -177,7 +156,6 @@ export class SpecVerdicts {
   setTotalsMask(mask: number): void {
     this.totalsMask = mask;
     this.totals?.fill(NaN);
-    this.rejected = 0;
   }
 
   get size(): number {
@@ -482,10 +460,6 @@ export function recordVerdict(entry: SpecVerdicts, i: number, version: number, k
     }
   }
   const totals = entry.totals;
-  if (totals !== undefined) {
-    const mark: typeof REJECTED = -2;
-    if (totals[i] === mark) entry.rejected--;
-    totals[i] = NaN;
-  }
+  if (totals !== undefined) totals[i] = NaN;
   return k;
 }

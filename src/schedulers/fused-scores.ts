@@ -65,7 +65,7 @@ export function cycleSetupMemoDefault(): boolean {
 
 /**
  * Whether the fused scan of a spec that every node but at most one rejects (its kept totals
- * say so: SpecVerdicts.rejected) looks only for that one node (cached-scan.ts scanLone), unless
+ * say so) looks only for that one node (cached-scan.ts scanLone), unless
  * told otherwise (FrameworkOptions.loneScan). ORCHSIM_NO_LONE_SCAN=1 turns it off: the scan
  * passes over each kept rejection in scan order.
  */

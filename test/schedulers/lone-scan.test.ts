@@ -13,8 +13,7 @@ import { cycleOutcome, duringWhatIf, expectRunsIdenticalWithSwitch, expectSwitch
 
 // The lone-node scan (src/schedulers/cached-scan.ts scanLone; FrameworkOptions.loneScan,
 // ORCHSIM_NO_LONE_SCAN=1): a spec whose kept totals mark every node but at most one as rejected
-// (SpecVerdicts.rejected, a count kept by every write to the totals) has only that node looked
-// at. Two fused frameworks, one taking it and one scanning node by node, must choose the same
+// has only that node looked at. Two fused frameworks, one taking it and one scanning node by node, must choose the same
 // nodes, evaluate as many, draw the same tie-breaks and give the same rejections - on clusters
 // that a queue keeps full (the M/M/c's case: a node freed, the head bound there, the next pod
 // fitting nowhere), with nodes cordoned, tainted, added and removed, what-ifs, and a second
