@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProfileConfig } from '../../src/api/framework.js';
 import { WellKnownLabel } from '../../src/api/node.js';
 import type { PodInfo } from '../../src/api/pod.js';
@@ -9,7 +9,7 @@ import type { Framework } from '../../src/schedulers/framework.js';
 import { loneScanDefault, type FusedScores } from '../../src/schedulers/fused-scores.js';
 import type { ClusterState } from '../../src/sim/cluster.js';
 import { Gi, makeCluster, makePod, makeSpec } from '../helpers/cluster.js';
-import { cycleOutcome, duringWhatIf, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, unbindPicked } from '../helpers/scheduler-ab.js';
+import { cycleOutcome, duringWhatIf, expectRunsIdenticalWithSwitch, expectSwitchReadAsDocumented, frameworkWith, restoreEnvAfterEach, unbindPicked } from '../helpers/scheduler-ab.js';
 
 // The lone-node scan (src/schedulers/cached-scan.ts scanLone; FrameworkOptions.loneScan,
 // ORCHSIM_NO_LONE_SCAN=1): a spec whose kept totals mark every node but at most one as rejected
@@ -70,9 +70,7 @@ const PROFILES: ProfileConfig[] = ['default', 'binpack', 'spread'].map((name) =>
 const loneScans = (fw: Framework) => (fw as unknown as { fused?: FusedScores }).fused?.loneScans ?? 0;
 
 describe('the lone-node scan (ORCHSIM_NO_LONE_SCAN)', () => {
-  afterEach(() => {
-    delete process.env.ORCHSIM_NO_LONE_SCAN;
-  });
+  restoreEnvAfterEach('ORCHSIM_NO_LONE_SCAN');
 
   it('is taken by default and not with ORCHSIM_NO_LONE_SCAN=1', () => {
     expectSwitchReadAsDocumented('ORCHSIM_NO_LONE_SCAN', loneScanDefault);
