@@ -6,7 +6,7 @@
 // a scenario (a batch stream with `count: 200000` on a 14-day horizon, long enough for the last
 // arrival - about 12.9 days - and the queue to drain), written to a temporary file; SimPy runs
 // bench/mmc_simpy.py (a simpy.Resource of capacity 20, written as SimPy's examples write one).
-// Contenders, alternated (alternateRuns), one warm-up each, then the median of 3:
+// Contenders, alternated (alternateRuns), one warm-up each, then the median of 3 (a full GC before each):
 //   orchsim, in-process   runScenario on the prepared scenario (parsing and validation excluded)
 //   SimPy, env.run()      the script's own timing of env.run() (interpreter start-up excluded)
 //   orchsim run, process  `node dist/cli/main.js run FILE --json`: the whole process, start-up included
@@ -20,6 +20,18 @@
 //
 // `--before DIR` adds another build's contenders to the same alternated rounds: its runScenario
 // in-process (imported from DIR/dist/) and its `node DIR/dist/cli/main.js run FILE --json`.
+//
+// The in-process run is timed two ways, since a JIT's run has two costs a user meets:
+//   after a full GC    the alternated rounds above. The full GC before each timed run collects the
+//                      warm-up's simulation, and with it the objects V8's optimized code embeds
+//                      (the classes' hidden maps): that code is thrown away ("weak objects" in
+//                      `node --trace-deopt`, ~70 functions a run) and re-optimized during the run,
+//                      so each timed run costs about what the first run of a fresh process does.
+//   back to back       after the rounds, each build in a fresh child process (back-to-back-child.mjs):
+//                      four untimed runs, then N timed runs with no forced GC between them, as a
+//                      sweep's or a comparison's worker runs its scenarios one after another (the
+//                      JIT's code kept: the cost per pod).
+// The ratio to SimPy is printed for both; SimPy's is the same run-only time in each.
 //
 // Run: node bench/simpy.mjs [--before DIR] [--runs N]   (after npm run build; about a minute on 2 cores)
 import { spawnSync } from 'node:child_process';
@@ -44,6 +56,8 @@ function repetitions(argv) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--runs needs a whole number of runs, got ${argv[i + 1]}`);
   return n;
 }
+/** This checkout (its dist/ is the build under test). */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const SIMPY_SCRIPT = fileURLToPath(new URL('./mmc_simpy.py', import.meta.url));
 
@@ -108,6 +122,27 @@ function timedProcess(cmd, args) {
   return { seconds, stdout: r.stdout };
 }
 
+/**
+ * Untimed runs before a back-to-back block. The first run's optimized code has each controller's
+ * closures inlined as constants; the second run's new closures deoptimize it ("wrong call
+ * target"), and V8 settles on code for any closure of the same source during the third and
+ * fourth (`node --trace-deopt`: 10, 35, 2, 1, 0 deoptimizations in runs one to five).
+ */
+const WARM_UNTIMED = 4;
+const BACK_TO_BACK_CHILD = fileURLToPath(new URL('./back-to-back-child.mjs', import.meta.url));
+
+/**
+ * One build's back-to-back runs, in a fresh child process (bench/back-to-back-child.mjs says why
+ * not in this one): WARM_UNTIMED untimed runs, then `reps` timed ones, no forced GC between.
+ */
+function backToBack(root, file, reps) {
+  const r = spawnSync(process.execPath, [BACK_TO_BACK_CHILD, root, file, String(WARM_UNTIMED), String(reps)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`back-to-back runs of ${root} exited ${r.status}: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  if (out.scheduled !== JOBS) throw new Error(`orchsim scheduled ${out.scheduled} of ${JOBS} pods: the horizon is too short`);
+  return { seconds: out.seconds, out: { meanWait: out.meanWait } };
+}
+
 /** `--before DIR`: another build (its dist/) timed in the same rounds; undefined without it. */
 function beforeDir(argv) {
   const i = argv.indexOf('--before');
@@ -158,12 +193,16 @@ export async function run(argv = []) {
       : []),
   ];
   let timed;
+  let warm;
   try {
     timed = alternateRuns(contenders, reps, (c) => c());
+    warm = [ROOT, ...(old ? [before] : [])].map((root) => backToBack(root, file, reps));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const { seconds, outs } = timed;
+  const orchWarm = median(warm[0].seconds);
+  const oldWarm = old ? median(warm[1].seconds) : NaN;
   const fmt = (list) => list.map((x) => x.toFixed(2)).join(' / ');
   const simpyRuns = simpyRunSeconds.slice(1);
   const orchRun = median(seconds[0]);
@@ -173,7 +212,8 @@ export async function run(argv = []) {
   const theory = erlangCMeanWait(SERVERS, RATE, 1 / MEAN_SECONDS);
   const skipped = 'skipped';
   printTable(`M/M/c, ${JOBS.toLocaleString('en-US')} jobs${python ? ` (SimPy ${simpyVersion}, ${python})` : ''}`, ['contender', 'wall (median)', 'each run', 'mean wait'], [
-    ['orchsim, run only (runScenario, in-process)', `${orchRun.toFixed(2)} s`, fmt(seconds[0]), `${outs[0].meanWait.toFixed(2)} s`],
+    ['orchsim, run only, after a full GC (runScenario, in-process)', `${orchRun.toFixed(2)} s`, fmt(seconds[0]), `${outs[0].meanWait.toFixed(2)} s`],
+    ['orchsim, run only, back to back (no forced GC)', `${orchWarm.toFixed(2)} s`, fmt(warm[0].seconds), `${warm[0].out.meanWait.toFixed(2)} s`],
     ['SimPy 3, run only (env.run())', python ? `${simpyRun.toFixed(2)} s` : skipped, python ? fmt(simpyRuns) : '-', python ? `${outs[2].meanWait.toFixed(2)} s` : '-'],
     ['orchsim run, whole process', `${orchProcess.toFixed(2)} s`, fmt(seconds[1]), `${outs[1].meanWait.toFixed(2)} s`],
     ['SimPy 3, whole process (python3 mmc_simpy.py)', python ? `${simpyProcess.toFixed(2)} s` : skipped, python ? fmt(seconds[2]) : '-', '(same as above)'],
@@ -181,7 +221,8 @@ export async function run(argv = []) {
       ? (() => {
         const k = python ? 3 : 2;
         return [
-          [`before (${before}), run only`, `${median(seconds[k]).toFixed(2)} s`, fmt(seconds[k]), `${outs[k].meanWait.toFixed(2)} s`],
+          [`before (${before}), run only, after a full GC`, `${median(seconds[k]).toFixed(2)} s`, fmt(seconds[k]), `${outs[k].meanWait.toFixed(2)} s`],
+          [`before (${before}), run only, back to back`, `${oldWarm.toFixed(2)} s`, fmt(warm[1].seconds), `${warm[1].out.meanWait.toFixed(2)} s`],
           [`before (${before}), whole process`, `${median(seconds[k + 1]).toFixed(2)} s`, fmt(seconds[k + 1]), `${outs[k + 1].meanWait.toFixed(2)} s`],
         ];
       })()
@@ -190,10 +231,11 @@ export async function run(argv = []) {
   ]);
   console.log(`\nload at the start: ${startLoad}\nload at the end:   ${machineLine()}`);
   const summary = [
-    { metric: 'M/M/c 200,000 jobs, run only (s)', orchsim: orchRun.toFixed(2), peer: python ? `${simpyRun.toFixed(2)} (SimPy env.run())` : skipped, ratio: fmtRatio(simpyRun / orchRun), target: '-' },
+    { metric: 'M/M/c 200,000 jobs, run only after a full GC (s)', orchsim: orchRun.toFixed(2), peer: python ? `${simpyRun.toFixed(2)} (SimPy env.run())` : skipped, ratio: fmtRatio(simpyRun / orchRun), target: '-' },
+    { metric: 'M/M/c 200,000 jobs, run only back to back (s)', orchsim: orchWarm.toFixed(2), peer: python ? `${simpyRun.toFixed(2)} (SimPy env.run())` : skipped, ratio: fmtRatio(simpyRun / orchWarm), target: '-' },
     { metric: 'M/M/c 200,000 jobs, whole process (s)', orchsim: orchProcess.toFixed(2), peer: python ? `${simpyProcess.toFixed(2)} (SimPy process)` : skipped, ratio: fmtRatio(simpyProcess / orchProcess), target: '-' },
   ];
-  return { summary, orchRun, orchProcess, simpyRun, simpyProcess, theory };
+  return { summary, orchRun, orchWarm, orchProcess, simpyRun, simpyProcess, theory };
 }
 
 if (isMain(import.meta.url)) {
