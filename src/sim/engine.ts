@@ -22,7 +22,7 @@ export class Engine {
   onProgress: ((now: number) => void) | undefined;
 
   constructor(initialCapacity = 1024) {
-    this.queue = new EventQueue(initialCapacity, switchedOn('ORCHSIM_NO_EVENT_LANE'));
+    this.queue = new EventQueue(initialCapacity, switchedOn('ORCHSIM_NO_EVENT_LANE'), switchedOn('ORCHSIM_NO_SMALL_EVENT_QUEUE'));
   }
 
   /** Current simulated time in seconds. */

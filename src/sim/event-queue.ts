@@ -25,6 +25,17 @@ import { grown } from '../util/typed-arrays.js';
  * (the calendar while its earliest time is not later than the lane's). The order is (time,
  * push order) either way. Off with `lane` false (ORCHSIM_NO_EVENT_LANE=1 for the engine's
  * queue); test/sim/event-queue.test.ts pops the same sequences both ways.
+ *
+ * While the calendar's part holds few events (at most SMALL_MAX: an M/M/c's holds about 20) they
+ * are kept instead in one array sorted latest first, so a pop takes the last element and a push
+ * moves the events not later than it up one place (insertion sort: first in, first out among
+ * equal times). A year of buckets costs a pop a walk over empty buckets with a division per
+ * bucket head, and a push a division and a group walk - about 780 instructions a push and pop
+ * together in the M/M/c's steady state; the array moves ten events a push on average. The array
+ * turns into buckets when it would outgrow SMALL_MAX, and the buckets back into the array when
+ * they fall below SMALL_MIN (the gap keeps a queue that hovers at one size from converting back
+ * and forth). Off with `small` false (ORCHSIM_NO_SMALL_EVENT_QUEUE=1 for the engine's queue):
+ * buckets at every size.
  */
 export class EventQueue {
   private times: Float64Array;
@@ -66,13 +77,21 @@ export class EventQueue {
   /** The time of the event being pushed, from `push` to `place` (see push). */
   private readonly incoming = new Float64Array(1);
 
+  /** Whether the calendar's `length` events are in the small sorted array (true) or the buckets. */
+  private small: boolean;
+  /** The small array, latest first: the next event is at `length - 1`. */
+  private readonly smallTimes = new Float64Array(SMALL_MAX);
+  private readonly smallKinds = new Uint8Array(SMALL_MAX);
+  private readonly smallSubjects = new Int32Array(SMALL_MAX);
+
   /** Fields of the last popped event (read after pop(); avoids allocating a tuple). */
   time = 0;
   kind = 0;
   subject = 0;
 
-  constructor(initialCapacity = 1024, private readonly lane = true) {
+  constructor(initialCapacity = 1024, private readonly lane = true, private readonly smallAllowed = true) {
     const c = Math.max(16, initialCapacity);
+    this.small = smallAllowed;
     this.times = new Float64Array(c);
     this.kinds = new Uint8Array(c);
     this.subjects = new Int32Array(c);
@@ -95,6 +114,7 @@ export class EventQueue {
   /** The calendar's earliest time (+Infinity when it is empty). */
   private calendarTime(): number {
     if (this.length === 0) return Infinity;
+    if (this.small === true) return this.smallTimes[this.length - 1]!;
     if (this.peeked < 0) this.findEarliest();
     return this.times[this.peeked]!;
   }
@@ -123,12 +143,14 @@ export class EventQueue {
       this.laneSubjects[this.laneTail++] = subject;
       return;
     }
-    let slot: number;
-    if (this.freeCount > 0) slot = this.freeSlots[--this.freeCount]!;
-    else {
-      if (this.usedSlots === this.times.length) this.growSlots();
-      slot = this.usedSlots++;
+    if (this.small === true) {
+      if (this.length < SMALL_MAX) {
+        this.placeSmall(time, kind, subject);
+        return;
+      }
+      this.toCalendar();
     }
+    const slot = this.takeSlot();
     this.times[slot] = time;
     this.kinds[slot] = kind;
     this.subjects[slot] = subject;
@@ -158,6 +180,7 @@ export class EventQueue {
    * calendar per event instead of two (peekTime, then pop looking again).
    */
   popDue(until: number): boolean {
+    if (this.small === true) return this.popDueSmall(until);
     if (this.laneTail > this.laneHead) {
       const laneTime = this.laneTime;
       // The calendar's events of the lane's time were pushed before the lane's: they go first.
@@ -178,6 +201,89 @@ export class EventQueue {
     if (!(this.times[this.peeked]! <= until)) return false;
     this.popCalendar();
     return true;
+  }
+
+  /** popDue while the calendar's events are in the small array. */
+  private popDueSmall(until: number): boolean {
+    const n = this.length;
+    if (this.laneTail > this.laneHead) {
+      const laneTime = this.laneTime;
+      // The array's events of the lane's time were pushed before the lane's: they go first.
+      if (n === 0 || !(this.smallTimes[n - 1]! <= laneTime)) {
+        if (!(laneTime <= until)) return false;
+        this.popLane();
+        return true;
+      }
+    } else if (n === 0) {
+      return false;
+    }
+    const time = this.smallTimes[n - 1]!;
+    if (!(time <= until)) return false;
+    this.length = n - 1;
+    this.time = time;
+    this.kind = this.smallKinds[n - 1]!;
+    this.subject = this.smallSubjects[n - 1]!;
+    return true;
+  }
+
+  /** Adds an event to the small array, which has room: the events not later than it move up one place. */
+  private placeSmall(time: number, kind: number, subject: number): void {
+    const times = this.smallTimes;
+    const kinds = this.smallKinds;
+    const subjects = this.smallSubjects;
+    let j = this.length;
+    for (; j > 0; j--) {
+      const t = times[j - 1]!;
+      if (t > time) break;
+      times[j] = t;
+      kinds[j] = kinds[j - 1]!;
+      subjects[j] = subjects[j - 1]!;
+    }
+    times[j] = time;
+    kinds[j] = kind;
+    subjects[j] = subject;
+    this.length++;
+  }
+
+  /** The small array is full: its events go to slots and buckets, in the order they pop. */
+  private toCalendar(): void {
+    const n = this.length;
+    const order: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      const slot = this.takeSlot();
+      this.times[slot] = this.smallTimes[i]!;
+      this.kinds[slot] = this.smallKinds[i]!;
+      this.subjects[slot] = this.smallSubjects[i]!;
+      order.push(slot);
+    }
+    this.small = false;
+    let nb = MIN_BUCKETS;
+    while (nb * 2 <= n) nb *= 2;
+    this.rebuild(order, nb);
+  }
+
+  /** The buckets fell below SMALL_MIN: their events go to the small array, their slots freed. */
+  private toSmall(): void {
+    const order = this.inOrder();
+    const n = order.length;
+    for (let k = 0; k < n; k++) {
+      const slot = order[k]!;
+      this.smallTimes[n - 1 - k] = this.times[slot]!;
+      this.smallKinds[n - 1 - k] = this.kinds[slot]!;
+      this.smallSubjects[n - 1 - k] = this.subjects[slot]!;
+      this.freeSlots[this.freeCount++] = slot;
+    }
+    this.heads.fill(-1);
+    this.tails.fill(-1);
+    this.peeked = -1;
+    this.small = true;
+  }
+
+  /** A free slot for a calendar event. */
+  private takeSlot(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
+    if (this.usedSlots === this.times.length) this.growSlots();
+    return this.usedSlots++;
   }
 
   /** Takes the lane's first event (the lane is not empty and goes before the calendar). */
@@ -215,12 +321,14 @@ export class EventQueue {
     this.length--;
     this.ops++;
     this.opsSinceResize++;
-    if (this.length < this.nb / 2 && this.nb > MIN_BUCKETS) this.resize(this.nb / 2);
+    if (this.length < SMALL_MIN && this.smallAllowed === true) this.toSmall();
+    else if (this.length < this.nb / 2 && this.nb > MIN_BUCKETS) this.resize(this.nb / 2);
     else this.maybeRetune();
   }
 
   clear(): void {
     this.laneHead = this.laneTail = 0;
+    this.small = this.smallAllowed;
     this.heads.fill(-1);
     this.tails.fill(-1);
     this.length = 0;
@@ -337,6 +445,11 @@ export class EventQueue {
    * order, so ties stay first-in first-out.
    */
   private resize(nb: number): void {
+    this.rebuild(this.inOrder(), nb);
+  }
+
+  /** The buckets' slots in (time, push) order. */
+  private inOrder(): number[] {
     const times = this.times;
     const slots = new Int32Array(this.length);
     let k = 0;
@@ -346,7 +459,12 @@ export class EventQueue {
         for (let s = g; s !== -1; s = this.nexts[s]!) slots[k++] = s;
       }
     }
-    const sorted = Array.from(slots).sort((a, b) => times[a]! - times[b]!);
+    return Array.from(slots).sort((a, b) => times[a]! - times[b]!);
+  }
+
+  /** Buckets for `sorted` (every event, in (time, push) order): `nb` of them, the width re-estimated. */
+  private rebuild(sorted: number[], nb: number): void {
+    const times = this.times;
     let gaps = 0;
     let count = 0;
     for (let i = 1; i < sorted.length && count < WIDTH_SAMPLE; i++) {
@@ -399,6 +517,10 @@ export class EventQueue {
 }
 
 const MIN_BUCKETS = 16;
+/** Most events the small sorted array holds before they go to buckets (see the class comment). */
+const SMALL_MAX = 64;
+/** Fewest events the buckets hold before they go back to the small array. */
+const SMALL_MIN = 16;
 /** Operations between checks of the cost per operation. */
 const RETUNE_WINDOW = 1024;
 /** Average buckets scanned plus groups walked per operation above which the width is re-estimated. */

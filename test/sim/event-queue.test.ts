@@ -17,9 +17,12 @@ describe('EventQueue', () => {
     }));
   });
 
-  /** Reference: a sorted list of (time, push order). `lane` false: the queue without its lane for the current time. */
-  function checkAgainstReference(ops: readonly { push: boolean; delay: number; peek?: boolean }[], lane = true): void {
-    const q = new EventQueue(16, lane);
+  /**
+   * Reference: a sorted list of (time, push order). `lane` false: the queue without its lane for
+   * the current time; `small` false: without its small sorted array (buckets at every size).
+   */
+  function checkAgainstReference(ops: readonly { push: boolean; delay: number; peek?: boolean }[], lane = true, small = true): void {
+    const q = new EventQueue(16, lane, small);
     let ref: { t: number; i: number }[] = [];
     let dirty = false;
     let now = 0;
@@ -63,6 +66,7 @@ describe('EventQueue', () => {
     fc.assert(fc.property(fc.array(fc.record({ push: fc.boolean(), delay, peek: fc.boolean() }), { minLength: 100, maxLength: 3000 }), (ops) => {
       checkAgainstReference(ops);
       checkAgainstReference(ops, false);
+      checkAgainstReference(ops, true, false);
     }), { numRuns: 150 });
   });
 
@@ -124,6 +128,61 @@ describe('EventQueue', () => {
     }), { numRuns: 300 });
   });
 
+  it('pops the same events in the same order with and without the small sorted array, across its turns to buckets and back (property)', () => {
+    // Bursts of pushes take the queue past SMALL_MAX (64) and runs of pops back under SMALL_MIN
+    // (16), again and again; times with many ties, some before the last pop (a queue used
+    // directly may be given those), and events for the current time (the lane's).
+    const at = fc.oneof(fc.constant('now' as const), fc.integer({ min: -2, max: 4 }), fc.double({ min: 0, max: 1e5, noNaN: true }));
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('burst' as const), ats: fc.array(at, { minLength: 1, maxLength: 90, size: 'max' }) }),
+      fc.record({ kind: fc.constant('pops' as const), n: fc.integer({ min: 1, max: 90 }), until: fc.oneof(fc.constant(Infinity), fc.integer({ min: 0, max: 5 })) }),
+      fc.record({ kind: fc.constant('peek' as const) }),
+    );
+    fc.assert(fc.property(fc.array(op, { minLength: 5, maxLength: 60 }), fc.boolean(), (ops, lane) => {
+      const trace = (small: boolean) => {
+        const q = new EventQueue(16, lane, small);
+        const out: (number | boolean)[] = [];
+        let i = 0;
+        for (const o of ops) {
+          if (o.kind === 'burst') {
+            for (const a of o.ats) q.push(a === 'now' ? q.time : Math.max(0, q.time + a), i % 256, i++);
+          } else if (o.kind === 'peek') {
+            out.push(q.peekTime(), q.size);
+          } else {
+            for (let k = 0; k < o.n; k++) out.push(q.popDue(q.time + o.until), q.time, q.kind, q.subject, q.size);
+          }
+        }
+        while (q.pop()) out.push(q.time, q.subject);
+        return out;
+      };
+      expect(trace(true)).toEqual(trace(false));
+    }), { numRuns: 200 });
+  });
+
+  it('keeps a few events in the small sorted array and many in buckets, turning back when they are few again', () => {
+    const q = new EventQueue(16);
+    const small = () => (q as unknown as { small: boolean }).small;
+    for (let i = 0; i < 10; i++) q.push(100 - i, 0, i);
+    expect(small()).toBe(true);
+    for (let i = 10; i < 100; i++) q.push(200 + (i % 7), 0, i);
+    expect(small()).toBe(false);
+    for (let i = 0; i < 90; i++) q.pop();
+    expect([small(), q.size]).toEqual([true, 10]);
+    expect(new EventQueue(16, true, false) as unknown as { small: boolean }).toMatchObject({ small: false });
+  });
+
+  it('is used by the engine unless ORCHSIM_NO_SMALL_EVENT_QUEUE=1, and runs give byte-identical results either way (property, whole runs)', () => {
+    const allowed = () => (new Engine().queue as unknown as { smallAllowed: boolean }).smallAllowed;
+    expect(allowed()).toBe(true);
+    process.env.ORCHSIM_NO_SMALL_EVENT_QUEUE = '1';
+    try {
+      expect(allowed()).toBe(false);
+    } finally {
+      delete process.env.ORCHSIM_NO_SMALL_EVENT_QUEUE;
+    }
+    expectRunsIdenticalWithSwitch('ORCHSIM_NO_SMALL_EVENT_QUEUE', 20);
+  });
+
   it('is used by the engine unless ORCHSIM_NO_EVENT_LANE=1, and runs give byte-identical results either way (property, whole runs)', () => {
     expect((new Engine().queue as unknown as { lane: boolean }).lane).toBe(true);
     process.env.ORCHSIM_NO_EVENT_LANE = '1';
@@ -155,6 +214,7 @@ describe('EventQueue', () => {
     for (let i = 0; i < 20000; i++) ops.push({ push: true, delay: next() < 0.1 ? 1e6 * next() : Math.floor(next() * 100) });
     for (let i = 0; i < 20000; i++) ops.push({ push: false, delay: 0 });
     checkAgainstReference(ops);
+    checkAgainstReference(ops, true, false);
   });
 
   it('keeps FIFO order among simultaneous events across interleaved pushes and pops', () => {
