@@ -171,6 +171,17 @@ describe('EventQueue', () => {
     expect(new EventQueue(16, true, false) as unknown as { small: boolean }).toMatchObject({ small: false });
   });
 
+  it('gives back each kind (0-255) and int32 subject, negative ones too, from the small array and from buckets', () => {
+    const events = [[0, -1], [255, 2147483647], [7, -2147483648], [1, 0], [254, -123456]] as const;
+    for (const small of [true, false]) {
+      const q = new EventQueue(16, true, small);
+      events.forEach(([kind, subject], i) => q.push(10 + i, kind, subject));
+      const got: number[][] = [];
+      while (q.pop()) got.push([q.kind, q.subject]);
+      expect(got).toEqual(events.map((e) => [...e]));
+    }
+  });
+
   it('is used by the engine unless ORCHSIM_NO_SMALL_EVENT_QUEUE=1, and runs give byte-identical results either way (property, whole runs)', () => {
     const allowed = () => (new Engine().queue as unknown as { smallAllowed: boolean }).smallAllowed;
     expect(allowed()).toBe(true);
