@@ -1,0 +1,103 @@
+// Instructions of one run in the steady state: the scenario run RUNS times in one process under
+// callgrind, instrumentation switched on for the last run only, so JIT warm-up is not counted.
+// bench/instructions.mjs and bench/jit-functions.mjs count a process's first run, most of whose
+// cost is warm-up (baseline code, TurboFan compiles); this counts what each run of a sweep's
+// worker pays (bench/simpy.mjs's "back to back" row). Load-independent, like them.
+//
+// `node --predictable` (compiles are synchronous, so tier-up is the same every time). One
+// difference from a plain process: under it the engine's loop stays in baseline code, where a
+// plain process runs it OSR-compiled with the event queue's pops inlined, so `^run` is high.
+// Counts of one build move by about 1% from one invocation to the next (GC timing).
+//
+// Needs valgrind (Debian package valgrind). About 20 s for the 40,000-pod M/M/c at RUNS 4.
+//
+// Run: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]
+// DIR: the build whose dist/ runs (default: this checkout); --pods: also print counts per pod.
+import { execSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const CHILD = fileURLToPath(new URL('./warm-instructions-child.mjs', import.meta.url));
+
+function option(argv, name, fallback) {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer, got ${argv[i + 1]}`);
+  argv.splice(i, 2);
+  return v;
+}
+
+/** [start, end, name] of each code object in a V8 perf map, sorted by start. */
+function codeRanges(mapFile) {
+  return readFileSync(mapFile, 'utf8').split('\n').filter(Boolean).map((line) => {
+    const [start, size, ...name] = line.split(' ');
+    const s = parseInt(start, 16);
+    return [s, s + parseInt(size, 16), name.join(' ')];
+  }).sort((a, b) => a[0] - b[0]);
+}
+
+function nameAt(ranges, addr) {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const m = (lo + hi) >> 1;
+    if (ranges[m][0] <= addr) {
+      best = m;
+      lo = m + 1;
+    } else hi = m - 1;
+  }
+  return best >= 0 && addr < ranges[best][1] ? ranges[best][2].replace(/file:\/\/\/\S*\/dist\//, '') : '(JIT code not in the map)';
+}
+
+const args = process.argv.slice(2);
+const runs = option(args, '--runs', 4);
+const pods = option(args, '--pods', NaN);
+const top = option(args, '--top', 40);
+const [root, scenario] = args.length >= 2 ? [resolve(args[0]), resolve(args[1])] : [HERE, resolve(args[0] ?? '')];
+if (!existsSync(scenario)) throw new Error('usage: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]');
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  console.log('valgrind is not installed (Debian package valgrind): nothing counted');
+  process.exit(0);
+}
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-warm-instructions-'));
+const out = join(dir, 'callgrind.out');
+const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=yes', `--callgrind-out-file=${out}`, process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', '--perf-basic-prof', CHILD, root, scenario, String(runs)], { stdio: ['pipe', 'pipe', 'pipe'], cwd: dir });
+let stderr = '';
+child.stderr.on('data', (d) => { stderr += d; });
+child.stdout.on('data', (d) => {
+  if (!String(d).includes('READY')) return;
+  execSync(`callgrind_control -i on ${child.pid}`, { stdio: 'ignore' });
+  child.stdin.write('x');
+});
+const code = await new Promise((done) => child.on('exit', done));
+const mapFile = `/tmp/perf-${child.pid}.map`;
+try {
+  if (code !== 0) throw new Error(`callgrind run failed (exit ${code}):\n${stderr.slice(-2000)}`);
+  const ranges = codeRanges(mapFile);
+  const annotated = execSync(`callgrind_annotate --threshold=100 ${out}`, { maxBuffer: 1 << 28 }).toString();
+  const counts = new Map();
+  let total = 0;
+  for (const line of annotated.split('\n')) {
+    const m = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const n = Number(m[1].replaceAll(',', ''));
+    if (m[2].includes('PROGRAM TOTALS')) {
+      total = n;
+      continue;
+    }
+    const jit = /\?\?\?:0x([0-9a-f]+) \[\?\?\?\]/.exec(m[2]);
+    const name = jit ? nameAt(ranges, parseInt(jit[1], 16)) : m[2].replace(/ \[.*\]$/, '').replace(/^\?\?\?:/, '').slice(0, 100);
+    counts.set(name, (counts.get(name) ?? 0) + n);
+  }
+  const perPod = (n) => (Number.isFinite(pods) ? `${Math.round(n / pods).toString().padStart(7)} a pod` : '');
+  console.log(`${scenario} with ${root}/dist, run ${runs} of ${runs} in one process: ${(total / 1e6).toFixed(1)} M instructions${Number.isFinite(pods) ? ` (${Math.round(total / pods)} a pod)` : ''}`);
+  for (const [name, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(n / 1e6).toFixed(2).padStart(9)} M${perPod(n)}  ${(100 * n / total).toFixed(2).padStart(6)}%  ${name}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(mapFile, { force: true });
+}
