@@ -22,11 +22,11 @@ import { fileURLToPath } from 'node:url';
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./warm-instructions-child.mjs', import.meta.url));
 
-function option(argv, name, fallback) {
+function option(argv, name, fallback, min = 1) {
   const i = argv.indexOf(name);
   if (i < 0) return fallback;
   const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} needs a positive integer, got ${argv[i + 1]}`);
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name} needs an integer of at least ${min}, got ${argv[i + 1]}`);
   argv.splice(i, 2);
   return v;
 }
@@ -57,7 +57,7 @@ function nameAt(ranges, addr) {
 const args = process.argv.slice(2);
 const runs = option(args, '--runs', 4);
 const pods = option(args, '--pods', NaN);
-const top = option(args, '--top', 40);
+const top = option(args, '--top', 40, 0);
 const [root, scenario] = args.length >= 2 ? [resolve(args[0]), resolve(args[1])] : [HERE, resolve(args[0] ?? '')];
 if (!existsSync(scenario)) throw new Error('usage: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]');
 if (spawnSync('valgrind', ['--version']).status !== 0) {
