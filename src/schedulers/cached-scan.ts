@@ -1,6 +1,7 @@
 import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Status } from '../api/framework.js';
 import type { ClusterSnapshot, NodeChangeLog, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
+import { NODE_RECORD_STRIDE } from '../api/node-record.js';
 import { judgeNode, recordVerdict, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
 import { NO_TOTAL, REJECTED, type FusedScores } from './fused-scores.js';
 
@@ -306,11 +307,15 @@ function scanLone(
  * on snapshot.nodes[i] where not; the verdict recorded in `entry` at `version` the same way.
  */
 function judgeAt(entry: SpecVerdicts, filters: readonly FilterPlugin[], mask: number, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, i: number, version: number): number {
+  const record = i * NODE_RECORD_STRIDE;
   let k = filters.length;
   let status: Status | null = null;
   for (let f = 0; f < filters.length; f++) {
     if ((mask & (1 << f)) === 0) continue;
     const p = filters[f]!;
+    // A filter every pod passes where a field of the record is 0 is not called there.
+    const clear = p.passesWhereZero;
+    if (clear !== undefined && snapshot.nodeRecords![record + clear] === 0) continue;
     try {
       status = p.filterAt !== undefined ? p.filterAt(state, pod, snapshot, i) : p.filter(state, pod, snapshot.nodes[i]!, snapshot);
     } catch (e) {
