@@ -293,8 +293,9 @@ function scanLone(
   // A kept total (or NO_TOTAL) is a feasible node at its current version.
   if (t === t) return lone;
   const version = versions[lone]!;
+  // `=== true`: an argument V8 does not know to be a boolean is tested the generic way.
   const k = entry.version[lone] === version ? entry.failAt[lone]!
-    : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, lone, version)
+    : atRecords === true ? judgeAt(entry, filters, mask, state, pod, snapshot, lone, version)
     : judgeNode(entry, filters, mask, state, pod, nodes[lone]!, snapshot, version);
   if (k === filters.length) return lone;
   totals[lone] = rejected;
@@ -307,7 +308,10 @@ function scanLone(
  * on snapshot.nodes[i] where not; the verdict recorded in `entry` at `version` the same way.
  */
 function judgeAt(entry: SpecVerdicts, filters: readonly FilterPlugin[], mask: number, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, i: number, version: number): number {
-  const record = i * NODE_RECORD_STRIDE;
+  // A literal local (its type ties it to the record's stride): an imported binding is a module
+  // cell, loaded and checked for the hole at each use.
+  const stride: typeof NODE_RECORD_STRIDE = 12;
+  const record = i * stride;
   let k = filters.length;
   let status: Status | null = null;
   // The mask's bits one by one, lowest (first in profile order) first: the default profile has
