@@ -1,6 +1,7 @@
 import { PluginError, type CycleState, type FilterPlugin, type Plugin, type Status } from '../api/framework.js';
 import type { ClusterSnapshot, NodeChangeLog, NodeInfo } from '../api/node.js';
 import type { PodInfo } from '../api/pod.js';
+import { NODE_RECORD_STRIDE } from '../api/node-record.js';
 import { judgeNode, recordVerdict, type EquivalenceCache, type SpecVerdicts } from './equivalence-cache.js';
 import { NO_TOTAL, REJECTED, type FusedScores } from './fused-scores.js';
 
@@ -292,8 +293,9 @@ function scanLone(
   // A kept total (or NO_TOTAL) is a feasible node at its current version.
   if (t === t) return lone;
   const version = versions[lone]!;
+  // `=== true`: an argument V8 does not know to be a boolean is tested the generic way.
   const k = entry.version[lone] === version ? entry.failAt[lone]!
-    : atRecords ? judgeAt(entry, filters, mask, state, pod, snapshot, lone, version)
+    : atRecords === true ? judgeAt(entry, filters, mask, state, pod, snapshot, lone, version)
     : judgeNode(entry, filters, mask, state, pod, nodes[lone]!, snapshot, version);
   if (k === filters.length) return lone;
   totals[lone] = rejected;
@@ -306,11 +308,21 @@ function scanLone(
  * on snapshot.nodes[i] where not; the verdict recorded in `entry` at `version` the same way.
  */
 function judgeAt(entry: SpecVerdicts, filters: readonly FilterPlugin[], mask: number, state: CycleState, pod: PodInfo, snapshot: ClusterSnapshot, i: number, version: number): number {
+  // A literal local (its type ties it to the record's stride): an imported binding is a module
+  // cell, loaded and checked for the hole at each use.
+  const stride: typeof NODE_RECORD_STRIDE = 12;
+  const record = i * stride;
   let k = filters.length;
   let status: Status | null = null;
-  for (let f = 0; f < filters.length; f++) {
-    if ((mask & (1 << f)) === 0) continue;
+  // The mask's bits one by one, lowest (first in profile order) first: the default profile has
+  // three node-local filters among some dozen, and each position tested against the mask was a
+  // turn of the loop.
+  for (let rest = mask; rest !== 0; rest &= rest - 1) {
+    const f = 31 - Math.clz32(rest & -rest);
     const p = filters[f]!;
+    // A filter every pod passes where a field of the record is 0 is not called there.
+    const clear = p.passesWhereZero;
+    if (clear !== undefined && snapshot.nodeRecords![record + clear] === 0) continue;
     try {
       status = p.filterAt !== undefined ? p.filterAt(state, pod, snapshot, i) : p.filter(state, pod, snapshot.nodes[i]!, snapshot);
     } catch (e) {

@@ -19,7 +19,8 @@ import { applyNodeOp as applyBaseNodeOp, sameCycleThenBind, expectRunsIdenticalW
 // The node records (ClusterSnapshot.nodeRecords, FrameworkOptions.nodeRecords,
 // ORCHSIM_NO_NODE_RECORDS=1): ClusterState keeps one record per node of what the node-local
 // plugins read, and the plugins' filterAt/scoreAt judge a changed node from it. The records
-// must always say what the nodes' objects say; filterAt/scoreAt must give what filter/score give;
+// must always say what the nodes' objects say; filterAt/scoreAt must give what filter/score give
+// (and a filter must pass where the record field it names in passesWhereZero is 0);
 // two frameworks, one reading records and one not, must choose the same nodes, draw the same
 // tie-breaks and give the same rejections and errors; whole runs must be byte-identical.
 
@@ -164,6 +165,10 @@ describe('node records (ORCHSIM_NO_NODE_RECORDS)', () => {
             for (const p of plugins) {
               for (const n of c.nodes as NodeInfo[]) {
                 if (isFilter(p) && p.filterAt) expect(p.filterAt(new Map(), pod, c, n.index)).toBe(p.filter(new Map(), pod, n, c));
+                // Where the field it names is 0, the framework does not call the filter: it must pass there.
+                if (isFilter(p) && p.passesWhereZero !== undefined && c.nodeRecords[n.index * NODE_RECORD_STRIDE + p.passesWhereZero] === 0) {
+                  expect(p.filter(new Map(), pod, n, c)).toBeNull();
+                }
                 if (isScore(p) && p.scoreAt) expect(p.scoreAt(new Map(), pod, c, n.index)).toBe(p.score(new Map(), pod, n, c));
               }
             }

@@ -82,11 +82,16 @@ export function fitsRequest(pod: PodInfo, node: NodeInfo): Status | null {
  * in the same order on the same numbers.
  */
 export function fitsRequestRecord(pod: PodInfo, rec: Float64Array, index: number): Status | null {
-  const b = index * NODE_RECORD_STRIDE;
-  if (rec[b + REC_POD_COUNT]! + 1 > rec[b + REC_ALLOWED_PODS]!) return REASON_TOO_MANY_PODS;
+  // The record's layout as literal locals, their types tying them to node-record.ts's numbers: an
+  // imported binding is a module cell, loaded and checked for the hole at each use (about eight
+  // instructions each, and this runs for every node judged again).
+  const stride: typeof NODE_RECORD_STRIDE = 12, podCountAt: typeof REC_POD_COUNT = 0, allowedPodsAt: typeof REC_ALLOWED_PODS = 1;
+  const allocCPUAt: typeof REC_ALLOC_CPU = 2, allocMemoryAt: typeof REC_ALLOC_MEMORY = 3, requestedCPUAt: typeof REC_REQ_CPU = 4, requestedMemoryAt: typeof REC_REQ_MEMORY = 5;
+  const b = index * stride;
+  if (rec[b + podCountAt]! + 1 > rec[b + allowedPodsAt]!) return REASON_TOO_MANY_PODS;
   const req = pod.spec.requests;
-  if (req.milliCPU > 0 && req.milliCPU > rec[b + REC_ALLOC_CPU]! - rec[b + REC_REQ_CPU]!) return REASON_INSUFFICIENT_CPU;
-  if (req.memory > 0 && req.memory > rec[b + REC_ALLOC_MEMORY]! - rec[b + REC_REQ_MEMORY]!) return REASON_INSUFFICIENT_MEMORY;
+  if (req.milliCPU > 0 && req.milliCPU > rec[b + allocCPUAt]! - rec[b + requestedCPUAt]!) return REASON_INSUFFICIENT_CPU;
+  if (req.memory > 0 && req.memory > rec[b + allocMemoryAt]! - rec[b + requestedMemoryAt]!) return REASON_INSUFFICIENT_MEMORY;
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > rec[b + REC_ALLOC_EPHEMERAL]! - rec[b + REC_REQ_EPHEMERAL]!) return REASON_INSUFFICIENT_EPHEMERAL;
   return null;
 }
@@ -207,19 +212,22 @@ export function cpuMemoryScore(pod: PodInfo, node: NodeInfo, cpuWeight: number, 
  * changed node and spec in the fused node scan (src/schedulers/fused-scores.ts).
  */
 export function cpuMemoryScoreRecord(pod: PodInfo, rec: Float64Array, index: number, cpuWeight: number, memoryWeight: number, scorer: Scorer): number {
-  const b = index * NODE_RECORD_STRIDE;
+  // The record's layout as literal locals (see fitsRequestRecord).
+  const stride: typeof NODE_RECORD_STRIDE = 12, allocCPUAt: typeof REC_ALLOC_CPU = 2, allocMemoryAt: typeof REC_ALLOC_MEMORY = 3;
+  const nonZeroCPUAt: typeof REC_NZ_CPU = 6, nonZeroMemoryAt: typeof REC_NZ_MEMORY = 7;
+  const b = index * stride;
   const req = pod.spec.requests;
   let nodeScore = 0;
   let weightSum = 0;
-  const allocCPU = rec[b + REC_ALLOC_CPU]!;
+  const allocCPU = rec[b + allocCPUAt]!;
   if (allocCPU !== 0) {
-    const requested = req.milliCPU === 0 ? rec[b + REC_NZ_CPU]! + DEFAULT_MILLI_CPU_REQUEST : rec[b + REC_NZ_CPU]! + req.milliCPU;
+    const requested = req.milliCPU === 0 ? rec[b + nonZeroCPUAt]! + DEFAULT_MILLI_CPU_REQUEST : rec[b + nonZeroCPUAt]! + req.milliCPU;
     nodeScore += scorer(requested, allocCPU) * cpuWeight;
     weightSum += cpuWeight;
   }
-  const allocMem = rec[b + REC_ALLOC_MEMORY]!;
+  const allocMem = rec[b + allocMemoryAt]!;
   if (allocMem !== 0) {
-    const requested = req.memory === 0 ? rec[b + REC_NZ_MEMORY]! + DEFAULT_MEMORY_REQUEST : rec[b + REC_NZ_MEMORY]! + req.memory;
+    const requested = req.memory === 0 ? rec[b + nonZeroMemoryAt]! + DEFAULT_MEMORY_REQUEST : rec[b + nonZeroMemoryAt]! + req.memory;
     nodeScore += scorer(requested, allocMem) * memoryWeight;
     weightSum += memoryWeight;
   }

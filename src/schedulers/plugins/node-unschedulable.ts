@@ -25,7 +25,9 @@ export function nodeUnschedulable(): FilterPlugin {
     // Only an uncordoned or new node can help.
     events: ClusterEvent.NodeAdd | ClusterEvent.NodeUpdate,
     filter: (_state, pod, node) => (fitsUnschedulable(pod, node) ? null : REASON_UNSCHEDULABLE),
-    // A schedulable node is judged from its record, without reading the node.
+    // A schedulable node is judged from its record, without reading the node (without a call
+    // where the framework reads the record itself).
+    passesWhereZero: REC_UNSCHEDULABLE,
     filterAt(_state, pod, snapshot, index) {
       const rec = snapshot.nodeRecords;
       if (rec !== undefined && rec[index * NODE_RECORD_STRIDE + REC_UNSCHEDULABLE] === 0) return null;

@@ -66,7 +66,9 @@ export function taintToleration(): FilterPlugin & ScorePlugin {
       const taint = firstUntoleratedTaint(pod, node);
       return taint === undefined ? null : untolerated(taint);
     },
-    // A node without taints is judged from its record's taint count, without reading the node.
+    // A node without taints is judged from its record's taint count, without reading the node
+    // (without a call where the framework reads the record itself).
+    passesWhereZero: REC_TAINTS,
     filterAt(_state, pod, snapshot, index) {
       const rec = snapshot.nodeRecords;
       if (rec !== undefined && rec[index * NODE_RECORD_STRIDE + REC_TAINTS] === 0) return null;
