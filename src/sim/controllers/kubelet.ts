@@ -117,7 +117,13 @@ export class KubeletController {
    * containers start). `template` is the pod's (podTemplate), which the caller has looked up.
    */
   private readyOrLater(id: number, now: number, template: PodTemplateView): boolean {
-    const at = template.probes !== undefined ? this.readyDue[id]! : now;
+    // Small enough to be inlined where a pod starts: most pods have no probes.
+    return template.probes === undefined || this.probedReadyOrLater(id, now);
+  }
+
+  /** A pod with a readiness probe: Ready now if the probe has passed by now, else when it passes (planned by planProbes). */
+  private probedReadyOrLater(id: number, now: number): boolean {
+    const at = this.readyDue[id]!;
     if (at <= now) return true;
     if (at <= this.horizon) this.api.engine.scheduleAt(at, this.evReady, id);
     return false;
