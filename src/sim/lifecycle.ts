@@ -9,6 +9,7 @@ import { expectedPods, NO_NODE, PodTable } from './pods.js';
 import { PendingPods } from './pending-pods.js';
 import type { PodTemplate } from '../api/workload.js';
 import { grown } from '../util/typed-arrays.js';
+import { switchedOn } from '../util/switches.js';
 import type { DisruptionBudgetSpec, EvictionOutcome } from '../api/disruption.js';
 import { decideEviction, selectingBudgetAt, type DisruptionBudgetRecord, type DrainRecord } from './eviction.js';
 import type { Hook, RemovalReason, StoreHooks, WorkloadRecord } from './store-hooks.js';
@@ -57,6 +58,13 @@ export class Lifecycle {
     kueueWorkloadCreated: [], kueueWorkloadAdmitted: [], kueueWorkloadEvicted: [], kueueWorkloadFinished: [],
   };
   /**
+   * Every subscription of a hook that has a dormant one (onDormant), in subscription order, awake
+   * or not: `hooks` holds the awake ones in the same order.
+   */
+  private readonly subscriptions: Partial<Record<Hook, { fn: unknown; awake: boolean }[]>> = {};
+  /** Dormant subscriptions wait to be woken; ORCHSIM_NO_DORMANT_HOOKS=1 makes them awake from the start. */
+  private readonly dormantHooks = switchedOn('ORCHSIM_NO_DORMANT_HOOKS');
+  /**
    * SimShortcuts.releaseFinishedPods in effect: a batch, Job or pod-list pod that succeeded
    * leaves the pod table's `infos` (its numbers stay). Set once when the run is wired.
    */
@@ -85,6 +93,29 @@ export class Lifecycle {
   /** Subscribes to one kind of change; subscribers hear of it in the order they subscribed. */
   on<K extends Hook>(hook: K, fn: StoreHooks[K][number]): void {
     (this.hooks[hook] as StoreHooks[K][number][]).push(fn);
+    this.subscriptions[hook]?.push({ fn, awake: true });
+  }
+
+  /**
+   * Subscribes in the place `on` would, but dormant: the subscriber is not called until the
+   * returned function wakes it, for good. For a subscriber with nothing to do until some state
+   * arises, such as the node lifecycle's podBound, which acts only on a NotReady node and was
+   * called at every bind. Woken during a notification of its own hook, it hears the next one.
+   */
+  onDormant<K extends Hook>(hook: K, fn: StoreHooks[K][number]): () => void {
+    if (!this.dormantHooks) {
+      this.on(hook, fn);
+      return () => {};
+    }
+    const subscriptions = (this.subscriptions[hook] ??= (this.hooks[hook] as unknown[]).map((f): { fn: unknown; awake: boolean } => ({ fn: f, awake: true })));
+    const subscription = { fn: fn as unknown, awake: false };
+    subscriptions.push(subscription);
+    return () => {
+      if (subscription.awake) return;
+      subscription.awake = true;
+      // A new array: a notification under way goes on over the one it started with.
+      (this.hooks as Record<Hook, unknown[]>)[hook] = subscriptions.filter((x) => x.awake).map((x) => x.fn);
+    };
   }
 
   get now(): number {

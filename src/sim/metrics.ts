@@ -421,13 +421,17 @@ export class MetricsRecorder {
     const ratio = (a: number, b: number) => (b > 0 ? Math.min(1, Math.max(0, a / b)) : 0);
     const pendingNow = this.counts.submitted - this.counts.scheduled - this.counts.failedPending;
     const stranded = this.stranded.result();
+    // The pending pods are the waiting ones (a pod leaves them when it is bound or removed, the
+    // only ways out of Pending): no walk over every row of the pod table, 40-odd instructions a
+    // pod of the run in a loop compiled on the stack.
     let unschedulable = 0;
-    for (let id = 0; id < api.pods.length; id++) {
-      if (api.pods.phase[id] === PodPhase.Pending && api.pods.unschedulable[id] === 1) unschedulable++;
-    }
+    for (const id of api.pendingIds) if (api.pods.unschedulable[id] === 1) unschedulable++;
     // Sorted once, in place, for the summary and the percentiles (read before anything is pushed again).
     const pendingSorted = this.pending.sortedInPlace();
     const reuseSorted = this.options.reuseSortedWaits ?? true;
+    // The same samples give the same summary: summed once, not again for the waits when nothing
+    // is still waiting and for the workload that has them all.
+    const pendingSummary = summarize(pendingSorted);
     return {
       horizon,
       nodes: c.liveNodes,
@@ -448,9 +452,9 @@ export class MetricsRecorder {
         failed: this.counts.failed,
         deleted: this.counts.deleted,
       },
-      pendingSeconds: summarize(pendingSorted),
+      pendingSeconds: pendingSummary,
       pendingCdf: percentiles(pendingSorted),
-      waitingSeconds: api.pendingIds.size === 0 ? summarize(pendingSorted) : summarize(this.withWaiting(pendingSorted)),
+      waitingSeconds: api.pendingIds.size === 0 ? { ...pendingSummary } : summarize(this.withWaiting(pendingSorted)),
       scheduling: { attempts: this.attempts, failedAttempts: this.failedAttempts, nodesEvaluated: this.nodesEvaluated },
       ...(stranded ? { stranded } : {}),
       incidents: incidentMetrics(api.incidents, this.areaNodes - this.nodeDowntime, this.nodeFailures, this.lostGpuHours, this.lostCpuHours),
@@ -491,7 +495,7 @@ export class MetricsRecorder {
           pending: wr.created - f.scheduled,
           // Every bind pushes its wait to both buffers: a workload that has them all (the only one
           // that binds) has the run's samples in the same order, already sorted above.
-          pendingSeconds: summarize(reuseSorted && f.pending.length === this.pending.length ? pendingSorted : f.pending.sorted()),
+          pendingSeconds: reuseSorted && f.pending.length === this.pending.length ? { ...pendingSummary } : summarize(f.pending.sorted()),
         };
       }),
       events: api.engine.processed,

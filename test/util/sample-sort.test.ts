@@ -77,3 +77,40 @@ describe('SampleBuffer.sorted (integer sort of non-negative samples)', () => {
     expectRunsIdenticalWithSwitch('ORCHSIM_NO_INT_SORT', 15);
   });
 });
+
+/**
+ * The buffer notes a negative or NaN sample as it is pushed (src/util/stats.ts), so a sort need
+ * not look at every sample to choose the integer sort: with ORCHSIM_NO_SAMPLE_SIGNS on and off,
+ * sorting after any pushes, in place or not, and pushing more after a sort, give the bytes of
+ * Float64Array#sort.
+ */
+describe('SampleBuffer: the signs of samples noted as they are pushed', () => {
+  restoreEnvAfterEach('ORCHSIM_NO_SAMPLE_SIGNS');
+
+  const bytes = (a: Float64Array) => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const anySample = fc.oneof(
+    fc.constantFrom(0, -0, Infinity, Number.MIN_VALUE, 1, NaN, -Infinity, -1, -Number.MIN_VALUE),
+    fc.double({ min: 0, max: 1e6, noNaN: true }),
+    fc.double(),
+  );
+
+  it('sorted and sortedInPlace after any pushes, and after more: the bytes of Float64Array#sort (property)', () => {
+    fc.assert(
+      fc.property(fc.array(anySample, { maxLength: 400 }), fc.array(anySample, { maxLength: 60 }), fc.boolean(), fc.boolean(), (first, more, off, inPlace) => {
+        if (off) process.env.ORCHSIM_NO_SAMPLE_SIGNS = '1';
+        else delete process.env.ORCHSIM_NO_SAMPLE_SIGNS;
+        const b = new SampleBuffer(4);
+        for (const v of first) b.push(v);
+        const firstSorted = inPlace ? b.sortedInPlace() : b.sorted();
+        expect(bytes(firstSorted)).toEqual(bytes(Float64Array.from(first).sort()));
+        for (const v of more) b.push(v);
+        expect(bytes(b.sorted())).toEqual(bytes(Float64Array.from([...first, ...more]).sort()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('random whole runs give byte-identical results with ORCHSIM_NO_SAMPLE_SIGNS on and off (property)', () => {
+    expectRunsIdenticalWithSwitch('ORCHSIM_NO_SAMPLE_SIGNS', 15);
+  });
+});

@@ -6,7 +6,10 @@ import { CRASH_BACKOFF_RESET, crashBackoff } from '../failures.js';
 import type { Lifecycle } from '../lifecycle.js';
 import { probeTimeline } from '../probes.js';
 import { grown } from '../../util/typed-arrays.js';
-import type { ContainerProbes } from '../../api/workload.js';
+import type { ContainerProbes, PodTemplate } from '../../api/workload.js';
+
+/** What the kubelet reads of a pod's template (Lifecycle.podTemplate). */
+type PodTemplateView = Pick<PodTemplate, 'startup' | 'crashes' | 'probes'>;
 
 /**
  * The kubelets: start-up, completion, container crashes and restarts, and what a node's pods
@@ -109,9 +112,18 @@ export class KubeletController {
     return pods.restarts[id]! > 0 ? 'restarted' : pods.hit[id] === 1 ? 'resumed' : 'rescheduled';
   }
 
-  /** Ready now, or when the readiness probe passes (a pod without probes is Ready when its containers start). */
-  private readyOrLater(id: number, now: number): boolean {
-    const at = this.api.podTemplate(id).probes !== undefined ? this.readyDue[id]! : now;
+  /**
+   * Ready now, or when the readiness probe passes (a pod without probes is Ready when its
+   * containers start). `template` is the pod's (podTemplate), which the caller has looked up.
+   */
+  private readyOrLater(id: number, now: number, template: PodTemplateView): boolean {
+    // Small enough to be inlined where a pod starts: most pods have no probes.
+    return template.probes === undefined || this.probedReadyOrLater(id, now);
+  }
+
+  /** A pod with a readiness probe: Ready now if the probe has passed by now, else when it passes (planned by planProbes). */
+  private probedReadyOrLater(id: number, now: number): boolean {
+    const at = this.readyDue[id]!;
     if (at <= now) return true;
     if (at <= this.horizon) this.api.engine.scheduleAt(at, this.evReady, id);
     return false;
@@ -162,24 +174,26 @@ export class KubeletController {
     // for the node to come back or for its eviction.
     if (!api.isNodeUp(pods.node[id]!)) return;
     const now = api.engine.now;
+    // Looked up once for the readiness and the crashes (at every start of every pod).
+    const template = api.podTemplate(id);
     api.startPod(id);
     // The incident's replica itself starting (its node came back before eviction) has resumed;
     // a replacement was rescheduled. With a readiness probe, that waits for the probe.
-    if (this.readyOrLater(id, now)) api.replicaReady(id, this.recoveryPath(id));
+    if (this.readyOrLater(id, now, template)) api.replicaReady(id, this.recoveryPath(id));
     api.podChanged(id);
     const d = pods.duration[id]!;
     if (Number.isFinite(d)) {
       pods.finishDue[id] = now + Math.max(0, d);
       api.engine.scheduleAt(pods.finishDue[id]!, this.evFinish, id);
     }
-    this.scheduleCrash(id, now);
+    this.scheduleCrash(id, now, template);
   }
 
-  /** The next crash of a running container, if its workload crashes (before it would finish). */
-  private scheduleCrash(id: number, now: number): void {
+  /** The next crash of a running container, if its workload crashes (before it would finish); `template` as readyOrLater's. */
+  private scheduleCrash(id: number, now: number, template: PodTemplateView): void {
     const pods = this.api.pods;
     const wi = pods.workload[id]!;
-    const crashes = this.api.podTemplate(id).crashes;
+    const crashes = template.crashes;
     if (crashes === undefined) return;
     const at = now + sample(crashes.timeBetweenCrashes, this.crashes[wi]!);
     if (at <= this.horizon && !(at >= pods.finishDue[id]!)) {
@@ -298,16 +312,17 @@ export class KubeletController {
         // A container still in its restart back-off waits for it; otherwise it starts now.
         if (!(pods.restartDue[id]! > now)) this.scheduleStart(id);
       } else if (!Number.isFinite(pods.duration[id]!)) {
-        const probes = api.podTemplate(id).probes;
+        const template = api.podTemplate(id);
+        const probes = template.probes;
         if (probes) {
           // The prober starts over on the running app: Ready at its readiness probe's next passes.
           this.ensure(id);
           this.readyDue[id] = probeTimeline(now, now, probes, this.neverReady[id] === 1).readyAt;
         }
-        const ready = this.readyOrLater(id, now);
+        const ready = this.readyOrLater(id, now, template);
         api.resume(id, ready);
         if (ready) api.replicaReady(id, 'resumed');
-        this.scheduleCrash(id, now);
+        this.scheduleCrash(id, now, template);
       } else {
         // The pod fails now: for its incident, the first replica gone (its replacement follows).
         const inc = pods.incidentOf(id);

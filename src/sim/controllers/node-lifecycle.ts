@@ -29,11 +29,16 @@ export class NodeLifecycleController {
     });
     api.on('nodeUp', (node) => this.nodeUp(node));
     api.on('nodeRemoved', (index) => this.nodeIncident.delete(index));
-    api.on('podBound', (id, node) => {
+    const wakeBound = api.onDormant('podBound', (id, node) => {
       // A pod that tolerates the unreachable NoSchedule taint can land on a NotReady node; the
       // taint manager evicts it after its NoExecute toleration like the pods already there.
       if (!api.isNodeReady(node)) this.planEviction(api.pods.infos[id]!, api.engine.now);
     });
+    // Nothing to do at a bind until some node is NotReady: the subscriber sleeps until then.
+    api.on('nodeStatusChanged', (_node, ready) => {
+      if (!ready) wakeBound();
+    });
+    for (let node = 0; node < api.nodeSlots; node++) if (!api.isNodeReady(node)) wakeBound();
     api.on('podRemoved', (id) => this.evictDue.delete(id));
   }
 

@@ -73,7 +73,10 @@ export class WorkloadController {
     this.evArrival = e.defineEvent('workload-arrival', (wi) => this.onArrival(wi));
     this.evPodList = e.defineEvent('pod-list-arrival', (i) => this.onPodListArrival(i));
     this.evJobRetry = e.defineEvent('job-retry', (wi) => this.createJobPod(wi, this.jobs[wi]!.retryIncidents.shift() ?? -1, true));
-    api.on('podSucceeded', (id) => this.succeeded(id));
+    // Only a Job and a queued (Kueue) workload act when one of their pods succeeds: a run with
+    // neither does not hear of it (a call at the end of every pod; with the metrics' the only
+    // listener left, the kubelet's finish inlines it).
+    if (api.workloads.some((wr, i) => this.mine[i] === 1 && actsOnSuccess(wr.w))) api.on('podSucceeded', (id) => this.succeeded(id));
     api.on('podRemoved', (id, _from, reason) => this.removed(id, reason));
     api.on('desiredChanged', (wr) => this.scale(wr));
     api.on('kueueWorkloadAdmitted', (id) => this.admitted(id));
@@ -246,6 +249,7 @@ export class WorkloadController {
     }
   }
 
+  /** A pod ended successfully: its Job counts it (and may create the next), its Kueue Workload may finish (see actsOnSuccess). */
   private succeeded(id: number): void {
     const wi = this.api.pods.workload[id]!;
     if (this.mine[wi] === 0) return;
@@ -334,4 +338,9 @@ export class WorkloadController {
       api.clusterChanged(ClusterEvent.AssignedPodDelete);
     }
   }
+}
+
+/** Whether a workload's controller has anything to do when one of its pods succeeds (WorkloadController.succeeded): a Job's, or a queued workload's (its Kueue Workload). */
+function actsOnSuccess(w: Workload): boolean {
+  return w.kind === 'job' || (w.kind === 'batch' && w.queue !== undefined);
 }
