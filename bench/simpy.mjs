@@ -19,23 +19,25 @@
 // message.
 //
 // `--before DIR` adds another build's contenders to the same alternated rounds: its runScenario
-// in-process (imported from DIR/dist/) and its `node DIR/dist/cli/main.js run FILE --json`.
+// in-process (imported from DIR/dist/), back to back in its own child, and its
+// `node DIR/dist/cli/main.js run FILE --json`.
 //
 // The in-process run is timed two ways, since a JIT's run has two costs a user meets:
-//   after a full GC    the alternated rounds above. The full GC before each timed run collects the
+//   after a full GC    in this process. The full GC before each timed run collects the
 //                      warm-up's simulation, and with it the objects V8's optimized code embeds
 //                      (the classes' hidden maps): that code is thrown away ("weak objects" in
 //                      `node --trace-deopt`, ~70 functions a run) and re-optimized during the run,
 //                      so each timed run costs about what the first run of a fresh process does.
-//   back to back       after the rounds, each build in a fresh child process (back-to-back-child.mjs):
-//                      four untimed runs, then N timed runs with no forced GC between them, as a
-//                      sweep's or a comparison's worker runs its scenarios one after another (the
-//                      JIT's code kept: the cost per pod).
+//   back to back       each build in a fresh child process (back-to-back-child.mjs) that makes four
+//                      untimed runs when it starts, then one timed run at each of its turns in the
+//                      alternated rounds, with no forced GC between them, as a sweep's or a
+//                      comparison's worker runs its scenarios one after another (the JIT's code
+//                      kept: the cost per pod).
 // The ratio to SimPy is printed for both; SimPy's is the same run-only time in each.
 //
 // Run: node bench/simpy.mjs [--before DIR] [--runs N]   (after npm run build; about a minute on 2 cores)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -132,15 +134,42 @@ const WARM_UNTIMED = 4;
 const BACK_TO_BACK_CHILD = fileURLToPath(new URL('./back-to-back-child.mjs', import.meta.url));
 
 /**
- * One build's back-to-back runs, in a fresh child process (bench/back-to-back-child.mjs says why
- * not in this one): WARM_UNTIMED untimed runs, then `reps` timed ones, no forced GC between.
+ * One build's runs back to back in a fresh child process (bench/back-to-back-child.mjs says why
+ * not in this one), timed one at a time as a contender of the alternated rounds: WARM_UNTIMED
+ * untimed runs when it starts, then one timed run per call, no forced GC between them. Talks
+ * through two FIFOs, so a call is synchronous like the other contenders'. `run()` returns the
+ * child's own timing of runScenario with the mean wait; `close()` ends the child.
  */
-function backToBack(root, file, reps) {
-  const r = spawnSync(process.execPath, [BACK_TO_BACK_CHILD, root, file, String(WARM_UNTIMED), String(reps)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`back-to-back runs of ${root} exited ${r.status}: ${r.stderr}`);
-  const out = JSON.parse(r.stdout);
-  if (out.scheduled !== JOBS) throw new Error(`orchsim scheduled ${out.scheduled} of ${JOBS} pods: the horizon is too short`);
-  return { seconds: out.seconds, out: { meanWait: out.meanWait } };
+function backToBack(root, file, dir, name) {
+  const requests = join(dir, `${name}.requests`);
+  const answers = join(dir, `${name}.answers`);
+  const made = spawnSync('mkfifo', [requests, answers], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr || made.error}`);
+  const child = spawn(process.execPath, [BACK_TO_BACK_CHILD, root, file, String(WARM_UNTIMED), requests, answers], { stdio: ['ignore', 'inherit', 'inherit'] });
+  let requestFd;
+  let answerFd;
+  const byte = Buffer.alloc(1);
+  return {
+    run() {
+      // Opened at the first call, in the child's order (each open waits for the other end).
+      requestFd ??= openSync(requests, 'w');
+      answerFd ??= openSync(answers, 'r');
+      writeSync(requestFd, 'x');
+      let line = '';
+      while (!line.endsWith('\n')) {
+        if (readSync(answerFd, byte, 0, 1, null) !== 1) throw new Error(`the back-to-back child of ${root} ended without an answer (exit ${child.exitCode})`);
+        line += byte.toString();
+      }
+      const out = JSON.parse(line);
+      if (out.scheduled !== JOBS) throw new Error(`orchsim scheduled ${out.scheduled} of ${JOBS} pods: the horizon is too short`);
+      return out;
+    },
+    close() {
+      if (requestFd !== undefined) closeSync(requestFd);
+      if (answerFd !== undefined) closeSync(answerFd);
+      if (requestFd === undefined) child.kill();
+    },
+  };
 }
 
 /** `--before DIR`: another build (its dist/) timed in the same rounds; undefined without it. */
@@ -192,15 +221,26 @@ export async function run(argv = []) {
       ]
       : []),
   ];
+  // Runs back to back, each build in its own child: the child's own timing of each run is kept
+  // (the contender's wall time adds the two FIFO messages).
+  const children = [backToBack(ROOT, file, dir, 'this'), ...(old ? [backToBack(before, file, dir, 'before')] : [])];
+  const warm = children.map(() => ({ seconds: [], out: undefined }));
+  const backToBackContenders = children.map((child, k) => () => {
+    const out = child.run();
+    warm[k].seconds.push(out.seconds);
+    warm[k].out = out;
+    return { meanWait: out.meanWait };
+  });
   let timed;
-  let warm;
   try {
-    timed = alternateRuns(contenders, reps, (c) => c());
-    warm = [ROOT, ...(old ? [before] : [])].map((root) => backToBack(root, file, reps));
+    timed = alternateRuns([...contenders, ...backToBackContenders], reps, (c) => c());
   } finally {
+    for (const child of children) child.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const { seconds, outs } = timed;
+  // The first call of each child is alternateRuns' warm-up of that contender: not kept.
+  for (const w of warm) w.seconds.shift();
   const orchWarm = median(warm[0].seconds);
   const oldWarm = old ? median(warm[1].seconds) : NaN;
   const fmt = (list) => list.map((x) => x.toFixed(2)).join(' / ');
