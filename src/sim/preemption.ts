@@ -53,6 +53,8 @@ export class Preemption {
   /** Each budget's allowance as read when a pod of it was first asked about in the current PostFilter (Lifecycle.podBudget). */
   private readonly allowed = new Map<string, number>();
   private readonly handle: PreemptionHandle;
+  /** Wakes the podBound subscriber, asleep until the first nomination (see the constructor). */
+  private readonly wakeBound: () => void;
 
   constructor(
     private readonly api: Lifecycle,
@@ -74,8 +76,9 @@ export class Preemption {
       hasPodBelow: (priority) => api.cluster.hasPodBelow(priority),
     };
     // Each pod is bound and removed once: no Map call while nothing is nominated or terminating
-    // (the usual case; a Map's delete is a builtin call even on an empty Map).
-    api.on('podBound', (id) => this.nominated.size > 0 && this.nominated.delete(id));
+    // (the usual case; a Map's delete is a builtin call even on an empty Map). A bind has nothing
+    // to forget before the first nomination: that subscriber sleeps until then (Lifecycle.onDormant).
+    this.wakeBound = api.onDormant('podBound', (id) => this.nominated.size > 0 && this.nominated.delete(id));
     api.on('podReserved', (id) => this.nominated.size > 0 && this.nominated.delete(id));
     api.on('podRemoved', (id) => {
       if (this.nominated.size > 0) this.nominated.delete(id);
@@ -127,6 +130,7 @@ export class Preemption {
     }
     // Lower-priority pods nominated to the node lose their nomination (prepareCandidate).
     for (const [other, node] of this.nominated) if (node === result.node && api.pods.infos[other]!.spec.priority < pod.spec.priority) this.nominated.delete(other);
+    this.wakeBound();
     this.nominated.set(id, result.node);
     if (left) api.clusterChanged(ClusterEvent.AssignedPodDelete);
     return true;
