@@ -314,16 +314,22 @@ export class ClusterState implements ClusterSnapshot {
   }
 
   private account(pod: PodInfo, i: number, sign: 1 | -1): void {
+    // The record's layout and the default cpu request as literal locals, their types tying them to
+    // the exported numbers (as fitsRequestRecord's): an imported binding is a module cell, loaded
+    // and checked for the hole at each use, about six instructions each, twice a pod.
+    const stride: typeof NODE_RECORD_STRIDE = 12, podCountAt: typeof REC_POD_COUNT = 0, requestedCPUAt: typeof REC_REQ_CPU = 4, requestedMemoryAt: typeof REC_REQ_MEMORY = 5;
+    const nonZeroCPUAt: typeof REC_NZ_CPU = 6, nonZeroMemoryAt: typeof REC_NZ_MEMORY = 7, requestedEphemeralAt: typeof REC_REQ_EPHEMERAL = 11;
+    const defaultCPU: typeof DEFAULT_MILLI_CPU_REQUEST = 100;
     const r = pod.spec.requests;
     const rec = this.nodeRecords;
-    const b = i * NODE_RECORD_STRIDE;
-    rec[b + REC_REQ_CPU] = rec[b + REC_REQ_CPU]! + sign * r.milliCPU;
-    rec[b + REC_REQ_MEMORY] = rec[b + REC_REQ_MEMORY]! + sign * r.memory;
+    const b = i * stride;
+    rec[b + requestedCPUAt] = rec[b + requestedCPUAt]! + sign * r.milliCPU;
+    rec[b + requestedMemoryAt] = rec[b + requestedMemoryAt]! + sign * r.memory;
     this.reqGPU[i] = this.reqGPU[i]! + sign * r.milliGPU;
-    rec[b + REC_REQ_EPHEMERAL] = rec[b + REC_REQ_EPHEMERAL]! + sign * r.ephemeralStorage;
-    rec[b + REC_NZ_CPU] = rec[b + REC_NZ_CPU]! + sign * (r.milliCPU === 0 ? DEFAULT_MILLI_CPU_REQUEST : r.milliCPU);
-    rec[b + REC_NZ_MEMORY] = rec[b + REC_NZ_MEMORY]! + sign * (r.memory === 0 ? DEFAULT_MEMORY_REQUEST : r.memory);
-    rec[b + REC_POD_COUNT] = rec[b + REC_POD_COUNT]! + sign;
+    rec[b + requestedEphemeralAt] = rec[b + requestedEphemeralAt]! + sign * r.ephemeralStorage;
+    rec[b + nonZeroCPUAt] = rec[b + nonZeroCPUAt]! + sign * (r.milliCPU === 0 ? defaultCPU : r.milliCPU);
+    rec[b + nonZeroMemoryAt] = rec[b + nonZeroMemoryAt]! + sign * (r.memory === 0 ? DEFAULT_MEMORY_REQUEST : r.memory);
+    rec[b + podCountAt] = rec[b + podCountAt]! + sign;
     this.totalReqCPU += sign * r.milliCPU;
     this.totalReqMem += sign * r.memory;
     this.totalReqGPU += sign * r.milliGPU;
