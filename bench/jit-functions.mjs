@@ -22,35 +22,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codeRanges, rangeOf } from './perf-map.mjs';
 
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url));
-
-/** The code ranges of a V8 perf map, sorted by start address: [start, end, name]. */
-function codeRanges(mapFile) {
-  return readFileSync(mapFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [start, size, ...name] = line.split(' ');
-      const s = parseInt(start, 16);
-      return [s, s + parseInt(size, 16), name.join(' ')];
-    })
-    .sort((a, b) => a[0] - b[0]);
-}
-
-/** The range holding `addr`, by binary search; undefined outside every range. */
-function rangeOf(ranges, addr) {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (ranges[mid][0] <= addr) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  const r = ranges[hi];
-  return r !== undefined && addr < r[1] ? r : undefined;
-}
 
 /**
  * Self instructions per named range from a callgrind file written with --dump-instr=yes. Cost

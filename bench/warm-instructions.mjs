@@ -14,10 +14,11 @@
 // Run: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]
 // DIR: the build whose dist/ runs (default: this checkout); --pods: also print counts per pod.
 import { execSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codeRanges, rangeOf } from './perf-map.mjs';
 
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./warm-instructions-child.mjs', import.meta.url));
@@ -31,27 +32,9 @@ function option(argv, name, fallback, min = 1) {
   return v;
 }
 
-/** [start, end, name] of each code object in a V8 perf map, sorted by start. */
-function codeRanges(mapFile) {
-  return readFileSync(mapFile, 'utf8').split('\n').filter(Boolean).map((line) => {
-    const [start, size, ...name] = line.split(' ');
-    const s = parseInt(start, 16);
-    return [s, s + parseInt(size, 16), name.join(' ')];
-  }).sort((a, b) => a[0] - b[0]);
-}
-
-function nameAt(ranges, addr) {
-  let lo = 0;
-  let hi = ranges.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const m = (lo + hi) >> 1;
-    if (ranges[m][0] <= addr) {
-      best = m;
-      lo = m + 1;
-    } else hi = m - 1;
-  }
-  return best >= 0 && addr < ranges[best][1] ? ranges[best][2].replace(/file:\/\/\/\S*\/dist\//, '') : '(JIT code not in the map)';
+/** The perf map's name of the JIT code at `addr`, its dist/ path shortened. */
+function jitName(ranges, addr) {
+  return rangeOf(ranges, addr)?.[2].replace(/file:\/\/\/\S*\/dist\//, '') ?? '(JIT code not in the map)';
 }
 
 const args = process.argv.slice(2);
@@ -91,7 +74,7 @@ try {
       continue;
     }
     const jit = /\?\?\?:0x([0-9a-f]+) \[\?\?\?\]/.exec(m[2]);
-    const name = jit ? nameAt(ranges, parseInt(jit[1], 16)) : m[2].replace(/ \[.*\]$/, '').replace(/^\?\?\?:/, '').slice(0, 100);
+    const name = jit ? jitName(ranges, parseInt(jit[1], 16)) : m[2].replace(/ \[.*\]$/, '').replace(/^\?\?\?:/, '').slice(0, 100);
     counts.set(name, (counts.get(name) ?? 0) + n);
   }
   const perPod = (n) => (Number.isFinite(pods) ? `${Math.round(n / pods).toString().padStart(7)} a pod` : '');
