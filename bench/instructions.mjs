@@ -30,7 +30,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineLine } from './lib.mjs';
+import { hasValgrind, machineLine } from './lib.mjs';
 
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url));
@@ -81,7 +81,7 @@ function main(argv) {
     console.error('usage: node bench/instructions.mjs DIR SCENARIO.yaml|whole-run [--base-pods N] [--split]');
     return 2;
   }
-  if (spawnSync('valgrind', ['--version'], { encoding: 'utf8' }).status !== 0) {
+  if (!hasValgrind()) {
     console.log('skipped: valgrind is not installed (Debian: apt-get install valgrind)');
     return 0;
   }

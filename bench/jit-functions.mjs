@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeRanges, rangeOf } from './perf-map.mjs';
+import { hasValgrind } from './lib.mjs';
 
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url));
@@ -74,7 +75,7 @@ const top = Number(option(args, '--top') ?? 40);
 const match = new RegExp(option(args, '--match') ?? '');
 const [root, scenario] = args.length >= 2 ? [resolve(args[0]), resolve(args[1])] : [HERE, resolve(args[0] ?? '')];
 if (!existsSync(scenario)) throw new Error('usage: node bench/jit-functions.mjs [DIR] SCENARIO.yaml [--pods N] [--top N] [--match REGEXP]');
-if (spawnSync('valgrind', ['--version']).status !== 0) {
+if (!hasValgrind()) {
   console.log('valgrind is not installed (Debian package valgrind): nothing counted');
   process.exit(0);
 }

@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: seeded inputs, repetition statistics, table printing.
 // Inputs come from seeded seedrandom streams (never Math.random) so runs are comparable.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -159,6 +159,11 @@ export function alternateRuns(contenders, reps, run) {
 
 /** GNU time, whose -v output gives a child's peak RSS as the kernel counted it. */
 export const GNU_TIME = '/usr/bin/time';
+
+/** Whether valgrind runs here (Debian package valgrind): the instruction counters skip with a message without it. */
+export function hasValgrind() {
+  return spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
+}
 
 function hasGnuTime() {
   try {

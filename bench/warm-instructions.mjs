@@ -13,12 +13,13 @@
 //
 // Run: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]
 // DIR: the build whose dist/ runs (default: this checkout); --pods: also print counts per pod.
-import { execSync, spawn, spawnSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeRanges, rangeOf } from './perf-map.mjs';
+import { hasValgrind } from './lib.mjs';
 
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./warm-instructions-child.mjs', import.meta.url));
@@ -43,7 +44,7 @@ const pods = option(args, '--pods', NaN);
 const top = option(args, '--top', 40, 0);
 const [root, scenario] = args.length >= 2 ? [resolve(args[0]), resolve(args[1])] : [HERE, resolve(args[0] ?? '')];
 if (!existsSync(scenario)) throw new Error('usage: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]');
-if (spawnSync('valgrind', ['--version']).status !== 0) {
+if (!hasValgrind()) {
   console.log('valgrind is not installed (Debian package valgrind): nothing counted');
   process.exit(0);
 }
