@@ -225,9 +225,9 @@ export class EventQueue {
     if (!(time <= until)) return false;
     this.length = n - 1;
     this.time = time;
-    const packed = events[2 * n - 1]!;
-    const subject = Math.floor(packed / 256);
-    this.kind = packed - 256 * subject;
+    const both = events[2 * n - 1]!;
+    const subject = subjectOf(both);
+    this.kind = kindOf(both, subject);
     this.subject = subject;
     return true;
   }
@@ -243,7 +243,7 @@ export class EventQueue {
       events[at + 1] = events[at - 1]!;
     }
     events[at] = time;
-    events[at + 1] = kind + 256 * subject;
+    events[at + 1] = packed(kind, subject);
     this.length++;
   }
 
@@ -254,10 +254,10 @@ export class EventQueue {
     const events = this.smallEvents;
     for (let i = n - 1; i >= 0; i--) {
       const slot = this.takeSlot();
-      const packed = events[2 * i + 1]!;
-      const subject = Math.floor(packed / 256);
+      const both = events[2 * i + 1]!;
+      const subject = subjectOf(both);
       this.times[slot] = events[2 * i]!;
-      this.kinds[slot] = packed - 256 * subject;
+      this.kinds[slot] = kindOf(both, subject);
       this.subjects[slot] = subject;
       order.push(slot);
     }
@@ -276,7 +276,7 @@ export class EventQueue {
       const slot = order[k]!;
       const i = n - 1 - k;
       events[2 * i] = this.times[slot]!;
-      events[2 * i + 1] = this.kinds[slot]! + 256 * this.subjects[slot]!;
+      events[2 * i + 1] = packed(this.kinds[slot]!, this.subjects[slot]!);
       this.freeSlots[this.freeCount++] = slot;
     }
     this.heads.fill(-1);
@@ -520,6 +520,21 @@ export class EventQueue {
     this.groupTails = grown(this.groupTails, c);
     this.freeSlots = grown(this.freeSlots, c);
   }
+}
+
+/** An event's kind and subject as the small array keeps them: exact for a kind below 256 and an int32 subject. */
+function packed(kind: number, subject: number): number {
+  return kind + 256 * subject;
+}
+
+/** The subject of a packed kind and subject (floor: a negative subject too). */
+function subjectOf(both: number): number {
+  return Math.floor(both / 256);
+}
+
+/** The kind of a packed kind and subject whose subject is `subject`. */
+function kindOf(both: number, subject: number): number {
+  return both - 256 * subject;
 }
 
 const MIN_BUCKETS = 16;
