@@ -18,12 +18,12 @@
 // Run: node bench/jit-functions.mjs [DIR] SCENARIO.yaml [--pods N] [--top N] [--match REGEXP]
 // DIR: the build whose dist/ runs (default: this checkout); --pods: also print each count per pod.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeRanges, rangeOf } from './perf-map.mjs';
-import { hasValgrind } from './lib.mjs';
+import { checkScenarioFile, hasValgrind } from './lib.mjs';
 
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./instructions-child.mjs', import.meta.url));
@@ -74,7 +74,11 @@ const pods = Number(option(args, '--pods') ?? NaN);
 const top = Number(option(args, '--top') ?? 40);
 const match = new RegExp(option(args, '--match') ?? '');
 const [root, scenario] = args.length >= 2 ? [resolve(args[0]), resolve(args[1])] : [HERE, resolve(args[0] ?? '')];
-if (!existsSync(scenario)) throw new Error('usage: node bench/jit-functions.mjs [DIR] SCENARIO.yaml [--pods N] [--top N] [--match REGEXP]');
+if (args.length === 0 || !existsSync(scenario) || !statSync(scenario).isFile()) {
+  console.error(`${args.length === 0 ? 'no scenario given' : `no scenario file at ${scenario}`}\nusage: node bench/jit-functions.mjs [DIR] SCENARIO.yaml [--pods N] [--top N] [--match REGEXP]`);
+  process.exit(2);
+}
+await checkScenarioFile(root, scenario);
 if (!hasValgrind()) {
   console.log('valgrind is not installed (Debian package valgrind): nothing counted');
   process.exit(0);

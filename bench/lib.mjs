@@ -160,6 +160,20 @@ export function alternateRuns(contenders, reps, run) {
 /** GNU time, whose -v output gives a child's peak RSS as the kernel counted it. */
 export const GNU_TIME = '/usr/bin/time';
 
+/**
+ * Reads and checks a scenario file with the build in `root` before a bench spends minutes on it
+ * under valgrind: a bad file is said as orchsim says it (file, position, expectation), exit 2.
+ */
+export async function checkScenarioFile(root, file) {
+  const { prepareScenario } = await import(pathToFileURL(resolve(root, 'dist/scenario/index.js')).href);
+  try {
+    prepareScenario(file);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(2);
+  }
+}
+
 /** Whether valgrind runs here (Debian package valgrind): the instruction counters skip with a message without it. */
 export function hasValgrind() {
   return spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -279,6 +279,11 @@ export async function run(argv = []) {
 }
 
 if (isMain(import.meta.url)) {
-  const { summary } = await run(process.argv.slice(2));
-  printSummary(summary, 'SimPy summary (ratio: SimPy time / orchsim time; above 1x orchsim is faster)');
+  try {
+    const { summary } = await run(process.argv.slice(2));
+    printSummary(summary, 'SimPy summary (ratio: SimPy time / orchsim time; above 1x orchsim is faster)');
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(2);
+  }
 }

@@ -14,21 +14,27 @@
 // Run: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]
 // DIR: the build whose dist/ runs (default: this checkout); --pods: also print counts per pod.
 import { execSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeRanges, rangeOf } from './perf-map.mjs';
-import { hasValgrind } from './lib.mjs';
+import { checkScenarioFile, hasValgrind } from './lib.mjs';
 
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHILD = fileURLToPath(new URL('./warm-instructions-child.mjs', import.meta.url));
+
+/** A mistake in the command line: said with the usage, exit code 2. */
+function usage(problem) {
+  console.error(`${problem}\nusage: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]`);
+  process.exit(2);
+}
 
 function option(argv, name, fallback, min = 1) {
   const i = argv.indexOf(name);
   if (i < 0) return fallback;
   const v = Number(argv[i + 1]);
-  if (!Number.isInteger(v) || v < min) throw new Error(`${name} needs an integer of at least ${min}, got ${argv[i + 1]}`);
+  if (!Number.isInteger(v) || v < min) usage(`${name} needs an integer of at least ${min}, got ${argv[i + 1]}`);
   argv.splice(i, 2);
   return v;
 }
@@ -38,31 +44,8 @@ function jitName(ranges, addr) {
   return rangeOf(ranges, addr)?.[2].replace(/file:\/\/\/\S*\/dist\//, '') ?? '(JIT code not in the map)';
 }
 
-const args = process.argv.slice(2);
-const runs = option(args, '--runs', 4);
-const pods = option(args, '--pods', NaN);
-const top = option(args, '--top', 40, 0);
-const [root, scenario] = args.length >= 2 ? [resolve(args[0]), resolve(args[1])] : [HERE, resolve(args[0] ?? '')];
-if (!existsSync(scenario)) throw new Error('usage: node bench/warm-instructions.mjs [DIR] SCENARIO.yaml [--runs N] [--pods N] [--top N]');
-if (!hasValgrind()) {
-  console.log('valgrind is not installed (Debian package valgrind): nothing counted');
-  process.exit(0);
-}
-const dir = mkdtempSync(join(tmpdir(), 'orchsim-warm-instructions-'));
-const out = join(dir, 'callgrind.out');
-const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=yes', `--callgrind-out-file=${out}`, process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', '--perf-basic-prof', CHILD, root, scenario, String(runs)], { stdio: ['pipe', 'pipe', 'pipe'], cwd: dir });
-let stderr = '';
-child.stderr.on('data', (d) => { stderr += d; });
-child.stdout.on('data', (d) => {
-  if (!String(d).includes('READY')) return;
-  execSync(`callgrind_control -i on ${child.pid}`, { stdio: 'ignore' });
-  child.stdin.write('x');
-});
-const code = await new Promise((done) => child.on('exit', done));
-const mapFile = `/tmp/perf-${child.pid}.map`;
-try {
-  if (code !== 0) throw new Error(`callgrind run failed (exit ${code}):\n${stderr.slice(-2000)}`);
-  const ranges = codeRanges(mapFile);
+/** The counted run's instructions by function, the `top` largest, from callgrind's output and V8's perf map. */
+function printCounts(ranges) {
   const annotated = execSync(`callgrind_annotate --threshold=100 ${out}`, { maxBuffer: 1 << 28 }).toString();
   const counts = new Map();
   let total = 0;
@@ -81,6 +64,38 @@ try {
   const perPod = (n) => (Number.isFinite(pods) ? `${Math.round(n / pods).toString().padStart(7)} a pod` : '');
   console.log(`${scenario} with ${root}/dist, run ${runs} of ${runs} in one process: ${(total / 1e6).toFixed(1)} M instructions${Number.isFinite(pods) ? ` (${Math.round(total / pods)} a pod)` : ''}`);
   for (const [name, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(n / 1e6).toFixed(2).padStart(9)} M${perPod(n)}  ${(100 * n / total).toFixed(2).padStart(6)}%  ${name}`);
+}
+
+const args = process.argv.slice(2);
+const runs = option(args, '--runs', 4);
+const pods = option(args, '--pods', NaN);
+const top = option(args, '--top', 40, 0);
+const [root, scenario] = args.length >= 2 ? [resolve(args[0]), resolve(args[1])] : [HERE, resolve(args[0] ?? '')];
+if (args.length === 0 || !existsSync(scenario) || !statSync(scenario).isFile()) usage(args.length === 0 ? 'no scenario given' : `no scenario file at ${scenario}`);
+await checkScenarioFile(root, scenario);
+if (!hasValgrind()) {
+  console.log('valgrind is not installed (Debian package valgrind): nothing counted');
+  process.exit(0);
+}
+const dir = mkdtempSync(join(tmpdir(), 'orchsim-warm-instructions-'));
+const out = join(dir, 'callgrind.out');
+const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--dump-instr=yes', `--callgrind-out-file=${out}`, process.execPath, '--predictable', '--hash-seed=1', '--random-seed=1', '--perf-basic-prof', CHILD, root, scenario, String(runs)], { stdio: ['pipe', 'pipe', 'pipe'], cwd: dir });
+let stderr = '';
+child.stderr.on('data', (d) => { stderr += d; });
+child.stdout.on('data', (d) => {
+  if (!String(d).includes('READY')) return;
+  execSync(`callgrind_control -i on ${child.pid}`, { stdio: 'ignore' });
+  child.stdin.write('x');
+});
+const code = await new Promise((done) => child.on('exit', done));
+const mapFile = `/tmp/perf-${child.pid}.map`;
+try {
+  if (code !== 0) {
+    console.error(`the counted process failed (exit ${code}):\n${stderr.slice(-2000)}`);
+    process.exitCode = 1;
+  } else {
+    printCounts(codeRanges(mapFile));
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
   rmSync(mapFile, { force: true });
